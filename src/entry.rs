@@ -1,0 +1,318 @@
+//! Exchange credential entries: the schema stored in the vault and the values it allows.
+
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Exchanges keycellar knows. Ids are part of the format and of fingerprints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+#[value(rename_all = "kebab-case")]
+pub enum Exchange {
+    Kraken,
+    KrakenFutures,
+    Binance,
+    BinanceUs,
+    Coinbase,
+    CoinbaseExchange,
+    Okx,
+    Kucoin,
+    Bybit,
+    Bitstamp,
+    Gemini,
+    Other,
+}
+
+impl Exchange {
+    /// The id as written in the vault, in JSON and in fingerprints (e.g. `kraken-futures`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Exchange::Kraken => "kraken",
+            Exchange::KrakenFutures => "kraken-futures",
+            Exchange::Binance => "binance",
+            Exchange::BinanceUs => "binance-us",
+            Exchange::Coinbase => "coinbase",
+            Exchange::CoinbaseExchange => "coinbase-exchange",
+            Exchange::Okx => "okx",
+            Exchange::Kucoin => "kucoin",
+            Exchange::Bybit => "bybit",
+            Exchange::Bitstamp => "bitstamp",
+            Exchange::Gemini => "gemini",
+            Exchange::Other => "other",
+        }
+    }
+
+    /// Whether the exchange requires an API passphrase as a third credential.
+    pub fn requires_api_passphrase(self) -> bool {
+        matches!(
+            self,
+            Exchange::Okx | Exchange::Kucoin | Exchange::CoinbaseExchange
+        )
+    }
+}
+
+impl fmt::Display for Exchange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Kraken's named API-key permissions, as keycellar spells them (offered in help and
+/// completions; other strings are allowed and kept as given).
+pub const KRAKEN_PERMISSIONS: &[&str] = &[
+    "query-funds",
+    "deposit-funds",
+    "withdraw-funds",
+    "earn-funds",
+    "query-open-trades",
+    "query-closed-trades",
+    "modify-trades",
+    "cancel-trades",
+    "query-ledger",
+    "export-data",
+    "websocket",
+];
+
+/// Lifecycle state of a key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    #[default]
+    Active,
+    Rotated,
+    Revoked,
+    Expired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Rotated => "rotated",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+/// A calendar date `YYYY-MM-DD`, validated on parse, stored as text.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Date(time::Date);
+
+impl Date {
+    pub fn inner(&self) -> time::Date {
+        self.0
+    }
+}
+
+impl FromStr for Date {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(s.trim(), &format)
+            .map(Date)
+            .map_err(|_| format!("{s:?} is not a date of the form YYYY-MM-DD"))
+    }
+}
+
+impl TryFrom<String> for Date {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<Date> for String {
+    fn from(d: Date) -> String {
+        d.to_string()
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        write!(f, "{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+    }
+}
+
+/// One exchange API key with its secret parts and metadata.
+///
+/// Secret fields are [`Secret`]s: zeroized on drop, redacted in `Debug`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Random UUID, local to this vault, not derived from key material.
+    pub id: String,
+    /// The user's unique name for the key, e.g. `kraken-grid-bot`.
+    pub label: String,
+    pub exchange: Exchange,
+    /// Public API key exactly as the exchange shows it.
+    pub api_key: String,
+    /// API secret / private key, exactly as issued.
+    pub secret: Secret,
+    /// API passphrase (OKX, KuCoin, Coinbase Exchange) or Kraken's static 2FA password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_passphrase: Option<Secret>,
+    /// KuCoin API key version ("2" for keys made since 2021).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_version: Option<String>,
+    /// Non-secret account reference (Kraken IIBAN, Bitstamp customer id, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_ref: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub ip_allowlist: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Date>,
+    /// When the key was created on the exchange, if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<Date>,
+    /// When the entry was added to the vault (RFC 3339, UTC).
+    pub added_at: String,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Apps or hosts that use this key.
+    #[serde(default)]
+    pub used_by: Vec<String>,
+    /// Entry fingerprint recorded when the key was added (see `fingerprint`).
+    pub fingerprint: String,
+}
+
+impl Entry {
+    /// The public key shortened for display: `CJbfPw...I3y`.
+    pub fn masked_key(&self) -> String {
+        mask(&self.api_key)
+    }
+
+    /// A short summary of what the key may do: `read`, `trade`, `WITHDRAW`, joined by `+`.
+    pub fn permission_summary(&self) -> String {
+        if self.permissions.is_empty() {
+            return "-".into();
+        }
+        let has = |words: &[&str]| {
+            self.permissions.iter().any(|p| {
+                let p = p.to_ascii_lowercase();
+                words.iter().any(|w| p.contains(w))
+            })
+        };
+        let mut parts = Vec::new();
+        if has(&["query", "read", "view", "export", "ledger", "websocket", "general"]) {
+            parts.push("read");
+        }
+        if has(&["trade", "order", "modify", "cancel", "spot", "contract"]) {
+            parts.push("trade");
+        }
+        if has(&["deposit", "earn", "transfer"]) {
+            parts.push("funds");
+        }
+        if has(&["withdraw"]) {
+            parts.push("WITHDRAW");
+        }
+        if parts.is_empty() {
+            parts.push("other");
+        }
+        parts.join("+")
+    }
+}
+
+/// A new entry as given by the user (flags, prompts, or `add --from-json`), before the vault
+/// assigns its id, date and fingerprint. This is also the JSON schema of `add --from-json`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    pub label: String,
+    pub exchange: Exchange,
+    pub api_key: String,
+    pub secret: Secret,
+    #[serde(default)]
+    pub api_passphrase: Option<Secret>,
+    #[serde(default)]
+    pub key_version: Option<String>,
+    #[serde(default)]
+    pub account_ref: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub ip_allowlist: Vec<String>,
+    #[serde(default)]
+    pub expires: Option<Date>,
+    #[serde(default)]
+    pub created: Option<Date>,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub used_by: Vec<String>,
+}
+
+impl NewEntry {
+    /// The entry with its id and date assigned; the fingerprint is filled in by the vault
+    /// after validation.
+    pub fn into_entry(self, id: String, added_at: String) -> Entry {
+        Entry {
+            id,
+            label: self.label,
+            exchange: self.exchange,
+            api_key: self.api_key,
+            secret: self.secret,
+            api_passphrase: self.api_passphrase,
+            key_version: self.key_version,
+            account_ref: self.account_ref,
+            permissions: self.permissions,
+            ip_allowlist: self.ip_allowlist,
+            expires: self.expires,
+            created: self.created,
+            added_at,
+            status: Status::Active,
+            notes: self.notes,
+            used_by: self.used_by,
+            fingerprint: String::new(),
+        }
+    }
+}
+
+/// Shortens a public key to its first six and last three characters.
+pub fn mask(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    if chars.len() <= 12 {
+        let head: String = chars.iter().take(chars.len().min(4) / 2).collect();
+        return format!("{head}...");
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 3..].iter().collect();
+    format!("{head}...{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_like_the_exchange_key_list() {
+        assert_eq!(
+            mask("CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y"),
+            "CJbfPw...I3y"
+        );
+        assert_eq!(mask("short"), "sh...");
+    }
+
+    #[test]
+    fn dates_parse_strictly_and_print_back() {
+        let d: Date = "2027-01-31".parse().unwrap();
+        assert_eq!(d.to_string(), "2027-01-31");
+        assert!("2027-02-30".parse::<Date>().is_err());
+        assert!("31.01.2027".parse::<Date>().is_err());
+    }
+
+    #[test]
+    fn exchange_ids_match_serde_names() {
+        for ex in <Exchange as clap::ValueEnum>::value_variants() {
+            let json = serde_json::to_string(ex).unwrap();
+            assert_eq!(json, format!("\"{}\"", ex.id()));
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! The vault file format, version 1: byte layout, integrity checks and their order.
+//!
+//! `docs/FORMAT.md` is the specification; this module implements it. A file is
+//!
+//! ```text
+//! preamble (32) | header body | header checksum (32) | sealed payload (P) | trailer (32)
+//! ```
+//!
+//! Checks run from the outside in, each with its own error class, so that damage is never
+//! reported as a wrong passphrase: magic, preamble check, version, lengths (truncation),
+//! header checksum, header structure, KDF bounds, trailer (payload damage). Only then is a
+//! passphrase tried.
+
+pub mod keyslot;
+
+use crate::crypto::{self, NONCE_LEN, TAG_LEN};
+use crate::error::{Error, Result};
+use keyslot::Keyslot;
+use std::path::Path;
+
+/// First eight bytes of every vault: a high byte, "KCV", CR LF, Ctrl-Z, LF (PNG-style, so
+/// that text-mode transfers and truncation to 7 bits are recognisable).
+pub const MAGIC: [u8; 8] = *b"\x89KCV\r\n\x1a\n";
+/// The format version this code writes and reads.
+pub const VERSION: u16 = 1;
+/// Length of the fixed preamble, identical in every format version.
+pub const PREAMBLE_LEN: usize = 32;
+/// Length of the header checksum and of the trailer.
+pub const CHECKSUM_LEN: usize = 32;
+/// Largest header a reader accepts.
+pub const MAX_HEADER_LEN: u32 = 64 * 1024;
+/// Largest sealed payload a reader accepts (256 MiB).
+pub const MAX_PAYLOAD_LEN: u64 = 256 * 1024 * 1024;
+/// Most keyslots in one header.
+pub const MAX_KEYSLOTS: usize = 32;
+
+/// The parsed header body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Random, fixed when the vault is created; names the vault in backups.
+    pub vault_id: [u8; 16],
+    /// Save counter, incremented on every save.
+    pub generation: u64,
+    /// Nonce of the payload encryption, fresh on every save.
+    pub payload_nonce: [u8; NONCE_LEN],
+    /// Ways to unlock the vault key.
+    pub keyslots: Vec<Keyslot>,
+}
+
+/// A vault file whose integrity checks passed; the payload is still sealed.
+#[derive(Debug)]
+pub struct Parsed {
+    pub header: Header,
+    /// The header bytes, preamble through checksum: the payload's associated data.
+    pub header_bytes: Vec<u8>,
+    /// The sealed payload (ciphertext and tag).
+    pub sealed_payload: Vec<u8>,
+}
+
+/// A bounds-checked reader over a byte slice.
+pub struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Cursor { bytes, pos: 0 }
+    }
+    pub fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let out = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(out)
+    }
+    pub fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        Some(self.array::<1>()?[0])
+    }
+    pub fn u16(&mut self) -> Option<u16> {
+        Some(u16::from_be_bytes(self.array()?))
+    }
+    pub fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_be_bytes(self.array()?))
+    }
+    pub fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_be_bytes(self.array()?))
+    }
+    pub fn finished(&self) -> bool {
+        self.pos == self.bytes.len()
+    }
+}
+
+/// Serialises the header for a payload of `sealed_len` bytes: preamble, body, checksum.
+pub fn encode_header(header: &Header, sealed_len: u64) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&header.vault_id);
+    body.extend_from_slice(&header.generation.to_be_bytes());
+    body.extend_from_slice(&header.payload_nonce);
+    body.push(header.keyslots.len() as u8);
+    for slot in &header.keyslots {
+        slot.encode(&mut body);
+    }
+    let header_len = (PREAMBLE_LEN + body.len() + CHECKSUM_LEN) as u32;
+    let mut out = Vec::with_capacity(header_len as usize);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_be_bytes());
+    out.extend_from_slice(&0u16.to_be_bytes());
+    out.extend_from_slice(&header_len.to_be_bytes());
+    out.extend_from_slice(&sealed_len.to_be_bytes());
+    let preamble_check = crypto::sha256(&[&out]);
+    out.extend_from_slice(&preamble_check[..8]);
+    out.extend_from_slice(&body);
+    let checksum = crypto::sha256(&[&out]);
+    out.extend_from_slice(&checksum);
+    out
+}
+
+/// Seals `plaintext` under `vault_key` and returns the complete file.
+pub fn seal_file(header: &Header, vault_key: &[u8; 32], plaintext: &[u8]) -> Vec<u8> {
+    let header_bytes = encode_header(header, (plaintext.len() + TAG_LEN) as u64);
+    let sealed = crypto::seal(vault_key, &header.payload_nonce, &header_bytes, plaintext);
+    let mut file = header_bytes;
+    file.extend_from_slice(&sealed);
+    let trailer = crypto::sha256(&[&file]);
+    file.extend_from_slice(&trailer);
+    file
+}
+
+/// Runs every check that needs no key and splits the file into its parts.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
+    let path_buf = || path.to_path_buf();
+    let damaged_header = |what: &str| Error::DamagedHeader {
+        path: path_buf(),
+        what: what.to_string(),
+    };
+    let actual = bytes.len() as u64;
+    if bytes.len() < PREAMBLE_LEN {
+        let prefix = &MAGIC[..bytes.len().min(MAGIC.len())];
+        if bytes.starts_with(prefix) {
+            return Err(Error::Truncated {
+                path: path_buf(),
+                expected: PREAMBLE_LEN as u64,
+                actual,
+            });
+        }
+    }
+    if !bytes.starts_with(&MAGIC) {
+        return Err(Error::NotAVault { path: path_buf() });
+    }
+    let mut cursor = Cursor::new(bytes);
+    cursor.take(MAGIC.len());
+    let (Some(version), Some(_flags), Some(header_len), Some(sealed_len), Some(check)) = (
+        cursor.u16(),
+        cursor.u16(),
+        cursor.u32(),
+        cursor.u64(),
+        cursor.array::<8>(),
+    ) else {
+        return Err(Error::Internal("preamble shorter than checked".into()));
+    };
+    if crypto::sha256(&[&bytes[..24]])[..8] != check {
+        return Err(damaged_header("preamble check does not match (bytes 0-31)"));
+    }
+    if version != VERSION {
+        return Err(Error::UnsupportedVersion {
+            path: path_buf(),
+            found: version.into(),
+            supported: VERSION.into(),
+        });
+    }
+    let min_header = (PREAMBLE_LEN + 16 + 8 + NONCE_LEN + 1 + CHECKSUM_LEN) as u32;
+    if !(min_header..=MAX_HEADER_LEN).contains(&header_len) {
+        return Err(damaged_header("length out of range"));
+    }
+    if !(TAG_LEN as u64..=MAX_PAYLOAD_LEN).contains(&sealed_len) {
+        return Err(damaged_header("payload length out of range"));
+    }
+    let header_len = header_len as usize;
+    let expected = header_len as u64 + sealed_len + CHECKSUM_LEN as u64;
+    if actual < expected {
+        return Err(Error::Truncated {
+            path: path_buf(),
+            expected,
+            actual,
+        });
+    }
+    if actual > expected {
+        return Err(Error::DamagedPayload {
+            path: path_buf(),
+            what: format!("is followed by {} unexpected bytes", actual - expected),
+        });
+    }
+    let checksum_at = header_len - CHECKSUM_LEN;
+    if crypto::sha256(&[&bytes[..checksum_at]])[..] != bytes[checksum_at..header_len] {
+        return Err(damaged_header("checksum does not match"));
+    }
+    let header = decode_body(&bytes[PREAMBLE_LEN..checksum_at])
+        .ok_or_else(|| damaged_header("structure is invalid"))?;
+    for slot in &header.keyslots {
+        if let Keyslot::Passphrase(slot) = slot {
+            slot.params
+                .check_bounds(slot.salt.len())
+                .map_err(|e| Error::KdfOutOfBounds {
+                    path: path_buf(),
+                    param: e.param,
+                    value: e.value,
+                    allowed: e.allowed,
+                })?;
+        }
+    }
+    let payload_end = header_len + sealed_len as usize;
+    if crypto::sha256(&[&bytes[..payload_end]])[..] != bytes[payload_end..] {
+        return Err(Error::DamagedPayload {
+            path: path_buf(),
+            what: "checksum does not match".into(),
+        });
+    }
+    Ok(Parsed {
+        header,
+        header_bytes: bytes[..header_len].to_vec(),
+        sealed_payload: bytes[header_len..payload_end].to_vec(),
+    })
+}
+
+fn decode_body(body: &[u8]) -> Option<Header> {
+    let mut cursor = Cursor::new(body);
+    let vault_id = cursor.array::<16>()?;
+    let generation = cursor.u64()?;
+    let payload_nonce = cursor.array::<NONCE_LEN>()?;
+    let count = cursor.u8()? as usize;
+    if count == 0 || count > MAX_KEYSLOTS {
+        return None;
+    }
+    let mut keyslots = Vec::with_capacity(count);
+    for _ in 0..count {
+        keyslots.push(Keyslot::decode(&mut cursor)?);
+    }
+    cursor.finished().then_some(Header {
+        vault_id,
+        generation,
+        payload_nonce,
+        keyslots,
+    })
+}
+
+#[cfg(test)]
+mod tests;

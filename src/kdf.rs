@@ -1,0 +1,250 @@
+//! Argon2id key derivation: parameters, the bounds a reader enforces, and calibration.
+
+use crate::error::{Error, Result};
+use crate::secret::Key32;
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::time::{Duration, Instant};
+use zeroize::Zeroizing;
+
+/// Largest memory a reader accepts: 4 GiB, in KiB.
+pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
+/// Most passes a reader accepts.
+pub const MAX_TIME: u32 = 64;
+/// Most lanes a reader accepts.
+pub const MAX_PARALLELISM: u32 = 16;
+/// Shortest salt a reader accepts, in bytes.
+pub const MIN_SALT_LEN: usize = 16;
+/// Longest salt a reader accepts, in bytes.
+pub const MAX_SALT_LEN: usize = 64;
+/// Salt length keycellar writes.
+pub const SALT_LEN: usize = 32;
+
+/// Default memory for `init`: 256 MiB.
+pub const DEFAULT_MEMORY_MIB: u32 = 256;
+/// Calibration never goes above this memory unless the user asks: 1 GiB.
+pub const CALIBRATION_MAX_MEMORY_MIB: u32 = 1024;
+/// Calibration never goes below this memory: 64 MiB (also the recommended floor).
+pub const RECOMMENDED_MIN_MEMORY_MIB: u32 = 64;
+/// Default lanes.
+pub const DEFAULT_PARALLELISM: u32 = 4;
+/// Default calibration target.
+pub const DEFAULT_TARGET_MS: u64 = 1000;
+
+/// Argon2id cost parameters, exactly as stored in a passphrase keyslot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Number of passes (t).
+    pub time: u32,
+    /// Number of lanes (p).
+    pub parallelism: u32,
+}
+
+/// Which parameter is out of range, its value, and the allowed range; no allocation yet.
+pub struct OutOfBounds {
+    pub param: &'static str,
+    pub value: u64,
+    pub allowed: String,
+}
+
+impl KdfParams {
+    /// Checks the reader's bounds before anything is allocated.
+    pub fn check_bounds(&self, salt_len: usize) -> Result<(), OutOfBounds> {
+        let min_memory = 8 * self.parallelism.max(1);
+        let checks: [(&'static str, u64, u64, u64); 4] = [
+            (
+                "memory (KiB)",
+                self.memory_kib.into(),
+                min_memory.into(),
+                MAX_MEMORY_KIB.into(),
+            ),
+            ("passes", self.time.into(), 1, MAX_TIME.into()),
+            ("lanes", self.parallelism.into(), 1, MAX_PARALLELISM.into()),
+            (
+                "salt length (bytes)",
+                salt_len as u64,
+                MIN_SALT_LEN as u64,
+                MAX_SALT_LEN as u64,
+            ),
+        ];
+        for (param, value, min, max) in checks {
+            if value < min || value > max {
+                return Err(OutOfBounds {
+                    param,
+                    value,
+                    allowed: format!("{min}..={max}"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// True when these parameters are weaker than keycellar recommends (for warnings, audit).
+    pub fn below_recommended(&self) -> bool {
+        self.memory_kib < RECOMMENDED_MIN_MEMORY_MIB * 1024
+    }
+
+    /// Human-readable summary, e.g. `Argon2id m=256 MiB t=6 p=4`.
+    pub fn describe(&self) -> String {
+        let memory = if self.memory_kib % 1024 == 0 {
+            format!("{} MiB", self.memory_kib / 1024)
+        } else {
+            format!("{} KiB", self.memory_kib)
+        };
+        format!(
+            "Argon2id m={memory} t={} p={}",
+            self.time, self.parallelism
+        )
+    }
+
+    fn argon2(&self) -> Result<Argon2<'static>> {
+        let params = Params::new(self.memory_kib, self.time, self.parallelism, Some(32))
+            .map_err(|e| Error::KdfSetting(e.to_string()))?;
+        Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+    }
+
+    /// Derives a 256-bit key from `passphrase` and `salt` (Argon2id v0x13).
+    pub fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<Key32> {
+        let mut key = Zeroizing::new([0u8; 32]);
+        self.argon2()?
+            .hash_password_into(passphrase, salt, &mut *key)
+            .map_err(|e| Error::KdfSetting(e.to_string()))?;
+        Ok(key)
+    }
+}
+
+/// What `init` was asked for: explicit settings override calibration.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct KdfRequest {
+    /// Memory in MiB; `None` means the default (256 MiB).
+    pub memory_mib: Option<u32>,
+    /// Passes; `None` means "calibrate to the target time".
+    pub time: Option<u32>,
+    /// Lanes; `None` means 4.
+    pub parallelism: Option<u32>,
+    /// Target time for one derivation, in milliseconds; `None` means 1000.
+    pub target_ms: Option<u64>,
+}
+
+impl KdfRequest {
+    /// Turns the request into parameters, measuring this machine when passes are not given.
+    pub fn resolve(&self) -> Result<KdfParams> {
+        let parallelism = self.parallelism.unwrap_or(DEFAULT_PARALLELISM);
+        let mut memory_mib = self.memory_mib.unwrap_or(DEFAULT_MEMORY_MIB);
+        if !(1..=MAX_PARALLELISM).contains(&parallelism) {
+            return Err(Error::KdfSetting(format!(
+                "--kdf-parallelism {parallelism} is outside 1..={MAX_PARALLELISM}"
+            )));
+        }
+        if memory_mib == 0 || memory_mib > MAX_MEMORY_KIB / 1024 {
+            return Err(Error::KdfSetting(format!(
+                "--kdf-memory {memory_mib} MiB is outside 1..={} MiB",
+                MAX_MEMORY_KIB / 1024
+            )));
+        }
+        if let Some(time) = self.time {
+            if !(1..=MAX_TIME).contains(&time) {
+                return Err(Error::KdfSetting(format!(
+                    "--kdf-time {time} is outside 1..={MAX_TIME}"
+                )));
+            }
+            return Ok(KdfParams {
+                memory_kib: memory_mib * 1024,
+                time,
+                parallelism,
+            });
+        }
+        let target = Duration::from_millis(self.target_ms.unwrap_or(DEFAULT_TARGET_MS).max(1));
+        // Passes are tuned first. Only when a single pass already overshoots does memory
+        // shrink, never below the recommended floor, and never beyond what the user chose.
+        loop {
+            let probe = KdfParams {
+                memory_kib: memory_mib * 1024,
+                time: 1,
+                parallelism,
+            };
+            let one_pass = time_one_derivation(&probe)?;
+            let shrinkable = self.memory_mib.is_none() && memory_mib > RECOMMENDED_MIN_MEMORY_MIB;
+            if one_pass > target.mul_f64(1.1) && shrinkable {
+                memory_mib = (memory_mib / 2).max(RECOMMENDED_MIN_MEMORY_MIB);
+                continue;
+            }
+            let passes = (target.as_secs_f64() / one_pass.as_secs_f64().max(1e-6)).round();
+            return Ok(KdfParams {
+                memory_kib: probe.memory_kib,
+                time: (passes as u32).clamp(1, MAX_TIME),
+                parallelism,
+            });
+        }
+    }
+}
+
+fn time_one_derivation(params: &KdfParams) -> Result<Duration> {
+    let start = Instant::now();
+    params.derive(b"keycellar calibration", &[0u8; SALT_LEN])?;
+    Ok(start.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_the_reference_argon2_cli() {
+        // `echo -n pass | argon2 somesalt -id -k 64 -t 1 -p 1 -r`
+        // (printed by Debian's argon2 0~20171227; vector also in docs/FORMAT.md)
+        let params = KdfParams {
+            memory_kib: 64,
+            time: 1,
+            parallelism: 1,
+        };
+        let key = params.derive(b"pass", b"somesaltsomesalt").unwrap();
+        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, REFERENCE_HEX);
+    }
+    const REFERENCE_HEX: &str = "d027b85c25ed8e881606772451b0ca714478c42599e03c55d59ffcab2177d41c";
+
+    #[test]
+    fn bounds_reject_each_excess_and_name_it() {
+        let ok = KdfParams {
+            memory_kib: 1024,
+            time: 1,
+            parallelism: 1,
+        };
+        assert!(ok.check_bounds(16).is_ok());
+        let too_much = KdfParams {
+            memory_kib: MAX_MEMORY_KIB + 1,
+            ..ok
+        };
+        assert_eq!(too_much.check_bounds(16).err().unwrap().param, "memory (KiB)");
+        let passes = KdfParams { time: 65, ..ok };
+        assert_eq!(passes.check_bounds(16).err().unwrap().param, "passes");
+        let lanes = KdfParams {
+            parallelism: 17,
+            ..ok
+        };
+        assert_eq!(lanes.check_bounds(16).err().unwrap().param, "lanes");
+        let salt = ok.check_bounds(15).err().unwrap();
+        assert_eq!((salt.param, salt.value), ("salt length (bytes)", 15));
+    }
+
+    #[test]
+    fn explicit_settings_skip_calibration() {
+        let request = KdfRequest {
+            memory_mib: Some(8),
+            time: Some(2),
+            parallelism: Some(2),
+            target_ms: None,
+        };
+        let p = request.resolve().unwrap();
+        assert_eq!((p.memory_kib, p.time, p.parallelism), (8192, 2, 2));
+        assert!(p.below_recommended());
+        assert!(KdfRequest {
+            parallelism: Some(0),
+            ..request
+        }
+        .resolve()
+        .is_err());
+    }
+}

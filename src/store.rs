@@ -1,0 +1,221 @@
+//! Durable vault files: an exclusive lock, atomic replacement with read-back verification,
+//! two previous generations kept beside the vault, and 0600 permissions on everything.
+//!
+//! A save writes a temp file in the vault's directory (0600), fsyncs it, reads it back and
+//! lets the caller verify it, moves `VAULT.1` to `VAULT.2`, hard-links the current vault to
+//! `VAULT.1`, renames the temp file over the vault and fsyncs the directory. At every
+//! instant the vault path holds either the old or the new file.
+
+use crate::error::{Error, Result};
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// How many previous versions are kept beside the vault.
+pub const GENERATIONS: u32 = 2;
+
+/// The exclusive lock on a vault; released when dropped.
+#[derive(Debug)]
+pub struct VaultLock {
+    _file: File,
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name: OsString = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// `VAULT.lock`, the sidecar file that carries the lock (the vault itself is replaced by
+/// rename, so it cannot carry one).
+pub fn lock_path(vault: &Path) -> PathBuf {
+    with_suffix(vault, ".lock")
+}
+
+/// `VAULT.N`, the N-th previous generation.
+pub fn generation_path(vault: &Path, n: u32) -> PathBuf {
+    with_suffix(vault, &format!(".{n}"))
+}
+
+fn temp_prefix(vault: &Path) -> String {
+    let name = vault.file_name().map(|n| n.to_string_lossy().into_owned());
+    format!(".{}.tmp.", name.unwrap_or_default())
+}
+
+fn directory_of(vault: &Path) -> &Path {
+    match vault.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+fn create_private(path: &Path, new: bool) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).mode(0o600);
+    if new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(false);
+    }
+    let file = options.open(path)?;
+    file.set_permissions(fs::Permissions::from_mode(0o600))?;
+    Ok(file)
+}
+
+/// Takes the exclusive lock, retrying until `timeout` has passed.
+pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
+    let path = lock_path(vault);
+    let file = create_private(&path, false)
+        .map_err(|e| Error::io(format!("cannot open lock file {}", path.display()), e))?;
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(VaultLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
+                sleep(Duration::from_millis(25));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy {
+                    path: vault.to_path_buf(),
+                });
+            }
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(Error::io(format!("cannot lock {}", path.display()), e));
+            }
+        }
+    }
+}
+
+/// Reads the whole vault file.
+pub fn read(vault: &Path) -> Result<Vec<u8>> {
+    fs::read(vault).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::VaultNotFound {
+            path: vault.to_path_buf(),
+        },
+        _ => Error::io(format!("cannot read {}", vault.display()), e),
+    })
+}
+
+/// Removes temp files a killed save left behind. Call only while holding the lock.
+pub fn remove_stale_temps(vault: &Path, _lock: &VaultLock) -> Result<usize> {
+    let prefix = temp_prefix(vault);
+    let dir = directory_of(vault);
+    let mut removed = 0;
+    let entries = fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            fs::remove_file(entry.path())
+                .map_err(|e| Error::io("cannot remove a stale temp file", e))?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+fn sync_directory(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(format!("cannot sync directory {}", dir.display()), e))
+}
+
+/// Writes `bytes` to a fsynced 0600 temp file beside the vault, then hands its re-read
+/// contents to `verify`.
+fn write_temp(
+    vault: &Path,
+    bytes: &[u8],
+    verify: &dyn Fn(&[u8]) -> Result<()>,
+) -> Result<tempfile::NamedTempFile> {
+    let dir = directory_of(vault);
+    let io = |what: &str, e| Error::io(format!("{what} in {}", dir.display()), e);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&temp_prefix(vault))
+        .permissions(fs::Permissions::from_mode(0o600))
+        .tempfile_in(dir)
+        .map_err(|e| io("cannot create a temp file", e))?;
+    temp.write_all(bytes)
+        .map_err(|e| io("cannot write the temp file", e))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(|e| io("cannot sync the temp file", e))?;
+    let written = fs::read(temp.path()).map_err(|e| io("cannot read back the temp file", e))?;
+    if written != bytes {
+        return Err(Error::Internal(
+            "the temp file read back differs from what was written".into(),
+        ));
+    }
+    verify(&written)?;
+    Ok(temp)
+}
+
+/// Creates a new vault file; fails if anything exists at `vault`.
+pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) -> Result<()> {
+    let dir = directory_of(vault);
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    let temp = write_temp(vault, bytes, verify)?;
+    temp.persist_noclobber(vault).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::VaultExists {
+                path: vault.to_path_buf(),
+            }
+        } else {
+            Error::io(format!("cannot create {}", vault.display()), e.error)
+        }
+    })?;
+    sync_directory(dir)
+}
+
+/// Atomically replaces the vault with `bytes`, keeping the previous generations.
+pub fn replace(
+    vault: &Path,
+    bytes: &[u8],
+    _lock: &VaultLock,
+    verify: &dyn Fn(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let temp = write_temp(vault, bytes, verify)?;
+    rotate_generations(vault)?;
+    temp.persist(vault)
+        .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e.error))?;
+    sync_directory(directory_of(vault))
+}
+
+/// `VAULT.1` becomes `VAULT.2`, and the current vault is linked (or copied) to `VAULT.1`.
+fn rotate_generations(vault: &Path) -> Result<()> {
+    let io = |what: String, e| Error::io(what, e);
+    for n in (1..GENERATIONS).rev() {
+        let from = generation_path(vault, n);
+        if from.exists() {
+            let to = generation_path(vault, n + 1);
+            fs::rename(&from, &to)
+                .map_err(|e| io(format!("cannot move {} aside", from.display()), e))?;
+        }
+    }
+    let first = generation_path(vault, 1);
+    if first.exists() {
+        fs::remove_file(&first)
+            .map_err(|e| io(format!("cannot remove {}", first.display()), e))?;
+    }
+    if fs::hard_link(vault, &first).is_err() {
+        // Some file systems have no hard links; a private copy keeps the same guarantee.
+        let old = read(vault)?;
+        let mut file = create_private(&first, true)
+            .map_err(|e| io(format!("cannot create {}", first.display()), e))?;
+        file.write_all(&old)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io(format!("cannot write {}", first.display()), e))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

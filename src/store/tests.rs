@@ -1,0 +1,69 @@
+use super::*;
+
+fn accept(_: &[u8]) -> Result<()> {
+    Ok(())
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn replace_keeps_two_generations_all_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    create(&vault, b"one", &accept).unwrap();
+    let lock = lock(&vault, Duration::ZERO).unwrap();
+    for content in [b"two", b"thr", b"fou"] {
+        replace(&vault, content, &lock, &accept).unwrap();
+    }
+    assert_eq!(fs::read(&vault).unwrap(), b"fou");
+    assert_eq!(fs::read(generation_path(&vault, 1)).unwrap(), b"thr");
+    assert_eq!(fs::read(generation_path(&vault, 2)).unwrap(), b"two");
+    assert!(!generation_path(&vault, 3).exists());
+    for path in [vault.clone(), generation_path(&vault, 1), lock_path(&vault)] {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+}
+
+#[test]
+fn a_failed_verification_changes_nothing_and_leaves_no_temp() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    create(&vault, b"old", &accept).unwrap();
+    let lock = lock(&vault, Duration::ZERO).unwrap();
+    let refuse = |_: &[u8]| Err(Error::Internal("no".into()));
+    assert!(replace(&vault, b"new", &lock, &refuse).is_err());
+    assert_eq!(fs::read(&vault).unwrap(), b"old");
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn create_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    fs::write(&vault, b"precious").unwrap();
+    assert!(matches!(create(&vault, b"x", &accept), Err(Error::VaultExists { .. })));
+    assert_eq!(fs::read(&vault).unwrap(), b"precious");
+}
+
+#[test]
+fn a_held_lock_makes_the_second_writer_busy() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    let _held = lock(&vault, Duration::ZERO).unwrap();
+    let second = lock(&vault, Duration::from_millis(60));
+    assert!(matches!(second, Err(Error::Busy { .. })));
+}
+
+#[test]
+fn stale_temps_are_removed_and_others_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    fs::write(dir.path().join(".v.kc.tmp.abc123"), b"x").unwrap();
+    fs::write(dir.path().join("unrelated"), b"y").unwrap();
+    let lock = lock(&vault, Duration::ZERO).unwrap();
+    assert_eq!(remove_stale_temps(&vault, &lock).unwrap(), 1);
+    assert!(dir.path().join("unrelated").exists());
+}

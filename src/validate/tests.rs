@@ -1,0 +1,89 @@
+use super::*;
+use crate::entry::Status;
+
+pub(crate) const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
+pub(crate) const KRAKEN_SECRET: &str =
+    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
+
+fn entry(exchange: Exchange, key: &str, secret: &str) -> Entry {
+    Entry {
+        id: "id".into(),
+        label: "label".into(),
+        exchange,
+        api_key: key.into(),
+        secret: Secret::new(secret.into()),
+        api_passphrase: None,
+        key_version: None,
+        account_ref: None,
+        permissions: vec![],
+        ip_allowlist: vec![],
+        expires: None,
+        created: None,
+        added_at: "2026-11-22T00:00:00Z".into(),
+        status: Status::Active,
+        notes: None,
+        used_by: vec![],
+        fingerprint: String::new(),
+    }
+}
+
+#[test]
+fn the_kraken_documentation_pair_is_clean() {
+    let report = check(&entry(Exchange::Kraken, KRAKEN_KEY, KRAKEN_SECRET));
+    assert_eq!(report, Report::default());
+}
+
+#[test]
+fn a_kraken_secret_of_the_wrong_length_is_refused_without_echoing_it() {
+    let short = &KRAKEN_SECRET[..84];
+    let report = check(&entry(Exchange::Kraken, KRAKEN_KEY, short));
+    assert_eq!(report.errors.len(), 1, "{report:?}");
+    assert!(!report.errors[0].contains(&short[..10]));
+    let not_base64 = KRAKEN_SECRET.replace('+', "-");
+    let report = check(&entry(Exchange::Kraken, KRAKEN_KEY, &not_base64));
+    assert!(report.errors[0].contains("not valid base64"), "{report:?}");
+    assert!(!report.errors[0].contains(&not_base64[..10]));
+}
+
+#[test]
+fn passphrase_exchanges_require_one() {
+    let e = entry(
+        Exchange::Okx,
+        "5f6b2a52-7c39-4d8e-9b8a-1c2d3e4f5a6b",
+        "0123456789ABCDEF0123456789ABCDEF",
+    );
+    assert_eq!(check(&e).errors.len(), 1);
+    let mut with = e.clone();
+    with.api_passphrase = Some(Secret::new("hunter2".into()));
+    assert_eq!(check(&with), Report::default());
+}
+
+#[test]
+fn ip_allowlist_entries_must_parse() {
+    let mut e = entry(Exchange::Kraken, KRAKEN_KEY, KRAKEN_SECRET);
+    e.ip_allowlist = vec!["203.0.113.7".into(), "2001:db8::/32".into()];
+    assert!(check(&e).errors.is_empty());
+    e.ip_allowlist = vec!["203.0.113.7/33".into()];
+    assert_eq!(check(&e).errors.len(), 1);
+}
+
+#[test]
+fn normalize_trims_and_unescapes_pem() {
+    let mut e = entry(Exchange::Kraken, &format!(" {KRAKEN_KEY}\n"), &format!("{KRAKEN_SECRET}\n"));
+    normalize(&mut e);
+    assert_eq!(e.api_key, KRAKEN_KEY);
+    assert_eq!(e.secret.expose(), KRAKEN_SECRET);
+    let mut pem = entry(Exchange::Coinbase, "k", "-----BEGIN EC PRIVATE KEY-----\\nAAAA\\n-----END EC PRIVATE KEY-----\\n");
+    normalize(&mut pem);
+    assert_eq!(pem.secret.expose().lines().count(), 3);
+}
+
+#[test]
+fn coinbase_key_forms_share_a_canonical_key() {
+    let uuid = "1f2e3d4c-5b6a-4978-8a9b-0c1d2e3f4a5b";
+    let long = format!("organizations/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/apiKeys/{uuid}");
+    assert_eq!(
+        canonical_api_key(Exchange::Coinbase, &long),
+        canonical_api_key(Exchange::Coinbase, &uuid.to_uppercase())
+    );
+}

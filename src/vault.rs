@@ -1,0 +1,366 @@
+//! An unlocked vault: create, open, change entries, re-key, and save durably.
+//!
+//! Opening derives the passphrase key once; the vault key stays in memory (zeroized on
+//! drop) so a command that reads and then saves runs the KDF a single time, and the
+//! read-back check after a save needs no second derivation.
+
+use crate::crypto::{self, NONCE_LEN};
+use crate::entry::{Entry, NewEntry, Status};
+use crate::error::{Error, Result};
+use crate::fingerprint;
+use crate::format::keyslot::{Keyslot, PassphraseSlot};
+use crate::format::{self, Header};
+use crate::kdf::KdfParams;
+use crate::secret::{Key32, Secret, SecretBytes};
+use crate::store::{self, VaultLock};
+use crate::validate::{self, Report};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// Version of the JSON document inside the payload.
+pub const PAYLOAD_SCHEMA: u32 = 1;
+
+/// The decrypted payload: everything the vault holds.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contents {
+    pub schema: u32,
+    /// When the vault was created (RFC 3339, UTC).
+    pub created_at: String,
+    pub entries: Vec<Entry>,
+}
+
+/// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
+pub fn now_utc() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    );
+    now.format(&format)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
+}
+
+/// An open vault with its key in memory.
+pub struct Vault {
+    path: PathBuf,
+    header: Header,
+    key: Key32,
+    /// The entries and other payload data.
+    pub contents: Contents,
+    lock: Option<VaultLock>,
+}
+
+impl Vault {
+    /// Creates a new vault file at `path` (never overwriting) with one passphrase keyslot.
+    pub fn create(path: &Path, passphrase: &Secret, params: KdfParams) -> Result<Vault> {
+        let vault_id = crypto::random_array::<16>()?;
+        let key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
+        let slot = PassphraseSlot::create(&vault_id, &key, passphrase.expose().as_bytes(), params)?;
+        let mut vault = Vault {
+            path: path.to_path_buf(),
+            header: Header {
+                vault_id,
+                generation: 0,
+                payload_nonce: [0; NONCE_LEN],
+                keyslots: vec![Keyslot::Passphrase(slot)],
+            },
+            key,
+            contents: Contents {
+                schema: PAYLOAD_SCHEMA,
+                created_at: now_utc(),
+                entries: Vec::new(),
+            },
+            lock: None,
+        };
+        let bytes = vault.seal_next()?;
+        store::create(path, &bytes, &|written| vault.check_written(written))?;
+        Ok(vault)
+    }
+
+    /// Opens a vault for reading. No lock is taken: saves replace the file atomically.
+    pub fn open(path: &Path, passphrase: &Secret) -> Result<Vault> {
+        let bytes = store::read(path)?;
+        let parsed = format::parse(&bytes, path)?;
+        let vault_id = parsed.header.vault_id;
+        let mut key = None;
+        let mut has_passphrase_slot = false;
+        for slot in &parsed.header.keyslots {
+            if let Keyslot::Passphrase(slot) = slot {
+                has_passphrase_slot = true;
+                key = slot.unlock(&vault_id, passphrase.expose().as_bytes())?;
+                if key.is_some() {
+                    break;
+                }
+            }
+        }
+        if !has_passphrase_slot {
+            return Err(Error::DamagedHeader {
+                path: path.to_path_buf(),
+                what: "has no passphrase keyslot this version can use".into(),
+            });
+        }
+        let key = key.ok_or_else(|| Error::WrongPassphrase {
+            path: path.to_path_buf(),
+        })?;
+        let contents = decrypt_contents(path, &parsed, &key)?;
+        Ok(Vault {
+            path: path.to_path_buf(),
+            header: parsed.header,
+            key,
+            contents,
+            lock: None,
+        })
+    }
+
+    /// Opens a vault to change it: takes the exclusive lock first (waiting up to
+    /// `lock_timeout`), removes temp files a killed save left behind, then opens.
+    pub fn open_for_change(
+        path: &Path,
+        passphrase: &Secret,
+        lock_timeout: Duration,
+    ) -> Result<Vault> {
+        if !path.exists() {
+            return Err(Error::VaultNotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let lock = store::lock(path, lock_timeout)?;
+        store::remove_stale_temps(path, &lock)?;
+        let mut vault = Vault::open(path, passphrase)?;
+        vault.lock = Some(lock);
+        Ok(vault)
+    }
+
+    /// The vault file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The random vault id, as 32 hex digits.
+    pub fn id_hex(&self) -> String {
+        self.header.vault_id.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// How many times the vault has been saved.
+    pub fn generation(&self) -> u64 {
+        self.header.generation
+    }
+
+    /// KDF parameters of the passphrase keyslots.
+    pub fn kdf_params(&self) -> Vec<KdfParams> {
+        self.passphrase_slots().map(|s| s.params).collect()
+    }
+
+    fn passphrase_slots(&self) -> impl Iterator<Item = &PassphraseSlot> {
+        self.header.keyslots.iter().filter_map(|s| match s {
+            Keyslot::Passphrase(p) => Some(p),
+            Keyslot::Unknown { .. } => None,
+        })
+    }
+
+    /// The vault fingerprint over the stored entry fingerprints.
+    pub fn fingerprint(&self) -> Result<String> {
+        fingerprint::of_vault(self.contents.entries.iter().map(|e| e.fingerprint.as_str()))
+    }
+
+    /// The current entry with this label (a rotated key never shadows the current one).
+    pub fn find(&self, label: &str) -> Result<&Entry> {
+        let index = self.index_of(label)?;
+        Ok(&self.contents.entries[index])
+    }
+
+    fn index_of(&self, label: &str) -> Result<usize> {
+        let matching = |e: &&Entry| e.label == label;
+        let entries = &self.contents.entries;
+        entries
+            .iter()
+            .position(|e| matching(&e) && e.status != Status::Rotated)
+            .or_else(|| entries.iter().position(|e| matching(&e)))
+            .ok_or_else(|| Error::EntryNotFound {
+                label: label.to_string(),
+            })
+    }
+
+    fn label_taken(&self, label: &str, except: Option<usize>) -> bool {
+        self.contents
+            .entries
+            .iter()
+            .enumerate()
+            .any(|(i, e)| Some(i) != except && e.label == label && e.status != Status::Rotated)
+    }
+
+    /// Validates and adds a new entry, recording its fingerprint. Returns the stored entry
+    /// and the validation warnings.
+    pub fn add(&mut self, new: NewEntry) -> Result<(&Entry, Vec<String>)> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let mut entry = new.into_entry(id, now_utc());
+        validate::normalize(&mut entry);
+        if self.label_taken(&entry.label, None) {
+            return Err(Error::LabelExists { label: entry.label });
+        }
+        let Report { errors, warnings } = validate::check(&entry);
+        if !errors.is_empty() {
+            return Err(Error::Invalid {
+                label: entry.label,
+                problems: errors,
+            });
+        }
+        entry.fingerprint = fingerprint::of_entry(&entry)?;
+        self.contents.entries.push(entry);
+        let added = self.contents.entries.last().ok_or_else(|| {
+            Error::Internal("the entry just added is missing".into())
+        })?;
+        Ok((added, warnings))
+    }
+
+    /// Applies `change` to the entry's metadata, then re-validates it. The secret parts and
+    /// the fingerprint are not the caller's to change here.
+    pub fn edit(&mut self, label: &str, change: impl FnOnce(&mut Entry)) -> Result<Vec<String>> {
+        let index = self.index_of(label)?;
+        let mut entry = self.contents.entries[index].clone();
+        change(&mut entry);
+        validate::normalize(&mut entry);
+        if entry.label != label && self.label_taken(&entry.label, Some(index)) {
+            return Err(Error::LabelExists { label: entry.label });
+        }
+        let Report { errors, warnings } = validate::check(&entry);
+        if !errors.is_empty() {
+            return Err(Error::Invalid {
+                label: entry.label,
+                problems: errors,
+            });
+        }
+        let before = &self.contents.entries[index];
+        if fingerprint::of_entry(&entry)? != fingerprint::of_entry(before)? {
+            return Err(Error::Internal("an edit changed key material".into()));
+        }
+        self.contents.entries[index] = entry;
+        Ok(warnings)
+    }
+
+    /// Removes the entry and returns it.
+    pub fn remove(&mut self, label: &str) -> Result<Entry> {
+        let index = self.index_of(label)?;
+        Ok(self.contents.entries.remove(index))
+    }
+
+    /// Replaces every passphrase keyslot with one for `new_passphrase`. `params` defaults to
+    /// the parameters of the current first passphrase slot.
+    pub fn change_passphrase(
+        &mut self,
+        new_passphrase: &Secret,
+        params: Option<KdfParams>,
+    ) -> Result<()> {
+        let params = match params.or_else(|| self.kdf_params().first().copied()) {
+            Some(p) => p,
+            None => return Err(Error::Internal("no passphrase keyslot".into())),
+        };
+        let slot = PassphraseSlot::create(
+            &self.header.vault_id,
+            &self.key,
+            new_passphrase.expose().as_bytes(),
+            params,
+        )?;
+        self.header
+            .keyslots
+            .retain(|s| !matches!(s, Keyslot::Passphrase(_)));
+        self.header.keyslots.insert(0, Keyslot::Passphrase(slot));
+        Ok(())
+    }
+
+    /// Saves atomically under the lock taken by [`Vault::open_for_change`]; the new file is
+    /// read back and decrypted with the key in memory before it replaces the old one.
+    pub fn save(&mut self) -> Result<()> {
+        let lock = self.lock.take().ok_or_else(|| {
+            Error::Internal("save without holding the vault lock".into())
+        })?;
+        let result = self.seal_next().and_then(|bytes| {
+            store::replace(&self.path, &bytes, &lock, &|written| self.check_written(written))
+        });
+        self.lock = Some(lock);
+        result
+    }
+
+    /// Moves to the next generation with a fresh payload nonce and seals the contents.
+    fn seal_next(&mut self) -> Result<Vec<u8>> {
+        self.header.generation += 1;
+        self.header.payload_nonce = crypto::random_array::<NONCE_LEN>()?;
+        let plaintext = serialize_contents(&self.contents)?;
+        Ok(format::seal_file(&self.header, &self.key, &plaintext))
+    }
+
+    /// Read-back check: the written bytes parse, decrypt with our key, and hold our entries.
+    fn check_written(&self, written: &[u8]) -> Result<()> {
+        let parsed = format::parse(written, &self.path)?;
+        let reread = decrypt_contents(&self.path, &parsed, &self.key)?;
+        let same = reread.entries.len() == self.contents.entries.len()
+            && reread
+                .entries
+                .iter()
+                .zip(&self.contents.entries)
+                .all(|(a, b)| a.id == b.id && a.fingerprint == b.fingerprint);
+        if same {
+            Ok(())
+        } else {
+            Err(Error::Internal("the saved vault reads back differently".into()))
+        }
+    }
+}
+
+/// Serialises into a buffer allocated once at its final size, so that no partial copy of
+/// the plaintext is left in freed memory by a reallocation.
+fn serialize_contents(contents: &Contents) -> Result<SecretBytes> {
+    struct Counter(usize);
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let to_internal = |e: serde_json::Error| Error::Internal(format!("serialising: {e}"));
+    let mut counter = Counter(0);
+    serde_json::to_writer(&mut counter, contents).map_err(to_internal)?;
+    let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer(&mut *buffer, contents).map_err(to_internal)?;
+    Ok(buffer)
+}
+
+fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Result<Contents> {
+    let damaged = |what: String| Error::DamagedPayload {
+        path: path.to_path_buf(),
+        what,
+    };
+    let plaintext = crypto::open(
+        key,
+        &parsed.header.payload_nonce,
+        &parsed.header_bytes,
+        &parsed.sealed_payload,
+    )
+    .ok_or_else(|| damaged("fails authentication although its checksum matches".into()))?;
+    #[derive(Deserialize)]
+    struct SchemaProbe {
+        schema: u32,
+    }
+    let probe: SchemaProbe = serde_json::from_slice(&plaintext)
+        .map_err(|e| damaged(format!("is not a keycellar document (line {})", e.line())))?;
+    if probe.schema != PAYLOAD_SCHEMA {
+        return Err(Error::UnsupportedVersion {
+            path: path.to_path_buf(),
+            found: probe.schema,
+            supported: PAYLOAD_SCHEMA,
+        });
+    }
+    serde_json::from_slice(&plaintext).map_err(|e| {
+        damaged(format!(
+            "holds an entry this version cannot read (line {}, column {})",
+            e.line(),
+            e.column()
+        ))
+    })
+}
