@@ -201,7 +201,15 @@ impl Entry {
             })
         };
         let mut parts = Vec::new();
-        if has(&["query", "read", "view", "export", "ledger", "websocket", "general"]) {
+        if has(&[
+            "query",
+            "read",
+            "view",
+            "export",
+            "ledger",
+            "websocket",
+            "general",
+        ]) {
             parts.push("read");
         }
         if has(&["trade", "order", "modify", "cancel", "spot", "contract"]) {

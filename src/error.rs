@@ -77,10 +77,16 @@ pub enum Error {
     LabelExists { label: String },
 
     #[error("entry {label:?} was refused: {}", .problems.join("; "))]
-    Invalid { label: String, problems: Vec<String> },
+    Invalid {
+        label: String,
+        problems: Vec<String>,
+    },
 
     #[error("{0}")]
     BadInput(String),
+
+    #[error("{0}")]
+    Usage(String),
 
     #[error("verification failed: {0}")]
     Mismatch(String),
@@ -116,7 +122,7 @@ impl Error {
             | Error::KdfOutOfBounds { .. } => exit::DAMAGED,
             Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
             Error::Busy { .. } => exit::BUSY,
-            Error::NoTerminal { .. } | Error::KdfSetting(_) => exit::USAGE,
+            Error::NoTerminal { .. } | Error::KdfSetting(_) | Error::Usage(_) => exit::USAGE,
             Error::VaultExists { .. }
             | Error::LabelExists { .. }
             | Error::Invalid { .. }
@@ -137,7 +143,9 @@ impl Error {
                 "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore \
                  it from a generation (.1, .2) or a backup."
             }
-            Error::DamagedHeader { .. } | Error::DamagedPayload { .. } | Error::Truncated { .. } => {
+            Error::DamagedHeader { .. }
+            | Error::DamagedPayload { .. }
+            | Error::Truncated { .. } => {
                 "Do not overwrite it. Restore from the previous generations next to the vault \
                  (VAULT.1, VAULT.2) or from a backup, and keep the damaged file for inspection."
             }
@@ -163,6 +171,7 @@ impl Error {
                 "Copy the values again from the exchange's API page; nothing was saved."
             }
             Error::BadInput(_) => "Check the input and run the command again.",
+            Error::Usage(_) => "See `keycellar help` for how to call this command.",
             Error::Mismatch(_) => {
                 "The value you compared against is not the one stored. Check for typos; if the \
                  stored entry is wrong, restore it from a backup."

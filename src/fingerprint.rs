@@ -28,7 +28,10 @@ fn length_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
 fn entry_message(exchange: Exchange, api_key: &str, api_passphrase: Option<&str>) -> Vec<u8> {
     let mut msg = ENTRY_LABEL.to_vec();
     length_prefixed(&mut msg, exchange.id().as_bytes());
-    length_prefixed(&mut msg, validate::canonical_api_key(exchange, api_key).as_bytes());
+    length_prefixed(
+        &mut msg,
+        validate::canonical_api_key(exchange, api_key).as_bytes(),
+    );
     match api_passphrase {
         None => msg.push(0),
         Some(p) => {

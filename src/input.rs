@@ -4,6 +4,7 @@
 //! Nothing here takes a secret from the command line. Buffers that held secret text are
 //! zeroized.
 
+use crate::entry::NewEntry;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use std::fs::{File, OpenOptions};
@@ -87,6 +88,41 @@ pub fn prompt_visible(prompt: &str, what: &'static str) -> Result<String> {
     Ok(line.trim().to_string())
 }
 
+/// Entries for `add --from-json`: one JSON object, or a list of them (see docs/FORMAT.md).
+///
+/// Errors name the JSON path of the bad field; the parser's own detail is left out for
+/// secret fields, since it may quote the value.
+pub fn entries_from_json(source: &str) -> Result<Vec<NewEntry>> {
+    let text = read_source(source, "JSON entries")?;
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    let result = if text.trim_start().starts_with('[') {
+        serde_path_to_error::deserialize::<_, Vec<NewEntry>>(&mut deserializer)
+    } else {
+        serde_path_to_error::deserialize::<_, NewEntry>(&mut deserializer).map(|e| vec![e])
+    };
+    let entries = result.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner();
+        let secret_field = ["secret", "api_passphrase"]
+            .iter()
+            .any(|f| path.ends_with(f));
+        let detail = if secret_field {
+            String::new()
+        } else {
+            format!(": {inner}")
+        };
+        Error::BadInput(format!(
+            "{source}: bad entry at `{path}` (line {}, column {}){detail}",
+            inner.line(),
+            inner.column()
+        ))
+    })?;
+    deserializer
+        .end()
+        .map_err(|_| Error::BadInput(format!("{source}: unexpected text after the JSON")))?;
+    Ok(entries)
+}
+
 /// The public key and secret from `kraken://apikey?key=...&secret=...`.
 ///
 /// The query is split on `&`, and each pair on its first `=` only, since the secret ends in
@@ -144,6 +180,28 @@ mod tests {
     const KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
     const SECRET: &str =
         "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
+
+    #[test]
+    fn json_errors_name_the_path_but_never_a_secret_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.json");
+        let write = |text: &str| std::fs::write(&path, text).unwrap();
+        let source = path.to_str().unwrap();
+        write(r#"[{"label":"a","exchange":"kraken","api_key":"k","secret":"s"}]"#);
+        assert_eq!(entries_from_json(source).unwrap().len(), 1);
+        write(r#"{"label":"a","exchange":"kraken","api_key":"k","secret":"s","colour":1}"#);
+        let message = entries_from_json(source).unwrap_err().to_string();
+        assert!(message.contains("colour"), "{message}");
+        write(r#"[{"label":"a","exchange":"kraken","api_key":"k","secret":987654321}]"#);
+        let message = entries_from_json(source).unwrap_err().to_string();
+        assert!(
+            message.contains("[0].secret") && !message.contains("987654321"),
+            "{message}"
+        );
+        write(r#"{"label":"a","exchange":"mtgox","api_key":"k","secret":"s"}"#);
+        let message = entries_from_json(source).unwrap_err().to_string();
+        assert!(message.contains("exchange"), "{message}");
+    }
 
     #[test]
     fn kraken_uri_keeps_plus_slash_and_padding() {

@@ -87,15 +87,12 @@ impl KdfParams {
 
     /// Human-readable summary, e.g. `Argon2id m=256 MiB t=6 p=4`.
     pub fn describe(&self) -> String {
-        let memory = if self.memory_kib % 1024 == 0 {
+        let memory = if self.memory_kib.is_multiple_of(1024) {
             format!("{} MiB", self.memory_kib / 1024)
         } else {
             format!("{} KiB", self.memory_kib)
         };
-        format!(
-            "Argon2id m={memory} t={} p={}",
-            self.time, self.parallelism
-        )
+        format!("Argon2id m={memory} t={} p={}", self.time, self.parallelism)
     }
 
     fn argon2(&self) -> Result<Argon2<'static>> {
@@ -217,7 +214,10 @@ mod tests {
             memory_kib: MAX_MEMORY_KIB + 1,
             ..ok
         };
-        assert_eq!(too_much.check_bounds(16).err().unwrap().param, "memory (KiB)");
+        assert_eq!(
+            too_much.check_bounds(16).err().unwrap().param,
+            "memory (KiB)"
+        );
         let passes = KdfParams { time: 65, ..ok };
         assert_eq!(passes.check_bounds(16).err().unwrap().param, "passes");
         let lanes = KdfParams {
@@ -240,11 +240,13 @@ mod tests {
         let p = request.resolve().unwrap();
         assert_eq!((p.memory_kib, p.time, p.parallelism), (8192, 2, 2));
         assert!(p.below_recommended());
-        assert!(KdfRequest {
-            parallelism: Some(0),
-            ..request
-        }
-        .resolve()
-        .is_err());
+        assert!(
+            KdfRequest {
+                parallelism: Some(0),
+                ..request
+            }
+            .resolve()
+            .is_err()
+        );
     }
 }

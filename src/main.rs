@@ -1,1 +1,23 @@
-fn main() {}
+//! The `keycellar` binary: hardens the process, parses arguments, runs the command, and is
+//! the one place where an error becomes a message and an exit code.
+
+mod cli;
+
+use clap::Parser;
+use keycellar::error::exit;
+
+fn main() {
+    for failure in keycellar::hygiene::harden_process() {
+        eprintln!("warning: {failure}");
+    }
+    let cli = cli::args::Cli::parse();
+    let code = match cli::commands::run(cli) {
+        Ok(()) => exit::OK,
+        Err(error) => {
+            eprintln!("error: {error}");
+            eprintln!("hint: {}", error.hint());
+            error.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -105,8 +105,8 @@ pub fn remove_stale_temps(vault: &Path, _lock: &VaultLock) -> Result<usize> {
     let prefix = temp_prefix(vault);
     let dir = directory_of(vault);
     let mut removed = 0;
-    let entries = fs::read_dir(dir)
-        .map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with(&prefix) {
             fs::remove_file(entry.path())
@@ -202,8 +202,7 @@ fn rotate_generations(vault: &Path) -> Result<()> {
     }
     let first = generation_path(vault, 1);
     if first.exists() {
-        fs::remove_file(&first)
-            .map_err(|e| io(format!("cannot remove {}", first.display()), e))?;
+        fs::remove_file(&first).map_err(|e| io(format!("cannot remove {}", first.display()), e))?;
     }
     if fs::hard_link(vault, &first).is_err() {
         // Some file systems have no hard links; a private copy keeps the same guarantee.

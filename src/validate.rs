@@ -75,7 +75,8 @@ fn check_label(label: &str, r: &mut Report) {
             .push(format!("the label must be 1 to 64 characters, not {len}"));
     }
     if label.chars().any(char::is_control) {
-        r.errors.push("the label contains control characters".into());
+        r.errors
+            .push("the label contains control characters".into());
     }
 }
 
@@ -158,19 +159,34 @@ fn exchange_rules(entry: &Entry, key: &str, secret: &str, is_pem: bool, r: &mut 
                 r.warnings.push("an OKX API key is usually a UUID".into());
             }
             let upper_hex = |c: char| c.is_ascii_digit() || ('A'..='F').contains(&c);
-            shape_warning(secret, 32, upper_hex, "secret", "32 upper-case hex digits", r);
+            shape_warning(
+                secret,
+                32,
+                upper_hex,
+                "secret",
+                "32 upper-case hex digits",
+                r,
+            );
         }
         Exchange::Kucoin => {
             let lower_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
-            shape_warning(key, 24, lower_hex, "public key", "24 lower-case hex digits", r);
+            shape_warning(
+                key,
+                24,
+                lower_hex,
+                "public key",
+                "24 lower-case hex digits",
+                r,
+            );
             if !is_uuid(secret) {
                 r.warnings.push("a KuCoin secret is usually a UUID".into());
             }
             match entry.key_version.as_deref() {
                 Some(v) if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) => {
                     if v != "2" {
-                        r.warnings
-                            .push(format!("KuCoin key version {v}; keys made since 2021 are 2"));
+                        r.warnings.push(format!(
+                            "KuCoin key version {v}; keys made since 2021 are 2"
+                        ));
                     }
                 }
                 Some(_) => r

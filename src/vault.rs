@@ -36,9 +36,8 @@ pub struct Contents {
 /// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
 pub fn now_utc() -> String {
     let now = time::OffsetDateTime::now_utc();
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     now.format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
@@ -141,7 +140,11 @@ impl Vault {
 
     /// The random vault id, as 32 hex digits.
     pub fn id_hex(&self) -> String {
-        self.header.vault_id.iter().map(|b| format!("{b:02x}")).collect()
+        self.header
+            .vault_id
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// How many times the vault has been saved.
@@ -210,9 +213,11 @@ impl Vault {
         }
         entry.fingerprint = fingerprint::of_entry(&entry)?;
         self.contents.entries.push(entry);
-        let added = self.contents.entries.last().ok_or_else(|| {
-            Error::Internal("the entry just added is missing".into())
-        })?;
+        let added = self
+            .contents
+            .entries
+            .last()
+            .ok_or_else(|| Error::Internal("the entry just added is missing".into()))?;
         Ok((added, warnings))
     }
 
@@ -274,11 +279,14 @@ impl Vault {
     /// Saves atomically under the lock taken by [`Vault::open_for_change`]; the new file is
     /// read back and decrypted with the key in memory before it replaces the old one.
     pub fn save(&mut self) -> Result<()> {
-        let lock = self.lock.take().ok_or_else(|| {
-            Error::Internal("save without holding the vault lock".into())
-        })?;
+        let lock = self
+            .lock
+            .take()
+            .ok_or_else(|| Error::Internal("save without holding the vault lock".into()))?;
         let result = self.seal_next().and_then(|bytes| {
-            store::replace(&self.path, &bytes, &lock, &|written| self.check_written(written))
+            store::replace(&self.path, &bytes, &lock, &|written| {
+                self.check_written(written)
+            })
         });
         self.lock = Some(lock);
         result
@@ -305,7 +313,9 @@ impl Vault {
         if same {
             Ok(())
         } else {
-            Err(Error::Internal("the saved vault reads back differently".into()))
+            Err(Error::Internal(
+                "the saved vault reads back differently".into(),
+            ))
         }
     }
 }

@@ -77,7 +77,11 @@ fn every_single_bit_flip_is_reported_as_damage() {
 fn truncation_at_every_offset_is_reported_as_truncated() {
     let file = sample_file();
     for len in 0..file.len() {
-        assert_eq!(class(parse(&file[..len], Path::new("t"))), "truncated", "{len}");
+        assert_eq!(
+            class(parse(&file[..len], Path::new("t"))),
+            "truncated",
+            "{len}"
+        );
     }
     let mut longer = file.clone();
     longer.push(0);

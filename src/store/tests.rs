@@ -35,7 +35,11 @@ fn a_failed_verification_changes_nothing_and_leaves_no_temp() {
     let refuse = |_: &[u8]| Err(Error::Internal("no".into()));
     assert!(replace(&vault, b"new", &lock, &refuse).is_err());
     assert_eq!(fs::read(&vault).unwrap(), b"old");
-    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+    let names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
@@ -44,7 +48,10 @@ fn create_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("v.kc");
     fs::write(&vault, b"precious").unwrap();
-    assert!(matches!(create(&vault, b"x", &accept), Err(Error::VaultExists { .. })));
+    assert!(matches!(
+        create(&vault, b"x", &accept),
+        Err(Error::VaultExists { .. })
+    ));
     assert_eq!(fs::read(&vault).unwrap(), b"precious");
 }
 

@@ -69,11 +69,19 @@ fn ip_allowlist_entries_must_parse() {
 
 #[test]
 fn normalize_trims_and_unescapes_pem() {
-    let mut e = entry(Exchange::Kraken, &format!(" {KRAKEN_KEY}\n"), &format!("{KRAKEN_SECRET}\n"));
+    let mut e = entry(
+        Exchange::Kraken,
+        &format!(" {KRAKEN_KEY}\n"),
+        &format!("{KRAKEN_SECRET}\n"),
+    );
     normalize(&mut e);
     assert_eq!(e.api_key, KRAKEN_KEY);
     assert_eq!(e.secret.expose(), KRAKEN_SECRET);
-    let mut pem = entry(Exchange::Coinbase, "k", "-----BEGIN EC PRIVATE KEY-----\\nAAAA\\n-----END EC PRIVATE KEY-----\\n");
+    let mut pem = entry(
+        Exchange::Coinbase,
+        "k",
+        "-----BEGIN EC PRIVATE KEY-----\\nAAAA\\n-----END EC PRIVATE KEY-----\\n",
+    );
     normalize(&mut pem);
     assert_eq!(pem.secret.expose().lines().count(), 3);
 }

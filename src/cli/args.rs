@@ -1,0 +1,219 @@
+//! The command-line grammar. No option takes a secret value: secrets come from a hidden
+//! prompt, a file, or stdin (`-`).
+
+use clap::{Args, Parser, Subcommand};
+use keycellar::entry::{Exchange, Status};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes: 0 ok; 1 other failure; 2 usage; 3 wrong passphrase; 4 verification mismatch;
+5 damaged, truncated or unsupported file; 6 not found; 7 vault busy.";
+
+/// Keep exchange API keys in an encrypted, offline vault and prove your backups hold them.
+#[derive(Debug, Parser)]
+#[command(name = "keycellar", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Vault file [default: keycellar/vault.kc in the platform data directory]
+    #[arg(long, global = true, env = "KEYCELLAR_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// Read the vault passphrase from the first line of this file (`-` for stdin)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub passphrase_file: Option<String>,
+
+    /// Print data as JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Seconds to wait for another keycellar command to release the vault
+    #[arg(long, global = true, default_value_t = 5, value_name = "SECONDS")]
+    pub lock_timeout: u64,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty vault
+    #[command(after_help = "Example: keycellar init   (asks for the passphrase twice)")]
+    Init(InitArgs),
+    /// Add an API key (the secret is asked for, or read from a file; never an argument)
+    #[command(
+        after_help = "Example: keycellar add kraken-grid-bot --exchange kraken \\\n    --key CJbfPw...I3y --permission query-funds --permission modify-trades\n\nKraken permissions: query-funds deposit-funds withdraw-funds earn-funds\n  query-open-trades query-closed-trades modify-trades cancel-trades query-ledger\n  export-data websocket"
+    )]
+    Add(Box<AddArgs>),
+    /// List entries without secrets
+    List,
+    /// Show one entry; the secret only with --reveal
+    Show {
+        label: String,
+        /// Print the secret and API passphrase
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Change an entry's metadata (never its key material)
+    Edit(Box<EditArgs>),
+    /// Remove an entry
+    Remove {
+        label: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Change the vault passphrase
+    Passwd {
+        /// Read the new passphrase from this file (`-` for stdin)
+        #[arg(long, value_name = "PATH")]
+        new_passphrase_file: Option<String>,
+    },
+    /// Print the vault fingerprint, or one entry's
+    Fingerprint { label: Option<String> },
+    /// Recompute fingerprints and compare them with what was recorded or written down
+    #[command(
+        after_help = "Examples:\n  keycellar verify\n  keycellar verify kraken-grid-bot --fingerprint 7K2M-9QXD-4TRE-HA0C\n  keycellar verify kraken-grid-bot --key CJbfPw4tnbf...I3y"
+    )]
+    Verify {
+        /// Only this entry
+        label: Option<String>,
+        /// The entry fingerprint you wrote down
+        #[arg(long, requires = "label", value_name = "FP")]
+        fingerprint: Option<String>,
+        /// The public key the exchange's API page shows
+        #[arg(long, requires = "label", value_name = "PUBLIC")]
+        key: Option<String>,
+    },
+    /// Report the process hardening in effect (for tests)
+    #[command(hide = true)]
+    HygieneCheck,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Calibrate Argon2id to take about this long [default: 1000]
+    #[arg(long, value_name = "MS")]
+    pub kdf_target_ms: Option<u64>,
+    /// Argon2id memory in MiB [default: 256]
+    #[arg(long, value_name = "MIB")]
+    pub kdf_memory: Option<u32>,
+    /// Argon2id passes (skips calibration)
+    #[arg(long, value_name = "N")]
+    pub kdf_time: Option<u32>,
+    /// Argon2id lanes [default: 4]
+    #[arg(long, value_name = "N")]
+    pub kdf_parallelism: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Your name for the key, e.g. kraken-grid-bot
+    #[arg(required_unless_present = "from_json")]
+    pub label: Option<String>,
+    #[arg(long, value_enum)]
+    pub exchange: Option<Exchange>,
+    /// The public API key (asked for when missing)
+    #[arg(long, value_name = "PUBLIC")]
+    pub key: Option<String>,
+    /// Read the API secret from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<String>,
+    /// Read the API passphrase / 2FA password from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub api_passphrase_file: Option<String>,
+    /// Read key and secret from Kraken's kraken://apikey?key=...&secret=... URI in this file
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
+    pub kraken_uri_file: Option<String>,
+    /// Add one entry, or a JSON list of entries, from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH", conflicts_with_all = [
+        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file"
+    ])]
+    pub from_json: Option<String>,
+    /// KuCoin API key version
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
+    /// Account reference (Kraken IIBAN, customer id, ...)
+    #[arg(long, value_name = "REF")]
+    pub account: Option<String>,
+    /// A permission the key has (repeat)
+    #[arg(long = "permission", value_name = "P")]
+    pub permissions: Vec<String>,
+    /// An allowed IP address or CIDR block (repeat)
+    #[arg(long = "ip", value_name = "CIDR")]
+    pub ips: Vec<String>,
+    /// Expiry date on the exchange
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Creation date on the exchange
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub created: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// An app or host that uses this key (repeat)
+    #[arg(long = "used-by", value_name = "APP")]
+    pub used_by: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub label: String,
+    /// Give the entry a new label
+    #[arg(long, value_name = "NEW")]
+    pub rename: Option<String>,
+    #[arg(long, value_name = "P")]
+    pub add_permission: Vec<String>,
+    #[arg(long, value_name = "P")]
+    pub remove_permission: Vec<String>,
+    #[arg(long, value_name = "CIDR")]
+    pub add_ip: Vec<String>,
+    #[arg(long, value_name = "CIDR")]
+    pub remove_ip: Vec<String>,
+    #[arg(long, value_name = "APP")]
+    pub add_used_by: Vec<String>,
+    #[arg(long, value_name = "APP")]
+    pub remove_used_by: Vec<String>,
+    /// Replace the note (an empty string clears it)
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Set the expiry date (`none` clears it)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Set the account reference (an empty string clears it)
+    #[arg(long, value_name = "REF")]
+    pub account: Option<String>,
+    #[arg(long, value_enum)]
+    pub status: Option<Status>,
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_option_takes_a_secret_value() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                let secretish = ["secret", "passphrase", "password"]
+                    .iter()
+                    .any(|w| id.contains(w));
+                let takes_value = arg.get_action().takes_values();
+                assert!(
+                    !secretish || !takes_value || id.ends_with("_file"),
+                    "{path} --{id} would take a secret on the command line"
+                );
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        walk(&Cli::command(), "keycellar");
+    }
+}

@@ -1,0 +1,376 @@
+//! Runs each command: gathers inputs, calls the library, hands results to `output`.
+
+use super::args::{AddArgs, Cli, Command, EditArgs, InitArgs};
+use super::output;
+use keycellar::entry::{Date, NewEntry};
+use keycellar::error::{Error, Result};
+use keycellar::fingerprint;
+use keycellar::input;
+use keycellar::kdf::KdfRequest;
+use keycellar::secret::Secret;
+use keycellar::vault::Vault;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+const PASSPHRASE_ATTEMPTS: u32 = 3;
+
+/// What every command needs from the global options.
+struct Context {
+    vault: PathBuf,
+    passphrase_file: Option<String>,
+    json: bool,
+    lock_timeout: Duration,
+}
+
+impl Context {
+    fn passphrase(&self) -> Result<Secret> {
+        match &self.passphrase_file {
+            Some(source) => input::passphrase_from(source),
+            None => input::prompt_hidden("Vault passphrase: ", "the vault passphrase"),
+        }
+    }
+
+    /// Opens the vault, asking again (up to three times) after a mistyped passphrase.
+    fn open_with(&self, open: impl Fn(&Secret) -> Result<Vault>) -> Result<Vault> {
+        if !self.vault.exists() {
+            return Err(Error::VaultNotFound {
+                path: self.vault.clone(),
+            });
+        }
+        let mut attempt = 1;
+        loop {
+            let result = open(&self.passphrase()?);
+            match result {
+                Err(Error::WrongPassphrase { .. })
+                    if self.passphrase_file.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
+                {
+                    eprintln!("Wrong passphrase, try again.");
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn open(&self) -> Result<Vault> {
+        self.open_with(|p| Vault::open(&self.vault, p))
+    }
+
+    fn open_for_change(&self) -> Result<Vault> {
+        self.open_with(|p| Vault::open_for_change(&self.vault, p, self.lock_timeout))
+    }
+}
+
+fn default_vault_path() -> Result<PathBuf> {
+    dirs::data_dir()
+        .map(|d| d.join("keycellar").join("vault.kc"))
+        .ok_or_else(|| Error::Usage("there is no platform data directory; give --vault".into()))
+}
+
+/// Refuses invocations where two inputs would both read standard input.
+fn check_single_stdin(sources: &[Option<&String>]) -> Result<()> {
+    let readers = sources
+        .iter()
+        .flatten()
+        .filter(|s| s.as_str() == "-")
+        .count();
+    if readers > 1 {
+        return Err(Error::Usage(
+            "only one input can come from standard input (`-`); put the others in files".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Entry point for a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    let vault = match cli.vault {
+        Some(path) => path,
+        None => default_vault_path()?,
+    };
+    let ctx = Context {
+        vault,
+        passphrase_file: cli.passphrase_file,
+        json: cli.json,
+        lock_timeout: Duration::from_secs(cli.lock_timeout),
+    };
+    match cli.command {
+        Command::Init(args) => init(&ctx, &args),
+        Command::Add(args) => add(&ctx, *args),
+        Command::List => output::list(&ctx.open()?, ctx.json),
+        Command::Show { label, reveal } => {
+            let vault = ctx.open()?;
+            output::show(vault.find(&label)?, reveal, ctx.json)
+        }
+        Command::Edit(args) => edit(&ctx, *args),
+        Command::Remove { label, yes } => remove(&ctx, &label, yes),
+        Command::Passwd {
+            new_passphrase_file,
+        } => passwd(&ctx, new_passphrase_file),
+        Command::Fingerprint { label } => {
+            let vault = ctx.open()?;
+            output::fingerprint(&vault, label.as_deref(), ctx.json)
+        }
+        Command::Verify {
+            label,
+            fingerprint,
+            key,
+        } => verify(&ctx, label, fingerprint, key),
+        Command::HygieneCheck => output::hygiene(),
+    }
+}
+
+fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
+    if ctx.vault.exists() {
+        return Err(Error::VaultExists {
+            path: ctx.vault.clone(),
+        });
+    }
+    let request = KdfRequest {
+        memory_mib: args.kdf_memory,
+        time: args.kdf_time,
+        parallelism: args.kdf_parallelism,
+        target_ms: args.kdf_target_ms,
+    };
+    let passphrase = match &ctx.passphrase_file {
+        Some(source) => input::passphrase_from(source)?,
+        None => input::prompt_new_passphrase()?,
+    };
+    if request.time.is_none() {
+        eprintln!("Measuring this machine to tune Argon2id...");
+    }
+    let params = request.resolve()?;
+    if params.below_recommended() {
+        eprintln!(
+            "warning: {} is below the recommended 64 MiB; use such settings only for tests",
+            params.describe()
+        );
+    }
+    let vault = Vault::create(&ctx.vault, &passphrase, params)?;
+    output::created(&vault, &params, ctx.json)
+}
+
+fn add(ctx: &Context, args: AddArgs) -> Result<()> {
+    check_single_stdin(&[
+        ctx.passphrase_file.as_ref(),
+        args.secret_file.as_ref(),
+        args.api_passphrase_file.as_ref(),
+        args.kraken_uri_file.as_ref(),
+        args.from_json.as_ref(),
+    ])?;
+    let new_entries = match &args.from_json {
+        Some(source) => input::entries_from_json(source)?,
+        None => vec![entry_from_args(args)?],
+    };
+    let mut vault = ctx.open_for_change()?;
+    let mut added = Vec::new();
+    for new in new_entries {
+        let (entry, warnings) = vault.add(new)?;
+        for warning in warnings {
+            eprintln!("warning: {}: {warning}", entry.label);
+        }
+        added.push(entry.id.clone());
+    }
+    vault.save()?;
+    output::added(&vault, &added, ctx.json)
+}
+
+fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
+    let label = args
+        .label
+        .ok_or_else(|| Error::Usage("give a LABEL for the entry".into()))?;
+    let (exchange, api_key, secret) = if let Some(source) = &args.kraken_uri_file {
+        let text = input::read_source(source, "Kraken key URI")?;
+        let (key, secret) = input::parse_kraken_uri(&text)?;
+        (
+            args.exchange.unwrap_or(keycellar::entry::Exchange::Kraken),
+            key,
+            secret,
+        )
+    } else {
+        let exchange = args
+            .exchange
+            .ok_or_else(|| Error::Usage("--exchange is required".into()))?;
+        let key = match args.key {
+            Some(key) => key,
+            None => input::prompt_visible("Public API key: ", "the public API key")?,
+        };
+        let secret = match &args.secret_file {
+            Some(source) => input::secret_from(source, "API secret")?,
+            None => input::prompt_hidden("API secret (hidden): ", "the API secret")?,
+        };
+        (exchange, key, secret)
+    };
+    let api_passphrase = match &args.api_passphrase_file {
+        Some(source) => Some(input::secret_from(source, "API passphrase")?),
+        None if exchange.requires_api_passphrase() => Some(input::prompt_hidden(
+            "API passphrase (hidden): ",
+            "the API passphrase",
+        )?),
+        None => None,
+    };
+    Ok(NewEntry {
+        label,
+        exchange,
+        api_key,
+        secret,
+        api_passphrase,
+        key_version: args.key_version,
+        account_ref: args.account,
+        permissions: args.permissions,
+        ip_allowlist: args.ips,
+        expires: parse_date(args.expires.as_deref())?,
+        created: parse_date(args.created.as_deref())?,
+        notes: args.note,
+        used_by: args.used_by,
+    })
+}
+
+fn parse_date(text: Option<&str>) -> Result<Option<Date>> {
+    text.map(|t| t.parse::<Date>().map_err(Error::Usage))
+        .transpose()
+}
+
+fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
+    let expires = match args.expires.as_deref() {
+        Some("none") => Some(None),
+        other => parse_date(other)?.map(Some),
+    };
+    let mut vault = ctx.open_for_change()?;
+    let warnings = vault.edit(&args.label, |e| {
+        if let Some(new) = args.rename {
+            e.label = new;
+        }
+        edit_list(
+            &mut e.permissions,
+            args.add_permission,
+            &args.remove_permission,
+        );
+        edit_list(&mut e.ip_allowlist, args.add_ip, &args.remove_ip);
+        edit_list(&mut e.used_by, args.add_used_by, &args.remove_used_by);
+        if let Some(note) = args.note {
+            e.notes = Some(note).filter(|n| !n.is_empty());
+        }
+        if let Some(account) = args.account {
+            e.account_ref = Some(account).filter(|a| !a.is_empty());
+        }
+        if let Some(expires) = expires {
+            e.expires = expires;
+        }
+        if let Some(status) = args.status {
+            e.status = status;
+        }
+        if let Some(version) = args.key_version {
+            e.key_version = Some(version);
+        }
+    })?;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    vault.save()?;
+    output::changed(&vault, "edited", ctx.json)
+}
+
+fn edit_list(list: &mut Vec<String>, add: Vec<String>, remove: &[String]) {
+    list.retain(|item| !remove.contains(item));
+    for item in add {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
+}
+
+fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "removing needs --yes when there is no terminal to confirm on".into(),
+            ));
+        }
+        let typed = input::prompt_visible(
+            &format!("Type the label {label:?} to remove it: "),
+            "a confirmation",
+        )?;
+        if typed != label {
+            return Err(Error::BadInput("not confirmed; nothing was removed".into()));
+        }
+    }
+    let mut vault = ctx.open_for_change()?;
+    vault.remove(label)?;
+    vault.save()?;
+    output::changed(&vault, "removed", ctx.json)
+}
+
+fn passwd(ctx: &Context, new_source: Option<String>) -> Result<()> {
+    check_single_stdin(&[ctx.passphrase_file.as_ref(), new_source.as_ref()])?;
+    let mut vault = ctx.open_for_change()?;
+    let new = match &new_source {
+        Some(source) => input::passphrase_from(source)?,
+        None => input::prompt_new_passphrase()?,
+    };
+    vault.change_passphrase(&new, None)?;
+    vault.save()?;
+    output::changed(&vault, "passphrase changed", ctx.json)
+}
+
+fn verify(
+    ctx: &Context,
+    label: Option<String>,
+    written_down: Option<String>,
+    public_key: Option<String>,
+) -> Result<()> {
+    let vault = ctx.open()?;
+    let entries: Vec<_> = match &label {
+        Some(label) => vec![vault.find(label)?],
+        None => vault.contents.entries.iter().collect(),
+    };
+    let mut results = Vec::new();
+    for entry in entries {
+        let recomputed = fingerprint::of_entry(entry)?;
+        let mut problems = Vec::new();
+        if recomputed != entry.fingerprint {
+            problems.push(format!(
+                "recorded fingerprint {} but the stored key now gives {recomputed}",
+                entry.fingerprint
+            ));
+        }
+        if let Some(fp) = &written_down {
+            if fingerprint::parse(fp).is_none() {
+                return Err(Error::Usage(format!(
+                    "{fp:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)"
+                )));
+            }
+            if !fingerprint::same(fp, &recomputed) {
+                problems.push(format!(
+                    "you gave fingerprint {fp} but the stored key gives {recomputed}"
+                ));
+            }
+        }
+        if let Some(key) = public_key.as_deref().map(str::trim)
+            && key != entry.api_key
+        {
+            problems.push(format!(
+                "you gave public key {} but the stored one is {}",
+                keycellar::entry::mask(key),
+                entry.masked_key()
+            ));
+        }
+        results.push((entry, recomputed, problems));
+    }
+    output::verified(&vault, &results, ctx.json)?;
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|(_, _, p)| !p.is_empty())
+        .map(|(e, _, _)| e.label.as_str())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Mismatch(format!(
+            "{} entry(s): {}",
+            failed.len(),
+            failed.join(", ")
+        )))
+    }
+}

@@ -1,0 +1,303 @@
+//! Printing: plain tables and lines for people, JSON (`--json`) for scripts.
+//!
+//! Secrets are printed only by `show --reveal`. JSON documents carry `"schema": 1`.
+
+use keycellar::entry::Entry;
+use keycellar::error::Result;
+use keycellar::kdf::KdfParams;
+use keycellar::vault::Vault;
+use serde_json::{Value, json};
+
+/// Schema version of every JSON document keycellar prints.
+const JSON_SCHEMA: u32 = 1;
+
+fn print_json(value: Value) {
+    println!("{value:#}");
+}
+
+fn age_days(entry: &Entry) -> Option<i64> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let since = match &entry.created {
+        Some(date) => date.inner(),
+        None => {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            time::Date::parse(entry.added_at.get(..10)?, &format).ok()?
+        }
+    };
+    Some((today - since).whole_days())
+}
+
+/// Non-secret fields of an entry.
+fn entry_json(entry: &Entry) -> Value {
+    json!({
+        "id": entry.id,
+        "label": entry.label,
+        "exchange": entry.exchange,
+        "api_key": entry.api_key,
+        "masked_key": entry.masked_key(),
+        "has_api_passphrase": entry.api_passphrase.is_some(),
+        "key_version": entry.key_version,
+        "account_ref": entry.account_ref,
+        "permissions": entry.permissions,
+        "permission_summary": entry.permission_summary(),
+        "ip_allowlist": entry.ip_allowlist,
+        "expires": entry.expires,
+        "created": entry.created,
+        "added_at": entry.added_at,
+        "age_days": age_days(entry),
+        "status": entry.status,
+        "notes": entry.notes,
+        "used_by": entry.used_by,
+        "fingerprint": entry.fingerprint,
+    })
+}
+
+pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
+    let fingerprint = vault.fingerprint()?;
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "vault": vault.path(),
+            "kdf": params,
+            "vault_fingerprint": fingerprint,
+        }));
+    } else {
+        println!("Created vault {}", vault.path().display());
+        println!("KDF: {}", params.describe());
+        println!("Vault fingerprint: {fingerprint}");
+    }
+    Ok(())
+}
+
+pub fn added(vault: &Vault, ids: &[String], as_json: bool) -> Result<()> {
+    let entries: Vec<&Entry> = vault
+        .contents
+        .entries
+        .iter()
+        .filter(|e| ids.contains(&e.id))
+        .collect();
+    let fingerprint = vault.fingerprint()?;
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "added": entries.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
+            "vault_fingerprint": fingerprint,
+        }));
+        return Ok(());
+    }
+    for entry in entries {
+        println!(
+            "Added {} ({}, key {})",
+            entry.label,
+            entry.exchange,
+            entry.masked_key()
+        );
+        println!(
+            "  fingerprint: {}   <- write this down with the key",
+            entry.fingerprint
+        );
+    }
+    println!("Vault fingerprint: {fingerprint}");
+    Ok(())
+}
+
+pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
+    let fingerprint = vault.fingerprint()?;
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "done": what,
+            "vault_fingerprint": fingerprint,
+        }));
+    } else {
+        println!("Done: {what}.");
+        println!("Vault fingerprint: {fingerprint}");
+    }
+    Ok(())
+}
+
+pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
+    let entries = &vault.contents.entries;
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+            "vault_fingerprint": vault.fingerprint()?,
+        }));
+        return Ok(());
+    }
+    if entries.is_empty() {
+        println!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
+        return Ok(());
+    }
+    let rows: Vec<[String; 7]> = entries
+        .iter()
+        .map(|e| {
+            [
+                e.label.clone(),
+                e.exchange.to_string(),
+                e.masked_key(),
+                e.status.as_str().to_string(),
+                age_days(e).map_or("-".into(), |d| format!("{d}d")),
+                e.permission_summary(),
+                e.fingerprint.clone(),
+            ]
+        })
+        .collect();
+    let header = [
+        "LABEL",
+        "EXCHANGE",
+        "KEY",
+        "STATUS",
+        "AGE",
+        "PERMISSIONS",
+        "FINGERPRINT",
+    ];
+    let mut widths = header.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in &rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+    println!("\nVault fingerprint: {}", vault.fingerprint()?);
+    Ok(())
+}
+
+pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
+    if as_json {
+        let mut value = entry_json(entry);
+        if reveal {
+            value["secret"] = json!(entry.secret.expose());
+            value["api_passphrase"] = json!(entry.api_passphrase.as_ref().map(|p| p.expose()));
+        }
+        value["schema"] = json!(JSON_SCHEMA);
+        print_json(value);
+        return Ok(());
+    }
+    let optional = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    let hidden = "(hidden; add --reveal to print it)";
+    let secret = if reveal {
+        entry.secret.expose()
+    } else {
+        hidden
+    };
+    let fields = [
+        ("Label", entry.label.clone()),
+        ("Exchange", entry.exchange.to_string()),
+        ("Public key", entry.api_key.clone()),
+        ("Secret", secret.to_string()),
+        (
+            "API passphrase",
+            match (&entry.api_passphrase, reveal) {
+                (None, _) => "-".into(),
+                (Some(p), true) => p.expose().to_string(),
+                (Some(_), false) => hidden.into(),
+            },
+        ),
+        ("Key version", optional(entry.key_version.clone())),
+        ("Account", optional(entry.account_ref.clone())),
+        ("Permissions", list(&entry.permissions)),
+        ("IP allow-list", list(&entry.ip_allowlist)),
+        (
+            "Expires",
+            optional(entry.expires.as_ref().map(|d| d.to_string())),
+        ),
+        (
+            "Created",
+            optional(entry.created.as_ref().map(|d| d.to_string())),
+        ),
+        ("Added", entry.added_at.clone()),
+        ("Status", entry.status.as_str().to_string()),
+        ("Used by", list(&entry.used_by)),
+        ("Notes", optional(entry.notes.clone())),
+        ("Fingerprint", entry.fingerprint.clone()),
+        ("Entry id", entry.id.clone()),
+    ];
+    for (name, value) in fields {
+        println!("{:<15} {value}", format!("{name}:"));
+    }
+    if entry.permission_summary().contains("WITHDRAW") {
+        println!("\nThis key can WITHDRAW funds: keep every copy of it offline.");
+    }
+    Ok(())
+}
+
+pub fn fingerprint(vault: &Vault, label: Option<&str>, as_json: bool) -> Result<()> {
+    let (name, value) = match label {
+        Some(label) => (label.to_string(), vault.find(label)?.fingerprint.clone()),
+        None => ("vault".to_string(), vault.fingerprint()?),
+    };
+    if as_json {
+        print_json(json!({ "schema": JSON_SCHEMA, "of": name, "fingerprint": value }));
+    } else {
+        println!("{value}");
+    }
+    Ok(())
+}
+
+pub fn verified(
+    vault: &Vault,
+    results: &[(&Entry, String, Vec<String>)],
+    as_json: bool,
+) -> Result<()> {
+    if as_json {
+        let items: Vec<Value> = results
+            .iter()
+            .map(|(e, fp, problems)| {
+                json!({
+                    "label": e.label,
+                    "recorded": e.fingerprint,
+                    "recomputed": fp,
+                    "ok": problems.is_empty(),
+                    "problems": problems,
+                })
+            })
+            .collect();
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "results": items,
+            "vault_fingerprint": vault.fingerprint()?,
+        }));
+        return Ok(());
+    }
+    for (entry, fp, problems) in results {
+        if problems.is_empty() {
+            println!("ok        {}  {fp}", entry.label);
+        } else {
+            println!("MISMATCH  {}", entry.label);
+            for problem in problems {
+                println!("          {problem}");
+            }
+        }
+    }
+    println!("Vault fingerprint: {}", vault.fingerprint()?);
+    Ok(())
+}
+
+pub fn hygiene() -> Result<()> {
+    print_json(json!({
+        "schema": JSON_SCHEMA,
+        "dumpable": keycellar::hygiene::is_dumpable(),
+        "core_limit": keycellar::hygiene::core_limit(),
+    }));
+    Ok(())
+}
