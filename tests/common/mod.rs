@@ -1,0 +1,108 @@
+//! Shared helpers for the integration tests: a temp vault driven through the real binary.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::fs;
+use std::path::PathBuf;
+
+pub const PASSPHRASE: &str = "correct horse battery staple";
+pub const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
+pub const KRAKEN_SECRET: &str =
+    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
+/// Tiny Argon2id settings so tests run fast; `add` never writes such a vault by itself.
+pub const FAST_KDF: [&str; 6] = [
+    "--kdf-memory",
+    "1",
+    "--kdf-time",
+    "1",
+    "--kdf-parallelism",
+    "1",
+];
+
+pub struct TestVault {
+    pub dir: tempfile::TempDir,
+    pub vault: PathBuf,
+    pub pass_file: PathBuf,
+}
+
+impl TestVault {
+    /// A directory with a passphrase file, no vault yet.
+    pub fn empty() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.kc");
+        let pass_file = dir.path().join("pass");
+        fs::write(&pass_file, format!("{PASSPHRASE}\n")).unwrap();
+        TestVault {
+            dir,
+            vault,
+            pass_file,
+        }
+    }
+
+    /// A freshly initialised vault.
+    pub fn new() -> Self {
+        let tv = Self::empty();
+        tv.cmd().arg("init").args(FAST_KDF).assert().success();
+        tv
+    }
+
+    /// `keycellar --vault V --passphrase-file P` with no terminal and a clean environment.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = self.bare();
+        cmd.arg("--passphrase-file").arg(&self.pass_file);
+        cmd
+    }
+
+    /// `keycellar --vault V` without a passphrase source.
+    pub fn bare(&self) -> Command {
+        let mut cmd = Command::cargo_bin("keycellar").unwrap();
+        cmd.env_remove("KEYCELLAR_VAULT")
+            .arg("--vault")
+            .arg(&self.vault);
+        cmd
+    }
+
+    pub fn file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn add_kraken(&self, label: &str) -> assert_cmd::assert::Assert {
+        let secret = self.file("kraken-secret", KRAKEN_SECRET);
+        self.cmd()
+            .args(["add", label, "--exchange", "kraken", "--key", KRAKEN_KEY])
+            .arg("--secret-file")
+            .arg(secret)
+            .assert()
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        fs::read(&self.vault).unwrap()
+    }
+
+    pub fn stdout(&self, args: &[&str]) -> String {
+        let out = self
+            .cmd()
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8(out).unwrap()
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self
+            .cmd()
+            .arg("--json")
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).unwrap()
+    }
+}
