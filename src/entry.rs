@@ -52,6 +52,17 @@ impl Exchange {
     }
 }
 
+impl FromStr for Exchange {
+    type Err = String;
+    fn from_str(id: &str) -> Result<Self, String> {
+        <Exchange as clap::ValueEnum>::value_variants()
+            .iter()
+            .copied()
+            .find(|e| e.id() == id)
+            .ok_or_else(|| format!("unknown exchange {id:?}"))
+    }
+}
+
 impl fmt::Display for Exchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
@@ -321,6 +332,7 @@ mod tests {
         for ex in <Exchange as clap::ValueEnum>::value_variants() {
             let json = serde_json::to_string(ex).unwrap();
             assert_eq!(json, format!("\"{}\"", ex.id()));
+            assert_eq!(ex.id().parse::<Exchange>().unwrap(), *ex);
         }
     }
 }

@@ -230,6 +230,19 @@ mod tests {
     }
 
     #[test]
+    fn calibration_keeps_the_chosen_memory_and_tunes_passes() {
+        let request = KdfRequest {
+            memory_mib: Some(8),
+            target_ms: Some(30),
+            parallelism: Some(1),
+            time: None,
+        };
+        let p = request.resolve().unwrap();
+        assert_eq!((p.memory_kib, p.parallelism), (8192, 1));
+        assert!((1..=MAX_TIME).contains(&p.time));
+    }
+
+    #[test]
     fn explicit_settings_skip_calibration() {
         let request = KdfRequest {
             memory_mib: Some(8),
