@@ -167,14 +167,29 @@ impl KdfRequest {
                 memory_mib = (memory_mib / 2).max(RECOMMENDED_MIN_MEMORY_MIB);
                 continue;
             }
-            let passes = (target.as_secs_f64() / one_pass.as_secs_f64().max(1e-6)).round();
-            return Ok(KdfParams {
-                memory_kib: probe.memory_kib,
-                time: (passes as u32).clamp(1, MAX_TIME),
-                parallelism,
-            });
+            // A single pass carries fixed costs (allocation, page faults), so the first
+            // estimate runs short; refine it by measuring, as cryptsetup does.
+            let mut params = KdfParams {
+                time: scale_passes(1, target, one_pass),
+                ..probe
+            };
+            for _ in 0..3 {
+                let elapsed = time_one_derivation(&params)?;
+                let ratio = elapsed.as_secs_f64() / target.as_secs_f64();
+                if (0.9..=1.1).contains(&ratio) {
+                    break;
+                }
+                params.time = scale_passes(params.time, target, elapsed);
+            }
+            return Ok(params);
         }
     }
+}
+
+/// Passes that would take `target` if `passes` took `elapsed`.
+fn scale_passes(passes: u32, target: Duration, elapsed: Duration) -> u32 {
+    let scaled = f64::from(passes) * target.as_secs_f64() / elapsed.as_secs_f64().max(1e-6);
+    (scaled.round() as u32).clamp(1, MAX_TIME)
 }
 
 fn time_one_derivation(params: &KdfParams) -> Result<Duration> {

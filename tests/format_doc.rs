@@ -112,7 +112,14 @@ fn the_fingerprint_vectors_hold() {
     let vault_block = block("vault-fingerprint-vectors");
     for line in vault_block.lines().filter(|l| !l.trim().is_empty()) {
         let (inputs, expected) = line.split_once(" -> ").unwrap();
-        let fps: Vec<&str> = inputs.split_whitespace().filter(|s| *s != "(empty)").collect();
-        assert_eq!(fingerprint::of_vault(fps).unwrap(), expected.trim(), "{line}");
+        let fps: Vec<&str> = inputs
+            .split_whitespace()
+            .filter(|s| *s != "(empty)")
+            .collect();
+        assert_eq!(
+            fingerprint::of_vault(fps).unwrap(),
+            expected.trim(),
+            "{line}"
+        );
     }
 }
