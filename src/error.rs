@@ -82,6 +82,18 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    #[error("no identity given can open {name}")]
+    NoMatchingIdentity { name: String },
+
+    #[error("wrong passphrase for {name}")]
+    WrongBackupPassphrase { name: String },
+
+    #[error("backup {name} is damaged: it {what}")]
+    DamagedBackup { name: String, what: String },
+
+    #[error("import refused: {} already exist(s) with a different key", .labels.join(", "))]
+    Conflict { labels: Vec<String> },
+
     #[error("{0}")]
     BadInput(String),
 
@@ -112,19 +124,23 @@ impl Error {
     /// The exit code the binary uses for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::WrongPassphrase { .. } => exit::WRONG_PASSPHRASE,
+            Error::WrongPassphrase { .. }
+            | Error::NoMatchingIdentity { .. }
+            | Error::WrongBackupPassphrase { .. } => exit::WRONG_PASSPHRASE,
             Error::Mismatch(_) => exit::MISMATCH,
             Error::NotAVault { .. }
             | Error::DamagedHeader { .. }
             | Error::DamagedPayload { .. }
             | Error::Truncated { .. }
             | Error::UnsupportedVersion { .. }
-            | Error::KdfOutOfBounds { .. } => exit::DAMAGED,
+            | Error::KdfOutOfBounds { .. }
+            | Error::DamagedBackup { .. } => exit::DAMAGED,
             Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
             Error::Busy { .. } => exit::BUSY,
             Error::NoTerminal { .. } | Error::KdfSetting(_) | Error::Usage(_) => exit::USAGE,
             Error::VaultExists { .. }
             | Error::LabelExists { .. }
+            | Error::Conflict { .. }
             | Error::Invalid { .. }
             | Error::BadInput(_)
             | Error::Io { .. }
@@ -138,6 +154,19 @@ impl Error {
             Error::WrongPassphrase { .. } => {
                 "The file itself is intact (its checksums match); try the passphrase again, \
                  minding keyboard layout and caps lock."
+            }
+            Error::NoMatchingIdentity { .. } => {
+                "Give the age identity file or SSH private key the backup was made for (-i FILE)."
+            }
+            Error::WrongBackupPassphrase { .. } => {
+                "Try the backup passphrase again; it may differ from the vault passphrase."
+            }
+            Error::DamagedBackup { .. } => {
+                "Use another copy of the backup; this one cannot be trusted."
+            }
+            Error::Conflict { .. } => {
+                "Nothing was imported. Choose --on-conflict skip, replace or rename, or see \
+                 what would change with --dry-run."
             }
             Error::NotAVault { .. } => {
                 "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore \

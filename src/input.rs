@@ -7,6 +7,7 @@
 use crate::entry::NewEntry;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use serde::de::DeserializeOwned;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Write};
 use zeroize::Zeroizing;
@@ -54,9 +55,10 @@ pub fn prompt_hidden(prompt: &str, what: &'static str) -> Result<Secret> {
         .map_err(|_| Error::NoTerminal { what })
 }
 
-/// Asks for a new passphrase twice and insists they match and are not empty.
-pub fn prompt_new_passphrase() -> Result<Secret> {
-    let first = prompt_hidden("New vault passphrase: ", "a new passphrase")?;
+/// Asks for a new passphrase (`kind` is "vault" or "backup") twice and insists they match
+/// and are not empty.
+pub fn prompt_new_passphrase(kind: &str) -> Result<Secret> {
+    let first = prompt_hidden(&format!("New {kind} passphrase: "), "a new passphrase")?;
     if first.is_empty() {
         return Err(Error::BadInput("the passphrase must not be empty".into()));
     }
@@ -89,18 +91,20 @@ pub fn prompt_visible(prompt: &str, what: &'static str) -> Result<String> {
 }
 
 /// Entries for `add --from-json`: one JSON object, or a list of them (see docs/FORMAT.md).
-///
-/// Errors name the JSON path of the bad field; the parser's own detail is left out for
-/// secret fields, since it may quote the value.
 pub fn entries_from_json(source: &str) -> Result<Vec<NewEntry>> {
     let text = read_source(source, "JSON entries")?;
-    let mut deserializer = serde_json::Deserializer::from_str(&text);
-    let result = if text.trim_start().starts_with('[') {
-        serde_path_to_error::deserialize::<_, Vec<NewEntry>>(&mut deserializer)
+    if text.trim_start().starts_with('[') {
+        parse_json(&text, source)
     } else {
-        serde_path_to_error::deserialize::<_, NewEntry>(&mut deserializer).map(|e| vec![e])
-    };
-    let entries = result.map_err(|e| {
+        parse_json(&text, source).map(|entry| vec![entry])
+    }
+}
+
+/// Parses a JSON document. Errors name the JSON path of the bad field; the parser's own
+/// detail is left out for secret fields, since it may quote the value.
+pub fn parse_json<T: DeserializeOwned>(text: &str, source: &str) -> Result<T> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.inner();
         let secret_field = ["secret", "api_passphrase"]
@@ -112,7 +116,7 @@ pub fn entries_from_json(source: &str) -> Result<Vec<NewEntry>> {
             format!(": {inner}")
         };
         Error::BadInput(format!(
-            "{source}: bad entry at `{path}` (line {}, column {}){detail}",
+            "{source}: bad value at `{path}` (line {}, column {}){detail}",
             inner.line(),
             inner.column()
         ))
@@ -120,7 +124,7 @@ pub fn entries_from_json(source: &str) -> Result<Vec<NewEntry>> {
     deserializer
         .end()
         .map_err(|_| Error::BadInput(format!("{source}: unexpected text after the JSON")))?;
-    Ok(entries)
+    Ok(value)
 }
 
 /// The public key and secret from `kraken://apikey?key=...&secret=...`.

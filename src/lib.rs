@@ -9,20 +9,28 @@
 //! - [`entry`], [`validate`], [`fingerprint`]: the credential schema, its per-exchange
 //!   checks and the fingerprints that prove a key intact.
 //! - [`store`]: durable files: lock, atomic save, generations, 0600 permissions.
-//! - [`vault`]: create, open, change and save a vault, tying the above together.
+//! - [`vault`]: create, open, change and save a vault, tying the above together;
+//!   [`backup_log`]: its record of exports and prints.
+//! - [`agefile`]: age encryption of backups (recipients, identities, passphrase);
+//!   [`export`]: the JSON document inside an export; [`merge`]: import plans and
+//!   backup-versus-vault comparison.
 //! - [`input`]: reading passphrases and secrets from a terminal, a file or stdin, and
 //!   Kraken's key URI.
 //! - [`hygiene`]: process hardening (no core dumps).
 //! - [`error`], [`secret`]: typed errors with exit codes; zeroizing secret holders.
 
+pub mod agefile;
+pub mod backup_log;
 pub mod crypto;
 pub mod entry;
 pub mod error;
+pub mod export;
 pub mod fingerprint;
 pub mod format;
 pub mod hygiene;
 pub mod input;
 pub mod kdf;
+pub mod merge;
 pub mod secret;
 pub mod store;
 pub mod validate;

@@ -54,6 +54,33 @@ impl<'de> Deserialize<'de> for Secret {
 /// Secret bytes (derived keys, the vault key, decrypted payloads).
 pub type SecretBytes = Zeroizing<Vec<u8>>;
 
+/// Serialises `value` as JSON into a buffer allocated once at its final size, so that no
+/// partial copy of secret text is left in freed memory by a reallocation.
+pub fn to_json(value: &impl Serialize, pretty: bool) -> serde_json::Result<SecretBytes> {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let write = |out: &mut dyn std::io::Write| {
+        if pretty {
+            serde_json::to_writer_pretty(out, value)
+        } else {
+            serde_json::to_writer(out, value)
+        }
+    };
+    let mut counter = Counter(0);
+    write(&mut counter)?;
+    let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
+    write(&mut *buffer)?;
+    Ok(buffer)
+}
+
 /// A 256-bit key, wiped on drop.
 pub type Key32 = Zeroizing<[u8; 32]>;
 
@@ -67,6 +94,14 @@ mod tests {
         let shown = format!("{s:?} {:?}", Some(&s));
         assert!(!shown.contains("FRs+"), "{shown}");
         assert_eq!(s.len(), 28);
+    }
+
+    #[test]
+    fn json_buffers_are_sized_exactly() {
+        let value = vec![Secret::new("abc".into()); 100];
+        let json = to_json(&value, true).unwrap();
+        assert_eq!(json.len(), json.capacity());
+        assert_eq!(json[..], serde_json::to_vec_pretty(&value).unwrap()[..]);
     }
 
     #[test]

@@ -175,6 +175,28 @@ pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) 
     sync_directory(dir)
 }
 
+/// Writes a private (0600) file atomically: temp file, fsync, rename, fsync the directory.
+/// Without `overwrite`, an existing file at `path` is an error and is left alone.
+pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let temp = write_temp(path, bytes, &|_| Ok(()))?;
+    if overwrite {
+        temp.persist(path)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
+    } else {
+        temp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::BadInput(format!(
+                    "{} exists; keycellar does not overwrite it without --force",
+                    path.display()
+                ))
+            } else {
+                Error::io(format!("cannot write {}", path.display()), e.error)
+            }
+        })?;
+    }
+    sync_directory(directory_of(path))
+}
+
 /// Atomically replaces the vault with `bytes`, keeping the previous generations.
 pub fn replace(
     vault: &Path,

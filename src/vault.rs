@@ -4,6 +4,7 @@
 //! drop) so a command that reads and then saves runs the KDF a single time, and the
 //! read-back check after a save needs no second derivation.
 
+use crate::backup_log::BackupRecord;
 use crate::crypto::{self, NONCE_LEN};
 use crate::entry::{Entry, NewEntry, Status};
 use crate::error::{Error, Result};
@@ -11,17 +12,18 @@ use crate::fingerprint;
 use crate::format::keyslot::{Keyslot, PassphraseSlot};
 use crate::format::{self, Header};
 use crate::kdf::KdfParams;
-use crate::secret::{Key32, Secret, SecretBytes};
+use crate::secret::{Key32, Secret};
 use crate::store::{self, VaultLock};
 use crate::validate::{self, Report};
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Version of the JSON document inside the payload.
-pub const PAYLOAD_SCHEMA: u32 = 1;
+/// Version of the JSON document this code writes inside the payload.
+pub const PAYLOAD_SCHEMA: u32 = 2;
+/// Oldest payload version this code reads (1 had no backup records).
+pub const OLDEST_PAYLOAD_SCHEMA: u32 = 1;
 
 /// The decrypted payload: everything the vault holds.
 #[derive(Debug, Serialize, Deserialize)]
@@ -31,6 +33,9 @@ pub struct Contents {
     /// When the vault was created (RFC 3339, UTC).
     pub created_at: String,
     pub entries: Vec<Entry>,
+    /// Exports and prints made of this vault (schema 2 and later).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backups: Vec<BackupRecord>,
 }
 
 /// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
@@ -53,8 +58,14 @@ pub struct Vault {
 }
 
 impl Vault {
-    /// Creates a new vault file at `path` (never overwriting) with one passphrase keyslot.
-    pub fn create(path: &Path, passphrase: &Secret, params: KdfParams) -> Result<Vault> {
+    /// Creates a new vault file at `path` (never overwriting) with one passphrase keyslot,
+    /// holding `entries` (already validated, e.g. restored from a backup).
+    pub fn create(
+        path: &Path,
+        passphrase: &Secret,
+        params: KdfParams,
+        entries: Vec<Entry>,
+    ) -> Result<Vault> {
         let vault_id = crypto::random_array::<16>()?;
         let key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
         let slot = PassphraseSlot::create(&vault_id, &key, passphrase.expose().as_bytes(), params)?;
@@ -70,7 +81,8 @@ impl Vault {
             contents: Contents {
                 schema: PAYLOAD_SCHEMA,
                 created_at: now_utc(),
-                entries: Vec::new(),
+                entries,
+                backups: Vec::new(),
             },
             lock: None,
         };
@@ -296,7 +308,9 @@ impl Vault {
     fn seal_next(&mut self) -> Result<Vec<u8>> {
         self.header.generation += 1;
         self.header.payload_nonce = crypto::random_array::<NONCE_LEN>()?;
-        let plaintext = serialize_contents(&self.contents)?;
+        self.contents.schema = PAYLOAD_SCHEMA;
+        let plaintext = crate::secret::to_json(&self.contents, false)
+            .map_err(|e| Error::Internal(format!("serialising the vault: {e}")))?;
         Ok(format::seal_file(&self.header, &self.key, &plaintext))
     }
 
@@ -320,27 +334,6 @@ impl Vault {
     }
 }
 
-/// Serialises into a buffer allocated once at its final size, so that no partial copy of
-/// the plaintext is left in freed memory by a reallocation.
-fn serialize_contents(contents: &Contents) -> Result<SecretBytes> {
-    struct Counter(usize);
-    impl Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let to_internal = |e: serde_json::Error| Error::Internal(format!("serialising: {e}"));
-    let mut counter = Counter(0);
-    serde_json::to_writer(&mut counter, contents).map_err(to_internal)?;
-    let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
-    serde_json::to_writer(&mut *buffer, contents).map_err(to_internal)?;
-    Ok(buffer)
-}
-
 fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Result<Contents> {
     let damaged = |what: String| Error::DamagedPayload {
         path: path.to_path_buf(),
@@ -359,7 +352,7 @@ fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Res
     }
     let probe: SchemaProbe = serde_json::from_slice(&plaintext)
         .map_err(|e| damaged(format!("is not a keycellar document (line {})", e.line())))?;
-    if probe.schema != PAYLOAD_SCHEMA {
+    if !(OLDEST_PAYLOAD_SCHEMA..=PAYLOAD_SCHEMA).contains(&probe.schema) {
         return Err(Error::UnsupportedVersion {
             path: path.to_path_buf(),
             found: probe.schema,

@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use keycellar::entry::{Exchange, Status};
+use keycellar::merge::OnConflict;
 use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
@@ -69,9 +70,10 @@ pub enum Command {
     },
     /// Print the vault fingerprint, or one entry's
     Fingerprint { label: Option<String> },
-    /// Recompute fingerprints and compare them with what was recorded or written down
+    /// Recompute fingerprints and compare them with what was recorded, written down, or
+    /// held in a backup
     #[command(
-        after_help = "Examples:\n  keycellar verify\n  keycellar verify kraken-grid-bot --fingerprint 7K2M-9QXD-4TRE-HA0C\n  keycellar verify kraken-grid-bot --key CJbfPw4tnbf...I3y"
+        after_help = "Examples:\n  keycellar verify\n  keycellar verify kraken-grid-bot --fingerprint 7K2M-9QXD-4TRE-HA0C\n  keycellar verify kraken-grid-bot --key CJbfPw4tnbf...I3y\n  keycellar verify --backup keys.age -i backup-key.txt"
     )]
     Verify {
         /// Only this entry
@@ -82,10 +84,91 @@ pub enum Command {
         /// The public key the exchange's API page shows
         #[arg(long, requires = "label", value_name = "PUBLIC")]
         key: Option<String>,
+        /// Compare the vault with this export instead (writes nothing)
+        #[arg(long, value_name = "FILE", conflicts_with = "label")]
+        backup: Option<PathBuf>,
+        #[command(flatten)]
+        unlock: BackupUnlockArgs,
+    },
+    /// Write an age-encrypted copy of the keys (all, or the LABELs given)
+    #[command(
+        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o keys.age -R team-recipients.txt --armor\n  keycellar export -o keys.age --passphrase kraken-grid-bot"
+    )]
+    Export(Box<ExportArgs>),
+    /// Bring entries in from an export: into this vault, or a new one with --init
+    #[command(
+        after_help = "Examples:\n  keycellar import keys.age -i backup-key.txt --dry-run\n  keycellar import --init keys.age -i ~/.ssh/id_ed25519"
+    )]
+    Import(Box<ImportArgs>),
+    /// Make an age identity file (the age-keygen format) to receive exports
+    #[command(after_help = "Example: keycellar keygen -o backup-key.txt")]
+    Keygen {
+        /// Where to write the identity (created 0600, never overwritten)
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
     },
     /// Report the process hardening in effect (for tests)
     #[command(hide = true)]
     HygieneCheck,
+}
+
+/// How to open an age-encrypted backup.
+#[derive(Debug, Args)]
+pub struct BackupUnlockArgs {
+    /// An age identity file or SSH private key (repeat)
+    #[arg(short, long = "identity", value_name = "FILE")]
+    pub identities: Vec<PathBuf>,
+    /// Read the backup passphrase from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub backup_passphrase_file: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output file (`-` for stdout); created 0600
+    #[arg(short, long, value_name = "FILE")]
+    pub output: String,
+    /// An age recipient: age1..., age1tag1..., age1tagpq1..., a plugin's age1NAME1...,
+    /// or an ssh-ed25519 / ssh-rsa public key (repeat)
+    #[arg(short, long = "recipient", value_name = "RECIPIENT")]
+    pub recipients: Vec<String>,
+    /// A file of recipients, one a line, # comments allowed (repeat)
+    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+    pub recipients_files: Vec<PathBuf>,
+    /// Encrypt to a passphrase (age scrypt) instead of recipients
+    #[arg(long, conflicts_with_all = ["recipients", "recipients_files"])]
+    pub passphrase: bool,
+    /// Read the backup passphrase from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH", requires = "passphrase")]
+    pub backup_passphrase_file: Option<String>,
+    /// ASCII-armored output (always on when writing to a terminal)
+    #[arg(short, long)]
+    pub armor: bool,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+    /// Only these entries
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The export to read (armored or binary age)
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub unlock: BackupUnlockArgs,
+    /// Show what would change and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// What to do when a label is taken by a different key
+    #[arg(long, value_enum, default_value_t = OnConflict::Refuse)]
+    pub on_conflict: OnConflict,
+    /// Create a new vault from the backup (restore on a new machine)
+    #[arg(long)]
+    pub init: bool,
+    /// KDF settings for the new vault (with --init)
+    #[command(flatten)]
+    pub kdf: InitArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,87 +1,18 @@
 //! Runs each command: gathers inputs, calls the library, hands results to `output`.
 
 use super::args::{AddArgs, Cli, Command, EditArgs, InitArgs};
+use super::backup;
+use super::context::{Context, check_single_stdin, default_vault_path};
 use super::output;
 use keycellar::entry::{Date, NewEntry};
 use keycellar::error::{Error, Result};
 use keycellar::fingerprint;
 use keycellar::input;
-use keycellar::kdf::KdfRequest;
+use keycellar::kdf::{KdfParams, KdfRequest};
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::time::Duration;
-
-const PASSPHRASE_ATTEMPTS: u32 = 3;
-
-/// What every command needs from the global options.
-struct Context {
-    vault: PathBuf,
-    passphrase_file: Option<String>,
-    json: bool,
-    lock_timeout: Duration,
-}
-
-impl Context {
-    fn passphrase(&self) -> Result<Secret> {
-        match &self.passphrase_file {
-            Some(source) => input::passphrase_from(source),
-            None => input::prompt_hidden("Vault passphrase: ", "the vault passphrase"),
-        }
-    }
-
-    /// Opens the vault, asking again (up to three times) after a mistyped passphrase.
-    fn open_with(&self, open: impl Fn(&Secret) -> Result<Vault>) -> Result<Vault> {
-        if !self.vault.exists() {
-            return Err(Error::VaultNotFound {
-                path: self.vault.clone(),
-            });
-        }
-        let mut attempt = 1;
-        loop {
-            let result = open(&self.passphrase()?);
-            match result {
-                Err(Error::WrongPassphrase { .. })
-                    if self.passphrase_file.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
-                {
-                    eprintln!("Wrong passphrase, try again.");
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    fn open(&self) -> Result<Vault> {
-        self.open_with(|p| Vault::open(&self.vault, p))
-    }
-
-    fn open_for_change(&self) -> Result<Vault> {
-        self.open_with(|p| Vault::open_for_change(&self.vault, p, self.lock_timeout))
-    }
-}
-
-fn default_vault_path() -> Result<PathBuf> {
-    dirs::data_dir()
-        .map(|d| d.join("keycellar").join("vault.kc"))
-        .ok_or_else(|| Error::Usage("there is no platform data directory; give --vault".into()))
-}
-
-/// Refuses invocations where two inputs would both read standard input.
-fn check_single_stdin(sources: &[Option<&String>]) -> Result<()> {
-    let readers = sources
-        .iter()
-        .flatten()
-        .filter(|s| s.as_str() == "-")
-        .count();
-    if readers > 1 {
-        return Err(Error::Usage(
-            "only one input can come from standard input (`-`); put the others in files".into(),
-        ));
-    }
-    Ok(())
-}
 
 /// Entry point for a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -113,10 +44,19 @@ pub fn run(cli: Cli) -> Result<()> {
             output::fingerprint(&vault, label.as_deref(), ctx.json)
         }
         Command::Verify {
+            backup: Some(file),
+            unlock,
+            ..
+        } => backup::verify_backup(&ctx, &file, &unlock),
+        Command::Verify {
             label,
             fingerprint,
             key,
+            ..
         } => verify(&ctx, label, fingerprint, key),
+        Command::Export(args) => backup::export(&ctx, &args),
+        Command::Import(args) => backup::import(&ctx, &args),
+        Command::Keygen { output } => backup::keygen(&output),
         Command::HygieneCheck => output::hygiene(),
     }
 }
@@ -127,6 +67,14 @@ fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
             path: ctx.vault.clone(),
         });
     }
+    let (passphrase, params) = new_vault_settings(ctx, args)?;
+    let vault = Vault::create(&ctx.vault, &passphrase, params, Vec::new())?;
+    output::created(&vault, &params, ctx.json)
+}
+
+/// The passphrase (asked twice, or read from --passphrase-file) and the KDF parameters
+/// (calibrated, or as given) for a new vault.
+pub(super) fn new_vault_settings(ctx: &Context, args: &InitArgs) -> Result<(Secret, KdfParams)> {
     let request = KdfRequest {
         memory_mib: args.kdf_memory,
         time: args.kdf_time,
@@ -135,7 +83,7 @@ fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
     };
     let passphrase = match &ctx.passphrase_file {
         Some(source) => input::passphrase_from(source)?,
-        None => input::prompt_new_passphrase()?,
+        None => input::prompt_new_passphrase("vault")?,
     };
     if request.time.is_none() {
         eprintln!("Measuring this machine to tune Argon2id...");
@@ -147,8 +95,7 @@ fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
             params.describe()
         );
     }
-    let vault = Vault::create(&ctx.vault, &passphrase, params)?;
-    output::created(&vault, &params, ctx.json)
+    Ok((passphrase, params))
 }
 
 fn add(ctx: &Context, args: AddArgs) -> Result<()> {
@@ -307,7 +254,7 @@ fn passwd(ctx: &Context, new_source: Option<String>) -> Result<()> {
     let mut vault = ctx.open_for_change()?;
     let new = match &new_source {
         Some(source) => input::passphrase_from(source)?,
-        None => input::prompt_new_passphrase()?,
+        None => input::prompt_new_passphrase("vault")?,
     };
     vault.change_passphrase(&new, None)?;
     vault.save()?;

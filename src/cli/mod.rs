@@ -1,6 +1,9 @@
-//! The `keycellar` command line: argument grammar (`args`), command runners (`commands`)
-//! and printing (`output`). Logic lives in the library; this module only wires it up.
+//! The `keycellar` command line: argument grammar (`args`), shared options (`context`),
+//! command runners (`commands`, and `backup` for export/import/keygen) and printing
+//! (`output`). Logic lives in the library; this module only wires it up.
 
 pub mod args;
+pub mod backup;
 pub mod commands;
+pub mod context;
 pub mod output;

@@ -74,3 +74,15 @@ fn stale_temps_are_removed_and_others_kept() {
     assert_eq!(remove_stale_temps(&vault, &lock).unwrap(), 1);
     assert!(dir.path().join("unrelated").exists());
 }
+
+#[test]
+fn write_file_is_private_and_refuses_to_clobber_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("export.age");
+    write_file(&path, b"one", false).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    assert!(write_file(&path, b"two", false).is_err());
+    assert_eq!(fs::read(&path).unwrap(), b"one");
+    write_file(&path, b"two", true).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), b"two");
+}

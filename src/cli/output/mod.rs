@@ -2,6 +2,9 @@
 //!
 //! Secrets are printed only by `show --reveal`. JSON documents carry `"schema": 1`.
 
+mod backup;
+
+pub use backup::{backup_comparison, exported, import_plan, imported};
 use keycellar::entry::Entry;
 use keycellar::error::Result;
 use keycellar::kdf::KdfParams;
@@ -9,9 +12,9 @@ use keycellar::vault::Vault;
 use serde_json::{Value, json};
 
 /// Schema version of every JSON document keycellar prints.
-const JSON_SCHEMA: u32 = 1;
+pub(super) const JSON_SCHEMA: u32 = 1;
 
-fn print_json(value: Value) {
+pub(super) fn print_json(value: Value) {
     println!("{value:#}");
 }
 

@@ -1,0 +1,307 @@
+//! age encryption of backup files: parsing recipients and identities, encrypting to them or
+//! to a passphrase (scrypt), decrypting, and sorting age's errors into keycellar's classes.
+//!
+//! Files are standard age v1 (age-encryption.org/v1), so the stock `age` tool opens them.
+
+use crate::error::{Error, Result};
+use crate::input;
+use crate::secret::{Secret, SecretBytes};
+use age::armor::{ArmoredReader, ArmoredWriter, Format};
+use age::secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// scrypt work factor (log2 N) keycellar writes: the age CLI's default, about 1 s on a
+/// desktop. Fixed, because the age crate's own calibration picks machine-dependent values.
+pub const SCRYPT_WORK_FACTOR: u8 = 18;
+/// Highest scrypt work factor keycellar accepts when decrypting (age's CLI default is 22 too).
+pub const SCRYPT_MAX_WORK_FACTOR: u8 = 22;
+
+/// How a backup is encrypted.
+pub enum Encryption {
+    /// To these recipients (one age file any of them can open).
+    Recipients(Recipients),
+    /// To a passphrase, with age's scrypt recipient.
+    Passphrase(Secret),
+}
+
+/// Parsed recipients, with the strings they came from (for the vault's record).
+#[derive(Default)]
+pub struct Recipients {
+    native: Vec<Box<dyn age::Recipient + Send>>,
+    plugins: Vec<age::plugin::Recipient>,
+    /// The recipients as given, e.g. `age1...` or `ssh-ed25519 AAAA... comment`.
+    pub described: Vec<String>,
+}
+
+impl Recipients {
+    /// Parses one recipient string, naming it in the error if it does not parse.
+    pub fn add(&mut self, text: &str) -> Result<()> {
+        let text = text.trim();
+        let bad = |why: &str| Error::BadInput(format!("recipient {text:?} is not usable: {why}"));
+        if text.starts_with("ssh-") {
+            let r = text
+                .parse::<age::ssh::Recipient>()
+                .map_err(|e| bad(&format!("{e:?}")))?;
+            self.native.push(Box::new(r));
+        } else if text.starts_with("age1tagpq1") {
+            self.native.push(Box::new(
+                text.parse::<age::tagpq::Recipient>().map_err(bad)?,
+            ));
+        } else if text.starts_with("age1tag1") {
+            self.native
+                .push(Box::new(text.parse::<age::tag::Recipient>().map_err(bad)?));
+        } else if let Ok(r) = text.parse::<age::x25519::Recipient>() {
+            self.native.push(Box::new(r));
+        } else if text.starts_with("age1") {
+            self.plugins
+                .push(text.parse::<age::plugin::Recipient>().map_err(bad)?);
+        } else {
+            return Err(bad(
+                "expected an age1... recipient or an ssh-ed25519 / ssh-rsa public key",
+            ));
+        }
+        self.described.push(text.to_string());
+        Ok(())
+    }
+
+    /// Reads a recipients file in age's format: one recipient a line, `#` comments and
+    /// blank lines ignored.
+    pub fn add_file(&mut self, path: &Path) -> Result<()> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("cannot read recipients file {}", path.display()), e))?;
+        let mut found = 0;
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            self.add(line).map_err(|e| {
+                Error::BadInput(format!("{}, line {}: {e}", path.display(), number + 1))
+            })?;
+            found += 1;
+        }
+        if found == 0 {
+            return Err(Error::BadInput(format!(
+                "recipients file {} holds no recipient",
+                path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// True when no recipient was given.
+    pub fn is_empty(&self) -> bool {
+        self.described.is_empty()
+    }
+}
+
+/// Encrypts `plaintext` into an age file, armored (PEM-style text) when `armor` is set.
+pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result<Vec<u8>> {
+    let failed = |e: &dyn std::fmt::Display| Error::BadInput(format!("age encryption failed: {e}"));
+    let mut plugin_recipients: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
+    let encryptor = match encryption {
+        Encryption::Passphrase(passphrase) => {
+            let mut recipient =
+                age::scrypt::Recipient::new(SecretString::from(passphrase.expose().to_string()));
+            recipient.set_work_factor(SCRYPT_WORK_FACTOR);
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|e| failed(&e))?
+        }
+        Encryption::Recipients(recipients) => {
+            let mut by_plugin: BTreeMap<String, Vec<age::plugin::Recipient>> = BTreeMap::new();
+            for r in &recipients.plugins {
+                by_plugin
+                    .entry(r.plugin().to_string())
+                    .or_default()
+                    .push(r.clone());
+            }
+            for (name, list) in by_plugin {
+                let plugin = age::plugin::RecipientPluginV1::new(
+                    &name,
+                    &list,
+                    &[],
+                    TerminalCallbacks,
+                )
+                .map_err(|e| {
+                    Error::BadInput(format!(
+                        "age plugin {name:?} is not usable ({e}); install age-plugin-{name} on PATH"
+                    ))
+                })?;
+                plugin_recipients.push(Box::new(plugin));
+            }
+            let all = recipients.native.iter().chain(&plugin_recipients);
+            age::Encryptor::with_recipients(all.map(|r| r.as_ref() as &dyn age::Recipient))
+                .map_err(|e| failed(&e))?
+        }
+    };
+    let mut out = Vec::new();
+    let format = if armor {
+        Format::AsciiArmor
+    } else {
+        Format::Binary
+    };
+    let io = |e: std::io::Error| failed(&e);
+    let armored = ArmoredWriter::wrap_output(&mut out, format).map_err(io)?;
+    let mut writer = encryptor.wrap_output(armored).map_err(io)?;
+    writer.write_all(plaintext).map_err(io)?;
+    writer.finish().and_then(|a| a.finish()).map_err(io)?;
+    Ok(out)
+}
+
+/// Identities to try when decrypting, loaded from files.
+#[derive(Default)]
+pub struct Identities {
+    loaded: Vec<Box<dyn age::Identity>>,
+}
+
+impl Identities {
+    /// Loads an age identity file (as `age-keygen` writes, plugin identities included) or an
+    /// SSH private key (an encrypted one asks for its passphrase when it is used).
+    pub fn add_file(&mut self, path: &Path) -> Result<()> {
+        let name = path.display().to_string();
+        let cannot = |e: std::io::Error| Error::io(format!("cannot read identity file {name}"), e);
+        let text = Zeroizing::new(std::fs::read(path).map_err(cannot)?);
+        if let Ok(file) = age::IdentityFile::from_buffer(BufReader::new(&text[..])) {
+            let identities = file
+                .with_callbacks(TerminalCallbacks)
+                .into_identities()
+                .map_err(|e| Error::BadInput(format!("identity file {name}: {e}")))?;
+            for identity in identities {
+                self.loaded.push(identity);
+            }
+            return Ok(());
+        }
+        let ssh = age::ssh::Identity::from_buffer(BufReader::new(&text[..]), Some(name.clone()))
+            .map_err(|_| {
+                Error::BadInput(format!(
+                    "{name} is neither an age identity file nor an SSH private key"
+                ))
+            })?;
+        if let age::ssh::Identity::Unsupported(key) = &ssh {
+            return Err(Error::BadInput(format!(
+                "{name}: this SSH key type cannot decrypt age files ({key:?})"
+            )));
+        }
+        self.loaded
+            .push(Box::new(ssh.with_callbacks(TerminalCallbacks)));
+        Ok(())
+    }
+
+    /// True when no identity was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
+    }
+}
+
+/// Decrypts an age file (armored or binary). A passphrase-encrypted file takes its
+/// passphrase from `passphrase`, which is only called for such files.
+pub fn decrypt(
+    file: &[u8],
+    identities: &Identities,
+    passphrase: impl FnOnce() -> Result<Secret>,
+    name: &str,
+) -> Result<SecretBytes> {
+    let damaged = |what: String| Error::DamagedBackup {
+        name: name.to_string(),
+        what,
+    };
+    let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(file))
+        .map_err(|e| classify(e, name, false))?;
+    let scrypt_identity;
+    let chosen: Vec<&dyn age::Identity> = if decryptor.is_scrypt() {
+        let secret = passphrase()?;
+        let mut identity =
+            age::scrypt::Identity::new(SecretString::from(secret.expose().to_string()));
+        identity.set_max_work_factor(SCRYPT_MAX_WORK_FACTOR);
+        scrypt_identity = identity;
+        vec![&scrypt_identity]
+    } else {
+        if identities.is_empty() {
+            return Err(Error::Usage(format!(
+                "{name} is encrypted to age recipients; give an identity with -i FILE"
+            )));
+        }
+        identities.loaded.iter().map(|b| b.as_ref()).collect()
+    };
+    let is_scrypt = decryptor.is_scrypt();
+    let mut reader = decryptor
+        .decrypt(chosen.into_iter())
+        .map_err(|e| classify(e, name, is_scrypt))?;
+    let mut plaintext = Zeroizing::new(Vec::new());
+    reader
+        .read_to_end(&mut plaintext)
+        .map_err(|e| damaged(format!("its encrypted content does not authenticate ({e})")))?;
+    Ok(plaintext)
+}
+
+/// Maps age's decryption errors to keycellar's classes: no key that fits (exit 3) versus a
+/// damaged or foreign file (exit 5).
+fn classify(error: age::DecryptError, name: &str, is_scrypt: bool) -> Error {
+    use age::DecryptError as E;
+    let damaged = |what: &str| Error::DamagedBackup {
+        name: name.to_string(),
+        what: what.to_string(),
+    };
+    match error {
+        E::NoMatchingKeys => Error::NoMatchingIdentity {
+            name: name.to_string(),
+        },
+        E::DecryptionFailed | E::KeyDecryptionFailed if is_scrypt => Error::WrongBackupPassphrase {
+            name: name.to_string(),
+        },
+        E::DecryptionFailed | E::KeyDecryptionFailed => Error::NoMatchingIdentity {
+            name: name.to_string(),
+        },
+        E::UnknownFormat => damaged("is not an age file of a version keycellar reads"),
+        E::InvalidHeader => damaged("has a damaged age header"),
+        E::InvalidMac => damaged("has a damaged age header (its MAC does not match)"),
+        E::ExcessiveWork { required, target } => damaged(&format!(
+            "asks for scrypt work factor {required}, above the allowed {target}"
+        )),
+        E::Io(e) => damaged(&format!("could not be read as age ({e})")),
+        other => Error::BadInput(format!("cannot decrypt {name}: {other}")),
+    }
+}
+
+/// Makes a new X25519 identity; returns (file text in `age-keygen` format, public recipient).
+pub fn keygen(created_at: &str) -> (Zeroizing<String>, String) {
+    let identity = age::x25519::Identity::generate();
+    let public = identity.to_public().to_string();
+    let text = Zeroizing::new(format!(
+        "# created: {created_at}\n# public key: {public}\n{}\n",
+        identity.to_string().expose_secret()
+    ));
+    (text, public)
+}
+
+/// Terminal interaction for plugins and encrypted SSH keys.
+#[derive(Clone, Copy)]
+struct TerminalCallbacks;
+
+impl age::Callbacks for TerminalCallbacks {
+    fn display_message(&self, message: &str) {
+        eprintln!("{message}");
+    }
+
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        let choices = format!("{yes}/{}", no.unwrap_or("no"));
+        let answer = input::prompt_visible(&format!("{message} [{choices}]: "), "a confirmation");
+        answer.ok().map(|a| a.eq_ignore_ascii_case(yes))
+    }
+
+    fn request_public_string(&self, description: &str) -> Option<String> {
+        input::prompt_visible(&format!("{description}: "), "a value").ok()
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        input::prompt_hidden(&format!("{description}: "), "a key passphrase")
+            .ok()
+            .map(|s| SecretString::from(s.expose().to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,180 @@
+//! Runs `export`, `import`, `keygen` and `verify --backup`.
+
+use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs};
+use super::commands::new_vault_settings;
+use super::context::{Context, check_single_stdin};
+use super::output;
+use keycellar::agefile::{self, Encryption, Identities, Recipients};
+use keycellar::backup_log::{BackupKind, BackupRecord};
+use keycellar::error::{Error, Result};
+use keycellar::export::{self, Imported};
+use keycellar::input;
+use keycellar::merge;
+use keycellar::secret::Secret;
+use keycellar::store;
+use keycellar::vault::{Vault, now_utc};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+/// How `recipients` in the vault's record describe a passphrase-encrypted export.
+const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
+
+pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    check_single_stdin(&[
+        ctx.passphrase_file.as_ref(),
+        args.backup_passphrase_file.as_ref(),
+    ])?;
+    let to_stdout = args.output == "-";
+    let output_path = Path::new(&args.output);
+    if !to_stdout && !args.force && output_path.exists() {
+        return Err(Error::BadInput(format!(
+            "{} exists; keycellar does not overwrite it without --force",
+            args.output
+        )));
+    }
+    let encryption = if args.passphrase {
+        Encryption::Passphrase(match &args.backup_passphrase_file {
+            Some(source) => input::passphrase_from(source)?,
+            None => input::prompt_new_passphrase("backup")?,
+        })
+    } else {
+        let mut recipients = Recipients::default();
+        for r in &args.recipients {
+            recipients.add(r)?;
+        }
+        for file in &args.recipients_files {
+            recipients.add_file(file)?;
+        }
+        if recipients.is_empty() {
+            return Err(Error::Usage(
+                "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
+            ));
+        }
+        Encryption::Recipients(recipients)
+    };
+    let described = match &encryption {
+        Encryption::Passphrase(_) => vec![PASSPHRASE_RECIPIENT.to_string()],
+        Encryption::Recipients(r) => r.described.clone(),
+    };
+    let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
+
+    let mut vault = ctx.open_for_change()?;
+    let entries = export::select(&vault, &args.labels)?;
+    let fingerprints: Vec<String> = entries.iter().map(|e| e.fingerprint.clone()).collect();
+    let labels: Vec<String> = entries.iter().map(|e| e.label.clone()).collect();
+    let document = export::build(&vault, entries)?;
+    let file = agefile::encrypt(&encryption, &document, armor)?;
+    if to_stdout {
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(&file)
+            .and_then(|()| stdout.flush())
+            .map_err(|e| Error::io("cannot write the export to stdout", e))?;
+    } else {
+        store::write_file(output_path, &file, args.force)?;
+    }
+    let record = BackupRecord {
+        kind: BackupKind::Export,
+        at: now_utc(),
+        vault_fingerprint: vault.fingerprint()?,
+        entries: fingerprints,
+        recipients: described,
+    };
+    vault.contents.backups.push(record);
+    vault.save()?;
+    output::exported(&vault, &args.output, &labels, ctx.json, to_stdout)
+}
+
+fn decrypt_backup(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let mut identities = Identities::default();
+    for path in &unlock.identities {
+        identities.add_file(path)?;
+    }
+    let passphrase = || -> Result<Secret> {
+        match &unlock.backup_passphrase_file {
+            Some(source) => input::passphrase_from(source),
+            None => input::prompt_hidden("Backup passphrase: ", "the backup passphrase"),
+        }
+    };
+    let plaintext = agefile::decrypt(&bytes, &identities, passphrase, &name)?;
+    export::parse(&plaintext, &name)
+}
+
+pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
+    check_single_stdin(&[
+        ctx.passphrase_file.as_ref(),
+        args.unlock.backup_passphrase_file.as_ref(),
+    ])?;
+    let kdf_given = args.kdf.kdf_memory.is_some()
+        || args.kdf.kdf_time.is_some()
+        || args.kdf.kdf_parallelism.is_some()
+        || args.kdf.kdf_target_ms.is_some();
+    if kdf_given && !args.init {
+        return Err(Error::Usage(
+            "--kdf-* settings apply only to a new vault (import --init)".into(),
+        ));
+    }
+    if args.init && ctx.vault.exists() {
+        return Err(Error::VaultExists {
+            path: ctx.vault.clone(),
+        });
+    }
+    let mut imported = decrypt_backup(&args.file, &args.unlock)?;
+    let incoming = std::mem::take(&mut imported.entries);
+    if args.init {
+        let actions = merge::plan(&[], incoming, args.on_conflict)?;
+        output::import_plan(&actions, args.dry_run, ctx.json)?;
+        if args.dry_run {
+            return Ok(());
+        }
+        let mut entries = Vec::new();
+        merge::apply(&mut entries, actions);
+        let (passphrase, params) = new_vault_settings(ctx, &args.kdf)?;
+        let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
+        return output::imported(&vault, &imported, ctx.json);
+    }
+    let mut vault = ctx.open_for_change()?;
+    let actions = merge::plan(&vault.contents.entries, incoming, args.on_conflict)?;
+    output::import_plan(&actions, args.dry_run, ctx.json)?;
+    if args.dry_run {
+        return Ok(());
+    }
+    merge::apply(&mut vault.contents.entries, actions);
+    vault.save()?;
+    output::imported(&vault, &imported, ctx.json)
+}
+
+pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {
+    check_single_stdin(&[
+        ctx.passphrase_file.as_ref(),
+        unlock.backup_passphrase_file.as_ref(),
+    ])?;
+    let imported = decrypt_backup(file, unlock)?;
+    let vault = ctx.open()?;
+    let comparison = merge::compare(&vault.contents.entries, &imported.entries);
+    output::backup_comparison(&vault, &imported, &comparison, ctx.json)?;
+    if comparison.matches() {
+        Ok(())
+    } else {
+        Err(Error::Mismatch(format!(
+            "{} does not hold the vault's keys: {} missing, {} extra, {} different",
+            file.display(),
+            comparison.missing.len(),
+            comparison.extra.len(),
+            comparison.different.len()
+        )))
+    }
+}
+
+pub fn keygen(output: &Path) -> Result<()> {
+    let (text, public) = agefile::keygen(&now_utc());
+    store::write_file(output, text.as_bytes(), false)?;
+    eprintln!(
+        "Wrote the identity to {} (keep it secret and backed up).",
+        output.display()
+    );
+    println!("{public}");
+    Ok(())
+}

@@ -1,0 +1,139 @@
+//! Printing for `export`, `import` and `verify --backup`.
+
+use super::{JSON_SCHEMA, print_json};
+use keycellar::error::Result;
+use keycellar::export::Imported;
+use keycellar::merge::{Action, Comparison};
+use keycellar::vault::Vault;
+use serde_json::json;
+
+pub fn exported(
+    vault: &Vault,
+    output: &str,
+    labels: &[String],
+    as_json: bool,
+    to_stdout: bool,
+) -> Result<()> {
+    let fingerprint = vault.fingerprint()?;
+    if as_json && !to_stdout {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "output": output,
+            "entries": labels,
+            "vault_fingerprint": fingerprint,
+        }));
+        return Ok(());
+    }
+    let message = format!(
+        "Exported {} entr{} to {output}\nVault fingerprint: {fingerprint}",
+        labels.len(),
+        if labels.len() == 1 { "y" } else { "ies" }
+    );
+    // With `-o -` the export itself is on stdout; the summary must not mix into it.
+    if to_stdout {
+        eprintln!("{message}");
+    } else {
+        println!("{message}");
+    }
+    Ok(())
+}
+
+fn describe(action: &Action) -> (String, &'static str, String) {
+    match action {
+        Action::Add(e) => (e.label.clone(), "add", e.fingerprint.clone()),
+        Action::Skip { label, reason } => (label.clone(), "skip", reason.clone()),
+        Action::Replace(e) => (e.label.clone(), "replace", e.fingerprint.clone()),
+        Action::Rename { from, entry } => (
+            entry.label.clone(),
+            "add-renamed",
+            format!("{} (label {from:?} was taken)", entry.fingerprint),
+        ),
+    }
+}
+
+pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<()> {
+    if as_json {
+        if dry_run {
+            let items: Vec<_> = actions
+                .iter()
+                .map(|a| {
+                    let (label, action, detail) = describe(a);
+                    json!({ "label": label, "action": action, "detail": detail })
+                })
+                .collect();
+            print_json(json!({ "schema": JSON_SCHEMA, "dry_run": true, "plan": items }));
+        }
+        return Ok(());
+    }
+    for action in actions {
+        let (label, what, detail) = describe(action);
+        println!("{what:<12} {label}  {detail}");
+    }
+    if dry_run {
+        println!("Dry run: nothing was written.");
+    }
+    Ok(())
+}
+
+pub fn imported(vault: &Vault, imported: &Imported, as_json: bool) -> Result<()> {
+    let fingerprint = vault.fingerprint()?;
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "vault": vault.path(),
+            "vault_fingerprint": fingerprint,
+            "backup_vault_fingerprint": imported.vault_fingerprint,
+            "backup_created_at": imported.created_at,
+        }));
+        return Ok(());
+    }
+    println!("Imported into {}", vault.path().display());
+    if let Some(created) = &imported.created_at {
+        let version = imported.keycellar_version.as_deref().unwrap_or("?");
+        println!("Backup made {created} by keycellar {version}");
+    }
+    if let Some(original) = &imported.vault_fingerprint {
+        println!("Vault fingerprint at backup time: {original}");
+    }
+    println!("Vault fingerprint now: {fingerprint}");
+    Ok(())
+}
+
+pub fn backup_comparison(
+    vault: &Vault,
+    imported: &Imported,
+    c: &Comparison,
+    as_json: bool,
+) -> Result<()> {
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "matches": c.matches(),
+            "same": c.same,
+            "missing": c.missing,
+            "extra": c.extra,
+            "different": c.different,
+            "vault_fingerprint": vault.fingerprint()?,
+            "backup_created_at": imported.created_at,
+        }));
+        return Ok(());
+    }
+    let groups = [
+        ("same", &c.same),
+        ("MISSING from the backup", &c.missing),
+        ("EXTRA in the backup", &c.extra),
+        ("DIFFERENT key", &c.different),
+    ];
+    for (what, labels) in groups {
+        for label in labels {
+            println!("{what:<24} {label}");
+        }
+    }
+    if c.matches() {
+        println!(
+            "The backup holds exactly the vault's {} keys.",
+            c.same.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,83 @@
+use super::*;
+use crate::entry::Exchange;
+use crate::secret::Secret;
+
+fn entry(label: &str, fp: &str) -> Entry {
+    Entry {
+        id: format!("id-{label}-{fp}"),
+        label: label.into(),
+        exchange: Exchange::Other,
+        api_key: "k".into(),
+        secret: Secret::new("s".into()),
+        api_passphrase: None,
+        key_version: None,
+        account_ref: None,
+        permissions: vec![],
+        ip_allowlist: vec![],
+        expires: None,
+        created: None,
+        added_at: "2026-11-22T00:00:00Z".into(),
+        status: Status::Active,
+        notes: None,
+        used_by: vec![],
+        fingerprint: fp.into(),
+    }
+}
+
+fn labels(entries: &[Entry]) -> Vec<&str> {
+    entries.iter().map(|e| e.label.as_str()).collect()
+}
+
+#[test]
+fn same_keys_are_skipped_and_new_ones_added() {
+    let existing = vec![entry("a", "FP-A")];
+    let incoming = vec![entry("a-copy", "FP-A"), entry("b", "FP-B")];
+    let actions = plan(&existing, incoming, OnConflict::Refuse).unwrap();
+    assert!(matches!(&actions[0], Action::Skip { reason, .. } if reason.contains("\"a\"")));
+    let mut entries = existing.clone();
+    assert_eq!(apply(&mut entries, actions), 1);
+    assert_eq!(labels(&entries), ["a", "b"]);
+}
+
+#[test]
+fn label_conflicts_follow_the_policy() {
+    let existing = vec![entry("a", "FP-A"), entry("a-imported", "FP-X")];
+    let incoming = || vec![entry("a", "FP-B")];
+    let refused = plan(&existing, incoming(), OnConflict::Refuse).unwrap_err();
+    assert!(matches!(refused, Error::Conflict { labels } if labels == ["a"]));
+
+    let mut skipped = existing.clone();
+    apply(
+        &mut skipped,
+        plan(&existing, incoming(), OnConflict::Skip).unwrap(),
+    );
+    assert_eq!(skipped.len(), 2);
+
+    let mut replaced = existing.clone();
+    apply(
+        &mut replaced,
+        plan(&existing, incoming(), OnConflict::Replace).unwrap(),
+    );
+    assert_eq!(labels(&replaced), ["a-imported", "a"]);
+    assert_eq!(replaced[1].fingerprint, "FP-B");
+
+    let mut renamed = existing.clone();
+    apply(
+        &mut renamed,
+        plan(&existing, incoming(), OnConflict::Rename).unwrap(),
+    );
+    assert_eq!(labels(&renamed), ["a", "a-imported", "a-imported-2"]);
+}
+
+#[test]
+fn comparison_names_missing_extra_and_different() {
+    let vault = vec![entry("a", "FP-A"), entry("b", "FP-B"), entry("c", "FP-C")];
+    let backup = vec![entry("a", "FP-A"), entry("b", "FP-B2"), entry("d", "FP-D")];
+    let result = compare(&vault, &backup);
+    assert_eq!(result.same, ["a"]);
+    assert_eq!(result.different, ["b"]);
+    assert_eq!(result.missing, ["c"]);
+    assert_eq!(result.extra, ["d"]);
+    assert!(!result.matches());
+    assert!(compare(&vault, &vault).matches());
+}
