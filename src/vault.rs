@@ -216,7 +216,10 @@ impl Vault {
         if self.label_taken(&entry.label, None) {
             return Err(Error::LabelExists { label: entry.label });
         }
-        let Report { errors, warnings } = validate::check(&entry);
+        let Report {
+            errors,
+            mut warnings,
+        } = validate::check(&entry);
         if !errors.is_empty() {
             return Err(Error::Invalid {
                 label: entry.label,
@@ -224,6 +227,17 @@ impl Vault {
             });
         }
         entry.fingerprint = fingerprint::of_entry(&entry)?;
+        if let Some(twin) = self
+            .contents
+            .entries
+            .iter()
+            .find(|e| e.fingerprint == entry.fingerprint)
+        {
+            warnings.push(format!(
+                "the same key is already stored as {:?}",
+                twin.label
+            ));
+        }
         self.contents.entries.push(entry);
         let added = self
             .contents

@@ -246,6 +246,9 @@ fn kraken_uri_from_stdin_and_bulk_json_are_all_or_nothing() {
         .success();
     let list = tv.json(&["list"]);
     assert_eq!(list["entries"][0]["api_key"], KRAKEN_KEY);
+    tv.add_kraken("twin")
+        .success()
+        .stderr(predicate::str::contains("already stored as \"from-qr\""));
     let before = tv.bytes();
     let json = format!(
         r#"[{{"label":"a","exchange":"kraken","api_key":"{KRAKEN_KEY}","secret":"{KRAKEN_SECRET}"}},
@@ -264,7 +267,7 @@ fn kraken_uri_from_stdin_and_bulk_json_are_all_or_nothing() {
         .write_stdin(fixed)
         .assert()
         .success();
-    assert_eq!(tv.json(&["list"])["entries"].as_array().unwrap().len(), 3);
+    assert_eq!(tv.json(&["list"])["entries"].as_array().unwrap().len(), 4);
 }
 
 #[test]
