@@ -164,7 +164,13 @@ impl Identities {
         let name = path.display().to_string();
         let cannot = |e: std::io::Error| Error::io(format!("cannot read identity file {name}"), e);
         let text = Zeroizing::new(std::fs::read(path).map_err(cannot)?);
-        if let Ok(file) = age::IdentityFile::from_buffer(BufReader::new(&text[..])) {
+        self.add_bytes(&text, &name)
+    }
+
+    /// Loads identities from the text of an identity file or SSH private key.
+    pub fn add_bytes(&mut self, text: &[u8], name: &str) -> Result<()> {
+        let name = name.to_string();
+        if let Ok(file) = age::IdentityFile::from_buffer(BufReader::new(text)) {
             let identities = file
                 .with_callbacks(TerminalCallbacks)
                 .into_identities()
@@ -174,7 +180,7 @@ impl Identities {
             }
             return Ok(());
         }
-        let ssh = age::ssh::Identity::from_buffer(BufReader::new(&text[..]), Some(name.clone()))
+        let ssh = age::ssh::Identity::from_buffer(BufReader::new(text), Some(name.clone()))
             .map_err(|_| {
                 Error::BadInput(format!(
                     "{name} is neither an age identity file nor an SSH private key"

@@ -50,6 +50,22 @@ pub fn build(vault: &Vault, entries: Vec<&Entry>) -> Result<SecretBytes> {
         .map_err(|e| Error::Internal(format!("serialising the export: {e}")))
 }
 
+/// The smallest valid export document for one entry, compact, for paper where every byte
+/// costs QR codes: only the version and the entry (the optional fields are left out).
+pub fn build_single(entry: &Entry) -> Result<SecretBytes> {
+    #[derive(Serialize)]
+    struct Single<'a> {
+        keycellar_export: u32,
+        entries: [&'a Entry; 1],
+    }
+    let document = Single {
+        keycellar_export: EXPORT_VERSION,
+        entries: [entry],
+    };
+    crate::secret::to_json(&document, false)
+        .map_err(|e| Error::Internal(format!("serialising an entry: {e}")))
+}
+
 /// An export document as read back; optional fields make hand-written documents easy.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -31,6 +31,7 @@ pub mod hygiene;
 pub mod input;
 pub mod kdf;
 pub mod merge;
+pub mod paper;
 pub mod secret;
 pub mod store;
 pub mod validate;

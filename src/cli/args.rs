@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use keycellar::entry::{Exchange, Status};
 use keycellar::merge::OnConflict;
+use keycellar::paper::pdf::Paper;
 use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
@@ -87,6 +88,9 @@ pub enum Command {
         /// Compare the vault with this export instead (writes nothing)
         #[arg(long, value_name = "FILE", conflicts_with = "label")]
         backup: Option<PathBuf>,
+        /// Compare the vault with these scans of a paper backup instead (writes nothing)
+        #[arg(long, value_name = "SCAN", num_args = 1.., conflicts_with_all = ["label", "backup"])]
+        paper: Vec<PathBuf>,
         #[command(flatten)]
         unlock: BackupUnlockArgs,
     },
@@ -100,6 +104,16 @@ pub enum Command {
         after_help = "Examples:\n  keycellar import keys.age -i backup-key.txt --dry-run\n  keycellar import --init keys.age -i ~/.ssh/id_ed25519"
     )]
     Import(Box<ImportArgs>),
+    /// Print a PDF paper backup: QR codes and a checked typeable copy, encrypted
+    #[command(
+        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
+    )]
+    Print(Box<PrintArgs>),
+    /// Restore entries from a paper backup: scans or photos, or typed text
+    #[command(
+        after_help = "Examples:\n  keycellar restore --init --image page1.png page2.png page3.png\n  keycellar restore --text typed.txt kraken-grid-bot"
+    )]
+    Restore(Box<RestoreArgs>),
     /// Make an age identity file (the age-keygen format) to receive exports
     #[command(after_help = "Example: keycellar keygen -o backup-key.txt")]
     Keygen {
@@ -157,6 +171,13 @@ pub struct ImportArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub unlock: BackupUnlockArgs,
+    #[command(flatten)]
+    pub merge: MergeArgs,
+}
+
+/// How restored entries join a vault (shared by `import` and `restore`).
+#[derive(Debug, Args)]
+pub struct MergeArgs {
     /// Show what would change and write nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -169,6 +190,46 @@ pub struct ImportArgs {
     /// KDF settings for the new vault (with --init)
     #[command(flatten)]
     pub kdf: InitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PrintArgs {
+    /// The PDF to write (created 0600)
+    #[arg(short, long, value_name = "FILE.pdf")]
+    pub output: PathBuf,
+    #[arg(long, value_enum, default_value_t = Paper::A4)]
+    pub paper: Paper,
+    /// Encrypt the sheet to an age recipient instead of a passphrase (repeat)
+    #[arg(short, long = "recipient", value_name = "RECIPIENT")]
+    pub recipients: Vec<String>,
+    /// A file of age recipients (repeat)
+    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+    pub recipients_files: Vec<PathBuf>,
+    /// Read the sheet passphrase from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["recipients", "recipients_files"])]
+    pub backup_passphrase_file: Option<String>,
+    /// Replace an existing output file
+    #[arg(long)]
+    pub force: bool,
+    /// Only these entries
+    pub labels: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Scans or photos of the pages (PNG or JPEG)
+    #[arg(long, value_name = "SCAN", num_args = 1.., required_unless_present = "text")]
+    pub image: Vec<PathBuf>,
+    /// A typed copy of the sheet's lines
+    #[arg(long, value_name = "FILE", conflicts_with = "image")]
+    pub text: Option<PathBuf>,
+    /// Only these entries
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    #[command(flatten)]
+    pub unlock: BackupUnlockArgs,
+    #[command(flatten)]
+    pub merge: MergeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -206,6 +267,9 @@ pub struct AddArgs {
     /// Read key and secret from Kraken's kraken://apikey?key=...&secret=... URI in this file
     #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
     pub kraken_uri_file: Option<String>,
+    /// Read Kraken's key QR code from a screenshot (PNG or JPEG)
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
+    pub qr: Option<PathBuf>,
     /// Add one entry, or a JSON list of entries, from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", conflicts_with_all = [
         "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file"

@@ -1,11 +1,12 @@
 //! Runs `export`, `import`, `keygen` and `verify --backup`.
 
-use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs};
+use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs};
 use super::commands::new_vault_settings;
 use super::context::{Context, check_single_stdin};
 use super::output;
 use keycellar::agefile::{self, Encryption, Identities, Recipients};
 use keycellar::backup_log::{BackupKind, BackupRecord};
+use keycellar::entry::Entry;
 use keycellar::error::{Error, Result};
 use keycellar::export::{self, Imported};
 use keycellar::input;
@@ -14,7 +15,7 @@ use keycellar::secret::Secret;
 use keycellar::store;
 use keycellar::vault::{Vault, now_utc};
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How `recipients` in the vault's record describe a passphrase-encrypted export.
 const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
@@ -32,30 +33,16 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             args.output
         )));
     }
-    let encryption = if args.passphrase {
-        Encryption::Passphrase(match &args.backup_passphrase_file {
-            Some(source) => input::passphrase_from(source)?,
-            None => input::prompt_new_passphrase("backup")?,
-        })
-    } else {
-        let mut recipients = Recipients::default();
-        for r in &args.recipients {
-            recipients.add(r)?;
-        }
-        for file in &args.recipients_files {
-            recipients.add_file(file)?;
-        }
-        if recipients.is_empty() {
-            return Err(Error::Usage(
-                "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
-            ));
-        }
-        Encryption::Recipients(recipients)
-    };
-    let described = match &encryption {
-        Encryption::Passphrase(_) => vec![PASSPHRASE_RECIPIENT.to_string()],
-        Encryption::Recipients(r) => r.described.clone(),
-    };
+    if !args.passphrase && args.recipients.is_empty() && args.recipients_files.is_empty() {
+        return Err(Error::Usage(
+            "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
+        ));
+    }
+    let (encryption, described) = encryption(
+        &args.recipients,
+        &args.recipients_files,
+        args.backup_passphrase_file.as_ref(),
+    )?;
     let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
 
     let mut vault = ctx.open_for_change()?;
@@ -85,20 +72,55 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     output::exported(&vault, &args.output, &labels, ctx.json, to_stdout)
 }
 
-fn decrypt_backup(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
-    let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+/// The identities given with `-i`.
+pub(super) fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
     let mut identities = Identities::default();
     for path in &unlock.identities {
         identities.add_file(path)?;
     }
-    let passphrase = || -> Result<Secret> {
-        match &unlock.backup_passphrase_file {
-            Some(source) => input::passphrase_from(source),
-            None => input::prompt_hidden("Backup passphrase: ", "the backup passphrase"),
-        }
-    };
-    let plaintext = agefile::decrypt(&bytes, &identities, passphrase, &name)?;
+    Ok(identities)
+}
+
+/// The passphrase of a passphrase-encrypted backup (asked only when one is met).
+pub(super) fn backup_passphrase(unlock: &BackupUnlockArgs) -> Result<Secret> {
+    match &unlock.backup_passphrase_file {
+        Some(source) => input::passphrase_from(source),
+        None => input::prompt_hidden("Backup passphrase: ", "the backup passphrase"),
+    }
+}
+
+/// Who can open a new backup: recipients, or a passphrase (asked twice, or from a file).
+pub(super) fn encryption(
+    recipients: &[String],
+    recipients_files: &[PathBuf],
+    passphrase_file: Option<&String>,
+) -> Result<(Encryption, Vec<String>)> {
+    if recipients.is_empty() && recipients_files.is_empty() {
+        let passphrase = match passphrase_file {
+            Some(source) => input::passphrase_from(source)?,
+            None => input::prompt_new_passphrase("backup")?,
+        };
+        return Ok((
+            Encryption::Passphrase(passphrase),
+            vec![PASSPHRASE_RECIPIENT.to_string()],
+        ));
+    }
+    let mut parsed = Recipients::default();
+    for r in recipients {
+        parsed.add(r)?;
+    }
+    for file in recipients_files {
+        parsed.add_file(file)?;
+    }
+    let described = parsed.described.clone();
+    Ok((Encryption::Recipients(parsed), described))
+}
+
+pub(super) fn decrypt_backup(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let identities = identities(unlock)?;
+    let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)?;
     export::parse(&plaintext, &name)
 }
 
@@ -107,43 +129,61 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
         ctx.passphrase_file.as_ref(),
         args.unlock.backup_passphrase_file.as_ref(),
     ])?;
-    let kdf_given = args.kdf.kdf_memory.is_some()
-        || args.kdf.kdf_time.is_some()
-        || args.kdf.kdf_parallelism.is_some()
-        || args.kdf.kdf_target_ms.is_some();
-    if kdf_given && !args.init {
+    check_merge_args(ctx, &args.merge)?;
+    let mut imported = decrypt_backup(&args.file, &args.unlock)?;
+    let incoming = std::mem::take(&mut imported.entries);
+    merge_into(ctx, incoming, &args.merge, &imported)
+}
+
+/// Refuses contradictory merge options before anything is read or asked.
+pub(super) fn check_merge_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
+    let kdf = &merge.kdf;
+    let kdf_given = kdf.kdf_memory.is_some()
+        || kdf.kdf_time.is_some()
+        || kdf.kdf_parallelism.is_some()
+        || kdf.kdf_target_ms.is_some();
+    if kdf_given && !merge.init {
         return Err(Error::Usage(
-            "--kdf-* settings apply only to a new vault (import --init)".into(),
+            "--kdf-* settings apply only to a new vault (--init)".into(),
         ));
     }
-    if args.init && ctx.vault.exists() {
+    if merge.init && ctx.vault.exists() {
         return Err(Error::VaultExists {
             path: ctx.vault.clone(),
         });
     }
-    let mut imported = decrypt_backup(&args.file, &args.unlock)?;
-    let incoming = std::mem::take(&mut imported.entries);
-    if args.init {
-        let actions = merge::plan(&[], incoming, args.on_conflict)?;
-        output::import_plan(&actions, args.dry_run, ctx.json)?;
-        if args.dry_run {
+    Ok(())
+}
+
+/// Brings checked entries into the vault, or into a new one with `--init`, by the merge
+/// rules; `--dry-run` only prints the plan.
+pub(super) fn merge_into(
+    ctx: &Context,
+    incoming: Vec<Entry>,
+    merge: &MergeArgs,
+    source: &Imported,
+) -> Result<()> {
+    if merge.init {
+        let actions = merge::plan(&[], incoming, merge.on_conflict)?;
+        output::import_plan(&actions, merge.dry_run, ctx.json)?;
+        if merge.dry_run {
             return Ok(());
         }
         let mut entries = Vec::new();
         merge::apply(&mut entries, actions);
-        let (passphrase, params) = new_vault_settings(ctx, &args.kdf)?;
+        let (passphrase, params) = new_vault_settings(ctx, &merge.kdf)?;
         let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
-        return output::imported(&vault, &imported, ctx.json);
+        return output::imported(&vault, source, ctx.json);
     }
     let mut vault = ctx.open_for_change()?;
-    let actions = merge::plan(&vault.contents.entries, incoming, args.on_conflict)?;
-    output::import_plan(&actions, args.dry_run, ctx.json)?;
-    if args.dry_run {
+    let actions = merge::plan(&vault.contents.entries, incoming, merge.on_conflict)?;
+    output::import_plan(&actions, merge.dry_run, ctx.json)?;
+    if merge.dry_run {
         return Ok(());
     }
     merge::apply(&mut vault.contents.entries, actions);
     vault.save()?;
-    output::imported(&vault, &imported, ctx.json)
+    output::imported(&vault, source, ctx.json)
 }
 
 pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {

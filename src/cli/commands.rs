@@ -4,6 +4,7 @@ use super::args::{AddArgs, Cli, Command, EditArgs, InitArgs};
 use super::backup;
 use super::context::{Context, check_single_stdin, default_vault_path};
 use super::output;
+use super::paper;
 use keycellar::entry::{Date, NewEntry};
 use keycellar::error::{Error, Result};
 use keycellar::fingerprint;
@@ -48,6 +49,9 @@ pub fn run(cli: Cli) -> Result<()> {
             unlock,
             ..
         } => backup::verify_backup(&ctx, &file, &unlock),
+        Command::Verify { paper, unlock, .. } if !paper.is_empty() => {
+            paper::verify_paper(&ctx, &paper, &unlock)
+        }
         Command::Verify {
             label,
             fingerprint,
@@ -57,6 +61,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => backup::export(&ctx, &args),
         Command::Import(args) => backup::import(&ctx, &args),
         Command::Keygen { output } => backup::keygen(&output),
+        Command::Print(args) => paper::print(&ctx, &args),
+        Command::Restore(args) => paper::restore(&ctx, &args),
         Command::HygieneCheck => output::hygiene(),
     }
 }
@@ -127,7 +133,14 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
     let label = args
         .label
         .ok_or_else(|| Error::Usage("give a LABEL for the entry".into()))?;
-    let (exchange, api_key, secret) = if let Some(source) = &args.kraken_uri_file {
+    let (exchange, api_key, secret) = if let Some(image) = &args.qr {
+        let (key, secret) = paper::kraken_qr(image)?;
+        (
+            args.exchange.unwrap_or(keycellar::entry::Exchange::Kraken),
+            key,
+            secret,
+        )
+    } else if let Some(source) = &args.kraken_uri_file {
         let text = input::read_source(source, "Kraken key URI")?;
         let (key, secret) = input::parse_kraken_uri(&text)?;
         (

@@ -1,5 +1,5 @@
 //! The `keycellar` command line: argument grammar (`args`), shared options (`context`),
-//! command runners (`commands`, and `backup` for export/import/keygen) and printing
+//! command runners (`commands`; `backup` for export/import/keygen; `paper` for print/restore) and printing
 //! (`output`). Logic lives in the library; this module only wires it up.
 
 pub mod args;
@@ -7,3 +7,4 @@ pub mod backup;
 pub mod commands;
 pub mod context;
 pub mod output;
+pub mod paper;

@@ -1,11 +1,14 @@
-//! Printing for `export`, `import` and `verify --backup`.
+//! Printing for `export`, `import`, `print`, `restore` and `verify --backup/--paper`.
 
 use super::{JSON_SCHEMA, print_json};
 use keycellar::error::Result;
 use keycellar::export::Imported;
 use keycellar::merge::{Action, Comparison};
+use keycellar::paper::Printed;
+use keycellar::paper::sheet::Sheet;
 use keycellar::vault::Vault;
 use serde_json::json;
+use std::path::Path;
 
 pub fn exported(
     vault: &Vault,
@@ -135,5 +138,45 @@ pub fn backup_comparison(
             c.same.len()
         );
     }
+    Ok(())
+}
+
+pub fn printed(
+    vault: &Vault,
+    path: &Path,
+    sheet: &Sheet,
+    printed: &Printed,
+    as_json: bool,
+) -> Result<()> {
+    let fingerprint = vault.fingerprint()?;
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "output": path,
+            "sheet": sheet.id,
+            "entries": sheet.entries.len(),
+            "pages": printed.pages,
+            "codes": printed.codes,
+            "max_qr_version": printed.max_version,
+            "pdf_bytes": printed.pdf.len(),
+            "vault_fingerprint": fingerprint,
+        }));
+        return Ok(());
+    }
+    println!(
+        "Wrote {}: sheet {}, {} entries, {} pages, {} QR codes (largest version {}), every code read back.",
+        path.display(),
+        sheet.id,
+        sheet.entries.len(),
+        printed.pages,
+        printed.codes,
+        printed.max_version
+    );
+    if sheet.recipients.is_none() {
+        println!(
+            "Keep the sheet passphrase apart from the paper, or write it in the box on page 1."
+        );
+    }
+    println!("Vault fingerprint: {fingerprint}");
     Ok(())
 }

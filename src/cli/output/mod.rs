@@ -4,7 +4,7 @@
 
 mod backup;
 
-pub use backup::{backup_comparison, exported, import_plan, imported};
+pub use backup::{backup_comparison, exported, import_plan, imported, printed};
 use keycellar::entry::Entry;
 use keycellar::error::Result;
 use keycellar::kdf::KdfParams;

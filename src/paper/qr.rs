@@ -1,0 +1,153 @@
+//! QR symbols: encoding with a capped version, decoding our own module matrix back before
+//! anything is printed, and reading codes from scans and photos (pure Rust: rxing, a port
+//! of ZXing; rqrr read too few codes of a dense page in our trials).
+
+use crate::error::{Error, Result};
+use image::GrayImage;
+use qrcode::{Color, EcLevel, QrCode, Version};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Highest QR version keycellar prints: small codes survive wear and cheap scanners.
+pub const MAX_VERSION: i16 = 16;
+/// Error correction level: M restores about 15% of damaged codewords.
+pub const EC_LEVEL: EcLevel = EcLevel::M;
+/// Quiet zone on each side, in modules (the QR standard asks for 4).
+pub const QUIET_ZONE: usize = 4;
+
+/// An encoded QR symbol.
+pub struct Symbol {
+    /// Modules per side, without the quiet zone.
+    pub width: usize,
+    pub version: i16,
+    /// Row-major, `true` for dark modules.
+    pub dark: Vec<bool>,
+}
+
+/// Encodes `text`, refusing anything above [`MAX_VERSION`].
+pub fn encode(text: &str) -> Result<Symbol> {
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL)
+        .map_err(|e| Error::Internal(format!("QR encoding failed: {e:?}")))?;
+    let version = match code.version() {
+        Version::Normal(v) => v,
+        Version::Micro(v) => v,
+    };
+    if version > MAX_VERSION {
+        return Err(Error::Internal(format!(
+            "a code needs QR version {version}, above the cap of {MAX_VERSION}"
+        )));
+    }
+    Ok(Symbol {
+        width: code.width(),
+        version,
+        dark: code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect(),
+    })
+}
+
+/// Most data characters (base32) that fit in one code after a `header_len` header, leaving
+/// room for base32 padding, which needs byte mode.
+pub fn max_data_chars(header_len: usize) -> usize {
+    static CACHE: OnceLock<usize> = OnceLock::new();
+    let total = *CACHE.get_or_init(|| {
+        let fits = |n: usize| {
+            QrCode::with_version("A".repeat(n), Version::Normal(MAX_VERSION), EC_LEVEL).is_ok()
+        };
+        let (mut low, mut high) = (1usize, 8192usize);
+        while low < high {
+            let mid = (low + high).div_ceil(2);
+            if fits(mid) { low = mid } else { high = mid - 1 }
+        }
+        low
+    });
+    total.saturating_sub(header_len + 24)
+}
+
+/// Renders a symbol as a grey image: `scale` pixels per module, with the quiet zone.
+pub fn rasterize(symbol: &Symbol, scale: u32) -> GrayImage {
+    let side = (symbol.width + 2 * QUIET_ZONE) as u32 * scale;
+    GrayImage::from_fn(side, side, |x, y| {
+        let mx = (x / scale) as usize;
+        let my = (y / scale) as usize;
+        let inside = (QUIET_ZONE..QUIET_ZONE + symbol.width).contains(&mx)
+            && (QUIET_ZONE..QUIET_ZONE + symbol.width).contains(&my);
+        let dark = inside && symbol.dark[(my - QUIET_ZONE) * symbol.width + mx - QUIET_ZONE];
+        image::Luma([if dark { 0 } else { 255 }])
+    })
+}
+
+/// Decodes our own module matrix with an independent decoder and insists on `expected`.
+pub fn self_check(symbol: &Symbol, expected: &str) -> Result<()> {
+    if decode_all(&rasterize(symbol, 4))
+        .iter()
+        .any(|text| text == expected)
+    {
+        Ok(())
+    } else {
+        Err(Error::Internal(
+            "a printed code did not decode back to its content; the sheet was not written".into(),
+        ))
+    }
+}
+
+/// Every QR code rxing (a port of ZXing) finds in a grey image.
+fn decode_all(image: &GrayImage) -> Vec<String> {
+    let (width, height) = image.dimensions();
+    rxing::helpers::detect_multiple_in_luma(image.as_raw().clone(), width, height)
+        .map(|results| {
+            results
+                .into_iter()
+                .filter(|r| *r.getBarcodeFormat() == rxing::BarcodeFormat::QR_CODE)
+                .map(|r| r.getText().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads every QR code in a scan or photo (PNG or JPEG). Small images are also tried at
+/// twice the size, which helps with low-resolution scans.
+pub fn scan(path: &Path) -> Result<Vec<String>> {
+    let image = image::open(path)
+        .map_err(|e| Error::BadInput(format!("cannot read image {}: {e}", path.display())))?
+        .to_luma8();
+    let mut found = decode_all(&image);
+    let (width, height) = image.dimensions();
+    if width < 2000 {
+        let larger = image::imageops::resize(
+            &image,
+            width * 2,
+            height * 2,
+            image::imageops::FilterType::Triangle,
+        );
+        for text in decode_all(&larger) {
+            if !found.contains(&text) {
+                found.push(text);
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_holds_and_full_codes_decode_back() {
+        let header = "KC1 7F3A9C2E E001 01/02 5D1C0A9B ";
+        let max = max_data_chars(header.len());
+        assert!(max > 300, "{max}");
+        let text = format!(
+            "{header}{}======",
+            &"MFRGGZDFMZ".repeat(max / 10 + 1)[..max - 6]
+        );
+        let symbol = encode(&text).unwrap();
+        assert!(symbol.version <= MAX_VERSION);
+        self_check(&symbol, &text).unwrap();
+        assert!(self_check(&symbol, "something else").is_err());
+        assert!(encode(&"A".repeat(5000)).is_err());
+    }
+}

@@ -1,0 +1,188 @@
+//! What a paper sheet holds, and getting entries back from it.
+//!
+//! A sheet has its own random age X25519 key. The sheet key (an identity file in
+//! `age-keygen` format) is encrypted once, to the passphrase (age scrypt) or to recipients:
+//! that is item `K`. Each entry is a one-entry export document (docs/FORMAT.md section 7)
+//! encrypted to the sheet key: items `E001`, `E002`, ... So any one entry can be restored
+//! without the others, and the passphrase's slow KDF runs once per sheet, not per entry.
+
+use super::codes::{self, Code, Item};
+use crate::agefile::{self, Encryption, Identities, Recipients};
+use crate::entry::Entry;
+use crate::error::{Error, Result};
+use crate::export;
+use crate::secret::Secret;
+use crate::vault::{Vault, now_utc};
+
+/// Length of a code's header, `KC1 XXXXXXXX E001 01/02 XXXXXXXX `.
+pub const HEADER_LEN: usize = 33;
+
+/// One entry as printed: the non-secret index fields and its encrypted item.
+pub struct SheetEntry {
+    pub item: Item,
+    pub label: String,
+    pub exchange: String,
+    pub masked_key: String,
+    pub permissions: String,
+    pub fingerprint: String,
+    pub base32: String,
+}
+
+/// Everything that goes on paper.
+pub struct Sheet {
+    /// 8 hex digits naming this sheet.
+    pub id: String,
+    pub created_at: String,
+    pub vault_fingerprint: String,
+    /// `None` for a passphrase sheet, else the recipients the sheet key is encrypted to.
+    pub recipients: Option<Vec<String>>,
+    pub key_base32: String,
+    pub entries: Vec<SheetEntry>,
+}
+
+fn base32(bytes: &[u8]) -> String {
+    base32::encode(base32::Alphabet::Rfc4648 { padding: true }, bytes)
+}
+
+impl Sheet {
+    /// Encrypts the chosen entries for paper.
+    pub fn build(vault: &Vault, entries: Vec<&Entry>, encryption: &Encryption) -> Result<Sheet> {
+        let id: String = crate::crypto::random_array::<4>()?
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        let created_at = now_utc();
+        let (key_text, public) = agefile::keygen(&created_at);
+        let key_file = agefile::encrypt(encryption, key_text.as_bytes(), false)?;
+        let mut to_sheet = Recipients::default();
+        to_sheet.add(&public)?;
+        let to_sheet = Encryption::Recipients(to_sheet);
+        let mut printed = Vec::with_capacity(entries.len());
+        for (index, entry) in entries.into_iter().enumerate() {
+            let document = export::build_single(entry)?;
+            let item_file = agefile::encrypt(&to_sheet, &document, false)?;
+            printed.push(SheetEntry {
+                item: Item::Entry(index as u16 + 1),
+                label: entry.label.clone(),
+                exchange: entry.exchange.to_string(),
+                masked_key: entry.masked_key(),
+                permissions: entry.permission_summary(),
+                fingerprint: entry.fingerprint.clone(),
+                base32: base32(&item_file),
+            });
+        }
+        Ok(Sheet {
+            id,
+            created_at,
+            vault_fingerprint: vault.fingerprint()?,
+            recipients: match encryption {
+                Encryption::Passphrase(_) => None,
+                Encryption::Recipients(r) => Some(r.described.clone()),
+            },
+            key_base32: base32(&key_file),
+            entries: printed,
+        })
+    }
+
+    /// Every item with its base32 text, the key first.
+    pub fn items(&self) -> Vec<(Item, &str)> {
+        std::iter::once((Item::Key, self.key_base32.as_str()))
+            .chain(self.entries.iter().map(|e| (e.item, e.base32.as_str())))
+            .collect()
+    }
+
+    /// The QR codes of an item.
+    pub fn codes(&self, item: Item, base32: &str) -> Vec<Code> {
+        codes::split(
+            &self.id,
+            item,
+            base32,
+            super::qr::max_data_chars(HEADER_LEN),
+        )
+    }
+}
+
+/// Decrypts items read from paper. The key item is opened with `identities` or the
+/// passphrase; then every complete entry item with the sheet key. With `labels`, only those
+/// entries are returned, and items that could not be read only matter if a label is missing.
+pub fn restore(
+    items: &super::ReadItems,
+    identities: &Identities,
+    passphrase: impl FnOnce() -> Result<Secret>,
+    labels: &[String],
+    name: &str,
+) -> Result<Vec<Entry>> {
+    let key_text = match items.get(&Item::Key) {
+        Some(Ok(text)) => text,
+        Some(Err(e)) => {
+            return Err(Error::BadInput(format!(
+                "the sheet key cannot be read: {e}"
+            )));
+        }
+        None => {
+            return Err(Error::BadInput(
+                "no code of the sheet key (K) was read; scan the page that has it".into(),
+            ));
+        }
+    };
+    let key_file = decode_base32(key_text, "K", name)?;
+    let key = agefile::decrypt(&key_file, identities, passphrase, name)?;
+    let mut sheet_identity = Identities::default();
+    sheet_identity.add_bytes(&key, "the sheet key")?;
+    let mut restored = Vec::new();
+    let mut unreadable = Vec::new();
+    for (item, text) in items {
+        if *item == Item::Key {
+            continue;
+        }
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                unreadable.push(e.to_string());
+                continue;
+            }
+        };
+        let file = decode_base32(text, &item.tag(), name)?;
+        let plain = agefile::decrypt(
+            &file,
+            &sheet_identity,
+            || {
+                Err(Error::Internal(
+                    "an entry item asked for a passphrase".into(),
+                ))
+            },
+            name,
+        )?;
+        let imported = export::parse(&plain, &format!("{name} {}", item.tag()))?;
+        restored.extend(
+            imported
+                .entries
+                .into_iter()
+                .filter(|e| labels.is_empty() || labels.contains(&e.label)),
+        );
+    }
+    let missing: Vec<&String> = labels
+        .iter()
+        .filter(|l| !restored.iter().any(|e| &e.label == *l))
+        .collect();
+    if (labels.is_empty() && !unreadable.is_empty()) || !missing.is_empty() {
+        let mut problems = unreadable;
+        if !missing.is_empty() {
+            problems.push(format!("not found: {missing:?}"));
+        }
+        return Err(Error::BadInput(format!(
+            "{name}: not everything could be restored: {}",
+            problems.join("; ")
+        )));
+    }
+    Ok(restored)
+}
+
+fn decode_base32(text: &str, item: &str, name: &str) -> Result<Vec<u8>> {
+    base32::decode(base32::Alphabet::Rfc4648 { padding: true }, text).ok_or_else(|| {
+        Error::DamagedBackup {
+            name: name.to_string(),
+            what: format!("holds item {item} whose text is not valid base32"),
+        }
+    })
+}
