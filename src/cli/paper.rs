@@ -49,10 +49,7 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
 }
 
 /// Items of a sheet from scans or typed text, and what was refused on the way.
-fn read_items(
-    images: &[PathBuf],
-    typed: Option<&Path>,
-) -> Result<(paper::ReadItems, String)> {
+fn read_items(images: &[PathBuf], typed: Option<&Path>) -> Result<(paper::ReadItems, String)> {
     if let Some(path) = typed {
         let name = path.display().to_string();
         let content = std::fs::read_to_string(path)

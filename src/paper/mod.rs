@@ -236,9 +236,7 @@ pub type ReadItems = BTreeMap<Item, Result<String>>;
 
 /// Items read from scans: every code found, reassembled; items with parts missing carry
 /// the error that says which.
-pub fn items_from_scans(
-    scans: &[std::path::PathBuf],
-) -> Result<(ReadItems, Vec<String>)> {
+pub fn items_from_scans(scans: &[std::path::PathBuf]) -> Result<(ReadItems, Vec<String>)> {
     let mut collected = codes::Collected::default();
     for scan in scans {
         for text in qr::scan(scan)? {

@@ -107,28 +107,12 @@ fn decode_all(image: &GrayImage) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads every QR code in a scan or photo (PNG or JPEG). Small images are also tried at
-/// twice the size, which helps with low-resolution scans.
+/// Reads every QR code in a scan or photo (PNG or JPEG).
 pub fn scan(path: &Path) -> Result<Vec<String>> {
     let image = image::open(path)
         .map_err(|e| Error::BadInput(format!("cannot read image {}: {e}", path.display())))?
         .to_luma8();
-    let mut found = decode_all(&image);
-    let (width, height) = image.dimensions();
-    if width < 2000 {
-        let larger = image::imageops::resize(
-            &image,
-            width * 2,
-            height * 2,
-            image::imageops::FilterType::Triangle,
-        );
-        for text in decode_all(&larger) {
-            if !found.contains(&text) {
-                found.push(text);
-            }
-        }
-    }
-    Ok(found)
+    Ok(decode_all(&image))
 }
 
 #[cfg(test)]

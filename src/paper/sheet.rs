@@ -14,6 +14,9 @@ use crate::export;
 use crate::secret::Secret;
 use crate::vault::{Vault, now_utc};
 
+/// How the key item's first comment names the number of entries on the sheet.
+const ENTRIES_PREFIX: &str = "entries: ";
+
 /// Length of a code's header, `KC1 XXXXXXXX E001 01/02 XXXXXXXX `.
 pub const HEADER_LEN: usize = 33;
 
@@ -53,6 +56,13 @@ impl Sheet {
             .collect();
         let created_at = now_utc();
         let (key_text, public) = agefile::keygen(&created_at);
+        // The entry count travels inside the encrypted key item, so a restore can tell an
+        // entry whose codes were all missed from one that never existed.
+        let key_text = zeroize::Zeroizing::new(format!(
+            "# keycellar sheet {id}, {ENTRIES_PREFIX}{}\n{}",
+            entries.len(),
+            key_text.as_str()
+        ));
         let key_file = agefile::encrypt(encryption, key_text.as_bytes(), false)?;
         let mut to_sheet = Recipients::default();
         to_sheet.add(&public)?;
@@ -131,6 +141,23 @@ pub fn restore(
     sheet_identity.add_bytes(&key, "the sheet key")?;
     let mut restored = Vec::new();
     let mut unreadable = Vec::new();
+    let declared = std::str::from_utf8(&key)
+        .ok()
+        .and_then(|text| text.lines().next())
+        .and_then(|line| line.split(ENTRIES_PREFIX).nth(1))
+        .and_then(|n| n.trim().parse::<u16>().ok())
+        .ok_or_else(|| Error::DamagedBackup {
+            name: name.to_string(),
+            what: "has a sheet key without its entry count".into(),
+        })?;
+    for n in 1..=declared {
+        if !items.contains_key(&Item::Entry(n)) {
+            unreadable.push(format!(
+                "no code of {} was read (the sheet has {declared} entries)",
+                Item::Entry(n).tag()
+            ));
+        }
+    }
     for (item, text) in items {
         if *item == Item::Key {
             continue;

@@ -110,12 +110,16 @@ pub fn parse(text: &str, name: &str) -> Result<Typed> {
             }
             continue;
         }
+        // Outside an item, and on lines that do not start with a line number (page headers
+        // or labels pasted along), there is nothing to check: a dropped data line is still
+        // caught by the item's END check.
         let Some((item, body)) = current.as_mut() else {
-            return Err(damaged(format!(
-                "has text outside an item at line {file_line} of the file"
-            )));
+            continue;
         };
         let (Some(number), Some(check)) = (words.first(), words.last()) else {
+            continue;
+        };
+        let Ok(number_value) = number.parse::<usize>() else {
             continue;
         };
         let data: String = words[1..words.len().saturating_sub(1)]
@@ -128,11 +132,6 @@ pub fn parse(text: &str, name: &str) -> Result<Typed> {
                 other => other,
             })
             .collect();
-        let number_value: usize = number.parse().map_err(|_| {
-            damaged(format!(
-                "has no line number at line {file_line} of the file"
-            ))
-        })?;
         let sheet = typed.sheet.as_deref().unwrap_or_default();
         if words.len() < 3 || line_check(sheet, *item, number_value, &data) != *check {
             return Err(damaged(format!(
