@@ -192,6 +192,33 @@ pub struct Entry {
     pub used_by: Vec<String>,
     /// Entry fingerprint recorded when the key was added (see `fingerprint`).
     pub fingerprint: String,
+    /// Rotation links to the keys before and after this one.
+    #[serde(default, skip_serializing_if = "Lineage::is_empty")]
+    pub lineage: Lineage,
+}
+
+/// Where a key sits in its rotation chain.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lineage {
+    /// Id of the key this one replaced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<String>,
+    /// Id of the key that replaced this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+    /// When this key was rotated out (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotated_at: Option<String>,
+    /// Why it was rotated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl Lineage {
+    pub fn is_empty(&self) -> bool {
+        *self == Lineage::default()
+    }
 }
 
 impl Entry {
@@ -290,6 +317,7 @@ impl NewEntry {
             notes: self.notes,
             used_by: self.used_by,
             fingerprint: String::new(),
+            lineage: Lineage::default(),
         }
     }
 }

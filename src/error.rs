@@ -22,6 +22,8 @@ pub mod exit {
     pub const NOT_FOUND: i32 = 6;
     /// Another keycellar process holds the vault lock.
     pub const BUSY: i32 = 7;
+    /// `audit` found a high-severity problem.
+    pub const AUDIT_HIGH: i32 = 8;
 }
 
 /// Everything that can go wrong in the library.
@@ -100,6 +102,9 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("audit found {0} high-severity problem(s)")]
+    AuditHigh(usize),
+
     #[error("verification failed: {0}")]
     Mismatch(String),
 
@@ -138,6 +143,7 @@ impl Error {
             Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
             Error::Busy { .. } => exit::BUSY,
             Error::NoTerminal { .. } | Error::KdfSetting(_) | Error::Usage(_) => exit::USAGE,
+            Error::AuditHigh(_) => exit::AUDIT_HIGH,
             Error::VaultExists { .. }
             | Error::LabelExists { .. }
             | Error::Conflict { .. }
@@ -201,6 +207,7 @@ impl Error {
             }
             Error::BadInput(_) => "Check the input and run the command again.",
             Error::Usage(_) => "See `keycellar help` for how to call this command.",
+            Error::AuditHigh(_) => "Deal with the HIGH findings listed above.",
             Error::Mismatch(_) => {
                 "The value you compared against is not the one stored. Check for typos; if the \
                  stored entry is wrong, restore it from a backup."

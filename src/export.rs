@@ -2,7 +2,7 @@
 //! built from a vault, and how a decrypted one (ours, or hand-written) is read back with
 //! every fingerprint recomputed. Specified in docs/FORMAT.md section 7.
 
-use crate::entry::{Date, Entry, Exchange, Status};
+use crate::entry::{Date, Entry, Exchange, Lineage, Status};
 use crate::error::{Error, Result};
 use crate::fingerprint;
 use crate::input;
@@ -119,6 +119,8 @@ struct ImportEntry {
     used_by: Vec<String>,
     #[serde(default)]
     fingerprint: Option<String>,
+    #[serde(default)]
+    lineage: Lineage,
 }
 
 /// A decrypted export, every entry checked.
@@ -229,6 +231,7 @@ impl ImportEntry {
             notes: self.notes,
             used_by: self.used_by,
             fingerprint: String::new(),
+            lineage: self.lineage,
         }
     }
 }

@@ -13,13 +13,15 @@
 //!   [`backup_log`]: its record of exports and prints.
 //! - [`agefile`]: age encryption of backups (recipients, identities, passphrase);
 //!   [`export`]: the JSON document inside an export; [`merge`]: import plans and
-//!   backup-versus-vault comparison.
+//!   backup-versus-vault comparison; [`paper`]: printed backups and restoring from them.
+//! - [`lifecycle`]: rotation and history; [`audit`]: findings that need attention.
 //! - [`input`]: reading passphrases and secrets from a terminal, a file or stdin, and
 //!   Kraken's key URI.
 //! - [`hygiene`]: process hardening (no core dumps).
 //! - [`error`], [`secret`]: typed errors with exit codes; zeroizing secret holders.
 
 pub mod agefile;
+pub mod audit;
 pub mod backup_log;
 pub mod crypto;
 pub mod entry;
@@ -30,6 +32,7 @@ pub mod format;
 pub mod hygiene;
 pub mod input;
 pub mod kdf;
+pub mod lifecycle;
 pub mod merge;
 pub mod paper;
 pub mod secret;

@@ -4,7 +4,6 @@
 mod cli;
 
 use clap::Parser;
-use keycellar::error::exit;
 
 fn main() {
     for failure in keycellar::hygiene::harden_process() {
@@ -12,7 +11,7 @@ fn main() {
     }
     let cli = cli::args::Cli::parse();
     let code = match cli::commands::run(cli) {
-        Ok(()) => exit::OK,
+        Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error}");
             eprintln!("hint: {}", error.hint());

@@ -197,6 +197,17 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     sync_directory(directory_of(path))
 }
 
+/// Steps of a save at which [`fault_point`] can stop the process.
+pub const FAULT_STEPS: [&str; 4] = ["temp-written", "generations-moved", "renamed", "synced"];
+
+/// Test hook: with `KEYCELLAR_FAULT_AT=STEP` the process aborts at that step of a save, as
+/// if killed, so tests can prove every step leaves the old or the new vault.
+fn fault_point(step: &str) {
+    if std::env::var_os("KEYCELLAR_FAULT_AT").is_some_and(|v| v == step) {
+        std::process::abort();
+    }
+}
+
 /// Atomically replaces the vault with `bytes`, keeping the previous generations.
 pub fn replace(
     vault: &Path,
@@ -205,10 +216,15 @@ pub fn replace(
     verify: &dyn Fn(&[u8]) -> Result<()>,
 ) -> Result<()> {
     let temp = write_temp(vault, bytes, verify)?;
+    fault_point(FAULT_STEPS[0]);
     rotate_generations(vault)?;
+    fault_point(FAULT_STEPS[1]);
     temp.persist(vault)
         .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e.error))?;
-    sync_directory(directory_of(vault))
+    fault_point(FAULT_STEPS[2]);
+    sync_directory(directory_of(vault))?;
+    fault_point(FAULT_STEPS[3]);
+    Ok(())
 }
 
 /// `VAULT.1` becomes `VAULT.2`, and the current vault is linked (or copied) to `VAULT.1`.

@@ -114,6 +114,37 @@ pub enum Command {
         after_help = "Examples:\n  keycellar restore --init --image page1.png page2.png page3.png\n  keycellar restore --text typed.txt kraken-grid-bot"
     )]
     Restore(Box<RestoreArgs>),
+    /// Replace a key with a new one, keeping the old as `rotated` (back up first)
+    #[command(
+        after_help = "Example: keycellar rotate kraken-grid-bot --key NEWPUBLICKEY --secret-file new-secret.txt --reason scheduled"
+    )]
+    Rotate(Box<RotateArgs>),
+    /// The keys that have held a label, newest first
+    History { label: String },
+    /// Vault fingerprint, entry counts, KDF settings, last export and print
+    Status,
+    /// Findings that need attention; exit 8 when one is high severity
+    #[command(
+        after_help = "Example (cron): keycellar --passphrase-file ~/.vault-pass audit --json"
+    )]
+    Audit {
+        /// Keys older than this many days are reported
+        #[arg(long, default_value_t = 90, value_name = "N")]
+        max_age_days: i64,
+    },
+    /// Run a command with a key in its environment (never on its command line)
+    #[command(
+        after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n\nDefault variables: EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set, EXCHANGE_API_PASSPHRASE,\nwith EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, KRAKEN_FUTURES_API_SECRET, ...)."
+    )]
+    Exec {
+        label: String,
+        /// Set NAME to a field (api_key, secret, api_passphrase, label, account_ref) instead of the defaults (repeat)
+        #[arg(long = "env", value_name = "NAME=FIELD")]
+        env: Vec<String>,
+        /// The command and its arguments
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
     /// Make an age identity file (the age-keygen format) to receive exports
     #[command(after_help = "Example: keycellar keygen -o backup-key.txt")]
     Keygen {
@@ -230,6 +261,44 @@ pub struct RestoreArgs {
     pub unlock: BackupUnlockArgs,
     #[command(flatten)]
     pub merge: MergeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    pub label: String,
+    /// The new public API key (asked for when missing)
+    #[arg(long, value_name = "PUBLIC")]
+    pub key: Option<String>,
+    /// Read the new API secret from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<String>,
+    /// Read the new API passphrase from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub api_passphrase_file: Option<String>,
+    /// Read the new key from Kraken's kraken://apikey?... URI in this file
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
+    pub kraken_uri_file: Option<String>,
+    /// Why the key is rotated (e.g. scheduled, leaked)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// Rotate even though the vault changed since its last export or print
+    #[arg(long)]
+    pub no_backup_check: bool,
+    /// Permissions of the new key (default: the old key's)
+    #[arg(long = "permission", value_name = "P")]
+    pub permissions: Vec<String>,
+    /// IP allow-list of the new key (default: the old key's)
+    #[arg(long = "ip", value_name = "CIDR")]
+    pub ips: Vec<String>,
+    /// Expiry of the new key
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Note for the new key (default: the old key's)
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Apps that use the new key (default: the old key's)
+    #[arg(long = "used-by", value_name = "APP")]
+    pub used_by: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 use super::args::{AddArgs, Cli, Command, EditArgs, InitArgs};
 use super::backup;
 use super::context::{Context, check_single_stdin, default_vault_path};
+use super::lifecycle;
 use super::output;
 use super::paper;
 use keycellar::entry::{Date, NewEntry};
@@ -15,8 +16,9 @@ use keycellar::vault::Vault;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-/// Entry point for a parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+/// Entry point for a parsed command line; returns the exit code (`exec` passes its
+/// child's through).
+pub fn run(cli: Cli) -> Result<i32> {
     let vault = match cli.vault {
         Some(path) => path,
         None => default_vault_path()?,
@@ -27,7 +29,12 @@ pub fn run(cli: Cli) -> Result<()> {
         json: cli.json,
         lock_timeout: Duration::from_secs(cli.lock_timeout),
     };
-    match cli.command {
+    let done = match cli.command {
+        Command::Exec {
+            label,
+            env,
+            command,
+        } => return lifecycle::exec(&ctx, &label, &env, &command),
         Command::Init(args) => init(&ctx, &args),
         Command::Add(args) => add(&ctx, *args),
         Command::List => output::list(&ctx.open()?, ctx.json),
@@ -63,8 +70,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Keygen { output } => backup::keygen(&output),
         Command::Print(args) => paper::print(&ctx, &args),
         Command::Restore(args) => paper::restore(&ctx, &args),
+        Command::Rotate(args) => lifecycle::rotate(&ctx, &args),
+        Command::History { label } => lifecycle::history(&ctx, &label),
+        Command::Status => lifecycle::status(&ctx),
+        Command::Audit { max_age_days } => lifecycle::audit(&ctx, max_age_days),
         Command::HygieneCheck => output::hygiene(),
-    }
+    };
+    done.map(|()| keycellar::error::exit::OK)
 }
 
 fn init(ctx: &Context, args: &InitArgs) -> Result<()> {

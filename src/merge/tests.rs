@@ -21,6 +21,7 @@ fn entry(label: &str, fp: &str) -> Entry {
         notes: None,
         used_by: vec![],
         fingerprint: fp.into(),
+        lineage: Default::default(),
     }
 }
 

@@ -24,6 +24,7 @@ fn entry(exchange: Exchange, key: &str, secret: &str) -> Entry {
         notes: None,
         used_by: vec![],
         fingerprint: String::new(),
+        lineage: Default::default(),
     }
 }
 

@@ -3,12 +3,14 @@
 //! Secrets are printed only by `show --reveal`. JSON documents carry `"schema": 1`.
 
 mod backup;
+mod lifecycle;
 
 pub use backup::{backup_comparison, exported, import_plan, imported, printed};
 use keycellar::entry::Entry;
 use keycellar::error::Result;
 use keycellar::kdf::KdfParams;
 use keycellar::vault::Vault;
+pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
 
 /// Schema version of every JSON document keycellar prints.
