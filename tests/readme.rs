@@ -9,10 +9,10 @@ use rexpect::session::spawn_command;
 use std::path::Path;
 use std::process::Command;
 
-fn drill_lines() -> Vec<String> {
+fn drill_lines(marker: &str) -> Vec<String> {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let after = &readme[readme.find("<!-- restore-drill -->").expect("drill marker")..];
+    let after = &readme[readme.find(marker).expect("drill marker")..];
     let body = &after[after.find("```sh\n").unwrap() + 6..];
     body[..body.find("```").unwrap()]
         .lines()
@@ -22,7 +22,7 @@ fn drill_lines() -> Vec<String> {
 
 /// Runs one README line with `sh` in a pty, answering every passphrase prompt; returns
 /// what the terminal showed.
-fn run_line(line: &str, home: &Path, workdir: &Path) -> String {
+fn run_line(line: &str, home: &Path, workdir: &Path, env: &[(&str, &str)]) -> String {
     let bin_dir = assert_cmd::cargo::cargo_bin("keycellar")
         .parent()
         .unwrap()
@@ -33,7 +33,8 @@ fn run_line(line: &str, home: &Path, workdir: &Path) -> String {
         .current_dir(workdir)
         .env_clear()
         .env("HOME", home)
-        .env("PATH", path);
+        .env("PATH", path)
+        .envs(env.iter().copied());
     let mut session = spawn_command(sh, Some(120_000)).unwrap();
     let mut screen = String::new();
     loop {
@@ -70,14 +71,14 @@ fn the_restore_section_of_the_readme_works_as_printed() {
 
     let mut home = old_home.path();
     let mut fingerprints = Vec::new();
-    for line in drill_lines() {
+    for line in drill_lines("<!-- restore-drill -->") {
         if line.starts_with('#') {
             if line.contains("new machine") {
                 home = new_home.path();
             }
             continue;
         }
-        let screen = run_line(&line, home, shared.path());
+        let screen = run_line(&line, home, shared.path(), &[]);
         if line.trim() == "keycellar fingerprint" {
             fingerprints.push(screen.lines().last().unwrap_or("").trim().to_string());
         }
@@ -99,4 +100,51 @@ fn the_restore_section_of_the_readme_works_as_printed() {
             .join(".local/share/keycellar/vault.kc")
             .exists()
     );
+}
+
+#[test]
+fn the_rotation_walkthrough_of_the_readme_works_as_printed() {
+    let home = tempfile::tempdir().unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    let tv = TestVault::new();
+    tv.add_kraken("kraken-grid-bot").success();
+    let default_vault = home.path().join(".local/share/keycellar/vault.kc");
+    std::fs::create_dir_all(default_vault.parent().unwrap()).unwrap();
+    std::fs::copy(&tv.vault, &default_vault).unwrap();
+    run_line(
+        "keycellar keygen -o backup-key.txt > backup-recipient.txt",
+        home.path(),
+        shared.path(),
+        &[],
+    );
+    std::fs::write(
+        shared.path().join("new-secret.txt"),
+        KRAKEN_SECRET.replace('F', "G"),
+    )
+    .unwrap();
+    let new_key = "Dkcg7Xxq1cT8QmKkzXq4p3mS2fJ0rN9wYbE6hLuVaZo5tGiR/+WdPnCj";
+    let mut screens = String::new();
+    for line in drill_lines("<!-- rotate-drill -->") {
+        screens += &run_line(&line, home.path(), shared.path(), &[("NEW_KEY", new_key)]);
+    }
+    assert!(screens.contains("Rotated kraken-grid-bot"), "{screens}");
+    assert!(
+        screens.contains("rotated  kraken-grid-bot"),
+        "history shows the old key: {screens}"
+    );
+    assert!(
+        screens.contains("vault unchanged since"),
+        "status after the new export: {screens}"
+    );
+    let mut cmd = assert_cmd::Command::cargo_bin("keycellar").unwrap();
+    let out = cmd
+        .args(["--json", "--vault"])
+        .arg(&default_vault)
+        .arg("--passphrase-file")
+        .arg(&tv.pass_file)
+        .args(["show", "kraken-grid-bot"])
+        .assert()
+        .success();
+    let shown: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(shown["api_key"], new_key);
 }

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 ok; 1 other failure; 2 usage; 3 wrong passphrase; 4 verification mismatch;
-5 damaged, truncated or unsupported file; 6 not found; 7 vault busy.";
+5 damaged, truncated or unsupported file; 6 not found; 7 vault busy; 8 audit found a
+high-severity problem. `exec` exits with its command's code.";
 
 /// Keep exchange API keys in an encrypted, offline vault and prove your backups hold them.
 #[derive(Debug, Parser)]
