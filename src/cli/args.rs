@@ -279,6 +279,9 @@ pub struct RotateArgs {
     /// Read the new key from Kraken's kraken://apikey?... URI in this file
     #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
     pub kraken_uri_file: Option<String>,
+    /// Read the new key from a screenshot of Kraken's key QR code
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
+    pub qr: Option<PathBuf>,
     /// Why the key is rotated (e.g. scheduled, leaked)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,

@@ -26,9 +26,12 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         ));
     }
     let old = vault.find(&args.label)?.clone();
-    let (api_key, secret) = match &args.kraken_uri_file {
-        Some(source) => input::parse_kraken_uri(&input::read_source(source, "Kraken key URI")?)?,
-        None => {
+    let (api_key, secret) = match (&args.qr, &args.kraken_uri_file) {
+        (Some(image), _) => super::paper::kraken_qr(image)?,
+        (None, Some(source)) => {
+            input::parse_kraken_uri(&input::read_source(source, "Kraken key URI")?)?
+        }
+        (None, None) => {
             let key = match &args.key {
                 Some(key) => key.clone(),
                 None => input::prompt_visible("New public API key: ", "the public API key")?,

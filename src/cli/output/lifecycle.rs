@@ -170,7 +170,6 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
         let severity = match f.severity {
             Severity::High => "HIGH",
             Severity::Medium => "medium",
-            Severity::Low => "low",
         };
         let label = f
             .label
