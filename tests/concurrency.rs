@@ -33,7 +33,7 @@ fn a_writer_that_cannot_get_the_lock_exits_7_and_changes_nothing() {
 fn concurrent_writers_lose_no_entry() {
     let tv = TestVault::new();
     let writers = 4;
-    let per_writer = 5;
+    let per_writer = 50;
     std::thread::scope(|scope| {
         for w in 0..writers {
             let tv = &tv;

@@ -135,7 +135,10 @@ fn every_code_reads_with_zbarimg_at_300_and_150_dpi_on_a4_and_letter() {
         let p = print(paper);
         let codes = p.report["codes"].as_u64().unwrap() as usize;
         let status = p.tv.json(&["status"]);
-        assert_eq!(status["last_print"]["vault_fingerprint"], FIXTURE_FINGERPRINT);
+        assert_eq!(
+            status["last_print"]["vault_fingerprint"],
+            FIXTURE_FINGERPRINT
+        );
         assert!(p.report["max_qr_version"].as_u64().unwrap() <= 16);
         let size = run(tool("pdfinfo").arg(&p.pdf));
         assert!(
