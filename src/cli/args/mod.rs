@@ -3,9 +3,13 @@
 
 use clap::{Args, Parser, Subcommand};
 use keycellar::entry::{Exchange, Status};
-use keycellar::merge::OnConflict;
-use keycellar::paper::pdf::Paper;
 use std::path::PathBuf;
+
+mod backup;
+
+pub use backup::{
+    BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs, RotateArgs,
+};
 
 const EXIT_CODES: &str = "\
 Exit codes: 0 ok; 1 other failure; 2 usage; 3 wrong passphrase; 4 verification mismatch;
@@ -156,153 +160,6 @@ pub enum Command {
     /// Report the process hardening in effect (for tests)
     #[command(hide = true)]
     HygieneCheck,
-}
-
-/// How to open an age-encrypted backup.
-#[derive(Debug, Args)]
-pub struct BackupUnlockArgs {
-    /// An age identity file or SSH private key (repeat)
-    #[arg(short, long = "identity", value_name = "FILE")]
-    pub identities: Vec<PathBuf>,
-    /// Read the backup passphrase from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub backup_passphrase_file: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ExportArgs {
-    /// Output file (`-` for stdout); created 0600
-    #[arg(short, long, value_name = "FILE")]
-    pub output: String,
-    /// An age recipient: age1..., age1tag1..., age1tagpq1..., a plugin's age1NAME1...,
-    /// or an ssh-ed25519 / ssh-rsa public key (repeat)
-    #[arg(short, long = "recipient", value_name = "RECIPIENT")]
-    pub recipients: Vec<String>,
-    /// A file of recipients, one a line, # comments allowed (repeat)
-    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
-    pub recipients_files: Vec<PathBuf>,
-    /// Encrypt to a passphrase (age scrypt) instead of recipients
-    #[arg(long, conflicts_with_all = ["recipients", "recipients_files"])]
-    pub passphrase: bool,
-    /// Read the backup passphrase from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH", requires = "passphrase")]
-    pub backup_passphrase_file: Option<String>,
-    /// ASCII-armored output (always on when writing to a terminal)
-    #[arg(short, long)]
-    pub armor: bool,
-    /// Replace an existing output file
-    #[arg(long)]
-    pub force: bool,
-    /// Only these entries
-    pub labels: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The export to read (armored or binary age)
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub unlock: BackupUnlockArgs,
-    #[command(flatten)]
-    pub merge: MergeArgs,
-}
-
-/// How restored entries join a vault (shared by `import` and `restore`).
-#[derive(Debug, Args)]
-pub struct MergeArgs {
-    /// Show what would change and write nothing
-    #[arg(long)]
-    pub dry_run: bool,
-    /// What to do when a label is taken by a different key
-    #[arg(long, value_enum, default_value_t = OnConflict::Refuse)]
-    pub on_conflict: OnConflict,
-    /// Create a new vault from the backup (restore on a new machine)
-    #[arg(long)]
-    pub init: bool,
-    /// KDF settings for the new vault (with --init)
-    #[command(flatten)]
-    pub kdf: InitArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct PrintArgs {
-    /// The PDF to write (created 0600)
-    #[arg(short, long, value_name = "FILE.pdf")]
-    pub output: PathBuf,
-    #[arg(long, value_enum, default_value_t = Paper::A4)]
-    pub paper: Paper,
-    /// Encrypt the sheet to an age recipient instead of a passphrase (repeat)
-    #[arg(short, long = "recipient", value_name = "RECIPIENT")]
-    pub recipients: Vec<String>,
-    /// A file of age recipients (repeat)
-    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
-    pub recipients_files: Vec<PathBuf>,
-    /// Read the sheet passphrase from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["recipients", "recipients_files"])]
-    pub backup_passphrase_file: Option<String>,
-    /// Replace an existing output file
-    #[arg(long)]
-    pub force: bool,
-    /// Only these entries
-    pub labels: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct RestoreArgs {
-    /// Scans or photos of the pages (PNG or JPEG)
-    #[arg(long, value_name = "SCAN", num_args = 1.., required_unless_present = "text")]
-    pub image: Vec<PathBuf>,
-    /// A typed copy of the sheet's lines
-    #[arg(long, value_name = "FILE", conflicts_with = "image")]
-    pub text: Option<PathBuf>,
-    /// Only these entries
-    #[arg(long = "label", value_name = "LABEL")]
-    pub labels: Vec<String>,
-    #[command(flatten)]
-    pub unlock: BackupUnlockArgs,
-    #[command(flatten)]
-    pub merge: MergeArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct RotateArgs {
-    pub label: String,
-    /// The new public API key (asked for when missing)
-    #[arg(long, value_name = "PUBLIC")]
-    pub key: Option<String>,
-    /// Read the new API secret from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub secret_file: Option<String>,
-    /// Read the new API passphrase from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub api_passphrase_file: Option<String>,
-    /// Read the new key from Kraken's kraken://apikey?... URI in this file
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
-    pub kraken_uri_file: Option<String>,
-    /// Read the new key from a screenshot of Kraken's key QR code
-    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
-    pub qr: Option<PathBuf>,
-    /// Why the key is rotated (e.g. scheduled, leaked)
-    #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
-    /// Rotate even though the vault changed since its last export or print
-    #[arg(long)]
-    pub no_backup_check: bool,
-    /// Permissions of the new key (default: the old key's)
-    #[arg(long = "permission", value_name = "P")]
-    pub permissions: Vec<String>,
-    /// IP allow-list of the new key (default: the old key's)
-    #[arg(long = "ip", value_name = "CIDR")]
-    pub ips: Vec<String>,
-    /// Expiry of the new key
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub expires: Option<String>,
-    /// Note for the new key (default: the old key's)
-    #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
-    /// Apps that use the new key (default: the old key's)
-    #[arg(long = "used-by", value_name = "APP")]
-    pub used_by: Vec<String>,
 }
 
 #[derive(Debug, Args)]
