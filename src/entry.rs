@@ -322,6 +322,27 @@ impl NewEntry {
     }
 }
 
+/// An active entry with only its credential set, for unit tests.
+#[cfg(test)]
+pub(crate) fn sample(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> Entry {
+    NewEntry {
+        label: label.into(),
+        exchange,
+        api_key: api_key.into(),
+        secret: Secret::new(secret.into()),
+        api_passphrase: None,
+        key_version: None,
+        account_ref: None,
+        permissions: vec![],
+        ip_allowlist: vec![],
+        expires: None,
+        created: None,
+        notes: None,
+        used_by: vec![],
+    }
+    .into_entry(format!("id-{label}"), "2026-11-22T00:00:00Z".into())
+}
+
 /// Shortens a public key to its first six and last three characters.
 pub fn mask(key: &str) -> String {
     let chars: Vec<char> = key.chars().collect();

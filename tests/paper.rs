@@ -11,32 +11,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+fn text_of(cmd: &mut Command) -> String {
+    String::from_utf8_lossy(&run(cmd)).into_owned()
+}
+
 const FIXTURE_PASSPHRASE: &str = "keycellar-fixture-v1";
 const SHEET_PASSPHRASE: &str = "a sheet passphrase";
 const FIXTURE_FINGERPRINT: &str = "FAGW-ZBN7-XBSE-2C32";
-
-fn tool(name: &str) -> Command {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{name} is not installed; .ci/run installs the peer tools"
-    );
-    Command::new(name)
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A copy of the golden fixture (4 entries) and a sheet printed from it.
 struct Printed {
@@ -140,7 +121,7 @@ fn every_code_reads_with_zbarimg_at_300_and_150_dpi_on_a4_and_letter() {
             FIXTURE_FINGERPRINT
         );
         assert!(p.report["max_qr_version"].as_u64().unwrap() <= 16);
-        let size = run(tool("pdfinfo").arg(&p.pdf));
+        let size = text_of(tool("pdfinfo").arg(&p.pdf));
         assert!(
             size.contains(if paper == "a4" { "(A4)" } else { "(letter)" }),
             "{size}"
@@ -163,7 +144,7 @@ fn every_code_reads_with_zbarimg_at_300_and_150_dpi_on_a4_and_letter() {
             assert_eq!(read.len(), codes, "{paper} at {dpi} dpi: {read:?}");
             assert!(read.iter().all(|c| c.starts_with("KC1 ")));
         }
-        let text = run(tool("pdftotext").args(["-layout"]).arg(&p.pdf).arg("-"));
+        let text = text_of(tool("pdftotext").args(["-layout"]).arg(&p.pdf).arg("-"));
         for fp in [
             "YP2B-D3HQ-448X-E7RS",
             "CYE4-C33R-9PJ0-CDFY",
@@ -182,10 +163,12 @@ fn the_printed_stock_tool_steps_restore_an_entry() {
     let p = print("a4");
     let work = p.tv.dir.path().join("stock");
     render(&p.pdf, 300, &work);
-    let text = run(tool("pdftotext")
-        .args(["-layout", "-f", "1", "-l", "1"])
-        .arg(&p.pdf)
-        .arg("-"));
+    let text = text_of(
+        tool("pdftotext")
+            .args(["-layout", "-f", "1", "-l", "1"])
+            .arg(&p.pdf)
+            .arg("-"),
+    );
     let steps: Vec<String> = text
         .lines()
         .filter_map(|l| l.trim().strip_prefix("$ "))
@@ -289,7 +272,7 @@ fn restore_reports_missing_codes_and_foreign_pages() {
 
 /// The typed fallback as a person would type it: the == lines and the numbered lines.
 fn typed_copy(p: &Printed) -> String {
-    let text = run(tool("pdftotext").args(["-layout"]).arg(&p.pdf).arg("-"));
+    let text = text_of(tool("pdftotext").args(["-layout"]).arg(&p.pdf).arg("-"));
     text.lines()
         .map(str::trim)
         .filter(|l| {

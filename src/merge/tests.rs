@@ -1,28 +1,11 @@
 use super::*;
 use crate::entry::Exchange;
-use crate::secret::Secret;
 
 fn entry(label: &str, fp: &str) -> Entry {
-    Entry {
-        id: format!("id-{label}-{fp}"),
-        label: label.into(),
-        exchange: Exchange::Other,
-        api_key: "k".into(),
-        secret: Secret::new("s".into()),
-        api_passphrase: None,
-        key_version: None,
-        account_ref: None,
-        permissions: vec![],
-        ip_allowlist: vec![],
-        expires: None,
-        created: None,
-        added_at: "2026-11-22T00:00:00Z".into(),
-        status: Status::Active,
-        notes: None,
-        used_by: vec![],
-        fingerprint: fp.into(),
-        lineage: Default::default(),
-    }
+    let mut e = crate::entry::sample(label, Exchange::Other, "k", "s");
+    e.id = format!("id-{label}-{fp}");
+    e.fingerprint = fp.into();
+    e
 }
 
 fn labels(entries: &[Entry]) -> Vec<&str> {

@@ -1,31 +1,11 @@
 use super::*;
-use crate::entry::Status;
 
 pub(crate) const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 pub(crate) const KRAKEN_SECRET: &str =
     "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
 
 fn entry(exchange: Exchange, key: &str, secret: &str) -> Entry {
-    Entry {
-        id: "id".into(),
-        label: "label".into(),
-        exchange,
-        api_key: key.into(),
-        secret: Secret::new(secret.into()),
-        api_passphrase: None,
-        key_version: None,
-        account_ref: None,
-        permissions: vec![],
-        ip_allowlist: vec![],
-        expires: None,
-        created: None,
-        added_at: "2026-11-22T00:00:00Z".into(),
-        status: Status::Active,
-        notes: None,
-        used_by: vec![],
-        fingerprint: String::new(),
-        lineage: Default::default(),
-    }
+    crate::entry::sample("label", exchange, key, secret)
 }
 
 #[test]

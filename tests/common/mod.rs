@@ -5,6 +5,31 @@ use assert_cmd::Command;
 use std::fs;
 use std::path::PathBuf;
 
+/// A peer tool (age, zbarimg, ...), failing loudly when it is missing rather than skipping.
+pub fn tool(name: &str) -> std::process::Command {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {name}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "{name} is not installed; .ci/run installs the peer tools"
+    );
+    std::process::Command::new(name)
+}
+
+/// Runs a peer tool, insists it succeeds, and returns its standard output.
+pub fn run(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 pub const PASSPHRASE: &str = "correct horse battery staple";
 pub const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 pub const KRAKEN_SECRET: &str =
