@@ -173,6 +173,29 @@ impl Collected {
         parts.insert(code.part, code.data);
     }
 
+    /// True when the sheet key was read and every item seen has all its parts. (Whether
+    /// every entry was seen is only known once the key is decrypted.)
+    pub fn complete(&self) -> bool {
+        let entries_seen = self
+            .parts
+            .keys()
+            .filter_map(|item| match item {
+                Item::Entry(n) => Some(*n),
+                Item::Key => None,
+            })
+            .collect::<Vec<_>>();
+        let no_gaps = entries_seen
+            .iter()
+            .max()
+            .is_none_or(|max| usize::from(*max) == entries_seen.len());
+        no_gaps
+            && self.parts.contains_key(&Item::Key)
+            && self
+                .parts
+                .values()
+                .all(|(count, parts)| parts.len() == usize::from(*count))
+    }
+
     /// The sheet id, once a code was accepted.
     pub fn sheet(&self) -> Option<&str> {
         self.sheet.as_deref()
@@ -236,6 +259,8 @@ mod tests {
 
         let mut partial = Collected::default();
         partial.add(&codes[0].render());
+        assert!(!partial.complete());
+        assert!(collected.complete());
         let err = partial.assemble(Item::Key).unwrap_err().to_string();
         assert!(err.contains("2/4, 3/4, 4/4"), "{err}");
     }

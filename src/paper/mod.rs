@@ -125,7 +125,10 @@ fn cover(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
         &mut out,
         "1. Scan every page to PNG (scan1.png, scan2.png, ...) and read all codes:",
     );
-    command(&mut out, "zbarimg -q --raw scan*.png | sort -u > codes.txt");
+    command(
+        &mut out,
+        "zbarimg -q --raw -Sdisable -Sqrcode.enable scan*.png | sort -u > codes.txt",
+    );
     body(&mut out, "2. Decrypt the sheet key:");
     command(
         &mut out,
@@ -235,12 +238,18 @@ pub fn render(sheet: &Sheet, paper: Paper) -> Result<Printed> {
 pub type ReadItems = BTreeMap<Item, Result<String>>;
 
 /// Items read from scans: every code found, reassembled; items with parts missing carry
-/// the error that says which.
+/// the error that says which. When something is missing, the scans are read again at other
+/// scales before giving up.
 pub fn items_from_scans(scans: &[std::path::PathBuf]) -> Result<(ReadItems, Vec<String>)> {
     let mut collected = codes::Collected::default();
-    for scan in scans {
-        for text in qr::scan(scan)? {
-            collected.add(&text);
+    for scale in [1.0, 0.7, 1.4] {
+        for scan in scans {
+            for text in qr::scan(scan, scale)? {
+                collected.add(&text);
+            }
+        }
+        if collected.complete() {
+            break;
         }
     }
     let items = collected
@@ -248,5 +257,8 @@ pub fn items_from_scans(scans: &[std::path::PathBuf]) -> Result<(ReadItems, Vec<
         .into_iter()
         .map(|item| (item, collected.assemble(item)))
         .collect();
-    Ok((items, collected.refused))
+    let mut refused = collected.refused;
+    refused.sort();
+    refused.dedup();
+    Ok((items, refused))
 }
