@@ -1,12 +1,12 @@
 //! Runs each command: gathers inputs, calls the library, hands results to `output`.
 
-use super::args::{AddArgs, Cli, Command, EditArgs, InitArgs};
+use super::args::{AddArgs, Cli, Command, CredentialArgs, EditArgs, InitArgs};
 use super::backup;
 use super::context::{Context, check_single_stdin, default_vault_path};
 use super::lifecycle;
 use super::output;
 use super::paper;
-use keycellar::entry::{Date, NewEntry};
+use keycellar::entry::{Date, Exchange, NewEntry};
 use keycellar::error::{Error, Result};
 use keycellar::fingerprint;
 use keycellar::input;
@@ -119,9 +119,9 @@ pub(super) fn new_vault_settings(ctx: &Context, args: &InitArgs) -> Result<(Secr
 fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     check_single_stdin(&[
         ctx.passphrase_file.as_ref(),
-        args.secret_file.as_ref(),
-        args.api_passphrase_file.as_ref(),
-        args.kraken_uri_file.as_ref(),
+        args.credentials.secret_file.as_ref(),
+        args.credentials.api_passphrase_file.as_ref(),
+        args.credentials.kraken_uri_file.as_ref(),
         args.from_json.as_ref(),
     ])?;
     let new_entries = match &args.from_json {
@@ -145,43 +145,12 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
     let label = args
         .label
         .ok_or_else(|| Error::Usage("give a LABEL for the entry".into()))?;
-    let (exchange, api_key, secret) = if let Some(image) = &args.qr {
-        let (key, secret) = paper::kraken_qr(image)?;
-        (
-            args.exchange.unwrap_or(keycellar::entry::Exchange::Kraken),
-            key,
-            secret,
-        )
-    } else if let Some(source) = &args.kraken_uri_file {
-        let text = input::read_source(source, "Kraken key URI")?;
-        let (key, secret) = input::parse_kraken_uri(&text)?;
-        (
-            args.exchange.unwrap_or(keycellar::entry::Exchange::Kraken),
-            key,
-            secret,
-        )
-    } else {
-        let exchange = args
-            .exchange
-            .ok_or_else(|| Error::Usage("--exchange is required".into()))?;
-        let key = match args.key {
-            Some(key) => key,
-            None => input::prompt_visible("Public API key: ", "the public API key")?,
-        };
-        let secret = match &args.secret_file {
-            Some(source) => input::secret_from(source, "API secret")?,
-            None => input::prompt_hidden("API secret (hidden): ", "the API secret")?,
-        };
-        (exchange, key, secret)
+    let exchange = match (args.exchange, &args.credentials) {
+        (Some(exchange), _) => exchange,
+        (None, c) if c.qr.is_some() || c.kraken_uri_file.is_some() => Exchange::Kraken,
+        (None, _) => return Err(Error::Usage("--exchange is required".into())),
     };
-    let api_passphrase = match &args.api_passphrase_file {
-        Some(source) => Some(input::secret_from(source, "API passphrase")?),
-        None if exchange.requires_api_passphrase() => Some(input::prompt_hidden(
-            "API passphrase (hidden): ",
-            "the API passphrase",
-        )?),
-        None => None,
-    };
+    let (api_key, secret, api_passphrase) = read_credentials(&args.credentials, exchange)?;
     Ok(NewEntry {
         label,
         exchange,
@@ -197,6 +166,38 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
         notes: args.note,
         used_by: args.used_by,
     })
+}
+
+/// The public key, secret and API passphrase from flags, files, Kraken's URI or QR code,
+/// asking on the terminal for what is missing (secrets hidden).
+pub(super) fn read_credentials(
+    from: &CredentialArgs,
+    exchange: Exchange,
+) -> Result<(String, Secret, Option<Secret>)> {
+    let (key, secret) = if let Some(image) = &from.qr {
+        paper::kraken_qr(image)?
+    } else if let Some(source) = &from.kraken_uri_file {
+        input::parse_kraken_uri(&input::read_source(source, "Kraken key URI")?)?
+    } else {
+        let key = match &from.key {
+            Some(key) => key.clone(),
+            None => input::prompt_visible("Public API key: ", "the public API key")?,
+        };
+        let secret = match &from.secret_file {
+            Some(source) => input::secret_from(source, "API secret")?,
+            None => input::prompt_hidden("API secret (hidden): ", "the API secret")?,
+        };
+        (key, secret)
+    };
+    let api_passphrase = match &from.api_passphrase_file {
+        Some(source) => Some(input::secret_from(source, "API passphrase")?),
+        None if exchange.requires_api_passphrase() => Some(input::prompt_hidden(
+            "API passphrase (hidden): ",
+            "the API passphrase",
+        )?),
+        None => None,
+    };
+    Ok((key, secret, api_passphrase))
 }
 
 fn parse_date(text: Option<&str>) -> Result<Option<Date>> {

@@ -1,21 +1,21 @@
 //! Runs `rotate`, `history`, `status`, `audit` and `exec`.
 
 use super::args::RotateArgs;
+use super::commands::read_credentials;
 use super::context::{Context, check_single_stdin};
 use super::output;
 use keycellar::audit::{self, Severity};
 use keycellar::entry::{Date, NewEntry};
 use keycellar::error::{Error, Result};
-use keycellar::input;
 use keycellar::lifecycle;
 use std::process::Command;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     check_single_stdin(&[
         ctx.passphrase_file.as_ref(),
-        args.secret_file.as_ref(),
-        args.api_passphrase_file.as_ref(),
-        args.kraken_uri_file.as_ref(),
+        args.credentials.secret_file.as_ref(),
+        args.credentials.api_passphrase_file.as_ref(),
+        args.credentials.kraken_uri_file.as_ref(),
     ])?;
     let mut vault = ctx.open_for_change()?;
     if !args.no_backup_check && !lifecycle::backup_is_current(&vault)? {
@@ -26,31 +26,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         ));
     }
     let old = vault.find(&args.label)?.clone();
-    let (api_key, secret) = match (&args.qr, &args.kraken_uri_file) {
-        (Some(image), _) => super::paper::kraken_qr(image)?,
-        (None, Some(source)) => {
-            input::parse_kraken_uri(&input::read_source(source, "Kraken key URI")?)?
-        }
-        (None, None) => {
-            let key = match &args.key {
-                Some(key) => key.clone(),
-                None => input::prompt_visible("New public API key: ", "the public API key")?,
-            };
-            let secret = match &args.secret_file {
-                Some(source) => input::secret_from(source, "API secret")?,
-                None => input::prompt_hidden("New API secret (hidden): ", "the API secret")?,
-            };
-            (key, secret)
-        }
-    };
-    let api_passphrase = match &args.api_passphrase_file {
-        Some(source) => Some(input::secret_from(source, "API passphrase")?),
-        None if old.exchange.requires_api_passphrase() => Some(input::prompt_hidden(
-            "New API passphrase (hidden): ",
-            "the API passphrase",
-        )?),
-        None => None,
-    };
+    let (api_key, secret, api_passphrase) = read_credentials(&args.credentials, old.exchange)?;
     let or_old = |given: &[String], old: &[String]| {
         if given.is_empty() {
             old.to_vec()

@@ -1,6 +1,6 @@
 //! Arguments of the backup commands: export, import, print, restore, and rotate.
 
-use super::InitArgs;
+use super::{CredentialArgs, InitArgs};
 use clap::Args;
 use keycellar::merge::OnConflict;
 use keycellar::paper::pdf::Paper;
@@ -115,21 +115,9 @@ pub struct RestoreArgs {
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     pub label: String,
-    /// The new public API key (asked for when missing)
-    #[arg(long, value_name = "PUBLIC")]
-    pub key: Option<String>,
-    /// Read the new API secret from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub secret_file: Option<String>,
-    /// Read the new API passphrase from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub api_passphrase_file: Option<String>,
-    /// Read the new key from Kraken's kraken://apikey?... URI in this file
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
-    pub kraken_uri_file: Option<String>,
-    /// Read the new key from a screenshot of Kraken's key QR code
-    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
-    pub qr: Option<PathBuf>,
+    /// The new key
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
     /// Why the key is rotated (e.g. scheduled, leaked)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,

@@ -185,24 +185,11 @@ pub struct AddArgs {
     pub label: Option<String>,
     #[arg(long, value_enum)]
     pub exchange: Option<Exchange>,
-    /// The public API key (asked for when missing)
-    #[arg(long, value_name = "PUBLIC")]
-    pub key: Option<String>,
-    /// Read the API secret from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub secret_file: Option<String>,
-    /// Read the API passphrase / 2FA password from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub api_passphrase_file: Option<String>,
-    /// Read key and secret from Kraken's kraken://apikey?key=...&secret=... URI in this file
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
-    pub kraken_uri_file: Option<String>,
-    /// Read Kraken's key QR code from a screenshot (PNG or JPEG)
-    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
-    pub qr: Option<PathBuf>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
     /// Add one entry, or a JSON list of entries, from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", conflicts_with_all = [
-        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file"
+        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file", "qr"
     ])]
     pub from_json: Option<String>,
     /// KuCoin API key version
@@ -228,6 +215,26 @@ pub struct AddArgs {
     /// An app or host that uses this key (repeat)
     #[arg(long = "used-by", value_name = "APP")]
     pub used_by: Vec<String>,
+}
+
+/// Where a key's public part and secret parts come from (shared by `add` and `rotate`).
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// The public API key (asked for when missing)
+    #[arg(long, value_name = "PUBLIC")]
+    pub key: Option<String>,
+    /// Read the API secret from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<String>,
+    /// Read the API passphrase / 2FA password from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub api_passphrase_file: Option<String>,
+    /// Read key and secret from Kraken's kraken://apikey?key=...&secret=... URI in this file
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
+    pub kraken_uri_file: Option<String>,
+    /// Read Kraken's key QR code from a screenshot (PNG or JPEG)
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
+    pub qr: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
