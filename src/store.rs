@@ -117,10 +117,23 @@ pub fn remove_stale_temps(vault: &Path, _lock: &VaultLock) -> Result<usize> {
     Ok(removed)
 }
 
-fn sync_directory(dir: &Path) -> Result<()> {
-    File::open(dir)
+fn sync_directory(dir: &Path) -> std::io::Result<()> {
+    fault("sync-directory")
+        .and_then(|()| File::open(dir))
         .and_then(|d| d.sync_all())
-        .map_err(|e| Error::io(format!("cannot sync directory {}", dir.display()), e))
+}
+
+/// For a failed directory sync after the rename: the file is in place, but a power cut
+/// could still undo the rename, and the message must not claim the change was lost.
+fn unsynced(path: &Path, e: std::io::Error) -> Error {
+    Error::io(
+        format!(
+            "{} was written, but its directory could not be synced, so a power cut may \
+             still undo the change",
+            path.display()
+        ),
+        e,
+    )
 }
 
 /// Writes `bytes` to a fsynced 0600 temp file beside the vault, then hands its re-read
@@ -132,15 +145,17 @@ fn write_temp(
 ) -> Result<tempfile::NamedTempFile> {
     let dir = directory_of(vault);
     let io = |what: &str, e| Error::io(format!("{what} in {}", dir.display()), e);
+    fault("create-temp").map_err(|e| io("cannot create a temp file", e))?;
     let mut temp = tempfile::Builder::new()
         .prefix(&temp_prefix(vault))
         .permissions(fs::Permissions::from_mode(0o600))
         .tempfile_in(dir)
         .map_err(|e| io("cannot create a temp file", e))?;
-    temp.write_all(bytes)
+    fault("write-temp")
+        .and_then(|()| temp.write_all(bytes))
         .map_err(|e| io("cannot write the temp file", e))?;
-    temp.as_file()
-        .sync_all()
+    fault("sync-temp")
+        .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| io("cannot sync the temp file", e))?;
     let written = fs::read(temp.path()).map_err(|e| io("cannot read back the temp file", e))?;
     if written != bytes {
@@ -172,7 +187,7 @@ pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) 
             Error::io(format!("cannot create {}", vault.display()), e.error)
         }
     })?;
-    sync_directory(dir)
+    sync_directory(dir).map_err(|e| unsynced(vault, e))
 }
 
 /// Writes a private (0600) file atomically: temp file, fsync, rename, fsync the directory.
@@ -194,17 +209,45 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
             }
         })?;
     }
-    sync_directory(directory_of(path))
+    sync_directory(directory_of(path)).map_err(|e| unsynced(path, e))
 }
 
-/// Steps of a save at which [`fault_point`] can stop the process.
-pub const FAULT_STEPS: [&str; 4] = ["temp-written", "generations-moved", "renamed", "synced"];
+/// The I/O steps of a save, in order; [`fault`] can make each one fail or kill the process
+/// just before it. `done` is the moment after the last step.
+pub const FAULT_STEPS: [&str; 7] = [
+    "create-temp",
+    "write-temp",
+    "sync-temp",
+    "move-generations",
+    "rename",
+    "sync-directory",
+    "done",
+];
 
-/// Test hook: with `KEYCELLAR_FAULT_AT=STEP` the process aborts at that step of a save, as
-/// if killed, so tests can prove every step leaves the old or the new vault.
-fn fault_point(step: &str) {
-    if std::env::var_os("KEYCELLAR_FAULT_AT").is_some_and(|v| v == step) {
-        std::process::abort();
+/// Test hook. `KEYCELLAR_FAULT=ACTION@STEP` (ACTION `kill`, `eio` or `enospc`, STEP one of
+/// [`FAULT_STEPS`]) aborts the process at that step as if killed, or makes the step fail
+/// with that I/O error, so tests can prove every step leaves the old or the new vault.
+/// It can only make a save fail, never change what is written.
+fn fault(step: &str) -> std::io::Result<()> {
+    let Some(setting) = std::env::var_os("KEYCELLAR_FAULT") else {
+        return Ok(());
+    };
+    let setting = setting.to_string_lossy();
+    let Some((action, at)) = setting.split_once('@') else {
+        return Ok(());
+    };
+    if at != step {
+        return Ok(());
+    }
+    match action {
+        "kill" => std::process::abort(),
+        "eio" => Err(std::io::Error::from_raw_os_error(
+            rustix::io::Errno::IO.raw_os_error(),
+        )),
+        "enospc" => Err(std::io::Error::from_raw_os_error(
+            rustix::io::Errno::NOSPC.raw_os_error(),
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -216,15 +259,14 @@ pub fn replace(
     verify: &dyn Fn(&[u8]) -> Result<()>,
 ) -> Result<()> {
     let temp = write_temp(vault, bytes, verify)?;
-    fault_point(FAULT_STEPS[0]);
+    fault("move-generations")
+        .map_err(|e| Error::io(format!("cannot move {} aside", vault.display()), e))?;
     rotate_generations(vault)?;
-    fault_point(FAULT_STEPS[1]);
-    temp.persist(vault)
-        .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e.error))?;
-    fault_point(FAULT_STEPS[2]);
-    sync_directory(directory_of(vault))?;
-    fault_point(FAULT_STEPS[3]);
-    Ok(())
+    fault("rename")
+        .and_then(|()| temp.persist(vault).map_err(|e| e.error))
+        .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e))?;
+    sync_directory(directory_of(vault)).map_err(|e| unsynced(vault, e))?;
+    fault("done").map_err(|e| Error::io("after the save", e))
 }
 
 /// `VAULT.1` becomes `VAULT.2`, and the current vault is linked (or copied) to `VAULT.1`.

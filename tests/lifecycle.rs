@@ -86,16 +86,19 @@ fn rotate_needs_a_fresh_backup_then_keeps_both_keys_linked() {
 #[test]
 fn a_rotate_killed_at_any_step_leaves_the_old_or_the_new_vault() {
     for (step, expect_new) in [
-        ("temp-written", false),
-        ("generations-moved", false),
-        ("renamed", true),
-        ("synced", true),
+        ("create-temp", false),
+        ("write-temp", false),
+        ("sync-temp", false),
+        ("move-generations", false),
+        ("rename", false),
+        ("sync-directory", true),
+        ("done", true),
     ] {
         let tv = TestVault::new();
         tv.add_kraken("kraken-grid-bot").success();
         export(&tv);
         let status = rotate_cmd(&tv)
-            .env("KEYCELLAR_FAULT_AT", step)
+            .env("KEYCELLAR_FAULT", format!("kill@{step}"))
             .assert()
             .failure()
             .get_output()
