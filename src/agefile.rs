@@ -239,7 +239,7 @@ pub fn decrypt(
     let mut plaintext = Zeroizing::new(Vec::new());
     reader
         .read_to_end(&mut plaintext)
-        .map_err(|e| damaged(format!("its encrypted content does not authenticate ({e})")))?;
+        .map_err(|e| damaged(format!("fails to authenticate its encrypted content ({e})")))?;
     Ok(plaintext)
 }
 

@@ -48,8 +48,10 @@ pub enum Error {
         actual: u64,
     },
 
-    #[error("vault {} uses format version {found}; this keycellar reads version {supported}", .path.display())]
+    #[error("{what} {} is version {found}; this keycellar reads version {supported}", .path.display())]
     UnsupportedVersion {
+        /// Which version: "the format of vault", "the payload schema of vault", ...
+        what: &'static str,
         path: PathBuf,
         found: u32,
         supported: u32,
@@ -154,6 +156,38 @@ impl Error {
         }
     }
 
+    /// A stable name for the class of failure (snake_case), printed in `--json` errors so
+    /// scripts and tests can tell classes apart that share an exit code.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::WrongPassphrase { .. } => "wrong_passphrase",
+            Error::NotAVault { .. } => "not_a_vault",
+            Error::DamagedHeader { .. } => "damaged_header",
+            Error::DamagedPayload { .. } => "damaged_payload",
+            Error::Truncated { .. } => "truncated",
+            Error::UnsupportedVersion { .. } => "unsupported_version",
+            Error::KdfOutOfBounds { .. } => "kdf_out_of_bounds",
+            Error::VaultNotFound { .. } => "vault_not_found",
+            Error::VaultExists { .. } => "vault_exists",
+            Error::Busy { .. } => "busy",
+            Error::EntryNotFound { .. } => "entry_not_found",
+            Error::LabelExists { .. } => "label_exists",
+            Error::Invalid { .. } => "invalid_entry",
+            Error::NoMatchingIdentity { .. } => "no_matching_identity",
+            Error::WrongBackupPassphrase { .. } => "wrong_backup_passphrase",
+            Error::DamagedBackup { .. } => "damaged_backup",
+            Error::Conflict { .. } => "conflict",
+            Error::BadInput(_) => "bad_input",
+            Error::Usage(_) => "usage",
+            Error::AuditHigh(_) => "audit_high",
+            Error::Mismatch(_) => "mismatch",
+            Error::NoTerminal { .. } => "no_terminal",
+            Error::KdfSetting(_) => "kdf_setting",
+            Error::Io { .. } => "io",
+            Error::Internal(_) => "internal",
+        }
+    }
+
     /// One line telling the user what to do next.
     pub fn hint(&self) -> &'static str {
         match self {
@@ -162,7 +196,8 @@ impl Error {
                  minding keyboard layout and caps lock."
             }
             Error::NoMatchingIdentity { .. } => {
-                "Give the age identity file or SSH private key the backup was made for (-i FILE)."
+                "Give the age identity file or SSH private key the backup was made for (-i FILE); \
+                 if you did, the backup's header is damaged (age cannot tell the two apart)."
             }
             Error::WrongBackupPassphrase { .. } => {
                 "Try the backup passphrase again; it may differ from the vault passphrase."
@@ -256,6 +291,7 @@ mod tests {
                 actual: 1,
             },
             Error::UnsupportedVersion {
+                what: "the format of vault",
                 path: path.clone(),
                 found: 9,
                 supported: 1,

@@ -157,6 +157,7 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
         Some(EXPORT_VERSION) => {}
         Some(found) => {
             return Err(Error::UnsupportedVersion {
+                what: "the export format of",
                 path: PathBuf::from(name),
                 found,
                 supported: EXPORT_VERSION,

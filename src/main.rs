@@ -10,11 +10,11 @@ fn main() {
         eprintln!("warning: {failure}");
     }
     let cli = cli::args::Cli::parse();
+    let as_json = cli.json;
     let code = match cli::commands::run(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error}");
-            eprintln!("hint: {}", error.hint());
+            cli::output::error(&error, as_json);
             error.exit_code()
         }
     };

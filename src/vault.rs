@@ -368,6 +368,7 @@ fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Res
         .map_err(|e| damaged(format!("is not a keycellar document (line {})", e.line())))?;
     if !(OLDEST_PAYLOAD_SCHEMA..=PAYLOAD_SCHEMA).contains(&probe.schema) {
         return Err(Error::UnsupportedVersion {
+            what: "the payload schema of vault",
             path: path.to_path_buf(),
             found: probe.schema,
             supported: PAYLOAD_SCHEMA,

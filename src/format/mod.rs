@@ -166,6 +166,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
     }
     if version != VERSION {
         return Err(Error::UnsupportedVersion {
+            what: "the format of vault",
             path: path_buf(),
             found: version.into(),
             supported: VERSION.into(),

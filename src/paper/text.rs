@@ -97,7 +97,7 @@ pub fn parse(text: &str, name: &str) -> Result<Typed> {
                     if item_check(&body) != *check {
                         return Err(damaged(format!(
                             "does not add up for {tag}: a line is missing or repeated before \
-                             line {file_line} of the file"
+                             line {file_line} of the file, or that END line's check is mistyped"
                         )));
                     }
                     typed.items.insert(item, body);

@@ -7,7 +7,7 @@ mod lifecycle;
 
 pub use backup::{backup_comparison, exported, import_plan, imported, printed};
 use keycellar::entry::Entry;
-use keycellar::error::Result;
+use keycellar::error::{Error, Result};
 use keycellar::kdf::KdfParams;
 use keycellar::vault::Vault;
 pub use lifecycle::{audit, history, rotated, status};
@@ -18,6 +18,26 @@ pub(super) const JSON_SCHEMA: u32 = 1;
 
 pub(super) fn print_json(value: Value) {
     println!("{value:#}");
+}
+
+/// The one place an error is shown: two lines (what failed, what to do) on stderr, or with
+/// `--json` a document on stderr whose `kind` names the class of failure.
+pub fn error(error: &Error, as_json: bool) {
+    if as_json {
+        let doc = json!({
+            "schema": JSON_SCHEMA,
+            "error": {
+                "kind": error.kind(),
+                "message": error.to_string(),
+                "hint": error.hint(),
+                "exit_code": error.exit_code(),
+            }
+        });
+        eprintln!("{doc:#}");
+    } else {
+        eprintln!("error: {error}");
+        eprintln!("hint: {}", error.hint());
+    }
 }
 
 fn age_days(entry: &Entry) -> Option<i64> {

@@ -1,0 +1,166 @@
+//! Test vectors in `fixtures/vectors/`: vault files, age exports and typed paper text, each
+//! with the exact outcome its `manifest.json` states (exit code, error kind, and for files
+//! that open the vault fingerprint and entry count). No failure may be reported as another
+//! class, and no error message may contain a secret of the fixture.
+//! The generators beside the manifests say how each file was made.
+
+mod common;
+
+use common::{FAST_KDF, TestVault};
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use assert_cmd::Command;
+
+/// Every secret and passphrase held in the fixture or used to make the vectors.
+const SECRETS: [&str; 8] = [
+    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==",
+    "0123456789ABCDEF0123456789ABCDEF",
+    "Fixture OKX passphrase",
+    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    "8c1f5b2e-3d4a-4b6c-9e7f-0a1b2c3d4e5f",
+    "kucoin pass",
+    "keycellar-fixture-v1",
+    "keycellar-vectors-",
+];
+
+fn vectors_dir(kind: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/vectors")
+        .join(kind)
+}
+
+fn manifest(kind: &str) -> Vec<Value> {
+    let text = fs::read_to_string(vectors_dir(kind).join("manifest.json")).unwrap();
+    serde_json::from_str::<Value>(&text)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Runs `command` and compares its outcome with `vector`; `listing` lists the vault the
+/// command opened or made. Returns a description of any difference.
+fn outcome_matches(
+    vector: &Value,
+    mut command: Command,
+    listing: impl Fn() -> Value,
+) -> Option<String> {
+    let name = vector["file"].as_str().unwrap();
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if let Some(secret) = SECRETS.iter().find(|s| stderr.contains(*s)) {
+        return Some(format!("{name}: the error shows a secret ({secret:.8}...)"));
+    }
+    let code = out.status.code();
+    let expected_code = vector["exit"].as_i64().map(|c| c as i32);
+    let got = if code == Some(0) {
+        let list = listing();
+        format!(
+            "exit 0 ok {} {}",
+            list["vault_fingerprint"].as_str().unwrap_or("?"),
+            list["entries"].as_array().map_or(0, Vec::len)
+        )
+    } else {
+        let doc: Value = match serde_json::from_str(&stderr) {
+            Ok(doc) => doc,
+            Err(_) => return Some(format!("{name}: not a JSON error: {stderr}")),
+        };
+        let message = doc["error"]["message"].as_str().unwrap_or("").to_string();
+        if let Some(part) = vector["message_contains"].as_str()
+            && !message.contains(part)
+        {
+            return Some(format!("{name}: message lacks {part:?}: {message}"));
+        }
+        format!(
+            "exit {} {}",
+            code.unwrap_or(-1),
+            doc["error"]["kind"].as_str().unwrap_or("?")
+        )
+    };
+    let expected = if expected_code == Some(0) {
+        format!(
+            "exit 0 ok {} {}",
+            vector["vault_fingerprint"].as_str().unwrap(),
+            vector["entries"]
+        )
+    } else {
+        format!(
+            "exit {} {}",
+            vector["exit"],
+            vector["kind"].as_str().unwrap()
+        )
+    };
+    (got != expected).then(|| format!("{name}: expected {expected}, got {got}"))
+}
+
+fn check_all(kind: &str, minimum: usize, make: impl Fn(&Value, &TestVault, &Path) -> Command) {
+    let vectors = manifest(kind);
+    assert!(
+        vectors.len() >= minimum,
+        "only {} {kind} vectors",
+        vectors.len()
+    );
+    let failures: Vec<String> = vectors
+        .iter()
+        .filter_map(|vector| {
+            let tv = TestVault::empty();
+            let file = vectors_dir(kind).join(vector["file"].as_str().unwrap());
+            let command = make(vector, &tv, &file);
+            outcome_matches(vector, command, || tv.json(&["list"]))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `--backup-passphrase-file` for vectors that name a passphrase.
+fn backup_passphrase(vector: &Value, tv: &TestVault, command: &mut Command) {
+    if let Some(pass) = vector["passphrase"].as_str() {
+        let file = tv.file("backup-pass", &format!("{pass}\n"));
+        command.arg("--backup-passphrase-file").arg(file);
+    }
+}
+
+#[test]
+fn every_vault_vector_has_its_exact_outcome() {
+    check_all("vault", 40, |vector, tv, file| {
+        fs::copy(file, &tv.vault).unwrap();
+        let pass = vector["passphrase"].as_str().unwrap();
+        fs::write(&tv.pass_file, format!("{pass}\n")).unwrap();
+        let mut command = tv.cmd();
+        command.args(["--json", "list"]);
+        command
+    });
+}
+
+#[test]
+fn every_export_vector_has_its_exact_outcome() {
+    check_all("export", 20, |vector, tv, file| {
+        let mut command = tv.cmd();
+        command
+            .args(["--json", "import", "--init"])
+            .args(FAST_KDF)
+            .arg(file);
+        if vector["identity"] == true {
+            command
+                .arg("-i")
+                .arg(vectors_dir("export").join("identity.txt"));
+        }
+        backup_passphrase(vector, tv, &mut command);
+        command
+    });
+}
+
+#[test]
+fn every_paper_text_vector_has_its_exact_outcome() {
+    check_all("paper", 12, |vector, tv, file| {
+        let mut command = tv.cmd();
+        command
+            .args(["--json", "restore", "--init"])
+            .args(FAST_KDF)
+            .arg("--text")
+            .arg(file);
+        backup_passphrase(vector, tv, &mut command);
+        command
+    });
+}
