@@ -116,6 +116,9 @@ pub enum Error {
     #[error("invalid KDF setting: {0}")]
     KdfSetting(String),
 
+    #[error("the key derivation needs {memory_mib} MiB of memory and could not get it")]
+    KdfOutOfMemory { memory_mib: u32 },
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -152,6 +155,7 @@ impl Error {
             | Error::Invalid { .. }
             | Error::BadInput(_)
             | Error::Io { .. }
+            | Error::KdfOutOfMemory { .. }
             | Error::Internal(_) => exit::FAILURE,
         }
     }
@@ -183,6 +187,7 @@ impl Error {
             Error::Mismatch(_) => "mismatch",
             Error::NoTerminal { .. } => "no_terminal",
             Error::KdfSetting(_) => "kdf_setting",
+            Error::KdfOutOfMemory { .. } => "kdf_out_of_memory",
             Error::Io { .. } => "io",
             Error::Internal(_) => "internal",
         }
@@ -252,6 +257,10 @@ impl Error {
                  run the command in a terminal."
             }
             Error::KdfSetting(_) => "See `keycellar init --help` for the allowed KDF settings.",
+            Error::KdfOutOfMemory { .. } => {
+                "Close other programs or use a machine with more free memory (the vault's \
+                 memory cost was chosen at init; `keycellar status` shows it)."
+            }
             Error::Io { .. } => "Check the path, its permissions and free disk space.",
             Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
         }

@@ -51,16 +51,18 @@ pub struct OutOfBounds {
 impl KdfParams {
     /// Checks the reader's bounds before anything is allocated.
     pub fn check_bounds(&self, salt_len: usize) -> Result<(), OutOfBounds> {
-        let min_memory = 8 * self.parallelism.max(1);
+        // Lanes first: the memory floor depends on them. u64, so a huge p cannot overflow
+        // (found by fuzzing; fuzz/regressions/open/).
+        let min_memory = 8 * u64::from(self.parallelism.max(1));
         let checks: [(&'static str, u64, u64, u64); 4] = [
+            ("lanes", self.parallelism.into(), 1, MAX_PARALLELISM.into()),
+            ("passes", self.time.into(), 1, MAX_TIME.into()),
             (
                 "memory (KiB)",
                 self.memory_kib.into(),
-                min_memory.into(),
+                min_memory,
                 MAX_MEMORY_KIB.into(),
             ),
-            ("passes", self.time.into(), 1, MAX_TIME.into()),
-            ("lanes", self.parallelism.into(), 1, MAX_PARALLELISM.into()),
             (
                 "salt length (bytes)",
                 salt_len as u64,
@@ -106,7 +108,12 @@ impl KdfParams {
         let mut key = Zeroizing::new([0u8; 32]);
         self.argon2()?
             .hash_password_into(passphrase, salt, &mut *key)
-            .map_err(|e| Error::KdfSetting(e.to_string()))?;
+            .map_err(|e| match e {
+                argon2::Error::OutOfMemory => Error::KdfOutOfMemory {
+                    memory_mib: self.memory_kib / 1024,
+                },
+                other => Error::KdfSetting(other.to_string()),
+            })?;
         Ok(key)
     }
 }

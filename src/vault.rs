@@ -93,8 +93,12 @@ impl Vault {
 
     /// Opens a vault for reading. No lock is taken: saves replace the file atomically.
     pub fn open(path: &Path, passphrase: &Secret) -> Result<Vault> {
-        let bytes = store::read(path)?;
-        let parsed = format::parse(&bytes, path)?;
+        Self::from_bytes(path, &store::read(path)?, passphrase)
+    }
+
+    /// Opens the vault file content `bytes`, read from `path` (named in errors).
+    pub fn from_bytes(path: &Path, bytes: &[u8], passphrase: &Secret) -> Result<Vault> {
+        let parsed = format::parse(bytes, path)?;
         let vault_id = parsed.header.vault_id;
         let mut key = None;
         let mut has_passphrase_slot = false;
@@ -360,11 +364,20 @@ fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Res
         &parsed.sealed_payload,
     )
     .ok_or_else(|| damaged("fails authentication although its checksum matches".into()))?;
+    decode_contents(path, &plaintext)
+}
+
+/// Decodes a decrypted payload document (docs/FORMAT.md section 2).
+pub fn decode_contents(path: &Path, plaintext: &[u8]) -> Result<Contents> {
+    let damaged = |what: String| Error::DamagedPayload {
+        path: path.to_path_buf(),
+        what,
+    };
     #[derive(Deserialize)]
     struct SchemaProbe {
         schema: u32,
     }
-    let probe: SchemaProbe = serde_json::from_slice(&plaintext)
+    let probe: SchemaProbe = serde_json::from_slice(plaintext)
         .map_err(|e| damaged(format!("is not a keycellar document (line {})", e.line())))?;
     if !(OLDEST_PAYLOAD_SCHEMA..=PAYLOAD_SCHEMA).contains(&probe.schema) {
         return Err(Error::UnsupportedVersion {
@@ -374,7 +387,7 @@ fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Res
             supported: PAYLOAD_SCHEMA,
         });
     }
-    serde_json::from_slice(&plaintext).map_err(|e| {
+    serde_json::from_slice(plaintext).map_err(|e| {
         damaged(format!(
             "holds an entry this version cannot read (line {}, column {})",
             e.line(),

@@ -179,39 +179,68 @@ fn an_invalid_kraken_secret_is_refused_without_printing_it() {
 }
 
 #[test]
-fn files_are_0600_even_under_umask_000() {
+fn every_file_written_is_0600_under_umask_000_and_022() {
     use std::os::unix::fs::PermissionsExt;
-    let tv = TestVault::empty();
-    let secret = tv.file("s", KRAKEN_SECRET);
-    let bin = assert_cmd::cargo::cargo_bin("keycellar");
-    let script = format!(
-        "umask 000; V='{v}'; P='{p}'; K='{k}'; \
-         \"$K\" --vault \"$V\" --passphrase-file \"$P\" init {kdf} && \
-         \"$K\" --vault \"$V\" --passphrase-file \"$P\" add k --exchange kraken --key {key} \
-         --secret-file '{s}' && \
-         \"$K\" --vault \"$V\" --passphrase-file \"$P\" edit k --note n",
-        v = tv.vault.display(),
-        p = tv.pass_file.display(),
-        k = bin.display(),
-        kdf = FAST_KDF.join(" "),
-        key = KRAKEN_KEY,
-        s = secret.display(),
-    );
-    let status = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let mut checked = 0;
-    for entry in fs::read_dir(tv.dir.path()).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("vault.kc") {
+    for umask in ["000", "022"] {
+        let tv = TestVault::empty();
+        let secret = tv.file("s", KRAKEN_SECRET);
+        let bin = assert_cmd::cargo::cargo_bin("keycellar");
+        // The last add is killed after writing its temp file, which is left behind.
+        let script = format!(
+            "umask {umask}; kc() {{ '{k}' --vault '{v}' --passphrase-file '{p}' \"$@\"; }}; \
+             kc init {kdf} && kc add k --exchange kraken --key {key} --secret-file '{s}' && \
+             kc edit k --note n && kc keygen -o '{d}/identity.txt' && \
+             r=$(grep -o 'age1[a-z0-9]*' '{d}/identity.txt') && \
+             kc export -o '{d}/keys.age' -r \"$r\" && kc print -o '{d}/paper.pdf' -r \"$r\" && \
+             KEYCELLAR_FAULT=kill@move-generations kc add k2 --exchange kraken --key {key} \
+             --secret-file '{s}'; test $? -ge 128",
+            v = tv.vault.display(),
+            p = tv.pass_file.display(),
+            k = bin.display(),
+            d = tv.dir.path().display(),
+            kdf = FAST_KDF.join(" "),
+            key = KRAKEN_KEY,
+            s = secret.display(),
+        );
+        let out = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut checked = Vec::new();
+        for entry in fs::read_dir(tv.dir.path()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ["pass", "s"].contains(&name.as_str()) {
+                continue;
+            }
             let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600, "{name} is {mode:o}");
-            checked += 1;
+            assert_eq!(mode, 0o600, "umask {umask}: {name} is {mode:o}");
+            checked.push(if name.contains(".tmp.") {
+                "temp".into()
+            } else {
+                name
+            });
         }
+        checked.sort();
+        assert_eq!(
+            checked,
+            [
+                "identity.txt",
+                "keys.age",
+                "paper.pdf",
+                "temp",
+                "vault.kc",
+                "vault.kc.1",
+                "vault.kc.2",
+                "vault.kc.lock"
+            ],
+            "umask {umask}"
+        );
     }
-    assert_eq!(checked, 4, "vault, .1, .2 and .lock");
 }
 
 #[test]

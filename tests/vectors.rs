@@ -6,11 +6,11 @@
 
 mod common;
 
+use assert_cmd::Command;
 use common::{FAST_KDF, TestVault};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};
-use assert_cmd::Command;
 
 /// Every secret and passphrase held in the fixture or used to make the vectors.
 const SECRETS: [&str; 8] = [

@@ -122,7 +122,10 @@ pub fn parse(text: &str, name: &str) -> Result<Typed> {
         let Ok(number_value) = number.parse::<usize>() else {
             continue;
         };
-        let data: String = words[1..words.len().saturating_sub(1)]
+        // A line cut short to its number alone has no data (and fails its check below).
+        let data: String = words
+            .get(1..words.len() - 1)
+            .unwrap_or_default()
             .concat()
             .chars()
             .map(|c| match c {
@@ -204,5 +207,12 @@ mod tests {
         let second = text.lines().nth(2).unwrap().to_string();
         let err = parse(&text.replacen(&format!("{second}\n"), "", 1), "t").unwrap_err();
         assert!(err.to_string().contains("missing or repeated"), "{err}");
+    }
+
+    #[test]
+    fn a_line_cut_to_its_number_is_a_typo_not_a_panic() {
+        // Found by replaying truncated fuzz seeds (fuzz/regressions/paper_text/).
+        let err = parse("== KC1 1B92D170 K ==\n0001\n", "typed").unwrap_err();
+        assert!(err.to_string().contains("typo on line 0001"), "{err}");
     }
 }

@@ -1,0 +1,80 @@
+//! Secret hygiene of the library's types: `Debug` of everything that holds a secret (an
+//! opened vault's contents, its entries, an imported export, new entries from JSON, the
+//! secret holder itself, errors) shows none of the fixture's secrets.
+
+use keycellar::export;
+use keycellar::input;
+use keycellar::secret::Secret;
+use keycellar::vault::Vault;
+use std::fs;
+use std::path::Path;
+
+const FIXTURE_SECRETS: [&str; 6] = [
+    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==",
+    "0123456789ABCDEF0123456789ABCDEF",
+    "Fixture OKX passphrase",
+    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    "8c1f5b2e-3d4a-4b6c-9e7f-0a1b2c3d4e5f",
+    "kucoin pass",
+];
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn assert_redacted(what: &str, debug: String) {
+    for secret in FIXTURE_SECRETS {
+        assert!(
+            !debug.contains(secret),
+            "Debug of {what} shows {secret:.6}..."
+        );
+    }
+}
+
+#[test]
+fn debug_of_every_secret_holding_type_shows_no_secret() {
+    let path = root().join("fixtures/vault-v1.kc");
+    let passphrase = Secret::new("keycellar-fixture-v1".into());
+    let vault = Vault::from_bytes(&path, &fs::read(&path).unwrap(), &passphrase).unwrap();
+    // The secrets are really there, so the checks below can fail.
+    assert_eq!(
+        vault.contents.entries[0].secret.expose(),
+        FIXTURE_SECRETS[0]
+    );
+    assert_redacted("Contents", format!("{:?}", vault.contents));
+    assert_redacted("Entry", format!("{:#?}", vault.contents.entries));
+    assert_redacted(
+        "Secret",
+        format!("{:?}", Secret::new(FIXTURE_SECRETS[2].into())),
+    );
+    assert_eq!(format!("{passphrase:?}"), "Secret([redacted])");
+
+    let document = fs::read(root().join("fuzz/seeds/export_doc/fixture-export.json")).unwrap();
+    let imported = export::parse(&document, "export").unwrap();
+    assert_eq!(imported.entries.len(), 4);
+    assert_redacted("Imported", format!("{imported:?}"));
+
+    let json = root().join("target/hygiene-new-entries.json");
+    let entries: Vec<serde_json::Value> = serde_json::from_slice::<serde_json::Value>(&document)
+        .unwrap()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let object = e.as_object_mut().unwrap();
+            object.retain(|k, _| {
+                ["label", "exchange", "api_key", "secret", "api_passphrase"].contains(&k.as_str())
+            });
+            e
+        })
+        .collect();
+    fs::write(&json, serde_json::to_vec(&entries).unwrap()).unwrap();
+    let new_entries = input::entries_from_json(json.to_str().unwrap()).unwrap();
+    fs::remove_file(&json).unwrap();
+    assert_eq!(new_entries.len(), 4);
+    assert_redacted("NewEntry", format!("{new_entries:?}"));
+
+    let wrong = Vault::from_bytes(&path, &fs::read(&path).unwrap(), &Secret::new("x".into()));
+    assert_redacted("Error", format!("{:?}", wrong.err().unwrap()));
+}
