@@ -7,9 +7,10 @@ use clap::Parser;
 
 fn main() {
     for failure in keycellar::hygiene::harden_process() {
-        eprintln!("warning: {failure}");
+        anstream::eprintln!("warning: {failure}");
     }
     let cli = cli::args::Cli::parse();
+    cli::ui::init(&cli);
     let as_json = cli.json;
     let code = match cli::commands::run(cli) {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! The interactive path in a real pseudo-terminal: hidden input, passphrase confirmation,
-//! and a retry after a mistyped passphrase. What the terminal shows must hold no secret.
+//! a weak-passphrase warning, and a retry after a mistyped passphrase. What the terminal
+//! shows must hold no secret. Colour and the spinner show on a terminal and nowhere else.
 
 mod common;
 
@@ -12,9 +13,17 @@ use std::process::Command;
 /// on, as in a user's terminal, so that anything not hidden by keycellar shows on screen
 /// (the echoed public key proves it).
 fn spawn(tv: &TestVault, args: &[&str]) -> PtySession {
+    spawn_with(tv, args, "", &[])
+}
+
+/// As [`spawn`], with a shell redirection appended (`> FILE`) and extra environment.
+fn spawn_with(tv: &TestVault, args: &[&str], redirect: &str, env: &[(&str, &str)]) -> PtySession {
     let mut cmd = Command::new("sh");
     cmd.env_remove("KEYCELLAR_VAULT")
-        .args(["-c", "stty echo && exec \"$0\" \"$@\""])
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .envs(env.iter().copied())
+        .args(["-c", &format!("stty echo && exec \"$0\" \"$@\" {redirect}")])
         .arg(assert_cmd::cargo::cargo_bin("keycellar"))
         .arg("--vault")
         .arg(&tv.vault)
@@ -46,6 +55,22 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
 
     let mut init = spawn(&tv, &["init", "--kdf-memory", "1", "--kdf-time", "1"]);
     screen += &init.exp_string("New vault passphrase:").unwrap();
+    init.send_line("password1").unwrap();
+    screen += &init.exp_string("Repeat the passphrase:").unwrap();
+    init.send_line("password1").unwrap();
+    screen += &init
+        .exp_string("the new passphrase is weak (strength 0 of 4")
+        .unwrap();
+    screen += &init.exp_eof().unwrap();
+    assert_eq!(
+        exit_code(&init),
+        0,
+        "a weak passphrase is warned about, not refused"
+    );
+    std::fs::remove_file(&tv.vault).unwrap();
+
+    let mut init = spawn(&tv, &["init", "--kdf-memory", "1", "--kdf-time", "1"]);
+    screen += &init.exp_string("New vault passphrase:").unwrap();
     init.send_line(PASSPHRASE).unwrap();
     screen += &init.exp_string("Repeat the passphrase:").unwrap();
     init.send_line(PASSPHRASE).unwrap();
@@ -60,7 +85,7 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
     add.send_line(KRAKEN_SECRET).unwrap();
     screen += &add.exp_string("Vault passphrase:").unwrap();
     add.send_line("a wrong passphrase").unwrap();
-    screen += &add.exp_string("Wrong passphrase, try again.").unwrap();
+    screen += &add.exp_string("wrong passphrase, try again").unwrap();
     screen += &add.exp_string("Vault passphrase:").unwrap();
     add.send_line(PASSPHRASE).unwrap();
     screen += &add.exp_string("Added kraken-grid-bot").unwrap();
@@ -80,6 +105,79 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
         "the passphrase was echoed:\n{screen}"
     );
     assert!(!screen.contains("a wrong passphrase"));
+    assert!(
+        !screen.contains("weak (strength 4"),
+        "a strong passphrase is not warned about"
+    );
     let list = tv.json(&["list"]);
     assert_eq!(list["entries"][0]["label"], "kraken-grid-bot");
+}
+
+/// True when `text` holds an SGR (colour or bold) escape; the spinner's line clearing
+/// (`ESC [2K`) is not colour.
+fn has_colour(text: &str) -> bool {
+    text.split('\u{1b}').skip(1).any(|rest| {
+        rest.strip_prefix('[').is_some_and(|r| {
+            let params = r.trim_start_matches(|c: char| c.is_ascii_digit() || c == ';');
+            params.starts_with('m')
+        })
+    })
+}
+
+/// Runs `list` in a pty, answering the passphrase prompt; returns what the terminal showed.
+fn list_in_pty(tv: &TestVault, args: &[&str], redirect: &str, env: &[(&str, &str)]) -> String {
+    let mut list = spawn_with(tv, &[&["list"], args].concat(), redirect, env);
+    let mut screen = list.exp_string("Vault passphrase:").unwrap();
+    list.send_line(PASSPHRASE).unwrap();
+    screen += &list.exp_eof().unwrap();
+    assert_eq!(exit_code(&list), 0, "{screen}");
+    screen
+}
+
+#[test]
+fn colour_and_spinner_only_on_a_terminal() {
+    let tv = TestVault::new();
+    tv.add_kraken("kraken-grid-bot").success();
+    const SPINNER: &str = "Deriving the vault key";
+
+    // On a terminal: the spinner while the key is derived, and a coloured table.
+    let screen = list_in_pty(&tv, &[], "", &[]);
+    assert!(
+        screen.contains(SPINNER),
+        "no spinner on a terminal:\n{screen}"
+    );
+    assert!(has_colour(&screen), "no colour on a terminal");
+
+    // Stdout into a file: neither, in the file or on the terminal.
+    let out = tv.dir.path().join("list.txt");
+    let screen = list_in_pty(&tv, &[], &format!("> '{}'", out.display()), &[]);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert!(written.contains("kraken-grid-bot"), "{written}");
+    assert!(!has_colour(&written), "colour in a file:\n{written:?}");
+    assert!(
+        !screen.contains(SPINNER),
+        "a spinner with stdout not a terminal"
+    );
+
+    // --color always forces colour into the file; NO_COLOR, --color never and --quiet
+    // keep the terminal plain and still.
+    list_in_pty(
+        &tv,
+        &["--color", "always"],
+        &format!("> '{}'", out.display()),
+        &[],
+    );
+    assert!(has_colour(&std::fs::read_to_string(&out).unwrap()));
+    for (args, env) in [
+        (&["--color", "never"][..], &[][..]),
+        (&[][..], &[("NO_COLOR", "1")][..]),
+    ] {
+        let screen = list_in_pty(&tv, args, "", env);
+        assert!(
+            !has_colour(&screen),
+            "{args:?} {env:?}: colour:\n{screen:?}"
+        );
+    }
+    let screen = list_in_pty(&tv, &["--quiet"], "", &[]);
+    assert!(!screen.contains(SPINNER), "a spinner with --quiet");
 }

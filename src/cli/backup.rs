@@ -4,6 +4,7 @@ use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs};
 use super::commands::new_vault_settings;
 use super::context::{Context, check_single_stdin};
 use super::output;
+use super::ui;
 use keycellar::agefile::{self, Encryption, Identities, Recipients};
 use keycellar::backup_log::{BackupKind, BackupRecord};
 use keycellar::entry::Entry;
@@ -100,6 +101,7 @@ pub(super) fn encryption(
             Some(source) => input::passphrase_from(source)?,
             None => input::prompt_new_passphrase("backup")?,
         };
+        ui::check_strength(&passphrase, "backup");
         return Ok((
             Encryption::Passphrase(passphrase),
             vec![PASSPHRASE_RECIPIENT.to_string()],
@@ -208,13 +210,8 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
     }
 }
 
-pub fn keygen(output: &Path) -> Result<()> {
+pub fn keygen(output: &Path, as_json: bool) -> Result<()> {
     let (text, public) = agefile::keygen(&now_utc());
     store::write_file(output, text.as_bytes(), false)?;
-    eprintln!(
-        "Wrote the identity to {} (keep it secret and backed up).",
-        output.display()
-    );
-    println!("{public}");
-    Ok(())
+    output::keygen(output, &public, as_json)
 }

@@ -6,6 +6,7 @@ use super::context::{Context, check_single_stdin, default_vault_path};
 use super::lifecycle;
 use super::output;
 use super::paper;
+use super::ui;
 use keycellar::entry::{Date, Exchange, NewEntry};
 use keycellar::error::{Error, Result};
 use keycellar::fingerprint;
@@ -23,9 +24,15 @@ pub fn run(cli: Cli) -> Result<i32> {
         Some(path) => path,
         None => default_vault_path()?,
     };
+    // A descriptor becomes its /dev/fd path, so one reader serves both (0 is stdin, `-`).
+    let passphrase_file = match cli.passphrase_fd {
+        Some(0) => Some("-".to_string()),
+        Some(fd) => Some(format!("/dev/fd/{fd}")),
+        None => cli.passphrase_file,
+    };
     let ctx = Context {
         vault,
-        passphrase_file: cli.passphrase_file,
+        passphrase_file,
         json: cli.json,
         lock_timeout: Duration::from_secs(cli.lock_timeout),
     };
@@ -67,13 +74,15 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => verify(&ctx, label, fingerprint, key),
         Command::Export(args) => backup::export(&ctx, &args),
         Command::Import(args) => backup::import(&ctx, &args),
-        Command::Keygen { output } => backup::keygen(&output),
+        Command::Keygen { output } => backup::keygen(&output, ctx.json),
         Command::Print(args) => paper::print(&ctx, &args),
         Command::Restore(args) => paper::restore(&ctx, &args),
         Command::Rotate(args) => lifecycle::rotate(&ctx, &args),
         Command::History { label } => lifecycle::history(&ctx, &label),
         Command::Status => lifecycle::status(&ctx),
         Command::Audit { max_age_days } => lifecycle::audit(&ctx, max_age_days),
+        Command::Completions { shell } => super::shell::completions(shell),
+        Command::Man { output } => super::shell::man_pages(&output),
         Command::HygieneCheck => output::hygiene(),
     };
     done.map(|()| keycellar::error::exit::OK)
@@ -86,7 +95,9 @@ fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
         });
     }
     let (passphrase, params) = new_vault_settings(ctx, args)?;
-    let vault = Vault::create(&ctx.vault, &passphrase, params, Vec::new())?;
+    let vault = ui::with_spinner("Deriving the vault key (Argon2id)", || {
+        Vault::create(&ctx.vault, &passphrase, params, Vec::new())
+    })?;
     output::created(&vault, &params, ctx.json)
 }
 
@@ -103,15 +114,16 @@ pub(super) fn new_vault_settings(ctx: &Context, args: &InitArgs) -> Result<(Secr
         Some(source) => input::passphrase_from(source)?,
         None => input::prompt_new_passphrase("vault")?,
     };
+    ui::check_strength(&passphrase, "vault");
     if request.time.is_none() {
-        eprintln!("Measuring this machine to tune Argon2id...");
+        ui::note("Measuring this machine to tune Argon2id...");
     }
-    let params = request.resolve()?;
+    let params = ui::with_spinner("Tuning Argon2id to this machine", || request.resolve())?;
     if params.below_recommended() {
-        eprintln!(
-            "warning: {} is below the recommended 64 MiB; use such settings only for tests",
+        ui::warn(&format!(
+            "{} is below the recommended 64 MiB; use such settings only for tests",
             params.describe()
-        );
+        ));
     }
     Ok((passphrase, params))
 }
@@ -133,7 +145,7 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     for new in new_entries {
         let (entry, warnings) = vault.add(new)?;
         for warning in warnings {
-            eprintln!("warning: {}: {warning}", entry.label);
+            ui::warn(&format!("{}: {warning}", entry.label));
         }
         added.push(entry.id.clone());
     }
@@ -239,7 +251,7 @@ fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         }
     })?;
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        ui::warn(&warning);
     }
     vault.save()?;
     output::changed(&vault, "edited", ctx.json)
@@ -282,7 +294,10 @@ fn passwd(ctx: &Context, new_source: Option<String>) -> Result<()> {
         Some(source) => input::passphrase_from(source)?,
         None => input::prompt_new_passphrase("vault")?,
     };
-    vault.change_passphrase(&new, None)?;
+    ui::check_strength(&new, "vault");
+    ui::with_spinner("Deriving the new key (Argon2id)", || {
+        vault.change_passphrase(&new, None)
+    })?;
     vault.save()?;
     output::changed(&vault, "passphrase changed", ctx.json)
 }

@@ -1,6 +1,7 @@
 //! What every command needs from the global options: the vault path, the passphrase source,
 //! output mode, and opening the vault (with retries after a mistyped passphrase).
 
+use super::ui;
 use keycellar::error::{Error, Result};
 use keycellar::input;
 use keycellar::secret::Secret;
@@ -35,12 +36,14 @@ impl Context {
         }
         let mut attempt = 1;
         loop {
-            let result = open(&self.passphrase()?);
+            let passphrase = self.passphrase()?;
+            let result =
+                ui::with_spinner("Deriving the vault key (Argon2id)", || open(&passphrase));
             match result {
                 Err(Error::WrongPassphrase { .. })
                     if self.passphrase_file.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
                 {
-                    eprintln!("Wrong passphrase, try again.");
+                    ui::warn("wrong passphrase, try again");
                     attempt += 1;
                 }
                 other => return other,

@@ -4,6 +4,7 @@ use super::args::RotateArgs;
 use super::commands::read_credentials;
 use super::context::{Context, check_single_stdin};
 use super::output;
+use super::ui;
 use keycellar::audit::{self, Severity};
 use keycellar::entry::{Date, NewEntry};
 use keycellar::error::{Error, Result};
@@ -55,7 +56,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     };
     let rotated = lifecycle::rotate(&mut vault, new, args.reason.clone())?;
     for warning in &rotated.warnings {
-        eprintln!("warning: {warning}");
+        ui::warn(warning);
     }
     vault.save()?;
     output::rotated(&vault, &rotated, ctx.json)

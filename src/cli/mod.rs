@@ -10,3 +10,5 @@ pub mod context;
 pub mod lifecycle;
 pub mod output;
 pub mod paper;
+pub mod shell;
+pub mod ui;

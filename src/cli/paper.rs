@@ -4,6 +4,7 @@ use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
 use super::backup::{backup_passphrase, check_merge_args, encryption, identities, merge_into};
 use super::context::{Context, check_single_stdin};
 use super::output;
+use super::ui;
 use keycellar::backup_log::{BackupKind, BackupRecord};
 use keycellar::entry::Entry;
 use keycellar::error::{Error, Result};
@@ -35,7 +36,9 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     let entries = export::select(&vault, &args.labels)?;
     let fingerprints: Vec<String> = entries.iter().map(|e| e.fingerprint.clone()).collect();
     let sheet = sheet::Sheet::build(&vault, entries, &encryption)?;
-    let printed = paper::render(&sheet, args.paper)?;
+    let printed = ui::with_spinner("Drawing and checking every QR code", || {
+        paper::render(&sheet, args.paper)
+    })?;
     store::write_file(&args.output, &printed.pdf, args.force)?;
     vault.contents.backups.push(BackupRecord {
         kind: BackupKind::Print,
@@ -58,9 +61,12 @@ fn read_items(images: &[PathBuf], typed: Option<&Path>) -> Result<(paper::ReadIt
         let items = parsed.items.into_iter().map(|(i, t)| (i, Ok(t))).collect();
         return Ok((items, name));
     }
-    let (items, refused) = paper::items_from_scans(images)?;
+    let (items, refused) = ui::with_spinner(
+        &format!("Reading the codes in {} image(s)", images.len()),
+        || paper::items_from_scans(images),
+    )?;
     for message in refused {
-        eprintln!("warning: {message}");
+        ui::warn(&message);
     }
     let name = match images {
         [one] => one.display().to_string(),

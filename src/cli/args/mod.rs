@@ -11,14 +11,47 @@ pub use backup::{
     BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs, RotateArgs,
 };
 
-const EXIT_CODES: &str = "\
-Exit codes: 0 ok; 1 other failure; 2 usage; 3 wrong passphrase; 4 verification mismatch;
-5 damaged, truncated or unsupported file; 6 not found; 7 vault busy; 8 audit found a
-high-severity problem. `exec` exits with its command's code.";
+const SHORT_TOPICS: &str = "\
+Run `keycellar --help` for the vault location, use from scripts, and exit codes;
+`keycellar help COMMAND` for a command's options and an example.";
+
+const TOPICS: &str = "\
+VAULT LOCATION
+  --vault PATH, else $KEYCELLAR_VAULT, else keycellar/vault.kc in the platform data
+  directory (~/.local/share/keycellar/vault.kc on Linux). Two previous generations are kept
+  beside it (vault.kc.1, vault.kc.2), and vault.kc.lock carries the lock.
+
+USE FROM SCRIPTS
+  No option takes a secret. The vault passphrase comes from the terminal, or from
+  --passphrase-file PATH (first line; `-` for stdin) or --passphrase-fd N. API secrets come
+  from --secret-file PATH or `-`; backup passphrases from --backup-passphrase-file. Without a
+  terminal a missing value is an error (exit 2), never a default. --json prints one JSON
+  document (docs/JSON.md); errors then come as JSON on stderr. Colour and progress appear
+  only on a terminal (--color, NO_COLOR, --quiet).
+
+EXIT CODES
+  0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no
+  matching identity; 4 verification mismatch; 5 damaged, truncated or unsupported file;
+  6 vault or entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found
+  a high-severity problem. `exec` exits with its command's code.";
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set
+    Auto,
+    Always,
+    Never,
+}
 
 /// Keep exchange API keys in an encrypted, offline vault and prove your backups hold them.
 #[derive(Debug, Parser)]
-#[command(name = "keycellar", version, after_help = EXIT_CODES)]
+#[command(
+    name = "keycellar",
+    version,
+    after_help = SHORT_TOPICS,
+    after_long_help = TOPICS
+)]
 pub struct Cli {
     /// Vault file [default: keycellar/vault.kc in the platform data directory]
     #[arg(long, global = true, env = "KEYCELLAR_VAULT", value_name = "PATH")]
@@ -28,9 +61,30 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub passphrase_file: Option<String>,
 
-    /// Print data as JSON
+    /// Read the vault passphrase from this open file descriptor (first line)
+    #[arg(
+        long,
+        global = true,
+        value_name = "N",
+        conflicts_with = "passphrase_file"
+    )]
+    pub passphrase_fd: Option<u32>,
+
+    /// Print data as JSON (schemas in docs/JSON.md)
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Colour output: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// No progress spinner and no notes on stderr (errors and warnings still show)
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More detail: the cause chain of errors, and what each step did
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 
     /// Seconds to wait for another keycellar command to release the vault
     #[arg(long, global = true, default_value_t = 5, value_name = "SECONDS")]
@@ -51,8 +105,10 @@ pub enum Command {
     )]
     Add(Box<AddArgs>),
     /// List entries without secrets
+    #[command(after_help = "Example: keycellar list --json | jq -r '.entries[].label'")]
     List,
     /// Show one entry; the secret only with --reveal
+    #[command(after_help = "Example: keycellar show kraken-grid-bot")]
     Show {
         label: String,
         /// Print the secret and API passphrase
@@ -60,8 +116,12 @@ pub enum Command {
         reveal: bool,
     },
     /// Change an entry's metadata (never its key material)
+    #[command(
+        after_help = "Example: keycellar edit kraken-grid-bot --add-ip 203.0.113.8 --note 'second VPS'"
+    )]
     Edit(Box<EditArgs>),
     /// Remove an entry
+    #[command(after_help = "Example: keycellar remove old-test-key")]
     Remove {
         label: String,
         /// Do not ask for confirmation
@@ -69,12 +129,16 @@ pub enum Command {
         yes: bool,
     },
     /// Change the vault passphrase
+    #[command(
+        after_help = "Example: keycellar passwd   (asks for the old one, then the new one twice)"
+    )]
     Passwd {
         /// Read the new passphrase from this file (`-` for stdin)
         #[arg(long, value_name = "PATH")]
         new_passphrase_file: Option<String>,
     },
     /// Print the vault fingerprint, or one entry's
+    #[command(after_help = "Example: keycellar fingerprint kraken-grid-bot")]
     Fingerprint { label: Option<String> },
     /// Recompute fingerprints and compare them with what was recorded, written down, or
     /// held in a backup
@@ -125,8 +189,10 @@ pub enum Command {
     )]
     Rotate(Box<RotateArgs>),
     /// The keys that have held a label, newest first
+    #[command(after_help = "Example: keycellar history kraken-grid-bot")]
     History { label: String },
     /// Vault fingerprint, entry counts, KDF settings, last export and print
+    #[command(after_help = "Example: keycellar status")]
     Status,
     /// Findings that need attention; exit 8 when one is high severity
     #[command(
@@ -155,6 +221,22 @@ pub enum Command {
     Keygen {
         /// Where to write the identity (created 0600, never overwritten)
         #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Print a shell completion script (labels are encrypted, so only commands and options
+    /// complete)
+    #[command(
+        after_help = "Examples:\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (keycellar.1 and one per command) into a directory
+    #[command(after_help = "Example: keycellar man -o ~/.local/share/man/man1")]
+    Man {
+        /// The directory to write into (created if missing)
+        #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
     },
     /// Report the process hardening in effect (for tests)
@@ -290,7 +372,7 @@ mod tests {
                     .any(|w| id.contains(w));
                 let takes_value = arg.get_action().takes_values();
                 assert!(
-                    !secretish || !takes_value || id.ends_with("_file"),
+                    !secretish || !takes_value || id.ends_with("_file") || id.ends_with("_fd"),
                     "{path} --{id} would take a secret on the command line"
                 );
             }

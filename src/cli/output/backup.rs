@@ -10,6 +10,23 @@ use keycellar::vault::Vault;
 use serde_json::json;
 use std::path::Path;
 
+pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "identity_file": file.display().to_string(),
+            "public_key": public,
+        }));
+    } else {
+        crate::cli::ui::note(&format!(
+            "Wrote the identity to {} (keep it secret and backed up).",
+            file.display()
+        ));
+        println!("{public}");
+    }
+    Ok(())
+}
+
 pub fn exported(
     vault: &Vault,
     output: &str,

@@ -1,6 +1,7 @@
 //! Printing for `rotate`, `history`, `status` and `audit`.
 
 use super::{JSON_SCHEMA, print_json};
+use crate::cli::ui;
 use keycellar::audit::{Finding, Severity};
 use keycellar::backup_log::BackupKind;
 use keycellar::entry::Entry;
@@ -168,15 +169,15 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
     }
     for f in findings {
         let severity = match f.severity {
-            Severity::High => "HIGH",
-            Severity::Medium => "medium",
+            Severity::High => ui::paint(ui::BAD, "HIGH  "),
+            Severity::Medium => ui::paint(ui::WARNING, "medium"),
         };
         let label = f
             .label
             .as_deref()
             .map(|l| format!(" {l}:"))
             .unwrap_or_default();
-        println!("{severity:<6} {}{label} {}", f.rule, f.message);
+        anstream::println!("{severity} {}{label} {}", f.rule, f.message);
     }
     Ok(())
 }

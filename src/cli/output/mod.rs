@@ -5,7 +5,8 @@
 mod backup;
 mod lifecycle;
 
-pub use backup::{backup_comparison, exported, import_plan, imported, printed};
+use super::ui;
+pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
 use keycellar::entry::Entry;
 use keycellar::error::{Error, Result};
 use keycellar::kdf::KdfParams;
@@ -35,8 +36,16 @@ pub fn error(error: &Error, as_json: bool) {
         });
         eprintln!("{doc:#}");
     } else {
-        eprintln!("error: {error}");
-        eprintln!("hint: {}", error.hint());
+        anstream::eprintln!("{}: {error}", ui::paint(ui::ERROR, "error"));
+        if ui::is_verbose() {
+            let mut cause = std::error::Error::source(error);
+            while let Some(inner) = cause {
+                anstream::eprintln!("  caused by: {inner}");
+                cause = inner.source();
+            }
+            anstream::eprintln!("  kind: {}, exit code {}", error.kind(), error.exit_code());
+        }
+        anstream::eprintln!("{}: {}", ui::paint(ui::HINT, "hint"), error.hint());
     }
 }
 
@@ -184,17 +193,26 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let line = |cells: Vec<&str>| {
+    // Padding is computed on the plain text, then colour is put around the padded cell.
+    let line = |cells: Vec<&str>, style: &dyn Fn(usize, &str) -> anstyle::Style| {
         let padded: Vec<String> = cells
             .iter()
             .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
+            .enumerate()
+            .map(|(i, (c, w))| ui::paint(style(i, c), &format!("{c:<w$}")))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        anstream::println!("{}", padded.join("  ").trim_end());
     };
-    line(header.to_vec());
+    line(header.to_vec(), &|_, _| ui::HEADING);
     for row in &rows {
-        line(row.iter().map(String::as_str).collect());
+        line(
+            row.iter().map(String::as_str).collect(),
+            &|i, cell| match (i, cell) {
+                (3, "active") => ui::GOOD,
+                (3, _) => ui::BAD,
+                _ => anstyle::Style::new(),
+            },
+        );
     }
     println!("\nVault fingerprint: {}", vault.fingerprint()?);
     Ok(())
@@ -306,9 +324,9 @@ pub fn verified(
     }
     for (entry, fp, problems) in results {
         if problems.is_empty() {
-            println!("ok        {}  {fp}", entry.label);
+            anstream::println!("{}        {}  {fp}", ui::paint(ui::GOOD, "ok"), entry.label);
         } else {
-            println!("MISMATCH  {}", entry.label);
+            anstream::println!("{}  {}", ui::paint(ui::BAD, "MISMATCH"), entry.label);
             for problem in problems {
                 println!("          {problem}");
             }
