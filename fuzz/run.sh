@@ -15,7 +15,10 @@ seconds=${1:-20}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(header open payload export_doc paper_text qr_chunk)
-RUSTC_WRAPPER="$PWD/rustc-wrapper.sh" cargo build --locked --release --bins
+# Its own target directory: the instrumented keycellar must never be linked into the
+# normal binary.
+export CARGO_TARGET_DIR=$PWD/target
+RUSTC_WRAPPER="$PWD/rustc-wrapper.sh" cargo build --locked --profile fuzz -p keycellar-fuzz --bins
 seed() {
     local target=$1 corpus=corpus/$1
     mkdir -p "$corpus" "artifacts/$target" "regressions/$target"
@@ -29,7 +32,7 @@ seed() {
 for target in "${targets[@]}"; do
     seed "$target"
     echo "== fuzzing $target for ${seconds}s"
-    "target/release/$target" "corpus/$target" -max_total_time="$seconds" \
+    "target/fuzz/$target" "corpus/$target" -max_total_time="$seconds" \
         -artifact_prefix="artifacts/$target/" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
         -print_final_stats=1 2>&1 | grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss|==|.*(panicked|ERROR|crash))' || true
     if compgen -G "artifacts/$target/*" > /dev/null; then

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Measures keycellar side by side with reference tools and prints one table of ratios
+# (docs/PERFORMANCE.md holds the last run). Needs the Debian packages argon2, age, time,
+# poppler-utils; run after README's setup.
+#
+#   bench/compare.sh            full run (1 GiB KDF case, 10,000-entry vaults, 5 repeats)
+#   bench/compare.sh --quick    under 2 minutes: fewer repeats, no 1 GiB case
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=false
+[ "${1:-}" = --quick ] && quick=true
+runs=5
+$quick && runs=3
+cargo build --release --locked --quiet --bin keycellar --example kdf_time
+kc=$PWD/target/release/keycellar
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+echo 'bench passphrase, a test value' > "$work/pass"
+
+ms() { # median wall milliseconds of running "$@" $runs times
+    local t=()
+    for _ in $(seq "$runs"); do
+        local s e
+        s=$(date +%s%N)
+        "$@" > /dev/null 2>&1
+        e=$(date +%s%N)
+        t+=($(((e - s) / 1000000)))
+    done
+    printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+}
+peak_mib() { /usr/bin/time -f %M "$@" 2>&1 > /dev/null | tail -1 | awk '{printf "%d", $1/1024}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+row() { printf '| %s | %s | %s | %s | %s |\n' "$@"; }
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%d GiB", $2/1048576}' /proc/meminfo), $(uname -m); $(date -u +%Y-%m-%d)"
+row measurement keycellar reference ratio target
+row --- --- --- --- ---
+
+# 1. Argon2id against the reference C implementation (Debian's argon2 CLI), same parameters.
+kdf_case() { # memory_kib log2 passes lanes target
+    local ours ref
+    ours=$(cargo run --release --quiet --example kdf_time -- "$1" "$3" "$4" "$runs")
+    ref=$(ms sh -c "echo -n password | argon2 somesaltsomesalt -id -m $2 -t $3 -p $4 -l 32 -r")
+    row "Argon2id m=$(($1 / 1024)) MiB t=$3 p=$4 (ms)" "$ours" "$ref" "$(ratio "$ours" "$ref")" "<= $5"
+}
+kdf_case 262144 18 3 4 1.05
+$quick || kdf_case 1048576 20 2 4 1.15
+
+# Vaults of N Kraken-shaped entries with a tiny KDF, so command time is all overhead.
+make_vault() { # n -> $work/vN.kc
+    local n=$1 v=$work/v$1.kc
+    "$kc" --vault "$v" --passphrase-file "$work/pass" init --kdf-memory 1 --kdf-time 1 --kdf-parallelism 1 2> /dev/null > /dev/null
+    python3 - "$n" > "$work/entries$n.json" <<'PY'
+import base64, hashlib, json, sys
+n = int(sys.argv[1])
+out = []
+for i in range(n):
+    seed = hashlib.sha512(str(i).encode()).digest()
+    out.append({"label": f"kraken-{i:05d}", "exchange": "kraken",
+                "api_key": base64.b64encode(seed[:42]).decode(),
+                "secret": base64.b64encode(seed).decode(),
+                "permissions": ["query-funds"]})
+json.dump(out, sys.stdout)
+PY
+    "$kc" --vault "$v" --passphrase-file "$work/pass" add --from-json "$work/entries$n.json" > /dev/null
+}
+# 2. Command overhead at 10, 1,000 and 10,000 entries (one tiny KDF included).
+sizes=(10 1000 10000)
+for n in "${sizes[@]}"; do make_vault "$n"; done
+r=$(age-keygen 2> /dev/null | tee "$work/id.txt" | sed -n 's/^# public key: //p')
+for cmd in list verify add export; do
+    cells=()
+    for n in "${sizes[@]}"; do
+        v=$work/v$n.kc
+        case $cmd in
+            add) cp "$v" "$work/add.kc"; printf 'FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==' > "$work/s"
+                 t=$(ms sh -c "cp '$v' '$work/add.kc' && '$kc' --vault '$work/add.kc' --passphrase-file '$work/pass' add new --exchange kraken --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y --secret-file '$work/s'") ;;
+            export) t=$(ms "$kc" --vault "$v" --passphrase-file "$work/pass" export -o "$work/e$n.age" --force -r "$r") ;;
+            *) t=$(ms "$kc" --vault "$v" --passphrase-file "$work/pass" "$cmd") ;;
+        esac
+        cells+=("$t")
+    done
+    row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms)" "${cells[0]} / ${cells[1]} / ${cells[2]}" "-" "x$(ratio "${cells[2]}" "${cells[1]}") for 10x entries" "<= 50 ms at 10,000"
+done
+
+# 3. Export of 10,000 entries against stock age encrypting the same JSON to the same key.
+age -d -i "$work/id.txt" "$work/e10000.age" > "$work/plain.json"
+ours=$(ms "$kc" --vault "$work/v10000.kc" --passphrase-file "$work/pass" export -o "$work/x.age" --force -r "$r")
+ref=$(ms sh -c "age -e -r $r -o '$work/y.age' '$work/plain.json'")
+row "export 10,000 entries vs \`age -e\` (ms)" "$ours" "$ref" "$(ratio "$ours" "$ref")" "<= 1.2"
+
+# 4. print of 50 Kraken entries.
+make_vault 50
+t=$(ms "$kc" --vault "$work/v50.kc" --passphrase-file "$work/pass" print -o "$work/p.pdf" --force -r "$r")
+row "print 50 entries (ms; PDF KiB)" "$t; $(($(stat -c %s "$work/p.pdf") / 1024))" "-" "-" "<= 1500 ms, <= 1024 KiB"
+
+# 5. restore --image of one 300 dpi A4 page.
+pdftoppm -r 300 -png -f 1 -l 1 "$work/p.pdf" "$work/page"
+page=$(ls "$work"/page*.png | head -1)
+t=$(ms sh -c "rm -f '$work/r.kc'; '$kc' --vault '$work/r.kc' --passphrase-file '$work/pass' restore --init --kdf-memory 1 --kdf-time 1 --kdf-parallelism 1 -i '$work/id.txt' --image '$page' --dry-run")
+row "restore --image, one 300 dpi A4 page (ms)" "$t" "-" "-" "<= 1000"
+
+# 6. Peak memory with the default KDF (256 MiB): Argon2 memory plus at most 64 MiB.
+"$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" init > /dev/null 2>&1
+"$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" add --from-json "$work/entries1000.json" > /dev/null
+for cmd in list verify status; do
+    row "peak memory \`$cmd\`, 256 MiB KDF, 1,000 entries (MiB)" "$(peak_mib "$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" $cmd)" "-" "-" "<= 320"
+done
+row "peak memory \`export\` (MiB)" "$(peak_mib "$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" export -o "$work/b.age" -r "$r")" "-" "-" "<= 320"
+row "peak memory \`print\` (MiB)" "$(peak_mib "$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" print -o "$work/b.pdf" -r "$r" kraken-00001)" "-" "-" "<= 320"
