@@ -345,3 +345,33 @@ fn core_dumps_are_off_and_the_process_is_not_dumpable() {
     assert_eq!(report["dumpable"], false);
     assert_eq!(report["core_limit"], 0);
 }
+
+#[test]
+fn the_passphrase_can_come_from_a_file_descriptor() {
+    let tv = TestVault::new();
+    let bin = assert_cmd::cargo::cargo_bin("keycellar");
+    let script = format!(
+        "'{}' --vault '{}' --passphrase-fd 3 --json list 3< '{}'",
+        bin.display(),
+        tv.vault.display(),
+        tv.pass_file.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(list["entries"].as_array().unwrap().is_empty());
+    // A descriptor that is not open is a clear error, not a prompt.
+    let script = script.replace(" 3< ", " 4< ");
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+}
