@@ -202,10 +202,7 @@ fn every_file_written_is_0600_under_umask_000_and_022() {
             key = KRAKEN_KEY,
             s = secret.display(),
         );
-        let out = std::process::Command::new("sh")
-            .args(["-c", &script])
-            .output()
-            .unwrap();
+        let out = sh(&script);
         assert!(
             out.status.success(),
             "{}",
@@ -356,10 +353,7 @@ fn the_passphrase_can_come_from_a_file_descriptor() {
         tv.vault.display(),
         tv.pass_file.display()
     );
-    let out = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let out = sh(&script);
     assert!(
         out.status.success(),
         "{}",
@@ -369,9 +363,6 @@ fn the_passphrase_can_come_from_a_file_descriptor() {
     assert!(list["entries"].as_array().unwrap().is_empty());
     // A descriptor that is not open is a clear error, not a prompt.
     let script = script.replace(" 3< ", " 4< ");
-    let out = std::process::Command::new("sh")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let out = sh(&script);
     assert_ne!(out.status.code(), Some(0));
 }

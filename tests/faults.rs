@@ -6,21 +6,10 @@
 
 mod common;
 
-use common::{KRAKEN_SECRET, TestVault};
+use common::{KRAKEN_SECRET, SAVE_STEPS, TestVault};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-
-/// Steps at or after which the new vault is in place (see `store::FAULT_STEPS`).
-const STEPS: [(&str, bool); 7] = [
-    ("create-temp", false),
-    ("write-temp", false),
-    ("sync-temp", false),
-    ("move-generations", false),
-    ("rename", false),
-    ("sync-directory", true),
-    ("done", true),
-];
 
 fn temp_files(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
@@ -43,7 +32,7 @@ fn labels(tv: &TestVault) -> Vec<String> {
 #[test]
 fn every_save_step_failing_or_killed_leaves_the_old_or_the_new_vault() {
     for action in ["eio", "enospc", "kill"] {
-        for (step, new_in_place) in STEPS {
+        for (step, new_in_place) in SAVE_STEPS {
             let case = format!("{action}@{step}");
             let tv = TestVault::new();
             tv.add_kraken("first").success();

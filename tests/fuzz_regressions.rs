@@ -4,7 +4,6 @@
 //! each seed. A panic here is a fuzz crash.
 
 #[path = "../fuzz/src/targets.rs"]
-#[allow(dead_code)]
 mod targets;
 
 use std::fs;

@@ -2,21 +2,15 @@
 //! opened vault's contents, its entries, an imported export, new entries from JSON, the
 //! secret holder itself, errors) shows none of the fixture's secrets.
 
+mod common;
+
+use common::FIXTURE_SECRETS;
 use keycellar::export;
 use keycellar::input;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
 use std::fs;
 use std::path::Path;
-
-const FIXTURE_SECRETS: [&str; 6] = [
-    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==",
-    "0123456789ABCDEF0123456789ABCDEF",
-    "Fixture OKX passphrase",
-    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
-    "8c1f5b2e-3d4a-4b6c-9e7f-0a1b2c3d4e5f",
-    "kucoin pass",
-];
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -85,15 +85,7 @@ fn rotate_needs_a_fresh_backup_then_keeps_both_keys_linked() {
 
 #[test]
 fn a_rotate_killed_at_any_step_leaves_the_old_or_the_new_vault() {
-    for (step, expect_new) in [
-        ("create-temp", false),
-        ("write-temp", false),
-        ("sync-temp", false),
-        ("move-generations", false),
-        ("rename", false),
-        ("sync-directory", true),
-        ("done", true),
-    ] {
+    for (step, expect_new) in SAVE_STEPS {
         let tv = TestVault::new();
         tv.add_kraken("kraken-grid-bot").success();
         export(&tv);

@@ -131,3 +131,33 @@ impl TestVault {
         serde_json::from_slice(&out).unwrap()
     }
 }
+
+/// The steps of a save (`store::FAULT_STEPS`), each with whether the new vault is already
+/// in place when the process dies or fails just before it.
+pub const SAVE_STEPS: [(&str, bool); 7] = [
+    ("create-temp", false),
+    ("write-temp", false),
+    ("sync-temp", false),
+    ("move-generations", false),
+    ("rename", false),
+    ("sync-directory", true),
+    ("done", true),
+];
+
+/// The secrets and API passphrases held in `fixtures/vault-v1.kc` (documented test values).
+pub const FIXTURE_SECRETS: [&str; 6] = [
+    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==",
+    "0123456789ABCDEF0123456789ABCDEF",
+    "Fixture OKX passphrase",
+    "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    "8c1f5b2e-3d4a-4b6c-9e7f-0a1b2c3d4e5f",
+    "kucoin pass",
+];
+
+/// Runs `script` with `sh -c`, for tests that need redirections or a umask.
+pub fn sh(script: &str) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args(["-c", script])
+        .output()
+        .unwrap()
+}
