@@ -22,7 +22,7 @@ ms() { # median wall milliseconds of running "$@" $runs times
     for _ in $(seq "$runs"); do
         local s e
         s=$(date +%s%N)
-        "$@" > /dev/null 2>&1
+        "$@" > /dev/null 2>&1 || { echo "bench command failed: $*" >&2; exit 1; }
         e=$(date +%s%N)
         t+=($(((e - s) / 1000000)))
     done
@@ -75,30 +75,39 @@ for cmd in list verify add export; do
         case $cmd in
             add) cp "$v" "$work/add.kc"; printf 'FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==' > "$work/s"
                  t=$(ms sh -c "cp '$v' '$work/add.kc' && '$kc' --vault '$work/add.kc' --passphrase-file '$work/pass' add new --exchange kraken --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y --secret-file '$work/s'") ;;
-            export) t=$(ms "$kc" --vault "$v" --passphrase-file "$work/pass" export -o "$work/e$n.age" --force -r "$r") ;;
+            # On a copy, like add: every export records itself in the vault, which grows.
+            export) t=$(ms sh -c "cp '$v' '$work/x.kc' && '$kc' --vault '$work/x.kc' --passphrase-file '$work/pass' export -o '$work/e$n.age' --force -r $r") ;;
             *) t=$(ms "$kc" --vault "$v" --passphrase-file "$work/pass" "$cmd") ;;
         esac
         cells+=("$t")
+        [ "$cmd$n" = list10000 ] && open10k=$t
     done
     row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms)" "${cells[0]} / ${cells[1]} / ${cells[2]}" "-" "x$(ratio "${cells[2]}" "${cells[1]}") for 10x entries" "<= 50 ms at 10,000"
 done
 
 # 3. Export of 10,000 entries against stock age encrypting the same JSON to the same key.
 age -d -i "$work/id.txt" "$work/e10000.age" > "$work/plain.json"
-ours=$(ms "$kc" --vault "$work/v10000.kc" --passphrase-file "$work/pass" export -o "$work/x.age" --force -r "$r")
+ours=$(ms sh -c "cp '$work/v10000.kc' '$work/x.kc' && '$kc' --vault '$work/x.kc' --passphrase-file '$work/pass' export -o '$work/x.age' --force -r $r")
 ref=$(ms sh -c "age -e -r $r -o '$work/y.age' '$work/plain.json'")
 row "export 10,000 entries vs \`age -e\` (ms)" "$ours" "$ref" "$(ratio "$ours" "$ref")" "<= 1.2"
+# Without the cost of opening the vault (the `list` time above), which age does not have.
+row "export 10,000 entries beyond opening the vault vs \`age -e\` (ms)" "$((ours - open10k))" "$ref" "$(ratio "$((ours - open10k))" "$ref")" "<= 1.2"
 
 # 4. print of 50 Kraken entries.
 make_vault 50
 t=$(ms "$kc" --vault "$work/v50.kc" --passphrase-file "$work/pass" print -o "$work/p.pdf" --force -r "$r")
 row "print 50 entries (ms; PDF KiB)" "$t; $(($(stat -c %s "$work/p.pdf") / 1024))" "-" "-" "<= 1500 ms, <= 1024 KiB"
 
-# 5. restore --image of one 300 dpi A4 page.
-pdftoppm -r 300 -png -f 1 -l 1 "$work/p.pdf" "$work/page"
-page=$(ls "$work"/page*.png | head -1)
-t=$(ms sh -c "rm -f '$work/r.kc'; '$kc' --vault '$work/r.kc' --passphrase-file '$work/pass' restore --init --kdf-memory 1 --kdf-time 1 --kdf-parallelism 1 -i '$work/id.txt' --image '$page' --dry-run")
-row "restore --image, one 300 dpi A4 page (ms)" "$t" "-" "-" "<= 1000"
+# 5. restore --image: every page of a 3-entry sheet (cover, codes, typed text) rendered at
+#    300 dpi, restored in one run; the figure is per page.
+make_vault 3
+"$kc" --vault "$work/v3.kc" --passphrase-file "$work/pass" print -o "$work/p3.pdf" -r "$r" > /dev/null
+pdftoppm -r 300 -png "$work/p3.pdf" "$work/page"
+pages=("$work"/page*.png)
+images=()
+for p in "${pages[@]}"; do images+=(--image "$p"); done
+t=$(ms sh -c "rm -f '$work/r.kc'; '$kc' --vault '$work/r.kc' --passphrase-file '$work/pass' restore --init --kdf-memory 1 --kdf-time 1 --kdf-parallelism 1 -i '$work/id.txt' ${images[*]} --dry-run")
+row "restore --image, 300 dpi A4 (ms per page; ${#pages[@]} pages)" "$((t / ${#pages[@]}))" "-" "-" "<= 1000"
 
 # 6. Peak memory with the default KDF (256 MiB): Argon2 memory plus at most 64 MiB.
 "$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" init > /dev/null 2>&1

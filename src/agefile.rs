@@ -137,7 +137,8 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
                 .map_err(|e| failed(&e))?
         }
     };
-    let mut out = Vec::new();
+    // Room for the armored size (a third more, plus line ends), so the output never moves.
+    let mut out = Vec::with_capacity(plaintext.len() / 2 * 3 + 4096);
     let format = if armor {
         Format::AsciiArmor
     } else {

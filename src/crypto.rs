@@ -53,6 +53,21 @@ pub fn seal(key: &[u8; 32], nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8
         .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers")
 }
 
+/// Encrypts `buffer[from..]` in place and appends the 16-byte tag: a large payload is
+/// sealed without a second buffer. `buffer` should have room for the tag.
+pub fn seal_in_place(
+    key: &[u8; 32],
+    nonce: &[u8; NONCE_LEN],
+    aad: &[u8],
+    buffer: &mut Vec<u8>,
+    from: usize,
+) {
+    let tag = cipher(key)
+        .encrypt_inout_detached(&XNonce::from(*nonce), aad, buffer[from..].as_mut().into())
+        .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
+    buffer.extend_from_slice(&tag);
+}
+
 /// Decrypts and authenticates `sealed` (ciphertext then tag). `None` means the tag did not
 /// verify: wrong key, or altered data.
 pub fn open(

@@ -46,7 +46,8 @@ pub fn build(vault: &Vault, entries: Vec<&Entry>) -> Result<SecretBytes> {
         entries_fingerprint: fingerprint::of_vault(entries.iter().map(|e| e.fingerprint.as_str()))?,
         entries,
     };
-    crate::secret::to_json(&document, true)
+    // Pretty printing about doubles the compact vault payload at most.
+    crate::secret::to_json(&document, true, 2 * vault.payload_len())
         .map_err(|e| Error::Internal(format!("serialising the export: {e}")))
 }
 
@@ -62,7 +63,7 @@ pub fn build_single(entry: &Entry) -> Result<SecretBytes> {
         keycellar_export: EXPORT_VERSION,
         entries: [entry],
     };
-    crate::secret::to_json(&document, false)
+    crate::secret::to_json(&document, false, 0)
         .map_err(|e| Error::Internal(format!("serialising an entry: {e}")))
 }
 

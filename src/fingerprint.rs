@@ -99,17 +99,18 @@ pub fn display(bytes: &[u8]) -> String {
 /// Parses a fingerprint typed by a person: case, dashes and spaces do not matter, and the
 /// look-alikes Crockford allows (`O` for `0`, `I`/`L` for `1`) are accepted.
 pub fn parse(text: &str) -> Option<Vec<u8>> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| match c.to_ascii_uppercase() {
+    let mut cleaned = String::with_capacity(text.len());
+    for c in text.chars().filter(|c| !matches!(c, '-' | ' ')) {
+        cleaned.push(match c.to_ascii_uppercase() {
             'O' => '0',
             'I' | 'L' => '1',
             other => other,
-        })
-        .collect();
+        });
+    }
     let bytes = base32::decode(base32::Alphabet::Crockford, &cleaned)?;
-    (bytes.len() == SHOWN_LEN && display(&bytes).replace('-', "") == cleaned).then_some(bytes)
+    // Canonical only: the decoder ignores spare trailing bits, so re-encode and compare.
+    (bytes.len() == SHOWN_LEN && base32::encode(base32::Alphabet::Crockford, &bytes) == cleaned)
+        .then_some(bytes)
 }
 
 /// True when two fingerprints (as typed or as stored) name the same value.

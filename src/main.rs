@@ -3,6 +3,11 @@
 
 mod cli;
 
+/// mimalloc: opening a large vault allocates tens of thousands of small strings, and freeing
+/// them with glibc's allocator cost a third of `list` (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 
 fn main() {

@@ -54,31 +54,56 @@ impl<'de> Deserialize<'de> for Secret {
 /// Secret bytes (derived keys, the vault key, decrypted payloads).
 pub type SecretBytes = Zeroizing<Vec<u8>>;
 
-/// Serialises `value` as JSON into a buffer allocated once at its final size, so that no
-/// partial copy of secret text is left in freed memory by a reallocation.
-pub fn to_json(value: &impl Serialize, pretty: bool) -> serde_json::Result<SecretBytes> {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+/// Serialises `value` as JSON into a buffer that never reallocates in place: when it is
+/// full, the text moves to a buffer twice the size and the old one is wiped, so no partial
+/// copy of secret text is left in freed memory. `size_hint` is the expected length; a
+/// generous one costs nothing (untouched pages are never mapped) and saves the moves.
+pub fn to_json(
+    value: &impl Serialize,
+    pretty: bool,
+    size_hint: usize,
+) -> serde_json::Result<SecretBytes> {
+    let mut buffer = WipingBuffer(Zeroizing::new(Vec::with_capacity(size_hint.max(4096))));
+    if pretty {
+        serde_json::to_writer_pretty(&mut buffer, value)?;
+    } else {
+        serde_json::to_writer(&mut buffer, value)?;
     }
-    let write = |out: &mut dyn std::io::Write| {
-        if pretty {
-            serde_json::to_writer_pretty(out, value)
-        } else {
-            serde_json::to_writer(out, value)
+    Ok(buffer.0)
+}
+
+struct WipingBuffer(SecretBytes);
+
+impl WipingBuffer {
+    #[cold]
+    fn grow(&mut self, needed: usize) {
+        let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(2 * self.0.capacity())));
+        bigger.extend_from_slice(&self.0);
+        // The old buffer is zeroized (its whole capacity) as it drops here.
+        self.0 = bigger;
+    }
+}
+
+impl std::io::Write for WipingBuffer {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.write_all(data)?;
+        Ok(data.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
+        let needed = self.0.len() + data.len();
+        if needed > self.0.capacity() {
+            self.grow(needed);
         }
-    };
-    let mut counter = Counter(0);
-    write(&mut counter)?;
-    let mut buffer = Zeroizing::new(Vec::with_capacity(counter.0));
-    write(&mut *buffer)?;
-    Ok(buffer)
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A 256-bit key, wiped on drop.
@@ -97,10 +122,10 @@ mod tests {
     }
 
     #[test]
-    fn json_buffers_are_sized_exactly() {
-        let value = vec![Secret::new("abc".into()); 100];
-        let json = to_json(&value, true).unwrap();
-        assert_eq!(json.len(), json.capacity());
+    fn json_buffers_grow_without_losing_text() {
+        // 200,000 entries cross the first buffer's size several times.
+        let value = vec![Secret::new("abc".into()); 200_000];
+        let json = to_json(&value, true, 0).unwrap();
         assert_eq!(json[..], serde_json::to_vec_pretty(&value).unwrap()[..]);
     }
 

@@ -154,16 +154,27 @@ fn write_temp(
     fault("write-temp")
         .and_then(|()| temp.write_all(bytes))
         .map_err(|e| io("cannot write the temp file", e))?;
-    fault("sync-temp")
-        .and_then(|()| temp.as_file().sync_all())
+    // The fsync waits on the disk while the CPU reads the file back and checks it; both
+    // must succeed before the caller may rename the temp file into place.
+    let file = temp.as_file();
+    let (synced, checked) = std::thread::scope(|scope| {
+        let sync = scope.spawn(|| fault("sync-temp").and_then(|()| file.sync_all()));
+        let checked = fs::read(temp.path())
+            .map_err(|e| io("cannot read back the temp file", e))
+            .and_then(|written| {
+                if written != bytes {
+                    return Err(Error::Internal(
+                        "the temp file read back differs from what was written".into(),
+                    ));
+                }
+                verify(&written)
+            });
+        (sync.join(), checked)
+    });
+    synced
+        .map_err(|_| Error::Internal("the fsync thread panicked".into()))?
         .map_err(|e| io("cannot sync the temp file", e))?;
-    let written = fs::read(temp.path()).map_err(|e| io("cannot read back the temp file", e))?;
-    if written != bytes {
-        return Err(Error::Internal(
-            "the temp file read back differs from what was written".into(),
-        ));
-    }
-    verify(&written)?;
+    checked?;
     Ok(temp)
 }
 

@@ -12,7 +12,7 @@ use crate::fingerprint;
 use crate::format::keyslot::{Keyslot, PassphraseSlot};
 use crate::format::{self, Header};
 use crate::kdf::KdfParams;
-use crate::secret::{Key32, Secret};
+use crate::secret::{Key32, Secret, SecretBytes};
 use crate::store::{self, VaultLock};
 use crate::validate::{self, Report};
 use serde::{Deserialize, Serialize};
@@ -54,6 +54,8 @@ pub struct Vault {
     key: Key32,
     /// The entries and other payload data.
     pub contents: Contents,
+    /// Length of the payload document last read or written, to size the next one.
+    payload_len: usize,
     lock: Option<VaultLock>,
 }
 
@@ -84,10 +86,13 @@ impl Vault {
                 entries,
                 backups: Vec::new(),
             },
+            payload_len: 0,
             lock: None,
         };
-        let bytes = vault.seal_next()?;
-        store::create(path, &bytes, &|written| vault.check_written(written))?;
+        let (bytes, plaintext) = vault.seal_next()?;
+        store::create(path, &bytes, &|written| {
+            vault.check_written(written, &plaintext)
+        })?;
         Ok(vault)
     }
 
@@ -120,12 +125,14 @@ impl Vault {
         let key = key.ok_or_else(|| Error::WrongPassphrase {
             path: path.to_path_buf(),
         })?;
-        let contents = decrypt_contents(path, &parsed, &key)?;
+        let plaintext = decrypt_payload(path, &parsed, &key)?;
+        let contents = decode_contents(path, &plaintext)?;
         Ok(Vault {
             path: path.to_path_buf(),
             header: parsed.header,
             key,
             contents,
+            payload_len: plaintext.len(),
             lock: None,
         })
     }
@@ -161,6 +168,11 @@ impl Vault {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    /// Length of the decrypted payload document, to size documents built from it.
+    pub fn payload_len(&self) -> usize {
+        self.payload_len
     }
 
     /// How many times the vault has been saved.
@@ -313,9 +325,9 @@ impl Vault {
             .lock
             .take()
             .ok_or_else(|| Error::Internal("save without holding the vault lock".into()))?;
-        let result = self.seal_next().and_then(|bytes| {
+        let result = self.seal_next().and_then(|(bytes, plaintext)| {
             store::replace(&self.path, &bytes, &lock, &|written| {
-                self.check_written(written)
+                self.check_written(written, &plaintext)
             })
         });
         self.lock = Some(lock);
@@ -323,26 +335,26 @@ impl Vault {
     }
 
     /// Moves to the next generation with a fresh payload nonce and seals the contents.
-    fn seal_next(&mut self) -> Result<Vec<u8>> {
+    /// Returns the file and the payload document it seals.
+    fn seal_next(&mut self) -> Result<(Vec<u8>, SecretBytes)> {
         self.header.generation += 1;
         self.header.payload_nonce = crypto::random_array::<NONCE_LEN>()?;
         self.contents.schema = PAYLOAD_SCHEMA;
-        let plaintext = crate::secret::to_json(&self.contents, false)
+        let size_hint = self.payload_len + self.payload_len / 8 + 4096;
+        let plaintext = crate::secret::to_json(&self.contents, false, size_hint)
             .map_err(|e| Error::Internal(format!("serialising the vault: {e}")))?;
-        Ok(format::seal_file(&self.header, &self.key, &plaintext))
+        self.payload_len = plaintext.len();
+        Ok((
+            format::seal_file(&self.header, &self.key, &plaintext),
+            plaintext,
+        ))
     }
 
-    /// Read-back check: the written bytes parse, decrypt with our key, and hold our entries.
-    fn check_written(&self, written: &[u8]) -> Result<()> {
+    /// Read-back check: the written bytes parse, and decrypt with our key to exactly the
+    /// document we sealed. Comparing bytes, not decoded entries, checks every field.
+    fn check_written(&self, written: &[u8], plaintext: &[u8]) -> Result<()> {
         let parsed = format::parse(written, &self.path)?;
-        let reread = decrypt_contents(&self.path, &parsed, &self.key)?;
-        let same = reread.entries.len() == self.contents.entries.len()
-            && reread
-                .entries
-                .iter()
-                .zip(&self.contents.entries)
-                .all(|(a, b)| a.id == b.id && a.fingerprint == b.fingerprint);
-        if same {
+        if decrypt_payload(&self.path, &parsed, &self.key)?[..] == plaintext[..] {
             Ok(())
         } else {
             Err(Error::Internal(
@@ -352,19 +364,17 @@ impl Vault {
     }
 }
 
-fn decrypt_contents(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Result<Contents> {
-    let damaged = |what: String| Error::DamagedPayload {
-        path: path.to_path_buf(),
-        what,
-    };
-    let plaintext = crypto::open(
+fn decrypt_payload(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Result<SecretBytes> {
+    crypto::open(
         key,
         &parsed.header.payload_nonce,
-        &parsed.header_bytes,
-        &parsed.sealed_payload,
+        parsed.header_bytes,
+        parsed.sealed_payload,
     )
-    .ok_or_else(|| damaged("fails authentication although its checksum matches".into()))?;
-    decode_contents(path, &plaintext)
+    .ok_or_else(|| Error::DamagedPayload {
+        path: path.to_path_buf(),
+        what: "fails authentication although its checksum matches".into(),
+    })
 }
 
 /// Decodes a decrypted payload document (docs/FORMAT.md section 2).
@@ -373,25 +383,35 @@ pub fn decode_contents(path: &Path, plaintext: &[u8]) -> Result<Contents> {
         path: path.to_path_buf(),
         what,
     };
-    #[derive(Deserialize)]
-    struct SchemaProbe {
-        schema: u32,
+    let unsupported = |found: u32| Error::UnsupportedVersion {
+        what: "the payload schema of vault",
+        path: path.to_path_buf(),
+        found,
+        supported: PAYLOAD_SCHEMA,
+    };
+    let supported = |schema: u32| (OLDEST_PAYLOAD_SCHEMA..=PAYLOAD_SCHEMA).contains(&schema);
+    // One pass in the common case; only a document that fails to decode is read a second
+    // time, for its schema number, so that a newer vault is named as newer, not as damaged.
+    match serde_json::from_slice::<Contents>(plaintext) {
+        Ok(contents) if supported(contents.schema) => Ok(contents),
+        Ok(contents) => Err(unsupported(contents.schema)),
+        Err(error) => {
+            #[derive(Deserialize)]
+            struct SchemaProbe {
+                schema: u32,
+            }
+            match serde_json::from_slice::<SchemaProbe>(plaintext) {
+                Ok(probe) if !supported(probe.schema) => Err(unsupported(probe.schema)),
+                Ok(_) => Err(damaged(format!(
+                    "holds an entry this version cannot read (line {}, column {})",
+                    error.line(),
+                    error.column()
+                ))),
+                Err(e) => Err(damaged(format!(
+                    "is not a keycellar document (line {})",
+                    e.line()
+                ))),
+            }
+        }
     }
-    let probe: SchemaProbe = serde_json::from_slice(plaintext)
-        .map_err(|e| damaged(format!("is not a keycellar document (line {})", e.line())))?;
-    if !(OLDEST_PAYLOAD_SCHEMA..=PAYLOAD_SCHEMA).contains(&probe.schema) {
-        return Err(Error::UnsupportedVersion {
-            what: "the payload schema of vault",
-            path: path.to_path_buf(),
-            found: probe.schema,
-            supported: PAYLOAD_SCHEMA,
-        });
-    }
-    serde_json::from_slice(plaintext).map_err(|e| {
-        damaged(format!(
-            "holds an entry this version cannot read (line {}, column {})",
-            e.line(),
-            e.column()
-        ))
-    })
 }

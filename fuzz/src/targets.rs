@@ -19,7 +19,7 @@ pub fn header(data: &[u8]) {
         // ignore, and so the checks over them, may differ).
         let again = format::encode_header(&parsed.header, parsed.sealed_payload.len() as u64);
         let body = |h: &[u8]| h[format::PREAMBLE_LEN..h.len() - format::CHECKSUM_LEN].to_vec();
-        assert_eq!(body(&again), body(&parsed.header_bytes));
+        assert_eq!(body(&again), body(parsed.header_bytes));
     }
 }
 

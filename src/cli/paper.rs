@@ -140,7 +140,7 @@ pub fn verify_paper(ctx: &Context, scans: &[PathBuf], unlock: &BackupUnlockArgs)
 
 /// The public key and secret from a screenshot of Kraken's key QR code.
 pub fn kraken_qr(image: &Path) -> Result<(String, Secret)> {
-    let mut found = paper::qr::scan(image, 1.0)?;
+    let mut found = paper::qr::read(&paper::qr::load(image)?, 1.0);
     let parsed = match found
         .iter()
         .find(|text| text.starts_with("kraken://apikey?"))

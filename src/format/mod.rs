@@ -47,14 +47,15 @@ pub struct Header {
     pub keyslots: Vec<Keyslot>,
 }
 
-/// A vault file whose integrity checks passed; the payload is still sealed.
+/// A vault file whose integrity checks passed; the payload is still sealed. It borrows
+/// from the file's bytes: a large vault is not copied before it is decrypted.
 #[derive(Debug)]
-pub struct Parsed {
+pub struct Parsed<'a> {
     pub header: Header,
     /// The header bytes, preamble through checksum: the payload's associated data.
-    pub header_bytes: Vec<u8>,
+    pub header_bytes: &'a [u8],
     /// The sealed payload (ciphertext and tag).
-    pub sealed_payload: Vec<u8>,
+    pub sealed_payload: &'a [u8],
 }
 
 /// A bounds-checked reader over a byte slice.
@@ -121,16 +122,25 @@ pub fn encode_header(header: &Header, sealed_len: u64) -> Vec<u8> {
 /// Seals `plaintext` under `vault_key` and returns the complete file.
 pub fn seal_file(header: &Header, vault_key: &[u8; 32], plaintext: &[u8]) -> Vec<u8> {
     let header_bytes = encode_header(header, (plaintext.len() + TAG_LEN) as u64);
-    let sealed = crypto::seal(vault_key, &header.payload_nonce, &header_bytes, plaintext);
-    let mut file = header_bytes;
-    file.extend_from_slice(&sealed);
+    let header_len = header_bytes.len();
+    // One buffer at its final size: the plaintext is copied in and encrypted where it lies.
+    let mut file = Vec::with_capacity(header_len + plaintext.len() + TAG_LEN + CHECKSUM_LEN);
+    file.extend_from_slice(&header_bytes);
+    file.extend_from_slice(plaintext);
+    crypto::seal_in_place(
+        vault_key,
+        &header.payload_nonce,
+        &header_bytes,
+        &mut file,
+        header_len,
+    );
     let trailer = crypto::sha256(&[&file]);
     file.extend_from_slice(&trailer);
     file
 }
 
 /// Runs every check that needs no key and splits the file into its parts.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
+pub fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Parsed<'a>> {
     let path_buf = || path.to_path_buf();
     let damaged_header = |what: &str| Error::DamagedHeader {
         path: path_buf(),
@@ -221,8 +231,8 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<Parsed> {
     }
     Ok(Parsed {
         header,
-        header_bytes: bytes[..header_len].to_vec(),
-        sealed_payload: bytes[header_len..payload_end].to_vec(),
+        header_bytes: &bytes[..header_len],
+        sealed_payload: &bytes[header_len..payload_end],
     })
 }
 

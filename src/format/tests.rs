@@ -46,8 +46,8 @@ fn round_trip_parses_back_and_opens() {
     let opened = crypto::open(
         &[4; 32],
         &parsed.header.payload_nonce,
-        &parsed.header_bytes,
-        &parsed.sealed_payload,
+        parsed.header_bytes,
+        parsed.sealed_payload,
     )
     .unwrap();
     assert_eq!(&opened[..], b"{\"entries\":[]}");

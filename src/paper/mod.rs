@@ -239,17 +239,26 @@ pub type ReadItems = BTreeMap<Item, Result<String>>;
 
 /// Items read from scans: every code found, reassembled; items with parts missing carry
 /// the error that says which. When something is missing, the scans are read again at other
-/// scales before giving up.
+/// scales before giving up (each scan decoded once for both).
 pub fn items_from_scans(scans: &[std::path::PathBuf]) -> Result<(ReadItems, Vec<String>)> {
     let mut collected = codes::Collected::default();
-    for scale in [1.0, 0.7, 1.4] {
-        for scan in scans {
-            for text in qr::scan(scan, scale)? {
-                collected.add(&text);
-            }
+    for scan in scans {
+        for text in qr::read(&qr::load(scan)?, 1.0) {
+            collected.add(&text);
         }
+    }
+    'retry: for scan in scans {
         if collected.complete() {
             break;
+        }
+        let image = qr::load(scan)?;
+        for scale in [0.7, 1.4] {
+            for text in qr::read(&image, scale) {
+                collected.add(&text);
+            }
+            if collected.complete() {
+                break 'retry;
+            }
         }
     }
     let items = collected

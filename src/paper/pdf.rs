@@ -3,8 +3,8 @@
 
 use super::qr::{QUIET_ZONE, Symbol};
 use printpdf::{
-    BuiltinFont, Color, Greyscale, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, TextItem, WindingOrder,
+    BuiltinFont, Color, CurTransMat, DictItem, Greyscale, Mm, Op, PdfDocument, PdfFontHandle,
+    PdfPage, PdfSaveOptions, Point, Pt, TextItem,
 };
 
 /// Paper size.
@@ -98,47 +98,83 @@ fn flow(lines: &[(Style, String)], paper: Paper, top_reserved: f32) -> Vec<Vec<O
     pages
 }
 
-/// One filled path per code: a rectangle for every horizontal run of dark modules.
-fn qr_op(symbol: &Symbol, left: f32, top: f32) -> Op {
+/// The dark modules of `symbol` as rectangles `(x0, x1, row0, row1)`, end-exclusive: each
+/// horizontal run of dark modules, merged with the identical runs in the rows below it.
+fn dark_rectangles(symbol: &Symbol) -> Vec<(usize, usize, usize, usize)> {
+    let width = symbol.width;
+    let runs_of = |row: usize| {
+        let dark = &symbol.dark[row * width..(row + 1) * width];
+        let mut runs = Vec::new();
+        let mut col = 0;
+        while col < width {
+            if dark[col] {
+                let start = col;
+                while col < width && dark[col] {
+                    col += 1;
+                }
+                runs.push((start, col));
+            } else {
+                col += 1;
+            }
+        }
+        runs
+    };
+    let mut rectangles = Vec::new();
+    // Rectangles still growing downwards: (x0, x1, first row).
+    let mut open: Vec<(usize, usize, usize)> = Vec::new();
+    for row in 0..=width {
+        let runs = if row < width {
+            runs_of(row)
+        } else {
+            Vec::new()
+        };
+        let mut still_open = Vec::with_capacity(runs.len());
+        for (x0, x1) in runs {
+            match open.iter().position(|&(a, b, _)| (a, b) == (x0, x1)) {
+                Some(i) => still_open.push(open.swap_remove(i)),
+                None => still_open.push((x0, x1, row)),
+            }
+        }
+        rectangles.extend(open.drain(..).map(|(x0, x1, first)| (x0, x1, first, row)));
+        open = still_open;
+    }
+    rectangles
+}
+
+/// One filled path per code: a `re` subpath per rectangle of dark modules, in module units
+/// under a scaling matrix, then a single fill. Each rectangle costs four small integers.
+/// printpdf has no operator for a rectangle that joins a larger path, so `re` and `f` go
+/// in as raw operators (hence `secure: false` when saving; every operator is our own).
+fn qr_ops(symbol: &Symbol, left: f32, top: f32) -> Vec<Op> {
     let module = Mm(MODULE_MM).into_pt().0;
     let quiet = QUIET_ZONE as f32 * module;
-    let point = |x: f32, y: f32| LinePoint {
-        p: Point { x: Pt(x), y: Pt(y) },
-        bezier: false,
+    let bottom = top - quiet - symbol.width as f32 * module;
+    let raw = |operator: &str, operands: Vec<DictItem>| Op::Unknown {
+        key: operator.to_string(),
+        value: operands,
     };
-    let mut rings = Vec::new();
-    for row in 0..symbol.width {
-        let y_top = top - quiet - row as f32 * module;
-        let y_bottom = y_top - module;
-        let mut col = 0;
-        while col < symbol.width {
-            if !symbol.dark[row * symbol.width + col] {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < symbol.width && symbol.dark[row * symbol.width + col] {
-                col += 1;
-            }
-            let x0 = left + quiet + start as f32 * module;
-            let x1 = left + quiet + col as f32 * module;
-            rings.push(PolygonRing {
-                points: vec![
-                    point(x0, y_bottom),
-                    point(x1, y_bottom),
-                    point(x1, y_top),
-                    point(x0, y_top),
-                ],
-            });
-        }
-    }
-    Op::DrawPolygon {
-        polygon: Polygon {
-            rings,
-            mode: PaintMode::Fill,
-            winding_order: WindingOrder::NonZero,
+    let mut ops = vec![
+        Op::SaveGraphicsState,
+        Op::SetTransformationMatrix {
+            matrix: CurTransMat::Raw([module, 0.0, 0.0, module, left + quiet, bottom]),
         },
+    ];
+    // Rows count down from the top; the PDF's y axis counts up from the bottom.
+    for (x0, x1, row0, row1) in dark_rectangles(symbol) {
+        let number = |n: usize| DictItem::Int(n as i64);
+        ops.push(raw(
+            "re",
+            vec![
+                number(x0),
+                number(symbol.width - row1),
+                number(x1 - x0),
+                number(row1 - row0),
+            ],
+        ));
     }
+    ops.push(raw("f", Vec::new()));
+    ops.push(Op::RestoreGraphicsState);
+    ops
 }
 
 /// Places codes in a grid, as many per page as fit; returns the ops of each page.
@@ -165,7 +201,7 @@ fn grid(codes: &[Placed<'_>], paper: Paper, top_reserved: f32) -> Vec<Vec<Op>> {
                 let cell_top = top - row as f32 * cell_height;
                 let own = (code.symbol.width + 2 * QUIET_ZONE) as f32 * module;
                 let offset = (cell - own) / 2.0;
-                ops.push(qr_op(code.symbol, left + offset, cell_top - offset));
+                ops.extend(qr_ops(code.symbol, left + offset, cell_top - offset));
                 let caption_y = cell_top - cell - CAPTION_PT;
                 text_op(
                     &mut ops,
@@ -223,8 +259,40 @@ pub fn document(
         .collect();
     let mut doc = PdfDocument::new(title);
     let mut warnings = Vec::new();
-    let bytes = doc
-        .with_pages(pages)
-        .save(&PdfSaveOptions::default(), &mut warnings);
+    let bytes = doc.with_pages(pages).save(
+        &PdfSaveOptions {
+            secure: false,
+            ..PdfSaveOptions::default()
+        },
+        &mut warnings,
+    );
     (bytes, count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rectangles_cover_exactly_the_dark_modules_once() {
+        let symbol = super::super::qr::encode(&"KC1 sample payload ".repeat(20)).unwrap();
+        let width = symbol.width;
+        let mut painted = vec![0u8; width * width];
+        let rectangles = dark_rectangles(&symbol);
+        for &(x0, x1, row0, row1) in &rectangles {
+            assert!(x0 < x1 && x1 <= width && row0 < row1 && row1 <= width);
+            for row in row0..row1 {
+                for col in x0..x1 {
+                    painted[row * width + col] += 1;
+                }
+            }
+        }
+        let expected: Vec<u8> = symbol.dark.iter().map(|&d| u8::from(d)).collect();
+        assert_eq!(painted, expected);
+        let dark = expected.iter().filter(|&&d| d == 1).count();
+        assert!(
+            rectangles.len() * 2 < dark,
+            "runs are merged, not one per module"
+        );
+    }
 }

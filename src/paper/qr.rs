@@ -107,24 +107,28 @@ fn decode_all(image: &GrayImage) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Reads every QR code in a scan or photo (PNG or JPEG), with the image resized by `scale`
-/// first unless it is 1. Decoders miss about one code in a hundred on a given image; the
-/// same code usually reads at another scale.
-pub fn scan(path: &Path, scale: f32) -> Result<Vec<String>> {
-    let image = image::open(path)
+/// Loads a scan or photo (PNG or JPEG) as a grey image.
+pub fn load(path: &Path) -> Result<GrayImage> {
+    Ok(image::open(path)
         .map_err(|e| Error::BadInput(format!("cannot read image {}: {e}", path.display())))?
-        .to_luma8();
+        .to_luma8())
+}
+
+/// Reads every QR code in `image`, resized by `scale` first unless it is 1. Decoders miss
+/// about one code in a hundred on a given image; the same code usually reads at another
+/// scale.
+pub fn read(image: &GrayImage, scale: f32) -> Vec<String> {
     if scale == 1.0 {
-        return Ok(decode_all(&image));
+        return decode_all(image);
     }
     let (width, height) = image.dimensions();
     let resized = image::imageops::resize(
-        &image,
+        image,
         (width as f32 * scale) as u32,
         (height as f32 * scale) as u32,
         image::imageops::FilterType::Triangle,
     );
-    Ok(decode_all(&resized))
+    decode_all(&resized)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use keycellar::kdf::KdfParams;
 use keycellar::vault::Vault;
 pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 
 /// Schema version of every JSON document keycellar prints.
 pub(super) const JSON_SCHEMA: u32 = 1;
@@ -49,8 +50,7 @@ pub fn error(error: &Error, as_json: bool) {
     }
 }
 
-fn age_days(entry: &Entry) -> Option<i64> {
-    let today = time::OffsetDateTime::now_utc().date();
+fn age_days(entry: &Entry, today: time::Date) -> Option<i64> {
     let since = match &entry.created {
         Some(date) => date.inner(),
         None => {
@@ -78,7 +78,7 @@ fn entry_json(entry: &Entry) -> Value {
         "expires": entry.expires,
         "created": entry.created,
         "added_at": entry.added_at,
-        "age_days": age_days(entry),
+        "age_days": age_days(entry, time::OffsetDateTime::now_utc().date()),
         "status": entry.status,
         "notes": entry.notes,
         "used_by": entry.used_by,
@@ -164,6 +164,7 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         println!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
         return Ok(());
     }
+    let today = time::OffsetDateTime::now_utc().date();
     let rows: Vec<[String; 7]> = entries
         .iter()
         .map(|e| {
@@ -172,7 +173,7 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
                 e.exchange.to_string(),
                 e.masked_key(),
                 e.status.as_str().to_string(),
-                age_days(e).map_or("-".into(), |d| format!("{d}d")),
+                age_days(e, today).map_or("-".into(), |d| format!("{d}d")),
                 e.permission_summary(),
                 e.fingerprint.clone(),
             ]
@@ -193,20 +194,27 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
             *width = (*width).max(cell.chars().count());
         }
     }
-    // Padding is computed on the plain text, then colour is put around the padded cell.
-    let line = |cells: Vec<&str>, style: &dyn Fn(usize, &str) -> anstyle::Style| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .enumerate()
-            .map(|(i, (c, w))| ui::paint(style(i, c), &format!("{c:<w$}")))
-            .collect();
-        anstream::println!("{}", padded.join("  ").trim_end());
+    // The table is built in one buffer and written once: a line per write costs more than
+    // the rest of `list` in a large vault. Padding is computed on the plain text, then
+    // colour is put around the padded cell.
+    let mut table = String::new();
+    let mut line = |cells: &[&str], style: &dyn Fn(usize, &str) -> anstyle::Style| {
+        let start = table.len();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i > 0 {
+                table.push_str("  ");
+            }
+            let style = style(i, cell);
+            let _ = write!(table, "{style}{cell:<width$}{style:#}");
+        }
+        let trimmed = table[start..].trim_end().len();
+        table.truncate(start + trimmed);
+        table.push('\n');
     };
-    line(header.to_vec(), &|_, _| ui::HEADING);
+    line(&header, &|_, _| ui::HEADING);
     for row in &rows {
         line(
-            row.iter().map(String::as_str).collect(),
+            &row.each_ref().map(String::as_str),
             &|i, cell| match (i, cell) {
                 (3, "active") => ui::GOOD,
                 (3, _) => ui::BAD,
@@ -214,6 +222,7 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
             },
         );
     }
+    anstream::print!("{table}");
     println!("\nVault fingerprint: {}", vault.fingerprint()?);
     Ok(())
 }
