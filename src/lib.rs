@@ -10,7 +10,8 @@
 //!   checks and the fingerprints that prove a key intact.
 //! - [`store`]: durable files: lock, atomic save, generations, 0600 permissions.
 //! - [`vault`]: create, open, change and save a vault, tying the above together;
-//!   [`backup_log`]: its record of exports and prints.
+//!   [`payload`]: the document sealed inside it; [`backup_log`]: its record of exports
+//!   and prints.
 //! - [`agefile`]: age encryption of backups (recipients, identities, passphrase);
 //!   [`export`]: the JSON document inside an export; [`merge`]: import plans and
 //!   backup-versus-vault comparison; [`paper`]: printed backups and restoring from them.
@@ -35,6 +36,7 @@ pub mod kdf;
 pub mod lifecycle;
 pub mod merge;
 pub mod paper;
+pub mod payload;
 pub mod secret;
 pub mod store;
 pub mod validate;

@@ -4,7 +4,6 @@
 //! drop) so a command that reads and then saves runs the KDF a single time, and the
 //! read-back check after a save needs no second derivation.
 
-use crate::backup_log::BackupRecord;
 use crate::crypto::{self, NONCE_LEN};
 use crate::entry::{Entry, NewEntry, Status};
 use crate::error::{Error, Result};
@@ -12,31 +11,13 @@ use crate::fingerprint;
 use crate::format::keyslot::{Keyslot, PassphraseSlot};
 use crate::format::{self, Header};
 use crate::kdf::KdfParams;
+use crate::payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
 use crate::secret::{Key32, Secret, SecretBytes};
 use crate::store::{self, VaultLock};
 use crate::validate::{self, Report};
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
-
-/// Version of the JSON document this code writes inside the payload.
-pub const PAYLOAD_SCHEMA: u32 = 2;
-/// Oldest payload version this code reads (1 had no backup records).
-pub const OLDEST_PAYLOAD_SCHEMA: u32 = 1;
-
-/// The decrypted payload: everything the vault holds.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Contents {
-    pub schema: u32,
-    /// When the vault was created (RFC 3339, UTC).
-    pub created_at: String,
-    pub entries: Vec<Entry>,
-    /// Exports and prints made of this vault (schema 2 and later).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub backups: Vec<BackupRecord>,
-}
 
 /// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
 pub fn now_utc() -> String {
@@ -375,43 +356,4 @@ fn decrypt_payload(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Resu
         path: path.to_path_buf(),
         what: "fails authentication although its checksum matches".into(),
     })
-}
-
-/// Decodes a decrypted payload document (docs/FORMAT.md section 2).
-pub fn decode_contents(path: &Path, plaintext: &[u8]) -> Result<Contents> {
-    let damaged = |what: String| Error::DamagedPayload {
-        path: path.to_path_buf(),
-        what,
-    };
-    let unsupported = |found: u32| Error::UnsupportedVersion {
-        what: "the payload schema of vault",
-        path: path.to_path_buf(),
-        found,
-        supported: PAYLOAD_SCHEMA,
-    };
-    let supported = |schema: u32| (OLDEST_PAYLOAD_SCHEMA..=PAYLOAD_SCHEMA).contains(&schema);
-    // One pass in the common case; only a document that fails to decode is read a second
-    // time, for its schema number, so that a newer vault is named as newer, not as damaged.
-    match serde_json::from_slice::<Contents>(plaintext) {
-        Ok(contents) if supported(contents.schema) => Ok(contents),
-        Ok(contents) => Err(unsupported(contents.schema)),
-        Err(error) => {
-            #[derive(Deserialize)]
-            struct SchemaProbe {
-                schema: u32,
-            }
-            match serde_json::from_slice::<SchemaProbe>(plaintext) {
-                Ok(probe) if !supported(probe.schema) => Err(unsupported(probe.schema)),
-                Ok(_) => Err(damaged(format!(
-                    "holds an entry this version cannot read (line {}, column {})",
-                    error.line(),
-                    error.column()
-                ))),
-                Err(e) => Err(damaged(format!(
-                    "is not a keycellar document (line {})",
-                    e.line()
-                ))),
-            }
-        }
-    }
 }

@@ -6,8 +6,9 @@
 use keycellar::crypto;
 use keycellar::format::{self, keyslot::Keyslot};
 use keycellar::paper::{codes, text};
+use keycellar::payload;
 use keycellar::secret::Secret;
-use keycellar::vault::{self, Vault};
+use keycellar::vault::Vault;
 use std::path::Path;
 
 const NAME: &str = "fuzz-input";
@@ -65,7 +66,7 @@ pub fn open(data: &[u8]) {
 
 /// The payload document decoder (entries, backups records).
 pub fn payload(data: &[u8]) {
-    let _ = vault::decode_contents(Path::new(NAME), data);
+    let _ = payload::decode_contents(Path::new(NAME), data);
 }
 
 /// The export document parser, with fingerprint recomputation and entry validation.
