@@ -11,6 +11,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 
 fn main() {
+    // Rust ignores SIGPIPE, so a closed pipe (`keycellar list | head`) made `println!`
+    // panic. Restore the default action: the process ends quietly, like other Unix tools.
+    // SAFETY: the first thing in main, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     for failure in keycellar::hygiene::harden_process() {
         anstream::eprintln!("warning: {failure}");
     }

@@ -1,12 +1,12 @@
 //! Fitting into the shell: completion scripts load in bash and zsh without errors and
 //! complete commands; man pages are written for every command; every command's help has an
 //! example; the long help covers the vault location, scripts and exit codes; a mistyped
-//! command gets a suggestion.
+//! command gets a suggestion; a pipe closed early (`keycellar list | head`) ends quietly.
 
 mod common;
 
 use assert_cmd::Command;
-use common::tool;
+use common::{KRAKEN_KEY, KRAKEN_SECRET, TestVault, tool};
 use predicates::prelude::*;
 use std::fs;
 
@@ -144,4 +144,48 @@ fn a_mistyped_command_gets_a_suggestion() {
         .stderr(predicate::str::contains(
             "similar subcommand exists: 'list'",
         ));
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_list_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    let tv = TestVault::new();
+    // Enough entries that the table outgrows a pipe's buffer, so keycellar is still writing
+    // when the reader goes away, as with `keycellar list | head`.
+    let entries: Vec<String> = (0..1500)
+        .map(|i| {
+            format!(
+                r#"{{"label":"k{i:04}","exchange":"kraken","api_key":"{KRAKEN_KEY}","secret":"{KRAKEN_SECRET}"}}"#
+            )
+        })
+        .collect();
+    tv.cmd()
+        .args(["add", "--from-json", "-"])
+        .write_stdin(format!("[{}]", entries.join(",")))
+        .assert()
+        .success();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+        .arg("--vault")
+        .arg(&tv.vault)
+        .arg("--passphrase-file")
+        .arg(&tv.pass_file)
+        .arg("list")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line_start = [0u8; 5];
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut first_line_start).unwrap();
+    assert_eq!(&first_line_start, b"LABEL");
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(
+        out.status.signal(),
+        Some(13),
+        "ended by SIGPIPE, like other Unix tools"
+    );
 }
