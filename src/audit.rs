@@ -5,12 +5,13 @@
 //! backup, one public key in two entries, weak KDF parameters, and stored fingerprints that
 //! no longer match their keys.
 
-use crate::entry::{Entry, Status};
+use crate::entry::{Entry, Exchange, Status};
 use crate::error::Result;
 use crate::fingerprint;
 use crate::lifecycle;
 use crate::vault::Vault;
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// How urgent a finding is. `High` makes `audit` exit non-zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -127,11 +128,15 @@ pub fn audit(vault: &Vault, max_age_days: i64, today: time::Date) -> Result<Vec<
             );
         }
     }
-    for (i, a) in current.iter().enumerate() {
-        if let Some(b) = current[i + 1..]
-            .iter()
-            .find(|b| b.api_key == a.api_key && b.exchange == a.exchange)
-        {
+    // Each entry's next twin (a later entry with the same exchange and public key), found
+    // in one pass from the end: a large vault must not cost a comparison per pair.
+    let mut later: HashMap<(Exchange, &str), &Entry> = HashMap::new();
+    let mut next_twin = vec![None; current.len()];
+    for (i, e) in current.iter().enumerate().rev() {
+        next_twin[i] = later.insert((e.exchange, e.api_key.as_str()), *e);
+    }
+    for (a, twin) in current.iter().zip(next_twin) {
+        if let Some(b) = twin {
             add(
                 Severity::Medium,
                 "duplicate-key",

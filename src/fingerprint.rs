@@ -67,18 +67,43 @@ pub fn of_entry(entry: &Entry) -> Result<String> {
     )
 }
 
+/// Recomputes the fingerprints of many entries, in order, spread over the available cores
+/// (checking a large vault is thousands of independent HMACs).
+pub fn of_entries(entries: &[&Entry]) -> Result<Vec<String>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = entries.len().div_ceil(threads).max(256);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = entries
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(|e| of_entry(e)).collect::<Vec<_>>()))
+            .collect();
+        let mut all = Vec::with_capacity(entries.len());
+        for worker in workers {
+            let part = worker
+                .join()
+                .map_err(|_| Error::Internal("a fingerprint thread panicked".into()))?;
+            for fingerprint in part {
+                all.push(fingerprint?);
+            }
+        }
+        Ok(all)
+    })
+}
+
 /// The vault fingerprint: SHA-256 over the sorted 10-byte entry fingerprints.
 pub fn of_vault<'a>(fingerprints: impl IntoIterator<Item = &'a str>) -> Result<String> {
-    let mut raw: Vec<Vec<u8>> = fingerprints
+    // Fixed-size arrays: a large vault sorts tens of thousands of them on every command.
+    let mut raw: Vec<[u8; SHOWN_LEN]> = fingerprints
         .into_iter()
         .map(|fp| {
-            parse(fp).ok_or_else(|| {
+            parse_array(fp).ok_or_else(|| {
                 Error::Internal(format!("stored fingerprint {fp:?} is not well formed"))
             })
         })
         .collect::<Result<_>>()?;
-    raw.sort();
-    let mut msg = VAULT_LABEL.to_vec();
+    raw.sort_unstable();
+    let mut msg = Vec::with_capacity(VAULT_LABEL.len() + 4 + raw.len() * SHOWN_LEN);
+    msg.extend_from_slice(VAULT_LABEL);
     msg.extend_from_slice(&(raw.len() as u32).to_be_bytes());
     for fp in &raw {
         msg.extend_from_slice(fp);
@@ -99,18 +124,30 @@ pub fn display(bytes: &[u8]) -> String {
 /// Parses a fingerprint typed by a person: case, dashes and spaces do not matter, and the
 /// look-alikes Crockford allows (`O` for `0`, `I`/`L` for `1`) are accepted.
 pub fn parse(text: &str) -> Option<Vec<u8>> {
-    let mut cleaned = String::with_capacity(text.len());
-    for c in text.chars().filter(|c| !matches!(c, '-' | ' ')) {
-        cleaned.push(match c.to_ascii_uppercase() {
-            'O' => '0',
-            'I' | 'L' => '1',
+    parse_array(text).map(|bytes| bytes.to_vec())
+}
+
+/// [`parse`] into a fixed array.
+fn parse_array(text: &str) -> Option<[u8; SHOWN_LEN]> {
+    // 80 bits are exactly 16 characters; anything longer is not a fingerprint.
+    const CHARS: usize = SHOWN_LEN * 8 / 5;
+    let mut cleaned = [0u8; CHARS];
+    let mut count = 0;
+    for c in text.bytes().filter(|c| !matches!(c, b'-' | b' ')) {
+        *cleaned.get_mut(count)? = match c.to_ascii_uppercase() {
+            b'O' => b'0',
+            b'I' | b'L' => b'1',
             other => other,
-        });
+        };
+        count += 1;
     }
-    let bytes = base32::decode(base32::Alphabet::Crockford, &cleaned)?;
+    let cleaned = std::str::from_utf8(cleaned.get(..count)?).ok()?;
+    let bytes = base32::decode(base32::Alphabet::Crockford, cleaned)?;
     // Canonical only: the decoder ignores spare trailing bits, so re-encode and compare.
-    (bytes.len() == SHOWN_LEN && base32::encode(base32::Alphabet::Crockford, &bytes) == cleaned)
-        .then_some(bytes)
+    if base32::encode(base32::Alphabet::Crockford, &bytes) != cleaned {
+        return None;
+    }
+    bytes.try_into().ok()
 }
 
 /// True when two fingerprints (as typed or as stored) name the same value.

@@ -149,8 +149,8 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
         }
         added.push(entry.id.clone());
     }
-    vault.save()?;
-    output::added(&vault, &added, ctx.json)
+    let fingerprint = vault.save_alongside(Vault::fingerprint)?;
+    output::added(&vault, &added, &fingerprint, ctx.json)
 }
 
 fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
@@ -308,14 +308,21 @@ fn verify(
     written_down: Option<String>,
     public_key: Option<String>,
 ) -> Result<()> {
+    if let Some(fp) = &written_down
+        && fingerprint::parse(fp).is_none()
+    {
+        return Err(Error::Usage(format!(
+            "{fp:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)"
+        )));
+    }
     let vault = ctx.open()?;
     let entries: Vec<_> = match &label {
         Some(label) => vec![vault.find(label)?],
         None => vault.contents.entries.iter().collect(),
     };
-    let mut results = Vec::new();
-    for entry in entries {
-        let recomputed = fingerprint::of_entry(entry)?;
+    let recomputed_all = fingerprint::of_entries(&entries)?;
+    let mut results = Vec::with_capacity(entries.len());
+    for (entry, recomputed) in entries.into_iter().zip(recomputed_all) {
         let mut problems = Vec::new();
         if recomputed != entry.fingerprint {
             problems.push(format!(
@@ -323,17 +330,12 @@ fn verify(
                 entry.fingerprint
             ));
         }
-        if let Some(fp) = &written_down {
-            if fingerprint::parse(fp).is_none() {
-                return Err(Error::Usage(format!(
-                    "{fp:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)"
-                )));
-            }
-            if !fingerprint::same(fp, &recomputed) {
-                problems.push(format!(
-                    "you gave fingerprint {fp} but the stored key gives {recomputed}"
-                ));
-            }
+        if let Some(fp) = &written_down
+            && !fingerprint::same(fp, &recomputed)
+        {
+            problems.push(format!(
+                "you gave fingerprint {fp} but the stored key gives {recomputed}"
+            ));
         }
         if let Some(key) = public_key.as_deref().map(str::trim)
             && key != entry.api_key

@@ -13,6 +13,7 @@ use keycellar::kdf::KdfParams;
 use keycellar::vault::Vault;
 pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// Schema version of every JSON document keycellar prints.
@@ -103,14 +104,14 @@ pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn added(vault: &Vault, ids: &[String], as_json: bool) -> Result<()> {
+pub fn added(vault: &Vault, ids: &[String], fingerprint: &str, as_json: bool) -> Result<()> {
+    let ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let entries: Vec<&Entry> = vault
         .contents
         .entries
         .iter()
-        .filter(|e| ids.contains(&e.id))
+        .filter(|e| ids.contains(e.id.as_str()))
         .collect();
-    let fingerprint = vault.fingerprint()?;
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -331,17 +332,21 @@ pub fn verified(
         }));
         return Ok(());
     }
+    // One buffer, one write, as in `list`.
+    let (good, bad) = (ui::paint(ui::GOOD, "ok"), ui::paint(ui::BAD, "MISMATCH"));
+    let mut report = String::with_capacity(results.len() * 48);
     for (entry, fp, problems) in results {
         if problems.is_empty() {
-            anstream::println!("{}        {}  {fp}", ui::paint(ui::GOOD, "ok"), entry.label);
+            let _ = writeln!(report, "{good}        {}  {fp}", entry.label);
         } else {
-            anstream::println!("{}  {}", ui::paint(ui::BAD, "MISMATCH"), entry.label);
+            let _ = writeln!(report, "{bad}  {}", entry.label);
             for problem in problems {
-                println!("          {problem}");
+                let _ = writeln!(report, "          {problem}");
             }
         }
     }
-    println!("Vault fingerprint: {}", vault.fingerprint()?);
+    let _ = writeln!(report, "Vault fingerprint: {}", vault.fingerprint()?);
+    anstream::print!("{report}");
     Ok(())
 }
 
