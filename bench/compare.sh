@@ -1,35 +1,62 @@
 #!/usr/bin/env bash
 # Measures keycellar side by side with reference tools and prints one table of ratios
 # (docs/PERFORMANCE.md holds the last run). Needs the Debian packages argon2, age, time,
-# poppler-utils; run after README's setup.
+# poppler-utils and python3; run after README's setup.
 #
-#   bench/compare.sh            full run (1 GiB KDF case, 10,000-entry vaults, 5 repeats)
+#   bench/compare.sh            full run (1 GiB KDF case, more repeats)
 #   bench/compare.sh --quick    under 2 minutes: fewer repeats, no 1 GiB case
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
-[ "${1:-}" = --quick ] && quick=true
-runs=5
-$quick && runs=3
+case "${1:-}" in
+    --quick) quick=true ;;
+    "") ;;
+    *) echo "usage: bench/compare.sh [--quick]" >&2; exit 2 ;;
+esac
+missing=()
+for tool in argon2 age age-keygen pdftoppm python3; do
+    command -v "$tool" > /dev/null || missing+=("$tool")
+done
+[ -x /usr/bin/time ] || missing+=(/usr/bin/time)
+if ((${#missing[@]})); then
+    echo "bench/compare.sh needs ${missing[*]}: apt-get install argon2 age time poppler-utils python3" >&2
+    exit 1
+fi
+# Repeats: few for the seconds-long KDF and print rows, more for the millisecond rows.
+kdf_runs=5 runs=21
+$quick && kdf_runs=3 runs=9
 cargo build --release --locked --quiet --bin keycellar --example kdf_time
 kc=$PWD/target/release/keycellar
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo 'bench passphrase, a test value' > "$work/pass"
 
-ms() { # median wall milliseconds of running "$@" $runs times
-    local t=()
-    for _ in $(seq "$runs"); do
-        local s e
-        s=$(date +%s%N)
-        "$@" > /dev/null 2>&1 || { echo "bench command failed: $*" >&2; exit 1; }
-        e=$(date +%s%N)
-        t+=($(((e - s) / 1000000)))
+now_us() { local t=$EPOCHREALTIME; echo "${t//[^0-9]/}"; } # bash's clock: no process forked
+# ms [-n RUNS] [-b PREPARE] [-i STDIN] CMD...: median wall milliseconds of running CMD.
+# PREPARE is shell code run untimed before each run (e.g. a fresh copy of a vault).
+ms() {
+    local n=$runs prepare=: stdin=/dev/null
+    while :; do
+        case $1 in
+            -n) n=$2; shift 2 ;;
+            -b) prepare=$2; shift 2 ;;
+            -i) stdin=$2; shift 2 ;;
+            *) break ;;
+        esac
     done
-    printf '%s\n' "${t[@]}" | sort -n | sed -n "$(((runs + 1) / 2))p"
+    local t=() s
+    for _ in $(seq "$n"); do
+        eval "$prepare"
+        s=$(now_us)
+        "$@" < "$stdin" > /dev/null 2>&1 || { echo "bench command failed: $*" >&2; exit 1; }
+        t+=($(($(now_us) - s)))
+    done
+    median "${t[@]}" | awk '{printf "%.1f", $1 / 1000}'
 }
+median() { printf '%s\n' "$@" | sort -g | sed -n "$((($# + 1) / 2))p"; }
 peak_mib() { /usr/bin/time -f %M "$@" 2>&1 > /dev/null | tail -1 | awk '{printf "%d", $1/1024}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
 row() { printf '| %s | %s | %s | %s | %s |\n' "$@"; }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%d GiB", $2/1048576}' /proc/meminfo), $(uname -m); $(date -u +%Y-%m-%d)"
@@ -38,11 +65,17 @@ row --- --- --- --- ---
 
 # 1. Argon2id against the reference C implementation (Debian's argon2 CLI), same parameters.
 kdf_case() { # memory_kib log2 passes lanes target
-    local ours ref
-    ours=$(cargo run --release --quiet --example kdf_time -- "$1" "$3" "$4" "$runs")
-    ref=$(ms sh -c "echo -n password | argon2 somesaltsomesalt -id -m $2 -t $3 -p $4 -l 32 -r")
+    # Both sides timed as whole processes with the same clock, interleaved run by run so
+    # that a noisy moment on a shared machine hits both.
+    local ours=() ref=()
+    for _ in $(seq "$kdf_runs"); do
+        ours+=("$(ms -n 1 target/release/examples/kdf_time "$1" "$3" "$4" 1)")
+        ref+=("$(ms -n 1 -i "$work/password" argon2 somesaltsomesalt -id -m "$2" -t "$3" -p "$4" -l 32 -r)")
+    done
+    ours=$(median "${ours[@]}") ref=$(median "${ref[@]}")
     row "Argon2id m=$(($1 / 1024)) MiB t=$3 p=$4 (ms)" "$ours" "$ref" "$(ratio "$ours" "$ref")" "<= $5"
 }
+printf password > "$work/password"
 kdf_case 262144 18 3 4 1.05
 $quick || kdf_case 1048576 20 2 4 1.15
 
@@ -68,34 +101,37 @@ PY
 sizes=(10 1000 10000)
 for n in "${sizes[@]}"; do make_vault "$n"; done
 r=$(age-keygen 2> /dev/null | tee "$work/id.txt" | sed -n 's/^# public key: //p')
+printf 'FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==' > "$work/s"
 for cmd in list verify add export; do
     cells=()
     for n in "${sizes[@]}"; do
         v=$work/v$n.kc
+        # add and export change the vault (an export records itself in it), so each run
+        # gets a fresh copy, made before the clock starts.
+        fresh="cp '$v' '$work/x.kc'"
         case $cmd in
-            add) cp "$v" "$work/add.kc"; printf 'FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==' > "$work/s"
-                 t=$(ms sh -c "cp '$v' '$work/add.kc' && '$kc' --vault '$work/add.kc' --passphrase-file '$work/pass' add new --exchange kraken --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y --secret-file '$work/s'") ;;
-            # On a copy, like add: every export records itself in the vault, which grows.
-            export) t=$(ms sh -c "cp '$v' '$work/x.kc' && '$kc' --vault '$work/x.kc' --passphrase-file '$work/pass' export -o '$work/e$n.age' --force -r $r") ;;
+            add) t=$(ms -b "$fresh" "$kc" --vault "$work/x.kc" --passphrase-file "$work/pass" add new --exchange kraken --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y --secret-file "$work/s") ;;
+            export) t=$(ms -b "$fresh" "$kc" --vault "$work/x.kc" --passphrase-file "$work/pass" export -o "$work/e$n.age" --force -r "$r") ;;
             *) t=$(ms "$kc" --vault "$v" --passphrase-file "$work/pass" "$cmd") ;;
         esac
         cells+=("$t")
         [ "$cmd$n" = list10000 ] && open10k=$t
+        [ "$cmd$n" = export10000 ] && export10k=$t
     done
     row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms)" "${cells[0]} / ${cells[1]} / ${cells[2]}" "-" "x$(ratio "${cells[2]}" "${cells[1]}") for 10x entries" "<= 50 ms at 10,000"
 done
 
 # 3. Export of 10,000 entries against stock age encrypting the same JSON to the same key.
 age -d -i "$work/id.txt" "$work/e10000.age" > "$work/plain.json"
-ours=$(ms sh -c "cp '$work/v10000.kc' '$work/x.kc' && '$kc' --vault '$work/x.kc' --passphrase-file '$work/pass' export -o '$work/x.age' --force -r $r")
-ref=$(ms sh -c "age -e -r $r -o '$work/y.age' '$work/plain.json'")
-row "export 10,000 entries vs \`age -e\` (ms)" "$ours" "$ref" "$(ratio "$ours" "$ref")" "<= 1.2"
+ref=$(ms age -e -r "$r" -o "$work/y.age" "$work/plain.json")
+row "export 10,000 entries vs \`age -e\` (ms)" "$export10k" "$ref" "$(ratio "$export10k" "$ref")" "<= 1.2"
 # Without the cost of opening the vault (the `list` time above), which age does not have.
-row "export 10,000 entries beyond opening the vault vs \`age -e\` (ms)" "$((ours - open10k))" "$ref" "$(ratio "$((ours - open10k))" "$ref")" "<= 1.2"
+beyond=$(minus "$export10k" "$open10k")
+row "export 10,000 entries beyond opening the vault vs \`age -e\` (ms)" "$beyond" "$ref" "$(ratio "$beyond" "$ref")" "<= 1.2"
 
 # 4. print of 50 Kraken entries.
 make_vault 50
-t=$(ms "$kc" --vault "$work/v50.kc" --passphrase-file "$work/pass" print -o "$work/p.pdf" --force -r "$r")
+t=$(ms -n "$kdf_runs" "$kc" --vault "$work/v50.kc" --passphrase-file "$work/pass" print -o "$work/p.pdf" --force -r "$r")
 row "print 50 entries (ms; PDF KiB)" "$t; $(($(stat -c %s "$work/p.pdf") / 1024))" "-" "-" "<= 1500 ms, <= 1024 KiB"
 
 # 5. restore --image: every page of a 3-entry sheet (cover, codes, typed text) rendered at
@@ -106,8 +142,8 @@ pdftoppm -r 300 -png "$work/p3.pdf" "$work/page"
 pages=("$work"/page*.png)
 images=()
 for p in "${pages[@]}"; do images+=(--image "$p"); done
-t=$(ms sh -c "rm -f '$work/r.kc'; '$kc' --vault '$work/r.kc' --passphrase-file '$work/pass' restore --init --kdf-memory 1 --kdf-time 1 --kdf-parallelism 1 -i '$work/id.txt' ${images[*]} --dry-run")
-row "restore --image, 300 dpi A4 (ms per page; ${#pages[@]} pages)" "$((t / ${#pages[@]}))" "-" "-" "<= 1000"
+t=$(ms -n "$kdf_runs" -b "rm -f '$work/r.kc'" "$kc" --vault "$work/r.kc" --passphrase-file "$work/pass" restore --init --kdf-memory 1 --kdf-time 1 --kdf-parallelism 1 -i "$work/id.txt" "${images[@]}" --dry-run)
+row "restore --image, 300 dpi A4 (ms per page; ${#pages[@]} pages)" "$(awk -v t="$t" -v p="${#pages[@]}" 'BEGIN { printf "%.0f", t / p }')" "-" "-" "<= 1000"
 
 # 6. Peak memory with the default KDF (256 MiB): Argon2 memory plus at most 64 MiB.
 "$kc" --vault "$work/big.kc" --passphrase-file "$work/pass" init > /dev/null 2>&1

@@ -10,6 +10,7 @@ use keycellar::kdf::KdfParams;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
 use std::hint::black_box;
+use std::time::Duration;
 
 const TINY: KdfParams = KdfParams {
     memory_kib: 8,
@@ -33,7 +34,8 @@ fn vault_of(n: usize, dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(&json, format!("[{}]", entries.join(","))).unwrap();
     let path = dir.join(format!("v{n}.kc"));
     let passphrase = Secret::new("bench".into());
-    let mut vault = Vault::create(&path, &passphrase, TINY, Vec::new()).unwrap();
+    Vault::create(&path, &passphrase, TINY, Vec::new()).unwrap();
+    let mut vault = Vault::open_for_change(&path, &passphrase, Duration::ZERO).unwrap();
     for entry in input::entries_from_json(json.to_str().unwrap()).unwrap() {
         vault.add(entry).unwrap();
     }
@@ -63,9 +65,20 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(Vault::open(&path, &passphrase).unwrap()))
     });
     let vault = Vault::open(&path, &passphrase).unwrap();
+    let fingerprint = vault.fingerprint().unwrap();
+    overhead.bench_function("vault fingerprint", |b| {
+        b.iter(|| black_box(vault.fingerprint().unwrap()))
+    });
     overhead.bench_function("export document", |b| {
         b.iter(|| {
-            black_box(export::build(&vault, vault.contents.entries.iter().collect()).unwrap())
+            black_box(
+                export::build(
+                    &vault,
+                    vault.contents.entries.iter().collect(),
+                    &fingerprint,
+                )
+                .unwrap(),
+            )
         })
     });
     overhead.finish();

@@ -35,15 +35,28 @@ pub fn select<'a>(vault: &'a Vault, labels: &[String]) -> Result<Vec<&'a Entry>>
 }
 
 /// Builds the export document for `entries` as pretty JSON, readable by a person who
-/// decrypts it with `age -d`.
-pub fn build(vault: &Vault, entries: Vec<&Entry>) -> Result<SecretBytes> {
+/// decrypts it with `age -d`. `vault_fingerprint` is the vault's current fingerprint,
+/// which the caller also records.
+pub fn build(vault: &Vault, entries: Vec<&Entry>, vault_fingerprint: &str) -> Result<SecretBytes> {
+    // All of the vault's entries, in order (the usual export), share the vault's
+    // fingerprint; it is recomputed only for a selection.
+    let whole_vault = entries.len() == vault.contents.entries.len()
+        && entries
+            .iter()
+            .zip(&vault.contents.entries)
+            .all(|(selected, stored)| std::ptr::eq(*selected, stored));
+    let entries_fingerprint = if whole_vault {
+        vault_fingerprint.to_string()
+    } else {
+        fingerprint::of_vault(entries.iter().map(|e| e.fingerprint.as_str()))?
+    };
     let document = Document {
         keycellar_export: EXPORT_VERSION,
         created_at: now_utc(),
         keycellar_version: env!("CARGO_PKG_VERSION"),
         vault_id: vault.id_hex(),
-        vault_fingerprint: vault.fingerprint()?,
-        entries_fingerprint: fingerprint::of_vault(entries.iter().map(|e| e.fingerprint.as_str()))?,
+        vault_fingerprint: vault_fingerprint.to_string(),
+        entries_fingerprint,
         entries,
     };
     // Pretty printing about doubles the compact vault payload at most.

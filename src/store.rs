@@ -4,7 +4,9 @@
 //! A save writes a temp file in the vault's directory (0600), fsyncs it, reads it back and
 //! lets the caller verify it, moves `VAULT.1` to `VAULT.2`, hard-links the current vault to
 //! `VAULT.1`, renames the temp file over the vault and fsyncs the directory. At every
-//! instant the vault path holds either the old or the new file.
+//! instant the vault path holds either the old or the new file. The steps up to the
+//! verified temp file ([`stage`]) and the rest ([`commit`]) can be run apart, so a command
+//! can prepare its save while other work (an export) may still fail.
 
 use crate::error::{Error, Result};
 use std::ffi::OsString;
@@ -262,19 +264,34 @@ fn fault(step: &str) -> std::io::Result<()> {
     }
 }
 
-/// Atomically replaces the vault with `bytes`, keeping the previous generations.
-pub fn replace(
+/// A new vault file written beside the vault, synced and verified, not yet in place.
+/// Dropping it removes the temp file and leaves the vault as it was.
+#[derive(Debug)]
+pub struct Staged {
+    temp: tempfile::NamedTempFile,
+}
+
+/// The first half of a save: writes `bytes` to a synced temp file beside the vault and
+/// verifies it. The vault is not touched, so the caller can still give up.
+pub fn stage(
     vault: &Path,
     bytes: &[u8],
     _lock: &VaultLock,
     verify: &dyn Fn(&[u8]) -> Result<()>,
-) -> Result<()> {
-    let temp = write_temp(vault, bytes, verify)?;
+) -> Result<Staged> {
+    Ok(Staged {
+        temp: write_temp(vault, bytes, verify)?,
+    })
+}
+
+/// The second half of a save: keeps the previous generations and renames the staged file
+/// over the vault.
+pub fn commit(vault: &Path, staged: Staged, _lock: &VaultLock) -> Result<()> {
     fault("move-generations")
         .map_err(|e| Error::io(format!("cannot move {} aside", vault.display()), e))?;
     rotate_generations(vault)?;
     fault("rename")
-        .and_then(|()| temp.persist(vault).map_err(|e| e.error))
+        .and_then(|()| staged.temp.persist(vault).map_err(|e| e.error))
         .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e))?;
     sync_directory(directory_of(vault)).map_err(|e| unsynced(vault, e))?;
     fault("done").map_err(|e| Error::io("after the save", e))

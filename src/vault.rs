@@ -19,6 +19,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
+mod save;
+
 /// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
 pub fn now_utc() -> String {
     let now = time::OffsetDateTime::now_utc();
@@ -70,10 +72,12 @@ impl Vault {
             payload_len: 0,
             lock: None,
         };
-        let (bytes, plaintext) = vault.seal_next()?;
+        let (header, bytes, plaintext) = vault.seal_next()?;
         store::create(path, &bytes, &|written| {
             vault.check_written(written, &plaintext)
         })?;
+        vault.header = header;
+        vault.payload_len = plaintext.len();
         Ok(vault)
     }
 
@@ -134,6 +138,8 @@ impl Vault {
         store::remove_stale_temps(path, &lock)?;
         let mut vault = Vault::open(path, passphrase)?;
         vault.lock = Some(lock);
+        // Whatever this command changes is written in the current payload schema.
+        vault.contents.schema = PAYLOAD_SCHEMA;
         Ok(vault)
     }
 
@@ -297,51 +303,6 @@ impl Vault {
             .retain(|s| !matches!(s, Keyslot::Passphrase(_)));
         self.header.keyslots.insert(0, Keyslot::Passphrase(slot));
         Ok(())
-    }
-
-    /// Saves atomically under the lock taken by [`Vault::open_for_change`]; the new file is
-    /// read back and decrypted with the key in memory before it replaces the old one.
-    pub fn save(&mut self) -> Result<()> {
-        let lock = self
-            .lock
-            .take()
-            .ok_or_else(|| Error::Internal("save without holding the vault lock".into()))?;
-        let result = self.seal_next().and_then(|(bytes, plaintext)| {
-            store::replace(&self.path, &bytes, &lock, &|written| {
-                self.check_written(written, &plaintext)
-            })
-        });
-        self.lock = Some(lock);
-        result
-    }
-
-    /// Moves to the next generation with a fresh payload nonce and seals the contents.
-    /// Returns the file and the payload document it seals.
-    fn seal_next(&mut self) -> Result<(Vec<u8>, SecretBytes)> {
-        self.header.generation += 1;
-        self.header.payload_nonce = crypto::random_array::<NONCE_LEN>()?;
-        self.contents.schema = PAYLOAD_SCHEMA;
-        let size_hint = self.payload_len + self.payload_len / 8 + 4096;
-        let plaintext = crate::secret::to_json(&self.contents, false, size_hint)
-            .map_err(|e| Error::Internal(format!("serialising the vault: {e}")))?;
-        self.payload_len = plaintext.len();
-        Ok((
-            format::seal_file(&self.header, &self.key, &plaintext),
-            plaintext,
-        ))
-    }
-
-    /// Read-back check: the written bytes parse, and decrypt with our key to exactly the
-    /// document we sealed. Comparing bytes, not decoded entries, checks every field.
-    fn check_written(&self, written: &[u8], plaintext: &[u8]) -> Result<()> {
-        let parsed = format::parse(written, &self.path)?;
-        if decrypt_payload(&self.path, &parsed, &self.key)?[..] == plaintext[..] {
-            Ok(())
-        } else {
-            Err(Error::Internal(
-                "the saved vault reads back differently".into(),
-            ))
-        }
     }
 }
 

@@ -135,3 +135,38 @@ fn a_full_disk_fails_the_save_and_leaves_the_vault_intact() {
     assert!(stdout.contains("freed-exit=0"), "{stdout}\n{stderr}");
     assert!(stdout.contains("second"), "{stdout}");
 }
+
+/// An export records itself in the vault only once the export file is written: when the
+/// file cannot be created, or its directory cannot be synced, the vault stays as it was
+/// and no temp file is left beside it.
+#[test]
+fn a_failed_export_leaves_the_vault_as_it_was() {
+    const RECIPIENT: &str = "age1crw5nqypkghh0zzstxkkxjezh6jghua8lycrxgvtrrjmugpr2gqs9ed7g7";
+    let tv = TestVault::new();
+    tv.add_kraken("first").success();
+    let before = tv.bytes();
+    let missing_dir = tv.dir.path().join("no-such-dir").join("out.age");
+    let out = tv
+        .cmd()
+        .args(["export", "-r", RECIPIENT, "-o"])
+        .arg(&missing_dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(tv.bytes(), before, "a failed export changed the vault");
+    assert!(temp_files(tv.dir.path()).is_empty());
+
+    let out = tv
+        .cmd()
+        .args(["export", "-r", RECIPIENT, "-o"])
+        .arg(tv.dir.path().join("out.age"))
+        .env("KEYCELLAR_FAULT", "eio@sync-directory")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("out.age was written"), "{stderr}");
+    assert_eq!(tv.bytes(), before, "an unsynced export was recorded");
+    assert!(temp_files(tv.dir.path()).is_empty());
+    assert_eq!(tv.json(&["status"])["last_export"], serde_json::Value::Null);
+}

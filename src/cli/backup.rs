@@ -47,30 +47,53 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
 
     let mut vault = ctx.open_for_change()?;
-    let entries = export::select(&vault, &args.labels)?;
-    let fingerprints: Vec<String> = entries.iter().map(|e| e.fingerprint.clone()).collect();
-    let labels: Vec<String> = entries.iter().map(|e| e.label.clone()).collect();
-    let document = export::build(&vault, entries)?;
-    let file = agefile::encrypt(&encryption, &document, armor)?;
-    if to_stdout {
+    let vault_fingerprint = vault.fingerprint()?;
+    let (fingerprints, labels): (Vec<String>, Vec<String>) = export::select(&vault, &args.labels)?
+        .into_iter()
+        .map(|e| (e.fingerprint.clone(), e.label.clone()))
+        .unzip();
+    // The record goes in first (the export document does not carry records), so that the
+    // vault's save is prepared while the export is encrypted and written; the save is put
+    // in place only once the export is written.
+    vault.contents.backups.push(BackupRecord {
+        kind: BackupKind::Export,
+        at: now_utc(),
+        vault_fingerprint: vault_fingerprint.clone(),
+        entries: fingerprints,
+        recipients: described,
+    });
+    vault.save_alongside(|vault| {
+        write_export(vault, args, &encryption, armor, &vault_fingerprint)
+    })?;
+    output::exported(
+        &vault_fingerprint,
+        &args.output,
+        &labels,
+        ctx.json,
+        to_stdout,
+    )
+}
+
+/// Builds the export document, encrypts it and writes it to its file or to stdout.
+fn write_export(
+    vault: &Vault,
+    args: &ExportArgs,
+    encryption: &Encryption,
+    armor: bool,
+    vault_fingerprint: &str,
+) -> Result<()> {
+    let entries = export::select(vault, &args.labels)?;
+    let document = export::build(vault, entries, vault_fingerprint)?;
+    let file = agefile::encrypt(encryption, &document, armor)?;
+    if args.output == "-" {
         let mut stdout = std::io::stdout().lock();
         stdout
             .write_all(&file)
             .and_then(|()| stdout.flush())
-            .map_err(|e| Error::io("cannot write the export to stdout", e))?;
+            .map_err(|e| Error::io("cannot write the export to stdout", e))
     } else {
-        store::write_file(output_path, &file, args.force)?;
+        store::write_file(Path::new(&args.output), &file, args.force)
     }
-    let record = BackupRecord {
-        kind: BackupKind::Export,
-        at: now_utc(),
-        vault_fingerprint: vault.fingerprint()?,
-        entries: fingerprints,
-        recipients: described,
-    };
-    vault.contents.backups.push(record);
-    vault.save()?;
-    output::exported(&vault, &args.output, &labels, ctx.json, to_stdout)
 }
 
 /// The identities given with `-i`.

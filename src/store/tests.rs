@@ -9,13 +9,14 @@ fn mode(path: &Path) -> u32 {
 }
 
 #[test]
-fn replace_keeps_two_generations_all_private() {
+fn saves_keep_two_generations_all_private() {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("v.kc");
     create(&vault, b"one", &accept).unwrap();
     let lock = lock(&vault, Duration::ZERO).unwrap();
     for content in [b"two", b"thr", b"fou"] {
-        replace(&vault, content, &lock, &accept).unwrap();
+        let staged = stage(&vault, content, &lock, &accept).unwrap();
+        commit(&vault, staged, &lock).unwrap();
     }
     assert_eq!(fs::read(&vault).unwrap(), b"fou");
     assert_eq!(fs::read(generation_path(&vault, 1)).unwrap(), b"thr");
@@ -33,7 +34,7 @@ fn a_failed_verification_changes_nothing_and_leaves_no_temp() {
     create(&vault, b"old", &accept).unwrap();
     let lock = lock(&vault, Duration::ZERO).unwrap();
     let refuse = |_: &[u8]| Err(Error::Internal("no".into()));
-    assert!(replace(&vault, b"new", &lock, &refuse).is_err());
+    assert!(stage(&vault, b"new", &lock, &refuse).is_err());
     assert_eq!(fs::read(&vault).unwrap(), b"old");
     let names: Vec<_> = fs::read_dir(dir.path())
         .unwrap()
@@ -41,6 +42,27 @@ fn a_failed_verification_changes_nothing_and_leaves_no_temp() {
         .map(|e| e.file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn a_staged_save_given_up_changes_nothing_and_leaves_no_temp() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    create(&vault, b"old", &accept).unwrap();
+    let lock = lock(&vault, Duration::ZERO).unwrap();
+    let staged = stage(&vault, b"new", &lock, &accept).unwrap();
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        3,
+        "the temp file exists"
+    );
+    drop(staged);
+    assert_eq!(fs::read(&vault).unwrap(), b"old");
+    assert_eq!(
+        fs::read_dir(dir.path()).unwrap().count(),
+        2,
+        "the temp file is gone"
+    );
 }
 
 #[test]

@@ -28,13 +28,12 @@ pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
 }
 
 pub fn exported(
-    vault: &Vault,
+    fingerprint: &str,
     output: &str,
     labels: &[String],
     as_json: bool,
     to_stdout: bool,
 ) -> Result<()> {
-    let fingerprint = vault.fingerprint()?;
     if as_json && !to_stdout {
         print_json(json!({
             "schema": JSON_SCHEMA,
