@@ -23,8 +23,8 @@ if ((${#missing[@]})); then
     exit 1
 fi
 # Repeats: few for the seconds-long KDF and print rows, more for the millisecond rows.
-kdf_runs=5 runs=21
-$quick && kdf_runs=3 runs=9
+kdf_runs=9 runs=21
+$quick && kdf_runs=5 runs=9
 cargo build --release --locked --quiet --bin keycellar --example kdf_time
 kc=$PWD/target/release/keycellar
 work=$(mktemp -d)

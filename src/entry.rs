@@ -232,12 +232,12 @@ impl Entry {
         if self.permissions.is_empty() {
             return "-".into();
         }
-        let has = |words: &[&str]| {
-            self.permissions.iter().any(|p| {
-                let p = p.to_ascii_lowercase();
-                words.iter().any(|w| p.contains(w))
-            })
-        };
+        let lowered: Vec<String> = self
+            .permissions
+            .iter()
+            .map(|p| p.to_ascii_lowercase())
+            .collect();
+        let has = |words: &[&str]| lowered.iter().any(|p| words.iter().any(|w| p.contains(w)));
         let mut parts = Vec::new();
         if has(&[
             "query",
@@ -345,13 +345,13 @@ pub(crate) fn sample(label: &str, exchange: Exchange, api_key: &str, secret: &st
 
 /// Shortens a public key to its first six and last three characters.
 pub fn mask(key: &str) -> String {
-    let chars: Vec<char> = key.chars().collect();
-    if chars.len() <= 12 {
-        let head: String = chars.iter().take(chars.len().min(4) / 2).collect();
+    let count = key.chars().count();
+    if count <= 12 {
+        let head: String = key.chars().take(count.min(4) / 2).collect();
         return format!("{head}...");
     }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 3..].iter().collect();
+    let head: String = key.chars().take(6).collect();
+    let tail: String = key.chars().skip(count - 3).collect();
     format!("{head}...{tail}")
 }
 

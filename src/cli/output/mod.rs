@@ -4,6 +4,7 @@
 
 mod backup;
 mod lifecycle;
+mod table;
 
 use super::ui;
 pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
@@ -13,6 +14,7 @@ use keycellar::kdf::KdfParams;
 use keycellar::vault::Vault;
 pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
@@ -166,17 +168,17 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         return Ok(());
     }
     let today = time::OffsetDateTime::now_utc().date();
-    let rows: Vec<[String; 7]> = entries
+    let rows: Vec<[Cow<str>; 7]> = entries
         .iter()
         .map(|e| {
             [
-                e.label.clone(),
-                e.exchange.to_string(),
-                e.masked_key(),
-                e.status.as_str().to_string(),
-                age_days(e, today).map_or("-".into(), |d| format!("{d}d")),
-                e.permission_summary(),
-                e.fingerprint.clone(),
+                Cow::Borrowed(e.label.as_str()),
+                Cow::Borrowed(e.exchange.id()),
+                Cow::Owned(e.masked_key()),
+                Cow::Borrowed(e.status.as_str()),
+                age_days(e, today).map_or(Cow::Borrowed("-"), |d| Cow::Owned(format!("{d}d"))),
+                Cow::Owned(e.permission_summary()),
+                Cow::Borrowed(e.fingerprint.as_str()),
             ]
         })
         .collect();
@@ -189,41 +191,15 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         "PERMISSIONS",
         "FINGERPRINT",
     ];
-    let mut widths = header.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+    let colour = table::stdout_has_colour();
+    let table = table::render(&header, &rows, colour, |column, cell| {
+        match (column, cell) {
+            (3, "active") => ui::GOOD,
+            (3, _) => ui::BAD,
+            _ => anstyle::Style::new(),
         }
-    }
-    // The table is built in one buffer and written once: a line per write costs more than
-    // the rest of `list` in a large vault. Padding is computed on the plain text, then
-    // colour is put around the padded cell.
-    let mut table = String::new();
-    let mut line = |cells: &[&str], style: &dyn Fn(usize, &str) -> anstyle::Style| {
-        let start = table.len();
-        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if i > 0 {
-                table.push_str("  ");
-            }
-            let style = style(i, cell);
-            let _ = write!(table, "{style}{cell:<width$}{style:#}");
-        }
-        let trimmed = table[start..].trim_end().len();
-        table.truncate(start + trimmed);
-        table.push('\n');
-    };
-    line(&header, &|_, _| ui::HEADING);
-    for row in &rows {
-        line(
-            &row.each_ref().map(String::as_str),
-            &|i, cell| match (i, cell) {
-                (3, "active") => ui::GOOD,
-                (3, _) => ui::BAD,
-                _ => anstyle::Style::new(),
-            },
-        );
-    }
-    anstream::print!("{table}");
+    });
+    table::print(&table);
     println!("\nVault fingerprint: {}", vault.fingerprint()?);
     Ok(())
 }
