@@ -25,8 +25,12 @@ fi
 # Repeats: few for the seconds-long KDF and print rows, more for the millisecond rows.
 kdf_runs=9 runs=21
 $quick && kdf_runs=5 runs=9
+trap 'echo "bench/compare.sh: the command at line $LINENO failed" >&2' ERR
 cargo build --release --locked --quiet --bin keycellar
-kc=$PWD/target/release/keycellar
+# Where cargo put it (CARGO_TARGET_DIR or build.target-dir may move it from ./target).
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+kc=$target_dir/release/keycellar
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo 'bench passphrase, a test value' > "$work/pass"
