@@ -8,12 +8,22 @@ fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-#[test]
-fn saves_keep_two_generations_all_private() {
+/// A vault holding `content` in a new directory, with its lock taken.
+fn locked_vault(content: &[u8]) -> (tempfile::TempDir, PathBuf, VaultLock) {
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("v.kc");
-    create(&vault, b"one", &accept).unwrap();
+    create(&vault, content, &accept).unwrap();
     let lock = lock(&vault, Duration::ZERO).unwrap();
+    (dir, vault, lock)
+}
+
+fn file_count(dir: &Path) -> usize {
+    fs::read_dir(dir).unwrap().count()
+}
+
+#[test]
+fn saves_keep_two_generations_all_private() {
+    let (_dir, vault, lock) = locked_vault(b"one");
     for content in [b"two", b"thr", b"fou"] {
         let staged = stage(&vault, content, &lock, &accept).unwrap();
         commit(&vault, staged, &lock).unwrap();
@@ -29,40 +39,21 @@ fn saves_keep_two_generations_all_private() {
 
 #[test]
 fn a_failed_verification_changes_nothing_and_leaves_no_temp() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = dir.path().join("v.kc");
-    create(&vault, b"old", &accept).unwrap();
-    let lock = lock(&vault, Duration::ZERO).unwrap();
+    let (dir, vault, lock) = locked_vault(b"old");
     let refuse = |_: &[u8]| Err(Error::Internal("no".into()));
     assert!(stage(&vault, b"new", &lock, &refuse).is_err());
     assert_eq!(fs::read(&vault).unwrap(), b"old");
-    let names: Vec<_> = fs::read_dir(dir.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    assert_eq!(file_count(dir.path()), 2, "the vault and its lock only");
 }
 
 #[test]
 fn a_staged_save_given_up_changes_nothing_and_leaves_no_temp() {
-    let dir = tempfile::tempdir().unwrap();
-    let vault = dir.path().join("v.kc");
-    create(&vault, b"old", &accept).unwrap();
-    let lock = lock(&vault, Duration::ZERO).unwrap();
+    let (dir, vault, lock) = locked_vault(b"old");
     let staged = stage(&vault, b"new", &lock, &accept).unwrap();
-    assert_eq!(
-        fs::read_dir(dir.path()).unwrap().count(),
-        3,
-        "the temp file exists"
-    );
+    assert_eq!(file_count(dir.path()), 3, "the temp file exists");
     drop(staged);
     assert_eq!(fs::read(&vault).unwrap(), b"old");
-    assert_eq!(
-        fs::read_dir(dir.path()).unwrap().count(),
-        2,
-        "the temp file is gone"
-    );
+    assert_eq!(file_count(dir.path()), 2, "the temp file is gone");
 }
 
 #[test]
