@@ -4,11 +4,11 @@
 //! Run: `cargo bench --bench vault`; figures in docs/PERFORMANCE.md.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use keycellar::export;
+use keycellar::backup::export;
 use keycellar::input;
-use keycellar::kdf::KdfParams;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
+use keycellar::vault::kdf::KdfParams;
 use std::hint::black_box;
 use std::time::Duration;
 

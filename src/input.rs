@@ -4,7 +4,7 @@
 //! Nothing here takes a secret from the command line. Buffers that held secret text are
 //! zeroized.
 
-use crate::entry::NewEntry;
+use crate::credential::entry::NewEntry;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use serde::de::DeserializeOwned;

@@ -1,45 +1,29 @@
 //! keycellar: an offline, encrypted vault for cryptocurrency-exchange API keys.
 //!
-//! The library holds all logic; the `keycellar` binary only parses arguments and prints.
-//! Modules, from the bytes up:
+//! The library holds all logic; the `keycellar` binary (`src/main.rs`, `src/cli/`) only
+//! parses arguments, asks on the terminal and prints. docs/ARCHITECTURE.md describes the
+//! layers and what each folder may use. Modules, from the bytes up:
 //!
-//! - [`crypto`]: XChaCha20-Poly1305, SHA-256 and randomness behind a byte-level API.
-//! - [`kdf`]: Argon2id parameters, reader bounds and calibration.
-//! - [`format`]: the vault file layout (docs/FORMAT.md) and its integrity checks.
-//! - [`entry`], [`validate`], [`fingerprint`]: the credential schema, its per-exchange
-//!   checks and the fingerprints that prove a key intact.
-//! - [`store`]: durable files: lock, atomic save, generations, 0600 permissions.
-//! - [`vault`]: create, open, change and save a vault, tying the above together;
-//!   [`payload`]: the document sealed inside it; [`backup_log`]: its record of exports
-//!   and prints.
-//! - [`agefile`]: age encryption of backups (recipients, identities, passphrase);
-//!   [`export`]: the JSON document inside an export; [`merge`]: import plans and
-//!   backup-versus-vault comparison; [`paper`]: printed backups and restoring from them.
-//! - [`lifecycle`]: rotation and history; [`audit`]: findings that need attention.
-//! - [`input`]: reading passphrases and secrets from a terminal, a file or stdin, and
-//!   Kraken's key URI.
+//! - [`crypto`], [`secret`], [`error`]: XChaCha20-Poly1305, SHA-256 and randomness behind a
+//!   byte-level API; zeroizing holders for secrets; the library's typed errors.
+//! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
+//!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
+//!   vault's record of its backups), `store` (lock, atomic save, generations) and the
+//!   [`vault::Vault`] type itself.
+//! - [`credential`]: one exchange key: `entry` (the schema), `validate` (per-exchange shape
+//!   checks), `fingerprint`, `lifecycle` (rotation and history), `audit`.
+//! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
+//!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
+//! - [`input`]: reading passphrases and secrets from a file, a descriptor or stdin.
 //! - [`hygiene`]: process hardening (no core dumps).
-//! - [`error`], [`secret`]: typed errors with exit codes; zeroizing secret holders.
 
-pub mod agefile;
-pub mod audit;
-pub mod backup_log;
+pub mod backup;
+pub mod credential;
 pub mod crypto;
-pub mod entry;
 pub mod error;
-pub mod export;
-pub mod fingerprint;
-pub mod format;
 pub mod hygiene;
 pub mod input;
-pub mod kdf;
-pub mod lifecycle;
-pub mod merge;
-pub mod paper;
-pub mod payload;
 pub mod secret;
-pub mod store;
-pub mod validate;
 pub mod vault;
 
 pub use error::{Error, Result};

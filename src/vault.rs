@@ -4,22 +4,27 @@
 //! drop) so a command that reads and then saves runs the KDF a single time, and the
 //! read-back check after a save needs no second derivation.
 
+use crate::credential::entry::{Entry, NewEntry, Status};
+use crate::credential::fingerprint;
+use crate::credential::validate::{self, Report};
 use crate::crypto::{self, NONCE_LEN};
-use crate::entry::{Entry, NewEntry, Status};
 use crate::error::{Error, Result};
-use crate::fingerprint;
-use crate::format::keyslot::{Keyslot, PassphraseSlot};
-use crate::format::{self, Header};
-use crate::kdf::KdfParams;
-use crate::payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
 use crate::secret::{Key32, Secret, SecretBytes};
-use crate::store::{self, VaultLock};
-use crate::validate::{self, Report};
+use crate::vault::format::keyslot::{Keyslot, PassphraseSlot};
+use format::Header;
+use kdf::KdfParams;
+use payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use store::VaultLock;
 use zeroize::Zeroizing;
 
+pub mod backup_log;
+pub mod format;
+pub mod kdf;
+pub mod payload;
 mod save;
+pub mod store;
 
 /// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
 pub fn now_utc() -> String {

@@ -84,7 +84,10 @@ fn an_x25519_export_opens_with_the_age_cli_and_holds_exactly_the_chosen_secrets(
     )
     .unwrap();
     let record = &vault.contents.backups[0];
-    assert_eq!(record.kind, keycellar::backup_log::BackupKind::Export);
+    assert_eq!(
+        record.kind,
+        keycellar::vault::backup_log::BackupKind::Export
+    );
     assert_eq!(record.recipients, [public]);
     assert_eq!(record.entries, ["YP2B-D3HQ-448X-E7RS"]);
     assert_eq!(record.vault_fingerprint, vault.fingerprint().unwrap());

@@ -32,7 +32,7 @@ fn every_single_bit_flip_of_the_fixture_is_reported_as_damage() {
         let mut bytes = original.clone();
         bytes[bit / 8] ^= 1 << (bit % 8);
         // Parsing alone decides it: every byte is under a checksum, so no key is derived.
-        match keycellar::format::parse(&bytes, Path::new("f")) {
+        match keycellar::vault::format::parse(&bytes, Path::new("f")) {
             Err(e) if e.exit_code() == keycellar::error::exit::DAMAGED => damaged_count += 1,
             other => panic!("bit {bit}: {:?}", other.map(|_| "parsed")),
         }
@@ -99,7 +99,8 @@ fn random_damage_is_always_reported_and_never_panics() {
         if bytes == original {
             continue;
         }
-        let result = std::panic::catch_unwind(|| keycellar::format::parse(&bytes, Path::new("f")));
+        let result =
+            std::panic::catch_unwind(|| keycellar::vault::format::parse(&bytes, Path::new("f")));
         match result {
             Ok(Err(e)) if e.exit_code() == keycellar::error::exit::DAMAGED => {}
             Ok(other) => panic!(

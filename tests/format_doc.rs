@@ -1,13 +1,13 @@
 //! docs/FORMAT.md's worked example and test vectors are recomputed here from their stated
 //! inputs, so the specification cannot drift from the code.
 
-use keycellar::entry::Exchange;
-use keycellar::fingerprint;
-use keycellar::format::keyslot::{Keyslot, PassphraseSlot};
-use keycellar::format::{self, Header};
-use keycellar::kdf::KdfParams;
+use keycellar::credential::entry::Exchange;
+use keycellar::credential::fingerprint;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
+use keycellar::vault::format::keyslot::{Keyslot, PassphraseSlot};
+use keycellar::vault::format::{self, Header};
+use keycellar::vault::kdf::KdfParams;
 
 fn spec() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap()

@@ -5,7 +5,7 @@
 mod common;
 
 use common::FIXTURE_SECRETS;
-use keycellar::export;
+use keycellar::backup::export;
 use keycellar::input;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;

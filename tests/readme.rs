@@ -89,7 +89,7 @@ fn the_restore_section_of_the_readme_works_as_printed() {
         "the drill prints the fingerprint on both machines"
     );
     assert!(
-        keycellar::fingerprint::parse(&fingerprints[0]).is_some(),
+        keycellar::credential::fingerprint::parse(&fingerprints[0]).is_some(),
         "not a fingerprint: {:?}",
         fingerprints[0]
     );

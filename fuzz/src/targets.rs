@@ -3,12 +3,12 @@
 //! `fuzz_targets/*.rs` hand these to libFuzzer; `tests/fuzz_regressions.rs` in the main crate
 //! runs the same functions over every seed and every crash ever found, in the normal tests.
 
+use keycellar::backup::paper::{codes, text};
 use keycellar::crypto;
-use keycellar::format::{self, keyslot::Keyslot};
-use keycellar::paper::{codes, text};
-use keycellar::payload;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
+use keycellar::vault::format::{self, keyslot::Keyslot};
+use keycellar::vault::payload;
 use std::path::Path;
 
 const NAME: &str = "fuzz-input";
@@ -71,7 +71,7 @@ pub fn payload(data: &[u8]) {
 
 /// The export document parser, with fingerprint recomputation and entry validation.
 pub fn export_doc(data: &[u8]) {
-    let _ = keycellar::export::parse(data, NAME);
+    let _ = keycellar::backup::export::parse(data, NAME);
 }
 
 /// The typed paper text parser.

@@ -7,13 +7,13 @@ use super::lifecycle;
 use super::output;
 use super::paper;
 use super::ui;
-use keycellar::entry::{Date, Exchange, NewEntry};
+use keycellar::credential::entry::{Date, Exchange, NewEntry};
+use keycellar::credential::fingerprint;
 use keycellar::error::{Error, Result};
-use keycellar::fingerprint;
 use keycellar::input;
-use keycellar::kdf::{KdfParams, KdfRequest};
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
+use keycellar::vault::kdf::{KdfParams, KdfRequest};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -342,7 +342,7 @@ fn verify(
         {
             problems.push(format!(
                 "you gave public key {} but the stored one is {}",
-                keycellar::entry::mask(key),
+                keycellar::credential::entry::mask(key),
                 entry.masked_key()
             ));
         }

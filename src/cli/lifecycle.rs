@@ -5,10 +5,10 @@ use super::commands::read_credentials;
 use super::context::{Context, check_single_stdin};
 use super::output;
 use super::ui;
-use keycellar::audit::{self, Severity};
-use keycellar::entry::{Date, NewEntry};
+use keycellar::credential::audit::{self, Severity};
+use keycellar::credential::entry::{Date, NewEntry};
+use keycellar::credential::lifecycle;
 use keycellar::error::{Error, Result};
-use keycellar::lifecycle;
 use std::process::Command;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {

@@ -5,15 +5,15 @@ use super::backup::{backup_passphrase, check_merge_args, encryption, identities,
 use super::context::{Context, check_single_stdin};
 use super::output;
 use super::ui;
-use keycellar::backup_log::{BackupKind, BackupRecord};
-use keycellar::entry::Entry;
+use keycellar::backup::export::{self, Imported};
+use keycellar::backup::merge;
+use keycellar::backup::paper::{self, sheet, text};
+use keycellar::credential::entry::Entry;
 use keycellar::error::{Error, Result};
-use keycellar::export::{self, Imported};
-use keycellar::merge;
-use keycellar::paper::{self, sheet, text};
 use keycellar::secret::Secret;
-use keycellar::store;
+use keycellar::vault::backup_log::{BackupKind, BackupRecord};
 use keycellar::vault::now_utc;
+use keycellar::vault::store;
 use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {

@@ -1,13 +1,13 @@
 //! Saving an open vault: sealing the next generation, writing it beside the vault with a
-//! read-back check, and putting it in place (src/store.rs holds the file steps). A save can
+//! read-back check, and putting it in place (`store` holds the file steps). A save can
 //! be prepared on a second thread while the command does other work on the same contents.
 
 use super::{Vault, decrypt_payload};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{Error, Result};
-use crate::format::{self, Header};
 use crate::secret::SecretBytes;
-use crate::store::{self, VaultLock};
+use crate::vault::format::{self, Header};
+use crate::vault::store::{self, VaultLock};
 
 /// A save made ready by [`Vault::prepare_save`]; dropping it gives the save up and removes
 /// its temp file.

@@ -2,8 +2,8 @@
 
 use super::{CredentialArgs, InitArgs};
 use clap::Args;
-use keycellar::merge::OnConflict;
-use keycellar::paper::pdf::Paper;
+use keycellar::backup::merge::OnConflict;
+use keycellar::backup::paper::pdf::Paper;
 use std::path::PathBuf;
 
 /// How to open an age-encrypted backup.

@@ -2,12 +2,12 @@
 
 use super::{JSON_SCHEMA, print_json};
 use crate::cli::ui;
-use keycellar::audit::{Finding, Severity};
-use keycellar::backup_log::BackupKind;
-use keycellar::entry::Entry;
+use keycellar::credential::audit::{Finding, Severity};
+use keycellar::credential::entry::Entry;
+use keycellar::credential::lifecycle::{self, Rotated};
 use keycellar::error::Result;
-use keycellar::lifecycle::{self, Rotated};
 use keycellar::vault::Vault;
+use keycellar::vault::backup_log::BackupKind;
 use serde_json::json;
 
 pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {

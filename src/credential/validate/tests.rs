@@ -5,7 +5,7 @@ pub(crate) const KRAKEN_SECRET: &str =
     "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
 
 fn entry(exchange: Exchange, key: &str, secret: &str) -> Entry {
-    crate::entry::sample("label", exchange, key, secret)
+    crate::credential::entry::sample("label", exchange, key, secret)
 }
 
 #[test]

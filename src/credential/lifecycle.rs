@@ -4,9 +4,9 @@
 //! date, the reason and a link to its successor) and the new entry takes over the label,
 //! linked back to the old one. Apps listed in used-by move to the new key.
 
-use crate::backup_log::{BackupKind, BackupRecord};
-use crate::entry::{Entry, NewEntry, Status};
+use crate::credential::entry::{Entry, NewEntry, Status};
 use crate::error::{Error, Result};
+use crate::vault::backup_log::{BackupKind, BackupRecord};
 use crate::vault::{Vault, now_utc};
 
 /// The most recent backup of `kind`, if any.

@@ -5,10 +5,10 @@
 //! backup, one public key in two entries, weak KDF parameters, and stored fingerprints that
 //! no longer match their keys.
 
-use crate::entry::{Entry, Exchange, Status};
+use crate::credential::entry::{Entry, Exchange, Status};
+use crate::credential::fingerprint;
+use crate::credential::lifecycle;
 use crate::error::Result;
-use crate::fingerprint;
-use crate::lifecycle;
 use crate::vault::Vault;
 use serde::Serialize;
 use std::collections::HashMap;

@@ -8,10 +8,10 @@ mod table;
 
 use super::ui;
 pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
-use keycellar::entry::Entry;
+use keycellar::credential::entry::Entry;
 use keycellar::error::{Error, Result};
-use keycellar::kdf::KdfParams;
 use keycellar::vault::Vault;
+use keycellar::vault::kdf::KdfParams;
 pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;

@@ -7,10 +7,10 @@
 //! without the others, and the passphrase's slow KDF runs once per sheet, not per entry.
 
 use super::codes::{self, Code, Item};
-use crate::agefile::{self, Encryption, Identities, Recipients};
-use crate::entry::Entry;
+use crate::backup::agefile::{self, Encryption, Identities, Recipients};
+use crate::backup::export;
+use crate::credential::entry::Entry;
 use crate::error::{Error, Result};
-use crate::export;
 use crate::secret::Secret;
 use crate::vault::{Vault, now_utc};
 

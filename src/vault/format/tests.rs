@@ -1,6 +1,6 @@
 use super::keyslot::PassphraseSlot;
 use super::*;
-use crate::kdf::KdfParams;
+use crate::vault::kdf::KdfParams;
 
 const FAST: KdfParams = KdfParams {
     memory_kib: 64,

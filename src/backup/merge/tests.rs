@@ -1,8 +1,8 @@
 use super::*;
-use crate::entry::Exchange;
+use crate::credential::entry::Exchange;
 
 fn entry(label: &str, fp: &str) -> Entry {
-    let mut e = crate::entry::sample(label, Exchange::Other, "k", "s");
+    let mut e = crate::credential::entry::sample(label, Exchange::Other, "k", "s");
     e.id = format!("id-{label}-{fp}");
     e.fingerprint = fp.into();
     e

@@ -4,7 +4,7 @@
 //! Entries are matched by fingerprint first: the same key is the same entry whatever its
 //! label. A label held by a different key is a conflict, settled by [`OnConflict`].
 
-use crate::entry::{Entry, Status};
+use crate::credential::entry::{Entry, Status};
 use crate::error::{Error, Result};
 use std::collections::HashSet;
 

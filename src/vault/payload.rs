@@ -1,9 +1,9 @@
 //! The payload document sealed inside a vault file (docs/FORMAT.md section 2): its
 //! versions, its shape, and decoding it with errors that name a newer vault as newer.
 
-use crate::backup_log::BackupRecord;
-use crate::entry::Entry;
+use crate::credential::entry::Entry;
 use crate::error::{Error, Result};
+use crate::vault::backup_log::BackupRecord;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

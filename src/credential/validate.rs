@@ -3,7 +3,7 @@
 //! Errors refuse the entry; warnings are printed and the entry is saved. Messages describe
 //! lengths and character classes, never the characters of a secret.
 
-use crate::entry::{Entry, Exchange, KRAKEN_PERMISSIONS};
+use crate::credential::entry::{Entry, Exchange, KRAKEN_PERMISSIONS};
 use crate::secret::{Secret, SecretBytes};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

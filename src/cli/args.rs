@@ -2,7 +2,7 @@
 //! prompt, a file, or stdin (`-`).
 
 use clap::{Args, Parser, Subcommand};
-use keycellar::entry::{Exchange, Status};
+use keycellar::credential::entry::{Exchange, Status};
 use std::path::PathBuf;
 
 mod backup;

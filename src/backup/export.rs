@@ -2,12 +2,12 @@
 //! built from a vault, and how a decrypted one (ours, or hand-written) is read back with
 //! every fingerprint recomputed. Specified in docs/FORMAT.md section 7.
 
-use crate::entry::{Date, Entry, Exchange, Lineage, Status};
+use crate::credential::entry::{Date, Entry, Exchange, Lineage, Status};
+use crate::credential::fingerprint;
+use crate::credential::validate;
 use crate::error::{Error, Result};
-use crate::fingerprint;
 use crate::input;
 use crate::secret::{Secret, SecretBytes};
-use crate::validate;
 use crate::vault::{Vault, now_utc};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
