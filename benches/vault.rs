@@ -5,7 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use keycellar::backup::export;
-use keycellar::input;
+use keycellar::credential::entry::NewEntry;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
 use keycellar::vault::kdf::KdfParams;
@@ -36,7 +36,7 @@ fn vault_of(n: usize, dir: &std::path::Path) -> std::path::PathBuf {
     let passphrase = Secret::new("bench".into());
     Vault::create(&path, &passphrase, TINY, Vec::new()).unwrap();
     let mut vault = Vault::open_for_change(&path, &passphrase, Duration::ZERO).unwrap();
-    for entry in input::entries_from_json(json.to_str().unwrap()).unwrap() {
+    for entry in NewEntry::list_from_json(&std::fs::read_to_string(&json).unwrap()).unwrap() {
         vault.add(entry).unwrap();
     }
     vault.save().unwrap();

@@ -1,14 +1,101 @@
-//! The `keycellar` command line: argument grammar (`args`), shared options (`context`),
-//! command runners (`commands`; `backup` for export/import/keygen; `paper` for print/restore;
-//! `lifecycle` for rotate/history/status/audit/exec) and printing
-//! (`output`). Logic lives in the library; this module only wires it up.
+//! The `keycellar` command line: it parses arguments, asks on the terminal, calls the
+//! library and prints. Nothing here decides what a vault may hold; the library does.
+//!
+//! - `args`: the argument grammar (clap); `report`: failures, their kinds, exit codes and
+//!   hints; `ui`: colour, spinner, notes; `prompt`: asking on the terminal; `output`: what
+//!   each command prints, as text or JSON; `shell`: completions and man pages.
+//! - Shared steps: `context` (global options, unlocking, new-vault settings),
+//!   `credentials` (a key's parts for add and rotate), `encryption` (who can open a
+//!   backup), `import_into` (how restored entries join a vault).
+//! - Commands: `commands` (init, add, edit, remove, passwd, verify), `backup` (export,
+//!   import, keygen, verify --backup), `paper` (print, restore, verify --paper),
+//!   `lifecycle` (rotate, history, status, audit, exec).
+//!
+//! Dependencies point one way: [`run`] dispatches to the command modules, which use the
+//! shared steps and `output`; no shared step uses a command module.
 
 pub mod args;
-pub mod backup;
-pub mod commands;
-pub mod context;
-pub mod lifecycle;
-pub mod output;
-pub mod paper;
-pub mod shell;
+mod backup;
+mod commands;
+mod context;
+mod credentials;
+mod encryption;
+mod import_into;
+mod lifecycle;
+mod output;
+mod paper;
+mod prompt;
+pub mod report;
+mod shell;
 pub mod ui;
+
+use args::{Cli, Command};
+use context::{Context, default_vault_path};
+use report::{Result, exit};
+use std::time::Duration;
+
+/// Entry point for a parsed command line; returns the exit code (`exec` passes its
+/// child's through).
+pub fn run(cli: Cli) -> Result<i32> {
+    let vault = match cli.vault {
+        Some(path) => path,
+        None => default_vault_path()?,
+    };
+    let passphrase_source = cli.passphrase_fd.or(cli.passphrase_file);
+    let ctx = Context {
+        vault,
+        passphrase_source,
+        json: cli.json,
+        lock_timeout: Duration::from_secs(cli.lock_timeout),
+    };
+    let done = match cli.command {
+        Command::Exec {
+            label,
+            env,
+            command,
+        } => return lifecycle::exec(&ctx, &label, &env, &command),
+        Command::Init(args) => commands::init(&ctx, &args),
+        Command::Add(args) => commands::add(&ctx, *args),
+        Command::List => output::list(&ctx.open()?, ctx.json),
+        Command::Show { label, reveal } => {
+            let vault = ctx.open()?;
+            output::show(vault.find(&label)?, reveal, ctx.json)
+        }
+        Command::Edit(args) => commands::edit(&ctx, *args),
+        Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
+        Command::Passwd {
+            new_passphrase_file,
+        } => commands::passwd(&ctx, new_passphrase_file),
+        Command::Fingerprint { label } => {
+            let vault = ctx.open()?;
+            output::fingerprint(&vault, label.as_deref(), ctx.json)
+        }
+        Command::Verify {
+            backup: Some(file),
+            unlock,
+            ..
+        } => backup::verify_backup(&ctx, &file, &unlock),
+        Command::Verify { paper, unlock, .. } if !paper.is_empty() => {
+            paper::verify_paper(&ctx, &paper, &unlock)
+        }
+        Command::Verify {
+            label,
+            fingerprint,
+            key,
+            ..
+        } => commands::verify(&ctx, label, fingerprint, key),
+        Command::Export(args) => backup::export(&ctx, &args),
+        Command::Import(args) => backup::import(&ctx, &args),
+        Command::Keygen { output } => backup::keygen(&output, ctx.json),
+        Command::Print(args) => paper::print(&ctx, &args),
+        Command::Restore(args) => paper::restore(&ctx, &args),
+        Command::Rotate(args) => lifecycle::rotate(&ctx, &args),
+        Command::History { label } => lifecycle::history(&ctx, &label),
+        Command::Status => lifecycle::status(&ctx),
+        Command::Audit { max_age_days } => lifecycle::audit(&ctx, max_age_days),
+        Command::Completions { shell } => shell::completions(shell),
+        Command::Man { output } => shell::man_pages(&output),
+        Command::HygieneCheck => output::hygiene(),
+    };
+    done.map(|()| exit::OK)
+}

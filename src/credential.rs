@@ -1,8 +1,9 @@
 //! One exchange key and what keycellar knows about it: the entry schema, per-exchange shape
-//! checks, fingerprints, rotation and history, and the audit rules.
+//! checks, fingerprints, rotation and history, the audit rules, and Kraken's key URI.
 
 pub mod audit;
 pub mod entry;
 pub mod fingerprint;
+pub mod kraken_uri;
 pub mod lifecycle;
 pub mod validate;

@@ -1,34 +1,18 @@
-//! Typed errors of the library, each with a user-facing hint and a stable exit code.
+//! Typed errors of the library: one variant per failure a caller could act on.
 //!
-//! No variant carries secret material: messages name fields, lengths and paths, never values.
+//! No variant carries secret material: messages name fields, lengths, labels and paths,
+//! never values. Parsers report path-free problems ([`crate::vault::format::FormatError`],
+//! [`crate::source::JsonProblem`], [`NotExport`]), which the caller that knows the file
+//! turns into an [`Error`] naming it. What a person should do next, and the process exit
+//! code, are the command line's business (`src/cli/report.rs`), not the library's.
 
+use crate::source::JsonProblem;
 use std::path::PathBuf;
-
-/// Process exit codes; part of the command-line contract (documented in README.md).
-pub mod exit {
-    /// Success.
-    pub const OK: i32 = 0;
-    /// Any failure without a more specific code.
-    pub const FAILURE: i32 = 1;
-    /// Bad command-line usage.
-    pub const USAGE: i32 = 2;
-    /// Wrong passphrase (or, later, no matching identity).
-    pub const WRONG_PASSPHRASE: i32 = 3;
-    /// A recomputed fingerprint or public key does not match.
-    pub const MISMATCH: i32 = 4;
-    /// Damaged, truncated or unsupported file.
-    pub const DAMAGED: i32 = 5;
-    /// Vault or entry not found.
-    pub const NOT_FOUND: i32 = 6;
-    /// Another keycellar process holds the vault lock.
-    pub const BUSY: i32 = 7;
-    /// `audit` found a high-severity problem.
-    pub const AUDIT_HIGH: i32 = 8;
-}
 
 /// Everything that can go wrong in the library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    // The vault file.
     #[error("wrong passphrase for vault {}", .path.display())]
     WrongPassphrase { path: PathBuf },
 
@@ -74,6 +58,7 @@ pub enum Error {
     #[error("vault {} is busy: another keycellar command holds its lock", .path.display())]
     Busy { path: PathBuf },
 
+    // Entries.
     #[error("no entry labelled {label:?}")]
     EntryNotFound { label: String },
 
@@ -86,6 +71,25 @@ pub enum Error {
         problems: Vec<String>,
     },
 
+    #[error("{label:?} has no current key to rotate")]
+    NothingToRotate { label: String },
+
+    #[error("the new key is the same as the old one; nothing was rotated")]
+    SameKey { label: String },
+
+    #[error(
+        "the vault changed since its last export or print; back up first (keycellar export or \
+         print), or pass --no-backup-check"
+    )]
+    NotBackedUp { label: String },
+
+    #[error("the {exchange} secret is not valid base64")]
+    SecretEncoding { exchange: &'static str },
+
+    #[error("verification failed: {}", verify_summary(.labels))]
+    VerifyFailed { labels: Vec<String> },
+
+    // Backups.
     #[error("no identity given can open {name}")]
     NoMatchingIdentity { name: String },
 
@@ -95,24 +99,105 @@ pub enum Error {
     #[error("backup {name} is damaged: it {what}")]
     DamagedBackup { name: String, what: String },
 
+    #[error("{name} is encrypted to age recipients; give an identity with -i FILE")]
+    NeedIdentity { name: String },
+
+    #[error("{name}: {problem}")]
+    NotAnExport { name: String, problem: NotExport },
+
+    #[error("{name} does not hold what it says; nothing was imported: {}", .problems.join("; "))]
+    BackupAltered { name: String, problems: Vec<String> },
+
     #[error("import refused: {} already exist(s) with a different key", .labels.join(", "))]
     Conflict { labels: Vec<String> },
 
-    #[error("{0}")]
-    BadInput(String),
+    #[error("verification failed: {name} {summary}")]
+    BackupDiffers { name: String, summary: String },
 
-    #[error("{0}")]
-    Usage(String),
+    #[error("recipient {shown} is not usable: {why}")]
+    BadRecipient {
+        /// The recipient as given, or a description when it looks like a secret key.
+        shown: String,
+        why: String,
+    },
 
-    #[error("audit found {0} high-severity problem(s)")]
-    AuditHigh(usize),
+    #[error("{}, line {line}: {inner}", .path.display())]
+    RecipientsFileLine {
+        path: PathBuf,
+        line: usize,
+        inner: Box<Error>,
+    },
 
-    #[error("verification failed: {0}")]
-    Mismatch(String),
+    #[error("recipients file {} holds no recipient", .path.display())]
+    NoRecipients { path: PathBuf },
 
-    #[error("cannot ask for {what}: there is no terminal")]
-    NoTerminal { what: &'static str },
+    #[error("age plugin {name:?} is not usable ({why}); install age-plugin-{name} on PATH")]
+    PluginUnusable { name: String, why: String },
 
+    #[error("age encryption failed: {0}")]
+    AgeEncryption(String),
+
+    #[error("{name} is neither an age identity file nor an SSH private key")]
+    NotAnIdentity { name: String },
+
+    #[error("identity file {name}: {why}")]
+    BadIdentity { name: String, why: String },
+
+    #[error("cannot decrypt {name}: {why}")]
+    AgeDecryption { name: String, why: String },
+
+    // Paper.
+    #[error("{problem}")]
+    PaperUnreadable { problem: String },
+
+    #[error("{name}: not everything could be restored: {}", .problems.join("; "))]
+    PaperIncomplete { name: String, problems: Vec<String> },
+
+    #[error("cannot read image {}: {why}", .path.display())]
+    BadImage { path: PathBuf, why: String },
+
+    #[error("no Kraken key QR code (kraken://apikey?...) found in {}", .path.display())]
+    NoKrakenQr { path: PathBuf },
+
+    #[error("not a Kraken key URI: {0}")]
+    BadKrakenUri(&'static str),
+
+    // Inputs and outputs.
+    #[error("{} exists; keycellar does not overwrite it without --force", .path.display())]
+    OutputExists { path: PathBuf },
+
+    #[error(
+        "only one input can come from standard input (`-`), but the {first} and the {second} \
+         both read it; put the others in files"
+    )]
+    StdinTwice {
+        first: &'static str,
+        second: &'static str,
+    },
+
+    #[error("the {what} from {source_name} is larger than keycellar reads ({limit} bytes)")]
+    InputTooLarge {
+        what: &'static str,
+        source_name: String,
+        limit: u64,
+    },
+
+    #[error("the {what} from {source_name} is not UTF-8 text")]
+    NotText {
+        what: &'static str,
+        source_name: String,
+    },
+
+    #[error("the passphrase from {source_name} is empty")]
+    EmptyPassphrase { source_name: String },
+
+    #[error("{source_name}: {problem}")]
+    BadJson {
+        source_name: String,
+        problem: JsonProblem,
+    },
+
+    // Key derivation.
     #[error("invalid KDF setting: {0}")]
     KdfSetting(String),
 
@@ -130,140 +215,39 @@ pub enum Error {
     Internal(String),
 }
 
+fn verify_summary(labels: &[String]) -> String {
+    let noun = if labels.len() == 1 {
+        "entry"
+    } else {
+        "entries"
+    };
+    format!("{} {noun}: {}", labels.len(), labels.join(", "))
+}
+
+/// Why a decrypted backup is not an export document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NotExport {
+    #[error("the decrypted content is not UTF-8 text")]
+    NotUtf8,
+    #[error("the decrypted content is not a JSON object")]
+    NotJson,
+    #[error("not a keycellar export (no \"keycellar_export\" field; see docs/FORMAT.md)")]
+    NoVersionField,
+}
+
 impl Error {
-    /// The exit code the binary uses for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::WrongPassphrase { .. }
-            | Error::NoMatchingIdentity { .. }
-            | Error::WrongBackupPassphrase { .. } => exit::WRONG_PASSPHRASE,
-            Error::Mismatch(_) => exit::MISMATCH,
+    /// True for every way a vault file can be damaged, truncated or of another version:
+    /// the failures that are never a wrong passphrase.
+    pub fn is_damaged_vault(&self) -> bool {
+        matches!(
+            self,
             Error::NotAVault { .. }
-            | Error::DamagedHeader { .. }
-            | Error::DamagedPayload { .. }
-            | Error::Truncated { .. }
-            | Error::UnsupportedVersion { .. }
-            | Error::KdfOutOfBounds { .. }
-            | Error::DamagedBackup { .. } => exit::DAMAGED,
-            Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
-            Error::Busy { .. } => exit::BUSY,
-            Error::NoTerminal { .. } | Error::KdfSetting(_) | Error::Usage(_) => exit::USAGE,
-            Error::AuditHigh(_) => exit::AUDIT_HIGH,
-            Error::VaultExists { .. }
-            | Error::LabelExists { .. }
-            | Error::Conflict { .. }
-            | Error::Invalid { .. }
-            | Error::BadInput(_)
-            | Error::Io { .. }
-            | Error::KdfOutOfMemory { .. }
-            | Error::Internal(_) => exit::FAILURE,
-        }
-    }
-
-    /// A stable name for the class of failure (snake_case), printed in `--json` errors so
-    /// scripts and tests can tell classes apart that share an exit code.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Error::WrongPassphrase { .. } => "wrong_passphrase",
-            Error::NotAVault { .. } => "not_a_vault",
-            Error::DamagedHeader { .. } => "damaged_header",
-            Error::DamagedPayload { .. } => "damaged_payload",
-            Error::Truncated { .. } => "truncated",
-            Error::UnsupportedVersion { .. } => "unsupported_version",
-            Error::KdfOutOfBounds { .. } => "kdf_out_of_bounds",
-            Error::VaultNotFound { .. } => "vault_not_found",
-            Error::VaultExists { .. } => "vault_exists",
-            Error::Busy { .. } => "busy",
-            Error::EntryNotFound { .. } => "entry_not_found",
-            Error::LabelExists { .. } => "label_exists",
-            Error::Invalid { .. } => "invalid_entry",
-            Error::NoMatchingIdentity { .. } => "no_matching_identity",
-            Error::WrongBackupPassphrase { .. } => "wrong_backup_passphrase",
-            Error::DamagedBackup { .. } => "damaged_backup",
-            Error::Conflict { .. } => "conflict",
-            Error::BadInput(_) => "bad_input",
-            Error::Usage(_) => "usage",
-            Error::AuditHigh(_) => "audit_high",
-            Error::Mismatch(_) => "mismatch",
-            Error::NoTerminal { .. } => "no_terminal",
-            Error::KdfSetting(_) => "kdf_setting",
-            Error::KdfOutOfMemory { .. } => "kdf_out_of_memory",
-            Error::Io { .. } => "io",
-            Error::Internal(_) => "internal",
-        }
-    }
-
-    /// One line telling the user what to do next.
-    pub fn hint(&self) -> &'static str {
-        match self {
-            Error::WrongPassphrase { .. } => {
-                "The file itself is intact (its checksums match); try the passphrase again, \
-                 minding keyboard layout and caps lock."
-            }
-            Error::NoMatchingIdentity { .. } => {
-                "Give the age identity file or SSH private key the backup was made for (-i FILE); \
-                 if you did, the backup's header is damaged (age cannot tell the two apart)."
-            }
-            Error::WrongBackupPassphrase { .. } => {
-                "Try the backup passphrase again; it may differ from the vault passphrase."
-            }
-            Error::DamagedBackup { .. } => {
-                "Use another copy of the backup; this one cannot be trusted."
-            }
-            Error::Conflict { .. } => {
-                "Nothing was imported. Choose --on-conflict skip, replace or rename, or see \
-                 what would change with --dry-run."
-            }
-            Error::NotAVault { .. } => {
-                "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore \
-                 it from a generation (.1, .2) or a backup."
-            }
-            Error::DamagedHeader { .. }
-            | Error::DamagedPayload { .. }
-            | Error::Truncated { .. } => {
-                "Do not overwrite it. Restore from the previous generations next to the vault \
-                 (VAULT.1, VAULT.2) or from a backup, and keep the damaged file for inspection."
-            }
-            Error::UnsupportedVersion { .. } => {
-                "Open it with the newer keycellar that wrote it; this version will not guess."
-            }
-            Error::KdfOutOfBounds { .. } => {
-                "The file asks for more work than keycellar allows; it is damaged or was not \
-                 written by keycellar. Restore from a generation or a backup."
-            }
-            Error::VaultNotFound { .. } => {
-                "Create one with `keycellar init`, or point --vault (or KEYCELLAR_VAULT) at it."
-            }
-            Error::VaultExists { .. } => {
-                "keycellar never overwrites a file on init; choose another --vault path."
-            }
-            Error::Busy { .. } => {
-                "Wait for the other keycellar command to finish, then run this one again."
-            }
-            Error::EntryNotFound { .. } => "Run `keycellar list` to see the labels.",
-            Error::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
-            Error::Invalid { .. } => {
-                "Copy the values again from the exchange's API page; nothing was saved."
-            }
-            Error::BadInput(_) => "Check the input and run the command again.",
-            Error::Usage(_) => "See `keycellar help` for how to call this command.",
-            Error::AuditHigh(_) => "Deal with the HIGH findings listed above.",
-            Error::Mismatch(_) => {
-                "The value you compared against is not the one stored. Check for typos; if the \
-                 stored entry is wrong, restore it from a backup."
-            }
-            Error::NoTerminal { .. } => {
-                "Give the value in a file instead (--passphrase-file, --secret-file, ...), or \
-                 run the command in a terminal."
-            }
-            Error::KdfSetting(_) => "See `keycellar init --help` for the allowed KDF settings.",
-            Error::KdfOutOfMemory { .. } => {
-                "Close other programs or use a machine with more free memory (the vault's \
-                 memory cost was chosen at init; `keycellar status` shows it)."
-            }
-            Error::Io { .. } => "Check the path, its permissions and free disk space.",
-            Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
-        }
+                | Error::DamagedHeader { .. }
+                | Error::DamagedPayload { .. }
+                | Error::Truncated { .. }
+                | Error::UnsupportedVersion { .. }
+                | Error::KdfOutOfBounds { .. }
+        )
     }
 
     /// Wraps an I/O error with what keycellar was doing at the time.
@@ -277,41 +261,3 @@ impl Error {
 
 /// Result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn damage_classes_share_exit_5_and_wrong_passphrase_is_3() {
-        let path = PathBuf::from("v");
-        let damaged = [
-            Error::DamagedHeader {
-                path: path.clone(),
-                what: "x".into(),
-            },
-            Error::DamagedPayload {
-                path: path.clone(),
-                what: "x".into(),
-            },
-            Error::Truncated {
-                path: path.clone(),
-                expected: 2,
-                actual: 1,
-            },
-            Error::UnsupportedVersion {
-                what: "the format of vault",
-                path: path.clone(),
-                found: 9,
-                supported: 1,
-            },
-        ];
-        for e in damaged {
-            assert_eq!(e.exit_code(), exit::DAMAGED, "{e}");
-        }
-        assert_eq!(
-            Error::WrongPassphrase { path }.exit_code(),
-            exit::WRONG_PASSPHRASE
-        );
-    }
-}

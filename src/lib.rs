@@ -14,7 +14,8 @@
 //!   checks), `fingerprint`, `lifecycle` (rotation and history), `audit`.
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
-//! - [`input`]: reading passphrases and secrets from a file, a descriptor or stdin.
+//! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
+//!   stdin; [`passphrase`]: how strong a newly chosen passphrase is.
 //! - [`hygiene`]: process hardening (no core dumps).
 
 pub mod backup;
@@ -22,8 +23,9 @@ pub mod credential;
 pub mod crypto;
 pub mod error;
 pub mod hygiene;
-pub mod input;
+pub mod passphrase;
 pub mod secret;
+pub mod source;
 pub mod vault;
 
 pub use error::{Error, Result};

@@ -1,5 +1,5 @@
 //! The `keycellar` binary: hardens the process, parses arguments, runs the command, and is
-//! the one place where an error becomes a message and an exit code.
+//! the one place where a failure becomes a message and an exit code.
 
 mod cli;
 
@@ -23,11 +23,11 @@ fn main() {
     let cli = cli::args::Cli::parse();
     cli::ui::init(&cli);
     let as_json = cli.json;
-    let code = match cli::commands::run(cli) {
+    let code = match cli::run(cli) {
         Ok(code) => code,
-        Err(error) => {
-            cli::output::error(&error, as_json);
-            error.exit_code()
+        Err(failure) => {
+            cli::report::report(&failure, as_json);
+            failure.exit_code()
         }
     };
     std::process::exit(code);

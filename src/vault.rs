@@ -93,7 +93,7 @@ impl Vault {
 
     /// Opens the vault file content `bytes`, read from `path` (named in errors).
     pub fn from_bytes(path: &Path, bytes: &[u8], passphrase: &Secret) -> Result<Vault> {
-        let parsed = format::parse(bytes, path)?;
+        let parsed = format::parse(bytes).map_err(|e| e.at(path))?;
         let vault_id = parsed.header.vault_id;
         let mut key = None;
         let mut has_passphrase_slot = false;

@@ -18,7 +18,7 @@ fn outcome(bytes: &[u8], dir: &Path) -> &'static str {
     match Vault::open(&path, &Secret::new("keycellar-fixture-v1".into())) {
         Ok(_) => "opened",
         Err(Error::WrongPassphrase { .. }) => "wrong-passphrase",
-        Err(e) if e.exit_code() == keycellar::error::exit::DAMAGED => "damaged",
+        Err(e) if e.is_damaged_vault() => "damaged",
         Err(e) => panic!("unexpected outcome: {e}"),
     }
 }
@@ -32,8 +32,8 @@ fn every_single_bit_flip_of_the_fixture_is_reported_as_damage() {
         let mut bytes = original.clone();
         bytes[bit / 8] ^= 1 << (bit % 8);
         // Parsing alone decides it: every byte is under a checksum, so no key is derived.
-        match keycellar::vault::format::parse(&bytes, Path::new("f")) {
-            Err(e) if e.exit_code() == keycellar::error::exit::DAMAGED => damaged_count += 1,
+        match keycellar::vault::format::parse(&bytes).map_err(|e| e.at(Path::new("f"))) {
+            Err(e) if e.is_damaged_vault() => damaged_count += 1,
             other => panic!("bit {bit}: {:?}", other.map(|_| "parsed")),
         }
     }
@@ -99,10 +99,13 @@ fn random_damage_is_always_reported_and_never_panics() {
         if bytes == original {
             continue;
         }
-        let result =
-            std::panic::catch_unwind(|| keycellar::vault::format::parse(&bytes, Path::new("f")));
+        let result = std::panic::catch_unwind(|| {
+            keycellar::vault::format::parse(&bytes)
+                .map(|_| ())
+                .map_err(|e| e.at(Path::new("f")))
+        });
         match result {
-            Ok(Err(e)) if e.exit_code() == keycellar::error::exit::DAMAGED => {}
+            Ok(Err(e)) if e.is_damaged_vault() => {}
             Ok(other) => panic!(
                 "case {case}: not reported as damage: {:?}",
                 other.map(|_| "parsed")

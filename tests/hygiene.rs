@@ -6,7 +6,7 @@ mod common;
 
 use common::FIXTURE_SECRETS;
 use keycellar::backup::export;
-use keycellar::input;
+use keycellar::credential::entry::NewEntry;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
 use std::fs;
@@ -48,7 +48,6 @@ fn debug_of_every_secret_holding_type_shows_no_secret() {
     assert_eq!(imported.entries.len(), 4);
     assert_redacted("Imported", format!("{imported:?}"));
 
-    let json = root().join("target/hygiene-new-entries.json");
     let entries: Vec<serde_json::Value> = serde_json::from_slice::<serde_json::Value>(&document)
         .unwrap()["entries"]
         .as_array()
@@ -63,9 +62,8 @@ fn debug_of_every_secret_holding_type_shows_no_secret() {
             e
         })
         .collect();
-    fs::write(&json, serde_json::to_vec(&entries).unwrap()).unwrap();
-    let new_entries = input::entries_from_json(json.to_str().unwrap()).unwrap();
-    fs::remove_file(&json).unwrap();
+    let json = serde_json::to_string(&entries).unwrap();
+    let new_entries = NewEntry::list_from_json(&json).unwrap();
     assert_eq!(new_entries.len(), 4);
     assert_redacted("NewEntry", format!("{new_entries:?}"));
 

@@ -4,14 +4,67 @@
 //! Files are standard age v1 (age-encryption.org/v1), so the stock `age` tool opens them.
 
 use crate::error::{Error, Result};
-use crate::input;
 use crate::secret::{Secret, SecretBytes};
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 use zeroize::Zeroizing;
+
+/// What age plugins and encrypted SSH keys may ask of a person. The command line answers on
+/// the terminal; another front end answers its own way, and [`NoPrompts`] declines.
+pub trait Prompts: Send + Sync {
+    /// Shows a message (e.g. "touch your hardware key").
+    fn message(&self, text: &str);
+    /// Asks a yes/no question; `None` when it cannot be asked.
+    fn confirm(&self, question: &str, yes: &str, no: Option<&str>) -> Option<bool>;
+    /// Asks for a value that is not secret.
+    fn public_value(&self, description: &str) -> Option<String>;
+    /// Asks for a secret (a key's passphrase or PIN).
+    fn secret_value(&self, description: &str) -> Option<Secret>;
+}
+
+/// Declines every question: for identities that never ask (a paper sheet's own key).
+pub struct NoPrompts;
+
+impl Prompts for NoPrompts {
+    fn message(&self, _text: &str) {}
+    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
+        None
+    }
+    fn public_value(&self, _description: &str) -> Option<String> {
+        None
+    }
+    fn secret_value(&self, _description: &str) -> Option<Secret> {
+        None
+    }
+}
+
+/// age wants its callbacks by value and cloneable; this carries shared [`Prompts`].
+#[derive(Clone)]
+struct Callbacks(Arc<dyn Prompts>);
+
+impl age::Callbacks for Callbacks {
+    fn display_message(&self, message: &str) {
+        self.0.message(message);
+    }
+
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        self.0.confirm(message, yes, no)
+    }
+
+    fn request_public_string(&self, description: &str) -> Option<String> {
+        self.0.public_value(description)
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        self.0
+            .secret_value(description)
+            .map(|s| SecretString::from(s.expose().to_string()))
+    }
+}
 
 /// scrypt work factor (log2 N) keycellar writes: the age CLI's default, about 1 s on a
 /// desktop. Fixed, because the age crate's own calibration picks machine-dependent values.
@@ -28,19 +81,52 @@ pub enum Encryption {
 }
 
 /// Parsed recipients, with the strings they came from (for the vault's record).
-#[derive(Default)]
 pub struct Recipients {
     native: Vec<Box<dyn age::Recipient + Send>>,
     plugins: Vec<age::plugin::Recipient>,
     /// The recipients as given, e.g. `age1...` or `ssh-ed25519 AAAA... comment`.
     pub described: Vec<String>,
+    prompts: Callbacks,
+}
+
+impl Default for Recipients {
+    fn default() -> Self {
+        Recipients::with_prompts(Arc::new(NoPrompts))
+    }
+}
+
+/// How a recipient that does not parse is named in an error: as given, unless it is a
+/// secret key pasted by mistake, which is never repeated.
+fn shown_recipient(text: &str) -> String {
+    let upper = text.to_ascii_uppercase();
+    if upper.starts_with("AGE-SECRET-KEY-") || upper.starts_with("AGE-PLUGIN-") {
+        "(an age identity, which is a secret key; give its public age1... recipient instead)".into()
+    } else if text.contains("PRIVATE KEY") {
+        "(a private key; give the public key instead)".into()
+    } else {
+        format!("{text:?}")
+    }
 }
 
 impl Recipients {
-    /// Parses one recipient string, naming it in the error if it does not parse.
+    /// No recipients yet; plugins ask their questions through `prompts`.
+    pub fn with_prompts(prompts: Arc<dyn Prompts>) -> Self {
+        Recipients {
+            native: Vec::new(),
+            plugins: Vec::new(),
+            described: Vec::new(),
+            prompts: Callbacks(prompts),
+        }
+    }
+
+    /// Parses one recipient string, naming it in the error if it does not parse (a secret
+    /// key given by mistake is never named).
     pub fn add(&mut self, text: &str) -> Result<()> {
         let text = text.trim();
-        let bad = |why: &str| Error::BadInput(format!("recipient {text:?} is not usable: {why}"));
+        let bad = |why: &str| Error::BadRecipient {
+            shown: shown_recipient(text),
+            why: why.to_string(),
+        };
         if text.starts_with("ssh-") {
             let r = text
                 .parse::<age::ssh::Recipient>()
@@ -78,16 +164,17 @@ impl Recipients {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            self.add(line).map_err(|e| {
-                Error::BadInput(format!("{}, line {}: {e}", path.display(), number + 1))
+            self.add(line).map_err(|e| Error::RecipientsFileLine {
+                path: path.to_path_buf(),
+                line: number + 1,
+                inner: Box::new(e),
             })?;
             found += 1;
         }
         if found == 0 {
-            return Err(Error::BadInput(format!(
-                "recipients file {} holds no recipient",
-                path.display()
-            )));
+            return Err(Error::NoRecipients {
+                path: path.to_path_buf(),
+            });
         }
         Ok(())
     }
@@ -100,7 +187,7 @@ impl Recipients {
 
 /// Encrypts `plaintext` into an age file, armored (PEM-style text) when `armor` is set.
 pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result<Vec<u8>> {
-    let failed = |e: &dyn std::fmt::Display| Error::BadInput(format!("age encryption failed: {e}"));
+    let failed = |e: &dyn std::fmt::Display| Error::AgeEncryption(e.to_string());
     let mut plugin_recipients: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
     let encryptor = match encryption {
         Encryption::Passphrase(passphrase) => {
@@ -123,12 +210,11 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
                     &name,
                     &list,
                     &[],
-                    TerminalCallbacks,
+                    recipients.prompts.clone(),
                 )
-                .map_err(|e| {
-                    Error::BadInput(format!(
-                        "age plugin {name:?} is not usable ({e}); install age-plugin-{name} on PATH"
-                    ))
+                .map_err(|e| Error::PluginUnusable {
+                    name: name.clone(),
+                    why: e.to_string(),
                 })?;
                 plugin_recipients.push(Box::new(plugin));
             }
@@ -153,12 +239,26 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
 }
 
 /// Identities to try when decrypting, loaded from files.
-#[derive(Default)]
 pub struct Identities {
     loaded: Vec<Box<dyn age::Identity>>,
+    prompts: Callbacks,
+}
+
+impl Default for Identities {
+    fn default() -> Self {
+        Identities::with_prompts(Arc::new(NoPrompts))
+    }
 }
 
 impl Identities {
+    /// No identities yet; plugins and encrypted SSH keys ask through `prompts`.
+    pub fn with_prompts(prompts: Arc<dyn Prompts>) -> Self {
+        Identities {
+            loaded: Vec::new(),
+            prompts: Callbacks(prompts),
+        }
+    }
+
     /// Loads an age identity file (as `age-keygen` writes, plugin identities included) or an
     /// SSH private key (an encrypted one asks for its passphrase when it is used).
     pub fn add_file(&mut self, path: &Path) -> Result<()> {
@@ -173,27 +273,27 @@ impl Identities {
         let name = name.to_string();
         if let Ok(file) = age::IdentityFile::from_buffer(BufReader::new(text)) {
             let identities = file
-                .with_callbacks(TerminalCallbacks)
+                .with_callbacks(self.prompts.clone())
                 .into_identities()
-                .map_err(|e| Error::BadInput(format!("identity file {name}: {e}")))?;
+                .map_err(|e| Error::BadIdentity {
+                    name: name.clone(),
+                    why: e.to_string(),
+                })?;
             for identity in identities {
                 self.loaded.push(identity);
             }
             return Ok(());
         }
         let ssh = age::ssh::Identity::from_buffer(BufReader::new(text), Some(name.clone()))
-            .map_err(|_| {
-                Error::BadInput(format!(
-                    "{name} is neither an age identity file nor an SSH private key"
-                ))
-            })?;
-        if let age::ssh::Identity::Unsupported(key) = &ssh {
-            return Err(Error::BadInput(format!(
-                "{name}: this SSH key type cannot decrypt age files ({key:?})"
-            )));
+            .map_err(|_| Error::NotAnIdentity { name: name.clone() })?;
+        if let age::ssh::Identity::Unsupported(_) = &ssh {
+            return Err(Error::BadIdentity {
+                name,
+                why: "this SSH key type cannot decrypt age files".into(),
+            });
         }
         self.loaded
-            .push(Box::new(ssh.with_callbacks(TerminalCallbacks)));
+            .push(Box::new(ssh.with_callbacks(self.prompts.clone())));
         Ok(())
     }
 
@@ -205,12 +305,12 @@ impl Identities {
 
 /// Decrypts an age file (armored or binary). A passphrase-encrypted file takes its
 /// passphrase from `passphrase`, which is only called for such files.
-pub fn decrypt(
+pub fn decrypt<E: From<Error>>(
     file: &[u8],
     identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret>,
+    passphrase: impl FnOnce() -> Result<Secret, E>,
     name: &str,
-) -> Result<SecretBytes> {
+) -> Result<SecretBytes, E> {
     let damaged = |what: String| Error::DamagedBackup {
         name: name.to_string(),
         what,
@@ -227,9 +327,10 @@ pub fn decrypt(
         vec![&scrypt_identity]
     } else {
         if identities.is_empty() {
-            return Err(Error::Usage(format!(
-                "{name} is encrypted to age recipients; give an identity with -i FILE"
-            )));
+            return Err(Error::NeedIdentity {
+                name: name.to_string(),
+            }
+            .into());
         }
         identities.loaded.iter().map(|b| b.as_ref()).collect()
     };
@@ -269,7 +370,10 @@ fn classify(error: age::DecryptError, name: &str, is_scrypt: bool) -> Error {
             "asks for scrypt work factor {required}, above the allowed {target}"
         )),
         E::Io(e) => damaged(&format!("could not be read as age ({e})")),
-        other => Error::BadInput(format!("cannot decrypt {name}: {other}")),
+        other => Error::AgeDecryption {
+            name: name.to_string(),
+            why: other.to_string(),
+        },
     }
 }
 
@@ -282,32 +386,6 @@ pub fn keygen(created_at: &str) -> (Zeroizing<String>, String) {
         identity.to_string().expose_secret()
     ));
     (text, public)
-}
-
-/// Terminal interaction for plugins and encrypted SSH keys.
-#[derive(Clone, Copy)]
-struct TerminalCallbacks;
-
-impl age::Callbacks for TerminalCallbacks {
-    fn display_message(&self, message: &str) {
-        eprintln!("{message}");
-    }
-
-    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
-        let choices = format!("{yes}/{}", no.unwrap_or("no"));
-        let answer = input::prompt_visible(&format!("{message} [{choices}]: "), "a confirmation");
-        answer.ok().map(|a| a.eq_ignore_ascii_case(yes))
-    }
-
-    fn request_public_string(&self, description: &str) -> Option<String> {
-        input::prompt_visible(&format!("{description}: "), "a value").ok()
-    }
-
-    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
-        input::prompt_hidden(&format!("{description}: "), "a key passphrase")
-            .ok()
-            .map(|s| SecretString::from(s.expose().to_string()))
-    }
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@
 use crate::credential::entry::{Date, Entry, Exchange, Lineage, Status};
 use crate::credential::fingerprint;
 use crate::credential::validate;
-use crate::error::{Error, Result};
-use crate::input;
+use crate::error::{Error, NotExport, Result};
 use crate::secret::{Secret, SecretBytes};
 use crate::vault::{Vault, now_utc};
 use serde::{Deserialize, Serialize};
@@ -151,23 +150,18 @@ pub struct Imported {
 /// recomputed; a fingerprint that differs from the one the document records is a
 /// verification failure (exit 4), and nothing is returned.
 pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
-    let text = std::str::from_utf8(plaintext)
-        .map_err(|_| Error::BadInput(format!("{name}: the decrypted content is not UTF-8 text")))?;
+    let not_export = |problem| Error::NotAnExport {
+        name: name.to_string(),
+        problem,
+    };
+    let text = std::str::from_utf8(plaintext).map_err(|_| not_export(NotExport::NotUtf8))?;
     #[derive(Deserialize)]
     struct Probe {
         keycellar_export: Option<u32>,
     }
-    let probe: Probe = serde_json::from_str(text).map_err(|_| {
-        Error::BadInput(format!(
-            "{name}: the decrypted content is not a JSON object"
-        ))
-    })?;
+    let probe: Probe = serde_json::from_str(text).map_err(|_| not_export(NotExport::NotJson))?;
     match probe.keycellar_export {
-        None => {
-            return Err(Error::BadInput(format!(
-                "{name}: not a keycellar export (no \"keycellar_export\" field; see docs/FORMAT.md)"
-            )));
-        }
+        None => return Err(not_export(NotExport::NoVersionField)),
         Some(EXPORT_VERSION) => {}
         Some(found) => {
             return Err(Error::UnsupportedVersion {
@@ -178,7 +172,11 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
             });
         }
     }
-    let document: ImportDocument = input::parse_json(text, name)?;
+    let document: ImportDocument =
+        crate::source::parse_json(text).map_err(|problem| Error::BadJson {
+            source_name: name.to_string(),
+            problem,
+        })?;
     let mut entries = Vec::with_capacity(document.entries.len());
     let mut mismatches = Vec::new();
     for item in document.entries {
@@ -212,10 +210,10 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
         }
     }
     if !mismatches.is_empty() {
-        return Err(Error::Mismatch(format!(
-            "{name} does not hold what it says; nothing was imported: {}",
-            mismatches.join("; ")
-        )));
+        return Err(Error::BackupAltered {
+            name: name.to_string(),
+            problems: mismatches,
+        });
     }
     Ok(Imported {
         entries,

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use std::collections::HashSet;
 
 /// What to do when an imported entry's label is taken by a different key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum OnConflict {
     /// Refuse the whole import (the default).
     #[default]
@@ -20,6 +20,26 @@ pub enum OnConflict {
     Replace,
     /// Import under a new label, `LABEL-imported` (or `-imported-2`, ...).
     Rename,
+}
+
+impl OnConflict {
+    /// Every choice.
+    pub const ALL: [OnConflict; 4] = [
+        OnConflict::Refuse,
+        OnConflict::Skip,
+        OnConflict::Replace,
+        OnConflict::Rename,
+    ];
+
+    /// The name used on the command line.
+    pub fn id(self) -> &'static str {
+        match self {
+            OnConflict::Refuse => "refuse",
+            OnConflict::Skip => "skip",
+            OnConflict::Replace => "replace",
+            OnConflict::Rename => "rename",
+        }
+    }
 }
 
 /// One step of an import.
@@ -142,6 +162,16 @@ pub struct Comparison {
 impl Comparison {
     pub fn matches(&self) -> bool {
         self.missing.is_empty() && self.extra.is_empty() && self.different.is_empty()
+    }
+
+    /// The differences counted, for an error message.
+    pub fn summary(&self) -> String {
+        format!(
+            "does not hold the vault's keys: {} missing, {} extra, {} different",
+            self.missing.len(),
+            self.extra.len(),
+            self.different.len()
+        )
     }
 }
 

@@ -1,15 +1,21 @@
 //! The command-line grammar. No option takes a secret value: secrets come from a hidden
 //! prompt, a file, or stdin (`-`).
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::{Parser, Subcommand};
+use keycellar::backup::merge::OnConflict;
+use keycellar::backup::paper::pdf::Paper;
 use keycellar::credential::entry::{Exchange, Status};
+use keycellar::source::InputSource;
 use std::path::PathBuf;
 
 mod backup;
+mod lifecycle;
+mod vault;
 
-pub use backup::{
-    BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs, RotateArgs,
-};
+pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
+pub use lifecycle::RotateArgs;
+pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs};
 
 const SHORT_TOPICS: &str = "\
 Run `keycellar --help` for the vault location, use from scripts, and exit codes;
@@ -59,16 +65,17 @@ pub struct Cli {
 
     /// Read the vault passphrase from the first line of this file (`-` for stdin)
     #[arg(long, global = true, value_name = "PATH")]
-    pub passphrase_file: Option<String>,
+    pub passphrase_file: Option<InputSource>,
 
     /// Read the vault passphrase from this open file descriptor (first line)
     #[arg(
         long,
         global = true,
         value_name = "N",
-        conflicts_with = "passphrase_file"
+        conflicts_with = "passphrase_file",
+        value_parser = clap::value_parser!(u32).map(InputSource::Fd)
     )]
-    pub passphrase_fd: Option<u32>,
+    pub passphrase_fd: Option<InputSource>,
 
     /// Print data as JSON (schemas in docs/JSON.md)
     #[arg(long, global = true)]
@@ -135,7 +142,7 @@ pub enum Command {
     Passwd {
         /// Read the new passphrase from this file (`-` for stdin)
         #[arg(long, value_name = "PATH")]
-        new_passphrase_file: Option<String>,
+        new_passphrase_file: Option<InputSource>,
     },
     /// Print the vault fingerprint, or one entry's
     #[command(after_help = "Example: keycellar fingerprint kraken-grid-bot")]
@@ -244,112 +251,81 @@ pub enum Command {
     HygieneCheck,
 }
 
-#[derive(Debug, Args)]
-pub struct InitArgs {
-    /// Calibrate Argon2id to take about this long [default: 1000]
-    #[arg(long, value_name = "MS")]
-    pub kdf_target_ms: Option<u64>,
-    /// Argon2id memory in MiB [default: 256]
-    #[arg(long, value_name = "MIB")]
-    pub kdf_memory: Option<u32>,
-    /// Argon2id passes (skips calibration)
-    #[arg(long, value_name = "N")]
-    pub kdf_time: Option<u32>,
-    /// Argon2id lanes [default: 4]
-    #[arg(long, value_name = "N")]
-    pub kdf_parallelism: Option<u32>,
+/// A value the library names, for [`choice`]: its command-line name and help.
+pub trait Choice: Sized + Clone + Send + Sync + 'static {
+    /// Every value, in the order help lists them.
+    fn all() -> &'static [Self];
+    /// The name typed on the command line.
+    fn name(&self) -> &'static str;
+    /// What the value means, where its name does not say.
+    fn help(&self) -> Option<&'static str> {
+        None
+    }
 }
 
-#[derive(Debug, Args)]
-pub struct AddArgs {
-    /// Your name for the key, e.g. kraken-grid-bot
-    #[arg(required_unless_present = "from_json")]
-    pub label: Option<String>,
-    #[arg(long, value_enum)]
-    pub exchange: Option<Exchange>,
-    #[command(flatten)]
-    pub credentials: CredentialArgs,
-    /// Add one entry, or a JSON list of entries, from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH", conflicts_with_all = [
-        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file", "qr"
-    ])]
-    pub from_json: Option<String>,
-    /// KuCoin API key version
-    #[arg(long, value_name = "N")]
-    pub key_version: Option<String>,
-    /// Account reference (Kraken IIBAN, customer id, ...)
-    #[arg(long, value_name = "REF")]
-    pub account: Option<String>,
-    /// A permission the key has (repeat)
-    #[arg(long = "permission", value_name = "P")]
-    pub permissions: Vec<String>,
-    /// An allowed IP address or CIDR block (repeat)
-    #[arg(long = "ip", value_name = "CIDR")]
-    pub ips: Vec<String>,
-    /// Expiry date on the exchange
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub expires: Option<String>,
-    /// Creation date on the exchange
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub created: Option<String>,
-    #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
-    /// An app or host that uses this key (repeat)
-    #[arg(long = "used-by", value_name = "APP")]
-    pub used_by: Vec<String>,
+/// The parser of a [`Choice`]: only its names are accepted, and help and completions list
+/// them (the library's enums know nothing of clap).
+pub fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
+    let values = T::all().iter().map(|value| {
+        let possible = PossibleValue::new(value.name());
+        match value.help() {
+            Some(help) => possible.help(help),
+            None => possible,
+        }
+    });
+    PossibleValuesParser::new(values).try_map(|name| {
+        T::all()
+            .iter()
+            .find(|value| value.name() == name)
+            .cloned()
+            .ok_or_else(|| format!("unknown value {name:?}"))
+    })
 }
 
-/// Where a key's public part and secret parts come from (shared by `add` and `rotate`).
-#[derive(Debug, Args)]
-pub struct CredentialArgs {
-    /// The public API key (asked for when missing)
-    #[arg(long, value_name = "PUBLIC")]
-    pub key: Option<String>,
-    /// Read the API secret from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub secret_file: Option<String>,
-    /// Read the API passphrase / 2FA password from this file (`-` for stdin)
-    #[arg(long, value_name = "PATH")]
-    pub api_passphrase_file: Option<String>,
-    /// Read key and secret from Kraken's kraken://apikey?key=...&secret=... URI in this file
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
-    pub kraken_uri_file: Option<String>,
-    /// Read Kraken's key QR code from a screenshot (PNG or JPEG)
-    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
-    pub qr: Option<PathBuf>,
+impl Choice for Exchange {
+    fn all() -> &'static [Self] {
+        &Exchange::ALL
+    }
+    fn name(&self) -> &'static str {
+        self.id()
+    }
 }
 
-#[derive(Debug, Args)]
-pub struct EditArgs {
-    pub label: String,
-    /// Give the entry a new label
-    #[arg(long, value_name = "NEW")]
-    pub rename: Option<String>,
-    #[arg(long, value_name = "P")]
-    pub add_permission: Vec<String>,
-    #[arg(long, value_name = "P")]
-    pub remove_permission: Vec<String>,
-    #[arg(long, value_name = "CIDR")]
-    pub add_ip: Vec<String>,
-    #[arg(long, value_name = "CIDR")]
-    pub remove_ip: Vec<String>,
-    #[arg(long, value_name = "APP")]
-    pub add_used_by: Vec<String>,
-    #[arg(long, value_name = "APP")]
-    pub remove_used_by: Vec<String>,
-    /// Replace the note (an empty string clears it)
-    #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
-    /// Set the expiry date (`none` clears it)
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub expires: Option<String>,
-    /// Set the account reference (an empty string clears it)
-    #[arg(long, value_name = "REF")]
-    pub account: Option<String>,
-    #[arg(long, value_enum)]
-    pub status: Option<Status>,
-    #[arg(long, value_name = "N")]
-    pub key_version: Option<String>,
+impl Choice for Status {
+    fn all() -> &'static [Self] {
+        &Status::ALL
+    }
+    fn name(&self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Choice for OnConflict {
+    fn all() -> &'static [Self] {
+        &OnConflict::ALL
+    }
+    fn name(&self) -> &'static str {
+        self.id()
+    }
+    fn help(&self) -> Option<&'static str> {
+        Some(match self {
+            OnConflict::Refuse => "Refuse the whole import (the default)",
+            OnConflict::Skip => "Keep the vault's entry, leave the imported one out",
+            OnConflict::Replace => "Replace the vault's entry with the imported one",
+            OnConflict::Rename => {
+                "Import under a new label, `LABEL-imported` (or `-imported-2`, ...)"
+            }
+        })
+    }
+}
+
+impl Choice for Paper {
+    fn all() -> &'static [Self] {
+        &Paper::ALL
+    }
+    fn name(&self) -> &'static str {
+        self.id()
+    }
 }
 
 #[cfg(test)]

@@ -1,143 +1,36 @@
-//! Runs each command: gathers inputs, calls the library, hands results to `output`.
+//! Runs the vault commands: init, add, edit, remove, passwd and verify.
 
-use super::args::{AddArgs, Cli, Command, CredentialArgs, EditArgs, InitArgs};
-use super::backup;
-use super::context::{Context, check_single_stdin, default_vault_path};
-use super::lifecycle;
+use super::args::{AddArgs, EditArgs, InitArgs};
+use super::context::Context;
+use super::credentials;
 use super::output;
-use super::paper;
+use super::prompt;
+use super::report::{Failure, Result};
 use super::ui;
-use keycellar::credential::entry::{Date, Exchange, NewEntry};
+use keycellar::Error;
+use keycellar::credential::entry::{Exchange, NewEntry};
 use keycellar::credential::fingerprint;
-use keycellar::error::{Error, Result};
-use keycellar::input;
-use keycellar::secret::Secret;
+use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
 use keycellar::vault::Vault;
-use keycellar::vault::kdf::{KdfParams, KdfRequest};
 use std::io::IsTerminal;
-use std::time::Duration;
 
-/// Entry point for a parsed command line; returns the exit code (`exec` passes its
-/// child's through).
-pub fn run(cli: Cli) -> Result<i32> {
-    let vault = match cli.vault {
-        Some(path) => path,
-        None => default_vault_path()?,
-    };
-    // A descriptor becomes its /dev/fd path, so one reader serves both (0 is stdin, `-`).
-    let passphrase_file = match cli.passphrase_fd {
-        Some(0) => Some("-".to_string()),
-        Some(fd) => Some(format!("/dev/fd/{fd}")),
-        None => cli.passphrase_file,
-    };
-    let ctx = Context {
-        vault,
-        passphrase_file,
-        json: cli.json,
-        lock_timeout: Duration::from_secs(cli.lock_timeout),
-    };
-    let done = match cli.command {
-        Command::Exec {
-            label,
-            env,
-            command,
-        } => return lifecycle::exec(&ctx, &label, &env, &command),
-        Command::Init(args) => init(&ctx, &args),
-        Command::Add(args) => add(&ctx, *args),
-        Command::List => output::list(&ctx.open()?, ctx.json),
-        Command::Show { label, reveal } => {
-            let vault = ctx.open()?;
-            output::show(vault.find(&label)?, reveal, ctx.json)
-        }
-        Command::Edit(args) => edit(&ctx, *args),
-        Command::Remove { label, yes } => remove(&ctx, &label, yes),
-        Command::Passwd {
-            new_passphrase_file,
-        } => passwd(&ctx, new_passphrase_file),
-        Command::Fingerprint { label } => {
-            let vault = ctx.open()?;
-            output::fingerprint(&vault, label.as_deref(), ctx.json)
-        }
-        Command::Verify {
-            backup: Some(file),
-            unlock,
-            ..
-        } => backup::verify_backup(&ctx, &file, &unlock),
-        Command::Verify { paper, unlock, .. } if !paper.is_empty() => {
-            paper::verify_paper(&ctx, &paper, &unlock)
-        }
-        Command::Verify {
-            label,
-            fingerprint,
-            key,
-            ..
-        } => verify(&ctx, label, fingerprint, key),
-        Command::Export(args) => backup::export(&ctx, &args),
-        Command::Import(args) => backup::import(&ctx, &args),
-        Command::Keygen { output } => backup::keygen(&output, ctx.json),
-        Command::Print(args) => paper::print(&ctx, &args),
-        Command::Restore(args) => paper::restore(&ctx, &args),
-        Command::Rotate(args) => lifecycle::rotate(&ctx, &args),
-        Command::History { label } => lifecycle::history(&ctx, &label),
-        Command::Status => lifecycle::status(&ctx),
-        Command::Audit { max_age_days } => lifecycle::audit(&ctx, max_age_days),
-        Command::Completions { shell } => super::shell::completions(shell),
-        Command::Man { output } => super::shell::man_pages(&output),
-        Command::HygieneCheck => output::hygiene(),
-    };
-    done.map(|()| keycellar::error::exit::OK)
-}
-
-fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
+pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
     if ctx.vault.exists() {
         return Err(Error::VaultExists {
             path: ctx.vault.clone(),
-        });
+        }
+        .into());
     }
-    let (passphrase, params) = new_vault_settings(ctx, args)?;
+    let (passphrase, params) = ctx.new_vault_settings(args)?;
     let vault = ui::with_spinner("Deriving the vault key (Argon2id)", || {
         Vault::create(&ctx.vault, &passphrase, params, Vec::new())
     })?;
     output::created(&vault, &params, ctx.json)
 }
 
-/// The passphrase (asked twice, or read from --passphrase-file) and the KDF parameters
-/// (calibrated, or as given) for a new vault.
-pub(super) fn new_vault_settings(ctx: &Context, args: &InitArgs) -> Result<(Secret, KdfParams)> {
-    let request = KdfRequest {
-        memory_mib: args.kdf_memory,
-        time: args.kdf_time,
-        parallelism: args.kdf_parallelism,
-        target_ms: args.kdf_target_ms,
-    };
-    let passphrase = match &ctx.passphrase_file {
-        Some(source) => input::passphrase_from(source)?,
-        None => input::prompt_new_passphrase("vault")?,
-    };
-    ui::check_strength(&passphrase, "vault");
-    if request.time.is_none() {
-        ui::note("Measuring this machine to tune Argon2id...");
-    }
-    let params = ui::with_spinner("Tuning Argon2id to this machine", || request.resolve())?;
-    if params.below_recommended() {
-        ui::warn(&format!(
-            "{} is below the recommended 64 MiB; use such settings only for tests",
-            params.describe()
-        ));
-    }
-    Ok((passphrase, params))
-}
-
-fn add(ctx: &Context, args: AddArgs) -> Result<()> {
-    check_single_stdin(&[
-        ctx.passphrase_file.as_ref(),
-        args.credentials.secret_file.as_ref(),
-        args.credentials.api_passphrase_file.as_ref(),
-        args.credentials.kraken_uri_file.as_ref(),
-        args.from_json.as_ref(),
-    ])?;
+pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     let new_entries = match &args.from_json {
-        Some(source) => input::entries_from_json(source)?,
+        Some(source) => entries_from_json(source)?,
         None => vec![entry_from_args(args)?],
     };
     let mut vault = ctx.open_for_change()?;
@@ -156,13 +49,13 @@ fn add(ctx: &Context, args: AddArgs) -> Result<()> {
 fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
     let label = args
         .label
-        .ok_or_else(|| Error::Usage("give a LABEL for the entry".into()))?;
+        .ok_or_else(|| Failure::Usage("give a LABEL for the entry".into()))?;
     let exchange = match (args.exchange, &args.credentials) {
         (Some(exchange), _) => exchange,
         (None, c) if c.qr.is_some() || c.kraken_uri_file.is_some() => Exchange::Kraken,
-        (None, _) => return Err(Error::Usage("--exchange is required".into())),
+        (None, _) => return Err(Failure::Usage("--exchange is required".into())),
     };
-    let (api_key, secret, api_passphrase) = read_credentials(&args.credentials, exchange)?;
+    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
     Ok(NewEntry {
         label,
         exchange,
@@ -173,54 +66,17 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
         account_ref: args.account,
         permissions: args.permissions,
         ip_allowlist: args.ips,
-        expires: parse_date(args.expires.as_deref())?,
-        created: parse_date(args.created.as_deref())?,
+        expires: credentials::parse_date(args.expires.as_deref())?,
+        created: credentials::parse_date(args.created.as_deref())?,
         notes: args.note,
         used_by: args.used_by,
     })
 }
 
-/// The public key, secret and API passphrase from flags, files, Kraken's URI or QR code,
-/// asking on the terminal for what is missing (secrets hidden).
-pub(super) fn read_credentials(
-    from: &CredentialArgs,
-    exchange: Exchange,
-) -> Result<(String, Secret, Option<Secret>)> {
-    let (key, secret) = if let Some(image) = &from.qr {
-        paper::kraken_qr(image)?
-    } else if let Some(source) = &from.kraken_uri_file {
-        input::parse_kraken_uri(&input::read_source(source, "Kraken key URI")?)?
-    } else {
-        let key = match &from.key {
-            Some(key) => key.clone(),
-            None => input::prompt_visible("Public API key: ", "the public API key")?,
-        };
-        let secret = match &from.secret_file {
-            Some(source) => input::secret_from(source, "API secret")?,
-            None => input::prompt_hidden("API secret (hidden): ", "the API secret")?,
-        };
-        (key, secret)
-    };
-    let api_passphrase = match &from.api_passphrase_file {
-        Some(source) => Some(input::secret_from(source, "API passphrase")?),
-        None if exchange.requires_api_passphrase() => Some(input::prompt_hidden(
-            "API passphrase (hidden): ",
-            "the API passphrase",
-        )?),
-        None => None,
-    };
-    Ok((key, secret, api_passphrase))
-}
-
-fn parse_date(text: Option<&str>) -> Result<Option<Date>> {
-    text.map(|t| t.parse::<Date>().map_err(Error::Usage))
-        .transpose()
-}
-
-fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
+pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     let expires = match args.expires.as_deref() {
         Some("none") => Some(None),
-        other => parse_date(other)?.map(Some),
+        other => credentials::parse_date(other)?.map(Some),
     };
     let mut vault = ctx.open_for_change()?;
     let warnings = vault.edit(&args.label, |e| {
@@ -266,19 +122,19 @@ fn edit_list(list: &mut Vec<String>, add: Vec<String>, remove: &[String]) {
     }
 }
 
-fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
+pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
     if !yes {
         if !std::io::stdin().is_terminal() {
-            return Err(Error::Usage(
+            return Err(Failure::Usage(
                 "removing needs --yes when there is no terminal to confirm on".into(),
             ));
         }
-        let typed = input::prompt_visible(
+        let typed = prompt::visible(
             &format!("Type the label {label:?} to remove it: "),
             "a confirmation",
         )?;
         if typed != label {
-            return Err(Error::BadInput("not confirmed; nothing was removed".into()));
+            return Err(Failure::NotConfirmed);
         }
     }
     let mut vault = ctx.open_for_change()?;
@@ -287,12 +143,11 @@ fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
     output::changed(&vault, "removed", ctx.json)
 }
 
-fn passwd(ctx: &Context, new_source: Option<String>) -> Result<()> {
-    check_single_stdin(&[ctx.passphrase_file.as_ref(), new_source.as_ref()])?;
+pub fn passwd(ctx: &Context, new_source: Option<InputSource>) -> Result<()> {
     let mut vault = ctx.open_for_change()?;
     let new = match &new_source {
-        Some(source) => input::passphrase_from(source)?,
-        None => input::prompt_new_passphrase("vault")?,
+        Some(source) => source.passphrase("new vault passphrase")?,
+        None => prompt::new_passphrase("vault")?,
     };
     ui::check_strength(&new, "vault");
     ui::with_spinner("Deriving the new key (Argon2id)", || {
@@ -302,7 +157,7 @@ fn passwd(ctx: &Context, new_source: Option<String>) -> Result<()> {
     output::changed(&vault, "passphrase changed", ctx.json)
 }
 
-fn verify(
+pub fn verify(
     ctx: &Context,
     label: Option<String>,
     written_down: Option<String>,
@@ -311,7 +166,7 @@ fn verify(
     if let Some(fp) = &written_down
         && fingerprint::parse(fp).is_none()
     {
-        return Err(Error::Usage(format!(
+        return Err(Failure::Usage(format!(
             "{fp:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)"
         )));
     }
@@ -357,10 +212,21 @@ fn verify(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(Error::Mismatch(format!(
-            "{} entry(s): {}",
-            failed.len(),
-            failed.join(", ")
-        )))
+        Err(Error::VerifyFailed {
+            labels: failed.into_iter().map(str::to_string).collect(),
+        }
+        .into())
     }
+}
+
+/// Entries for `add --from-json`: one JSON object, or a list of them.
+fn entries_from_json(source: &InputSource) -> Result<Vec<NewEntry>> {
+    let text = source.read_text("JSON entries", MAX_DOCUMENT_LEN)?;
+    NewEntry::list_from_json(&text).map_err(|problem| {
+        Error::BadJson {
+            source_name: source.to_string(),
+            problem,
+        }
+        .into()
+    })
 }

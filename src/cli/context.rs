@@ -1,11 +1,16 @@
 //! What every command needs from the global options: the vault path, the passphrase source,
-//! output mode, and opening the vault (with retries after a mistyped passphrase).
+//! output mode; unlocking the vault (with retries after a mistyped passphrase), and the
+//! passphrase and KDF settings of a new vault.
 
+use super::args::InitArgs;
+use super::prompt;
+use super::report::{Failure, Result};
 use super::ui;
-use keycellar::error::{Error, Result};
-use keycellar::input;
+use keycellar::Error;
 use keycellar::secret::Secret;
+use keycellar::source::InputSource;
 use keycellar::vault::Vault;
+use keycellar::vault::kdf::{KdfParams, KdfRequest};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -14,25 +19,27 @@ const PASSPHRASE_ATTEMPTS: u32 = 3;
 /// What every command needs from the global options.
 pub struct Context {
     pub vault: PathBuf,
-    pub passphrase_file: Option<String>,
+    pub passphrase_source: Option<InputSource>,
     pub json: bool,
     pub lock_timeout: Duration,
 }
 
 impl Context {
+    /// The vault passphrase, from its source or the terminal.
     pub fn passphrase(&self) -> Result<Secret> {
-        match &self.passphrase_file {
-            Some(source) => input::passphrase_from(source),
-            None => input::prompt_hidden("Vault passphrase: ", "the vault passphrase"),
+        match &self.passphrase_source {
+            Some(source) => Ok(source.passphrase("vault passphrase")?),
+            None => prompt::hidden("Vault passphrase: ", "the vault passphrase"),
         }
     }
 
     /// Opens the vault, asking again (up to three times) after a mistyped passphrase.
-    fn open_with(&self, open: impl Fn(&Secret) -> Result<Vault>) -> Result<Vault> {
+    fn open_with(&self, open: impl Fn(&Secret) -> keycellar::Result<Vault>) -> Result<Vault> {
         if !self.vault.exists() {
             return Err(Error::VaultNotFound {
                 path: self.vault.clone(),
-            });
+            }
+            .into());
         }
         let mut attempt = 1;
         loop {
@@ -41,42 +48,57 @@ impl Context {
                 ui::with_spinner("Deriving the vault key (Argon2id)", || open(&passphrase));
             match result {
                 Err(Error::WrongPassphrase { .. })
-                    if self.passphrase_file.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
+                    if self.passphrase_source.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
                 {
                     ui::warn("wrong passphrase, try again");
                     attempt += 1;
                 }
-                other => return other,
+                other => return Ok(other?),
             }
         }
     }
 
+    /// Opens the vault to read it.
     pub fn open(&self) -> Result<Vault> {
         self.open_with(|p| Vault::open(&self.vault, p))
     }
 
+    /// Opens the vault to change it, holding its lock.
     pub fn open_for_change(&self) -> Result<Vault> {
         self.open_with(|p| Vault::open_for_change(&self.vault, p, self.lock_timeout))
     }
+
+    /// The passphrase (asked twice, or read from its source) and the KDF parameters
+    /// (calibrated, or as given) for a new vault.
+    pub fn new_vault_settings(&self, args: &InitArgs) -> Result<(Secret, KdfParams)> {
+        let request = KdfRequest {
+            memory_mib: args.kdf_memory,
+            time: args.kdf_time,
+            parallelism: args.kdf_parallelism,
+            target_ms: args.kdf_target_ms,
+        };
+        let passphrase = match &self.passphrase_source {
+            Some(source) => source.passphrase("vault passphrase")?,
+            None => prompt::new_passphrase("vault")?,
+        };
+        ui::check_strength(&passphrase, "vault");
+        if request.time.is_none() {
+            ui::note("Measuring this machine to tune Argon2id...");
+        }
+        let params = ui::with_spinner("Tuning Argon2id to this machine", || request.resolve())?;
+        if params.below_recommended() {
+            ui::warn(&format!(
+                "{} is below the recommended 64 MiB; use such settings only for tests",
+                params.describe()
+            ));
+        }
+        Ok((passphrase, params))
+    }
 }
 
+/// keycellar/vault.kc in the platform data directory.
 pub fn default_vault_path() -> Result<PathBuf> {
     dirs::data_dir()
         .map(|d| d.join("keycellar").join("vault.kc"))
-        .ok_or_else(|| Error::Usage("there is no platform data directory; give --vault".into()))
-}
-
-/// Refuses invocations where two inputs would both read standard input.
-pub fn check_single_stdin(sources: &[Option<&String>]) -> Result<()> {
-    let readers = sources
-        .iter()
-        .flatten()
-        .filter(|s| s.as_str() == "-")
-        .count();
-    if readers > 1 {
-        return Err(Error::Usage(
-            "only one input can come from standard input (`-`); put the others in files".into(),
-        ));
-    }
-    Ok(())
+        .ok_or_else(|| Failure::Usage("there is no platform data directory; give --vault".into()))
 }

@@ -1,33 +1,27 @@
 //! Runs `rotate`, `history`, `status`, `audit` and `exec`.
 
 use super::args::RotateArgs;
-use super::commands::read_credentials;
-use super::context::{Context, check_single_stdin};
+use super::context::Context;
+use super::credentials;
 use super::output;
+use super::report::{Failure, Result};
 use super::ui;
+use keycellar::Error;
 use keycellar::credential::audit::{self, Severity};
-use keycellar::credential::entry::{Date, NewEntry};
+use keycellar::credential::entry::NewEntry;
 use keycellar::credential::lifecycle;
-use keycellar::error::{Error, Result};
 use std::process::Command;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
-    check_single_stdin(&[
-        ctx.passphrase_file.as_ref(),
-        args.credentials.secret_file.as_ref(),
-        args.credentials.api_passphrase_file.as_ref(),
-        args.credentials.kraken_uri_file.as_ref(),
-    ])?;
     let mut vault = ctx.open_for_change()?;
     if !args.no_backup_check && !lifecycle::backup_is_current(&vault)? {
-        return Err(Error::BadInput(
-            "the vault changed since its last export or print; back up first (keycellar \
-             export or print), or pass --no-backup-check"
-                .into(),
-        ));
+        return Err(Error::NotBackedUp {
+            label: args.label.clone(),
+        }
+        .into());
     }
     let old = vault.find(&args.label)?.clone();
-    let (api_key, secret, api_passphrase) = read_credentials(&args.credentials, old.exchange)?;
+    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, old.exchange)?;
     let or_old = |given: &[String], old: &[String]| {
         if given.is_empty() {
             old.to_vec()
@@ -45,11 +39,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         account_ref: old.account_ref.clone(),
         permissions: or_old(&args.permissions, &old.permissions),
         ip_allowlist: or_old(&args.ips, &old.ip_allowlist),
-        expires: args
-            .expires
-            .as_deref()
-            .map(|d| d.parse::<Date>().map_err(Error::Usage))
-            .transpose()?,
+        expires: credentials::parse_date(args.expires.as_deref())?,
         created: None,
         notes: args.note.clone().or(old.notes.clone()),
         used_by: or_old(&args.used_by, &old.used_by),
@@ -82,7 +72,7 @@ pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
         .count()
     {
         0 => Ok(()),
-        high => Err(Error::AuditHigh(high)),
+        high => Err(Failure::AuditHigh(high)),
     }
 }
 
@@ -102,12 +92,12 @@ pub fn exec(ctx: &Context, label: &str, env: &[String], command: &[String]) -> R
     for item in env {
         let (name, field) = item
             .split_once('=')
-            .ok_or_else(|| Error::Usage(format!("--env {item:?} is not NAME=FIELD")))?;
+            .ok_or_else(|| Failure::Usage(format!("--env {item:?} is not NAME=FIELD")))?;
         pairs.push((name.to_string(), field.to_string()));
     }
     let (program, rest) = command
         .split_first()
-        .ok_or_else(|| Error::Usage("give the command to run after --".into()))?;
+        .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
     let mut child = Command::new(program);
     child.args(rest);
     for (name, field) in &pairs {
@@ -118,7 +108,7 @@ pub fn exec(ctx: &Context, label: &str, env: &[String], command: &[String]) -> R
             "label" => entry.label.as_str(),
             "account_ref" => entry.account_ref.as_deref().unwrap_or(""),
             other => {
-                return Err(Error::Usage(format!(
+                return Err(Failure::Usage(format!(
                     "unknown field {other:?}; use api_key, secret, api_passphrase, label or account_ref"
                 )));
             }

@@ -6,10 +6,10 @@ mod backup;
 mod lifecycle;
 mod table;
 
+use super::report::Result;
 use super::ui;
 pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
 use keycellar::credential::entry::Entry;
-use keycellar::error::{Error, Result};
 use keycellar::vault::Vault;
 use keycellar::vault::kdf::KdfParams;
 pub use lifecycle::{audit, history, rotated, status};
@@ -19,38 +19,10 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 /// Schema version of every JSON document keycellar prints.
-pub(super) const JSON_SCHEMA: u32 = 1;
+pub const JSON_SCHEMA: u32 = 1;
 
 pub(super) fn print_json(value: Value) {
     println!("{value:#}");
-}
-
-/// The one place an error is shown: two lines (what failed, what to do) on stderr, or with
-/// `--json` a document on stderr whose `kind` names the class of failure.
-pub fn error(error: &Error, as_json: bool) {
-    if as_json {
-        let doc = json!({
-            "schema": JSON_SCHEMA,
-            "error": {
-                "kind": error.kind(),
-                "message": error.to_string(),
-                "hint": error.hint(),
-                "exit_code": error.exit_code(),
-            }
-        });
-        eprintln!("{doc:#}");
-    } else {
-        anstream::eprintln!("{}: {error}", ui::paint(ui::ERROR, "error"));
-        if ui::is_verbose() {
-            let mut cause = std::error::Error::source(error);
-            while let Some(inner) = cause {
-                anstream::eprintln!("  caused by: {inner}");
-                cause = inner.source();
-            }
-            anstream::eprintln!("  kind: {}, exit code {}", error.kind(), error.exit_code());
-        }
-        anstream::eprintln!("{}: {}", ui::paint(ui::HINT, "hint"), error.hint());
-    }
 }
 
 fn age_days(entry: &Entry, today: time::Date) -> Option<i64> {

@@ -1,33 +1,30 @@
-//! Runs `print`, `restore`, `verify --paper`, and reads Kraken's key QR for `add --qr`.
+//! Runs `print`, `restore` and `verify --paper`.
 
 use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
-use super::backup::{backup_passphrase, check_merge_args, encryption, identities, merge_into};
-use super::context::{Context, check_single_stdin};
+use super::context::Context;
+use super::encryption::{self, backup_passphrase, identities};
+use super::import_into;
 use super::output;
+use super::report::Result;
 use super::ui;
+use keycellar::Error;
 use keycellar::backup::export::{self, Imported};
 use keycellar::backup::merge;
 use keycellar::backup::paper::{self, sheet, text};
 use keycellar::credential::entry::Entry;
-use keycellar::error::{Error, Result};
-use keycellar::secret::Secret;
 use keycellar::vault::backup_log::{BackupKind, BackupRecord};
 use keycellar::vault::now_utc;
 use keycellar::vault::store;
 use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
-    check_single_stdin(&[
-        ctx.passphrase_file.as_ref(),
-        args.backup_passphrase_file.as_ref(),
-    ])?;
     if !args.force && args.output.exists() {
-        return Err(Error::BadInput(format!(
-            "{} exists; keycellar does not overwrite it without --force",
-            args.output.display()
-        )));
+        return Err(Error::OutputExists {
+            path: args.output.clone(),
+        }
+        .into());
     }
-    let (encryption, described) = encryption(
+    let (encryption, described) = encryption::choose(
         &args.recipients,
         &args.recipients_files,
         args.backup_passphrase_file.as_ref(),
@@ -93,11 +90,7 @@ fn restore_entries(
 }
 
 pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
-    check_single_stdin(&[
-        ctx.passphrase_file.as_ref(),
-        args.unlock.backup_passphrase_file.as_ref(),
-    ])?;
-    check_merge_args(ctx, &args.merge)?;
+    import_into::check_args(ctx, &args.merge)?;
     let entries = restore_entries(
         &args.image,
         args.text.as_deref(),
@@ -111,7 +104,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         vault_id: None,
         vault_fingerprint: None,
     };
-    merge_into(ctx, entries, &args.merge, &source)
+    import_into::merge(ctx, entries, &args.merge, &source)
 }
 
 pub fn verify_paper(ctx: &Context, scans: &[PathBuf], unlock: &BackupUnlockArgs) -> Result<()> {
@@ -129,28 +122,10 @@ pub fn verify_paper(ctx: &Context, scans: &[PathBuf], unlock: &BackupUnlockArgs)
     if comparison.matches() {
         Ok(())
     } else {
-        Err(Error::Mismatch(format!(
-            "the paper does not hold the vault's keys: {} missing, {} extra, {} different",
-            comparison.missing.len(),
-            comparison.extra.len(),
-            comparison.different.len()
-        )))
+        Err(Error::BackupDiffers {
+            name: "the paper".into(),
+            summary: comparison.summary(),
+        }
+        .into())
     }
-}
-
-/// The public key and secret from a screenshot of Kraken's key QR code.
-pub fn kraken_qr(image: &Path) -> Result<(String, Secret)> {
-    let mut found = paper::qr::read(&paper::qr::load(image)?, 1.0);
-    let parsed = match found
-        .iter()
-        .find(|text| text.starts_with("kraken://apikey?"))
-    {
-        Some(uri) => keycellar::input::parse_kraken_uri(uri),
-        None => Err(Error::BadInput(format!(
-            "no Kraken key QR code (kraken://apikey?...) found in {}",
-            image.display()
-        ))),
-    };
-    zeroize::Zeroize::zeroize(&mut found);
-    parsed
 }

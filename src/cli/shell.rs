@@ -2,8 +2,9 @@
 //! both generated from the one argument grammar so they cannot drift from it.
 
 use super::args::Cli;
+use super::report::Result;
 use clap::CommandFactory;
-use keycellar::error::{Error, Result};
+use keycellar::Error;
 use std::path::Path;
 
 /// Writes the completion script for `shell` to stdout. Labels do not complete: they are

@@ -74,7 +74,7 @@ pub fn note(message: &str) {
 /// Warns when a new passphrase (`kind` "vault" or "backup") is weak; it is still used, as
 /// the person may know better (a diceware phrase in another language, say).
 pub fn check_strength(passphrase: &keycellar::secret::Secret, kind: &str) {
-    if let Some(weakness) = keycellar::input::passphrase_weakness(passphrase) {
+    if let Some(weakness) = keycellar::passphrase::weakness(passphrase) {
         warn(&format!("{kind}: {weakness}"));
     }
 }

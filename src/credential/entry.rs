@@ -6,9 +6,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Exchanges keycellar knows. Ids are part of the format and of fingerprints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[value(rename_all = "kebab-case")]
 pub enum Exchange {
     Kraken,
     KrakenFutures,
@@ -25,6 +24,22 @@ pub enum Exchange {
 }
 
 impl Exchange {
+    /// Every exchange, in the order help and completions list them.
+    pub const ALL: [Exchange; 12] = [
+        Exchange::Kraken,
+        Exchange::KrakenFutures,
+        Exchange::Binance,
+        Exchange::BinanceUs,
+        Exchange::Coinbase,
+        Exchange::CoinbaseExchange,
+        Exchange::Okx,
+        Exchange::Kucoin,
+        Exchange::Bybit,
+        Exchange::Bitstamp,
+        Exchange::Gemini,
+        Exchange::Other,
+    ];
+
     /// The id as written in the vault, in JSON and in fingerprints (e.g. `kraken-futures`).
     pub fn id(self) -> &'static str {
         match self {
@@ -55,9 +70,8 @@ impl Exchange {
 impl FromStr for Exchange {
     type Err = String;
     fn from_str(id: &str) -> Result<Self, String> {
-        <Exchange as clap::ValueEnum>::value_variants()
-            .iter()
-            .copied()
+        Exchange::ALL
+            .into_iter()
             .find(|e| e.id() == id)
             .ok_or_else(|| format!("unknown exchange {id:?}"))
     }
@@ -86,7 +100,7 @@ pub const KRAKEN_PERMISSIONS: &[&str] = &[
 ];
 
 /// Lifecycle state of a key.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     #[default]
@@ -97,6 +111,14 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 4] = [
+        Status::Active,
+        Status::Rotated,
+        Status::Revoked,
+        Status::Expired,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
@@ -296,6 +318,16 @@ pub struct NewEntry {
 }
 
 impl NewEntry {
+    /// Entries for `add --from-json`: one JSON object, or a list of them (see
+    /// docs/FORMAT.md).
+    pub fn list_from_json(text: &str) -> Result<Vec<NewEntry>, crate::source::JsonProblem> {
+        if text.trim_start().starts_with('[') {
+            crate::source::parse_json(text)
+        } else {
+            crate::source::parse_json(text).map(|entry| vec![entry])
+        }
+    }
+
     /// The entry with its id and date assigned; the fingerprint is filled in by the vault
     /// after validation.
     pub fn into_entry(self, id: String, added_at: String) -> Entry {
@@ -378,7 +410,7 @@ mod tests {
 
     #[test]
     fn exchange_ids_match_serde_names() {
-        for ex in <Exchange as clap::ValueEnum>::value_variants() {
+        for ex in &Exchange::ALL {
             let json = serde_json::to_string(ex).unwrap();
             assert_eq!(json, format!("\"{}\"", ex.id()));
             assert_eq!(ex.id().parse::<Exchange>().unwrap(), *ex);

@@ -49,7 +49,7 @@ pub fn compute(
     secret: &str,
     api_passphrase: Option<&str>,
 ) -> Result<String> {
-    let key = validate::canonical_secret(exchange, secret).map_err(Error::BadInput)?;
+    let key = validate::canonical_secret(exchange, secret)?;
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
         .map_err(|_| Error::Internal("HMAC refused a key".into()))?;
     mac.update(&entry_message(exchange, api_key, api_passphrase));

@@ -36,9 +36,7 @@ pub fn rotate(vault: &mut Vault, new: NewEntry, reason: Option<String>) -> Resul
     let label = new.label.clone();
     let old = vault.find(&label)?.clone();
     if old.status == Status::Rotated {
-        return Err(Error::BadInput(format!(
-            "{label:?} has no current key to rotate"
-        )));
+        return Err(Error::NothingToRotate { label });
     }
     let old_index = vault
         .contents
@@ -49,9 +47,7 @@ pub fn rotate(vault: &mut Vault, new: NewEntry, reason: Option<String>) -> Resul
     vault.contents.entries[old_index].status = Status::Rotated;
     let (added, warnings) = vault.add(new)?;
     if added.fingerprint == old.fingerprint {
-        return Err(Error::BadInput(
-            "the new key is the same as the old one; nothing was rotated".into(),
-        ));
+        return Err(Error::SameKey { label });
     }
     let new_id = added.id.clone();
     for entry in &mut vault.contents.entries {

@@ -285,12 +285,14 @@ pub fn canonical_api_key(exchange: Exchange, api_key: &str) -> String {
 
 /// The secret bytes the exchange's signer keys with: base64-decoded for Kraken and Coinbase
 /// Exchange, the UTF-8 text otherwise.
-pub fn canonical_secret(exchange: Exchange, secret: &str) -> Result<SecretBytes, String> {
+pub fn canonical_secret(exchange: Exchange, secret: &str) -> crate::Result<SecretBytes> {
     match exchange {
         Exchange::Kraken | Exchange::KrakenFutures | Exchange::CoinbaseExchange => STANDARD
             .decode(secret)
             .map(Zeroizing::new)
-            .map_err(|_| format!("the {exchange} secret is not valid base64")),
+            .map_err(|_| crate::Error::SecretEncoding {
+                exchange: exchange.id(),
+            }),
         _ => Ok(Zeroizing::new(secret.as_bytes().to_vec())),
     }
 }

@@ -14,7 +14,8 @@
 pub mod keyslot;
 
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
-use crate::error::{Error, Result};
+use crate::error::Error;
+use crate::vault::kdf::OutOfBounds;
 use keyslot::Keyslot;
 use std::path::Path;
 
@@ -139,95 +140,84 @@ pub fn seal_file(header: &Header, vault_key: &[u8; 32], plaintext: &[u8]) -> Vec
     file
 }
 
-/// Runs every check that needs no key and splits the file into its parts.
-pub fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Parsed<'a>> {
-    let path_buf = || path.to_path_buf();
-    let damaged_header = |what: &str| Error::DamagedHeader {
-        path: path_buf(),
-        what: what.to_string(),
-    };
-    let actual = bytes.len() as u64;
-    if bytes.len() < PREAMBLE_LEN {
-        let prefix = &MAGIC[..bytes.len().min(MAGIC.len())];
-        if bytes.starts_with(prefix) {
-            return Err(Error::Truncated {
-                path: path_buf(),
-                expected: PREAMBLE_LEN as u64,
+/// Why a vault file was refused before any key was tried; path-free, so the caller that
+/// knows the file names it ([`FormatError::at`]).
+#[derive(Debug)]
+pub enum FormatError {
+    NotAVault,
+    Truncated { expected: u64, actual: u64 },
+    DamagedHeader(&'static str),
+    DamagedPayload(String),
+    UnsupportedVersion { found: u16 },
+    KdfOutOfBounds(OutOfBounds),
+}
+
+impl FormatError {
+    /// The library error for this problem in the vault file at `path`.
+    pub fn at(self, path: &Path) -> Error {
+        let path = path.to_path_buf();
+        match self {
+            FormatError::NotAVault => Error::NotAVault { path },
+            FormatError::Truncated { expected, actual } => Error::Truncated {
+                path,
+                expected,
                 actual,
-            });
+            },
+            FormatError::DamagedHeader(what) => Error::DamagedHeader {
+                path,
+                what: what.to_string(),
+            },
+            FormatError::DamagedPayload(what) => Error::DamagedPayload { path, what },
+            FormatError::UnsupportedVersion { found } => Error::UnsupportedVersion {
+                what: "the format of vault",
+                path,
+                found: found.into(),
+                supported: VERSION.into(),
+            },
+            FormatError::KdfOutOfBounds(e) => Error::KdfOutOfBounds {
+                path,
+                param: e.param,
+                value: e.value,
+                allowed: e.allowed,
+            },
         }
     }
-    if !bytes.starts_with(&MAGIC) {
-        return Err(Error::NotAVault { path: path_buf() });
-    }
-    let mut cursor = Cursor::new(bytes);
-    cursor.take(MAGIC.len());
-    let (Some(version), Some(_flags), Some(header_len), Some(sealed_len), Some(check)) = (
-        cursor.u16(),
-        cursor.u16(),
-        cursor.u32(),
-        cursor.u64(),
-        cursor.array::<8>(),
-    ) else {
-        return Err(Error::Internal("preamble shorter than checked".into()));
-    };
-    if crypto::sha256(&[&bytes[..24]])[..8] != check {
-        return Err(damaged_header("preamble check does not match (bytes 0-31)"));
-    }
-    if version != VERSION {
-        return Err(Error::UnsupportedVersion {
-            what: "the format of vault",
-            path: path_buf(),
-            found: version.into(),
-            supported: VERSION.into(),
+}
+
+/// The preamble's fields, read after its magic and check passed.
+struct Preamble {
+    version: u16,
+    header_len: u32,
+    sealed_len: u64,
+}
+
+/// Runs every check that needs no key and splits the file into its parts, in the order of
+/// docs/FORMAT.md section 1.4.
+pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, FormatError> {
+    let preamble = check_preamble(bytes)?;
+    if preamble.version != VERSION {
+        return Err(FormatError::UnsupportedVersion {
+            found: preamble.version,
         });
     }
-    let min_header = (PREAMBLE_LEN + 16 + 8 + NONCE_LEN + 1 + CHECKSUM_LEN) as u32;
-    if !(min_header..=MAX_HEADER_LEN).contains(&header_len) {
-        return Err(damaged_header("length out of range"));
-    }
-    if !(TAG_LEN as u64..=MAX_PAYLOAD_LEN).contains(&sealed_len) {
-        return Err(damaged_header("payload length out of range"));
-    }
-    let header_len = header_len as usize;
-    let expected = header_len as u64 + sealed_len + CHECKSUM_LEN as u64;
-    if actual < expected {
-        return Err(Error::Truncated {
-            path: path_buf(),
-            expected,
-            actual,
-        });
-    }
-    if actual > expected {
-        return Err(Error::DamagedPayload {
-            path: path_buf(),
-            what: format!("is followed by {} unexpected bytes", actual - expected),
-        });
-    }
+    let (header_len, payload_end) = check_lengths(&preamble, bytes.len() as u64)?;
     let checksum_at = header_len - CHECKSUM_LEN;
     if crypto::sha256(&[&bytes[..checksum_at]])[..] != bytes[checksum_at..header_len] {
-        return Err(damaged_header("checksum does not match"));
+        return Err(FormatError::DamagedHeader("checksum does not match"));
     }
     let header = decode_body(&bytes[PREAMBLE_LEN..checksum_at])
-        .ok_or_else(|| damaged_header("structure is invalid"))?;
+        .ok_or(FormatError::DamagedHeader("structure is invalid"))?;
     for slot in &header.keyslots {
         if let Keyslot::Passphrase(slot) = slot {
             slot.params
                 .check_bounds(slot.salt.len())
-                .map_err(|e| Error::KdfOutOfBounds {
-                    path: path_buf(),
-                    param: e.param,
-                    value: e.value,
-                    allowed: e.allowed,
-                })?;
+                .map_err(FormatError::KdfOutOfBounds)?;
         }
     }
-    let payload_end = header_len + sealed_len as usize;
     if crypto::sha256(&[&bytes[..payload_end]])[..] != bytes[payload_end..] {
-        return Err(Error::DamagedPayload {
-            path: path_buf(),
-            what: "checksum does not match".into(),
-        });
+        return Err(FormatError::DamagedPayload(
+            "checksum does not match".into(),
+        ));
     }
     Ok(Parsed {
         header,
@@ -235,6 +225,71 @@ pub fn parse<'a>(bytes: &'a [u8], path: &Path) -> Result<Parsed<'a>> {
         sealed_payload: &bytes[header_len..payload_end],
     })
 }
+
+/// Magic, length of the preamble, and its check (section 1.1).
+fn check_preamble(bytes: &[u8]) -> Result<Preamble, FormatError> {
+    if bytes.len() < PREAMBLE_LEN {
+        let prefix = &MAGIC[..bytes.len().min(MAGIC.len())];
+        if bytes.starts_with(prefix) {
+            return Err(FormatError::Truncated {
+                expected: PREAMBLE_LEN as u64,
+                actual: bytes.len() as u64,
+            });
+        }
+    }
+    if !bytes.starts_with(&MAGIC) {
+        return Err(FormatError::NotAVault);
+    }
+    let fields = bytes.get(MAGIC.len()..PREAMBLE_LEN).unwrap_or_default();
+    let mut cursor = Cursor::new(fields);
+    let (Some(version), Some(_flags), Some(header_len), Some(sealed_len), Some(check)) = (
+        cursor.u16(),
+        cursor.u16(),
+        cursor.u32(),
+        cursor.u64(),
+        cursor.array::<8>(),
+    ) else {
+        return Err(FormatError::DamagedHeader("preamble is cut short"));
+    };
+    if crypto::sha256(&[&bytes[..24]])[..8] != check {
+        return Err(FormatError::DamagedHeader(
+            "preamble check does not match (bytes 0-31)",
+        ));
+    }
+    Ok(Preamble {
+        version,
+        header_len,
+        sealed_len,
+    })
+}
+
+/// The header and payload lengths against their bounds and the file's length; returns the
+/// header length and where the payload ends.
+fn check_lengths(preamble: &Preamble, actual: u64) -> Result<(usize, usize), FormatError> {
+    let min_header = (PREAMBLE_LEN + 16 + 8 + NONCE_LEN + 1 + CHECKSUM_LEN) as u32;
+    if !(min_header..=MAX_HEADER_LEN).contains(&preamble.header_len) {
+        return Err(FormatError::DamagedHeader("length out of range"));
+    }
+    if !(TAG_LEN as u64..=MAX_PAYLOAD_LEN).contains(&preamble.sealed_len) {
+        return Err(FormatError::DamagedHeader("payload length out of range"));
+    }
+    let header_len = preamble.header_len as usize;
+    let expected = header_len as u64 + preamble.sealed_len + CHECKSUM_LEN as u64;
+    if actual < expected {
+        return Err(FormatError::Truncated { expected, actual });
+    }
+    if actual > expected {
+        return Err(FormatError::DamagedPayload(format!(
+            "is followed by {} unexpected bytes",
+            actual - expected
+        )));
+    }
+    Ok((header_len, header_len + preamble.sealed_len as usize))
+}
+
+/// The largest vault file a reader accepts, checked from the file's metadata before it is
+/// read: the largest header, payload and trailer.
+pub const MAX_FILE_LEN: u64 = MAX_HEADER_LEN as u64 + MAX_PAYLOAD_LEN + CHECKSUM_LEN as u64;
 
 fn decode_body(body: &[u8]) -> Option<Header> {
     let mut cursor = Cursor::new(body);

@@ -42,6 +42,7 @@ pub struct KdfParams {
 }
 
 /// Which parameter is out of range, its value, and the allowed range; no allocation yet.
+#[derive(Debug)]
 pub struct OutOfBounds {
     pub param: &'static str,
     pub value: u64,

@@ -87,7 +87,7 @@ impl Vault {
     /// Read-back check: the written bytes parse, and decrypt with our key to exactly the
     /// document we sealed. Comparing bytes, not decoded entries, checks every field.
     pub(super) fn check_written(&self, written: &[u8], plaintext: &[u8]) -> Result<()> {
-        let parsed = format::parse(written, &self.path)?;
+        let parsed = format::parse(written).map_err(|e| e.at(&self.path))?;
         if decrypt_payload(&self.path, &parsed, &self.key)?[..] == plaintext[..] {
             Ok(())
         } else {

@@ -213,10 +213,9 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     } else {
         temp.persist_noclobber(path).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::BadInput(format!(
-                    "{} exists; keycellar does not overwrite it without --force",
-                    path.display()
-                ))
+                Error::OutputExists {
+                    path: path.to_path_buf(),
+                }
             } else {
                 Error::io(format!("cannot write {}", path.display()), e.error)
             }

@@ -31,7 +31,9 @@ fn a_recorded_fingerprint_that_does_not_match_is_a_mismatch() {
         doc(r#", "fingerprint": "0000-0000-0000-0000""#).as_bytes(),
         "d",
     );
-    assert!(matches!(bad, Err(Error::Mismatch(m)) if m.contains("0000-0000-0000-0000")));
+    assert!(
+        matches!(bad, Err(Error::BackupAltered { problems, .. }) if problems.join(" ").contains("0000-0000-0000-0000"))
+    );
 }
 
 #[test]

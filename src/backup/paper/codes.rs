@@ -209,21 +209,22 @@ impl Collected {
     /// The base32 text of an item, if every part of it was read.
     pub fn assemble(&self, item: Item) -> Result<String> {
         let Some((count, parts)) = self.parts.get(&item) else {
-            return Err(Error::BadInput(format!(
-                "no code of {} was read",
-                item.tag()
-            )));
+            return Err(Error::PaperUnreadable {
+                problem: format!("no code of {} was read", item.tag()),
+            });
         };
         let missing: Vec<String> = (1..=*count)
             .filter(|p| !parts.contains_key(p))
             .map(|p| format!("{p}/{count}"))
             .collect();
         if !missing.is_empty() {
-            return Err(Error::BadInput(format!(
-                "{} is incomplete: part(s) {} were not read; scan those codes again",
-                item.tag(),
-                missing.join(", ")
-            )));
+            return Err(Error::PaperUnreadable {
+                problem: format!(
+                    "{} is incomplete: part(s) {} were not read; scan those codes again",
+                    item.tag(),
+                    missing.join(", ")
+                ),
+            });
         }
         Ok(parts.values().map(String::as_str).collect())
     }

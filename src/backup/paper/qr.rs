@@ -110,7 +110,10 @@ fn decode_all(image: &GrayImage) -> Vec<String> {
 /// Loads a scan or photo (PNG or JPEG) as a grey image.
 pub fn load(path: &Path) -> Result<GrayImage> {
     Ok(image::open(path)
-        .map_err(|e| Error::BadInput(format!("cannot read image {}: {e}", path.display())))?
+        .map_err(|e| Error::BadImage {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?
         .to_luma8())
 }
 

@@ -115,24 +115,26 @@ impl Sheet {
 /// Decrypts items read from paper. The key item is opened with `identities` or the
 /// passphrase; then every complete entry item with the sheet key. With `labels`, only those
 /// entries are returned, and items that could not be read only matter if a label is missing.
-pub fn restore(
+pub fn restore<E: From<Error>>(
     items: &super::ReadItems,
     identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret>,
+    passphrase: impl FnOnce() -> Result<Secret, E>,
     labels: &[String],
     name: &str,
-) -> Result<Vec<Entry>> {
+) -> Result<Vec<Entry>, E> {
     let key_text = match items.get(&Item::Key) {
         Some(Ok(text)) => text,
         Some(Err(e)) => {
-            return Err(Error::BadInput(format!(
-                "the sheet key cannot be read: {e}"
-            )));
+            return Err(Error::PaperUnreadable {
+                problem: format!("the sheet key cannot be read: {e}"),
+            }
+            .into());
         }
         None => {
-            return Err(Error::BadInput(
-                "no code of the sheet key (K) was read; scan the page that has it".into(),
-            ));
+            return Err(Error::PaperUnreadable {
+                problem: "no code of the sheet key (K) was read; scan the page that has it".into(),
+            }
+            .into());
         }
     };
     let key_file = decode_base32(key_text, "K", name)?;
@@ -197,10 +199,11 @@ pub fn restore(
         if !missing.is_empty() {
             problems.push(format!("not found: {missing:?}"));
         }
-        return Err(Error::BadInput(format!(
-            "{name}: not everything could be restored: {}",
-            problems.join("; ")
-        )));
+        return Err(Error::PaperIncomplete {
+            name: name.to_string(),
+            problems,
+        }
+        .into());
     }
     Ok(restored)
 }

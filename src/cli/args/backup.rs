@@ -1,9 +1,10 @@
-//! Arguments of the backup commands: export, import, print, restore, and rotate.
+//! Arguments of the backup commands: export, import, print and restore.
 
-use super::{CredentialArgs, InitArgs};
+use super::{InitArgs, choice};
 use clap::Args;
 use keycellar::backup::merge::OnConflict;
 use keycellar::backup::paper::pdf::Paper;
+use keycellar::source::InputSource;
 use std::path::PathBuf;
 
 /// How to open an age-encrypted backup.
@@ -14,7 +15,7 @@ pub struct BackupUnlockArgs {
     pub identities: Vec<PathBuf>,
     /// Read the backup passphrase from this file (`-` for stdin)
     #[arg(long, value_name = "PATH")]
-    pub backup_passphrase_file: Option<String>,
+    pub backup_passphrase_file: Option<InputSource>,
 }
 
 #[derive(Debug, Args)]
@@ -34,7 +35,7 @@ pub struct ExportArgs {
     pub passphrase: bool,
     /// Read the backup passphrase from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", requires = "passphrase")]
-    pub backup_passphrase_file: Option<String>,
+    pub backup_passphrase_file: Option<InputSource>,
     /// ASCII-armored output (always on when writing to a terminal)
     #[arg(short, long)]
     pub armor: bool,
@@ -62,7 +63,7 @@ pub struct MergeArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// What to do when a label is taken by a different key
-    #[arg(long, value_enum, default_value_t = OnConflict::Refuse)]
+    #[arg(long, value_parser = choice::<OnConflict>(), default_value = "refuse")]
     pub on_conflict: OnConflict,
     /// Create a new vault from the backup (restore on a new machine)
     #[arg(long)]
@@ -77,7 +78,7 @@ pub struct PrintArgs {
     /// The PDF to write (created 0600)
     #[arg(short, long, value_name = "FILE.pdf")]
     pub output: PathBuf,
-    #[arg(long, value_enum, default_value_t = Paper::A4)]
+    #[arg(long, value_parser = choice::<Paper>(), default_value = "a4")]
     pub paper: Paper,
     /// Encrypt the sheet to an age recipient instead of a passphrase (repeat)
     #[arg(short, long = "recipient", value_name = "RECIPIENT")]
@@ -87,7 +88,7 @@ pub struct PrintArgs {
     pub recipients_files: Vec<PathBuf>,
     /// Read the sheet passphrase from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", conflicts_with_all = ["recipients", "recipients_files"])]
-    pub backup_passphrase_file: Option<String>,
+    pub backup_passphrase_file: Option<InputSource>,
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
@@ -110,33 +111,4 @@ pub struct RestoreArgs {
     pub unlock: BackupUnlockArgs,
     #[command(flatten)]
     pub merge: MergeArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct RotateArgs {
-    pub label: String,
-    /// The new key
-    #[command(flatten)]
-    pub credentials: CredentialArgs,
-    /// Why the key is rotated (e.g. scheduled, leaked)
-    #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
-    /// Rotate even though the vault changed since its last export or print
-    #[arg(long)]
-    pub no_backup_check: bool,
-    /// Permissions of the new key (default: the old key's)
-    #[arg(long = "permission", value_name = "P")]
-    pub permissions: Vec<String>,
-    /// IP allow-list of the new key (default: the old key's)
-    #[arg(long = "ip", value_name = "CIDR")]
-    pub ips: Vec<String>,
-    /// Expiry of the new key
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub expires: Option<String>,
-    /// Note for the new key (default: the old key's)
-    #[arg(long, value_name = "TEXT")]
-    pub note: Option<String>,
-    /// Apps that use the new key (default: the old key's)
-    #[arg(long = "used-by", value_name = "APP")]
-    pub used_by: Vec<String>,
 }

@@ -1,11 +1,11 @@
 //! Printing for `export`, `import`, `print`, `restore` and `verify --backup/--paper`.
 
 use super::{JSON_SCHEMA, print_json};
+use crate::cli::report::Result;
 use keycellar::backup::export::Imported;
 use keycellar::backup::merge::{Action, Comparison};
 use keycellar::backup::paper::Printed;
 use keycellar::backup::paper::sheet::Sheet;
-use keycellar::error::Result;
 use keycellar::vault::Vault;
 use serde_json::json;
 use std::path::Path;

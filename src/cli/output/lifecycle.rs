@@ -1,11 +1,11 @@
 //! Printing for `rotate`, `history`, `status` and `audit`.
 
 use super::{JSON_SCHEMA, print_json};
+use crate::cli::report::Result;
 use crate::cli::ui;
 use keycellar::credential::audit::{Finding, Severity};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::lifecycle::{self, Rotated};
-use keycellar::error::Result;
 use keycellar::vault::Vault;
 use keycellar::vault::backup_log::BackupKind;
 use serde_json::json;

@@ -1,0 +1,116 @@
+//! Arguments of the vault commands: init, add (and the credential sources it shares with
+//! rotate), and edit.
+
+use super::choice;
+use clap::Args;
+use keycellar::credential::entry::{Exchange, Status};
+use keycellar::source::InputSource;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Calibrate Argon2id to take about this long [default: 1000]
+    #[arg(long, value_name = "MS")]
+    pub kdf_target_ms: Option<u64>,
+    /// Argon2id memory in MiB [default: 256]
+    #[arg(long, value_name = "MIB")]
+    pub kdf_memory: Option<u32>,
+    /// Argon2id passes (skips calibration)
+    #[arg(long, value_name = "N")]
+    pub kdf_time: Option<u32>,
+    /// Argon2id lanes [default: 4]
+    #[arg(long, value_name = "N")]
+    pub kdf_parallelism: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Your name for the key, e.g. kraken-grid-bot
+    #[arg(required_unless_present = "from_json")]
+    pub label: Option<String>,
+    #[arg(long, value_parser = choice::<Exchange>())]
+    pub exchange: Option<Exchange>,
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Add one entry, or a JSON list of entries, from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH", conflicts_with_all = [
+        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file", "qr"
+    ])]
+    pub from_json: Option<InputSource>,
+    /// KuCoin API key version
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
+    /// Account reference (Kraken IIBAN, customer id, ...)
+    #[arg(long, value_name = "REF")]
+    pub account: Option<String>,
+    /// A permission the key has (repeat)
+    #[arg(long = "permission", value_name = "P")]
+    pub permissions: Vec<String>,
+    /// An allowed IP address or CIDR block (repeat)
+    #[arg(long = "ip", value_name = "CIDR")]
+    pub ips: Vec<String>,
+    /// Expiry date on the exchange
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Creation date on the exchange
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub created: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// An app or host that uses this key (repeat)
+    #[arg(long = "used-by", value_name = "APP")]
+    pub used_by: Vec<String>,
+}
+
+/// Where a key's public part and secret parts come from (shared by `add` and `rotate`).
+#[derive(Debug, Args)]
+pub struct CredentialArgs {
+    /// The public API key (asked for when missing)
+    #[arg(long, value_name = "PUBLIC")]
+    pub key: Option<String>,
+    /// Read the API secret from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub secret_file: Option<InputSource>,
+    /// Read the API passphrase / 2FA password from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub api_passphrase_file: Option<InputSource>,
+    /// Read key and secret from Kraken's kraken://apikey?key=...&secret=... URI in this file
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["key", "secret_file"])]
+    pub kraken_uri_file: Option<InputSource>,
+    /// Read Kraken's key QR code from a screenshot (PNG or JPEG)
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
+    pub qr: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    pub label: String,
+    /// Give the entry a new label
+    #[arg(long, value_name = "NEW")]
+    pub rename: Option<String>,
+    #[arg(long, value_name = "P")]
+    pub add_permission: Vec<String>,
+    #[arg(long, value_name = "P")]
+    pub remove_permission: Vec<String>,
+    #[arg(long, value_name = "CIDR")]
+    pub add_ip: Vec<String>,
+    #[arg(long, value_name = "CIDR")]
+    pub remove_ip: Vec<String>,
+    #[arg(long, value_name = "APP")]
+    pub add_used_by: Vec<String>,
+    #[arg(long, value_name = "APP")]
+    pub remove_used_by: Vec<String>,
+    /// Replace the note (an empty string clears it)
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// Set the expiry date (`none` clears it)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+    /// Set the account reference (an empty string clears it)
+    #[arg(long, value_name = "REF")]
+    pub account: Option<String>,
+    #[arg(long, value_parser = choice::<Status>())]
+    pub status: Option<Status>,
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
+}

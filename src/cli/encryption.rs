@@ -1,0 +1,72 @@
+//! Who can open a new backup (recipients or a passphrase), and opening an existing one
+//! (identities, or the backup passphrase asked only when one is needed).
+
+use super::args::BackupUnlockArgs;
+use super::prompt::{self, TerminalPrompts};
+use super::report::Result;
+use super::ui;
+use keycellar::Error;
+use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
+use keycellar::backup::export::{self, Imported};
+use keycellar::secret::Secret;
+use keycellar::source::InputSource;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How `recipients` in the vault's record describe a passphrase-encrypted export.
+const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
+
+/// The identities given with `-i`.
+pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
+    let mut identities = Identities::with_prompts(Arc::new(TerminalPrompts));
+    for path in &unlock.identities {
+        identities.add_file(path)?;
+    }
+    Ok(identities)
+}
+
+/// The passphrase of a passphrase-encrypted backup (asked only when one is met).
+pub fn backup_passphrase(unlock: &BackupUnlockArgs) -> Result<Secret> {
+    match &unlock.backup_passphrase_file {
+        Some(source) => Ok(source.passphrase("backup passphrase")?),
+        None => prompt::hidden("Backup passphrase: ", "the backup passphrase"),
+    }
+}
+
+/// Who can open a new backup: recipients, or a passphrase (asked twice, or from a file).
+/// Returns the encryption and how the vault's record describes it.
+pub fn choose(
+    recipients: &[String],
+    recipients_files: &[PathBuf],
+    passphrase_source: Option<&InputSource>,
+) -> Result<(Encryption, Vec<String>)> {
+    if recipients.is_empty() && recipients_files.is_empty() {
+        let passphrase = match passphrase_source {
+            Some(source) => source.passphrase("backup passphrase")?,
+            None => prompt::new_passphrase("backup")?,
+        };
+        ui::check_strength(&passphrase, "backup");
+        return Ok((
+            Encryption::Passphrase(passphrase),
+            vec![PASSPHRASE_RECIPIENT.to_string()],
+        ));
+    }
+    let mut parsed = Recipients::with_prompts(Arc::new(TerminalPrompts));
+    for r in recipients {
+        parsed.add(r)?;
+    }
+    for file in recipients_files {
+        parsed.add_file(file)?;
+    }
+    let described = parsed.described.clone();
+    Ok((Encryption::Recipients(parsed), described))
+}
+
+/// Reads, decrypts and checks an export.
+pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
+    let name = file.display().to_string();
+    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let identities = identities(unlock)?;
+    let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)?;
+    Ok(export::parse(&plaintext, &name)?)
+}

@@ -1,0 +1,64 @@
+//! How restored entries join a vault (shared by `import` and `restore`): into the open
+//! vault by the merge rules, or into a new one with `--init`; `--dry-run` only prints the
+//! plan.
+
+use super::args::MergeArgs;
+use super::context::Context;
+use super::output;
+use super::report::{Failure, Result};
+use keycellar::Error;
+use keycellar::backup::export::Imported;
+use keycellar::backup::merge;
+use keycellar::credential::entry::Entry;
+use keycellar::vault::Vault;
+
+/// Refuses contradictory merge options before anything is read or asked.
+pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
+    let kdf = &merge.kdf;
+    let kdf_given = kdf.kdf_memory.is_some()
+        || kdf.kdf_time.is_some()
+        || kdf.kdf_parallelism.is_some()
+        || kdf.kdf_target_ms.is_some();
+    if kdf_given && !merge.init {
+        return Err(Failure::Usage(
+            "--kdf-* settings apply only to a new vault (--init)".into(),
+        ));
+    }
+    if merge.init && ctx.vault.exists() {
+        return Err(Error::VaultExists {
+            path: ctx.vault.clone(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Brings checked entries into the vault, or into a new one with `--init`.
+pub fn merge(
+    ctx: &Context,
+    incoming: Vec<Entry>,
+    merge: &MergeArgs,
+    source: &Imported,
+) -> Result<()> {
+    if merge.init {
+        let actions = merge::plan(&[], incoming, merge.on_conflict)?;
+        output::import_plan(&actions, merge.dry_run, ctx.json)?;
+        if merge.dry_run {
+            return Ok(());
+        }
+        let mut entries = Vec::new();
+        merge::apply(&mut entries, actions);
+        let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
+        let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
+        return output::imported(&vault, source, ctx.json);
+    }
+    let mut vault = ctx.open_for_change()?;
+    let actions = merge::plan(&vault.contents.entries, incoming, merge.on_conflict)?;
+    output::import_plan(&actions, merge.dry_run, ctx.json)?;
+    if merge.dry_run {
+        return Ok(());
+    }
+    merge::apply(&mut vault.contents.entries, actions);
+    vault.save()?;
+    output::imported(&vault, source, ctx.json)
+}

@@ -1,0 +1,73 @@
+//! Asking a person on the terminal: hidden prompts for secrets (rpassword), echoed prompts
+//! for public values, a new passphrase asked twice, and the answers age plugins and
+//! encrypted SSH keys need ([`TerminalPrompts`]).
+
+use super::report::{Failure, Result};
+use keycellar::backup::agefile::Prompts;
+use keycellar::secret::Secret;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+
+/// Asks for a secret on the terminal without echoing it.
+pub fn hidden(prompt: &str, what: &'static str) -> Result<Secret> {
+    rpassword::prompt_password(prompt)
+        .map(Secret::new)
+        .map_err(|_| Failure::NoTerminal { what })
+}
+
+/// Asks for a new passphrase (`kind` is "vault" or "backup") twice and insists they match
+/// and are not empty.
+pub fn new_passphrase(kind: &str) -> Result<Secret> {
+    let first = hidden(&format!("New {kind} passphrase: "), "a new passphrase")?;
+    if first.is_empty() {
+        return Err(Failure::EmptyNewPassphrase);
+    }
+    let again = hidden("Repeat the passphrase: ", "a new passphrase")?;
+    if first != again {
+        return Err(Failure::PassphrasesDiffer);
+    }
+    Ok(first)
+}
+
+/// Asks for a non-secret value on the terminal, echoed as typed.
+pub fn visible(prompt: &str, what: &'static str) -> Result<String> {
+    let no_terminal = |_| Failure::NoTerminal { what };
+    let tty = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .map_err(no_terminal)?;
+    let mut writer = &tty;
+    writer
+        .write_all(prompt.as_bytes())
+        .and_then(|()| writer.flush())
+        .map_err(no_terminal)?;
+    let mut line = String::new();
+    BufReader::new(&tty)
+        .read_line(&mut line)
+        .map_err(no_terminal)?;
+    Ok(line.trim().to_string())
+}
+
+/// Answers age plugins and encrypted SSH keys on the terminal.
+pub struct TerminalPrompts;
+
+impl Prompts for TerminalPrompts {
+    fn message(&self, text: &str) {
+        anstream::eprintln!("{text}");
+    }
+
+    fn confirm(&self, question: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        let choices = format!("{yes}/{}", no.unwrap_or("no"));
+        let answer = visible(&format!("{question} [{choices}]: "), "a confirmation");
+        answer.ok().map(|a| a.eq_ignore_ascii_case(yes))
+    }
+
+    fn public_value(&self, description: &str) -> Option<String> {
+        visible(&format!("{description}: "), "a value").ok()
+    }
+
+    fn secret_value(&self, description: &str) -> Option<Secret> {
+        hidden(&format!("{description}: "), "a key passphrase").ok()
+    }
+}

@@ -1,0 +1,314 @@
+//! The command line's failures and how each is reported: the library's errors plus the few
+//! that only a command line has (usage, no terminal to ask on, a confirmation refused), each
+//! with a stable `kind`, an exit code and a hint saying what to do next.
+//!
+//! The kinds and exit codes are a contract (README.md, docs/JSON.md, the vector manifests);
+//! a new library variant maps onto an existing kind unless the docs change with it.
+
+use super::ui;
+use keycellar::Error;
+use serde_json::json;
+
+/// Process exit codes; part of the command-line contract (documented in README.md).
+pub mod exit {
+    /// Success.
+    pub const OK: i32 = 0;
+    /// Any failure without a more specific code.
+    pub const FAILURE: i32 = 1;
+    /// Bad command-line usage.
+    pub const USAGE: i32 = 2;
+    /// Wrong passphrase, or no matching identity.
+    pub const WRONG_PASSPHRASE: i32 = 3;
+    /// A recomputed fingerprint or public key does not match.
+    pub const MISMATCH: i32 = 4;
+    /// Damaged, truncated or unsupported file.
+    pub const DAMAGED: i32 = 5;
+    /// Vault or entry not found.
+    pub const NOT_FOUND: i32 = 6;
+    /// Another keycellar process holds the vault lock.
+    pub const BUSY: i32 = 7;
+    /// `audit` found a high-severity problem.
+    pub const AUDIT_HIGH: i32 = 8;
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Library(#[from] Error),
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("cannot ask for {what}: there is no terminal")]
+    NoTerminal { what: &'static str },
+
+    #[error("the label was not typed as shown; nothing was removed")]
+    NotConfirmed,
+
+    #[error("the passphrase must not be empty")]
+    EmptyNewPassphrase,
+
+    #[error("the two passphrases differ; nothing was changed")]
+    PassphrasesDiffer,
+
+    #[error("audit found {} high-severity problem{}", .0, if *.0 == 1 { "" } else { "s" })]
+    AuditHigh(usize),
+}
+
+/// Result type of the command line.
+pub type Result<T, E = Failure> = std::result::Result<T, E>;
+
+impl Failure {
+    /// The exit code the binary uses for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Library(error) => library_exit_code(error),
+            Failure::Usage(_) | Failure::NoTerminal { .. } => exit::USAGE,
+            Failure::AuditHigh(_) => exit::AUDIT_HIGH,
+            Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
+                exit::FAILURE
+            }
+        }
+    }
+
+    /// A stable name for the class of failure (snake_case), printed in `--json` errors so
+    /// scripts and tests can tell classes apart that share an exit code.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Library(error) => library_kind(error),
+            Failure::Usage(_) => "usage",
+            Failure::NoTerminal { .. } => "no_terminal",
+            Failure::AuditHigh(_) => "audit_high",
+            Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
+                "bad_input"
+            }
+        }
+    }
+
+    /// One line telling the user what to do next.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Failure::Library(error) => library_hint(error),
+            Failure::Usage(_) => "See `keycellar help` for how to call this command.",
+            Failure::NoTerminal { .. } => {
+                "Give the value in a file instead (--passphrase-file, --secret-file, ...), or \
+                 run the command in a terminal."
+            }
+            Failure::NotConfirmed => "Run the command again and type the label exactly.",
+            Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
+                "Run the command again and type the same passphrase twice."
+            }
+            Failure::AuditHigh(_) => "Deal with the HIGH findings listed above.",
+        }
+    }
+}
+
+fn library_exit_code(error: &Error) -> i32 {
+    match error {
+        Error::WrongPassphrase { .. }
+        | Error::NoMatchingIdentity { .. }
+        | Error::WrongBackupPassphrase { .. } => exit::WRONG_PASSPHRASE,
+        Error::VerifyFailed { .. } | Error::BackupAltered { .. } | Error::BackupDiffers { .. } => {
+            exit::MISMATCH
+        }
+        Error::NotAVault { .. }
+        | Error::DamagedHeader { .. }
+        | Error::DamagedPayload { .. }
+        | Error::Truncated { .. }
+        | Error::UnsupportedVersion { .. }
+        | Error::KdfOutOfBounds { .. }
+        | Error::DamagedBackup { .. } => exit::DAMAGED,
+        Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
+        Error::Busy { .. } => exit::BUSY,
+        Error::NeedIdentity { .. } | Error::StdinTwice { .. } | Error::KdfSetting(_) => exit::USAGE,
+        _ => exit::FAILURE,
+    }
+}
+
+fn library_kind(error: &Error) -> &'static str {
+    match error {
+        Error::WrongPassphrase { .. } => "wrong_passphrase",
+        Error::NotAVault { .. } => "not_a_vault",
+        Error::DamagedHeader { .. } => "damaged_header",
+        Error::DamagedPayload { .. } => "damaged_payload",
+        Error::Truncated { .. } => "truncated",
+        Error::UnsupportedVersion { .. } => "unsupported_version",
+        Error::KdfOutOfBounds { .. } => "kdf_out_of_bounds",
+        Error::VaultNotFound { .. } => "vault_not_found",
+        Error::VaultExists { .. } => "vault_exists",
+        Error::Busy { .. } => "busy",
+        Error::EntryNotFound { .. } => "entry_not_found",
+        Error::LabelExists { .. } => "label_exists",
+        Error::Invalid { .. } => "invalid_entry",
+        Error::NoMatchingIdentity { .. } => "no_matching_identity",
+        Error::WrongBackupPassphrase { .. } => "wrong_backup_passphrase",
+        Error::DamagedBackup { .. } => "damaged_backup",
+        Error::Conflict { .. } => "conflict",
+        Error::VerifyFailed { .. } | Error::BackupAltered { .. } | Error::BackupDiffers { .. } => {
+            "mismatch"
+        }
+        Error::NeedIdentity { .. } | Error::StdinTwice { .. } => "usage",
+        Error::KdfSetting(_) => "kdf_setting",
+        Error::KdfOutOfMemory { .. } => "kdf_out_of_memory",
+        Error::Io { .. } => "io",
+        Error::Internal(_) => "internal",
+        // Listed one by one, so that a new variant needs a decision here.
+        Error::NothingToRotate { .. }
+        | Error::SameKey { .. }
+        | Error::NotBackedUp { .. }
+        | Error::SecretEncoding { .. }
+        | Error::NotAnExport { .. }
+        | Error::BadRecipient { .. }
+        | Error::RecipientsFileLine { .. }
+        | Error::NoRecipients { .. }
+        | Error::PluginUnusable { .. }
+        | Error::AgeEncryption(_)
+        | Error::NotAnIdentity { .. }
+        | Error::BadIdentity { .. }
+        | Error::AgeDecryption { .. }
+        | Error::PaperUnreadable { .. }
+        | Error::PaperIncomplete { .. }
+        | Error::BadImage { .. }
+        | Error::NoKrakenQr { .. }
+        | Error::BadKrakenUri(_)
+        | Error::OutputExists { .. }
+        | Error::InputTooLarge { .. }
+        | Error::NotText { .. }
+        | Error::EmptyPassphrase { .. }
+        | Error::BadJson { .. } => "bad_input",
+    }
+}
+
+fn library_hint(error: &Error) -> &'static str {
+    match error {
+        Error::WrongPassphrase { .. } => {
+            "The file itself is intact (its checksums match); try the passphrase again, \
+             minding keyboard layout and caps lock."
+        }
+        Error::NoMatchingIdentity { .. } => {
+            "Give the age identity file or SSH private key the backup was made for (-i FILE); \
+             if you did, the backup's header is damaged (age cannot tell the two apart)."
+        }
+        Error::WrongBackupPassphrase { .. } => {
+            "Try the backup passphrase again; it may differ from the vault passphrase."
+        }
+        Error::DamagedBackup { .. } | Error::BackupAltered { .. } => {
+            "Use another copy of the backup; this one cannot be trusted."
+        }
+        Error::Conflict { .. } => {
+            "Nothing was imported. Choose --on-conflict skip, replace or rename, or see what \
+             would change with --dry-run."
+        }
+        Error::NotAVault { .. } => {
+            "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore it \
+             from a generation (.1, .2) or a backup."
+        }
+        Error::DamagedHeader { .. } | Error::DamagedPayload { .. } | Error::Truncated { .. } => {
+            "Do not overwrite it. Restore from the previous generations next to the vault \
+             (VAULT.1, VAULT.2) or from a backup, and keep the damaged file for inspection."
+        }
+        Error::UnsupportedVersion { .. } => {
+            "Open it with the newer keycellar that wrote it; this version will not guess."
+        }
+        Error::KdfOutOfBounds { .. } => {
+            "The file asks for more work than keycellar allows; it is damaged or was not \
+             written by keycellar. Restore from a generation or a backup."
+        }
+        Error::VaultNotFound { .. } => {
+            "Create one with `keycellar init`, or point --vault (or KEYCELLAR_VAULT) at it."
+        }
+        Error::VaultExists { .. } => {
+            "keycellar never overwrites a file on init; choose another --vault path."
+        }
+        Error::Busy { .. } => {
+            "Wait for the other keycellar command to finish, then run this one again."
+        }
+        Error::EntryNotFound { .. } => "Run `keycellar list` to see the labels.",
+        Error::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
+        Error::Invalid { .. } => {
+            "Copy the values again from the exchange's API page; nothing was saved."
+        }
+        Error::VerifyFailed { .. } | Error::BackupDiffers { .. } => {
+            "The value you compared against is not the one stored. Check for typos; if the \
+             stored entry is wrong, restore it from a backup."
+        }
+        Error::NeedIdentity { .. } | Error::StdinTwice { .. } => {
+            "See `keycellar help` for how to call this command."
+        }
+        Error::KdfSetting(_) => "See `keycellar init --help` for the allowed KDF settings.",
+        Error::KdfOutOfMemory { .. } => {
+            "Close other programs or use a machine with more free memory (the vault's memory \
+             cost was chosen at init; `keycellar status` shows it)."
+        }
+        Error::Io { .. } => "Check the path, its permissions and free disk space.",
+        Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
+        _ => "Check the input and run the command again.",
+    }
+}
+
+/// The one place a failure is shown: two lines (what failed, what to do) on stderr, or with
+/// `--json` a document on stderr whose `kind` names the class of failure.
+pub fn report(failure: &Failure, as_json: bool) {
+    if as_json {
+        let doc = json!({
+            "schema": super::output::JSON_SCHEMA,
+            "error": {
+                "kind": failure.kind(),
+                "message": failure.to_string(),
+                "hint": failure.hint(),
+                "exit_code": failure.exit_code(),
+            }
+        });
+        eprintln!("{doc:#}");
+    } else {
+        anstream::eprintln!("{}: {failure}", ui::paint(ui::ERROR, "error"));
+        if ui::is_verbose() {
+            let mut cause = std::error::Error::source(failure);
+            while let Some(inner) = cause {
+                anstream::eprintln!("  caused by: {inner}");
+                cause = inner.source();
+            }
+            let (kind, code) = (failure.kind(), failure.exit_code());
+            anstream::eprintln!("  kind: {kind}, exit code {code}");
+        }
+        anstream::eprintln!("{}: {}", ui::paint(ui::HINT, "hint"), failure.hint());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    #[test]
+    fn damage_classes_share_exit_5_and_wrong_passphrase_is_3() {
+        let path = PathBuf::from("v");
+        let damaged = [
+            Error::DamagedHeader {
+                path: path.clone(),
+                what: "x".into(),
+            },
+            Error::DamagedPayload {
+                path: path.clone(),
+                what: "x".into(),
+            },
+            Error::Truncated {
+                path: path.clone(),
+                expected: 2,
+                actual: 1,
+            },
+            Error::UnsupportedVersion {
+                what: "the format of vault",
+                path: path.clone(),
+                found: 9,
+                supported: 1,
+            },
+        ];
+        for e in damaged {
+            assert_eq!(Failure::from(e).exit_code(), exit::DAMAGED);
+        }
+        let wrong = Failure::from(Error::WrongPassphrase { path });
+        assert_eq!(wrong.exit_code(), exit::WRONG_PASSPHRASE);
+    }
+}
