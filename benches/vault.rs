@@ -65,20 +65,13 @@ fn benches(c: &mut Criterion) {
         b.iter(|| black_box(Vault::open(&path, &passphrase).unwrap()))
     });
     let vault = Vault::open(&path, &passphrase).unwrap();
-    let fingerprint = vault.fingerprint().unwrap();
+    let fingerprint = vault.fingerprint();
     overhead.bench_function("vault fingerprint", |b| {
-        b.iter(|| black_box(vault.fingerprint().unwrap()))
+        b.iter(|| black_box(vault.fingerprint()))
     });
     overhead.bench_function("export document", |b| {
         b.iter(|| {
-            black_box(
-                export::build(
-                    &vault,
-                    vault.contents.entries.iter().collect(),
-                    &fingerprint,
-                )
-                .unwrap(),
-            )
+            black_box(export::build(&vault, vault.entries().iter().collect(), fingerprint).unwrap())
         })
     });
     overhead.finish();

@@ -62,8 +62,9 @@ pub fn seal_in_place(
     buffer: &mut Vec<u8>,
     from: usize,
 ) {
+    let data: &mut [u8] = &mut buffer[from..];
     let tag = cipher(key)
-        .encrypt_inout_detached(&XNonce::from(*nonce), aad, buffer[from..].as_mut().into())
+        .encrypt_inout_detached(&XNonce::from(*nonce), aad, data.into())
         .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
     buffer.extend_from_slice(&tag);
 }

@@ -4,8 +4,9 @@
 //! parses arguments, asks on the terminal and prints. docs/ARCHITECTURE.md describes the
 //! layers and what each folder may use. Modules, from the bytes up:
 //!
-//! - [`crypto`], [`secret`], [`error`]: XChaCha20-Poly1305, SHA-256 and randomness behind a
-//!   byte-level API; zeroizing holders for secrets; the library's typed errors.
+//! - [`crypto`], [`secret`], [`error`], [`clock`]: XChaCha20-Poly1305, SHA-256 and
+//!   randomness behind a byte-level API; zeroizing holders for secrets; the library's typed
+//!   errors; dates and timestamps as stored.
 //! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
 //!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
 //!   vault's record of its backups), `store` (lock, atomic save, generations) and the
@@ -17,10 +18,26 @@
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
 //!   stdin; [`passphrase`]: how strong a newly chosen passphrase is.
 //! - [`hygiene`]: process hardening (no core dumps).
+//!
+//! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
+//! `backup::paper::codes`) are private to the crate; the `internals` feature makes them
+//! public for keycellar's own tests and fuzzers, and compiles in the save fault hook.
+
+/// Declares a module that is public with the `internals` feature (for keycellar's own
+/// tests and fuzzers) and private to the crate otherwise.
+macro_rules! internal_mod {
+    ($name:ident) => {
+        #[cfg(feature = "internals")]
+        pub mod $name;
+        #[cfg(not(feature = "internals"))]
+        pub(crate) mod $name;
+    };
+}
 
 pub mod backup;
+pub mod clock;
 pub mod credential;
-pub mod crypto;
+internal_mod!(crypto);
 pub mod error;
 pub mod hygiene;
 pub mod passphrase;

@@ -4,14 +4,14 @@
 //! drop) so a command that reads and then saves runs the KDF a single time, and the
 //! read-back check after a save needs no second derivation.
 
-use crate::credential::entry::{Entry, NewEntry, Status};
-use crate::credential::fingerprint;
-use crate::credential::validate::{self, Report};
+use crate::clock::Timestamp;
+use crate::credential::entry::Entry;
+use crate::credential::fingerprint::{self, Fingerprint};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{Error, Result};
 use crate::secret::{Key32, Secret, SecretBytes};
-use crate::vault::format::keyslot::{Keyslot, PassphraseSlot};
 use format::Header;
+use format::keyslot::{Keyslot, PassphraseSlot};
 use kdf::KdfParams;
 use payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
 use std::path::{Path, PathBuf};
@@ -20,31 +20,37 @@ use store::VaultLock;
 use zeroize::Zeroizing;
 
 pub mod backup_log;
-pub mod format;
+internal_mod!(format);
 pub mod kdf;
-pub mod payload;
+internal_mod!(payload);
+mod entries;
 mod save;
 pub mod store;
 
-/// The current time as RFC 3339 UTC with whole seconds, e.g. `2026-11-22T09:30:00Z`.
-pub fn now_utc() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let format =
-        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    now.format(&format)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
+pub use entries::{EntryChange, Replacement, Rotated, Verification, verify_outcome};
 
 /// An open vault with its key in memory.
 pub struct Vault {
     path: PathBuf,
     header: Header,
     key: Key32,
-    /// The entries and other payload data.
-    pub contents: Contents,
+    /// The entries and other payload data; changed only through the operations in
+    /// `entries.rs`, each of which completes or leaves the contents as they were.
+    contents: Contents,
     /// Length of the payload document last read or written, to size the next one.
     payload_len: usize,
     lock: Option<VaultLock>,
+}
+
+/// Shows what a vault holds with every secret redacted, and never its key.
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .field("generation", &self.header.generation)
+            .field("contents", &self.contents)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Vault {
@@ -70,7 +76,7 @@ impl Vault {
             key,
             contents: Contents {
                 schema: PAYLOAD_SCHEMA,
-                created_at: now_utc(),
+                created_at: Timestamp::now(),
                 entries,
                 backups: Vec::new(),
             },
@@ -185,105 +191,8 @@ impl Vault {
     }
 
     /// The vault fingerprint over the stored entry fingerprints.
-    pub fn fingerprint(&self) -> Result<String> {
-        fingerprint::of_vault(self.contents.entries.iter().map(|e| e.fingerprint.as_str()))
-    }
-
-    /// The current entry with this label (a rotated key never shadows the current one).
-    pub fn find(&self, label: &str) -> Result<&Entry> {
-        let index = self.index_of(label)?;
-        Ok(&self.contents.entries[index])
-    }
-
-    fn index_of(&self, label: &str) -> Result<usize> {
-        let matching = |e: &&Entry| e.label == label;
-        let entries = &self.contents.entries;
-        entries
-            .iter()
-            .position(|e| matching(&e) && e.status != Status::Rotated)
-            .or_else(|| entries.iter().position(|e| matching(&e)))
-            .ok_or_else(|| Error::EntryNotFound {
-                label: label.to_string(),
-            })
-    }
-
-    fn label_taken(&self, label: &str, except: Option<usize>) -> bool {
-        self.contents
-            .entries
-            .iter()
-            .enumerate()
-            .any(|(i, e)| Some(i) != except && e.label == label && e.status != Status::Rotated)
-    }
-
-    /// Validates and adds a new entry, recording its fingerprint. Returns the stored entry
-    /// and the validation warnings.
-    pub fn add(&mut self, new: NewEntry) -> Result<(&Entry, Vec<String>)> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let mut entry = new.into_entry(id, now_utc());
-        validate::normalize(&mut entry);
-        if self.label_taken(&entry.label, None) {
-            return Err(Error::LabelExists { label: entry.label });
-        }
-        let Report {
-            errors,
-            mut warnings,
-        } = validate::check(&entry);
-        if !errors.is_empty() {
-            return Err(Error::Invalid {
-                label: entry.label,
-                problems: errors,
-            });
-        }
-        entry.fingerprint = fingerprint::of_entry(&entry)?;
-        if let Some(twin) = self
-            .contents
-            .entries
-            .iter()
-            .find(|e| e.fingerprint == entry.fingerprint)
-        {
-            warnings.push(format!(
-                "the same key is already stored as {:?}",
-                twin.label
-            ));
-        }
-        self.contents.entries.push(entry);
-        let added = self
-            .contents
-            .entries
-            .last()
-            .ok_or_else(|| Error::Internal("the entry just added is missing".into()))?;
-        Ok((added, warnings))
-    }
-
-    /// Applies `change` to the entry's metadata, then re-validates it. The secret parts and
-    /// the fingerprint are not the caller's to change here.
-    pub fn edit(&mut self, label: &str, change: impl FnOnce(&mut Entry)) -> Result<Vec<String>> {
-        let index = self.index_of(label)?;
-        let mut entry = self.contents.entries[index].clone();
-        change(&mut entry);
-        validate::normalize(&mut entry);
-        if entry.label != label && self.label_taken(&entry.label, Some(index)) {
-            return Err(Error::LabelExists { label: entry.label });
-        }
-        let Report { errors, warnings } = validate::check(&entry);
-        if !errors.is_empty() {
-            return Err(Error::Invalid {
-                label: entry.label,
-                problems: errors,
-            });
-        }
-        let before = &self.contents.entries[index];
-        if fingerprint::of_entry(&entry)? != fingerprint::of_entry(before)? {
-            return Err(Error::Internal("an edit changed key material".into()));
-        }
-        self.contents.entries[index] = entry;
-        Ok(warnings)
-    }
-
-    /// Removes the entry and returns it.
-    pub fn remove(&mut self, label: &str) -> Result<Entry> {
-        let index = self.index_of(label)?;
-        Ok(self.contents.entries.remove(index))
+    pub fn fingerprint(&self) -> Fingerprint {
+        fingerprint::of_vault(self.contents.entries.iter().map(Entry::fingerprint))
     }
 
     /// Replaces every passphrase keyslot with one for `new_passphrase`. `params` defaults to

@@ -83,14 +83,14 @@ fn an_x25519_export_opens_with_the_age_cli_and_holds_exactly_the_chosen_secrets(
         &keycellar::secret::Secret::new(PASSPHRASE.into()),
     )
     .unwrap();
-    let record = &vault.contents.backups[0];
+    let record = &vault.backups()[0];
     assert_eq!(
         record.kind,
         keycellar::vault::backup_log::BackupKind::Export
     );
     assert_eq!(record.recipients, [public]);
-    assert_eq!(record.entries, ["YP2B-D3HQ-448X-E7RS"]);
-    assert_eq!(record.vault_fingerprint, vault.fingerprint().unwrap());
+    assert_eq!(record.entries, ["YP2B-D3HQ-448X-E7RS".parse().unwrap()]);
+    assert_eq!(record.vault_fingerprint, vault.fingerprint());
 }
 
 #[test]

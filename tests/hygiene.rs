@@ -32,11 +32,11 @@ fn debug_of_every_secret_holding_type_shows_no_secret() {
     let vault = Vault::from_bytes(&path, &fs::read(&path).unwrap(), &passphrase).unwrap();
     // The secrets are really there, so the checks below can fail.
     assert_eq!(
-        vault.contents.entries[0].secret.expose(),
+        vault.entries()[0].secret().expose(),
         FIXTURE_SECRETS[0]
     );
-    assert_redacted("Contents", format!("{:?}", vault.contents));
-    assert_redacted("Entry", format!("{:#?}", vault.contents.entries));
+    assert_redacted("Vault", format!("{vault:?}"));
+    assert_redacted("Entry", format!("{:#?}", vault.entries()));
     assert_redacted(
         "Secret",
         format!("{:?}", Secret::new(FIXTURE_SECRETS[2].into())),

@@ -231,7 +231,10 @@ fn audit_is_quiet_on_a_clean_vault_and_each_rule_fires() {
         std::time::Duration::from_secs(5),
     )
     .unwrap();
-    vault.contents.entries[0].fingerprint = "0000-0000-0000-0000".into();
+    let first = vault.entries()[0].label().to_string();
+    vault
+        .damage_recorded_fingerprint(&first, "0000-0000-0000-0000".parse().unwrap())
+        .unwrap();
     vault.save().unwrap();
     drop(vault);
     assert!(rules(&tv).0.iter().any(|r| r == "fingerprint-mismatch"));

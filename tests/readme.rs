@@ -89,7 +89,9 @@ fn the_restore_section_of_the_readme_works_as_printed() {
         "the drill prints the fingerprint on both machines"
     );
     assert!(
-        keycellar::credential::fingerprint::parse(&fingerprints[0]).is_some(),
+        fingerprints[0]
+            .parse::<keycellar::credential::fingerprint::Fingerprint>()
+            .is_ok(),
         "not a fingerprint: {:?}",
         fingerprints[0]
     );

@@ -2,12 +2,13 @@
 //! built from a vault, and how a decrypted one (ours, or hand-written) is read back with
 //! every fingerprint recomputed. Specified in docs/FORMAT.md section 7.
 
-use crate::credential::entry::{Date, Entry, Exchange, Lineage, Status};
-use crate::credential::fingerprint;
+use crate::clock::Timestamp;
+use crate::credential::entry::{Entry, ImportedEntry};
+use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::validate;
 use crate::error::{Error, NotExport, Result};
-use crate::secret::{Secret, SecretBytes};
-use crate::vault::{Vault, now_utc};
+use crate::secret::SecretBytes;
+use crate::vault::Vault;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -17,18 +18,18 @@ pub const EXPORT_VERSION: u32 = 1;
 #[derive(Serialize)]
 struct Document<'a> {
     keycellar_export: u32,
-    created_at: String,
+    created_at: Timestamp,
     keycellar_version: &'static str,
     vault_id: String,
-    vault_fingerprint: String,
-    entries_fingerprint: String,
+    vault_fingerprint: Fingerprint,
+    entries_fingerprint: Fingerprint,
     entries: Vec<&'a Entry>,
 }
 
 /// Selects entries by label (all when `labels` is empty); unknown labels are an error.
 pub fn select<'a>(vault: &'a Vault, labels: &[String]) -> Result<Vec<&'a Entry>> {
     if labels.is_empty() {
-        return Ok(vault.contents.entries.iter().collect());
+        return Ok(vault.entries().iter().collect());
     }
     labels.iter().map(|label| vault.find(label)).collect()
 }
@@ -36,25 +37,29 @@ pub fn select<'a>(vault: &'a Vault, labels: &[String]) -> Result<Vec<&'a Entry>>
 /// Builds the export document for `entries` as pretty JSON, readable by a person who
 /// decrypts it with `age -d`. `vault_fingerprint` is the vault's current fingerprint,
 /// which the caller also records.
-pub fn build(vault: &Vault, entries: Vec<&Entry>, vault_fingerprint: &str) -> Result<SecretBytes> {
+pub fn build(
+    vault: &Vault,
+    entries: Vec<&Entry>,
+    vault_fingerprint: Fingerprint,
+) -> Result<SecretBytes> {
     // All of the vault's entries, in order (the usual export), share the vault's
     // fingerprint; it is recomputed only for a selection.
-    let whole_vault = entries.len() == vault.contents.entries.len()
+    let whole_vault = entries.len() == vault.entries().len()
         && entries
             .iter()
-            .zip(&vault.contents.entries)
+            .zip(vault.entries())
             .all(|(selected, stored)| std::ptr::eq(*selected, stored));
     let entries_fingerprint = if whole_vault {
-        vault_fingerprint.to_string()
+        vault_fingerprint
     } else {
-        fingerprint::of_vault(entries.iter().map(|e| e.fingerprint.as_str()))?
+        fingerprint::of_vault(entries.iter().map(|e| e.fingerprint))
     };
     let document = Document {
         keycellar_export: EXPORT_VERSION,
-        created_at: now_utc(),
+        created_at: Timestamp::now(),
         keycellar_version: env!("CARGO_PKG_VERSION"),
         vault_id: vault.id_hex(),
-        vault_fingerprint: vault_fingerprint.to_string(),
+        vault_fingerprint,
         entries_fingerprint,
         entries,
     };
@@ -80,6 +85,8 @@ pub fn build_single(entry: &Entry) -> Result<SecretBytes> {
 }
 
 /// An export document as read back; optional fields make hand-written documents easy.
+/// Recorded fingerprints are kept as text: one that is not even well formed is a mismatch
+/// like any other, named in the error.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ImportDocument {
@@ -87,7 +94,7 @@ struct ImportDocument {
     #[serde(rename = "keycellar_export")]
     _version: u32,
     #[serde(default)]
-    created_at: Option<String>,
+    created_at: Option<Timestamp>,
     #[serde(default)]
     keycellar_version: Option<String>,
     #[serde(default)]
@@ -96,51 +103,14 @@ struct ImportDocument {
     vault_fingerprint: Option<String>,
     #[serde(default)]
     entries_fingerprint: Option<String>,
-    entries: Vec<ImportEntry>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ImportEntry {
-    #[serde(default)]
-    id: Option<String>,
-    label: String,
-    exchange: Exchange,
-    api_key: String,
-    secret: Secret,
-    #[serde(default)]
-    api_passphrase: Option<Secret>,
-    #[serde(default)]
-    key_version: Option<String>,
-    #[serde(default)]
-    account_ref: Option<String>,
-    #[serde(default)]
-    permissions: Vec<String>,
-    #[serde(default)]
-    ip_allowlist: Vec<String>,
-    #[serde(default)]
-    expires: Option<Date>,
-    #[serde(default)]
-    created: Option<Date>,
-    #[serde(default)]
-    added_at: Option<String>,
-    #[serde(default)]
-    status: Status,
-    #[serde(default)]
-    notes: Option<String>,
-    #[serde(default)]
-    used_by: Vec<String>,
-    #[serde(default)]
-    fingerprint: Option<String>,
-    #[serde(default)]
-    lineage: Lineage,
+    entries: Vec<ImportedEntry>,
 }
 
 /// A decrypted export, every entry checked.
 #[derive(Debug)]
 pub struct Imported {
     pub entries: Vec<Entry>,
-    pub created_at: Option<String>,
+    pub created_at: Option<Timestamp>,
     pub keycellar_version: Option<String>,
     pub vault_id: Option<String>,
     pub vault_fingerprint: Option<String>,
@@ -180,30 +150,18 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
     let mut entries = Vec::with_capacity(document.entries.len());
     let mut mismatches = Vec::new();
     for item in document.entries {
-        let recorded = item.fingerprint.clone();
-        let mut entry = item.into_entry();
-        validate::normalize(&mut entry);
-        let report = validate::check(&entry);
-        if !report.errors.is_empty() {
-            return Err(Error::Invalid {
-                label: entry.label,
-                problems: report.errors,
-            });
-        }
-        entry.fingerprint = fingerprint::of_entry(&entry)?;
-        if let Some(recorded) = recorded
-            && !fingerprint::same(&recorded, &entry.fingerprint)
-        {
+        let admitted = validate::admit(item)?;
+        if let Some(recorded) = admitted.recorded_differs {
             mismatches.push(format!(
                 "{}: the backup records {recorded} but its key gives {}",
-                entry.label, entry.fingerprint
+                admitted.entry.label, admitted.entry.fingerprint
             ));
         }
-        entries.push(entry);
+        entries.push(admitted.entry);
     }
     if let Some(recorded) = &document.entries_fingerprint {
-        let actual = fingerprint::of_vault(entries.iter().map(|e| e.fingerprint.as_str()))?;
-        if !fingerprint::same(recorded, &actual) {
+        let actual = fingerprint::of_vault(entries.iter().map(Entry::fingerprint));
+        if recorded.parse::<Fingerprint>() != Ok(actual) {
             mismatches.push(format!(
                 "the backup records entries fingerprint {recorded} but its entries give {actual}"
             ));
@@ -222,31 +180,6 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
         vault_id: document.vault_id,
         vault_fingerprint: document.vault_fingerprint,
     })
-}
-
-impl ImportEntry {
-    fn into_entry(self) -> Entry {
-        Entry {
-            id: self.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
-            label: self.label,
-            exchange: self.exchange,
-            api_key: self.api_key,
-            secret: self.secret,
-            api_passphrase: self.api_passphrase,
-            key_version: self.key_version,
-            account_ref: self.account_ref,
-            permissions: self.permissions,
-            ip_allowlist: self.ip_allowlist,
-            expires: self.expires,
-            created: self.created,
-            added_at: self.added_at.unwrap_or_else(now_utc),
-            status: self.status,
-            notes: self.notes,
-            used_by: self.used_by,
-            fingerprint: String::new(),
-            lineage: self.lineage,
-        }
-    }
 }
 
 #[cfg(test)]

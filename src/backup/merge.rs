@@ -4,7 +4,8 @@
 //! Entries are matched by fingerprint first: the same key is the same entry whatever its
 //! label. A label held by a different key is a conflict, settled by [`OnConflict`].
 
-use crate::credential::entry::{Entry, Status};
+use crate::credential::entry::Entry;
+use crate::credential::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
 use std::collections::HashSet;
 
@@ -52,7 +53,7 @@ pub enum Action {
 }
 
 fn is_current(entry: &Entry) -> bool {
-    entry.status != Status::Rotated
+    entry.is_current()
 }
 
 /// Plans the import of `incoming` into `existing`. With [`OnConflict::Refuse`], any label
@@ -62,8 +63,7 @@ pub fn plan(
     incoming: Vec<Entry>,
     on_conflict: OnConflict,
 ) -> Result<Vec<Action>> {
-    let mut fingerprints: HashSet<String> =
-        existing.iter().map(|e| e.fingerprint.clone()).collect();
+    let mut fingerprints: HashSet<Fingerprint> = existing.iter().map(Entry::fingerprint).collect();
     let mut labels: HashSet<String> = existing
         .iter()
         .filter(|e| is_current(e))
@@ -90,7 +90,7 @@ pub fn plan(
             entry.id = uuid::Uuid::new_v4().to_string();
             ids.insert(entry.id.clone());
         }
-        fingerprints.insert(entry.fingerprint.clone());
+        fingerprints.insert(entry.fingerprint);
         let taken = is_current(&entry) && labels.contains(&entry.label);
         if !taken {
             if is_current(&entry) {
@@ -127,17 +127,17 @@ pub fn plan(
 }
 
 /// Carries out a plan. Returns how many entries were added or replaced.
-pub fn apply(entries: &mut Vec<Entry>, actions: Vec<Action>) -> usize {
+pub fn apply(entries: &mut Vec<Entry>, actions: &[Action]) -> usize {
     let mut changed = 0;
     for action in actions {
         match action {
             Action::Add(entry) | Action::Rename { entry, .. } => {
-                entries.push(entry);
+                entries.push(entry.clone());
                 changed += 1;
             }
             Action::Replace(entry) => {
                 entries.retain(|e| !(is_current(e) && e.label == entry.label));
-                entries.push(entry);
+                entries.push(entry.clone());
                 changed += 1;
             }
             Action::Skip { .. } => {}
@@ -177,15 +177,15 @@ impl Comparison {
 
 /// Compares by fingerprint; labels only pair up entries whose keys differ.
 pub fn compare(vault: &[Entry], backup: &[Entry]) -> Comparison {
-    let in_backup: HashSet<&str> = backup.iter().map(|e| e.fingerprint.as_str()).collect();
-    let in_vault: HashSet<&str> = vault.iter().map(|e| e.fingerprint.as_str()).collect();
+    let in_backup: HashSet<Fingerprint> = backup.iter().map(Entry::fingerprint).collect();
+    let in_vault: HashSet<Fingerprint> = vault.iter().map(Entry::fingerprint).collect();
     let mut result = Comparison::default();
     let unmatched_backup: Vec<&Entry> = backup
         .iter()
-        .filter(|e| !in_vault.contains(e.fingerprint.as_str()))
+        .filter(|e| !in_vault.contains(&e.fingerprint))
         .collect();
     for entry in vault {
-        if in_backup.contains(entry.fingerprint.as_str()) {
+        if in_backup.contains(&entry.fingerprint) {
             result.same.push(entry.label.clone());
         } else if unmatched_backup.iter().any(|b| b.label == entry.label) {
             result.different.push(entry.label.clone());

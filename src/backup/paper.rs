@@ -7,7 +7,7 @@
 //! - [`qr`]: QR encoding (version cap, self-check) and reading scans.
 //! - [`pdf`]: page layout.
 
-pub mod codes;
+internal_mod!(codes);
 pub mod pdf;
 pub mod qr;
 pub mod sheet;

@@ -10,9 +10,11 @@ use keycellar::Error;
 use keycellar::backup::agefile::{self, Encryption};
 use keycellar::backup::export;
 use keycellar::backup::merge;
-use keycellar::vault::backup_log::{BackupKind, BackupRecord};
+use keycellar::clock::Timestamp;
+use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::vault::Vault;
+use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::store;
-use keycellar::vault::{Vault, now_utc};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -38,26 +40,20 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
 
     let mut vault = ctx.open_for_change()?;
-    let vault_fingerprint = vault.fingerprint()?;
-    let (fingerprints, labels): (Vec<String>, Vec<String>) = export::select(&vault, &args.labels)?
-        .into_iter()
-        .map(|e| (e.fingerprint.clone(), e.label.clone()))
-        .unzip();
+    let vault_fingerprint = vault.fingerprint();
+    let (fingerprints, labels): (Vec<Fingerprint>, Vec<String>) =
+        export::select(&vault, &args.labels)?
+            .into_iter()
+            .map(|e| (e.fingerprint(), e.label().to_string()))
+            .unzip();
     // The record goes in first (the export document does not carry records), so that the
     // vault's save is prepared while the export is encrypted and written; the save is put
     // in place only once the export is written.
-    vault.contents.backups.push(BackupRecord {
-        kind: BackupKind::Export,
-        at: now_utc(),
-        vault_fingerprint: vault_fingerprint.clone(),
-        entries: fingerprints,
-        recipients: described,
-    });
-    vault.save_alongside(|vault| {
-        write_export(vault, args, &encryption, armor, &vault_fingerprint)
-    })?;
+    vault.record_backup(BackupKind::Export, fingerprints, described);
+    vault
+        .save_alongside(|vault| write_export(vault, args, &encryption, armor, vault_fingerprint))?;
     output::exported(
-        &vault_fingerprint,
+        vault_fingerprint,
         &args.output,
         &labels,
         ctx.json,
@@ -71,7 +67,7 @@ fn write_export(
     args: &ExportArgs,
     encryption: &Encryption,
     armor: bool,
-    vault_fingerprint: &str,
+    vault_fingerprint: Fingerprint,
 ) -> keycellar::Result<()> {
     let entries = export::select(vault, &args.labels)?;
     let document = export::build(vault, entries, vault_fingerprint)?;
@@ -97,7 +93,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
 pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {
     let imported = encryption::open_export(file, unlock)?;
     let vault = ctx.open()?;
-    let comparison = merge::compare(&vault.contents.entries, &imported.entries);
+    let comparison = merge::compare(vault.entries(), &imported.entries);
     output::backup_comparison(&vault, &imported, &comparison, ctx.json)?;
     if comparison.matches() {
         Ok(())
@@ -111,7 +107,7 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
 }
 
 pub fn keygen(output: &Path, as_json: bool) -> Result<()> {
-    let (text, public) = agefile::keygen(&now_utc());
+    let (text, public) = agefile::keygen(&Timestamp::now().to_string());
     store::write_file(output, text.as_bytes(), false)?;
     output::keygen(output, &public, as_json)
 }

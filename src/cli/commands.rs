@@ -9,9 +9,9 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::credential::entry::{Exchange, NewEntry};
-use keycellar::credential::fingerprint;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
-use keycellar::vault::Vault;
+use keycellar::vault::{EntryChange, Vault, verify_outcome};
 use std::io::IsTerminal;
 
 pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
@@ -38,12 +38,12 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     for new in new_entries {
         let (entry, warnings) = vault.add(new)?;
         for warning in warnings {
-            ui::warn(&format!("{}: {warning}", entry.label));
+            ui::warn(&format!("{}: {warning}", entry.label()));
         }
-        added.push(entry.id.clone());
+        added.push(entry.id().to_string());
     }
-    let fingerprint = vault.save_alongside(Vault::fingerprint)?;
-    output::added(&vault, &added, &fingerprint, ctx.json)
+    let fingerprint = vault.save_alongside(|vault| Ok(vault.fingerprint()))?;
+    output::added(&vault, &added, fingerprint, ctx.json)
 }
 
 fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
@@ -78,48 +78,26 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         Some("none") => Some(None),
         other => credentials::parse_date(other)?.map(Some),
     };
+    let change = EntryChange {
+        rename: args.rename,
+        add_permissions: args.add_permission,
+        remove_permissions: args.remove_permission,
+        add_ips: args.add_ip,
+        remove_ips: args.remove_ip,
+        add_used_by: args.add_used_by,
+        remove_used_by: args.remove_used_by,
+        note: args.note,
+        account: args.account,
+        expires,
+        status: args.status,
+        key_version: args.key_version,
+    };
     let mut vault = ctx.open_for_change()?;
-    let warnings = vault.edit(&args.label, |e| {
-        if let Some(new) = args.rename {
-            e.label = new;
-        }
-        edit_list(
-            &mut e.permissions,
-            args.add_permission,
-            &args.remove_permission,
-        );
-        edit_list(&mut e.ip_allowlist, args.add_ip, &args.remove_ip);
-        edit_list(&mut e.used_by, args.add_used_by, &args.remove_used_by);
-        if let Some(note) = args.note {
-            e.notes = Some(note).filter(|n| !n.is_empty());
-        }
-        if let Some(account) = args.account {
-            e.account_ref = Some(account).filter(|a| !a.is_empty());
-        }
-        if let Some(expires) = expires {
-            e.expires = expires;
-        }
-        if let Some(status) = args.status {
-            e.status = status;
-        }
-        if let Some(version) = args.key_version {
-            e.key_version = Some(version);
-        }
-    })?;
-    for warning in warnings {
+    for warning in vault.edit(&args.label, &change)? {
         ui::warn(&warning);
     }
     vault.save()?;
     output::changed(&vault, "edited", ctx.json)
-}
-
-fn edit_list(list: &mut Vec<String>, add: Vec<String>, remove: &[String]) {
-    list.retain(|item| !remove.contains(item));
-    for item in add {
-        if !list.contains(&item) {
-            list.push(item);
-        }
-    }
 }
 
 pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
@@ -163,60 +141,13 @@ pub fn verify(
     written_down: Option<String>,
     public_key: Option<String>,
 ) -> Result<()> {
-    if let Some(fp) = &written_down
-        && fingerprint::parse(fp).is_none()
-    {
-        return Err(Failure::Usage(format!(
-            "{fp:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)"
-        )));
-    }
+    let written_down = written_down
+        .map(|fp| fp.parse::<Fingerprint>().map_err(Failure::Usage))
+        .transpose()?;
     let vault = ctx.open()?;
-    let entries: Vec<_> = match &label {
-        Some(label) => vec![vault.find(label)?],
-        None => vault.contents.entries.iter().collect(),
-    };
-    let recomputed_all = fingerprint::of_entries(&entries)?;
-    let mut results = Vec::with_capacity(entries.len());
-    for (entry, recomputed) in entries.into_iter().zip(recomputed_all) {
-        let mut problems = Vec::new();
-        if recomputed != entry.fingerprint {
-            problems.push(format!(
-                "recorded fingerprint {} but the stored key now gives {recomputed}",
-                entry.fingerprint
-            ));
-        }
-        if let Some(fp) = &written_down
-            && !fingerprint::same(fp, &recomputed)
-        {
-            problems.push(format!(
-                "you gave fingerprint {fp} but the stored key gives {recomputed}"
-            ));
-        }
-        if let Some(key) = public_key.as_deref().map(str::trim)
-            && key != entry.api_key
-        {
-            problems.push(format!(
-                "you gave public key {} but the stored one is {}",
-                keycellar::credential::entry::mask(key),
-                entry.masked_key()
-            ));
-        }
-        results.push((entry, recomputed, problems));
-    }
+    let results = vault.verify(label.as_deref(), written_down, public_key.as_deref())?;
     output::verified(&vault, &results, ctx.json)?;
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|(_, _, p)| !p.is_empty())
-        .map(|(e, _, _)| e.label.as_str())
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::VerifyFailed {
-            labels: failed.into_iter().map(str::to_string).collect(),
-        }
-        .into())
-    }
+    Ok(verify_outcome(&results)?)
 }
 
 /// Entries for `add --from-json`: one JSON object, or a list of them.

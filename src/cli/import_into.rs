@@ -47,18 +47,18 @@ pub fn merge(
             return Ok(());
         }
         let mut entries = Vec::new();
-        merge::apply(&mut entries, actions);
+        merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
         let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
         return output::imported(&vault, source, ctx.json);
     }
     let mut vault = ctx.open_for_change()?;
-    let actions = merge::plan(&vault.contents.entries, incoming, merge.on_conflict)?;
-    output::import_plan(&actions, merge.dry_run, ctx.json)?;
     if merge.dry_run {
-        return Ok(());
+        let actions = vault.plan_import(incoming, merge.on_conflict)?;
+        return output::import_plan(&actions, true, ctx.json);
     }
-    merge::apply(&mut vault.contents.entries, actions);
+    let actions = vault.import(incoming, merge.on_conflict)?;
+    output::import_plan(&actions, false, ctx.json)?;
     vault.save()?;
     output::imported(&vault, source, ctx.json)
 }

@@ -7,44 +7,34 @@ use super::output;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
+use keycellar::clock::Date;
 use keycellar::credential::audit::{self, Severity};
-use keycellar::credential::entry::NewEntry;
-use keycellar::credential::lifecycle;
+use keycellar::credential::exec::{self, Field};
+use keycellar::vault::Replacement;
 use std::process::Command;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
+    let expires = credentials::parse_date(args.expires.as_deref())?;
     let mut vault = ctx.open_for_change()?;
-    if !args.no_backup_check && !lifecycle::backup_is_current(&vault)? {
+    if !args.no_backup_check && !vault.backup_is_current() {
         return Err(Error::NotBackedUp {
             label: args.label.clone(),
         }
         .into());
     }
-    let old = vault.find(&args.label)?.clone();
-    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, old.exchange)?;
-    let or_old = |given: &[String], old: &[String]| {
-        if given.is_empty() {
-            old.to_vec()
-        } else {
-            given.to_vec()
-        }
-    };
-    let new = NewEntry {
-        label: old.label.clone(),
-        exchange: old.exchange,
+    let exchange = vault.find(&args.label)?.exchange();
+    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
+    let replacement = Replacement {
         api_key,
         secret,
         api_passphrase,
-        key_version: old.key_version.clone(),
-        account_ref: old.account_ref.clone(),
-        permissions: or_old(&args.permissions, &old.permissions),
-        ip_allowlist: or_old(&args.ips, &old.ip_allowlist),
-        expires: credentials::parse_date(args.expires.as_deref())?,
-        created: None,
-        notes: args.note.clone().or(old.notes.clone()),
-        used_by: or_old(&args.used_by, &old.used_by),
+        permissions: args.permissions.clone(),
+        ip_allowlist: args.ips.clone(),
+        expires,
+        notes: args.note.clone(),
+        used_by: args.used_by.clone(),
     };
-    let rotated = lifecycle::rotate(&mut vault, new, args.reason.clone())?;
+    let rotated = vault.rotate(&args.label, replacement, args.reason.clone())?;
     for warning in &rotated.warnings {
         ui::warn(warning);
     }
@@ -54,7 +44,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
 
 pub fn history(ctx: &Context, label: &str) -> Result<()> {
     let vault = ctx.open()?;
-    output::history(&lifecycle::history(&vault, label)?, ctx.json)
+    output::history(&vault.history(label)?, ctx.json)
 }
 
 pub fn status(ctx: &Context) -> Result<()> {
@@ -63,8 +53,7 @@ pub fn status(ctx: &Context) -> Result<()> {
 
 pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
     let vault = ctx.open()?;
-    let today = time::OffsetDateTime::now_utc().date();
-    let findings = audit::audit(&vault, max_age_days, today)?;
+    let findings = audit::audit(&vault, max_age_days, Date::today());
     output::audit(&findings, ctx.json)?;
     match findings
         .iter()
@@ -78,42 +67,28 @@ pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
 
 /// Runs `command` with the key in its environment and returns its exit code.
 pub fn exec(ctx: &Context, label: &str, env: &[String], command: &[String]) -> Result<i32> {
-    let vault = ctx.open()?;
-    let entry = vault.find(label)?;
-    let prefix = entry.exchange.id().to_ascii_uppercase().replace('-', "_");
-    let mut pairs: Vec<(String, String)> = Vec::new();
-    if env.is_empty() {
-        pairs.push((format!("{prefix}_API_KEY"), "api_key".into()));
-        pairs.push((format!("{prefix}_API_SECRET"), "secret".into()));
-        if entry.api_passphrase.is_some() {
-            pairs.push((format!("{prefix}_API_PASSPHRASE"), "api_passphrase".into()));
-        }
-    }
+    let (program, rest) = command
+        .split_first()
+        .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
+    let mut mapping = Vec::with_capacity(env.len());
     for item in env {
         let (name, field) = item
             .split_once('=')
             .ok_or_else(|| Failure::Usage(format!("--env {item:?} is not NAME=FIELD")))?;
-        pairs.push((name.to_string(), field.to_string()));
+        mapping.push((
+            name.to_string(),
+            field.parse::<Field>().map_err(Failure::Usage)?,
+        ));
     }
-    let (program, rest) = command
-        .split_first()
-        .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
+    let vault = ctx.open()?;
+    let entry = vault.find(label)?;
+    if mapping.is_empty() {
+        mapping = exec::default_variables(entry);
+    }
     let mut child = Command::new(program);
     child.args(rest);
-    for (name, field) in &pairs {
-        let value = match field.as_str() {
-            "api_key" => entry.api_key.as_str(),
-            "secret" => entry.secret.expose(),
-            "api_passphrase" => entry.api_passphrase.as_ref().map_or("", |p| p.expose()),
-            "label" => entry.label.as_str(),
-            "account_ref" => entry.account_ref.as_deref().unwrap_or(""),
-            other => {
-                return Err(Failure::Usage(format!(
-                    "unknown field {other:?}; use api_key, secret, api_passphrase, label or account_ref"
-                )));
-            }
-        };
-        child.env(name, value);
+    for (name, field) in &mapping {
+        child.env(name, field.value(entry));
     }
     let status = child
         .status()

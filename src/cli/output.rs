@@ -9,9 +9,11 @@ mod table;
 use super::report::Result;
 use super::ui;
 pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
+use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
-use keycellar::vault::Vault;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::vault::kdf::KdfParams;
+use keycellar::vault::{Vault, Verification};
 pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -25,44 +27,33 @@ pub(super) fn print_json(value: Value) {
     println!("{value:#}");
 }
 
-fn age_days(entry: &Entry, today: time::Date) -> Option<i64> {
-    let since = match &entry.created {
-        Some(date) => date.inner(),
-        None => {
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(entry.added_at.get(..10)?, &format).ok()?
-        }
-    };
-    Some((today - since).whole_days())
-}
-
 /// Non-secret fields of an entry.
 fn entry_json(entry: &Entry) -> Value {
     json!({
-        "id": entry.id,
-        "label": entry.label,
-        "exchange": entry.exchange,
-        "api_key": entry.api_key,
+        "id": entry.id(),
+        "label": entry.label(),
+        "exchange": entry.exchange(),
+        "api_key": entry.api_key(),
         "masked_key": entry.masked_key(),
-        "has_api_passphrase": entry.api_passphrase.is_some(),
-        "key_version": entry.key_version,
-        "account_ref": entry.account_ref,
-        "permissions": entry.permissions,
+        "has_api_passphrase": entry.api_passphrase().is_some(),
+        "key_version": entry.key_version(),
+        "account_ref": entry.account_ref(),
+        "permissions": entry.permissions(),
         "permission_summary": entry.permission_summary(),
-        "ip_allowlist": entry.ip_allowlist,
-        "expires": entry.expires,
-        "created": entry.created,
-        "added_at": entry.added_at,
-        "age_days": age_days(entry, time::OffsetDateTime::now_utc().date()),
-        "status": entry.status,
-        "notes": entry.notes,
-        "used_by": entry.used_by,
-        "fingerprint": entry.fingerprint,
+        "ip_allowlist": entry.ip_allowlist(),
+        "expires": entry.expires(),
+        "created": entry.created(),
+        "added_at": entry.added_at(),
+        "age_days": entry.age_days(Date::today()),
+        "status": entry.status(),
+        "notes": entry.notes(),
+        "used_by": entry.used_by(),
+        "fingerprint": entry.fingerprint(),
     })
 }
 
 pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
-    let fingerprint = vault.fingerprint()?;
+    let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -78,13 +69,12 @@ pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn added(vault: &Vault, ids: &[String], fingerprint: &str, as_json: bool) -> Result<()> {
+pub fn added(vault: &Vault, ids: &[String], fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     let ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
     let entries: Vec<&Entry> = vault
-        .contents
-        .entries
+        .entries()
         .iter()
-        .filter(|e| ids.contains(e.id.as_str()))
+        .filter(|e| ids.contains(e.id()))
         .collect();
     if as_json {
         print_json(json!({
@@ -97,13 +87,13 @@ pub fn added(vault: &Vault, ids: &[String], fingerprint: &str, as_json: bool) ->
     for entry in entries {
         println!(
             "Added {} ({}, key {})",
-            entry.label,
-            entry.exchange,
+            entry.label(),
+            entry.exchange(),
             entry.masked_key()
         );
         println!(
             "  fingerprint: {}   <- write this down with the key",
-            entry.fingerprint
+            entry.fingerprint()
         );
     }
     println!("Vault fingerprint: {fingerprint}");
@@ -111,7 +101,7 @@ pub fn added(vault: &Vault, ids: &[String], fingerprint: &str, as_json: bool) ->
 }
 
 pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
-    let fingerprint = vault.fingerprint()?;
+    let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -126,12 +116,12 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
 }
 
 pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
-    let entries = &vault.contents.entries;
+    let entries = vault.entries();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "vault_fingerprint": vault.fingerprint()?,
+            "vault_fingerprint": vault.fingerprint(),
         }));
         return Ok(());
     }
@@ -139,18 +129,18 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         println!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
         return Ok(());
     }
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = Date::today();
     let rows: Vec<[Cow<str>; 7]> = entries
         .iter()
         .map(|e| {
             [
-                Cow::Borrowed(e.label.as_str()),
-                Cow::Borrowed(e.exchange.id()),
+                Cow::Borrowed(e.label()),
+                Cow::Borrowed(e.exchange().id()),
                 Cow::Owned(e.masked_key()),
-                Cow::Borrowed(e.status.as_str()),
-                age_days(e, today).map_or(Cow::Borrowed("-"), |d| Cow::Owned(format!("{d}d"))),
+                Cow::Borrowed(e.status().as_str()),
+                Cow::Owned(format!("{}d", e.age_days(today))),
                 Cow::Owned(e.permission_summary()),
-                Cow::Borrowed(e.fingerprint.as_str()),
+                Cow::Owned(e.fingerprint().to_string()),
             ]
         })
         .collect();
@@ -172,7 +162,7 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         }
     });
     table::print(&table);
-    println!("\nVault fingerprint: {}", vault.fingerprint()?);
+    println!("\nVault fingerprint: {}", vault.fingerprint());
     Ok(())
 }
 
@@ -180,14 +170,14 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
     if as_json {
         let mut value = entry_json(entry);
         if reveal {
-            value["secret"] = json!(entry.secret.expose());
-            value["api_passphrase"] = json!(entry.api_passphrase.as_ref().map(|p| p.expose()));
+            value["secret"] = json!(entry.secret().expose());
+            value["api_passphrase"] = json!(entry.api_passphrase().map(|p| p.expose()));
         }
         value["schema"] = json!(JSON_SCHEMA);
         print_json(value);
         return Ok(());
     }
-    let optional = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let optional = |v: Option<&str>| v.unwrap_or("-").to_string();
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_string()
@@ -197,41 +187,41 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
     };
     let hidden = "(hidden; add --reveal to print it)";
     let secret = if reveal {
-        entry.secret.expose()
+        entry.secret().expose()
     } else {
         hidden
     };
     let fields = [
-        ("Label", entry.label.clone()),
-        ("Exchange", entry.exchange.to_string()),
-        ("Public key", entry.api_key.clone()),
+        ("Label", entry.label().to_string()),
+        ("Exchange", entry.exchange().to_string()),
+        ("Public key", entry.api_key().to_string()),
         ("Secret", secret.to_string()),
         (
             "API passphrase",
-            match (&entry.api_passphrase, reveal) {
+            match (entry.api_passphrase(), reveal) {
                 (None, _) => "-".into(),
                 (Some(p), true) => p.expose().to_string(),
                 (Some(_), false) => hidden.into(),
             },
         ),
-        ("Key version", optional(entry.key_version.clone())),
-        ("Account", optional(entry.account_ref.clone())),
-        ("Permissions", list(&entry.permissions)),
-        ("IP allow-list", list(&entry.ip_allowlist)),
+        ("Key version", optional(entry.key_version())),
+        ("Account", optional(entry.account_ref())),
+        ("Permissions", list(entry.permissions())),
+        ("IP allow-list", list(entry.ip_allowlist())),
         (
             "Expires",
-            optional(entry.expires.as_ref().map(|d| d.to_string())),
+            entry.expires().map_or("-".into(), |d| d.to_string()),
         ),
         (
             "Created",
-            optional(entry.created.as_ref().map(|d| d.to_string())),
+            entry.created().map_or("-".into(), |d| d.to_string()),
         ),
-        ("Added", entry.added_at.clone()),
-        ("Status", entry.status.as_str().to_string()),
-        ("Used by", list(&entry.used_by)),
-        ("Notes", optional(entry.notes.clone())),
-        ("Fingerprint", entry.fingerprint.clone()),
-        ("Entry id", entry.id.clone()),
+        ("Added", entry.added_at().to_string()),
+        ("Status", entry.status().as_str().to_string()),
+        ("Used by", list(entry.used_by())),
+        ("Notes", optional(entry.notes())),
+        ("Fingerprint", entry.fingerprint().to_string()),
+        ("Entry id", entry.id().to_string()),
     ];
     for (name, value) in fields {
         println!("{:<15} {value}", format!("{name}:"));
@@ -244,8 +234,8 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
 
 pub fn fingerprint(vault: &Vault, label: Option<&str>, as_json: bool) -> Result<()> {
     let (name, value) = match label {
-        Some(label) => (label.to_string(), vault.find(label)?.fingerprint.clone()),
-        None => ("vault".to_string(), vault.fingerprint()?),
+        Some(label) => (label.to_string(), vault.find(label)?.fingerprint()),
+        None => ("vault".to_string(), vault.fingerprint()),
     };
     if as_json {
         print_json(json!({ "schema": JSON_SCHEMA, "of": name, "fingerprint": value }));
@@ -255,45 +245,46 @@ pub fn fingerprint(vault: &Vault, label: Option<&str>, as_json: bool) -> Result<
     Ok(())
 }
 
-pub fn verified(
-    vault: &Vault,
-    results: &[(&Entry, String, Vec<String>)],
-    as_json: bool,
-) -> Result<()> {
+pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Result<()> {
     if as_json {
         let items: Vec<Value> = results
             .iter()
-            .map(|(e, fp, problems)| {
+            .map(|v| {
                 json!({
-                    "label": e.label,
-                    "recorded": e.fingerprint,
-                    "recomputed": fp,
-                    "ok": problems.is_empty(),
-                    "problems": problems,
+                    "label": v.entry.label(),
+                    "recorded": v.entry.fingerprint(),
+                    "recomputed": v.recomputed,
+                    "ok": v.problems.is_empty(),
+                    "problems": v.problems,
                 })
             })
             .collect();
         print_json(json!({
             "schema": JSON_SCHEMA,
             "results": items,
-            "vault_fingerprint": vault.fingerprint()?,
+            "vault_fingerprint": vault.fingerprint(),
         }));
         return Ok(());
     }
     // One buffer, one write, as in `list`.
     let (good, bad) = (ui::paint(ui::GOOD, "ok"), ui::paint(ui::BAD, "MISMATCH"));
     let mut report = String::with_capacity(results.len() * 48);
-    for (entry, fp, problems) in results {
-        if problems.is_empty() {
-            let _ = writeln!(report, "{good}        {}  {fp}", entry.label);
+    for v in results {
+        if v.problems.is_empty() {
+            let _ = writeln!(
+                report,
+                "{good}        {}  {}",
+                v.entry.label(),
+                v.recomputed
+            );
         } else {
-            let _ = writeln!(report, "{bad}  {}", entry.label);
-            for problem in problems {
+            let _ = writeln!(report, "{bad}  {}", v.entry.label());
+            for problem in &v.problems {
                 let _ = writeln!(report, "          {problem}");
             }
         }
     }
-    let _ = writeln!(report, "Vault fingerprint: {}", vault.fingerprint()?);
+    let _ = writeln!(report, "Vault fingerprint: {}", vault.fingerprint());
     anstream::print!("{report}");
     Ok(())
 }

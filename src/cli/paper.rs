@@ -12,8 +12,8 @@ use keycellar::backup::export::{self, Imported};
 use keycellar::backup::merge;
 use keycellar::backup::paper::{self, sheet, text};
 use keycellar::credential::entry::Entry;
-use keycellar::vault::backup_log::{BackupKind, BackupRecord};
-use keycellar::vault::now_utc;
+use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::store;
 use std::path::{Path, PathBuf};
 
@@ -31,19 +31,13 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     )?;
     let mut vault = ctx.open_for_change()?;
     let entries = export::select(&vault, &args.labels)?;
-    let fingerprints: Vec<String> = entries.iter().map(|e| e.fingerprint.clone()).collect();
+    let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
     let sheet = sheet::Sheet::build(&vault, entries, &encryption)?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)
     })?;
     store::write_file(&args.output, &printed.pdf, args.force)?;
-    vault.contents.backups.push(BackupRecord {
-        kind: BackupKind::Print,
-        at: now_utc(),
-        vault_fingerprint: vault.fingerprint()?,
-        entries: fingerprints,
-        recipients: described,
-    });
+    vault.record_backup(BackupKind::Print, fingerprints, described);
     vault.save()?;
     output::printed(&vault, &args.output, &sheet, &printed, ctx.json)
 }
@@ -110,7 +104,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
 pub fn verify_paper(ctx: &Context, scans: &[PathBuf], unlock: &BackupUnlockArgs) -> Result<()> {
     let restored = restore_entries(scans, None, unlock, &[])?;
     let vault = ctx.open()?;
-    let comparison = merge::compare(&vault.contents.entries, &restored);
+    let comparison = merge::compare(vault.entries(), &restored);
     let source = Imported {
         entries: restored,
         created_at: None,

@@ -1,14 +1,13 @@
 //! `audit`: what in the vault needs attention, each finding with a severity.
 //!
-//! Rules: old keys, withdraw permission, trading or withdrawing without an IP allow-list,
-//! expired or soon-expiring keys, retired keys still marked as used, a stale or missing
-//! backup, one public key in two entries, weak KDF parameters, and stored fingerprints that
-//! no longer match their keys.
+//! Each [`Rule`] is one function below: old keys, withdraw permission, trading or
+//! withdrawing without an IP allow-list, expired or soon-expiring keys, retired keys still
+//! marked as used, stored fingerprints that no longer match their keys, one public key in
+//! two entries, a stale or missing backup, and weak KDF parameters.
 
+use crate::clock::Date;
 use crate::credential::entry::{Entry, Exchange, Status};
 use crate::credential::fingerprint;
-use crate::credential::lifecycle;
-use crate::error::Result;
 use crate::vault::Vault;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -21,12 +20,64 @@ pub enum Severity {
     High,
 }
 
+/// What a finding is about; its name (`withdraw-permission`, ...) is stable for scripts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    KeyAge,
+    WithdrawPermission,
+    NoIpAllowlist,
+    Expired,
+    Expiring,
+    RetiredKeyInUse,
+    FingerprintMismatch,
+    DuplicateKey,
+    NoBackup,
+    StaleBackup,
+    WeakKdf,
+}
+
+impl Rule {
+    /// The rule's stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::KeyAge => "key-age",
+            Rule::WithdrawPermission => "withdraw-permission",
+            Rule::NoIpAllowlist => "no-ip-allowlist",
+            Rule::Expired => "expired",
+            Rule::Expiring => "expiring",
+            Rule::RetiredKeyInUse => "retired-key-in-use",
+            Rule::FingerprintMismatch => "fingerprint-mismatch",
+            Rule::DuplicateKey => "duplicate-key",
+            Rule::NoBackup => "no-backup",
+            Rule::StaleBackup => "stale-backup",
+            Rule::WeakKdf => "weak-kdf",
+        }
+    }
+
+    /// How urgent a finding of this rule is.
+    pub fn severity(self) -> Severity {
+        match self {
+            Rule::WithdrawPermission
+            | Rule::NoIpAllowlist
+            | Rule::Expired
+            | Rule::FingerprintMismatch
+            | Rule::WeakKdf => Severity::High,
+            Rule::KeyAge
+            | Rule::Expiring
+            | Rule::RetiredKeyInUse
+            | Rule::DuplicateKey
+            | Rule::NoBackup
+            | Rule::StaleBackup => Severity::Medium,
+        }
+    }
+}
+
 /// One finding.
 #[derive(Debug, Serialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// Stable rule name, e.g. `withdraw-permission`.
-    pub rule: &'static str,
+    pub rule: Rule,
     /// The entry concerned, if any.
     pub label: Option<String>,
     pub message: String,
@@ -35,144 +86,151 @@ pub struct Finding {
 /// Days until `expires` counts as "expiring soon".
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
-fn days_since(entry: &Entry, today: time::Date) -> Option<i64> {
-    let since = match &entry.created {
-        Some(d) => d.inner(),
-        None => {
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            time::Date::parse(entry.added_at.get(..10)?, &format).ok()?
-        }
-    };
-    Some((today - since).whole_days())
-}
+/// Collects findings in the order the rules run.
+struct Findings(Vec<Finding>);
 
-/// Runs every rule. `today` is a parameter so tests can move the clock.
-pub fn audit(vault: &Vault, max_age_days: i64, today: time::Date) -> Result<Vec<Finding>> {
-    let mut findings = Vec::new();
-    let mut add = |severity, rule, label: Option<&str>, message: String| {
-        findings.push(Finding {
-            severity,
+impl Findings {
+    fn add(&mut self, rule: Rule, label: Option<&str>, message: String) {
+        self.0.push(Finding {
+            severity: rule.severity(),
             rule,
             label: label.map(str::to_string),
             message,
         });
-    };
-    let current: Vec<&Entry> = vault
-        .contents
-        .entries
+    }
+}
+
+/// Runs every rule. `today` is a parameter so tests can move the clock.
+pub fn audit(vault: &Vault, max_age_days: i64, today: Date) -> Vec<Finding> {
+    let mut found = Findings(Vec::new());
+    let active: Vec<&Entry> = vault
+        .entries()
         .iter()
         .filter(|e| e.status == Status::Active)
         .collect();
-    for e in &current {
-        let label = Some(e.label.as_str());
-        if let Some(days) = days_since(e, today).filter(|d| *d > max_age_days) {
-            add(
-                Severity::Medium,
-                "key-age",
-                label,
-                format!("the key is {days} days old (limit {max_age_days}); rotate it"),
-            );
-        }
-        let summary = e.permission_summary();
-        if summary.contains("WITHDRAW") {
-            add(Severity::High, "withdraw-permission", label, "the key can withdraw funds; use a key without withdraw permission unless a bot truly needs it".into());
-        }
-        if (summary.contains("WITHDRAW") || summary.contains("trade")) && e.ip_allowlist.is_empty()
-        {
-            add(
-                Severity::High,
-                "no-ip-allowlist",
-                label,
-                "the key can trade or withdraw but has no IP allow-list".into(),
-            );
-        }
-        if let Some(expires) = &e.expires {
-            let left = (expires.inner() - today).whole_days();
-            if left < 0 {
-                add(
-                    Severity::High,
-                    "expired",
-                    label,
-                    format!("the key expired on {expires}"),
-                );
-            } else if left <= EXPIRY_WARNING_DAYS {
-                add(
-                    Severity::Medium,
-                    "expiring",
-                    label,
-                    format!("the key expires on {expires}, in {left} days"),
-                );
-            }
-        }
+    for e in &active {
+        key_age(&mut found, e, max_age_days, today);
+        permissions(&mut found, e);
+        expiry(&mut found, e, today);
     }
-    for e in &vault.contents.entries {
-        if matches!(e.status, Status::Rotated | Status::Revoked) && !e.used_by.is_empty() {
-            add(
-                Severity::Medium,
-                "retired-key-in-use",
-                Some(&e.label),
-                format!(
-                    "a {} key is still listed as used by {}",
-                    e.status.as_str(),
-                    e.used_by.join(", ")
-                ),
-            );
-        }
-        if fingerprint::of_entry(e).ok().as_deref() != Some(e.fingerprint.as_str()) {
-            add(
-                Severity::High,
-                "fingerprint-mismatch",
-                Some(&e.label),
-                "the stored key no longer gives its recorded fingerprint; restore it from a backup"
-                    .into(),
-            );
-        }
+    for e in vault.entries() {
+        retired_in_use(&mut found, e);
+        fingerprint_mismatch(&mut found, e);
     }
-    // Each entry's next twin (a later entry with the same exchange and public key), found
-    // in one pass from the end: a large vault must not cost a comparison per pair.
+    duplicate_keys(&mut found, &active);
+    backups(&mut found, vault);
+    weak_kdf(&mut found, vault);
+    let mut findings = found.0;
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    findings
+}
+
+fn key_age(found: &mut Findings, e: &Entry, max_age_days: i64, today: Date) {
+    let days = e.age_days(today);
+    if days > max_age_days {
+        let message = format!("the key is {days} days old (limit {max_age_days}); rotate it");
+        found.add(Rule::KeyAge, Some(&e.label), message);
+    }
+}
+
+fn permissions(found: &mut Findings, e: &Entry) {
+    let summary = e.permission_summary();
+    let withdraw = summary.contains("WITHDRAW");
+    if withdraw {
+        found.add(
+            Rule::WithdrawPermission,
+            Some(&e.label),
+            "the key can withdraw funds; use a key without withdraw permission unless a bot \
+             truly needs it"
+                .into(),
+        );
+    }
+    if (withdraw || summary.contains("trade")) && e.ip_allowlist.is_empty() {
+        found.add(
+            Rule::NoIpAllowlist,
+            Some(&e.label),
+            "the key can trade or withdraw but has no IP allow-list".into(),
+        );
+    }
+}
+
+fn expiry(found: &mut Findings, e: &Entry, today: Date) {
+    let Some(expires) = e.expires else {
+        return;
+    };
+    let left = today.days_until(expires);
+    if left < 0 {
+        let message = format!("the key expired on {expires}");
+        found.add(Rule::Expired, Some(&e.label), message);
+    } else if left <= EXPIRY_WARNING_DAYS {
+        let message = format!("the key expires on {expires}, in {left} days");
+        found.add(Rule::Expiring, Some(&e.label), message);
+    }
+}
+
+fn retired_in_use(found: &mut Findings, e: &Entry) {
+    if matches!(e.status, Status::Rotated | Status::Revoked) && !e.used_by.is_empty() {
+        let message = format!(
+            "a {} key is still listed as used by {}",
+            e.status.as_str(),
+            e.used_by.join(", ")
+        );
+        found.add(Rule::RetiredKeyInUse, Some(&e.label), message);
+    }
+}
+
+fn fingerprint_mismatch(found: &mut Findings, e: &Entry) {
+    if fingerprint::of_entry(e).ok() != Some(e.fingerprint) {
+        found.add(
+            Rule::FingerprintMismatch,
+            Some(&e.label),
+            "the stored key no longer gives its recorded fingerprint; restore it from a backup"
+                .into(),
+        );
+    }
+}
+
+/// Each entry's next twin (a later entry with the same exchange and public key), found in
+/// one pass from the end: a large vault must not cost a comparison per pair.
+fn duplicate_keys(found: &mut Findings, active: &[&Entry]) {
     let mut later: HashMap<(Exchange, &str), &Entry> = HashMap::new();
-    let mut next_twin = vec![None; current.len()];
-    for (i, e) in current.iter().enumerate().rev() {
+    let mut next_twin = vec![None; active.len()];
+    for (i, e) in active.iter().enumerate().rev() {
         next_twin[i] = later.insert((e.exchange, e.api_key.as_str()), *e);
     }
-    for (a, twin) in current.iter().zip(next_twin) {
+    for (a, twin) in active.iter().zip(next_twin) {
         if let Some(b) = twin {
-            add(
-                Severity::Medium,
-                "duplicate-key",
-                Some(&a.label),
-                format!("the same public key is also stored as {:?}", b.label),
-            );
+            let message = format!("the same public key is also stored as {:?}", b.label);
+            found.add(Rule::DuplicateKey, Some(&a.label), message);
         }
     }
-    match vault.contents.backups.last() {
-        None => add(
-            Severity::Medium,
-            "no-backup",
+}
+
+fn backups(found: &mut Findings, vault: &Vault) {
+    match vault.backups().last() {
+        None => found.add(
+            Rule::NoBackup,
             None,
             "the vault was never exported or printed".into(),
         ),
-        Some(last) if !lifecycle::backup_is_current(vault)? => add(
-            Severity::Medium,
-            "stale-backup",
+        Some(last) if !vault.backup_is_current() => found.add(
+            Rule::StaleBackup,
             None,
             format!("the vault changed since the last backup ({})", last.at),
         ),
         Some(_) => {}
     }
+}
+
+fn weak_kdf(found: &mut Findings, vault: &Vault) {
     for params in vault.kdf_params() {
         if params.below_recommended() {
-            add(
-                Severity::High,
-                "weak-kdf",
-                None,
-                format!(
-                    "{} is below the recommended 64 MiB; export it and `import --init` it into a vault made with stronger settings",
-                    params.describe()
-                ),
+            let message = format!(
+                "{} is below the recommended 64 MiB; export it and `import --init` it into a \
+                 vault made with stronger settings",
+                params.describe()
             );
+            found.add(Rule::WeakKdf, None, message);
         }
     }
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    Ok(findings)
 }

@@ -1,5 +1,7 @@
 //! Exchange credential entries: the schema stored in the vault and the values it allows.
 
+use crate::clock::{Date, Timestamp};
+use crate::credential::fingerprint::Fingerprint;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -129,94 +131,67 @@ impl Status {
     }
 }
 
-/// A calendar date `YYYY-MM-DD`, validated on parse, stored as text.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Date(time::Date);
-
-impl Date {
-    pub fn inner(&self) -> time::Date {
-        self.0
-    }
-}
-
-impl FromStr for Date {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        time::Date::parse(s.trim(), &format)
-            .map(Date)
-            .map_err(|_| format!("{s:?} is not a date of the form YYYY-MM-DD"))
-    }
-}
-
-impl TryFrom<String> for Date {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        s.parse()
-    }
-}
-
-impl From<Date> for String {
-    fn from(d: Date) -> String {
-        d.to_string()
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let d = self.0;
-        write!(f, "{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-    }
-}
-
 /// One exchange API key with its secret parts and metadata.
 ///
-/// Secret fields are [`Secret`]s: zeroized on drop, redacted in `Debug`.
+/// Secret fields are [`Secret`]s: zeroized on drop, redacted in `Debug`. Fields are the
+/// library's to change, through [`crate::vault::Vault`]'s operations; others read them
+/// through the methods below. `F` is the fingerprint as recorded: always present in a vault
+/// ([`Fingerprint`]), perhaps absent in a hand-written backup ([`ImportedEntry`]).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
-    /// Random UUID, local to this vault, not derived from key material.
-    pub id: String,
+pub struct Entry<F = Fingerprint> {
+    /// Random UUID, local to this vault, not derived from key material. A hand-written
+    /// backup may leave it out; one is made up.
+    #[serde(default = "new_id")]
+    pub(crate) id: String,
     /// The user's unique name for the key, e.g. `kraken-grid-bot`.
-    pub label: String,
-    pub exchange: Exchange,
+    pub(crate) label: String,
+    pub(crate) exchange: Exchange,
     /// Public API key exactly as the exchange shows it.
-    pub api_key: String,
+    pub(crate) api_key: String,
     /// API secret / private key, exactly as issued.
-    pub secret: Secret,
+    pub(crate) secret: Secret,
     /// API passphrase (OKX, KuCoin, Coinbase Exchange) or Kraken's static 2FA password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub api_passphrase: Option<Secret>,
+    pub(crate) api_passphrase: Option<Secret>,
     /// KuCoin API key version ("2" for keys made since 2021).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_version: Option<String>,
+    pub(crate) key_version: Option<String>,
     /// Non-secret account reference (Kraken IIBAN, Bitstamp customer id, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_ref: Option<String>,
+    pub(crate) account_ref: Option<String>,
     #[serde(default)]
-    pub permissions: Vec<String>,
+    pub(crate) permissions: Vec<String>,
     #[serde(default)]
-    pub ip_allowlist: Vec<String>,
+    pub(crate) ip_allowlist: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<Date>,
+    pub(crate) expires: Option<Date>,
     /// When the key was created on the exchange, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created: Option<Date>,
-    /// When the entry was added to the vault (RFC 3339, UTC).
-    pub added_at: String,
+    pub(crate) created: Option<Date>,
+    /// When the entry was added to the vault. A hand-written backup may leave it out; the
+    /// time of the import is used.
+    #[serde(default = "Timestamp::now")]
+    pub(crate) added_at: Timestamp,
     #[serde(default)]
-    pub status: Status,
+    pub(crate) status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<String>,
+    pub(crate) notes: Option<String>,
     /// Apps or hosts that use this key.
     #[serde(default)]
-    pub used_by: Vec<String>,
+    pub(crate) used_by: Vec<String>,
     /// Entry fingerprint recorded when the key was added (see `fingerprint`).
-    pub fingerprint: String,
+    pub(crate) fingerprint: F,
     /// Rotation links to the keys before and after this one.
     #[serde(default, skip_serializing_if = "Lineage::is_empty")]
-    pub lineage: Lineage,
+    pub(crate) lineage: Lineage,
+}
+
+/// An entry as read from a backup: its fingerprint as the backup records it, if it does.
+pub type ImportedEntry = Entry<Option<Fingerprint>>;
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Where a key sits in its rotation chain.
@@ -229,9 +204,9 @@ pub struct Lineage {
     /// Id of the key that replaced this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
-    /// When this key was rotated out (RFC 3339, UTC).
+    /// When this key was rotated out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotated_at: Option<String>,
+    pub rotated_at: Option<Timestamp>,
     /// Why it was rotated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -243,7 +218,102 @@ impl Lineage {
     }
 }
 
-impl Entry {
+impl<F> Entry<F> {
+    /// The random id, local to this vault.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The user's name for the key.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+    pub fn exchange(&self) -> Exchange {
+        self.exchange
+    }
+    /// The public API key exactly as the exchange shows it.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+    /// The API secret; print it only when the user asked to see it.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+    pub fn api_passphrase(&self) -> Option<&Secret> {
+        self.api_passphrase.as_ref()
+    }
+    pub fn key_version(&self) -> Option<&str> {
+        self.key_version.as_deref()
+    }
+    pub fn account_ref(&self) -> Option<&str> {
+        self.account_ref.as_deref()
+    }
+    pub fn permissions(&self) -> &[String] {
+        &self.permissions
+    }
+    pub fn ip_allowlist(&self) -> &[String] {
+        &self.ip_allowlist
+    }
+    pub fn expires(&self) -> Option<Date> {
+        self.expires
+    }
+    /// When the key was created on the exchange, if known.
+    pub fn created(&self) -> Option<Date> {
+        self.created
+    }
+    /// When the entry was added to the vault.
+    pub fn added_at(&self) -> Timestamp {
+        self.added_at
+    }
+    pub fn status(&self) -> Status {
+        self.status
+    }
+    pub fn notes(&self) -> Option<&str> {
+        self.notes.as_deref()
+    }
+    /// Apps or hosts that use this key.
+    pub fn used_by(&self) -> &[String] {
+        &self.used_by
+    }
+    /// Links to the keys before and after this one.
+    pub fn lineage(&self) -> &Lineage {
+        &self.lineage
+    }
+
+    /// False for a key that was rotated out: it no longer holds its label.
+    pub fn is_current(&self) -> bool {
+        self.status != Status::Rotated
+    }
+
+    /// Days since the key was made (on the exchange if known, else added here).
+    pub fn age_days(&self, today: Date) -> i64 {
+        self.created
+            .unwrap_or_else(|| self.added_at.date())
+            .days_until(today)
+    }
+
+    /// The entry with another fingerprint value (the one place that lists every field).
+    pub(crate) fn with_fingerprint<G>(self, fingerprint: G) -> Entry<G> {
+        Entry {
+            id: self.id,
+            label: self.label,
+            exchange: self.exchange,
+            api_key: self.api_key,
+            secret: self.secret,
+            api_passphrase: self.api_passphrase,
+            key_version: self.key_version,
+            account_ref: self.account_ref,
+            permissions: self.permissions,
+            ip_allowlist: self.ip_allowlist,
+            expires: self.expires,
+            created: self.created,
+            added_at: self.added_at,
+            status: self.status,
+            notes: self.notes,
+            used_by: self.used_by,
+            fingerprint,
+            lineage: self.lineage,
+        }
+    }
     /// The public key shortened for display: `CJbfPw...I3y`.
     pub fn masked_key(&self) -> String {
         mask(&self.api_key)
@@ -288,6 +358,13 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// The fingerprint recorded when the key was added.
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
+    }
+}
+
 /// A new entry as given by the user (flags, prompts, or `add --from-json`), before the vault
 /// assigns its id, date and fingerprint. This is also the JSON schema of `add --from-json`.
 #[derive(Clone, Debug, Deserialize)]
@@ -328,11 +405,11 @@ impl NewEntry {
         }
     }
 
-    /// The entry with its id and date assigned; the fingerprint is filled in by the vault
-    /// after validation.
-    pub fn into_entry(self, id: String, added_at: String) -> Entry {
+    /// The entry with a new id, added now, not yet checked or fingerprinted (see
+    /// [`crate::credential::validate::admit`]).
+    pub fn into_entry(self) -> ImportedEntry {
         Entry {
-            id,
+            id: new_id(),
             label: self.label,
             exchange: self.exchange,
             api_key: self.api_key,
@@ -344,17 +421,17 @@ impl NewEntry {
             ip_allowlist: self.ip_allowlist,
             expires: self.expires,
             created: self.created,
-            added_at,
+            added_at: Timestamp::now(),
             status: Status::Active,
             notes: self.notes,
             used_by: self.used_by,
-            fingerprint: String::new(),
+            fingerprint: None,
             lineage: Lineage::default(),
         }
     }
 }
 
-/// An active entry with only its credential set, for unit tests.
+/// An active entry with only its credential set and a made-up fingerprint, for unit tests.
 #[cfg(test)]
 pub(crate) fn sample(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> Entry {
     NewEntry {
@@ -372,7 +449,8 @@ pub(crate) fn sample(label: &str, exchange: Exchange, api_key: &str, secret: &st
         notes: None,
         used_by: vec![],
     }
-    .into_entry(format!("id-{label}"), "2026-11-22T00:00:00Z".into())
+    .into_entry()
+    .with_fingerprint(Fingerprint::repeated(0))
 }
 
 /// Shortens a public key to its first six and last three characters.
@@ -398,14 +476,6 @@ mod tests {
             "CJbfPw...I3y"
         );
         assert_eq!(mask("short"), "sh...");
-    }
-
-    #[test]
-    fn dates_parse_strictly_and_print_back() {
-        let d: Date = "2027-01-31".parse().unwrap();
-        assert_eq!(d.to_string(), "2027-01-31");
-        assert!("2027-02-30".parse::<Date>().is_err());
-        assert!("31.01.2027".parse::<Date>().is_err());
     }
 
     #[test]

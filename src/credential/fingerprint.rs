@@ -12,12 +12,80 @@ use crate::credential::validate;
 use crate::crypto;
 use crate::error::{Error, Result};
 use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use std::fmt;
+use std::str::FromStr;
 
 const ENTRY_LABEL: &[u8] = b"keycellar/entry-fingerprint/v1\0";
 const VAULT_LABEL: &[u8] = b"keycellar/vault-fingerprint/v1\0";
 /// Bytes of a fingerprint that are shown: 80 bits.
 pub const SHOWN_LEN: usize = 10;
+
+/// An entry or vault fingerprint: 80 bits, shown as Crockford base32 in groups of four
+/// (`7K2M-9QXD-4TRE-HA0C`). Equal values are equal fingerprints however they were typed.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Fingerprint([u8; SHOWN_LEN]);
+
+impl Fingerprint {
+    fn from_digest(digest: &[u8]) -> Fingerprint {
+        let mut bytes = [0u8; SHOWN_LEN];
+        bytes.copy_from_slice(&digest[..SHOWN_LEN]);
+        Fingerprint(bytes)
+    }
+}
+
+#[cfg(test)]
+impl Fingerprint {
+    /// A fingerprint made of one repeated byte, for unit tests.
+    pub(crate) fn repeated(byte: u8) -> Fingerprint {
+        Fingerprint([byte; SHOWN_LEN])
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = base32::encode(base32::Alphabet::Crockford, &self.0);
+        for (i, group) in text.as_bytes().chunks(4).enumerate() {
+            if i > 0 {
+                f.write_str("-")?;
+            }
+            f.write_str(std::str::from_utf8(group).map_err(|_| fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+/// Parses a fingerprint typed by a person: case, dashes and spaces do not matter, and the
+/// look-alikes Crockford allows (`O` for `0`, `I`/`L` for `1`) are accepted.
+impl FromStr for Fingerprint {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        parse_array(text).map(Fingerprint).ok_or_else(|| {
+            format!("{text:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)")
+        })
+    }
+}
+
+impl TryFrom<String> for Fingerprint {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        text.parse()
+    }
+}
+
+impl From<Fingerprint> for String {
+    fn from(fp: Fingerprint) -> String {
+        fp.to_string()
+    }
+}
 
 fn length_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
@@ -48,17 +116,16 @@ pub fn compute(
     api_key: &str,
     secret: &str,
     api_passphrase: Option<&str>,
-) -> Result<String> {
+) -> Result<Fingerprint> {
     let key = validate::canonical_secret(exchange, secret)?;
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
         .map_err(|_| Error::Internal("HMAC refused a key".into()))?;
     mac.update(&entry_message(exchange, api_key, api_passphrase));
-    let tag = mac.finalize().into_bytes();
-    Ok(display(&tag[..SHOWN_LEN]))
+    Ok(Fingerprint::from_digest(&mac.finalize().into_bytes()))
 }
 
 /// Recomputes an entry's fingerprint from its stored secret parts.
-pub fn of_entry(entry: &Entry) -> Result<String> {
+pub fn of_entry<F>(entry: &Entry<F>) -> Result<Fingerprint> {
     compute(
         entry.exchange,
         &entry.api_key,
@@ -69,7 +136,7 @@ pub fn of_entry(entry: &Entry) -> Result<String> {
 
 /// Recomputes the fingerprints of many entries, in order, spread over the available cores
 /// (checking a large vault is thousands of independent HMACs).
-pub fn of_entries(entries: &[&Entry]) -> Result<Vec<String>> {
+pub fn of_entries(entries: &[&Entry]) -> Result<Vec<Fingerprint>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = entries.len().div_ceil(threads).max(256);
     std::thread::scope(|scope| {
@@ -91,16 +158,8 @@ pub fn of_entries(entries: &[&Entry]) -> Result<Vec<String>> {
 }
 
 /// The vault fingerprint: SHA-256 over the sorted 10-byte entry fingerprints.
-pub fn of_vault<'a>(fingerprints: impl IntoIterator<Item = &'a str>) -> Result<String> {
-    // Fixed-size arrays: a large vault sorts tens of thousands of them on every command.
-    let mut raw: Vec<[u8; SHOWN_LEN]> = fingerprints
-        .into_iter()
-        .map(|fp| {
-            parse_array(fp).ok_or_else(|| {
-                Error::Internal(format!("stored fingerprint {fp:?} is not well formed"))
-            })
-        })
-        .collect::<Result<_>>()?;
+pub fn of_vault(fingerprints: impl IntoIterator<Item = Fingerprint>) -> Fingerprint {
+    let mut raw: Vec<[u8; SHOWN_LEN]> = fingerprints.into_iter().map(|fp| fp.0).collect();
     raw.sort_unstable();
     let mut msg = Vec::with_capacity(VAULT_LABEL.len() + 4 + raw.len() * SHOWN_LEN);
     msg.extend_from_slice(VAULT_LABEL);
@@ -108,26 +167,9 @@ pub fn of_vault<'a>(fingerprints: impl IntoIterator<Item = &'a str>) -> Result<S
     for fp in &raw {
         msg.extend_from_slice(fp);
     }
-    Ok(display(&crypto::sha256(&[&msg])[..SHOWN_LEN]))
+    Fingerprint::from_digest(&crypto::sha256(&[&msg]))
 }
 
-/// Formats bytes as Crockford base32 in dash-separated groups of four.
-pub fn display(bytes: &[u8]) -> String {
-    let text = base32::encode(base32::Alphabet::Crockford, bytes);
-    text.as_bytes()
-        .chunks(4)
-        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
-/// Parses a fingerprint typed by a person: case, dashes and spaces do not matter, and the
-/// look-alikes Crockford allows (`O` for `0`, `I`/`L` for `1`) are accepted.
-pub fn parse(text: &str) -> Option<Vec<u8>> {
-    parse_array(text).map(|bytes| bytes.to_vec())
-}
-
-/// [`parse`] into a fixed array.
 fn parse_array(text: &str) -> Option<[u8; SHOWN_LEN]> {
     // 80 bits are exactly 16 characters; anything longer is not a fingerprint.
     const CHARS: usize = SHOWN_LEN * 8 / 5;
@@ -150,11 +192,6 @@ fn parse_array(text: &str) -> Option<[u8; SHOWN_LEN]> {
     bytes.try_into().ok()
 }
 
-/// True when two fingerprints (as typed or as stored) name the same value.
-pub fn same(a: &str, b: &str) -> bool {
-    matches!((parse(a), parse(b)), (Some(x), Some(y)) if x == y)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,7 +203,7 @@ mod tests {
     #[test]
     fn any_change_changes_the_fingerprint() {
         let base = compute(Exchange::Kraken, KEY, SECRET, None).unwrap();
-        assert_eq!(base.len(), 19);
+        assert_eq!(base.to_string().len(), 19);
         let other_exchange = compute(Exchange::KrakenFutures, KEY, SECRET, None).unwrap();
         let with_pass = compute(Exchange::Kraken, KEY, SECRET, Some("")).unwrap();
         let mut secret = SECRET.to_string();
@@ -180,20 +217,18 @@ mod tests {
     #[test]
     fn typed_fingerprints_are_forgiving_but_exact() {
         let fp = compute(Exchange::Kraken, KEY, SECRET, None).unwrap();
-        let typed = fp.to_lowercase().replace('-', " ").replace('0', "o");
-        assert!(same(&fp, &typed));
-        assert!(!same(&fp, &fp[..fp.len() - 1]));
-        assert!(parse("not a fingerprint").is_none());
+        let shown = fp.to_string();
+        let typed = shown.to_lowercase().replace('-', " ").replace('0', "o");
+        assert_eq!(typed.parse::<Fingerprint>(), Ok(fp));
+        assert!(shown[..shown.len() - 1].parse::<Fingerprint>().is_err());
+        assert!("not a fingerprint".parse::<Fingerprint>().is_err());
     }
 
     #[test]
     fn vault_fingerprint_ignores_order() {
-        let a = "0000-0000-0000-0000";
+        let a: Fingerprint = "0000-0000-0000-0000".parse().unwrap();
         let b = compute(Exchange::Kraken, KEY, SECRET, None).unwrap();
-        assert_eq!(
-            of_vault([a, b.as_str()]).unwrap(),
-            of_vault([b.as_str(), a]).unwrap()
-        );
-        assert_ne!(of_vault([a]).unwrap(), of_vault([a, a]).unwrap());
+        assert_eq!(of_vault([a, b]), of_vault([b, a]));
+        assert_ne!(of_vault([a]), of_vault([a, a]));
     }
 }

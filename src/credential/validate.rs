@@ -3,7 +3,9 @@
 //! Errors refuse the entry; warnings are printed and the entry is saved. Messages describe
 //! lengths and character classes, never the characters of a secret.
 
-use crate::credential::entry::{Entry, Exchange, KRAKEN_PERMISSIONS};
+use crate::credential::entry::{Entry, Exchange, ImportedEntry, KRAKEN_PERMISSIONS};
+use crate::credential::fingerprint::{self, Fingerprint};
+use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -17,9 +19,39 @@ pub struct Report {
     pub warnings: Vec<String>,
 }
 
+/// An entry that passed [`admit`].
+#[derive(Debug)]
+pub struct Admitted {
+    pub entry: Entry,
+    pub warnings: Vec<String>,
+    /// The fingerprint the entry came with, when it differs from the one its key gives.
+    pub recorded_differs: Option<Fingerprint>,
+}
+
+/// The one admission step every entry passes before it joins a vault, whether typed,
+/// edited, rotated in or read from a backup: normalised, checked (an error refuses it), and
+/// fingerprinted from its key.
+pub fn admit(mut entry: ImportedEntry) -> Result<Admitted> {
+    normalize(&mut entry);
+    let Report { errors, warnings } = check(&entry);
+    if !errors.is_empty() {
+        return Err(Error::Invalid {
+            label: entry.label,
+            problems: errors,
+        });
+    }
+    let computed = fingerprint::of_entry(&entry)?;
+    let recorded_differs = entry.fingerprint.filter(|recorded| *recorded != computed);
+    Ok(Admitted {
+        entry: entry.with_fingerprint(computed),
+        warnings,
+        recorded_differs,
+    })
+}
+
 /// Trims outer whitespace from the public key and from secrets that are not PEM blocks,
 /// and turns literal `\n` escapes inside a PEM block into newlines.
-pub fn normalize(entry: &mut Entry) {
+fn normalize<F>(entry: &mut Entry<F>) {
     entry.api_key = entry.api_key.trim().to_string();
     entry.label = entry.label.trim().to_string();
     let secret = entry.secret.expose();
@@ -33,7 +65,7 @@ pub fn normalize(entry: &mut Entry) {
 }
 
 /// Checks an entry before it is saved.
-pub fn check(entry: &Entry) -> Report {
+pub fn check<F>(entry: &Entry<F>) -> Report {
     let mut r = Report::default();
     check_label(&entry.label, &mut r);
     let key = entry.api_key.as_str();
@@ -80,7 +112,7 @@ fn check_label(label: &str, r: &mut Report) {
     }
 }
 
-fn exchange_rules(entry: &Entry, key: &str, secret: &str, is_pem: bool, r: &mut Report) {
+fn exchange_rules<F>(entry: &Entry<F>, key: &str, secret: &str, is_pem: bool, r: &mut Report) {
     let secret_len = secret.len();
     match entry.exchange {
         Exchange::Kraken | Exchange::KrakenFutures => {
@@ -285,12 +317,12 @@ pub fn canonical_api_key(exchange: Exchange, api_key: &str) -> String {
 
 /// The secret bytes the exchange's signer keys with: base64-decoded for Kraken and Coinbase
 /// Exchange, the UTF-8 text otherwise.
-pub fn canonical_secret(exchange: Exchange, secret: &str) -> crate::Result<SecretBytes> {
+pub fn canonical_secret(exchange: Exchange, secret: &str) -> Result<SecretBytes> {
     match exchange {
         Exchange::Kraken | Exchange::KrakenFutures | Exchange::CoinbaseExchange => STANDARD
             .decode(secret)
             .map(Zeroizing::new)
-            .map_err(|_| crate::Error::SecretEncoding {
+            .map_err(|_| Error::SecretEncoding {
                 exchange: exchange.id(),
             }),
         _ => Ok(Zeroizing::new(secret.as_bytes().to_vec())),

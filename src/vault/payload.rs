@@ -1,6 +1,7 @@
 //! The payload document sealed inside a vault file (docs/FORMAT.md section 2): its
 //! versions, its shape, and decoding it with errors that name a newer vault as newer.
 
+use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
 use crate::error::{Error, Result};
 use crate::vault::backup_log::BackupRecord;
@@ -16,13 +17,13 @@ pub const OLDEST_PAYLOAD_SCHEMA: u32 = 1;
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contents {
-    pub schema: u32,
-    /// When the vault was created (RFC 3339, UTC).
-    pub created_at: String,
-    pub entries: Vec<Entry>,
+    pub(crate) schema: u32,
+    /// When the vault was created.
+    pub(crate) created_at: Timestamp,
+    pub(crate) entries: Vec<Entry>,
     /// Exports and prints made of this vault (schema 2 and later).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub backups: Vec<BackupRecord>,
+    pub(crate) backups: Vec<BackupRecord>,
 }
 
 /// Decodes a decrypted payload document (docs/FORMAT.md section 2).

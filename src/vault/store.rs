@@ -8,10 +8,11 @@
 //! verified temp file ([`stage`]) and the rest ([`commit`]) can be run apart, so a command
 //! can prepare its save while other work (an export) may still fail.
 
+use super::format::MAX_FILE_LEN;
 use crate::error::{Error, Result};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
@@ -92,14 +93,30 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
     }
 }
 
-/// Reads the whole vault file.
+/// Reads the whole vault file, refusing one larger than any vault can be before reading it
+/// (a wrong path to a disk image, or a sparse file, must not exhaust memory).
 pub fn read(vault: &Path) -> Result<Vec<u8>> {
-    fs::read(vault).map_err(|e| match e.kind() {
+    let failed = |e: std::io::Error| match e.kind() {
         std::io::ErrorKind::NotFound => Error::VaultNotFound {
             path: vault.to_path_buf(),
         },
         _ => Error::io(format!("cannot read {}", vault.display()), e),
-    })
+    };
+    let file = File::open(vault).map_err(failed)?;
+    let len = file.metadata().map_err(failed)?.len();
+    if len > MAX_FILE_LEN {
+        return Err(Error::InputTooLarge {
+            what: "vault",
+            source_name: vault.display().to_string(),
+            limit: MAX_FILE_LEN,
+        });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    (&file)
+        .take(MAX_FILE_LEN + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    Ok(bytes)
 }
 
 /// Removes temp files a killed save left behind. Call only while holding the lock.
@@ -236,10 +253,12 @@ pub const FAULT_STEPS: [&str; 7] = [
     "done",
 ];
 
-/// Test hook. `KEYCELLAR_FAULT=ACTION@STEP` (ACTION `kill`, `eio` or `enospc`, STEP one of
+/// Test hook, compiled only with the `internals` feature (never into a release).
+/// `KEYCELLAR_FAULT=ACTION@STEP` (ACTION `kill`, `eio` or `enospc`, STEP one of
 /// [`FAULT_STEPS`]) aborts the process at that step as if killed, or makes the step fail
 /// with that I/O error, so tests can prove every step leaves the old or the new vault.
 /// It can only make a save fail, never change what is written.
+#[cfg(feature = "internals")]
 fn fault(step: &str) -> std::io::Result<()> {
     let Some(setting) = std::env::var_os("KEYCELLAR_FAULT") else {
         return Ok(());
@@ -261,6 +280,12 @@ fn fault(step: &str) -> std::io::Result<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Without the `internals` feature no step ever fails on purpose.
+#[cfg(not(feature = "internals"))]
+fn fault(_step: &str) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// A new vault file written beside the vault, synced and verified, not yet in place.

@@ -16,8 +16,14 @@ fn doc(extra: &str) -> String {
 fn a_minimal_hand_written_document_imports_with_computed_fingerprints() {
     let imported = parse(doc("").as_bytes(), "hand.json").unwrap();
     assert_eq!(imported.entries.len(), 1);
-    assert_eq!(imported.entries[0].fingerprint, "YP2B-D3HQ-448X-E7RS");
-    assert_eq!(imported.entries[0].status, Status::Active);
+    assert_eq!(
+        imported.entries[0].fingerprint.to_string(),
+        "YP2B-D3HQ-448X-E7RS"
+    );
+    assert_eq!(
+        imported.entries[0].status,
+        crate::credential::entry::Status::Active
+    );
 }
 
 #[test]

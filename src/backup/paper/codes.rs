@@ -196,11 +196,6 @@ impl Collected {
                 .all(|(count, parts)| parts.len() == usize::from(*count))
     }
 
-    /// The sheet id, once a code was accepted.
-    pub fn sheet(&self) -> Option<&str> {
-        self.sheet.as_deref()
-    }
-
     /// The items seen so far.
     pub fn items(&self) -> Vec<Item> {
         self.parts.keys().copied().collect()

@@ -9,10 +9,12 @@
 use super::codes::{self, Code, Item};
 use crate::backup::agefile::{self, Encryption, Identities, Recipients};
 use crate::backup::export;
+use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
+use crate::credential::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::vault::{Vault, now_utc};
+use crate::vault::Vault;
 
 /// How the key item's first comment names the number of entries on the sheet.
 const ENTRIES_PREFIX: &str = "entries: ";
@@ -27,7 +29,7 @@ pub struct SheetEntry {
     pub exchange: String,
     pub masked_key: String,
     pub permissions: String,
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     pub base32: String,
 }
 
@@ -35,8 +37,8 @@ pub struct SheetEntry {
 pub struct Sheet {
     /// 8 hex digits naming this sheet.
     pub id: String,
-    pub created_at: String,
-    pub vault_fingerprint: String,
+    pub created_at: Timestamp,
+    pub vault_fingerprint: Fingerprint,
     /// `None` for a passphrase sheet, else the recipients the sheet key is encrypted to.
     pub recipients: Option<Vec<String>>,
     pub key_base32: String,
@@ -54,8 +56,8 @@ impl Sheet {
             .iter()
             .map(|b| format!("{b:02X}"))
             .collect();
-        let created_at = now_utc();
-        let (key_text, public) = agefile::keygen(&created_at);
+        let created_at = Timestamp::now();
+        let (key_text, public) = agefile::keygen(&created_at.to_string());
         // The entry count travels inside the encrypted key item, so a restore can tell an
         // entry whose codes were all missed from one that never existed.
         let key_text = zeroize::Zeroizing::new(format!(
@@ -77,14 +79,14 @@ impl Sheet {
                 exchange: entry.exchange.to_string(),
                 masked_key: entry.masked_key(),
                 permissions: entry.permission_summary(),
-                fingerprint: entry.fingerprint.clone(),
+                fingerprint: entry.fingerprint,
                 base32: base32(&item_file),
             });
         }
         Ok(Sheet {
             id,
             created_at,
-            vault_fingerprint: vault.fingerprint()?,
+            vault_fingerprint: vault.fingerprint(),
             recipients: match encryption {
                 Encryption::Passphrase(_) => None,
                 Encryption::Recipients(r) => Some(r.described.clone()),

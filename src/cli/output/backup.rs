@@ -6,6 +6,7 @@ use keycellar::backup::export::Imported;
 use keycellar::backup::merge::{Action, Comparison};
 use keycellar::backup::paper::Printed;
 use keycellar::backup::paper::sheet::Sheet;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::vault::Vault;
 use serde_json::json;
 use std::path::Path;
@@ -28,7 +29,7 @@ pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
 }
 
 pub fn exported(
-    fingerprint: &str,
+    fingerprint: Fingerprint,
     output: &str,
     labels: &[String],
     as_json: bool,
@@ -59,13 +60,17 @@ pub fn exported(
 
 fn describe(action: &Action) -> (String, &'static str, String) {
     match action {
-        Action::Add(e) => (e.label.clone(), "add", e.fingerprint.clone()),
+        Action::Add(e) => (e.label().to_string(), "add", e.fingerprint().to_string()),
         Action::Skip { label, reason } => (label.clone(), "skip", reason.clone()),
-        Action::Replace(e) => (e.label.clone(), "replace", e.fingerprint.clone()),
+        Action::Replace(e) => (
+            e.label().to_string(),
+            "replace",
+            e.fingerprint().to_string(),
+        ),
         Action::Rename { from, entry } => (
-            entry.label.clone(),
+            entry.label().to_string(),
             "add-renamed",
-            format!("{} (label {from:?} was taken)", entry.fingerprint),
+            format!("{} (label {from:?} was taken)", entry.fingerprint()),
         ),
     }
 }
@@ -95,7 +100,7 @@ pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<(
 }
 
 pub fn imported(vault: &Vault, imported: &Imported, as_json: bool) -> Result<()> {
-    let fingerprint = vault.fingerprint()?;
+    let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -132,7 +137,7 @@ pub fn backup_comparison(
             "missing": c.missing,
             "extra": c.extra,
             "different": c.different,
-            "vault_fingerprint": vault.fingerprint()?,
+            "vault_fingerprint": vault.fingerprint(),
             "backup_created_at": imported.created_at,
         }));
         return Ok(());
@@ -164,7 +169,7 @@ pub fn printed(
     printed: &Printed,
     as_json: bool,
 ) -> Result<()> {
-    let fingerprint = vault.fingerprint()?;
+    let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,

@@ -5,55 +5,51 @@ use crate::cli::report::Result;
 use crate::cli::ui;
 use keycellar::credential::audit::{Finding, Severity};
 use keycellar::credential::entry::Entry;
-use keycellar::credential::lifecycle::{self, Rotated};
-use keycellar::vault::Vault;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::{Rotated, Vault};
 use serde_json::json;
 
 pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
     let new = vault
-        .contents
-        .entries
-        .iter()
-        .find(|e| e.id == rotated.new_id)
+        .find_id(&rotated.new_id)
         .ok_or_else(|| keycellar::Error::Internal("the new key is missing".into()))?;
-    let fingerprint = vault.fingerprint()?;
+    let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
-            "label": new.label,
-            "old_fingerprint": rotated.old.fingerprint,
-            "new_fingerprint": new.fingerprint,
+            "label": new.label(),
+            "old_fingerprint": rotated.old.fingerprint(),
+            "new_fingerprint": new.fingerprint(),
             "vault_fingerprint": fingerprint,
         }));
         return Ok(());
     }
     println!(
         "Rotated {}: the label now holds key {} (fingerprint {}).",
-        new.label,
+        new.label(),
         new.masked_key(),
-        new.fingerprint
+        new.fingerprint()
     );
     println!(
         "The old key {} (fingerprint {}) is kept as rotated.",
         rotated.old.masked_key(),
-        rotated.old.fingerprint
+        rotated.old.fingerprint()
     );
     println!("Now:");
     println!(
         "  1. Disable or delete the old key {} on the {} API-key page.",
         rotated.old.masked_key(),
-        rotated.old.exchange
+        rotated.old.exchange()
     );
-    for app in &new.used_by {
+    for app in new.used_by() {
         println!(
             "  2. Give the new key to {app} (e.g. keycellar exec {} -- ...).",
-            new.label
+            new.label()
         );
     }
     println!(
         "  3. Check the new key: keycellar verify {} --key <public key shown by the exchange>",
-        new.label
+        new.label()
     );
     println!("  4. Make a fresh backup: keycellar export ... or keycellar print ...");
     println!("Vault fingerprint: {fingerprint}");
@@ -66,10 +62,10 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
             .iter()
             .map(|e| {
                 json!({
-                    "id": e.id, "label": e.label, "masked_key": e.masked_key(),
-                    "status": e.status, "added_at": e.added_at,
-                    "rotated_at": e.lineage.rotated_at, "reason": e.lineage.reason,
-                    "fingerprint": e.fingerprint,
+                    "id": e.id(), "label": e.label(), "masked_key": e.masked_key(),
+                    "status": e.status(), "added_at": e.added_at(),
+                    "rotated_at": e.lineage().rotated_at, "reason": e.lineage().reason,
+                    "fingerprint": e.fingerprint(),
                 })
             })
             .collect();
@@ -77,31 +73,31 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
         return Ok(());
     }
     for e in chain {
-        let rotated = match (&e.lineage.rotated_at, &e.lineage.reason) {
+        let rotated = match (&e.lineage().rotated_at, &e.lineage().reason) {
             (Some(at), Some(reason)) => format!("  rotated {at} ({reason})"),
             (Some(at), None) => format!("  rotated {at}"),
             _ => String::new(),
         };
         println!(
             "{:<8} {}  key {}  added {}  fingerprint {}{rotated}",
-            e.status.as_str(),
-            e.label,
+            e.status().as_str(),
+            e.label(),
             e.masked_key(),
-            e.added_at,
-            e.fingerprint
+            e.added_at(),
+            e.fingerprint()
         );
     }
     Ok(())
 }
 
 pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
-    let fingerprint = vault.fingerprint()?;
+    let fingerprint = vault.fingerprint();
     let mut counts = std::collections::BTreeMap::new();
-    for e in &vault.contents.entries {
-        *counts.entry(e.status.as_str()).or_insert(0) += 1;
+    for e in vault.entries() {
+        *counts.entry(e.status().as_str()).or_insert(0) += 1;
     }
     let backup = |kind| {
-        lifecycle::last_backup(vault, kind).map(|b| {
+        vault.last_backup(kind).map(|b| {
             json!({
                 "at": b.at,
                 "vault_fingerprint": b.vault_fingerprint,
@@ -141,7 +137,7 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         ("Last export", BackupKind::Export),
         ("Last print", BackupKind::Print),
     ] {
-        match lifecycle::last_backup(vault, kind) {
+        match vault.last_backup(kind) {
             None => println!("{name}:       never"),
             Some(b) => {
                 let changed = if b.vault_fingerprint == fingerprint {
@@ -177,7 +173,7 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
             .as_deref()
             .map(|l| format!(" {l}:"))
             .unwrap_or_default();
-        anstream::println!("{severity} {}{label} {}", f.rule, f.message);
+        anstream::println!("{severity} {}{label} {}", f.rule.name(), f.message);
     }
     Ok(())
 }

@@ -1,0 +1,83 @@
+//! What `exec` hands a child process: which of an entry's fields go into which environment
+//! variables.
+
+use crate::credential::entry::Entry;
+use std::fmt;
+use std::str::FromStr;
+
+/// A field of an entry that can be handed to a child process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    ApiKey,
+    Secret,
+    ApiPassphrase,
+    Label,
+    AccountRef,
+}
+
+impl Field {
+    /// Every field, by the names `--env NAME=FIELD` takes.
+    pub const ALL: [Field; 5] = [
+        Field::ApiKey,
+        Field::Secret,
+        Field::ApiPassphrase,
+        Field::Label,
+        Field::AccountRef,
+    ];
+
+    /// The name `--env NAME=FIELD` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::ApiKey => "api_key",
+            Field::Secret => "secret",
+            Field::ApiPassphrase => "api_passphrase",
+            Field::Label => "label",
+            Field::AccountRef => "account_ref",
+        }
+    }
+
+    /// The field's value in `entry`; empty when the entry has none.
+    pub fn value(self, entry: &Entry) -> &str {
+        match self {
+            Field::ApiKey => &entry.api_key,
+            Field::Secret => entry.secret.expose(),
+            Field::ApiPassphrase => entry.api_passphrase.as_ref().map_or("", |p| p.expose()),
+            Field::Label => &entry.label,
+            Field::AccountRef => entry.account_ref.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+impl FromStr for Field {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        Field::ALL
+            .into_iter()
+            .find(|f| f.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+                format!("unknown field {name:?}; use {}", known.join(", "))
+            })
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The default variables: `<EXCHANGE>_API_KEY`, `<EXCHANGE>_API_SECRET` and, when the entry
+/// has one, `<EXCHANGE>_API_PASSPHRASE`, with the exchange id in capitals
+/// (`KRAKEN_FUTURES_API_KEY`).
+pub fn default_variables(entry: &Entry) -> Vec<(String, Field)> {
+    let prefix = entry.exchange.id().to_ascii_uppercase().replace('-', "_");
+    let mut pairs = vec![
+        (format!("{prefix}_API_KEY"), Field::ApiKey),
+        (format!("{prefix}_API_SECRET"), Field::Secret),
+    ];
+    if entry.api_passphrase.is_some() {
+        pairs.push((format!("{prefix}_API_PASSPHRASE"), Field::ApiPassphrase));
+    }
+    pairs
+}

@@ -1,0 +1,366 @@
+//! The vault's operations on its entries and on its record of backups. Each one checks
+//! everything it needs before it changes anything, so it either completes or leaves the
+//! vault as it was. None of them saves: the caller saves once, under the lock.
+
+use super::Vault;
+use super::backup_log::{BackupKind, BackupRecord};
+use crate::backup::merge::{self, Action, OnConflict};
+use crate::clock::{Date, Timestamp};
+use crate::credential::entry::{Entry, NewEntry, Status};
+use crate::credential::fingerprint::{self, Fingerprint};
+use crate::credential::lifecycle;
+use crate::credential::validate::{self, Admitted};
+use crate::error::{Error, Result};
+
+/// A change to an entry's metadata (never its key material). Lists are edited item by
+/// item; an empty note or account clears it.
+#[derive(Clone, Debug, Default)]
+pub struct EntryChange {
+    pub rename: Option<String>,
+    pub add_permissions: Vec<String>,
+    pub remove_permissions: Vec<String>,
+    pub add_ips: Vec<String>,
+    pub remove_ips: Vec<String>,
+    pub add_used_by: Vec<String>,
+    pub remove_used_by: Vec<String>,
+    pub note: Option<String>,
+    pub account: Option<String>,
+    /// `Some(None)` clears the expiry.
+    pub expires: Option<Option<Date>>,
+    pub status: Option<Status>,
+    pub key_version: Option<String>,
+}
+
+impl EntryChange {
+    fn apply(&self, e: &mut Entry) {
+        if let Some(new) = &self.rename {
+            e.label = new.clone();
+        }
+        edit_list(
+            &mut e.permissions,
+            &self.add_permissions,
+            &self.remove_permissions,
+        );
+        edit_list(&mut e.ip_allowlist, &self.add_ips, &self.remove_ips);
+        edit_list(&mut e.used_by, &self.add_used_by, &self.remove_used_by);
+        if let Some(note) = &self.note {
+            e.notes = Some(note.clone()).filter(|n| !n.is_empty());
+        }
+        if let Some(account) = &self.account {
+            e.account_ref = Some(account.clone()).filter(|a| !a.is_empty());
+        }
+        if let Some(expires) = self.expires {
+            e.expires = expires;
+        }
+        if let Some(status) = self.status {
+            e.status = status;
+        }
+        if let Some(version) = &self.key_version {
+            e.key_version = Some(version.clone());
+        }
+    }
+}
+
+fn edit_list(list: &mut Vec<String>, add: &[String], remove: &[String]) {
+    list.retain(|item| !remove.contains(item));
+    for item in add {
+        if !list.contains(item) {
+            list.push(item.clone());
+        }
+    }
+}
+
+pub use crate::credential::lifecycle::Replacement;
+
+/// What a rotation did.
+pub struct Rotated {
+    /// The old entry as it was before the rotation.
+    pub old: Entry,
+    pub new_id: String,
+    pub warnings: Vec<String>,
+}
+
+/// One entry's fingerprint recomputed, and what did not match.
+pub struct Verification<'a> {
+    pub entry: &'a Entry,
+    pub recomputed: Fingerprint,
+    pub problems: Vec<String>,
+}
+
+impl Vault {
+    /// Every entry, current and rotated, in the order they were added.
+    pub fn entries(&self) -> &[Entry] {
+        &self.contents.entries
+    }
+
+    /// The exports and prints made of this vault, oldest first.
+    pub fn backups(&self) -> &[BackupRecord] {
+        &self.contents.backups
+    }
+
+    /// When the vault was created.
+    pub fn created_at(&self) -> Timestamp {
+        self.contents.created_at
+    }
+
+    /// The current entry with this label (a rotated key never shadows the current one).
+    pub fn find(&self, label: &str) -> Result<&Entry> {
+        Ok(&self.contents.entries[self.index_of(label)?])
+    }
+
+    /// The entry with this id.
+    pub fn find_id(&self, id: &str) -> Option<&Entry> {
+        self.contents.entries.iter().find(|e| e.id == id)
+    }
+
+    fn index_of(&self, label: &str) -> Result<usize> {
+        let entries = &self.contents.entries;
+        entries
+            .iter()
+            .position(|e| e.label == label && e.is_current())
+            .or_else(|| entries.iter().position(|e| e.label == label))
+            .ok_or_else(|| Error::EntryNotFound {
+                label: label.to_string(),
+            })
+    }
+
+    fn label_taken(&self, label: &str, except: Option<usize>) -> bool {
+        self.contents
+            .entries
+            .iter()
+            .enumerate()
+            .any(|(i, e)| Some(i) != except && e.label == label && e.is_current())
+    }
+
+    /// Checks and adds a new entry, recording its fingerprint. Returns the stored entry
+    /// and the checks' warnings.
+    pub fn add(&mut self, new: NewEntry) -> Result<(&Entry, Vec<String>)> {
+        let Admitted {
+            entry,
+            mut warnings,
+            ..
+        } = validate::admit(new.into_entry())?;
+        if self.label_taken(&entry.label, None) {
+            return Err(Error::LabelExists { label: entry.label });
+        }
+        if let Some(twin) = self
+            .contents
+            .entries
+            .iter()
+            .find(|e| e.fingerprint == entry.fingerprint)
+        {
+            warnings.push(format!(
+                "the same key is already stored as {:?}",
+                twin.label
+            ));
+        }
+        self.contents.entries.push(entry);
+        let added = &self.contents.entries[self.contents.entries.len() - 1];
+        Ok((added, warnings))
+    }
+
+    /// Applies `change` to the entry's metadata and checks the result. Returns the checks'
+    /// warnings.
+    pub fn edit(&mut self, label: &str, change: &EntryChange) -> Result<Vec<String>> {
+        let index = self.index_of(label)?;
+        let mut changed = self.contents.entries[index].clone();
+        change.apply(&mut changed);
+        let recorded = changed.fingerprint;
+        let Admitted {
+            entry,
+            warnings,
+            recorded_differs,
+        } = validate::admit(changed.with_fingerprint(Some(recorded)))?;
+        if entry.label != label && self.label_taken(&entry.label, Some(index)) {
+            return Err(Error::LabelExists { label: entry.label });
+        }
+        if recorded_differs.is_some() {
+            return Err(Error::Internal("an edit changed key material".into()));
+        }
+        self.contents.entries[index] = entry;
+        Ok(warnings)
+    }
+
+    /// Removes the entry and returns it.
+    pub fn remove(&mut self, label: &str) -> Result<Entry> {
+        let index = self.index_of(label)?;
+        Ok(self.contents.entries.remove(index))
+    }
+
+    /// Replaces the key under `label`: the old entry becomes `rotated` (with the date, the
+    /// reason and a link to its successor), the new one takes over the label.
+    pub fn rotate(
+        &mut self,
+        label: &str,
+        replacement: Replacement,
+        reason: Option<String>,
+    ) -> Result<Rotated> {
+        let old_index = self.index_of(label)?;
+        let old = self.contents.entries[old_index].clone();
+        if !old.is_current() {
+            return Err(Error::NothingToRotate {
+                label: label.to_string(),
+            });
+        }
+        let Admitted {
+            entry: mut new,
+            warnings,
+            ..
+        } = validate::admit(lifecycle::successor(&old, replacement).into_entry())?;
+        if new.fingerprint == old.fingerprint {
+            return Err(Error::SameKey {
+                label: label.to_string(),
+            });
+        }
+        new.lineage.supersedes = Some(old.id.clone());
+        let new_id = new.id.clone();
+        let retired = &mut self.contents.entries[old_index];
+        retired.status = Status::Rotated;
+        retired.lineage.replaced_by = Some(new_id.clone());
+        retired.lineage.rotated_at = Some(Timestamp::now());
+        retired.lineage.reason = reason;
+        retired.used_by.clear();
+        self.contents.entries.push(new);
+        Ok(Rotated {
+            old,
+            new_id,
+            warnings,
+        })
+    }
+
+    /// What importing `incoming` would do, by the merge rules; changes nothing.
+    pub fn plan_import(
+        &self,
+        incoming: Vec<Entry>,
+        on_conflict: OnConflict,
+    ) -> Result<Vec<Action>> {
+        merge::plan(&self.contents.entries, incoming, on_conflict)
+    }
+
+    /// Imports `incoming` by the merge rules and returns what was done; a refused plan
+    /// changes nothing.
+    pub fn import(&mut self, incoming: Vec<Entry>, on_conflict: OnConflict) -> Result<Vec<Action>> {
+        let actions = self.plan_import(incoming, on_conflict)?;
+        merge::apply(&mut self.contents.entries, &actions);
+        Ok(actions)
+    }
+
+    /// Records a backup made now of the entries with these fingerprints.
+    pub fn record_backup(
+        &mut self,
+        kind: BackupKind,
+        entries: Vec<Fingerprint>,
+        recipients: Vec<String>,
+    ) {
+        let vault_fingerprint = self.fingerprint();
+        self.contents.backups.push(BackupRecord {
+            kind,
+            at: Timestamp::now(),
+            vault_fingerprint,
+            entries,
+            recipients,
+        });
+    }
+
+    /// The most recent backup of `kind`, if any.
+    pub fn last_backup(&self, kind: BackupKind) -> Option<&BackupRecord> {
+        self.contents.backups.iter().rev().find(|b| b.kind == kind)
+    }
+
+    /// True when the newest export or print captured the vault as it is now.
+    pub fn backup_is_current(&self) -> bool {
+        let current = self.fingerprint();
+        self.contents
+            .backups
+            .last()
+            .is_some_and(|b| b.vault_fingerprint == current)
+    }
+
+    /// The keys that have held `label`, newest first, following the rotation links.
+    pub fn history(&self, label: &str) -> Result<Vec<&Entry>> {
+        let mut chain = vec![self.find(label)?];
+        while let Some(previous) = chain
+            .last()
+            .and_then(|e| e.lineage.supersedes.as_deref())
+            .and_then(|id| self.find_id(id))
+        {
+            if chain.iter().any(|e| e.id == previous.id) {
+                break;
+            }
+            chain.push(previous);
+        }
+        Ok(chain)
+    }
+
+    /// Recomputes the fingerprints of one entry (or all) and compares them with what was
+    /// recorded, and with a fingerprint written down or a public key shown by the exchange.
+    pub fn verify(
+        &self,
+        label: Option<&str>,
+        written_down: Option<Fingerprint>,
+        public_key: Option<&str>,
+    ) -> Result<Vec<Verification<'_>>> {
+        let entries: Vec<&Entry> = match label {
+            Some(label) => vec![self.find(label)?],
+            None => self.contents.entries.iter().collect(),
+        };
+        let recomputed_all = fingerprint::of_entries(&entries)?;
+        let mut results = Vec::with_capacity(entries.len());
+        for (entry, recomputed) in entries.into_iter().zip(recomputed_all) {
+            let mut problems = Vec::new();
+            if recomputed != entry.fingerprint {
+                problems.push(format!(
+                    "recorded fingerprint {} but the stored key now gives {recomputed}",
+                    entry.fingerprint
+                ));
+            }
+            if let Some(fp) = written_down.filter(|fp| *fp != recomputed) {
+                problems.push(format!(
+                    "you gave fingerprint {fp} but the stored key gives {recomputed}"
+                ));
+            }
+            if let Some(key) = public_key.map(str::trim).filter(|k| *k != entry.api_key) {
+                problems.push(format!(
+                    "you gave public key {} but the stored one is {}",
+                    crate::credential::entry::mask(key),
+                    entry.masked_key()
+                ));
+            }
+            results.push(Verification {
+                entry,
+                recomputed,
+                problems,
+            });
+        }
+        Ok(results)
+    }
+}
+
+/// The error for verification results where something did not match, if any did.
+pub fn verify_outcome(results: &[Verification]) -> Result<()> {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|v| !v.problems.is_empty())
+        .map(|v| v.entry.label.clone())
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::VerifyFailed { labels: failed })
+    }
+}
+
+#[cfg(feature = "internals")]
+impl Vault {
+    /// Overwrites an entry's recorded fingerprint, as damage or tampering would; only for
+    /// tests of what `verify` and `audit` report.
+    pub fn damage_recorded_fingerprint(
+        &mut self,
+        label: &str,
+        fingerprint: Fingerprint,
+    ) -> Result<()> {
+        let index = self.index_of(label)?;
+        self.contents.entries[index].fingerprint = fingerprint;
+        Ok(())
+    }
+}
