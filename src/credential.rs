@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod entry;
+pub mod exchange;
 pub mod exec;
 pub mod fingerprint;
 pub mod kraken_uri;

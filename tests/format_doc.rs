@@ -1,7 +1,7 @@
 //! docs/FORMAT.md's worked example and test vectors are recomputed here from their stated
 //! inputs, so the specification cannot drift from the code.
 
-use keycellar::credential::entry::Exchange;
+use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;

@@ -31,10 +31,7 @@ fn debug_of_every_secret_holding_type_shows_no_secret() {
     let passphrase = Secret::new("keycellar-fixture-v1".into());
     let vault = Vault::from_bytes(&path, &fs::read(&path).unwrap(), &passphrase).unwrap();
     // The secrets are really there, so the checks below can fail.
-    assert_eq!(
-        vault.entries()[0].secret().expose(),
-        FIXTURE_SECRETS[0]
-    );
+    assert_eq!(vault.entries()[0].secret().expose(), FIXTURE_SECRETS[0]);
     assert_redacted("Vault", format!("{vault:?}"));
     assert_redacted("Entry", format!("{:#?}", vault.entries()));
     assert_redacted(

@@ -42,136 +42,81 @@ fn wrap(out: &mut Vec<(Style, String)>, style: Style, indent: usize, text: &str,
     out.push((style, format!("{}{line}", " ".repeat(indent))));
 }
 
+/// The first page's prose: `cover.txt`, a template whose lines are a title (`= `), a
+/// heading (`## `), a command (`$ `), a block made here (`{unlock}`, `{entries}`), a blank
+/// line, or a paragraph wrapped to `width`; `{name}` fields are filled in.
+const COVER: &str = include_str!("paper/cover.txt");
+
 fn cover(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
+    let (unlock, unlock_command) = unlock_block(sheet, width);
+    let fields = [
+        ("{id}", sheet.id.clone()),
+        ("{created}", sheet.created_at.to_string()),
+        ("{version}", env!("CARGO_PKG_VERSION").to_string()),
+        ("{vault_fingerprint}", sheet.vault_fingerprint.to_string()),
+        ("{count}", sheet.entries.len().to_string()),
+        ("{unlock_command}", unlock_command.to_string()),
+    ];
     let mut out = Vec::new();
-    let body = |out: &mut Vec<_>, text: &str| wrap(out, Style::Body, 0, text, width);
-    let command = |out: &mut Vec<_>, text: &str| out.push((Style::Body, format!("    $ {text}")));
-    let blank = |out: &mut Vec<(Style, String)>| out.push((Style::Body, String::new()));
-    let id = &sheet.id;
-    out.push((Style::Title, "KEYCELLAR PAPER BACKUP".into()));
-    body(
-        &mut out,
-        &format!(
-            "Sheet {id}, made {} by keycellar {}. Vault fingerprint {}. {} entries.",
-            sheet.created_at,
-            env!("CARGO_PKG_VERSION"),
-            sheet.vault_fingerprint,
-            sheet.entries.len()
-        ),
-    );
-    blank(&mut out);
-    let unlock_step = match &sheet.recipients {
+    for template in COVER.lines() {
+        let mut line = template.to_string();
+        for (field, value) in &fields {
+            line = line.replace(field, value);
+        }
+        if let Some(title) = line.strip_prefix("= ") {
+            out.push((Style::Title, title.to_string()));
+        } else if let Some(heading) = line.strip_prefix("## ") {
+            out.push((Style::Heading, heading.to_string()));
+        } else if let Some(command) = line.strip_prefix("$ ") {
+            out.push((Style::Body, format!("    $ {command}")));
+        } else if line == "{unlock}" {
+            out.extend(unlock.iter().cloned());
+        } else if line == "{entries}" {
+            for e in &sheet.entries {
+                let text = format!(
+                    "{}  {}  {}  key {}  {}  fingerprint {}",
+                    e.item.tag(),
+                    e.label,
+                    e.exchange,
+                    e.masked_key,
+                    e.permissions,
+                    e.fingerprint
+                );
+                wrap(&mut out, Style::Body, 0, &text, width);
+            }
+        } else if line.is_empty() {
+            out.push((Style::Body, String::new()));
+        } else {
+            wrap(&mut out, Style::Body, 0, &line, width);
+        }
+    }
+    out
+}
+
+/// How the sheet key is opened: a box for the passphrase, or the recipients; and the age
+/// command of the stock recipe.
+fn unlock_block(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, &'static str) {
+    let mut out = Vec::new();
+    match &sheet.recipients {
         None => {
-            body(
-                &mut out,
-                "Sheet passphrase (write it here only if this paper is kept somewhere safe):",
-            );
-            blank(&mut out);
-            out.push((
-                Style::Body,
-                format!("    {}", "_".repeat(width.saturating_sub(8))),
-            ));
-            "age -d -o key.txt key.age".to_string()
+            let intro =
+                "Sheet passphrase (write it here only if this paper is kept somewhere safe):";
+            wrap(&mut out, Style::Body, 0, intro, width);
+            out.push((Style::Body, String::new()));
+            let rule = format!("    {}", "_".repeat(width.saturating_sub(8)));
+            out.push((Style::Body, rule));
+            (out, "age -d -o key.txt key.age")
         }
         Some(recipients) => {
-            body(
-                &mut out,
-                "The sheet key is encrypted to these age recipients; any one identity opens it:",
-            );
+            let intro =
+                "The sheet key is encrypted to these age recipients; any one identity opens it:";
+            wrap(&mut out, Style::Body, 0, intro, width);
             for r in recipients {
                 wrap(&mut out, Style::Body, 4, r, width);
             }
-            "age -d -i YOUR-IDENTITY-FILE -o key.txt key.age".to_string()
+            (out, "age -d -i YOUR-IDENTITY-FILE -o key.txt key.age")
         }
-    };
-    blank(&mut out);
-    out.push((Style::Heading, "ENTRIES".into()));
-    for e in &sheet.entries {
-        body(
-            &mut out,
-            &format!(
-                "{}  {}  {}  key {}  {}  fingerprint {}",
-                e.item.tag(),
-                e.label,
-                e.exchange,
-                e.masked_key,
-                e.permissions,
-                e.fingerprint
-            ),
-        );
     }
-    blank(&mut out);
-    body(
-        &mut out,
-        "IF THIS SHEET IS LOST OR STOLEN: revoke every key above on its exchange's API-key page (Kraken: Settings > API; find the key by the public key shown) and create new ones.",
-    );
-    blank(&mut out);
-    out.push((Style::Heading, "RESTORE WITH KEYCELLAR".into()));
-    command(
-        &mut out,
-        "keycellar restore --init --image page1.png page2.png ...",
-    );
-    command(&mut out, "keycellar restore --init --text typed.txt");
-    body(
-        &mut out,
-        "Scans or phone photos both work; add labels to restore only some entries; without --init the entries join the current vault. `keycellar verify` then proves every key against the fingerprints above.",
-    );
-    blank(&mut out);
-    out.push((
-        Style::Heading,
-        "RESTORE WITH STOCK TOOLS ONLY (zbarimg, coreutils, age)".into(),
-    ));
-    body(
-        &mut out,
-        "1. Scan every page to PNG (scan1.png, scan2.png, ...) and read all codes:",
-    );
-    command(
-        &mut out,
-        "zbarimg -q --raw -Sdisable -Sqrcode.enable scan*.png | sort -u > codes.txt",
-    );
-    body(&mut out, "2. Decrypt the sheet key:");
-    command(
-        &mut out,
-        &format!(
-            "grep '^KC1 {id} K ' codes.txt | cut -d' ' -f6 | tr -d '\\n' | base32 -d > key.age"
-        ),
-    );
-    command(&mut out, &unlock_step);
-    body(
-        &mut out,
-        "3. Decrypt any entry on its own, e.g. E001 (it prints the entry as JSON):",
-    );
-    command(
-        &mut out,
-        &format!(
-            "grep '^KC1 {id} E001 ' codes.txt | cut -d' ' -f6 | tr -d '\\n' | base32 -d > e001.age"
-        ),
-    );
-    command(&mut out, "age -d -i key.txt e001.age");
-    body(
-        &mut out,
-        "From typed lines instead: put one item's numbered lines (not the == lines) in item.txt, then",
-    );
-    command(
-        &mut out,
-        "sed -e 's/^[0-9]* *//' -e 's/ *[0-9A-F]\\{4\\}$//' item.txt > item.b32",
-    );
-    command(&mut out, "tr -d ' \\n' < item.b32 | base32 -d > item.age");
-    body(
-        &mut out,
-        "Delete key.txt and the decrypted output when done.",
-    );
-    blank(&mut out);
-    out.push((Style::Heading, "FORMAT".into()));
-    body(
-        &mut out,
-        "Each QR code holds one line: KC1 SHEET ITEM PART/COUNT CHECK DATA. ITEM K is the sheet key (an age identity, encrypted with age to the passphrase or recipients); E001... are entries (keycellar export documents, encrypted with age to the sheet key). Joining an item's DATA in part order gives base32 (RFC 4648) of a binary age file. CHECK is the first 4 bytes of SHA-256 of the line up to CHECK plus DATA. Typed lines end with a CRC-16/IBM-3740 of 'SHEET ITEM NUMBER DATA'; each END line has the item's check. Full specification: docs/FORMAT.md in the keycellar source.",
-    );
-    body(
-        &mut out,
-        "GLYPHS: data uses only A-Z and 2-7, so there is no digit 0, 1, 8 or 9 in it: O, I and B are letters. Line numbers and check values use 0-9 and A-F.",
-    );
-    out
 }
 
 /// Builds the PDF for a sheet: every code is encoded within the version cap and decoded back

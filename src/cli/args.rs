@@ -5,7 +5,8 @@ use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
 use keycellar::backup::merge::OnConflict;
 use keycellar::backup::paper::pdf::Paper;
-use keycellar::credential::entry::{Exchange, Status};
+use keycellar::credential::entry::Status;
+use keycellar::credential::exchange::Exchange;
 use keycellar::source::InputSource;
 use std::path::PathBuf;
 

@@ -7,7 +7,7 @@ use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::paper;
 use keycellar::clock::Date;
-use keycellar::credential::entry::Exchange;
+use keycellar::credential::exchange::Exchange;
 use keycellar::credential::kraken_uri;
 use keycellar::secret::Secret;
 use keycellar::source::MAX_SECRET_LEN;

@@ -6,7 +6,8 @@
 //! two entries, a stale or missing backup, and weak KDF parameters.
 
 use crate::clock::Date;
-use crate::credential::entry::{Entry, Exchange, Status};
+use crate::credential::entry::{Entry, Status};
+use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint;
 use crate::vault::Vault;
 use serde::Serialize;

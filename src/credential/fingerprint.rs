@@ -7,7 +7,8 @@
 //! summarises the set of entry fingerprints, independent of order. Both are printed as 80
 //! bits of Crockford base32 in groups of four (`7K2M-9QXD-4TRE-HA0C`). See docs/FORMAT.md.
 
-use crate::credential::entry::{Entry, Exchange};
+use crate::credential::entry::Entry;
+use crate::credential::exchange::Exchange;
 use crate::credential::validate;
 use crate::crypto;
 use crate::error::{Error, Result};

@@ -3,7 +3,8 @@
 //! Errors refuse the entry; warnings are printed and the entry is saved. Messages describe
 //! lengths and character classes, never the characters of a secret.
 
-use crate::credential::entry::{Entry, Exchange, ImportedEntry, KRAKEN_PERMISSIONS};
+use crate::credential::entry::{Entry, ImportedEntry};
+use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
@@ -113,184 +114,27 @@ fn check_label(label: &str, r: &mut Report) {
 }
 
 fn exchange_rules<F>(entry: &Entry<F>, key: &str, secret: &str, is_pem: bool, r: &mut Report) {
-    let secret_len = secret.len();
+    let shape = exchanges::Shape {
+        exchange: entry.exchange,
+        key,
+        secret,
+        is_pem,
+        permissions: &entry.permissions,
+        ip_allowlist: &entry.ip_allowlist,
+        key_version: entry.key_version.as_deref(),
+    };
     match entry.exchange {
-        Exchange::Kraken | Exchange::KrakenFutures => {
-            if !(key.len() == 56 && decoded_len(key) == Some(42)) {
-                r.warnings.push(format!(
-                    "a Kraken public key is usually 56 base64 characters (42 bytes); this one \
-                     has {} characters",
-                    key.chars().count()
-                ));
-            }
-            match (decoded_len(secret), entry.exchange) {
-                (Some(64), _) => {}
-                (Some(n), Exchange::Kraken) => r.errors.push(format!(
-                    "a Kraken secret is base64 of exactly 64 bytes (88 characters ending in \
-                     '=='); this one decodes to {n} bytes"
-                )),
-                (Some(n), _) => r.warnings.push(format!(
-                    "a Kraken Futures secret is usually base64 of 64 bytes; this one decodes \
-                     to {n} bytes"
-                )),
-                (None, _) => r.errors.push(format!(
-                    "a Kraken secret must be standard base64 (A-Z a-z 0-9 + / and '=' \
-                     padding); this one ({secret_len} characters) is not valid base64"
-                )),
-            }
-            if entry.exchange == Exchange::Kraken {
-                let unknown: Vec<&str> = entry
-                    .permissions
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|p| !KRAKEN_PERMISSIONS.contains(p))
-                    .collect();
-                if !unknown.is_empty() {
-                    r.warnings.push(format!(
-                        "unknown Kraken permission(s) {unknown:?}; known: {}",
-                        KRAKEN_PERMISSIONS.join(", ")
-                    ));
-                }
-            }
-        }
-        Exchange::Binance | Exchange::BinanceUs => {
-            shape_warning(key, 64, is_alnum, "public key", "64 letters and digits", r);
-            if is_pem {
-                if !secret.contains("PRIVATE KEY-----") {
-                    r.errors
-                        .push("a Binance PEM secret must be a PKCS#8 private key".into());
-                }
-            } else {
-                shape_warning(secret, 64, is_alnum, "secret", "64 letters and digits", r);
-            }
-        }
-        Exchange::Coinbase => {
-            let uuid_part = key.rsplit('/').next().unwrap_or(key);
-            if !is_uuid(uuid_part) {
-                r.warnings.push(
-                    "a Coinbase key name is usually a UUID or organizations/.../apiKeys/<uuid>"
-                        .into(),
-                );
-            }
-            if !is_pem && decoded_len(secret) != Some(64) {
-                r.warnings.push(
-                    "a Coinbase private key is usually a PEM block or base64 of 64 bytes".into(),
-                );
-            }
-        }
-        Exchange::CoinbaseExchange => {
-            if decoded_len(secret).is_none() {
-                r.errors.push(format!(
-                    "a Coinbase Exchange secret must be base64; this one ({secret_len} \
-                     characters) is not"
-                ));
-            }
-        }
-        Exchange::Okx => {
-            if !is_uuid(key) {
-                r.warnings.push("an OKX API key is usually a UUID".into());
-            }
-            let upper_hex = |c: char| c.is_ascii_digit() || ('A'..='F').contains(&c);
-            shape_warning(
-                secret,
-                32,
-                upper_hex,
-                "secret",
-                "32 upper-case hex digits",
-                r,
-            );
-        }
-        Exchange::Kucoin => {
-            let lower_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
-            shape_warning(
-                key,
-                24,
-                lower_hex,
-                "public key",
-                "24 lower-case hex digits",
-                r,
-            );
-            if !is_uuid(secret) {
-                r.warnings.push("a KuCoin secret is usually a UUID".into());
-            }
-            match entry.key_version.as_deref() {
-                Some(v) if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) => {
-                    if v != "2" {
-                        r.warnings.push(format!(
-                            "KuCoin key version {v}; keys made since 2021 are 2"
-                        ));
-                    }
-                }
-                Some(_) => r
-                    .errors
-                    .push("the KuCoin key version must be a number such as 2".into()),
-                None => r
-                    .warnings
-                    .push("no KuCoin key version given (--key-version); most keys are 2".into()),
-            }
-        }
-        Exchange::Bybit => {
-            shape_warning(key, 18, is_alnum, "public key", "18 letters and digits", r);
-            if !is_pem {
-                shape_warning(secret, 36, is_alnum, "secret", "36 letters and digits", r);
-            }
-            if entry.ip_allowlist.is_empty() {
-                r.warnings
-                    .push("Bybit keys without an IP allow-list expire".into());
-            }
-        }
-        Exchange::Bitstamp => {
-            if !key.chars().all(is_alnum) || !secret.chars().all(is_alnum) {
-                r.warnings
-                    .push("Bitstamp keys and secrets are usually letters and digits".into());
-            }
-        }
-        Exchange::Gemini => {
-            if !(key.starts_with("account-") || key.starts_with("master-")) {
-                r.warnings
-                    .push("a Gemini API key usually starts with account- or master-".into());
-            }
-        }
-        Exchange::Other => {
-            if secret.chars().count() < 16 {
-                r.warnings.push(
-                    "this secret is short; its fingerprint could help someone guess it".into(),
-                );
-            }
-        }
+        Exchange::Kraken | Exchange::KrakenFutures => exchanges::kraken(&shape, r),
+        Exchange::Binance | Exchange::BinanceUs => exchanges::binance(&shape, r),
+        Exchange::Coinbase => exchanges::coinbase(&shape, r),
+        Exchange::CoinbaseExchange => exchanges::coinbase_exchange(&shape, r),
+        Exchange::Okx => exchanges::okx(&shape, r),
+        Exchange::Kucoin => exchanges::kucoin(&shape, r),
+        Exchange::Bybit => exchanges::bybit(&shape, r),
+        Exchange::Bitstamp => exchanges::bitstamp(&shape, r),
+        Exchange::Gemini => exchanges::gemini(&shape, r),
+        Exchange::Other => exchanges::other(&shape, r),
     }
-}
-
-fn is_alnum(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-}
-
-fn shape_warning(
-    value: &str,
-    len: usize,
-    allowed: impl Fn(char) -> bool,
-    what: &str,
-    expected: &str,
-    r: &mut Report,
-) {
-    if value.chars().count() != len || !value.chars().all(allowed) {
-        r.warnings.push(format!(
-            "this {what} does not look like the usual {expected} ({} characters)",
-            value.chars().count()
-        ));
-    }
-}
-
-fn is_uuid(s: &str) -> bool {
-    uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
-}
-
-fn decoded_len(s: &str) -> Option<usize> {
-    STANDARD.decode(s).ok().map(|mut bytes| {
-        let n = bytes.len();
-        zeroize::Zeroize::zeroize(&mut bytes);
-        n
-    })
 }
 
 fn is_ip_or_cidr(s: &str) -> bool {
@@ -328,6 +172,8 @@ pub fn canonical_secret(exchange: Exchange, secret: &str) -> Result<SecretBytes>
         _ => Ok(Zeroizing::new(secret.as_bytes().to_vec())),
     }
 }
+
+mod exchanges;
 
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::credential::entry::Exchange;
+use crate::credential::exchange::Exchange;
 
 fn entry(label: &str, fp: u8) -> Entry {
     let mut e = crate::credential::entry::sample(label, Exchange::Other, "k", "s");

@@ -124,6 +124,48 @@ pub fn restore<E: From<Error>>(
     labels: &[String],
     name: &str,
 ) -> Result<Vec<Entry>, E> {
+    let (sheet_identity, declared) = open_sheet_key(items, identities, passphrase, name)?;
+    let mut unreadable = missing_items(items, declared);
+    let mut restored = Vec::new();
+    for (item, text) in items {
+        if *item == Item::Key {
+            continue;
+        }
+        match text {
+            Ok(text) => restored.extend(
+                decrypt_item(*item, text, &sheet_identity, name)?
+                    .into_iter()
+                    .filter(|e| labels.is_empty() || labels.contains(&e.label)),
+            ),
+            Err(e) => unreadable.push(e.to_string()),
+        }
+    }
+    let missing: Vec<&String> = labels
+        .iter()
+        .filter(|l| !restored.iter().any(|e| &e.label == *l))
+        .collect();
+    if (labels.is_empty() && !unreadable.is_empty()) || !missing.is_empty() {
+        let mut problems = unreadable;
+        if !missing.is_empty() {
+            problems.push(format!("not found: {missing:?}"));
+        }
+        return Err(Error::PaperIncomplete {
+            name: name.to_string(),
+            problems,
+        }
+        .into());
+    }
+    Ok(restored)
+}
+
+/// Decrypts the key item with `identities` or the passphrase; returns the sheet's own
+/// identity and the number of entries the key item declares.
+fn open_sheet_key<E: From<Error>>(
+    items: &super::ReadItems,
+    identities: &Identities,
+    passphrase: impl FnOnce() -> Result<Secret, E>,
+    name: &str,
+) -> Result<(Identities, u16), E> {
     let key_text = match items.get(&Item::Key) {
         Some(Ok(text)) => text,
         Some(Err(e)) => {
@@ -143,8 +185,6 @@ pub fn restore<E: From<Error>>(
     let key = agefile::decrypt(&key_file, identities, passphrase, name)?;
     let mut sheet_identity = Identities::default();
     sheet_identity.add_bytes(&key, "the sheet key")?;
-    let mut restored = Vec::new();
-    let mut unreadable = Vec::new();
     let declared = std::str::from_utf8(&key)
         .ok()
         .and_then(|text| text.lines().next())
@@ -154,60 +194,37 @@ pub fn restore<E: From<Error>>(
             name: name.to_string(),
             what: "has a sheet key without its entry count".into(),
         })?;
-    for n in 1..=declared {
-        if !items.contains_key(&Item::Entry(n)) {
-            unreadable.push(format!(
+    Ok((sheet_identity, declared))
+}
+
+/// The entries the sheet declares of which no code was read at all.
+fn missing_items(items: &super::ReadItems, declared: u16) -> Vec<String> {
+    (1..=declared)
+        .filter(|n| !items.contains_key(&Item::Entry(*n)))
+        .map(|n| {
+            format!(
                 "no code of {} was read (the sheet has {declared} entries)",
                 Item::Entry(n).tag()
-            ));
-        }
-    }
-    for (item, text) in items {
-        if *item == Item::Key {
-            continue;
-        }
-        let text = match text {
-            Ok(text) => text,
-            Err(e) => {
-                unreadable.push(e.to_string());
-                continue;
-            }
-        };
-        let file = decode_base32(text, &item.tag(), name)?;
-        let plain = agefile::decrypt(
-            &file,
-            &sheet_identity,
-            || {
-                Err(Error::Internal(
-                    "an entry item asked for a passphrase".into(),
-                ))
-            },
-            name,
-        )?;
-        let imported = export::parse(&plain, &format!("{name} {}", item.tag()))?;
-        restored.extend(
-            imported
-                .entries
-                .into_iter()
-                .filter(|e| labels.is_empty() || labels.contains(&e.label)),
-        );
-    }
-    let missing: Vec<&String> = labels
-        .iter()
-        .filter(|l| !restored.iter().any(|e| &e.label == *l))
-        .collect();
-    if (labels.is_empty() && !unreadable.is_empty()) || !missing.is_empty() {
-        let mut problems = unreadable;
-        if !missing.is_empty() {
-            problems.push(format!("not found: {missing:?}"));
-        }
-        return Err(Error::PaperIncomplete {
-            name: name.to_string(),
-            problems,
-        }
-        .into());
-    }
-    Ok(restored)
+            )
+        })
+        .collect()
+}
+
+/// Decrypts one entry item with the sheet's identity and reads its export document.
+fn decrypt_item(
+    item: Item,
+    text: &str,
+    sheet_identity: &Identities,
+    name: &str,
+) -> Result<Vec<Entry>> {
+    let file = decode_base32(text, &item.tag(), name)?;
+    let no_passphrase = || {
+        Err(Error::Internal(
+            "an entry item asked for a passphrase".into(),
+        ))
+    };
+    let plain = agefile::decrypt(&file, sheet_identity, no_passphrase, name)?;
+    Ok(export::parse(&plain, &format!("{name} {}", item.tag()))?.entries)
 }
 
 fn decode_base32(text: &str, item: &str, name: &str) -> Result<Vec<u8>> {

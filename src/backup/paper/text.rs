@@ -79,35 +79,7 @@ pub fn parse(text: &str, name: &str) -> Result<Typed> {
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         if words.first() == Some(&"==") {
-            match (&words[..], current.take()) {
-                (["==", MAGIC, sheet, item, "=="], None) => {
-                    let item = Item::parse(item).ok_or_else(|| {
-                        damaged(format!(
-                            "has a bad item name on line {file_line} of the file"
-                        ))
-                    })?;
-                    if typed.sheet.get_or_insert_with(|| sheet.to_string()) != sheet {
-                        return Err(damaged(format!(
-                            "mixes two sheets (line {file_line} of the file names sheet {sheet})"
-                        )));
-                    }
-                    current = Some((item, String::new()));
-                }
-                (["==", "END", tag, check, "=="], Some((item, body))) if *tag == item.tag() => {
-                    if item_check(&body) != *check {
-                        return Err(damaged(format!(
-                            "does not add up for {tag}: a line is missing or repeated before \
-                             line {file_line} of the file, or that END line's check is mistyped"
-                        )));
-                    }
-                    typed.items.insert(item, body);
-                }
-                _ => {
-                    return Err(damaged(format!(
-                        "has a misplaced or mistyped '==' line at line {file_line} of the file"
-                    )));
-                }
-            }
+            marker_line(&mut typed, &mut current, &words, file_line).map_err(damaged)?;
             continue;
         }
         // Outside an item, and on lines that do not start with a line number (page headers
@@ -148,6 +120,42 @@ pub fn parse(text: &str, name: &str) -> Result<Typed> {
         return Err(damaged(format!("ends inside {} (no END line)", item.tag())));
     }
     Ok(typed)
+}
+
+/// A `== KC1 SHEET ITEM ==` line opens an item; an `== END ITEM CHECK ==` line closes the
+/// open one after checking it. Returns what is wrong with the line otherwise.
+fn marker_line(
+    typed: &mut Typed,
+    current: &mut Option<(Item, String)>,
+    words: &[&str],
+    file_line: usize,
+) -> Result<(), String> {
+    match (words, current.take()) {
+        (["==", MAGIC, sheet, item, "=="], None) => {
+            let item = Item::parse(item)
+                .ok_or_else(|| format!("has a bad item name on line {file_line} of the file"))?;
+            if typed.sheet.get_or_insert_with(|| sheet.to_string()) != sheet {
+                return Err(format!(
+                    "mixes two sheets (line {file_line} of the file names sheet {sheet})"
+                ));
+            }
+            *current = Some((item, String::new()));
+            Ok(())
+        }
+        (["==", "END", tag, check, "=="], Some((item, body))) if *tag == item.tag() => {
+            if item_check(&body) != *check {
+                return Err(format!(
+                    "does not add up for {tag}: a line is missing or repeated before line \
+                     {file_line} of the file, or that END line's check is mistyped"
+                ));
+            }
+            typed.items.insert(item, body);
+            Ok(())
+        }
+        _ => Err(format!(
+            "has a misplaced or mistyped '==' line at line {file_line} of the file"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 
 use super::choice;
 use clap::Args;
-use keycellar::credential::entry::{Exchange, Status};
+use keycellar::credential::entry::Status;
+use keycellar::credential::exchange::Exchange;
 use keycellar::source::InputSource;
 use std::path::PathBuf;
 
