@@ -9,10 +9,13 @@
 //!   errors; dates and timestamps as stored.
 //! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
 //!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
-//!   vault's record of its backups), `store` (lock, atomic save, generations) and the
-//!   [`vault::Vault`] type itself.
-//! - [`credential`]: one exchange key: `entry` (the schema), `validate` (per-exchange shape
-//!   checks), `fingerprint`, `lifecycle` (rotation and history), `audit`.
+//!   vault's record of its backups), `store` (lock, atomic save, generations), `save`
+//!   (sealing and the read-back check), `entries` (the vault's operations, each of which
+//!   completes or changes nothing) and the [`vault::Vault`] type itself.
+//! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
+//!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
+//!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is
+//!   given), `kraken_uri` (Kraken's key QR code).
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or

@@ -122,7 +122,7 @@ impl Vault {
             path: path.to_path_buf(),
         })?;
         let plaintext = decrypt_payload(path, &parsed, &key)?;
-        let contents = decode_contents(path, &plaintext)?;
+        let contents = decode_contents(&plaintext).map_err(|e| e.at(path))?;
         Ok(Vault {
             path: path.to_path_buf(),
             header: parsed.header,

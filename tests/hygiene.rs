@@ -41,7 +41,7 @@ fn debug_of_every_secret_holding_type_shows_no_secret() {
     assert_eq!(format!("{passphrase:?}"), "Secret([redacted])");
 
     let document = fs::read(root().join("fuzz/seeds/export_doc/fixture-export.json")).unwrap();
-    let imported = export::parse(&document, "export").unwrap();
+    let imported = export::parse(&document).unwrap();
     assert_eq!(imported.entries.len(), 4);
     assert_redacted("Imported", format!("{imported:?}"));
 

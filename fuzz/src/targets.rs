@@ -66,12 +66,12 @@ pub fn open(data: &[u8]) {
 
 /// The payload document decoder (entries, backups records).
 pub fn payload(data: &[u8]) {
-    let _ = payload::decode_contents(Path::new(NAME), data);
+    let _ = payload::decode_contents(data);
 }
 
 /// The export document parser, with fingerprint recomputation and entry validation.
 pub fn export_doc(data: &[u8]) {
-    let _ = keycellar::backup::export::parse(data, NAME);
+    let _ = keycellar::backup::export::parse(data);
 }
 
 /// The typed paper text parser.

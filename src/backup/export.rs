@@ -116,41 +116,53 @@ pub struct Imported {
     pub vault_fingerprint: Option<String>,
 }
 
-/// Reads a decrypted export document. Each entry is validated and its fingerprint
-/// recomputed; a fingerprint that differs from the one the document records is a
-/// verification failure (exit 4), and nothing is returned.
-pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
-    let not_export = |problem| Error::NotAnExport {
-        name: name.to_string(),
-        problem,
-    };
-    let text = std::str::from_utf8(plaintext).map_err(|_| not_export(NotExport::NotUtf8))?;
-    #[derive(Deserialize)]
-    struct Probe {
-        keycellar_export: Option<u32>,
-    }
-    let probe: Probe = serde_json::from_str(text).map_err(|_| not_export(NotExport::NotJson))?;
-    match probe.keycellar_export {
-        None => return Err(not_export(NotExport::NoVersionField)),
-        Some(EXPORT_VERSION) => {}
-        Some(found) => {
-            return Err(Error::UnsupportedVersion {
+/// Why a decrypted backup was refused; path-free, so the caller that knows the file names
+/// it ([`ExportProblem::at`]).
+#[derive(Debug)]
+pub enum ExportProblem {
+    /// Not an export document at all.
+    NotExport(NotExport),
+    /// An export of a version this code does not read.
+    Version { found: u32 },
+    /// The document does not fit the schema.
+    Json(crate::source::JsonProblem),
+    /// Recorded fingerprints differ from what the keys give.
+    Altered(Vec<String>),
+    /// An entry was refused by the admission checks.
+    Entry(Error),
+}
+
+impl ExportProblem {
+    /// The library error for this problem in the backup called `name`.
+    pub fn at(self, name: &str) -> Error {
+        let name = name.to_string();
+        match self {
+            ExportProblem::NotExport(problem) => Error::NotAnExport { name, problem },
+            ExportProblem::Version { found } => Error::UnsupportedVersion {
                 what: "the export format of",
                 path: PathBuf::from(name),
                 found,
                 supported: EXPORT_VERSION,
-            });
+            },
+            ExportProblem::Json(problem) => Error::BadJson {
+                source_name: name,
+                problem,
+            },
+            ExportProblem::Altered(problems) => Error::BackupAltered { name, problems },
+            ExportProblem::Entry(error) => error,
         }
     }
-    let document: ImportDocument =
-        crate::source::parse_json(text).map_err(|problem| Error::BadJson {
-            source_name: name.to_string(),
-            problem,
-        })?;
+}
+
+/// Reads a decrypted export document. Each entry passes the admission checks and its
+/// fingerprint is recomputed; a fingerprint that differs from the one the document records
+/// is a verification failure, and nothing is returned.
+pub fn parse(plaintext: &[u8]) -> Result<Imported, ExportProblem> {
+    let document = read_document(plaintext)?;
     let mut entries = Vec::with_capacity(document.entries.len());
     let mut mismatches = Vec::new();
     for item in document.entries {
-        let admitted = validate::admit(item)?;
+        let admitted = validate::admit(item).map_err(ExportProblem::Entry)?;
         if let Some(recorded) = admitted.recorded_differs {
             mismatches.push(format!(
                 "{}: the backup records {recorded} but its key gives {}",
@@ -168,10 +180,7 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
         }
     }
     if !mismatches.is_empty() {
-        return Err(Error::BackupAltered {
-            name: name.to_string(),
-            problems: mismatches,
-        });
+        return Err(ExportProblem::Altered(mismatches));
     }
     Ok(Imported {
         entries,
@@ -180,6 +189,24 @@ pub fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
         vault_id: document.vault_id,
         vault_fingerprint: document.vault_fingerprint,
     })
+}
+
+/// The document's version, probed first so that another version is named as such, then
+/// the document itself.
+fn read_document(plaintext: &[u8]) -> Result<ImportDocument, ExportProblem> {
+    #[derive(Deserialize)]
+    struct Probe {
+        keycellar_export: Option<u32>,
+    }
+    let text =
+        std::str::from_utf8(plaintext).map_err(|_| ExportProblem::NotExport(NotExport::NotUtf8))?;
+    let probe: Probe =
+        serde_json::from_str(text).map_err(|_| ExportProblem::NotExport(NotExport::NotJson))?;
+    match probe.keycellar_export {
+        None => Err(ExportProblem::NotExport(NotExport::NoVersionField)),
+        Some(EXPORT_VERSION) => crate::source::parse_json(text).map_err(ExportProblem::Json),
+        Some(found) => Err(ExportProblem::Version { found }),
+    }
 }
 
 #[cfg(test)]

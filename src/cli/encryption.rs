@@ -68,5 +68,5 @@ pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
     let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
     let identities = identities(unlock)?;
     let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)?;
-    Ok(export::parse(&plaintext, &name)?)
+    Ok(export::parse(&plaintext).map_err(|e| e.at(&name))?)
 }

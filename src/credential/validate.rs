@@ -1,7 +1,8 @@
 //! Per-exchange checks of a credential's shape, and the canonical forms fingerprints use.
 //!
 //! Errors refuse the entry; warnings are printed and the entry is saved. Messages describe
-//! lengths and character classes, never the characters of a secret.
+//! lengths and character classes, never the characters of a secret. The rules of each
+//! exchange are in `exchanges`, one function each.
 
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::exchange::Exchange;

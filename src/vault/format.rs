@@ -9,7 +9,7 @@
 //! Checks run from the outside in, each with its own error class, so that damage is never
 //! reported as a wrong passphrase: magic, preamble check, version, lengths (truncation),
 //! header checksum, header structure, KDF bounds, trailer (payload damage). Only then is a
-//! passphrase tried.
+//! passphrase tried. `keyslot` holds the keyslot records of the header.
 
 pub mod keyslot;
 
@@ -149,6 +149,8 @@ pub enum FormatError {
     DamagedHeader(&'static str),
     DamagedPayload(String),
     UnsupportedVersion { found: u16 },
+    /// The sealed document is of a payload schema this code does not read.
+    UnsupportedSchema { found: u32, supported: u32 },
     KdfOutOfBounds(OutOfBounds),
 }
 
@@ -173,6 +175,12 @@ impl FormatError {
                 path,
                 found: found.into(),
                 supported: VERSION.into(),
+            },
+            FormatError::UnsupportedSchema { found, supported } => Error::UnsupportedVersion {
+                what: "the payload schema of vault",
+                path,
+                found,
+                supported,
             },
             FormatError::KdfOutOfBounds(e) => Error::KdfOutOfBounds {
                 path,

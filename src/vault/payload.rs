@@ -3,10 +3,9 @@
 
 use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
-use crate::error::{Error, Result};
+use super::format::FormatError;
 use crate::vault::backup_log::BackupRecord;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
 
 /// Version of the JSON document this code writes inside the payload.
 pub const PAYLOAD_SCHEMA: u32 = 2;
@@ -27,14 +26,8 @@ pub struct Contents {
 }
 
 /// Decodes a decrypted payload document (docs/FORMAT.md section 2).
-pub fn decode_contents(path: &Path, plaintext: &[u8]) -> Result<Contents> {
-    let damaged = |what: String| Error::DamagedPayload {
-        path: path.to_path_buf(),
-        what,
-    };
-    let unsupported = |found: u32| Error::UnsupportedVersion {
-        what: "the payload schema of vault",
-        path: path.to_path_buf(),
+pub fn decode_contents(plaintext: &[u8]) -> Result<Contents, FormatError> {
+    let unsupported = |found: u32| FormatError::UnsupportedSchema {
         found,
         supported: PAYLOAD_SCHEMA,
     };
@@ -51,12 +44,12 @@ pub fn decode_contents(path: &Path, plaintext: &[u8]) -> Result<Contents> {
             }
             match serde_json::from_slice::<SchemaProbe>(plaintext) {
                 Ok(probe) if !supported(probe.schema) => Err(unsupported(probe.schema)),
-                Ok(_) => Err(damaged(format!(
+                Ok(_) => Err(FormatError::DamagedPayload(format!(
                     "holds an entry this version cannot read (line {}, column {})",
                     error.line(),
                     error.column()
                 ))),
-                Err(e) => Err(damaged(format!(
+                Err(e) => Err(FormatError::DamagedPayload(format!(
                     "is not a keycellar document (line {})",
                     e.line()
                 ))),

@@ -1,5 +1,10 @@
 use super::*;
 
+/// The parser with its problems named as the callers name them.
+fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
+    super::parse(plaintext).map_err(|e| e.at(name))
+}
+
 const KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 const SECRET: &str =
     "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";

@@ -224,7 +224,8 @@ fn decrypt_item(
         ))
     };
     let plain = agefile::decrypt(&file, sheet_identity, no_passphrase, name)?;
-    Ok(export::parse(&plain, &format!("{name} {}", item.tag()))?.entries)
+    let named = format!("{name} {}", item.tag());
+    Ok(export::parse(&plain).map_err(|e| e.at(&named))?.entries)
 }
 
 fn decode_base32(text: &str, item: &str, name: &str) -> Result<Vec<u8>> {

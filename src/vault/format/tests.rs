@@ -32,7 +32,7 @@ fn class(result: Result<Parsed, FormatError>) -> &'static str {
         Err(FormatError::DamagedHeader(_)) => "header",
         Err(FormatError::DamagedPayload(_)) => "payload",
         Err(FormatError::NotAVault) => "not-a-vault",
-        Err(FormatError::UnsupportedVersion { .. }) => "version",
+        Err(FormatError::UnsupportedVersion { .. } | FormatError::UnsupportedSchema { .. }) => "version",
         Err(FormatError::KdfOutOfBounds(_)) => "kdf",
     }
 }
