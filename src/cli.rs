@@ -49,11 +49,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         lock_timeout: Duration::from_secs(cli.lock_timeout),
     };
     let done = match cli.command {
-        Command::Exec {
-            label,
-            env,
-            command,
-        } => return lifecycle::exec(&ctx, &label, &env, &command),
+        Command::Exec(args) => return lifecycle::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
         Command::List => output::list(&ctx.open()?, ctx.json),

@@ -78,10 +78,13 @@ pub enum Error {
     SameKey { label: String },
 
     #[error(
-        "the vault changed since its last export or print; back up first (keycellar export or \
+        "{label:?} is in no export or print as it is now; back up first (keycellar export or \
          print), or pass --no-backup-check"
     )]
     NotBackedUp { label: String },
+
+    #[error("{label:?} is {status}; its key is not handed out without --allow-inactive")]
+    NotActive { label: String, status: &'static str },
 
     #[error("the {exchange} secret is not valid base64")]
     SecretEncoding { exchange: &'static str },
@@ -165,6 +168,9 @@ pub enum Error {
     // Inputs and outputs.
     #[error("{} exists; keycellar does not overwrite it without --force", .path.display())]
     OutputExists { path: PathBuf },
+
+    #[error("{} is a {kind}, not a regular file; keycellar writes only files and pipes, and never replaces anything else", .path.display())]
+    NotRegularFile { path: PathBuf, kind: &'static str },
 
     #[error(
         "only one input can come from standard input (`-`), but the {first} and the {second} \

@@ -9,9 +9,10 @@
 //!   errors; dates and timestamps as stored.
 //! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
 //!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
-//!   vault's record of its backups), `store` (lock, atomic save, generations), `save`
-//!   (sealing and the read-back check), `entries` (the vault's operations, each of which
-//!   completes or changes nothing) and the [`vault::Vault`] type itself.
+//!   vault's record of its backups), `store` (lock, atomic save, generations), `open`
+//!   (creating and unlocking), `save` (sealing, the read-back check, no write when nothing
+//!   changed), `rekey` (a passphrase change gives a new vault key), `entries` (the vault's
+//!   operations, each of which completes or changes nothing) and the [`vault::Vault`] type.
 //! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
 //!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is

@@ -1,13 +1,15 @@
 //! Bringing backed-up entries into a vault (the import plan), and comparing a backup with a
-//! vault by fingerprint (`verify --backup`).
+//! vault entry by entry (`verify --backup`, `verify --paper`).
 //!
-//! Entries are matched by fingerprint first: the same key is the same entry whatever its
-//! label. A label held by a different key is a conflict, settled by [`OnConflict`].
+//! An entry is its label and its key: an incoming entry whose label and key are both in the
+//! vault is already there and is skipped. The same key under another label is another
+//! entry, and is kept (the plan says so): a restore never drops an entry for sharing a key.
+//! A label held by a different key is a conflict, settled by [`OnConflict`].
 
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// What to do when an imported entry's label is taken by a different key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -46,14 +48,27 @@ impl OnConflict {
 /// One step of an import.
 #[derive(Debug)]
 pub enum Action {
-    Add(Entry),
-    Skip { label: String, reason: String },
+    /// A new entry; `twin` names an entry that holds the same key under another label.
+    Add {
+        entry: Entry,
+        twin: Option<String>,
+    },
+    Skip {
+        label: String,
+        reason: String,
+    },
     Replace(Entry),
-    Rename { from: String, entry: Entry },
+    Rename {
+        from: String,
+        entry: Entry,
+    },
 }
 
-fn is_current(entry: &Entry) -> bool {
-    entry.is_current()
+impl Action {
+    /// True when the action changes the vault.
+    pub fn changes(&self) -> bool {
+        !matches!(self, Action::Skip { .. })
+    }
 }
 
 /// Plans the import of `incoming` into `existing`. With [`OnConflict::Refuse`], any label
@@ -63,26 +78,36 @@ pub fn plan(
     incoming: Vec<Entry>,
     on_conflict: OnConflict,
 ) -> Result<Vec<Action>> {
-    let mut fingerprints: HashSet<Fingerprint> = existing.iter().map(Entry::fingerprint).collect();
+    let held: HashMap<(String, Fingerprint), &Entry> = existing
+        .iter()
+        .map(|e| ((e.label.clone(), e.fingerprint), e))
+        .collect();
+    let mut by_key: HashMap<Fingerprint, String> = existing
+        .iter()
+        .map(|e| (e.fingerprint, e.label.clone()))
+        .collect();
     let mut labels: HashSet<String> = existing
         .iter()
-        .filter(|e| is_current(e))
+        .filter(|e| e.is_current())
         .map(|e| e.label.clone())
         .collect();
     let mut ids: HashSet<String> = existing.iter().map(|e| e.id.clone()).collect();
     let mut actions = Vec::new();
     let mut conflicts = Vec::new();
+    let mut seen: HashSet<(String, Fingerprint)> = HashSet::new();
     for mut entry in incoming {
-        if fingerprints.contains(&entry.fingerprint) {
-            let holder = existing
-                .iter()
-                .find(|e| e.fingerprint == entry.fingerprint)
-                .map_or("an earlier entry of this backup".to_string(), |e| {
-                    format!("{:?}", e.label)
-                });
+        let identity = (entry.label.clone(), entry.fingerprint);
+        if let Some(present) = held.get(&identity) {
+            actions.push(Action::Skip {
+                reason: already_present(present, &entry),
+                label: entry.label,
+            });
+            continue;
+        }
+        if !seen.insert(identity) {
             actions.push(Action::Skip {
                 label: entry.label,
-                reason: format!("same key already present as {holder}"),
+                reason: "listed twice in the backup with the same key".into(),
             });
             continue;
         }
@@ -90,13 +115,16 @@ pub fn plan(
             entry.id = uuid::Uuid::new_v4().to_string();
             ids.insert(entry.id.clone());
         }
-        fingerprints.insert(entry.fingerprint);
-        let taken = is_current(&entry) && labels.contains(&entry.label);
+        let twin = by_key.get(&entry.fingerprint).cloned();
+        by_key
+            .entry(entry.fingerprint)
+            .or_insert_with(|| entry.label.clone());
+        let taken = entry.is_current() && labels.contains(&entry.label);
         if !taken {
-            if is_current(&entry) {
+            if entry.is_current() {
                 labels.insert(entry.label.clone());
             }
-            actions.push(Action::Add(entry));
+            actions.push(Action::Add { entry, twin });
             continue;
         }
         match on_conflict {
@@ -126,17 +154,30 @@ pub fn plan(
     Ok(actions)
 }
 
+/// Why an entry already in the vault is skipped, naming what the vault keeps that differs.
+fn already_present(present: &Entry, incoming: &Entry) -> String {
+    let differences = present.differences(incoming);
+    if differences.is_empty() {
+        "already in the vault, identical".into()
+    } else {
+        format!(
+            "already in the vault with the same key; the vault's {} kept",
+            differences.join(", ")
+        )
+    }
+}
+
 /// Carries out a plan. Returns how many entries were added or replaced.
 pub fn apply(entries: &mut Vec<Entry>, actions: &[Action]) -> usize {
     let mut changed = 0;
     for action in actions {
         match action {
-            Action::Add(entry) | Action::Rename { entry, .. } => {
+            Action::Add { entry, .. } | Action::Rename { entry, .. } => {
                 entries.push(entry.clone());
                 changed += 1;
             }
             Action::Replace(entry) => {
-                entries.retain(|e| !(is_current(e) && e.label == entry.label));
+                entries.retain(|e| !(e.is_current() && e.label == entry.label));
                 entries.push(entry.clone());
                 changed += 1;
             }
@@ -146,10 +187,10 @@ pub fn apply(entries: &mut Vec<Entry>, actions: &[Action]) -> usize {
     changed
 }
 
-/// How a backup differs from the vault.
+/// How a backup differs from the vault, entry by entry.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Comparison {
-    /// In both, same key.
+    /// In both: same label, same key, same details.
     pub same: Vec<String>,
     /// In the vault, not in the backup.
     pub missing: Vec<String>,
@@ -157,47 +198,68 @@ pub struct Comparison {
     pub extra: Vec<String>,
     /// Same label, different key.
     pub different: Vec<String>,
+    /// Same label and key, but details differ: each label with the fields that differ.
+    pub changed: Vec<(String, Vec<&'static str>)>,
 }
 
 impl Comparison {
     pub fn matches(&self) -> bool {
-        self.missing.is_empty() && self.extra.is_empty() && self.different.is_empty()
+        self.missing.is_empty()
+            && self.extra.is_empty()
+            && self.different.is_empty()
+            && self.changed.is_empty()
     }
 
-    /// The differences counted, for an error message.
+    /// Every difference named, for an error message.
     pub fn summary(&self) -> String {
-        format!(
-            "does not hold the vault's keys: {} missing, {} extra, {} different",
-            self.missing.len(),
-            self.extra.len(),
-            self.different.len()
-        )
+        let mut parts = Vec::new();
+        let mut name = |what: &str, labels: &[String]| {
+            if !labels.is_empty() {
+                parts.push(format!("{what}: {}", labels.join(", ")));
+            }
+        };
+        name("missing", &self.missing);
+        name("extra", &self.extra);
+        name("different key", &self.different);
+        for (label, fields) in &self.changed {
+            parts.push(format!("{label}: {} differ", fields.join(", ")));
+        }
+        format!("does not hold the vault's entries ({})", parts.join("; "))
     }
 }
 
-/// Compares by fingerprint; labels only pair up entries whose keys differ.
+/// Compares entry by entry: pairs with the same label and key first (their details must
+/// match too), then labels whose key differs; what is left is missing or extra.
 pub fn compare(vault: &[Entry], backup: &[Entry]) -> Comparison {
-    let in_backup: HashSet<Fingerprint> = backup.iter().map(Entry::fingerprint).collect();
-    let in_vault: HashSet<Fingerprint> = vault.iter().map(Entry::fingerprint).collect();
     let mut result = Comparison::default();
-    let unmatched_backup: Vec<&Entry> = backup
-        .iter()
-        .filter(|e| !in_vault.contains(&e.fingerprint))
-        .collect();
+    let mut unmatched: Vec<&Entry> = backup.iter().collect();
+    let mut unpaired_vault = Vec::new();
     for entry in vault {
-        if in_backup.contains(&entry.fingerprint) {
-            result.same.push(entry.label.clone());
-        } else if unmatched_backup.iter().any(|b| b.label == entry.label) {
-            result.different.push(entry.label.clone());
-        } else {
-            result.missing.push(entry.label.clone());
+        let found = unmatched
+            .iter()
+            .position(|b| b.label == entry.label && b.fingerprint == entry.fingerprint);
+        match found.map(|i| unmatched.remove(i)) {
+            Some(copy) => {
+                let differences = entry.differences(copy);
+                if differences.is_empty() {
+                    result.same.push(entry.label.clone());
+                } else {
+                    result.changed.push((entry.label.clone(), differences));
+                }
+            }
+            None => unpaired_vault.push(entry),
         }
     }
-    for entry in unmatched_backup {
-        if !result.different.contains(&entry.label) {
-            result.extra.push(entry.label.clone());
+    for entry in unpaired_vault {
+        match unmatched.iter().position(|b| b.label == entry.label) {
+            Some(i) => {
+                unmatched.remove(i);
+                result.different.push(entry.label.clone());
+            }
+            None => result.missing.push(entry.label.clone()),
         }
     }
+    result.extra = unmatched.iter().map(|e| e.label.clone()).collect();
     result
 }
 

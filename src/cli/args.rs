@@ -15,7 +15,7 @@ mod lifecycle;
 mod vault;
 
 pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
-pub use lifecycle::RotateArgs;
+pub use lifecycle::{ExecArgs, RotateArgs};
 pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs};
 
 const SHORT_TOPICS: &str = "\
@@ -215,19 +215,11 @@ pub enum Command {
     #[command(
         after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n\nDefault variables: EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set, EXCHANGE_API_PASSPHRASE,\nwith EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, KRAKEN_FUTURES_API_SECRET, ...)."
     )]
-    Exec {
-        label: String,
-        /// Set NAME to a field (api_key, secret, api_passphrase, label, account_ref) instead of the defaults (repeat)
-        #[arg(long = "env", value_name = "NAME=FIELD")]
-        env: Vec<String>,
-        /// The command and its arguments
-        #[arg(last = true, required = true, value_name = "COMMAND")]
-        command: Vec<String>,
-    },
+    Exec(Box<ExecArgs>),
     /// Make an age identity file (the age-keygen format) to receive exports
     #[command(after_help = "Example: keycellar keygen -o backup-key.txt")]
     Keygen {
-        /// Where to write the identity (created 0600, never overwritten)
+        /// Where to write the identity (created 0600, never overwritten; `-` for stdout)
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },

@@ -14,19 +14,12 @@ use keycellar::clock::Timestamp;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::vault::Vault;
 use keycellar::vault::backup_log::BackupKind;
-use keycellar::vault::store;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
-    let to_stdout = args.output == "-";
-    let output_path = Path::new(&args.output);
-    if !to_stdout && !args.force && output_path.exists() {
-        return Err(Error::OutputExists {
-            path: output_path.to_path_buf(),
-        }
-        .into());
-    }
+    let to_stdout = output::is_stdout(&args.output);
+    output::check_destination(&args.output, args.force)?;
     if !args.passphrase && args.recipients.is_empty() && args.recipients_files.is_empty() {
         return Err(Failure::Usage(
             "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
@@ -72,15 +65,7 @@ fn write_export(
     let entries = export::select(vault, &args.labels)?;
     let document = export::build(vault, entries, vault_fingerprint)?;
     let file = agefile::encrypt(encryption, &document, armor)?;
-    if args.output == "-" {
-        let mut stdout = std::io::stdout().lock();
-        stdout
-            .write_all(&file)
-            .and_then(|()| stdout.flush())
-            .map_err(|e| Error::io("cannot write the export to stdout", e))
-    } else {
-        store::write_file(Path::new(&args.output), &file, args.force)
-    }
+    output::write_document(&args.output, &file, args.force)
 }
 
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
@@ -106,8 +91,9 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
     }
 }
 
-pub fn keygen(output: &Path, as_json: bool) -> Result<()> {
+pub fn keygen(path: &Path, as_json: bool) -> Result<()> {
+    output::check_destination(path, false)?;
     let (text, public) = agefile::keygen(&Timestamp::now().to_string());
-    store::write_file(output, text.as_bytes(), false)?;
-    output::keygen(output, &public, as_json)
+    output::write_document(path, text.as_bytes(), false)?;
+    output::keygen(path, &public, as_json)
 }

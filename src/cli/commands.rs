@@ -12,7 +12,7 @@ use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
-use keycellar::vault::{EntryChange, Vault, verify_outcome};
+use keycellar::vault::{EntryChange, Saved, Vault, verify_outcome};
 use std::io::IsTerminal;
 
 pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
@@ -97,8 +97,10 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     for warning in vault.edit(&args.label, &change)? {
         ui::warn(&warning);
     }
-    vault.save()?;
-    output::changed(&vault, "edited", ctx.json)
+    match vault.save()? {
+        Saved::Written => output::changed(&vault, "edited", ctx.json),
+        Saved::Unchanged => output::changed(&vault, output::UNCHANGED, ctx.json),
+    }
 }
 
 pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
@@ -133,6 +135,11 @@ pub fn passwd(ctx: &Context, new_source: Option<InputSource>) -> Result<()> {
         vault.change_passphrase(&new, None)
     })?;
     vault.save()?;
+    ui::note(
+        "The vault has a new key; its previous generations beside it were re-encrypted under \
+         it, so the old passphrase opens none of them. Copies made before (exports, sheets, \
+         a synced folder's history) still open with what protected them.",
+    );
     output::changed(&vault, "passphrase changed", ctx.json)
 }
 

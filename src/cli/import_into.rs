@@ -10,7 +10,7 @@ use keycellar::Error;
 use keycellar::backup::export::Imported;
 use keycellar::backup::merge;
 use keycellar::credential::entry::Entry;
-use keycellar::vault::Vault;
+use keycellar::vault::{Saved, Vault};
 
 /// Refuses contradictory merge options before anything is read or asked.
 pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
@@ -50,7 +50,7 @@ pub fn merge(
         merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
         let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
-        return output::imported(&vault, source, ctx.json);
+        return output::imported(&vault, source, true, ctx.json);
     }
     let mut vault = ctx.open_for_change()?;
     if merge.dry_run {
@@ -59,6 +59,6 @@ pub fn merge(
     }
     let actions = vault.import(incoming, merge.on_conflict)?;
     output::import_plan(&actions, false, ctx.json)?;
-    vault.save()?;
-    output::imported(&vault, source, ctx.json)
+    let written = vault.save()? == Saved::Written;
+    output::imported(&vault, source, written, ctx.json)
 }

@@ -1,6 +1,6 @@
 //! Runs `rotate`, `history`, `status`, `audit` and `exec`.
 
-use super::args::RotateArgs;
+use super::args::{ExecArgs, RotateArgs};
 use super::context::Context;
 use super::credentials;
 use super::output;
@@ -16,7 +16,7 @@ use std::process::Command;
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
     let mut vault = ctx.open_for_change()?;
-    if !args.no_backup_check && !vault.backup_is_current() {
+    if !args.no_backup_check && !vault.is_backed_up(&args.label)? {
         return Err(Error::NotBackedUp {
             label: args.label.clone(),
         }
@@ -65,13 +65,14 @@ pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
     }
 }
 
-/// Runs `command` with the key in its environment and returns its exit code.
-pub fn exec(ctx: &Context, label: &str, env: &[String], command: &[String]) -> Result<i32> {
-    let (program, rest) = command
+/// Runs the command with the key in its environment and returns its exit code.
+pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
+    let (program, rest) = args
+        .command
         .split_first()
         .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
-    let mut mapping = Vec::with_capacity(env.len());
-    for item in env {
+    let mut mapping = Vec::with_capacity(args.env.len());
+    for item in &args.env {
         let (name, field) = item
             .split_once('=')
             .ok_or_else(|| Failure::Usage(format!("--env {item:?} is not NAME=FIELD")))?;
@@ -81,7 +82,10 @@ pub fn exec(ctx: &Context, label: &str, env: &[String], command: &[String]) -> R
         ));
     }
     let vault = ctx.open()?;
-    let entry = vault.find(label)?;
+    let entry = vault.find_current(&args.label)?;
+    if !args.allow_inactive {
+        entry.check_usable(Date::today())?;
+    }
     if mapping.is_empty() {
         mapping = exec::default_variables(entry);
     }

@@ -9,19 +9,49 @@ mod table;
 use super::report::Result;
 use super::ui;
 pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
+use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::vault::kdf::KdfParams;
+use keycellar::vault::store;
 use keycellar::vault::{Vault, Verification};
 pub use lifecycle::{audit, history, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::Path;
 
 /// Schema version of every JSON document keycellar prints.
 pub const JSON_SCHEMA: u32 = 1;
+
+/// True for `-o -`: the document goes to standard output.
+pub fn is_stdout(path: &Path) -> bool {
+    path == Path::new("-")
+}
+
+/// Checks, before any work, that a document can go to `path` (see [`write_document`]).
+pub fn check_destination(path: &Path, force: bool) -> Result<()> {
+    if is_stdout(path) {
+        return Ok(());
+    }
+    Ok(store::check_output(path, force)?)
+}
+
+/// Writes a document the user asked for: to standard output for `-`, else to a private
+/// file written atomically (a pipe is written into; nothing else is ever replaced).
+pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Result<()> {
+    if !is_stdout(path) {
+        return store::write_file(path, bytes, force);
+    }
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Error::io("cannot write to standard output", e))
+}
 
 pub(super) fn print_json(value: Value) {
     println!("{value:#}");
@@ -109,11 +139,18 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
             "vault_fingerprint": fingerprint,
         }));
     } else {
-        println!("Done: {what}.");
+        if what == UNCHANGED {
+            println!("Nothing to change; no file was written.");
+        } else {
+            println!("Done: {what}.");
+        }
         println!("Vault fingerprint: {fingerprint}");
     }
     Ok(())
 }
+
+/// What `changed` says of a command that changed nothing.
+pub const UNCHANGED: &str = "nothing to change";
 
 pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
     let entries = vault.entries();

@@ -14,16 +14,10 @@ use keycellar::backup::paper::{self, sheet, text};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::vault::backup_log::BackupKind;
-use keycellar::vault::store;
 use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
-    if !args.force && args.output.exists() {
-        return Err(Error::OutputExists {
-            path: args.output.clone(),
-        }
-        .into());
-    }
+    output::check_destination(&args.output, args.force)?;
     let (encryption, described) = encryption::choose(
         &args.recipients,
         &args.recipients_files,
@@ -36,7 +30,7 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)
     })?;
-    store::write_file(&args.output, &printed.pdf, args.force)?;
+    output::write_document(&args.output, &printed.pdf, args.force)?;
     vault.record_backup(BackupKind::Print, fingerprints, described);
     vault.save()?;
     output::printed(&vault, &args.output, &sheet, &printed, ctx.json)

@@ -155,6 +155,7 @@ fn library_kind(error: &Error) -> &'static str {
         Error::Internal(_) => "internal",
         // Listed one by one, so that a new variant needs a decision here.
         Error::NothingToRotate { .. }
+        | Error::NotActive { .. }
         | Error::SameKey { .. }
         | Error::NotBackedUp { .. }
         | Error::SecretEncoding { .. }
@@ -173,6 +174,7 @@ fn library_kind(error: &Error) -> &'static str {
         | Error::NoKrakenQr { .. }
         | Error::BadKrakenUri(_)
         | Error::OutputExists { .. }
+        | Error::NotRegularFile { .. }
         | Error::InputTooLarge { .. }
         | Error::NotText { .. }
         | Error::EmptyPassphrase { .. }
@@ -225,6 +227,10 @@ fn library_hint(error: &Error) -> &'static str {
             "Wait for the other keycellar command to finish, then run this one again."
         }
         Error::EntryNotFound { .. } => "Run `keycellar list` to see the labels.",
+        Error::NotActive { .. } => {
+            "Check `keycellar status` and the exchange's key page; to hand out a retired key \
+             on purpose, pass --allow-inactive."
+        }
         Error::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
         Error::Invalid { .. } => {
             "Copy the values again from the exchange's API page; nothing was saved."
@@ -240,6 +246,9 @@ fn library_hint(error: &Error) -> &'static str {
         Error::KdfOutOfMemory { .. } => {
             "Close other programs or use a machine with more free memory (the vault's memory \
              cost was chosen at init; `keycellar status` shows it)."
+        }
+        Error::OutputExists { .. } | Error::NotRegularFile { .. } => {
+            "Choose another output path (-o), or `-o -` for standard output."
         }
         Error::Io { .. } => "Check the path, its permissions and free disk space.",
         Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",

@@ -189,6 +189,20 @@ impl<F> Entry<F> {
         self.status != Status::Rotated
     }
 
+    /// Refuses a key that should not be handed to a program: revoked, rotated, expired by
+    /// its status, or past its expiry date on `today`.
+    pub fn check_usable(&self, today: Date) -> crate::Result<()> {
+        let status = match self.expires {
+            Some(expires) if expires < today => "expired",
+            _ if self.status == Status::Active => return Ok(()),
+            _ => self.status.as_str(),
+        };
+        Err(crate::Error::NotActive {
+            label: self.label.clone(),
+            status,
+        })
+    }
+
     /// Days since the key was made (on the exchange if known, else added here).
     pub fn age_days(&self, today: Date) -> i64 {
         self.created
@@ -267,6 +281,32 @@ impl Entry {
     /// The fingerprint recorded when the key was added.
     pub fn fingerprint(&self) -> Fingerprint {
         self.fingerprint
+    }
+
+    /// The fields, beyond the key itself, in which `other` differs: what a restore must
+    /// bring back and a comparison must name.
+    pub fn differences(&self, other: &Entry) -> Vec<&'static str> {
+        let checks = [
+            ("label", self.label == other.label),
+            ("exchange", self.exchange == other.exchange),
+            ("public key", self.api_key == other.api_key),
+            ("key version", self.key_version == other.key_version),
+            ("account", self.account_ref == other.account_ref),
+            ("permissions", self.permissions == other.permissions),
+            ("IP allow-list", self.ip_allowlist == other.ip_allowlist),
+            ("expiry", self.expires == other.expires),
+            ("creation date", self.created == other.created),
+            ("date added", self.added_at == other.added_at),
+            ("status", self.status == other.status),
+            ("notes", self.notes == other.notes),
+            ("used by", self.used_by == other.used_by),
+            ("history", self.lineage == other.lineage),
+        ];
+        checks
+            .into_iter()
+            .filter(|(_, same)| !same)
+            .map(|(name, _)| name)
+            .collect()
     }
 }
 

@@ -30,7 +30,7 @@ pub const SHOWN_LEN: usize = 10;
 pub struct Fingerprint([u8; SHOWN_LEN]);
 
 impl Fingerprint {
-    fn from_digest(digest: &[u8]) -> Fingerprint {
+    pub(crate) fn from_digest(digest: &[u8]) -> Fingerprint {
         let mut bytes = [0u8; SHOWN_LEN];
         bytes.copy_from_slice(&digest[..SHOWN_LEN]);
         Fingerprint(bytes)

@@ -108,6 +108,17 @@ impl Vault {
         Ok(&self.contents.entries[self.index_of(label)?])
     }
 
+    /// The entry that holds `label` now; never a key rotated out of it.
+    pub fn find_current(&self, label: &str) -> Result<&Entry> {
+        self.contents
+            .entries
+            .iter()
+            .find(|e| e.label == label && e.is_current())
+            .ok_or_else(|| Error::EntryNotFound {
+                label: label.to_string(),
+            })
+    }
+
     /// The entry with this id.
     pub fn find_id(&self, id: &str) -> Option<&Entry> {
         self.contents.entries.iter().find(|e| e.id == id)
@@ -265,6 +276,17 @@ impl Vault {
     /// The most recent backup of `kind`, if any.
     pub fn last_backup(&self, kind: BackupKind) -> Option<&BackupRecord> {
         self.contents.backups.iter().rev().find(|b| b.kind == kind)
+    }
+
+    /// True when an export or print holds the current key of `label`: the test a rotation
+    /// must pass, as the key it retires should be in a backup first.
+    pub fn is_backed_up(&self, label: &str) -> Result<bool> {
+        let entry = self.find(label)?;
+        Ok(self
+            .contents
+            .backups
+            .iter()
+            .any(|b| b.entries.contains(&entry.fingerprint)))
     }
 
     /// True when the newest export or print captured the vault as it is now.

@@ -9,20 +9,35 @@ use crate::secret::SecretBytes;
 use crate::vault::format::{self, Header};
 use crate::vault::store::{self, VaultLock};
 
+/// What a save did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// A new generation was written.
+    Written,
+    /// The vault holds exactly what it held when it was opened: no file was touched.
+    Unchanged,
+}
+
 /// A save made ready by [`Vault::prepare_save`]; dropping it gives the save up and removes
-/// its temp file.
+/// its temp files.
 struct PreparedSave {
     staged: store::Staged,
+    /// After a passphrase change: the generations re-sealed under the new key.
+    generations: Option<store::Generations>,
     header: Header,
     payload_len: usize,
+    digest: [u8; 32],
 }
 
 impl Vault {
     /// Saves atomically under the lock taken by [`Vault::open_for_change`]; the new file is
-    /// read back and decrypted with the key in memory before it replaces the old one.
-    pub fn save(&mut self) -> Result<()> {
-        let prepared = self.prepare_save()?;
-        self.commit_save(prepared)
+    /// read back and decrypted with the key in memory before it replaces the old one. When
+    /// nothing changed since the vault was opened, nothing is written.
+    pub fn save(&mut self) -> Result<Saved> {
+        match self.prepare_save()? {
+            Some(prepared) => self.commit_save(prepared).map(|()| Saved::Written),
+            None => Ok(Saved::Unchanged),
+        }
     }
 
     /// Saves like [`Vault::save`] while `work` runs on the contents as they are (the save
@@ -38,30 +53,51 @@ impl Vault {
         let value = worked?;
         let prepared =
             prepared.map_err(|_| Error::Internal("the save thread panicked".into()))??;
-        self.commit_save(prepared)?;
+        if let Some(prepared) = prepared {
+            self.commit_save(prepared)?;
+        }
         Ok(value)
     }
 
     /// The first half of a save: the next file is sealed, written beside the vault, synced
-    /// and read back, while the vault stays as it is.
-    fn prepare_save(&self) -> Result<PreparedSave> {
+    /// and read back, while the vault stays as it is. `None` when there is nothing to save.
+    fn prepare_save(&self) -> Result<Option<PreparedSave>> {
         let lock = self.held_lock()?;
-        let (header, bytes, plaintext) = self.seal_next()?;
-        let staged = store::stage(&self.path, &bytes, lock, &|written| {
+        let plaintext = self.document()?;
+        let digest = crypto::sha256(&[&plaintext]);
+        if self.saved_digest == Some(digest) && self.previous_key.is_none() {
+            return Ok(None);
+        }
+        let (header, bytes) = self.seal_next(&plaintext)?;
+        let staged = store::stage(&self.file, &bytes, lock, &|written| {
             self.check_written(written, &plaintext)
         })?;
-        Ok(PreparedSave {
+        let generations = match &self.previous_key {
+            Some(previous) => Some(self.reseal_generations(previous, lock)?),
+            None => None,
+        };
+        Ok(Some(PreparedSave {
             staged,
+            generations,
             header,
             payload_len: plaintext.len(),
-        })
+            digest,
+        }))
     }
 
     /// The second half of a save: puts the prepared file in place.
     fn commit_save(&mut self, prepared: PreparedSave) -> Result<()> {
-        store::commit(&self.path, prepared.staged, self.held_lock()?)?;
+        let lock = self.held_lock()?;
+        match prepared.generations {
+            Some(generations) => {
+                store::commit_resealed(&self.file, prepared.staged, generations, lock)?
+            }
+            None => store::commit(&self.file, prepared.staged, lock)?,
+        }
         self.header = prepared.header;
         self.payload_len = prepared.payload_len;
+        self.saved_digest = Some(prepared.digest);
+        self.previous_key = None;
         Ok(())
     }
 
@@ -71,17 +107,21 @@ impl Vault {
             .ok_or_else(|| Error::Internal("save without holding the vault lock".into()))
     }
 
-    /// Seals the contents as the next generation, with a fresh payload nonce. Returns that
-    /// header, the file and the payload document it seals.
-    pub(super) fn seal_next(&self) -> Result<(Header, Vec<u8>, SecretBytes)> {
+    /// The payload document of the contents as they are.
+    pub(super) fn document(&self) -> Result<SecretBytes> {
+        let size_hint = self.payload_len + self.payload_len / 8 + 4096;
+        crate::secret::to_json(&self.contents, false, size_hint)
+            .map_err(|e| Error::Internal(format!("serialising the vault: {e}")))
+    }
+
+    /// Seals `plaintext` as the next generation, with a fresh payload nonce. Returns that
+    /// header and the file.
+    pub(super) fn seal_next(&self, plaintext: &[u8]) -> Result<(Header, Vec<u8>)> {
         let mut header = self.header.clone();
         header.generation += 1;
         header.payload_nonce = crypto::random_array::<NONCE_LEN>()?;
-        let size_hint = self.payload_len + self.payload_len / 8 + 4096;
-        let plaintext = crate::secret::to_json(&self.contents, false, size_hint)
-            .map_err(|e| Error::Internal(format!("serialising the vault: {e}")))?;
-        let file = format::seal_file(&header, &self.key, &plaintext);
-        Ok((header, file, plaintext))
+        let file = format::seal_file(&header, &self.key, plaintext);
+        Ok((header, file))
     }
 
     /// Read-back check: the written bytes parse, and decrypt with our key to exactly the

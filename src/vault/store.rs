@@ -6,7 +6,8 @@
 //! `VAULT.1`, renames the temp file over the vault and fsyncs the directory. At every
 //! instant the vault path holds either the old or the new file. The steps up to the
 //! verified temp file ([`stage`]) and the rest ([`commit`]) can be run apart, so a command
-//! can prepare its save while other work (an export) may still fail.
+//! can prepare its save while other work (an export) may still fail; `rotation` holds the
+//! second half.
 
 use super::format::MAX_FILE_LEN;
 use crate::error::{Error, Result};
@@ -90,6 +91,18 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
                 return Err(Error::io(format!("cannot lock {}", path.display()), e));
             }
         }
+    }
+}
+
+/// The file a vault path names: a symbolic link is followed to its target, so that the
+/// lock, the temp files and the generations sit beside the real file and a save replaces
+/// the target, not the link (a vault kept in a synced folder through a link stays the one
+/// that is synced). A path that does not exist yet is its own file.
+pub fn resolve(vault: &Path) -> Result<PathBuf> {
+    match fs::canonicalize(vault) {
+        Ok(real) => Ok(real),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(vault.to_path_buf()),
+        Err(e) => Err(Error::io(format!("cannot resolve {}", vault.display()), e)),
     }
 }
 
@@ -221,8 +234,29 @@ pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) 
 }
 
 /// Writes a private (0600) file atomically: temp file, fsync, rename, fsync the directory.
-/// Without `overwrite`, an existing file at `path` is an error and is left alone.
+/// Without `overwrite`, an existing file at `path` is an error and is left alone. A link is
+/// followed, and its target replaced. A named pipe is written into, as it is a stream; any
+/// other kind of file (a device, a socket, a directory) is refused, never replaced.
 pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let cannot = |e| Error::io(format!("cannot write {}", path.display()), e);
+    match fs::metadata(path) {
+        Ok(m) if m.file_type().is_fifo() => {
+            let mut pipe = OpenOptions::new().write(true).open(path).map_err(cannot)?;
+            return pipe
+                .write_all(bytes)
+                .and_then(|()| pipe.flush())
+                .map_err(cannot);
+        }
+        Ok(m) if !m.is_file() => {
+            return Err(Error::NotRegularFile {
+                path: path.to_path_buf(),
+                kind: file_kind(&m.file_type()),
+            });
+        }
+        _ => {}
+    }
+    let path = &resolve(path)?;
     let temp = write_temp(path, bytes, &|_| Ok(()))?;
     if overwrite {
         temp.persist(path)
@@ -239,6 +273,39 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
         })?;
     }
     sync_directory(directory_of(path)).map_err(|e| unsynced(path, e))
+}
+
+/// Checks, before any work, that [`write_file`] may write `path`: nothing is there, a pipe
+/// is there, or (with `overwrite`) a regular file.
+pub fn check_output(path: &Path, overwrite: bool) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    match fs::metadata(path) {
+        Ok(m) if m.file_type().is_fifo() => Ok(()),
+        Ok(m) if !m.is_file() => Err(Error::NotRegularFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&m.file_type()),
+        }),
+        Ok(_) if !overwrite => Err(Error::OutputExists {
+            path: path.to_path_buf(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// What a file that is not a regular file is, for a message.
+fn file_kind(kind: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_dir() {
+        "directory"
+    } else if kind.is_char_device() {
+        "character device"
+    } else if kind.is_block_device() {
+        "block device"
+    } else if kind.is_socket() {
+        "socket"
+    } else {
+        "special file"
+    }
 }
 
 /// The I/O steps of a save, in order; [`fault`] can make each one fail or kill the process
@@ -288,65 +355,9 @@ fn fault(_step: &str) -> std::io::Result<()> {
     Ok(())
 }
 
-/// A new vault file written beside the vault, synced and verified, not yet in place.
-/// Dropping it removes the temp file and leaves the vault as it was.
-#[derive(Debug)]
-pub struct Staged {
-    temp: tempfile::NamedTempFile,
-}
+mod rotation;
 
-/// The first half of a save: writes `bytes` to a synced temp file beside the vault and
-/// verifies it. The vault is not touched, so the caller can still give up.
-pub fn stage(
-    vault: &Path,
-    bytes: &[u8],
-    _lock: &VaultLock,
-    verify: &dyn Fn(&[u8]) -> Result<()>,
-) -> Result<Staged> {
-    Ok(Staged {
-        temp: write_temp(vault, bytes, verify)?,
-    })
-}
-
-/// The second half of a save: keeps the previous generations and renames the staged file
-/// over the vault.
-pub fn commit(vault: &Path, staged: Staged, _lock: &VaultLock) -> Result<()> {
-    fault("move-generations")
-        .map_err(|e| Error::io(format!("cannot move {} aside", vault.display()), e))?;
-    rotate_generations(vault)?;
-    fault("rename")
-        .and_then(|()| staged.temp.persist(vault).map_err(|e| e.error))
-        .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e))?;
-    sync_directory(directory_of(vault)).map_err(|e| unsynced(vault, e))?;
-    fault("done").map_err(|e| Error::io("after the save", e))
-}
-
-/// `VAULT.1` becomes `VAULT.2`, and the current vault is linked (or copied) to `VAULT.1`.
-fn rotate_generations(vault: &Path) -> Result<()> {
-    let io = |what: String, e| Error::io(what, e);
-    for n in (1..GENERATIONS).rev() {
-        let from = generation_path(vault, n);
-        if from.exists() {
-            let to = generation_path(vault, n + 1);
-            fs::rename(&from, &to)
-                .map_err(|e| io(format!("cannot move {} aside", from.display()), e))?;
-        }
-    }
-    let first = generation_path(vault, 1);
-    if first.exists() {
-        fs::remove_file(&first).map_err(|e| io(format!("cannot remove {}", first.display()), e))?;
-    }
-    if fs::hard_link(vault, &first).is_err() {
-        // Some file systems have no hard links; a private copy keeps the same guarantee.
-        let old = read(vault)?;
-        let mut file = create_private(&first, true)
-            .map_err(|e| io(format!("cannot create {}", first.display()), e))?;
-        file.write_all(&old)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| io(format!("cannot write {}", first.display()), e))?;
-    }
-    Ok(())
-}
+pub use rotation::{Generations, Staged, commit, commit_resealed, stage, stage_generations};
 
 #[cfg(test)]
 mod tests;

@@ -13,14 +13,40 @@ fn labels(entries: &[Entry]) -> Vec<&str> {
 }
 
 #[test]
-fn same_keys_are_skipped_and_new_ones_added() {
+fn entries_already_present_are_skipped_and_new_ones_added() {
     let existing = vec![entry("a", 1)];
-    let incoming = vec![entry("a-copy", 1), entry("b", 2)];
+    let incoming = vec![entry("a", 1), entry("b", 2)];
     let actions = plan(&existing, incoming, OnConflict::Refuse).unwrap();
-    assert!(matches!(&actions[0], Action::Skip { reason, .. } if reason.contains("\"a\"")));
+    assert!(matches!(&actions[0], Action::Skip { reason, .. } if reason.contains("identical")));
     let mut entries = existing.clone();
     assert_eq!(apply(&mut entries, &actions), 1);
     assert_eq!(labels(&entries), ["a", "b"]);
+}
+
+#[test]
+fn a_key_under_a_second_label_is_kept_not_dropped() {
+    // The bug this guards against: a backup holding one key under two labels restored
+    // only the first.
+    let incoming = vec![entry("a", 1), entry("a-too", 1)];
+    let actions = plan(&[], incoming, OnConflict::Refuse).unwrap();
+    let mut entries = Vec::new();
+    assert_eq!(apply(&mut entries, &actions), 2);
+    assert_eq!(labels(&entries), ["a", "a-too"]);
+    assert!(matches!(&actions[1], Action::Add { twin: Some(t), .. } if t == "a"));
+    // Into a vault that has the key under another label: kept, and said.
+    let actions = plan(&[entry("x", 1)], vec![entry("a", 1)], OnConflict::Refuse).unwrap();
+    assert!(matches!(&actions[0], Action::Add { twin: Some(t), .. } if t == "x"));
+}
+
+#[test]
+fn a_present_entry_with_other_details_is_skipped_naming_them() {
+    let mut newer = entry("a", 1);
+    newer.permissions = vec!["query-funds".into()];
+    let actions = plan(&[newer], vec![entry("a", 1)], OnConflict::Refuse).unwrap();
+    assert!(
+        matches!(&actions[0], Action::Skip { reason, .. } if reason.contains("permissions")),
+        "{actions:?}"
+    );
 }
 
 #[test]
@@ -64,4 +90,22 @@ fn comparison_names_missing_extra_and_different() {
     assert_eq!(result.extra, ["d"]);
     assert!(!result.matches());
     assert!(compare(&vault, &vault).matches());
+}
+
+#[test]
+fn comparison_counts_entries_and_names_changed_details() {
+    let vault = vec![entry("a", 1), entry("a-too", 1)];
+    let only_one = vec![entry("a", 1)];
+    let result = compare(&vault, &only_one);
+    assert_eq!(result.missing, ["a-too"]);
+    assert!(!result.matches());
+    let mut revoked = entry("a", 1);
+    revoked.status = crate::credential::entry::Status::Revoked;
+    let result = compare(&[revoked], &only_one);
+    assert_eq!(result.changed, [("a".to_string(), vec!["status"])]);
+    assert!(
+        result.summary().contains("a: status differ"),
+        "{}",
+        result.summary()
+    );
 }

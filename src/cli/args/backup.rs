@@ -22,7 +22,7 @@ pub struct BackupUnlockArgs {
 pub struct ExportArgs {
     /// Output file (`-` for stdout); created 0600
     #[arg(short, long, value_name = "FILE")]
-    pub output: String,
+    pub output: PathBuf,
     /// An age recipient: age1..., age1tag1..., age1tagpq1..., a plugin's age1NAME1...,
     /// or an ssh-ed25519 / ssh-rsa public key (repeat)
     #[arg(short, long = "recipient", value_name = "RECIPIENT")]
@@ -75,7 +75,7 @@ pub struct MergeArgs {
 
 #[derive(Debug, Args)]
 pub struct PrintArgs {
-    /// The PDF to write (created 0600)
+    /// The PDF to write (created 0600; `-` for stdout)
     #[arg(short, long, value_name = "FILE.pdf")]
     pub output: PathBuf,
     #[arg(long, value_parser = choice::<Paper>(), default_value = "a4")]

@@ -31,3 +31,17 @@ pub struct RotateArgs {
     #[arg(long = "used-by", value_name = "APP")]
     pub used_by: Vec<String>,
 }
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    pub label: String,
+    /// Set NAME to a field (api_key, secret, api_passphrase, label, account_ref) instead of the defaults (repeat)
+    #[arg(long = "env", value_name = "NAME=FIELD")]
+    pub env: Vec<String>,
+    /// Hand out a key that is revoked, rotated or past its expiry date
+    #[arg(long)]
+    pub allow_inactive: bool,
+    /// The command and its arguments
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}

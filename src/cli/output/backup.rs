@@ -12,6 +12,11 @@ use serde_json::json;
 use std::path::Path;
 
 pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
+    // With `-o -` the identity itself is on stdout; nothing may follow it there.
+    if super::is_stdout(file) {
+        eprintln!("Public key: {public}");
+        return Ok(());
+    }
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -30,7 +35,7 @@ pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
 
 pub fn exported(
     fingerprint: Fingerprint,
-    output: &str,
+    output: &Path,
     labels: &[String],
     as_json: bool,
     to_stdout: bool,
@@ -38,16 +43,17 @@ pub fn exported(
     if as_json && !to_stdout {
         print_json(json!({
             "schema": JSON_SCHEMA,
-            "output": output,
+            "output": output.display().to_string(),
             "entries": labels,
             "vault_fingerprint": fingerprint,
         }));
         return Ok(());
     }
     let message = format!(
-        "Exported {} entr{} to {output}\nVault fingerprint: {fingerprint}",
+        "Exported {} entr{} to {}\nVault fingerprint: {fingerprint}",
         labels.len(),
-        if labels.len() == 1 { "y" } else { "ies" }
+        if labels.len() == 1 { "y" } else { "ies" },
+        output.display()
     );
     // With `-o -` the export itself is on stdout; the summary must not mix into it.
     if to_stdout {
@@ -60,7 +66,14 @@ pub fn exported(
 
 fn describe(action: &Action) -> (String, &'static str, String) {
     match action {
-        Action::Add(e) => (e.label().to_string(), "add", e.fingerprint().to_string()),
+        Action::Add { entry, twin } => (
+            entry.label().to_string(),
+            "add",
+            match twin {
+                Some(twin) => format!("{} (the same key is also {twin:?})", entry.fingerprint()),
+                None => entry.fingerprint().to_string(),
+            },
+        ),
         Action::Skip { label, reason } => (label.clone(), "skip", reason.clone()),
         Action::Replace(e) => (
             e.label().to_string(),
@@ -99,11 +112,12 @@ pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<(
     Ok(())
 }
 
-pub fn imported(vault: &Vault, imported: &Imported, as_json: bool) -> Result<()> {
+pub fn imported(vault: &Vault, imported: &Imported, written: bool, as_json: bool) -> Result<()> {
     let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
+            "written": written,
             "vault": vault.path(),
             "vault_fingerprint": fingerprint,
             "backup_vault_fingerprint": imported.vault_fingerprint,
@@ -111,7 +125,14 @@ pub fn imported(vault: &Vault, imported: &Imported, as_json: bool) -> Result<()>
         }));
         return Ok(());
     }
-    println!("Imported into {}", vault.path().display());
+    if written {
+        println!("Imported into {}", vault.path().display());
+    } else {
+        println!(
+            "Nothing to import: every entry is already in {}; no file was written.",
+            vault.path().display()
+        );
+    }
     if let Some(created) = &imported.created_at {
         let version = imported.keycellar_version.as_deref().unwrap_or("?");
         println!("Backup made {created} by keycellar {version}");
@@ -137,6 +158,10 @@ pub fn backup_comparison(
             "missing": c.missing,
             "extra": c.extra,
             "different": c.different,
+            "changed": c.changed.iter().map(|(label, fields)| json!({
+                "label": label,
+                "fields": fields,
+            })).collect::<Vec<_>>(),
             "vault_fingerprint": vault.fingerprint(),
             "backup_created_at": imported.created_at,
         }));
@@ -153,11 +178,13 @@ pub fn backup_comparison(
             println!("{what:<24} {label}");
         }
     }
+    for (label, fields) in &c.changed {
+        println!("{:<24} {label} ({})", "CHANGED since", fields.join(", "));
+    }
     if c.matches() {
-        println!(
-            "The backup holds exactly the vault's {} keys.",
-            c.same.len()
-        );
+        let count = c.same.len();
+        let noun = if count == 1 { "entry" } else { "entries" };
+        println!("The backup holds exactly the vault's {count} {noun}.");
     }
     Ok(())
 }
@@ -170,7 +197,8 @@ pub fn printed(
     as_json: bool,
 ) -> Result<()> {
     let fingerprint = vault.fingerprint();
-    if as_json {
+    let to_stdout = super::is_stdout(path);
+    if as_json && !to_stdout {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "output": path,
@@ -184,8 +212,9 @@ pub fn printed(
         }));
         return Ok(());
     }
-    println!(
-        "Wrote {}: sheet {}, {} entries, {} pages, {} QR codes (largest version {}), every code read back.",
+    let mut message = format!(
+        "Wrote {}: sheet {}, {} entries, {} pages, {} QR codes (largest version {}), every code \
+         read back.\n",
         path.display(),
         sheet.id,
         sheet.entries.len(),
@@ -194,10 +223,16 @@ pub fn printed(
         printed.max_version
     );
     if sheet.recipients.is_none() {
-        println!(
-            "Keep the sheet passphrase apart from the paper, or write it in the box on page 1."
+        message.push_str(
+            "Keep the sheet passphrase apart from the paper, or write it in the box on page 1.\n",
         );
     }
-    println!("Vault fingerprint: {fingerprint}");
+    message.push_str(&format!("Vault fingerprint: {fingerprint}"));
+    // With `-o -` the PDF itself is on stdout; the summary must not mix into it.
+    if to_stdout {
+        eprintln!("{message}");
+    } else {
+        println!("{message}");
+    }
     Ok(())
 }

@@ -106,10 +106,13 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
             })
         })
     };
+    let state = vault.state_code()?;
     let value = json!({
         "schema": JSON_SCHEMA,
         "vault": vault.path(),
         "vault_fingerprint": fingerprint,
+        "generation": vault.generation(),
+        "state_code": state,
         "entries": counts,
         "kdf": vault.kdf_params(),
         "last_export": backup(BackupKind::Export),
@@ -121,6 +124,10 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
     }
     println!("Vault:             {}", vault.path().display());
     println!("Vault fingerprint: {fingerprint}");
+    println!(
+        "Generation:        {} (state code {state})",
+        vault.generation()
+    );
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
     println!(
         "Entries:           {}",

@@ -1,0 +1,161 @@
+//! Creating a vault, and opening one to read it or to change it.
+//!
+//! Opening to change derives the passphrase key before it takes the lock: Argon2id is the
+//! slow step, and other writers should wait only for a save, not for this command's key
+//! derivation. Under the lock the file is read again, and the key derived outside is used
+//! only if the keyslot it came from is still in the header.
+
+use super::format::keyslot::{Keyslot, PassphraseSlot};
+use super::format::{self, Header};
+use super::kdf::KdfParams;
+use super::payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
+use super::{Vault, decrypt_payload, store};
+use crate::clock::Timestamp;
+use crate::credential::entry::Entry;
+use crate::crypto::{self, NONCE_LEN};
+use crate::error::{Error, Result};
+use crate::secret::{Key32, Secret, SecretBytes};
+use std::path::Path;
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+impl Vault {
+    /// Creates a new vault file at `path` (never overwriting) with one passphrase keyslot,
+    /// holding `entries` (already admitted, e.g. restored from a backup).
+    pub fn create(
+        path: &Path,
+        passphrase: &Secret,
+        params: KdfParams,
+        entries: Vec<Entry>,
+    ) -> Result<Vault> {
+        let vault_id = crypto::random_array::<16>()?;
+        let key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
+        let slot = PassphraseSlot::create(&vault_id, &key, passphrase.expose().as_bytes(), params)?;
+        let mut vault = Vault {
+            path: path.to_path_buf(),
+            file: path.to_path_buf(),
+            header: Header {
+                vault_id,
+                generation: 0,
+                payload_nonce: [0; NONCE_LEN],
+                keyslots: vec![Keyslot::Passphrase(slot)],
+            },
+            key,
+            contents: Contents {
+                schema: PAYLOAD_SCHEMA,
+                created_at: Timestamp::now(),
+                entries,
+                backups: Vec::new(),
+            },
+            payload_len: 0,
+            saved_digest: None,
+            previous_key: None,
+            lock: None,
+        };
+        let plaintext = vault.document()?;
+        let (header, bytes) = vault.seal_next(&plaintext)?;
+        store::create(path, &bytes, &|written| {
+            vault.check_written(written, &plaintext)
+        })?;
+        vault.header = header;
+        vault.payload_len = plaintext.len();
+        Ok(vault)
+    }
+
+    /// Opens a vault for reading. No lock is taken: saves replace the file atomically.
+    pub fn open(path: &Path, passphrase: &Secret) -> Result<Vault> {
+        let file = store::resolve(path)?;
+        let mut vault = Self::from_bytes(path, &store::read(&file)?, passphrase)?;
+        vault.file = file;
+        Ok(vault)
+    }
+
+    /// Opens the vault file content `bytes`, read from `path` (named in errors).
+    pub fn from_bytes(path: &Path, bytes: &[u8], passphrase: &Secret) -> Result<Vault> {
+        let parsed = format::parse(bytes).map_err(|e| e.at(path))?;
+        let (_, key) = unlock_key(path, &parsed, passphrase)?;
+        Ok(Self::with_key(path, parsed, key)?.0)
+    }
+
+    /// Opens a vault to change it: derives the key, takes the exclusive lock (waiting up to
+    /// `lock_timeout`), removes temp files a killed save left behind, and reads the vault
+    /// as it is under the lock.
+    pub fn open_for_change(
+        path: &Path,
+        passphrase: &Secret,
+        lock_timeout: Duration,
+    ) -> Result<Vault> {
+        let file = store::resolve(path)?;
+        if !file.exists() {
+            return Err(Error::VaultNotFound {
+                path: path.to_path_buf(),
+            });
+        }
+        let before = store::read(&file)?;
+        let parsed = format::parse(&before).map_err(|e| e.at(path))?;
+        let (slot, key) = unlock_key(path, &parsed, passphrase)?;
+        let vault_id = parsed.header.vault_id;
+        let lock = store::lock(&file, lock_timeout)?;
+        store::remove_stale_temps(&file, &lock)?;
+        let now = store::read(&file)?;
+        let parsed = format::parse(&now).map_err(|e| e.at(path))?;
+        let unchanged = parsed.header.vault_id == vault_id
+            && parsed.header.keyslots.contains(&Keyslot::Passphrase(slot));
+        let key = match unchanged {
+            true => key,
+            false => unlock_key(path, &parsed, passphrase)?.1,
+        };
+        let (mut vault, plaintext) = Self::with_key(path, parsed, key)?;
+        vault.file = file;
+        vault.saved_digest = Some(crypto::sha256(&[&plaintext]));
+        vault.lock = Some(lock);
+        // Whatever this command changes is written in the current payload schema.
+        vault.contents.schema = PAYLOAD_SCHEMA;
+        Ok(vault)
+    }
+
+    /// The vault in `parsed`, its payload decrypted with `key`; also the payload document.
+    fn with_key(path: &Path, parsed: format::Parsed, key: Key32) -> Result<(Vault, SecretBytes)> {
+        let plaintext = decrypt_payload(path, &parsed, &key)?;
+        let contents = decode_contents(&plaintext).map_err(|e| e.at(path))?;
+        let vault = Vault {
+            path: path.to_path_buf(),
+            file: path.to_path_buf(),
+            header: parsed.header,
+            key,
+            contents,
+            payload_len: plaintext.len(),
+            saved_digest: None,
+            previous_key: None,
+            lock: None,
+        };
+        Ok((vault, plaintext))
+    }
+}
+
+/// The passphrase keyslot that `passphrase` opens, and the vault key it wraps.
+fn unlock_key(
+    path: &Path,
+    parsed: &format::Parsed,
+    passphrase: &Secret,
+) -> Result<(PassphraseSlot, Key32)> {
+    let vault_id = parsed.header.vault_id;
+    let mut has_passphrase_slot = false;
+    for slot in &parsed.header.keyslots {
+        if let Keyslot::Passphrase(slot) = slot {
+            has_passphrase_slot = true;
+            if let Some(key) = slot.unlock(&vault_id, passphrase.expose().as_bytes())? {
+                return Ok((slot.clone(), key));
+            }
+        }
+    }
+    if !has_passphrase_slot {
+        return Err(Error::DamagedHeader {
+            path: path.to_path_buf(),
+            what: "has no passphrase keyslot this version can use".into(),
+        });
+    }
+    Err(Error::WrongPassphrase {
+        path: path.to_path_buf(),
+    })
+}

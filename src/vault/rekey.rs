@@ -1,0 +1,79 @@
+//! Changing the passphrase re-keys the vault: a new passphrase gets a new vault key, so a
+//! passphrase that leaked opens nothing saved afterwards. The generations beside the vault
+//! are re-sealed under the new key in the same save, so the old passphrase opens no file
+//! there either. Copies kept elsewhere (a synced folder's history, older exports and
+//! sheets) still open with what protected them when they were made; SECURITY.md says so.
+
+use super::format::keyslot::{Keyslot, PassphraseSlot};
+use super::format::{self, Header};
+use super::kdf::KdfParams;
+use super::store::{self, VaultLock};
+use super::{Vault, decrypt_payload};
+use crate::crypto::{self, NONCE_LEN};
+use crate::error::{Error, Result};
+use crate::secret::{Key32, Secret};
+use zeroize::Zeroizing;
+
+impl Vault {
+    /// Replaces the keyslots with one for `new_passphrase` around a new vault key. `params`
+    /// defaults to the parameters of the current first passphrase slot. Keyslots of kinds
+    /// this version does not know cannot be re-wrapped, and are dropped.
+    pub fn change_passphrase(
+        &mut self,
+        new_passphrase: &Secret,
+        params: Option<KdfParams>,
+    ) -> Result<()> {
+        let params = params
+            .or_else(|| self.kdf_params().first().copied())
+            .ok_or_else(|| Error::Internal("no passphrase keyslot".into()))?;
+        let new_key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
+        let slot = PassphraseSlot::create(
+            &self.header.vault_id,
+            &new_key,
+            new_passphrase.expose().as_bytes(),
+            params,
+        )?;
+        let old_key = std::mem::replace(&mut self.key, new_key);
+        // The files on disk are sealed with the key the vault was opened with.
+        self.previous_key.get_or_insert(old_key);
+        self.header.keyslots = vec![Keyslot::Passphrase(slot)];
+        Ok(())
+    }
+
+    /// The generations as the save will leave them, re-sealed under the new key: the vault
+    /// as it is on disk becomes `.1`, and the old `.1` (or, without one, the old `.2`)
+    /// becomes `.2`. A generation that the previous key does not open was not sealed by
+    /// this vault; it is rotated as any save rotates it.
+    pub(super) fn reseal_generations(
+        &self,
+        previous: &Key32,
+        lock: &VaultLock,
+    ) -> Result<store::Generations> {
+        let current = store::read(&self.file)?;
+        let first = self.reseal(&current, previous)?;
+        let candidate = [1, 2]
+            .into_iter()
+            .map(|n| store::generation_path(&self.file, n))
+            .find(|path| path.exists());
+        let second = match candidate {
+            Some(path) => std::fs::read(&path)
+                .ok()
+                .and_then(|bytes| self.reseal(&bytes, previous).ok()),
+            None => None,
+        };
+        store::stage_generations(&self.file, first, second, lock)
+    }
+
+    /// An earlier file of this vault, sealed again under the current key and keyslots.
+    fn reseal(&self, old_file: &[u8], previous: &Key32) -> Result<Vec<u8>> {
+        let parsed = format::parse(old_file).map_err(|e| e.at(&self.path))?;
+        let plaintext = decrypt_payload(&self.path, &parsed, previous)?;
+        let header = Header {
+            vault_id: parsed.header.vault_id,
+            generation: parsed.header.generation,
+            payload_nonce: crypto::random_array::<NONCE_LEN>()?,
+            keyslots: self.header.keyslots.clone(),
+        };
+        Ok(format::seal_file(&header, &self.key, &plaintext))
+    }
+}
