@@ -182,7 +182,8 @@ impl Vault {
             warnings,
             recorded_differs,
         } = validate::admit(changed.with_fingerprint(Some(recorded)))?;
-        if entry.label != label && self.label_taken(&entry.label, Some(index)) {
+        // A rename, or a rotated key made current again, must not give a label two keys.
+        if entry.is_current() && self.label_taken(&entry.label, Some(index)) {
             return Err(Error::LabelExists { label: entry.label });
         }
         if recorded_differs.is_some() {
