@@ -79,6 +79,12 @@ fn entry_json(entry: &Entry) -> Value {
         "notes": entry.notes(),
         "used_by": entry.used_by(),
         "fingerprint": entry.fingerprint(),
+        "lineage": {
+            "supersedes": entry.lineage().supersedes,
+            "replaced_by": entry.lineage().replaced_by,
+            "rotated_at": entry.lineage().rotated_at,
+            "reason": entry.lineage().reason,
+        },
     })
 }
 
