@@ -1,6 +1,7 @@
 //! Dates and moments as keycellar stores them: [`Date`] (`YYYY-MM-DD`, for what an exchange
 //! says) and [`Timestamp`] (RFC 3339 in UTC with whole seconds, for what keycellar did).
 
+use crate::untrusted::quoted;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -34,7 +35,7 @@ impl FromStr for Date {
         let format = time::macros::format_description!("[year]-[month]-[day]");
         time::Date::parse(s.trim(), &format)
             .map(Date)
-            .map_err(|_| format!("{s:?} is not a date of the form YYYY-MM-DD"))
+            .map_err(|_| format!("{} is not a date of the form YYYY-MM-DD", quoted(s)))
     }
 }
 
@@ -81,7 +82,12 @@ impl FromStr for Timestamp {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let parsed = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map_err(|_| format!("{s:?} is not a time of the form 2026-11-22T09:30:00Z"))?;
+            .map_err(|_| {
+                format!(
+                    "{} is not a time of the form 2026-11-22T09:30:00Z",
+                    quoted(s)
+                )
+            })?;
         let utc = parsed.to_offset(time::UtcOffset::UTC);
         Ok(Timestamp(utc.replace_nanosecond(0).unwrap_or(utc)))
     }

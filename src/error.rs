@@ -7,6 +7,7 @@
 //! code, are the command line's business (`src/cli/report.rs`), not the library's.
 
 use crate::source::JsonProblem;
+use crate::untrusted::quoted;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in the library.
@@ -59,31 +60,32 @@ pub enum Error {
     Busy { path: PathBuf },
 
     // Entries.
-    #[error("no entry labelled {label:?}")]
+    #[error("no entry labelled {}", quoted(.label))]
     EntryNotFound { label: String },
 
-    #[error("an entry labelled {label:?} already exists")]
+    #[error("an entry labelled {} already exists", quoted(.label))]
     LabelExists { label: String },
 
-    #[error("entry {label:?} was refused: {}", .problems.join("; "))]
+    #[error("entry {} was refused: {}", quoted(.label), .problems.join("; "))]
     Invalid {
         label: String,
         problems: Vec<String>,
     },
 
-    #[error("{label:?} has no current key to rotate")]
+    #[error("{} has no current key to rotate", quoted(.label))]
     NothingToRotate { label: String },
 
     #[error("the new key is the same as the old one; nothing was rotated")]
     SameKey { label: String },
 
     #[error(
-        "{label:?} is in no export or print as it is now; back up first (keycellar export or \
-         print), or pass --no-backup-check"
+        "{} is in no export or print as it is now; back up first (keycellar export or \
+         print), or pass --no-backup-check",
+        quoted(.label)
     )]
     NotBackedUp { label: String },
 
-    #[error("{label:?} is {status}; its key is not handed out without --allow-inactive")]
+    #[error("{} is {status}; its key is not handed out without --allow-inactive", quoted(.label))]
     NotActive { label: String, status: &'static str },
 
     #[error("the {exchange} secret is not valid base64")]
@@ -102,6 +104,16 @@ pub enum Error {
     #[error("backup {name} is damaged: it {what}")]
     DamagedBackup { name: String, what: String },
 
+    #[error(
+        "{name} asks for scrypt work factor {required}; keycellar allows up to {allowed} \
+         unless told otherwise (each step doubles the time and memory a try costs)"
+    )]
+    WorkFactorTooHigh {
+        name: String,
+        required: u8,
+        allowed: u8,
+    },
+
     #[error("{name} is encrypted to age recipients; give an identity with -i FILE")]
     NeedIdentity { name: String },
 
@@ -111,7 +123,7 @@ pub enum Error {
     #[error("{name} does not hold what it says; nothing was imported: {}", .problems.join("; "))]
     BackupAltered { name: String, problems: Vec<String> },
 
-    #[error("import refused: {} already exist(s) with a different key", .labels.join(", "))]
+    #[error("import refused: {} already held by another key in the vault", quoted_list(.labels))]
     Conflict { labels: Vec<String> },
 
     #[error("verification failed: {name} {summary}")]
@@ -158,6 +170,17 @@ pub enum Error {
 
     #[error("cannot read image {}: {why}", .path.display())]
     BadImage { path: PathBuf, why: String },
+
+    #[error(
+        "image {} has {pixels} pixels; keycellar decodes at most {limit} (a 600 dpi scan of \
+         an A4 page has about 35 million)",
+        .path.display()
+    )]
+    ImageTooLarge {
+        path: PathBuf,
+        pixels: u64,
+        limit: u64,
+    },
 
     #[error("no Kraken key QR code (kraken://apikey?...) found in {}", .path.display())]
     NoKrakenQr { path: PathBuf },
@@ -227,7 +250,12 @@ fn verify_summary(labels: &[String]) -> String {
     } else {
         "entries"
     };
-    format!("{} {noun}: {}", labels.len(), labels.join(", "))
+    format!("{} {noun}: {}", labels.len(), quoted_list(labels))
+}
+
+fn quoted_list(labels: &[String]) -> String {
+    let quoted: Vec<String> = labels.iter().map(|l| quoted(l)).collect();
+    quoted.join(", ")
 }
 
 /// Why a decrypted backup is not an export document.

@@ -21,6 +21,7 @@
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
 //!   stdin; [`passphrase`]: how strong a newly chosen passphrase is.
+//! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal.
 //! - [`hygiene`]: process hardening (no core dumps).
 //!
 //! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
@@ -47,6 +48,7 @@ pub mod hygiene;
 pub mod passphrase;
 pub mod secret;
 pub mod source;
+pub mod untrusted;
 pub mod vault;
 
 pub use error::{Error, Result};

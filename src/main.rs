@@ -18,13 +18,16 @@ fn main() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     for failure in keycellar::hygiene::harden_process() {
-        anstream::eprintln!("warning: {failure}");
+        cli::ui::warn(&failure);
     }
     let cli = cli::args::Cli::parse();
     cli::ui::init(&cli);
     let as_json = cli.json;
     let code = match cli::run(cli) {
-        Ok(code) => code,
+        Ok(code) => {
+            cli::report::warnings_document();
+            code
+        }
         Err(failure) => {
             cli::report::report(&failure, as_json);
             failure.exit_code()

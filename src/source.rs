@@ -10,7 +10,7 @@ use crate::secret::Secret;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Mutex;
 use zeroize::Zeroizing;
@@ -71,7 +71,69 @@ fn claim_stdin(what: &'static str) -> Result<()> {
     }
 }
 
+/// Reads a whole file, refusing one larger than `limit` from its metadata, before a byte of
+/// it is read (a wrong path to a disk image, or a sparse file, must not exhaust memory).
+pub fn read_file_bounded(path: &Path, what: &'static str, limit: u64) -> Result<Vec<u8>> {
+    let cannot = |e| Error::io(format!("cannot read the {what} {}", path.display()), e);
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let len = file.metadata().map_err(cannot)?.len();
+    if len > limit {
+        return Err(Error::InputTooLarge {
+            what,
+            source_name: path.display().to_string(),
+            limit,
+        });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::InputTooLarge {
+            what,
+            source_name: path.display().to_string(),
+            limit,
+        });
+    }
+    Ok(bytes)
+}
+
+/// True once standard input was read for a secret or a document: a program keycellar
+/// starts must not be handed that input (it could seek back and read it again).
+pub fn stdin_was_read() -> bool {
+    STDIN_CLAIM
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some()
+}
+
+/// Marks a descriptor the caller handed over as close-on-exec once it was read, so that no
+/// program keycellar starts inherits it.
+fn keep_from_children(fd: u32) -> Result<()> {
+    let raw = i32::try_from(fd)
+        .map_err(|_| Error::io("bad descriptor", std::io::ErrorKind::InvalidInput.into()))?;
+    // SAFETY: the descriptor was just read from, so it is open for this call.
+    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(raw) };
+    rustix::io::fcntl_setfd(borrowed, rustix::io::FdFlags::CLOEXEC).map_err(|e| {
+        Error::io(
+            format!("cannot close descriptor {fd} to child processes"),
+            e.into(),
+        )
+    })
+}
+
 impl InputSource {
+    /// The permission bits of a file source when its group or others may read it (a
+    /// passphrase file should be 0600, as ssh insists for keys).
+    pub fn readable_by_others(&self) -> Option<u32> {
+        use std::os::unix::fs::PermissionsExt;
+        let InputSource::File(path) = self else {
+            return None;
+        };
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o044 != 0).then_some(mode)
+    }
+
     /// True for standard input, including descriptor 0.
     pub fn is_stdin(&self) -> bool {
         matches!(self, InputSource::Stdin | InputSource::Fd(0))
@@ -96,6 +158,7 @@ impl InputSource {
             InputSource::Fd(fd) => {
                 let path = PathBuf::from(format!("/dev/fd/{fd}"));
                 read(&mut std::fs::File::open(path).map_err(cannot)?, &mut bytes)?;
+                keep_from_children(*fd)?;
             }
         }
         if bytes.len() as u64 > limit {

@@ -78,6 +78,32 @@ fn every_json_document_matches_its_schema() {
         secret,
     ]);
     c.check("added", &added);
+    // The same key again: added, with a warning that leaves as a JSON document on stderr.
+    let twin = tv
+        .cmd()
+        .args([
+            "--json",
+            "add",
+            "k2",
+            "--exchange",
+            "kraken",
+            "--key",
+            KRAKEN_KEY,
+        ])
+        .args(["--secret-file", secret])
+        .output()
+        .unwrap();
+    assert!(twin.status.success());
+    c.check("added", &serde_json::from_slice(&twin.stdout).unwrap());
+    let warnings: Value = serde_json::from_slice(&twin.stderr).unwrap();
+    assert!(
+        warnings["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("same key")
+    );
+    c.check("warnings", &warnings);
+    c.check("done", &run(&["remove", "k2", "--yes"]));
     c.check("list", &run(&["list"]));
     let shown = run(&["show", "k1"]);
     assert!(shown.get("secret").is_none());

@@ -14,6 +14,9 @@ use std::path::PathBuf;
 
 /// Version of the export document this code writes and reads.
 pub const EXPORT_VERSION: u32 = 1;
+/// The largest export file keycellar reads: far above an export of 10,000 entries (about
+/// 5 MiB), checked before the file is read.
+pub const MAX_EXPORT_FILE_LEN: u64 = 256 * 1024 * 1024;
 
 #[derive(Serialize)]
 struct Document<'a> {

@@ -127,7 +127,7 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
 pub fn passwd(ctx: &Context, new_source: Option<InputSource>) -> Result<()> {
     let mut vault = ctx.open_for_change()?;
     let new = match &new_source {
-        Some(source) => source.passphrase("new vault passphrase")?,
+        Some(source) => prompt::passphrase_from(source, "new vault passphrase")?,
         None => prompt::new_passphrase("vault")?,
     };
     ui::check_strength(&new, "vault");

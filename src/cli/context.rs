@@ -28,7 +28,7 @@ impl Context {
     /// The vault passphrase, from its source or the terminal.
     pub fn passphrase(&self) -> Result<Secret> {
         match &self.passphrase_source {
-            Some(source) => Ok(source.passphrase("vault passphrase")?),
+            Some(source) => prompt::passphrase_from(source, "vault passphrase"),
             None => prompt::hidden("Vault passphrase: ", "the vault passphrase"),
         }
     }
@@ -78,7 +78,7 @@ impl Context {
             target_ms: args.kdf_target_ms,
         };
         let passphrase = match &self.passphrase_source {
-            Some(source) => source.passphrase("vault passphrase")?,
+            Some(source) => prompt::passphrase_from(source, "vault passphrase")?,
             None => prompt::new_passphrase("vault")?,
         };
         ui::check_strength(&passphrase, "vault");

@@ -5,11 +5,10 @@ use super::args::BackupUnlockArgs;
 use super::prompt::{self, TerminalPrompts};
 use super::report::Result;
 use super::ui;
-use keycellar::Error;
 use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
-use keycellar::backup::export::{self, Imported};
+use keycellar::backup::export::{self, Imported, MAX_EXPORT_FILE_LEN};
 use keycellar::secret::Secret;
-use keycellar::source::InputSource;
+use keycellar::source::{InputSource, read_file_bounded};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +18,7 @@ const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
 /// The identities given with `-i`.
 pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
     let mut identities = Identities::with_prompts(Arc::new(TerminalPrompts));
+    identities.set_max_work_factor(unlock.max_work_factor);
     for path in &unlock.identities {
         identities.add_file(path)?;
     }
@@ -28,7 +28,7 @@ pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
 /// The passphrase of a passphrase-encrypted backup (asked only when one is met).
 pub fn backup_passphrase(unlock: &BackupUnlockArgs) -> Result<Secret> {
     match &unlock.backup_passphrase_file {
-        Some(source) => Ok(source.passphrase("backup passphrase")?),
+        Some(source) => prompt::passphrase_from(source, "backup passphrase"),
         None => prompt::hidden("Backup passphrase: ", "the backup passphrase"),
     }
 }
@@ -42,7 +42,7 @@ pub fn choose(
 ) -> Result<(Encryption, Vec<String>)> {
     if recipients.is_empty() && recipients_files.is_empty() {
         let passphrase = match passphrase_source {
-            Some(source) => source.passphrase("backup passphrase")?,
+            Some(source) => prompt::passphrase_from(source, "backup passphrase")?,
             None => prompt::new_passphrase("backup")?,
         };
         ui::check_strength(&passphrase, "backup");
@@ -65,7 +65,7 @@ pub fn choose(
 /// Reads, decrypts and checks an export.
 pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
     let name = file.display().to_string();
-    let bytes = std::fs::read(file).map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+    let bytes = read_file_bounded(file, "export", MAX_EXPORT_FILE_LEN)?;
     let identities = identities(unlock)?;
     let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)?;
     Ok(export::parse(&plaintext).map_err(|e| e.at(&name))?)

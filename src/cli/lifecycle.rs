@@ -10,8 +10,9 @@ use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::audit::{self, Severity};
 use keycellar::credential::exec::{self, Field};
+use keycellar::untrusted::quoted;
 use keycellar::vault::Replacement;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
@@ -75,7 +76,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     for item in &args.env {
         let (name, field) = item
             .split_once('=')
-            .ok_or_else(|| Failure::Usage(format!("--env {item:?} is not NAME=FIELD")))?;
+            .ok_or_else(|| Failure::Usage(format!("--env {} is not NAME=FIELD", quoted(item))))?;
         mapping.push((
             name.to_string(),
             field.parse::<Field>().map_err(Failure::Usage)?,
@@ -91,6 +92,14 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     }
     let mut child = Command::new(program);
     child.args(rest);
+    if keycellar::source::stdin_was_read() {
+        // Standard input carried a secret; the child could seek back and read it. It gets
+        // the terminal instead when there is one, else nothing.
+        child.stdin(match std::fs::File::open("/dev/tty") {
+            Ok(tty) => Stdio::from(tty),
+            Err(_) => Stdio::null(),
+        });
+    }
     for (name, field) in &mapping {
         child.env(name, field.value(entry));
     }

@@ -2,6 +2,13 @@
 //!
 //! Secrets are printed only by `show --reveal`. JSON documents carry `"schema": 1`.
 
+/// `println!` that returns a failure to write instead of panicking (see [`emit`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::output::emit(&format!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
 mod backup;
 mod lifecycle;
 mod table;
@@ -13,6 +20,7 @@ use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::untrusted::escaped as safe;
 use keycellar::vault::kdf::KdfParams;
 use keycellar::vault::store;
 use keycellar::vault::{Vault, Verification};
@@ -53,8 +61,18 @@ pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Resu
         .map_err(|e| Error::io("cannot write to standard output", e))
 }
 
-pub(super) fn print_json(value: Value) {
-    println!("{value:#}");
+/// Writes text to standard output (colour escapes dropped where stdout shows none). A
+/// closed pipe ends the process quietly (SIGPIPE, restored in `main`); any other failure to
+/// write, such as a full disk, is an error with a message, never a panic.
+pub fn emit(text: &str) -> keycellar::Result<()> {
+    let mut out = anstream::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write to standard output", e))
+}
+
+pub(super) fn print_json(value: Value) -> keycellar::Result<()> {
+    emit(&format!("{value:#}\n"))
 }
 
 /// Non-secret fields of an entry.
@@ -96,11 +114,11 @@ pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
             "vault": vault.path(),
             "kdf": params,
             "vault_fingerprint": fingerprint,
-        }));
+        }))?;
     } else {
-        println!("Created vault {}", vault.path().display());
-        println!("KDF: {}", params.describe());
-        println!("Vault fingerprint: {fingerprint}");
+        say!("Created vault {}", vault.path().display());
+        say!("KDF: {}", params.describe());
+        say!("Vault fingerprint: {fingerprint}");
     }
     Ok(())
 }
@@ -117,22 +135,22 @@ pub fn added(vault: &Vault, ids: &[String], fingerprint: Fingerprint, as_json: b
             "schema": JSON_SCHEMA,
             "added": entries.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
             "vault_fingerprint": fingerprint,
-        }));
+        }))?;
         return Ok(());
     }
     for entry in entries {
-        println!(
+        say!(
             "Added {} ({}, key {})",
-            entry.label(),
+            safe(entry.label()),
             entry.exchange(),
             entry.masked_key()
         );
-        println!(
+        say!(
             "  fingerprint: {}   <- write this down with the key",
             entry.fingerprint()
         );
     }
-    println!("Vault fingerprint: {fingerprint}");
+    say!("Vault fingerprint: {fingerprint}");
     Ok(())
 }
 
@@ -143,14 +161,14 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
             "schema": JSON_SCHEMA,
             "done": what,
             "vault_fingerprint": fingerprint,
-        }));
+        }))?;
     } else {
         if what == UNCHANGED {
-            println!("Nothing to change; no file was written.");
+            say!("Nothing to change; no file was written.");
         } else {
-            println!("Done: {what}.");
+            say!("Done: {what}.");
         }
-        println!("Vault fingerprint: {fingerprint}");
+        say!("Vault fingerprint: {fingerprint}");
     }
     Ok(())
 }
@@ -165,11 +183,11 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
             "schema": JSON_SCHEMA,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
             "vault_fingerprint": vault.fingerprint(),
-        }));
+        }))?;
         return Ok(());
     }
     if entries.is_empty() {
-        println!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
+        say!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
         return Ok(());
     }
     let today = Date::today();
@@ -177,7 +195,7 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         .iter()
         .map(|e| {
             [
-                Cow::Borrowed(e.label()),
+                safe(e.label()),
                 Cow::Borrowed(e.exchange().id()),
                 Cow::Owned(e.masked_key()),
                 Cow::Borrowed(e.status().as_str()),
@@ -204,8 +222,8 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
             _ => anstyle::Style::new(),
         }
     });
-    table::print(&table);
-    println!("\nVault fingerprint: {}", vault.fingerprint());
+    emit(&table)?;
+    say!("\nVault fingerprint: {}", vault.fingerprint());
     Ok(())
 }
 
@@ -217,15 +235,15 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
             value["api_passphrase"] = json!(entry.api_passphrase().map(|p| p.expose()));
         }
         value["schema"] = json!(JSON_SCHEMA);
-        print_json(value);
+        print_json(value)?;
         return Ok(());
     }
-    let optional = |v: Option<&str>| v.unwrap_or("-").to_string();
+    let optional = |v: Option<&str>| safe(v.unwrap_or("-")).into_owned();
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_string()
         } else {
-            v.join(", ")
+            safe(&v.join(", ")).into_owned()
         }
     };
     let hidden = "(hidden; add --reveal to print it)";
@@ -235,7 +253,7 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
         hidden
     };
     let fields = [
-        ("Label", entry.label().to_string()),
+        ("Label", safe(entry.label()).into_owned()),
         ("Exchange", entry.exchange().to_string()),
         ("Public key", entry.api_key().to_string()),
         ("Secret", secret.to_string()),
@@ -267,10 +285,10 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
         ("Entry id", entry.id().to_string()),
     ];
     for (name, value) in fields {
-        println!("{:<15} {value}", format!("{name}:"));
+        say!("{:<15} {value}", format!("{name}:"));
     }
     if entry.permission_summary().contains("WITHDRAW") {
-        println!("\nThis key can WITHDRAW funds: keep every copy of it offline.");
+        say!("\nThis key can WITHDRAW funds: keep every copy of it offline.");
     }
     Ok(())
 }
@@ -281,9 +299,9 @@ pub fn fingerprint(vault: &Vault, label: Option<&str>, as_json: bool) -> Result<
         None => ("vault".to_string(), vault.fingerprint()),
     };
     if as_json {
-        print_json(json!({ "schema": JSON_SCHEMA, "of": name, "fingerprint": value }));
+        print_json(json!({ "schema": JSON_SCHEMA, "of": name, "fingerprint": value }))?;
     } else {
-        println!("{value}");
+        say!("{value}");
     }
     Ok(())
 }
@@ -306,7 +324,7 @@ pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Resul
             "schema": JSON_SCHEMA,
             "results": items,
             "vault_fingerprint": vault.fingerprint(),
-        }));
+        }))?;
         return Ok(());
     }
     // One buffer, one write, as in `list`.
@@ -317,18 +335,18 @@ pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Resul
             let _ = writeln!(
                 report,
                 "{good}        {}  {}",
-                v.entry.label(),
+                safe(v.entry.label()),
                 v.recomputed
             );
         } else {
-            let _ = writeln!(report, "{bad}  {}", v.entry.label());
+            let _ = writeln!(report, "{bad}  {}", safe(v.entry.label()));
             for problem in &v.problems {
                 let _ = writeln!(report, "          {problem}");
             }
         }
     }
     let _ = writeln!(report, "Vault fingerprint: {}", vault.fingerprint());
-    anstream::print!("{report}");
+    emit(&report)?;
     Ok(())
 }
 
@@ -337,6 +355,6 @@ pub fn hygiene() -> Result<()> {
         "schema": JSON_SCHEMA,
         "dumpable": keycellar::hygiene::is_dumpable(),
         "core_limit": keycellar::hygiene::core_limit(),
-    }));
+    }))?;
     Ok(())
 }

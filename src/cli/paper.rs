@@ -13,6 +13,7 @@ use keycellar::backup::merge;
 use keycellar::backup::paper::{self, sheet, text};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
 use std::path::{Path, PathBuf};
 
@@ -40,8 +41,8 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
 fn read_items(images: &[PathBuf], typed: Option<&Path>) -> Result<(paper::ReadItems, String)> {
     if let Some(path) = typed {
         let name = path.display().to_string();
-        let content = std::fs::read_to_string(path)
-            .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
+        let content = String::from_utf8_lossy(&bytes);
         let parsed = text::parse(&content, &name)?;
         let items = parsed.items.into_iter().map(|(i, t)| (i, Ok(t))).collect();
         return Ok((items, name));

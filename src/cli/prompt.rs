@@ -5,8 +5,21 @@
 use super::report::{Failure, Result};
 use keycellar::backup::agefile::Prompts;
 use keycellar::secret::Secret;
+use keycellar::source::InputSource;
 use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
+
+/// A passphrase from a file, a descriptor or stdin, with a warning when its file can be read
+/// by others (as ssh warns about keys).
+pub fn passphrase_from(source: &InputSource, what: &'static str) -> Result<Secret> {
+    if let Some(mode) = source.readable_by_others() {
+        super::ui::warn(&format!(
+            "the {what} file {source} can be read by other users (mode {mode:04o}); make it \
+             private with chmod 600"
+        ));
+    }
+    Ok(source.passphrase(what)?)
+}
 
 /// Asks for a secret on the terminal without echoing it.
 pub fn hidden(prompt: &str, what: &'static str) -> Result<Secret> {
@@ -54,7 +67,7 @@ pub struct TerminalPrompts;
 
 impl Prompts for TerminalPrompts {
     fn message(&self, text: &str) {
-        anstream::eprintln!("{text}");
+        super::ui::to_stderr(text);
     }
 
     fn confirm(&self, question: &str, yes: &str, no: Option<&str>) -> Option<bool> {

@@ -118,6 +118,7 @@ fn library_exit_code(error: &Error) -> i32 {
         | Error::Truncated { .. }
         | Error::UnsupportedVersion { .. }
         | Error::KdfOutOfBounds { .. }
+        | Error::WorkFactorTooHigh { .. }
         | Error::DamagedBackup { .. } => exit::DAMAGED,
         Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
         Error::Busy { .. } => exit::BUSY,
@@ -134,7 +135,7 @@ fn library_kind(error: &Error) -> &'static str {
         Error::DamagedPayload { .. } => "damaged_payload",
         Error::Truncated { .. } => "truncated",
         Error::UnsupportedVersion { .. } => "unsupported_version",
-        Error::KdfOutOfBounds { .. } => "kdf_out_of_bounds",
+        Error::KdfOutOfBounds { .. } | Error::WorkFactorTooHigh { .. } => "kdf_out_of_bounds",
         Error::VaultNotFound { .. } => "vault_not_found",
         Error::VaultExists { .. } => "vault_exists",
         Error::Busy { .. } => "busy",
@@ -171,6 +172,7 @@ fn library_kind(error: &Error) -> &'static str {
         | Error::PaperUnreadable { .. }
         | Error::PaperIncomplete { .. }
         | Error::BadImage { .. }
+        | Error::ImageTooLarge { .. }
         | Error::NoKrakenQr { .. }
         | Error::BadKrakenUri(_)
         | Error::OutputExists { .. }
@@ -183,11 +185,10 @@ fn library_kind(error: &Error) -> &'static str {
 }
 
 fn library_hint(error: &Error) -> &'static str {
+    if error.is_damaged_vault() || matches!(error, Error::WrongPassphrase { .. }) {
+        return vault_file_hint(error);
+    }
     match error {
-        Error::WrongPassphrase { .. } => {
-            "The file itself is intact (its checksums match); try the passphrase again, \
-             minding keyboard layout and caps lock."
-        }
         Error::NoMatchingIdentity { .. } => {
             "Give the age identity file or SSH private key the backup was made for (-i FILE); \
              if you did, the backup's header is damaged (age cannot tell the two apart)."
@@ -202,20 +203,9 @@ fn library_hint(error: &Error) -> &'static str {
             "Nothing was imported. Choose --on-conflict skip, replace or rename, or see what \
              would change with --dry-run."
         }
-        Error::NotAVault { .. } => {
-            "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore it \
-             from a generation (.1, .2) or a backup."
-        }
-        Error::DamagedHeader { .. } | Error::DamagedPayload { .. } | Error::Truncated { .. } => {
-            "Do not overwrite it. Restore from the previous generations next to the vault \
-             (VAULT.1, VAULT.2) or from a backup, and keep the damaged file for inspection."
-        }
-        Error::UnsupportedVersion { .. } => {
-            "Open it with the newer keycellar that wrote it; this version will not guess."
-        }
-        Error::KdfOutOfBounds { .. } => {
-            "The file asks for more work than keycellar allows; it is damaged or was not \
-             written by keycellar. Restore from a generation or a backup."
+        Error::WorkFactorTooHigh { .. } => {
+            "If you trust the file and have the memory, allow it with --max-work-factor N (at \
+             most 22, which needs 4 GiB)."
         }
         Error::VaultNotFound { .. } => {
             "Create one with `keycellar init`, or point --vault (or KEYCELLAR_VAULT) at it."
@@ -247,6 +237,10 @@ fn library_hint(error: &Error) -> &'static str {
             "Close other programs or use a machine with more free memory (the vault's memory \
              cost was chosen at init; `keycellar status` shows it)."
         }
+        Error::ImageTooLarge { .. } => "Scan at 300 dpi, or scale the image down.",
+        Error::InputTooLarge { .. } => {
+            "Check that the path names the right file; keycellar never reads a file that large."
+        }
         Error::OutputExists { .. } | Error::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
         }
@@ -256,11 +250,46 @@ fn library_hint(error: &Error) -> &'static str {
     }
 }
 
+/// With `--json`, the warnings of a run that succeeded, as one document on stderr.
+pub fn warnings_document() {
+    let warnings = ui::take_warnings();
+    if !warnings.is_empty() {
+        let doc = json!({ "schema": super::output::JSON_SCHEMA, "warnings": warnings });
+        ui::to_stderr(&format!("{doc:#}"));
+    }
+}
+
+/// What to do about a vault file that does not open.
+fn vault_file_hint(error: &Error) -> &'static str {
+    match error {
+        Error::WrongPassphrase { .. } => {
+            "The file itself is intact (its checksums match); try the passphrase again, \
+             minding keyboard layout and caps lock."
+        }
+        Error::NotAVault { .. } => {
+            "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore it \
+             from a generation (.1, .2) or a backup."
+        }
+        Error::DamagedHeader { .. } | Error::DamagedPayload { .. } | Error::Truncated { .. } => {
+            "Do not overwrite it. Restore from the previous generations next to the vault \
+             (VAULT.1, VAULT.2) or from a backup, and keep the damaged file for inspection."
+        }
+        Error::UnsupportedVersion { .. } => {
+            "Open it with the newer keycellar that wrote it; this version will not guess."
+        }
+        Error::KdfOutOfBounds { .. } => {
+            "The file asks for more work than keycellar allows; it is damaged or was not \
+             written by keycellar. Restore from a generation or a backup."
+        }
+        _ => "Check the --vault path (or KEYCELLAR_VAULT).",
+    }
+}
+
 /// The one place a failure is shown: two lines (what failed, what to do) on stderr, or with
 /// `--json` a document on stderr whose `kind` names the class of failure.
 pub fn report(failure: &Failure, as_json: bool) {
     if as_json {
-        let doc = json!({
+        let mut doc = json!({
             "schema": super::output::JSON_SCHEMA,
             "error": {
                 "kind": failure.kind(),
@@ -269,19 +298,27 @@ pub fn report(failure: &Failure, as_json: bool) {
                 "exit_code": failure.exit_code(),
             }
         });
-        eprintln!("{doc:#}");
+        let warnings = ui::take_warnings();
+        if !warnings.is_empty() {
+            doc["warnings"] = json!(warnings);
+        }
+        ui::to_stderr(&format!("{doc:#}"));
     } else {
-        anstream::eprintln!("{}: {failure}", ui::paint(ui::ERROR, "error"));
+        ui::to_stderr(&format!("{}: {failure}", ui::paint(ui::ERROR, "error")));
         if ui::is_verbose() {
             let mut cause = std::error::Error::source(failure);
             while let Some(inner) = cause {
-                anstream::eprintln!("  caused by: {inner}");
+                ui::to_stderr(&format!("  caused by: {inner}"));
                 cause = inner.source();
             }
             let (kind, code) = (failure.kind(), failure.exit_code());
-            anstream::eprintln!("  kind: {kind}, exit code {code}");
+            ui::to_stderr(&format!("  kind: {kind}, exit code {code}"));
         }
-        anstream::eprintln!("{}: {}", ui::paint(ui::HINT, "hint"), failure.hint());
+        ui::to_stderr(&format!(
+            "{}: {}",
+            ui::paint(ui::HINT, "hint"),
+            failure.hint()
+        ));
     }
 }
 

@@ -10,13 +10,9 @@ use std::path::Path;
 /// Writes the completion script for `shell` to stdout. Labels do not complete: they are
 /// inside the encrypted vault, and completion must never ask for a passphrase.
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    clap_complete::generate(
-        shell,
-        &mut Cli::command(),
-        "keycellar",
-        &mut std::io::stdout(),
-    );
-    Ok(())
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "keycellar", &mut script);
+    Ok(super::output::emit(&String::from_utf8_lossy(&script))?)
 }
 
 /// Writes `keycellar.1` and one page per command (`keycellar-add.1`, ...) into `dir`.

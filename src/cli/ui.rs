@@ -6,8 +6,8 @@
 use super::args::{Cli, ColorWhen};
 use anstyle::{AnsiColor, Style};
 use indicatif::ProgressBar;
-use std::io::IsTerminal;
-use std::sync::OnceLock;
+use std::io::{IsTerminal, Write};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// Settings from the global options, fixed once at start.
@@ -16,7 +16,12 @@ struct Settings {
     quiet: bool,
     verbose: bool,
     spinner: bool,
+    json: bool,
 }
+
+/// With `--json`, warnings are kept here and leave as part of a JSON document on stderr
+/// (see [`take_warnings`]), so that a script never parses plain text.
+static WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 static SETTINGS: OnceLock<Settings> = OnceLock::new();
 
@@ -40,6 +45,7 @@ pub fn init(cli: &Cli) {
         quiet: cli.quiet,
         verbose: cli.verbose,
         spinner: terminals && !cli.quiet && !cli.json,
+        json: cli.json,
     });
 }
 
@@ -59,16 +65,41 @@ pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
-/// A warning on stderr; shown even with `--quiet`.
+/// Writes a line to stderr. A failure to write there has nowhere to be reported, so it is
+/// dropped rather than turned into a panic.
+pub fn to_stderr(line: &str) {
+    let mut err = anstream::stderr().lock();
+    let _ = writeln!(err, "{line}").and_then(|()| err.flush());
+}
+
+/// A warning on stderr; shown even with `--quiet`. With `--json` it is kept for the
+/// document that ends the run.
 pub fn warn(message: &str) {
-    anstream::eprintln!("{}: {message}", paint(WARNING, "warning"));
+    if settings().json {
+        WARNINGS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.to_string());
+        return;
+    }
+    to_stderr(&format!("{}: {message}", paint(WARNING, "warning")));
+}
+
+/// The warnings kept under `--json`, emptied.
+pub fn take_warnings() -> Vec<String> {
+    std::mem::take(&mut *WARNINGS.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Information about what is happening, on stderr; `--quiet` silences it.
 pub fn note(message: &str) {
     if !settings().quiet {
-        anstream::eprintln!("{message}");
+        to_stderr(message);
     }
+}
+
+/// What a command did, on stderr when stdout carries the document itself (`-o -`).
+pub fn info(message: &str) {
+    to_stderr(message);
 }
 
 /// Warns when a new passphrase (`kind` "vault" or "backup") is weak; it is still used, as

@@ -9,6 +9,7 @@ use crate::clock::Date;
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint;
+use crate::untrusted::quoted;
 use crate::vault::Vault;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -201,7 +202,7 @@ fn duplicate_keys(found: &mut Findings, active: &[&Entry]) {
     }
     for (a, twin) in active.iter().zip(next_twin) {
         if let Some(b) = twin {
-            let message = format!("the same public key is also stored as {:?}", b.label);
+            let message = format!("the same public key is also stored as {}", quoted(&b.label));
             found.add(Rule::DuplicateKey, Some(&a.label), message);
         }
     }

@@ -73,7 +73,7 @@ impl FromStr for Exchange {
         Exchange::ALL
             .into_iter()
             .find(|e| e.id() == id)
-            .ok_or_else(|| format!("unknown exchange {id:?}"))
+            .ok_or_else(|| format!("unknown exchange {}", crate::untrusted::quoted(id)))
     }
 }
 

@@ -56,7 +56,11 @@ impl FromStr for Field {
             .find(|f| f.name() == name)
             .ok_or_else(|| {
                 let known: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown field {name:?}; use {}", known.join(", "))
+                format!(
+                    "unknown field {}; use {}",
+                    crate::untrusted::quoted(name),
+                    known.join(", ")
+                )
             })
     }
 }

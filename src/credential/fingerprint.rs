@@ -70,7 +70,10 @@ impl FromStr for Fingerprint {
     type Err = String;
     fn from_str(text: &str) -> Result<Self, String> {
         parse_array(text).map(Fingerprint).ok_or_else(|| {
-            format!("{text:?} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)")
+            format!(
+                "{} is not a fingerprint (16 characters, e.g. 7K2M-9QXD-4TRE-HA0C)",
+                crate::untrusted::quoted(text)
+            )
         })
     }
 }

@@ -9,6 +9,7 @@ use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
+use crate::untrusted::{is_invisible, quoted};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use std::net::IpAddr;
@@ -75,15 +76,15 @@ pub fn check<F>(entry: &Entry<F>) -> Report {
     let is_pem = secret.contains("-----BEGIN");
     if key.is_empty() {
         r.errors.push("the public API key is empty".into());
-    } else if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    } else if key.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
         r.errors
-            .push("the public API key contains spaces or control characters".into());
+            .push("the public API key contains spaces, control or invisible characters".into());
     }
     if secret.is_empty() {
         r.errors.push("the secret is empty".into());
-    } else if !is_pem && secret.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    } else if !is_pem && secret.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
         r.errors
-            .push("the secret contains spaces or control characters".into());
+            .push("the secret contains spaces, control or invisible characters".into());
     }
     let passphrase_missing = entry.api_passphrase.as_ref().is_none_or(|p| p.is_empty());
     if entry.exchange.requires_api_passphrase() && passphrase_missing {
@@ -96,7 +97,7 @@ pub fn check<F>(entry: &Entry<F>) -> Report {
     for ip in &entry.ip_allowlist {
         if !is_ip_or_cidr(ip) {
             r.errors
-                .push(format!("{ip:?} is not an IP address or CIDR block"));
+                .push(format!("{} is not an IP address or CIDR block", quoted(ip)));
         }
     }
     r
@@ -108,9 +109,15 @@ fn check_label(label: &str, r: &mut Report) {
         r.errors
             .push(format!("the label must be 1 to 64 characters, not {len}"));
     }
-    if label.chars().any(char::is_control) {
-        r.errors
-            .push("the label contains control characters".into());
+    // Two labels that look the same must not be two labels: no control characters, and
+    // no invisible formatting ones (zero-width spaces, bidirectional overrides, ...).
+    if let Some((position, c)) = label.chars().enumerate().find(|(_, c)| is_invisible(*c)) {
+        r.errors.push(format!(
+            "the label has an invisible or control character (U+{:04X}) at position {}; \
+             labels may hold only visible characters and spaces",
+            c as u32,
+            position + 1
+        ));
     }
 }
 

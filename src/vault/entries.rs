@@ -11,6 +11,7 @@ use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::lifecycle;
 use crate::credential::validate::{self, Admitted};
 use crate::error::{Error, Result};
+use crate::untrusted::quoted;
 
 /// A change to an entry's metadata (never its key material). Lists are edited item by
 /// item; an empty note or account clears it.
@@ -161,8 +162,8 @@ impl Vault {
             .find(|e| e.fingerprint == entry.fingerprint)
         {
             warnings.push(format!(
-                "the same key is already stored as {:?}",
-                twin.label
+                "the same key is already stored as {}",
+                quoted(&twin.label)
             ));
         }
         self.contents.entries.push(entry);

@@ -15,7 +15,7 @@ pub mod keyslot;
 
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Error;
-use crate::vault::kdf::OutOfBounds;
+use crate::vault::kdf::{OutOfBounds, check_total_cost};
 use keyslot::Keyslot;
 use std::path::Path;
 
@@ -222,6 +222,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, FormatError> {
                 .map_err(FormatError::KdfOutOfBounds)?;
         }
     }
+    let params = header.keyslots.iter().filter_map(|slot| match slot {
+        Keyslot::Passphrase(slot) => Some(&slot.params),
+        Keyslot::Unknown { .. } => None,
+    });
+    check_total_cost(params).map_err(FormatError::KdfOutOfBounds)?;
     if crypto::sha256(&[&bytes[..payload_end]])[..] != bytes[payload_end..] {
         return Err(FormatError::DamagedPayload(
             "checksum does not match".into(),

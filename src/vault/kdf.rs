@@ -2,9 +2,9 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Key32;
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::time::{Duration, Instant};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Largest memory a reader accepts: 4 GiB, in KiB.
 pub const MAX_MEMORY_KIB: u32 = 4 * 1024 * 1024;
@@ -47,6 +47,29 @@ pub struct OutOfBounds {
     pub param: &'static str,
     pub value: u64,
     pub allowed: String,
+}
+
+/// The most Argon2id work all the keyslots of one header may ask for together, in KiB
+/// times passes: as much as one slot at the largest memory and passes. A header of many
+/// slots cannot make a reader try the costliest slot again and again.
+pub const MAX_TOTAL_COST: u64 = MAX_MEMORY_KIB as u64 * MAX_TIME as u64;
+
+/// Checks the work all the passphrase slots of one header ask for together.
+pub fn check_total_cost<'a>(
+    all: impl IntoIterator<Item = &'a KdfParams>,
+) -> Result<(), OutOfBounds> {
+    let total: u64 = all
+        .into_iter()
+        .map(|p| u64::from(p.memory_kib) * u64::from(p.time))
+        .sum();
+    if total > MAX_TOTAL_COST {
+        return Err(OutOfBounds {
+            param: "memory x passes over all keyslots (KiB)",
+            value: total,
+            allowed: format!("0..={MAX_TOTAL_COST}"),
+        });
+    }
+    Ok(())
 }
 
 impl KdfParams {
@@ -104,17 +127,28 @@ impl KdfParams {
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
-    /// Derives a 256-bit key from `passphrase` and `salt` (Argon2id v0x13).
+    /// Derives a 256-bit key from `passphrase` and `salt` (Argon2id v0x13). Argon2's
+    /// working memory determines the key, so keycellar provides it and wipes it after use
+    /// (the crate would free it as it is).
     pub fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<Key32> {
+        let argon2 = self.argon2()?;
+        let out_of_memory = || Error::KdfOutOfMemory {
+            memory_mib: self.memory_kib / 1024,
+        };
+        let count = argon2.params().block_count();
+        let mut blocks: Vec<Block> = Vec::new();
+        blocks
+            .try_reserve_exact(count)
+            .map_err(|_| out_of_memory())?;
+        blocks.resize(count, Block::default());
         let mut key = Zeroizing::new([0u8; 32]);
-        self.argon2()?
-            .hash_password_into(passphrase, salt, &mut *key)
-            .map_err(|e| match e {
-                argon2::Error::OutOfMemory => Error::KdfOutOfMemory {
-                    memory_mib: self.memory_kib / 1024,
-                },
-                other => Error::KdfSetting(other.to_string()),
-            })?;
+        let derived =
+            argon2.hash_password_into_with_memory(passphrase, salt, &mut *key, &mut blocks);
+        blocks.zeroize();
+        derived.map_err(|e| match e {
+            argon2::Error::OutOfMemory => out_of_memory(),
+            other => Error::KdfSetting(other.to_string()),
+        })?;
         Ok(key)
     }
 }

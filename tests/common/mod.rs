@@ -57,6 +57,9 @@ impl TestVault {
         let vault = dir.path().join("vault.kc");
         let pass_file = dir.path().join("pass");
         fs::write(&pass_file, format!("{PASSPHRASE}\n")).unwrap();
+        // Private, as a passphrase file should be (keycellar warns otherwise).
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&pass_file, fs::Permissions::from_mode(0o600)).unwrap();
         TestVault {
             dir,
             vault,

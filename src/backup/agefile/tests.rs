@@ -1,4 +1,5 @@
 use super::*;
+use std::path::Path;
 
 fn identity_file(dir: &Path) -> (std::path::PathBuf, String) {
     let (text, public) = keygen("2026-11-22T00:00:00Z");

@@ -107,14 +107,48 @@ fn decode_all(image: &GrayImage) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Loads a scan or photo (PNG or JPEG) as a grey image.
+/// The largest image file keycellar reads.
+pub const MAX_IMAGE_FILE_LEN: u64 = 64 * 1024 * 1024;
+/// The most pixels keycellar decodes: a 600 dpi A4 scan is about 35 million.
+pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
+
+/// Loads a scan or photo (PNG or JPEG) as a grey image. Its size on disk and its pixel
+/// count (read from its header) are checked before it is decoded, and the decoder's
+/// allocations are capped: a small file may claim a huge image.
 pub fn load(path: &Path) -> Result<GrayImage> {
-    Ok(image::open(path)
-        .map_err(|e| Error::BadImage {
+    let bad = |why: String| Error::BadImage {
+        path: path.to_path_buf(),
+        why,
+    };
+    let bytes = crate::source::read_file_bounded(path, "image", MAX_IMAGE_FILE_LEN)?;
+    if bytes.starts_with(b"%PDF-") {
+        return Err(bad(
+            "it is a PDF, not a scan; render its pages first, e.g. \
+             pdftoppm -r 300 -png sheet.pdf page"
+                .into(),
+        ));
+    }
+    let reader = || {
+        image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
+            .with_guessed_format()
+            .map_err(|e| bad(e.to_string()))
+    };
+    let (width, height) = reader()?
+        .into_dimensions()
+        .map_err(|e| bad(e.to_string()))?;
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_IMAGE_PIXELS {
+        return Err(Error::ImageTooLarge {
             path: path.to_path_buf(),
-            why: e.to_string(),
-        })?
-        .to_luma8())
+            pixels,
+            limit: MAX_IMAGE_PIXELS,
+        });
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(4 * MAX_IMAGE_PIXELS + 64 * 1024 * 1024);
+    let mut decoder = reader()?;
+    decoder.limits(limits);
+    Ok(decoder.decode().map_err(|e| bad(e.to_string()))?.to_luma8())
 }
 
 /// Reads every QR code in `image`, resized by `scale` first unless it is 1. Decoders miss

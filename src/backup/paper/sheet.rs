@@ -147,7 +147,11 @@ pub fn restore<E: From<Error>>(
     if (labels.is_empty() && !unreadable.is_empty()) || !missing.is_empty() {
         let mut problems = unreadable;
         if !missing.is_empty() {
-            problems.push(format!("not found: {missing:?}"));
+            let missing: Vec<String> = missing
+                .iter()
+                .map(|l| crate::untrusted::quoted(l))
+                .collect();
+            problems.push(format!("not found: {}", missing.join(", ")));
         }
         return Err(Error::PaperIncomplete {
             name: name.to_string(),

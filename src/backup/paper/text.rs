@@ -17,6 +17,9 @@ use crate::crypto;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
+/// The largest typed-text file keycellar reads: a sheet of 1,000 entries is about 2 MiB.
+pub const MAX_TYPED_FILE_LEN: u64 = 16 * 1024 * 1024;
+
 /// Data characters per printed line (twelve groups of five).
 pub const LINE_CHARS: usize = 60;
 const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740);

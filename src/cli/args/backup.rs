@@ -2,6 +2,7 @@
 
 use super::{InitArgs, choice};
 use clap::Args;
+use keycellar::backup::agefile::{DEFAULT_MAX_WORK_FACTOR, HIGHEST_WORK_FACTOR};
 use keycellar::backup::merge::OnConflict;
 use keycellar::backup::paper::pdf::Paper;
 use keycellar::source::InputSource;
@@ -16,6 +17,11 @@ pub struct BackupUnlockArgs {
     /// Read the backup passphrase from this file (`-` for stdin)
     #[arg(long, value_name = "PATH")]
     pub backup_passphrase_file: Option<InputSource>,
+    /// Allow a passphrase-encrypted backup to ask for scrypt work up to this factor (each
+    /// step doubles time and memory; 20 needs 1 GiB, 22 needs 4 GiB)
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_WORK_FACTOR,
+          value_parser = clap::value_parser!(u8).range(10..=HIGHEST_WORK_FACTOR as i64))]
+    pub max_work_factor: u8,
 }
 
 #[derive(Debug, Args)]

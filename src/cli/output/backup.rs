@@ -7,6 +7,7 @@ use keycellar::backup::merge::{Action, Comparison};
 use keycellar::backup::paper::Printed;
 use keycellar::backup::paper::sheet::Sheet;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::untrusted::{escaped as safe, quoted};
 use keycellar::vault::Vault;
 use serde_json::json;
 use std::path::Path;
@@ -14,7 +15,7 @@ use std::path::Path;
 pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
     // With `-o -` the identity itself is on stdout; nothing may follow it there.
     if super::is_stdout(file) {
-        eprintln!("Public key: {public}");
+        crate::cli::ui::info(&format!("Public key: {public}"));
         return Ok(());
     }
     if as_json {
@@ -22,13 +23,13 @@ pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
             "schema": JSON_SCHEMA,
             "identity_file": file.display().to_string(),
             "public_key": public,
-        }));
+        }))?;
     } else {
         crate::cli::ui::note(&format!(
             "Wrote the identity to {} (keep it secret and backed up).",
             file.display()
         ));
-        println!("{public}");
+        say!("{public}");
     }
     Ok(())
 }
@@ -46,7 +47,7 @@ pub fn exported(
             "output": output.display().to_string(),
             "entries": labels,
             "vault_fingerprint": fingerprint,
-        }));
+        }))?;
         return Ok(());
     }
     let message = format!(
@@ -57,9 +58,9 @@ pub fn exported(
     );
     // With `-o -` the export itself is on stdout; the summary must not mix into it.
     if to_stdout {
-        eprintln!("{message}");
+        crate::cli::ui::info(&message);
     } else {
-        println!("{message}");
+        say!("{message}");
     }
     Ok(())
 }
@@ -70,7 +71,11 @@ fn describe(action: &Action) -> (String, &'static str, String) {
             entry.label().to_string(),
             "add",
             match twin {
-                Some(twin) => format!("{} (the same key is also {twin:?})", entry.fingerprint()),
+                Some(twin) => format!(
+                    "{} (the same key is also {})",
+                    entry.fingerprint(),
+                    quoted(twin)
+                ),
                 None => entry.fingerprint().to_string(),
             },
         ),
@@ -83,7 +88,7 @@ fn describe(action: &Action) -> (String, &'static str, String) {
         Action::Rename { from, entry } => (
             entry.label().to_string(),
             "add-renamed",
-            format!("{} (label {from:?} was taken)", entry.fingerprint()),
+            format!("{} (label {} was taken)", entry.fingerprint(), quoted(from)),
         ),
     }
 }
@@ -98,16 +103,16 @@ pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<(
                     json!({ "label": label, "action": action, "detail": detail })
                 })
                 .collect();
-            print_json(json!({ "schema": JSON_SCHEMA, "dry_run": true, "plan": items }));
+            print_json(json!({ "schema": JSON_SCHEMA, "dry_run": true, "plan": items }))?;
         }
         return Ok(());
     }
     for action in actions {
         let (label, what, detail) = describe(action);
-        println!("{what:<12} {label}  {detail}");
+        say!("{what:<12} {}  {}", safe(&label), safe(&detail));
     }
     if dry_run {
-        println!("Dry run: nothing was written.");
+        say!("Dry run: nothing was written.");
     }
     Ok(())
 }
@@ -122,25 +127,25 @@ pub fn imported(vault: &Vault, imported: &Imported, written: bool, as_json: bool
             "vault_fingerprint": fingerprint,
             "backup_vault_fingerprint": imported.vault_fingerprint,
             "backup_created_at": imported.created_at,
-        }));
+        }))?;
         return Ok(());
     }
     if written {
-        println!("Imported into {}", vault.path().display());
+        say!("Imported into {}", vault.path().display());
     } else {
-        println!(
+        say!(
             "Nothing to import: every entry is already in {}; no file was written.",
             vault.path().display()
         );
     }
     if let Some(created) = &imported.created_at {
         let version = imported.keycellar_version.as_deref().unwrap_or("?");
-        println!("Backup made {created} by keycellar {version}");
+        say!("Backup made {created} by keycellar {version}");
     }
     if let Some(original) = &imported.vault_fingerprint {
-        println!("Vault fingerprint at backup time: {original}");
+        say!("Vault fingerprint at backup time: {original}");
     }
-    println!("Vault fingerprint now: {fingerprint}");
+    say!("Vault fingerprint now: {fingerprint}");
     Ok(())
 }
 
@@ -164,7 +169,7 @@ pub fn backup_comparison(
             })).collect::<Vec<_>>(),
             "vault_fingerprint": vault.fingerprint(),
             "backup_created_at": imported.created_at,
-        }));
+        }))?;
         return Ok(());
     }
     let groups = [
@@ -175,16 +180,21 @@ pub fn backup_comparison(
     ];
     for (what, labels) in groups {
         for label in labels {
-            println!("{what:<24} {label}");
+            say!("{what:<24} {}", safe(label));
         }
     }
     for (label, fields) in &c.changed {
-        println!("{:<24} {label} ({})", "CHANGED since", fields.join(", "));
+        say!(
+            "{:<24} {} ({})",
+            "CHANGED since",
+            safe(label),
+            fields.join(", ")
+        );
     }
     if c.matches() {
         let count = c.same.len();
         let noun = if count == 1 { "entry" } else { "entries" };
-        println!("The backup holds exactly the vault's {count} {noun}.");
+        say!("The backup holds exactly the vault's {count} {noun}.");
     }
     Ok(())
 }
@@ -209,7 +219,7 @@ pub fn printed(
             "max_qr_version": printed.max_version,
             "pdf_bytes": printed.pdf.len(),
             "vault_fingerprint": fingerprint,
-        }));
+        }))?;
         return Ok(());
     }
     let mut message = format!(
@@ -230,9 +240,9 @@ pub fn printed(
     message.push_str(&format!("Vault fingerprint: {fingerprint}"));
     // With `-o -` the PDF itself is on stdout; the summary must not mix into it.
     if to_stdout {
-        eprintln!("{message}");
+        crate::cli::ui::info(&message);
     } else {
-        println!("{message}");
+        say!("{message}");
     }
     Ok(())
 }

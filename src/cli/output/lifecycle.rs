@@ -5,6 +5,7 @@ use crate::cli::report::Result;
 use crate::cli::ui;
 use keycellar::credential::audit::{Finding, Severity};
 use keycellar::credential::entry::Entry;
+use keycellar::untrusted::escaped as safe;
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::{Rotated, Vault};
 use serde_json::json;
@@ -21,38 +22,40 @@ pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
             "old_fingerprint": rotated.old.fingerprint(),
             "new_fingerprint": new.fingerprint(),
             "vault_fingerprint": fingerprint,
-        }));
+        }))?;
         return Ok(());
     }
-    println!(
-        "Rotated {}: the label now holds key {} (fingerprint {}).",
-        new.label(),
+    let label = safe(new.label());
+    say!(
+        "Rotated {label}: the label now holds key {} (fingerprint {}).",
         new.masked_key(),
         new.fingerprint()
     );
-    println!(
+    say!(
         "The old key {} (fingerprint {}) is kept as rotated.",
         rotated.old.masked_key(),
         rotated.old.fingerprint()
     );
-    println!("Now:");
-    println!(
-        "  1. Disable or delete the old key {} on the {} API-key page.",
+    let mut steps = vec![format!(
+        "Disable or delete the old key {} on the {} API-key page.",
         rotated.old.masked_key(),
         rotated.old.exchange()
-    );
+    )];
     for app in new.used_by() {
-        println!(
-            "  2. Give the new key to {app} (e.g. keycellar exec {} -- ...).",
-            new.label()
-        );
+        steps.push(format!(
+            "Give the new key to {} (e.g. keycellar exec {label} -- ...).",
+            safe(app)
+        ));
     }
-    println!(
-        "  3. Check the new key: keycellar verify {} --key <public key shown by the exchange>",
-        new.label()
-    );
-    println!("  4. Make a fresh backup: keycellar export ... or keycellar print ...");
-    println!("Vault fingerprint: {fingerprint}");
+    steps.push(format!(
+        "Check the new key: keycellar verify {label} --key <public key shown by the exchange>"
+    ));
+    steps.push("Make a fresh backup: keycellar export ... or keycellar print ...".into());
+    say!("Now:");
+    for (number, step) in steps.iter().enumerate() {
+        say!("  {}. {step}", number + 1);
+    }
+    say!("Vault fingerprint: {fingerprint}");
     Ok(())
 }
 
@@ -69,19 +72,19 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
                 })
             })
             .collect();
-        print_json(json!({ "schema": JSON_SCHEMA, "history": items }));
+        print_json(json!({ "schema": JSON_SCHEMA, "history": items }))?;
         return Ok(());
     }
     for e in chain {
         let rotated = match (&e.lineage().rotated_at, &e.lineage().reason) {
-            (Some(at), Some(reason)) => format!("  rotated {at} ({reason})"),
+            (Some(at), Some(reason)) => format!("  rotated {at} ({})", safe(reason)),
             (Some(at), None) => format!("  rotated {at}"),
             _ => String::new(),
         };
-        println!(
+        say!(
             "{:<8} {}  key {}  added {}  fingerprint {}{rotated}",
             e.status().as_str(),
-            e.label(),
+            safe(e.label()),
             e.masked_key(),
             e.added_at(),
             e.fingerprint()
@@ -119,17 +122,17 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         "last_print": backup(BackupKind::Print),
     });
     if as_json {
-        print_json(value);
+        print_json(value)?;
         return Ok(());
     }
-    println!("Vault:             {}", vault.path().display());
-    println!("Vault fingerprint: {fingerprint}");
-    println!(
+    say!("Vault:             {}", vault.path().display());
+    say!("Vault fingerprint: {fingerprint}");
+    say!(
         "Generation:        {} (state code {state})",
         vault.generation()
     );
     let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
-    println!(
+    say!(
         "Entries:           {}",
         if counts.is_empty() {
             "none".into()
@@ -138,23 +141,24 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         }
     );
     for params in vault.kdf_params() {
-        println!("KDF:               {}", params.describe());
+        say!("KDF:               {}", params.describe());
     }
     for (name, kind) in [
         ("Last export", BackupKind::Export),
         ("Last print", BackupKind::Print),
     ] {
         match vault.last_backup(kind) {
-            None => println!("{name}:       never"),
+            None => say!("{name}:       never"),
             Some(b) => {
                 let changed = if b.vault_fingerprint == fingerprint {
                     "vault unchanged since"
                 } else {
                     "VAULT CHANGED SINCE"
                 };
-                println!(
+                say!(
                     "{name}:       {} (fingerprint {}; {changed})",
-                    b.at, b.vault_fingerprint
+                    b.at,
+                    b.vault_fingerprint
                 );
             }
         }
@@ -164,11 +168,11 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
 
 pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
     if as_json {
-        print_json(json!({ "schema": JSON_SCHEMA, "findings": findings }));
+        print_json(json!({ "schema": JSON_SCHEMA, "findings": findings }))?;
         return Ok(());
     }
     if findings.is_empty() {
-        println!("No findings.");
+        say!("No findings.");
     }
     for f in findings {
         let severity = match f.severity {
@@ -180,7 +184,12 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
             .as_deref()
             .map(|l| format!(" {l}:"))
             .unwrap_or_default();
-        anstream::println!("{severity} {}{label} {}", f.rule.name(), f.message);
+        say!(
+            "{severity} {}{} {}",
+            f.rule.name(),
+            safe(&label),
+            safe(&f.message)
+        );
     }
     Ok(())
 }

@@ -5,7 +5,6 @@
 use super::ui;
 use anstyle::Style;
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 /// The table with a bold header row; with `colour`, `style` colours a body cell by column
 /// and text. Columns are padded to their widest cell, and trailing blanks are trimmed.
@@ -52,12 +51,6 @@ pub fn render<const N: usize>(
         line(row.each_ref().map(AsRef::as_ref), &style);
     }
     table
-}
-
-/// Writes a rendered table to stdout in one write.
-pub fn print(table: &str) {
-    // Like print!: a closed stdout ends the process (SIGPIPE), other errors are dropped.
-    let _ = std::io::stdout().lock().write_all(table.as_bytes());
 }
 
 /// Whether stdout shows colour (a terminal, or `--color always`), so escapes are worth writing.

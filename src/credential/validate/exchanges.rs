@@ -3,6 +3,7 @@
 
 use super::Report;
 use crate::credential::exchange::{Exchange, KRAKEN_PERMISSIONS};
+use crate::untrusted::quoted;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -48,8 +49,10 @@ pub(super) fn kraken(s: &Shape, r: &mut Report) {
             .filter(|p| !KRAKEN_PERMISSIONS.contains(p))
             .collect();
         if !unknown.is_empty() {
+            let unknown: Vec<String> = unknown.iter().map(|p| quoted(p)).collect();
             r.warnings.push(format!(
-                "unknown Kraken permission(s) {unknown:?}; known: {}",
+                "unknown Kraken permission(s) {}; known: {}",
+                unknown.join(", "),
                 KRAKEN_PERMISSIONS.join(", ")
             ));
         }

@@ -1,0 +1,196 @@
+//! Who can open a backup: recipients to encrypt to, and identities to decrypt with, read
+//! from strings and files in age's formats (SSH keys too).
+
+use super::DEFAULT_MAX_WORK_FACTOR;
+use super::prompts::{Callbacks, NoPrompts, Prompts};
+use crate::error::{Error, Result};
+use crate::source::read_file_bounded;
+use std::io::BufReader;
+use std::path::Path;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// The largest identity or recipients file keycellar reads (a few hundred bytes each).
+pub const MAX_KEY_FILE_LEN: u64 = 1024 * 1024;
+
+fn read_small_file(path: &Path, what: &'static str) -> Result<Vec<u8>> {
+    read_file_bounded(path, what, MAX_KEY_FILE_LEN)
+}
+
+/// Parsed recipients, with the strings they came from (for the vault's record).
+pub struct Recipients {
+    pub(super) native: Vec<Box<dyn age::Recipient + Send>>,
+    pub(super) plugins: Vec<age::plugin::Recipient>,
+    /// The recipients as given, e.g. `age1...` or `ssh-ed25519 AAAA... comment`.
+    pub described: Vec<String>,
+    pub(super) prompts: Callbacks,
+}
+
+impl Default for Recipients {
+    fn default() -> Self {
+        Recipients::with_prompts(Arc::new(NoPrompts))
+    }
+}
+
+/// How a recipient that does not parse is named in an error: as given, unless it is a
+/// secret key pasted by mistake, which is never repeated.
+fn shown_recipient(text: &str) -> String {
+    let upper = text.to_ascii_uppercase();
+    if upper.starts_with("AGE-SECRET-KEY-") || upper.starts_with("AGE-PLUGIN-") {
+        "(an age identity, which is a secret key; give its public age1... recipient instead)".into()
+    } else if text.contains("PRIVATE KEY") {
+        "(a private key; give the public key instead)".into()
+    } else {
+        format!("{text:?}")
+    }
+}
+
+impl Recipients {
+    /// No recipients yet; plugins ask their questions through `prompts`.
+    pub fn with_prompts(prompts: Arc<dyn Prompts>) -> Self {
+        Recipients {
+            native: Vec::new(),
+            plugins: Vec::new(),
+            described: Vec::new(),
+            prompts: Callbacks(prompts),
+        }
+    }
+
+    /// Parses one recipient string, naming it in the error if it does not parse (a secret
+    /// key given by mistake is never named).
+    pub fn add(&mut self, text: &str) -> Result<()> {
+        let text = text.trim();
+        let bad = |why: &str| Error::BadRecipient {
+            shown: shown_recipient(text),
+            why: why.to_string(),
+        };
+        if text.starts_with("ssh-") {
+            let r = text
+                .parse::<age::ssh::Recipient>()
+                .map_err(|e| bad(&format!("{e:?}")))?;
+            self.native.push(Box::new(r));
+        } else if text.starts_with("age1tagpq1") {
+            self.native.push(Box::new(
+                text.parse::<age::tagpq::Recipient>().map_err(bad)?,
+            ));
+        } else if text.starts_with("age1tag1") {
+            self.native
+                .push(Box::new(text.parse::<age::tag::Recipient>().map_err(bad)?));
+        } else if let Ok(r) = text.parse::<age::x25519::Recipient>() {
+            self.native.push(Box::new(r));
+        } else if text.starts_with("age1") {
+            self.plugins
+                .push(text.parse::<age::plugin::Recipient>().map_err(bad)?);
+        } else {
+            return Err(bad(
+                "expected an age1... recipient or an ssh-ed25519 / ssh-rsa public key",
+            ));
+        }
+        self.described.push(text.to_string());
+        Ok(())
+    }
+
+    /// Reads a recipients file in age's format: one recipient a line, `#` comments and
+    /// blank lines ignored.
+    pub fn add_file(&mut self, path: &Path) -> Result<()> {
+        let bytes = read_small_file(path, "recipients file")?;
+        let text = String::from_utf8_lossy(&bytes);
+        let mut found = 0;
+        for (number, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            self.add(line).map_err(|e| Error::RecipientsFileLine {
+                path: path.to_path_buf(),
+                line: number + 1,
+                inner: Box::new(e),
+            })?;
+            found += 1;
+        }
+        if found == 0 {
+            return Err(Error::NoRecipients {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(())
+    }
+
+    /// True when no recipient was given.
+    pub fn is_empty(&self) -> bool {
+        self.described.is_empty()
+    }
+}
+
+/// Identities to try when decrypting, loaded from files.
+pub struct Identities {
+    pub(super) loaded: Vec<Box<dyn age::Identity>>,
+    prompts: Callbacks,
+    /// Highest scrypt work factor a passphrase-encrypted file may ask for.
+    pub(super) max_work_factor: u8,
+}
+
+impl Default for Identities {
+    fn default() -> Self {
+        Identities::with_prompts(Arc::new(NoPrompts))
+    }
+}
+
+impl Identities {
+    /// No identities yet; plugins and encrypted SSH keys ask through `prompts`.
+    pub fn with_prompts(prompts: Arc<dyn Prompts>) -> Self {
+        Identities {
+            loaded: Vec::new(),
+            prompts: Callbacks(prompts),
+            max_work_factor: DEFAULT_MAX_WORK_FACTOR,
+        }
+    }
+
+    /// Loads an age identity file (as `age-keygen` writes, plugin identities included) or an
+    /// SSH private key (an encrypted one asks for its passphrase when it is used).
+    pub fn add_file(&mut self, path: &Path) -> Result<()> {
+        let name = path.display().to_string();
+        let text = Zeroizing::new(read_small_file(path, "identity file")?);
+        self.add_bytes(&text, &name)
+    }
+
+    /// Loads identities from the text of an identity file or SSH private key.
+    pub fn add_bytes(&mut self, text: &[u8], name: &str) -> Result<()> {
+        let name = name.to_string();
+        if let Ok(file) = age::IdentityFile::from_buffer(BufReader::new(text)) {
+            let identities = file
+                .with_callbacks(self.prompts.clone())
+                .into_identities()
+                .map_err(|e| Error::BadIdentity {
+                    name: name.clone(),
+                    why: e.to_string(),
+                })?;
+            for identity in identities {
+                self.loaded.push(identity);
+            }
+            return Ok(());
+        }
+        let ssh = age::ssh::Identity::from_buffer(BufReader::new(text), Some(name.clone()))
+            .map_err(|_| Error::NotAnIdentity { name: name.clone() })?;
+        if let age::ssh::Identity::Unsupported(_) = &ssh {
+            return Err(Error::BadIdentity {
+                name,
+                why: "this SSH key type cannot decrypt age files".into(),
+            });
+        }
+        self.loaded
+            .push(Box::new(ssh.with_callbacks(self.prompts.clone())));
+        Ok(())
+    }
+
+    /// Lets a passphrase-encrypted file ask for scrypt work up to `work_factor` (log2 N;
+    /// each step doubles time and memory).
+    pub fn set_max_work_factor(&mut self, work_factor: u8) {
+        self.max_work_factor = work_factor;
+    }
+
+    /// True when no identity was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.loaded.is_empty()
+    }
+}

@@ -1,0 +1,58 @@
+//! What age plugins and encrypted SSH keys may ask a person, answered by the front end.
+
+use crate::secret::Secret;
+use age::secrecy::SecretString;
+use std::sync::Arc;
+
+/// What age plugins and encrypted SSH keys may ask of a person. The command line answers on
+/// the terminal; another front end answers its own way, and [`NoPrompts`] declines.
+pub trait Prompts: Send + Sync {
+    /// Shows a message (e.g. "touch your hardware key").
+    fn message(&self, text: &str);
+    /// Asks a yes/no question; `None` when it cannot be asked.
+    fn confirm(&self, question: &str, yes: &str, no: Option<&str>) -> Option<bool>;
+    /// Asks for a value that is not secret.
+    fn public_value(&self, description: &str) -> Option<String>;
+    /// Asks for a secret (a key's passphrase or PIN).
+    fn secret_value(&self, description: &str) -> Option<Secret>;
+}
+
+/// Declines every question: for identities that never ask (a paper sheet's own key).
+pub struct NoPrompts;
+
+impl Prompts for NoPrompts {
+    fn message(&self, _text: &str) {}
+    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
+        None
+    }
+    fn public_value(&self, _description: &str) -> Option<String> {
+        None
+    }
+    fn secret_value(&self, _description: &str) -> Option<Secret> {
+        None
+    }
+}
+
+/// age wants its callbacks by value and cloneable; this carries shared [`Prompts`].
+#[derive(Clone)]
+pub(super) struct Callbacks(pub(super) Arc<dyn Prompts>);
+
+impl age::Callbacks for Callbacks {
+    fn display_message(&self, message: &str) {
+        self.0.message(message);
+    }
+
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        self.0.confirm(message, yes, no)
+    }
+
+    fn request_public_string(&self, description: &str) -> Option<String> {
+        self.0.public_value(description)
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        self.0
+            .secret_value(description)
+            .map(|s| SecretString::from(s.expose().to_string()))
+    }
+}
