@@ -43,9 +43,10 @@ pub fn escaped(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// True when `text` looks like secret material: an age identity, a private key, or a run of
-/// 32 or more key-alphabet characters (base64, hex, letters and digits) mixing letters and
-/// digits, which is what exchange secrets look like.
+/// True when `text` looks like secret material: an age identity, a private key, a UUID
+/// (KuCoin secrets are UUIDs), or a run of 20 or more key-alphabet characters (base64, hex,
+/// letters and digits) mixing letters and digits, which is what exchange secrets, and pieces
+/// of them, look like. Public keys in age's and ssh's forms are not secrets.
 pub fn looks_secret(text: &str) -> bool {
     let upper = text.to_ascii_uppercase();
     if ["AGE-SECRET-KEY-", "AGE-PLUGIN-", "PRIVATE KEY"]
@@ -54,14 +55,22 @@ pub fn looks_secret(text: &str) -> bool {
     {
         return true;
     }
+    if ["age1", "ssh-", "ecdsa-"]
+        .iter()
+        .any(|p| text.starts_with(p))
+    {
+        return false;
+    }
     let key_char = |c: char| c.is_ascii_alphanumeric() || "+/=_".contains(c);
-    text.split(|c: char| !key_char(c) && c != '-')
-        .map(|run| run.replace('-', ""))
-        .any(|run| {
-            run.len() >= 32
-                && run.chars().any(|c| c.is_ascii_digit())
-                && run.chars().any(|c| c.is_ascii_alphabetic())
-        })
+    let long_mixed_run = text.split(|c: char| !key_char(c)).any(|run| {
+        run.len() >= 20
+            && run.chars().any(|c| c.is_ascii_digit())
+            && run.chars().any(|c| c.is_ascii_alphabetic())
+    });
+    let uuid = text
+        .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .any(|part| part.len() == 36 && uuid::Uuid::try_parse(part).is_ok());
+    long_mixed_run || uuid
 }
 
 /// How an error repeats user input: `"like this"`, escaped, cut after
@@ -93,7 +102,8 @@ mod tests {
             "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ",
             "-----BEGIN OPENSSH PRIVATE KEY-----",
             "recipient age-secret-key-1abc",
-            "6f2d1c0e-4b3a-4a59-8e7d-1f2e3d4c5b6a-9a8b7c6d5e4f",
+            "6f2d1c0e-4b3a-4a59-8e7d-1f2e3d4c5b6a",
+            "k9F3A6C1D8E2B4F7A0C5D9E1B",
         ] {
             assert_eq!(quoted(secret), WITHHELD, "{secret}");
         }

@@ -14,6 +14,7 @@ use keycellar::clock::Timestamp;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::vault::Vault;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::store;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -94,6 +95,10 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
 pub fn keygen(path: &Path, as_json: bool) -> Result<()> {
     output::check_destination(path, false)?;
     let (text, public) = agefile::keygen(&Timestamp::now().to_string());
-    output::write_document(path, text.as_bytes(), false)?;
+    if output::is_stdout(path) {
+        output::write_document(path, text.as_bytes(), false)?;
+    } else {
+        store::create_secret_file(path, text.as_bytes())?;
+    }
     output::keygen(path, &public, as_json)
 }

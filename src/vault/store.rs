@@ -275,6 +275,27 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     sync_directory(directory_of(path)).map_err(|e| unsynced(path, e))
 }
 
+/// Creates a private (0600) file that did not exist and writes `bytes` into it directly,
+/// with no temp file: for secrets in plaintext (an age identity), which must not be left
+/// under another name if the process is killed. A kill mid-write leaves at most a cut-short
+/// file at `path` itself, which no reader mistakes for a whole one.
+pub fn create_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let cannot = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::OutputExists {
+                path: path.to_path_buf(),
+            }
+        } else {
+            Error::io(format!("cannot write {}", path.display()), e)
+        }
+    };
+    let mut file = create_private(path, true).map_err(cannot)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(cannot)?;
+    sync_directory(directory_of(path)).map_err(|e| unsynced(path, e))
+}
+
 /// Checks, before any work, that [`write_file`] may write `path`: nothing is there, a pipe
 /// is there, or (with `overwrite`) a regular file.
 pub fn check_output(path: &Path, overwrite: bool) -> Result<()> {

@@ -5,6 +5,7 @@ use super::DEFAULT_MAX_WORK_FACTOR;
 use super::prompts::{Callbacks, NoPrompts, Prompts};
 use crate::error::{Error, Result};
 use crate::source::read_file_bounded;
+use crate::untrusted::quoted;
 use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
@@ -32,8 +33,8 @@ impl Default for Recipients {
     }
 }
 
-/// How a recipient that does not parse is named in an error: as given, unless it is a
-/// secret key pasted by mistake, which is never repeated.
+/// How a recipient that does not parse is named in an error: quoted as given, unless it
+/// is a secret key pasted by mistake, which is never repeated.
 fn shown_recipient(text: &str) -> String {
     let upper = text.to_ascii_uppercase();
     if upper.starts_with("AGE-SECRET-KEY-") || upper.starts_with("AGE-PLUGIN-") {
@@ -41,7 +42,7 @@ fn shown_recipient(text: &str) -> String {
     } else if text.contains("PRIVATE KEY") {
         "(a private key; give the public key instead)".into()
     } else {
-        format!("{text:?}")
+        quoted(text)
     }
 }
 
