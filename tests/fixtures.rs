@@ -54,3 +54,35 @@ fn the_v1_fixture_accepts_changes_and_keeps_its_entries() {
     let original = fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/vault-v1.kc")).unwrap();
     assert_eq!(fs::read(tv.vault.with_extension("kc.1")).unwrap(), original);
 }
+
+/// The KC1 paper sheet printed from the fixture, restored from its scans and from its typed
+/// text: every later paper format must keep reading it.
+#[test]
+fn the_kc1_sheet_restores_from_its_scans_and_its_typed_text() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sheet-v1"));
+    let scans: Vec<_> = (1..=6).map(|n| dir.join(format!("scan{n}.png"))).collect();
+    let restore = |source: &[&str], files: &[std::path::PathBuf]| {
+        let tv = TestVault::empty();
+        let sheet_pass = tv.file("sheet-pass", "keycellar-fixture-sheet-v1\n");
+        tv.cmd()
+            .args(["restore", "--init"])
+            .args(common::FAST_KDF)
+            .arg("--backup-passphrase-file")
+            .arg(sheet_pass)
+            .args(source)
+            .args(files)
+            .assert()
+            .success();
+        let list = tv.json(&["list"]);
+        assert_eq!(list["vault_fingerprint"], VAULT_FINGERPRINT, "{source:?}");
+        let labels: Vec<&str> = list["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(labels, ENTRIES.map(|(label, _)| label));
+    };
+    restore(&["--image"], &scans);
+    restore(&["--text"], &[dir.join("typed.txt")]);
+}
