@@ -71,9 +71,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             unlock,
             ..
         } => backup::verify_backup(&ctx, &file, &unlock),
-        Command::Verify { paper, unlock, .. } if !paper.is_empty() => {
-            paper::verify_paper(&ctx, &paper, &unlock)
-        }
+        Command::Verify {
+            paper: Some(scans),
+            text,
+            unlock,
+            ..
+        } => paper::verify_paper(&ctx, &scans, text.as_deref(), &unlock),
         Command::Verify {
             label,
             fingerprint,

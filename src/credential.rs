@@ -2,6 +2,7 @@
 //! checks, fingerprints, rotation and history, the audit rules, and Kraken's key URI.
 
 pub mod audit;
+pub mod details;
 pub mod entry;
 pub mod exchange;
 pub mod exec;

@@ -165,7 +165,7 @@ pub enum Error {
     #[error("{problem}")]
     PaperUnreadable { problem: String },
 
-    #[error("{name}: not everything could be restored: {}", .problems.join("; "))]
+    #[error("{name}: not everything could be restored:\n  {}", .problems.join("\n  "))]
     PaperIncomplete { name: String, problems: Vec<String> },
 
     #[error("cannot read image {}: {why}", .path.display())]

@@ -16,13 +16,15 @@
 //! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
 //!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is
-//!   given), `kraken_uri` (Kraken's key QR code).
+//!   given), `kraken_uri` (Kraken's key QR code), `details` (what a key has beyond its
+//!   credential, which paper keeps apart).
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
 //!   stdin; [`passphrase`]: how strong a newly chosen passphrase is.
 //! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal.
-//! - [`hygiene`]: process hardening (no core dumps).
+//! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
+//!   over the cores.
 //!
 //! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
 //! `backup::paper::codes`) are private to the crate; the `internals` feature makes them
@@ -45,6 +47,7 @@ pub mod credential;
 internal_mod!(crypto);
 pub mod error;
 pub mod hygiene;
+mod parallel;
 pub mod passphrase;
 pub mod secret;
 pub mod source;

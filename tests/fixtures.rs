@@ -55,15 +55,16 @@ fn the_v1_fixture_accepts_changes_and_keeps_its_entries() {
     assert_eq!(fs::read(tv.vault.with_extension("kc.1")).unwrap(), original);
 }
 
-/// The KC1 paper sheet printed from the fixture, restored from its scans and from its typed
-/// text: every later paper format must keep reading it.
-#[test]
-fn the_kc1_sheet_restores_from_its_scans_and_its_typed_text() {
-    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sheet-v1"));
-    let scans: Vec<_> = (1..=6).map(|n| dir.join(format!("scan{n}.png"))).collect();
+/// Restores a fixture sheet from its scans and from its typed text, checking that the
+/// whole fixture vault comes back.
+fn restore_fixture_sheet(dir: &str, pages: usize, sheet_passphrase: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let scans: Vec<_> = (1..=pages)
+        .map(|n| dir.join(format!("scan{n}.png")))
+        .collect();
     let restore = |source: &[&str], files: &[std::path::PathBuf]| {
         let tv = TestVault::empty();
-        let sheet_pass = tv.file("sheet-pass", "keycellar-fixture-sheet-v1\n");
+        let sheet_pass = tv.file("sheet-pass", &format!("{sheet_passphrase}\n"));
         tv.cmd()
             .args(["restore", "--init"])
             .args(common::FAST_KDF)
@@ -82,7 +83,22 @@ fn the_kc1_sheet_restores_from_its_scans_and_its_typed_text() {
             .map(|e| e["label"].as_str().unwrap())
             .collect();
         assert_eq!(labels, ENTRIES.map(|(label, _)| label));
+        list
     };
     restore(&["--image"], &scans);
-    restore(&["--text"], &[dir.join("typed.txt")]);
+    let typed = restore(&["--text"], &[dir.join("typed.txt")]);
+    assert_eq!(typed["entries"][0]["permissions"][2], "withdraw-funds");
+}
+
+/// The KC1 paper sheet printed from the fixture: every later paper format must keep
+/// reading it.
+#[test]
+fn the_kc1_sheet_restores_from_its_scans_and_its_typed_text() {
+    restore_fixture_sheet("fixtures/sheet-v1", 6, "keycellar-fixture-sheet-v1");
+}
+
+/// The KC2 paper sheet printed from the fixture, details included.
+#[test]
+fn the_kc2_sheet_restores_from_its_scans_and_its_typed_text() {
+    restore_fixture_sheet("fixtures/sheet-v2", 5, "keycellar-fixture-sheet-v2");
 }

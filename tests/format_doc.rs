@@ -124,3 +124,22 @@ fn the_fingerprint_vectors_hold() {
         );
     }
 }
+
+/// Section 8's example: one item's typed lines and its QR codes, recomputed.
+#[test]
+fn the_paper_example_is_exact() {
+    use keycellar::backup::paper::codes::{self, Item};
+    use keycellar::backup::paper::text;
+    let base32 = "JZXXIIDBNYQGCZ3FEBTGS3DFHIQGCIDXN5ZGWZLEEBSXQYLNOBWGKIDPMYQGQ33XEBXW4ZJANF2GK3JAN5TCAYJAOBQXAZLSEBZWQZLFOQQGS4ZAOR4XAZLEFY======";
+    let mut computed = text::render(Item::Entry(1), base32, "kraken-grid-bot");
+    computed.extend(
+        codes::split("7F3A9C2E", Item::Entry(1), base32, 70)
+            .iter()
+            .map(|code| code.render()),
+    );
+    let documented: Vec<String> = block("paper-example").lines().map(str::to_string).collect();
+    assert_eq!(
+        documented, computed,
+        "FORMAT.md section 8's example differs"
+    );
+}

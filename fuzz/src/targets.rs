@@ -3,7 +3,7 @@
 //! `fuzz_targets/*.rs` hand these to libFuzzer; `tests/fuzz_regressions.rs` in the main crate
 //! runs the same functions over every seed and every crash ever found, in the normal tests.
 
-use keycellar::backup::paper::{codes, text};
+use keycellar::backup::paper::{self, codes};
 use keycellar::crypto;
 use keycellar::secret::Secret;
 use keycellar::vault::Vault;
@@ -74,10 +74,10 @@ pub fn export_doc(data: &[u8]) {
     let _ = keycellar::backup::export::parse(data);
 }
 
-/// The typed paper text parser.
+/// The typed paper text readers (format 1 and 2), with the mending of typing mistakes.
 pub fn paper_text(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = text::parse(text, NAME);
+        let _ = paper::read_typed(text, NAME);
     }
 }
 

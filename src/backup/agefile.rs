@@ -165,13 +165,20 @@ fn classify(error: age::DecryptError, name: &str, is_scrypt: bool) -> Error {
     }
 }
 
-/// Makes a new X25519 identity; returns (file text in `age-keygen` format, public recipient).
-pub fn keygen(created_at: &str) -> (Zeroizing<String>, String) {
+/// Makes a new X25519 identity; returns (its `AGE-SECRET-KEY-1...` line, public recipient).
+pub fn new_identity() -> (Zeroizing<String>, String) {
     let identity = age::x25519::Identity::generate();
     let public = identity.to_public().to_string();
+    let secret = Zeroizing::new(identity.to_string().expose_secret().to_string());
+    (secret, public)
+}
+
+/// Makes a new X25519 identity; returns (file text in `age-keygen` format, public recipient).
+pub fn keygen(created_at: &str) -> (Zeroizing<String>, String) {
+    let (secret, public) = new_identity();
     let text = Zeroizing::new(format!(
         "# created: {created_at}\n# public key: {public}\n{}\n",
-        identity.to_string().expose_secret()
+        secret.as_str()
     ));
     (text, public)
 }

@@ -1,191 +1,81 @@
 //! Paper backups: a PDF with QR codes and a checked, typeable copy of every code, and
 //! restoring from scans or typed text. docs/FORMAT.md section 8 specifies the sheet.
 //!
-//! - [`sheet`]: what is encrypted, and how (a random age key per sheet; one item per entry).
-//! - [`codes`]: the line each QR code holds, and reassembly from codes in any order.
-//! - [`text`]: the typed fallback with per-line and per-item checks.
+//! - [`sheet`]: what is encrypted, and how (a random age key per sheet; one item per entry,
+//!   one for the details of all), and getting entries back; [`blocks`]: the items'
+//!   plaintexts.
+//! - `codes`: the line each QR code holds, and reassembly from codes in any order.
+//! - [`text`]: the typed copy with per-line checks, its tolerant reader and the mending of
+//!   typing mistakes; [`text_v1`]: typed copies of format 1.
 //! - [`qr`]: QR encoding (version cap, self-check) and reading scans.
-//! - [`pdf`]: page layout.
+//! - [`layout`]: what goes on the pages (`cover.txt` is the first page's text); [`pdf`]:
+//!   drawing them.
 
+pub mod blocks;
 internal_mod!(codes);
+pub mod layout;
 pub mod pdf;
 pub mod qr;
 pub mod sheet;
 pub mod text;
+pub mod text_v1;
 
-use crate::error::Result;
-use codes::Item;
-use pdf::{Paper, Placed, Style};
-use sheet::Sheet;
+pub use layout::{Printed, render};
+
+use crate::error::{Error, Result};
+use codes::{Format, Item};
 use std::collections::BTreeMap;
+use text::Candidates;
 
-/// What printing produced, for the user and for tests.
-pub struct Printed {
-    pub pdf: Vec<u8>,
-    pub pages: usize,
-    pub codes: usize,
-    pub max_version: i16,
+/// A sheet as read from scans or typed text.
+#[derive(Debug)]
+pub struct ReadSheet {
+    pub format: Format,
+    /// Each item's candidate texts, or every problem that kept it from being read.
+    pub items: BTreeMap<Item, std::result::Result<Candidates, Vec<String>>>,
+    /// The labels a typed copy's headings give its items, for messages.
+    pub labels: BTreeMap<Item, String>,
 }
 
-fn wrap(out: &mut Vec<(Style, String)>, style: Style, indent: usize, text: &str, width: usize) {
-    let mut line = String::new();
-    for word in text.split(' ') {
-        if !line.is_empty() && indent + line.len() + 1 + word.len() > width {
-            out.push((style, format!("{}{line}", " ".repeat(indent))));
-            line.clear();
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push((style, format!("{}{line}", " ".repeat(indent))));
+/// One text, exactly as read from codes.
+fn exact(text: String) -> Candidates {
+    Candidates(vec![(text, Vec::new())])
 }
 
-/// The first page's prose: `cover.txt`, a template whose lines are a title (`= `), a
-/// heading (`## `), a command (`$ `), a block made here (`{unlock}`, `{entries}`), a blank
-/// line, or a paragraph wrapped to `width`; `{name}` fields are filled in.
-const COVER: &str = include_str!("paper/cover.txt");
-
-fn cover(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
-    let (unlock, unlock_command) = unlock_block(sheet, width);
-    let fields = [
-        ("{id}", sheet.id.clone()),
-        ("{created}", sheet.created_at.to_string()),
-        ("{version}", env!("CARGO_PKG_VERSION").to_string()),
-        ("{vault_fingerprint}", sheet.vault_fingerprint.to_string()),
-        ("{count}", sheet.entries.len().to_string()),
-        ("{unlock_command}", unlock_command.to_string()),
-    ];
-    let mut out = Vec::new();
-    for template in COVER.lines() {
-        let mut line = template.to_string();
-        for (field, value) in &fields {
-            line = line.replace(field, value);
-        }
-        if let Some(title) = line.strip_prefix("= ") {
-            out.push((Style::Title, title.to_string()));
-        } else if let Some(heading) = line.strip_prefix("## ") {
-            out.push((Style::Heading, heading.to_string()));
-        } else if let Some(command) = line.strip_prefix("$ ") {
-            out.push((Style::Body, format!("    $ {command}")));
-        } else if line == "{unlock}" {
-            out.extend(unlock.iter().cloned());
-        } else if line == "{entries}" {
-            for e in &sheet.entries {
-                let text = format!(
-                    "{}  {}  {}  key {}  {}  fingerprint {}",
-                    e.item.tag(),
-                    e.label,
-                    e.exchange,
-                    e.masked_key,
-                    e.permissions,
-                    e.fingerprint
-                );
-                wrap(&mut out, Style::Body, 0, &text, width);
-            }
-        } else if line.is_empty() {
-            out.push((Style::Body, String::new()));
-        } else {
-            wrap(&mut out, Style::Body, 0, &line, width);
-        }
+/// A typed copy: format 1 (`== KC1` lines) or format 2, read as tolerantly as each allows.
+pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
+    if content.contains("== KC1 ") {
+        let typed = text_v1::parse(content, name)?;
+        return Ok(ReadSheet {
+            format: Format::V1,
+            items: typed
+                .items
+                .into_iter()
+                .map(|(item, text)| (item, Ok(exact(text))))
+                .collect(),
+            labels: BTreeMap::new(),
+        });
     }
-    out
-}
-
-/// How the sheet key is opened: a box for the passphrase, or the recipients; and the age
-/// command of the stock recipe.
-fn unlock_block(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, &'static str) {
-    let mut out = Vec::new();
-    match &sheet.recipients {
-        None => {
-            let intro =
-                "Sheet passphrase (write it here only if this paper is kept somewhere safe):";
-            wrap(&mut out, Style::Body, 0, intro, width);
-            out.push((Style::Body, String::new()));
-            let rule = format!("    {}", "_".repeat(width.saturating_sub(8)));
-            out.push((Style::Body, rule));
-            (out, "age -d -o key.txt key.age")
-        }
-        Some(recipients) => {
-            let intro =
-                "The sheet key is encrypted to these age recipients; any one identity opens it:";
-            wrap(&mut out, Style::Body, 0, intro, width);
-            for r in recipients {
-                wrap(&mut out, Style::Body, 4, r, width);
-            }
-            (out, "age -d -i YOUR-IDENTITY-FILE -o key.txt key.age")
-        }
+    let reading = text::read(content);
+    if reading.lines.is_empty() {
+        return Err(Error::PaperUnreadable {
+            problem: format!(
+                "{name} holds no typed line of a sheet; lines look like \
+                 `E001 01  MFRGG ZDFMZ ...  7A1F`"
+            ),
+        });
     }
-}
-
-/// Builds the PDF for a sheet: every code is encoded within the version cap and decoded back
-/// before anything is returned.
-pub fn render(sheet: &Sheet, paper: Paper) -> Result<Printed> {
-    let width = paper.line_chars();
-    let mut symbols = Vec::new();
-    let mut fallback = vec![
-        (Style::Heading, "TYPED COPY OF EVERY CODE".to_string()),
-        (
-            Style::Body,
-            "Type an item's lines exactly; each line ends with its check value.".into(),
-        ),
-    ];
-    let mut number = 1;
-    for (item, base32) in sheet.items() {
-        let label = match item {
-            Item::Key => "sheet key".to_string(),
-            Item::Entry(_) => sheet
-                .entries
-                .iter()
-                .find(|e| e.item == item)
-                .map(|e| e.label.clone())
-                .unwrap_or_default(),
-        };
-        for code in sheet.codes(item, base32) {
-            let text = code.render();
-            let symbol = qr::encode(&text)?;
-            qr::self_check(&symbol, &text)?;
-            let caption = format!("{} {}/{}  {label}", item.tag(), code.part, code.count);
-            symbols.push((caption, symbol));
-        }
-        let (lines, next) = text::render(&sheet.id, item, base32, number);
-        number = next;
-        fallback.push((Style::Body, String::new()));
-        fallback.push((Style::Body, format!("{} ({label})", item.tag())));
-        fallback.extend(lines.into_iter().map(|l| (Style::Body, l)));
-    }
-    let placed: Vec<Placed<'_>> = symbols
-        .iter()
-        .map(|(caption, symbol)| Placed {
-            caption: caption.clone(),
-            symbol,
-        })
-        .collect();
-    let header = format!("keycellar paper backup, sheet {}", sheet.id);
-    let (pdf, pages) = pdf::document(
-        "keycellar paper backup",
-        &header,
-        paper,
-        &cover(sheet, width),
-        &placed,
-        &fallback,
-    );
-    Ok(Printed {
-        pdf,
-        pages,
-        codes: symbols.len(),
-        max_version: symbols.iter().map(|(_, s)| s.version).max().unwrap_or(0),
+    Ok(ReadSheet {
+        format: Format::V2,
+        items: text::assemble(&reading),
+        labels: reading.headings.clone(),
     })
 }
 
-/// Items of a sheet as read: the base32 text of each, or why it could not be assembled.
-pub type ReadItems = BTreeMap<Item, Result<String>>;
-
-/// Items read from scans: every code found, reassembled; items with parts missing carry
-/// the error that says which. When something is missing, the scans are read again at other
-/// scales before giving up (each scan decoded once for both).
-pub fn items_from_scans(scans: &[std::path::PathBuf]) -> Result<(ReadItems, Vec<String>)> {
+/// A sheet read from scans: every code found, reassembled; items with parts missing carry
+/// the problem that says which. When something is missing, the scans are read again at
+/// other scales before giving up. Also returns the codes that were refused, and why.
+pub fn read_scans(scans: &[std::path::PathBuf]) -> Result<(ReadSheet, Vec<String>)> {
     let mut collected = codes::Collected::default();
     for scan in scans {
         for text in qr::read(&qr::load(scan)?, 1.0) {
@@ -209,10 +99,19 @@ pub fn items_from_scans(scans: &[std::path::PathBuf]) -> Result<(ReadItems, Vec<
     let items = collected
         .items()
         .into_iter()
-        .map(|item| (item, collected.assemble(item)))
+        .map(|item| {
+            let read = collected.assemble(item);
+            (item, read.map_err(|e| vec![e.to_string()]))
+        })
         .collect();
+    let format = collected.format().unwrap_or(codes::CURRENT);
     let mut refused = collected.refused;
     refused.sort();
     refused.dedup();
-    Ok((items, refused))
+    let sheet = ReadSheet {
+        format,
+        items,
+        labels: BTreeMap::new(),
+    };
+    Ok((sheet, refused))
 }

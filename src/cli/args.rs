@@ -166,8 +166,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "label")]
         backup: Option<PathBuf>,
         /// Compare the vault with these scans of a paper backup instead (writes nothing)
-        #[arg(long, value_name = "SCAN", num_args = 1.., conflicts_with_all = ["label", "backup"])]
-        paper: Vec<PathBuf>,
+        #[arg(long, value_name = "SCAN", num_args = 0.., conflicts_with_all = ["label", "backup"])]
+        paper: Option<Vec<PathBuf>>,
+        /// With --paper: a typed copy of the sheet instead of scans
+        #[arg(long, value_name = "FILE", requires = "paper")]
+        text: Option<PathBuf>,
         #[command(flatten)]
         unlock: BackupUnlockArgs,
     },
@@ -188,7 +191,7 @@ pub enum Command {
     Print(Box<PrintArgs>),
     /// Restore entries from a paper backup: scans or photos, or typed text
     #[command(
-        after_help = "Examples:\n  keycellar restore --init --image page1.png page2.png page3.png\n  keycellar restore --text typed.txt kraken-grid-bot"
+        after_help = "Examples:\n  keycellar restore --init --image page1.png page2.png page3.png\n  keycellar restore --text typed.txt --label kraken-grid-bot"
     )]
     Restore(Box<RestoreArgs>),
     /// Replace a key with a new one, keeping the old as `rotated` (back up first)

@@ -9,6 +9,7 @@ use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::export::Imported;
 use keycellar::backup::merge;
+use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
 use keycellar::vault::{Saved, Vault};
 
@@ -39,6 +40,7 @@ pub fn merge(
     incoming: Vec<Entry>,
     merge: &MergeArgs,
     source: &Imported,
+    mended: &[Fix],
 ) -> Result<()> {
     if merge.init {
         let actions = merge::plan(&[], incoming, merge.on_conflict)?;
@@ -50,7 +52,7 @@ pub fn merge(
         merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
         let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
-        return output::imported(&vault, source, true, ctx.json);
+        return output::imported(&vault, source, true, mended, ctx.json);
     }
     let mut vault = ctx.open_for_change()?;
     if merge.dry_run {
@@ -60,5 +62,5 @@ pub fn merge(
     let actions = vault.import(incoming, merge.on_conflict)?;
     output::import_plan(&actions, false, ctx.json)?;
     let written = vault.save()? == Saved::Written;
-    output::imported(&vault, source, written, ctx.json)
+    output::imported(&vault, source, written, mended, ctx.json)
 }

@@ -5,13 +5,13 @@ use super::context::Context;
 use super::encryption::{self, backup_passphrase, identities};
 use super::import_into;
 use super::output;
-use super::report::Result;
+use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::{self, Imported};
 use keycellar::backup::merge;
-use keycellar::backup::paper::{self, sheet, text};
-use keycellar::credential::entry::Entry;
+use keycellar::backup::paper::sheet::{self, Restored};
+use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
@@ -37,19 +37,17 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     output::printed(&vault, &args.output, &sheet, &printed, ctx.json)
 }
 
-/// Items of a sheet from scans or typed text, and what was refused on the way.
-fn read_items(images: &[PathBuf], typed: Option<&Path>) -> Result<(paper::ReadItems, String)> {
+/// A sheet read from scans or typed text, and the name messages give it.
+fn read_sheet(images: &[PathBuf], typed: Option<&Path>) -> Result<(ReadSheet, String)> {
     if let Some(path) = typed {
         let name = path.display().to_string();
         let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
-        let content = String::from_utf8_lossy(&bytes);
-        let parsed = text::parse(&content, &name)?;
-        let items = parsed.items.into_iter().map(|(i, t)| (i, Ok(t))).collect();
-        return Ok((items, name));
+        let sheet = paper::read_typed(&String::from_utf8_lossy(&bytes), &name)?;
+        return Ok((sheet, name));
     }
-    let (items, refused) = ui::with_spinner(
+    let (sheet, refused) = ui::with_spinner(
         &format!("Reading the codes in {} image(s)", images.len()),
-        || paper::items_from_scans(images),
+        || paper::read_scans(images),
     )?;
     for message in refused {
         ui::warn(&message);
@@ -58,54 +56,95 @@ fn read_items(images: &[PathBuf], typed: Option<&Path>) -> Result<(paper::ReadIt
         [one] => one.display().to_string(),
         _ => format!("{} scans", images.len()),
     };
-    Ok((items, name))
+    Ok((sheet, name))
 }
 
-fn restore_entries(
+/// The entries a sheet gives back, with every correction of a typed line said.
+fn restore_sheet(
     images: &[PathBuf],
     typed: Option<&Path>,
     unlock: &BackupUnlockArgs,
     labels: &[String],
-) -> Result<Vec<Entry>> {
-    let (items, name) = read_items(images, typed)?;
+) -> Result<(Restored, String)> {
+    let (read, name) = read_sheet(images, typed)?;
     let identities = identities(unlock)?;
-    sheet::restore(
-        &items,
+    let restored = sheet::restore(
+        &read,
         &identities,
         || backup_passphrase(unlock),
         labels,
         &name,
-    )
+    )?;
+    for fix in &restored.fixes {
+        ui::warn(&format!("mended {}", fix.describe()));
+    }
+    if let Some(why) = &restored.details_missing {
+        ui::warn(&format!(
+            "the details block M was not read ({why}); entries come back without their \
+             permissions, allow-lists, notes, dates and history"
+        ));
+    }
+    Ok((restored, name))
 }
 
-pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
-    import_into::check_args(ctx, &args.merge)?;
-    let entries = restore_entries(
-        &args.image,
-        args.text.as_deref(),
-        &args.unlock,
-        &args.labels,
-    )?;
-    let source = Imported {
+/// The failure for entries that did not come back, if any did not.
+fn incomplete(restored: &Restored, name: &str) -> Result<()> {
+    if restored.problems.is_empty() {
+        return Ok(());
+    }
+    Err(Error::PaperIncomplete {
+        name: name.to_string(),
+        problems: restored.problems.clone(),
+    }
+    .into())
+}
+
+fn no_source() -> Imported {
+    Imported {
         entries: Vec::new(),
         created_at: None,
         keycellar_version: None,
         vault_id: None,
         vault_fingerprint: None,
-    };
-    import_into::merge(ctx, entries, &args.merge, &source)
+    }
 }
 
-pub fn verify_paper(ctx: &Context, scans: &[PathBuf], unlock: &BackupUnlockArgs) -> Result<()> {
-    let restored = restore_entries(scans, None, unlock, &[])?;
+/// Restores what the sheet gives back, even when some entries did not come back; those
+/// are named, and the exit code says that something is missing.
+pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
+    import_into::check_args(ctx, &args.merge)?;
+    let (restored, name) = restore_sheet(
+        &args.image,
+        args.text.as_deref(),
+        &args.unlock,
+        &args.labels,
+    )?;
+    if restored.entries.is_empty() {
+        incomplete(&restored, &name)?;
+    }
+    let entries = restored.entries.clone();
+    import_into::merge(ctx, entries, &args.merge, &no_source(), &restored.fixes)?;
+    incomplete(&restored, &name)
+}
+
+pub fn verify_paper(
+    ctx: &Context,
+    scans: &[PathBuf],
+    typed: Option<&Path>,
+    unlock: &BackupUnlockArgs,
+) -> Result<()> {
+    if scans.is_empty() && typed.is_none() {
+        return Err(Failure::Usage(
+            "verify --paper needs the scans of the sheet, or --text and a typed copy".into(),
+        ));
+    }
+    let (restored, name) = restore_sheet(scans, typed, unlock, &[])?;
+    incomplete(&restored, &name)?;
     let vault = ctx.open()?;
-    let comparison = merge::compare(vault.entries(), &restored);
+    let comparison = merge::compare(vault.entries(), &restored.entries);
     let source = Imported {
-        entries: restored,
-        created_at: None,
-        keycellar_version: None,
-        vault_id: None,
-        vault_fingerprint: None,
+        entries: restored.entries,
+        ..no_source()
     };
     output::backup_comparison(&vault, &source, &comparison, ctx.json)?;
     if comparison.matches() {

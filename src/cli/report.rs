@@ -238,6 +238,15 @@ fn library_hint(error: &Error) -> &'static str {
              cost was chosen at init; `keycellar status` shows it)."
         }
         Error::ImageTooLarge { .. } => "Scan at 300 dpi, or scale the image down.",
+        Error::PaperUnreadable { .. } => {
+            "Scan the pages with the codes named above again (300 dpi is best), or type their \
+             lines from the paper into a text file and use --text."
+        }
+        Error::PaperIncomplete { .. } => {
+            "What came back is restored. A typing mistake: compare the line named with the \
+             paper and run the command again with --label for the rest; a code not read: \
+             scan its page again."
+        }
         Error::InputTooLarge { .. } => {
             "Check that the path names the right file; keycellar never reads a file that large."
         }

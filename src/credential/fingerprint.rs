@@ -141,24 +141,7 @@ pub fn of_entry<F>(entry: &Entry<F>) -> Result<Fingerprint> {
 /// Recomputes the fingerprints of many entries, in order, spread over the available cores
 /// (checking a large vault is thousands of independent HMACs).
 pub fn of_entries(entries: &[&Entry]) -> Result<Vec<Fingerprint>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = entries.len().div_ceil(threads).max(256);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = entries
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(|e| of_entry(e)).collect::<Vec<_>>()))
-            .collect();
-        let mut all = Vec::with_capacity(entries.len());
-        for worker in workers {
-            let part = worker
-                .join()
-                .map_err(|_| Error::Internal("a fingerprint thread panicked".into()))?;
-            for fingerprint in part {
-                all.push(fingerprint?);
-            }
-        }
-        Ok(all)
-    })
+    crate::parallel::map(entries, 256, "computing fingerprints", |e| of_entry(e))
 }
 
 /// The vault fingerprint: SHA-256 over the sorted 10-byte entry fingerprints.

@@ -5,6 +5,8 @@ use assert_cmd::Command;
 use std::fs;
 use std::path::PathBuf;
 
+pub mod paper;
+
 /// A peer tool (age, zbarimg, ...), failing loudly when it is missing rather than skipping.
 pub fn tool(name: &str) -> std::process::Command {
     let found = std::process::Command::new("sh")

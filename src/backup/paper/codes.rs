@@ -1,23 +1,53 @@
 //! The text each QR code holds, and putting items back together from codes read in any order.
 //!
-//! A code is one line of ASCII in the QR alphanumeric character set (plus `=` padding):
+//! A code is one line of ASCII in the QR alphanumeric character set:
 //!
 //! ```text
-//! KC1 <SHEET> <ITEM> <PART>/<COUNT> <CHECK> <DATA>
-//! KC1 7F3A9C2E E001 01/02 5D1C0A9B MFRGGZDFMZTWQ2LK...
+//! KC2 <SHEET> <ITEM> <PART>/<COUNT> <DATA>
+//! KC2 7F3A9C2E E001 01/02 MFRGGZDFMZTWQ2LK...
 //! ```
 //!
-//! `SHEET` is 8 hex digits naming the sheet; `ITEM` is `K` (the sheet key) or `E001`...;
-//! `CHECK` is the first 4 bytes of SHA-256 over everything before it plus the data, in hex;
-//! `DATA` is a piece of the item's RFC 4648 base32 text. Joining the pieces of an item in part
-//! order and base32-decoding them gives a binary age file.
+//! The first word names the paper format: `KC2` is written, `KC1` (sheets printed before
+//! it) is still read. `SHEET` is 8 hex digits naming the sheet; `ITEM` is `K` (the sheet
+//! key), `M` (the details of every entry, format 2 only) or `E001`...; `DATA` is a piece of
+//! the item's RFC 4648 base32 text without its `=` padding. Joining the pieces of an item
+//! in part order, padding and base32-decoding them gives a binary age file, which
+//! authenticates itself. Format 1 codes also carried `<CHECK>` before the data (the first
+//! 4 bytes of SHA-256 over everything before it plus the data, in hex) and kept the
+//! padding; format 2 leaves the check to the QR code's own error correction and to age.
 
 use crate::crypto;
 use crate::error::{Error, Result};
+use super::text::{self, Candidates, Fix};
 use std::collections::BTreeMap;
 
-/// First word of every code: format "KC", version 1.
-pub const MAGIC: &str = "KC1";
+/// Paper format versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// Sheets printed before format 2: full export documents per entry.
+    V1,
+    /// Compact entries and one block of details.
+    V2,
+}
+
+impl Format {
+    /// The first word of a code, and of a typed copy's sheet line.
+    pub fn magic(self) -> &'static str {
+        match self {
+            Format::V1 => "KC1",
+            Format::V2 => "KC2",
+        }
+    }
+
+    fn from_magic(magic: &str) -> Option<Format> {
+        [Format::V1, Format::V2]
+            .into_iter()
+            .find(|f| f.magic() == magic)
+    }
+}
+
+/// The format keycellar prints.
+pub const CURRENT: Format = Format::V2;
 
 /// Which item of a sheet a code belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -26,20 +56,24 @@ pub enum Item {
     Key,
     /// Entry number `n` (1-based), encrypted to the sheet key.
     Entry(u16),
+    /// The details of every entry (format 2), encrypted to the sheet key.
+    Details,
 }
 
 impl Item {
-    /// `K`, or `E` and three digits.
+    /// `K`, `M`, or `E` and three digits.
     pub fn tag(self) -> String {
         match self {
             Item::Key => "K".into(),
             Item::Entry(n) => format!("E{n:03}"),
+            Item::Details => "M".into(),
         }
     }
 
     pub fn parse(tag: &str) -> Option<Item> {
         match tag {
             "K" => Some(Item::Key),
+            "M" => Some(Item::Details),
             _ => {
                 let digits = tag.strip_prefix('E')?;
                 (digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()))
@@ -55,6 +89,7 @@ impl Item {
 /// One decoded QR code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Code {
+    pub format: Format,
     pub sheet: String,
     pub item: Item,
     pub part: u8,
@@ -71,36 +106,58 @@ impl Code {
     /// The line the QR code holds.
     pub fn render(&self) -> String {
         let prefix = format!(
-            "{MAGIC} {} {} {:02}/{:02} ",
+            "{} {} {} {:02}/{:02} ",
+            self.format.magic(),
             self.sheet,
             self.item.tag(),
             self.part,
             self.count
         );
-        format!("{prefix}{} {}", check(&prefix, &self.data), self.data)
+        match self.format {
+            Format::V1 => format!("{prefix}{} {}", check(&prefix, &self.data), self.data),
+            Format::V2 => format!("{prefix}{}", self.data),
+        }
     }
 
     /// Parses a code's text; `Err` explains what is wrong with it.
     pub fn parse(text: &str) -> Result<Code, String> {
         let text = text.trim_end_matches(['\n', '\r']);
         let fields: Vec<&str> = text.split(' ').collect();
-        let [magic, sheet, item, parts, sum, data] = fields[..] else {
-            return Err("it is not a keycellar code (wrong number of fields)".into());
+        let format = fields
+            .first()
+            .and_then(|magic| Format::from_magic(magic))
+            .ok_or_else(|| {
+                format!(
+                    "it starts with {}, not KC1 or KC2",
+                    crate::untrusted::quoted(fields.first().copied().unwrap_or_default())
+                )
+            })?;
+        let (sheet, item, parts, data) = match (format, &fields[..]) {
+            (Format::V1, [_, sheet, item, parts, sum, data]) => {
+                let prefix = format!("{} {sheet} {item} {parts} ", format.magic());
+                if check(&prefix, data) != *sum {
+                    return Err("its check value does not match (damaged or mistyped)".into());
+                }
+                (sheet, item, parts, data)
+            }
+            (Format::V2, [_, sheet, item, parts, data]) => (sheet, item, parts, data),
+            _ => return Err("it is not a keycellar code (wrong number of fields)".into()),
         };
-        if magic != MAGIC {
-            return Err(format!("it starts with {magic:?}, not {MAGIC}"));
-        }
         let (part, count) = parts
             .split_once('/')
             .and_then(|(p, c)| Some((p.parse::<u8>().ok()?, c.parse::<u8>().ok()?)))
             .filter(|(p, c)| *p >= 1 && p <= c)
             .ok_or("its part number is malformed")?;
         let item = Item::parse(item).ok_or("its item tag is malformed")?;
-        let prefix = format!("{magic} {sheet} {} {parts} ", item.tag());
-        if check(&prefix, data) != sum {
-            return Err("its check value does not match (damaged or mistyped)".into());
+        let is_base32 = |b: u8| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b) || b == b'=';
+        if sheet.len() != 8 || !sheet.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("its sheet number is malformed".into());
+        }
+        if data.is_empty() || !data.bytes().all(is_base32) {
+            return Err("its data is not base32".into());
         }
         Ok(Code {
+            format,
             sheet: sheet.to_string(),
             item,
             part,
@@ -112,12 +169,18 @@ impl Code {
 
 /// Splits an item's base32 text into codes of at most `max_data` characters each.
 pub fn split(sheet: &str, item: Item, base32: &str, max_data: usize) -> Vec<Code> {
+    // Without its padding, the text is all in QR's alphanumeric set, the densest mode; it
+    // is put back on reading. Equal pieces: a code holds the same share of an item.
+    let base32 = base32.trim_end_matches('=');
+    let count = base32.len().div_ceil(max_data.max(1)).max(1);
+    let max_data = base32.len().div_ceil(count).max(1);
     let pieces: Vec<&[u8]> = base32.as_bytes().chunks(max_data.max(1)).collect();
     let count = pieces.len() as u8;
     pieces
         .into_iter()
         .enumerate()
         .map(|(i, piece)| Code {
+            format: CURRENT,
             sheet: sheet.to_string(),
             item,
             part: i as u8 + 1,
@@ -127,11 +190,13 @@ pub fn split(sheet: &str, item: Item, base32: &str, max_data: usize) -> Vec<Code
         .collect()
 }
 
-/// Codes gathered from scans, in any order, with duplicates dropped.
+/// Codes gathered from scans, in any order, with duplicates dropped. Should one part be
+/// read with two different texts (a damaged code that decoded wrongly, or a forged one),
+/// both are kept, and the one whose item authenticates wins.
 #[derive(Debug, Default)]
 pub struct Collected {
-    sheet: Option<String>,
-    parts: BTreeMap<Item, (u8, BTreeMap<u8, String>)>,
+    sheet: Option<(Format, String)>,
+    parts: BTreeMap<Item, (u8, BTreeMap<u8, Vec<String>>)>,
     /// Codes that were read but refused, with the reason.
     pub refused: Vec<String>,
 }
@@ -147,14 +212,16 @@ impl Collected {
             }
         };
         match &self.sheet {
-            Some(sheet) if *sheet != code.sheet => {
+            Some((format, sheet)) if (*format, sheet) != (code.format, &code.sheet) => {
                 self.refused.push(format!(
-                    "a code of another sheet ({}) was ignored; this is sheet {sheet}",
-                    code.sheet
+                    "a code of another sheet ({} {}) was ignored; this is sheet {} {sheet}",
+                    code.format.magic(),
+                    code.sheet,
+                    format.magic()
                 ));
                 return;
             }
-            None => self.sheet = Some(code.sheet.clone()),
+            None => self.sheet = Some((code.format, code.sheet.clone())),
             _ => {}
         }
         let (count, parts) = self
@@ -170,7 +237,10 @@ impl Collected {
             ));
             return;
         }
-        parts.insert(code.part, code.data);
+        let variants = parts.entry(code.part).or_default();
+        if !variants.contains(&code.data) {
+            variants.push(code.data);
+        }
     }
 
     /// True when the sheet key was read and every item seen has all its parts. (Whether
@@ -181,7 +251,7 @@ impl Collected {
             .keys()
             .filter_map(|item| match item {
                 Item::Entry(n) => Some(*n),
-                Item::Key => None,
+                Item::Key | Item::Details => None,
             })
             .collect::<Vec<_>>();
         let no_gaps = entries_seen
@@ -196,13 +266,19 @@ impl Collected {
                 .all(|(count, parts)| parts.len() == usize::from(*count))
     }
 
+    /// The format of the sheet the codes belong to, once one was read.
+    pub fn format(&self) -> Option<Format> {
+        self.sheet.as_ref().map(|(format, _)| *format)
+    }
+
     /// The items seen so far.
     pub fn items(&self) -> Vec<Item> {
         self.parts.keys().copied().collect()
     }
 
-    /// The base32 text of an item, if every part of it was read.
-    pub fn assemble(&self, item: Item) -> Result<String> {
+    /// The base32 texts an item may be, if every part of it was read: one, unless a part
+    /// was read with different texts.
+    pub fn assemble(&self, item: Item) -> Result<Candidates> {
         let Some((count, parts)) = self.parts.get(&item) else {
             return Err(Error::PaperUnreadable {
                 problem: format!("no code of {} was read", item.tag()),
@@ -221,7 +297,16 @@ impl Collected {
                 ),
             });
         }
-        Ok(parts.values().map(String::as_str).collect())
+        let options: Vec<Vec<(String, Vec<Fix>)>> = parts
+            .values()
+            .map(|variants| variants.iter().map(|v| (v.clone(), Vec::new())).collect())
+            .collect();
+        Ok(Candidates(
+            text::combine(&options)
+                .into_iter()
+                .map(|(joined, fixes)| (text::padded(&joined), fixes))
+                .collect(),
+        ))
     }
 }
 
@@ -231,14 +316,20 @@ mod tests {
 
     #[test]
     fn codes_render_and_parse_back_and_catch_damage() {
-        let codes = split("7F3A9C2E", Item::Entry(3), "MFRGGZDFMZTWQ2LK====", 8);
+        let codes = split("7F3A9C2E", Item::Entry(3), "MFRGGZDFMZTWQ2LKNBSW", 8);
         assert_eq!(codes.len(), 3);
         let line = codes[1].render();
-        assert!(line.starts_with("KC1 7F3A9C2E E003 02/03 "), "{line}");
+        assert!(line.starts_with("KC2 7F3A9C2E E003 02/03 "), "{line}");
         assert_eq!(Code::parse(&format!("{line}\n")).unwrap(), codes[1]);
-        let typo = line.replacen("MZTW", "MZWT", 1);
+        let v1 = Code {
+            format: Format::V1,
+            ..codes[1].clone()
+        };
+        let typo = v1.render().replacen("MZTW", "MZWT", 1);
         assert!(Code::parse(&typo).unwrap_err().contains("check value"));
+        assert_eq!(Code::parse(&v1.render()).unwrap(), v1);
         assert!(Code::parse("hello").is_err());
+        assert!(Code::parse("KC2 7F3A9C2E E003 02/03 mfrg").is_err());
     }
 
     #[test]
@@ -249,9 +340,24 @@ mod tests {
         for code in codes.iter().rev().chain(&codes[..1]).chain(&foreign) {
             collected.add(&code.render());
         }
-        assert_eq!(collected.assemble(Item::Key).unwrap(), "ABCDEFGHIJKLMNOP");
+        let texts = |c: &Collected| -> Vec<String> {
+            c.assemble(Item::Key).unwrap().0.into_iter().map(|(t, _)| t).collect()
+        };
+        assert_eq!(texts(&collected), ["ABCDEFGHIJKLMNOP"]);
         assert_eq!(collected.refused.len(), 1);
         assert!(collected.refused[0].contains("another sheet"));
+
+        let mut conflicting = Collected::default();
+        for code in &codes {
+            conflicting.add(&code.render());
+        }
+        let mut other = codes[1].clone();
+        other.data = "QQQQ".into();
+        conflicting.add(&other.render());
+        assert_eq!(
+            texts(&conflicting),
+            ["ABCDEFGHIJKLMNOP", "ABCDQQQQIJKLMNOP"]
+        );
 
         let mut partial = Collected::default();
         partial.add(&codes[0].render());

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use image::GrayImage;
+use qrcode::bits::Bits;
 use qrcode::{Color, EcLevel, QrCode, Version};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -24,19 +25,37 @@ pub struct Symbol {
     pub dark: Vec<bool>,
 }
 
-/// Encodes `text`, refusing anything above [`MAX_VERSION`].
-pub fn encode(text: &str) -> Result<Symbol> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL)
-        .map_err(|e| Error::Internal(format!("QR encoding failed: {e:?}")))?;
-    let version = match code.version() {
-        Version::Normal(v) => v,
-        Version::Micro(v) => v,
+/// The QR alphanumeric character set, the densest mode our codes' text fits.
+fn is_alphanumeric(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(&b))
+}
+
+/// `text` as a code of `version`: in one alphanumeric segment when it fits that set (the
+/// crate's mixed-mode optimiser can cost a few characters of capacity), else as it chooses.
+fn code_of_version(text: &str, version: i16) -> Option<QrCode> {
+    let mut bits = Bits::new(Version::Normal(version));
+    let pushed = if is_alphanumeric(text) {
+        bits.push_alphanumeric_data(text.as_bytes())
+    } else {
+        bits.push_optimal_data(text.as_bytes())
     };
-    if version > MAX_VERSION {
-        return Err(Error::Internal(format!(
-            "a code needs QR version {version}, above the cap of {MAX_VERSION}"
-        )));
-    }
+    pushed.ok()?;
+    bits.push_terminator(EC_LEVEL).ok()?;
+    QrCode::with_bits(bits, EC_LEVEL).ok()
+}
+
+/// Encodes `text` in the smallest version that holds it, refusing anything above
+/// [`MAX_VERSION`].
+pub fn encode(text: &str) -> Result<Symbol> {
+    let (version, code) = (1..=MAX_VERSION)
+        .find_map(|v| code_of_version(text, v).map(|code| (v, code)))
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "a code of {} characters does not fit QR version {MAX_VERSION}",
+                text.len()
+            ))
+        })?;
     Ok(Symbol {
         width: code.width(),
         version,
@@ -48,14 +67,12 @@ pub fn encode(text: &str) -> Result<Symbol> {
     })
 }
 
-/// Most data characters (base32) that fit in one code after a `header_len` header, leaving
-/// room for base32 padding, which needs byte mode.
+/// Most data characters (base32 without its `=` padding, so all in QR's alphanumeric set)
+/// that fit in one code after a `header_len` header.
 pub fn max_data_chars(header_len: usize) -> usize {
     static CACHE: OnceLock<usize> = OnceLock::new();
     let total = *CACHE.get_or_init(|| {
-        let fits = |n: usize| {
-            QrCode::with_version("A".repeat(n), Version::Normal(MAX_VERSION), EC_LEVEL).is_ok()
-        };
+        let fits = |n: usize| code_of_version(&"A".repeat(n), MAX_VERSION).is_some();
         let (mut low, mut high) = (1usize, 8192usize);
         while low < high {
             let mid = (low + high).div_ceil(2);
@@ -63,7 +80,7 @@ pub fn max_data_chars(header_len: usize) -> usize {
         }
         low
     });
-    total.saturating_sub(header_len + 24)
+    total.saturating_sub(header_len)
 }
 
 /// Renders a symbol as a grey image: `scale` pixels per module, with the quiet zone.
@@ -174,17 +191,15 @@ mod tests {
 
     #[test]
     fn the_cap_holds_and_full_codes_decode_back() {
-        let header = "KC1 7F3A9C2E E001 01/02 5D1C0A9B ";
+        let header = "KC2 7F3A9C2E E001 01/02 ";
         let max = max_data_chars(header.len());
-        assert!(max > 300, "{max}");
-        let text = format!(
-            "{header}{}======",
-            &"MFRGGZDFMZ".repeat(max / 10 + 1)[..max - 6]
-        );
+        assert!(max > 600, "{max}");
+        let text = format!("{header}{}", &"MFRGGZDFMZ".repeat(max / 10 + 1)[..max]);
         let symbol = encode(&text).unwrap();
         assert!(symbol.version <= MAX_VERSION);
         self_check(&symbol, &text).unwrap();
         assert!(self_check(&symbol, "something else").is_err());
+        assert!(encode(&format!("{text}A")).is_err(), "the cap is exact");
         assert!(encode(&"A".repeat(5000)).is_err());
     }
 }

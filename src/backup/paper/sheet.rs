@@ -1,26 +1,41 @@
-//! What a paper sheet holds, and getting entries back from it.
-//!
-//! A sheet has its own random age X25519 key. The sheet key (an identity file in
-//! `age-keygen` format) is encrypted once, to the passphrase (age scrypt) or to recipients:
-//! that is item `K`. Each entry is a one-entry export document (docs/FORMAT.md section 7)
-//! encrypted to the sheet key: items `E001`, `E002`, ... So any one entry can be restored
-//! without the others, and the passphrase's slow KDF runs once per sheet, not per entry.
+//! What a paper sheet holds. A sheet has its own random age X25519 key. The sheet key (an
+//! identity file in `age-keygen` format) is encrypted once, to the passphrase (age scrypt)
+//! or to recipients: that is item `K`. Each entry's credential is encrypted to the sheet
+//! key on its own (items `E001`, `E002`, ...), and the details of every entry together
+//! (item `M`). So any one entry can be restored without the others, and the passphrase's
+//! slow KDF runs once per sheet, not per entry. `restore` gets entries back.
 
+mod restore;
+
+pub use restore::{Restored, restore};
+
+use super::blocks;
 use super::codes::{self, Code, Item};
-use crate::backup::agefile::{self, Encryption, Identities, Recipients};
-use crate::backup::export;
+use crate::backup::agefile::{self, Encryption, Recipients};
 use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
 use crate::vault::Vault;
 
 /// How the key item's first comment names the number of entries on the sheet.
 const ENTRIES_PREFIX: &str = "entries: ";
 
-/// Length of a code's header, `KC1 XXXXXXXX E001 01/02 XXXXXXXX `.
-pub const HEADER_LEN: usize = 33;
+/// Length of a code's header, `KC2 XXXXXXXX E001 01/02 `.
+pub const HEADER_LEN: usize = 24;
+
+/// Most times an item is encrypted in search of a small one: the age crate adds a random
+/// "grease" stanza of 13 to about 200 bytes to every file it encrypts to recipients, and
+/// cannot be told not to (FORMAT.md section 8 has what it costs).
+const GREASE_TRIES: usize = 96;
+
+/// Bytes an age file to one X25519 recipient adds to its plaintext besides the grease
+/// stanza: version line 22, X25519 stanza 98, MAC line 48, nonce 16, tag 16.
+const FRAMING: usize = 200;
+
+/// The smallest grease stanza, and one that about 1 in 25 tries is no larger than.
+const LEAST_GREASE: usize = 13;
+const SMALL_GREASE: usize = 30;
 
 /// One entry as printed: the non-secret index fields and its encrypted item.
 pub struct SheetEntry {
@@ -33,6 +48,39 @@ pub struct SheetEntry {
     pub base32: String,
 }
 
+/// What an item of `len` bytes costs on paper: its QR codes and its typed lines.
+fn paper_cost(len: usize) -> (usize, usize) {
+    let chars = (len * 8).div_ceil(5);
+    let per_code = super::qr::max_data_chars(HEADER_LEN);
+    (
+        chars.div_ceil(per_code),
+        chars.div_ceil(super::text::LINE_CHARS),
+    )
+}
+
+/// Encrypts `plain` to the sheet key until the file takes as few QR codes as the smallest
+/// grease allows and as few typed lines as a [`SMALL_GREASE`] does (or [`GREASE_TRIES`] runs
+/// out), and keeps the smallest.
+fn smallest_encryption(to: &Encryption, plain: &[u8]) -> Result<Vec<u8>> {
+    let fewest_codes = paper_cost(plain.len() + FRAMING + LEAST_GREASE).0;
+    let few_lines = paper_cost(plain.len() + FRAMING + SMALL_GREASE).1;
+    let good_enough = |len: usize| {
+        let (codes, lines) = paper_cost(len);
+        codes <= fewest_codes && lines <= few_lines
+    };
+    let mut best = agefile::encrypt(to, plain, false)?;
+    for _ in 1..GREASE_TRIES {
+        if good_enough(best.len()) {
+            break;
+        }
+        let file = agefile::encrypt(to, plain, false)?;
+        if file.len() < best.len() {
+            best = file;
+        }
+    }
+    Ok(best)
+}
+
 /// Everything that goes on paper.
 pub struct Sheet {
     /// 8 hex digits naming this sheet.
@@ -43,6 +91,8 @@ pub struct Sheet {
     pub recipients: Option<Vec<String>>,
     pub key_base32: String,
     pub entries: Vec<SheetEntry>,
+    /// Item `M`: the details of every entry.
+    pub details_base32: String,
 }
 
 fn base32(bytes: &[u8]) -> String {
@@ -57,24 +107,32 @@ impl Sheet {
             .map(|b| format!("{b:02X}"))
             .collect();
         let created_at = Timestamp::now();
-        let (key_text, public) = agefile::keygen(&created_at.to_string());
+        let (secret_key, public) = agefile::new_identity();
         // The entry count travels inside the encrypted key item, so a restore can tell an
-        // entry whose codes were all missed from one that never existed.
+        // entry whose codes were all missed from one that never existed. Nothing else goes
+        // with the key line, so the item fits one code.
         let key_text = zeroize::Zeroizing::new(format!(
-            "# keycellar sheet {id}, {ENTRIES_PREFIX}{}\n{}",
+            "# keycellar sheet {id}, {ENTRIES_PREFIX}{}\n{}\n",
             entries.len(),
-            key_text.as_str()
+            secret_key.as_str()
         ));
         let key_file = agefile::encrypt(encryption, key_text.as_bytes(), false)?;
-        let mut to_sheet = Recipients::default();
-        to_sheet.add(&public)?;
-        let to_sheet = Encryption::Recipients(to_sheet);
+        // Each thread parses its own recipient: the age crate's recipients are not `Sync`.
+        let to_sheet = || -> Result<Encryption> {
+            let mut recipients = Recipients::default();
+            recipients.add(&public)?;
+            Ok(Encryption::Recipients(recipients))
+        };
+        let files = crate::parallel::map(&entries, 1, "encrypting entries", |entry| {
+            smallest_encryption(&to_sheet()?, &blocks::entry_text(entry))
+        })?;
         let mut printed = Vec::with_capacity(entries.len());
-        for (index, entry) in entries.into_iter().enumerate() {
-            let document = export::build_single(entry)?;
-            let item_file = agefile::encrypt(&to_sheet, &document, false)?;
+        let mut details = Vec::with_capacity(entries.len());
+        for (index, (entry, item_file)) in entries.into_iter().zip(files).enumerate() {
+            let item = Item::Entry(index as u16 + 1);
+            details.push((item.tag(), entry));
             printed.push(SheetEntry {
-                item: Item::Entry(index as u16 + 1),
+                item,
                 label: entry.label.clone(),
                 exchange: entry.exchange.to_string(),
                 masked_key: entry.masked_key(),
@@ -83,6 +141,9 @@ impl Sheet {
                 base32: base32(&item_file),
             });
         }
+        let details = blocks::details_block(&details)
+            .map_err(|e| Error::Internal(format!("packing the details: {e}")))?;
+        let details_file = smallest_encryption(&to_sheet()?, &details)?;
         Ok(Sheet {
             id,
             created_at,
@@ -93,13 +154,18 @@ impl Sheet {
             },
             key_base32: base32(&key_file),
             entries: printed,
+            details_base32: base32(&details_file),
         })
     }
 
-    /// Every item with its base32 text, the key first.
+    /// Every item with its base32 text: the key first, the details last.
     pub fn items(&self) -> Vec<(Item, &str)> {
         std::iter::once((Item::Key, self.key_base32.as_str()))
             .chain(self.entries.iter().map(|e| (e.item, e.base32.as_str())))
+            .chain(std::iter::once((
+                Item::Details,
+                self.details_base32.as_str(),
+            )))
             .collect()
     }
 
@@ -112,131 +178,4 @@ impl Sheet {
             super::qr::max_data_chars(HEADER_LEN),
         )
     }
-}
-
-/// Decrypts items read from paper. The key item is opened with `identities` or the
-/// passphrase; then every complete entry item with the sheet key. With `labels`, only those
-/// entries are returned, and items that could not be read only matter if a label is missing.
-pub fn restore<E: From<Error>>(
-    items: &super::ReadItems,
-    identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret, E>,
-    labels: &[String],
-    name: &str,
-) -> Result<Vec<Entry>, E> {
-    let (sheet_identity, declared) = open_sheet_key(items, identities, passphrase, name)?;
-    let mut unreadable = missing_items(items, declared);
-    let mut restored = Vec::new();
-    for (item, text) in items {
-        if *item == Item::Key {
-            continue;
-        }
-        match text {
-            Ok(text) => restored.extend(
-                decrypt_item(*item, text, &sheet_identity, name)?
-                    .into_iter()
-                    .filter(|e| labels.is_empty() || labels.contains(&e.label)),
-            ),
-            Err(e) => unreadable.push(e.to_string()),
-        }
-    }
-    let missing: Vec<&String> = labels
-        .iter()
-        .filter(|l| !restored.iter().any(|e| &e.label == *l))
-        .collect();
-    if (labels.is_empty() && !unreadable.is_empty()) || !missing.is_empty() {
-        let mut problems = unreadable;
-        if !missing.is_empty() {
-            let missing: Vec<String> = missing
-                .iter()
-                .map(|l| crate::untrusted::quoted(l))
-                .collect();
-            problems.push(format!("not found: {}", missing.join(", ")));
-        }
-        return Err(Error::PaperIncomplete {
-            name: name.to_string(),
-            problems,
-        }
-        .into());
-    }
-    Ok(restored)
-}
-
-/// Decrypts the key item with `identities` or the passphrase; returns the sheet's own
-/// identity and the number of entries the key item declares.
-fn open_sheet_key<E: From<Error>>(
-    items: &super::ReadItems,
-    identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret, E>,
-    name: &str,
-) -> Result<(Identities, u16), E> {
-    let key_text = match items.get(&Item::Key) {
-        Some(Ok(text)) => text,
-        Some(Err(e)) => {
-            return Err(Error::PaperUnreadable {
-                problem: format!("the sheet key cannot be read: {e}"),
-            }
-            .into());
-        }
-        None => {
-            return Err(Error::PaperUnreadable {
-                problem: "no code of the sheet key (K) was read; scan the page that has it".into(),
-            }
-            .into());
-        }
-    };
-    let key_file = decode_base32(key_text, "K", name)?;
-    let key = agefile::decrypt(&key_file, identities, passphrase, name)?;
-    let mut sheet_identity = Identities::default();
-    sheet_identity.add_bytes(&key, "the sheet key")?;
-    let declared = std::str::from_utf8(&key)
-        .ok()
-        .and_then(|text| text.lines().next())
-        .and_then(|line| line.split(ENTRIES_PREFIX).nth(1))
-        .and_then(|n| n.trim().parse::<u16>().ok())
-        .ok_or_else(|| Error::DamagedBackup {
-            name: name.to_string(),
-            what: "has a sheet key without its entry count".into(),
-        })?;
-    Ok((sheet_identity, declared))
-}
-
-/// The entries the sheet declares of which no code was read at all.
-fn missing_items(items: &super::ReadItems, declared: u16) -> Vec<String> {
-    (1..=declared)
-        .filter(|n| !items.contains_key(&Item::Entry(*n)))
-        .map(|n| {
-            format!(
-                "no code of {} was read (the sheet has {declared} entries)",
-                Item::Entry(n).tag()
-            )
-        })
-        .collect()
-}
-
-/// Decrypts one entry item with the sheet's identity and reads its export document.
-fn decrypt_item(
-    item: Item,
-    text: &str,
-    sheet_identity: &Identities,
-    name: &str,
-) -> Result<Vec<Entry>> {
-    let file = decode_base32(text, &item.tag(), name)?;
-    let no_passphrase = || {
-        Err(Error::Internal(
-            "an entry item asked for a passphrase".into(),
-        ))
-    };
-    let plain = agefile::decrypt(&file, sheet_identity, no_passphrase, name)?;
-    let named = format!("{name} {}", item.tag());
-    Ok(export::parse(&plain).map_err(|e| e.at(&named))?.entries)
-}
-
-fn decode_base32(text: &str, item: &str, name: &str) -> Result<Vec<u8>> {
-    base32::decode(base32::Alphabet::Rfc4648 { padding: true }, text).ok_or_else(|| {
-        Error::DamagedBackup {
-            name: name.to_string(),
-            what: format!("holds item {item} whose text is not valid base32"),
-        }
-    })
 }

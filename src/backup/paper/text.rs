@@ -1,229 +1,296 @@
-//! The typed fallback: every item's base32 text printed as numbered lines with a check value
-//! per line and one per item, and the parser that reads typed-in copies back.
+//! The typed copy of format 2: every item's base32 text as lines a person can type back,
+//! each naming its item and number and ending with a check value, and the reader that
+//! takes whatever a person or a text extractor makes of them.
 //!
 //! ```text
-//! == KC1 7F3A9C2E E001 ==
-//! 0001  MFRGG ZDFMZ TWQ2L MNXW2 ZDFOR QXG5D MFRGG ZDFMZ MFRGG ZDFMZ TWQ2L MNXW2  7A1F
-//! == END E001 5D1C0A9B ==
+//! == KC2 SHEET 7F3A9C2E ==
+//! == E001 kraken-grid-bot ==
+//! E001 01  MFRGG ZDFMZ TWQ2L MNXW2 ZDFOR QXG5D MFRGG ZDFMZ MFRGG ZDFMZ TWQ2L MNXW2 ZDFOR QXG5D  7A1F
+//! E001 02  ...
+//! == END E001 10 5D1C0A9B ==
 //! ```
 //!
-//! A line's check value is CRC-16/IBM-3740 over `SHEET ITEM NUMBER DATA` (data without
-//! spaces). A CRC-16 detects every error burst of up to 16 bits, so every single mistyped
+//! A line's check value is CRC-16/IBM-3740 over `TAG NN DATA` (data without spaces and
+//! padding). A CRC-16 detects every error burst of up to 16 bits, so every single mistyped
 //! character and every swap of two neighbouring characters is caught, as is a line typed
-//! under the wrong number. The END line's check is over the item's whole text.
+//! under the wrong number. Data lines carry their item, so the `==` lines may be left out;
+//! when present, the `END` line's count and check tell a missing line at the end of an item.
+//! `read` parses, `mend` proposes corrections, `assemble` puts items together.
 
-use super::codes::{Item, MAGIC};
+mod mend;
+mod read;
+
+pub use mend::{Fix, FixPart, mend_line};
+pub use read::{Reading, TypedLine, read};
+
+use super::codes::{CURRENT, Item};
 use crate::crypto;
-use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
 /// The largest typed-text file keycellar reads: a sheet of 1,000 entries is about 2 MiB.
 pub const MAX_TYPED_FILE_LEN: u64 = 16 * 1024 * 1024;
 
-/// Data characters per printed line (twelve groups of five).
-pub const LINE_CHARS: usize = 60;
+/// Data characters per printed line: fourteen groups of five.
+pub const LINE_CHARS: usize = 70;
+
+/// The characters base32 data uses (RFC 4648).
+pub const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
 const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740);
 
-fn line_check(sheet: &str, item: Item, number: usize, data: &str) -> String {
-    let text = format!("{sheet} {} {number:04} {data}", item.tag());
+/// The check value of a data line, as printed: 4 hex digits.
+pub fn line_check(item: Item, number: usize, data: &str) -> String {
+    let text = format!("{} {number:02} {data}", item.tag());
     format!("{:04X}", CRC16.checksum(text.as_bytes()))
 }
 
-fn item_check(text: &str) -> String {
-    crypto::sha256(&[text.as_bytes()])[..4]
+/// The check of a whole item, on its `END` line: the first 4 bytes of SHA-256 of its text.
+pub fn item_check(base32: &str) -> String {
+    crypto::sha256(&[base32.trim_end_matches('=').as_bytes()])[..4]
         .iter()
         .map(|b| format!("{b:02X}"))
         .collect()
 }
 
-/// Renders items as typed-fallback lines; line numbers run on across items from `first`.
-/// Returns the lines and the next free line number.
-pub fn render(sheet: &str, item: Item, base32: &str, first: usize) -> (Vec<String>, usize) {
-    let mut lines = vec![format!("== {MAGIC} {sheet} {} ==", item.tag())];
-    let mut number = first;
-    for chunk in base32.as_bytes().chunks(LINE_CHARS) {
-        let data = String::from_utf8_lossy(chunk);
-        let groups: Vec<String> = data
-            .as_bytes()
+/// The line that names the sheet, at the top of the typed copy.
+pub fn sheet_line(sheet: &str) -> String {
+    format!("== {} SHEET {sheet} ==", CURRENT.magic())
+}
+
+/// An item's lines as printed: its heading, its data lines, its `END` line. The last group
+/// is filled out with `=` to five characters, so that a group is never taken for a check
+/// value.
+pub fn render(item: Item, base32: &str, heading: &str) -> Vec<String> {
+    let data = base32.trim_end_matches('=');
+    let chunks: Vec<&[u8]> = data.as_bytes().chunks(LINE_CHARS).collect();
+    let mut lines = vec![format!("== {} {heading} ==", item.tag())];
+    for (index, chunk) in chunks.iter().enumerate() {
+        let number = index + 1;
+        let text = String::from_utf8_lossy(chunk);
+        let mut groups: Vec<String> = chunk
             .chunks(5)
             .map(|g| String::from_utf8_lossy(g).into_owned())
             .collect();
+        if let Some(last) = groups.last_mut() {
+            while last.len() < 5 {
+                last.push('=');
+            }
+        }
         lines.push(format!(
-            "{number:04}  {:<71}  {}",
+            "{:<4} {number:02}  {:<83}  {}",
+            item.tag(),
             groups.join(" "),
-            line_check(sheet, item, number, &data)
+            line_check(item, number, &text)
         ));
-        number += 1;
     }
-    lines.push(format!("== END {} {} ==", item.tag(), item_check(base32)));
-    (lines, number)
+    lines.push(format!(
+        "== END {} {:02} {} ==",
+        item.tag(),
+        chunks.len(),
+        item_check(data)
+    ));
+    lines
 }
 
-/// Items read back from typed text.
-#[derive(Debug, Default)]
-pub struct Typed {
-    pub sheet: Option<String>,
-    pub items: BTreeMap<Item, String>,
+/// RFC 4648 padding, put back after it was stripped.
+pub fn padded(data: &str) -> String {
+    let mut text = data.trim_end_matches('=').to_string();
+    while !text.len().is_multiple_of(8) {
+        text.push('=');
+    }
+    text
 }
 
-/// Parses a typed copy. A wrong line is named by its printed number.
-pub fn parse(text: &str, name: &str) -> Result<Typed> {
-    let damaged = |what: String| Error::DamagedBackup {
-        name: name.to_string(),
-        what,
-    };
-    let mut typed = Typed::default();
-    let mut current: Option<(Item, String)> = None;
-    for (index, raw) in text.lines().enumerate() {
-        let file_line = index + 1;
-        let line = raw.trim().to_ascii_uppercase();
-        if line.is_empty() {
-            continue;
-        }
-        let words: Vec<&str> = line.split_whitespace().collect();
-        if words.first() == Some(&"==") {
-            marker_line(&mut typed, &mut current, &words, file_line).map_err(damaged)?;
-            continue;
-        }
-        // Outside an item, and on lines that do not start with a line number (page headers
-        // or labels pasted along), there is nothing to check: a dropped data line is still
-        // caught by the item's END check.
-        let Some((item, body)) = current.as_mut() else {
-            continue;
-        };
-        let (Some(number), Some(check)) = (words.first(), words.last()) else {
-            continue;
-        };
-        let Ok(number_value) = number.parse::<usize>() else {
-            continue;
-        };
-        // A line cut short to its number alone has no data (and fails its check below).
-        let data: String = words
-            .get(1..words.len() - 1)
-            .unwrap_or_default()
-            .concat()
-            .chars()
-            .map(|c| match c {
-                '0' => 'O',
-                '1' => 'I',
-                '8' => 'B',
-                other => other,
-            })
-            .collect();
-        let sheet = typed.sheet.as_deref().unwrap_or_default();
-        if words.len() < 3 || line_check(sheet, *item, number_value, &data) != *check {
-            return Err(damaged(format!(
-                "has a typo on line {number}: its check value {check} does not match; compare \
-                 that line with the paper (a wrong character, or two swapped)"
-            )));
-        }
-        body.push_str(&data);
-    }
-    if let Some((item, _)) = current {
-        return Err(damaged(format!("ends inside {} (no END line)", item.tag())));
-    }
-    Ok(typed)
+/// An item read from typed lines: the texts it may be, most likely first, each with the
+/// corrections it took. More than one when a line had several corrections that fit its
+/// check; the one whose decryption authenticates is the right one.
+#[derive(Clone, Debug, Default)]
+pub struct Candidates(pub Vec<(String, Vec<Fix>)>);
+
+/// Most whole-item texts tried when several lines each had more than one correction.
+const MAX_COMBINATIONS: usize = 64;
+
+/// Most lines searched for corrections (about 4,500 checks each), and most searched for a
+/// mistyped name (about 100 checks per item): far more than a person mistypes in one go,
+/// and a bound on the work a hostile file can ask for.
+const MAX_MENDED_LINES: usize = 512;
+const MAX_RENAMED_LINES: usize = 16;
+
+/// A typed line with what its check makes of it: the data it holds (several when more than
+/// one correction fits), or the problem.
+struct Checked {
+    line: TypedLine,
+    found: Result<Vec<(String, Vec<Fix>)>, String>,
 }
 
-/// A `== KC1 SHEET ITEM ==` line opens an item; an `== END ITEM CHECK ==` line closes the
-/// open one after checking it. Returns what is wrong with the line otherwise.
-fn marker_line(
-    typed: &mut Typed,
-    current: &mut Option<(Item, String)>,
-    words: &[&str],
-    file_line: usize,
-) -> Result<(), String> {
-    match (words, current.take()) {
-        (["==", MAGIC, sheet, item, "=="], None) => {
-            let item = Item::parse(item)
-                .ok_or_else(|| format!("has a bad item name on line {file_line} of the file"))?;
-            if typed.sheet.get_or_insert_with(|| sheet.to_string()) != sheet {
-                return Err(format!(
-                    "mixes two sheets (line {file_line} of the file names sheet {sheet})"
-                ));
+fn check_lines(reading: &Reading) -> Vec<Checked> {
+    let items: Vec<Item> = reading
+        .lines
+        .iter()
+        .map(|l| l.item)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (mut mend_budget, mut rename_budget) = (MAX_MENDED_LINES, MAX_RENAMED_LINES);
+    let mut checked = Vec::with_capacity(reading.lines.len());
+    for line in &reading.lines {
+        let as_typed = line.check.as_ref().is_some_and(|check| {
+            line.data.bytes().all(|b| ALPHABET.contains(&b))
+                && line_check(line.item, line.number, &line.data) == *check
+        });
+        let found = if as_typed {
+            Ok(vec![(line.data.clone(), Vec::new())])
+        } else if mend_budget == 0 {
+            Err(mend::unmendable(line))
+        } else {
+            mend_budget -= 1;
+            mend_line(line)
+        };
+        let renamed = match &found {
+            Err(_) if rename_budget > 0 => line.check.as_ref().and_then(|check| {
+                rename_budget -= 1;
+                let typed = Some((line.item, line.number));
+                mend::place(&line.data, check, &items, typed)
+            }),
+            _ => None,
+        };
+        checked.push(match renamed {
+            Some((item, number)) => Checked {
+                line: TypedLine {
+                    item,
+                    number,
+                    ..line.clone()
+                },
+                found: Ok(vec![(
+                    line.data.clone(),
+                    vec![mend::renamed(
+                        &format!("{} {:02}", line.item.tag(), line.number),
+                        item,
+                        number,
+                    )],
+                )]),
+            },
+            None => Checked {
+                line: line.clone(),
+                found,
+            },
+        });
+    }
+    for unplaced in reading.unplaced.iter().take(rename_budget) {
+        if let Some((item, number)) = mend::place(&unplaced.data, &unplaced.check, &items, None) {
+            checked.push(Checked {
+                line: TypedLine {
+                    item,
+                    number,
+                    data: unplaced.data.clone(),
+                    check: Some(unplaced.check.clone()),
+                },
+                found: Ok(vec![(
+                    unplaced.data.clone(),
+                    vec![mend::renamed(&unplaced.typed_name, item, number)],
+                )]),
+            });
+        }
+    }
+    checked
+}
+
+/// What the typed lines make of each item: its candidate texts, or every problem that keeps
+/// it from being whole, each named by its printed line.
+pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<String>>> {
+    let mut by_item: BTreeMap<Item, Vec<Checked>> = BTreeMap::new();
+    for checked in check_lines(reading) {
+        by_item.entry(checked.line.item).or_default().push(checked);
+    }
+    by_item
+        .into_iter()
+        .map(|(item, lines)| (item, assemble_item(item, lines, reading.ends.get(&item))))
+        .collect()
+}
+
+fn assemble_item(
+    item: Item,
+    mut lines: Vec<Checked>,
+    end: Option<&(usize, String)>,
+) -> Result<Candidates, Vec<String>> {
+    lines.sort_by_key(|l| l.line.number);
+    let mut problems = Vec::new();
+    let highest = lines.iter().map(|l| l.line.number).max().unwrap_or(0);
+    let count = end.map_or(highest, |(count, _)| *count);
+    let mut options: Vec<Vec<(String, Vec<Fix>)>> = Vec::new();
+    for number in 1..=count.max(highest) {
+        let same: Vec<&Checked> = lines.iter().filter(|l| l.line.number == number).collect();
+        let name = format!("line {} {number:02}", item.tag());
+        let chosen = match same.as_slice() {
+            [] => {
+                problems.push(format!("{name} is missing; type it from the paper"));
+                None
             }
-            *current = Some((item, String::new()));
-            Ok(())
-        }
-        (["==", "END", tag, check, "=="], Some((item, body))) if *tag == item.tag() => {
-            if item_check(&body) != *check {
-                return Err(format!(
-                    "does not add up for {tag}: a line is missing or repeated before line \
-                     {file_line} of the file, or that END line's check is mistyped"
-                ));
+            [first, rest @ ..] if rest.iter().all(|l| l.line.data == first.line.data) => {
+                Some(&first.found)
             }
-            typed.items.insert(item, body);
-            Ok(())
+            _ => {
+                problems.push(format!(
+                    "{name} is typed {} times with different text; keep the one on the paper",
+                    same.len()
+                ));
+                None
+            }
+        };
+        match chosen {
+            Some(Ok(found)) => options.push(found.clone()),
+            Some(Err(problem)) => problems.push(problem.clone()),
+            None => {}
         }
-        _ => Err(format!(
-            "has a misplaced or mistyped '==' line at line {file_line} of the file"
-        )),
+        if number > count {
+            problems.push(format!(
+                "{name} is beyond the {count} lines its END line counts"
+            ));
+        }
     }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut candidates = combine(&options);
+    if let Some((_, check)) = end {
+        candidates.retain(|(text, _)| item_check(text) == *check);
+        if candidates.is_empty() {
+            return Err(vec![format!(
+                "{} does not add up to its END line's check: a line is repeated or left out, \
+                 or the END line is mistyped",
+                item.tag()
+            )]);
+        }
+    }
+    Ok(Candidates(
+        candidates
+            .into_iter()
+            .map(|(text, fixes)| (padded(&text), fixes))
+            .collect(),
+    ))
+}
+
+/// Every way to join the lines' candidates, fewest corrections first, at most
+/// [`MAX_COMBINATIONS`].
+pub fn combine(options: &[Vec<(String, Vec<Fix>)>]) -> Vec<(String, Vec<Fix>)> {
+    let mut joined = vec![(String::new(), Vec::new())];
+    for line in options {
+        let mut next = Vec::new();
+        for (text, fixes) in &joined {
+            for (data, line_fixes) in line {
+                let mut all = fixes.clone();
+                all.extend(line_fixes.iter().cloned());
+                next.push((format!("{text}{data}"), all));
+                if next.len() >= MAX_COMBINATIONS {
+                    break;
+                }
+            }
+        }
+        joined = next;
+    }
+    joined.sort_by_key(|(_, fixes)| fixes.len());
+    joined
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const DATA: &str = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPIYTEMZUGU3DOOBZGAMFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPIYTEMZUGU3DOOBZGA======";
-
-    fn sample() -> String {
-        let (lines, _) = render("7F3A9C2E", Item::Entry(1), DATA, 17);
-        lines.join("\n")
-    }
-
-    #[test]
-    fn typed_text_round_trips_with_forgiving_case_and_glyphs() {
-        let text = sample().to_lowercase().replace('O', "0");
-        let typed = parse(&text, "t").unwrap();
-        assert_eq!(typed.items[&Item::Entry(1)], DATA);
-        assert_eq!(typed.sheet.as_deref(), Some("7F3A9C2E"));
-    }
-
-    #[test]
-    fn every_single_typo_and_neighbour_swap_names_its_line() {
-        let text = sample();
-        let line = text.lines().nth(1).unwrap();
-        let data_start = 6;
-        let data_end = line.len() - 6;
-        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        for pos in data_start..data_end {
-            let original = line.as_bytes()[pos] as char;
-            if original == ' ' {
-                continue;
-            }
-            for replacement in alphabet.chars().filter(|c| *c != original) {
-                let mut bad = line.to_string();
-                bad.replace_range(pos..pos + 1, &replacement.to_string());
-                let err = parse(&text.replacen(line, &bad, 1), "t")
-                    .unwrap_err()
-                    .to_string();
-                assert!(err.contains("line 0017"), "{err}");
-            }
-            let next = line.as_bytes()[pos + 1] as char;
-            if next != ' ' && next != original && pos + 1 < data_end {
-                let mut swapped = line.to_string();
-                swapped.replace_range(pos..pos + 2, &format!("{next}{original}"));
-                let err = parse(&text.replacen(line, &swapped, 1), "t")
-                    .unwrap_err()
-                    .to_string();
-                assert!(err.contains("line 0017"), "{err}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_dropped_line_is_caught() {
-        let text = sample();
-        let second = text.lines().nth(2).unwrap().to_string();
-        let err = parse(&text.replacen(&format!("{second}\n"), "", 1), "t").unwrap_err();
-        assert!(err.to_string().contains("missing or repeated"), "{err}");
-    }
-
-    #[test]
-    fn a_line_cut_to_its_number_is_a_typo_not_a_panic() {
-        // Found by replaying truncated fuzz seeds (fuzz/regressions/paper_text/).
-        let err = parse("== KC1 1B92D170 K ==\n0001\n", "typed").unwrap_err();
-        assert!(err.to_string().contains("typo on line 0001"), "{err}");
-    }
-}
+mod tests;

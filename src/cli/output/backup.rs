@@ -6,6 +6,7 @@ use keycellar::backup::export::Imported;
 use keycellar::backup::merge::{Action, Comparison};
 use keycellar::backup::paper::Printed;
 use keycellar::backup::paper::sheet::Sheet;
+use keycellar::backup::paper::text::Fix;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::untrusted::{escaped as safe, quoted};
 use keycellar::vault::Vault;
@@ -117,12 +118,19 @@ pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<(
     Ok(())
 }
 
-pub fn imported(vault: &Vault, imported: &Imported, written: bool, as_json: bool) -> Result<()> {
+pub fn imported(
+    vault: &Vault,
+    imported: &Imported,
+    written: bool,
+    mended: &[Fix],
+    as_json: bool,
+) -> Result<()> {
     let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "written": written,
+            "mended": mended,
             "vault": vault.path(),
             "vault_fingerprint": fingerprint,
             "backup_vault_fingerprint": imported.vault_fingerprint,

@@ -1,0 +1,236 @@
+//! Getting entries back from a sheet as read (scans or typed text): the key item is opened
+//! with identities or the passphrase, then each entry item on its own with the sheet key,
+//! so that a damaged or missing entry costs only itself. Where typed lines had corrections
+//! that fit their checks, the candidate that authenticates is taken, and its corrections
+//! are reported.
+
+use super::ENTRIES_PREFIX;
+use crate::backup::agefile::{self, Identities};
+use crate::backup::export;
+use crate::backup::paper::ReadSheet;
+use crate::backup::paper::blocks;
+use crate::backup::paper::codes::{Format, Item};
+use crate::backup::paper::text::{Candidates, Fix};
+use crate::credential::details::Details;
+use crate::credential::entry::Entry;
+use crate::credential::validate;
+use crate::error::{Error, Result};
+use crate::secret::{Secret, SecretBytes};
+use crate::untrusted::quoted;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+/// What a restore got back.
+#[derive(Debug, Default)]
+pub struct Restored {
+    pub entries: Vec<Entry>,
+    /// Entries that could not be restored, each with why; only those that matter when
+    /// labels were asked for.
+    pub problems: Vec<String>,
+    /// Corrections applied to typed lines.
+    pub fixes: Vec<Fix>,
+    /// Why the details item was not read, when it was not: entries then came back with their
+    /// credentials only.
+    pub details_missing: Option<String>,
+}
+
+/// Decrypts what was read of a sheet. Fails only when the sheet key cannot be opened; every
+/// other problem is per entry, in [`Restored::problems`].
+pub fn restore<E: From<Error>>(
+    sheet: &ReadSheet,
+    identities: &Identities,
+    passphrase: impl FnOnce() -> Result<Secret, E>,
+    labels: &[String],
+    name: &str,
+) -> Result<Restored, E> {
+    let mut restored = Restored::default();
+    let (sheet_key, declared) = open_key(sheet, identities, passphrase, name, &mut restored)?;
+    let details = match sheet.format {
+        Format::V1 => BTreeMap::new(),
+        Format::V2 => read_details(sheet, &sheet_key, &mut restored),
+    };
+    let mut problems = Vec::new();
+    for n in 1..=declared {
+        let item = Item::Entry(n);
+        let named = match sheet.labels.get(&item) {
+            Some(label) => format!("{} ({})", item.tag(), quoted(label)),
+            None => item.tag(),
+        };
+        match restore_entry(sheet, item, &sheet_key, details.get(&item.tag()), name) {
+            Ok((entries, fixes)) => {
+                restored.fixes.extend(fixes);
+                restored.entries.extend(entries);
+            }
+            Err(why) => problems.push(format!("{named}: {why}")),
+        }
+    }
+    if !labels.is_empty() {
+        restored
+            .entries
+            .retain(|e| labels.iter().any(|l| l == e.label()));
+        let missing: Vec<String> = labels
+            .iter()
+            .filter(|l| !restored.entries.iter().any(|e| e.label() == l.as_str()))
+            .map(|l| quoted(l))
+            .collect();
+        if missing.is_empty() {
+            problems.clear();
+        } else {
+            problems.insert(0, format!("not restored: {}", missing.join(", ")));
+        }
+    }
+    restored.problems = problems;
+    Ok(restored)
+}
+
+/// The texts an item may be, or why it was not read.
+fn candidates(sheet: &ReadSheet, item: Item) -> std::result::Result<&Candidates, String> {
+    match sheet.items.get(&item) {
+        None => Err(format!("no code or line of {} was read", item.tag())),
+        Some(Err(problems)) => Err(problems.join("; ")),
+        Some(Ok(candidates)) => Ok(candidates),
+    }
+}
+
+fn decode(text: &str) -> std::result::Result<Vec<u8>, String> {
+    base32::decode(base32::Alphabet::Rfc4648 { padding: true }, text)
+        .ok_or_else(|| "its text is not valid base32".to_string())
+}
+
+/// Opens the key item: the sheet's identity, and how many entries the sheet has. The
+/// passphrase is asked at most once, however many candidate texts are tried.
+fn open_key<E: From<Error>>(
+    sheet: &ReadSheet,
+    identities: &Identities,
+    passphrase: impl FnOnce() -> Result<Secret, E>,
+    name: &str,
+    restored: &mut Restored,
+) -> Result<(Identities, u16), E> {
+    let unreadable = |problem: String| Error::PaperUnreadable {
+        problem: format!("the sheet key cannot be read: {problem}"),
+    };
+    let options = candidates(sheet, Item::Key).map_err(unreadable)?;
+    let unasked = RefCell::new(Some(passphrase));
+    let answer: RefCell<Option<Secret>> = RefCell::new(None);
+    let ask = || -> Result<Secret, E> {
+        if let Some(secret) = answer.borrow().as_ref() {
+            return Ok(secret.clone());
+        }
+        let ask = unasked.borrow_mut().take();
+        let ask = ask.ok_or_else(|| Error::Internal("the passphrase was asked twice".into()))?;
+        let secret = ask()?;
+        *answer.borrow_mut() = Some(secret.clone());
+        Ok(secret)
+    };
+    let mut first_error = None;
+    for (text, fixes) in &options.0 {
+        let file = decode(text).map_err(unreadable)?;
+        match decrypt_key(&file, identities, &ask, name) {
+            Ok(opened) => {
+                restored.fixes.extend(fixes.iter().cloned());
+                return Ok(opened);
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| unreadable("no text".into()).into()))
+}
+
+fn decrypt_key<E: From<Error>>(
+    file: &[u8],
+    identities: &Identities,
+    ask: &dyn Fn() -> Result<Secret, E>,
+    name: &str,
+) -> Result<(Identities, u16), E> {
+    let key = agefile::decrypt(file, identities, ask, name)?;
+    let mut sheet_identity = Identities::default();
+    sheet_identity.add_bytes(&key, "the sheet key")?;
+    let declared = std::str::from_utf8(&key)
+        .ok()
+        .and_then(|text| text.lines().next())
+        .and_then(|line| line.split(ENTRIES_PREFIX).nth(1))
+        .and_then(|n| n.trim().parse::<u16>().ok())
+        .ok_or_else(|| Error::DamagedBackup {
+            name: name.to_string(),
+            what: "has a sheet key without its entry count".into(),
+        })?;
+    Ok((sheet_identity, declared))
+}
+
+/// The first candidate of `item` that decrypts with the sheet key, with its corrections.
+fn decrypt_item(
+    sheet: &ReadSheet,
+    item: Item,
+    sheet_key: &Identities,
+) -> std::result::Result<(SecretBytes, Vec<Fix>), String> {
+    let options = candidates(sheet, item)?;
+    let mut why = String::new();
+    for (text, fixes) in &options.0 {
+        let file = decode(text)?;
+        let no_passphrase = || Err(Error::Internal("an item asked for a passphrase".into()));
+        match agefile::decrypt(&file, sheet_key, no_passphrase, &item.tag()) {
+            Ok(plain) => return Ok((plain, fixes.clone())),
+            Err(e) if why.is_empty() => why = e.to_string(),
+            Err(_) => {}
+        }
+    }
+    Err(format!(
+        "it does not open with this sheet's key ({why}): a line is missing at its end or was \
+         typed wrongly although its check matched, or it is from another sheet"
+    ))
+}
+
+/// The details of every entry, by item tag; an empty map, and the reason noted, when the
+/// details item was not read.
+fn read_details(
+    sheet: &ReadSheet,
+    sheet_key: &Identities,
+    restored: &mut Restored,
+) -> BTreeMap<String, Details> {
+    let read = decrypt_item(sheet, Item::Details, sheet_key).and_then(|(plain, fixes)| {
+        let details = blocks::read_details(&plain)?;
+        restored.fixes.extend(fixes);
+        Ok(details)
+    });
+    read.unwrap_or_else(|why| {
+        restored.details_missing = Some(why);
+        BTreeMap::new()
+    })
+}
+
+/// One entry item: its entry (or, for format 1, the entries of its document), checked.
+fn restore_entry(
+    sheet: &ReadSheet,
+    item: Item,
+    sheet_key: &Identities,
+    details: Option<&Details>,
+    name: &str,
+) -> std::result::Result<(Vec<Entry>, Vec<Fix>), String> {
+    let (plain, fixes) = decrypt_item(sheet, item, sheet_key)?;
+    let entries = match sheet.format {
+        Format::V1 => {
+            let named = format!("{name} {}", item.tag());
+            export::parse(&plain)
+                .map_err(|e| e.at(&named).to_string())?
+                .entries
+        }
+        Format::V2 => {
+            let credential = blocks::read_entry(&plain)?;
+            let mut entry = credential.into_entry();
+            if let Some(details) = details {
+                entry = entry.with_details(details.clone());
+            }
+            let admitted = validate::admit(entry).map_err(|e| e.to_string())?;
+            if let Some(recorded) = admitted.recorded_differs {
+                return Err(format!(
+                    "its key gives fingerprint {} but the sheet recorded {recorded}",
+                    admitted.entry.fingerprint()
+                ));
+            }
+            vec![admitted.entry]
+        }
+    };
+    Ok((entries, fixes))
+}

@@ -1,0 +1,144 @@
+use super::*;
+
+/// An item's base32 text of a little over two lines.
+const DATA: &str = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43UOV3HO6DZPJAUEQ2EIVDEOSCJJJFUYTKOJ5IFCUSTKRKVMV2YLFNFOYLCMNSGKZTHNBUWU23MNVXG64DROJZXI5LWO5WHK6L2IFBEGRCFIZDUQSKKJNGE2TSPKBIVEU2UKVLFOWCZLI";
+
+fn printed(item: Item) -> Vec<String> {
+    render(item, &padded(DATA), "test item")
+}
+
+fn one_item(text: &str, item: Item) -> Result<Candidates, Vec<String>> {
+    assemble(&read(text))
+        .remove(&item)
+        .expect("the item was read")
+}
+
+#[test]
+fn printed_lines_read_back_exactly() {
+    let lines = printed(Item::Entry(7));
+    assert!(lines[1].starts_with("E007 01  "), "{}", lines[1]);
+    assert!(lines.iter().all(|l| l.len() <= 98), "{lines:?}");
+    let candidates = one_item(&lines.join("\n"), Item::Entry(7)).unwrap();
+    assert_eq!(candidates.0, vec![(padded(DATA), vec![])]);
+}
+
+#[test]
+fn case_spacing_bom_crlf_tabs_and_missing_markers_do_not_matter() {
+    let lines = printed(Item::Key);
+    let data_only: Vec<&str> = lines
+        .iter()
+        .filter(|l| !l.starts_with("=="))
+        .map(String::as_str)
+        .collect();
+    let mangled = format!(
+        "\u{feff}{}\r\n",
+        data_only
+            .iter()
+            .map(|l| format!("\t{}   ", l.to_lowercase().replace("  ", " \t ")))
+            .collect::<Vec<_>>()
+            .join("\r\n\r\n")
+    );
+    let candidates = one_item(&mangled, Item::Key).unwrap();
+    assert_eq!(candidates.0[0].0, padded(DATA));
+}
+
+#[test]
+fn check_values_on_lines_of_their_own_are_matched_in_order() {
+    // As pdftotext without -layout writes a page: the lines, then their check values.
+    let lines = printed(Item::Entry(1));
+    let data: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("E001"))
+        .map(String::as_str)
+        .collect();
+    let mut text = String::new();
+    let mut checks = Vec::new();
+    for line in &data {
+        let (body, check) = line.rsplit_once("  ").unwrap();
+        text.push_str(body.trim_end());
+        text.push('\n');
+        checks.push(check.to_string());
+    }
+    text.push_str(&checks.join("\n"));
+    assert_eq!(
+        one_item(&text, Item::Entry(1)).unwrap().0[0].0,
+        padded(DATA)
+    );
+}
+
+#[test]
+fn a_typo_or_a_swap_is_mended_and_described() {
+    let lines = printed(Item::Entry(2));
+    let line = &lines[1];
+    let at = 9 + 5 + 1 + 2; // third character of the second group
+    let original = line.as_bytes()[at] as char;
+    let wrong = if original == 'Q' { 'G' } else { 'Q' };
+    let mut typo = line.clone();
+    typo.replace_range(at..at + 1, &wrong.to_string());
+    let text = lines.join("\n").replacen(line.as_str(), &typo, 1);
+    let candidates = one_item(&text, Item::Entry(2)).unwrap();
+    let (mended, fixes) = &candidates.0[0];
+    assert_eq!(*mended, padded(DATA));
+    assert_eq!(fixes.len(), 1);
+    assert_eq!(
+        fixes[0].describe(),
+        format!(
+            "line E002 01, column 8 (group 2, character 3): the paper probably says \
+             {original}, you typed {wrong}"
+        )
+    );
+}
+
+#[test]
+fn every_problem_is_named_in_one_pass() {
+    let lines = printed(Item::Entry(3));
+    let mut text: Vec<String> = lines.clone();
+    // Line 01: two characters wrong (too much to mend); line 02: left out; line 03: no
+    // check value.
+    let mut bad = text[1].clone();
+    bad.replace_range(9..11, if &bad[9..11] == "ZZ" { "YY" } else { "ZZ" });
+    text[1] = bad;
+    text.remove(2);
+    let last = text[2].clone();
+    text[2] = last.rsplit_once("  ").unwrap().0.to_string();
+    let problems = one_item(&text.join("\n"), Item::Entry(3)).unwrap_err();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(
+        problems[0].contains("line E003 01: a typing mistake"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("line E003 02 is missing"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].contains("line E003 03 has no check value"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_mistyped_line_number_is_mended_by_its_check() {
+    let lines = printed(Item::Entry(4));
+    let typo = lines[1].replacen("E004 01", "E004 07", 1);
+    let text = lines.join("\n").replacen(lines[1].as_str(), &typo, 1);
+    let candidates = one_item(&text, Item::Entry(4)).unwrap();
+    let (mended, fixes) = &candidates.0[0];
+    assert_eq!(*mended, padded(DATA));
+    assert_eq!(
+        fixes[0].describe(),
+        "line E004 07, its name: the paper probably says E004 01, you typed E004 07"
+    );
+}
+
+#[test]
+fn mending_is_bounded_on_a_file_of_nothing_but_mistakes() {
+    let line = printed(Item::Entry(5))[1].clone();
+    let bad: String = (1..=99)
+        .flat_map(|n| (1..=20).map(move |e| (n, e)))
+        .map(|(n, e)| format!("E{e:03} {n:02} {} 0000\n", &line[9..80]))
+        .collect();
+    let items = assemble(&read(&bad));
+    assert_eq!(items.len(), 20);
+    assert!(items.values().all(Result::is_err));
+}
