@@ -60,8 +60,12 @@ pub enum Error {
     Busy { path: PathBuf },
 
     // Entries.
-    #[error("no entry labelled {}", quoted(.label))]
-    EntryNotFound { label: String },
+    #[error("no entry labelled {}{}", quoted(.label), did_you_mean(.similar))]
+    EntryNotFound {
+        label: String,
+        /// Labels of the vault close to the one asked for.
+        similar: Vec<String>,
+    },
 
     #[error("an entry labelled {} already exists", quoted(.label))]
     LabelExists { label: String },
@@ -74,6 +78,9 @@ pub enum Error {
 
     #[error("{} has no current key to rotate", quoted(.label))]
     NothingToRotate { label: String },
+
+    #[error("{}: {problem}; nothing was changed", quoted(.label))]
+    EditRefused { label: String, problem: String },
 
     #[error("the new key is the same as the old one; nothing was rotated")]
     SameKey { label: String },
@@ -295,3 +302,13 @@ impl Error {
 
 /// Result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `; did you mean "a" or "b"?` for labels close to a mistyped one, or nothing.
+fn did_you_mean(similar: &[String]) -> String {
+    let quoted: Vec<String> = similar.iter().map(|l| quoted(l)).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean {one}?"),
+        [rest @ .., last] => format!("; did you mean {} or {last}?", rest.join(", ")),
+    }
+}

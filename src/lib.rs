@@ -22,7 +22,8 @@
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
 //!   stdin; [`passphrase`]: how strong a newly chosen passphrase is.
-//! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal.
+//! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
+//!   [`wording`]: nouns that agree with their number.
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
 //!   over the cores.
 //!
@@ -53,5 +54,6 @@ pub mod secret;
 pub mod source;
 pub mod untrusted;
 pub mod vault;
+pub mod wording;
 
 pub use error::{Error, Result};

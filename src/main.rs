@@ -9,6 +9,51 @@ mod cli;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::Parser;
+use clap::error::ErrorKind;
+
+/// The command line, parsed. `keycellar help NAME` is read as `keycellar NAME --help`, so
+/// that a mistyped NAME gets clap's "a similar subcommand exists" tip. With `--json`, a
+/// usage error is a JSON document too (kind `usage`, exit code 2), so that a script never
+/// parses plain text.
+fn parse_arguments() -> cli::args::Cli {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.len() == 3 && args[1] == "help" {
+        args.remove(1);
+        args.push("--help".into());
+    }
+    let as_json = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--json");
+    match cli::args::Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(error)
+            if !as_json
+                || matches!(
+                    error.kind(),
+                    ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+                ) =>
+        {
+            error.exit()
+        }
+        Err(error) => {
+            let text = error.render().to_string();
+            let message = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message
+                .strip_prefix("error: ")
+                .unwrap_or(&message)
+                .to_string();
+            let failure = cli::report::Failure::Usage(message);
+            cli::report::report(&failure, true);
+            std::process::exit(failure.exit_code());
+        }
+    }
+}
 
 fn main() {
     // Rust ignores SIGPIPE, so a closed pipe (`keycellar list | head`) made `println!`
@@ -20,7 +65,7 @@ fn main() {
     for failure in keycellar::hygiene::harden_process() {
         cli::ui::warn(&failure);
     }
-    let cli = cli::args::Cli::parse();
+    let cli = parse_arguments();
     cli::ui::init(&cli);
     let as_json = cli.json;
     let code = match cli::run(cli) {

@@ -131,7 +131,7 @@ fn a_full_disk_fails_the_save_and_leaves_the_vault_intact() {
     assert!(stdout.contains("unchanged"), "{stdout}");
     assert!(stdout.contains("temps=0"), "{stdout}");
     assert!(stderr.contains("No space left on device"), "{stderr}");
-    assert!(stderr.contains("free disk space"), "{stderr}");
+    assert!(stderr.contains("Free some disk space"), "{stderr}");
     assert!(stdout.contains("freed-exit=0"), "{stdout}\n{stderr}");
     assert!(stdout.contains("second"), "{stdout}");
 }

@@ -236,9 +236,15 @@ impl World {
             }
             Op::RemovePermission { label, permission } => {
                 let p = PERMISSIONS[permission].to_string();
-                self.edit(LABELS[label], &["--remove-permission", &p], |m| {
-                    m.permissions.retain(|q| *q != p)
-                })
+                let absent = self
+                    .find(LABELS[label])
+                    .is_some_and(|i| !self.entries[i].permissions.contains(&p));
+                let (output, expect) =
+                    self.edit(LABELS[label], &["--remove-permission", &p], |m| {
+                        m.permissions.retain(|q| *q != p)
+                    });
+                // Removing what is not there is refused (it is a typing mistake), not a no-op.
+                (output, if absent { Expect::Failure(1) } else { expect })
             }
             Op::Note { label, note } => {
                 let text = note.map(|n| format!("note {n}"));

@@ -165,7 +165,7 @@ fn restore_reports_missing_codes_and_foreign_pages() {
     assert
         .success()
         .stderr(predicate::str::contains(
-            "M is incomplete: part(s) 2/2 were not read",
+            "M is incomplete: part 2/2 was not read",
         ))
         .stderr(predicate::str::contains("the details block M was not read"));
     assert_eq!(contents(&target).1, FIXTURE_FINGERPRINT);

@@ -43,17 +43,25 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
     let tv = TestVault::empty();
     let mut screen = String::new();
 
+    // A mismatched repeat asks again, three times at most.
     let mut init = spawn(&tv, &["init"]);
-    screen += &init.exp_string("New vault passphrase:").unwrap();
-    init.send_line(PASSPHRASE).unwrap();
-    screen += &init.exp_string("Repeat the passphrase:").unwrap();
-    init.send_line("not the same").unwrap();
-    screen += &init.exp_string("differ").unwrap();
+    for _ in 0..3 {
+        screen += &init.exp_string("New vault passphrase:").unwrap();
+        init.send_line(PASSPHRASE).unwrap();
+        screen += &init.exp_string("Repeat the passphrase:").unwrap();
+        init.send_line("not the same").unwrap();
+        screen += &init.exp_string("differ").unwrap();
+    }
     screen += &init.exp_eof().unwrap();
     assert_eq!(exit_code(&init), 1);
     assert!(!tv.vault.exists());
 
     let mut init = spawn(&tv, &["init", "--kdf-memory", "1", "--kdf-time", "1"]);
+    screen += &init.exp_string("New vault passphrase:").unwrap();
+    init.send_line("password1").unwrap();
+    screen += &init.exp_string("Repeat the passphrase:").unwrap();
+    init.send_line("password2").unwrap();
+    screen += &init.exp_string("differ; try again").unwrap();
     screen += &init.exp_string("New vault passphrase:").unwrap();
     init.send_line("password1").unwrap();
     screen += &init.exp_string("Repeat the passphrase:").unwrap();
@@ -180,4 +188,64 @@ fn colour_and_spinner_only_on_a_terminal() {
     }
     let screen = list_in_pty(&tv, &["--quiet"], "", &[]);
     assert!(!screen.contains(SPINNER), "a spinner with --quiet");
+}
+
+#[test]
+fn remove_asks_for_the_passphrase_and_checks_the_label_before_confirming() {
+    let tv = TestVault::new();
+    tv.add_kraken("kraken-grid-bot").success();
+    let pass = tv.pass_file.to_str().unwrap().to_string();
+    let mut remove = spawn(
+        &tv,
+        &["--passphrase-file", &pass, "remove", "kraken-grid-bt"],
+    );
+    let screen = remove.exp_eof().unwrap();
+    assert!(
+        screen.contains("did you mean \"kraken-grid-bot\"?"),
+        "{screen}"
+    );
+    assert!(!screen.contains("type its label"), "{screen}");
+    assert_eq!(exit_code(&remove), 6);
+
+    let mut remove = spawn(
+        &tv,
+        &["--passphrase-file", &pass, "remove", "kraken-grid-bot"],
+    );
+    remove
+        .exp_string("type its label (not the passphrase; it is shown as you type):")
+        .unwrap();
+    remove.send_line("kraken-grid-bot").unwrap();
+    remove.exp_eof().unwrap();
+    assert_eq!(exit_code(&remove), 0);
+    assert!(tv.json(&["list"])["entries"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn ctrl_c_during_a_spinner_clears_its_line() {
+    let tv = TestVault::empty();
+    let pass = tv.pass_file.to_str().unwrap().to_string();
+    // A KDF slow enough to interrupt: the spinner turns while it runs.
+    let mut init = spawn(
+        &tv,
+        &[
+            "--passphrase-file",
+            &pass,
+            "init",
+            "--kdf-memory",
+            "512",
+            "--kdf-time",
+            "40",
+        ],
+    );
+    init.exp_string("Deriving the vault key").unwrap();
+    init.send_control('c').unwrap();
+    let rest = init.exp_eof().unwrap();
+    // The spinner redraws itself as `\r ESC[2K text`; after Ctrl-C its line is cleared and
+    // nothing follows.
+    assert!(
+        rest.ends_with("\r\x1b[2K"),
+        "the spinner's line is left: {rest:?}"
+    );
+    assert_eq!(exit_code(&init), 130);
+    assert!(!tv.vault.exists());
 }

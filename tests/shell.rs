@@ -98,6 +98,23 @@ fn man_pages_are_written_for_every_command() {
     ] {
         let text = fs::read_to_string(dir.path().join(page)).unwrap();
         assert!(text.starts_with(".ie") || text.contains(".TH"), "{page}");
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "\"EXIT STATUS\"",
+            "ENVIRONMENT",
+            "FILES",
+            "EXAMPLES",
+            "\"SEE ALSO\"",
+        ] {
+            assert!(
+                text.contains(&format!(".SH {section}\n")),
+                "{page} lacks {section}"
+            );
+        }
+        assert!(!text.contains(".SH EXTRA"), "{page}");
     }
     assert!(!dir.path().join("keycellar-hygiene-check.1").exists());
 }
@@ -137,13 +154,20 @@ fn every_command_help_has_an_example() {
 
 #[test]
 fn a_mistyped_command_gets_a_suggestion() {
-    keycellar()
-        .arg("lst")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains(
-            "similar subcommand exists: 'list'",
-        ));
+    for args in [&["lst"][..], &["help", "lsit"]] {
+        keycellar()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "similar subcommand exists: 'list'",
+            ));
+    }
+    let out = keycellar().args(["--json", "lsit"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert!(doc["error"]["message"].as_str().unwrap().contains("'list'"));
 }
 
 #[test]

@@ -130,9 +130,14 @@ pub fn decrypt<E: From<Error>>(
         other => classify(other, name, is_scrypt),
     })?;
     let mut plaintext = Zeroizing::new(Vec::new());
-    reader
-        .read_to_end(&mut plaintext)
-        .map_err(|e| damaged(format!("fails to authenticate its encrypted content ({e})")))?;
+    reader.read_to_end(&mut plaintext).map_err(|e| {
+        damaged(match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => {
+                "is cut short: it ends before its age payload does (a partial copy?)".into()
+            }
+            _ => "fails to authenticate its encrypted content: it was changed or damaged".into(),
+        })
+    })?;
     Ok(plaintext)
 }
 
@@ -157,7 +162,10 @@ fn classify(error: age::DecryptError, name: &str, is_scrypt: bool) -> Error {
         E::UnknownFormat => damaged("is not an age file of a version keycellar reads"),
         E::InvalidHeader => damaged("has a damaged age header"),
         E::InvalidMac => damaged("has a damaged age header (its MAC does not match)"),
-        E::Io(e) => damaged(&format!("could not be read as age ({e})")),
+        E::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            damaged("is cut short: it ends before its age payload does (a partial copy?)")
+        }
+        E::Io(_) => damaged("could not be read as an age file: its payload is damaged"),
         other => Error::AgeDecryption {
             name: name.to_string(),
             why: other.to_string(),

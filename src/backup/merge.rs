@@ -222,7 +222,8 @@ impl Comparison {
         name("extra", &self.extra);
         name("different key", &self.different);
         for (label, fields) in &self.changed {
-            parts.push(format!("{label}: {} differ", fields.join(", ")));
+            let verb = crate::wording::noun(fields.len(), "differs", "differ");
+            parts.push(format!("{label}: {} {verb}", fields.join(", ")));
         }
         format!("does not hold the vault's entries ({})", parts.join("; "))
     }

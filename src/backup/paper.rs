@@ -75,19 +75,36 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
 /// A sheet read from scans: every code found, reassembled; items with parts missing carry
 /// the problem that says which. When something is missing, the scans are read again at
 /// other scales before giving up. Also returns the codes that were refused, and why.
-pub fn read_scans(scans: &[std::path::PathBuf]) -> Result<(ReadSheet, Vec<String>)> {
+/// `progress` is told which scan is being read.
+pub fn read_scans(
+    scans: &[std::path::PathBuf],
+    progress: &dyn Fn(String),
+) -> Result<(ReadSheet, Vec<String>)> {
     let mut collected = codes::Collected::default();
-    for scan in scans {
+    for (n, scan) in scans.iter().enumerate() {
+        progress(format!(
+            "Reading the codes in {} ({} of {})",
+            scan.display(),
+            n + 1,
+            scans.len()
+        ));
         for text in qr::read(&qr::load(scan)?, 1.0) {
             collected.add(&text);
         }
     }
-    'retry: for scan in scans {
+    'retry: for (n, scan) in scans.iter().enumerate() {
         if collected.complete() {
             break;
         }
         let image = qr::load(scan)?;
         for scale in [0.7, 1.4] {
+            progress(format!(
+                "Codes are missing: reading {} again at {:.0}% ({} of {})",
+                scan.display(),
+                scale * 100.0,
+                n + 1,
+                scans.len()
+            ));
             for text in qr::read(&image, scale) {
                 collected.add(&text);
             }

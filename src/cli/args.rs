@@ -22,25 +22,48 @@ const SHORT_TOPICS: &str = "\
 Run `keycellar --help` for the vault location, use from scripts, and exit codes;
 `keycellar help COMMAND` for a command's options and an example.";
 
-const TOPICS: &str = "\
-VAULT LOCATION
-  --vault PATH, else $KEYCELLAR_VAULT, else keycellar/vault.kc in the platform data
-  directory (~/.local/share/keycellar/vault.kc on Linux). Two previous generations are kept
-  beside it (vault.kc.1, vault.kc.2), and vault.kc.lock carries the lock.
+/// Where the vault lives (the long help's first topic, and the man page's FILES).
+pub const VAULT_LOCATION: &str = "\
+--vault PATH, else $KEYCELLAR_VAULT, else keycellar/vault.kc in the platform data directory
+(~/.local/share/keycellar/vault.kc on Linux). Two previous generations are kept beside it
+(vault.kc.1, vault.kc.2), and vault.kc.lock carries the lock.";
 
-USE FROM SCRIPTS
-  No option takes a secret. The vault passphrase comes from the terminal, or from
-  --passphrase-file PATH (first line; `-` for stdin) or --passphrase-fd N. API secrets come
-  from --secret-file PATH or `-`; backup passphrases from --backup-passphrase-file. Without a
-  terminal a missing value is an error (exit 2), never a default. --json prints one JSON
-  document (docs/JSON.md); errors then come as JSON on stderr. Colour and progress appear
-  only on a terminal (--color, NO_COLOR, --quiet).
+/// Use from scripts (the long help's second topic).
+pub const SCRIPTS: &str = "\
+No option takes a secret. The vault passphrase comes from the terminal, or from
+--passphrase-file PATH (first line; `-` for stdin) or --passphrase-fd N. API secrets come
+from --secret-file PATH or `-`; backup passphrases from --backup-passphrase-file. Without a
+terminal a missing value is an error (exit 2), never a default. --json prints one JSON
+document (docs/JSON.md); errors, usage errors included, then come as JSON on stderr. Colour
+and progress appear only on a terminal (--color, NO_COLOR, --quiet).";
 
-EXIT CODES
-  0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no
-  matching identity; 4 verification mismatch; 5 damaged, truncated or unsupported file;
-  6 vault or entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found
-  a high-severity problem. `exec` exits with its command's code.";
+/// The exit codes (the long help's third topic, and the man pages' EXIT STATUS).
+pub const EXIT_CODES: &str = "\
+0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no matching
+identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
+entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
+high-severity problem. `exec` exits with its command's code.";
+
+/// The environment keycellar reads (the man pages' ENVIRONMENT).
+pub const ENVIRONMENT: &str = "\
+KEYCELLAR_VAULT: the vault path when --vault is not given. NO_COLOR, CLICOLOR and
+CLICOLOR_FORCE: colour, as everywhere. Nothing else is read from the environment.";
+
+/// The long help's topics: where the vault is, use from scripts, exit codes.
+fn topics() -> String {
+    let indented = |text: &str| {
+        text.lines()
+            .map(|line| format!("  {line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "VAULT LOCATION\n{}\n\nUSE FROM SCRIPTS\n{}\n\nEXIT CODES\n{}",
+        indented(VAULT_LOCATION),
+        indented(SCRIPTS),
+        indented(EXIT_CODES)
+    )
+}
 
 /// When to colour output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -57,7 +80,7 @@ pub enum ColorWhen {
     name = "keycellar",
     version,
     after_help = SHORT_TOPICS,
-    after_long_help = TOPICS
+    after_long_help = topics()
 )]
 pub struct Cli {
     /// Vault file [default: keycellar/vault.kc in the platform data directory]

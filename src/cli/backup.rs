@@ -73,7 +73,14 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
     let mut imported = encryption::open_export(&args.file, &args.unlock)?;
     let incoming = std::mem::take(&mut imported.entries);
-    import_into::merge(ctx, incoming, &args.merge, &imported, &[])
+    import_into::merge(
+        ctx,
+        incoming,
+        &args.merge,
+        &imported,
+        &[],
+        BackupKind::Export,
+    )
 }
 
 pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {

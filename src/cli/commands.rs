@@ -8,9 +8,11 @@ use super::prompt;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
+use keycellar::clock::Date;
 use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::credential::validate;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
 use keycellar::vault::{EntryChange, Saved, Vault, verify_outcome};
 use std::io::IsTerminal;
@@ -30,10 +32,30 @@ pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
 }
 
 pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
+    // The entries are read before the vault passphrase, so a second reader of stdin must be
+    // named here rather than surface as a wrong passphrase or a bad secret.
+    if matches!(ctx.passphrase_source, Some(InputSource::Stdin)) {
+        let second = match &args.from_json {
+            Some(InputSource::Stdin) => Some("entries document"),
+            _ => args.credentials.stdin_part(),
+        };
+        if let Some(second) = second {
+            return Err(Error::StdinTwice {
+                first: "vault passphrase",
+                second,
+            }
+            .into());
+        }
+    }
     let new_entries = match &args.from_json {
         Some(source) => entries_from_json(source)?,
         None => vec![entry_from_args(args)?],
     };
+    // Every check that needs no vault runs before the passphrase is asked and the KDF runs,
+    // so that a mistake costs no wait and nothing typed twice.
+    for new in &new_entries {
+        validate::admit_new(new.clone().into_entry(), Date::today())?;
+    }
     let mut vault = ctx.open_for_change()?;
     let mut added = Vec::new();
     for new in new_entries {
@@ -56,6 +78,9 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
         (None, c) if c.qr.is_some() || c.kraken_uri_file.is_some() => Exchange::Kraken,
         (None, _) => return Err(Failure::Usage("--exchange is required".into())),
     };
+    let mut permissions = args.permissions;
+    credentials::check_permission_names(exchange, &permissions)?;
+    permissions.extend(args.permissions_other);
     let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
     Ok(NewEntry {
         label,
@@ -65,7 +90,7 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
         api_passphrase,
         key_version: args.key_version,
         account_ref: args.account,
-        permissions: args.permissions,
+        permissions,
         ip_allowlist: args.ips,
         expires: credentials::parse_date(args.expires.as_deref())?,
         created: credentials::parse_date(args.created.as_deref())?,
@@ -79,9 +104,11 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         Some("none") => Some(None),
         other => credentials::parse_date(other)?.map(Some),
     };
+    let mut add_permissions = args.add_permission.clone();
+    add_permissions.extend(args.add_permission_other);
     let change = EntryChange {
         rename: args.rename,
-        add_permissions: args.add_permission,
+        add_permissions,
         remove_permissions: args.remove_permission,
         add_ips: args.add_ip,
         remove_ips: args.remove_ip,
@@ -93,7 +120,11 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         status: args.status,
         key_version: args.key_version,
     };
+    if let Some(problem) = change.contradiction() {
+        return Err(Failure::Usage(problem));
+    }
     let mut vault = ctx.open_for_change()?;
+    credentials::check_permission_names(vault.find(&args.label)?.exchange(), &args.add_permission)?;
     for warning in vault.edit(&args.label, &change)? {
         ui::warn(&warning);
     }
@@ -104,21 +135,27 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
 }
 
 pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
+    if !yes && !std::io::stdin().is_terminal() {
+        return Err(Failure::Usage(
+            "removing needs --yes when there is no terminal to confirm on".into(),
+        ));
+    }
+    // The passphrase first, and the label checked, so that the confirmation is only asked
+    // for an entry that exists.
+    let mut vault = ctx.open_for_change()?;
+    vault.find(label)?;
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Failure::Usage(
-                "removing needs --yes when there is no terminal to confirm on".into(),
-            ));
-        }
         let typed = prompt::visible(
-            &format!("Type the label {label:?} to remove it: "),
+            &format!(
+                "To remove {label:?}, type its label (not the passphrase; it is shown as you \
+                 type): "
+            ),
             "a confirmation",
         )?;
         if typed != label {
             return Err(Failure::NotConfirmed);
         }
     }
-    let mut vault = ctx.open_for_change()?;
     vault.remove(label)?;
     vault.save()?;
     output::changed(&vault, "removed", ctx.json)

@@ -82,10 +82,13 @@ impl Context {
             None => prompt::new_passphrase("vault")?,
         };
         ui::check_strength(&passphrase, "vault");
-        if request.time.is_none() {
-            ui::note("Measuring this machine to tune Argon2id...");
-        }
-        let params = ui::with_spinner("Tuning Argon2id to this machine", || request.resolve())?;
+        let params = if request.time.is_none() {
+            ui::with_spinner("Measuring this machine to tune Argon2id", || {
+                request.resolve()
+            })?
+        } else {
+            request.resolve()?
+        };
         if params.below_recommended() {
             ui::warn(&format!(
                 "{} is below the recommended 64 MiB; use such settings only for tests",

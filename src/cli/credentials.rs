@@ -66,3 +66,24 @@ pub fn parse_date(text: Option<&str>) -> Result<Option<Date>> {
     text.map(|t| t.parse::<Date>().map_err(Failure::Usage))
         .transpose()
 }
+
+/// Refuses permission names outside the exchange's known list, where it has one.
+pub fn check_permission_names(exchange: Exchange, names: &[String]) -> Result<()> {
+    let Some(known) = exchange.known_permissions() else {
+        return Ok(());
+    };
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|name| !known.contains(&name.as_str()))
+        .map(|name| keycellar::untrusted::quoted(name))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Usage(format!(
+        "unknown {exchange} permission {}; known: {}. A permission this list lacks can be \
+         given with --permission-other (add, rotate) or --add-permission-other (edit)",
+        unknown.join(", "),
+        known.join(", ")
+    )))
+}

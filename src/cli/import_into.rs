@@ -11,6 +11,7 @@ use keycellar::backup::export::Imported;
 use keycellar::backup::merge;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
+use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::{Saved, Vault};
 
 /// Refuses contradictory merge options before anything is read or asked.
@@ -34,13 +35,15 @@ pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Brings checked entries into the vault, or into a new one with `--init`.
+/// Brings checked entries into the vault, or into a new one with `--init` (whose record
+/// of backups then starts with the one of `kind` it came from).
 pub fn merge(
     ctx: &Context,
     incoming: Vec<Entry>,
     merge: &MergeArgs,
     source: &Imported,
     mended: &[Fix],
+    kind: BackupKind,
 ) -> Result<()> {
     if merge.init {
         let actions = merge::plan(&[], incoming, merge.on_conflict)?;
@@ -51,7 +54,7 @@ pub fn merge(
         let mut entries = Vec::new();
         merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
-        let vault = Vault::create(&ctx.vault, &passphrase, params, entries)?;
+        let vault = Vault::create_from_backup(&ctx.vault, &passphrase, params, entries, kind)?;
         return output::imported(&vault, source, true, mended, ctx.json);
     }
     let mut vault = ctx.open_for_change()?;

@@ -24,12 +24,15 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         .into());
     }
     let exchange = vault.find(&args.label)?.exchange();
+    credentials::check_permission_names(exchange, &args.permissions)?;
+    let mut permissions = args.permissions.clone();
+    permissions.extend(args.permissions_other.iter().cloned());
     let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
     let replacement = Replacement {
         api_key,
         secret,
         api_passphrase,
-        permissions: args.permissions.clone(),
+        permissions,
         ip_allowlist: args.ips.clone(),
         expires,
         notes: args.note.clone(),

@@ -27,7 +27,9 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     let mut vault = ctx.open_for_change()?;
     let entries = export::select(&vault, &args.labels)?;
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
-    let sheet = sheet::Sheet::build(&vault, entries, &encryption)?;
+    let sheet = ui::with_spinner("Encrypting the sheet, one item per entry", || {
+        sheet::Sheet::build(&vault, entries, &encryption)
+    })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)
     })?;
@@ -45,10 +47,9 @@ fn read_sheet(images: &[PathBuf], typed: Option<&Path>) -> Result<(ReadSheet, St
         let sheet = paper::read_typed(&String::from_utf8_lossy(&bytes), &name)?;
         return Ok((sheet, name));
     }
-    let (sheet, refused) = ui::with_spinner(
-        &format!("Reading the codes in {} image(s)", images.len()),
-        || paper::read_scans(images),
-    )?;
+    let (sheet, refused) = ui::with_progress("Reading the codes", |progress| {
+        paper::read_scans(images, progress)
+    })?;
     for message in refused {
         ui::warn(&message);
     }
@@ -123,7 +124,14 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         incomplete(&restored, &name)?;
     }
     let entries = restored.entries.clone();
-    import_into::merge(ctx, entries, &args.merge, &no_source(), &restored.fixes)?;
+    import_into::merge(
+        ctx,
+        entries,
+        &args.merge,
+        &no_source(),
+        &restored.fixes,
+        BackupKind::Print,
+    )?;
     incomplete(&restored, &name)
 }
 

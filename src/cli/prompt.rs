@@ -28,18 +28,28 @@ pub fn hidden(prompt: &str, what: &'static str) -> Result<Secret> {
         .map_err(|_| Failure::NoTerminal { what })
 }
 
+/// How many times a new passphrase is asked for before giving up.
+const NEW_PASSPHRASE_TRIES: usize = 3;
+
 /// Asks for a new passphrase (`kind` is "vault" or "backup") twice and insists they match
-/// and are not empty.
+/// and are not empty; a mistake is said and the question asked again, three times at most.
 pub fn new_passphrase(kind: &str) -> Result<Secret> {
-    let first = hidden(&format!("New {kind} passphrase: "), "a new passphrase")?;
-    if first.is_empty() {
-        return Err(Failure::EmptyNewPassphrase);
+    let mut failure = Failure::PassphrasesDiffer;
+    for _ in 0..NEW_PASSPHRASE_TRIES {
+        let first = hidden(&format!("New {kind} passphrase: "), "a new passphrase")?;
+        if first.is_empty() {
+            failure = Failure::EmptyNewPassphrase;
+            super::ui::warn("the passphrase must not be empty; try again");
+            continue;
+        }
+        let again = hidden("Repeat the passphrase: ", "a new passphrase")?;
+        if first == again {
+            return Ok(first);
+        }
+        failure = Failure::PassphrasesDiffer;
+        super::ui::warn("the two passphrases differ; try again");
     }
-    let again = hidden("Repeat the passphrase: ", "a new passphrase")?;
-    if first != again {
-        return Err(Failure::PassphrasesDiffer);
-    }
-    Ok(first)
+    Err(failure)
 }
 
 /// Asks for a non-secret value on the terminal, echoed as typed.

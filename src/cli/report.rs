@@ -158,6 +158,7 @@ fn library_kind(error: &Error) -> &'static str {
         Error::NothingToRotate { .. }
         | Error::NotActive { .. }
         | Error::SameKey { .. }
+        | Error::EditRefused { .. }
         | Error::NotBackedUp { .. }
         | Error::SecretEncoding { .. }
         | Error::NotAnExport { .. }
@@ -222,8 +223,9 @@ fn library_hint(error: &Error) -> &'static str {
              on purpose, pass --allow-inactive."
         }
         Error::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
+        Error::EditRefused { .. } => "`keycellar show LABEL` shows what the entry holds.",
         Error::Invalid { .. } => {
-            "Copy the values again from the exchange's API page; nothing was saved."
+            "Fix what is listed above and run the command again; nothing was saved."
         }
         Error::VerifyFailed { .. } | Error::BackupDiffers { .. } => {
             "The value you compared against is not the one stored. Check for typos; if the \
@@ -237,6 +239,14 @@ fn library_hint(error: &Error) -> &'static str {
             "Close other programs or use a machine with more free memory (the vault's memory \
              cost was chosen at init; `keycellar status` shows it)."
         }
+        Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
+        _ => input_output_hint(error),
+    }
+}
+
+/// Hints for the files a command reads and writes: scans, typed text, outputs.
+fn input_output_hint(error: &Error) -> &'static str {
+    match error {
         Error::ImageTooLarge { .. } => "Scan at 300 dpi, or scale the image down.",
         Error::PaperUnreadable { .. } => {
             "Scan the pages with the codes named above again (300 dpi is best), or type their \
@@ -253,8 +263,16 @@ fn library_hint(error: &Error) -> &'static str {
         Error::OutputExists { .. } | Error::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
         }
-        Error::Io { .. } => "Check the path, its permissions and free disk space.",
-        Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => "Check the path.",
+            std::io::ErrorKind::PermissionDenied => {
+                "Check the permissions of the file and of its directory."
+            }
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                "Free some disk space, then run the command again; nothing was changed."
+            }
+            _ => "Check the path and its permissions.",
+        },
         _ => "Check the input and run the command again.",
     }
 }

@@ -1,9 +1,10 @@
 //! Fitting into the shell: completion scripts (clap_complete) and man pages (clap_mangen),
 //! both generated from the one argument grammar so they cannot drift from it.
 
-use super::args::Cli;
+use super::args::{Cli, ENVIRONMENT, EXIT_CODES, VAULT_LOCATION};
 use super::report::Result;
 use clap::CommandFactory;
+use clap_mangen::roff::{Roff, roman};
 use keycellar::Error;
 use std::path::Path;
 
@@ -15,11 +16,166 @@ pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     Ok(super::output::emit(&String::from_utf8_lossy(&script))?)
 }
 
-/// Writes `keycellar.1` and one page per command (`keycellar-add.1`, ...) into `dir`.
+/// Writes `keycellar.1` and one page per visible command (`keycellar-add.1`, ...) into
+/// `dir`, each with the conventional sections: NAME, SYNOPSIS, DESCRIPTION, OPTIONS,
+/// (COMMANDS), EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES, SEE ALSO.
 pub fn man_pages(dir: &Path) -> Result<()> {
     let io = |e| Error::io(format!("cannot write man pages to {}", dir.display()), e);
     std::fs::create_dir_all(dir).map_err(io)?;
-    clap_mangen::generate_to(Cli::command(), dir).map_err(io)?;
+    let mut top = Cli::command().disable_help_subcommand(true);
+    top.build();
+    let commands: Vec<clap::Command> = top
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .cloned()
+        .collect();
+    let names: Vec<String> = commands
+        .iter()
+        .map(|c| format!("keycellar-{}", c.get_name()))
+        .collect();
+    write_page(dir, top.clone(), &names).map_err(io)?;
+    for command in commands {
+        write_page(dir, command, &["keycellar".to_string()]).map_err(io)?;
+    }
     super::ui::note(&format!("Wrote the man pages to {}", dir.display()));
     Ok(())
+}
+
+/// The first steps, for the examples of the overview page `keycellar.1`.
+const FIRST_STEPS: [&str; 5] = [
+    "keycellar init",
+    "keycellar add kraken-grid-bot --exchange kraken",
+    "keycellar export -o keys.age -R team-recipients.txt",
+    "keycellar print -o backup.pdf",
+    "keycellar verify",
+];
+
+fn write_page(dir: &Path, command: clap::Command, see_also: &[String]) -> std::io::Result<()> {
+    let mut examples = examples(&command);
+    if command.has_subcommands() {
+        examples.extend(FIRST_STEPS.map(String::from));
+    }
+    let man = clap_mangen::Man::new(command.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    if command.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(&mut page)?;
+    }
+    if command.has_subcommands() {
+        man.render_subcommands_section(&mut page)?;
+    }
+    let mut sections = Roff::new();
+    let mut section = |title: &str, text: &str| {
+        sections.control("SH", [title]);
+        for paragraph in text.split("\n\n") {
+            sections.control("PP", []);
+            sections.text([roman(paragraph.replace('\n', " "))]);
+        }
+    };
+    section("EXIT STATUS", EXIT_CODES);
+    section("ENVIRONMENT", ENVIRONMENT);
+    section("FILES", VAULT_LOCATION);
+    if !examples.is_empty() {
+        section("EXAMPLES", &examples.join("\n\n"));
+    }
+    let mut references: Vec<String> = see_also.iter().map(|n| format!("{n}(1)")).collect();
+    references.extend(["age(1)", "zbarimg(1)", "pdftoppm(1)"].map(String::from));
+    section("SEE ALSO", &references.join(", "));
+    sections.to_writer(&mut page)?;
+    std::fs::write(dir.join(man.get_filename()), page)
+}
+
+/// The example command lines of a command's help (its `Example:`/`Examples:` text), a
+/// line ending in a backslash joined to the next.
+pub fn examples(command: &clap::Command) -> Vec<String> {
+    let Some(help) = command.get_after_help() else {
+        return Vec::new();
+    };
+    let mut examples = Vec::new();
+    let mut continued = String::new();
+    for line in help.to_string().lines() {
+        let line = line.trim();
+        let line = line
+            .trim_start_matches("Examples:")
+            .trim_start_matches("Example:");
+        continued.push_str(line.trim().trim_end_matches('\\').trim_end());
+        if line.ends_with('\\') {
+            continued.push(' ');
+            continue;
+        }
+        let example = std::mem::take(&mut continued);
+        if example.starts_with("keycellar ") {
+            examples.push(example);
+        }
+    }
+    examples
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// A command line as written in help or the README, without comments, pipes and
+    /// redirections, parsed as the binary would.
+    fn parses(line: &str) -> std::result::Result<(), String> {
+        let line = line.split(['#', '|', '>', '<']).next().unwrap_or_default();
+        // Help annotates an example after two spaces, in parentheses.
+        let line = line.split("  (").next().unwrap_or_default();
+        let words = shlex::split(line).ok_or_else(|| format!("{line}: unbalanced quotes"))?;
+        Cli::try_parse_from(words)
+            .map(|_| ())
+            .map_err(|e| format!("{line}: {e}"))
+    }
+
+    #[test]
+    fn the_first_steps_parse() {
+        for step in FIRST_STEPS {
+            parses(step).unwrap();
+        }
+    }
+
+    #[test]
+    fn every_help_example_parses() {
+        let mut top = Cli::command();
+        top.build();
+        let mut checked = 0;
+        for command in top.get_subcommands() {
+            for example in examples(command) {
+                parses(&example).unwrap();
+                checked += 1;
+            }
+        }
+        assert!(checked >= 30, "only {checked} examples");
+    }
+
+    #[test]
+    fn every_readme_command_parses() {
+        let readme = include_str!("../../README.md");
+        let mut in_shell_block = false;
+        let mut checked = 0;
+        let mut continued = String::new();
+        for line in readme.lines() {
+            if line.starts_with("```") {
+                in_shell_block = line == "```sh";
+                continue;
+            }
+            // A line ending in a backslash goes on on the next one.
+            continued.push_str(line.trim().trim_end_matches('\\'));
+            continued.push(' ');
+            if line.ends_with('\\') {
+                continue;
+            }
+            let command = std::mem::take(&mut continued);
+            let command = command.trim();
+            if in_shell_block && command.starts_with("keycellar ") && !command.contains("$(") {
+                parses(command).unwrap();
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} README commands");
+    }
 }

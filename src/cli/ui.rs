@@ -7,6 +7,7 @@ use super::args::{Cli, ColorWhen};
 use anstyle::{AnsiColor, Style};
 use indicatif::ProgressBar;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -110,15 +111,42 @@ pub fn check_strength(passphrase: &keycellar::secret::Secret, kind: &str) {
     }
 }
 
+/// True while a spinner is drawn, so that Ctrl-C clears its line first.
+static SPINNING: AtomicBool = AtomicBool::new(false);
+
+/// From the first spinner on, Ctrl-C clears a spinner's line (instead of leaving it half
+/// drawn before the shell's prompt) and ends the process with the conventional 130.
+fn clear_line_on_interrupt() {
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        // Failing to install leaves Ctrl-C's default action, which is only less tidy.
+        let _ = ctrlc::set_handler(|| {
+            if SPINNING.load(Ordering::SeqCst) {
+                let _ = write!(std::io::stderr(), "\r\x1b[2K");
+            }
+            std::process::exit(130);
+        });
+    });
+}
+
 /// Runs `step` with a spinner showing `message` on stderr, where spinners are allowed.
 pub fn with_spinner<T>(message: &str, step: impl FnOnce() -> T) -> T {
+    with_progress(message, |_| step())
+}
+
+/// [`with_spinner`] for a step that says how far it got: it calls the function it is given
+/// with a new message.
+pub fn with_progress<T>(message: &str, step: impl FnOnce(&dyn Fn(String)) -> T) -> T {
     if !settings().spinner {
-        return step();
+        return step(&|_| {});
     }
+    clear_line_on_interrupt();
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(message.to_string());
     spinner.enable_steady_tick(Duration::from_millis(100));
-    let result = step();
+    SPINNING.store(true, Ordering::SeqCst);
+    let result = step(&|update| spinner.set_message(update));
     spinner.finish_and_clear();
+    SPINNING.store(false, Ordering::SeqCst);
     result
 }

@@ -189,18 +189,25 @@ impl<F> Entry<F> {
         self.status != Status::Rotated
     }
 
+    /// The status as of `today`: an active key past its expiry date is expired, whatever
+    /// was stored.
+    pub fn status_on(&self, today: Date) -> Status {
+        match self.expires {
+            Some(expires) if self.status == Status::Active && expires < today => Status::Expired,
+            _ => self.status,
+        }
+    }
+
     /// Refuses a key that should not be handed to a program: revoked, rotated, expired by
     /// its status, or past its expiry date on `today`.
     pub fn check_usable(&self, today: Date) -> crate::Result<()> {
-        let status = match self.expires {
-            Some(expires) if expires < today => "expired",
-            _ if self.status == Status::Active => return Ok(()),
-            _ => self.status.as_str(),
-        };
-        Err(crate::Error::NotActive {
-            label: self.label.clone(),
-            status,
-        })
+        match self.status_on(today) {
+            Status::Active => Ok(()),
+            status => Err(crate::Error::NotActive {
+                label: self.label.clone(),
+                status: status.as_str(),
+            }),
+        }
     }
 
     /// Days since the key was made (on the exchange if known, else added here).

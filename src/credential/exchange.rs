@@ -83,8 +83,20 @@ impl fmt::Display for Exchange {
     }
 }
 
+impl Exchange {
+    /// The permission names keycellar knows for this exchange, where it knows them; `add`
+    /// and `edit` accept others only as `--permission-other`.
+    pub fn known_permissions(self) -> Option<&'static [&'static str]> {
+        match self {
+            Exchange::Kraken => Some(KRAKEN_PERMISSIONS),
+            _ => None,
+        }
+    }
+}
+
 /// Kraken's named API-key permissions, as keycellar spells them (offered in help and
-/// completions; other strings are allowed and kept as given).
+/// completions). Imports keep any string as given; `add` and `edit` take others only as
+/// `--permission-other`.
 pub const KRAKEN_PERMISSIONS: &[&str] = &[
     "query-funds",
     "deposit-funds",

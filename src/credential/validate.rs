@@ -4,6 +4,7 @@
 //! lengths and character classes, never the characters of a secret. The rules of each
 //! exchange are in `exchanges`, one function each.
 
+use crate::clock::Date;
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::{self, Fingerprint};
@@ -50,6 +51,65 @@ pub fn admit(mut entry: ImportedEntry) -> Result<Admitted> {
         warnings,
         recorded_differs,
     })
+}
+
+/// [`admit`] for a key typed in now (`add`, `rotate`), with the rules a key read from a
+/// backup or an older vault is spared (those keep loading as they were saved): a public key
+/// must have its exchange's documented shape, `expires` may not be past and `created` may
+/// not be in the future (on `today`). Every problem is in the one error.
+pub fn admit_new(mut entry: ImportedEntry, today: Date) -> Result<Admitted> {
+    normalize(&mut entry);
+    // Warnings come from `admit` below, once the errors are known to be none.
+    let mut report = check(&entry);
+    report
+        .errors
+        .extend(new_key_problems(entry.exchange, &entry.api_key));
+    if let Some(expires) = entry.expires.filter(|e| *e < today) {
+        report.errors.push(format!(
+            "the expiry date {expires} is already past; give the key's real expiry, or leave \
+             --expires out"
+        ));
+    }
+    if let Some(created) = entry.created.filter(|c| *c > today) {
+        report.errors.push(format!(
+            "the creation date {created} is in the future; give the day the exchange made the \
+             key"
+        ));
+    }
+    if !report.errors.is_empty() {
+        return Err(Error::Invalid {
+            label: entry.label,
+            problems: report.errors,
+        });
+    }
+    admit(entry)
+}
+
+/// A public key that cannot be one of its exchange's, where the exchange documents the
+/// shape: Kraken's are 56 base64 characters (42 bytes), Binance's 64 letters and digits.
+fn new_key_problems(exchange: Exchange, key: &str) -> Vec<String> {
+    let key = key.trim();
+    let (name, shape, fits) = match exchange {
+        Exchange::Kraken | Exchange::KrakenFutures => (
+            "Kraken",
+            "56 base64 characters (42 bytes)",
+            key.len() == 56 && exchanges::decoded_len(key) == Some(42),
+        ),
+        Exchange::Binance | Exchange::BinanceUs => (
+            "Binance",
+            "64 letters and digits",
+            key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric()),
+        ),
+        _ => return Vec::new(),
+    };
+    if fits || key.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "a {name} public key is {shape}; this one has {}: copy it again from the exchange's \
+         API page",
+        exchanges::characters(key)
+    )]
 }
 
 /// Trims outer whitespace from the public key and from secrets that are not PEM blocks,

@@ -32,8 +32,51 @@ pub struct EntryChange {
     pub key_version: Option<String>,
 }
 
+/// The lists an edit can add to and remove from: (what, added, removed).
+type ListEdits<'a> = [(&'static str, &'a [String], &'a [String]); 3];
+
 impl EntryChange {
-    fn apply(&self, e: &mut Entry) {
+    fn list_edits(&self) -> ListEdits<'_> {
+        [
+            (
+                "permission",
+                &self.add_permissions,
+                &self.remove_permissions,
+            ),
+            ("IP", &self.add_ips, &self.remove_ips),
+            ("used-by", &self.add_used_by, &self.remove_used_by),
+        ]
+    }
+
+    /// A value the change both adds and removes, which is certainly a mistake; checked
+    /// before the vault is opened.
+    pub fn contradiction(&self) -> Option<String> {
+        self.list_edits().iter().find_map(|(what, add, remove)| {
+            add.iter()
+                .find(|value| remove.contains(value))
+                .map(|value| format!("the {what} {} is both added and removed", quoted(value)))
+        })
+    }
+
+    /// Applies the change; refuses it when it names a value to remove that the entry does
+    /// not hold, or contradicts itself.
+    fn apply(&self, e: &mut Entry) -> Result<()> {
+        let refused = |problem: String| Error::EditRefused {
+            label: e.label.clone(),
+            problem,
+        };
+        if let Some(problem) = self.contradiction() {
+            return Err(refused(problem));
+        }
+        let lists = [&e.permissions, &e.ip_allowlist, &e.used_by];
+        for ((what, _, remove), held) in self.list_edits().iter().zip(lists) {
+            if let Some(absent) = remove.iter().find(|value| !held.contains(value)) {
+                return Err(refused(format!(
+                    "it has no {what} {} to remove",
+                    quoted(absent)
+                )));
+            }
+        }
         if let Some(new) = &self.rename {
             e.label = new.clone();
         }
@@ -59,6 +102,7 @@ impl EntryChange {
         if let Some(version) = &self.key_version {
             e.key_version = Some(version.clone());
         }
+        Ok(())
     }
 }
 
@@ -115,9 +159,24 @@ impl Vault {
             .entries
             .iter()
             .find(|e| e.label == label && e.is_current())
-            .ok_or_else(|| Error::EntryNotFound {
-                label: label.to_string(),
-            })
+            .ok_or_else(|| self.not_found(label))
+    }
+
+    /// The error for a label no entry holds, naming up to three labels close to it.
+    fn not_found(&self, label: &str) -> Error {
+        let mut close: Vec<(f64, &str)> = self
+            .contents
+            .entries
+            .iter()
+            .filter(|e| e.is_current())
+            .map(|e| (strsim::jaro_winkler(label, &e.label), e.label.as_str()))
+            .filter(|(score, _)| *score >= 0.8)
+            .collect();
+        close.sort_by(|a, b| b.0.total_cmp(&a.0));
+        Error::EntryNotFound {
+            label: label.to_string(),
+            similar: close.iter().take(3).map(|(_, l)| l.to_string()).collect(),
+        }
     }
 
     /// The entry with this id.
@@ -131,9 +190,7 @@ impl Vault {
             .iter()
             .position(|e| e.label == label && e.is_current())
             .or_else(|| entries.iter().position(|e| e.label == label))
-            .ok_or_else(|| Error::EntryNotFound {
-                label: label.to_string(),
-            })
+            .ok_or_else(|| self.not_found(label))
     }
 
     fn label_taken(&self, label: &str, except: Option<usize>) -> bool {
@@ -151,7 +208,7 @@ impl Vault {
             entry,
             mut warnings,
             ..
-        } = validate::admit(new.into_entry())?;
+        } = validate::admit_new(new.into_entry(), Date::today())?;
         if self.label_taken(&entry.label, None) {
             return Err(Error::LabelExists { label: entry.label });
         }
@@ -176,7 +233,7 @@ impl Vault {
     pub fn edit(&mut self, label: &str, change: &EntryChange) -> Result<Vec<String>> {
         let index = self.index_of(label)?;
         let mut changed = self.contents.entries[index].clone();
-        change.apply(&mut changed);
+        change.apply(&mut changed)?;
         let recorded = changed.fingerprint;
         let Admitted {
             entry,
@@ -219,7 +276,10 @@ impl Vault {
             entry: mut new,
             warnings,
             ..
-        } = validate::admit(lifecycle::successor(&old, replacement).into_entry())?;
+        } = validate::admit_new(
+            lifecycle::successor(&old, replacement).into_entry(),
+            Date::today(),
+        )?;
         if new.fingerprint == old.fingerprint {
             return Err(Error::SameKey {
                 label: label.to_string(),

@@ -5,6 +5,7 @@
 //! derivation. Under the lock the file is read again, and the key derived outside is used
 //! only if the keyslot it came from is still in the header.
 
+use super::backup_log::BackupKind;
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
 use super::kdf::KdfParams;
@@ -19,6 +20,10 @@ use std::path::Path;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
+/// How the record of a vault made from a backup describes who can open that backup: it is
+/// the backup the vault was restored from, which keycellar did not make here.
+pub const RESTORED_FROM: &str = "(the backup this vault was restored from)";
+
 impl Vault {
     /// Creates a new vault file at `path` (never overwriting) with one passphrase keyslot,
     /// holding `entries` (already admitted, e.g. restored from a backup).
@@ -27,6 +32,29 @@ impl Vault {
         passphrase: &Secret,
         params: KdfParams,
         entries: Vec<Entry>,
+    ) -> Result<Vault> {
+        Self::create_with(path, passphrase, params, entries, None)
+    }
+
+    /// [`Vault::create`] for a vault made from a backup (`import --init`, `restore
+    /// --init`): its record of backups starts with that one, of `kind`, which holds every
+    /// entry, so the new vault is not reported as never backed up.
+    pub fn create_from_backup(
+        path: &Path,
+        passphrase: &Secret,
+        params: KdfParams,
+        entries: Vec<Entry>,
+        kind: BackupKind,
+    ) -> Result<Vault> {
+        Self::create_with(path, passphrase, params, entries, Some(kind))
+    }
+
+    fn create_with(
+        path: &Path,
+        passphrase: &Secret,
+        params: KdfParams,
+        entries: Vec<Entry>,
+        restored_from: Option<BackupKind>,
     ) -> Result<Vault> {
         let vault_id = crypto::random_array::<16>()?;
         let key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
@@ -52,6 +80,15 @@ impl Vault {
             previous_key: None,
             lock: None,
         };
+        if let Some(kind) = restored_from {
+            let fingerprints = vault
+                .contents
+                .entries
+                .iter()
+                .map(|e| e.fingerprint)
+                .collect();
+            vault.record_backup(kind, fingerprints, vec![RESTORED_FROM.to_string()]);
+        }
         let plaintext = vault.document()?;
         let (header, bytes) = vault.seal_next(&plaintext)?;
         store::create(path, &bytes, &|written| {

@@ -68,7 +68,7 @@ impl Recipients {
         if text.starts_with("ssh-") {
             let r = text
                 .parse::<age::ssh::Recipient>()
-                .map_err(|e| bad(&format!("{e:?}")))?;
+                .map_err(|e| bad(&ssh_recipient_problem(e)))?;
             self.native.push(Box::new(r));
         } else if text.starts_with("age1tagpq1") {
             self.native.push(Box::new(
@@ -193,5 +193,22 @@ impl Identities {
     /// True when no identity was loaded.
     pub fn is_empty(&self) -> bool {
         self.loaded.is_empty()
+    }
+}
+
+/// What is wrong with an SSH public key given as a recipient, in a person's words.
+fn ssh_recipient_problem(error: age::ssh::ParseRecipientKeyError) -> String {
+    use age::ssh::ParseRecipientKeyError as E;
+    match error {
+        E::RsaModulusTooLarge => "its RSA key is larger than age supports (16384 bits)".into(),
+        E::RsaModulusTooSmall => "its RSA key is shorter than 2048 bits, too weak for age".into(),
+        E::Unsupported(kind) => format!(
+            "SSH keys of type {} cannot be recipients; use an ssh-ed25519 or ssh-rsa key",
+            crate::untrusted::quoted(&kind)
+        ),
+        // Ignore, Invalid, and whatever a later age adds.
+        _ => "it is not a whole SSH public key (copy the entire line of the .pub file: type, \
+              key and comment)"
+            .into(),
     }
 }

@@ -291,9 +291,12 @@ impl Collected {
         if !missing.is_empty() {
             return Err(Error::PaperUnreadable {
                 problem: format!(
-                    "{} is incomplete: part(s) {} were not read; scan those codes again",
+                    "{} is incomplete: {} {} {} not read; scan {} again",
                     item.tag(),
-                    missing.join(", ")
+                    crate::wording::noun(missing.len(), "part", "parts"),
+                    missing.join(", "),
+                    crate::wording::noun(missing.len(), "was", "were"),
+                    crate::wording::noun(missing.len(), "that code", "those codes")
                 ),
             });
         }

@@ -145,14 +145,19 @@ pub fn load(path: &Path) -> Result<GrayImage> {
                 .into(),
         ));
     }
+    // The image crate's own messages speak of extensions and decoders; say what the file
+    // is and what was expected instead.
+    let not_an_image = || {
+        bad("it is not an image keycellar reads (PNG or JPEG), or it \
+             is damaged"
+            .into())
+    };
     let reader = || {
         image::ImageReader::new(std::io::Cursor::new(&bytes[..]))
             .with_guessed_format()
-            .map_err(|e| bad(e.to_string()))
+            .map_err(|_| not_an_image())
     };
-    let (width, height) = reader()?
-        .into_dimensions()
-        .map_err(|e| bad(e.to_string()))?;
+    let (width, height) = reader()?.into_dimensions().map_err(|_| not_an_image())?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_IMAGE_PIXELS {
         return Err(Error::ImageTooLarge {
@@ -165,7 +170,13 @@ pub fn load(path: &Path) -> Result<GrayImage> {
     limits.max_alloc = Some(4 * MAX_IMAGE_PIXELS + 64 * 1024 * 1024);
     let mut decoder = reader()?;
     decoder.limits(limits);
-    Ok(decoder.decode().map_err(|e| bad(e.to_string()))?.to_luma8())
+    let image = decoder.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => bad("decoding it would take more memory than \
+             keycellar allows for an image"
+            .into()),
+        _ => not_an_image(),
+    })?;
+    Ok(image.to_luma8())
 }
 
 /// Reads every QR code in `image`, resized by `scale` first unless it is 1. Decoders miss

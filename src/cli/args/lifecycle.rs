@@ -15,9 +15,13 @@ pub struct RotateArgs {
     /// Rotate even though the vault changed since its last export or print
     #[arg(long)]
     pub no_backup_check: bool,
-    /// Permissions of the new key (default: the old key's)
+    /// Permissions of the new key, by their names in keycellar's list for the exchange
+    /// (default: the old key's)
     #[arg(long = "permission", value_name = "P")]
     pub permissions: Vec<String>,
+    /// A permission of the new key that keycellar's list lacks, kept as given (repeat)
+    #[arg(long = "permission-other", value_name = "TEXT")]
+    pub permissions_other: Vec<String>,
     /// IP allow-list of the new key (default: the old key's)
     #[arg(long = "ip", value_name = "CIDR")]
     pub ips: Vec<String>,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Calibrate Argon2id to take about this long [default: 1000]
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", conflicts_with = "kdf_time")]
     pub kdf_target_ms: Option<u64>,
     /// Argon2id memory in MiB [default: 256]
     #[arg(long, value_name = "MIB")]
@@ -44,9 +44,12 @@ pub struct AddArgs {
     /// Account reference (Kraken IIBAN, customer id, ...)
     #[arg(long, value_name = "REF")]
     pub account: Option<String>,
-    /// A permission the key has (repeat)
+    /// A permission the key has, by its name in keycellar's list for the exchange (repeat)
     #[arg(long = "permission", value_name = "P")]
     pub permissions: Vec<String>,
+    /// A permission keycellar's list lacks, kept as given (repeat)
+    #[arg(long = "permission-other", value_name = "TEXT")]
+    pub permissions_other: Vec<String>,
     /// An allowed IP address or CIDR block (repeat)
     #[arg(long = "ip", value_name = "CIDR")]
     pub ips: Vec<String>,
@@ -83,14 +86,33 @@ pub struct CredentialArgs {
     pub qr: Option<PathBuf>,
 }
 
+impl CredentialArgs {
+    /// The first part read from standard input, named as an error message names it.
+    pub fn stdin_part(&self) -> Option<&'static str> {
+        let parts = [
+            (&self.secret_file, "API secret"),
+            (&self.api_passphrase_file, "API passphrase"),
+            (&self.kraken_uri_file, "Kraken key URI"),
+        ];
+        parts
+            .into_iter()
+            .find(|(source, _)| matches!(source, Some(InputSource::Stdin)))
+            .map(|(_, name)| name)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct EditArgs {
     pub label: String,
     /// Give the entry a new label
     #[arg(long, value_name = "NEW")]
     pub rename: Option<String>,
+    /// Add a permission, by its name in keycellar's list for the exchange (repeat)
     #[arg(long, value_name = "P")]
     pub add_permission: Vec<String>,
+    /// Add a permission keycellar's list lacks, kept as given (repeat)
+    #[arg(long, value_name = "TEXT")]
+    pub add_permission_other: Vec<String>,
     #[arg(long, value_name = "P")]
     pub remove_permission: Vec<String>,
     #[arg(long, value_name = "CIDR")]

@@ -10,6 +10,7 @@ use keycellar::backup::paper::text::Fix;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::untrusted::{escaped as safe, quoted};
 use keycellar::vault::Vault;
+use keycellar::wording::count;
 use serde_json::json;
 use std::path::Path;
 
@@ -200,9 +201,8 @@ pub fn backup_comparison(
         );
     }
     if c.matches() {
-        let count = c.same.len();
-        let noun = if count == 1 { "entry" } else { "entries" };
-        say!("The backup holds exactly the vault's {count} {noun}.");
+        let entries = count(c.same.len(), "entry", "entries");
+        say!("The backup holds exactly the vault's {entries}.");
     }
     Ok(())
 }
@@ -231,13 +231,12 @@ pub fn printed(
         return Ok(());
     }
     let mut message = format!(
-        "Wrote {}: sheet {}, {} entries, {} pages, {} QR codes (largest version {}), every code \
-         read back.\n",
+        "Wrote {}: sheet {}, {}, {}, {} (largest version {}), every code read back.\n",
         path.display(),
         sheet.id,
-        sheet.entries.len(),
-        printed.pages,
-        printed.codes,
+        count(sheet.entries.len(), "entry", "entries"),
+        count(printed.pages, "page", "pages"),
+        count(printed.codes, "QR code", "QR codes"),
         printed.max_version
     );
     if sheet.recipients.is_none() {

@@ -3,6 +3,7 @@
 use super::{JSON_SCHEMA, print_json};
 use crate::cli::report::Result;
 use crate::cli::ui;
+use keycellar::clock::Date;
 use keycellar::credential::audit::{Finding, Severity};
 use keycellar::credential::entry::Entry;
 use keycellar::untrusted::escaped as safe;
@@ -66,7 +67,7 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
             .map(|e| {
                 json!({
                     "id": e.id(), "label": e.label(), "masked_key": e.masked_key(),
-                    "status": e.status(), "added_at": e.added_at(),
+                    "status": e.status_on(Date::today()), "added_at": e.added_at(),
                     "rotated_at": e.lineage().rotated_at, "reason": e.lineage().reason,
                     "fingerprint": e.fingerprint(),
                 })
@@ -83,7 +84,7 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
         };
         say!(
             "{:<8} {}  key {}  added {}  fingerprint {}{rotated}",
-            e.status().as_str(),
+            e.status_on(Date::today()).as_str(),
             safe(e.label()),
             e.masked_key(),
             e.added_at(),
@@ -97,7 +98,9 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
     let fingerprint = vault.fingerprint();
     let mut counts = std::collections::BTreeMap::new();
     for e in vault.entries() {
-        *counts.entry(e.status().as_str()).or_insert(0) += 1;
+        *counts
+            .entry(e.status_on(Date::today()).as_str())
+            .or_insert(0) += 1;
     }
     let backup = |kind| {
         vault.last_backup(kind).map(|b| {
@@ -147,8 +150,9 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         ("Last export", BackupKind::Export),
         ("Last print", BackupKind::Print),
     ] {
+        let name = format!("{name}:");
         match vault.last_backup(kind) {
-            None => say!("{name}:       never"),
+            None => say!("{name:<18} never"),
             Some(b) => {
                 let changed = if b.vault_fingerprint == fingerprint {
                     "vault unchanged since"
@@ -156,7 +160,7 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
                     "VAULT CHANGED SINCE"
                 };
                 say!(
-                    "{name}:       {} (fingerprint {}; {changed})",
+                    "{name:<18} {} (fingerprint {}; {changed})",
                     b.at,
                     b.vault_fingerprint
                 );

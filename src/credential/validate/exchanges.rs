@@ -21,24 +21,25 @@ pub(super) struct Shape<'a> {
 pub(super) fn kraken(s: &Shape, r: &mut Report) {
     if !(s.key.len() == 56 && decoded_len(s.key) == Some(42)) {
         r.warnings.push(format!(
-            "a Kraken public key is usually 56 base64 characters (42 bytes); this one has {} \
-             characters",
-            s.key.chars().count()
+            "a Kraken public key is usually 56 base64 characters (42 bytes); this one has {}",
+            characters(s.key)
         ));
     }
     match (decoded_len(s.secret), s.exchange) {
         (Some(64), _) => {}
         (Some(n), Exchange::Kraken) => r.errors.push(format!(
             "a Kraken secret is base64 of exactly 64 bytes (88 characters ending in '=='); this \
-             one decodes to {n} bytes"
+             one decodes to {}: copy it again from the exchange's API page",
+            crate::wording::count(n, "byte", "bytes")
         )),
         (Some(n), _) => r.warnings.push(format!(
-            "a Kraken Futures secret is usually base64 of 64 bytes; this one decodes to {n} bytes"
+            "a Kraken Futures secret is usually base64 of 64 bytes; this one decodes to {}",
+            crate::wording::count(n, "byte", "bytes")
         )),
         (None, _) => r.errors.push(format!(
             "a Kraken secret must be standard base64 (A-Z a-z 0-9 + / and '=' padding); this \
-             one ({} characters) is not valid base64",
-            s.secret.len()
+             one ({}) is not valid base64: copy it again from the exchange's API page",
+            characters(s.secret)
         )),
     }
     if s.exchange == Exchange::Kraken {
@@ -51,7 +52,8 @@ pub(super) fn kraken(s: &Shape, r: &mut Report) {
         if !unknown.is_empty() {
             let unknown: Vec<String> = unknown.iter().map(|p| quoted(p)).collect();
             r.warnings.push(format!(
-                "unknown Kraken permission(s) {}; known: {}",
+                "unknown Kraken {} {}; known: {}",
+                crate::wording::noun(unknown.len(), "permission", "permissions"),
                 unknown.join(", "),
                 KRAKEN_PERMISSIONS.join(", ")
             ));
@@ -94,8 +96,8 @@ pub(super) fn coinbase(s: &Shape, r: &mut Report) {
 pub(super) fn coinbase_exchange(s: &Shape, r: &mut Report) {
     if decoded_len(s.secret).is_none() {
         r.errors.push(format!(
-            "a Coinbase Exchange secret must be base64; this one ({} characters) is not",
-            s.secret.len()
+            "a Coinbase Exchange secret must be base64; this one ({}) is not",
+            characters(s.secret)
         ));
     }
 }
@@ -198,10 +200,15 @@ fn shape_warning(
 ) {
     if value.chars().count() != len || !value.chars().all(allowed) {
         r.warnings.push(format!(
-            "this {what} does not look like the usual {expected} ({} characters)",
-            value.chars().count()
+            "this {what} does not look like the usual {expected} ({})",
+            characters(value)
         ));
     }
+}
+
+/// How long a value is, in words ("1 character", "56 characters"), never what it holds.
+pub(super) fn characters(value: &str) -> String {
+    crate::wording::count(value.chars().count(), "character", "characters")
 }
 
 fn is_uuid(s: &str) -> bool {
