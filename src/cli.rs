@@ -6,7 +6,8 @@
 //!   each command prints, as text or JSON; `shell`: completions and man pages.
 //! - Shared steps: `context` (global options, unlocking, new-vault settings),
 //!   `credentials` (a key's parts for add and rotate), `encryption` (who can open a
-//!   backup), `import_into` (how restored entries join a vault).
+//!   backup), `import_into` (how restored entries join a vault), `new_passphrase`
+//!   (choosing a new passphrase: its guessing cost, the floor, generated ones).
 //! - Commands: `commands` (init, add, edit, remove, passwd, verify), `backup` (export,
 //!   import, keygen, verify --backup), `paper` (print, restore, verify --paper),
 //!   `lifecycle` (rotate, history, status, audit, exec).
@@ -22,6 +23,7 @@ mod credentials;
 mod encryption;
 mod import_into;
 mod lifecycle;
+mod new_passphrase;
 mod output;
 mod paper;
 mod prompt;
@@ -61,7 +63,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
         Command::Passwd {
             new_passphrase_file,
-        } => commands::passwd(&ctx, new_passphrase_file),
+            settings,
+        } => commands::passwd(&ctx, new_passphrase_file, &settings),
         Command::Fingerprint { label } => {
             let vault = ctx.open()?;
             output::fingerprint(&vault, label.as_deref(), ctx.json)

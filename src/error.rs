@@ -79,6 +79,28 @@ pub enum Error {
     #[error("{} has no current key to rotate", quoted(.label))]
     NothingToRotate { label: String },
 
+    #[error(
+        "this {what} is too easy to guess: {cost} (under {kdf}), below keycellar's floor of \
+         {floor}{}", .advice.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
+    )]
+    WeakPassphrase {
+        what: &'static str,
+        cost: String,
+        kdf: String,
+        floor: String,
+        advice: Option<String>,
+    },
+
+    #[error("a generated passphrase has {min} to {max} words, not {words}")]
+    WordCount {
+        words: usize,
+        min: usize,
+        max: usize,
+    },
+
+    #[error("the system's random generator failed: {0}")]
+    NoRandomness(String),
+
     #[error("{}: {problem}; nothing was changed", quoted(.label))]
     EditRefused { label: String, problem: String },
 

@@ -21,7 +21,8 @@
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
-//!   stdin; [`passphrase`]: how strong a newly chosen passphrase is.
+//!   stdin; [`passphrase`]: what guessing a new passphrase costs (`cost`: the measured GPU
+//!   model and the floor) and generated passphrases (`generate`).
 //! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
 //!   [`wording`]: nouns that agree with their number.
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread

@@ -132,7 +132,7 @@ fn an_ssh_ed25519_export_opens_with_the_age_cli() {
 #[test]
 fn a_passphrase_export_opens_with_the_age_cli_at_its_prompt() {
     let tv = two_entry_vault();
-    let backup_pass = tv.file("backup-pass", "a backup passphrase\n");
+    let backup_pass = tv.file("backup-pass", "backup-Tn5Vb7Kc3Hj1-passphrase\n");
     let out = tv.dir.path().join("pass.age");
     tv.cmd()
         .args(["export", "--passphrase", "--backup-passphrase-file"])
@@ -147,7 +147,7 @@ fn a_passphrase_export_opens_with_the_age_cli_at_its_prompt() {
     age.arg("-d").arg("-o").arg(&plain_path).arg(&out);
     let mut session = spawn_command(age, Some(60_000)).unwrap();
     session.exp_string("passphrase").unwrap();
-    session.send_line("a backup passphrase").unwrap();
+    session.send_line("backup-Tn5Vb7Kc3Hj1-passphrase").unwrap();
     session.exp_eof().unwrap();
     assert_eq!(secrets_in(&fs::read(&plain_path).unwrap()).len(), 2);
 }

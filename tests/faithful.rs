@@ -224,7 +224,7 @@ fn passwd_leaves_nothing_beside_the_vault_that_the_old_passphrase_opens() {
     let tv = TestVault::new();
     tv.add_kraken("a").success();
     tv.add_kraken("b").success();
-    let new_pass = tv.file("new-pass", "a brand new passphrase\n");
+    let new_pass = tv.file("new-pass", "brand-new-Wq7Zr4Nd8Lp2-passphrase\n");
     tv.cmd()
         .arg("passwd")
         .arg("--new-passphrase-file")
@@ -232,7 +232,7 @@ fn passwd_leaves_nothing_beside_the_vault_that_the_old_passphrase_opens() {
         .assert()
         .success();
     let old = Secret::new(PASSPHRASE.into());
-    let new = Secret::new("a brand new passphrase".into());
+    let new = Secret::new("brand-new-Wq7Zr4Nd8Lp2-passphrase".into());
     let files = [
         tv.vault.clone(),
         tv.dir.path().join("vault.kc.1"),
@@ -256,7 +256,7 @@ fn passwd_leaves_nothing_beside_the_vault_that_the_old_passphrase_opens() {
         .collect();
     // The generations keep what they held: the vault before passwd, and before that.
     assert_eq!(counts, [2, 2, 1]);
-    fs::write(&tv.pass_file, "a brand new passphrase\n").unwrap();
+    fs::write(&tv.pass_file, "brand-new-Wq7Zr4Nd8Lp2-passphrase\n").unwrap();
     tv.add_kraken("c").success();
 }
 

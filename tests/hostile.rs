@@ -146,7 +146,7 @@ fn a_huge_image_is_refused_by_its_header() {
 fn an_age_file_asking_for_too_much_scrypt_work_is_refused_at_once() {
     let tv = TestVault::new();
     tv.add_kraken("k").success();
-    let backup_pass = tv.file("backup-pass", "a backup passphrase\n");
+    let backup_pass = tv.file("backup-pass", "backup-Tn5Vb7Kc3Hj1-passphrase\n");
     let export = tv.dir.path().join("p.age");
     tv.cmd()
         .args(["export", "--passphrase", "-o"])

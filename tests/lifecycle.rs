@@ -29,7 +29,7 @@ fn rotate_cmd(tv: &TestVault) -> assert_cmd::Command {
 }
 
 fn export(tv: &TestVault) {
-    let pass = tv.file("backup-pass", "backup pass\n");
+    let pass = tv.file("backup-pass", "backup-Tn5Vb7Kc3Hj1-passphrase\n");
     tv.cmd()
         .args([
             "export",
@@ -114,13 +114,19 @@ fn a_rotate_killed_at_any_step_leaves_the_old_or_the_new_vault() {
     }
 }
 
+/// A vault whose KDF settings clear every audit rule: 256 MiB (one pass keeps tests quick
+/// and still prices four common words above the guessing floor).
 fn strong_vault() -> TestVault {
+    vault_with_memory("256")
+}
+
+fn vault_with_memory(mib: &str) -> TestVault {
     let tv = TestVault::empty();
     tv.cmd()
         .args([
             "init",
             "--kdf-memory",
-            "64",
+            mib,
             "--kdf-time",
             "1",
             "--kdf-parallelism",
@@ -242,6 +248,11 @@ fn audit_is_quiet_on_a_clean_vault_and_each_rule_fires() {
 
     let weak = TestVault::new();
     assert!(rules(&weak).0.iter().any(|r| r == "weak-kdf"));
+    // 64 MiB and one pass is the recommended memory, but four common words then cost
+    // less than the floor to guess.
+    let (cheap, _) = rules(&vault_with_memory("64"));
+    assert!(cheap.iter().any(|r| r == "kdf-below-floor"), "{cheap:?}");
+    assert!(!cheap.iter().any(|r| r == "weak-kdf"), "{cheap:?}");
 }
 
 #[test]

@@ -358,13 +358,13 @@ impl World {
 
     fn passwd(&mut self) -> (std::process::Output, Expect) {
         let next = self.passphrase + 1;
-        let new = self.file("new-pass", &format!("passphrase number {next}\n"));
+        let new = self.file("new-pass", &format!("model-{next}-Qz7Wx3Rk9Lm2Vb\n"));
         let mut cmd = self.tv.cmd();
         cmd.arg("passwd").arg("--new-passphrase-file").arg(new);
         let output = cmd.output().unwrap();
         if output.status.success() {
             self.passphrase = next;
-            fs::write(&self.tv.pass_file, format!("passphrase number {next}\n")).unwrap();
+            fs::write(&self.tv.pass_file, format!("model-{next}-Qz7Wx3Rk9Lm2Vb\n")).unwrap();
         }
         (output, Expect::Success)
     }

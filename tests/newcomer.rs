@@ -218,7 +218,7 @@ fn messages_speak_of_the_file_not_of_the_library() {
 fn a_vault_restored_from_a_backup_is_not_reported_as_never_backed_up() {
     let tv = TestVault::new();
     tv.add_kraken("kbot").success();
-    let pass = tv.file("backup-pass", "a backup passphrase\n");
+    let pass = tv.file("backup-pass", "backup-Tn5Vb7Kc3Hj1-passphrase\n");
     let export = tv.dir.path().join("keys.age");
     tv.cmd()
         .args(["export", "--passphrase", "-o"])

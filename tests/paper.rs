@@ -237,7 +237,7 @@ fn fifty_kraken_keys_fit_in_twenty_pages() {
         .write_stdin(format!("[{}]", entries.join(",")))
         .assert()
         .success();
-    let pass = tv.file("sheet", "sheet pass\n");
+    let pass = tv.file("sheet", "sheet-Xk4Pz9Qm2Rv7-passphrase\n");
     let pdf = tv.dir.path().join("fifty.pdf");
     let report = tv
         .cmd()

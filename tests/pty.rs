@@ -1,5 +1,6 @@
 //! The interactive path in a real pseudo-terminal: hidden input, passphrase confirmation,
-//! a weak-passphrase warning, and a retry after a mistyped passphrase. What the terminal
+//! a passphrase below the guessing floor offered back, a generated passphrase shown once,
+//! and a retry after a mistyped passphrase. What the terminal
 //! shows must hold no secret. Colour and the spinner show on a terminal and nowhere else.
 
 mod common;
@@ -56,25 +57,38 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
     assert_eq!(exit_code(&init), 1);
     assert!(!tv.vault.exists());
 
+    // A passphrase below the floor is offered back to retype, not taken; a mismatched
+    // repeat asks again too.
     let mut init = spawn(&tv, &["init", "--kdf-memory", "1", "--kdf-time", "1"]);
     screen += &init.exp_string("New vault passphrase:").unwrap();
     init.send_line("password1").unwrap();
+    screen += &init.exp_string("too easy to guess").unwrap();
+    screen += &init.exp_string("New vault passphrase:").unwrap();
+    init.send_line(PASSPHRASE).unwrap();
     screen += &init.exp_string("Repeat the passphrase:").unwrap();
     init.send_line("password2").unwrap();
     screen += &init.exp_string("differ; try again").unwrap();
     screen += &init.exp_string("New vault passphrase:").unwrap();
-    init.send_line("password1").unwrap();
+    init.send_line(PASSPHRASE).unwrap();
     screen += &init.exp_string("Repeat the passphrase:").unwrap();
+    init.send_line(PASSPHRASE).unwrap();
+    screen += &init.exp_string("Created vault").unwrap();
+    screen += &init.exp_eof().unwrap();
+    assert_eq!(exit_code(&init), 0);
+    std::fs::remove_file(&tv.vault).unwrap();
+
+    // --allow-weak-passphrase takes it, with a warning that says what it costs.
+    let args = ["init", "--kdf-memory", "1", "--kdf-time", "1"];
+    let mut init = spawn(&tv, &[&args[..], &["--allow-weak-passphrase"]].concat());
+    screen += &init.exp_string("New vault passphrase:").unwrap();
     init.send_line("password1").unwrap();
     screen += &init
-        .exp_string("the new passphrase is weak (strength 0 of 4")
+        .exp_string("accepted because of --allow-weak-passphrase")
         .unwrap();
+    screen += &init.exp_string("Repeat the passphrase:").unwrap();
+    init.send_line("password1").unwrap();
     screen += &init.exp_eof().unwrap();
-    assert_eq!(
-        exit_code(&init),
-        0,
-        "a weak passphrase is warned about, not refused"
-    );
+    assert_eq!(exit_code(&init), 0);
     std::fs::remove_file(&tv.vault).unwrap();
 
     let mut init = spawn(&tv, &["init", "--kdf-memory", "1", "--kdf-time", "1"]);
@@ -93,7 +107,7 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
     add.send_line(KRAKEN_SECRET).unwrap();
     screen += &add.exp_string("Vault passphrase:").unwrap();
     add.send_line("a wrong passphrase").unwrap();
-    screen += &add.exp_string("wrong passphrase, try again").unwrap();
+    screen += &add.exp_string("Wrong passphrase, try again").unwrap();
     screen += &add.exp_string("Vault passphrase:").unwrap();
     add.send_line(PASSPHRASE).unwrap();
     screen += &add.exp_string("Added kraken-grid-bot").unwrap();
@@ -113,10 +127,7 @@ fn init_confirms_the_passphrase_and_add_hides_the_secret() {
         "the passphrase was echoed:\n{screen}"
     );
     assert!(!screen.contains("a wrong passphrase"));
-    assert!(
-        !screen.contains("weak (strength 4"),
-        "a strong passphrase is not warned about"
-    );
+    assert!(screen.contains("This vault passphrase: about"), "{screen}");
     let list = tv.json(&["list"]);
     assert_eq!(list["entries"][0]["label"], "kraken-grid-bot");
 }
@@ -248,4 +259,64 @@ fn ctrl_c_during_a_spinner_clears_its_line() {
     );
     assert_eq!(exit_code(&init), 130);
     assert!(!tv.vault.exists());
+}
+
+/// A generated passphrase is shown once on the terminal with its cost, never in the JSON
+/// document or any file, must be typed back, and then opens the vault.
+#[test]
+fn a_generated_passphrase_is_shown_once_and_kept_nowhere() {
+    let tv = TestVault::empty();
+    let out = tv.dir.path().join("out.json");
+    let redirect = format!("> '{}'", out.display());
+    let args = [
+        "--json",
+        "init",
+        "--generate-passphrase",
+        "--words",
+        "7",
+        "--kdf-memory",
+        "1",
+        "--kdf-time",
+        "1",
+    ];
+    let mut init = spawn_with(&tv, &args, &redirect, &[]);
+    let shown = init.exp_string("Type it back").unwrap();
+    assert!(shown.contains("bits: about"), "no cost shown:\n{shown}");
+    let passphrase = shown
+        .split("keeps no copy):")
+        .nth(1)
+        .and_then(|rest| rest.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or_else(|| panic!("no passphrase shown:\n{shown}"))
+        .to_string();
+    assert_eq!(passphrase.split(' ').count(), 7, "{passphrase}");
+    init.send_line("not what was shown").unwrap();
+    init.exp_string("not the passphrase shown above").unwrap();
+    init.exp_string("Type it back").unwrap();
+    init.send_line(&passphrase).unwrap();
+    init.exp_eof().unwrap();
+    assert_eq!(exit_code(&init), 0);
+
+    let document = std::fs::read_to_string(&out).unwrap();
+    assert!(document.contains("vault_fingerprint"), "{document}");
+    for entry in walk(tv.dir.path()) {
+        let bytes = std::fs::read(&entry).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(!text.contains(&passphrase), "{} holds it", entry.display());
+    }
+    std::fs::write(&tv.pass_file, format!("{passphrase}\n")).unwrap();
+    tv.cmd().arg("list").assert().success();
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

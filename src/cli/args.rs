@@ -16,7 +16,7 @@ mod vault;
 
 pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
 pub use lifecycle::{ExecArgs, RotateArgs};
-pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs};
+pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, NewPassphraseArgs};
 
 const SHORT_TOPICS: &str = "\
 Run `keycellar --help` for the vault location, use from scripts, and exit codes;
@@ -165,8 +165,11 @@ pub enum Command {
     )]
     Passwd {
         /// Read the new passphrase from this file (`-` for stdin)
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", conflicts_with = "generate_passphrase")]
         new_passphrase_file: Option<InputSource>,
+        /// New KDF settings (the vault's own are kept unless one is given)
+        #[command(flatten)]
+        settings: InitArgs,
     },
     /// Print the vault fingerprint, or one entry's
     #[command(after_help = "Example: keycellar fingerprint kraken-grid-bot")]

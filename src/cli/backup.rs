@@ -4,6 +4,7 @@ use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs};
 use super::context::Context;
 use super::encryption;
 use super::import_into;
+use super::new_passphrase::{Purpose, Request};
 use super::output;
 use super::report::{Failure, Result};
 use keycellar::Error;
@@ -26,11 +27,18 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
         ));
     }
-    let (encryption, described) = encryption::choose(
-        &args.recipients,
-        &args.recipients_files,
-        args.backup_passphrase_file.as_ref(),
-    )?;
+    if args.new_passphrase.given() && !args.passphrase {
+        return Err(Failure::Usage(
+            "--generate-passphrase and --allow-weak-passphrase go with --passphrase".into(),
+        ));
+    }
+    let request = Request {
+        source: args.backup_passphrase_file.as_ref(),
+        args: &args.new_passphrase,
+        purpose: Purpose::Export,
+    };
+    let (encryption, described) =
+        encryption::choose(&args.recipients, &args.recipients_files, request)?;
     let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
 
     let mut vault = ctx.open_for_change()?;

@@ -1,8 +1,9 @@
 //! Runs the vault commands: init, add, edit, remove, passwd and verify.
 
 use super::args::{AddArgs, EditArgs, InitArgs};
-use super::context::Context;
+use super::context::{self, Context};
 use super::credentials;
+use super::new_passphrase::{self, Purpose, Request};
 use super::output;
 use super::prompt;
 use super::report::{Failure, Result};
@@ -13,6 +14,7 @@ use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::credential::validate;
+use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
 use keycellar::vault::{EntryChange, Saved, Vault, verify_outcome};
 use std::io::IsTerminal;
@@ -161,15 +163,22 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
     output::changed(&vault, "removed", ctx.json)
 }
 
-pub fn passwd(ctx: &Context, new_source: Option<InputSource>) -> Result<()> {
+pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArgs) -> Result<()> {
     let mut vault = ctx.open_for_change()?;
-    let new = match &new_source {
-        Some(source) => prompt::passphrase_from(source, "new vault passphrase")?,
-        None => prompt::new_passphrase("vault")?,
+    let params = match settings.kdf_given() {
+        true => context::resolve_kdf(&settings.kdf_request())?,
+        false => vault.kdf_params().first().copied().ok_or_else(|| {
+            Failure::Usage("this vault has no passphrase keyslot to change".into())
+        })?,
     };
-    ui::check_strength(&new, "vault");
+    let request = Request {
+        source: new_source.as_ref(),
+        args: &settings.passphrase,
+        purpose: Purpose::Vault,
+    };
+    let new = new_passphrase::choose(request, Kdf::from(&params))?;
     ui::with_spinner("Deriving the new key (Argon2id)", || {
-        vault.change_passphrase(&new, None)
+        vault.change_passphrase(&new, Some(params))
     })?;
     vault.save()?;
     ui::note(

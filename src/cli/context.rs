@@ -3,10 +3,12 @@
 //! passphrase and KDF settings of a new vault.
 
 use super::args::InitArgs;
+use super::new_passphrase::{self, Purpose, Request};
 use super::prompt;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
+use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
 use keycellar::vault::Vault;
@@ -50,7 +52,7 @@ impl Context {
                 Err(Error::WrongPassphrase { .. })
                     if self.passphrase_source.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
                 {
-                    ui::warn("wrong passphrase, try again");
+                    prompt::tell("Wrong passphrase, try again.");
                     attempt += 1;
                 }
                 other => return Ok(other?),
@@ -71,32 +73,35 @@ impl Context {
     /// The passphrase (asked twice, or read from its source) and the KDF parameters
     /// (calibrated, or as given) for a new vault.
     pub fn new_vault_settings(&self, args: &InitArgs) -> Result<(Secret, KdfParams)> {
-        let request = KdfRequest {
-            memory_mib: args.kdf_memory,
-            time: args.kdf_time,
-            parallelism: args.kdf_parallelism,
-            target_ms: args.kdf_target_ms,
+        // The settings come first: what a guess costs depends on them.
+        let params = resolve_kdf(&args.kdf_request())?;
+        let request = Request {
+            source: self.passphrase_source.as_ref(),
+            args: &args.passphrase,
+            purpose: Purpose::Vault,
         };
-        let passphrase = match &self.passphrase_source {
-            Some(source) => prompt::passphrase_from(source, "vault passphrase")?,
-            None => prompt::new_passphrase("vault")?,
-        };
-        ui::check_strength(&passphrase, "vault");
-        let params = if request.time.is_none() {
-            ui::with_spinner("Measuring this machine to tune Argon2id", || {
-                request.resolve()
-            })?
-        } else {
-            request.resolve()?
-        };
-        if params.below_recommended() {
-            ui::warn(&format!(
-                "{} is below the recommended 64 MiB; use such settings only for tests",
-                params.describe()
-            ));
-        }
+        let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
     }
+}
+
+/// KDF parameters from a request, measuring this machine (with a spinner) when the passes
+/// are not given; a warning when they are below the recommended memory.
+pub fn resolve_kdf(request: &KdfRequest) -> Result<KdfParams> {
+    let params = if request.time.is_none() {
+        ui::with_spinner("Measuring this machine to tune Argon2id", || {
+            request.resolve()
+        })?
+    } else {
+        request.resolve()?
+    };
+    if params.below_recommended() {
+        ui::warn(&format!(
+            "{} is below the recommended 64 MiB; use such settings only for tests",
+            params.describe()
+        ));
+    }
+    Ok(params)
 }
 
 /// keycellar/vault.kc in the platform data directory.

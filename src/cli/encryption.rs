@@ -2,13 +2,14 @@
 //! (identities, or the backup passphrase asked only when one is needed).
 
 use super::args::BackupUnlockArgs;
+use super::new_passphrase;
 use super::prompt::{self, TerminalPrompts};
 use super::report::Result;
-use super::ui;
 use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
 use keycellar::backup::export::{self, Imported, MAX_EXPORT_FILE_LEN};
+use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
-use keycellar::source::{InputSource, read_file_bounded};
+use keycellar::source::read_file_bounded;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -38,14 +39,13 @@ pub fn backup_passphrase(unlock: &BackupUnlockArgs) -> Result<Secret> {
 pub fn choose(
     recipients: &[String],
     recipients_files: &[PathBuf],
-    passphrase_source: Option<&InputSource>,
+    passphrase: new_passphrase::Request,
 ) -> Result<(Encryption, Vec<String>)> {
     if recipients.is_empty() && recipients_files.is_empty() {
-        let passphrase = match passphrase_source {
-            Some(source) => prompt::passphrase_from(source, "backup passphrase")?,
-            None => prompt::new_passphrase("backup")?,
+        let kdf = Kdf::Scrypt {
+            log_n: agefile::SCRYPT_WORK_FACTOR,
         };
-        ui::check_strength(&passphrase, "backup");
+        let passphrase = new_passphrase::choose(passphrase, kdf)?;
         return Ok((
             Encryption::Passphrase(passphrase),
             vec![PASSPHRASE_RECIPIENT.to_string()],

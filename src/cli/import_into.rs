@@ -16,14 +16,11 @@ use keycellar::vault::{Saved, Vault};
 
 /// Refuses contradictory merge options before anything is read or asked.
 pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
-    let kdf = &merge.kdf;
-    let kdf_given = kdf.kdf_memory.is_some()
-        || kdf.kdf_time.is_some()
-        || kdf.kdf_parallelism.is_some()
-        || kdf.kdf_target_ms.is_some();
-    if kdf_given && !merge.init {
+    if (merge.kdf.kdf_given() || merge.kdf.passphrase.given()) && !merge.init {
         return Err(Failure::Usage(
-            "--kdf-* settings apply only to a new vault (--init)".into(),
+            "--kdf-* settings and the new passphrase's options apply only to a new vault \
+             (--init)"
+                .into(),
         ));
     }
     if merge.init && ctx.vault.exists() {

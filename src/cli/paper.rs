@@ -4,6 +4,7 @@ use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
 use super::context::Context;
 use super::encryption::{self, backup_passphrase, identities};
 use super::import_into;
+use super::new_passphrase::{Purpose, Request};
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
@@ -19,11 +20,21 @@ use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     output::check_destination(&args.output, args.force)?;
-    let (encryption, described) = encryption::choose(
-        &args.recipients,
-        &args.recipients_files,
-        args.backup_passphrase_file.as_ref(),
-    )?;
+    let by_recipients = !args.recipients.is_empty() || !args.recipients_files.is_empty();
+    if args.new_passphrase.given() && by_recipients {
+        return Err(Failure::Usage(
+            "a sheet for recipients has no passphrase; leave out --generate-passphrase and \
+             --allow-weak-passphrase"
+                .into(),
+        ));
+    }
+    let request = Request {
+        source: args.backup_passphrase_file.as_ref(),
+        args: &args.new_passphrase,
+        purpose: Purpose::Sheet,
+    };
+    let (encryption, described) =
+        encryption::choose(&args.recipients, &args.recipients_files, request)?;
     let mut vault = ctx.open_for_change()?;
     let entries = export::select(&vault, &args.labels)?;
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();

@@ -1,5 +1,5 @@
 //! Asking a person on the terminal: hidden prompts for secrets (rpassword), echoed prompts
-//! for public values, a new passphrase asked twice, and the answers age plugins and
+//! for public values, and the answers age plugins and
 //! encrypted SSH keys need ([`TerminalPrompts`]).
 
 use super::report::{Failure, Result};
@@ -28,28 +28,17 @@ pub fn hidden(prompt: &str, what: &'static str) -> Result<Secret> {
         .map_err(|_| Failure::NoTerminal { what })
 }
 
-/// How many times a new passphrase is asked for before giving up.
-const NEW_PASSPHRASE_TRIES: usize = 3;
-
-/// Asks for a new passphrase (`kind` is "vault" or "backup") twice and insists they match
-/// and are not empty; a mistake is said and the question asked again, three times at most.
-pub fn new_passphrase(kind: &str) -> Result<Secret> {
-    let mut failure = Failure::PassphrasesDiffer;
-    for _ in 0..NEW_PASSPHRASE_TRIES {
-        let first = hidden(&format!("New {kind} passphrase: "), "a new passphrase")?;
-        if first.is_empty() {
-            failure = Failure::EmptyNewPassphrase;
-            super::ui::warn("the passphrase must not be empty; try again");
-            continue;
-        }
-        let again = hidden("Repeat the passphrase: ", "a new passphrase")?;
-        if first == again {
-            return Ok(first);
-        }
-        failure = Failure::PassphrasesDiffer;
-        super::ui::warn("the two passphrases differ; try again");
+/// Says something to the person answering a prompt, on the terminal itself: a retry's
+/// reason must reach them even when stderr is a file or `--json` keeps warnings for a
+/// document. Without a terminal it becomes a warning.
+pub fn tell(message: &str) {
+    let shown = OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .and_then(|mut tty| writeln!(tty, "{message}"));
+    if shown.is_err() {
+        super::ui::warn(message);
     }
-    Err(failure)
 }
 
 /// Asks for a non-secret value on the terminal, echoed as typed.

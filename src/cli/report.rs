@@ -122,7 +122,10 @@ fn library_exit_code(error: &Error) -> i32 {
         | Error::DamagedBackup { .. } => exit::DAMAGED,
         Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
         Error::Busy { .. } => exit::BUSY,
-        Error::NeedIdentity { .. } | Error::StdinTwice { .. } | Error::KdfSetting(_) => exit::USAGE,
+        Error::NeedIdentity { .. }
+        | Error::StdinTwice { .. }
+        | Error::KdfSetting(_)
+        | Error::WordCount { .. } => exit::USAGE,
         _ => exit::FAILURE,
     }
 }
@@ -149,11 +152,12 @@ fn library_kind(error: &Error) -> &'static str {
         Error::VerifyFailed { .. } | Error::BackupAltered { .. } | Error::BackupDiffers { .. } => {
             "mismatch"
         }
-        Error::NeedIdentity { .. } | Error::StdinTwice { .. } => "usage",
+        Error::NeedIdentity { .. } | Error::StdinTwice { .. } | Error::WordCount { .. } => "usage",
         Error::KdfSetting(_) => "kdf_setting",
+        Error::WeakPassphrase { .. } => "weak_passphrase",
         Error::KdfOutOfMemory { .. } => "kdf_out_of_memory",
         Error::Io { .. } => "io",
-        Error::Internal(_) => "internal",
+        Error::Internal(_) | Error::NoRandomness(_) => "internal",
         // Listed one by one, so that a new variant needs a decision here.
         Error::NothingToRotate { .. }
         | Error::NotActive { .. }
@@ -224,6 +228,10 @@ fn library_hint(error: &Error) -> &'static str {
         }
         Error::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
         Error::EditRefused { .. } => "`keycellar show LABEL` shows what the entry holds.",
+        Error::WeakPassphrase { .. } => {
+            "Choose a longer one (five or more uncommon words), or let keycellar make one with \
+             --generate-passphrase; --allow-weak-passphrase takes it anyway."
+        }
         Error::Invalid { .. } => {
             "Fix what is listed above and run the command again; nothing was saved."
         }
@@ -231,7 +239,7 @@ fn library_hint(error: &Error) -> &'static str {
             "The value you compared against is not the one stored. Check for typos; if the \
              stored entry is wrong, restore it from a backup."
         }
-        Error::NeedIdentity { .. } | Error::StdinTwice { .. } => {
+        Error::NeedIdentity { .. } | Error::StdinTwice { .. } | Error::WordCount { .. } => {
             "See `keycellar help` for how to call this command."
         }
         Error::KdfSetting(_) => "See `keycellar init --help` for the allowed KDF settings.",

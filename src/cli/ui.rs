@@ -91,9 +91,10 @@ pub fn take_warnings() -> Vec<String> {
     std::mem::take(&mut *WARNINGS.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
-/// Information about what is happening, on stderr; `--quiet` silences it.
+/// Information about what is happening, on stderr; `--quiet` and `--json` silence it (a
+/// script reads the document, and stderr then holds only JSON).
 pub fn note(message: &str) {
-    if !settings().quiet {
+    if !settings().quiet && !settings().json {
         to_stderr(message);
     }
 }
@@ -101,14 +102,6 @@ pub fn note(message: &str) {
 /// What a command did, on stderr when stdout carries the document itself (`-o -`).
 pub fn info(message: &str) {
     to_stderr(message);
-}
-
-/// Warns when a new passphrase (`kind` "vault" or "backup") is weak; it is still used, as
-/// the person may know better (a diceware phrase in another language, say).
-pub fn check_strength(passphrase: &keycellar::secret::Secret, kind: &str) {
-    if let Some(weakness) = keycellar::passphrase::weakness(passphrase) {
-        warn(&format!("{kind}: {weakness}"));
-    }
 }
 
 /// True while a spinner is drawn, so that Ctrl-C clears its line first.

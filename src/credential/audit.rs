@@ -3,12 +3,14 @@
 //! Each [`Rule`] is one function below: old keys, withdraw permission, trading or
 //! withdrawing without an IP allow-list, expired or soon-expiring keys, retired keys still
 //! marked as used, stored fingerprints that no longer match their keys, one public key in
-//! two entries, a stale or missing backup, and weak KDF parameters.
+//! two entries, a stale or missing backup, and weak KDF parameters (below the recommended
+//! memory, or cheap enough to put a typical four-word passphrase below the guessing floor).
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint;
+use crate::passphrase::cost::{self, GuessCost, Kdf};
 use crate::untrusted::quoted;
 use crate::vault::Vault;
 use serde::Serialize;
@@ -37,6 +39,7 @@ pub enum Rule {
     NoBackup,
     StaleBackup,
     WeakKdf,
+    KdfBelowFloor,
 }
 
 impl Rule {
@@ -54,6 +57,7 @@ impl Rule {
             Rule::NoBackup => "no-backup",
             Rule::StaleBackup => "stale-backup",
             Rule::WeakKdf => "weak-kdf",
+            Rule::KdfBelowFloor => "kdf-below-floor",
         }
     }
 
@@ -70,7 +74,8 @@ impl Rule {
             | Rule::RetiredKeyInUse
             | Rule::DuplicateKey
             | Rule::NoBackup
-            | Rule::StaleBackup => Severity::Medium,
+            | Rule::StaleBackup
+            | Rule::KdfBelowFloor => Severity::Medium,
         }
     }
 }
@@ -165,7 +170,8 @@ fn expiry(found: &mut Findings, e: &Entry, today: Date) {
         let message = format!("the key expired on {expires}");
         found.add(Rule::Expired, Some(&e.label), message);
     } else if left <= EXPIRY_WARNING_DAYS {
-        let message = format!("the key expires on {expires}, in {left} days");
+        let days = crate::wording::count(left as usize, "day", "days");
+        let message = format!("the key expires on {expires}, in {days}");
         found.add(Rule::Expiring, Some(&e.label), message);
     }
 }
@@ -224,15 +230,30 @@ fn backups(found: &mut Findings, vault: &Vault) {
     }
 }
 
+/// KDF settings below the recommended memory, or that make a passphrase of four common
+/// words cheaper to guess than keycellar's floor (the passphrase itself is unknown here).
 fn weak_kdf(found: &mut Findings, vault: &Vault) {
     for params in vault.kdf_params() {
         if params.below_recommended() {
             let message = format!(
-                "{} is below the recommended 64 MiB; export it and `import --init` it into a \
-                 vault made with stronger settings",
+                "{} is below the recommended 64 MiB; raise it with `keycellar passwd \
+                 --kdf-memory 256 --kdf-time 3`",
                 params.describe()
             );
             found.add(Rule::WeakKdf, None, message);
+            continue;
+        }
+        let cost = GuessCost::of(cost::typical_four_words(), Kdf::from(&params));
+        if cost.below_floor() {
+            let message = format!(
+                "under {}, a passphrase of four common words costs {}, below keycellar's \
+                 floor of {}; use a longer passphrase, or raise the settings with `keycellar \
+                 passwd --kdf-memory 256 --kdf-time 3`",
+                Kdf::from(&params),
+                cost,
+                cost::FLOOR_TEXT
+            );
+            found.add(Rule::KdfBelowFloor, None, message);
         }
     }
 }

@@ -5,7 +5,7 @@ use super::*;
 use std::path::Path;
 
 pub const FIXTURE_PASSPHRASE: &str = "keycellar-fixture-v1";
-pub const SHEET_PASSPHRASE: &str = "a sheet passphrase";
+pub const SHEET_PASSPHRASE: &str = "sheet-Xk4Pz9Qm2Rv7-passphrase";
 pub const FIXTURE_FINGERPRINT: &str = "FAGW-ZBN7-XBSE-2C32";
 
 /// A copy of the golden fixture (4 entries) and a sheet printed from it.

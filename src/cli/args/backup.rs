@@ -1,6 +1,6 @@
 //! Arguments of the backup commands: export, import, print and restore.
 
-use super::{InitArgs, choice};
+use super::{InitArgs, NewPassphraseArgs, choice};
 use clap::Args;
 use keycellar::backup::agefile::{DEFAULT_MAX_WORK_FACTOR, HIGHEST_WORK_FACTOR};
 use keycellar::backup::merge::OnConflict;
@@ -42,6 +42,8 @@ pub struct ExportArgs {
     /// Read the backup passphrase from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", requires = "passphrase")]
     pub backup_passphrase_file: Option<InputSource>,
+    #[command(flatten)]
+    pub new_passphrase: NewPassphraseArgs,
     /// ASCII-armored output (always on when writing to a terminal)
     #[arg(short, long)]
     pub armor: bool,
@@ -95,6 +97,8 @@ pub struct PrintArgs {
     /// Read the sheet passphrase from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", conflicts_with_all = ["recipients", "recipients_files"])]
     pub backup_passphrase_file: Option<InputSource>,
+    #[command(flatten)]
+    pub new_passphrase: NewPassphraseArgs,
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,

@@ -6,6 +6,7 @@ use clap::Args;
 use keycellar::credential::entry::Status;
 use keycellar::credential::exchange::Exchange;
 use keycellar::source::InputSource;
+use keycellar::vault::kdf::KdfRequest;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -22,6 +23,50 @@ pub struct InitArgs {
     /// Argon2id lanes [default: 4]
     #[arg(long, value_name = "N")]
     pub kdf_parallelism: Option<u32>,
+    #[command(flatten)]
+    pub passphrase: NewPassphraseArgs,
+}
+
+impl InitArgs {
+    /// The KDF settings asked for.
+    pub fn kdf_request(&self) -> KdfRequest {
+        KdfRequest {
+            memory_mib: self.kdf_memory,
+            time: self.kdf_time,
+            parallelism: self.kdf_parallelism,
+            target_ms: self.kdf_target_ms,
+        }
+    }
+
+    /// True when any KDF setting was given.
+    pub fn kdf_given(&self) -> bool {
+        self.kdf_target_ms.is_some()
+            || self.kdf_memory.is_some()
+            || self.kdf_time.is_some()
+            || self.kdf_parallelism.is_some()
+    }
+}
+
+/// How a new passphrase is chosen (init, passwd, export, print, import/restore --init).
+#[derive(Debug, Args)]
+pub struct NewPassphraseArgs {
+    /// Make the new passphrase from random words (EFF large list) and show it once on the
+    /// terminal; keycellar never writes it anywhere
+    #[arg(long)]
+    pub generate_passphrase: bool,
+    /// Words in a generated passphrase (4 to 16; 12.9 bits each) [default: 6]
+    #[arg(long, value_name = "N", requires = "generate_passphrase")]
+    pub words: Option<usize>,
+    /// Accept a new passphrase that costs less than keycellar's floor to guess
+    #[arg(long)]
+    pub allow_weak_passphrase: bool,
+}
+
+impl NewPassphraseArgs {
+    /// True when any of these flags was given.
+    pub fn given(&self) -> bool {
+        self.generate_passphrase || self.allow_weak_passphrase
+    }
 }
 
 #[derive(Debug, Args)]

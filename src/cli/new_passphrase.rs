@@ -1,0 +1,186 @@
+//! Choosing a new passphrase for a vault, an export or a paper sheet: generated and shown
+//! once on the terminal, typed twice on the terminal, or read from a file; in each case
+//! its guessing cost is shown and keycellar's floor enforced (unless
+//! --allow-weak-passphrase).
+
+use super::args::NewPassphraseArgs;
+use super::prompt;
+use super::report::{Failure, Result};
+use super::ui;
+use keycellar::Error;
+use keycellar::passphrase::Estimate;
+use keycellar::passphrase::cost::{self, Kdf};
+use keycellar::passphrase::generate::{self, Generated};
+use keycellar::secret::Secret;
+use keycellar::source::InputSource;
+use std::fs::OpenOptions;
+use std::io::Write;
+
+/// What the new passphrase will protect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    Vault,
+    Export,
+    Sheet,
+}
+
+impl Purpose {
+    /// "vault passphrase", as messages name it.
+    pub fn what(self) -> &'static str {
+        match self {
+            Purpose::Vault => "vault passphrase",
+            Purpose::Export => "backup passphrase",
+            Purpose::Sheet => "paper sheet passphrase",
+        }
+    }
+
+    fn prompt(self) -> &'static str {
+        match self {
+            Purpose::Vault => "New vault passphrase: ",
+            Purpose::Export => "Passphrase for this export, not your vault passphrase: ",
+            Purpose::Sheet => "Passphrase for this paper sheet, not your vault passphrase: ",
+        }
+    }
+}
+
+/// Where a new passphrase comes from and what it is for.
+pub struct Request<'a> {
+    /// A file, descriptor or stdin; `None` asks on the terminal (or generates).
+    pub source: Option<&'a InputSource>,
+    pub args: &'a NewPassphraseArgs,
+    pub purpose: Purpose,
+}
+
+/// How many times a new passphrase is asked for on the terminal before giving up.
+const TRIES: usize = 3;
+
+/// The new passphrase, to be protected by `kdf`: generated, from the request's source, or
+/// asked on the terminal.
+pub fn choose(request: Request, kdf: Kdf) -> Result<Secret> {
+    let Request {
+        source,
+        args,
+        purpose,
+    } = request;
+    if args.generate_passphrase {
+        if source.is_some() {
+            return Err(Failure::Usage(
+                "--generate-passphrase makes the passphrase; leave out the passphrase file".into(),
+            ));
+        }
+        return generated(args, purpose, kdf);
+    }
+    let Some(source) = source else {
+        return typed(args, purpose, kdf);
+    };
+    let passphrase = prompt::passphrase_from(source, purpose.what())?;
+    let estimate = Estimate::typed(&passphrase, kdf);
+    check_floor(&estimate, args, purpose)?;
+    show_cost(&estimate, purpose);
+    Ok(passphrase)
+}
+
+/// Asks twice on the terminal; a passphrase below the floor, an empty one or a repeat
+/// that differs is said and asked again, three times at most.
+fn typed(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Secret> {
+    let mut failure = Failure::PassphrasesDiffer;
+    for _ in 0..TRIES {
+        let first = prompt::hidden(purpose.prompt(), "a new passphrase")?;
+        if first.is_empty() {
+            failure = Failure::EmptyNewPassphrase;
+            prompt::tell("The passphrase must not be empty; try again.");
+            continue;
+        }
+        let estimate = Estimate::typed(&first, kdf);
+        if let Err(weak) = check_floor(&estimate, args, purpose) {
+            prompt::tell(&format!(
+                "{weak}; choose another (or press Ctrl-C and use --generate-passphrase)."
+            ));
+            failure = weak;
+            continue;
+        }
+        show_cost(&estimate, purpose);
+        if first == prompt::hidden("Repeat the passphrase: ", "a new passphrase")? {
+            return Ok(first);
+        }
+        failure = Failure::PassphrasesDiffer;
+        prompt::tell("The two passphrases differ; try again.");
+    }
+    Err(failure)
+}
+
+/// Makes a passphrase, shows it once on the terminal (never on stdout or stderr, which
+/// may be a file or a pipe), and asks for it back to be sure it was written down.
+fn generated(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Secret> {
+    let generated = generate::generate(args.words.unwrap_or(generate::DEFAULT_WORDS))?;
+    let estimate = Estimate::generated(&generated, kdf);
+    check_floor(&estimate, args, purpose)?;
+    let no_terminal = |_| Failure::NoTerminal {
+        what: "showing a generated passphrase",
+    };
+    let mut tty = OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .map_err(no_terminal)?;
+    tty.write_all(shown(&generated, &estimate, purpose).as_bytes())
+        .and_then(|()| tty.flush())
+        .map_err(no_terminal)?;
+    for _ in 0..TRIES {
+        let typed = prompt::hidden(
+            "Type it back to show it is written down: ",
+            "the generated passphrase",
+        )?;
+        if typed == generated.passphrase {
+            return Ok(generated.passphrase);
+        }
+        prompt::tell("That is not the passphrase shown above; compare what you wrote down.");
+    }
+    Err(Failure::PassphrasesDiffer)
+}
+
+/// The text shown on the terminal around a generated passphrase.
+fn shown(generated: &Generated, estimate: &Estimate, purpose: Purpose) -> String {
+    format!(
+        "\nYour new {what} (shown once: write it down now; keycellar keeps no copy):\n\n    \
+         {passphrase}\n\n{words} words from the EFF large wordlist, {bits:.0} bits: {cost} \
+         ({kdf}).\n\n",
+        what = purpose.what(),
+        passphrase = generated.passphrase.expose(),
+        words = generated.words,
+        bits = generated.bits,
+        cost = estimate.cost,
+        kdf = estimate.kdf,
+    )
+}
+
+/// One note with what guessing the passphrase costs.
+fn show_cost(estimate: &Estimate, purpose: Purpose) {
+    ui::note(&format!(
+        "This {}: {} ({}; one GPU at ${} an hour).",
+        purpose.what(),
+        estimate.cost,
+        estimate.kdf,
+        cost::DOLLARS_PER_GPU_HOUR
+    ));
+}
+
+/// Refuses an estimate below the floor, unless the person said they accept it.
+fn check_floor(estimate: &Estimate, args: &NewPassphraseArgs, purpose: Purpose) -> Result<()> {
+    if !estimate.below_floor() {
+        return Ok(());
+    }
+    let weak = Error::WeakPassphrase {
+        what: purpose.what(),
+        cost: estimate.cost.to_string(),
+        kdf: estimate.kdf.to_string(),
+        floor: cost::FLOOR_TEXT.into(),
+        advice: estimate.advice.clone(),
+    };
+    if args.allow_weak_passphrase {
+        ui::warn(&format!(
+            "{weak}; accepted because of --allow-weak-passphrase"
+        ));
+        return Ok(());
+    }
+    Err(weak.into())
+}
