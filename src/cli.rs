@@ -2,15 +2,16 @@
 //! library and prints. Nothing here decides what a vault may hold; the library does.
 //!
 //! - `args`: the argument grammar (clap); `report`: failures, their kinds, exit codes and
-//!   hints; `ui`: colour, spinner, notes; `prompt`: asking on the terminal; `output`: what
-//!   each command prints, as text or JSON; `shell`: completions and man pages.
+//!   hints; `ui`: colour, spinner, notes; `signals`: what signals do (spinner, exec);
+//!   `prompt`: asking on the terminal; `output`: what each command prints, as text or
+//!   JSON; `shell`: completions and man pages.
 //! - Shared steps: `context` (global options, unlocking, new-vault settings),
 //!   `credentials` (a key's parts for add and rotate), `encryption` (who can open a
 //!   backup), `import_into` (how restored entries join a vault), `new_passphrase`
 //!   (choosing a new passphrase: its guessing cost, the floor, generated ones).
 //! - Commands: `commands` (init, add, edit, remove, passwd, verify), `backup` (export,
 //!   import, keygen, verify --backup), `paper` (print, restore, verify --paper),
-//!   `lifecycle` (rotate, history, status, audit, exec).
+//!   `lifecycle` (rotate, history, status, audit), `exec` (running a bot with its keys).
 //!
 //! Dependencies point one way: [`run`] dispatches to the command modules, which use the
 //! shared steps and `output`; no shared step uses a command module.
@@ -21,6 +22,7 @@ mod commands;
 mod context;
 mod credentials;
 mod encryption;
+mod exec;
 mod import_into;
 mod lifecycle;
 mod new_passphrase;
@@ -29,6 +31,7 @@ mod paper;
 mod prompt;
 pub mod report;
 mod shell;
+mod signals;
 pub mod ui;
 
 use args::{Cli, Command};
@@ -51,7 +54,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         lock_timeout: Duration::from_secs(cli.lock_timeout),
     };
     let done = match cli.command {
-        Command::Exec(args) => return lifecycle::exec(&ctx, &args),
+        Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
         Command::List => output::list(&ctx.open()?, ctx.json),

@@ -91,6 +91,14 @@ pub enum Error {
         advice: Option<String>,
     },
 
+    #[error(
+        "the key {} is in use by another `keycellar exec`{}; one key signing from two \
+         processes breaks the exchange's nonces",
+        quoted(.label),
+        .pid.map(|p| format!(" (process {p})")).unwrap_or_default()
+    )]
+    KeyInUse { label: String, pid: Option<u32> },
+
     #[error("a generated passphrase has {min} to {max} words, not {words}")]
     WordCount {
         words: usize,

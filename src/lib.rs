@@ -11,12 +11,13 @@
 //!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
 //!   vault's record of its backups), `store` (lock, atomic save, generations), `open`
 //!   (creating and unlocking), `save` (sealing, the read-back check, no write when nothing
-//!   changed), `rekey` (a passphrase change gives a new vault key), `entries` (the vault's
+//!   changed), `rekey` (a passphrase change gives a new vault key), `run_lock` (one
+//!   running bot per key, for `exec`), `entries` (the vault's
 //!   operations, each of which completes or changes nothing) and the [`vault::Vault`] type.
 //! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
 //!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is
-//!   given), `kraken_uri` (Kraken's key QR code), `details` (what a key has beyond its
+//!   given: profiles for bots, masking of its output), `kraken_uri` (Kraken's key QR code), `details` (what a key has beyond its
 //!   credential, which paper keeps apart).
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
 //!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).

@@ -25,6 +25,7 @@ internal_mod!(payload);
 mod entries;
 mod open;
 mod rekey;
+pub mod run_lock;
 mod save;
 pub mod store;
 

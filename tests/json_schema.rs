@@ -135,6 +135,7 @@ fn every_json_document_matches_its_schema() {
         &run(&["print", "-o", &path("b.pdf"), "-r", recipient]),
     );
     c.check("status", &run(&["status"]));
+    c.check("profiles", &run(&["exec", "--list-profiles"]));
     c.check("history", &run(&["history", "k1"]));
     let new_key = format!("{}z", &KRAKEN_KEY[..KRAKEN_KEY.len() - 1]);
     c.check(

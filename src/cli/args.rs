@@ -7,6 +7,7 @@ use keycellar::backup::merge::OnConflict;
 use keycellar::backup::paper::pdf::Paper;
 use keycellar::credential::entry::Status;
 use keycellar::credential::exchange::Exchange;
+use keycellar::credential::exec::profiles::Profile;
 use keycellar::source::InputSource;
 use std::path::PathBuf;
 
@@ -242,7 +243,7 @@ pub enum Command {
     },
     /// Run a command with a key in its environment (never on its command line)
     #[command(
-        after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n\nDefault variables: EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set, EXCHANGE_API_PASSPHRASE,\nwith EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, KRAKEN_FUTURES_API_SECRET, ...)."
+        after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec --profile freqtrade kraken-freqtrade -- freqtrade trade -c config.json\n  keycellar exec --profile json-fd kraken-grid-bot -- python3 bot.py\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n  keycellar exec --list-profiles\n\nDefault variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,\nEXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).\nThe command's output passes through keycellar, which masks the secrets in it (****)."
     )]
     Exec(Box<ExecArgs>),
     /// Make an age identity file (the age-keygen format) to receive exports
@@ -310,6 +311,18 @@ impl Choice for Exchange {
     }
     fn name(&self) -> &'static str {
         self.id()
+    }
+}
+
+impl Choice for Profile {
+    fn all() -> &'static [Self] {
+        &Profile::ALL
+    }
+    fn name(&self) -> &'static str {
+        Profile::name(*self)
+    }
+    fn help(&self) -> Option<&'static str> {
+        Some(self.summary())
     }
 }
 

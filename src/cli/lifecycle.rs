@@ -1,6 +1,6 @@
-//! Runs `rotate`, `history`, `status`, `audit` and `exec`.
+//! Runs `rotate`, `history`, `status` and `audit`.
 
-use super::args::{ExecArgs, RotateArgs};
+use super::args::RotateArgs;
 use super::context::Context;
 use super::credentials;
 use super::output;
@@ -9,10 +9,7 @@ use super::ui;
 use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::audit::{self, Severity};
-use keycellar::credential::exec::{self, Field};
-use keycellar::untrusted::quoted;
 use keycellar::vault::Replacement;
-use std::process::{Command, Stdio};
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
@@ -67,50 +64,4 @@ pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
         0 => Ok(()),
         high => Err(Failure::AuditHigh(high)),
     }
-}
-
-/// Runs the command with the key in its environment and returns its exit code.
-pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
-    let (program, rest) = args
-        .command
-        .split_first()
-        .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
-    let mut mapping = Vec::with_capacity(args.env.len());
-    for item in &args.env {
-        let (name, field) = item
-            .split_once('=')
-            .ok_or_else(|| Failure::Usage(format!("--env {} is not NAME=FIELD", quoted(item))))?;
-        mapping.push((
-            name.to_string(),
-            field.parse::<Field>().map_err(Failure::Usage)?,
-        ));
-    }
-    let vault = ctx.open()?;
-    let entry = vault.find_current(&args.label)?;
-    if !args.allow_inactive {
-        entry.check_usable(Date::today())?;
-    }
-    if mapping.is_empty() {
-        mapping = exec::default_variables(entry);
-    }
-    let mut child = Command::new(program);
-    child.args(rest);
-    if keycellar::source::stdin_was_read() {
-        // Standard input carried a secret; the child could seek back and read it. It gets
-        // the terminal instead when there is one, else nothing.
-        child.stdin(match std::fs::File::open("/dev/tty") {
-            Ok(tty) => Stdio::from(tty),
-            Err(_) => Stdio::null(),
-        });
-    }
-    for (name, field) in &mapping {
-        child.env(name, field.value(entry));
-    }
-    let status = child
-        .status()
-        .map_err(|e| Error::io(format!("cannot run {program:?}"), e))?;
-    use std::os::unix::process::ExitStatusExt;
-    Ok(status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }

@@ -24,7 +24,7 @@ use keycellar::untrusted::escaped as safe;
 use keycellar::vault::kdf::KdfParams;
 use keycellar::vault::store;
 use keycellar::vault::{Vault, Verification};
-pub use lifecycle::{audit, history, rotated, status};
+pub use lifecycle::{audit, history, profiles, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -121,7 +121,7 @@ fn library_exit_code(error: &Error) -> i32 {
         | Error::WorkFactorTooHigh { .. }
         | Error::DamagedBackup { .. } => exit::DAMAGED,
         Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
-        Error::Busy { .. } => exit::BUSY,
+        Error::Busy { .. } | Error::KeyInUse { .. } => exit::BUSY,
         Error::NeedIdentity { .. }
         | Error::StdinTwice { .. }
         | Error::KdfSetting(_)
@@ -142,6 +142,7 @@ fn library_kind(error: &Error) -> &'static str {
         Error::VaultNotFound { .. } => "vault_not_found",
         Error::VaultExists { .. } => "vault_exists",
         Error::Busy { .. } => "busy",
+        Error::KeyInUse { .. } => "key_in_use",
         Error::EntryNotFound { .. } => "entry_not_found",
         Error::LabelExists { .. } => "label_exists",
         Error::Invalid { .. } => "invalid_entry",
@@ -222,6 +223,10 @@ fn library_hint(error: &Error) -> &'static str {
             "Wait for the other keycellar command to finish, then run this one again."
         }
         Error::EntryNotFound { .. } => "Run `keycellar list` to see the labels.",
+        Error::KeyInUse { .. } => {
+            "Stop the other bot first, give this one its own key, or pass --shared if the \
+             two truly may share it."
+        }
         Error::NotActive { .. } => {
             "Check `keycellar status` and the exchange's key page; to hand out a retired key \
              on purpose, pass --allow-inactive."

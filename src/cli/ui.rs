@@ -7,7 +7,6 @@ use super::args::{Cli, ColorWhen};
 use anstyle::{AnsiColor, Style};
 use indicatif::ProgressBar;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
@@ -104,24 +103,6 @@ pub fn info(message: &str) {
     to_stderr(message);
 }
 
-/// True while a spinner is drawn, so that Ctrl-C clears its line first.
-static SPINNING: AtomicBool = AtomicBool::new(false);
-
-/// From the first spinner on, Ctrl-C clears a spinner's line (instead of leaving it half
-/// drawn before the shell's prompt) and ends the process with the conventional 130.
-fn clear_line_on_interrupt() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        // Failing to install leaves Ctrl-C's default action, which is only less tidy.
-        let _ = ctrlc::set_handler(|| {
-            if SPINNING.load(Ordering::SeqCst) {
-                let _ = write!(std::io::stderr(), "\r\x1b[2K");
-            }
-            std::process::exit(130);
-        });
-    });
-}
-
 /// Runs `step` with a spinner showing `message` on stderr, where spinners are allowed.
 pub fn with_spinner<T>(message: &str, step: impl FnOnce() -> T) -> T {
     with_progress(message, |_| step())
@@ -133,13 +114,12 @@ pub fn with_progress<T>(message: &str, step: impl FnOnce(&dyn Fn(String)) -> T) 
     if !settings().spinner {
         return step(&|_| {});
     }
-    clear_line_on_interrupt();
     let spinner = ProgressBar::new_spinner();
     spinner.set_message(message.to_string());
     spinner.enable_steady_tick(Duration::from_millis(100));
-    SPINNING.store(true, Ordering::SeqCst);
+    super::signals::spinning(true);
     let result = step(&|update| spinner.set_message(update));
     spinner.finish_and_clear();
-    SPINNING.store(false, Ordering::SeqCst);
+    super::signals::spinning(false);
     result
 }

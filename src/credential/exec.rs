@@ -1,5 +1,9 @@
 //! What `exec` hands a child process: which of an entry's fields go into which environment
-//! variables.
+//! variables ([`Field`], custom `--env NAME=FIELD` mappings), the places popular bots read
+//! keys from (`profiles`), and the masking of secrets in the child's output (`mask`).
+
+pub mod mask;
+pub mod profiles;
 
 use crate::credential::entry::Entry;
 use std::fmt;
@@ -69,19 +73,4 @@ impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// The default variables: `<EXCHANGE>_API_KEY`, `<EXCHANGE>_API_SECRET` and, when the entry
-/// has one, `<EXCHANGE>_API_PASSPHRASE`, with the exchange id in capitals
-/// (`KRAKEN_FUTURES_API_KEY`).
-pub fn default_variables(entry: &Entry) -> Vec<(String, Field)> {
-    let prefix = entry.exchange.id().to_ascii_uppercase().replace('-', "_");
-    let mut pairs = vec![
-        (format!("{prefix}_API_KEY"), Field::ApiKey),
-        (format!("{prefix}_API_SECRET"), Field::Secret),
-    ];
-    if entry.api_passphrase.is_some() {
-        pairs.push((format!("{prefix}_API_PASSPHRASE"), Field::ApiPassphrase));
-    }
-    pairs
 }

@@ -1,7 +1,8 @@
 //! Arguments of the key-lifecycle commands.
 
-use super::CredentialArgs;
+use super::{CredentialArgs, choice};
 use clap::Args;
+use keycellar::credential::exec::profiles::Profile;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -38,14 +39,35 @@ pub struct RotateArgs {
 
 #[derive(Debug, Args)]
 pub struct ExecArgs {
-    pub label: String,
-    /// Set NAME to a field (api_key, secret, api_passphrase, label, account_ref) instead of the defaults (repeat)
-    #[arg(long = "env", value_name = "NAME=FIELD")]
+    /// The entries whose keys the command gets (several for a bot that trades on more
+    /// than one exchange)
+    #[arg(required_unless_present = "list_profiles", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// Where the command reads its keys: env (default), ccxt, freqtrade or json-fd
+    #[arg(long, value_parser = choice::<Profile>(), default_value = "env")]
+    pub profile: Profile,
+    /// List the profiles and what each hands the command
+    #[arg(long, conflicts_with_all = ["labels", "command"])]
+    pub list_profiles: bool,
+    /// Set NAME to a field (api_key, secret, api_passphrase, label, account_ref) instead of
+    /// the profile's variables (one LABEL only; repeat)
+    #[arg(long = "env", value_name = "NAME=FIELD", conflicts_with = "profile")]
     pub env: Vec<String>,
     /// Hand out a key that is revoked, rotated or past its expiry date
     #[arg(long)]
     pub allow_inactive: bool,
+    /// Let other `exec --shared` runs use the key at the same time (by default a key runs
+    /// one command at a time: two processes signing with one key break its nonces)
+    #[arg(long)]
+    pub shared: bool,
+    /// Pass the command's output straight through (by default secrets in it are masked)
+    #[arg(long)]
+    pub no_masking: bool,
     /// The command and its arguments
-    #[arg(last = true, required = true, value_name = "COMMAND")]
+    #[arg(
+        last = true,
+        required_unless_present = "list_profiles",
+        value_name = "COMMAND"
+    )]
     pub command: Vec<String>,
 }

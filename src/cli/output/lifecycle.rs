@@ -1,4 +1,4 @@
-//! Printing for `rotate`, `history`, `status` and `audit`.
+//! Printing for `rotate`, `history`, `status`, `audit` and `exec --list-profiles`.
 
 use super::{JSON_SCHEMA, print_json};
 use crate::cli::report::Result;
@@ -6,9 +6,11 @@ use crate::cli::ui;
 use keycellar::clock::Date;
 use keycellar::credential::audit::{Finding, Severity};
 use keycellar::credential::entry::Entry;
+use keycellar::credential::exec::profiles::Profile;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::backup_log::BackupKind;
-use keycellar::vault::{Rotated, Vault};
+use keycellar::vault::{Rotated, Vault, run_lock};
 use serde_json::json;
 
 pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
@@ -113,6 +115,11 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         })
     };
     let state = vault.state_code()?;
+    let running: Vec<(&str, Option<u32>)> = vault
+        .entries()
+        .iter()
+        .filter_map(|e| run_lock::running(vault.path(), e.id()).map(|pid| (e.label(), pid)))
+        .collect();
     let value = json!({
         "schema": JSON_SCHEMA,
         "vault": vault.path(),
@@ -123,6 +130,10 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         "kdf": vault.kdf_params(),
         "last_export": backup(BackupKind::Export),
         "last_print": backup(BackupKind::Print),
+        "running": running
+            .iter()
+            .map(|(label, pid)| json!({ "label": label, "pid": pid }))
+            .collect::<Vec<_>>(),
     });
     if as_json {
         print_json(value)?;
@@ -146,6 +157,15 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
     for params in vault.kdf_params() {
         say!("KDF:               {}", params.describe());
     }
+    for (label, pid) in &running {
+        let process = pid.map(|p| format!(" (process {p})")).unwrap_or_default();
+        say!("Running:           {} under exec{process}", safe(label));
+    }
+    last_backups(vault, fingerprint)
+}
+
+/// The "Last export" and "Last print" lines of `status`.
+fn last_backups(vault: &Vault, fingerprint: Fingerprint) -> Result<()> {
     for (name, kind) in [
         ("Last export", BackupKind::Export),
         ("Last print", BackupKind::Print),
@@ -194,6 +214,22 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
             safe(&label),
             safe(&f.message)
         );
+    }
+    Ok(())
+}
+
+/// `exec --list-profiles`: each profile and what the command gets.
+pub fn profiles(as_json: bool) -> Result<()> {
+    if as_json {
+        let list: Vec<_> = Profile::ALL
+            .iter()
+            .map(|p| json!({ "name": p.name(), "summary": p.summary() }))
+            .collect();
+        print_json(json!({ "schema": JSON_SCHEMA, "profiles": list }))?;
+        return Ok(());
+    }
+    for profile in Profile::ALL {
+        say!("{:<10} {}", profile.name(), profile.summary());
     }
     Ok(())
 }

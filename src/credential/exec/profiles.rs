@@ -1,0 +1,182 @@
+//! Where popular bots read exchange keys from, as `exec --profile NAME`:
+//!
+//! - `env` (default): `<EXCHANGE>_API_KEY`, `<EXCHANGE>_API_SECRET` and
+//!   `<EXCHANGE>_API_PASSPHRASE`, for hand-written bots.
+//! - `ccxt`: `<CCXTID>_APIKEY`, `<CCXTID>_SECRET`, `<CCXTID>_PASSWORD`, `<CCXTID>_UID`: the
+//!   names ccxt's own test runner loads credentials from (`loadCredentialsFromEnv` in
+//!   ts/src/test/tests.ts: `(exchangeId + '_' + credential).toUpperCase()`, "example:
+//!   KRAKEN_APIKEY", over the exchange's `requiredCredentials` apiKey, secret, password,
+//!   uid), with ccxt's exchange ids (`krakenfutures`, `binanceus`, `coinbaseexchange`).
+//! - `freqtrade`: `FREQTRADE__EXCHANGE__KEY`, `FREQTRADE__EXCHANGE__SECRET`,
+//!   `FREQTRADE__EXCHANGE__PASSWORD`: freqtrade's environment overrides of its `exchange`
+//!   block (docs/configuration.md, "Environment variables": `FREQTRADE__EXCHANGE__KEY=
+//!   <yourExchangeKey>`; `__` separates the levels of the config, so `password` is
+//!   `FREQTRADE__EXCHANGE__PASSWORD`).
+//! - `json-fd`: nothing in the environment but `KEYCELLAR_CREDENTIALS_FD`, the number of a
+//!   pipe that holds one JSON document, [`document`], read once.
+
+use crate::credential::entry::Entry;
+use crate::credential::exchange::Exchange;
+use crate::credential::exec::Field;
+use crate::secret::Secret;
+use std::fmt;
+use std::str::FromStr;
+
+/// The variable that names the descriptor of the `json-fd` profile.
+pub const CREDENTIALS_FD_VARIABLE: &str = "KEYCELLAR_CREDENTIALS_FD";
+
+/// A way of handing keys to a bot.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    #[default]
+    Env,
+    Ccxt,
+    Freqtrade,
+    JsonFd,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 4] = [
+        Profile::Env,
+        Profile::Ccxt,
+        Profile::Freqtrade,
+        Profile::JsonFd,
+    ];
+
+    /// The name `--profile` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Env => "env",
+            Profile::Ccxt => "ccxt",
+            Profile::Freqtrade => "freqtrade",
+            Profile::JsonFd => "json-fd",
+        }
+    }
+
+    /// One line on what the child gets, for `exec --list-profiles`.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Profile::Env => {
+                "<EXCHANGE>_API_KEY, <EXCHANGE>_API_SECRET, <EXCHANGE>_API_PASSPHRASE (default)"
+            }
+            Profile::Ccxt => "<CCXTID>_APIKEY, _SECRET, _PASSWORD, _UID (ccxt's own names)",
+            Profile::Freqtrade => {
+                "FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD (freqtrade's overrides)"
+            }
+            Profile::JsonFd => {
+                "a JSON document on a pipe; its fd in KEYCELLAR_CREDENTIALS_FD (safest)"
+            }
+        }
+    }
+
+    /// The environment variables this profile sets for `entry` (none for `json-fd`).
+    pub fn variables(self, entry: &Entry) -> Result<Vec<(String, Field)>, String> {
+        let has_passphrase = entry.api_passphrase.is_some();
+        Ok(match self {
+            Profile::Env => {
+                let prefix = entry.exchange.id().to_ascii_uppercase().replace('-', "_");
+                let mut pairs = vec![
+                    (format!("{prefix}_API_KEY"), Field::ApiKey),
+                    (format!("{prefix}_API_SECRET"), Field::Secret),
+                ];
+                if has_passphrase {
+                    pairs.push((format!("{prefix}_API_PASSPHRASE"), Field::ApiPassphrase));
+                }
+                pairs
+            }
+            Profile::Ccxt => {
+                let id = ccxt_id(entry.exchange)
+                    .ok_or_else(|| "ccxt has no id for exchange \"other\"".to_string())?
+                    .to_ascii_uppercase();
+                let mut pairs = vec![
+                    (format!("{id}_APIKEY"), Field::ApiKey),
+                    (format!("{id}_SECRET"), Field::Secret),
+                ];
+                if has_passphrase {
+                    pairs.push((format!("{id}_PASSWORD"), Field::ApiPassphrase));
+                }
+                if entry.account_ref.is_some() {
+                    pairs.push((format!("{id}_UID"), Field::AccountRef));
+                }
+                pairs
+            }
+            Profile::Freqtrade => {
+                let mut pairs = vec![
+                    ("FREQTRADE__EXCHANGE__KEY".to_string(), Field::ApiKey),
+                    ("FREQTRADE__EXCHANGE__SECRET".to_string(), Field::Secret),
+                ];
+                if has_passphrase {
+                    pairs.push(("FREQTRADE__EXCHANGE__PASSWORD".into(), Field::ApiPassphrase));
+                }
+                pairs
+            }
+            Profile::JsonFd => Vec::new(),
+        })
+    }
+}
+
+impl FromStr for Profile {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == name)
+            .ok_or_else(|| {
+                let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                format!(
+                    "unknown profile {}; use {}",
+                    crate::untrusted::quoted(name),
+                    known.join(", ")
+                )
+            })
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// ccxt's id for an exchange (ccxt's `exchanges` list).
+pub fn ccxt_id(exchange: Exchange) -> Option<&'static str> {
+    Some(match exchange {
+        Exchange::Kraken => "kraken",
+        Exchange::KrakenFutures => "krakenfutures",
+        Exchange::Binance => "binance",
+        Exchange::BinanceUs => "binanceus",
+        Exchange::Coinbase => "coinbase",
+        Exchange::CoinbaseExchange => "coinbaseexchange",
+        Exchange::Okx => "okx",
+        Exchange::Kucoin => "kucoin",
+        Exchange::Bybit => "bybit",
+        Exchange::Bitstamp => "bitstamp",
+        Exchange::Gemini => "gemini",
+        Exchange::Other => return None,
+    })
+}
+
+/// The `json-fd` document: one object `{label, exchange, key, secret, passphrase?}` for one
+/// entry, an array of them for several. It holds secrets, so it is a [`Secret`].
+pub fn document(entries: &[&Entry]) -> Secret {
+    let objects: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            let mut object = serde_json::json!({
+                "label": e.label,
+                "exchange": e.exchange.id(),
+                "key": e.api_key,
+                "secret": e.secret.expose(),
+            });
+            if let Some(passphrase) = &e.api_passphrase {
+                object["passphrase"] = passphrase.expose().into();
+            }
+            object
+        })
+        .collect();
+    let value = match <[serde_json::Value; 1]>::try_from(objects) {
+        Ok([one]) => one,
+        Err(many) => serde_json::Value::Array(many),
+    };
+    Secret::new(value.to_string())
+}
