@@ -7,6 +7,7 @@
 //! - `codes`: the line each QR code holds, and reassembly from codes in any order.
 //! - [`text`]: the typed copy with per-line checks, its tolerant reader and the mending of
 //!   typing mistakes; [`text_v1`]: typed copies of format 1.
+//! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
 //! - [`qr`]: QR encoding (version cap, self-check) and reading scans.
 //! - [`layout`]: what goes on the pages (`cover.txt` is the first page's text); [`pdf`]:
 //!   drawing them.
@@ -16,6 +17,7 @@ internal_mod!(codes);
 pub mod layout;
 pub mod pdf;
 pub mod qr;
+pub mod shares;
 pub mod sheet;
 pub mod text;
 pub mod text_v1;
