@@ -82,7 +82,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             text,
             unlock,
             ..
-        } => paper::verify_paper(&ctx, &scans, text.as_deref(), &unlock),
+        } => paper::verify_paper(&ctx, &scans, &text, &unlock),
         Command::Verify {
             label,
             fingerprint,

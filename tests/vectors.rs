@@ -172,3 +172,64 @@ fn every_kc1_paper_text_vector_has_its_exact_outcome() {
 fn every_kc2_paper_text_vector_has_its_exact_outcome() {
     check_all("paper-kc2", 20, restore_text);
 }
+
+/// The split sheet in `fixtures/vectors/shares/` (the golden fixture, `print --split
+/// 3-of-5`): `combine_shares.py`, written from docs/FORMAT.md section 8.7 alone, gives the
+/// same sheet key from every 3 of the 5 share copies and refuses 2; and keycellar restores
+/// the fixture from the same typed files, so a later version keeps reading these shares.
+#[test]
+fn an_independent_combiner_and_keycellar_agree_on_the_fixture_shares() {
+    let dir = vectors_dir("shares");
+    let share = |x: usize| dir.join(format!("share-{x}-of-5.txt"));
+    let combine = |xs: &[usize]| {
+        Command::new("python3")
+            .arg(dir.parent().unwrap().join("combine_shares.py"))
+            .args(xs.iter().map(|&x| share(x)))
+            .output()
+            .unwrap()
+    };
+    let mut keys = std::collections::BTreeSet::new();
+    for a in 1..=5 {
+        for b in a + 1..=5 {
+            for c in b + 1..=5 {
+                let out = combine(&[a, b, c]);
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                keys.insert(out.stdout);
+            }
+            let out = combine(&[a, b]);
+            assert!(!out.status.success());
+            assert!(String::from_utf8_lossy(&out.stderr).contains("3 shares are needed"));
+        }
+    }
+    assert_eq!(keys.len(), 1, "every 3 shares give one key");
+    let key = String::from_utf8(keys.pop_first().unwrap()).unwrap();
+    let sheet = fs::read_to_string(dir.join("sheet.txt")).unwrap();
+    let id = sheet
+        .split("== KC2 SHEET ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        key.starts_with(&format!(
+            "# keycellar sheet {id}, entries: 4\nAGE-SECRET-KEY-1"
+        )),
+        "{key}"
+    );
+
+    let tv = TestVault::empty();
+    tv.cmd()
+        .args(["restore", "--init"])
+        .args(FAST_KDF)
+        .arg("--text")
+        .args([dir.join("sheet.txt"), share(2), share(5), share(3)])
+        .assert()
+        .success();
+    let list = tv.json(&["list"]);
+    assert_eq!(list["vault_fingerprint"], "FAGW-ZBN7-XBSE-2C32");
+}

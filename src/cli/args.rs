@@ -195,9 +195,9 @@ pub enum Command {
         /// Compare the vault with these scans of a paper backup instead (writes nothing)
         #[arg(long, value_name = "SCAN", num_args = 0.., conflicts_with_all = ["label", "backup"])]
         paper: Option<Vec<PathBuf>>,
-        /// With --paper: a typed copy of the sheet instead of scans
-        #[arg(long, value_name = "FILE", requires = "paper")]
-        text: Option<PathBuf>,
+        /// With --paper: a typed copy of the sheet instead of scans (repeat for shares)
+        #[arg(long, value_name = "FILE", num_args = 1.., requires = "paper")]
+        text: Vec<PathBuf>,
         #[command(flatten)]
         unlock: BackupUnlockArgs,
     },

@@ -11,7 +11,7 @@ use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::{self, Imported};
 use keycellar::backup::merge;
-use keycellar::backup::paper::sheet::{self, Restored};
+use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::source::read_file_bounded;
@@ -20,6 +20,9 @@ use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     output::check_destination(&args.output, args.force)?;
+    if let Some((k, n)) = args.split {
+        return print_split(ctx, args, k, n);
+    }
     let by_recipients = !args.recipients.is_empty() || !args.recipients_files.is_empty();
     if args.new_passphrase.given() && by_recipients {
         return Err(Failure::Usage(
@@ -39,7 +42,7 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     let entries = export::select(&vault, &args.labels)?;
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
     let sheet = ui::with_spinner("Encrypting the sheet, one item per entry", || {
-        sheet::Sheet::build(&vault, entries, &encryption)
+        sheet::Sheet::build(&vault, entries, SheetKey::To(&encryption))
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)
@@ -47,15 +50,79 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     output::write_document(&args.output, &printed.pdf, args.force)?;
     vault.record_backup(BackupKind::Print, fingerprints, described);
     vault.save()?;
-    output::printed(&vault, &args.output, &sheet, &printed, ctx.json)
+    output::printed(&vault, &args.output, &sheet, &printed, &[], ctx.json)
+}
+
+/// `print --split K-of-N`: the data sheet without its key, and N share PDFs beside it (or in
+/// --share-dir). Every destination is checked before anything is written.
+fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
+    if output::is_stdout(&args.output) || args.new_passphrase.given() {
+        return Err(Failure::Usage(
+            "--split writes files (not `-o -`) and involves no passphrase".into(),
+        ));
+    }
+    let directory = match &args.share_dir {
+        Some(dir) => dir.clone(),
+        None => args
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    let share_paths: Vec<PathBuf> = (1..=n)
+        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
+        .collect();
+    for path in &share_paths {
+        output::check_destination(path, args.force)?;
+    }
+    let mut vault = ctx.open_for_change()?;
+    let entries = export::select(&vault, &args.labels)?;
+    let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
+    let sheet = ui::with_spinner("Encrypting the sheet and splitting its key", || {
+        sheet::Sheet::build(&vault, entries, SheetKey::Split { k, n })
+    })?;
+    let printed = ui::with_spinner("Drawing and checking every QR code", || {
+        paper::render(&sheet, args.paper)
+    })?;
+    let mut shares = Vec::with_capacity(share_paths.len());
+    for index in 0..share_paths.len() {
+        shares.push(paper::layout::render_share(&sheet, index, args.paper)?);
+    }
+    output::write_document(&args.output, &printed.pdf, args.force)?;
+    for (path, share) in share_paths.iter().zip(&shares) {
+        output::write_document(path, &share.pdf, args.force)?;
+    }
+    vault.record_backup(
+        BackupKind::Print,
+        fingerprints,
+        vec![format!("split {k}-of-{n}")],
+    );
+    vault.save()?;
+    output::printed(
+        &vault,
+        &args.output,
+        &sheet,
+        &printed,
+        &share_paths,
+        ctx.json,
+    )
 }
 
 /// A sheet read from scans or typed text, and the name messages give it.
-fn read_sheet(images: &[PathBuf], typed: Option<&Path>) -> Result<(ReadSheet, String)> {
-    if let Some(path) = typed {
-        let name = path.display().to_string();
-        let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
-        let sheet = paper::read_typed(&String::from_utf8_lossy(&bytes), &name)?;
+fn read_sheet(images: &[PathBuf], typed: &[PathBuf]) -> Result<(ReadSheet, String)> {
+    if !typed.is_empty() {
+        // Several files (a data sheet's and its shares') are read as one typed copy.
+        let mut content = String::new();
+        for path in typed {
+            let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
+            content.push_str(&String::from_utf8_lossy(&bytes));
+            content.push('\n');
+        }
+        let name = match typed {
+            [one] => one.display().to_string(),
+            _ => format!("{} typed files", typed.len()),
+        };
+        let sheet = paper::read_typed(&content, &name)?;
         return Ok((sheet, name));
     }
     let (sheet, refused) = ui::with_progress("Reading the codes", |progress| {
@@ -74,7 +141,7 @@ fn read_sheet(images: &[PathBuf], typed: Option<&Path>) -> Result<(ReadSheet, St
 /// The entries a sheet gives back, with every correction of a typed line said.
 fn restore_sheet(
     images: &[PathBuf],
-    typed: Option<&Path>,
+    typed: &[PathBuf],
     unlock: &BackupUnlockArgs,
     labels: &[String],
 ) -> Result<(Restored, String)> {
@@ -125,12 +192,7 @@ fn no_source() -> Imported {
 /// are named, and the exit code says that something is missing.
 pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
-    let (restored, name) = restore_sheet(
-        &args.image,
-        args.text.as_deref(),
-        &args.unlock,
-        &args.labels,
-    )?;
+    let (restored, name) = restore_sheet(&args.image, &args.text, &args.unlock, &args.labels)?;
     if restored.entries.is_empty() {
         incomplete(&restored, &name)?;
     }
@@ -149,10 +211,10 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
 pub fn verify_paper(
     ctx: &Context,
     scans: &[PathBuf],
-    typed: Option<&Path>,
+    typed: &[PathBuf],
     unlock: &BackupUnlockArgs,
 ) -> Result<()> {
-    if scans.is_empty() && typed.is_none() {
+    if scans.is_empty() && typed.is_empty() {
         return Err(Failure::Usage(
             "verify --paper needs the scans of the sheet, or --text and a typed copy".into(),
         ));

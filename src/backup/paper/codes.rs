@@ -58,15 +58,21 @@ pub enum Item {
     Entry(u16),
     /// The details of every entry (format 2), encrypted to the sheet key.
     Details,
+    /// On a split sheet, instead of `K`: the split record (sheet, K, N, digest).
+    Threshold,
+    /// Share number `x` of a split sheet key (on its own page).
+    Share(u8),
 }
 
 impl Item {
-    /// `K`, `M`, or `E` and three digits.
+    /// `K`, `M`, `T`, `E` and three digits, or `S` and two.
     pub fn tag(self) -> String {
         match self {
             Item::Key => "K".into(),
             Item::Entry(n) => format!("E{n:03}"),
             Item::Details => "M".into(),
+            Item::Threshold => "T".into(),
+            Item::Share(x) => format!("S{x:02}"),
         }
     }
 
@@ -74,6 +80,15 @@ impl Item {
         match tag {
             "K" => Some(Item::Key),
             "M" => Some(Item::Details),
+            "T" => Some(Item::Threshold),
+            _ if tag.starts_with('S') => {
+                let digits = &tag[1..];
+                (digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| digits.parse().ok())
+                    .flatten()
+                    .filter(|x| *x > 0)
+                    .map(Item::Share)
+            }
             _ => {
                 let digits = tag.strip_prefix('E')?;
                 (digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()))
@@ -211,7 +226,10 @@ impl Collected {
                 return;
             }
         };
+        let is_share = matches!(code.item, Item::Share(_));
         match &self.sheet {
+            // A share names its sheet inside; restore refuses one of another split by name.
+            _ if is_share => {}
             Some((format, sheet)) if (*format, sheet) != (code.format, &code.sheet) => {
                 self.refused.push(format!(
                     "a code of another sheet ({} {}) was ignored; this is sheet {} {sheet}",
@@ -251,15 +269,17 @@ impl Collected {
             .keys()
             .filter_map(|item| match item {
                 Item::Entry(n) => Some(*n),
-                Item::Key | Item::Details => None,
+                _ => None,
             })
             .collect::<Vec<_>>();
         let no_gaps = entries_seen
             .iter()
             .max()
             .is_none_or(|max| usize::from(*max) == entries_seen.len());
+        let has_key = self.parts.contains_key(&Item::Key)
+            || self.parts.contains_key(&Item::Threshold);
         no_gaps
-            && self.parts.contains_key(&Item::Key)
+            && has_key
             && self
                 .parts
                 .values()

@@ -1,7 +1,7 @@
 //! What goes on the pages of a sheet: the cover (its text is `cover.txt`), the QR codes,
 //! and the typed copy; `pdf` draws them.
 
-use super::codes::Item;
+use super::codes::{self, Item};
 use super::pdf::{self, Paper, Placed, Style};
 use super::qr::{self, Symbol};
 use super::sheet::Sheet;
@@ -95,6 +95,22 @@ fn cover(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
 /// command of the stock recipe.
 fn unlock_block(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, &'static str) {
     let mut out = Vec::new();
+    if let Some(split) = &sheet.split {
+        let text = format!(
+            "The sheet key is not on this sheet: it is split into {n} shares, printed on their \
+             own pages (share 1 of {n}, ...), and any {k} of them give it back; fewer give \
+             nothing. Restore with the scans or typed lines of this sheet and of {k} shares \
+             together: keycellar restore --image PAGES... SHARES... (docs/FORMAT.md section \
+             8.7 says how to combine shares without keycellar; the result is key.txt).",
+            n = split.threshold.n,
+            k = split.threshold.k
+        );
+        wrap(&mut out, Style::Body, 0, &text, width);
+        return (
+            out,
+            "# combine the shares into key.txt first (FORMAT.md 8.7)",
+        );
+    }
     match &sheet.recipients {
         None => {
             let intro =
@@ -145,6 +161,8 @@ fn guess_cost_note() -> String {
 fn heading(sheet: &Sheet, item: Item) -> String {
     match item {
         Item::Key => "sheet key".to_string(),
+        Item::Threshold => "split record (the key is in the shares)".to_string(),
+        Item::Share(x) => format!("share {x}"),
         Item::Details => "details of every entry (skip it to restore keys alone)".to_string(),
         Item::Entry(_) => sheet
             .entries
@@ -190,6 +208,81 @@ fn typed_copy(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
     lines
 }
 
+/// The page of share `index` (0-based) of a split sheet: what it is, its one QR code, and
+/// its typed lines with their checks. Its code is encoded and decoded back like the sheet's.
+pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed> {
+    let split = sheet
+        .split
+        .as_ref()
+        .ok_or_else(|| crate::Error::Internal("the sheet is not split".into()))?;
+    let (share, base32) = split
+        .shares
+        .get(index)
+        .ok_or_else(|| crate::Error::Internal("no such share".into()))?;
+    let (k, n, x) = (split.threshold.k, split.threshold.n, share.x);
+    let item = Item::Share(x);
+    let width = paper.line_chars();
+    let mut intro = vec![(Style::Title, format!("keycellar key share {x} of {n}"))];
+    let text = format!(
+        "Sheet {id}, printed {created}, vault fingerprint {fp}. This is share {x} of the {n} \
+         shares of that sheet's key; any {k} of them, with the data sheet {id}, restore its \
+         entries, and fewer reveal nothing about the key. Keep it apart from the other \
+         shares. To restore: scan this page with the data sheet's pages and {more} other \
+         shares, then `keycellar restore --image PAGES... SHARES...`; or type the lines below \
+         into a text file with the data sheet's and use --text. Each line ends with its \
+         check value.",
+        id = sheet.id,
+        created = sheet.created_at,
+        fp = sheet.vault_fingerprint,
+        more = k - 1,
+    );
+    wrap(&mut intro, Style::Body, 0, &text, width);
+    intro.push((Style::Body, String::new()));
+    intro.push((Style::Body, text::sheet_line(&sheet.id)));
+    let heading = format!("share {x} of {n}, {k} needed");
+    intro.extend(
+        text::render(item, base32, &heading)
+            .into_iter()
+            .map(|l| (Style::Body, l)),
+    );
+    let codes = codes::split(
+        &sheet.id,
+        item,
+        base32,
+        qr::max_data_chars(super::sheet::HEADER_LEN),
+    );
+    let mut symbols = Vec::new();
+    for code in &codes {
+        let rendered = code.render();
+        let symbol = qr::encode(&rendered)?;
+        qr::self_check(&symbol, &rendered)?;
+        symbols.push((
+            format!(
+                "{} {}/{}  share {x} of {n}",
+                item.tag(),
+                code.part,
+                code.count
+            ),
+            symbol,
+        ));
+    }
+    let placed: Vec<Placed<'_>> = symbols
+        .iter()
+        .map(|(caption, symbol)| Placed {
+            caption: caption.clone(),
+            symbol,
+        })
+        .collect();
+    let header = format!("keycellar key share {x} of {n}, sheet {}", sheet.id);
+    let (pdf, pages) = pdf::document("keycellar key share", &header, paper, &intro, &placed, &[]);
+    Ok(Printed {
+        pdf,
+        pages,
+        codes: symbols.len(),
+        max_version: symbols.iter().map(|(_, s)| s.version).max().unwrap_or(0),
+    })
+}
+
 /// Builds the PDF for a sheet: every code is encoded within the version cap and decoded back
 /// before anything is returned.
 pub fn render(sheet: &Sheet, paper: Paper) -> Result<Printed> {
@@ -232,6 +325,7 @@ mod tests {
             vault_fingerprint: fingerprint,
             recipients,
             key_base32: "MFRGG".repeat(130),
+            split: None,
             entries: (1..=3)
                 .map(|n| SheetEntry {
                     item: Item::Entry(n),

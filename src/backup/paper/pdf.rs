@@ -243,7 +243,9 @@ pub fn document(
     let header_space = LINE_PT * 2.0;
     let mut bodies = flow(cover, paper, header_space);
     bodies.extend(grid(codes, paper, header_space));
-    bodies.extend(flow(fallback, paper, header_space));
+    if !fallback.is_empty() {
+        bodies.extend(flow(fallback, paper, header_space));
+    }
     let count = bodies.len();
     let (width, height) = paper.size_mm();
     let margin = Mm(MARGIN_MM).into_pt().0;

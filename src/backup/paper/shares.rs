@@ -4,7 +4,7 @@
 //! candidate, but it is built around elliptic-curve scalars, where a byte field is all a
 //! key file needs. The field is GF(2^8) with the reduction polynomial x^8+x^4+x^3+x^2+1
 //! (0x11d); share number x (1..=N) holds f(x) for each byte's polynomial, whose constant
-//! term is that byte of the secret. docs/FORMAT.md section 8.6 specifies the bytes.
+//! term is that byte of the secret. docs/FORMAT.md section 8.7 specifies the bytes.
 //!
 //! The secret is the key item's plaintext (`# keycellar sheet ID, entries: N` and the
 //! `AGE-SECRET-KEY-1...` line), so combining gives exactly what decrypting item K would.
@@ -198,6 +198,25 @@ pub fn split(secret: &[u8], sheet: [u8; 4], k: u8, n: u8) -> Result<(Threshold, 
     Ok((threshold, shares))
 }
 
+/// "the sheet key is split 3-of-5: 2 shares were read (number 1, 4); 1 more is needed".
+fn too_few<'a>(split: &Threshold, read: impl ExactSizeIterator<Item = &'a u8>) -> String {
+    let count = read.len();
+    let numbers: Vec<String> = read.map(u8::to_string).collect();
+    let missing = usize::from(split.k) - count;
+    format!(
+        "the sheet key is split {}-of-{}: {} read ({}); {missing} more {} needed",
+        split.k,
+        split.n,
+        crate::wording::count(count, "share was", "shares were"),
+        if numbers.is_empty() {
+            "none".to_string()
+        } else {
+            format!("number {}", numbers.join(", "))
+        },
+        crate::wording::noun(missing, "is", "are")
+    )
+}
+
 /// The secret from shares read in any order (repeats allowed), checked against `expected`
 /// (the data sheet's record, when it was read) and against the digest.
 pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Zeroizing<Vec<u8>>> {
@@ -242,22 +261,8 @@ pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Zeroizi
             expected.sheet_id()
         )));
     }
-    let read: Vec<String> = by_number.keys().map(u8::to_string).collect();
     if by_number.len() < usize::from(first.k) {
-        let missing = usize::from(first.k) - by_number.len();
-        return Err(refuse(format!(
-            "the sheet key is split {}-of-{}: {} read ({}); {} more {} needed",
-            first.k,
-            first.n,
-            crate::wording::count(by_number.len(), "share was", "shares were"),
-            if read.is_empty() {
-                "none".to_string()
-            } else {
-                format!("number {}", read.join(", "))
-            },
-            missing,
-            crate::wording::noun(missing, "is", "are")
-        )));
+        return Err(refuse(too_few(&first, by_number.keys())));
     }
     let parts: Vec<blahaj::Share> = by_number
         .values()

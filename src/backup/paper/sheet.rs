@@ -3,7 +3,9 @@
 //! or to recipients: that is item `K`. Each entry's credential is encrypted to the sheet
 //! key on its own (items `E001`, `E002`, ...), and the details of every entry together
 //! (item `M`). So any one entry can be restored without the others, and the passphrase's
-//! slow KDF runs once per sheet, not per entry. `restore` gets entries back.
+//! slow KDF runs once per sheet, not per entry. A split sheet (`print --split K-of-N`) has
+//! no `K`: its key is split into N shares printed apart (`shares`), and the sheet carries
+//! the split record as item `T`. `restore` gets entries back.
 
 mod restore;
 
@@ -11,6 +13,7 @@ pub use restore::{Restored, restore};
 
 use super::blocks;
 use super::codes::{self, Code, Item};
+use super::shares::{self, Share, Threshold};
 use crate::backup::agefile::{self, Encryption, Recipients};
 use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
@@ -81,6 +84,42 @@ fn smallest_encryption(to: &Encryption, plain: &[u8]) -> Result<Vec<u8>> {
     Ok(best)
 }
 
+/// Who can open the sheet key: an encryption, or any K of N shares.
+pub enum SheetKey<'a> {
+    To(&'a Encryption),
+    Split { k: u8, n: u8 },
+}
+
+/// A split sheet key: the record on the data sheet and the shares printed apart.
+pub struct Split {
+    pub threshold: Threshold,
+    pub threshold_base32: String,
+    /// Each share with its base32 text.
+    pub shares: Vec<(Share, String)>,
+}
+
+/// Splits the key item's plaintext `key_text` of sheet `id` into `n` shares.
+fn split_key(id: &str, key_text: &str, k: u8, n: u8) -> Result<Split> {
+    let mut raw = [0u8; 4];
+    for (i, byte) in raw.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&id[2 * i..2 * i + 2], 16)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let (threshold, shares) = shares::split(key_text.as_bytes(), raw, k, n)?;
+    let shares = shares
+        .into_iter()
+        .map(|share| {
+            let text = base32(&share.to_bytes());
+            (share, text)
+        })
+        .collect();
+    Ok(Split {
+        threshold,
+        threshold_base32: base32(&threshold.to_bytes()),
+        shares,
+    })
+}
+
 /// Everything that goes on paper.
 pub struct Sheet {
     /// 8 hex digits naming this sheet.
@@ -89,7 +128,10 @@ pub struct Sheet {
     pub vault_fingerprint: Fingerprint,
     /// `None` for a passphrase sheet, else the recipients the sheet key is encrypted to.
     pub recipients: Option<Vec<String>>,
+    /// Item `K` (empty on a split sheet).
     pub key_base32: String,
+    /// The shares of a split sheet.
+    pub split: Option<Split>,
     pub entries: Vec<SheetEntry>,
     /// Item `M`: the details of every entry.
     pub details_base32: String,
@@ -101,7 +143,7 @@ fn base32(bytes: &[u8]) -> String {
 
 impl Sheet {
     /// Encrypts the chosen entries for paper.
-    pub fn build(vault: &Vault, entries: Vec<&Entry>, encryption: &Encryption) -> Result<Sheet> {
+    pub fn build(vault: &Vault, entries: Vec<&Entry>, key: SheetKey) -> Result<Sheet> {
         let id: String = crate::crypto::random_array::<4>()?
             .iter()
             .map(|b| format!("{b:02X}"))
@@ -116,7 +158,13 @@ impl Sheet {
             entries.len(),
             secret_key.as_str()
         ));
-        let key_file = agefile::encrypt(encryption, key_text.as_bytes(), false)?;
+        let (key_base32, split) = match key {
+            SheetKey::To(encryption) => (
+                base32(&agefile::encrypt(encryption, key_text.as_bytes(), false)?),
+                None,
+            ),
+            SheetKey::Split { k, n } => (String::new(), Some(split_key(&id, &key_text, k, n)?)),
+        };
         // Each thread parses its own recipient: the age crate's recipients are not `Sync`.
         let to_sheet = || -> Result<Encryption> {
             let mut recipients = Recipients::default();
@@ -148,19 +196,25 @@ impl Sheet {
             id,
             created_at,
             vault_fingerprint: vault.fingerprint(),
-            recipients: match encryption {
-                Encryption::Passphrase(_) => None,
-                Encryption::Recipients(r) => Some(r.described.clone()),
+            recipients: match key {
+                SheetKey::To(Encryption::Recipients(r)) => Some(r.described.clone()),
+                _ => None,
             },
-            key_base32: base32(&key_file),
+            key_base32,
+            split,
             entries: printed,
             details_base32: base32(&details_file),
         })
     }
 
-    /// Every item with its base32 text: the key first, the details last.
+    /// Every item of the data sheet with its base32 text: the key (or, split, the split
+    /// record) first, the details last. Shares are not among them.
     pub fn items(&self) -> Vec<(Item, &str)> {
-        std::iter::once((Item::Key, self.key_base32.as_str()))
+        let key = match &self.split {
+            Some(split) => (Item::Threshold, split.threshold_base32.as_str()),
+            None => (Item::Key, self.key_base32.as_str()),
+        };
+        std::iter::once(key)
             .chain(self.entries.iter().map(|e| (e.item, e.base32.as_str())))
             .chain(std::iter::once((
                 Item::Details,

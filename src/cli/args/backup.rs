@@ -99,6 +99,14 @@ pub struct PrintArgs {
     pub backup_passphrase_file: Option<InputSource>,
     #[command(flatten)]
     pub new_passphrase: NewPassphraseArgs,
+    /// Split the sheet key into N shares, any K of which restore it (2 <= K <= N <= 16),
+    /// each printed as its own PDF (share-1-of-N.pdf, ...); no passphrase is involved
+    #[arg(long, value_name = "K-of-N", value_parser = parse_split,
+          conflicts_with_all = ["recipients", "recipients_files", "backup_passphrase_file"])]
+    pub split: Option<(u8, u8)>,
+    /// Where the share PDFs go [default: the directory of the sheet]
+    #[arg(long, value_name = "DIR", requires = "split")]
+    pub share_dir: Option<PathBuf>,
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
@@ -106,14 +114,28 @@ pub struct PrintArgs {
     pub labels: Vec<String>,
 }
 
+/// `3-of-5`: K and N with 2 <= K <= N <= 16.
+fn parse_split(text: &str) -> Result<(u8, u8), String> {
+    let max = keycellar::backup::paper::shares::MAX_SHARES;
+    let (k, n) = text
+        .split_once("-of-")
+        .and_then(|(k, n)| Some((k.parse::<u8>().ok()?, n.parse::<u8>().ok()?)))
+        .ok_or_else(|| format!("write it as K-of-N, e.g. 3-of-5, not {text:?}"))?;
+    if 2 <= k && k <= n && n <= max {
+        Ok((k, n))
+    } else {
+        Err(format!("K-of-N needs 2 <= K <= N <= {max}"))
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RestoreArgs {
     /// Scans or photos of the pages (PNG or JPEG)
     #[arg(long, value_name = "SCAN", num_args = 1.., required_unless_present = "text")]
     pub image: Vec<PathBuf>,
-    /// A typed copy of the sheet's lines
-    #[arg(long, value_name = "FILE", conflicts_with = "image")]
-    pub text: Option<PathBuf>,
+    /// A typed copy of the sheet's lines (and of shares, for a split sheet; repeat)
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "image")]
+    pub text: Vec<PathBuf>,
     /// Only these entries
     #[arg(long = "label", value_name = "LABEL")]
     pub labels: Vec<String>,

@@ -212,12 +212,19 @@ pub fn printed(
     path: &Path,
     sheet: &Sheet,
     printed: &Printed,
+    shares: &[std::path::PathBuf],
     as_json: bool,
 ) -> Result<()> {
     let fingerprint = vault.fingerprint();
     let to_stdout = super::is_stdout(path);
+    let split = sheet
+        .split
+        .as_ref()
+        .map(|s| format!("{}-of-{}", s.threshold.k, s.threshold.n));
     if as_json && !to_stdout {
         print_json(json!({
+            "split": split,
+            "shares": shares,
             "schema": JSON_SCHEMA,
             "output": path,
             "sheet": sheet.id,
@@ -239,7 +246,15 @@ pub fn printed(
         count(printed.codes, "QR code", "QR codes"),
         printed.max_version
     );
-    if sheet.recipients.is_none() {
+    if let (Some(split), false) = (&split, shares.is_empty()) {
+        let names: Vec<String> = shares.iter().map(|p| p.display().to_string()).collect();
+        message.push_str(&format!(
+            "Wrote {} (split {split}): give each share to a different person or place; any \
+             {} of them, with the sheet, restore it.\n",
+            names.join(", "),
+            split.split('-').next().unwrap_or_default()
+        ));
+    } else if sheet.recipients.is_none() {
         message.push_str(
             "Keep the sheet passphrase apart from the paper, or write it in the box on page 1.\n",
         );

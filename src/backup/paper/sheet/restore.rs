@@ -10,6 +10,7 @@ use crate::backup::export;
 use crate::backup::paper::ReadSheet;
 use crate::backup::paper::blocks;
 use crate::backup::paper::codes::{Format, Item};
+use crate::backup::paper::shares::{self, Share, Threshold};
 use crate::backup::paper::text::{Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
@@ -19,6 +20,7 @@ use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::quoted;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use zeroize::Zeroizing;
 
 /// What a restore got back.
 #[derive(Debug, Default)]
@@ -109,6 +111,14 @@ fn open_key<E: From<Error>>(
     let unreadable = |problem: String| Error::PaperUnreadable {
         problem: format!("the sheet key cannot be read: {problem}"),
     };
+    let split = sheet
+        .items
+        .keys()
+        .any(|item| matches!(item, Item::Threshold | Item::Share(_)));
+    if split && !sheet.items.contains_key(&Item::Key) {
+        let key = split_key(sheet, restored)?;
+        return Ok(key_identity(&key, name)?);
+    }
     let options = candidates(sheet, Item::Key).map_err(unreadable)?;
     let unasked = RefCell::new(Some(passphrase));
     let answer: RefCell<Option<Secret>> = RefCell::new(None);
@@ -145,9 +155,14 @@ fn decrypt_key<E: From<Error>>(
     name: &str,
 ) -> Result<(Identities, u16), E> {
     let key = agefile::decrypt(file, identities, ask, name)?;
+    Ok(key_identity(&key, name)?)
+}
+
+/// The sheet's identity and entry count from the key item's plaintext.
+fn key_identity(key: &[u8], name: &str) -> Result<(Identities, u16)> {
     let mut sheet_identity = Identities::default();
-    sheet_identity.add_bytes(&key, "the sheet key")?;
-    let declared = std::str::from_utf8(&key)
+    sheet_identity.add_bytes(key, "the sheet key")?;
+    let declared = std::str::from_utf8(key)
         .ok()
         .and_then(|text| text.lines().next())
         .and_then(|line| line.split(ENTRIES_PREFIX).nth(1))
@@ -157,6 +172,69 @@ fn decrypt_key<E: From<Error>>(
             what: "has a sheet key without its entry count".into(),
         })?;
     Ok((sheet_identity, declared))
+}
+
+/// An item's bytes as one candidate text decoded, with the corrections that text carries.
+type Decoded = (Vec<u8>, Vec<Fix>);
+
+/// The sheet key of a split sheet, combined from the shares read (in any order, mixed with
+/// the data sheet) and checked against the split record when it was read.
+fn split_key(sheet: &ReadSheet, restored: &mut Restored) -> Result<Zeroizing<Vec<u8>>> {
+    let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, String> {
+        let options = candidates(sheet, item)?;
+        Ok(options
+            .0
+            .iter()
+            .filter_map(|(text, fixes)| decode(text).ok().map(|b| (b, fixes.clone())))
+            .collect())
+    };
+    let threshold = parsed(Item::Threshold).ok().and_then(|options| {
+        options
+            .into_iter()
+            .find_map(|(bytes, fixes)| Threshold::parse(&bytes).ok().map(|t| (t, fixes)))
+    });
+    let expected = threshold.as_ref().map(|(t, _)| *t);
+    let mut shares = Vec::new();
+    let mut unread = Vec::new();
+    for item in sheet.items.keys().filter(|i| matches!(i, Item::Share(_))) {
+        let mut first_problem = None;
+        let mut found: Option<(Share, Vec<Fix>)> = None;
+        for (bytes, fixes) in parsed(*item).unwrap_or_else(|why| {
+            first_problem = Some(why);
+            Vec::new()
+        }) {
+            match Share::parse(&bytes) {
+                // A share of this sheet wins over one of another split read with its number.
+                Ok(share) if Some(share.threshold) == expected || found.is_none() => {
+                    found = Some((share, fixes));
+                }
+                Ok(_) => {}
+                Err(why) => {
+                    first_problem.get_or_insert(why);
+                }
+            }
+        }
+        match found {
+            Some((share, fixes)) => {
+                restored.fixes.extend(fixes);
+                shares.push(share);
+            }
+            None => unread.push(format!(
+                "{} was not read ({})",
+                item.tag(),
+                first_problem.unwrap_or_default()
+            )),
+        }
+    }
+    if let Some((_, fixes)) = threshold {
+        restored.fixes.extend(fixes);
+    }
+    shares::combine(&shares, expected.as_ref()).map_err(|e| match e {
+        Error::PaperUnreadable { problem } if !unread.is_empty() => Error::PaperUnreadable {
+            problem: format!("{problem}; {}", unread.join("; ")),
+        },
+        other => other,
+    })
 }
 
 /// The first candidate of `item` that decrypts with the sheet key, with its corrections.

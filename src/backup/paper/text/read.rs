@@ -79,6 +79,16 @@ fn item_of(token: &str) -> Option<Item> {
     match token {
         "K" => Some(Item::Key),
         "M" => Some(Item::Details),
+        "T" => Some(Item::Threshold),
+        _ if token.starts_with('S') => {
+            let digits = digits_of(&token[1..])?;
+            (1..=2)
+                .contains(&digits.len())
+                .then(|| digits.parse().ok())
+                .flatten()
+                .filter(|x| *x > 0)
+                .map(Item::Share)
+        }
         _ => {
             let digits = digits_of(token.strip_prefix('E')?)?;
             (1..=3)
