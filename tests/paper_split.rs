@@ -31,6 +31,12 @@ fn split(tv: TestVault, name: &str) -> Split {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(share).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{}", share.display());
+        let info = text_of(tool("pdfinfo").arg(share));
+        assert!(
+            info.lines()
+                .any(|l| l.starts_with("Pages:") && l.ends_with(" 1")),
+            "{info}"
+        );
         let text = pdf_text(share, &["-layout"]);
         assert!(text.contains("3 needed") && text.contains(report["sheet"].as_str().unwrap()));
     }

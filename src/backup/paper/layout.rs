@@ -227,14 +227,13 @@ pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed
         "Sheet {id}, printed {created}, vault fingerprint {fp}. This is share {x} of the {n} \
          shares of that sheet's key; any {k} of them, with the data sheet {id}, restore its \
          entries, and fewer reveal nothing about the key. Keep it apart from the other \
-         shares. To restore: scan this page with the data sheet's pages and {more} other \
-         shares, then `keycellar restore --image PAGES... SHARES...`; or type the lines below \
+         shares. To restore: scan this page with the data sheet's pages and {more}, then `keycellar restore --image PAGES... SHARES...`; or type the lines below \
          into a text file with the data sheet's and use --text. Each line ends with its \
          check value.",
         id = sheet.id,
         created = sheet.created_at,
         fp = sheet.vault_fingerprint,
-        more = k - 1,
+        more = crate::wording::count(usize::from(k - 1), "other share", "other shares"),
     );
     wrap(&mut intro, Style::Body, 0, &text, width);
     intro.push((Style::Body, String::new()));
@@ -274,7 +273,7 @@ pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed
         })
         .collect();
     let header = format!("keycellar key share {x} of {n}, sheet {}", sheet.id);
-    let (pdf, pages) = pdf::document("keycellar key share", &header, paper, &intro, &placed, &[]);
+    let (pdf, pages) = pdf::single_page("keycellar key share", &header, paper, &intro, &placed);
     Ok(Printed {
         pdf,
         pages,

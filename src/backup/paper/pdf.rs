@@ -246,6 +246,41 @@ pub fn document(
     if !fallback.is_empty() {
         bodies.extend(flow(fallback, paper, header_space));
     }
+    assemble(title, running_header, paper, bodies)
+}
+
+/// One page: `lines` of text, then `codes` below them (a key share's page). Text and codes
+/// that do not fit one page go on to further pages, as in [`document`].
+pub fn single_page(
+    title: &str,
+    running_header: &str,
+    paper: Paper,
+    lines: &[(Style, String)],
+    codes: &[Placed<'_>],
+) -> (Vec<u8>, usize) {
+    let header_space = LINE_PT * 2.0;
+    let mut bodies = flow(lines, paper, header_space);
+    let text_height: f32 = lines
+        .iter()
+        .map(|(style, _)| LINE_PT.max(style.size() * 1.25))
+        .sum::<f32>()
+        + LINE_PT;
+    let below = grid(codes, paper, header_space + text_height);
+    let fits = bodies.len() == 1 && below.len() == 1 && codes.len() == 1;
+    match (fits, bodies.last_mut()) {
+        (true, Some(page)) => page.extend(below.into_iter().flatten()),
+        _ => bodies.extend(grid(codes, paper, header_space)),
+    }
+    assemble(title, running_header, paper, bodies)
+}
+
+/// Pages from their bodies: each gets the running header with its number.
+fn assemble(
+    title: &str,
+    running_header: &str,
+    paper: Paper,
+    bodies: Vec<Vec<Op>>,
+) -> (Vec<u8>, usize) {
     let count = bodies.len();
     let (width, height) = paper.size_mm();
     let margin = Mm(MARGIN_MM).into_pt().0;
