@@ -227,9 +227,10 @@ pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed
         "Sheet {id}, printed {created}, vault fingerprint {fp}. This is share {x} of the {n} \
          shares of that sheet's key; any {k} of them, with the data sheet {id}, restore its \
          entries, and fewer reveal nothing about the key. Keep it apart from the other \
-         shares. To restore: scan this page with the data sheet's pages and {more}, then `keycellar restore --image PAGES... SHARES...`; or type the lines below \
-         into a text file with the data sheet's and use --text. Each line ends with its \
-         check value.",
+         shares. To restore: scan this page with the data sheet's pages and {more}, then \
+         `keycellar restore --image PAGES... SHARES...`; or type the lines below into a \
+         text file with the data sheet's and use --text. Each line ends with its check \
+         value.",
         id = sheet.id,
         created = sheet.created_at,
         fp = sheet.vault_fingerprint,
