@@ -209,3 +209,63 @@ fn a_share_of_another_split_is_refused_and_a_typo_is_mended() {
         "{stderr}"
     );
 }
+
+/// `--share-passphrase`: each share is also an age file to a passphrase, so K holders
+/// cannot combine their shares alone; with the passphrase they restore, with a wrong one
+/// the restore says so (exit 3).
+#[test]
+fn shares_with_a_passphrase_need_it_to_combine() {
+    let tv = fixture();
+    let dir = tv.dir.path().join("p");
+    fs::create_dir_all(&dir).unwrap();
+    let sheet = dir.join("sheet.pdf");
+    let pass = tv.file("share-pass", "share-Pq7Zx3Lw9Kv2-pass\n");
+    tv.cmd()
+        .args(["print", "-o", sheet.to_str().unwrap(), "--split", "2-of-3"])
+        .arg("--share-passphrase")
+        .arg("--backup-passphrase-file")
+        .arg(&pass)
+        .assert()
+        .success();
+    let typed = |name: &str| {
+        let path = dir.join(format!("{name}.txt"));
+        fs::write(
+            &path,
+            pdf_text(&dir.join(format!("{name}.pdf")), &["-layout"]),
+        )
+        .unwrap();
+        path
+    };
+    let share_text = fs::read_to_string(typed("share-1-of-3")).unwrap();
+    assert!(share_text.contains("also encrypted"), "{share_text}");
+    let files = [typed("sheet"), typed("share-1-of-3"), typed("share-3-of-3")];
+    let with = |pass: &Path| {
+        tv.cmd()
+            .args(["verify", "--paper", "--text"])
+            .args(&files)
+            .arg("--backup-passphrase-file")
+            .arg(pass)
+            .output()
+            .unwrap()
+    };
+    let out = with(&pass);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wrong = tv.file("wrong", "not-the-share-passphrase\n");
+    assert_eq!(with(&wrong).status.code(), Some(3));
+    let combined = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/vectors/combine_shares.py"
+        ))
+        .args(&files[1..])
+        .output()
+        .unwrap();
+    assert!(
+        !combined.status.success(),
+        "encrypted shares are not share records"
+    );
+}

@@ -22,6 +22,7 @@ pub enum Purpose {
     Vault,
     Export,
     Sheet,
+    Shares,
 }
 
 impl Purpose {
@@ -31,6 +32,7 @@ impl Purpose {
             Purpose::Vault => "vault passphrase",
             Purpose::Export => "backup passphrase",
             Purpose::Sheet => "paper sheet passphrase",
+            Purpose::Shares => "share passphrase",
         }
     }
 
@@ -39,6 +41,7 @@ impl Purpose {
             Purpose::Vault => "New vault passphrase: ",
             Purpose::Export => "Passphrase for this export, not your vault passphrase: ",
             Purpose::Sheet => "Passphrase for this paper sheet, not your vault passphrase: ",
+            Purpose::Shares => "Passphrase for the shares (keep it from their holders): ",
         }
     }
 }

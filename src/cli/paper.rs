@@ -56,9 +56,13 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
 /// `print --split K-of-N`: the data sheet without its key, and N share PDFs beside it (or in
 /// --share-dir). Every destination is checked before anything is written.
 fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
-    if output::is_stdout(&args.output) || args.new_passphrase.given() {
+    if output::is_stdout(&args.output) {
+        return Err(Failure::Usage("--split writes files, not `-o -`".into()));
+    }
+    let passphrase_given = args.new_passphrase.given() || args.backup_passphrase_file.is_some();
+    if passphrase_given && !args.share_passphrase {
         return Err(Failure::Usage(
-            "--split writes files (not `-o -`) and involves no passphrase".into(),
+            "a split sheet has no passphrase unless --share-passphrase asks for one".into(),
         ));
     }
     let directory = match &args.share_dir {
@@ -75,11 +79,27 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     for path in &share_paths {
         output::check_destination(path, args.force)?;
     }
+    let shares_to = match args.share_passphrase {
+        true => {
+            let request = Request {
+                source: args.backup_passphrase_file.as_ref(),
+                args: &args.new_passphrase,
+                purpose: Purpose::Shares,
+            };
+            Some(encryption::choose(&[], &[], request)?.0)
+        }
+        false => None,
+    };
     let mut vault = ctx.open_for_change()?;
     let entries = export::select(&vault, &args.labels)?;
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
+    let key = SheetKey::Split {
+        k,
+        n,
+        shares_to: shares_to.as_ref(),
+    };
     let sheet = ui::with_spinner("Encrypting the sheet and splitting its key", || {
-        sheet::Sheet::build(&vault, entries, SheetKey::Split { k, n })
+        sheet::Sheet::build(&vault, entries, key)
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)

@@ -237,6 +237,11 @@ pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed
         more = crate::wording::count(usize::from(k - 1), "other share", "other shares"),
     );
     wrap(&mut intro, Style::Body, 0, &text, width);
+    if split.encrypted {
+        let note = "This share is also encrypted: combining the shares needs the share \
+                    passphrase, which the sheet's owner keeps (not the holders of the shares).";
+        wrap(&mut intro, Style::Body, 0, note, width);
+    }
     intro.push((Style::Body, String::new()));
     intro.push((Style::Body, text::sheet_line(&sheet.id)));
     let heading = format!("share {x} of {n}, {k} needed");

@@ -84,10 +84,15 @@ fn smallest_encryption(to: &Encryption, plain: &[u8]) -> Result<Vec<u8>> {
     Ok(best)
 }
 
-/// Who can open the sheet key: an encryption, or any K of N shares.
+/// Who can open the sheet key: an encryption, or any K of N shares (each also encrypted,
+/// with `--share-passphrase`).
 pub enum SheetKey<'a> {
     To(&'a Encryption),
-    Split { k: u8, n: u8 },
+    Split {
+        k: u8,
+        n: u8,
+        shares_to: Option<&'a Encryption>,
+    },
 }
 
 /// A split sheet key: the record on the data sheet and the shares printed apart.
@@ -96,10 +101,18 @@ pub struct Split {
     pub threshold_base32: String,
     /// Each share with its base32 text.
     pub shares: Vec<(Share, String)>,
+    /// True when each share is also encrypted to a passphrase.
+    pub encrypted: bool,
 }
 
-/// Splits the key item's plaintext `key_text` of sheet `id` into `n` shares.
-fn split_key(id: &str, key_text: &str, k: u8, n: u8) -> Result<Split> {
+/// Splits the key item's plaintext `key_text` of sheet `id` into `n` shares, any `k` of
+/// which give it back; each share is encrypted to `shares_to` when given.
+fn split_key(
+    id: &str,
+    key_text: &str,
+    (k, n): (u8, u8),
+    shares_to: Option<&Encryption>,
+) -> Result<Split> {
     let mut raw = [0u8; 4];
     for (i, byte) in raw.iter_mut().enumerate() {
         *byte = u8::from_str_radix(&id[2 * i..2 * i + 2], 16)
@@ -109,14 +122,19 @@ fn split_key(id: &str, key_text: &str, k: u8, n: u8) -> Result<Split> {
     let shares = shares
         .into_iter()
         .map(|share| {
-            let text = base32(&share.to_bytes());
-            (share, text)
+            let record = share.to_bytes();
+            let text = match shares_to {
+                Some(encryption) => base32(&agefile::encrypt(encryption, &record, false)?),
+                None => base32(&record),
+            };
+            Ok((share, text))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(Split {
         threshold,
         threshold_base32: base32(&threshold.to_bytes()),
         shares,
+        encrypted: shares_to.is_some(),
     })
 }
 
@@ -163,7 +181,10 @@ impl Sheet {
                 base32(&agefile::encrypt(encryption, key_text.as_bytes(), false)?),
                 None,
             ),
-            SheetKey::Split { k, n } => (String::new(), Some(split_key(&id, &key_text, k, n)?)),
+            SheetKey::Split { k, n, shares_to } => {
+                let split = split_key(&id, &key_text, (k, n), shares_to)?;
+                (String::new(), Some(split))
+            }
         };
         // Each thread parses its own recipient: the age crate's recipients are not `Sync`.
         let to_sheet = || -> Result<Encryption> {

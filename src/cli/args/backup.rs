@@ -102,8 +102,12 @@ pub struct PrintArgs {
     /// Split the sheet key into N shares, any K of which restore it (2 <= K <= N <= 16),
     /// each printed as its own PDF (share-1-of-N.pdf, ...); no passphrase is involved
     #[arg(long, value_name = "K-of-N", value_parser = parse_split,
-          conflicts_with_all = ["recipients", "recipients_files", "backup_passphrase_file"])]
+          conflicts_with_all = ["recipients", "recipients_files"])]
     pub split: Option<(u8, u8)>,
+    /// With --split: also encrypt each share to a passphrase (asked, or
+    /// --backup-passphrase-file), so that the holders of K shares cannot combine them alone
+    #[arg(long, requires = "split")]
+    pub share_passphrase: bool,
     /// Where the share PDFs go [default: the directory of the sheet]
     #[arg(long, value_name = "DIR", requires = "split")]
     pub share_dir: Option<PathBuf>,

@@ -2,7 +2,9 @@
 //! with identities or the passphrase, then each entry item on its own with the sheet key,
 //! so that a damaged or missing entry costs only itself. Where typed lines had corrections
 //! that fit their checks, the candidate that authenticates is taken, and its corrections
-//! are reported.
+//! are reported. A split sheet's key comes from its shares instead (`split`).
+
+mod split;
 
 use super::ENTRIES_PREFIX;
 use crate::backup::agefile::{self, Identities};
@@ -10,7 +12,6 @@ use crate::backup::export;
 use crate::backup::paper::ReadSheet;
 use crate::backup::paper::blocks;
 use crate::backup::paper::codes::{Format, Item};
-use crate::backup::paper::shares::{self, Share, Threshold};
 use crate::backup::paper::text::{Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
@@ -20,7 +21,6 @@ use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::quoted;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use zeroize::Zeroizing;
 
 /// What a restore got back.
 #[derive(Debug, Default)]
@@ -86,7 +86,10 @@ pub fn restore<E: From<Error>>(
 }
 
 /// The texts an item may be, or why it was not read.
-fn candidates(sheet: &ReadSheet, item: Item) -> std::result::Result<&Candidates, String> {
+pub(super) fn candidates(
+    sheet: &ReadSheet,
+    item: Item,
+) -> std::result::Result<&Candidates, String> {
     match sheet.items.get(&item) {
         None => Err(format!("no code or line of {} was read", item.tag())),
         Some(Err(problems)) => Err(problems.join("; ")),
@@ -94,7 +97,7 @@ fn candidates(sheet: &ReadSheet, item: Item) -> std::result::Result<&Candidates,
     }
 }
 
-fn decode(text: &str) -> std::result::Result<Vec<u8>, String> {
+pub(super) fn decode(text: &str) -> std::result::Result<Vec<u8>, String> {
     base32::decode(base32::Alphabet::Rfc4648 { padding: true }, text)
         .ok_or_else(|| "its text is not valid base32".to_string())
 }
@@ -111,15 +114,6 @@ fn open_key<E: From<Error>>(
     let unreadable = |problem: String| Error::PaperUnreadable {
         problem: format!("the sheet key cannot be read: {problem}"),
     };
-    let split = sheet
-        .items
-        .keys()
-        .any(|item| matches!(item, Item::Threshold | Item::Share(_)));
-    if split && !sheet.items.contains_key(&Item::Key) {
-        let key = split_key(sheet, restored)?;
-        return Ok(key_identity(&key, name)?);
-    }
-    let options = candidates(sheet, Item::Key).map_err(unreadable)?;
     let unasked = RefCell::new(Some(passphrase));
     let answer: RefCell<Option<Secret>> = RefCell::new(None);
     let ask = || -> Result<Secret, E> {
@@ -132,6 +126,15 @@ fn open_key<E: From<Error>>(
         *answer.borrow_mut() = Some(secret.clone());
         Ok(secret)
     };
+    let split = sheet
+        .items
+        .keys()
+        .any(|item| matches!(item, Item::Threshold | Item::Share(_)));
+    if split && !sheet.items.contains_key(&Item::Key) {
+        let key = split::key(sheet, restored, &ask)?;
+        return Ok(key_identity(&key, name)?);
+    }
+    let options = candidates(sheet, Item::Key).map_err(unreadable)?;
     let mut first_error = None;
     for (text, fixes) in &options.0 {
         let file = decode(text).map_err(unreadable)?;
@@ -172,69 +175,6 @@ fn key_identity(key: &[u8], name: &str) -> Result<(Identities, u16)> {
             what: "has a sheet key without its entry count".into(),
         })?;
     Ok((sheet_identity, declared))
-}
-
-/// An item's bytes as one candidate text decoded, with the corrections that text carries.
-type Decoded = (Vec<u8>, Vec<Fix>);
-
-/// The sheet key of a split sheet, combined from the shares read (in any order, mixed with
-/// the data sheet) and checked against the split record when it was read.
-fn split_key(sheet: &ReadSheet, restored: &mut Restored) -> Result<Zeroizing<Vec<u8>>> {
-    let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, String> {
-        let options = candidates(sheet, item)?;
-        Ok(options
-            .0
-            .iter()
-            .filter_map(|(text, fixes)| decode(text).ok().map(|b| (b, fixes.clone())))
-            .collect())
-    };
-    let threshold = parsed(Item::Threshold).ok().and_then(|options| {
-        options
-            .into_iter()
-            .find_map(|(bytes, fixes)| Threshold::parse(&bytes).ok().map(|t| (t, fixes)))
-    });
-    let expected = threshold.as_ref().map(|(t, _)| *t);
-    let mut shares = Vec::new();
-    let mut unread = Vec::new();
-    for item in sheet.items.keys().filter(|i| matches!(i, Item::Share(_))) {
-        let mut first_problem = None;
-        let mut found: Option<(Share, Vec<Fix>)> = None;
-        for (bytes, fixes) in parsed(*item).unwrap_or_else(|why| {
-            first_problem = Some(why);
-            Vec::new()
-        }) {
-            match Share::parse(&bytes) {
-                // A share of this sheet wins over one of another split read with its number.
-                Ok(share) if Some(share.threshold) == expected || found.is_none() => {
-                    found = Some((share, fixes));
-                }
-                Ok(_) => {}
-                Err(why) => {
-                    first_problem.get_or_insert(why);
-                }
-            }
-        }
-        match found {
-            Some((share, fixes)) => {
-                restored.fixes.extend(fixes);
-                shares.push(share);
-            }
-            None => unread.push(format!(
-                "{} was not read ({})",
-                item.tag(),
-                first_problem.unwrap_or_default()
-            )),
-        }
-    }
-    if let Some((_, fixes)) = threshold {
-        restored.fixes.extend(fixes);
-    }
-    shares::combine(&shares, expected.as_ref()).map_err(|e| match e {
-        Error::PaperUnreadable { problem } if !unread.is_empty() => Error::PaperUnreadable {
-            problem: format!("{problem}; {}", unread.join("; ")),
-        },
-        other => other,
-    })
 }
 
 /// The first candidate of `item` that decrypts with the sheet key, with its corrections.

@@ -1,0 +1,117 @@
+//! The sheet key of a split sheet: its shares, read from scans or typed text in any order
+//! and mixed with the data sheet's items, each decrypted with the share passphrase when it
+//! was printed with one, then combined and checked (`backup::paper::shares`).
+
+use super::{Restored, candidates, decode};
+use crate::backup::agefile::{self, Identities};
+use crate::backup::paper::ReadSheet;
+use crate::backup::paper::codes::Item;
+use crate::backup::paper::shares::{self, Share, Threshold};
+use crate::backup::paper::text::Fix;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use zeroize::Zeroizing;
+
+/// An item's bytes as one candidate text decoded, with the corrections that text carries.
+type Decoded = (Vec<u8>, Vec<Fix>);
+
+/// The sheet key of a split sheet, combined from the shares read (in any order, mixed with
+/// the data sheet) and checked against the split record when it was read.
+pub(super) fn key<E: From<Error>>(
+    sheet: &ReadSheet,
+    restored: &mut Restored,
+    ask: &dyn Fn() -> Result<Secret, E>,
+) -> Result<Zeroizing<Vec<u8>>, E> {
+    let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, String> {
+        let options = candidates(sheet, item)?;
+        Ok(options
+            .0
+            .iter()
+            .filter_map(|(text, fixes)| decode(text).ok().map(|b| (b, fixes.clone())))
+            .collect())
+    };
+    let threshold = parsed(Item::Threshold).ok().and_then(|options| {
+        options
+            .into_iter()
+            .find_map(|(bytes, fixes)| Threshold::parse(&bytes).ok().map(|t| (t, fixes)))
+    });
+    let expected = threshold.as_ref().map(|(t, _)| *t);
+    // Shares printed with --share-passphrase are age files: the passphrase is asked once.
+    let shares_read = sheet.items.keys().filter(|i| matches!(i, Item::Share(_)));
+    let encrypted = shares_read
+        .flat_map(|item| parsed(*item).unwrap_or_default())
+        .any(|(bytes, _)| is_encrypted(&bytes));
+    let passphrase = match encrypted {
+        true => Some(ask()?),
+        false => None,
+    };
+    let mut shares = Vec::new();
+    let mut unread = Vec::new();
+    for item in sheet.items.keys().filter(|i| matches!(i, Item::Share(_))) {
+        let mut first_problem = None;
+        let mut found: Option<(Share, Vec<Fix>)> = None;
+        for (bytes, fixes) in parsed(*item).unwrap_or_else(|why| {
+            first_problem = Some(why);
+            Vec::new()
+        }) {
+            let Some(record) = opened(&bytes, passphrase.as_ref(), *item)? else {
+                first_problem.get_or_insert("it does not decrypt with the share passphrase".into());
+                continue;
+            };
+            match Share::parse(&record) {
+                // A share of this sheet wins over one of another split read with its number.
+                Ok(share) if Some(share.threshold) == expected || found.is_none() => {
+                    found = Some((share, fixes));
+                }
+                Ok(_) => {}
+                Err(why) => {
+                    first_problem.get_or_insert(why);
+                }
+            }
+        }
+        match found {
+            Some((share, fixes)) => {
+                restored.fixes.extend(fixes);
+                shares.push(share);
+            }
+            None => unread.push(format!(
+                "{} was not read ({})",
+                item.tag(),
+                first_problem.unwrap_or_default()
+            )),
+        }
+    }
+    if let Some((_, fixes)) = threshold {
+        restored.fixes.extend(fixes);
+    }
+    let combined = shares::combine(&shares, expected.as_ref()).map_err(|e| match e {
+        Error::PaperUnreadable { problem } if !unread.is_empty() => Error::PaperUnreadable {
+            problem: format!("{problem}; {}", unread.join("; ")),
+        },
+        other => other,
+    });
+    Ok(combined?)
+}
+
+/// A share's record: as read, or decrypted with the share passphrase when the share was
+/// printed with `--share-passphrase` (an age file). A wrong passphrase ends the restore;
+/// any other failure is a problem with this candidate text only.
+fn opened(
+    bytes: &[u8],
+    passphrase: Option<&Secret>,
+    item: Item,
+) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    let Some(passphrase) = passphrase.filter(|_| is_encrypted(bytes)) else {
+        return Ok(Some(Zeroizing::new(bytes.to_vec())));
+    };
+    let given = || Ok::<_, Error>(passphrase.clone());
+    match agefile::decrypt(bytes, &Identities::default(), given, &item.tag()) {
+        Ok(plain) => Ok(Some(Zeroizing::new(plain.to_vec()))),
+        Err(e @ Error::WrongBackupPassphrase { .. }) => Err(e),
+        Err(_) => Ok(None),
+    }
+}
+
+fn is_encrypted(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"age-encryption.org/")
+}
