@@ -24,7 +24,7 @@ seed() {
     mkdir -p "$corpus" "artifacts/$target" "regressions/$target"
     case $target in
         header | open) cp ../fixtures/vault-v1.kc ../fixtures/vectors/vault/*.kc "$corpus"/ ;;
-        paper_text) cp ../fixtures/vectors/paper/*.txt ../fixtures/vectors/paper-kc2/*.txt "$corpus"/ ;;
+        paper_text) cp ../fixtures/vectors/paper/*.txt ../fixtures/vectors/paper-kc2/*.txt ../fixtures/vectors/shares/*.txt "$corpus"/ ;;
     esac
     if [ -d "seeds/$target" ]; then cp "seeds/$target"/* "$corpus"/; fi
     if compgen -G "regressions/$target/*" > /dev/null; then cp "regressions/$target"/* "$corpus"/; fi
