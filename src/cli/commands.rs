@@ -138,9 +138,9 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
 
 pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
     if !yes && !std::io::stdin().is_terminal() {
-        return Err(Failure::Usage(
-            "removing needs --yes when there is no terminal to confirm on".into(),
-        ));
+        return Err(Failure::NoTerminal {
+            what: "the confirmation (pass --yes to remove without one)",
+        });
     }
     // The passphrase first, and the label checked, so that the confirmation is only asked
     // for an entry that exists.

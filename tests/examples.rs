@@ -1,0 +1,187 @@
+//! Every example `keycellar help COMMAND` shows, and every `keycellar` line of the README's
+//! shell blocks, run against a vault holding the labels they name, with the files they
+//! name beside it, and no terminal. An example may fail for what the machine lacks (no
+//! terminal to ask a passphrase on, no `freqtrade`, a placeholder key that does not match),
+//! but never as a usage error: whoever copies it gets a command keycellar understands.
+
+mod common;
+
+use common::*;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// The subcommands `keycellar --help` lists.
+fn subcommands() -> Vec<String> {
+    let help = run(Command::new(assert_cmd::cargo::cargo_bin("keycellar")).arg("--help"));
+    let help = String::from_utf8(help).unwrap();
+    let list = help
+        .split("Commands:")
+        .nth(1)
+        .unwrap()
+        .split("Options:")
+        .next()
+        .unwrap();
+    list.lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `keycellar ...` lines of a help text's Example(s) section, continuations joined,
+/// trailing explanations in parentheses dropped.
+fn help_examples(command: &str) -> Vec<String> {
+    let help = run(Command::new(assert_cmd::cargo::cargo_bin("keycellar")).args(["help", command]));
+    let help = String::from_utf8(help).unwrap();
+    let mut examples = Vec::new();
+    let mut pending = String::new();
+    for line in help.lines() {
+        let line = line.trim().trim_start_matches("Example:").trim();
+        if !pending.is_empty() || line.starts_with("keycellar ") {
+            pending.push_str(line.trim_end_matches('\\'));
+            pending.push(' ');
+            if !line.ends_with('\\') {
+                let example = pending.split("  (").next().unwrap().trim().to_string();
+                examples.push(example);
+                pending.clear();
+            }
+        }
+    }
+    examples
+}
+
+/// The `keycellar ...` lines of the README's ```sh blocks, comments dropped.
+fn readme_lines() -> Vec<String> {
+    let readme = include_str!("../README.md");
+    let mut lines = Vec::new();
+    let mut in_shell = false;
+    let mut pending = String::new();
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_shell = line == "```sh";
+            continue;
+        }
+        if !in_shell {
+            continue;
+        }
+        let line = line.split(" #").next().unwrap().trim();
+        pending.push_str(line.trim_end_matches('\\'));
+        pending.push(' ');
+        if !line.ends_with('\\') {
+            let command = std::mem::take(&mut pending).trim().to_string();
+            if command.starts_with("keycellar ") && !command.contains("$(") {
+                lines.push(command);
+            }
+        }
+    }
+    lines
+}
+
+/// The vault and files the examples name.
+fn workplace() -> TestVault {
+    let tv = TestVault::new();
+    let labels = [
+        "kraken-grid-bot",
+        "old-test-key",
+        "kraken-freqtrade",
+        "kbot",
+    ];
+    for (label, letter) in labels.into_iter().zip(["A", "B", "D", "E"]) {
+        let secret = KRAKEN_SECRET.replace('F', letter);
+        let file = tv.file(&format!("{label}.secret"), &secret);
+        tv.cmd()
+            .args(["add", label, "--exchange", "kraken", "--key"])
+            .arg(KRAKEN_KEY.replace('C', letter))
+            .arg("--secret-file")
+            .arg(file)
+            .assert()
+            .success();
+    }
+    let dir = tv.dir.path();
+    tv.cmd()
+        .current_dir(dir)
+        .args(["keygen", "-o", "backup-key.txt"])
+        .assert()
+        .success();
+    let identity = fs::read_to_string(dir.join("backup-key.txt")).unwrap();
+    let recipient = identity
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_string();
+    tv.file("team-recipients.txt", &format!("{recipient}\n"));
+    tv.file("new-secret.txt", KRAKEN_SECRET);
+    tv.file("typed.txt", "");
+    tv.file("bot.py", "");
+    tv.file("sync.py", "");
+    let gridbot = tv.file("gridbot", "#!/bin/sh\nexit 0\n");
+    fs::set_permissions(&gridbot, fs::Permissions::from_mode(0o755)).unwrap();
+    tv.cmd()
+        .current_dir(dir)
+        .args(["export", "-o", "keys.age", "-r", &recipient])
+        .assert()
+        .success();
+    tv
+}
+
+/// Runs one example as printed (what follows a `|`, `<` or `>` is the shell's), with --json so
+/// that a failure says its kind; returns the kind of a usage error, if it was one.
+fn usage_error(tv: &TestVault, example: &str) -> Option<String> {
+    let words = shlex::split(example).unwrap();
+    let end = words
+        .iter()
+        .position(|w| w == "|" || w.starts_with('>') || w.starts_with('<'));
+    let args = &words[1..end.unwrap_or(words.len())];
+    let home = tv.dir.path().join("home");
+    fs::create_dir_all(&home).unwrap();
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
+    command
+        .current_dir(tv.dir.path())
+        .env("HOME", &home)
+        .env("KEYCELLAR_VAULT", &tv.vault)
+        .arg("--json");
+    if !args.iter().any(|a| a.starts_with("--passphrase-")) {
+        command.arg("--passphrase-file").arg(&tv.pass_file);
+    }
+    let out = command
+        .args(
+            args.iter()
+                .map(|a| a.replace('~', &home.display().to_string())),
+        )
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    if out.status.code() != Some(2) {
+        return None;
+    }
+    let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap_or_default();
+    match error["error"]["kind"].as_str() {
+        Some("no_terminal") => None,
+        kind => Some(format!(
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
+    }
+}
+
+#[test]
+fn every_help_example_and_readme_command_is_understood() {
+    let tv = workplace();
+    let mut examples: Vec<String> = subcommands()
+        .iter()
+        .flat_map(|c| help_examples(c))
+        .collect();
+    let from_help = examples.len();
+    examples.extend(readme_lines());
+    assert!(from_help >= 30, "only {from_help} help examples");
+    assert!(examples.len() >= from_help + 20, "README commands missing");
+    let refused: Vec<String> = examples
+        .iter()
+        .filter_map(|example| usage_error(&tv, example).map(|why| format!("{example}\n  {why}")))
+        .collect();
+    assert!(refused.is_empty(), "usage errors:\n{}", refused.join("\n"));
+    // The vault survived them all as a vault.
+    assert!(Path::new(&tv.vault).exists());
+}
