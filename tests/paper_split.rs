@@ -123,17 +123,20 @@ fn every_three_shares_restore_and_two_never_do() {
         );
     }
     for subset in subsets(5, 2) {
-        let mut texts: Vec<PathBuf> = subset.iter().map(|&i| share_texts[i].clone()).collect();
-        texts.push(sheet_text.clone());
-        let out = verify(tv, &["--text"], &texts);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{subset:?}: {stderr}");
         let numbers: Vec<String> = subset.iter().map(|i| (i + 1).to_string()).collect();
         let read = format!(
             "2 shares were read (number {}); 1 more is needed",
             numbers.join(", ")
         );
-        assert!(stderr.contains(&read), "{subset:?}: {stderr}");
+        let mut texts: Vec<PathBuf> = subset.iter().map(|&i| share_texts[i].clone()).collect();
+        texts.push(sheet_text.clone());
+        let mut scans: Vec<PathBuf> = sheet_scans.clone();
+        scans.extend(subset.iter().flat_map(|&i| share_scans[i].clone()));
+        for out in [verify(tv, &["--text"], &texts), verify(tv, &[], &scans)] {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{subset:?}: {stderr}");
+            assert!(stderr.contains(&read), "{subset:?}: {stderr}");
+        }
     }
     let out = verify(tv, &["--text"], std::slice::from_ref(&sheet_text));
     let stderr = String::from_utf8_lossy(&out.stderr);
