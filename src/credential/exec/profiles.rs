@@ -156,27 +156,47 @@ pub fn ccxt_id(exchange: Exchange) -> Option<&'static str> {
     })
 }
 
+/// One key in the `json-fd` document; borrowed, so that the secret is copied only into the
+/// document itself.
+#[derive(serde::Serialize)]
+struct Credentials<'a> {
+    label: &'a str,
+    exchange: &'a str,
+    key: &'a str,
+    secret: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    passphrase: Option<&'a str>,
+}
+
 /// The `json-fd` document: one object `{label, exchange, key, secret, passphrase?}` for one
-/// entry, an array of them for several. It holds secrets, so it is a [`Secret`].
+/// entry, an array of them for several. It holds secrets, so it is a [`Secret`], written
+/// into a buffer large enough from the start (a grown buffer would leave copies behind).
 pub fn document(entries: &[&Entry]) -> Secret {
-    let objects: Vec<serde_json::Value> = entries
+    let keys: Vec<Credentials> = entries
         .iter()
-        .map(|e| {
-            let mut object = serde_json::json!({
-                "label": e.label,
-                "exchange": e.exchange.id(),
-                "key": e.api_key,
-                "secret": e.secret.expose(),
-            });
-            if let Some(passphrase) = &e.api_passphrase {
-                object["passphrase"] = passphrase.expose().into();
-            }
-            object
+        .map(|e| Credentials {
+            label: &e.label,
+            exchange: e.exchange.id(),
+            key: &e.api_key,
+            secret: e.secret.expose(),
+            passphrase: e.api_passphrase.as_ref().map(|p| p.expose()),
         })
         .collect();
-    let value = match <[serde_json::Value; 1]>::try_from(objects) {
-        Ok([one]) => one,
-        Err(many) => serde_json::Value::Array(many),
+    let room: usize = keys
+        .iter()
+        .map(|k| 128 + 2 * (k.label.len() + k.key.len() + k.secret.len()))
+        .sum::<usize>()
+        + keys
+            .iter()
+            .filter_map(|k| k.passphrase)
+            .map(|p| 2 * p.len())
+            .sum::<usize>();
+    let mut buffer = Vec::with_capacity(room);
+    let written = match keys.as_slice() {
+        [one] => serde_json::to_writer(&mut buffer, one),
+        many => serde_json::to_writer(&mut buffer, many),
     };
-    Secret::new(value.to_string())
+    // Serializing borrowed strings into memory cannot fail; an empty document would.
+    debug_assert!(written.is_ok());
+    Secret::new(String::from_utf8(buffer).unwrap_or_default())
 }
