@@ -136,13 +136,7 @@ pub fn plan(
             OnConflict::Replace => actions.push(Action::Replace(entry)),
             OnConflict::Rename => {
                 let from = entry.label.clone();
-                entry.label = (1..)
-                    .map(|n| match n {
-                        1 => format!("{from}-imported"),
-                        n => format!("{from}-imported-{n}"),
-                    })
-                    .find(|candidate| !labels.contains(candidate))
-                    .unwrap_or_else(|| from.clone());
+                entry.label = free_label(&from, &labels);
                 labels.insert(entry.label.clone());
                 actions.push(Action::Rename { from, entry });
             }
@@ -152,6 +146,17 @@ pub fn plan(
         return Err(Error::Conflict { labels: conflicts });
     }
     Ok(actions)
+}
+
+/// `LABEL-imported`, or `LABEL-imported-2`, ..., the first that no current entry holds.
+fn free_label(from: &str, taken: &HashSet<String>) -> String {
+    (1..)
+        .map(|n| match n {
+            1 => format!("{from}-imported"),
+            n => format!("{from}-imported-{n}"),
+        })
+        .find(|candidate| !taken.contains(candidate))
+        .unwrap_or_else(|| from.to_string())
 }
 
 /// Why an entry already in the vault is skipped, naming what the vault keeps that differs.

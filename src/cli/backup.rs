@@ -27,11 +27,6 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
             "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
         ));
     }
-    if args.new_passphrase.given() && !args.passphrase {
-        return Err(Failure::Usage(
-            "--generate-passphrase and --allow-weak-passphrase go with --passphrase".into(),
-        ));
-    }
     let request = Request {
         source: args.backup_passphrase_file.as_ref(),
         args: &args.new_passphrase,

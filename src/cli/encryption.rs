@@ -4,7 +4,7 @@
 use super::args::BackupUnlockArgs;
 use super::new_passphrase;
 use super::prompt::{self, TerminalPrompts};
-use super::report::Result;
+use super::report::{Failure, Result};
 use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
 use keycellar::backup::export::{self, Imported, MAX_EXPORT_FILE_LEN};
 use keycellar::passphrase::cost::Kdf;
@@ -41,7 +41,15 @@ pub fn choose(
     recipients_files: &[PathBuf],
     passphrase: new_passphrase::Request,
 ) -> Result<(Encryption, Vec<String>)> {
-    if recipients.is_empty() && recipients_files.is_empty() {
+    let by_recipients = !recipients.is_empty() || !recipients_files.is_empty();
+    if by_recipients && passphrase.args.given() {
+        return Err(Failure::Usage(
+            "a backup for recipients has no passphrase; leave out --generate-passphrase and \
+             --allow-weak-passphrase"
+                .into(),
+        ));
+    }
+    if !by_recipients {
         let kdf = Kdf::Scrypt {
             log_n: agefile::SCRYPT_WORK_FACTOR,
         };

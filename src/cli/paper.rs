@@ -23,14 +23,6 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     if let Some((k, n)) = args.split {
         return print_split(ctx, args, k, n);
     }
-    let by_recipients = !args.recipients.is_empty() || !args.recipients_files.is_empty();
-    if args.new_passphrase.given() && by_recipients {
-        return Err(Failure::Usage(
-            "a sheet for recipients has no passphrase; leave out --generate-passphrase and \
-             --allow-weak-passphrase"
-                .into(),
-        ));
-    }
     let request = Request {
         source: args.backup_passphrase_file.as_ref(),
         args: &args.new_passphrase,

@@ -81,24 +81,22 @@ impl Item {
             "K" => Some(Item::Key),
             "M" => Some(Item::Details),
             "T" => Some(Item::Threshold),
-            _ if tag.starts_with('S') => {
-                let digits = &tag[1..];
-                (digits.len() == 2 && digits.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| digits.parse().ok())
-                    .flatten()
-                    .filter(|x| *x > 0)
-                    .map(Item::Share)
-            }
-            _ => {
-                let digits = tag.strip_prefix('E')?;
-                (digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| digits.parse().ok())
-                    .flatten()
-                    .filter(|n| *n > 0)
-                    .map(Item::Entry)
-            }
+            _ => match tag.split_at_checked(1)? {
+                ("S", digits) => tag_number(digits, 2)?.try_into().ok().map(Item::Share),
+                ("E", digits) => tag_number(digits, 3).map(Item::Entry),
+                _ => None,
+            },
         }
     }
+}
+
+/// Exactly `width` ASCII digits, as a number above zero.
+fn tag_number(digits: &str, width: usize) -> Option<u16> {
+    let all_digits = digits.len() == width && digits.bytes().all(|b| b.is_ascii_digit());
+    all_digits
+        .then(|| digits.parse().ok())
+        .flatten()
+        .filter(|n| *n > 0)
 }
 
 /// One decoded QR code.

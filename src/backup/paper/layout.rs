@@ -1,7 +1,7 @@
 //! What goes on the pages of a sheet: the cover (its text is `cover.txt`), the QR codes,
 //! and the typed copy; `pdf` draws them.
 
-use super::codes::{self, Item};
+use super::codes::Item;
 use super::pdf::{self, Paper, Placed, Style};
 use super::qr::{self, Symbol};
 use super::sheet::Sheet;
@@ -173,22 +173,57 @@ fn heading(sheet: &Sheet, item: Item) -> String {
     }
 }
 
-/// Encodes and self-checks every code of the sheet, spread over the available cores (the
-/// decoding check is most of a print's work).
+/// Encodes and self-checks every code of the sheet's items.
 fn symbols(sheet: &Sheet) -> Result<Vec<(String, Symbol)>> {
     let mut jobs = Vec::new();
     for (item, base32) in sheet.items() {
-        let label = heading(sheet, item);
-        for code in sheet.codes(item, base32) {
-            let caption = format!("{} {}/{}  {label}", item.tag(), code.part, code.count);
-            jobs.push((caption, code.render()));
-        }
+        jobs.extend(code_jobs(sheet, item, base32, &heading(sheet, item)));
     }
-    crate::parallel::map(&jobs, 1, "encoding QR codes", |(caption, text)| {
+    encode(&jobs)
+}
+
+/// Each code of an item: its caption and its text.
+fn code_jobs(sheet: &Sheet, item: Item, base32: &str, label: &str) -> Vec<(String, String)> {
+    sheet
+        .codes(item, base32)
+        .into_iter()
+        .map(|code| {
+            let caption = format!("{} {}/{}  {label}", item.tag(), code.part, code.count);
+            (caption, code.render())
+        })
+        .collect()
+}
+
+/// Encodes codes and decodes each back, spread over the available cores (the decoding
+/// check is most of a print's work).
+fn encode(jobs: &[(String, String)]) -> Result<Vec<(String, Symbol)>> {
+    crate::parallel::map(jobs, 1, "encoding QR codes", |(caption, text)| {
         let symbol = qr::encode(text)?;
         qr::self_check(&symbol, text)?;
         Ok((caption.clone(), symbol))
     })
+}
+
+/// What printing produced, from the symbols and the function that draws the document
+/// around them.
+fn printed(
+    symbols: &[(String, Symbol)],
+    draw: impl FnOnce(&[Placed<'_>]) -> (Vec<u8>, usize),
+) -> Printed {
+    let placed: Vec<Placed<'_>> = symbols
+        .iter()
+        .map(|(caption, symbol)| Placed {
+            caption: caption.clone(),
+            symbol,
+        })
+        .collect();
+    let (pdf, pages) = draw(&placed);
+    Printed {
+        pdf,
+        pages,
+        codes: symbols.len(),
+        max_version: symbols.iter().map(|(_, s)| s.version).max().unwrap_or(0),
+    }
 }
 
 /// The typed copy: the sheet line, then each item's heading, lines and END line.
@@ -250,70 +285,34 @@ pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed
             .into_iter()
             .map(|l| (Style::Body, l)),
     );
-    let codes = codes::split(
-        &sheet.id,
+    let symbols = encode(&code_jobs(
+        sheet,
         item,
         base32,
-        qr::max_data_chars(super::sheet::HEADER_LEN),
-    );
-    let mut symbols = Vec::new();
-    for code in &codes {
-        let rendered = code.render();
-        let symbol = qr::encode(&rendered)?;
-        qr::self_check(&symbol, &rendered)?;
-        symbols.push((
-            format!(
-                "{} {}/{}  share {x} of {n}",
-                item.tag(),
-                code.part,
-                code.count
-            ),
-            symbol,
-        ));
-    }
-    let placed: Vec<Placed<'_>> = symbols
-        .iter()
-        .map(|(caption, symbol)| Placed {
-            caption: caption.clone(),
-            symbol,
-        })
-        .collect();
+        &format!("share {x} of {n}"),
+    ))?;
     let header = format!("keycellar key share {x} of {n}, sheet {}", sheet.id);
-    let (pdf, pages) = pdf::single_page("keycellar key share", &header, paper, &intro, &placed);
-    Ok(Printed {
-        pdf,
-        pages,
-        codes: symbols.len(),
-        max_version: symbols.iter().map(|(_, s)| s.version).max().unwrap_or(0),
-    })
+    Ok(printed(&symbols, |placed| {
+        pdf::single_page("keycellar key share", &header, paper, &intro, placed)
+    }))
 }
 
 /// Builds the PDF for a sheet: every code is encoded within the version cap and decoded back
 /// before anything is returned.
 pub fn render(sheet: &Sheet, paper: Paper) -> Result<Printed> {
     let symbols = symbols(sheet)?;
-    let placed: Vec<Placed<'_>> = symbols
-        .iter()
-        .map(|(caption, symbol)| Placed {
-            caption: caption.clone(),
-            symbol,
-        })
-        .collect();
     let header = format!("keycellar paper backup, sheet {}", sheet.id);
-    let (pdf, pages) = pdf::document(
-        "keycellar paper backup",
-        &header,
-        paper,
-        &cover(sheet, paper.line_chars()),
-        &placed,
-        &typed_copy(sheet, paper.line_chars()),
-    );
-    Ok(Printed {
-        pdf,
-        pages,
-        codes: symbols.len(),
-        max_version: symbols.iter().map(|(_, s)| s.version).max().unwrap_or(0),
-    })
+    let width = paper.line_chars();
+    Ok(printed(&symbols, |placed| {
+        pdf::document(
+            "keycellar paper backup",
+            &header,
+            paper,
+            &cover(sheet, width),
+            placed,
+            &typed_copy(sheet, width),
+        )
+    }))
 }
 
 #[cfg(test)]

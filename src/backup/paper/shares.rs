@@ -96,18 +96,24 @@ impl Threshold {
     pub fn parse(bytes: &[u8]) -> std::result::Result<Threshold, String> {
         let body = verified(bytes)?;
         match body {
-            [b'T', VERSION, s0, s1, s2, s3, k, n, digest @ ..] if digest.len() == 8 => {
-                let threshold = Threshold {
-                    sheet: [*s0, *s1, *s2, *s3],
-                    k: *k,
-                    n: *n,
-                    digest: digest.try_into().map_err(|_| "bad digest")?,
-                };
-                threshold.check_counts()?;
-                Ok(threshold)
+            [b'T', VERSION, s0, s1, s2, s3, k, n, digest @ ..] => {
+                Threshold::checked([*s0, *s1, *s2, *s3], *k, *n, digest)
             }
             _ => Err("it is not a keycellar split record".into()),
         }
+    }
+
+    /// A split record read back: the counts keycellar makes and an 8-byte digest.
+    fn checked(sheet: [u8; 4], k: u8, n: u8, digest: &[u8]) -> std::result::Result<Self, String> {
+        let digest = digest.try_into().map_err(|_| "its digest is not 8 bytes")?;
+        let threshold = Threshold {
+            sheet,
+            k,
+            n,
+            digest,
+        };
+        threshold.check_counts()?;
+        Ok(threshold)
     }
 
     fn check_counts(&self) -> std::result::Result<(), String> {
@@ -150,13 +156,7 @@ impl Share {
         if y.len() != usize::from(*len) || y.is_empty() {
             return Err("its length does not match".into());
         }
-        let threshold = Threshold {
-            sheet: [*s0, *s1, *s2, *s3],
-            k: *k,
-            n: *n,
-            digest: digest.try_into().map_err(|_| "bad digest")?,
-        };
-        threshold.check_counts()?;
+        let threshold = Threshold::checked([*s0, *s1, *s2, *s3], *k, *n, digest)?;
         if *x == 0 || *x > *n {
             return Err(format!("share number {x} is not between 1 and {n}"));
         }

@@ -20,7 +20,6 @@ use crate::credential::exchange::Exchange;
 use crate::credential::exec::Field;
 use crate::secret::Secret;
 use std::fmt;
-use std::str::FromStr;
 
 /// The variable that names the descriptor of the `json-fd` profile.
 pub const CREDENTIALS_FD_VARIABLE: &str = "KEYCELLAR_CREDENTIALS_FD";
@@ -112,23 +111,6 @@ impl Profile {
             }
             Profile::JsonFd => Vec::new(),
         })
-    }
-}
-
-impl FromStr for Profile {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        Profile::ALL
-            .into_iter()
-            .find(|p| p.name() == name)
-            .ok_or_else(|| {
-                let known: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
-                format!(
-                    "unknown profile {}; use {}",
-                    crate::untrusted::quoted(name),
-                    known.join(", ")
-                )
-            })
     }
 }
 

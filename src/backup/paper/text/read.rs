@@ -74,39 +74,41 @@ fn digits_of(token: &str) -> Option<String> {
         .collect()
 }
 
-/// `E001`, `E1`, `K` or `M`, as a person may type an item's tag.
+/// `E001`, `E1`, `S03`, `K`, `M` or `T`, as a person may type an item's tag.
 fn item_of(token: &str) -> Option<Item> {
     match token {
         "K" => Some(Item::Key),
         "M" => Some(Item::Details),
         "T" => Some(Item::Threshold),
-        _ if token.starts_with('S') => {
-            let digits = digits_of(&token[1..])?;
-            (1..=2)
-                .contains(&digits.len())
-                .then(|| digits.parse().ok())
-                .flatten()
-                .filter(|x| *x > 0)
-                .map(Item::Share)
-        }
         _ => {
-            let digits = digits_of(token.strip_prefix('E')?)?;
-            (1..=3)
-                .contains(&digits.len())
-                .then(|| digits.parse().ok())
-                .flatten()
-                .filter(|n| *n > 0)
-                .map(Item::Entry)
+            let (letter, digits) = token.split_at_checked(1)?;
+            let number = number_up_to(digits, if letter == "S" { 2 } else { 3 })?;
+            match letter {
+                "S" => u8::try_from(number)
+                    .ok()
+                    .filter(|x| *x > 0)
+                    .map(Item::Share),
+                "E" => u16::try_from(number)
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .map(Item::Entry),
+                _ => None,
+            }
         }
     }
 }
 
-fn number_of(token: &str) -> Option<usize> {
+/// One to `max_digits` digits as a person may type them, as a number.
+fn number_up_to(token: &str, max_digits: usize) -> Option<usize> {
     let digits = digits_of(token)?;
-    (1..=3)
+    (1..=max_digits)
         .contains(&digits.len())
         .then(|| digits.parse().ok())
         .flatten()
+}
+
+fn number_of(token: &str) -> Option<usize> {
+    number_up_to(token, 3)
 }
 
 fn data_of(tokens: &[&str]) -> String {
