@@ -10,6 +10,9 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The library crate's sources, relative to the repository root.
+const LIB: &str = "crates/keycellar/src/";
+
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -25,6 +28,7 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn sources() -> Vec<(String, String)> {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join(LIB), &mut files);
     files.sort();
     files
         .into_iter()
@@ -80,8 +84,8 @@ fn struct_body<'a>(text: &'a str, name: &str) -> &'a str {
 
 #[test]
 fn vault_and_entry_expose_no_field() {
-    let vault = fs::read_to_string(root().join("src/vault.rs")).unwrap();
-    let entry = fs::read_to_string(root().join("src/credential/entry.rs")).unwrap();
+    let vault = fs::read_to_string(root().join(LIB).join("vault.rs")).unwrap();
+    let entry = fs::read_to_string(root().join(LIB).join("credential/entry.rs")).unwrap();
     for (name, body) in [
         ("Vault", struct_body(&vault, "Vault")),
         ("Entry", struct_body(&entry, "Entry<F = Fingerprint>")),
@@ -190,7 +194,7 @@ fn no_function_is_longer_than_80_lines() {
 
 #[test]
 fn the_fault_hook_exists_only_with_the_internals_feature() {
-    let store = fs::read_to_string(root().join("src/vault/store.rs")).unwrap();
+    let store = fs::read_to_string(root().join(LIB).join("vault/store.rs")).unwrap();
     let reader = store
         .find("std::env::var_os(\"KEYCELLAR_FAULT\")")
         .expect("the fault hook reads KEYCELLAR_FAULT");
@@ -216,17 +220,13 @@ fn module_doc(path: &Path) -> String {
 
 #[test]
 fn the_module_map_names_every_module() {
-    let map = module_doc(&root().join("src/lib.rs"));
+    let map = module_doc(&root().join(LIB).join("lib.rs"));
     let mut missing = Vec::new();
     for (path, _) in sources() {
         if is_front_end(&path) {
             continue;
         }
-        let name = path
-            .strip_prefix("src/")
-            .unwrap()
-            .strip_suffix(".rs")
-            .unwrap();
+        let name = path.strip_prefix(LIB).unwrap().strip_suffix(".rs").unwrap();
         let parts: Vec<&str> = name.split('/').collect();
         let module = parts[parts.len() - 1];
         if module == "lib" || module == "tests" {
@@ -238,7 +238,7 @@ fn the_module_map_names_every_module() {
             map.clone()
         } else {
             let parent = parts[..parts.len() - 1].join("/");
-            module_doc(&root().join(format!("src/{parent}.rs")))
+            module_doc(&root().join(LIB).join(format!("{parent}.rs")))
         };
         if !doc.contains(&format!("`{module}`")) {
             missing.push(name.to_string());

@@ -1,8 +1,9 @@
 //! keycellar: an offline, encrypted vault for cryptocurrency-exchange API keys.
 //!
-//! The library holds all logic; the `keycellar` binary (`src/main.rs`, `src/cli/`) only
-//! parses arguments, asks on the terminal and prints. docs/ARCHITECTURE.md describes the
-//! layers and what each folder may use. Modules, from the bytes up:
+//! The library holds all logic; the `keycellar` command (package `keycellar-cli`, at the
+//! repository root: `src/main.rs`, `src/cli/`) only parses arguments, asks on the terminal
+//! and prints. docs/ARCHITECTURE.md describes the layers and what each folder may use.
+//! Modules, from the bytes up:
 //!
 //! - [`crypto`], [`secret`], [`error`], [`clock`]: XChaCha20-Poly1305, SHA-256 and
 //!   randomness behind a byte-level API; zeroizing holders for secrets; the library's typed
