@@ -1,6 +1,6 @@
 //! The fuzz targets' bodies: each feeds arbitrary bytes to one parser of keycellar and
 //! checks what it may never do (panic, or accept something it cannot give back).
-//! `fuzz_targets/*.rs` hand these to libFuzzer; `tests/fuzz_regressions.rs` in the main crate
+//! `fuzz_targets/*.rs` hand these to libFuzzer; `tests/it/fuzz_regressions.rs` in the main crate
 //! runs the same functions over every seed and every crash ever found, in the normal tests.
 
 use keycellar::backup::paper::{self, codes};

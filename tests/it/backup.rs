@@ -1,9 +1,7 @@
 //! Exports and imports through real peers: Debian's `age` and `ssh-keygen` (installed by
 //! .ci/run) decrypt what keycellar writes, and keycellar reads what `age` writes.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use rexpect::session::spawn_command;
 use std::fs;

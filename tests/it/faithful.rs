@@ -5,9 +5,7 @@
 //! `exec` hands out only the current, active key; writers do not queue on the KDF; and
 //! `status` shows a rollback.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::collections::BTreeMap;
 use std::fs;

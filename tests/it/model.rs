@@ -7,9 +7,7 @@
 //! 200 cases run in the normal test run; `KEYCELLAR_MODEL_CASES=5000 cargo test --test
 //! model` runs more (README.md).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint;
 use proptest::prelude::*;

@@ -3,10 +3,8 @@
 //! asking for the sheet passphrase on a terminal. From QR codes read by zbarimg, and from
 //! typed lines: as `pdftotext -layout` gives them, and with CRLF line ends in lower case.
 
-mod common;
-
-use common::paper::*;
-use common::*;
+use crate::common::paper::*;
+use crate::common::*;
 use rexpect::session::spawn_command;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -3,10 +3,8 @@
 //! example; the long help covers the vault location, scripts and exit codes; a mistyped
 //! command gets a suggestion; a pipe closed early (`keycellar list | head`) ends quietly.
 
-mod common;
-
+use crate::common::{KRAKEN_KEY, KRAKEN_SECRET, TestVault, tool};
 use assert_cmd::Command;
-use common::{KRAKEN_KEY, KRAKEN_SECRET, TestVault, tool};
 use predicates::prelude::*;
 use std::fs;
 

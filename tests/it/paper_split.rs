@@ -5,10 +5,8 @@
 //! a share of another split is refused by name; a mistyped character in a share's line is
 //! caught by its check and mended.
 
-mod common;
-
-use common::paper::*;
-use common::*;
+use crate::common::paper::*;
+use crate::common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 

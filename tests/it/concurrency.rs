@@ -1,8 +1,6 @@
 //! Two writers at once: the second waits or gets exit 7, and no entry is ever lost.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::fs::OpenOptions;
 

@@ -6,9 +6,7 @@
 //! argv and environment. Only what is meant to hold secrets may: `show --reveal`, exports,
 //! sheets, the identity file, and `exec`'s child.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 

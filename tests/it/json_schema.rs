@@ -2,9 +2,7 @@
 //! extra or mistyped field; secrets only under `show --reveal`), and every definition there
 //! is printed by some command here, so the schema cannot drift from the code either way.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::fs;

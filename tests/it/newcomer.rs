@@ -1,11 +1,9 @@
 //! A newcomer's first hour (issue 20): input checked before the passphrase and the KDF,
 //! shape checks that refuse, flags that would do nothing refused, errors in the user's
 //! words, nouns that agree with their numbers, and a restored vault that counts as backed
-//! up. (The terminal side, prompts and Ctrl-C, is in `tests/pty.rs`.)
+//! up. (The terminal side, prompts and Ctrl-C, is in `tests/it/pty.rs`.)
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 

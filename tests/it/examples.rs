@@ -4,9 +4,7 @@
 //! terminal to ask a passphrase on, no `freqtrade`, a placeholder key that does not match),
 //! but never as a usage error: whoever copies it gets a command keycellar understands.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -54,7 +52,7 @@ fn help_examples(command: &str) -> Vec<String> {
 
 /// The `keycellar ...` lines of the README's ```sh blocks, comments dropped.
 fn readme_lines() -> Vec<String> {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let mut lines = Vec::new();
     let mut in_shell = false;
     let mut pending = String::new();

@@ -1,8 +1,6 @@
 //! The commands of the vault core, driven through the real binary without a terminal.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::fs;
 

@@ -3,9 +3,7 @@
 //! (address space, a stricter bound than resident memory). How long the open took is
 //! printed, not asserted: tests never judge wall-clock time (docs/PERFORMANCE.md does).
 
-mod common;
-
-use common::TestVault;
+use crate::common::TestVault;
 use std::process::Command;
 use std::time::Instant;
 

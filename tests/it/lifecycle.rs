@@ -1,8 +1,6 @@
 //! Rotation with history, crash safety of a rotate, audit rules, and `exec`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::fs;
 

@@ -2,10 +2,8 @@
 //! of its modes, hand-typed lines without the `==` lines, every mistake named in one pass,
 //! single mistakes mended, and each entry restoring on its own.
 
-mod common;
-
-use common::paper::*;
-use common::*;
+use crate::common::paper::*;
+use crate::common::*;
 use keycellar::backup::paper::{self, codes::Item};
 use predicates::prelude::*;
 use std::collections::BTreeMap;

@@ -4,9 +4,7 @@
 //! secret masked in output cut across writes with no line held back, and signals passed
 //! on to the child and its end reflected in the exit code.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

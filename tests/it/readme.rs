@@ -1,9 +1,7 @@
 //! README.md's "Restore on a new machine" commands, run exactly as printed, in a terminal,
 //! on two "machines" (two HOME directories sharing the directory the files are copied to).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rexpect::reader::ReadUntil;
 use rexpect::session::spawn_command;
 use std::path::Path;

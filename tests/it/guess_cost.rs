@@ -4,9 +4,7 @@
 //! passphrase needs a terminal. The terminal side (offered back, shown once) is in pty.rs;
 //! the arithmetic in the library's unit tests (src/passphrase/cost/tests.rs).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::fs;
 
 /// zxcvbn finds this in a few thousand guesses.

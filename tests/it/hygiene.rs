@@ -2,9 +2,7 @@
 //! opened vault's contents, its entries, an imported export, new entries from JSON, the
 //! secret holder itself, errors) shows none of the fixture's secrets.
 
-mod common;
-
-use common::FIXTURE_SECRETS;
+use crate::common::FIXTURE_SECRETS;
 use keycellar::backup::export;
 use keycellar::credential::entry::NewEntry;
 use keycellar::secret::Secret;

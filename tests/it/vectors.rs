@@ -4,10 +4,8 @@
 //! class, and no error message may contain a secret of the fixture.
 //! The generators beside the manifests say how each file was made.
 
-mod common;
-
+use crate::common::{FAST_KDF, FIXTURE_SECRETS, TestVault};
 use assert_cmd::Command;
-use common::{FAST_KDF, FIXTURE_SECRETS, TestVault};
 use serde_json::Value;
 use std::fs;
 use std::path::{Path, PathBuf};

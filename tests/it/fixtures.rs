@@ -1,8 +1,8 @@
 //! Golden fixtures made by earlier versions must keep opening with the same fingerprints.
 
-mod common;
+use crate::common;
 
-use common::TestVault;
+use crate::common::TestVault;
 use std::fs;
 
 const PASSPHRASE: &str = "keycellar-fixture-v1";

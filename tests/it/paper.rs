@@ -2,10 +2,8 @@
 //! pdftotext reads the text, `age` restores with the steps printed on the page, and
 //! `keycellar restore` reads renders (also rotated, blurred and blotted) and typed text.
 
-mod common;
-
-use common::paper::*;
-use common::*;
+use crate::common::paper::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::fs;
 use std::path::{Path, PathBuf};

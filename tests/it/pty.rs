@@ -3,9 +3,7 @@
 //! and a retry after a mistyped passphrase. What the terminal
 //! shows must hold no secret. Colour and the spinner show on a terminal and nowhere else.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rexpect::process::WaitStatus;
 use rexpect::session::{PtySession, spawn_command};
 use std::process::Command;

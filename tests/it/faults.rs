@@ -4,9 +4,9 @@
 //! no temp file is left behind (or the next change removes it), and a failed command says
 //! what happened.
 
-mod common;
+use crate::common;
 
-use common::{KRAKEN_SECRET, SAVE_STEPS, TestVault};
+use crate::common::{KRAKEN_SECRET, SAVE_STEPS, TestVault};
 use std::fs;
 use std::path::Path;
 use std::process::Command;

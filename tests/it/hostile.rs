@@ -4,9 +4,7 @@
 //! drive the terminal; a failed write to stdout is an error, not a panic; and `exec`'s
 //! child inherits neither the passphrase descriptor nor a stdin that carried a secret.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use predicates::prelude::*;
 use std::fs;
 use std::path::Path;

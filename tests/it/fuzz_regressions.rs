@@ -3,7 +3,7 @@
 //! same target functions the fuzzers run (`fuzz/src/targets.rs`), plus every truncation of
 //! each seed. A panic here is a fuzz crash.
 
-#[path = "../fuzz/src/targets.rs"]
+#[path = "../../fuzz/src/targets.rs"]
 mod targets;
 
 use std::fs;

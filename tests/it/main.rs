@@ -1,0 +1,34 @@
+//! keycellar's integration tests, one binary: each module drives the real `keycellar`
+//! binary (and, where they matter, real peer tools) through the shared harness in `common`.
+//! `cargo test --test it MODULE::` runs one module.
+
+mod architecture;
+mod backup;
+mod cli;
+mod common;
+mod concurrency;
+mod damage;
+mod examples;
+mod exec;
+mod faithful;
+mod faults;
+mod fixtures;
+mod format_doc;
+mod fuzz_regressions;
+mod guess_cost;
+mod hostile;
+mod hygiene;
+mod json_schema;
+mod kdf_profile;
+mod leaks;
+mod lifecycle;
+mod model;
+mod newcomer;
+mod paper;
+mod paper_recipe;
+mod paper_split;
+mod paper_typed;
+mod pty;
+mod readme;
+mod shell;
+mod vectors;
