@@ -43,7 +43,7 @@ pub const EXIT_CODES: &str = "\
 0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no matching
 identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
 entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
-high-severity problem. `exec` exits with its command's code.";
+high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's code.";
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).
 pub const ENVIRONMENT: &str = "\

@@ -31,6 +31,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         source: args.backup_passphrase_file.as_ref(),
         args: &args.new_passphrase,
         purpose: Purpose::Export,
+        flag: "--backup-passphrase-file",
     };
     let (encryption, described) =
         encryption::choose(&args.recipients, &args.recipients_files, request)?;

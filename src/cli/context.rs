@@ -4,7 +4,7 @@
 
 use super::args::InitArgs;
 use super::new_passphrase::{self, Purpose, Request};
-use super::prompt;
+use super::prompt::{self, Asked};
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
@@ -31,7 +31,10 @@ impl Context {
     pub fn passphrase(&self) -> Result<Secret> {
         match &self.passphrase_source {
             Some(source) => prompt::passphrase_from(source, "vault passphrase"),
-            None => prompt::hidden("Vault passphrase: ", "the vault passphrase"),
+            None => prompt::hidden(
+                "Vault passphrase: ",
+                Asked::by("the vault passphrase", "--passphrase-file"),
+            ),
         }
     }
 
@@ -79,6 +82,7 @@ impl Context {
             source: self.passphrase_source.as_ref(),
             args: &args.passphrase,
             purpose: Purpose::Vault,
+            flag: "--passphrase-file",
         };
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))

@@ -5,9 +5,13 @@
 //! The kinds and exit codes are a contract (README.md, docs/JSON.md, the vector manifests);
 //! a new library variant maps onto an existing kind unless the docs change with it.
 
+mod unanswered;
+
 use super::ui;
 use keycellar::Error;
 use serde_json::json;
+use std::borrow::Cow;
+pub use unanswered::Unanswered;
 
 /// Process exit codes; part of the command-line contract (documented in README.md).
 pub mod exit {
@@ -40,8 +44,8 @@ pub enum Failure {
     #[error("{0}")]
     Usage(String),
 
-    #[error("cannot ask for {what}: there is no terminal")]
-    NoTerminal { what: &'static str },
+    #[error(transparent)]
+    Unanswered(#[from] Unanswered),
 
     #[error("the label was not typed as shown; nothing was removed")]
     NotConfirmed,
@@ -64,7 +68,8 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Library(error) => library_exit_code(error),
-            Failure::Usage(_) | Failure::NoTerminal { .. } => exit::USAGE,
+            Failure::Unanswered(unanswered) => unanswered.exit_code(),
+            Failure::Usage(_) => exit::USAGE,
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 exit::FAILURE
@@ -78,7 +83,7 @@ impl Failure {
         match self {
             Failure::Library(error) => library_kind(error),
             Failure::Usage(_) => "usage",
-            Failure::NoTerminal { .. } => "no_terminal",
+            Failure::Unanswered(unanswered) => unanswered.kind(),
             Failure::AuditHigh(_) => "audit_high",
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "bad_input"
@@ -87,20 +92,17 @@ impl Failure {
     }
 
     /// One line telling the user what to do next.
-    pub fn hint(&self) -> &'static str {
-        match self {
+    pub fn hint(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Failure::Library(error) => library_hint(error),
             Failure::Usage(_) => "See `keycellar help` for how to call this command.",
-            Failure::NoTerminal { .. } => {
-                "Give the value in a file instead (--passphrase-file, --secret-file, ...), or \
-                 run the command in a terminal."
-            }
+            Failure::Unanswered(unanswered) => return unanswered.hint().into(),
             Failure::NotConfirmed => "Run the command again and type the label exactly.",
             Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "Run the command again and type the same passphrase twice."
             }
             Failure::AuditHigh(_) => "Deal with the HIGH findings listed above.",
-        }
+        })
     }
 }
 
