@@ -90,15 +90,20 @@ impl Context {
 }
 
 /// KDF parameters from a request, measuring this machine (with a spinner) when the passes
-/// are not given; a warning when they are below the recommended memory.
+/// are not given, with a note saying what was chosen and why; a warning when they are below
+/// the recommended memory.
 pub fn resolve_kdf(request: &KdfRequest) -> Result<KdfParams> {
-    let params = if request.time.is_none() {
+    let chosen = if request.time.is_none() {
         ui::with_spinner("Measuring this machine to tune Argon2id", || {
             request.resolve()
         })?
     } else {
         request.resolve()?
     };
+    let params = chosen.params;
+    if chosen.measured.is_some() {
+        ui::note(&format!("{}: {}.", params.describe(), chosen.explain()));
+    }
     if params.below_recommended() {
         ui::warn(&format!(
             "{} is below the recommended 64 MiB; use such settings only for tests",
