@@ -69,7 +69,12 @@ fn init_takes_less_memory_only_where_256_mib_cannot_be_had() {
         .unwrap();
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("(256 MiB could not be allocated here)"), "{said}");
-    let memory = tv.json(&["status"])["kdf"][0]["memory_kib"].as_u64().unwrap();
+    assert!(
+        said.contains("(256 MiB could not be allocated here)"),
+        "{said}"
+    );
+    let memory = tv.json(&["status"])["kdf"][0]["memory_kib"]
+        .as_u64()
+        .unwrap();
     assert!((64 * 1024..256 * 1024).contains(&memory), "{memory}");
 }

@@ -246,12 +246,23 @@ pub enum Command {
         after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec --profile freqtrade kraken-freqtrade -- freqtrade trade -c config.json\n  keycellar exec --profile json-fd kraken-grid-bot -- python3 bot.py\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n  keycellar exec --list-profiles\n\nDefault variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,\nEXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).\nThe command's output passes through keycellar, which masks the secrets in it (****)."
     )]
     Exec(Box<ExecArgs>),
-    /// Make an age identity file (the age-keygen format) to receive exports
-    #[command(after_help = "Example: keycellar keygen -o backup-key.txt")]
+    /// Make an age identity file (the age-keygen format) to receive exports, or print the
+    /// recipient of one
+    #[command(
+        after_help = "Examples:\n  keycellar keygen -o backup-key.txt > backup-recipient.txt\n  keycellar keygen -y backup-key.txt > backup-recipient.txt   (its recipient again)"
+    )]
     Keygen {
         /// Where to write the identity (created 0600, never overwritten; `-` for stdout)
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
+        #[arg(
+            short,
+            long,
+            value_name = "FILE",
+            required_unless_present = "recipient_of"
+        )]
+        output: Option<PathBuf>,
+        /// Print the recipient of this identity file instead, as `age-keygen -y` does
+        #[arg(short = 'y', long, value_name = "IDENTITY", conflicts_with = "output")]
+        recipient_of: Option<PathBuf>,
     },
     /// Print a shell completion script (labels are encrypted, so only commands and options
     /// complete)

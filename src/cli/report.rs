@@ -58,6 +58,19 @@ pub enum Failure {
 
     #[error("audit found {} high-severity problem{}", .0, if *.0 == 1 { "" } else { "s" })]
     AuditHigh(usize),
+
+    #[error("{} already exists; keygen never overwrites an identity", quoted_path(.identity))]
+    IdentityExists { identity: std::path::PathBuf },
+
+    #[error("wrote the identity to {}, but cannot print its recipient: {source}", quoted_path(.identity))]
+    RecipientNotPrinted {
+        identity: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn quoted_path(path: &std::path::Path) -> String {
+    keycellar::untrusted::quoted(&path.display().to_string())
 }
 
 /// Result type of the command line.
@@ -71,9 +84,11 @@ impl Failure {
             Failure::Unanswered(unanswered) => unanswered.exit_code(),
             Failure::Usage(_) => exit::USAGE,
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
-            Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
-                exit::FAILURE
-            }
+            Failure::NotConfirmed
+            | Failure::EmptyNewPassphrase
+            | Failure::PassphrasesDiffer
+            | Failure::IdentityExists { .. }
+            | Failure::RecipientNotPrinted { .. } => exit::FAILURE,
         }
     }
 
@@ -85,9 +100,11 @@ impl Failure {
             Failure::Usage(_) => "usage",
             Failure::Unanswered(unanswered) => unanswered.kind(),
             Failure::AuditHigh(_) => "audit_high",
-            Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
-                "bad_input"
-            }
+            Failure::RecipientNotPrinted { .. } => "io",
+            Failure::NotConfirmed
+            | Failure::EmptyNewPassphrase
+            | Failure::PassphrasesDiffer
+            | Failure::IdentityExists { .. } => "bad_input",
         }
     }
 
@@ -97,6 +114,19 @@ impl Failure {
             Failure::Library(error) => library_hint(error),
             Failure::Usage(_) => "See `keycellar help` for how to call this command.",
             Failure::Unanswered(unanswered) => return unanswered.hint().into(),
+            Failure::IdentityExists { identity } => {
+                return format!(
+                    "`keycellar keygen -y {}` prints its recipient again (a redirection such as \
+                     `> recipient.txt` empties that file before keycellar runs).",
+                    quoted_path(identity)
+                )
+                .into();
+            }
+            Failure::RecipientNotPrinted { identity, .. } => {
+                let identity = quoted_path(identity);
+                return format!("Print it where there is room: `keycellar keygen -y {identity}`.")
+                    .into();
+            }
             Failure::NotConfirmed => "Run the command again and type the label exactly.",
             Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "Run the command again and type the same passphrase twice."
@@ -277,6 +307,10 @@ fn input_output_hint(error: &Error) -> &'static str {
         }
         Error::OutputExists { .. } | Error::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
+        }
+        Error::Io { context, .. } if context == super::output::STDOUT => {
+            "Standard output could not be written (a full disk, or a closed file). Anything \
+             the command saved before that is saved: `keycellar status` shows the vault."
         }
         Error::Io { source, .. } => match source.kind() {
             std::io::ErrorKind::NotFound => "Check the path.",

@@ -1,14 +1,22 @@
-//! Every value a command may ask for, asked with no terminal: each command is run in a new
-//! session (no controlling terminal) with nothing given, and whenever it fails for want of a
-//! terminal, its hint must name a flag that this command accepts, and giving that flag must
-//! supply what was missing (the next run gets further). The walk goes on until the command
-//! succeeds, so every question of every command is met once.
+//! Messages that say what happened and name the one flag or command that fixes it.
+//!
+//! - Every value a command may ask for, asked with no terminal: each command is run in a
+//!   new session (no controlling terminal) with nothing given, and whenever it fails for
+//!   want of a terminal, its hint must name a flag that this command accepts, and giving
+//!   that flag must supply what was missing (the next run gets further). The walk goes on
+//!   until the command succeeds, so every question of every command is met once.
+//! - Standard output that cannot be written (`> /dev/full`) after a command changed files
+//!   is never reported as "nothing was changed"; `keygen` says the identity was written and
+//!   how to print its recipient again (`keygen -y`), also after a re-run emptied the file
+//!   its recipient was redirected to.
+//! - `exec` of a label whose current key was removed says the key left is rotated and names
+//!   --allow-inactive, rather than "no entry" and another label.
 
 mod common;
 
 use common::*;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// The files the flags of a walk read, and the output paths a walk may write.
@@ -40,7 +48,7 @@ impl Place {
 
 /// `keycellar --json --vault V ARGS` in a session of its own, with nothing on stdin:
 /// (success, error document).
-fn run_alone(vault: &std::path::Path, args: &[String], dir: &std::path::Path) -> (bool, Value) {
+fn run_alone(vault: &Path, args: &[String], dir: &Path) -> (bool, Value) {
     let out = Command::new("setsid")
         .arg("-w")
         .arg(assert_cmd::cargo::cargo_bin("keycellar"))
@@ -287,4 +295,181 @@ fn an_encrypted_ssh_key_without_a_terminal_says_so() {
             .starts_with("Run the command in a terminal"),
         "{error}"
     );
+}
+
+/// Runs `script` with `sh` in `dir`, with `keycellar` standing for the binary.
+fn shell_in(dir: &Path, script: &str) -> std::process::Output {
+    let bin = assert_cmd::cargo::cargo_bin("keycellar");
+    Command::new("sh")
+        .current_dir(dir)
+        .env_remove("KEYCELLAR_VAULT")
+        .args([
+            "-c",
+            &script.replace("keycellar ", &format!("'{}' ", bin.display())),
+        ])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn keygen_says_what_it_wrote_and_prints_a_recipient_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = shell_in(dir.path(), "keycellar keygen -o id.txt > /dev/full");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(dir.path().join("id.txt").exists());
+    assert!(said.contains("wrote the identity to \"id.txt\""), "{said}");
+    assert!(!said.contains("nothing was changed"), "{said}");
+    assert!(said.contains("keycellar keygen -y \"id.txt\""), "{said}");
+
+    // -y prints what age-keygen -y prints.
+    let again = shell_in(dir.path(), "keycellar keygen -y id.txt");
+    let stock = run(tool("age-keygen")
+        .current_dir(dir.path())
+        .args(["-y", "id.txt"]));
+    assert_eq!(again.stdout, stock);
+
+    // Run twice as the README shows: the shell empties the recipient file before keycellar
+    // refuses; the hint's command, with the same redirection, puts it back.
+    let line = "keycellar keygen -o backup-key.txt > backup-recipient.txt";
+    assert!(shell_in(dir.path(), line).status.success());
+    let recipient = std::fs::read(dir.path().join("backup-recipient.txt")).unwrap();
+    let out = shell_in(dir.path(), line);
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr).to_string();
+    let hinted = said
+        .split('`')
+        .find(|part| part.starts_with("keycellar keygen -y"))
+        .unwrap_or_else(|| panic!("no keygen -y in {said}"));
+    let fix = shell_in(dir.path(), &format!("{hinted} > backup-recipient.txt"));
+    assert!(fix.status.success());
+    assert_eq!(
+        std::fs::read(dir.path().join("backup-recipient.txt")).unwrap(),
+        recipient
+    );
+}
+
+/// Every command that writes a file, with standard output full: whatever it says, it never
+/// claims that nothing was changed when it changed something.
+#[test]
+fn a_full_standard_output_after_a_change_is_never_called_no_change() {
+    let place = workplace();
+    let tv = &place.tv;
+    let dir = tv.dir.path();
+    let pass = tv.pass_file.display().to_string();
+    let secret = tv.file("secret", KRAKEN_SECRET).display().to_string();
+    let key = KRAKEN_KEY.replace('C', "E");
+    let commands = [
+        format!("add full-bot --exchange kraken --key {key} --secret-file {secret}"),
+        "edit full-bot --note changed".to_string(),
+        "export -o full.age -R recipient.txt".to_string(),
+        format!("print -o full.pdf --backup-passphrase-file {pass}"),
+        format!("import --dry-run pass.age --backup-passphrase-file {pass}"),
+        format!(
+            "rotate kraken-grid-bot --key {} --secret-file {secret}",
+            KRAKEN_KEY.replace('C', "F")
+        ),
+        format!("passwd --new-passphrase-file {pass}"),
+        "remove full-bot --yes".to_string(),
+        "keygen -o full-id.txt".to_string(),
+    ];
+    let mut wrong = Vec::new();
+    for command in commands {
+        let before = walk_dir(dir);
+        let script = format!(
+            "keycellar --vault '{}' --passphrase-file '{pass}' {command} > /dev/full",
+            tv.vault.display()
+        );
+        let out = shell_in(dir, &script);
+        let said = String::from_utf8_lossy(&out.stderr);
+        let changed = walk_dir(dir) != before;
+        if out.status.success() || (changed && said.contains("nothing was changed")) {
+            wrong.push(format!("{command} (changed: {changed}): {said}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Every file under `dir` with its bytes.
+fn walk_dir(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk_dir(&path));
+        } else {
+            files.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn exec_of_a_removed_key_names_the_rotated_one_and_allow_inactive() {
+    let tv = TestVault::new();
+    tv.add_kraken("bot1").success();
+    let other = tv.file("other-secret", &KRAKEN_SECRET.replace('F', "G"));
+    let new = tv.file("new-secret", &KRAKEN_SECRET.replace('F', "H"));
+    tv.cmd()
+        .args([
+            "add",
+            "bot🚀",
+            "--exchange",
+            "kraken",
+            "--key",
+            &KRAKEN_KEY.replace('C', "D"),
+        ])
+        .arg("--secret-file")
+        .arg(&other)
+        .assert()
+        .success();
+    tv.cmd()
+        .args([
+            "rotate",
+            "bot1",
+            "--no-backup-check",
+            "--key",
+            &KRAKEN_KEY.replace('C', "E"),
+        ])
+        .arg("--secret-file")
+        .arg(&new)
+        .assert()
+        .success();
+    tv.cmd()
+        .args(["remove", "bot1", "--yes"])
+        .assert()
+        .success();
+    let listed = tv.json(&["list"]);
+    assert_eq!(listed["entries"][0]["label"], "bot1", "{listed}");
+
+    let out = tv
+        .cmd()
+        .args(["--json", "exec", "bot1", "--", "true"])
+        .output()
+        .unwrap();
+    let error: Value = serde_json::from_slice(&out.stderr).unwrap();
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.contains("is rotated"), "{error}");
+    assert!(!message.contains("did you mean"), "{error}");
+    assert!(
+        error["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-inactive")
+    );
+    let out = tv
+        .cmd()
+        .args([
+            "exec",
+            "--allow-inactive",
+            "bot1",
+            "--",
+            "sh",
+            "-c",
+            "echo $KRAKEN_API_KEY",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), KRAKEN_KEY);
 }
