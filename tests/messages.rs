@@ -329,11 +329,15 @@ fn keygen_says_what_it_wrote_and_prints_a_recipient_again() {
         .args(["-y", "id.txt"]));
     assert_eq!(again.stdout, stock);
 
-    // Run twice as the README shows: the shell empties the recipient file before keycellar
+    // The README's line, run twice: the shell empties the recipient file before keycellar
     // refuses; the hint's command, with the same redirection, puts it back.
-    let line = "keycellar keygen -o backup-key.txt > backup-recipient.txt";
+    let line = include_str!("../README.md")
+        .lines()
+        .find(|l| l.starts_with("keycellar keygen -o ") && l.contains(" > "))
+        .expect("the README makes a backup key");
+    let target = line.split(" > ").nth(1).unwrap().trim();
     assert!(shell_in(dir.path(), line).status.success());
-    let recipient = std::fs::read(dir.path().join("backup-recipient.txt")).unwrap();
+    let recipient = std::fs::read(dir.path().join(target)).unwrap();
     let out = shell_in(dir.path(), line);
     assert_eq!(out.status.code(), Some(1));
     let said = String::from_utf8_lossy(&out.stderr).to_string();
@@ -341,12 +345,9 @@ fn keygen_says_what_it_wrote_and_prints_a_recipient_again() {
         .split('`')
         .find(|part| part.starts_with("keycellar keygen -y"))
         .unwrap_or_else(|| panic!("no keygen -y in {said}"));
-    let fix = shell_in(dir.path(), &format!("{hinted} > backup-recipient.txt"));
+    let fix = shell_in(dir.path(), &format!("{hinted} > {target}"));
     assert!(fix.status.success());
-    assert_eq!(
-        std::fs::read(dir.path().join("backup-recipient.txt")).unwrap(),
-        recipient
-    );
+    assert_eq!(std::fs::read(dir.path().join(target)).unwrap(), recipient);
 }
 
 /// Every command that writes a file, with standard output full: whatever it says, it never

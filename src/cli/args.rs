@@ -203,7 +203,7 @@ pub enum Command {
     },
     /// Write an age-encrypted copy of the keys (all, or the LABELs given)
     #[command(
-        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o keys.age -R team-recipients.txt --armor\n  keycellar export -o keys.age --passphrase kraken-grid-bot"
+        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o team-keys.age -R team-recipients.txt --armor\n  keycellar export -o grid-bot.age --passphrase kraken-grid-bot"
     )]
     Export(Box<ExportArgs>),
     /// Bring entries in from an export: into this vault, or a new one with --init
@@ -213,7 +213,7 @@ pub enum Command {
     Import(Box<ImportArgs>),
     /// Print a PDF paper backup: QR codes and a checked typeable copy, encrypted
     #[command(
-        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
+        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o team-backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
     )]
     Print(Box<PrintArgs>),
     /// Restore entries from a paper backup: scans or photos, or typed text
@@ -267,14 +267,16 @@ pub enum Command {
     /// Print a shell completion script (labels are encrypted, so only commands and options
     /// complete)
     #[command(
-        after_help = "Examples:\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar"
+        after_help = "Examples (make the directories first: mkdir -p ~/.local/share/bash-completion/completions ~/.zfunc):\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar   (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath))"
     )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Write man pages (keycellar.1 and one per command) into a directory
-    #[command(after_help = "Example: keycellar man -o ~/.local/share/man/man1")]
+    #[command(
+        after_help = "Example: keycellar man -o ~/.cargo/share/man/man1   (where man looks when ~/.cargo/bin is on PATH)"
+    )]
     Man {
         /// The directory to write into (created if missing)
         #[arg(short, long, value_name = "DIR")]
