@@ -6,7 +6,7 @@ use super::encryption;
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
 use super::output;
-use super::report::{Failure, Result};
+use super::report::{Failure, IdentityFailure, Result};
 use keycellar::Error;
 use keycellar::backup::agefile::{self, Encryption};
 use keycellar::backup::export;
@@ -105,9 +105,10 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
 
 pub fn keygen(path: &Path, as_json: bool) -> Result<()> {
     output::check_destination(path, false).map_err(|failure| match failure {
-        Failure::Library(Error::OutputExists { .. }) => Failure::IdentityExists {
+        Failure::Library(Error::OutputExists { .. }) => IdentityFailure::Exists {
             identity: path.to_path_buf(),
-        },
+        }
+        .into(),
         other => other,
     })?;
     let (text, public) = agefile::keygen(&Timestamp::now().to_string());
@@ -119,10 +120,11 @@ pub fn keygen(path: &Path, as_json: bool) -> Result<()> {
     // The identity is written; its recipient, the one thing made public, may still fail to
     // reach standard output (a full disk). Say so, and how to print it again.
     output::keygen(path, &public, as_json).map_err(|failure| match failure {
-        Failure::Library(Error::Io { source, .. }) => Failure::RecipientNotPrinted {
+        Failure::Library(Error::Io { source, .. }) => IdentityFailure::RecipientNotPrinted {
             identity: path.to_path_buf(),
             source,
-        },
+        }
+        .into(),
         other => other,
     })
 }

@@ -5,9 +5,11 @@
 //! The kinds and exit codes are a contract (README.md, docs/JSON.md, the vector manifests);
 //! a new library variant maps onto an existing kind unless the docs change with it.
 
+mod identity;
 mod unanswered;
 
 use super::ui;
+pub use identity::IdentityFailure;
 use keycellar::Error;
 use serde_json::json;
 use std::borrow::Cow;
@@ -59,18 +61,8 @@ pub enum Failure {
     #[error("audit found {} high-severity problem{}", .0, if *.0 == 1 { "" } else { "s" })]
     AuditHigh(usize),
 
-    #[error("{} already exists; keygen never overwrites an identity", quoted_path(.identity))]
-    IdentityExists { identity: std::path::PathBuf },
-
-    #[error("wrote the identity to {}, but cannot print its recipient: {source}", quoted_path(.identity))]
-    RecipientNotPrinted {
-        identity: std::path::PathBuf,
-        source: std::io::Error,
-    },
-}
-
-fn quoted_path(path: &std::path::Path) -> String {
-    keycellar::untrusted::quoted(&path.display().to_string())
+    #[error(transparent)]
+    Identity(#[from] IdentityFailure),
 }
 
 /// Result type of the command line.
@@ -84,11 +76,10 @@ impl Failure {
             Failure::Unanswered(unanswered) => unanswered.exit_code(),
             Failure::Usage(_) => exit::USAGE,
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
-            Failure::NotConfirmed
-            | Failure::EmptyNewPassphrase
-            | Failure::PassphrasesDiffer
-            | Failure::IdentityExists { .. }
-            | Failure::RecipientNotPrinted { .. } => exit::FAILURE,
+            Failure::Identity(failure) => failure.exit_code(),
+            Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
+                exit::FAILURE
+            }
         }
     }
 
@@ -100,11 +91,10 @@ impl Failure {
             Failure::Usage(_) => "usage",
             Failure::Unanswered(unanswered) => unanswered.kind(),
             Failure::AuditHigh(_) => "audit_high",
-            Failure::RecipientNotPrinted { .. } => "io",
-            Failure::NotConfirmed
-            | Failure::EmptyNewPassphrase
-            | Failure::PassphrasesDiffer
-            | Failure::IdentityExists { .. } => "bad_input",
+            Failure::Identity(failure) => failure.kind(),
+            Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
+                "bad_input"
+            }
         }
     }
 
@@ -114,19 +104,7 @@ impl Failure {
             Failure::Library(error) => library_hint(error),
             Failure::Usage(_) => "See `keycellar help` for how to call this command.",
             Failure::Unanswered(unanswered) => return unanswered.hint().into(),
-            Failure::IdentityExists { identity } => {
-                return format!(
-                    "`keycellar keygen -y {}` prints its recipient again (a redirection such as \
-                     `> recipient.txt` empties that file before keycellar runs).",
-                    quoted_path(identity)
-                )
-                .into();
-            }
-            Failure::RecipientNotPrinted { identity, .. } => {
-                let identity = quoted_path(identity);
-                return format!("Print it where there is room: `keycellar keygen -y {identity}`.")
-                    .into();
-            }
+            Failure::Identity(failure) => return failure.hint().into(),
             Failure::NotConfirmed => "Run the command again and type the label exactly.",
             Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "Run the command again and type the same passphrase twice."
