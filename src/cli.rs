@@ -91,7 +91,14 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => commands::verify(&ctx, label, fingerprint, key),
         Command::Export(args) => backup::export(&ctx, &args),
         Command::Import(args) => backup::import(&ctx, &args),
-        Command::Keygen { output } => backup::keygen(&output, ctx.json),
+        Command::Keygen {
+            output,
+            recipient_of,
+        } => match (output, recipient_of) {
+            (_, Some(identity)) => backup::recipient_of(&identity, ctx.json),
+            (Some(output), None) => backup::keygen(&output, ctx.json),
+            (None, None) => Err(report::Failure::Usage("give -o FILE or -y IDENTITY".into())),
+        },
         Command::Print(args) => paper::print(&ctx, &args),
         Command::Restore(args) => paper::restore(&ctx, &args),
         Command::Rotate(args) => lifecycle::rotate(&ctx, &args),

@@ -43,7 +43,7 @@ pub const EXIT_CODES: &str = "\
 0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no matching
 identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
 entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
-high-severity problem. `exec` exits with its command's code.";
+high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's code.";
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).
 pub const ENVIRONMENT: &str = "\
@@ -203,7 +203,7 @@ pub enum Command {
     },
     /// Write an age-encrypted copy of the keys (all, or the LABELs given)
     #[command(
-        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o keys.age -R team-recipients.txt --armor\n  keycellar export -o keys.age --passphrase kraken-grid-bot"
+        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o team-keys.age -R team-recipients.txt --armor\n  keycellar export -o grid-bot.age --passphrase kraken-grid-bot"
     )]
     Export(Box<ExportArgs>),
     /// Bring entries in from an export: into this vault, or a new one with --init
@@ -213,7 +213,7 @@ pub enum Command {
     Import(Box<ImportArgs>),
     /// Print a PDF paper backup: QR codes and a checked typeable copy, encrypted
     #[command(
-        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
+        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o team-backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
     )]
     Print(Box<PrintArgs>),
     /// Restore entries from a paper backup: scans or photos, or typed text
@@ -246,24 +246,37 @@ pub enum Command {
         after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec --profile freqtrade kraken-freqtrade -- freqtrade trade -c config.json\n  keycellar exec --profile json-fd kraken-grid-bot -- python3 bot.py\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n  keycellar exec --list-profiles\n\nDefault variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,\nEXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).\nThe command's output passes through keycellar, which masks the secrets in it (****)."
     )]
     Exec(Box<ExecArgs>),
-    /// Make an age identity file (the age-keygen format) to receive exports
-    #[command(after_help = "Example: keycellar keygen -o backup-key.txt")]
+    /// Make an age identity file (the age-keygen format) to receive exports, or print the
+    /// recipient of one
+    #[command(
+        after_help = "Examples:\n  keycellar keygen -o backup-key.txt > backup-recipient.txt\n  keycellar keygen -y backup-key.txt > backup-recipient.txt   (its recipient again)"
+    )]
     Keygen {
         /// Where to write the identity (created 0600, never overwritten; `-` for stdout)
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
+        #[arg(
+            short,
+            long,
+            value_name = "FILE",
+            required_unless_present = "recipient_of"
+        )]
+        output: Option<PathBuf>,
+        /// Print the recipient of this identity file instead, as `age-keygen -y` does
+        #[arg(short = 'y', long, value_name = "IDENTITY", conflicts_with = "output")]
+        recipient_of: Option<PathBuf>,
     },
     /// Print a shell completion script (labels are encrypted, so only commands and options
     /// complete)
     #[command(
-        after_help = "Examples:\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar"
+        after_help = "Examples (make the directories first: mkdir -p ~/.local/share/bash-completion/completions ~/.zfunc):\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar   (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath))"
     )]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Write man pages (keycellar.1 and one per command) into a directory
-    #[command(after_help = "Example: keycellar man -o ~/.local/share/man/man1")]
+    #[command(
+        after_help = "Example: keycellar man -o ~/.cargo/share/man/man1   (where man looks when ~/.cargo/bin is on PATH)"
+    )]
     Man {
         /// The directory to write into (created if missing)
         #[arg(short, long, value_name = "DIR")]

@@ -6,7 +6,7 @@ use super::encryption;
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
 use super::output;
-use super::report::{Failure, Result};
+use super::report::{Failure, IdentityFailure, Result};
 use keycellar::Error;
 use keycellar::backup::agefile::{self, Encryption};
 use keycellar::backup::export;
@@ -31,6 +31,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         source: args.backup_passphrase_file.as_ref(),
         args: &args.new_passphrase,
         purpose: Purpose::Export,
+        flag: "--backup-passphrase-file",
     };
     let (encryption, described) =
         encryption::choose(&args.recipients, &args.recipients_files, request)?;
@@ -103,12 +104,33 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
 }
 
 pub fn keygen(path: &Path, as_json: bool) -> Result<()> {
-    output::check_destination(path, false)?;
+    output::check_destination(path, false).map_err(|failure| match failure {
+        Failure::Library(Error::OutputExists { .. }) => IdentityFailure::Exists {
+            identity: path.to_path_buf(),
+        }
+        .into(),
+        other => other,
+    })?;
     let (text, public) = agefile::keygen(&Timestamp::now().to_string());
     if output::is_stdout(path) {
         output::write_document(path, text.as_bytes(), false)?;
-    } else {
-        store::create_secret_file(path, text.as_bytes())?;
+        return output::keygen(path, &public, as_json);
     }
-    output::keygen(path, &public, as_json)
+    store::create_secret_file(path, text.as_bytes())?;
+    // The identity is written; its recipient, the one thing made public, may still fail to
+    // reach standard output (a full disk). Say so, and how to print it again.
+    output::keygen(path, &public, as_json).map_err(|failure| match failure {
+        Failure::Library(Error::Io { source, .. }) => IdentityFailure::RecipientNotPrinted {
+            identity: path.to_path_buf(),
+            source,
+        }
+        .into(),
+        other => other,
+    })
+}
+
+/// `keygen -y`: the recipient of an identity file, printed again.
+pub fn recipient_of(identity: &Path, as_json: bool) -> Result<()> {
+    let recipients = agefile::recipients_of(identity)?;
+    output::recipients_of(identity, &recipients, as_json)
 }

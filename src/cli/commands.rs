@@ -5,8 +5,8 @@ use super::context::{self, Context};
 use super::credentials;
 use super::new_passphrase::{self, Purpose, Request};
 use super::output;
-use super::prompt;
-use super::report::{Failure, Result};
+use super::prompt::{self, Asked};
+use super::report::{Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
 use keycellar::clock::Date;
@@ -138,9 +138,11 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
 
 pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
     if !yes && !std::io::stdin().is_terminal() {
-        return Err(Failure::NoTerminal {
-            what: "the confirmation (pass --yes to remove without one)",
-        });
+        return Err(Unanswered::NoTerminal {
+            what: "the confirmation",
+            flag: Some("--yes"),
+        }
+        .into());
     }
     // The passphrase first, and the label checked, so that the confirmation is only asked
     // for an entry that exists.
@@ -152,7 +154,7 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
                 "To remove {label:?}, type its label (not the passphrase; it is shown as you \
                  type): "
             ),
-            "a confirmation",
+            Asked::by("the confirmation", "--yes"),
         )?;
         if typed != label {
             return Err(Failure::NotConfirmed);
@@ -175,6 +177,7 @@ pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArg
         source: new_source.as_ref(),
         args: &settings.passphrase,
         purpose: Purpose::Vault,
+        flag: "--new-passphrase-file",
     };
     let new = new_passphrase::choose(request, Kdf::from(&params))?;
     ui::with_spinner("Deriving the new key (Argon2id)", || {

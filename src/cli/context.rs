@@ -4,7 +4,7 @@
 
 use super::args::InitArgs;
 use super::new_passphrase::{self, Purpose, Request};
-use super::prompt;
+use super::prompt::{self, Asked};
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
@@ -31,7 +31,10 @@ impl Context {
     pub fn passphrase(&self) -> Result<Secret> {
         match &self.passphrase_source {
             Some(source) => prompt::passphrase_from(source, "vault passphrase"),
-            None => prompt::hidden("Vault passphrase: ", "the vault passphrase"),
+            None => prompt::hidden(
+                "Vault passphrase: ",
+                Asked::by("the vault passphrase", "--passphrase-file"),
+            ),
         }
     }
 
@@ -79,6 +82,7 @@ impl Context {
             source: self.passphrase_source.as_ref(),
             args: &args.passphrase,
             purpose: Purpose::Vault,
+            flag: "--passphrase-file",
         };
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
@@ -86,15 +90,20 @@ impl Context {
 }
 
 /// KDF parameters from a request, measuring this machine (with a spinner) when the passes
-/// are not given; a warning when they are below the recommended memory.
+/// are not given, with a note saying what was chosen and why; a warning when they are below
+/// the recommended memory.
 pub fn resolve_kdf(request: &KdfRequest) -> Result<KdfParams> {
-    let params = if request.time.is_none() {
+    let chosen = if request.time.is_none() {
         ui::with_spinner("Measuring this machine to tune Argon2id", || {
             request.resolve()
         })?
     } else {
         request.resolve()?
     };
+    let params = chosen.params;
+    if chosen.measured.is_some() {
+        ui::note(&format!("{}: {}.", params.describe(), chosen.explain()));
+    }
     if params.below_recommended() {
         ui::warn(&format!(
             "{} is below the recommended 64 MiB; use such settings only for tests",

@@ -2,7 +2,7 @@
 //! code, asking on the terminal for what is missing (secrets hidden).
 
 use super::args::CredentialArgs;
-use super::prompt;
+use super::prompt::{self, Asked};
 use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::paper;
@@ -26,11 +26,14 @@ pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<Credential> {
     } else {
         let key = match &from.key {
             Some(key) => key.clone(),
-            None => prompt::visible("Public API key: ", "the public API key")?,
+            None => prompt::visible("Public API key: ", Asked::by("the public API key", "--key"))?,
         };
         let secret = match &from.secret_file {
             Some(source) => source.secret("API secret")?,
-            None => prompt::hidden("API secret (hidden): ", "the API secret")?,
+            None => prompt::secret(
+                "API secret (hidden): ",
+                Asked::by("the API secret", "--secret-file"),
+            )?,
         };
         (key, secret)
     };
@@ -38,7 +41,7 @@ pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<Credential> {
         Some(source) => Some(source.secret("API passphrase")?),
         None if exchange.requires_api_passphrase() => Some(prompt::hidden(
             "API passphrase (hidden): ",
-            "the API passphrase",
+            Asked::by("the API passphrase", "--api-passphrase-file"),
         )?),
         None => None,
     };

@@ -3,7 +3,7 @@
 
 use super::args::BackupUnlockArgs;
 use super::new_passphrase;
-use super::prompt::{self, TerminalPrompts};
+use super::prompt::{self, Asked, TerminalPrompts};
 use super::report::{Failure, Result};
 use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
 use keycellar::backup::export::{self, Imported, MAX_EXPORT_FILE_LEN};
@@ -30,7 +30,10 @@ pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
 pub fn backup_passphrase(unlock: &BackupUnlockArgs) -> Result<Secret> {
     match &unlock.backup_passphrase_file {
         Some(source) => prompt::passphrase_from(source, "backup passphrase"),
-        None => prompt::hidden("Backup passphrase: ", "the backup passphrase"),
+        None => prompt::hidden(
+            "Backup passphrase: ",
+            Asked::by("the backup passphrase", "--backup-passphrase-file"),
+        ),
     }
 }
 
@@ -75,6 +78,7 @@ pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
     let name = file.display().to_string();
     let bytes = read_file_bounded(file, "export", MAX_EXPORT_FILE_LEN)?;
     let identities = identities(unlock)?;
-    let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)?;
+    let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)
+        .map_err(prompt::unless_unanswered)?;
     Ok(export::parse(&plaintext).map_err(|e| e.at(&name))?)
 }

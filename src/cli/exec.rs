@@ -89,7 +89,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
 fn chosen_entries<'v>(vault: &'v Vault, args: &ExecArgs) -> Result<Vec<&'v Entry>> {
     let mut entries: Vec<&Entry> = Vec::new();
     for label in &args.labels {
-        let entry = vault.find_current(label)?;
+        let entry = vault.find_for_use(label)?;
         if !args.allow_inactive {
             entry.check_usable(Date::today())?;
         }

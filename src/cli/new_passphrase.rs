@@ -4,8 +4,8 @@
 //! --allow-weak-passphrase).
 
 use super::args::NewPassphraseArgs;
-use super::prompt;
-use super::report::{Failure, Result};
+use super::prompt::{self, Asked};
+use super::report::{Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
 use keycellar::passphrase::Estimate;
@@ -36,6 +36,16 @@ impl Purpose {
         }
     }
 
+    /// "the new vault passphrase", as a prompt that got no answer names it.
+    fn the_new(self) -> &'static str {
+        match self {
+            Purpose::Vault => "the new vault passphrase",
+            Purpose::Export => "the new backup passphrase",
+            Purpose::Sheet => "the new paper sheet passphrase",
+            Purpose::Shares => "the new share passphrase",
+        }
+    }
+
     fn prompt(self) -> &'static str {
         match self {
             Purpose::Vault => "New vault passphrase: ",
@@ -52,6 +62,8 @@ pub struct Request<'a> {
     pub source: Option<&'a InputSource>,
     pub args: &'a NewPassphraseArgs,
     pub purpose: Purpose,
+    /// The flag that gives the passphrase from a file (named when there is no terminal).
+    pub flag: &'static str,
 }
 
 /// How many times a new passphrase is asked for on the terminal before giving up.
@@ -64,6 +76,7 @@ pub fn choose(request: Request, kdf: Kdf) -> Result<Secret> {
         source,
         args,
         purpose,
+        flag,
     } = request;
     if args.generate_passphrase {
         if source.is_some() {
@@ -71,10 +84,10 @@ pub fn choose(request: Request, kdf: Kdf) -> Result<Secret> {
                 "--generate-passphrase makes the passphrase; leave out the passphrase file".into(),
             ));
         }
-        return generated(args, purpose, kdf);
+        return generated(args, purpose, kdf, flag);
     }
     let Some(source) = source else {
-        return typed(args, purpose, kdf);
+        return typed(args, purpose, kdf, flag);
     };
     let passphrase = prompt::passphrase_from(source, purpose.what())?;
     let estimate = Estimate::typed(&passphrase, kdf);
@@ -85,10 +98,16 @@ pub fn choose(request: Request, kdf: Kdf) -> Result<Secret> {
 
 /// Asks twice on the terminal; a passphrase below the floor, an empty one or a repeat
 /// that differs is said and asked again, three times at most.
-fn typed(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Secret> {
+fn typed(
+    args: &NewPassphraseArgs,
+    purpose: Purpose,
+    kdf: Kdf,
+    flag: &'static str,
+) -> Result<Secret> {
+    let asked = Asked::by(purpose.the_new(), flag);
     let mut failure = Failure::PassphrasesDiffer;
     for _ in 0..TRIES {
-        let first = prompt::hidden(purpose.prompt(), "a new passphrase")?;
+        let first = prompt::hidden(purpose.prompt(), asked)?;
         if first.is_empty() {
             failure = Failure::EmptyNewPassphrase;
             prompt::tell("The passphrase must not be empty; try again.");
@@ -103,7 +122,7 @@ fn typed(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Secret>
             continue;
         }
         show_cost(&estimate, purpose);
-        if first == prompt::hidden("Repeat the passphrase: ", "a new passphrase")? {
+        if first == prompt::hidden("Repeat the passphrase: ", asked)? {
             return Ok(first);
         }
         failure = Failure::PassphrasesDiffer;
@@ -114,13 +133,16 @@ fn typed(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Secret>
 
 /// Makes a passphrase, shows it once on the terminal (never on stdout or stderr, which
 /// may be a file or a pipe), and asks for it back to be sure it was written down.
-fn generated(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Secret> {
+fn generated(
+    args: &NewPassphraseArgs,
+    purpose: Purpose,
+    kdf: Kdf,
+    flag: &'static str,
+) -> Result<Secret> {
     let generated = generate::generate(args.words.unwrap_or(generate::DEFAULT_WORDS))?;
     let estimate = Estimate::generated(&generated, kdf);
     check_floor(&estimate, args, purpose)?;
-    let no_terminal = |_| Failure::NoTerminal {
-        what: "showing a generated passphrase",
-    };
+    let no_terminal = |_| Unanswered::GeneratedNeedsTerminal { flag };
     let mut tty = OpenOptions::new()
         .write(true)
         .open("/dev/tty")
@@ -131,7 +153,7 @@ fn generated(args: &NewPassphraseArgs, purpose: Purpose, kdf: Kdf) -> Result<Sec
     for _ in 0..TRIES {
         let typed = prompt::hidden(
             "Type it back to show it is written down: ",
-            "the generated passphrase",
+            Asked::only("the generated passphrase"),
         )?;
         if typed == generated.passphrase {
             return Ok(generated.passphrase);

@@ -15,7 +15,9 @@ mod table;
 
 use super::report::Result;
 use super::ui;
-pub use backup::{backup_comparison, exported, import_plan, imported, keygen, printed};
+pub use backup::{
+    backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
+};
 use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
@@ -34,6 +36,9 @@ use std::path::Path;
 
 /// Schema version of every JSON document keycellar prints.
 pub const JSON_SCHEMA: u32 = 1;
+
+/// How a failure to write standard output is named (`report` gives it its own hint).
+pub const STDOUT: &str = "cannot write to standard output";
 
 /// True for `-o -`: the document goes to standard output.
 pub fn is_stdout(path: &Path) -> bool {
@@ -58,7 +63,7 @@ pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Resu
     stdout
         .write_all(bytes)
         .and_then(|()| stdout.flush())
-        .map_err(|e| Error::io("cannot write to standard output", e))
+        .map_err(|e| Error::io(STDOUT, e))
 }
 
 /// Writes text to standard output (colour escapes dropped where stdout shows none). A
@@ -68,7 +73,7 @@ pub fn emit(text: &str) -> keycellar::Result<()> {
     let mut out = anstream::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|e| Error::io("cannot write to standard output", e))
+        .map_err(|e| Error::io(STDOUT, e))
 }
 
 pub(super) fn print_json(value: Value) -> keycellar::Result<()> {

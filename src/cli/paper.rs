@@ -6,6 +6,7 @@ use super::encryption::{self, backup_passphrase, identities};
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
 use super::output;
+use super::prompt;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
@@ -27,6 +28,7 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
         source: args.backup_passphrase_file.as_ref(),
         args: &args.new_passphrase,
         purpose: Purpose::Sheet,
+        flag: "--backup-passphrase-file",
     };
     let (encryption, described) =
         encryption::choose(&args.recipients, &args.recipients_files, request)?;
@@ -77,6 +79,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
                 source: args.backup_passphrase_file.as_ref(),
                 args: &args.new_passphrase,
                 purpose: Purpose::Shares,
+                flag: "--backup-passphrase-file",
             };
             Some(encryption::choose(&[], &[], request)?.0)
         }
@@ -165,7 +168,8 @@ fn restore_sheet(
         || backup_passphrase(unlock),
         labels,
         &name,
-    )?;
+    )
+    .map_err(prompt::unless_unanswered)?;
     for fix in &restored.fixes {
         ui::warn(&format!("mended {}", fix.describe()));
     }

@@ -5,9 +5,15 @@
 //! The kinds and exit codes are a contract (README.md, docs/JSON.md, the vector manifests);
 //! a new library variant maps onto an existing kind unless the docs change with it.
 
+mod identity;
+mod unanswered;
+
 use super::ui;
+pub use identity::IdentityFailure;
 use keycellar::Error;
 use serde_json::json;
+use std::borrow::Cow;
+pub use unanswered::Unanswered;
 
 /// Process exit codes; part of the command-line contract (documented in README.md).
 pub mod exit {
@@ -40,8 +46,8 @@ pub enum Failure {
     #[error("{0}")]
     Usage(String),
 
-    #[error("cannot ask for {what}: there is no terminal")]
-    NoTerminal { what: &'static str },
+    #[error(transparent)]
+    Unanswered(#[from] Unanswered),
 
     #[error("the label was not typed as shown; nothing was removed")]
     NotConfirmed,
@@ -54,6 +60,9 @@ pub enum Failure {
 
     #[error("audit found {} high-severity problem{}", .0, if *.0 == 1 { "" } else { "s" })]
     AuditHigh(usize),
+
+    #[error(transparent)]
+    Identity(#[from] IdentityFailure),
 }
 
 /// Result type of the command line.
@@ -64,8 +73,10 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Library(error) => library_exit_code(error),
-            Failure::Usage(_) | Failure::NoTerminal { .. } => exit::USAGE,
+            Failure::Unanswered(unanswered) => unanswered.exit_code(),
+            Failure::Usage(_) => exit::USAGE,
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
+            Failure::Identity(failure) => failure.exit_code(),
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 exit::FAILURE
             }
@@ -78,8 +89,9 @@ impl Failure {
         match self {
             Failure::Library(error) => library_kind(error),
             Failure::Usage(_) => "usage",
-            Failure::NoTerminal { .. } => "no_terminal",
+            Failure::Unanswered(unanswered) => unanswered.kind(),
             Failure::AuditHigh(_) => "audit_high",
+            Failure::Identity(failure) => failure.kind(),
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "bad_input"
             }
@@ -87,20 +99,18 @@ impl Failure {
     }
 
     /// One line telling the user what to do next.
-    pub fn hint(&self) -> &'static str {
-        match self {
+    pub fn hint(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
             Failure::Library(error) => library_hint(error),
             Failure::Usage(_) => "See `keycellar help` for how to call this command.",
-            Failure::NoTerminal { .. } => {
-                "Give the value in a file instead (--passphrase-file, --secret-file, ...), or \
-                 run the command in a terminal."
-            }
+            Failure::Unanswered(unanswered) => return unanswered.hint().into(),
+            Failure::Identity(failure) => return failure.hint().into(),
             Failure::NotConfirmed => "Run the command again and type the label exactly.",
             Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "Run the command again and type the same passphrase twice."
             }
             Failure::AuditHigh(_) => "Deal with the HIGH findings listed above.",
-        }
+        })
     }
 }
 
@@ -275,6 +285,10 @@ fn input_output_hint(error: &Error) -> &'static str {
         }
         Error::OutputExists { .. } | Error::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
+        }
+        Error::Io { context, .. } if context == super::output::STDOUT => {
+            "Standard output could not be written (a full disk, or a closed file). Anything \
+             the command saved before that is saved: `keycellar status` shows the vault."
         }
         Error::Io { source, .. } => match source.kind() {
             std::io::ErrorKind::NotFound => "Check the path.",

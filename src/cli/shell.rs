@@ -2,7 +2,7 @@
 //! both generated from the one argument grammar so they cannot drift from it.
 
 use super::args::{Cli, ENVIRONMENT, EXIT_CODES, VAULT_LOCATION};
-use super::report::Result;
+use super::report::{Failure, Result};
 use clap::CommandFactory;
 use clap_mangen::roff::{Roff, roman};
 use keycellar::Error;
@@ -12,14 +12,32 @@ use std::path::Path;
 /// inside the encrypted vault, and completion must never ask for a passphrase.
 pub fn completions(shell: clap_complete::Shell) -> Result<()> {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "keycellar", &mut script);
+    clap_complete::generate(shell, &mut offered(), "keycellar", &mut script);
     Ok(super::output::emit(&String::from_utf8_lossy(&script))?)
+}
+
+/// The grammar that completions offer: the top-level options and every command but the
+/// hidden ones (`hygiene-check` is for the tests), which clap_complete would offer too.
+fn offered() -> clap::Command {
+    let all = Cli::command();
+    let visible = all.get_subcommands().filter(|c| !c.is_hide_set()).cloned();
+    clap::Command::new("keycellar")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(all.get_arguments().cloned())
+        .subcommands(visible)
 }
 
 /// Writes `keycellar.1` and one page per visible command (`keycellar-add.1`, ...) into
 /// `dir`, each with the conventional sections: NAME, SYNOPSIS, DESCRIPTION, OPTIONS,
 /// (COMMANDS), EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES, SEE ALSO.
 pub fn man_pages(dir: &Path) -> Result<()> {
+    if super::output::is_stdout(dir) {
+        return Err(Failure::Usage(
+            "man pages are one file per command; give a directory (e.g. -o \
+             ~/.cargo/share/man/man1), not `-`"
+                .into(),
+        ));
+    }
     let io = |e| Error::io(format!("cannot write man pages to {}", dir.display()), e);
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut top = Cli::command().disable_help_subcommand(true);

@@ -183,3 +183,38 @@ fn every_help_example_and_readme_command_is_understood() {
     // The vault survived them all as a vault.
     assert!(Path::new(&tv.vault).exists());
 }
+
+/// The file an example writes with `-o FILE` (standard output, `-`, is no file).
+fn output_of(example: &str) -> Option<String> {
+    let words = shlex::split(example).unwrap_or_default();
+    let at = words.iter().position(|w| w == "-o" || w == "--output")?;
+    words.get(at + 1).filter(|file| *file != "-").cloned()
+}
+
+/// Copied one after another, examples must not collide: within one command's help, and
+/// across the whole README (read top to bottom), no two write the same file, or the second
+/// would fail (keycellar never overwrites without --force).
+#[test]
+fn no_two_examples_write_the_same_file() {
+    let mut groups: Vec<(String, Vec<String>)> = subcommands()
+        .into_iter()
+        .map(|c| (format!("keycellar help {c}"), help_examples(&c)))
+        .collect();
+    groups.push(("README.md".into(), readme_lines()));
+    let mut collisions = Vec::new();
+    for (group, examples) in groups {
+        let mut written: Vec<(String, String)> = Vec::new();
+        for example in examples.iter().filter(|e| !e.contains("--force")) {
+            let Some(file) = output_of(example) else {
+                continue;
+            };
+            if let Some((_, first)) = written.iter().find(|(f, _)| *f == file) {
+                collisions.push(format!(
+                    "{group}: {example:?} writes {file}, as {first:?} did"
+                ));
+            }
+            written.push((file, example.clone()));
+        }
+    }
+    assert!(collisions.is_empty(), "{}", collisions.join("\n"));
+}

@@ -1,6 +1,6 @@
 //! Fitting into the shell: completion scripts load in bash and zsh without errors and
-//! complete commands; man pages are written for every command; every command's help has an
-//! example; the long help covers the vault location, scripts and exit codes; a mistyped
+//! complete commands, never a hidden one; man pages are written for every command (into a
+//! directory: `-o -` is refused); every command's help has an example; the long help covers the vault location, scripts and exit codes; a mistyped
 //! command gets a suggestion; a pipe closed early (`keycellar list | head`) ends quietly.
 
 use crate::common::{KRAKEN_KEY, KRAKEN_SECRET, TestVault, tool};
@@ -67,6 +67,28 @@ fn zsh_completion_loads_without_errors() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn no_completion_script_offers_a_hidden_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = keycellar().args(["completions", shell]).output().unwrap();
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("rotate"), "{shell}");
+        assert!(!script.contains("hygiene"), "{shell} offers hygiene-check");
+    }
+}
+
+#[test]
+fn man_refuses_standard_output_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    keycellar()
+        .current_dir(dir.path())
+        .args(["man", "-o", "-"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("give a directory"));
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 
 #[test]

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
-    /// Calibrate Argon2id to take about this long [default: 1000]
+    /// Calibrate Argon2id's passes to take about this long (at least 3 passes; memory is
+    /// never reduced to meet it) [default: 1000]
     #[arg(long, value_name = "MS", conflicts_with = "kdf_time")]
     pub kdf_target_ms: Option<u64>,
     /// Argon2id memory in MiB [default: 256]

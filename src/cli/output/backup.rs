@@ -36,6 +36,28 @@ pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `keygen -y`: one recipient a line, or the `keygen` document for the file's one identity.
+pub fn recipients_of(identity: &Path, recipients: &str, as_json: bool) -> Result<()> {
+    if !as_json {
+        super::emit(recipients)?;
+        return Ok(());
+    }
+    let mut lines = recipients.lines();
+    let (Some(public), None) = (lines.next(), lines.next()) else {
+        return Err(crate::cli::report::Failure::Usage(
+            "this identity file holds several identities; without --json each recipient is \
+             printed on its own line"
+                .into(),
+        ));
+    };
+    print_json(json!({
+        "schema": JSON_SCHEMA,
+        "identity_file": identity.display().to_string(),
+        "public_key": public,
+    }))?;
+    Ok(())
+}
+
 pub fn exported(
     fingerprint: Fingerprint,
     output: &Path,

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 mod keys;
 mod prompts;
 
-pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients};
+pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients, recipients_of};
 pub use prompts::{NoPrompts, Prompts};
 
 /// scrypt work factor (log2 N) keycellar writes: the age CLI's default, about 1 s on a

@@ -153,12 +153,15 @@ impl Vault {
         Ok(&self.contents.entries[self.index_of(label)?])
     }
 
-    /// The entry that holds `label` now; never a key rotated out of it.
-    pub fn find_current(&self, label: &str) -> Result<&Entry> {
-        self.contents
-            .entries
+    /// The entry a label hands out: the one that holds it now, or, when none does (it was
+    /// removed), the key most recently rotated out of it, which `Entry::check_usable` then
+    /// refuses by its status unless inactive keys are allowed.
+    pub fn find_for_use(&self, label: &str) -> Result<&Entry> {
+        let entries = &self.contents.entries;
+        entries
             .iter()
             .find(|e| e.label == label && e.is_current())
+            .or_else(|| entries.iter().rev().find(|e| e.label == label))
             .ok_or_else(|| self.not_found(label))
     }
 

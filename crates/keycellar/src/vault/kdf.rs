@@ -1,9 +1,12 @@
-//! Argon2id key derivation: parameters, the bounds a reader enforces, and calibration.
+//! Argon2id key derivation: parameters, the bounds a reader enforces, and calibration
+//! (`calibrate`).
+
+mod calibrate;
 
 use crate::error::{Error, Result};
 use crate::secret::Key32;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::time::{Duration, Instant};
+pub use calibrate::{Calibration, MIN_PASSES, Machine, Measured, Memory, PROBES, ThisMachine};
 use zeroize::{Zeroize, Zeroizing};
 
 /// Largest memory a reader accepts: 4 GiB, in KiB.
@@ -21,9 +24,8 @@ pub const SALT_LEN: usize = 32;
 
 /// Default memory for `init`: 256 MiB.
 pub const DEFAULT_MEMORY_MIB: u32 = 256;
-/// Calibration never goes above this memory unless the user asks: 1 GiB.
-pub const CALIBRATION_MAX_MEMORY_MIB: u32 = 1024;
-/// Calibration never goes below this memory: 64 MiB (also the recommended floor).
+/// Calibration never goes below this memory, even where the default cannot be allocated:
+/// 64 MiB (also the recommended floor).
 pub const RECOMMENDED_MIN_MEMORY_MIB: u32 = 64;
 /// Default lanes.
 pub const DEFAULT_PARALLELISM: u32 = 4;
@@ -166,80 +168,6 @@ pub struct KdfRequest {
     pub target_ms: Option<u64>,
 }
 
-impl KdfRequest {
-    /// Turns the request into parameters, measuring this machine when passes are not given.
-    pub fn resolve(&self) -> Result<KdfParams> {
-        let parallelism = self.parallelism.unwrap_or(DEFAULT_PARALLELISM);
-        let mut memory_mib = self.memory_mib.unwrap_or(DEFAULT_MEMORY_MIB);
-        if !(1..=MAX_PARALLELISM).contains(&parallelism) {
-            return Err(Error::KdfSetting(format!(
-                "--kdf-parallelism {parallelism} is outside 1..={MAX_PARALLELISM}"
-            )));
-        }
-        if memory_mib == 0 || memory_mib > MAX_MEMORY_KIB / 1024 {
-            return Err(Error::KdfSetting(format!(
-                "--kdf-memory {memory_mib} MiB is outside 1..={} MiB",
-                MAX_MEMORY_KIB / 1024
-            )));
-        }
-        if let Some(time) = self.time {
-            if !(1..=MAX_TIME).contains(&time) {
-                return Err(Error::KdfSetting(format!(
-                    "--kdf-time {time} is outside 1..={MAX_TIME}"
-                )));
-            }
-            return Ok(KdfParams {
-                memory_kib: memory_mib * 1024,
-                time,
-                parallelism,
-            });
-        }
-        let target = Duration::from_millis(self.target_ms.unwrap_or(DEFAULT_TARGET_MS).max(1));
-        // Passes are tuned first. Only when a single pass already overshoots does memory
-        // shrink, never below the recommended floor, and never beyond what the user chose.
-        loop {
-            let probe = KdfParams {
-                memory_kib: memory_mib * 1024,
-                time: 1,
-                parallelism,
-            };
-            let one_pass = time_one_derivation(&probe)?;
-            let shrinkable = self.memory_mib.is_none() && memory_mib > RECOMMENDED_MIN_MEMORY_MIB;
-            if one_pass > target.mul_f64(1.1) && shrinkable {
-                memory_mib = (memory_mib / 2).max(RECOMMENDED_MIN_MEMORY_MIB);
-                continue;
-            }
-            // A single pass carries fixed costs (allocation, page faults), so the first
-            // estimate runs short; refine it by measuring, as cryptsetup does.
-            let mut params = KdfParams {
-                time: scale_passes(1, target, one_pass),
-                ..probe
-            };
-            for _ in 0..3 {
-                let elapsed = time_one_derivation(&params)?;
-                let ratio = elapsed.as_secs_f64() / target.as_secs_f64();
-                if (0.9..=1.1).contains(&ratio) {
-                    break;
-                }
-                params.time = scale_passes(params.time, target, elapsed);
-            }
-            return Ok(params);
-        }
-    }
-}
-
-/// Passes that would take `target` if `passes` took `elapsed`.
-fn scale_passes(passes: u32, target: Duration, elapsed: Duration) -> u32 {
-    let scaled = f64::from(passes) * target.as_secs_f64() / elapsed.as_secs_f64().max(1e-6);
-    (scaled.round() as u32).clamp(1, MAX_TIME)
-}
-
-fn time_one_derivation(params: &KdfParams) -> Result<Duration> {
-    let start = Instant::now();
-    params.derive(b"keycellar calibration", &[0u8; SALT_LEN])?;
-    Ok(start.elapsed())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,39 +212,5 @@ mod tests {
         assert_eq!(lanes.check_bounds(16).err().unwrap().param, "lanes");
         let salt = ok.check_bounds(15).err().unwrap();
         assert_eq!((salt.param, salt.value), ("salt length (bytes)", 15));
-    }
-
-    #[test]
-    fn calibration_keeps_the_chosen_memory_and_tunes_passes() {
-        let request = KdfRequest {
-            memory_mib: Some(8),
-            target_ms: Some(30),
-            parallelism: Some(1),
-            time: None,
-        };
-        let p = request.resolve().unwrap();
-        assert_eq!((p.memory_kib, p.parallelism), (8192, 1));
-        assert!((1..=MAX_TIME).contains(&p.time));
-    }
-
-    #[test]
-    fn explicit_settings_skip_calibration() {
-        let request = KdfRequest {
-            memory_mib: Some(8),
-            time: Some(2),
-            parallelism: Some(2),
-            target_ms: None,
-        };
-        let p = request.resolve().unwrap();
-        assert_eq!((p.memory_kib, p.time, p.parallelism), (8192, 2, 2));
-        assert!(p.below_recommended());
-        assert!(
-            KdfRequest {
-                parallelism: Some(0),
-                ..request
-            }
-            .resolve()
-            .is_err()
-        );
     }
 }

@@ -196,6 +196,28 @@ impl Identities {
     }
 }
 
+/// The recipients of the identities in an age identity file, one a line, as `age-keygen -y`
+/// prints them: what exports to it are encrypted to.
+pub fn recipients_of(path: &Path) -> Result<String> {
+    let name = path.display().to_string();
+    let text = Zeroizing::new(read_small_file(path, "identity file")?);
+    let bad = |why: &str| Error::BadIdentity {
+        name: name.clone(),
+        why: why.into(),
+    };
+    if text.windows(11).any(|w| w == b"PRIVATE KEY") {
+        return Err(bad(
+            "an SSH private key; its recipient is the public key in its .pub file",
+        ));
+    }
+    let file = age::IdentityFile::from_buffer(BufReader::new(&text[..]))
+        .map_err(|_| Error::NotAnIdentity { name: name.clone() })?;
+    let mut recipients = Vec::new();
+    file.write_recipients_file(&mut recipients)
+        .map_err(|e| bad(&e.to_string()))?;
+    String::from_utf8(recipients).map_err(|_| bad("its recipients are not text"))
+}
+
 /// What is wrong with an SSH public key given as a recipient, in a person's words.
 fn ssh_recipient_problem(error: age::ssh::ParseRecipientKeyError) -> String {
     use age::ssh::ParseRecipientKeyError as E;
