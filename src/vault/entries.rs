@@ -3,7 +3,6 @@
 //! vault as it was. None of them saves: the caller saves once, under the lock.
 
 use super::Vault;
-use super::backup_log::{BackupKind, BackupRecord};
 use crate::backup::merge::{self, Action, OnConflict};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, NewEntry, Status};
@@ -136,11 +135,6 @@ impl Vault {
     /// Every entry, current and rotated, in the order they were added.
     pub fn entries(&self) -> &[Entry] {
         &self.contents.entries
-    }
-
-    /// The exports and prints made of this vault, oldest first.
-    pub fn backups(&self) -> &[BackupRecord] {
-        &self.contents.backups
     }
 
     /// When the vault was created.
@@ -316,48 +310,6 @@ impl Vault {
         let actions = self.plan_import(incoming, on_conflict)?;
         merge::apply(&mut self.contents.entries, &actions);
         Ok(actions)
-    }
-
-    /// Records a backup made now of the entries with these fingerprints.
-    pub fn record_backup(
-        &mut self,
-        kind: BackupKind,
-        entries: Vec<Fingerprint>,
-        recipients: Vec<String>,
-    ) {
-        let vault_fingerprint = self.fingerprint();
-        self.contents.backups.push(BackupRecord {
-            kind,
-            at: Timestamp::now(),
-            vault_fingerprint,
-            entries,
-            recipients,
-        });
-    }
-
-    /// The most recent backup of `kind`, if any.
-    pub fn last_backup(&self, kind: BackupKind) -> Option<&BackupRecord> {
-        self.contents.backups.iter().rev().find(|b| b.kind == kind)
-    }
-
-    /// True when an export or print holds the current key of `label`: the test a rotation
-    /// must pass, as the key it retires should be in a backup first.
-    pub fn is_backed_up(&self, label: &str) -> Result<bool> {
-        let entry = self.find(label)?;
-        Ok(self
-            .contents
-            .backups
-            .iter()
-            .any(|b| b.entries.contains(&entry.fingerprint)))
-    }
-
-    /// True when the newest export or print captured the vault as it is now.
-    pub fn backup_is_current(&self) -> bool {
-        let current = self.fingerprint();
-        self.contents
-            .backups
-            .last()
-            .is_some_and(|b| b.vault_fingerprint == current)
     }
 
     /// The keys that have held `label`, newest first, following the rotation links.
