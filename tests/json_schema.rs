@@ -138,9 +138,18 @@ fn every_json_document_matches_its_schema() {
     c.check("profiles", &run(&["exec", "--list-profiles"]));
     c.check("history", &run(&["history", "k1"]));
     let new_key = format!("{}z", &KRAKEN_KEY[..KRAKEN_KEY.len() - 1]);
+    let new_secret = tv.file("s2", &KRAKEN_SECRET.replace('F', "G"));
+    let new_secret = new_secret.to_str().unwrap();
     c.check(
         "rotated",
-        &run(&["rotate", "k1", "--key", &new_key, "--secret-file", secret]),
+        &run(&[
+            "rotate",
+            "k1",
+            "--key",
+            &new_key,
+            "--secret-file",
+            new_secret,
+        ]),
     );
     // The new key is in no backup yet: status names it.
     let status = run(&["status"]);

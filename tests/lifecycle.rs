@@ -389,3 +389,70 @@ fn a_backup_of_some_entries_vouches_for_those_only() {
         assert_eq!(stale_labels(&tv), [""; 0], "{kind}");
     }
 }
+
+/// A rotation whose public key or secret is that of the key the label holds now, or of one
+/// it held before, is refused by name (every part against every key of the history), and
+/// the vault is left as it was; a key new in both parts rotates.
+#[test]
+fn a_rotation_must_bring_a_new_public_key_and_a_new_secret() {
+    let tv = TestVault::new();
+    tv.add_kraken("kraken-grid-bot").success();
+    export(&tv);
+    rotate_cmd(&tv).assert().success();
+    let fresh_key = NEW_KEY.replace('D', "E");
+    let fresh_secret = KRAKEN_SECRET.replace('F', "H");
+    let cases = [
+        (NEW_KEY, fresh_secret.clone(), "public key", "holds now"),
+        (&fresh_key, new_secret(), "secret", "holds now"),
+        (NEW_KEY, new_secret(), "public key", "holds now"),
+        (KRAKEN_KEY, fresh_secret.clone(), "public key", "held until"),
+        (
+            &fresh_key,
+            KRAKEN_SECRET.to_string(),
+            "secret",
+            "held until",
+        ),
+        (
+            KRAKEN_KEY,
+            KRAKEN_SECRET.to_string(),
+            "public key",
+            "held until",
+        ),
+    ];
+    let attempt = |key: &str, secret: &str| {
+        let file = tv.file("attempt-secret", secret);
+        let mut cmd = tv.cmd();
+        cmd.args(["--json", "rotate", "kraken-grid-bot", "--no-backup-check"])
+            .args(["--key", key, "--secret-file"])
+            .arg(file);
+        cmd.output().unwrap()
+    };
+    let before = tv.bytes();
+    for (key, secret, part, held) in &cases {
+        let out = attempt(key, secret);
+        let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        let message = error["error"]["message"].as_str().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{part} {held}: {message}");
+        assert_eq!(error["error"]["kind"], "bad_input");
+        assert!(
+            message.starts_with(&format!(
+                "the new {part} is the one \"kraken-grid-bot\" {held}"
+            )) && message.ends_with("nothing was rotated"),
+            "{message}"
+        );
+        let hint = error["error"]["hint"].as_str().unwrap();
+        assert!(
+            hint.contains("--key") && hint.contains("--secret-file"),
+            "{hint}"
+        );
+        assert_eq!(tv.bytes(), before, "{part} {held}");
+    }
+    assert!(attempt(&fresh_key, &fresh_secret).status.success());
+    assert_eq!(
+        tv.json(&["history", "kraken-grid-bot"])["history"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

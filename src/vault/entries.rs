@@ -274,11 +274,7 @@ impl Vault {
             lifecycle::successor(&old, replacement).into_entry(),
             Date::today(),
         )?;
-        if new.fingerprint == old.fingerprint {
-            return Err(Error::SameKey {
-                label: label.to_string(),
-            });
-        }
+        self.check_new_to_label(label, &new)?;
         new.lineage.supersedes = Some(old.id.clone());
         let new_id = new.id.clone();
         let retired = &mut self.contents.entries[old_index];
@@ -293,6 +289,26 @@ impl Vault {
             new_id,
             warnings,
         })
+    }
+
+    /// Refuses a rotation's new key when its public key or its secret is that of the key
+    /// `label` holds now or of any key it held before.
+    fn check_new_to_label(&self, label: &str, new: &Entry) -> Result<()> {
+        for (age, earlier) in self.history(label)?.into_iter().enumerate() {
+            if let Some(part) = lifecycle::repeated_part(new, earlier) {
+                let held = match (age, earlier.lineage.rotated_at.as_ref()) {
+                    (0, _) => "holds now".to_string(),
+                    (_, Some(at)) => format!("held until {at} (key {})", earlier.masked_key()),
+                    (_, None) => format!("held before (key {})", earlier.masked_key()),
+                };
+                return Err(Error::RotationReuses {
+                    label: label.to_string(),
+                    part,
+                    held,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// What importing `incoming` would do, by the merge rules; changes nothing.
