@@ -234,7 +234,13 @@ pub fn verify_paper(
     let (restored, name) = restore_sheet(scans, typed, unlock, &[])?;
     incomplete(&restored, &name)?;
     let vault = ctx.open()?;
-    let comparison = merge::compare(vault.entries(), &restored.entries);
+    // Without the details block, entries came back with their credentials only: the
+    // rest is not on what was read, so it is not compared (and the output says so).
+    let read = match restored.details_missing {
+        None => merge::Read::Everything,
+        Some(_) => merge::Read::Credentials,
+    };
+    let comparison = merge::compare(vault.entries(), &restored.entries, read);
     let source = Imported {
         entries: restored.entries,
         ..no_source()
