@@ -169,6 +169,9 @@ fn restore_sheet(
     for fix in &restored.fixes {
         ui::warn(&format!("mended {}", fix.describe()));
     }
+    for why in &restored.set_aside {
+        ui::warn(why);
+    }
     if let Some(why) = &restored.details_missing {
         ui::warn(&format!(
             "the details block M was not read ({why}); entries come back without their \
