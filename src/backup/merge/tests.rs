@@ -120,13 +120,13 @@ fn a_comparison_of_credentials_only_names_only_what_was_read() {
     let read = entry("a", 1);
     let result = compare(
         std::slice::from_ref(&stored),
-        &[read.clone()],
+        std::slice::from_ref(&read),
         Read::Credentials,
     );
     assert!(result.matches() && !result.details_checked, "{result:?}");
     let full = compare(
         std::slice::from_ref(&stored),
-        &[read.clone()],
+        std::slice::from_ref(&read),
         Read::Everything,
     );
     assert!(!full.matches() && full.details_checked);
