@@ -90,7 +90,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
 pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {
     let imported = encryption::open_export(file, unlock)?;
     let vault = ctx.open()?;
-    let comparison = merge::compare(vault.entries(), &imported.entries);
+    let comparison = merge::compare(vault.entries(), &imported.entries, merge::Read::Everything);
     output::backup_comparison(&vault, &imported, &comparison, ctx.json)?;
     if comparison.matches() {
         Ok(())

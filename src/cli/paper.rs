@@ -173,6 +173,9 @@ fn restore_sheet(
     for fix in &restored.fixes {
         ui::warn(&format!("mended {}", fix.describe()));
     }
+    for why in &restored.set_aside {
+        ui::warn(why);
+    }
     if let Some(why) = &restored.details_missing {
         ui::warn(&format!(
             "the details block M was not read ({why}); entries come back without their \
@@ -238,7 +241,13 @@ pub fn verify_paper(
     let (restored, name) = restore_sheet(scans, typed, unlock, &[])?;
     incomplete(&restored, &name)?;
     let vault = ctx.open()?;
-    let comparison = merge::compare(vault.entries(), &restored.entries);
+    // Without the details block, entries came back with their credentials only: the
+    // rest is not on what was read, so it is not compared (and the output says so).
+    let read = match restored.details_missing {
+        None => merge::Read::Everything,
+        Some(_) => merge::Read::Credentials,
+    };
+    let comparison = merge::compare(vault.entries(), &restored.entries, read);
     let source = Imported {
         entries: restored.entries,
         ..no_source()

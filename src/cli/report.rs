@@ -172,7 +172,7 @@ fn library_kind(error: &Error) -> &'static str {
         // Listed one by one, so that a new variant needs a decision here.
         Error::NothingToRotate { .. }
         | Error::NotActive { .. }
-        | Error::SameKey { .. }
+        | Error::RotationReuses { .. }
         | Error::EditRefused { .. }
         | Error::NotBackedUp { .. }
         | Error::SecretEncoding { .. }
@@ -243,6 +243,11 @@ fn library_hint(error: &Error) -> &'static str {
         }
         Error::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
         Error::EditRefused { .. } => "`keycellar show LABEL` shows what the entry holds.",
+        Error::RotationReuses { .. } => {
+            "Give the key the exchange has just made: its public key with --key and its \
+             secret with --secret-file; `keycellar history LABEL` lists the keys the label \
+             held."
+        }
         Error::WeakPassphrase { .. } => {
             "Choose a longer one (five or more uncommon words), or let keycellar make one with \
              --generate-passphrase; --allow-weak-passphrase takes it anyway."

@@ -399,8 +399,9 @@ fn exec_hands_out_only_the_current_active_key() {
         .assert()
         .success();
     let new_secret = tv.file("new", &KRAKEN_SECRET.replace('F', "G"));
+    let new_key = KRAKEN_KEY.replace('y', "z");
     tv.cmd()
-        .args(["rotate", "bot", "--no-backup-check", "--key", KRAKEN_KEY])
+        .args(["rotate", "bot", "--no-backup-check", "--key", &new_key])
         .arg("--secret-file")
         .arg(&new_secret)
         .assert()

@@ -1,5 +1,8 @@
 //! docs/FORMAT.md's worked example and test vectors are recomputed here from their stated
-//! inputs, so the specification cannot drift from the code.
+//! inputs, and what it says saves do to the header is checked on real saves, so the
+//! specification cannot drift from the code.
+
+use crate::common;
 
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint;
@@ -142,4 +145,99 @@ fn the_paper_example_is_exact() {
         documented, computed,
         "FORMAT.md section 8's example differs"
     );
+}
+
+/// A vault's header as a reader of FORMAT.md section 1 sees it: its id, the vault key the
+/// passphrase unwraps from the first passphrase slot, and the keyslots.
+fn header_state(tv: &common::TestVault) -> ([u8; 16], [u8; 32], Vec<Keyslot>) {
+    let bytes = std::fs::read(&tv.vault).unwrap();
+    let header = format::parse(&bytes).unwrap().header;
+    let passphrase = std::fs::read_to_string(&tv.pass_file).unwrap();
+    let key = header
+        .keyslots
+        .iter()
+        .find_map(|slot| match slot {
+            Keyslot::Passphrase(slot) => slot
+                .unlock(&header.vault_id, passphrase.trim_end().as_bytes())
+                .unwrap(),
+            Keyslot::Unknown { .. } => None,
+        })
+        .unwrap();
+    (header.vault_id, *key, header.keyslots)
+}
+
+/// Adds a keyslot of a type this version does not know, as a later version might.
+fn add_unknown_keyslot(tv: &common::TestVault) {
+    let bytes = std::fs::read(&tv.vault).unwrap();
+    let parsed = format::parse(&bytes).unwrap();
+    let (_, key, _) = header_state(tv);
+    let plain = keycellar::crypto::open(
+        &key,
+        &parsed.header.payload_nonce,
+        parsed.header_bytes,
+        parsed.sealed_payload,
+    )
+    .unwrap();
+    let mut header = parsed.header.clone();
+    header.keyslots.push(Keyslot::Unknown {
+        kind: 200,
+        body: vec![7; 5],
+    });
+    std::fs::write(&tv.vault, format::seal_file(&header, &key, &plain)).unwrap();
+}
+
+/// Section 1.2's table of what each save does to the header, checked on real saves: an
+/// ordinary save (`edit`) and a passphrase change, from a vault that also holds a keyslot
+/// of an unknown type. "new" keyslots are one fresh passphrase slot (new salt and nonce).
+#[test]
+fn what_saves_do_to_the_header_is_what_the_format_says() {
+    let tv = common::TestVault::new();
+    tv.add_kraken("bot").success();
+    add_unknown_keyslot(&tv);
+    let mut checked = 0;
+    for line in block("header-changes").lines() {
+        let (command, claims) = line.split_once(':').unwrap();
+        let before = header_state(&tv);
+        match command {
+            "save" => tv
+                .cmd()
+                .args(["edit", "bot", "--note", "n"])
+                .assert()
+                .success(),
+            "passwd" => {
+                let new = tv.file("new-pass", "a new passphrase for the header test\n");
+                tv.cmd()
+                    .arg("passwd")
+                    .arg("--new-passphrase-file")
+                    .arg(&new)
+                    .assert()
+                    .success();
+                std::fs::copy(&new, &tv.pass_file).unwrap();
+                tv.cmd().arg("list").assert().success()
+            }
+            other => panic!("FORMAT.md names a save {other:?} this test does not know"),
+        };
+        let after = header_state(&tv);
+        for claim in claims.split(',').map(str::trim) {
+            let (field, change) = claim.rsplit_once(' ').unwrap();
+            let kept = match field {
+                "vault id" => before.0 == after.0,
+                "vault key" => before.1 == after.1,
+                "keyslots" => before.2 == after.2,
+                other => panic!("FORMAT.md names a header field {other:?}"),
+            };
+            assert_eq!(kept, change == "kept", "{command}: {claim}");
+            if field == "keyslots" && change == "new" {
+                let [Keyslot::Passphrase(new)] = &after.2[..] else {
+                    panic!("{command}: {:?}", after.2)
+                };
+                let Keyslot::Passphrase(old) = &before.2[0] else {
+                    panic!("{:?}", before.2)
+                };
+                assert!(new.salt != old.salt && new.nonce != old.nonce, "{command}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 6, "both lines of the table, three fields each");
 }

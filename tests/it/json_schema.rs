@@ -136,10 +136,23 @@ fn every_json_document_matches_its_schema() {
     c.check("profiles", &run(&["exec", "--list-profiles"]));
     c.check("history", &run(&["history", "k1"]));
     let new_key = format!("{}z", &KRAKEN_KEY[..KRAKEN_KEY.len() - 1]);
+    let new_secret = tv.file("s2", &KRAKEN_SECRET.replace('F', "G"));
+    let new_secret = new_secret.to_str().unwrap();
     c.check(
         "rotated",
-        &run(&["rotate", "k1", "--key", &new_key, "--secret-file", secret]),
+        &run(&[
+            "rotate",
+            "k1",
+            "--key",
+            &new_key,
+            "--secret-file",
+            new_secret,
+        ]),
     );
+    // The new key is in no backup yet: status names it.
+    let status = run(&["status"]);
+    assert_eq!(status["in_no_backup"][0]["label"], "k1");
+    c.check("status", &status);
     // audit finds the test KDF weak: its findings on stdout, a JSON error on stderr.
     let out = tv.cmd().args(["--json", "audit"]).output().unwrap();
     assert_eq!(out.status.code(), Some(8));
@@ -159,7 +172,7 @@ fn every_json_document_matches_its_schema() {
         .as_object()
         .unwrap()
         .keys()
-        .filter(|k| !["entry", "fingerprint"].contains(&k.as_str()))
+        .filter(|k| !["entry", "fingerprint", "backup_coverage"].contains(&k.as_str()))
         .cloned()
         .collect();
     assert_eq!(

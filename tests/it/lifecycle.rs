@@ -293,3 +293,164 @@ fn exec_hands_the_key_to_the_child_in_its_environment_only() {
         .assert()
         .success();
 }
+
+/// Backs up the entries `labels` name (all when empty) the way `kind` does.
+fn back_up(tv: &TestVault, kind: &str, labels: &[&str]) {
+    let pass = tv.file("backup-pass", "backup-Tn5Vb7Kc3Hj1-passphrase\n");
+    let out = tv.dir.path().join(format!("{kind}.out"));
+    let mut cmd = tv.cmd();
+    match kind {
+        "export" => cmd
+            .args(["export", "--force", "--passphrase", "-o"])
+            .arg(&out),
+        "export-stdout" => cmd.args(["export", "--passphrase", "-o", "-"]),
+        "print" => cmd.args(["print", "--force", "-o"]).arg(&out),
+        "print-split" => cmd
+            .args(["print", "--force", "--split", "2-of-3", "-o"])
+            .arg(&out),
+        _ => unreachable!("{kind}"),
+    };
+    if kind != "print-split" {
+        cmd.arg("--backup-passphrase-file").arg(&pass);
+    }
+    cmd.args(labels).assert().success();
+}
+
+/// The labels of a list of entries in `status --json`.
+fn labels_of(list: &serde_json::Value) -> Vec<&str> {
+    let list = list.as_array().unwrap();
+    list.iter().map(|e| e["label"].as_str().unwrap()).collect()
+}
+
+fn stale_labels(tv: &TestVault) -> Vec<String> {
+    let out = tv.cmd().args(["--json", "audit"]).output().unwrap();
+    let audit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = audit["findings"].as_array().unwrap();
+    assert!(!findings.iter().any(|f| f["rule"] == "no-backup"));
+    findings
+        .iter()
+        .filter(|f| f["rule"] == "stale-backup")
+        .map(|f| f["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Every command that records a backup, given one label of three and then none: a backup
+/// of some entries vouches for those only, so `status` and `audit` name the others however
+/// recent the backup is, and a backup of all of them clears both.
+#[test]
+fn a_backup_of_some_entries_vouches_for_those_only() {
+    for (kind, field) in [
+        ("export", "last_export"),
+        ("export-stdout", "last_export"),
+        ("print", "last_print"),
+        ("print-split", "last_print"),
+    ] {
+        let tv = TestVault::new();
+        for (label, c) in [("bot1", 'A'), ("bot2", 'B'), ("bot3", 'C')] {
+            add(&tv, label, &KRAKEN_SECRET.replace('F', &c.to_string()), &[]);
+        }
+        back_up(&tv, kind, &["bot2"]);
+        let status = tv.json(&["status"]);
+        assert_eq!(status[field]["changed_since"], true, "{kind}");
+        assert_eq!(
+            labels_of(&status[field]["missing"]),
+            ["bot1", "bot3"],
+            "{kind}"
+        );
+        assert_eq!(
+            labels_of(&status["in_no_backup"]),
+            ["bot1", "bot3"],
+            "{kind}"
+        );
+        let text = tv.stdout(&["status"]);
+        assert!(!text.contains("unchanged"), "{kind}: {text}");
+        assert!(text.contains("holds 1 of 3 entries only"), "{kind}: {text}");
+        assert!(
+            text.contains("In no backup:      2 of 3 entries: bot1, bot3"),
+            "{kind}: {text}"
+        );
+        assert_eq!(stale_labels(&tv), ["bot1", "bot3"], "{kind}");
+
+        back_up(&tv, kind, &[]);
+        let status = tv.json(&["status"]);
+        assert_eq!(status[field]["changed_since"], false, "{kind}");
+        assert_eq!(labels_of(&status[field]["missing"]), [""; 0], "{kind}");
+        assert_eq!(labels_of(&status["in_no_backup"]), [""; 0], "{kind}");
+        let text = tv.stdout(&["status"]);
+        assert!(text.contains("vault unchanged since"), "{kind}: {text}");
+        assert!(text.contains("In no backup:      none"), "{kind}: {text}");
+        assert_eq!(stale_labels(&tv), [""; 0], "{kind}");
+
+        // A backup of one entry after the full one: the other two are still backed up.
+        back_up(&tv, kind, &["bot1"]);
+        assert_eq!(labels_of(&tv.json(&["status"])["in_no_backup"]), [""; 0]);
+        assert_eq!(stale_labels(&tv), [""; 0], "{kind}");
+    }
+}
+
+/// A rotation whose public key or secret is that of the key the label holds now, or of one
+/// it held before, is refused by name (every part against every key of the history), and
+/// the vault is left as it was; a key new in both parts rotates.
+#[test]
+fn a_rotation_must_bring_a_new_public_key_and_a_new_secret() {
+    let tv = TestVault::new();
+    tv.add_kraken("kraken-grid-bot").success();
+    export(&tv);
+    rotate_cmd(&tv).assert().success();
+    let fresh_key = NEW_KEY.replace('D', "E");
+    let fresh_secret = KRAKEN_SECRET.replace('F', "H");
+    let cases = [
+        (NEW_KEY, fresh_secret.clone(), "public key", "holds now"),
+        (&fresh_key, new_secret(), "secret", "holds now"),
+        (NEW_KEY, new_secret(), "public key", "holds now"),
+        (KRAKEN_KEY, fresh_secret.clone(), "public key", "held until"),
+        (
+            &fresh_key,
+            KRAKEN_SECRET.to_string(),
+            "secret",
+            "held until",
+        ),
+        (
+            KRAKEN_KEY,
+            KRAKEN_SECRET.to_string(),
+            "public key",
+            "held until",
+        ),
+    ];
+    let attempt = |key: &str, secret: &str| {
+        let file = tv.file("attempt-secret", secret);
+        let mut cmd = tv.cmd();
+        cmd.args(["--json", "rotate", "kraken-grid-bot", "--no-backup-check"])
+            .args(["--key", key, "--secret-file"])
+            .arg(file);
+        cmd.output().unwrap()
+    };
+    let before = tv.bytes();
+    for (key, secret, part, held) in &cases {
+        let out = attempt(key, secret);
+        let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        let message = error["error"]["message"].as_str().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{part} {held}: {message}");
+        assert_eq!(error["error"]["kind"], "bad_input");
+        assert!(
+            message.starts_with(&format!(
+                "the new {part} is the one \"kraken-grid-bot\" {held}"
+            )) && message.ends_with("nothing was rotated"),
+            "{message}"
+        );
+        let hint = error["error"]["hint"].as_str().unwrap();
+        assert!(
+            hint.contains("--key") && hint.contains("--secret-file"),
+            "{hint}"
+        );
+        assert_eq!(tv.bytes(), before, "{part} {held}");
+    }
+    assert!(attempt(&fresh_key, &fresh_secret).status.success());
+    assert_eq!(
+        tv.json(&["history", "kraken-grid-bot"])["history"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}

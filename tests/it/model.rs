@@ -23,6 +23,10 @@ const PERMISSIONS: [&str; 2] = ["read", "trade"];
 /// One entry as `list --json` shows it.
 #[derive(Clone, Debug, PartialEq)]
 struct Model {
+    /// Names the entry in the model only (the vault's ids are random).
+    id: usize,
+    /// The id of the entry this one replaced in a rotation.
+    supersedes: Option<usize>,
     label: String,
     key: usize,
     status: &'static str,
@@ -102,6 +106,7 @@ struct World {
     recipient: String,
     last_export: Option<(PathBuf, Vec<Model>)>,
     step: usize,
+    next_id: usize,
 }
 
 /// What a step expects.
@@ -132,6 +137,7 @@ impl World {
             recipient: recipient.trim().to_string(),
             last_export: None,
             step: 0,
+            next_id: 0,
         }
     }
 
@@ -274,7 +280,10 @@ impl World {
         let expect = if self.label_taken(label, None) {
             Expect::Failure(1)
         } else {
+            self.next_id += 1;
             self.entries.push(Model {
+                id: self.next_id,
+                supersedes: None,
                 label: label.into(),
                 key,
                 status: "active",
@@ -326,6 +335,18 @@ impl World {
         (cmd.output().unwrap(), expect)
     }
 
+    /// The keys entry `i` and the entries it replaced held (a key index stands for both
+    /// its public key and its secret), following the rotation links still in the vault.
+    fn history(&self, i: usize) -> Vec<usize> {
+        let mut keys = vec![self.entries[i].key];
+        let mut next = self.entries[i].supersedes;
+        while let Some(earlier) = next.and_then(|id| self.entries.iter().find(|m| m.id == id)) {
+            keys.push(earlier.key);
+            next = earlier.supersedes;
+        }
+        keys
+    }
+
     fn rotate(&mut self, label: &str, key: usize) -> (std::process::Output, Expect) {
         let secret = self.file("new-secret", &secret(key));
         let mut cmd = self.tv.cmd();
@@ -335,12 +356,15 @@ impl World {
             .arg(secret);
         let expect = match self.find(label) {
             None => Expect::Failure(6),
-            Some(i) if !self.entries[i].is_current() || self.entries[i].key == key => {
+            Some(i) if !self.entries[i].is_current() || self.history(i).contains(&key) => {
                 Expect::Failure(1)
             }
             Some(i) => {
+                self.next_id += 1;
                 let old = &mut self.entries[i];
                 let new = Model {
+                    id: self.next_id,
+                    supersedes: Some(old.id),
                     key,
                     status: "active",
                     ..old.clone()

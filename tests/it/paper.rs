@@ -263,3 +263,149 @@ fn fifty_kraken_keys_fit_in_twenty_pages() {
         assert!((1..=12).contains(&lines), "{tag}has {lines} typed lines");
     }
 }
+
+/// One word of a page as `pdftotext -bbox` places it, in points from the top left.
+struct Word {
+    text: String,
+    left: f32,
+    top: f32,
+    right: f32,
+    bottom: f32,
+}
+
+/// The value of attribute `name` in an HTML tag of `pdftotext -bbox`.
+fn attribute(tag: &str, name: &str) -> f32 {
+    let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+    let end = start + tag[start..].find('"').unwrap();
+    tag[start..end].parse().unwrap()
+}
+
+/// Each page's size and words.
+fn pages_of(pdf: &Path) -> Vec<((f32, f32), Vec<Word>)> {
+    let html = text_of(tool("pdftotext").arg("-bbox").arg(pdf).arg("-"));
+    let mut pages = Vec::new();
+    for page in html.split("<page ").skip(1) {
+        let size = (attribute(page, "width"), attribute(page, "height"));
+        let words = page
+            .split("<word ")
+            .skip(1)
+            .map(|word| {
+                let text = word.split('>').nth(1).unwrap().split('<').next().unwrap();
+                Word {
+                    text: text.to_string(),
+                    left: attribute(word, "xMin"),
+                    top: attribute(word, "yMin"),
+                    right: attribute(word, "xMax"),
+                    bottom: attribute(word, "yMax"),
+                }
+            })
+            .collect();
+        pages.push((size, words));
+    }
+    pages
+}
+
+/// What is wrong with how a printed PDF's text is set: a word outside the page's 10 mm
+/// margins (a caption cut at the edge), two words that overlap (a caption run into the
+/// next one), or a count whose noun does not agree with it ("1 entries").
+fn layout_problems(pdf: &Path) -> Vec<String> {
+    let margin = 10.0 / 25.4 * 72.0 - 0.5;
+    let mut problems = Vec::new();
+    for (number, ((width, height), words)) in pages_of(pdf).iter().enumerate() {
+        let page = number + 1;
+        for (i, a) in words.iter().enumerate() {
+            if a.left < margin || a.right > width - margin || a.top < 0.0 || a.bottom > *height {
+                problems.push(format!("page {page}: {:?} is off the page", a.text));
+            }
+            for b in &words[i + 1..] {
+                let across = a.right.min(b.right) - a.left.max(b.left);
+                let down = a.bottom.min(b.bottom) - a.top.max(b.top);
+                if across > 0.5 && down > 0.5 {
+                    problems.push(format!("page {page}: {:?} overlaps {:?}", a.text, b.text));
+                }
+            }
+        }
+    }
+    problems.extend(nouns_that_disagree(&pdf_text(pdf, &[])));
+    problems
+}
+
+/// Every "N noun" of `text` whose noun does not agree with N.
+fn nouns_that_disagree(text: &str) -> Vec<String> {
+    const NOUNS: [(&str, &str); 10] = [
+        ("entry", "entries"),
+        ("share", "shares"),
+        ("code", "codes"),
+        ("line", "lines"),
+        ("page", "pages"),
+        ("key", "keys"),
+        ("word", "words"),
+        ("item", "items"),
+        ("passphrase", "passphrases"),
+        ("character", "characters"),
+    ];
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut found = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let Ok(n) = word.trim_end_matches([',', '.', ';', ':']).parse::<u64>() else {
+            continue;
+        };
+        let mut next = words[i + 1..]
+            .iter()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()));
+        let noun = match next.next() {
+            Some("other" | "more" | "random") => next.next(),
+            noun => noun,
+        };
+        let Some(noun) = noun else { continue };
+        for (one, many) in NOUNS {
+            if (n == 1 && noun == many) || (n != 1 && noun == one) {
+                found.push(format!("\"{word} {noun}\""));
+            }
+        }
+    }
+    found
+}
+
+/// Every caption of every printed page fits its cell and the page, no text runs into
+/// other text, and every count agrees with its noun: the fixture's sheet on A4 and Letter,
+/// a sheet of one entry with the longest label, and split sheets with their shares.
+#[test]
+fn every_caption_fits_and_every_count_agrees_with_its_noun() {
+    let mut pdfs = Vec::new();
+    for paper in ["a4", "letter"] {
+        let p = print(paper);
+        let copy = p.tv.dir.path().join(format!("fixture-{paper}.pdf"));
+        fs::copy(&p.pdf, &copy).unwrap();
+        pdfs.push((copy, p.tv));
+    }
+    let tv = TestVault::new();
+    let label = "a-label-as-long-as-keycellar-allows-for-one-kraken-key-0123456789";
+    tv.add_kraken(&label[..64]).success();
+    let pass = tv.file("sheet-pass", &format!("{SHEET_PASSPHRASE}\n"));
+    let one = tv.dir.path().join("one.pdf");
+    tv.cmd()
+        .args(["print", "-o"])
+        .arg(&one)
+        .arg("--backup-passphrase-file")
+        .arg(&pass)
+        .assert()
+        .success();
+    let mut files = vec![one];
+    for (split, paper) in [("2-of-2", "letter"), ("3-of-4", "a4")] {
+        let dir = tv.dir.path().join(split);
+        fs::create_dir_all(&dir).unwrap();
+        let sheet = dir.join("sheet.pdf");
+        tv.cmd()
+            .args(["print", "--split", split, "--paper", paper, "-o"])
+            .arg(&sheet)
+            .assert()
+            .success();
+        files.extend(fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()));
+    }
+    files.extend(pdfs.iter().map(|(pdf, _)| pdf.clone()));
+    for pdf in &files {
+        let problems = layout_problems(pdf);
+        assert!(problems.is_empty(), "{}: {problems:#?}", pdf.display());
+    }
+}

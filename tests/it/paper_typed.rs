@@ -243,3 +243,82 @@ fn random_single_typing_mistakes_are_all_caught_and_nearly_all_mended() {
     );
     assert!(share > 0.95, "{mended} of {total}");
 }
+
+/// `verify --paper --text` of every subset of the kinds of typed lines (K, the entries' E
+/// lines, M): with K and every entry it compares what was read and says whether the
+/// details (M) were checked; without them it fails, never calling anything CHANGED. What
+/// was read is compared still: a key the vault lost shows without M, a permission changed
+/// since only with M.
+#[test]
+fn verify_paper_compares_what_was_typed_and_says_what_was_not() {
+    let p = print("a4");
+    let lines = data_lines(&pdf_text(&p.pdf, &["-layout"]));
+    let typed = |kinds: &[char]| -> PathBuf {
+        let chosen: Vec<&str> = lines
+            .iter()
+            .filter(|l| kinds.contains(&l.chars().next().unwrap()))
+            .map(String::as_str)
+            .collect();
+        let name: String = kinds.iter().collect();
+        p.tv.file(&format!("typed-{name}.txt"), &chosen.join("\n"))
+    };
+    let verify = |file: &PathBuf, json: bool| {
+        let mut cmd = p.tv.cmd();
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.args(["verify", "--paper", "--text"])
+            .arg(file)
+            .arg("--backup-passphrase-file")
+            .arg(&p.sheet_pass)
+            .output()
+            .unwrap()
+    };
+    for mask in 0..8 {
+        let kinds: Vec<char> = ['K', 'E', 'M']
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, kind)| kind)
+            .collect();
+        let file = typed(&kinds);
+        let (json, text) = (verify(&file, true), verify(&file, false));
+        let said = String::from_utf8_lossy(&text.stdout);
+        let complained = String::from_utf8_lossy(&text.stderr);
+        if !(kinds.contains(&'K') && kinds.contains(&'E')) {
+            assert_eq!(text.status.code(), Some(1), "{kinds:?}: {complained}");
+            assert!(!said.contains("CHANGED"), "{kinds:?}: {said}");
+            continue;
+        }
+        assert!(text.status.success(), "{kinds:?}: {said}{complained}");
+        let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let with_details = kinds.contains(&'M');
+        assert_eq!(report["matches"], true, "{kinds:?}");
+        assert_eq!(report["details_checked"], with_details, "{kinds:?}");
+        assert_eq!(said.contains("were not checked"), !with_details, "{said}");
+    }
+
+    let (all, keys_only) = (typed(&['K', 'E', 'M']), typed(&['K', 'E']));
+    let label = p.tv.json(&["list"])["entries"][0]["label"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    p.tv.cmd()
+        .args(["edit", &label, "--add-permission", "export-data"])
+        .assert()
+        .success();
+    let changed = verify(&all, false);
+    assert_eq!(changed.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&changed.stdout).contains("permissions"));
+    assert!(verify(&keys_only, false).status.success());
+    p.tv.cmd()
+        .args(["remove", &label, "--yes"])
+        .assert()
+        .success();
+    for file in [&all, &keys_only] {
+        let out = verify(file, true);
+        assert_eq!(out.status.code(), Some(4));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["extra"][0], label.as_str());
+    }
+}

@@ -231,3 +231,102 @@ fn an_independent_combiner_and_keycellar_agree_on_the_fixture_shares() {
     let list = tv.json(&["list"]);
     assert_eq!(list["vault_fingerprint"], "FAGW-ZBN7-XBSE-2C32");
 }
+
+/// `text` (a typed share page) with its share altered as a forger would: one byte of y
+/// changed and the record's check and every line's check computed again, so that only
+/// combining can tell.
+fn altered_share(text: &str) -> String {
+    use keycellar::backup::paper::{codes::Item, shares::Share, text};
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with('S') && l.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+        .collect();
+    let tag = lines[0].split_whitespace().next().unwrap();
+    let data: String = lines
+        .iter()
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[2..words.len() - 1].to_vec()
+        })
+        .collect::<String>()
+        .replace('=', "");
+    let bytes = base32::decode(
+        base32::Alphabet::Rfc4648 { padding: true },
+        &text::padded(&data),
+    )
+    .unwrap();
+    let mut share = Share::parse(&bytes).unwrap();
+    share.y[0] ^= 0x5a;
+    let altered = base32::encode(
+        base32::Alphabet::Rfc4648 { padding: false },
+        &share.to_bytes(),
+    );
+    let rendered = text::render(Item::parse(tag).unwrap(), &altered, "altered");
+    let start = text.find(&format!("== {tag} ")).unwrap();
+    let end_line = format!("== END {tag} ");
+    let end = start + text[start..].find(&end_line).unwrap();
+    let end = end + text[end..].find('\n').unwrap();
+    format!("{}{}{}", &text[..start], rendered.join("\n"), &text[end..])
+}
+
+/// More shares than K with one altered (its checks recomputed): for each number read and
+/// each position of the altered share among them, keycellar restores the fixture from the
+/// others and names the altered share, and so does the independent combiner; with exactly
+/// K, one altered, nothing is restored and the message says one more share would name it.
+#[test]
+fn an_altered_share_among_more_than_k_is_named_by_both_combiners() {
+    let dir = vectors_dir("shares");
+    let work = tempfile::tempdir().unwrap();
+    let share = |x: usize| dir.join(format!("share-{x}-of-5.txt"));
+    for read in [vec![1, 2, 3, 4, 5], vec![1, 2, 4, 5], vec![2, 3, 5]] {
+        for &bad in &read {
+            let altered = work.path().join(format!("altered-{bad}.txt"));
+            fs::write(
+                &altered,
+                altered_share(&fs::read_to_string(share(bad)).unwrap()),
+            )
+            .unwrap();
+            let files: Vec<PathBuf> = read
+                .iter()
+                .map(|&x| if x == bad { altered.clone() } else { share(x) })
+                .collect();
+            let tv = TestVault::empty();
+            let out = tv
+                .cmd()
+                .args(["restore", "--init"])
+                .args(FAST_KDF)
+                .arg("--text")
+                .arg(dir.join("sheet.txt"))
+                .args(&files)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let python = Command::new("python3")
+                .arg(dir.parent().unwrap().join("combine_shares.py"))
+                .args(&files)
+                .output()
+                .unwrap();
+            let python_err = String::from_utf8_lossy(&python.stderr);
+            if read.len() == 3 {
+                assert_eq!(out.status.code(), Some(1), "{read:?} {bad}: {stderr}");
+                assert!(stderr.contains("with one more share"), "{stderr}");
+                assert!(!python.status.success(), "{read:?} {bad}");
+                continue;
+            }
+            assert!(out.status.success(), "{read:?} {bad}: {stderr}");
+            assert!(
+                stderr.contains(&format!("share {bad} was set aside")),
+                "{read:?} {bad}: {stderr}"
+            );
+            assert_eq!(
+                tv.json(&["list"])["vault_fingerprint"],
+                "FAGW-ZBN7-XBSE-2C32"
+            );
+            assert!(python.status.success(), "{read:?} {bad}: {python_err}");
+            assert_eq!(
+                python_err.trim(),
+                format!("share {bad} does not fit the others: it was altered")
+            );
+        }
+    }
+}

@@ -112,8 +112,12 @@ pub enum Error {
     #[error("{}: {problem}; nothing was changed", quoted(.label))]
     EditRefused { label: String, problem: String },
 
-    #[error("the new key is the same as the old one; nothing was rotated")]
-    SameKey { label: String },
+    #[error("the new {part} is the one {} {held}; nothing was rotated", quoted(.label))]
+    RotationReuses {
+        label: String,
+        part: &'static str,
+        held: String,
+    },
 
     #[error(
         "{} is in no export or print as it is now; back up first (keycellar export or \

@@ -198,6 +198,7 @@ pub fn backup_comparison(
                 "label": label,
                 "fields": fields,
             })).collect::<Vec<_>>(),
+            "details_checked": c.details_checked,
             "vault_fingerprint": vault.fingerprint(),
             "backup_created_at": imported.created_at,
         }))?;
@@ -222,9 +223,19 @@ pub fn backup_comparison(
             fields.join(", ")
         );
     }
+    if !c.details_checked {
+        say!(
+            "Only keys were compared (label, exchange, public key, key version and secret): \
+             the details block M was not read, so permissions, allow-lists, notes, dates, \
+             status and history were not checked."
+        );
+    }
     if c.matches() {
         let entries = count(c.same.len(), "entry", "entries");
-        say!("The backup holds exactly the vault's {entries}.");
+        match c.details_checked {
+            true => say!("The backup holds exactly the vault's {entries}."),
+            false => say!("The backup holds exactly the keys of the vault's {entries}."),
+        }
     }
     Ok(())
 }

@@ -5,12 +5,12 @@ use crate::cli::report::Result;
 use crate::cli::ui;
 use keycellar::clock::Date;
 use keycellar::credential::audit::{Finding, Severity};
-use keycellar::credential::entry::Entry;
+use keycellar::credential::entry::{Entry, Status};
 use keycellar::credential::exec::profiles::Profile;
-use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::backup_log::{BackupKind, BackupRecord};
 use keycellar::vault::{Rotated, Vault, run_lock};
+use keycellar::wording::count;
 use serde_json::json;
 
 pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
@@ -104,39 +104,30 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
             .entry(e.status_on(Date::today()).as_str())
             .or_insert(0) += 1;
     }
-    let backup = |kind| {
-        vault.last_backup(kind).map(|b| {
-            json!({
-                "at": b.at,
-                "vault_fingerprint": b.vault_fingerprint,
-                "changed_since": b.vault_fingerprint != fingerprint,
-                "recipients": b.recipients,
-            })
-        })
-    };
     let state = vault.state_code()?;
     let running: Vec<(&str, Option<u32>)> = vault
         .entries()
         .iter()
         .filter_map(|e| run_lock::running(vault.path(), e.id()).map(|pid| (e.label(), pid)))
         .collect();
-    let value = json!({
-        "schema": JSON_SCHEMA,
-        "vault": vault.path(),
-        "vault_fingerprint": fingerprint,
-        "generation": vault.generation(),
-        "state_code": state,
-        "entries": counts,
-        "kdf": vault.kdf_params(),
-        "last_export": backup(BackupKind::Export),
-        "last_print": backup(BackupKind::Print),
-        "running": running
-            .iter()
-            .map(|(label, pid)| json!({ "label": label, "pid": pid }))
-            .collect::<Vec<_>>(),
-    });
     if as_json {
-        print_json(value)?;
+        let backup = |kind| vault.last_backup(kind).map(|b| backup_json(vault, b));
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "vault": vault.path(),
+            "vault_fingerprint": fingerprint,
+            "generation": vault.generation(),
+            "state_code": state,
+            "entries": counts,
+            "kdf": vault.kdf_params(),
+            "last_export": backup(BackupKind::Export),
+            "last_print": backup(BackupKind::Print),
+            "in_no_backup": entries_json(&vault.entries_in_no_backup()),
+            "running": running
+                .iter()
+                .map(|(label, pid)| json!({ "label": label, "pid": pid }))
+                .collect::<Vec<_>>(),
+        }))?;
         return Ok(());
     }
     say!("Vault:             {}", vault.path().display());
@@ -161,33 +152,89 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
         let process = pid.map(|p| format!(" (process {p})")).unwrap_or_default();
         say!("Running:           {} under exec{process}", safe(label));
     }
-    last_backups(vault, fingerprint)
+    last_backups(vault)
 }
 
-/// The "Last export" and "Last print" lines of `status`.
-fn last_backups(vault: &Vault, fingerprint: Fingerprint) -> Result<()> {
+/// A backup record in `status --json`: `changed_since` is true unless it holds the vault's
+/// keys exactly as they are now; `missing` names the entries it does not hold.
+fn backup_json(vault: &Vault, b: &BackupRecord) -> serde_json::Value {
+    json!({
+        "at": b.at,
+        "vault_fingerprint": b.vault_fingerprint,
+        "changed_since": !b.is_current(vault),
+        "recipients": b.recipients,
+        "missing": entries_json(&b.missing(vault)),
+    })
+}
+
+fn entries_json(entries: &[&Entry]) -> Vec<serde_json::Value> {
+    entries
+        .iter()
+        .map(|e| {
+            json!({
+                "label": e.label(),
+                "status": e.status_on(Date::today()),
+                "fingerprint": e.fingerprint(),
+            })
+        })
+        .collect()
+}
+
+/// The "Last export", "Last print" and "In no backup" lines of `status`.
+fn last_backups(vault: &Vault) -> Result<()> {
+    let total = vault.entries().len();
     for (name, kind) in [
         ("Last export", BackupKind::Export),
         ("Last print", BackupKind::Print),
     ] {
         let name = format!("{name}:");
-        match vault.last_backup(kind) {
-            None => say!("{name:<18} never"),
-            Some(b) => {
-                let changed = if b.vault_fingerprint == fingerprint {
-                    "vault unchanged since"
-                } else {
-                    "VAULT CHANGED SINCE"
-                };
-                say!(
-                    "{name:<18} {} (fingerprint {}; {changed})",
-                    b.at,
-                    b.vault_fingerprint
-                );
-            }
-        }
+        let Some(b) = vault.last_backup(kind) else {
+            say!("{name:<18} never");
+            continue;
+        };
+        let missing = b.missing(vault).len();
+        let holds = format!(
+            "holds {} of {}",
+            total - missing,
+            count(total, "entry", "entries")
+        );
+        let state = match (b.vault_fingerprint == vault.fingerprint(), missing) {
+            (true, 0) => "vault unchanged since".to_string(),
+            (true, _) => format!("{holds} only"),
+            (false, 0) => "VAULT CHANGED SINCE".to_string(),
+            (false, _) => format!("VAULT CHANGED SINCE: {holds}"),
+        };
+        say!(
+            "{name:<18} {} (fingerprint {}; {state})",
+            b.at,
+            b.vault_fingerprint
+        );
     }
+    let unsaved = vault.entries_in_no_backup();
+    if unsaved.is_empty() {
+        say!("In no backup:      none");
+        return Ok(());
+    }
+    const SHOWN: usize = 10;
+    let mut names: Vec<String> = unsaved.iter().take(SHOWN).map(|e| named(e)).collect();
+    if unsaved.len() > SHOWN {
+        names.push(format!("and {} more", unsaved.len() - SHOWN));
+    }
+    say!(
+        "In no backup:      {} of {}: {} (keycellar export or print backs them up)",
+        unsaved.len(),
+        count(total, "entry", "entries"),
+        names.join(", ")
+    );
     Ok(())
+}
+
+/// A label as `status` names it, with the status when the key is not the current one.
+fn named(e: &Entry) -> String {
+    match e.status_on(Date::today()) {
+        Status::Active => safe(e.label()).into_owned(),
+        status => format!("{} ({})", safe(e.label()), status.as_str()),
+    }
 }
 
 pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {

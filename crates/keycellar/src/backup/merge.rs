@@ -192,9 +192,21 @@ pub fn apply(entries: &mut Vec<Entry>, actions: &[Action]) -> usize {
     changed
 }
 
+/// How much of each entry a backup gave back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Every field: an export, or a paper sheet with its details block.
+    Everything,
+    /// Only what a paper sheet's entry items hold (label, exchange, public key, key
+    /// version and the secret): its details block was not read.
+    Credentials,
+}
+
 /// How a backup differs from the vault, entry by entry.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Comparison {
+    /// False when only the credentials were compared ([`Read::Credentials`]).
+    pub details_checked: bool,
     /// In both: same label, same key, same details.
     pub same: Vec<String>,
     /// In the vault, not in the backup.
@@ -235,9 +247,17 @@ impl Comparison {
 }
 
 /// Compares entry by entry: pairs with the same label and key first (their details must
-/// match too), then labels whose key differs; what is left is missing or extra.
-pub fn compare(vault: &[Entry], backup: &[Entry]) -> Comparison {
-    let mut result = Comparison::default();
+/// match too, as far as `read` brought them back), then labels whose key differs; what is
+/// left is missing or extra.
+pub fn compare(vault: &[Entry], backup: &[Entry], read: Read) -> Comparison {
+    let mut result = Comparison {
+        details_checked: read == Read::Everything,
+        same: Vec::new(),
+        missing: Vec::new(),
+        extra: Vec::new(),
+        different: Vec::new(),
+        changed: Vec::new(),
+    };
     let mut unmatched: Vec<&Entry> = backup.iter().collect();
     let mut unpaired_vault = Vec::new();
     for entry in vault {
@@ -246,7 +266,10 @@ pub fn compare(vault: &[Entry], backup: &[Entry]) -> Comparison {
             .position(|b| b.label == entry.label && b.fingerprint == entry.fingerprint);
         match found.map(|i| unmatched.remove(i)) {
             Some(copy) => {
-                let differences = entry.differences(copy);
+                let differences = match read {
+                    Read::Everything => entry.differences(copy),
+                    Read::Credentials => entry.credential_differences(copy),
+                };
                 if differences.is_empty() {
                     result.same.push(entry.label.clone());
                 } else {

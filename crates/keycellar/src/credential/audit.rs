@@ -3,8 +3,9 @@
 //! Each [`Rule`] is one function below: old keys, withdraw permission, trading or
 //! withdrawing without an IP allow-list, expired or soon-expiring keys, retired keys still
 //! marked as used, stored fingerprints that no longer match their keys, one public key in
-//! two entries, a stale or missing backup, and weak KDF parameters (below the recommended
-//! memory, or cheap enough to put a typical four-word passphrase below the guessing floor).
+//! two entries, a vault never backed up or an entry in no backup, and weak KDF parameters
+//! (below the recommended memory, or cheap enough to put a typical four-word passphrase
+//! below the guessing floor).
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, Status};
@@ -214,19 +215,28 @@ fn duplicate_keys(found: &mut Findings, active: &[&Entry]) {
     }
 }
 
+/// A vault never backed up is one finding; otherwise each entry whose key no export or
+/// print holds is one, so that a backup of some entries never vouches for the others.
 fn backups(found: &mut Findings, vault: &Vault) {
-    match vault.backups().last() {
-        None => found.add(
+    let Some(last) = vault.backups().last() else {
+        found.add(
             Rule::NoBackup,
             None,
             "the vault was never exported or printed".into(),
-        ),
-        Some(last) if !vault.backup_is_current() => found.add(
-            Rule::StaleBackup,
-            None,
-            format!("the vault changed since the last backup ({})", last.at),
-        ),
-        Some(_) => {}
+        );
+        return;
+    };
+    for e in vault.entries_in_no_backup() {
+        let key = match e.status {
+            Status::Active => "its key".to_string(),
+            status => format!("its {} key", status.as_str()),
+        };
+        let message = format!(
+            "{key} is in no export or print (the last backup, {}, does not hold it); back it \
+             up with keycellar export or print",
+            last.at
+        );
+        found.add(Rule::StaleBackup, Some(&e.label), message);
     }
 }
 

@@ -293,11 +293,8 @@ impl Entry {
     /// The fields, beyond the key itself, in which `other` differs: what a restore must
     /// bring back and a comparison must name.
     pub fn differences(&self, other: &Entry) -> Vec<&'static str> {
+        let mut differ = self.credential_differences(other);
         let checks = [
-            ("label", self.label == other.label),
-            ("exchange", self.exchange == other.exchange),
-            ("public key", self.api_key == other.api_key),
-            ("key version", self.key_version == other.key_version),
             ("account", self.account_ref == other.account_ref),
             ("permissions", self.permissions == other.permissions),
             ("IP allow-list", self.ip_allowlist == other.ip_allowlist),
@@ -308,6 +305,24 @@ impl Entry {
             ("notes", self.notes == other.notes),
             ("used by", self.used_by == other.used_by),
             ("history", self.lineage == other.lineage),
+        ];
+        differ.extend(
+            checks
+                .into_iter()
+                .filter(|(_, same)| !same)
+                .map(|(name, _)| name),
+        );
+        differ
+    }
+
+    /// The fields a key's own item on a paper sheet holds, beside the secret, in which
+    /// `other` differs: all a comparison can name when the sheet's details were not read.
+    pub fn credential_differences(&self, other: &Entry) -> Vec<&'static str> {
+        let checks = [
+            ("label", self.label == other.label),
+            ("exchange", self.exchange == other.exchange),
+            ("public key", self.api_key == other.api_key),
+            ("key version", self.key_version == other.key_version),
         ];
         checks
             .into_iter()

@@ -3,10 +3,13 @@
 //! A rotation is one change saved atomically ([`crate::vault::Vault::rotate`]): the old
 //! entry becomes `rotated` (with the date, the reason and a link to its successor) and the
 //! new entry takes over the label, linked back to the old one. Apps listed in used-by move
-//! to the new key.
+//! to the new key. A rotation brings a key the exchange has just made: its public key and
+//! its secret must both be new to the label ([`repeated_part`]), or the old key would be
+//! disabled on the exchange while the new one is stored nowhere.
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, NewEntry};
+use crate::credential::validate;
 use crate::secret::Secret;
 
 /// The new key of a rotation and what changes with it; what is left `None` (or empty)
@@ -48,4 +51,19 @@ pub fn successor(old: &Entry, new: Replacement) -> NewEntry {
         notes: new.notes.or_else(|| old.notes.clone()),
         used_by: or_old(new.used_by, &old.used_by),
     }
+}
+
+/// The part of `new` (`"public key"` or `"secret"`) that is the same as in `earlier`, a key
+/// the label holds or held, compared as the exchange sees them; `None` when both are new.
+pub fn repeated_part(new: &Entry, earlier: &Entry) -> Option<&'static str> {
+    let key = |e: &Entry| validate::canonical_api_key(e.exchange, &e.api_key);
+    if key(new) == key(earlier) {
+        return Some("public key");
+    }
+    let secret = |e: &Entry| validate::canonical_secret(e.exchange, e.secret.expose()).ok();
+    let same_secret = match (secret(new), secret(earlier)) {
+        (Some(a), Some(b)) => a == b,
+        _ => new.secret.expose() == earlier.secret.expose(),
+    };
+    same_secret.then_some("secret")
 }

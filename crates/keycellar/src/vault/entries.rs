@@ -3,7 +3,6 @@
 //! vault as it was. None of them saves: the caller saves once, under the lock.
 
 use super::Vault;
-use super::backup_log::{BackupKind, BackupRecord};
 use crate::backup::merge::{self, Action, OnConflict};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, NewEntry, Status};
@@ -136,11 +135,6 @@ impl Vault {
     /// Every entry, current and rotated, in the order they were added.
     pub fn entries(&self) -> &[Entry] {
         &self.contents.entries
-    }
-
-    /// The exports and prints made of this vault, oldest first.
-    pub fn backups(&self) -> &[BackupRecord] {
-        &self.contents.backups
     }
 
     /// When the vault was created.
@@ -283,11 +277,7 @@ impl Vault {
             lifecycle::successor(&old, replacement).into_entry(),
             Date::today(),
         )?;
-        if new.fingerprint == old.fingerprint {
-            return Err(Error::SameKey {
-                label: label.to_string(),
-            });
-        }
+        self.check_new_to_label(label, &new)?;
         new.lineage.supersedes = Some(old.id.clone());
         let new_id = new.id.clone();
         let retired = &mut self.contents.entries[old_index];
@@ -302,6 +292,26 @@ impl Vault {
             new_id,
             warnings,
         })
+    }
+
+    /// Refuses a rotation's new key when its public key or its secret is that of the key
+    /// `label` holds now or of any key it held before.
+    fn check_new_to_label(&self, label: &str, new: &Entry) -> Result<()> {
+        for (age, earlier) in self.history(label)?.into_iter().enumerate() {
+            if let Some(part) = lifecycle::repeated_part(new, earlier) {
+                let held = match (age, earlier.lineage.rotated_at.as_ref()) {
+                    (0, _) => "holds now".to_string(),
+                    (_, Some(at)) => format!("held until {at} (key {})", earlier.masked_key()),
+                    (_, None) => format!("held before (key {})", earlier.masked_key()),
+                };
+                return Err(Error::RotationReuses {
+                    label: label.to_string(),
+                    part,
+                    held,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// What importing `incoming` would do, by the merge rules; changes nothing.
@@ -319,48 +329,6 @@ impl Vault {
         let actions = self.plan_import(incoming, on_conflict)?;
         merge::apply(&mut self.contents.entries, &actions);
         Ok(actions)
-    }
-
-    /// Records a backup made now of the entries with these fingerprints.
-    pub fn record_backup(
-        &mut self,
-        kind: BackupKind,
-        entries: Vec<Fingerprint>,
-        recipients: Vec<String>,
-    ) {
-        let vault_fingerprint = self.fingerprint();
-        self.contents.backups.push(BackupRecord {
-            kind,
-            at: Timestamp::now(),
-            vault_fingerprint,
-            entries,
-            recipients,
-        });
-    }
-
-    /// The most recent backup of `kind`, if any.
-    pub fn last_backup(&self, kind: BackupKind) -> Option<&BackupRecord> {
-        self.contents.backups.iter().rev().find(|b| b.kind == kind)
-    }
-
-    /// True when an export or print holds the current key of `label`: the test a rotation
-    /// must pass, as the key it retires should be in a backup first.
-    pub fn is_backed_up(&self, label: &str) -> Result<bool> {
-        let entry = self.find(label)?;
-        Ok(self
-            .contents
-            .backups
-            .iter()
-            .any(|b| b.entries.contains(&entry.fingerprint)))
-    }
-
-    /// True when the newest export or print captured the vault as it is now.
-    pub fn backup_is_current(&self) -> bool {
-        let current = self.fingerprint();
-        self.contents
-            .backups
-            .last()
-            .is_some_and(|b| b.vault_fingerprint == current)
     }
 
     /// The keys that have held `label`, newest first, following the rotation links.

@@ -83,29 +83,55 @@ fn label_conflicts_follow_the_policy() {
 fn comparison_names_missing_extra_and_different() {
     let vault = vec![entry("a", 1), entry("b", 2), entry("c", 3)];
     let backup = vec![entry("a", 1), entry("b", 4), entry("d", 5)];
-    let result = compare(&vault, &backup);
+    let result = compare(&vault, &backup, Read::Everything);
     assert_eq!(result.same, ["a"]);
     assert_eq!(result.different, ["b"]);
     assert_eq!(result.missing, ["c"]);
     assert_eq!(result.extra, ["d"]);
     assert!(!result.matches());
-    assert!(compare(&vault, &vault).matches());
+    assert!(compare(&vault, &vault, Read::Everything).matches());
 }
 
 #[test]
 fn comparison_counts_entries_and_names_changed_details() {
     let vault = vec![entry("a", 1), entry("a-too", 1)];
     let only_one = vec![entry("a", 1)];
-    let result = compare(&vault, &only_one);
+    let result = compare(&vault, &only_one, Read::Everything);
     assert_eq!(result.missing, ["a-too"]);
     assert!(!result.matches());
     let mut revoked = entry("a", 1);
     revoked.status = crate::credential::entry::Status::Revoked;
-    let result = compare(&[revoked], &only_one);
+    let result = compare(&[revoked], &only_one, Read::Everything);
     assert_eq!(result.changed, [("a".to_string(), vec!["status"])]);
     assert!(
         result.summary().contains("a: status differ"),
         "{}",
         result.summary()
     );
+}
+
+/// A sheet read without its details block gives back credentials only: what it does not
+/// hold is not compared, and what it holds still is.
+#[test]
+fn a_comparison_of_credentials_only_names_only_what_was_read() {
+    let mut stored = entry("a", 1);
+    stored.status = crate::credential::entry::Status::Revoked;
+    stored.permissions = vec!["trade".into()];
+    let read = entry("a", 1);
+    let result = compare(
+        std::slice::from_ref(&stored),
+        std::slice::from_ref(&read),
+        Read::Credentials,
+    );
+    assert!(result.matches() && !result.details_checked, "{result:?}");
+    let full = compare(
+        std::slice::from_ref(&stored),
+        std::slice::from_ref(&read),
+        Read::Everything,
+    );
+    assert!(!full.matches() && full.details_checked);
+    let mut other_version = read;
+    other_version.key_version = Some("3".into());
+    let result = compare(&[stored], &[other_version], Read::Credentials);
+    assert_eq!(result.changed, [("a".to_string(), vec!["key version"])]);
 }

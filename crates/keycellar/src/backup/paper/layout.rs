@@ -50,7 +50,10 @@ fn cover(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
         ("{created}", sheet.created_at.to_string()),
         ("{version}", env!("CARGO_PKG_VERSION").to_string()),
         ("{vault_fingerprint}", sheet.vault_fingerprint.to_string()),
-        ("{count}", sheet.entries.len().to_string()),
+        (
+            "{entries_count}",
+            crate::wording::count(sheet.entries.len(), "entry", "entries"),
+        ),
         ("{unlock_command}", unlock_command.to_string()),
     ];
     let mut out = Vec::new();
@@ -173,11 +176,21 @@ fn heading(sheet: &Sheet, item: Item) -> String {
     }
 }
 
+/// The name a code's caption gives its item: short, as a caption has a code's width (the
+/// typed copy's heading says more).
+fn caption_name(sheet: &Sheet, item: Item) -> String {
+    match item {
+        Item::Threshold => "split record".to_string(),
+        Item::Details => "details".to_string(),
+        _ => heading(sheet, item),
+    }
+}
+
 /// Encodes and self-checks every code of the sheet's items.
 fn symbols(sheet: &Sheet) -> Result<Vec<(String, Symbol)>> {
     let mut jobs = Vec::new();
     for (item, base32) in sheet.items() {
-        jobs.extend(code_jobs(sheet, item, base32, &heading(sheet, item)));
+        jobs.extend(code_jobs(sheet, item, base32, &caption_name(sheet, item)));
     }
     encode(&jobs)
 }

@@ -1,7 +1,12 @@
-//! PDF layout with printpdf: flowing monospace text pages and a grid of vector QR codes, on
-//! A4 or US Letter, with the built-in Courier font (nothing embedded, no raster images).
+//! PDF layout with printpdf: flowing monospace text pages and a grid of vector QR codes
+//! (`grid`), on A4 or US Letter, with the built-in Courier font (nothing embedded, no
+//! raster images).
+
+mod grid;
 
 use super::qr::{QUIET_ZONE, Symbol};
+use grid::grid;
+pub use grid::{Area, CAPTION_CHAR_PT, Slot, slots};
 use printpdf::{
     BuiltinFont, Color, CurTransMat, DictItem, Greyscale, Mm, Op, PdfDocument, PdfFontHandle,
     PdfPage, PdfSaveOptions, Point, Pt, TextItem,
@@ -189,45 +194,6 @@ fn qr_ops(symbol: &Symbol, left: f32, top: f32) -> Vec<Op> {
     ops.push(raw("f", Vec::new()));
     ops.push(Op::RestoreGraphicsState);
     ops
-}
-
-/// Places codes in a grid, as many per page as fit; returns the ops of each page.
-fn grid(codes: &[Placed<'_>], paper: Paper, top_reserved: f32) -> Vec<Vec<Op>> {
-    let (width, height) = paper.size_mm();
-    let margin = Mm(MARGIN_MM).into_pt().0;
-    let module = Mm(MODULE_MM).into_pt().0;
-    let largest = codes.iter().map(|c| c.symbol.width).max().unwrap_or(21);
-    let cell = (largest + 2 * QUIET_ZONE) as f32 * module;
-    let cell_height = cell + CAPTION_SPACE_PT;
-    let usable_w = Mm(width).into_pt().0 - 2.0 * margin;
-    let usable_h = Mm(height).into_pt().0 - 2.0 * margin - top_reserved;
-    let columns = ((usable_w / cell) as usize).max(1);
-    let rows = ((usable_h / cell_height) as usize).max(1);
-    let gap_x = (usable_w - columns as f32 * cell) / columns as f32;
-    let top = Mm(height).into_pt().0 - margin - top_reserved;
-    codes
-        .chunks(columns * rows)
-        .map(|on_page| {
-            let mut ops = Vec::new();
-            for (i, code) in on_page.iter().enumerate() {
-                let (row, col) = (i / columns, i % columns);
-                let left = margin + gap_x / 2.0 + col as f32 * (cell + gap_x);
-                let cell_top = top - row as f32 * cell_height;
-                let own = (code.symbol.width + 2 * QUIET_ZONE) as f32 * module;
-                let offset = (cell - own) / 2.0;
-                ops.extend(qr_ops(code.symbol, left + offset, cell_top - offset));
-                let caption_y = cell_top - cell - CAPTION_PT;
-                text_op(
-                    &mut ops,
-                    left + QUIET_ZONE as f32 * module,
-                    caption_y,
-                    CAPTION_PT,
-                    &code.caption,
-                );
-            }
-            ops
-        })
-        .collect()
 }
 
 /// The whole document: cover text, code pages, typed-fallback pages; every page gets a

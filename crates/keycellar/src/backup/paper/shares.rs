@@ -9,15 +9,18 @@
 //! The secret is the key item's plaintext (`# keycellar sheet ID, entries: N` and the
 //! `AGE-SECRET-KEY-1...` line), so combining gives exactly what decrypting item K would.
 //!
+//! Combining the shares read, and finding an altered one among more than K, is in
+//! `combine`.
+//!
 //! A wrong set is caught, never turned into a wrong key: each share carries the sheet ID,
 //! K, N and its number under a check (the first 4 bytes of a SHA-256 of the rest), and a
 //! digest of the secret (in the spirit of SLIP-39's digest share); combining refuses shares
-//! that disagree on sheet, K, N or digest, two different shares with one number, fewer
-//! than K, and a result whose digest does not match.
+//! that disagree on sheet, K, N or digest, fewer than K, and a result whose digest does not
+//! match. With more than K shares, an altered one is found and named: K-subsets are tried
+//! until one gives the digest, and every other share must lie on the same polynomial.
 
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
 /// Most shares a split makes.
@@ -198,94 +201,8 @@ pub fn split(secret: &[u8], sheet: [u8; 4], k: u8, n: u8) -> Result<(Threshold, 
     Ok((threshold, shares))
 }
 
-/// "the sheet key is split 3-of-5: 2 shares were read (number 1, 4); 1 more is needed".
-fn too_few<'a>(split: &Threshold, read: impl ExactSizeIterator<Item = &'a u8>) -> String {
-    let count = read.len();
-    let numbers: Vec<String> = read.map(u8::to_string).collect();
-    let missing = usize::from(split.k) - count;
-    format!(
-        "the sheet key is split {}-of-{}: {} read ({}); {missing} more {} needed",
-        split.k,
-        split.n,
-        crate::wording::count(count, "share was", "shares were"),
-        if numbers.is_empty() {
-            "none".to_string()
-        } else {
-            format!("number {}", numbers.join(", "))
-        },
-        crate::wording::noun(missing, "is", "are")
-    )
-}
-
-/// The secret from shares read in any order (repeats allowed), checked against `expected`
-/// (the data sheet's record, when it was read) and against the digest.
-pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Zeroizing<Vec<u8>>> {
-    let refuse = |problem: String| Error::PaperUnreadable { problem };
-    let Some(first) = shares.first().map(|s| s.threshold).or(expected.copied()) else {
-        return Err(refuse("no share of the sheet key was read".into()));
-    };
-    let mut by_number: BTreeMap<u8, &Share> = BTreeMap::new();
-    for share in shares {
-        if share.threshold != first {
-            return Err(refuse(format!(
-                "share {} belongs to another split (sheet {}, {}-of-{}) than share {} (sheet \
-                 {}, {}-of-{}); use shares of one split only",
-                share.x,
-                share.threshold.sheet_id(),
-                share.threshold.k,
-                share.threshold.n,
-                shares[0].x,
-                first.sheet_id(),
-                first.k,
-                first.n
-            )));
-        }
-        match by_number.get(&share.x) {
-            Some(seen) if seen.y != share.y => {
-                return Err(refuse(format!(
-                    "two different shares are numbered {}; one of them was altered",
-                    share.x
-                )));
-            }
-            _ => {
-                by_number.insert(share.x, share);
-            }
-        }
-    }
-    if let Some(expected) = expected.filter(|e| **e != first) {
-        return Err(refuse(format!(
-            "the shares are of sheet {} ({}-of-{}), not of this sheet {}",
-            first.sheet_id(),
-            first.k,
-            first.n,
-            expected.sheet_id()
-        )));
-    }
-    if by_number.len() < usize::from(first.k) {
-        return Err(refuse(too_few(&first, by_number.keys())));
-    }
-    let parts: Vec<blahaj::Share> = by_number
-        .values()
-        .map(|s| {
-            let mut bytes = Zeroizing::new(vec![s.x]);
-            bytes.extend_from_slice(&s.y);
-            blahaj::Share::try_from(&bytes[..]).map_err(|e| Error::Internal(e.into()))
-        })
-        .collect::<Result<_>>()?;
-    let secret = Zeroizing::new(
-        blahaj::Sharks(first.k)
-            .recover(&parts)
-            .map_err(|e| Error::Internal(e.into()))?,
-    );
-    if digest(&first.sheet, &secret) != first.digest {
-        return Err(refuse(
-            "the shares do not combine to the key they were made from: one of them was \
-             altered"
-                .into(),
-        ));
-    }
-    Ok(secret)
-}
+mod combine;
+pub use combine::{Combined, MAX_INTERPOLATIONS, MAX_SUBSETS, combine};
 
 #[cfg(test)]
 mod tests;

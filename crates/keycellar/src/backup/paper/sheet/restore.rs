@@ -34,6 +34,8 @@ pub struct Restored {
     /// Why the details item was not read, when it was not: entries then came back with their
     /// credentials only.
     pub details_missing: Option<String>,
+    /// Shares of a split sheet key that were read but not used, each with why.
+    pub set_aside: Vec<String>,
 }
 
 /// Decrypts what was read of a sheet. Fails only when the sheet key cannot be opened; every

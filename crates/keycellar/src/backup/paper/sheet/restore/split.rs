@@ -6,7 +6,7 @@ use super::{Restored, candidates, decode};
 use crate::backup::agefile::{self, Identities};
 use crate::backup::paper::ReadSheet;
 use crate::backup::paper::codes::Item;
-use crate::backup::paper::shares::{self, Share, Threshold};
+use crate::backup::paper::shares::{self, Combined, Share, Threshold};
 use crate::backup::paper::text::Fix;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
@@ -89,8 +89,35 @@ pub(super) fn key<E: From<Error>>(
             problem: format!("{problem}; {}", unread.join("; ")),
         },
         other => other,
-    });
-    Ok(combined?)
+    })?;
+    set_aside(&combined, restored);
+    Ok(combined.secret)
+}
+
+/// Names the shares read that do not fit the ones the key came from.
+fn set_aside(combined: &Combined, restored: &mut Restored) {
+    let list = |numbers: &[u8]| numbers.iter().map(u8::to_string).collect::<Vec<_>>();
+    let used = list(&combined.used).join(", ");
+    if combined.certain {
+        for x in &combined.odd {
+            let which = match combined.used.contains(x) {
+                true => format!("a second share numbered {x}"),
+                false => format!("share {x}"),
+            };
+            restored.set_aside.push(format!(
+                "{which} was set aside: it does not combine with the other shares to the key \
+                 they were made from, so it was altered (the key came from shares {used}); \
+                 ask its holder for the printed share, or print a new split"
+            ));
+        }
+    } else if !combined.odd.is_empty() {
+        restored.set_aside.push(format!(
+            "shares {} do not lie on one polynomial with shares {used}, from which the key \
+             came (it matches the split's digest): several shares were altered, and \
+             keycellar cannot tell which; print a new split",
+            list(&combined.odd).join(", ")
+        ));
+    }
 }
 
 /// A share's record: as read, or decrypted with the share passphrase when the share was
