@@ -5,7 +5,8 @@
 //! whole, the vault and its generations hold the old or the new state under one
 //! passphrase, and nothing stray is left once the next command has run. Besides: a real
 //! disk-full case on a small tmpfs, and the cases of issue 29 as they were found (strace
-//! killing `passwd` at its renames and an export at its first fsync).
+//! killing `passwd` at its renames and an export at its first fsync; a split whose share
+//! directory is missing).
 
 mod common;
 
@@ -492,4 +493,50 @@ fn an_export_killed_by_strace_at_its_first_fsync_leaves_no_copy_beside_it() {
         None,
     );
     assert!(out.status.success(), "{out:?}");
+}
+
+/// Issue 29, item 2: `print --split --share-dir DIR` with a missing DIR fails before any
+/// work (no passphrase asked, nothing written, the vault as it was), naming the directory;
+/// and a `--force` reprint that fails part-way, after every file was written but while
+/// they are put in place, leaves the previous split byte for byte as it was.
+#[test]
+fn a_split_that_cannot_be_written_whole_leaves_every_file_as_it_was() {
+    let tv = TestVault::empty();
+    two_keys(&tv);
+    let before = tv.bytes();
+    let out = sweep::keycellar(
+        tv.dir.path(),
+        "pass",
+        &[
+            "print",
+            "-o",
+            "sheet.pdf",
+            "--split",
+            "2-of-3",
+            "--share-dir",
+            "missing",
+        ],
+        None,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("there is no directory missing"), "{stderr}");
+    assert!(!tv.dir.path().join("sheet.pdf").exists());
+    assert_eq!(tv.bytes(), before);
+
+    fs::create_dir(tv.dir.path().join("split")).unwrap();
+    run_in(&tv, SPLIT_NEW);
+    let split = tv.dir.path().join("split");
+    let previous = sweep::files(&split);
+    let before = tv.bytes();
+    for step in ["output-keep-old#3", "output-rename#2", "output-rename#4"] {
+        let out = sweep::keycellar(tv.dir.path(), "pass", SPLIT, Some(&format!("eio@{step}")));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{step}: {stderr}");
+        assert!(
+            sweep::files(&split) == previous,
+            "{step}: the previous split changed"
+        );
+        assert_eq!(tv.bytes(), before, "{step}: the print was recorded");
+    }
 }
