@@ -496,8 +496,8 @@ fn an_export_killed_by_strace_at_its_first_fsync_leaves_no_copy_beside_it() {
 }
 
 /// Issue 29, item 2: `print --split --share-dir DIR` with a missing DIR fails before any
-/// work (no passphrase asked, nothing written, the vault as it was), naming the directory;
-/// and a `--force` reprint that fails part-way, after every file was written but while
+/// work (no passphrase asked, nothing written, the vault as it was), naming the directory,
+/// as does a sheet whose path is one of its shares'; and a `--force` reprint that fails part-way, after every file was written but while
 /// they are put in place, leaves the previous split byte for byte as it was.
 #[test]
 fn a_split_that_cannot_be_written_whole_leaves_every_file_as_it_was() {
@@ -523,6 +523,21 @@ fn a_split_that_cannot_be_written_whole_leaves_every_file_as_it_was() {
     assert!(stderr.contains("there is no directory missing"), "{stderr}");
     assert!(!tv.dir.path().join("sheet.pdf").exists());
     assert_eq!(tv.bytes(), before);
+    // A sheet named as one of its shares would be overwritten by it.
+    let clash = [
+        "print",
+        "-o",
+        "share-1-of-3.pdf",
+        "--split",
+        "2-of-3",
+        "--force",
+    ];
+    let out = sweep::keycellar(tv.dir.path(), "pass", &clash, None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the sheet's own path"), "{stderr}");
+    assert!(sweep::strays(tv.dir.path()).is_empty());
+    assert!(!tv.dir.path().join("share-1-of-3.pdf").exists());
 
     fs::create_dir(tv.dir.path().join("split")).unwrap();
     run_in(&tv, SPLIT_NEW);
