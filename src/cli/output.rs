@@ -66,6 +66,13 @@ pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Resu
         .map_err(|e| Error::io(STDOUT, e))
 }
 
+/// Writes a set of documents to files (never standard output) as [`write_document`] writes
+/// one: all are written before the first is named, and a failure leaves every path as it
+/// was.
+pub fn write_documents(files: &[(&Path, &[u8])], force: bool) -> keycellar::Result<()> {
+    store::write_files(files, force, store::Visibility::Private)
+}
+
 /// Writes text to standard output (colour escapes dropped where stdout shows none). A
 /// closed pipe ends the process quietly (SIGPIPE, restored in `main`); any other failure to
 /// write, such as a full disk, is an error with a message, never a panic.

@@ -59,20 +59,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
             "a split sheet has no passphrase unless --share-passphrase asks for one".into(),
         ));
     }
-    let directory = match &args.share_dir {
-        Some(dir) => dir.clone(),
-        None => args
-            .output
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    };
-    let share_paths: Vec<PathBuf> = (1..=n)
-        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
-        .collect();
-    for path in &share_paths {
-        output::check_destination(path, args.force)?;
-    }
+    let share_paths = share_destinations(args, n)?;
     let shares_to = match args.share_passphrase {
         true => {
             let request = Request {
@@ -103,10 +90,15 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     for index in 0..share_paths.len() {
         shares.push(paper::layout::render_share(&sheet, index, args.paper)?);
     }
-    output::write_document(&args.output, &printed.pdf, args.force)?;
-    for (path, share) in share_paths.iter().zip(&shares) {
-        output::write_document(path, &share.pdf, args.force)?;
-    }
+    // The shares first and the sheet last, all written before any is named: a failure
+    // leaves every file as it was, and no sheet is ever there without its shares.
+    let mut files: Vec<(&Path, &[u8])> = share_paths
+        .iter()
+        .zip(&shares)
+        .map(|(path, share)| (path.as_path(), &share.pdf[..]))
+        .collect();
+    files.push((&args.output, &printed.pdf));
+    output::write_documents(&files, args.force)?;
     vault.record_backup(
         BackupKind::Print,
         fingerprints,
@@ -121,6 +113,45 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         &share_paths,
         ctx.json,
     )
+}
+
+/// Where the shares go (`share-X-of-N.pdf` in --share-dir, or beside the sheet), each
+/// checked before any work: its directory exists, nothing is in the way (unless --force),
+/// and none is the sheet itself.
+fn share_destinations(args: &PrintArgs, n: u8) -> Result<Vec<PathBuf>> {
+    let directory = match &args.share_dir {
+        Some(dir) => dir.clone(),
+        None => args
+            .output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    let share_paths: Vec<PathBuf> = (1..=n)
+        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
+        .collect();
+    for (x, path) in (1..).zip(&share_paths) {
+        output::check_destination(path, args.force)?;
+        if same_file(path, &args.output) {
+            return Err(Failure::Usage(format!(
+                "share {x} of the split goes to {}, the sheet's own path; give the sheet \
+                 another name (-o) or the shares another directory (--share-dir)",
+                path.display()
+            )));
+        }
+    }
+    Ok(share_paths)
+}
+
+/// Whether two output paths name one file (the same path, or one directory reached two
+/// ways).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new(".")).canonicalize().ok();
+        (dir, p.file_name().map(|n| n.to_owned()))
+    };
+    a == b || canonical(a) == canonical(b)
 }
 
 /// A sheet read from scans or typed text, and the name messages give it.

@@ -6,7 +6,8 @@ use super::report::{Failure, Result};
 use clap::CommandFactory;
 use clap_mangen::roff::{Roff, roman};
 use keycellar::Error;
-use std::path::Path;
+use keycellar::vault::store;
+use std::path::{Path, PathBuf};
 
 /// Writes the completion script for `shell` to stdout. Labels do not complete: they are
 /// inside the encrypted vault, and completion must never ask for a passphrase.
@@ -51,10 +52,17 @@ pub fn man_pages(dir: &Path) -> Result<()> {
         .iter()
         .map(|c| format!("keycellar-{}", c.get_name()))
         .collect();
-    write_page(dir, top.clone(), &names).map_err(io)?;
+    let mut pages = vec![render_page(dir, top.clone(), &names).map_err(io)?];
     for command in commands {
-        write_page(dir, command, &["keycellar".to_string()]).map_err(io)?;
+        pages.push(render_page(dir, command, &["keycellar".to_string()]).map_err(io)?);
     }
+    // Every page is written before any is named: a failure or a kill leaves the pages of
+    // one version, old or new, never half of each.
+    let files: Vec<(&Path, &[u8])> = pages
+        .iter()
+        .map(|(path, page)| (path.as_path(), &page[..]))
+        .collect();
+    store::write_files(&files, true, store::Visibility::Public)?;
     super::ui::note(&format!("Wrote the man pages to {}", dir.display()));
     Ok(())
 }
@@ -68,7 +76,12 @@ const FIRST_STEPS: [&str; 5] = [
     "keycellar verify",
 ];
 
-fn write_page(dir: &Path, command: clap::Command, see_also: &[String]) -> std::io::Result<()> {
+/// A man page and the path it goes to in `dir`.
+fn render_page(
+    dir: &Path,
+    command: clap::Command,
+    see_also: &[String],
+) -> std::io::Result<(PathBuf, Vec<u8>)> {
     let mut examples = examples(&command);
     if command.has_subcommands() {
         examples.extend(FIRST_STEPS.map(String::from));
@@ -103,7 +116,7 @@ fn write_page(dir: &Path, command: clap::Command, see_also: &[String]) -> std::i
     references.extend(["age(1)", "zbarimg(1)", "pdftoppm(1)"].map(String::from));
     section("SEE ALSO", &references.join(", "));
     sections.to_writer(&mut page)?;
-    std::fs::write(dir.join(man.get_filename()), page)
+    Ok((dir.join(man.get_filename()), page))
 }
 
 /// The example command lines of a command's help (its `Example:`/`Examples:` text), a

@@ -194,7 +194,7 @@ fn no_function_is_longer_than_80_lines() {
 
 #[test]
 fn the_fault_hook_exists_only_with_the_internals_feature() {
-    let store = fs::read_to_string(root().join(LIB).join("vault/store.rs")).unwrap();
+    let store = fs::read_to_string(root().join(LIB).join("vault/store/fault.rs")).unwrap();
     let reader = store
         .find("std::env::var_os(\"KEYCELLAR_FAULT\")")
         .expect("the fault hook reads KEYCELLAR_FAULT");

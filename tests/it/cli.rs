@@ -183,14 +183,14 @@ fn every_file_written_is_0600_under_umask_000_and_022() {
         let tv = TestVault::empty();
         let secret = tv.file("s", KRAKEN_SECRET);
         let bin = assert_cmd::cargo::cargo_bin("keycellar");
-        // The last add is killed after writing its temp file, which is left behind.
+        // The last add is killed once its new file has a temp name, which is left behind.
         let script = format!(
             "umask {umask}; kc() {{ '{k}' --vault '{v}' --passphrase-file '{p}' \"$@\"; }}; \
              kc init {kdf} && kc add k --exchange kraken --key {key} --secret-file '{s}' && \
              kc edit k --note n && kc keygen -o '{d}/identity.txt' && \
              r=$(grep -o 'age1[a-z0-9]*' '{d}/identity.txt') && \
              kc export -o '{d}/keys.age' -r \"$r\" && kc print -o '{d}/paper.pdf' -r \"$r\" && \
-             KEYCELLAR_FAULT=kill@move-generations kc add k2 --exchange kraken --key {key} \
+             KEYCELLAR_FAULT=kill@vault-rename kc add k2 --exchange kraken --key {key} \
              --secret-file '{s}'; test $? -ge 128",
             v = tv.vault.display(),
             p = tv.pass_file.display(),
@@ -216,6 +216,8 @@ fn every_file_written_is_0600_under_umask_000_and_022() {
             assert_eq!(mode, 0o600, "umask {umask}: {name} is {mode:o}");
             checked.push(if name.contains(".tmp.") {
                 "temp".into()
+            } else if name.ends_with(".pending") {
+                "pending generation".into()
             } else {
                 name
             });
@@ -227,6 +229,8 @@ fn every_file_written_is_0600_under_umask_000_and_022() {
                 "identity.txt",
                 "keys.age",
                 "paper.pdf",
+                "pending generation",
+                "pending generation",
                 "temp",
                 "vault.kc",
                 "vault.kc.1",

@@ -32,7 +32,8 @@
 //!
 //! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
 //! `backup::paper::codes`) are private to the crate; the `internals` feature makes them
-//! public for keycellar's own tests and fuzzers, and compiles in the save fault hook.
+//! public for keycellar's own tests and fuzzers, and compiles in the fault hook that kills
+//! or fails a command at any step at which it writes a file.
 
 /// Declares a module that is public with the `internals` feature (for keycellar's own
 /// tests and fuzzers) and private to the crate otherwise.

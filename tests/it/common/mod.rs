@@ -6,6 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 
 pub mod paper;
+pub mod sweep;
 
 /// A peer tool (age, zbarimg, ...), failing loudly when it is missing rather than skipping.
 pub fn tool(name: &str) -> std::process::Command {
@@ -137,16 +138,19 @@ impl TestVault {
     }
 }
 
-/// The steps of a save (`store::FAULT_STEPS`), each with whether the new vault is already
-/// in place when the process dies or fails just before it.
-pub const SAVE_STEPS: [(&str, bool); 7] = [
-    ("create-temp", false),
-    ("write-temp", false),
-    ("sync-temp", false),
-    ("move-generations", false),
-    ("rename", false),
-    ("sync-directory", true),
-    ("done", true),
+/// The steps of a save (the `vault-` steps of `store::FAULT_STEPS`), each with whether the
+/// new vault is in place when the process dies or fails just before it.
+pub const SAVE_STEPS: [(&str, bool); 10] = [
+    ("vault-create-temp", false),
+    ("vault-write-temp", false),
+    ("vault-sync-temp", false),
+    ("vault-keep-generation", false),
+    ("vault-sync-pending", false),
+    ("vault-link-temp", false),
+    ("vault-rename", false),
+    ("vault-place-generation", true),
+    ("vault-sync-directory", true),
+    ("vault-done", true),
 ];
 
 /// The secrets and API passphrases held in `fixtures/vault-v1.kc` (documented test values).

@@ -99,9 +99,19 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Opens a vault for reading. No lock is taken: saves replace the file atomically.
+    /// Opens a vault for reading. No lock is taken (saves replace the file atomically),
+    /// except to finish or clear away a save that was killed half-way, when the lock is
+    /// free.
     pub fn open(path: &Path, passphrase: &Secret) -> Result<Vault> {
         let file = store::resolve(path)?;
+        if store::needs_cleanup(&file) {
+            // Best effort: the vault reads the same either way, and a command that changes
+            // it does the same before it writes.
+            if let Ok(lock) = store::lock(&file, Duration::ZERO) {
+                let _ =
+                    recover(&file, &lock).and_then(|()| store::remove_stale_temps(&file, &lock));
+            }
+        }
         let mut vault = Self::from_bytes(path, &store::read(&file)?, passphrase)?;
         vault.file = file;
         Ok(vault)
@@ -116,7 +126,7 @@ impl Vault {
 
     /// Opens a vault to change it: derives the key, takes the exclusive lock (waiting up to
     /// `lock_timeout`), removes temp files a killed save left behind, and reads the vault
-    /// as it is under the lock.
+    /// as it is under the lock. A save killed half-way is finished (or undone) first.
     pub fn open_for_change(
         path: &Path,
         passphrase: &Secret,
@@ -133,6 +143,7 @@ impl Vault {
         let (slot, key) = unlock_key(path, &parsed, passphrase)?;
         let vault_id = parsed.header.vault_id;
         let lock = store::lock(&file, lock_timeout)?;
+        recover(&file, &lock)?;
         store::remove_stale_temps(&file, &lock)?;
         let now = store::read(&file)?;
         let parsed = format::parse(&now).map_err(|e| e.at(path))?;
@@ -167,6 +178,30 @@ impl Vault {
             lock: None,
         };
         Ok((vault, plaintext))
+    }
+}
+
+/// Finishes a save that was killed after its new file replaced the vault (its generations
+/// wait under pending names), or undoes one killed before: the save happened if the vault
+/// is of a later generation than the pending `.1`. Needs no key. A vault that does not
+/// parse is left as it is, pending files included, for the user to look at.
+fn recover(file: &Path, lock: &store::VaultLock) -> Result<()> {
+    if !store::has_pending(file) {
+        return Ok(());
+    }
+    let identity = |path: &Path| {
+        let bytes = store::read(path).ok()?;
+        let parsed = format::parse(&bytes).ok()?;
+        Some((parsed.header.vault_id, parsed.header.generation))
+    };
+    let Some((vault_id, generation)) = identity(file) else {
+        return Ok(());
+    };
+    match identity(&store::pending_path(file, 1)) {
+        Some((id, pending)) if id == vault_id && generation > pending => {
+            store::finish_generations(file, lock)
+        }
+        _ => store::discard_pending(file, lock),
     }
 }
 

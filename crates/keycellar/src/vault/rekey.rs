@@ -51,15 +51,22 @@ impl Vault {
     ) -> Result<store::Generations> {
         let current = store::read(&self.file)?;
         let first = self.reseal(&current, previous)?;
-        let candidate = [1, 2]
-            .into_iter()
-            .map(|n| store::generation_path(&self.file, n))
-            .find(|path| path.exists());
-        let second = match candidate {
-            Some(path) => std::fs::read(&path)
+        let (older, oldest) = (
+            store::generation_path(&self.file, 1),
+            store::generation_path(&self.file, 2),
+        );
+        let resealed = |path: &std::path::Path| {
+            std::fs::read(path)
                 .ok()
-                .and_then(|bytes| self.reseal(&bytes, previous).ok()),
-            None => None,
+                .and_then(|bytes| self.reseal(&bytes, previous).ok())
+                .map(store::Previous::Resealed)
+        };
+        let second = if older.exists() {
+            Some(resealed(&older).unwrap_or(store::Previous::AsItIs(older)))
+        } else if oldest.exists() {
+            resealed(&oldest)
+        } else {
+            None
         };
         store::stage_generations(&self.file, first, second, lock)
     }

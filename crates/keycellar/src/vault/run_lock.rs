@@ -28,6 +28,7 @@ pub fn path(vault: &Path, entry_id: &str) -> PathBuf {
 
 fn open(path: &Path) -> Result<File> {
     let cannot = |e| Error::io(format!("cannot open the run lock {}", path.display()), e);
+    super::store::fault_step("run-lock", "open").map_err(cannot)?;
     let file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -74,9 +75,8 @@ impl RunLock {
     /// second run gets and for `status`. Several shared runs each write theirs; the last
     /// one stays.
     pub fn record(&mut self, pid: u32) -> Result<()> {
-        let wrote = self
-            .file
-            .set_len(0)
+        let wrote = super::store::fault_step("run-lock", "record")
+            .and_then(|()| self.file.set_len(0))
             .and_then(|()| self.file.rewind())
             .and_then(|()| writeln!(self.file, "{pid}"));
         wrote.map_err(|e| Error::io("cannot record the run in its lock file".to_string(), e))

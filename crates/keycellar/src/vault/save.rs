@@ -88,12 +88,7 @@ impl Vault {
     /// The second half of a save: puts the prepared file in place.
     fn commit_save(&mut self, prepared: PreparedSave) -> Result<()> {
         let lock = self.held_lock()?;
-        match prepared.generations {
-            Some(generations) => {
-                store::commit_resealed(&self.file, prepared.staged, generations, lock)?
-            }
-            None => store::commit(&self.file, prepared.staged, lock)?,
-        }
+        store::commit(&self.file, prepared.staged, prepared.generations, lock)?;
         self.header = prepared.header;
         self.payload_len = prepared.payload_len;
         self.saved_digest = Some(prepared.digest);

@@ -1,23 +1,30 @@
-//! Durable vault files: an exclusive lock, atomic replacement with read-back verification,
-//! two previous generations kept beside the vault, and 0600 permissions on everything.
+//! Durable files: the vault with its exclusive lock, atomic replacement with read-back
+//! verification and two previous generations beside it, and the documents the user asks
+//! for (`output`); 0600 permissions on everything that holds a secret.
 //!
-//! A save writes a temp file in the vault's directory (0600), fsyncs it, reads it back and
-//! lets the caller verify it, moves `VAULT.1` to `VAULT.2`, hard-links the current vault to
-//! `VAULT.1`, renames the temp file over the vault and fsyncs the directory. At every
-//! instant the vault path holds either the old or the new file. The steps up to the
-//! verified temp file ([`stage`]) and the rest ([`commit`]) can be run apart, so a command
-//! can prepare its save while other work (an export) may still fail; `rotation` holds the
-//! second half.
+//! Every new file is written and synced without a name (`new_file`) and named in one step.
+//! A save ([`stage`], then [`commit`], in `rotation`) puts the generations-to-be beside
+//! the vault under pending names, renames the new file over the vault (the moment the
+//! save happens) and then moves the pending generations into place; a save killed after
+//! its rename is finished by the next command that opens the vault, one killed before it
+//! is undone, so the vault and its generations always hold one state. `fault` lists every
+//! step at which a test can kill or fail a command that writes.
 
 use super::format::MAX_FILE_LEN;
 use crate::error::{Error, Result};
+use fault::fault;
+use new_file::{NewFile, Role};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
+
+pub use fault::{Before, FAULT_STEPS, FaultStep};
+pub use new_file::Visibility;
+pub use output::{check_output, create_secret_file, write_file, write_files};
 
 /// How many previous versions are kept beside the vault.
 pub const GENERATIONS: u32 = 2;
@@ -45,9 +52,11 @@ pub fn generation_path(vault: &Path, n: u32) -> PathBuf {
     with_suffix(vault, &format!(".{n}"))
 }
 
-fn temp_prefix(vault: &Path) -> String {
+/// `.VAULT.N.pending`: what becomes `VAULT.N` once a save is in place (FORMAT.md section 4).
+pub fn pending_path(vault: &Path, n: u32) -> PathBuf {
     let name = vault.file_name().map(|n| n.to_string_lossy().into_owned());
-    format!(".{}.tmp.", name.unwrap_or_default())
+    let name = format!(".{}.{n}.pending", name.unwrap_or_default());
+    directory_of(vault).join(name)
 }
 
 fn directory_of(vault: &Path) -> &Path {
@@ -132,25 +141,38 @@ pub fn read(vault: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Removes temp files a killed save left behind. Call only while holding the lock.
-pub fn remove_stale_temps(vault: &Path, _lock: &VaultLock) -> Result<usize> {
-    let prefix = temp_prefix(vault);
+/// The temp files beside the vault (left by a killed save, unless one is running).
+fn temps(vault: &Path) -> Result<Vec<PathBuf>> {
+    let prefix = new_file::temp_prefix(vault);
     let dir = directory_of(vault);
-    let mut removed = 0;
     let entries =
         fs::read_dir(dir).map_err(|e| Error::io(format!("cannot list {}", dir.display()), e))?;
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            fs::remove_file(entry.path())
-                .map_err(|e| Error::io("cannot remove a stale temp file", e))?;
-            removed += 1;
-        }
-    }
-    Ok(removed)
+    Ok(entries
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|entry| entry.path())
+        .collect())
 }
 
-fn sync_directory(dir: &Path) -> std::io::Result<()> {
-    fault("sync-directory")
+/// Whether a killed save left something beside the vault: a temp file, or generations
+/// under pending names.
+pub fn needs_cleanup(vault: &Path) -> bool {
+    has_pending(vault) || temps(vault).is_ok_and(|temps| !temps.is_empty())
+}
+
+/// Removes temp files a killed save left behind. Call only while holding the lock.
+pub fn remove_stale_temps(vault: &Path, _lock: &VaultLock) -> Result<usize> {
+    let stale = temps(vault)?;
+    for path in &stale {
+        fs::remove_file(path).map_err(|e| Error::io("cannot remove a stale temp file", e))?;
+    }
+    Ok(stale.len())
+}
+
+/// Syncs a directory, so that the names given in it survive a power cut; `role` is the
+/// first part of the fault step.
+fn sync_directory(dir: &Path, role: &str) -> std::io::Result<()> {
+    fault(role, "sync-directory")
         .and_then(|()| File::open(dir))
         .and_then(|d| d.sync_all())
 }
@@ -168,49 +190,9 @@ fn unsynced(path: &Path, e: std::io::Error) -> Error {
     )
 }
 
-/// Writes `bytes` to a fsynced 0600 temp file beside the vault, then hands its re-read
-/// contents to `verify`.
-fn write_temp(
-    vault: &Path,
-    bytes: &[u8],
-    verify: &dyn Fn(&[u8]) -> Result<()>,
-) -> Result<tempfile::NamedTempFile> {
-    let dir = directory_of(vault);
-    let io = |what: &str, e| Error::io(format!("{what} in {}", dir.display()), e);
-    fault("create-temp").map_err(|e| io("cannot create a temp file", e))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(&temp_prefix(vault))
-        .permissions(fs::Permissions::from_mode(0o600))
-        .tempfile_in(dir)
-        .map_err(|e| io("cannot create a temp file", e))?;
-    fault("write-temp")
-        .and_then(|()| temp.write_all(bytes))
-        .map_err(|e| io("cannot write the temp file", e))?;
-    // The fsync waits on the disk while the CPU reads the file back and checks it; both
-    // must succeed before the caller may rename the temp file into place.
-    let file = temp.as_file();
-    let (synced, checked) = std::thread::scope(|scope| {
-        let sync = scope.spawn(|| fault("sync-temp").and_then(|()| file.sync_all()));
-        let checked = fs::read(temp.path())
-            .map_err(|e| io("cannot read back the temp file", e))
-            .and_then(|written| {
-                if written != bytes {
-                    return Err(Error::Internal(
-                        "the temp file read back differs from what was written".into(),
-                    ));
-                }
-                verify(&written)
-            });
-        (sync.join(), checked)
-    });
-    synced
-        .map_err(|_| Error::Internal("the fsync thread panicked".into()))?
-        .map_err(|e| io("cannot sync the temp file", e))?;
-    checked?;
-    Ok(temp)
-}
-
-/// Creates a new vault file; fails if anything exists at `vault`.
+/// Creates a new vault file; fails if anything exists at `vault`. The file is written
+/// without a name and named only once it is whole and verified, so a kill leaves either no
+/// vault or the whole one. The lock is held meanwhile, so two `init`s never race.
 pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) -> Result<()> {
     let dir = directory_of(vault);
     if !dir.exists() {
@@ -220,165 +202,32 @@ pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) 
             .create(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
     }
-    let temp = write_temp(vault, bytes, verify)?;
-    temp.persist_noclobber(vault).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+    let lock = lock(vault, Duration::ZERO)?;
+    remove_stale_temps(vault, &lock)?;
+    let mut new = NewFile::write(vault, dir, Role::Vault, Visibility::Private, bytes, verify)?;
+    new.link_as(vault, "link-new").map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::VaultExists {
                 path: vault.to_path_buf(),
             }
         } else {
-            Error::io(format!("cannot create {}", vault.display()), e.error)
+            Error::io(format!("cannot create {}", vault.display()), e)
         }
     })?;
-    sync_directory(dir).map_err(|e| unsynced(vault, e))
+    sync_directory(dir, "vault").map_err(|e| unsynced(vault, e))?;
+    fault("vault", "done").map_err(|e| Error::io("after the save", e))
 }
 
-/// Writes a private (0600) file atomically: temp file, fsync, rename, fsync the directory.
-/// Without `overwrite`, an existing file at `path` is an error and is left alone. A link is
-/// followed, and its target replaced. A named pipe is written into, as it is a stream; any
-/// other kind of file (a device, a socket, a directory) is refused, never replaced.
-pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
-    use std::os::unix::fs::FileTypeExt;
-    let cannot = |e| Error::io(format!("cannot write {}", path.display()), e);
-    match fs::metadata(path) {
-        Ok(m) if m.file_type().is_fifo() => {
-            let mut pipe = OpenOptions::new().write(true).open(path).map_err(cannot)?;
-            return pipe
-                .write_all(bytes)
-                .and_then(|()| pipe.flush())
-                .map_err(cannot);
-        }
-        Ok(m) if !m.is_file() => {
-            return Err(Error::NotRegularFile {
-                path: path.to_path_buf(),
-                kind: file_kind(&m.file_type()),
-            });
-        }
-        _ => {}
-    }
-    let path = &resolve(path)?;
-    let temp = write_temp(path, bytes, &|_| Ok(()))?;
-    if overwrite {
-        temp.persist(path)
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e.error))?;
-    } else {
-        temp.persist_noclobber(path).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::OutputExists {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                Error::io(format!("cannot write {}", path.display()), e.error)
-            }
-        })?;
-    }
-    sync_directory(directory_of(path)).map_err(|e| unsynced(path, e))
-}
-
-/// Creates a private (0600) file that did not exist and writes `bytes` into it directly,
-/// with no temp file: for secrets in plaintext (an age identity), which must not be left
-/// under another name if the process is killed. A kill mid-write leaves at most a cut-short
-/// file at `path` itself, which no reader mistakes for a whole one.
-pub fn create_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let cannot = |e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::OutputExists {
-                path: path.to_path_buf(),
-            }
-        } else {
-            Error::io(format!("cannot write {}", path.display()), e)
-        }
-    };
-    let mut file = create_private(path, true).map_err(cannot)?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(cannot)?;
-    sync_directory(directory_of(path)).map_err(|e| unsynced(path, e))
-}
-
-/// Checks, before any work, that [`write_file`] may write `path`: nothing is there, a pipe
-/// is there, or (with `overwrite`) a regular file.
-pub fn check_output(path: &Path, overwrite: bool) -> Result<()> {
-    use std::os::unix::fs::FileTypeExt;
-    match fs::metadata(path) {
-        Ok(m) if m.file_type().is_fifo() => Ok(()),
-        Ok(m) if !m.is_file() => Err(Error::NotRegularFile {
-            path: path.to_path_buf(),
-            kind: file_kind(&m.file_type()),
-        }),
-        Ok(_) if !overwrite => Err(Error::OutputExists {
-            path: path.to_path_buf(),
-        }),
-        _ => Ok(()),
-    }
-}
-
-/// What a file that is not a regular file is, for a message.
-fn file_kind(kind: &fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if kind.is_dir() {
-        "directory"
-    } else if kind.is_char_device() {
-        "character device"
-    } else if kind.is_block_device() {
-        "block device"
-    } else if kind.is_socket() {
-        "socket"
-    } else {
-        "special file"
-    }
-}
-
-/// The I/O steps of a save, in order; [`fault`] can make each one fail or kill the process
-/// just before it. `done` is the moment after the last step.
-pub const FAULT_STEPS: [&str; 7] = [
-    "create-temp",
-    "write-temp",
-    "sync-temp",
-    "move-generations",
-    "rename",
-    "sync-directory",
-    "done",
-];
-
-/// Test hook, compiled only with the `internals` feature (never into a release).
-/// `KEYCELLAR_FAULT=ACTION@STEP` (ACTION `kill`, `eio` or `enospc`, STEP one of
-/// [`FAULT_STEPS`]) aborts the process at that step as if killed, or makes the step fail
-/// with that I/O error, so tests can prove every step leaves the old or the new vault.
-/// It can only make a save fail, never change what is written.
-#[cfg(feature = "internals")]
-fn fault(step: &str) -> std::io::Result<()> {
-    let Some(setting) = std::env::var_os("KEYCELLAR_FAULT") else {
-        return Ok(());
-    };
-    let setting = setting.to_string_lossy();
-    let Some((action, at)) = setting.split_once('@') else {
-        return Ok(());
-    };
-    if at != step {
-        return Ok(());
-    }
-    match action {
-        "kill" => std::process::abort(),
-        "eio" => Err(std::io::Error::from_raw_os_error(
-            rustix::io::Errno::IO.raw_os_error(),
-        )),
-        "enospc" => Err(std::io::Error::from_raw_os_error(
-            rustix::io::Errno::NOSPC.raw_os_error(),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Without the `internals` feature no step ever fails on purpose.
-#[cfg(not(feature = "internals"))]
-fn fault(_step: &str) -> std::io::Result<()> {
-    Ok(())
-}
-
+mod fault;
+mod new_file;
+mod output;
 mod rotation;
 
-pub use rotation::{Generations, Staged, commit, commit_resealed, stage, stage_generations};
+pub(crate) use fault::fault as fault_step;
+pub use rotation::{
+    Generations, Previous, Staged, commit, discard_pending, finish_generations, has_pending, stage,
+    stage_generations,
+};
 
 #[cfg(test)]
 mod tests;

@@ -1,24 +1,30 @@
-//! The second half of a save: a staged file is put in place after the generations beside
-//! the vault move back one (`VAULT.1` becomes `VAULT.2`, the vault becomes `VAULT.1`). After
-//! a passphrase change the generations are replaced by copies re-sealed under the new key.
+//! The second half of a save. The generations-to-be get pending names beside the vault
+//! (`.VAULT.2.pending`, then `.VAULT.1.pending`: hard links to the vault and to `VAULT.1`,
+//! or copies re-sealed under a new key after a passphrase change), the directory is
+//! synced, the new file is renamed over the vault, and the pending files are renamed to
+//! `VAULT.2` and `VAULT.1`. A save killed before its rename over the vault leaves pending
+//! files that the next command removes; one killed after it leaves pending files that the
+//! next command puts in place ([`finish_generations`]); either way the vault and its
+//! generations end in one state, and no generation is lost on the way.
 
+use super::new_file::{NewFile, Role, Visibility};
 use super::{
-    GENERATIONS, VaultLock, create_private, directory_of, fault, generation_path, read,
-    sync_directory, unsynced, write_temp,
+    GENERATIONS, VaultLock, directory_of, fault, generation_path, pending_path, read, unsynced,
 };
 use crate::error::{Error, Result};
-use std::fs;
-use std::io::Write;
-use std::path::Path;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+const ROLE: Role = Role::Vault;
 
 /// A new vault file written beside the vault, synced and verified, not yet in place.
-/// Dropping it removes the temp file and leaves the vault as it was.
+/// Dropping it leaves the vault as it was.
 #[derive(Debug)]
 pub struct Staged {
-    temp: tempfile::NamedTempFile,
+    new: NewFile,
 }
 
-/// The first half of a save: writes `bytes` to a synced temp file beside the vault and
+/// The first half of a save: writes `bytes` to a synced new file beside the vault and
 /// verifies it. The vault is not touched, so the caller can still give up.
 pub fn stage(
     vault: &Path,
@@ -26,107 +32,182 @@ pub fn stage(
     _lock: &VaultLock,
     verify: &dyn Fn(&[u8]) -> Result<()>,
 ) -> Result<Staged> {
-    Ok(Staged {
-        temp: write_temp(vault, bytes, verify)?,
-    })
+    let new = NewFile::write(
+        vault,
+        directory_of(vault),
+        ROLE,
+        Visibility::Private,
+        bytes,
+        verify,
+    )?;
+    Ok(Staged { new })
 }
 
-/// The second half of a save: keeps the previous generations and renames the staged file
-/// over the vault.
-pub fn commit(vault: &Path, staged: Staged, _lock: &VaultLock) -> Result<()> {
-    fault("move-generations")
-        .map_err(|e| Error::io(format!("cannot move {} aside", vault.display()), e))?;
-    rotate_generations(vault)?;
-    fault("rename")
-        .and_then(|()| staged.temp.persist(vault).map_err(|e| e.error))
-        .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e))?;
-    sync_directory(directory_of(vault)).map_err(|e| unsynced(vault, e))?;
-    fault("done").map_err(|e| Error::io("after the save", e))
+/// What a generation beside the vault becomes in a save.
+#[derive(Debug)]
+enum Keep {
+    /// The file at this path as it is (a hard link to it; a copy where there are none).
+    AsItIs(PathBuf),
+    /// New contents: an earlier file re-sealed under a new key.
+    Written(NewFile),
 }
 
-/// `VAULT.1` becomes `VAULT.2`, and the current vault is linked (or copied) to `VAULT.1`.
-fn rotate_generations(vault: &Path) -> Result<()> {
-    let io = |what: String, e| Error::io(what, e);
-    for n in (1..GENERATIONS).rev() {
-        let from = generation_path(vault, n);
-        if from.exists() {
-            let to = generation_path(vault, n + 1);
-            fs::rename(&from, &to)
-                .map_err(|e| io(format!("cannot move {} aside", from.display()), e))?;
-        }
-    }
-    let first = generation_path(vault, 1);
-    if first.exists() {
-        fs::remove_file(&first).map_err(|e| io(format!("cannot remove {}", first.display()), e))?;
-    }
-    if fs::hard_link(vault, &first).is_err() {
-        // Some file systems have no hard links; a private copy keeps the same guarantee.
-        let old = read(vault)?;
-        let mut file = create_private(&first, true)
-            .map_err(|e| io(format!("cannot create {}", first.display()), e))?;
-        file.write_all(&old)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| io(format!("cannot write {}", first.display()), e))?;
-    }
-    Ok(())
-}
-
-/// The generations a re-keying save leaves beside the vault, staged: the new `.1` and, when
-/// there is one, the new `.2`.
+/// The generations a save leaves beside the vault: the new `.1` and, when there is one, the
+/// new `.2`.
 #[derive(Debug)]
 pub struct Generations {
-    first: Staged,
-    second: Option<Staged>,
+    first: Keep,
+    second: Option<Keep>,
 }
 
-/// Stages re-sealed generations beside the vault (see [`Generations`]).
+impl Generations {
+    /// An ordinary save's: the vault as it is becomes `.1`, and `.1` becomes `.2`.
+    fn shifted(vault: &Path) -> Generations {
+        let first = generation_path(vault, 1);
+        Generations {
+            first: Keep::AsItIs(vault.to_path_buf()),
+            second: first.exists().then_some(Keep::AsItIs(first)),
+        }
+    }
+}
+
+/// An earlier file for [`stage_generations`].
+#[derive(Debug)]
+pub enum Previous {
+    /// Its contents re-sealed under the new key.
+    Resealed(Vec<u8>),
+    /// The file kept as it is (one the old key does not open).
+    AsItIs(PathBuf),
+}
+
+/// Stages the generations a re-keying save leaves: `first` (the vault re-sealed) and the
+/// new `.2`, if any.
 pub fn stage_generations(
     vault: &Path,
     first: Vec<u8>,
-    second: Option<Vec<u8>>,
+    second: Option<Previous>,
     _lock: &VaultLock,
 ) -> Result<Generations> {
-    let no_check = |_: &[u8]| Ok(());
-    let first = Staged {
-        temp: write_temp(vault, &first, &no_check)?,
+    let write = |bytes: &[u8]| {
+        NewFile::write(
+            vault,
+            directory_of(vault),
+            ROLE,
+            Visibility::Private,
+            bytes,
+            &|_| Ok(()),
+        )
     };
     let second = match second {
-        Some(bytes) => Some(Staged {
-            temp: write_temp(vault, &bytes, &no_check)?,
-        }),
+        Some(Previous::Resealed(bytes)) => Some(Keep::Written(write(&bytes)?)),
+        Some(Previous::AsItIs(path)) => Some(Keep::AsItIs(path)),
         None => None,
     };
-    Ok(Generations { first, second })
+    Ok(Generations {
+        first: Keep::Written(write(&first)?),
+        second,
+    })
 }
 
-/// Like [`commit`], but the generations are the re-sealed copies: `.2` first, then `.1`,
-/// then the vault, so that at every instant each path holds a whole file.
-pub fn commit_resealed(
+/// The second half of a save: the generations go beside the vault under pending names, the
+/// staged file replaces the vault, and the generations take their places. `generations`
+/// are an ordinary save's when `None`.
+pub fn commit(
     vault: &Path,
     staged: Staged,
-    generations: Generations,
-    _lock: &VaultLock,
+    generations: Option<Generations>,
+    lock: &VaultLock,
 ) -> Result<()> {
-    fault("move-generations")
-        .map_err(|e| Error::io(format!("cannot move {} aside", vault.display()), e))?;
-    let (first_path, second_path) = (generation_path(vault, 1), generation_path(vault, 2));
-    let put = |staged: Staged, path: &Path| {
-        staged
-            .temp
-            .persist(path)
-            .map(drop)
-            .map_err(|e| Error::io(format!("cannot replace {}", path.display()), e.error))
-    };
-    match generations.second {
-        Some(second) => put(second, &second_path)?,
-        None if first_path.exists() => fs::rename(&first_path, &second_path)
-            .map_err(|e| Error::io(format!("cannot move {} aside", first_path.display()), e))?,
-        None => {}
+    let generations = generations.unwrap_or_else(|| Generations::shifted(vault));
+    let mut new = staged.new;
+    let committed = put_pending(vault, generations).and_then(|()| {
+        new.replace(vault)
+            .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e))
+    });
+    if let Err(e) = committed {
+        let _ = discard_pending(vault, lock);
+        return Err(e);
     }
-    put(generations.first, &first_path)?;
-    fault("rename")
-        .and_then(|()| staged.temp.persist(vault).map_err(|e| e.error))
-        .map_err(|e| Error::io(format!("cannot replace {}", vault.display()), e))?;
-    sync_directory(directory_of(vault)).map_err(|e| unsynced(vault, e))?;
-    fault("done").map_err(|e| Error::io("after the save", e))
+    finish_generations(vault, lock)?;
+    fault(ROLE.name(), "done").map_err(|e| Error::io("after the save", e))
+}
+
+/// Gives the generations-to-be their pending names, `.2` first, and syncs the directory.
+fn put_pending(vault: &Path, generations: Generations) -> Result<()> {
+    if let Some(second) = generations.second {
+        keep(vault, second, &pending_path(vault, 2))?;
+    }
+    keep(vault, generations.first, &pending_path(vault, 1))?;
+    let dir = directory_of(vault);
+    fault(ROLE.name(), "sync-pending")
+        .and_then(|()| File::open(dir))
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io(format!("cannot sync {}", dir.display()), e))
+}
+
+fn keep(vault: &Path, keep: Keep, pending: &Path) -> Result<()> {
+    let cannot = |e| {
+        Error::io(
+            format!("cannot keep a generation as {}", pending.display()),
+            e,
+        )
+    };
+    match keep {
+        Keep::Written(mut new) => new.link_as(pending, "keep-generation").map_err(cannot),
+        Keep::AsItIs(path) => {
+            fault(ROLE.name(), "keep-generation").map_err(cannot)?;
+            if fs::hard_link(&path, pending).is_ok() {
+                return Ok(());
+            }
+            // Some file systems have no hard links; a private copy keeps the same guarantee.
+            let bytes = read(&path)?;
+            let dir = directory_of(vault);
+            let mut copy =
+                NewFile::write(vault, dir, ROLE, Visibility::Private, &bytes, &|_| Ok(()))?;
+            copy.link_as(pending, "keep-generation").map_err(cannot)
+        }
+    }
+}
+
+/// Whether a save left generations under pending names.
+pub fn has_pending(vault: &Path) -> bool {
+    (1..=GENERATIONS).any(|n| pending_path(vault, n).symlink_metadata().is_ok())
+}
+
+/// Puts the pending generations of a save whose new file is in place where they belong,
+/// `.2` first; the next command does it for a save killed half-way.
+pub fn finish_generations(vault: &Path, _lock: &VaultLock) -> Result<()> {
+    for n in (1..=GENERATIONS).rev() {
+        let pending = pending_path(vault, n);
+        if pending.symlink_metadata().is_err() {
+            continue;
+        }
+        fault(ROLE.name(), "place-generation")
+            .and_then(|()| fs::rename(&pending, generation_path(vault, n)))
+            .map_err(|e| {
+                Error::io(
+                    format!(
+                        "{} was saved, but its previous generations are not in place yet; \
+                         the next command that opens it puts them there",
+                        vault.display()
+                    ),
+                    e,
+                )
+            })?;
+    }
+    super::sync_directory(directory_of(vault), ROLE.name()).map_err(|e| unsynced(vault, e))
+}
+
+/// Removes the pending generations of a save that did not replace the vault.
+pub fn discard_pending(vault: &Path, _lock: &VaultLock) -> Result<()> {
+    for n in 1..=GENERATIONS {
+        let pending = pending_path(vault, n);
+        match fs::remove_file(&pending) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::io(format!("cannot remove {}", pending.display()), e));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }

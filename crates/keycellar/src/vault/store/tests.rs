@@ -26,7 +26,7 @@ fn saves_keep_two_generations_all_private() {
     let (_dir, vault, lock) = locked_vault(b"one");
     for content in [b"two", b"thr", b"fou"] {
         let staged = stage(&vault, content, &lock, &accept).unwrap();
-        commit(&vault, staged, &lock).unwrap();
+        commit(&vault, staged, None, &lock).unwrap();
     }
     assert_eq!(fs::read(&vault).unwrap(), b"fou");
     assert_eq!(fs::read(generation_path(&vault, 1)).unwrap(), b"thr");
@@ -50,7 +50,7 @@ fn a_failed_verification_changes_nothing_and_leaves_no_temp() {
 fn a_staged_save_given_up_changes_nothing_and_leaves_no_temp() {
     let (dir, vault, lock) = locked_vault(b"old");
     let staged = stage(&vault, b"new", &lock, &accept).unwrap();
-    assert_eq!(file_count(dir.path()), 3, "the temp file exists");
+    assert_eq!(file_count(dir.path()), 2, "the new file has no name yet");
     drop(staged);
     assert_eq!(fs::read(&vault).unwrap(), b"old");
     assert_eq!(file_count(dir.path()), 2, "the temp file is gone");
@@ -98,4 +98,125 @@ fn write_file_is_private_and_refuses_to_clobber_unless_asked() {
     assert_eq!(fs::read(&path).unwrap(), b"one");
     write_file(&path, b"two", true).unwrap();
     assert_eq!(fs::read(&path).unwrap(), b"two");
+}
+
+#[test]
+fn a_save_that_fails_before_its_rename_leaves_no_pending_generation() {
+    let (dir, vault, lock) = locked_vault(b"one");
+    let staged = stage(&vault, b"two", &lock, &accept).unwrap();
+    commit(&vault, staged, None, &lock).unwrap();
+    // A file in the way of the new vault's pending `.1` makes the save fail before the
+    // vault is replaced.
+    fs::write(pending_path(&vault, 1), b"in the way").unwrap();
+    let staged = stage(&vault, b"thr", &lock, &accept).unwrap();
+    assert!(commit(&vault, staged, None, &lock).is_err());
+    assert_eq!(fs::read(&vault).unwrap(), b"two");
+    assert_eq!(fs::read(generation_path(&vault, 1)).unwrap(), b"one");
+    assert!(!has_pending(&vault));
+    assert_eq!(file_count(dir.path()), 3, "the vault, .1 and the lock");
+}
+
+#[test]
+fn pending_generations_are_finished_or_discarded_whole() {
+    let (_dir, vault, lock) = locked_vault(b"new");
+    fs::write(generation_path(&vault, 1), b"stale one").unwrap();
+    fs::write(pending_path(&vault, 2), b"old one").unwrap();
+    fs::write(pending_path(&vault, 1), b"old vault").unwrap();
+    finish_generations(&vault, &lock).unwrap();
+    assert_eq!(fs::read(generation_path(&vault, 2)).unwrap(), b"old one");
+    assert_eq!(fs::read(generation_path(&vault, 1)).unwrap(), b"old vault");
+    assert!(!has_pending(&vault));
+
+    fs::write(pending_path(&vault, 2), b"x").unwrap();
+    fs::write(pending_path(&vault, 1), b"y").unwrap();
+    discard_pending(&vault, &lock).unwrap();
+    assert!(!has_pending(&vault));
+    assert_eq!(fs::read(generation_path(&vault, 1)).unwrap(), b"old vault");
+}
+
+#[test]
+fn a_set_of_files_that_fails_part_way_puts_back_what_was_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a"),
+        dir.path().join("b"),
+        dir.path().join("c"),
+    );
+    // `c` exists and may not be replaced: naming it fails after `a` and `b` were named.
+    fs::write(&c, b"old c").unwrap();
+    let files: [(&Path, &[u8]); 3] = [(&a, b"new a"), (&b, b"new b"), (&c, b"new c")];
+    assert!(matches!(
+        write_files(&files, false, Visibility::Private),
+        Err(Error::OutputExists { .. })
+    ));
+    assert!(!a.exists() && !b.exists());
+    assert_eq!(fs::read(&c).unwrap(), b"old c");
+    assert_eq!(file_count(dir.path()), 1, "c only");
+
+    write_files(&files, true, Visibility::Private).unwrap();
+    for (path, bytes) in files {
+        assert_eq!(fs::read(path).unwrap(), bytes);
+    }
+    assert_eq!(file_count(dir.path()), 3, "a, b and c, no kept file");
+}
+
+#[test]
+fn an_output_temp_file_is_removed_only_once_no_one_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("keys.age");
+    let (stale, held) = (
+        dir.path().join(".keys.age.tmp.dead"),
+        dir.path().join(".keys.age.tmp.live"),
+    );
+    fs::write(&stale, b"left by a killed export").unwrap();
+    fs::write(&held, b"being written").unwrap();
+    let holder = File::open(&held).unwrap();
+    holder.lock().unwrap();
+    write_file(&out, b"export", false).unwrap();
+    assert!(!stale.exists(), "the stale temp file is gone");
+    assert!(held.exists(), "the one a running command holds stays");
+    assert_eq!(mode(&out), 0o600);
+}
+
+#[test]
+fn a_secret_file_is_created_whole_and_never_replaces_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("id.txt");
+    create_secret_file(&path, b"AGE-SECRET-KEY-1X\n").unwrap();
+    assert_eq!(mode(&path), 0o600);
+    assert!(matches!(
+        create_secret_file(&path, b"other"),
+        Err(Error::OutputExists { .. })
+    ));
+    assert_eq!(fs::read(&path).unwrap(), b"AGE-SECRET-KEY-1X\n");
+    assert_eq!(file_count(dir.path()), 1);
+}
+
+#[test]
+fn without_unnamed_files_saves_and_outputs_go_through_named_temp_files() {
+    super::new_file::WITHOUT_UNNAMED_FILES.set(true);
+    let (dir, vault, lock) = locked_vault(b"one");
+    for content in [b"two", b"thr"] {
+        let before = file_count(dir.path());
+        let staged = stage(&vault, content, &lock, &accept).unwrap();
+        assert_eq!(
+            file_count(dir.path()),
+            before + 1,
+            "the named temp file is there"
+        );
+        commit(&vault, staged, None, &lock).unwrap();
+    }
+    assert_eq!(fs::read(&vault).unwrap(), b"thr");
+    assert_eq!(fs::read(generation_path(&vault, 2)).unwrap(), b"one");
+    let out = dir.path().join("out");
+    write_file(&out, b"a", false).unwrap();
+    write_file(&out, b"b", true).unwrap();
+    create_secret_file(&dir.path().join("id.txt"), b"secret").unwrap();
+    assert_eq!(fs::read(&out).unwrap(), b"b");
+    let names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp.") || n.ends_with(".pending"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }
