@@ -33,7 +33,10 @@ impl Place {
             "--passphrase-file" | "--new-passphrase-file" | "--backup-passphrase-file" => {
                 Some(self.tv.pass_file.display().to_string())
             }
-            "--secret-file" if exchange == "kraken" => file("secret", KRAKEN_SECRET),
+            // Not the secret the workplace's entry holds: rotate refuses a repeated secret.
+            "--secret-file" if exchange == "kraken" => {
+                file("secret", &KRAKEN_SECRET.replace('F', "J"))
+            }
             "--secret-file" => file("secret-other", "c2VjcmV0IG9mIGFub3RoZXIgZXhjaGFuZ2U="),
             "--api-passphrase-file" => file("api-passphrase", "an API passphrase"),
             "--key" if exchange == "kraken" => Some(KRAKEN_KEY.replace('C', "D")),
@@ -357,6 +360,10 @@ fn a_full_standard_output_after_a_change_is_never_called_no_change() {
     let dir = tv.dir.path();
     let pass = tv.pass_file.display().to_string();
     let secret = tv.file("secret", KRAKEN_SECRET).display().to_string();
+    let new_secret = tv
+        .file("new-secret", &KRAKEN_SECRET.replace('F', "K"))
+        .display()
+        .to_string();
     let key = KRAKEN_KEY.replace('C', "E");
     let commands = [
         format!("add full-bot --exchange kraken --key {key} --secret-file {secret}"),
@@ -365,7 +372,7 @@ fn a_full_standard_output_after_a_change_is_never_called_no_change() {
         format!("print -o full.pdf --backup-passphrase-file {pass}"),
         format!("import --dry-run pass.age --backup-passphrase-file {pass}"),
         format!(
-            "rotate kraken-grid-bot --key {} --secret-file {secret}",
+            "rotate kraken-grid-bot --key {} --secret-file {new_secret}",
             KRAKEN_KEY.replace('C', "F")
         ),
         format!("passwd --new-passphrase-file {pass}"),
