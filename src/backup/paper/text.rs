@@ -108,7 +108,7 @@ pub fn padded(data: &str) -> String {
 pub struct Candidates(pub Vec<(String, Vec<Fix>)>);
 
 /// Most whole-item texts tried when several lines each had more than one correction.
-const MAX_COMBINATIONS: usize = 64;
+pub const MAX_COMBINATIONS: usize = 64;
 
 /// Most lines searched for corrections (about 4,500 checks each), and most searched for a
 /// mistyped name (about 100 checks per item): far more than a person mistypes in one go,
@@ -210,18 +210,23 @@ pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<Stri
 
 fn assemble_item(
     item: Item,
-    mut lines: Vec<Checked>,
+    lines: Vec<Checked>,
     end: Option<&(usize, String)>,
 ) -> Result<Candidates, Vec<String>> {
-    lines.sort_by_key(|l| l.line.number);
+    let mut by_number: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
+    for line in lines {
+        by_number.entry(line.line.number).or_default().push(line);
+    }
     let mut problems = Vec::new();
-    let highest = lines.iter().map(|l| l.line.number).max().unwrap_or(0);
+    let highest = by_number.keys().next_back().copied().unwrap_or(0);
     let count = end.map_or(highest, |(count, _)| *count);
     let mut options: Vec<Vec<(String, Vec<Fix>)>> = Vec::new();
+    // Lines that more than one correction fits, for the message when there are too many.
+    let mut ambiguous = Vec::new();
     for number in 1..=count.max(highest) {
-        let same: Vec<&Checked> = lines.iter().filter(|l| l.line.number == number).collect();
+        let same = by_number.get(&number).map_or(&[][..], Vec::as_slice);
         let name = format!("line {} {number:02}", item.tag());
-        let chosen = match same.as_slice() {
+        let chosen = match same {
             [] => {
                 problems.push(format!("{name} is missing; type it from the paper"));
                 None
@@ -238,7 +243,12 @@ fn assemble_item(
             }
         };
         match chosen {
-            Some(Ok(found)) => options.push(found.clone()),
+            Some(Ok(found)) => {
+                if found.len() > 1 {
+                    ambiguous.push(format!("{} {number:02}", item.tag()));
+                }
+                options.push(found.clone());
+            }
             Some(Err(problem)) => problems.push(problem.clone()),
             None => {}
         }
@@ -251,7 +261,13 @@ fn assemble_item(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut candidates = combine(&options);
+    let Some(mut candidates) = combine(&options) else {
+        return Err(vec![format!(
+            "lines {} each fit their check with more than one correction, together more \
+             ways than keycellar tries ({MAX_COMBINATIONS}); compare them with the paper",
+            crate::wording::first_few(&ambiguous, 8)
+        )]);
+    };
     if let Some((_, check)) = end {
         candidates.retain(|(text, _)| item_check(text) == *check);
         if candidates.is_empty() {
@@ -270,26 +286,28 @@ fn assemble_item(
     ))
 }
 
-/// Every way to join the lines' candidates, fewest corrections first, at most
-/// [`MAX_COMBINATIONS`].
-pub fn combine(options: &[Vec<(String, Vec<Fix>)>]) -> Vec<(String, Vec<Fix>)> {
+/// Every way to join the lines' candidates, fewest corrections first; `None` when there
+/// are more than [`MAX_COMBINATIONS`]. The ways are counted before any is built: a file
+/// of 200 lines with two candidates each is refused by the count, not by memory.
+pub fn combine(options: &[Vec<(String, Vec<Fix>)>]) -> Option<Vec<(String, Vec<Fix>)>> {
+    options.iter().try_fold(1usize, |ways, line| {
+        ways.checked_mul(line.len())
+            .filter(|ways| *ways <= MAX_COMBINATIONS)
+    })?;
     let mut joined = vec![(String::new(), Vec::new())];
     for line in options {
-        let mut next = Vec::new();
+        let mut next = Vec::with_capacity(joined.len() * line.len());
         for (text, fixes) in &joined {
             for (data, line_fixes) in line {
                 let mut all = fixes.clone();
                 all.extend(line_fixes.iter().cloned());
                 next.push((format!("{text}{data}"), all));
-                if next.len() >= MAX_COMBINATIONS {
-                    break;
-                }
             }
         }
         joined = next;
     }
     joined.sort_by_key(|(_, fixes)| fixes.len());
-    joined
+    Some(joined)
 }
 
 #[cfg(test)]
