@@ -151,6 +151,27 @@ pub enum Error {
         allowed: u8,
     },
 
+    #[error("backup {name} is refused: its age header {why}")]
+    AgeHeaderRefused { name: String, why: String },
+
+    #[error("{name} is not an age file: {what}")]
+    NotAnAgeFile {
+        name: String,
+        what: crate::backup::agefile::NotAge,
+    },
+
+    #[error(
+        "scrypt needs {memory_mib} MiB of memory for this passphrase backup and could not get \
+         it"
+    )]
+    ScryptOutOfMemory { memory_mib: u64 },
+
+    #[error(
+        "{name}: keycellar stopped trying the passphrase; what was read asks for more scrypt \
+         work in all than any sheet and its shares do"
+    )]
+    ScryptWorkExhausted { name: String },
+
     #[error("{name} is encrypted to age recipients; give an identity with -i FILE")]
     NeedIdentity { name: String },
 
