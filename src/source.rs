@@ -340,6 +340,8 @@ pub enum JsonProblem {
     },
     /// Something follows the document.
     TrailingText,
+    /// More entries than one document may add.
+    TooManyEntries { count: usize, limit: usize },
 }
 
 impl fmt::Display for JsonProblem {
@@ -358,6 +360,10 @@ impl fmt::Display for JsonProblem {
                 }
             }
             JsonProblem::TrailingText => f.write_str("unexpected text after the JSON"),
+            JsonProblem::TooManyEntries { count, limit } => write!(
+                f,
+                "it holds {count} entries; keycellar adds at most {limit} at once"
+            ),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! measures time.
 
 mod age_header;
+mod documents;
 mod scrypt;
 
 use super::{failure, limited, limited_to};
