@@ -8,6 +8,7 @@
 
 mod age_header;
 mod documents;
+mod paper;
 mod scrypt;
 
 use super::{failure, limited, limited_to};
