@@ -7,6 +7,7 @@
 //! sheets, the identity file, and `exec`'s child.
 
 mod common;
+mod every_field;
 
 use common::*;
 use std::fs;
