@@ -45,6 +45,43 @@ fn ambiguous_typed_lines_are_refused_by_their_count() {
 }
 
 #[test]
+fn the_most_mending_a_typed_copy_may_ask_for_stays_within_its_memory() {
+    // 85 items of 999 lines (the most an item has), the first six of each fitting two
+    // corrections: 64 ways each, all 512 mended lines spent. Joining them line by line
+    // copied every partial text again for each line (20 s, 970 MB in a release build).
+    let tv = TestVault::new();
+    let mut typed = String::new();
+    for entry in 1..=85u16 {
+        let item = Item::Entry(entry);
+        for number in 1..=999 {
+            if number <= 6 {
+                typed.push_str(&ambiguous_line(item, number));
+            } else {
+                let data: String = (0..LINE_CHARS)
+                    .map(|i| ALPHABET[(i * 7 + number * 13 + usize::from(entry)) % 32] as char)
+                    .collect();
+                let check = line_check(item, number, &data);
+                typed.push_str(&format!("{} {number:02}  {data}  {check}", item.tag()));
+            }
+            typed.push('\n');
+        }
+    }
+    let file = tv.file("mended.txt", &typed);
+    let pass = tv.file("sheet-pass", &format!("{SHEET_PASS}\n"));
+    let args = [
+        "restore",
+        "--text",
+        file.to_str().unwrap(),
+        "--backup-passphrase-file",
+        pass.to_str().unwrap(),
+        "--dry-run",
+    ];
+    let (code, kind, message) = failure(&limited_to(&tv, 512, &args));
+    assert_eq!((code, kind.as_str()), (1, "bad_input"), "{message}");
+    assert!(message.contains("no code or line of K"), "{message}");
+}
+
+#[test]
 fn a_typed_file_of_the_largest_size_full_of_lines_ends_in_a_clear_error() {
     let tv = TestVault::new();
     let mut typed = String::with_capacity(16 << 20);

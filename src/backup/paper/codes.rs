@@ -322,7 +322,10 @@ impl Collected {
             .values()
             .map(|variants| variants.iter().map(|v| (v.clone(), Vec::new())).collect())
             .collect();
-        let Some(joined) = text::combine(&options) else {
+        // Codes are read from scans of at most 40 megapixels each; the texts of one item
+        // are bounded like a typed copy's, item by item.
+        let mut budget = text::MAX_CANDIDATE_CHARS;
+        let Ok(joined) = text::combine(&options, &mut budget) else {
             let differing: Vec<String> = parts
                 .iter()
                 .filter(|(_, variants)| variants.len() > 1)

@@ -110,6 +110,19 @@ pub struct Candidates(pub Vec<(String, Vec<Fix>)>);
 /// Most whole-item texts tried when several lines each had more than one correction.
 pub const MAX_COMBINATIONS: usize = 64;
 
+/// Most characters of candidate texts one typed copy may make, all items together: a
+/// sheet's largest item of 999 lines read in all 64 ways is 4.5 MB; 85 such items (all the
+/// mending a copy may ask for) would be 380 MB.
+pub const MAX_CANDIDATE_CHARS: usize = 64 * 1024 * 1024;
+
+/// Why an item's lines were not joined: more ways than [`MAX_COMBINATIONS`], or more text
+/// than the budget left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TooMany {
+    Ways,
+    Text,
+}
+
 /// Most lines searched for corrections (about 4,500 checks each), and most searched for a
 /// mistyped name (about 100 checks per item): far more than a person mistypes in one go,
 /// and a bound on the work a hostile file can ask for.
@@ -202,9 +215,13 @@ pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<Stri
     for checked in check_lines(reading) {
         by_item.entry(checked.line.item).or_default().push(checked);
     }
+    let mut budget = MAX_CANDIDATE_CHARS;
     by_item
         .into_iter()
-        .map(|(item, lines)| (item, assemble_item(item, lines, reading.ends.get(&item))))
+        .map(|(item, lines)| {
+            let end = reading.ends.get(&item);
+            (item, assemble_item(item, lines, end, &mut budget))
+        })
         .collect()
 }
 
@@ -212,6 +229,7 @@ fn assemble_item(
     item: Item,
     lines: Vec<Checked>,
     end: Option<&(usize, String)>,
+    budget: &mut usize,
 ) -> Result<Candidates, Vec<String>> {
     let mut by_number: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
     for line in lines {
@@ -261,13 +279,17 @@ fn assemble_item(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let Some(mut candidates) = combine(&options) else {
-        return Err(vec![format!(
-            "lines {} each fit their check with more than one correction, together more \
-             ways than keycellar tries ({MAX_COMBINATIONS}); compare them with the paper",
+    let mut candidates = combine(&options, budget).map_err(|too_many| {
+        let more = match too_many {
+            TooMany::Ways => format!("more ways than keycellar tries ({MAX_COMBINATIONS})"),
+            TooMany::Text => "more text to try than keycellar reads in one copy".to_string(),
+        };
+        vec![format!(
+            "lines {} each fit their check with more than one correction, together {more}; \
+             compare them with the paper",
             crate::wording::first_few(&ambiguous, 8)
-        )]);
-    };
+        )]
+    })?;
     if let Some((_, check)) = end {
         candidates.retain(|(text, _)| item_check(text) == *check);
         if candidates.is_empty() {
@@ -286,28 +308,52 @@ fn assemble_item(
     ))
 }
 
-/// Every way to join the lines' candidates, fewest corrections first; `None` when there
-/// are more than [`MAX_COMBINATIONS`]. The ways are counted before any is built: a file
-/// of 200 lines with two candidates each is refused by the count, not by memory.
-pub fn combine(options: &[Vec<(String, Vec<Fix>)>]) -> Option<Vec<(String, Vec<Fix>)>> {
-    options.iter().try_fold(1usize, |ways, line| {
-        ways.checked_mul(line.len())
-            .filter(|ways| *ways <= MAX_COMBINATIONS)
-    })?;
-    let mut joined = vec![(String::new(), Vec::new())];
-    for line in options {
-        let mut next = Vec::with_capacity(joined.len() * line.len());
-        for (text, fixes) in &joined {
-            for (data, line_fixes) in line {
-                let mut all = fixes.clone();
-                all.extend(line_fixes.iter().cloned());
-                next.push((format!("{text}{data}"), all));
+/// Every way to join the lines' candidates, fewest corrections first, when there are at
+/// most [`MAX_COMBINATIONS`] and their text fits in `budget` (characters, taken from it).
+/// The ways are counted and measured before any is built, and each is built once from its
+/// lines: 200 lines with two candidates each are refused by the count, not by memory.
+pub fn combine(
+    options: &[Vec<(String, Vec<Fix>)>],
+    budget: &mut usize,
+) -> Result<Vec<(String, Vec<Fix>)>, TooMany> {
+    let ways = options
+        .iter()
+        .try_fold(1usize, |ways, line| {
+            ways.checked_mul(line.len())
+                .filter(|ways| *ways <= MAX_COMBINATIONS)
+        })
+        .ok_or(TooMany::Ways)?;
+    let longest: usize = options
+        .iter()
+        .map(|line| line.iter().map(|(text, _)| text.len()).max().unwrap_or(0))
+        .sum();
+    *budget = budget.checked_sub(ways * longest).ok_or(TooMany::Text)?;
+    let mut joined: Vec<(String, Vec<Fix>)> = (0..ways)
+        .map(|way| {
+            // The way's choice on each line, as digits in mixed radix: the last line's
+            // candidates vary fastest.
+            let mut rest = way;
+            let mut chosen: Vec<&(String, Vec<Fix>)> = options
+                .iter()
+                .rev()
+                .map(|line| {
+                    let pick = &line[rest % line.len()];
+                    rest /= line.len();
+                    pick
+                })
+                .collect();
+            chosen.reverse();
+            let mut text = String::with_capacity(longest);
+            let mut fixes = Vec::new();
+            for (data, line_fixes) in chosen {
+                text.push_str(data);
+                fixes.extend(line_fixes.iter().cloned());
             }
-        }
-        joined = next;
-    }
+            (text, fixes)
+        })
+        .collect();
     joined.sort_by_key(|(_, fixes)| fixes.len());
-    Some(joined)
+    Ok(joined)
 }
 
 #[cfg(test)]

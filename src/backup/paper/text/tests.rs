@@ -190,6 +190,22 @@ fn ambiguous_lines_are_capped_across_lines_not_only_within_one() {
     );
     // `combine` itself never builds more than the cap, however many lines there are.
     let two = vec![("A".to_string(), vec![]), ("B".to_string(), vec![])];
-    assert_eq!(combine(&vec![two.clone(); 6]).unwrap().len(), 64);
-    assert!(combine(&vec![two; 7]).is_none());
+    let mut budget = MAX_CANDIDATE_CHARS;
+    let joined = combine(&vec![two.clone(); 6], &mut budget).unwrap();
+    assert_eq!(joined.len(), 64);
+    assert_eq!(
+        (joined[0].0.as_str(), joined[1].0.as_str()),
+        ("AAAAAA", "AAAAAB")
+    );
+    assert_eq!(budget, MAX_CANDIDATE_CHARS - 64 * 6);
+    assert_eq!(
+        combine(&vec![two.clone(); 7], &mut budget),
+        Err(TooMany::Ways)
+    );
+    // The text of all items together is bounded too.
+    let mut nearly_spent = 64 * 6 - 1;
+    assert_eq!(
+        combine(&vec![two; 6], &mut nearly_spent),
+        Err(TooMany::Text)
+    );
 }
