@@ -83,3 +83,46 @@ fn one_label_repeated_by_every_entry_of_a_backup_is_named_once() {
         "{message}"
     );
 }
+
+#[test]
+fn an_imported_id_is_a_uuid_or_the_entry_is_refused() {
+    // An id with terminal escapes or a path was shown raw by `show` and put into the name of
+    // exec's run-lock file.
+    let (tv, id, recipient) = vault_with_identity();
+    let entry = |id: &str, link: &str| {
+        let entry = kraken_entry("imported", 7);
+        let (id, link) = (serde_json::json!(id), serde_json::json!(link));
+        let extra = format!(r#""id": {id}, "lineage": {{"supersedes": {link}}}}}"#);
+        format!(
+            r#"{{"keycellar_export": 1, "entries": [{}, {extra}]}}"#,
+            &entry[..entry.len() - 1]
+        )
+    };
+    let uuid = "6F2D1C0E-4B3A-4A59-8E7D-1F2E3D4C5B6A";
+    for (name, document) in [
+        ("escapes.age", entry("\u{1b}]0;pwned\u{7}", uuid)),
+        ("path.age", entry("../../run-lock", uuid)),
+        ("link.age", entry(uuid, "/tmp/x")),
+    ] {
+        let export = encrypted(&tv, name, &document, &recipient);
+        let (code, kind, message) = refused(&tv, &["import", &export, "-i", &id]);
+        assert_eq!((code, kind.as_str()), (1, "invalid_entry"), "{message}");
+        assert!(
+            message.contains("not a UUID") || message.contains("not the UUID"),
+            "{message}"
+        );
+        assert!(
+            !message.contains('\u{1b}') && !message.contains("../"),
+            "{message}"
+        );
+    }
+    // Any written form of a UUID is taken, and stored in the one form.
+    let export = encrypted(&tv, "upper.age", &entry(uuid, uuid), &recipient);
+    tv.cmd()
+        .args(["import", &export, "-i", &id])
+        .assert()
+        .success();
+    let shown = tv.json(&["show", "imported"]);
+    assert_eq!(shown["id"], uuid.to_lowercase());
+    assert_eq!(shown["lineage"]["supersedes"], uuid.to_lowercase());
+}
