@@ -3,7 +3,8 @@
 //!
 //! Files are standard age v1 (age-encryption.org/v1), so the stock `age` tool opens them.
 //! `keys` reads recipients and identities; `prompts` is how plugins and encrypted SSH keys
-//! ask their questions; `header` looks at a file's header, bounded, before age parses it.
+//! ask their questions; `header` looks at a file's header, bounded, before age parses it;
+//! `scrypt` runs age's scrypt once per stanza, and bounded in all.
 
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};

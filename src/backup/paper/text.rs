@@ -279,17 +279,8 @@ fn assemble_item(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut candidates = combine(&options, budget).map_err(|too_many| {
-        let more = match too_many {
-            TooMany::Ways => format!("more ways than keycellar tries ({MAX_COMBINATIONS})"),
-            TooMany::Text => "more text to try than keycellar reads in one copy".to_string(),
-        };
-        vec![format!(
-            "lines {} each fit their check with more than one correction, together {more}; \
-             compare them with the paper",
-            crate::wording::first_few(&ambiguous, 8)
-        )]
-    })?;
+    let mut candidates =
+        combine(&options, budget).map_err(|too_many| vec![too_many_ways(&ambiguous, too_many)])?;
     if let Some((_, check)) = end {
         candidates.retain(|(text, _)| item_check(text) == *check);
         if candidates.is_empty() {
@@ -306,6 +297,19 @@ fn assemble_item(
             .map(|(text, fixes)| (padded(&text), fixes))
             .collect(),
     ))
+}
+
+/// The problem of an item whose `ambiguous` lines make too many ways to read it.
+fn too_many_ways(ambiguous: &[String], too_many: TooMany) -> String {
+    let more = match too_many {
+        TooMany::Ways => format!("more ways than keycellar tries ({MAX_COMBINATIONS})"),
+        TooMany::Text => "more text to try than keycellar reads in one copy".to_string(),
+    };
+    format!(
+        "lines {} each fit their check with more than one correction, together {more}; \
+         compare them with the paper",
+        crate::wording::first_few(ambiguous, 8)
+    )
 }
 
 /// Every way to join the lines' candidates, fewest corrections first, when there are at
