@@ -314,7 +314,7 @@ pub fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
             .iter()
             .find(|value| value.name() == name)
             .cloned()
-            .ok_or_else(|| format!("unknown value {name:?}"))
+            .ok_or_else(|| format!("unknown value {}", keycellar::untrusted::quoted(&name)))
     })
 }
 

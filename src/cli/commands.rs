@@ -60,12 +60,11 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     }
     let mut vault = ctx.open_for_change()?;
     let mut added = Vec::new();
-    for new in new_entries {
-        let (entry, warnings) = vault.add(new)?;
+    for (label, id, warnings) in vault.add_all(new_entries)? {
         for warning in warnings {
-            ui::warn(&format!("{}: {warning}", entry.label()));
+            ui::warn(&format!("{label}: {warning}"));
         }
-        added.push(entry.id().to_string());
+        added.push(id);
     }
     let fingerprint = vault.save_alongside(|vault| Ok(vault.fingerprint()))?;
     output::added(&vault, &added, fingerprint, ctx.json)

@@ -56,6 +56,8 @@ pub fn choose(
         let kdf = Kdf::Scrypt {
             log_n: agefile::SCRYPT_WORK_FACTOR,
         };
+        // Before the passphrase is asked for: encrypting checks again.
+        agefile::check_scrypt_memory(agefile::SCRYPT_WORK_FACTOR)?;
         let passphrase = new_passphrase::choose(passphrase, kdf)?;
         return Ok((
             Encryption::Passphrase(passphrase),
@@ -77,6 +79,7 @@ pub fn choose(
 pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
     let name = file.display().to_string();
     let bytes = read_file_bounded(file, "export", MAX_EXPORT_FILE_LEN)?;
+    agefile::check_is_age(&bytes, &name)?;
     let identities = identities(unlock)?;
     let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)
         .map_err(prompt::unless_unanswered)?;

@@ -297,7 +297,7 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
         ("Used by", list(entry.used_by())),
         ("Notes", optional(entry.notes())),
         ("Fingerprint", entry.fingerprint().to_string()),
-        ("Entry id", entry.id().to_string()),
+        ("Entry id", safe(entry.id()).into_owned()),
     ];
     for (name, value) in fields {
         say!("{:<15} {value}", format!("{name}:"));

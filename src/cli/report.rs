@@ -11,6 +11,7 @@ mod unanswered;
 use super::ui;
 pub use identity::IdentityFailure;
 use keycellar::Error;
+use keycellar::backup::agefile::NotAge;
 use serde_json::json;
 use std::borrow::Cow;
 pub use unanswered::Unanswered;
@@ -129,7 +130,10 @@ fn library_exit_code(error: &Error) -> i32 {
         | Error::UnsupportedVersion { .. }
         | Error::KdfOutOfBounds { .. }
         | Error::WorkFactorTooHigh { .. }
-        | Error::DamagedBackup { .. } => exit::DAMAGED,
+        | Error::ScryptWorkExhausted { .. }
+        | Error::DamagedBackup { .. }
+        | Error::AgeHeaderRefused { .. }
+        | Error::NotAnAgeFile { .. } => exit::DAMAGED,
         Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
         Error::Busy { .. } | Error::KeyInUse { .. } => exit::BUSY,
         Error::NeedIdentity { .. }
@@ -148,7 +152,9 @@ fn library_kind(error: &Error) -> &'static str {
         Error::DamagedPayload { .. } => "damaged_payload",
         Error::Truncated { .. } => "truncated",
         Error::UnsupportedVersion { .. } => "unsupported_version",
-        Error::KdfOutOfBounds { .. } | Error::WorkFactorTooHigh { .. } => "kdf_out_of_bounds",
+        Error::KdfOutOfBounds { .. }
+        | Error::WorkFactorTooHigh { .. }
+        | Error::ScryptWorkExhausted { .. } => "kdf_out_of_bounds",
         Error::VaultNotFound { .. } => "vault_not_found",
         Error::VaultExists { .. } => "vault_exists",
         Error::Busy { .. } => "busy",
@@ -158,7 +164,10 @@ fn library_kind(error: &Error) -> &'static str {
         Error::Invalid { .. } => "invalid_entry",
         Error::NoMatchingIdentity { .. } => "no_matching_identity",
         Error::WrongBackupPassphrase { .. } => "wrong_backup_passphrase",
-        Error::DamagedBackup { .. } => "damaged_backup",
+        // A file that is not age at all keeps the kind such files always had.
+        Error::DamagedBackup { .. }
+        | Error::AgeHeaderRefused { .. }
+        | Error::NotAnAgeFile { .. } => "damaged_backup",
         Error::Conflict { .. } => "conflict",
         Error::VerifyFailed { .. } | Error::BackupAltered { .. } | Error::BackupDiffers { .. } => {
             "mismatch"
@@ -166,7 +175,7 @@ fn library_kind(error: &Error) -> &'static str {
         Error::NeedIdentity { .. } | Error::StdinTwice { .. } | Error::WordCount { .. } => "usage",
         Error::KdfSetting(_) => "kdf_setting",
         Error::WeakPassphrase { .. } => "weak_passphrase",
-        Error::KdfOutOfMemory { .. } => "kdf_out_of_memory",
+        Error::KdfOutOfMemory { .. } | Error::ScryptOutOfMemory { .. } => "kdf_out_of_memory",
         Error::Io { .. } => "io",
         Error::Internal(_) | Error::NoRandomness(_) => "internal",
         // Listed one by one, so that a new variant needs a decision here.
@@ -212,8 +221,19 @@ fn library_hint(error: &Error) -> &'static str {
         Error::WrongBackupPassphrase { .. } => {
             "Try the backup passphrase again; it may differ from the vault passphrase."
         }
-        Error::DamagedBackup { .. } | Error::BackupAltered { .. } => {
+        Error::DamagedBackup { .. }
+        | Error::BackupAltered { .. }
+        | Error::AgeHeaderRefused { .. } => {
             "Use another copy of the backup; this one cannot be trusted."
+        }
+        Error::NotAnAgeFile { what, .. } => not_age_hint(*what),
+        Error::ScryptWorkExhausted { .. } => {
+            "It holds more passphrase-encrypted parts, or ways to read them, than a sheet and \
+             its shares: compare the typed lines with the paper, or use another copy."
+        }
+        Error::ScryptOutOfMemory { .. } => {
+            "Close other programs, raise the memory limit (`ulimit -v`), or use a machine with \
+             more free memory."
         }
         Error::Conflict { .. } => {
             "Nothing was imported. Choose --on-conflict skip, replace or rename, or see what \
@@ -269,6 +289,26 @@ fn library_hint(error: &Error) -> &'static str {
         }
         Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
         _ => input_output_hint(error),
+    }
+}
+
+/// What to do with a file given as an age backup that is not one.
+fn not_age_hint(what: NotAge) -> &'static str {
+    match what {
+        NotAge::Pdf => {
+            "A printed sheet is restored with `keycellar restore`: render its pages with \
+             `pdftoppm -r 300 -png sheet.pdf page` for --image, or give `pdftotext -layout \
+             sheet.pdf` text to --text."
+        }
+        NotAge::Image => "A scan of a printed sheet is restored with `keycellar restore --image`.",
+        NotAge::Vault => {
+            "A vault is opened with --vault FILE; import and verify --backup read the .age \
+             file that `keycellar export` writes."
+        }
+        _ => {
+            "Check the path: import and verify --backup read the .age file that `keycellar \
+             export` writes."
+        }
     }
 }
 

@@ -347,3 +347,89 @@ fn failures_are_classified_and_change_nothing() {
         .stdout(predicate::str::contains("MISSING from the backup"))
         .stdout(predicate::str::contains("new-key"));
 }
+
+/// A file given to import or verify --backup that is not age at all is said to be so (with
+/// what it looks like, and for a PDF how to restore a printed sheet), never called a
+/// damaged or cut-short backup; a damaged age file is still called damaged.
+#[test]
+fn a_file_that_is_not_age_is_named_for_what_it_is() {
+    let tv = two_entry_vault();
+    let (key, public) = age_keygen(tv.dir.path());
+    let export = tv.dir.path().join("keys.age");
+    tv.cmd()
+        .args(["export", "-r", &public, "-o"])
+        .arg(&export)
+        .assert()
+        .success();
+    let plain = tv.dir.path().join("plain.json");
+    run(tool("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key)
+        .arg("-o")
+        .arg(&plain)
+        .arg(&export));
+    let cases = [
+        ("hello.age", b"hello\n".to_vec(), "it is plain text"),
+        (
+            ".env",
+            b"KRAKEN_API_KEY=abc\nKRAKEN_API_SECRET=xyz\n".to_vec(),
+            "plain text",
+        ),
+        (
+            "sheet.pdf",
+            b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n".to_vec(),
+            "it is a PDF",
+        ),
+        ("empty.age", Vec::new(), "it is empty"),
+        (
+            "plain.json",
+            fs::read(&plain).unwrap(),
+            "JSON text, not encrypted",
+        ),
+        ("vault.kc", tv.bytes(), "it is a keycellar vault"),
+    ];
+    for (name, bytes, what) in cases {
+        let path = tv.dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        for command in [&["import"][..], &["verify", "--backup"]] {
+            let out = tv
+                .cmd()
+                .arg("--json")
+                .args(command)
+                .arg(&path)
+                .arg("-i")
+                .arg(&key)
+                .output()
+                .unwrap();
+            let doc: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+            let message = doc["error"]["message"].as_str().unwrap();
+            assert_eq!(out.status.code(), Some(5), "{name}: {message}");
+            assert_eq!(doc["error"]["kind"], "damaged_backup", "{name}");
+            assert!(
+                message.contains("is not an age file") && message.contains(what),
+                "{name}: {message}"
+            );
+            let hint = doc["error"]["hint"].as_str().unwrap();
+            if name.ends_with(".pdf") {
+                assert!(
+                    hint.contains("pdftoppm -r 300") && hint.contains("restore"),
+                    "{hint}"
+                );
+            }
+        }
+    }
+    // A damaged age file is damage, as before.
+    let mut damaged = fs::read(&export).unwrap();
+    damaged[3] ^= 0x20;
+    let damaged_path = tv.dir.path().join("damaged.age");
+    fs::write(&damaged_path, damaged).unwrap();
+    tv.cmd()
+        .arg("import")
+        .arg(&damaged_path)
+        .arg("-i")
+        .arg(&key)
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("not an age file").not());
+}

@@ -1,8 +1,9 @@
 //! Files and text made by an attacker, and children that go looking: every untrusted input
 //! has a bound checked before the costly step (each bound is tried here under a 1.5 GiB
-//! address-space limit and must end in a clear error, exit 5 or 1); stored text cannot
-//! drive the terminal; a failed write to stdout is an error, not a panic; and `exec`'s
-//! child inherits neither the passphrase descriptor nor a stdin that carried a secret.
+//! address-space limit and must end in a clear error, exit 5 or 1; `worst_case` builds the
+//! input that costs each parser most); stored text cannot drive the terminal; a failed
+//! write to stdout is an error, not a panic; and `exec`'s child inherits neither the
+//! passphrase descriptor nor a stdin that carried a secret.
 
 use crate::common::*;
 use predicates::prelude::*;
@@ -10,11 +11,23 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+mod worst_case;
+
 /// `keycellar ARGS` for `tv` under a 1.5 GiB address-space limit.
 fn limited(tv: &TestVault, args: &[&str]) -> std::process::Output {
+    limited_to(tv, 1536, args)
+}
+
+/// `keycellar --json ARGS` for `tv` under an address-space limit of `mib` MiB. A run that
+/// outlives the backstop (ten minutes, far beyond any bound here) is killed and fails its
+/// test with exit 124; no test measures time.
+fn limited_to(tv: &TestVault, mib: u64, args: &[&str]) -> std::process::Output {
     Command::new("sh")
         .arg("-c")
-        .arg("ulimit -v 1572864 && exec \"$0\" \"$@\"")
+        .arg(format!(
+            "ulimit -v {} && exec timeout 600 \"$0\" \"$@\"",
+            mib * 1024
+        ))
         .arg(assert_cmd::cargo::cargo_bin("keycellar"))
         .arg("--vault")
         .arg(&tv.vault)

@@ -6,6 +6,8 @@
 //! argv and environment. Only what is meant to hold secrets may: `show --reveal`, exports,
 //! sheets, the identity file, and `exec`'s child.
 
+mod every_field;
+
 use crate::common::*;
 use std::fs;
 use std::path::{Path, PathBuf};

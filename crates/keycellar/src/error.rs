@@ -155,6 +155,27 @@ pub enum Error {
         allowed: u8,
     },
 
+    #[error("backup {name} is refused: its age header {why}")]
+    AgeHeaderRefused { name: String, why: String },
+
+    #[error("{name} is not an age file: {what}")]
+    NotAnAgeFile {
+        name: String,
+        what: crate::backup::agefile::NotAge,
+    },
+
+    #[error(
+        "scrypt needs {memory_mib} MiB of memory for this passphrase backup and could not get \
+         it"
+    )]
+    ScryptOutOfMemory { memory_mib: u64 },
+
+    #[error(
+        "{name}: keycellar stopped trying the passphrase; what was read asks for more scrypt \
+         work in all than any sheet and its shares do"
+    )]
+    ScryptWorkExhausted { name: String },
+
     #[error("{name} is encrypted to age recipients; give an identity with -i FILE")]
     NeedIdentity { name: String },
 
@@ -164,7 +185,7 @@ pub enum Error {
     #[error("{name} does not hold what it says; nothing was imported: {}", .problems.join("; "))]
     BackupAltered { name: String, problems: Vec<String> },
 
-    #[error("import refused: {} already held by another key in the vault", quoted_list(.labels))]
+    #[error("import refused: {} already held by another key in the vault", quoted_few(.labels))]
     Conflict { labels: Vec<String> },
 
     #[error("verification failed: {name} {summary}")]
@@ -292,6 +313,27 @@ fn verify_summary(labels: &[String]) -> String {
         "entries"
     };
     format!("{} {noun}: {}", labels.len(), quoted_list(labels))
+}
+
+/// The distinct labels, quoted, at most twenty, and how many there were in all when that is
+/// more: a backup may repeat one label a hundred thousand times.
+fn quoted_few(labels: &[String]) -> String {
+    let mut distinct: Vec<String> = Vec::new();
+    for label in labels {
+        let label = quoted(label);
+        if distinct.len() == 20 {
+            break;
+        }
+        if !distinct.contains(&label) {
+            distinct.push(label);
+        }
+    }
+    let shown = distinct.join(", ");
+    if labels.len() > distinct.len() {
+        format!("{shown} ({} entries in all)", labels.len())
+    } else {
+        shown
+    }
 }
 
 fn quoted_list(labels: &[String]) -> String {

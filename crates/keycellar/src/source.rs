@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::untrusted::quoted;
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::io::Read;
@@ -195,18 +196,19 @@ impl InputSource {
     }
 }
 
-/// Parses a JSON document. Errors name the JSON path of the bad field; the parser's own
-/// detail is left out for secret fields, since it may quote the value.
+/// Parses a JSON document. Errors name the JSON path of the bad field (keys the schema
+/// does not know quoted like any value); the parser's own detail is left out for secret
+/// fields, and elsewhere every value it repeats is quoted ([`explained`]).
 pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
+        let path = shown_path(e.path());
         let inner = e.inner();
         let secret_field = ["secret", "api_passphrase"]
             .iter()
             .any(|f| path.ends_with(f));
         JsonProblem::BadValue {
-            detail: (!secret_field).then(|| inner.to_string()),
+            detail: (!secret_field).then(|| explained(inner)).flatten(),
             path,
             line: inner.line(),
             column: inner.column(),
@@ -214,6 +216,115 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
     })?;
     deserializer.end().map_err(|_| JsonProblem::TrailingText)?;
     Ok(value)
+}
+
+/// A JSON path as a message shows it: map keys are the document's own text, so any that is
+/// not a plain field name is quoted.
+fn shown_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut shown = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => shown.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                let plain = !key.is_empty()
+                    && key.len() <= 32
+                    && key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+                if !shown.is_empty() {
+                    shown.push('.');
+                }
+                match plain {
+                    true => shown.push_str(key),
+                    false => shown.push_str(&quoted(key)),
+                }
+            }
+            Segment::Unknown => shown.push_str(if shown.is_empty() { "?" } else { ".?" }),
+        }
+    }
+    if shown.is_empty() { ".".into() } else { shown }
+}
+
+/// serde's explanation of a bad value, with every value from the document in it quoted:
+/// serde repeats values verbatim (`unknown variant `...``, `invalid type: string "..."`).
+/// An explanation of a shape not known here is left out (`None`) rather than risked.
+fn explained(error: &serde_json::Error) -> Option<String> {
+    let full = error.to_string();
+    // serde_json adds the position, which the problem names on its own.
+    let text = match full.rfind(" at line ") {
+        Some(at) if error.line() != 0 => &full[..at],
+        _ => &full[..],
+    };
+    if error.classify() != serde_json::error::Category::Data {
+        // Syntax errors are serde_json's own fixed texts.
+        return Some(text.to_string());
+    }
+    for prefix in ["unknown variant ", "unknown field "] {
+        if let Some(rest) = text.strip_prefix(prefix).and_then(|r| r.strip_prefix('`')) {
+            let end = rest
+                .rfind("`, expected ")
+                .or_else(|| rest.rfind("`, there are no "))?;
+            return Some(format!(
+                "{prefix}{}{}",
+                quoted(&rest[..end]),
+                &rest[end + 1..]
+            ));
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            let end = rest.rfind(", expected ")?;
+            return Some(format!(
+                "{prefix}{}{}",
+                unexpected(&rest[..end])?,
+                &rest[end..]
+            ));
+        }
+    }
+    // Field names come from the schema; messages of keycellar's own types (dates, times,
+    // fingerprints) start with a value already quoted.
+    let own = [
+        "missing field `",
+        "duplicate field `",
+        "invalid length ",
+        "\"",
+        "(",
+    ];
+    own.iter()
+        .any(|start| text.starts_with(start))
+        .then(|| text.to_string())
+}
+
+/// serde's `Unexpected` as it displays, with the value in it quoted; `None` for a form not
+/// known here.
+fn unexpected(shown: &str) -> Option<String> {
+    if let Some(value) = shown
+        .strip_prefix("string \"")
+        .and_then(|s| s.strip_suffix('"'))
+    {
+        return Some(format!("string {}", quoted(value)));
+    }
+    if let Some((kind, value)) = shown.split_once(" `") {
+        let value = value.strip_suffix('`')?;
+        let known = ["boolean", "integer", "floating point", "character"];
+        return known
+            .contains(&kind)
+            .then(|| format!("{kind} {}", quoted(value)));
+    }
+    let without_value = [
+        "byte array",
+        "unit value",
+        "Option value",
+        "newtype struct",
+        "sequence",
+        "map",
+        "enum",
+        "unit variant",
+        "newtype variant",
+        "tuple variant",
+        "struct variant",
+        "null",
+    ];
+    without_value.contains(&shown).then(|| shown.to_string())
 }
 
 /// Why a JSON document was refused; never quotes a secret field's value.
@@ -229,6 +340,8 @@ pub enum JsonProblem {
     },
     /// Something follows the document.
     TrailingText,
+    /// More entries than one document may add.
+    TooManyEntries { count: usize, limit: usize },
 }
 
 impl fmt::Display for JsonProblem {
@@ -247,6 +360,10 @@ impl fmt::Display for JsonProblem {
                 }
             }
             JsonProblem::TrailingText => f.write_str("unexpected text after the JSON"),
+            JsonProblem::TooManyEntries { count, limit } => write!(
+                f,
+                "it holds {count} entries; keycellar adds at most {limit} at once"
+            ),
         }
     }
 }
@@ -305,5 +422,47 @@ mod tests {
             parse_json::<Doc>(r#"{"label":"a","secret":"s"} x"#).unwrap_err(),
             JsonProblem::TrailingText
         );
+    }
+
+    #[test]
+    fn values_serde_repeats_are_quoted_and_secrets_withheld() {
+        use crate::credential::entry::NewEntry;
+        const SECRET: &str = "9F3A6C1D8E2B4F7A0C5D9E1B3A6F8C2D";
+        let message = |json: String| {
+            NewEntry::list_from_json(&json)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        let base = r#""label":"a","api_key":"k","secret":"s""#;
+        for (json, expected) in [
+            (
+                format!(r#"{{{base},"exchange":"{SECRET}"}}"#),
+                "unknown variant (a value that looks like a secret key",
+            ),
+            (
+                format!(r#"{{{base},"exchange":"kraken","used_by":"{SECRET}"}}"#),
+                "invalid type: string (a value that looks like a secret key",
+            ),
+            (
+                format!(r#"{{{base},"exchange":"kraken","{SECRET}":1}}"#),
+                "unknown field (a value that looks like a secret key",
+            ),
+            (
+                format!(r#"{{{base},"exchange":"kraken","expires":"{SECRET}"}}"#),
+                "(a value that looks like a secret key; not repeated here) is not a date",
+            ),
+            (
+                format!(r#"[{{{base},"exchange":"kraken\u001b[2J"}}]"#),
+                r#"unknown variant "kraken\u{1b}[2J", expected one of"#,
+            ),
+        ] {
+            let shown = message(json);
+            assert!(shown.contains(expected), "{shown}");
+            assert!(
+                !shown.contains(&SECRET[..12]) && !shown.contains('\u{1b}'),
+                "{shown}"
+            );
+        }
     }
 }

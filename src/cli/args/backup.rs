@@ -124,7 +124,12 @@ fn parse_split(text: &str) -> Result<(u8, u8), String> {
     let (k, n) = text
         .split_once("-of-")
         .and_then(|(k, n)| Some((k.parse::<u8>().ok()?, n.parse::<u8>().ok()?)))
-        .ok_or_else(|| format!("write it as K-of-N, e.g. 3-of-5, not {text:?}"))?;
+        .ok_or_else(|| {
+            format!(
+                "write it as K-of-N, e.g. 3-of-5, not {}",
+                keycellar::untrusted::quoted(text)
+            )
+        })?;
     if 2 <= k && k <= n && n <= max {
         Ok((k, n))
     } else {

@@ -3,7 +3,8 @@
 //!
 //! Files are standard age v1 (age-encryption.org/v1), so the stock `age` tool opens them.
 //! `keys` reads recipients and identities; `prompts` is how plugins and encrypted SSH keys
-//! ask their questions.
+//! ask their questions; `header` looks at a file's header, bounded, before age parses it;
+//! `scrypt` runs age's scrypt once per stanza, and bounded in all.
 
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
@@ -13,11 +14,15 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use zeroize::Zeroizing;
 
+mod header;
 mod keys;
 mod prompts;
+mod scrypt;
 
+pub use header::{MAX_HEADER_LEN, MAX_STANZAS, NotAge};
 pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients, recipients_of};
 pub use prompts::{NoPrompts, Prompts};
+pub use scrypt::MAX_SCRYPT_WORK;
 
 /// scrypt work factor (log2 N) keycellar writes: the age CLI's default, about 1 s on a
 /// desktop. Fixed, because the age crate's own calibration picks machine-dependent values.
@@ -27,6 +32,46 @@ pub const SCRYPT_WORK_FACTOR: u8 = 18;
 pub const DEFAULT_MAX_WORK_FACTOR: u8 = 20;
 /// The most a caller may allow: 2^22 costs 4 GiB.
 pub const HIGHEST_WORK_FACTOR: u8 = 22;
+/// Room beside scrypt's own memory: the allocator may map a segment (32 MiB) more to align
+/// it, and another thread may start meanwhile (an export prepares the vault's save while it
+/// encrypts), which maps a segment of its own, twice that while aligning it, and a stack.
+const SCRYPT_SLACK: usize = 128 * 1024 * 1024;
+
+/// Makes sure scrypt at `work_factor` can have its memory (1 KiB times N, at age's r = 8)
+/// before age asks for it: age allocates it in one piece, and a failed allocation there
+/// aborts the process. The room is mapped (not touched) and unmapped at once, past the
+/// allocator, whose freed memory may stay mapped for a while and so would not make room.
+pub fn check_scrypt_memory(work_factor: u8) -> Result<()> {
+    use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous, munmap};
+    let needed = 1024usize << work_factor;
+    let len = needed + SCRYPT_SLACK;
+    let flags = MapFlags::PRIVATE | MapFlags::NORESERVE;
+    // SAFETY: a fresh private mapping at an address the kernel chooses, never accessed,
+    // and unmapped with the length it was mapped with.
+    let mapped = unsafe { mmap_anonymous(std::ptr::null_mut(), len, ProtFlags::empty(), flags) };
+    match mapped {
+        Ok(at) => {
+            // SAFETY: as above; failing to unmap would only leave address space reserved.
+            let _ = unsafe { munmap(at, len) };
+            Ok(())
+        }
+        Err(_) => Err(Error::ScryptOutOfMemory {
+            memory_mib: (needed >> 20) as u64,
+        }),
+    }
+}
+
+/// Fails with [`Error::NotAnAgeFile`] when `file` is not an age file at all (a PDF, a
+/// `.env`, a vault), rather than letting it be called damaged; a damaged age file passes.
+pub fn check_is_age(file: &[u8], name: &str) -> Result<()> {
+    match header::identify(file) {
+        Some(what) => Err(Error::NotAnAgeFile {
+            name: name.to_string(),
+            what,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// How a backup is encrypted.
 pub enum Encryption {
@@ -42,6 +87,7 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
     let mut plugin_recipients: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
     let encryptor = match encryption {
         Encryption::Passphrase(passphrase) => {
+            check_scrypt_memory(SCRYPT_WORK_FACTOR)?;
             let mut recipient =
                 age::scrypt::Recipient::new(SecretString::from(passphrase.expose().to_string()));
             recipient.set_work_factor(SCRYPT_WORK_FACTOR);
@@ -101,15 +147,34 @@ pub fn decrypt<E: From<Error>>(
         name: name.to_string(),
         what,
     };
+    let header = header::scan(file).map_err(|oversized| Error::AgeHeaderRefused {
+        name: name.to_string(),
+        why: match oversized {
+            header::Oversized::Stanzas(_) => format!(
+                "has more than {MAX_STANZAS} recipient stanzas (a backup has one per recipient)"
+            ),
+            header::Oversized::Length => format!("is longer than {MAX_HEADER_LEN} bytes"),
+        },
+    })?;
     let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(file))
         .map_err(|e| classify(e, name, false))?;
-    let scrypt_identity;
+    let (secret, scrypt_identity);
+    identities.scrypt.borrow_mut().exhausted = false;
     let chosen: Vec<&dyn age::Identity> = if decryptor.is_scrypt() {
-        let secret = passphrase()?;
+        let work_factor = header.and_then(|h| h.scrypt_work_factor);
+        if let Some(work_factor) = work_factor.filter(|w| *w <= identities.max_work_factor) {
+            check_scrypt_memory(work_factor)?;
+        }
+        secret = passphrase()?;
         let mut identity =
             age::scrypt::Identity::new(SecretString::from(secret.expose().to_string()));
         identity.set_max_work_factor(identities.max_work_factor);
-        scrypt_identity = identity;
+        scrypt_identity = scrypt::OncePerStanza {
+            identity,
+            passphrase: &secret,
+            spent: &identities.scrypt,
+            max_work_factor: identities.max_work_factor,
+        };
         vec![&scrypt_identity]
     } else {
         if identities.is_empty() {
@@ -126,6 +191,9 @@ pub fn decrypt<E: From<Error>>(
             name: name.to_string(),
             required,
             allowed: identities.max_work_factor,
+        },
+        _ if identities.scrypt.borrow().exhausted => Error::ScryptWorkExhausted {
+            name: name.to_string(),
         },
         other => classify(other, name, is_scrypt),
     })?;

@@ -178,7 +178,8 @@ pub fn parse(plaintext: &[u8]) -> Result<Imported, ExportProblem> {
         let actual = fingerprint::of_vault(entries.iter().map(Entry::fingerprint));
         if recorded.parse::<Fingerprint>() != Ok(actual) {
             mismatches.push(format!(
-                "the backup records entries fingerprint {recorded} but its entries give {actual}"
+                "the backup records entries fingerprint {} but its entries give {actual}",
+                crate::untrusted::quoted(recorded)
             ));
         }
     }

@@ -99,7 +99,7 @@ pub fn read_scans(
             break;
         }
         let image = qr::load(scan)?;
-        for scale in [0.7, 1.4] {
+        for scale in rescan_scales(image.width(), image.height()) {
             progress(format!(
                 "Codes are missing: reading {} again at {:.0}% ({} of {})",
                 scan.display(),
@@ -133,4 +133,26 @@ pub fn read_scans(
         labels: BTreeMap::new(),
     };
     Ok((sheet, refused))
+}
+
+/// The scales a scan is read again at when codes are missing: smaller, and larger unless
+/// that would pass the pixels a scan may have. A large scan gains nothing from being made
+/// larger, and a blank one of the largest size would cost twice its first reading.
+fn rescan_scales(width: u32, height: u32) -> Vec<f32> {
+    let pixels = f64::from(width) * f64::from(height);
+    [0.7f32, 1.4]
+        .into_iter()
+        .filter(|scale| pixels * f64::from(scale * scale) <= qr::MAX_IMAGE_PIXELS as f64)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_scan_is_never_read_again_at_more_pixels_than_a_scan_may_have() {
+        // A phone photo or a 150 dpi page is read again larger; a 600 dpi A4 page is not.
+        assert_eq!(super::rescan_scales(3024, 4032), [0.7, 1.4]);
+        assert_eq!(super::rescan_scales(1240, 1754), [0.7, 1.4]);
+        assert_eq!(super::rescan_scales(4960, 7016), [0.7]);
+    }
 }

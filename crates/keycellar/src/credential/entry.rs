@@ -332,6 +332,10 @@ impl Entry {
     }
 }
 
+/// The most entries one `add --from-json` adds: ten times the largest vault keycellar is
+/// tuned for, and a bound on the work and memory a document of tiny entries can ask for.
+pub const MAX_NEW_ENTRIES: usize = 100_000;
+
 /// A new entry as given by the user (flags, prompts, or `add --from-json`), before the vault
 /// assigns its id, date and fingerprint. This is also the JSON schema of `add --from-json`.
 #[derive(Clone, Debug, Deserialize)]
@@ -365,11 +369,18 @@ impl NewEntry {
     /// Entries for `add --from-json`: one JSON object, or a list of them (see
     /// docs/FORMAT.md).
     pub fn list_from_json(text: &str) -> Result<Vec<NewEntry>, crate::source::JsonProblem> {
-        if text.trim_start().starts_with('[') {
-            crate::source::parse_json(text)
+        let entries: Vec<NewEntry> = if text.trim_start().starts_with('[') {
+            crate::source::parse_json(text)?
         } else {
-            crate::source::parse_json(text).map(|entry| vec![entry])
+            vec![crate::source::parse_json(text)?]
+        };
+        if entries.len() > MAX_NEW_ENTRIES {
+            return Err(crate::source::JsonProblem::TooManyEntries {
+                count: entries.len(),
+                limit: MAX_NEW_ENTRIES,
+            });
         }
+        Ok(entries)
     }
 
     /// The entry with a new id, added now, not yet checked or fingerprinted (see

@@ -112,9 +112,31 @@ fn new_key_problems(exchange: Exchange, key: &str) -> Vec<String> {
     )]
 }
 
+/// An entry id as stored: a UUID in its hyphenated lower-case form, from any form of one
+/// (upper case, braces, `urn:uuid:`); `None` for anything else.
+fn canonical_id(id: &str) -> Option<String> {
+    uuid::Uuid::try_parse(id)
+        .ok()
+        .map(|uuid| uuid.hyphenated().to_string())
+}
+
 /// Trims outer whitespace from the public key and from secrets that are not PEM blocks,
-/// and turns literal `\n` escapes inside a PEM block into newlines.
+/// turns literal `\n` escapes inside a PEM block into newlines, and writes ids (the
+/// entry's and its lineage links) in the one form of a UUID.
 fn normalize<F>(entry: &mut Entry<F>) {
+    let ids = std::iter::once(&mut entry.id).chain(
+        [
+            &mut entry.lineage.supersedes,
+            &mut entry.lineage.replaced_by,
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    for id in ids {
+        if let Some(canonical) = canonical_id(id) {
+            *id = canonical;
+        }
+    }
     entry.api_key = entry.api_key.trim().to_string();
     entry.label = entry.label.trim().to_string();
     let secret = entry.secret.expose();
@@ -131,6 +153,7 @@ fn normalize<F>(entry: &mut Entry<F>) {
 pub fn check<F>(entry: &Entry<F>) -> Report {
     let mut r = Report::default();
     check_label(&entry.label, &mut r);
+    check_ids(entry, &mut r);
     let key = entry.api_key.as_str();
     let secret = entry.secret.expose();
     let is_pem = secret.contains("-----BEGIN");
@@ -178,6 +201,30 @@ fn check_label(label: &str, r: &mut Report) {
             c as u32,
             position + 1
         ));
+    }
+}
+
+/// Ids name run-lock files and link rotations: only UUIDs, never text from a backup that
+/// could hold a path or terminal escapes. The values are not repeated.
+fn check_ids<F>(entry: &Entry<F>, r: &mut Report) {
+    let is_uuid = |id: &String| canonical_id(id).as_ref() == Some(id);
+    if !is_uuid(&entry.id) {
+        r.errors.push(
+            "its id is not a UUID (keycellar makes ids; a hand-written backup may leave `id` \
+             out)"
+                .into(),
+        );
+    }
+    let links = [
+        ("supersedes", &entry.lineage.supersedes),
+        ("replaced_by", &entry.lineage.replaced_by),
+    ];
+    for (name, link) in links {
+        if link.as_ref().is_some_and(|id| !is_uuid(id)) {
+            r.errors.push(format!(
+                "its rotation link `{name}` is not the UUID of an entry"
+            ));
+        }
     }
 }
 

@@ -19,10 +19,22 @@ pub struct RunLock {
     file: File,
 }
 
-/// `VAULT.run-ENTRYID`.
+/// `VAULT.run-ENTRYID`. Entries are admitted only with UUID ids; an id that is not one
+/// (imported before ids were checked) is named by a digest of it, so that no id can put a
+/// path or escapes into the name.
 pub fn path(vault: &Path, entry_id: &str) -> PathBuf {
+    let is_uuid =
+        uuid::Uuid::try_parse(entry_id).is_ok_and(|uuid| uuid.hyphenated().to_string() == entry_id);
+    let id = if is_uuid {
+        entry_id.to_string()
+    } else {
+        crate::crypto::sha256(&[entry_id.as_bytes()])[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
     let mut name = vault.as_os_str().to_owned();
-    name.push(format!(".run-{entry_id}"));
+    name.push(format!(".run-{id}"));
     PathBuf::from(name)
 }
 
@@ -94,5 +106,22 @@ pub fn running(vault: &Path, entry_id: &str) -> Option<Option<u32>> {
             None
         }
         Err(_) => Some(recorded_pid(&mut file)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_lock_is_named_by_the_uuid_or_by_a_digest_of_anything_else() {
+        let vault = std::path::Path::new("/v/vault.kc");
+        let uuid = "6f2d1c0e-4b3a-4a59-8e7d-1f2e3d4c5b6a";
+        assert_eq!(
+            super::path(vault, uuid).to_str().unwrap(),
+            format!("/v/vault.kc.run-{uuid}")
+        );
+        let name = super::path(vault, "../../x/\u{1b}[2J");
+        let name = name.to_str().unwrap();
+        assert!(name.starts_with("/v/vault.kc.run-"), "{name}");
+        assert!(name[16..].bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
     }
 }

@@ -3,9 +3,11 @@
 
 use super::DEFAULT_MAX_WORK_FACTOR;
 use super::prompts::{Callbacks, NoPrompts, Prompts};
+use super::scrypt::Spent;
 use crate::error::{Error, Result};
 use crate::source::read_file_bounded;
 use crate::untrusted::quoted;
+use std::cell::RefCell;
 use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
@@ -129,6 +131,8 @@ pub struct Identities {
     prompts: Callbacks,
     /// Highest scrypt work factor a passphrase-encrypted file may ask for.
     pub(super) max_work_factor: u8,
+    /// The scrypt runs made through these identities, shared and bounded (`scrypt`).
+    pub(super) scrypt: RefCell<Spent>,
 }
 
 impl Default for Identities {
@@ -144,6 +148,7 @@ impl Identities {
             loaded: Vec::new(),
             prompts: Callbacks(prompts),
             max_work_factor: DEFAULT_MAX_WORK_FACTOR,
+            scrypt: RefCell::default(),
         }
     }
 
@@ -193,6 +198,12 @@ impl Identities {
     /// True when no identity was loaded.
     pub fn is_empty(&self) -> bool {
         self.loaded.is_empty()
+    }
+
+    /// True when the last decryption through these identities was refused because the
+    /// scrypt work they may do (`MAX_SCRYPT_WORK`) was spent: trying more is pointless.
+    pub fn scrypt_work_spent(&self) -> bool {
+        self.scrypt.borrow().exhausted
     }
 }
 

@@ -127,8 +127,9 @@ pub fn read_details(block: &[u8]) -> Result<BTreeMap<String, Details>, String> {
     if json.len() as u64 > MAX_DETAILS_LEN {
         return Err("it unpacks to more than keycellar reads".into());
     }
-    let document: DetailsDocument =
-        serde_json::from_slice(&json).map_err(|e| format!("its document is not readable ({e})"))?;
+    let text = std::str::from_utf8(&json).map_err(|_| "it is not UTF-8 text".to_string())?;
+    let document: DetailsDocument = crate::source::parse_json(text)
+        .map_err(|e| format!("its document is not readable ({e})"))?;
     if document.keycellar_details != DETAILS_VERSION {
         return Err(format!(
             "it is of version {}, not {DETAILS_VERSION}",

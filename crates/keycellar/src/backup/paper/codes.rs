@@ -322,8 +322,27 @@ impl Collected {
             .values()
             .map(|variants| variants.iter().map(|v| (v.clone(), Vec::new())).collect())
             .collect();
+        // Codes are read from scans of at most 40 megapixels each; the texts of one item
+        // are bounded like a typed copy's, item by item.
+        let mut budget = text::MAX_CANDIDATE_CHARS;
+        let Ok(joined) = text::combine(&options, &mut budget) else {
+            let differing: Vec<String> = parts
+                .iter()
+                .filter(|(_, variants)| variants.len() > 1)
+                .map(|(part, _)| format!("{part}/{count}"))
+                .collect();
+            return Err(Error::PaperUnreadable {
+                problem: format!(
+                    "{}: parts {} were each read with different texts, together more ways \
+                     than keycellar tries ({}); scan only the pages of one sheet",
+                    item.tag(),
+                    crate::wording::first_few(&differing, 8),
+                    text::MAX_COMBINATIONS
+                ),
+            });
+        };
         Ok(Candidates(
-            text::combine(&options)
+            joined
                 .into_iter()
                 .map(|(joined, fixes)| (text::padded(&joined), fixes))
                 .collect(),

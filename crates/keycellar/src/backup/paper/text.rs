@@ -108,7 +108,20 @@ pub fn padded(data: &str) -> String {
 pub struct Candidates(pub Vec<(String, Vec<Fix>)>);
 
 /// Most whole-item texts tried when several lines each had more than one correction.
-const MAX_COMBINATIONS: usize = 64;
+pub const MAX_COMBINATIONS: usize = 64;
+
+/// Most characters of candidate texts one typed copy may make, all items together: a
+/// sheet's largest item of 999 lines read in all 64 ways is 4.5 MB; 85 such items (all the
+/// mending a copy may ask for) would be 380 MB.
+pub const MAX_CANDIDATE_CHARS: usize = 64 * 1024 * 1024;
+
+/// Why an item's lines were not joined: more ways than [`MAX_COMBINATIONS`], or more text
+/// than the budget left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TooMany {
+    Ways,
+    Text,
+}
 
 /// Most lines searched for corrections (about 4,500 checks each), and most searched for a
 /// mistyped name (about 100 checks per item): far more than a person mistypes in one go,
@@ -202,26 +215,36 @@ pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<Stri
     for checked in check_lines(reading) {
         by_item.entry(checked.line.item).or_default().push(checked);
     }
+    let mut budget = MAX_CANDIDATE_CHARS;
     by_item
         .into_iter()
-        .map(|(item, lines)| (item, assemble_item(item, lines, reading.ends.get(&item))))
+        .map(|(item, lines)| {
+            let end = reading.ends.get(&item);
+            (item, assemble_item(item, lines, end, &mut budget))
+        })
         .collect()
 }
 
 fn assemble_item(
     item: Item,
-    mut lines: Vec<Checked>,
+    lines: Vec<Checked>,
     end: Option<&(usize, String)>,
+    budget: &mut usize,
 ) -> Result<Candidates, Vec<String>> {
-    lines.sort_by_key(|l| l.line.number);
+    let mut by_number: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
+    for line in lines {
+        by_number.entry(line.line.number).or_default().push(line);
+    }
     let mut problems = Vec::new();
-    let highest = lines.iter().map(|l| l.line.number).max().unwrap_or(0);
+    let highest = by_number.keys().next_back().copied().unwrap_or(0);
     let count = end.map_or(highest, |(count, _)| *count);
     let mut options: Vec<Vec<(String, Vec<Fix>)>> = Vec::new();
+    // Lines that more than one correction fits, for the message when there are too many.
+    let mut ambiguous = Vec::new();
     for number in 1..=count.max(highest) {
-        let same: Vec<&Checked> = lines.iter().filter(|l| l.line.number == number).collect();
+        let same = by_number.get(&number).map_or(&[][..], Vec::as_slice);
         let name = format!("line {} {number:02}", item.tag());
-        let chosen = match same.as_slice() {
+        let chosen = match same {
             [] => {
                 problems.push(format!("{name} is missing; type it from the paper"));
                 None
@@ -238,7 +261,12 @@ fn assemble_item(
             }
         };
         match chosen {
-            Some(Ok(found)) => options.push(found.clone()),
+            Some(Ok(found)) => {
+                if found.len() > 1 {
+                    ambiguous.push(format!("{} {number:02}", item.tag()));
+                }
+                options.push(found.clone());
+            }
             Some(Err(problem)) => problems.push(problem.clone()),
             None => {}
         }
@@ -251,7 +279,8 @@ fn assemble_item(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let mut candidates = combine(&options);
+    let mut candidates =
+        combine(&options, budget).map_err(|too_many| vec![too_many_ways(&ambiguous, too_many)])?;
     if let Some((_, check)) = end {
         candidates.retain(|(text, _)| item_check(text) == *check);
         if candidates.is_empty() {
@@ -270,26 +299,65 @@ fn assemble_item(
     ))
 }
 
-/// Every way to join the lines' candidates, fewest corrections first, at most
-/// [`MAX_COMBINATIONS`].
-pub fn combine(options: &[Vec<(String, Vec<Fix>)>]) -> Vec<(String, Vec<Fix>)> {
-    let mut joined = vec![(String::new(), Vec::new())];
-    for line in options {
-        let mut next = Vec::new();
-        for (text, fixes) in &joined {
-            for (data, line_fixes) in line {
-                let mut all = fixes.clone();
-                all.extend(line_fixes.iter().cloned());
-                next.push((format!("{text}{data}"), all));
-                if next.len() >= MAX_COMBINATIONS {
-                    break;
-                }
+/// The problem of an item whose `ambiguous` lines make too many ways to read it.
+fn too_many_ways(ambiguous: &[String], too_many: TooMany) -> String {
+    let more = match too_many {
+        TooMany::Ways => format!("more ways than keycellar tries ({MAX_COMBINATIONS})"),
+        TooMany::Text => "more text to try than keycellar reads in one copy".to_string(),
+    };
+    format!(
+        "lines {} each fit their check with more than one correction, together {more}; \
+         compare them with the paper",
+        crate::wording::first_few(ambiguous, 8)
+    )
+}
+
+/// Every way to join the lines' candidates, fewest corrections first, when there are at
+/// most [`MAX_COMBINATIONS`] and their text fits in `budget` (characters, taken from it).
+/// The ways are counted and measured before any is built, and each is built once from its
+/// lines: 200 lines with two candidates each are refused by the count, not by memory.
+pub fn combine(
+    options: &[Vec<(String, Vec<Fix>)>],
+    budget: &mut usize,
+) -> Result<Vec<(String, Vec<Fix>)>, TooMany> {
+    let ways = options
+        .iter()
+        .try_fold(1usize, |ways, line| {
+            ways.checked_mul(line.len())
+                .filter(|ways| *ways <= MAX_COMBINATIONS)
+        })
+        .ok_or(TooMany::Ways)?;
+    let longest: usize = options
+        .iter()
+        .map(|line| line.iter().map(|(text, _)| text.len()).max().unwrap_or(0))
+        .sum();
+    *budget = budget.checked_sub(ways * longest).ok_or(TooMany::Text)?;
+    let mut joined: Vec<(String, Vec<Fix>)> = (0..ways)
+        .map(|way| {
+            // The way's choice on each line, as digits in mixed radix: the last line's
+            // candidates vary fastest.
+            let mut rest = way;
+            let mut chosen: Vec<&(String, Vec<Fix>)> = options
+                .iter()
+                .rev()
+                .map(|line| {
+                    let pick = &line[rest % line.len()];
+                    rest /= line.len();
+                    pick
+                })
+                .collect();
+            chosen.reverse();
+            let mut text = String::with_capacity(longest);
+            let mut fixes = Vec::new();
+            for (data, line_fixes) in chosen {
+                text.push_str(data);
+                fixes.extend(line_fixes.iter().cloned());
             }
-        }
-        joined = next;
-    }
+            (text, fixes)
+        })
+        .collect();
     joined.sort_by_key(|(_, fixes)| fixes.len());
-    joined
+    Ok(joined)
 }
 
 #[cfg(test)]

@@ -76,3 +76,32 @@ fn coinbase_key_forms_share_a_canonical_key() {
         canonical_api_key(Exchange::Coinbase, &uuid.to_uppercase())
     );
 }
+
+#[test]
+fn ids_and_rotation_links_are_uuids_in_one_form_or_refused() {
+    let mut e = entry(Exchange::Kraken, KRAKEN_KEY, KRAKEN_SECRET).with_fingerprint(None);
+    e.id = "{6F2D1C0E-4B3A-4A59-8E7D-1F2E3D4C5B6A}".into();
+    e.lineage.supersedes = Some("urn:uuid:0f3c2b1a-1111-4222-8333-944455556666".into());
+    let admitted = admit(e.clone()).unwrap().entry;
+    assert_eq!(admitted.id(), "6f2d1c0e-4b3a-4a59-8e7d-1f2e3d4c5b6a");
+    assert_eq!(
+        admitted.lineage().supersedes.as_deref(),
+        Some("0f3c2b1a-1111-4222-8333-944455556666")
+    );
+    for (id, link) in [
+        ("\u{1b}]0;pwned\u{7}", None),
+        ("../../etc/x", None),
+        ("", None),
+        ("6f2d1c0e-4b3a-4a59-8e7d-1f2e3d4c5b6a", Some("a/b")),
+    ] {
+        let mut bad = e.clone();
+        bad.id = id.into();
+        bad.lineage.replaced_by = link.map(String::from);
+        let Err(Error::Invalid { problems, .. }) = admit(bad) else {
+            panic!("{id:?} {link:?} was admitted");
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].contains("UUID"), "{problems:?}");
+        assert!(!problems[0].contains(id) || id.is_empty(), "{problems:?}");
+    }
+}

@@ -145,6 +145,12 @@ fn open_key<E: From<Error>>(
                 restored.fixes.extend(fixes.iter().cloned());
                 return Ok(opened);
             }
+            Err(_) if identities.scrypt_work_spent() => {
+                return Err(Error::ScryptWorkExhausted {
+                    name: name.to_string(),
+                }
+                .into());
+            }
             Err(e) => {
                 first_error.get_or_insert(e);
             }

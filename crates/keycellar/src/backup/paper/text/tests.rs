@@ -142,3 +142,70 @@ fn mending_is_bounded_on_a_file_of_nothing_but_mistakes() {
     assert_eq!(items.len(), 20);
     assert!(items.values().all(Result::is_err));
 }
+
+/// A typed line of `item` whose check two different single corrections each fit: its data is
+/// `DATA`'s first line, and its check is one that two changed characters both give.
+fn ambiguous_line(item: Item, number: usize) -> String {
+    let data = &DATA[..LINE_CHARS];
+    let mut fits: BTreeMap<String, usize> = BTreeMap::new();
+    for at in 0..data.len() {
+        for &c in ALPHABET.iter().filter(|c| **c != data.as_bytes()[at]) {
+            let mut changed = data.as_bytes().to_vec();
+            changed[at] = c;
+            let check = line_check(item, number, std::str::from_utf8(&changed).unwrap());
+            *fits.entry(check).or_default() += 1;
+        }
+    }
+    let check = fits
+        .into_iter()
+        .find(|(check, n)| *n >= 2 && *check != line_check(item, number, data))
+        .expect("a check two corrections fit")
+        .0;
+    format!("{} {number:02}  {data}  {check}", item.tag())
+}
+
+#[test]
+fn ambiguous_lines_are_capped_across_lines_not_only_within_one() {
+    // A few such lines: every way is tried.
+    let few: Vec<String> = (1..=2).map(|n| ambiguous_line(Item::Entry(1), n)).collect();
+    let ways: usize = read(&few.join("\n"))
+        .lines
+        .iter()
+        .map(|line| mend_line(line).unwrap().len())
+        .product();
+    assert!(ways >= 4);
+    let candidates = one_item(&few.join("\n"), Item::Entry(1)).unwrap();
+    assert_eq!(candidates.0.len(), ways);
+    // Two hundred such lines are refused by their count, naming the first few lines.
+    let many: Vec<String> = (1..=200)
+        .map(|n| ambiguous_line(Item::Entry(1), n))
+        .collect();
+    let problems = one_item(&many.join("\n"), Item::Entry(1)).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("lines E001 01, E001 02,")
+            && problems[0].contains("and 192 more")
+            && problems[0].contains("compare them with the paper"),
+        "{problems:?}"
+    );
+    // `combine` itself never builds more than the cap, however many lines there are.
+    let two = vec![("A".to_string(), vec![]), ("B".to_string(), vec![])];
+    let mut budget = MAX_CANDIDATE_CHARS;
+    let joined = combine(&vec![two.clone(); 6], &mut budget).unwrap();
+    assert_eq!(joined.len(), 64);
+    assert_eq!(
+        (joined[0].0.as_str(), joined[1].0.as_str()),
+        ("AAAAAA", "AAAAAB")
+    );
+    assert_eq!(budget, MAX_CANDIDATE_CHARS - 64 * 6);
+    assert_eq!(
+        combine(&vec![two.clone(); 7], &mut budget),
+        Err(TooMany::Ways)
+    );
+    // The text of all items together is bounded too.
+    let mut nearly_spent = 64 * 6 - 1;
+    assert_eq!(
+        combine(&vec![two; 6], &mut nearly_spent),
+        Err(TooMany::Text)
+    );
+}

@@ -45,6 +45,8 @@ pub(super) fn key<E: From<Error>>(
         true => Some(ask()?),
         false => None,
     };
+    // One set of identities for all shares, so that their scrypt work is bounded together.
+    let identities = Identities::default();
     let mut shares = Vec::new();
     let mut unread = Vec::new();
     for item in sheet.items.keys().filter(|i| matches!(i, Item::Share(_))) {
@@ -54,7 +56,7 @@ pub(super) fn key<E: From<Error>>(
             first_problem = Some(why);
             Vec::new()
         }) {
-            let Some(record) = opened(&bytes, passphrase.as_ref(), *item)? else {
+            let Some(record) = opened(&bytes, passphrase.as_ref(), &identities, *item)? else {
                 first_problem.get_or_insert("it does not decrypt with the share passphrase".into());
                 continue;
             };
@@ -126,15 +128,18 @@ fn set_aside(combined: &Combined, restored: &mut Restored) {
 fn opened(
     bytes: &[u8],
     passphrase: Option<&Secret>,
+    identities: &Identities,
     item: Item,
 ) -> Result<Option<Zeroizing<Vec<u8>>>> {
     let Some(passphrase) = passphrase.filter(|_| is_encrypted(bytes)) else {
         return Ok(Some(Zeroizing::new(bytes.to_vec())));
     };
     let given = || Ok::<_, Error>(passphrase.clone());
-    match agefile::decrypt(bytes, &Identities::default(), given, &item.tag()) {
+    match agefile::decrypt(bytes, identities, given, &item.tag()) {
         Ok(plain) => Ok(Some(Zeroizing::new(plain.to_vec()))),
-        Err(e @ Error::WrongBackupPassphrase { .. }) => Err(e),
+        Err(e @ (Error::WrongBackupPassphrase { .. } | Error::ScryptWorkExhausted { .. })) => {
+            Err(e)
+        }
         Err(_) => Ok(None),
     }
 }
