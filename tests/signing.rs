@@ -66,6 +66,16 @@ impl Run {
     fn start(keys: Vec<SigningKey>, policy: Policy, clock: Arc<dyn Clock>) -> Run {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("run")).unwrap();
+        Run::start_in(dir, keys, policy, clock)
+    }
+
+    /// A service using the journal and nonce stores of `dir`.
+    fn start_in(
+        dir: tempfile::TempDir,
+        keys: Vec<SigningKey>,
+        policy: Policy,
+        clock: Arc<dyn Clock>,
+    ) -> Run {
         let mut config = SignServerConfig::new(
             keys,
             dir.path().join("journal"),
@@ -379,4 +389,186 @@ fn a_denied_endpoint_is_refused_and_nothing_is_signed() {
         .ask(json!({"v": 1, "op": "sign", "method": "POST",
         "path": "/0/private/Withdraw", "body": "asset=XBT"}));
     assert_eq!(answer["ok"], true);
+}
+
+#[test]
+fn the_policy_limits_endpoints_pairs_and_volumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = Policy::from_json(
+        r#"{"keycellar_sign_policy": 1, "entries": {"grid": {
+            "endpoints": ["/0/private/AddOrder", "/0/private/AddOrderBatch", "/0/private/Balance"],
+            "pairs": ["XBTUSD"], "max_volume": "1.25"}}}"#,
+        &dir.path().join("policy.json"),
+    )
+    .unwrap();
+    let run = Run::start(
+        vec![kraken("grid")],
+        policy,
+        Arc::new(FixedClock::new(KRAKEN_NONCE)),
+    );
+    let mut client = run.client();
+    let ask = |client: &mut Client, path: &str, body: &str| {
+        client.ask(json!({"v": 1, "op": "sign", "method": "POST", "path": path, "body": body}))
+    };
+    let order = "ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=";
+    assert_eq!(
+        ask(&mut client, "/0/private/AddOrder", &format!("{order}1.25"))["ok"],
+        true
+    );
+    assert_eq!(ask(&mut client, "/0/private/Balance", "")["ok"], true);
+    let refusals = [
+        ("/0/private/CancelAll", String::new(), "endpoint"),
+        ("/0/private/AddOrder", format!("{order}1.2500001"), "volume"),
+        ("/0/private/AddOrder", format!("{order}1%2E3"), "volume"),
+        (
+            "/0/private/AddOrder",
+            "ordertype=market&pair=XBTUSD&type=buy".into(),
+            "volume",
+        ),
+        (
+            "/0/private/AddOrder",
+            "ordertype=market&pair=ETHUSD&type=buy&volume=1".into(),
+            "pair",
+        ),
+        (
+            "/0/private/AddOrder",
+            "ordertype=market&type=buy&volume=1".into(),
+            "pair",
+        ),
+        (
+            "/0/private/AddOrderBatch",
+            r#"{"pair":"XBTUSD","orders":[{"volume":"1"},{"volume":"2"}]}"#.into(),
+            "volume",
+        ),
+    ];
+    for (path, body, rule) in &refusals {
+        let answer = ask(&mut client, path, body);
+        assert_eq!(answer["error"]["rule"], *rule, "{path} {body}: {answer}");
+    }
+    let records = run.journal();
+    assert_eq!(records.iter().filter(|r| r.outcome == "signed").count(), 2);
+    assert_eq!(
+        records.iter().filter(|r| r.outcome == "refused").count(),
+        refusals.len()
+    );
+    // A JSON batch within the limits is signed with the nonce first.
+    let batch = ask(
+        &mut client,
+        "/0/private/AddOrderBatch",
+        r#"{"pair":"XBTUSD","orders":[{"volume":"1"},{"volume":"0.5"}]}"#,
+    );
+    assert!(
+        batch["body"].as_str().unwrap().starts_with(r#"{"nonce":""#),
+        "{batch}"
+    );
+}
+
+#[test]
+fn malformed_requests_get_named_errors_and_the_connection_survives() {
+    let run = Run::start(
+        vec![kraken("a"), kraken("b")],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(KRAKEN_NONCE)),
+    );
+    let mut client = run.client();
+    let cases = [
+        ("not json", "bad-request"),
+        (r#"{"v": 2, "op": "sign"}"#, "unsupported-version"),
+        (r#"{"v": 1, "op": "sign", "colour": 1}"#, "bad-request"),
+        (r#"{"v": 1, "op": "dance"}"#, "unknown-op"),
+        (
+            r#"{"v": 1, "op": "sign", "method": "POST", "path": "/0/private/Balance"}"#,
+            "label-required",
+        ),
+        (
+            r#"{"v": 1, "op": "sign", "label": "c", "method": "POST", "path": "/0/private/Balance"}"#,
+            "unknown-label",
+        ),
+        (
+            r#"{"v": 1, "op": "sign", "label": "a", "method": "POST", "path": "/0/private/../private/Withdraw"}"#,
+            "bad-request",
+        ),
+        (
+            r#"{"v": 1, "op": "sign", "label": "a", "method": "POST", "path": "/0/private/Withdraw%2F"}"#,
+            "bad-request",
+        ),
+        (
+            r#"{"v": 1, "op": "sign", "label": "a", "method": "POST", "path": "/0/private/Balance", "body": "nonce=1"}"#,
+            "bad-request",
+        ),
+        (
+            r#"{"v": 1, "op": "sign", "label": "a", "method": "POST", "path": "/0/public/Time"}"#,
+            "bad-request",
+        ),
+    ];
+    for (line, kind) in cases {
+        let answer = client.ask_line(line);
+        assert_eq!(answer["ok"], false, "{line}");
+        assert_eq!(answer["error"]["kind"], kind, "{line}: {answer}");
+    }
+    let keys = client.ask_line(r#"{"v": 1, "op": "keys", "id": 7}"#);
+    assert_eq!(keys["id"], 7);
+    assert_eq!(keys["keys"][1]["api_key"], KRAKEN_KEY);
+    assert!(!keys.to_string().contains("kQH5HW"));
+    // An over-long line is refused and the connection closed; the service goes on.
+    let mut long = run.client();
+    let answer = long.ask_line(&"x".repeat(70_000));
+    assert_eq!(answer["error"]["kind"], "bad-request");
+    let mut rest = String::new();
+    assert_eq!(long.reader.read_line(&mut rest).unwrap(), 0);
+    assert_eq!(run.client().ask(json!({"v": 1, "op": "keys"}))["ok"], true);
+}
+
+#[test]
+fn stopping_removes_the_socket_and_its_directory() {
+    let run = Run::start(
+        vec![kraken("grid")],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(1)),
+    );
+    let socket = run.server.socket_path().to_path_buf();
+    let dir = socket.parent().unwrap().to_path_buf();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let mut connected = run.client();
+    assert_eq!(connected.ask(kraken_order())["ok"], true);
+    let Run { server, dir: files } = run;
+    server.stop();
+    assert!(!socket.exists() && !dir.exists());
+    // The client that was connected sees the connection end.
+    let mut rest = String::new();
+    assert_eq!(connected.reader.read_line(&mut rest).unwrap_or(0), 0);
+    // A second service of the key starts once the first is gone (its nonce lock freed), and
+    // its first nonce is above the first run's whole reservation (nonce 1 + one block).
+    let clock = Arc::new(FixedClock::new(1));
+    let again = Run::start_in(files, vec![kraken("grid")], Policy::default_deny(), clock);
+    assert_eq!(again.client().ask(kraken_order())["nonce"], "100002");
+}
+
+#[test]
+fn ccxts_own_kraken_class_signs_through_the_adapter() {
+    let run = Run::start(
+        vec![kraken("grid")],
+        Policy::default_deny(),
+        Arc::new(keycellar::sign::SystemClock),
+    );
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/python/tests/ccxt_kraken_check.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .env("KEYCELLAR_SIGN_SOCK", run.server.socket_path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success() && output.stdout == b"ok\n",
+        "ccxt check failed (is ccxt installed? .ci/run installs it): {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = run.journal();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].path.as_deref(), Some("/0/private/AddOrder"));
 }

@@ -31,8 +31,7 @@ PLACEHOLDER_PASSWORD = "keycellar-holds-the-passphrase"
 
 def signed_by_keycellar(exchange_class, signer=None, label=None):
     """A subclass of ccxt's `exchange_class` whose private requests keycellar signs."""
-    exchange_id = exchange_class.__name__ if isinstance(exchange_class, type) else None
-    exchange_id = getattr(exchange_class, "id", None) or exchange_id
+    exchange_id = exchange_class.__name__
     if exchange_id not in PLACEHOLDER_SECRETS:
         raise ValueError(f"keycellar signs for {sorted(PLACEHOLDER_SECRETS)}, not {exchange_id}")
 

@@ -243,16 +243,21 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
     }
 }
 
-fn refuse(stream: &mut UnixStream, kind: ErrorKind, message: &str) {
+fn refuse(mut stream: &UnixStream, kind: ErrorKind, message: &str) {
     let _ = stream.write_all(&protocol::failure_line(None, &Failure::new(kind, message)));
 }
 
 /// Answers one client's lines until it hangs up, sends an over-long line, or the service
-/// stops.
+/// stops; then closes the connection (the accepting thread's copy of it included).
 fn serve(stream: UnixStream, shared: &Shared, pid: i32) {
-    let Ok(mut writer) = stream.try_clone() else {
+    let Ok(writer) = stream.try_clone() else {
         return;
     };
+    answer_lines(stream, &writer, shared, pid);
+    let _ = writer.shutdown(std::net::Shutdown::Both);
+}
+
+fn answer_lines(stream: UnixStream, mut writer: &UnixStream, shared: &Shared, pid: i32) {
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
     loop {
@@ -267,7 +272,7 @@ fn serve(stream: UnixStream, shared: &Shared, pid: i32) {
         }
         if shared.stopping.load(Ordering::SeqCst) {
             refuse(
-                &mut writer,
+                writer,
                 ErrorKind::ShuttingDown,
                 "the signing service is stopping",
             );
