@@ -75,7 +75,7 @@ struct Shared {
     stopping: AtomicBool,
     uid: u32,
     next_client: AtomicU64,
-    clients: Mutex<HashMap<u64, (UnixStream, Option<JoinHandle<()>>)>>,
+    clients: Mutex<HashMap<u64, (UnixStream, JoinHandle<()>)>>,
 }
 
 impl SignServer {
@@ -151,9 +151,7 @@ impl SignServer {
         };
         for (_, (stream, handle)) in clients {
             let _ = stream.shutdown(std::net::Shutdown::Both);
-            if let Some(handle) = handle {
-                let _ = handle.join();
-            }
+            let _ = handle.join();
         }
         let _ = std::fs::remove_file(&self.socket);
         let _ = std::fs::remove_dir(&self.dir);
@@ -206,13 +204,13 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
             Ok((stream, _)) => stream.set_nonblocking(false).map(|()| stream),
             Err(e) => Err(e),
         };
-        let Ok(mut stream) = stream else { continue };
+        let Ok(stream) = stream else { continue };
         let peer = rustix::net::sockopt::socket_peercred(&stream);
         let pid = match peer {
             Ok(cred) if cred.uid.as_raw() == shared.uid => cred.pid.as_raw_nonzero().get(),
             _ => {
                 refuse(
-                    &mut stream,
+                    &stream,
                     ErrorKind::Forbidden,
                     "this socket serves only its own user",
                 );
@@ -220,13 +218,9 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
             }
         };
         let mut clients = shared.clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients.retain(|_, (_, handle)| !handle.as_ref().is_some_and(|h| h.is_finished()));
+        clients.retain(|_, (_, handle)| !handle.is_finished());
         if clients.len() >= MAX_CLIENTS {
-            refuse(
-                &mut stream,
-                ErrorKind::Busy,
-                "too many clients are connected",
-            );
+            refuse(&stream, ErrorKind::Busy, "too many clients are connected");
             continue;
         }
         let Ok(registered) = stream.try_clone() else {
@@ -238,7 +232,7 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
             .name("keycellar-sign-client".into())
             .spawn(move || serve(stream, &serving, pid));
         if let Ok(handle) = handle {
-            clients.insert(id, (registered, Some(handle)));
+            clients.insert(id, (registered, handle));
         }
     }
 }
