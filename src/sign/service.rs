@@ -16,7 +16,7 @@ use std::sync::Arc;
 /// The entries of a run, their policy, nonces and journal.
 pub struct Service {
     keys: Vec<SigningKey>,
-    nonces: HashMap<String, Arc<NonceIssuer>>,
+    nonces: HashMap<String, NonceIssuer>,
     policy: Policy,
     journal: Journal,
     clock: Arc<dyn Clock>,
@@ -45,7 +45,7 @@ impl Service {
             if key.needs_nonces() && !nonces.contains_key(&key.key_id()) {
                 let issuer =
                     NonceIssuer::open(nonce_dir, &key.key_id(), key.label(), clock.clone())?;
-                nonces.insert(key.key_id(), Arc::new(issuer));
+                nonces.insert(key.key_id(), issuer);
             }
         }
         Ok(Service {
@@ -104,7 +104,7 @@ impl Service {
         let signed = self.policy.check(key, request, now_ms).and_then(|()| {
             let context = Context {
                 now_ms,
-                nonces: self.nonces.get(&key.key_id()).map(|n| n.as_ref()),
+                nonces: self.nonces.get(&key.key_id()),
             };
             key.sign(request, &context)
         });
