@@ -701,3 +701,47 @@ fn a_client_of_another_user_is_refused() {
     assert_eq!(answer["error"]["kind"], "forbidden");
     assert_eq!(run.client().ask(json!({"v": 1, "op": "keys"}))["ok"], true);
 }
+
+#[test]
+fn ccxts_binance_okx_and_coinbase_classes_sign_through_the_adapter() {
+    let keys = tempfile::tempdir().unwrap();
+    let args = ["ecparam", "-name", "prime256v1", "-genkey", "-noout"];
+    let (pem_path, pem) = openssl_key(keys.path(), "ec.pem", &args);
+    let binance_secret = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+    let okx_secret = "22582BD0CFF14C41EDBF1AB98506286D";
+    let run = Run::start(
+        vec![
+            key("b", Exchange::Binance, "binance-public-key", binance_secret),
+            key_with_passphrase(
+                "o",
+                Exchange::Okx,
+                "okx-key",
+                okx_secret,
+                Some("Pass-phrase1"),
+            ),
+            key("c", Exchange::Coinbase, "organizations/o/apiKeys/k", &pem),
+        ],
+        Policy::default_deny(),
+        Arc::new(keycellar::sign::SystemClock),
+    );
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/python/tests/ccxt_others_check.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .env("KEYCELLAR_SIGN_SOCK", run.server.socket_path())
+        .env("CB_PEM", &pem_path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success() && output.stdout == b"ok\n",
+        "ccxt check failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let signed = run
+        .journal()
+        .iter()
+        .filter(|r| r.outcome == "signed")
+        .count();
+    assert_eq!(signed, 3);
+}
