@@ -6,7 +6,6 @@
 //! `exec` starts it before spawning the bot (passing [`SignServer::socket_path`] as
 //! `KEYCELLAR_SIGN_SOCK`) and stops it when the bot ends.
 
-use super::journal::Journal;
 use super::keys::SigningKey;
 use super::policy::Policy;
 use super::protocol::{self, ErrorKind, Failure, MAX_LINE};
@@ -82,11 +81,10 @@ impl SignServer {
     /// Opens the journal and nonce stores, makes the private directory and the socket, and
     /// starts serving. Nothing is left behind when it fails.
     pub fn start(config: SignServerConfig) -> Result<SignServer> {
-        let journal = Journal::open(&config.journal)?;
         let service = Service::new(
             config.keys,
             config.policy,
-            journal,
+            &config.journal,
             &config.nonce_dir,
             config.clock,
         )?;

@@ -23,12 +23,13 @@ pub struct Service {
 }
 
 impl Service {
-    /// A service for `keys`. Kraken keys get their nonce issuer in `nonce_dir` (one per key,
-    /// shared by labels holding the same key); fails if another process holds one of them.
+    /// A service for `keys`, journalling to `journal` (created 0600 if missing). Kraken keys
+    /// get their nonce issuer in `nonce_dir` (one per key, shared by labels holding the same
+    /// key); fails if another process holds one of them, before the journal is touched.
     pub fn new(
         keys: Vec<SigningKey>,
         policy: Policy,
-        journal: Journal,
+        journal: &Path,
         nonce_dir: &Path,
         clock: Arc<dyn Clock>,
     ) -> Result<Service> {
@@ -52,7 +53,7 @@ impl Service {
             keys,
             nonces,
             policy,
-            journal,
+            journal: Journal::open(journal)?,
             clock,
         })
     }
