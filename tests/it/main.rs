@@ -34,3 +34,4 @@ mod pty;
 mod readme;
 mod shell;
 mod vectors;
+mod signing;

@@ -27,6 +27,10 @@
 //!   model and the floor) and generated passphrases (`generate`).
 //! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
 //!   [`wording`]: nouns that agree with their number.
+//! - [`sign`]: the signing service for bots (docs/SIGNING.md): `keys` (what an entry signs
+//!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
+//!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
+//!   `journal`, one request's `service`, and the socket `server`.
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
 //!   over the cores.
 //!
@@ -55,6 +59,7 @@ pub mod hygiene;
 mod parallel;
 pub mod passphrase;
 pub mod secret;
+pub mod sign;
 pub mod source;
 pub mod untrusted;
 pub mod vault;

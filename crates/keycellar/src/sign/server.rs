@@ -1,0 +1,285 @@
+//! The socket: `sign.sock` in a fresh 0700 directory of its own, connections accepted only
+//! from this user (`SO_PEERCRED`), one thread per client (at most [`MAX_CLIENTS`]), JSON
+//! lines each way. [`SignServer::stop`] (or dropping the handle) closes every connection,
+//! joins every thread, drops the keys and removes the socket and its directory.
+//!
+//! `exec` starts it before spawning the bot (passing [`SignServer::socket_path`] as
+//! `KEYCELLAR_SIGN_SOCK`) and stops it when the bot ends.
+
+use super::keys::SigningKey;
+use super::policy::Policy;
+use super::protocol::{self, ErrorKind, Failure, MAX_LINE};
+use super::service::Service;
+use super::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+/// The most clients served at once; one more is answered `busy` and closed.
+pub const MAX_CLIENTS: usize = 64;
+
+/// What a signing service is started with.
+pub struct SignServerConfig {
+    /// The entries it may sign for.
+    pub keys: Vec<SigningKey>,
+    pub policy: Policy,
+    /// The journal file (created 0600 if missing).
+    pub journal: PathBuf,
+    /// Where the nonce high-water marks live (created 0700 if missing); keep it across runs.
+    pub nonce_dir: PathBuf,
+    /// The directory in which the run's private socket directory is made
+    /// (`$XDG_RUNTIME_DIR`, or the vault's run-state directory).
+    pub runtime_dir: PathBuf,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl SignServerConfig {
+    /// A configuration with the default deny policy and the system clock.
+    pub fn new(
+        keys: Vec<SigningKey>,
+        journal: PathBuf,
+        nonce_dir: PathBuf,
+        runtime_dir: PathBuf,
+    ) -> SignServerConfig {
+        SignServerConfig {
+            keys,
+            policy: Policy::default_deny(),
+            journal,
+            nonce_dir,
+            runtime_dir,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// A running signing service; stop it with [`SignServer::stop`] or by dropping it.
+pub struct SignServer {
+    socket: PathBuf,
+    dir: PathBuf,
+    shared: Arc<Shared>,
+    accepter: Option<JoinHandle<()>>,
+    // Closing it wakes the accepting thread (its poll sees the pipe hang up).
+    wake: Option<OwnedFd>,
+}
+
+struct Shared {
+    service: Service,
+    stopping: AtomicBool,
+    uid: u32,
+    next_client: AtomicU64,
+    clients: Mutex<HashMap<u64, (UnixStream, JoinHandle<()>)>>,
+}
+
+impl SignServer {
+    /// Opens the journal and nonce stores, makes the private directory and the socket, and
+    /// starts serving. Nothing is left behind when it fails.
+    pub fn start(config: SignServerConfig) -> Result<SignServer> {
+        let service = Service::new(
+            config.keys,
+            config.policy,
+            &config.journal,
+            &config.nonce_dir,
+            config.clock,
+        )?;
+        let dir = private_dir(&config.runtime_dir)?;
+        let socket = dir.join("sign.sock");
+        let cleanup = |e: std::io::Error, what: &str| {
+            let _ = std::fs::remove_file(&socket);
+            let _ = std::fs::remove_dir(&dir);
+            Error::io(format!("{what} {}", socket.display()), e)
+        };
+        let listener = UnixListener::bind(&socket)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
+            .map_err(|e| cleanup(e, "cannot listen on"))?;
+        let (woken, wake) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|e| cleanup(e.into(), "cannot make a wake-up pipe for"))?;
+        let shared = Arc::new(Shared {
+            service,
+            stopping: AtomicBool::new(false),
+            uid: rustix::process::geteuid().as_raw(),
+            next_client: AtomicU64::new(0),
+            clients: Mutex::new(HashMap::new()),
+        });
+        let accepting = shared.clone();
+        let accepter = std::thread::Builder::new()
+            .name("keycellar-sign".into())
+            .spawn(move || accept_loop(&listener, &woken, &accepting))
+            .map_err(|e| cleanup(e, "cannot start the thread serving"))?;
+        Ok(SignServer {
+            socket,
+            dir,
+            shared,
+            accepter: Some(accepter),
+            wake: Some(wake),
+        })
+    }
+
+    /// The socket's path, for `KEYCELLAR_SIGN_SOCK`.
+    pub fn socket_path(&self) -> &Path {
+        &self.socket
+    }
+
+    /// Stops serving: refuses new clients, closes every connection, waits for every thread,
+    /// removes the socket and its directory, and drops (wipes) the keys.
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        let Some(accepter) = self.accepter.take() else {
+            return;
+        };
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        drop(self.wake.take());
+        let _ = accepter.join();
+        let clients: Vec<_> = {
+            let mut clients = self
+                .shared
+                .clients
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            clients.drain().collect()
+        };
+        for (_, (stream, handle)) in clients {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+            let _ = handle.join();
+        }
+        let _ = std::fs::remove_file(&self.socket);
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+impl Drop for SignServer {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// A new directory `keycellar-sign-RANDOM` in `parent`, 0700, made by this process (so no
+/// one else can have put anything in it).
+fn private_dir(parent: &Path) -> Result<PathBuf> {
+    for _ in 0..8 {
+        let random = crate::crypto::random_array::<8>()?;
+        let dir = parent.join(format!("keycellar-sign-{}", super::hex(&random)));
+        match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(Error::io(
+                    format!("cannot create a directory in {}", parent.display()),
+                    e,
+                ));
+            }
+        }
+    }
+    Err(Error::Internal(
+        "no fresh name for the socket directory".into(),
+    ))
+}
+
+/// Accepts clients until the wake-up pipe closes.
+fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
+    use rustix::event::{PollFd, PollFlags, poll};
+    loop {
+        let mut fds = [
+            PollFd::new(listener, PollFlags::IN),
+            PollFd::new(woken, PollFlags::IN),
+        ];
+        if poll(&mut fds, None).is_err() && !shared.stopping.load(Ordering::SeqCst) {
+            continue;
+        }
+        if !fds[1].revents().is_empty() || shared.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream.set_nonblocking(false).map(|()| stream),
+            Err(e) => Err(e),
+        };
+        let Ok(stream) = stream else { continue };
+        let peer = rustix::net::sockopt::socket_peercred(&stream);
+        let pid = match peer {
+            Ok(cred) if cred.uid.as_raw() == shared.uid => cred.pid.as_raw_nonzero().get(),
+            _ => {
+                refuse(
+                    &stream,
+                    ErrorKind::Forbidden,
+                    "this socket serves only its own user",
+                );
+                continue;
+            }
+        };
+        let mut clients = shared.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients.retain(|_, (_, handle)| !handle.is_finished());
+        if clients.len() >= MAX_CLIENTS {
+            refuse(&stream, ErrorKind::Busy, "too many clients are connected");
+            continue;
+        }
+        let Ok(registered) = stream.try_clone() else {
+            continue;
+        };
+        let id = shared.next_client.fetch_add(1, Ordering::SeqCst);
+        let serving = shared.clone();
+        let handle = std::thread::Builder::new()
+            .name("keycellar-sign-client".into())
+            .spawn(move || serve(stream, &serving, pid));
+        if let Ok(handle) = handle {
+            clients.insert(id, (registered, handle));
+        }
+    }
+}
+
+fn refuse(mut stream: &UnixStream, kind: ErrorKind, message: &str) {
+    let _ = stream.write_all(&protocol::failure_line(None, &Failure::new(kind, message)));
+}
+
+/// Answers one client's lines until it hangs up, sends an over-long line, or the service
+/// stops; then closes the connection (the accepting thread's copy of it included).
+fn serve(stream: UnixStream, shared: &Shared, pid: i32) {
+    let Ok(writer) = stream.try_clone() else {
+        return;
+    };
+    answer_lines(stream, &writer, shared, pid);
+    let _ = writer.shutdown(std::net::Shutdown::Both);
+}
+
+fn answer_lines(stream: UnixStream, mut writer: &UnixStream, shared: &Shared, pid: i32) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader
+            .by_ref()
+            .take(MAX_LINE as u64)
+            .read_until(b'\n', &mut line);
+        match read {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if shared.stopping.load(Ordering::SeqCst) {
+            refuse(
+                writer,
+                ErrorKind::ShuttingDown,
+                "the signing service is stopping",
+            );
+            return;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if line.len() >= MAX_LINE {
+            let failure = Failure::bad(format!("a request line is at most {MAX_LINE} bytes"));
+            let _ = writer.write_all(&protocol::failure_line(None, &failure));
+            return;
+        }
+        let answer = shared.service.answer(&line, Some(pid));
+        if writer.write_all(&answer).is_err() {
+            return;
+        }
+    }
+}
