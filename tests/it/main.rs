@@ -33,5 +33,5 @@ mod prompts;
 mod pty;
 mod readme;
 mod shell;
-mod vectors;
 mod signing;
+mod vectors;
