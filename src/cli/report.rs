@@ -213,36 +213,10 @@ fn library_hint(error: &Error) -> &'static str {
     if error.is_damaged_vault() || matches!(error, Error::WrongPassphrase { .. }) {
         return vault_file_hint(error);
     }
+    if let Some(hint) = backup_hint(error) {
+        return hint;
+    }
     match error {
-        Error::NoMatchingIdentity { .. } => {
-            "Give the age identity file or SSH private key the backup was made for (-i FILE); \
-             if you did, the backup's header is damaged (age cannot tell the two apart)."
-        }
-        Error::WrongBackupPassphrase { .. } => {
-            "Try the backup passphrase again; it may differ from the vault passphrase."
-        }
-        Error::DamagedBackup { .. }
-        | Error::BackupAltered { .. }
-        | Error::AgeHeaderRefused { .. } => {
-            "Use another copy of the backup; this one cannot be trusted."
-        }
-        Error::NotAnAgeFile { what, .. } => not_age_hint(*what),
-        Error::ScryptWorkExhausted { .. } => {
-            "It holds more passphrase-encrypted parts, or ways to read them, than a sheet and \
-             its shares: compare the typed lines with the paper, or use another copy."
-        }
-        Error::ScryptOutOfMemory { .. } => {
-            "Close other programs, raise the memory limit (`ulimit -v`), or use a machine with \
-             more free memory."
-        }
-        Error::Conflict { .. } => {
-            "Nothing was imported. Choose --on-conflict skip, replace or rename, or see what \
-             would change with --dry-run."
-        }
-        Error::WorkFactorTooHigh { .. } => {
-            "If you trust the file and have the memory, allow it with --max-work-factor N (at \
-             most 22, which needs 4 GiB)."
-        }
         Error::VaultNotFound { .. } => {
             "Create one with `keycellar init`, or point --vault (or KEYCELLAR_VAULT) at it."
         }
@@ -290,6 +264,42 @@ fn library_hint(error: &Error) -> &'static str {
         Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
         _ => input_output_hint(error),
     }
+}
+
+/// The hints of failures to read a backup (an export, a sheet, a share).
+fn backup_hint(error: &Error) -> Option<&'static str> {
+    Some(match error {
+        Error::NoMatchingIdentity { .. } => {
+            "Give the age identity file or SSH private key the backup was made for (-i FILE); \
+             if you did, the backup's header is damaged (age cannot tell the two apart)."
+        }
+        Error::WrongBackupPassphrase { .. } => {
+            "Try the backup passphrase again; it may differ from the vault passphrase."
+        }
+        Error::DamagedBackup { .. }
+        | Error::BackupAltered { .. }
+        | Error::AgeHeaderRefused { .. } => {
+            "Use another copy of the backup; this one cannot be trusted."
+        }
+        Error::NotAnAgeFile { what, .. } => not_age_hint(*what),
+        Error::ScryptWorkExhausted { .. } => {
+            "It holds more passphrase-encrypted parts, or ways to read them, than a sheet and \
+             its shares: compare the typed lines with the paper, or use another copy."
+        }
+        Error::ScryptOutOfMemory { .. } => {
+            "Close other programs, raise the memory limit (`ulimit -v`), or use a machine with \
+             more free memory."
+        }
+        Error::Conflict { .. } => {
+            "Nothing was imported. Choose --on-conflict skip, replace or rename, or see what \
+             would change with --dry-run."
+        }
+        Error::WorkFactorTooHigh { .. } => {
+            "If you trust the file and have the memory, allow it with --max-work-factor N (at \
+             most 22, which needs 4 GiB)."
+        }
+        _ => return None,
+    })
 }
 
 /// What to do with a file given as an age backup that is not one.
