@@ -93,7 +93,7 @@ fn romix(block: &mut [u8], n: usize, v: &mut Vec<u32>) {
     }
     for _ in 0..n {
         // Integerify: the first 64 bits of the last 64-byte part, modulo N (a power of 2).
-        let j = (u64::from(x[words - 16]) | u64::from(x[words - 15]) << 32) as usize & (n - 1);
+        let j = (u64::from(x[words - 16]) | (u64::from(x[words - 15]) << 32)) as usize & (n - 1);
         for ((t, x), v) in t
             .iter_mut()
             .zip(x.iter())
@@ -152,7 +152,7 @@ mod tests {
         let value = |d: u8| (d as char).to_digit(16).unwrap() as u8;
         digits
             .chunks(2)
-            .map(|p| value(p[0]) << 4 | value(p[1]))
+            .map(|p| (value(p[0]) << 4) | value(p[1]))
             .collect()
     }
 
