@@ -4,12 +4,13 @@
 //! Files are standard age v1 (age-encryption.org/v1), so the stock `age` tool opens them.
 //! `keys` reads recipients and identities; `prompts` is how plugins and encrypted SSH keys
 //! ask their questions; `header` looks at a file's header, bounded, before age parses it;
-//! `scrypt` runs age's scrypt once per stanza, and bounded in all.
+//! `scrypt` is age's passphrase recipient and identity, with keycellar's own scrypt (whose
+//! memory failing is an error, not an abort), run once per stanza and bounded in all.
 
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
-use age::secrecy::{ExposeSecret, SecretString};
+use age::secrecy::ExposeSecret;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use zeroize::Zeroizing;
@@ -32,19 +33,14 @@ pub const SCRYPT_WORK_FACTOR: u8 = 18;
 pub const DEFAULT_MAX_WORK_FACTOR: u8 = 20;
 /// The most a caller may allow: 2^22 costs 4 GiB.
 pub const HIGHEST_WORK_FACTOR: u8 = 22;
-/// Room beside scrypt's own memory: the allocator may map a segment (32 MiB) more to align
-/// it, and another thread may start meanwhile (an export prepares the vault's save while it
-/// encrypts), which maps a segment of its own, twice that while aligning it, and a stack.
-const SCRYPT_SLACK: usize = 128 * 1024 * 1024;
-
-/// Makes sure scrypt at `work_factor` can have its memory (1 KiB times N, at age's r = 8)
-/// before age asks for it: age allocates it in one piece, and a failed allocation there
-/// aborts the process. The room is mapped (not touched) and unmapped at once, past the
-/// allocator, whose freed memory may stay mapped for a while and so would not make room.
+/// Tells, before a passphrase is asked for, whether scrypt at `work_factor` could have its
+/// memory (1 KiB times N, at age's r = 8) now, by mapping that much address space (not
+/// touching it) and unmapping it at once. Only an early answer: the memory may be gone
+/// when scrypt asks for it, and then scrypt itself fails with the same error (`scrypt`).
 pub fn check_scrypt_memory(work_factor: u8) -> Result<()> {
     use rustix::mm::{MapFlags, ProtFlags, mmap_anonymous, munmap};
-    let needed = 1024usize << work_factor;
-    let len = needed + SCRYPT_SLACK;
+    let memory_mib = scrypt::kdf::age_memory_mib(work_factor);
+    let len = (memory_mib as usize) << 20;
     let flags = MapFlags::PRIVATE | MapFlags::NORESERVE;
     // SAFETY: a fresh private mapping at an address the kernel chooses, never accessed,
     // and unmapped with the length it was mapped with.
@@ -55,9 +51,7 @@ pub fn check_scrypt_memory(work_factor: u8) -> Result<()> {
             let _ = unsafe { munmap(at, len) };
             Ok(())
         }
-        Err(_) => Err(Error::ScryptOutOfMemory {
-            memory_mib: (needed >> 20) as u64,
-        }),
+        Err(_) => Err(Error::ScryptOutOfMemory { memory_mib }),
     }
 }
 
@@ -87,12 +81,19 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
     let mut plugin_recipients: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
     let encryptor = match encryption {
         Encryption::Passphrase(passphrase) => {
-            check_scrypt_memory(SCRYPT_WORK_FACTOR)?;
-            let mut recipient =
-                age::scrypt::Recipient::new(SecretString::from(passphrase.expose().to_string()));
-            recipient.set_work_factor(SCRYPT_WORK_FACTOR);
+            let recipient = scrypt::PassphraseRecipient {
+                passphrase,
+                work_factor: SCRYPT_WORK_FACTOR,
+            };
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
-                .map_err(|e| failed(&e))?
+                .map_err(|e| match e {
+                    age::EncryptError::Io(e) if e.kind() == std::io::ErrorKind::OutOfMemory => {
+                        Error::ScryptOutOfMemory {
+                            memory_mib: scrypt::kdf::age_memory_mib(SCRYPT_WORK_FACTOR),
+                        }
+                    }
+                    other => failed(&other),
+                })?
         }
         Encryption::Recipients(recipients) => {
             let mut by_plugin: BTreeMap<String, Vec<age::plugin::Recipient>> = BTreeMap::new();
@@ -159,18 +160,17 @@ pub fn decrypt<E: From<Error>>(
     let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(file))
         .map_err(|e| classify(e, name, false))?;
     let (secret, scrypt_identity);
-    identities.scrypt.borrow_mut().exhausted = false;
+    {
+        let mut spent = identities.scrypt.borrow_mut();
+        (spent.exhausted, spent.out_of_memory) = (false, None);
+    }
     let chosen: Vec<&dyn age::Identity> = if decryptor.is_scrypt() {
         let work_factor = header.and_then(|h| h.scrypt_work_factor);
         if let Some(work_factor) = work_factor.filter(|w| *w <= identities.max_work_factor) {
             check_scrypt_memory(work_factor)?;
         }
         secret = passphrase()?;
-        let mut identity =
-            age::scrypt::Identity::new(SecretString::from(secret.expose().to_string()));
-        identity.set_max_work_factor(identities.max_work_factor);
         scrypt_identity = scrypt::OncePerStanza {
-            identity,
             passphrase: &secret,
             spent: &identities.scrypt,
             max_work_factor: identities.max_work_factor,
@@ -195,7 +195,12 @@ pub fn decrypt<E: From<Error>>(
         _ if identities.scrypt.borrow().exhausted => Error::ScryptWorkExhausted {
             name: name.to_string(),
         },
-        other => classify(other, name, is_scrypt),
+        other => match &identities.scrypt.borrow().out_of_memory {
+            Some(refused) => Error::ScryptOutOfMemory {
+                memory_mib: refused.memory_mib,
+            },
+            None => classify(other, name, is_scrypt),
+        },
     })?;
     let mut plaintext = Zeroizing::new(Vec::new());
     reader.read_to_end(&mut plaintext).map_err(|e| {

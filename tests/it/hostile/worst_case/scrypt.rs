@@ -1,8 +1,8 @@
 //! scrypt, the costliest step of a passphrase backup. Under an address-space limit: age
-//! allocates its memory (256 MiB at work factor 18) in one piece, and a failed allocation
-//! there aborted the process (exit 134, with a backtrace); at every limit, each command
-//! that runs scrypt must now succeed or fail with `kdf_out_of_memory` (exit 1), like the
-//! Argon2id step. And in all: one restore does a bounded scrypt work, however many
+//! allocated its memory (256 MiB at work factor 18) in one piece, and a failed allocation
+//! there aborted the process (exit 134, with a backtrace); keycellar now computes scrypt
+//! itself and asks for that memory fallibly, so at every limit, each command that runs
+//! scrypt must succeed or fail with `kdf_out_of_memory` (exit 1), like the Argon2id step. And in all: one restore does a bounded scrypt work, however many
 //! passphrase files it reads.
 
 use super::*;
