@@ -14,6 +14,7 @@ use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::credential::validate;
+use keycellar::error::{InputError, VaultError};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
 use keycellar::vault::{EntryChange, Saved, Vault, verify_outcome};
@@ -21,9 +22,9 @@ use std::io::IsTerminal;
 
 pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
     if ctx.vault.exists() {
-        return Err(Error::VaultExists {
+        return Err(Error::Vault(VaultError::VaultExists {
             path: ctx.vault.clone(),
-        }
+        })
         .into());
     }
     let (passphrase, params) = ctx.new_vault_settings(args)?;
@@ -42,10 +43,10 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
             _ => args.credentials.stdin_part(),
         };
         if let Some(second) = second {
-            return Err(Error::StdinTwice {
+            return Err(Error::Input(InputError::StdinTwice {
                 first: "vault passphrase",
                 second,
-            }
+            })
             .into());
         }
     }
@@ -210,10 +211,10 @@ pub fn verify(
 fn entries_from_json(source: &InputSource) -> Result<Vec<NewEntry>> {
     let text = source.read_text("JSON entries", MAX_DOCUMENT_LEN)?;
     NewEntry::list_from_json(&text).map_err(|problem| {
-        Error::BadJson {
+        Error::Input(InputError::BadJson {
             source_name: source.to_string(),
             problem,
-        }
+        })
         .into()
     })
 }

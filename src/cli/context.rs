@@ -9,6 +9,7 @@ use super::prompt::{self, Asked};
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
+use keycellar::error::VaultError;
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
@@ -46,9 +47,9 @@ impl Context {
         open: impl FnOnce(&mut dyn Unlock) -> keycellar::Result<T>,
     ) -> Result<T> {
         if !self.vault.exists() {
-            return Err(Error::VaultNotFound {
+            return Err(Error::Vault(VaultError::VaultNotFound {
                 path: self.vault.clone(),
-            }
+            })
             .into());
         }
         let mut unlock = TerminalUnlock {
@@ -119,11 +120,11 @@ impl Unlock for TerminalUnlock<'_> {
                 Err(failure) => {
                     self.failure = Some(failure);
                     let path = path.to_path_buf();
-                    return Err(Error::NotUnlocked { path });
+                    return Err(Error::Vault(VaultError::NotUnlocked { path }));
                 }
             };
             match derive(&passphrase) {
-                Err(Error::WrongPassphrase { .. })
+                Err(Error::Vault(VaultError::WrongPassphrase { .. }))
                     if self.context.passphrase_source.is_none()
                         && attempt < PASSPHRASE_ATTEMPTS =>
                 {

@@ -9,15 +9,16 @@ use super::ui;
 use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::audit::{self, Severity};
+use keycellar::error::EntryError;
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
     let mut vault = ctx.open_for_change()?;
     if !args.no_backup_check && !vault.is_backed_up(&args.label)? {
-        return Err(Error::NotBackedUp {
+        return Err(Error::Entry(EntryError::NotBackedUp {
             label: args.label.clone(),
-        }
+        })
         .into());
     }
     let exchange = vault.find(&args.label)?.exchange();

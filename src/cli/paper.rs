@@ -15,6 +15,7 @@ use keycellar::backup::merge;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::error::{BackupError, PaperError};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
 use std::path::{Path, PathBuf};
@@ -221,10 +222,10 @@ fn incomplete(restored: &Restored, name: &str) -> Result<()> {
     if restored.problems.is_empty() {
         return Ok(());
     }
-    Err(Error::PaperIncomplete {
+    Err(Error::Paper(PaperError::PaperIncomplete {
         name: name.to_string(),
         problems: restored.problems.clone(),
-    }
+    })
     .into())
 }
 
@@ -287,10 +288,10 @@ pub fn verify_paper(
     if comparison.matches() {
         Ok(())
     } else {
-        Err(Error::BackupDiffers {
+        Err(Error::Backup(BackupError::BackupDiffers {
             name: "the paper".into(),
             summary: comparison.summary(),
-        }
+        })
         .into())
     }
 }

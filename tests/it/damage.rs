@@ -3,6 +3,7 @@
 //! `KEYCELLAR_DAMAGE_CASES=1000000 cargo test --release --test damage` runs a million.
 
 use keycellar::error::Error;
+use keycellar::error::VaultError;
 use keycellar::secret::Secret;
 use keycellar::vault::{Passphrase, Vault};
 use std::path::Path;
@@ -20,7 +21,7 @@ fn outcome(bytes: &[u8], dir: &Path) -> &'static str {
         &mut Passphrase(&Secret::new("keycellar-fixture-v1".into())),
     ) {
         Ok(_) => "opened",
-        Err(Error::WrongPassphrase { .. }) => "wrong-passphrase",
+        Err(Error::Vault(VaultError::WrongPassphrase { .. })) => "wrong-passphrase",
         Err(e) if e.is_damaged_vault() => "damaged",
         Err(e) => panic!("unexpected outcome: {e}"),
     }

@@ -242,7 +242,10 @@ fn passwd_leaves_nothing_beside_the_vault_that_the_old_passphrase_opens() {
             let bytes = fs::read(file).unwrap();
             let refused = Vault::from_bytes(file, &bytes, &mut Passphrase(&old)).unwrap_err();
             assert!(
-                matches!(refused, keycellar::Error::WrongPassphrase { .. }),
+                matches!(
+                    refused,
+                    keycellar::Error::Vault(keycellar::error::VaultError::WrongPassphrase { .. })
+                ),
                 "{}: {refused}",
                 file.display()
             );

@@ -5,6 +5,7 @@
 //! Standard input can feed one input only: [`InputSource::read_text`] claims it, and a
 //! second claim in the same process is an error rather than an empty read.
 
+use crate::error::InputError;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::untrusted::quoted;
@@ -61,10 +62,10 @@ static STDIN_CLAIM: Mutex<Option<&'static str>> = Mutex::new(None);
 fn claim_stdin(what: &'static str) -> Result<()> {
     let mut claim = STDIN_CLAIM.lock().unwrap_or_else(|e| e.into_inner());
     match *claim {
-        Some(first) => Err(Error::StdinTwice {
+        Some(first) => Err(Error::Input(InputError::StdinTwice {
             first,
             second: what,
-        }),
+        })),
         None => {
             *claim = Some(what);
             Ok(())
@@ -79,22 +80,22 @@ pub fn read_file_bounded(path: &Path, what: &'static str, limit: u64) -> Result<
     let file = std::fs::File::open(path).map_err(cannot)?;
     let len = file.metadata().map_err(cannot)?.len();
     if len > limit {
-        return Err(Error::InputTooLarge {
+        return Err(Error::Input(InputError::InputTooLarge {
             what,
             source_name: path.display().to_string(),
             limit,
-        });
+        }));
     }
     let mut bytes = Vec::with_capacity(len as usize);
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
     if bytes.len() as u64 > limit {
-        return Err(Error::InputTooLarge {
+        return Err(Error::Input(InputError::InputTooLarge {
             what,
             source_name: path.display().to_string(),
             limit,
-        });
+        }));
     }
     Ok(bytes)
 }
@@ -163,15 +164,17 @@ impl InputSource {
             }
         }
         if bytes.len() as u64 > limit {
-            return Err(Error::InputTooLarge {
+            return Err(Error::Input(InputError::InputTooLarge {
                 what,
                 source_name: self.to_string(),
                 limit,
-            });
+            }));
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| Error::NotText {
-            what,
-            source_name: self.to_string(),
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            Error::Input(InputError::NotText {
+                what,
+                source_name: self.to_string(),
+            })
         })?;
         Ok(Zeroizing::new(text.to_string()))
     }
@@ -181,9 +184,9 @@ impl InputSource {
         let text = self.read_text(what, MAX_SECRET_LEN)?;
         let line = text.lines().next().unwrap_or("");
         if line.is_empty() {
-            return Err(Error::EmptyPassphrase {
+            return Err(Error::Input(InputError::EmptyPassphrase {
                 source_name: self.to_string(),
-            });
+            }));
         }
         Ok(Secret::new(line.to_string()))
     }
@@ -389,14 +392,14 @@ mod tests {
         let source = InputSource::File(big);
         assert!(matches!(
             source.read_text("passphrase", 99),
-            Err(Error::InputTooLarge { limit: 99, .. })
+            Err(Error::Input(InputError::InputTooLarge { limit: 99, .. }))
         ));
         assert_eq!(source.read_text("passphrase", 100).unwrap().len(), 100);
         let binary = dir.path().join("bin");
         std::fs::write(&binary, [0xff, 0xfe]).unwrap();
         assert!(matches!(
             InputSource::File(binary).read_text("passphrase", 10),
-            Err(Error::NotText { .. })
+            Err(Error::Input(InputError::NotText { .. }))
         ));
     }
 

@@ -8,6 +8,7 @@
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::crypto;
+use crate::error::VaultError;
 use crate::error::{Error, Result};
 use crate::secret::{Key32, SecretBytes};
 use format::Header;
@@ -124,8 +125,10 @@ fn decrypt_payload(path: &Path, parsed: &format::Parsed, key: &[u8; 32]) -> Resu
         parsed.header_bytes,
         parsed.sealed_payload,
     )
-    .ok_or_else(|| Error::DamagedPayload {
-        path: path.to_path_buf(),
-        what: "fails authentication although its checksum matches".into(),
+    .ok_or_else(|| {
+        Error::Vault(VaultError::DamagedPayload {
+            path: path.to_path_buf(),
+            what: "fails authentication although its checksum matches".into(),
+        })
     })
 }

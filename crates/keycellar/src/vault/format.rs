@@ -13,6 +13,7 @@
 
 pub mod keyslot;
 
+use crate::error::{VaultError};
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Error;
 use crate::vault::kdf::{OutOfBounds, check_total_cost};
@@ -159,35 +160,35 @@ impl FormatError {
     pub fn at(self, path: &Path) -> Error {
         let path = path.to_path_buf();
         match self {
-            FormatError::NotAVault => Error::NotAVault { path },
-            FormatError::Truncated { expected, actual } => Error::Truncated {
+            FormatError::NotAVault => Error::Vault(VaultError::NotAVault { path }),
+            FormatError::Truncated { expected, actual } => Error::Vault(VaultError::Truncated {
                 path,
                 expected,
                 actual,
-            },
-            FormatError::DamagedHeader(what) => Error::DamagedHeader {
+            }),
+            FormatError::DamagedHeader(what) => Error::Vault(VaultError::DamagedHeader {
                 path,
                 what: what.to_string(),
-            },
-            FormatError::DamagedPayload(what) => Error::DamagedPayload { path, what },
-            FormatError::UnsupportedVersion { found } => Error::UnsupportedVersion {
+            }),
+            FormatError::DamagedPayload(what) => Error::Vault(VaultError::DamagedPayload { path, what }),
+            FormatError::UnsupportedVersion { found } => Error::Vault(VaultError::UnsupportedVersion {
                 what: "the format of vault",
                 path,
                 found: found.into(),
                 supported: VERSION.into(),
-            },
-            FormatError::UnsupportedSchema { found, supported } => Error::UnsupportedVersion {
+            }),
+            FormatError::UnsupportedSchema { found, supported } => Error::Vault(VaultError::UnsupportedVersion {
                 what: "the payload schema of vault",
                 path,
                 found,
                 supported,
-            },
-            FormatError::KdfOutOfBounds(e) => Error::KdfOutOfBounds {
+            }),
+            FormatError::KdfOutOfBounds(e) => Error::Vault(VaultError::KdfOutOfBounds {
                 path,
                 param: e.param,
                 value: e.value,
                 allowed: e.allowed,
-            },
+            }),
         }
     }
 }

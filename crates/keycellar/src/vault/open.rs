@@ -15,6 +15,7 @@ use super::{LockedVault, Vault, decrypt_payload, store};
 use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
 use crate::crypto::{self, NONCE_LEN};
+use crate::error::VaultError;
 use crate::error::{Error, Result};
 use crate::secret::{Key32, Secret, SecretBytes};
 use std::path::Path;
@@ -134,9 +135,9 @@ impl Vault {
     ) -> Result<LockedVault> {
         let file = store::resolve(path)?;
         if !file.exists() {
-            return Err(Error::VaultNotFound {
+            return Err(Error::Vault(VaultError::VaultNotFound {
                 path: path.to_path_buf(),
-            });
+            }));
         }
         let before = store::read(&file)?;
         let parsed = format::parse(&before).map_err(|e| e.at(path))?;

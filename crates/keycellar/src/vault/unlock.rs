@@ -12,6 +12,7 @@ use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Cursor, Header};
 use super::kdf::KdfParams;
 use super::store;
+use crate::error::VaultError;
 use crate::error::{Error, Result};
 use crate::secret::{Key32, Secret};
 use std::path::Path;
@@ -119,11 +120,11 @@ impl VaultHeader {
         }
         let path = path.to_path_buf();
         Err(match has_passphrase_slot {
-            true => Error::WrongPassphrase { path },
-            false => Error::DamagedHeader {
+            true => Error::Vault(VaultError::WrongPassphrase { path }),
+            false => Error::Vault(VaultError::DamagedHeader {
                 path,
                 what: "has no passphrase keyslot this version can use".into(),
-            },
+            }),
         })
     }
 }
@@ -148,9 +149,9 @@ pub(super) fn key_for(unlock: &mut dyn Unlock, path: &Path, header: &Header) -> 
     let key = unlock.unlock(path, &view)?;
     match header.keyslots.contains(&key.slot) {
         true => Ok(key),
-        false => Err(Error::KeyNotInVault {
+        false => Err(Error::Vault(VaultError::KeyNotInVault {
             path: path.to_path_buf(),
-        }),
+        })),
     }
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::EntryError;
 
 pub(crate) const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 pub(crate) const KRAKEN_SECRET: &str =
@@ -97,7 +98,7 @@ fn ids_and_rotation_links_are_uuids_in_one_form_or_refused() {
         let mut bad = e.clone();
         bad.id = id.into();
         bad.lineage.replaced_by = link.map(String::from);
-        let Err(Error::Invalid { problems, .. }) = admit(bad) else {
+        let Err(Error::Entry(EntryError::Invalid { problems, .. })) = admit(bad) else {
             panic!("{id:?} {link:?} was admitted");
         };
         assert_eq!(problems.len(), 1, "{problems:?}");

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::VaultError;
 use crate::vault::backup_log::BackupKind;
 use crate::vault::{LockedVault, Vault};
 use std::time::Duration;
@@ -76,7 +77,10 @@ fn a_kept_key_opens_reads_and_saves_until_the_passphrase_changes() {
         open_for_change(&path, &mut cached).err(),
     ] {
         assert!(
-            matches!(refused, Some(Error::KeyNotInVault { .. })),
+            matches!(
+                refused,
+                Some(Error::Vault(VaultError::KeyNotInVault { .. }))
+            ),
             "{refused:?}"
         );
     }
