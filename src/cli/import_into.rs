@@ -8,11 +8,11 @@ use super::output;
 use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::export::Imported;
-use keycellar::backup::merge;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
 use keycellar::error::VaultError;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::merge;
 use keycellar::vault::{Saved, Vault};
 
 /// Refuses contradictory merge options before anything is read or asked.

@@ -8,8 +8,8 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::clock::Date;
-use keycellar::credential::audit::{self, Severity};
 use keycellar::error::EntryError;
+use keycellar::ops::audit::{self, Severity};
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {

@@ -11,13 +11,13 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::{self, Imported};
-use keycellar::backup::merge;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::{BackupError, PaperError};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::merge;
 use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {

@@ -6,10 +6,10 @@ use crate::common;
 
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint;
+use keycellar::kdf::KdfParams;
 use keycellar::secret::Secret;
 use keycellar::vault::format::keyslot::{Keyslot, PassphraseSlot};
 use keycellar::vault::format::{self, Header};
-use keycellar::vault::kdf::KdfParams;
 use keycellar::vault::{Passphrase, Vault};
 
 fn spec() -> String {

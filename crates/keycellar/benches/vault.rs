@@ -6,8 +6,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use keycellar::backup::export;
 use keycellar::credential::entry::NewEntry;
+use keycellar::kdf::KdfParams;
 use keycellar::secret::Secret;
-use keycellar::vault::kdf::KdfParams;
 use keycellar::vault::{Passphrase, Vault};
 use std::hint::black_box;
 use std::time::Duration;

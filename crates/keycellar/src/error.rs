@@ -2,13 +2,15 @@
 //!
 //! No variant carries secret material: messages name fields, lengths, labels and paths,
 //! never values. Parsers report path-free problems ([`crate::vault::format::FormatError`],
-//! [`crate::source::JsonProblem`], [`NotExport`]), which the caller that knows the file
+//! [`JsonProblem`], [`NotExport`]), which the caller that knows the file
 //! turns into an [`Error`] naming it. What a person should do next, and the process exit
 //! code, are the command line's business (`src/cli/report.rs`), not the library's.
 
-use crate::source::JsonProblem;
 use crate::untrusted::quoted;
 use std::path::PathBuf;
+
+mod problems;
+pub use problems::{JsonProblem, NotAge, NotExport};
 
 /// Everything that can go wrong in the library: one enum per kind of operation, so that a
 /// front end decides, for every variant, what it tells the user (see `src/cli/report.rs`).
@@ -201,10 +203,7 @@ pub enum BackupError {
     AgeHeaderRefused { name: String, why: String },
 
     #[error("{name} is not an age file: {what}")]
-    NotAnAgeFile {
-        name: String,
-        what: crate::backup::agefile::NotAge,
-    },
+    NotAnAgeFile { name: String, what: NotAge },
 
     #[error(
         "scrypt needs {memory_mib} MiB of memory for this passphrase backup and could not get \
@@ -389,17 +388,6 @@ fn quoted_few(labels: &[String]) -> String {
 fn quoted_list(labels: &[String]) -> String {
     let quoted: Vec<String> = labels.iter().map(|l| quoted(l)).collect();
     quoted.join(", ")
-}
-
-/// Why a decrypted backup is not an export document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum NotExport {
-    #[error("the decrypted content is not UTF-8 text")]
-    NotUtf8,
-    #[error("the decrypted content is not a JSON object")]
-    NotJson,
-    #[error("not a keycellar export (no \"keycellar_export\" field; see docs/FORMAT.md)")]
-    NoVersionField,
 }
 
 impl Error {

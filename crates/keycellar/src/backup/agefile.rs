@@ -62,7 +62,7 @@ pub fn check_scrypt_memory(work_factor: u8) -> Result<()> {
     }
 }
 
-/// Fails with [`BackupError::NotAnAgeFile`](crate::error::BackupError::NotAnAgeFile) when `file` is not an age file at all (a PDF, a
+/// Fails with [`BackupError::NotAnAgeFile`] when `file` is not an age file at all (a PDF, a
 /// `.env`, a vault), rather than letting it be called damaged; a damaged age file passes.
 pub fn check_is_age(file: &[u8], name: &str) -> Result<()> {
     match header::identify(file) {

@@ -35,7 +35,8 @@ struct State {
 
 impl NonceIssuer {
     /// Opens the store of key `key_id` in `dir` (created 0700 if missing) and takes its lock.
-    /// Fails with [`EntryError::KeyInUse`](crate::error::EntryError::KeyInUse) when another process issues this key's nonces.
+    /// Fails with [`EntryError::KeyInUse`](crate::error::EntryError::KeyInUse) when another
+    /// process issues this key's nonces.
     pub fn open(
         dir: &Path,
         key_id: &str,

@@ -3,7 +3,6 @@
 //! vault as it was. None of them saves: the caller saves once, under the lock.
 
 use super::Vault;
-use crate::backup::merge::{self, Action, OnConflict};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, NewEntry, Status};
 use crate::credential::fingerprint::{self, Fingerprint};
@@ -12,6 +11,7 @@ use crate::credential::validate::{self, Admitted};
 use crate::error::EntryError;
 use crate::error::{Error, Result};
 use crate::untrusted::quoted;
+use crate::vault::merge::{self, Action, OnConflict};
 use std::collections::{HashMap, HashSet};
 
 /// A change to an entry's metadata (never its key material). Lists are edited item by

@@ -13,10 +13,10 @@
 
 pub mod keyslot;
 
-use crate::error::{VaultError};
+use crate::error::VaultError;
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Error;
-use crate::vault::kdf::{OutOfBounds, check_total_cost};
+use crate::kdf::{OutOfBounds, check_total_cost};
 use keyslot::Keyslot;
 use std::path::Path;
 
@@ -159,37 +159,37 @@ impl FormatError {
     /// The library error for this problem in the vault file at `path`.
     pub fn at(self, path: &Path) -> Error {
         let path = path.to_path_buf();
-        match self {
-            FormatError::NotAVault => Error::Vault(VaultError::NotAVault { path }),
-            FormatError::Truncated { expected, actual } => Error::Vault(VaultError::Truncated {
+        Error::Vault(match self {
+            FormatError::NotAVault => VaultError::NotAVault { path },
+            FormatError::Truncated { expected, actual } => VaultError::Truncated {
                 path,
                 expected,
                 actual,
-            }),
-            FormatError::DamagedHeader(what) => Error::Vault(VaultError::DamagedHeader {
+            },
+            FormatError::DamagedHeader(what) => VaultError::DamagedHeader {
                 path,
                 what: what.to_string(),
-            }),
-            FormatError::DamagedPayload(what) => Error::Vault(VaultError::DamagedPayload { path, what }),
-            FormatError::UnsupportedVersion { found } => Error::Vault(VaultError::UnsupportedVersion {
+            },
+            FormatError::DamagedPayload(what) => VaultError::DamagedPayload { path, what },
+            FormatError::UnsupportedVersion { found } => VaultError::UnsupportedVersion {
                 what: "the format of vault",
                 path,
                 found: found.into(),
                 supported: VERSION.into(),
-            }),
-            FormatError::UnsupportedSchema { found, supported } => Error::Vault(VaultError::UnsupportedVersion {
+            },
+            FormatError::UnsupportedSchema { found, supported } => VaultError::UnsupportedVersion {
                 what: "the payload schema of vault",
                 path,
                 found,
                 supported,
-            }),
-            FormatError::KdfOutOfBounds(e) => Error::Vault(VaultError::KdfOutOfBounds {
+            },
+            FormatError::KdfOutOfBounds(e) => VaultError::KdfOutOfBounds {
                 path,
                 param: e.param,
                 value: e.value,
                 allowed: e.allowed,
-            }),
-        }
+            },
+        })
     }
 }
 

@@ -8,7 +8,6 @@
 use super::backup_log::BackupKind;
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
-use super::kdf::KdfParams;
 use super::payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
 use super::unlock::{self, Unlock};
 use super::{LockedVault, Vault, decrypt_payload, store};
@@ -17,6 +16,7 @@ use crate::credential::entry::Entry;
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::VaultError;
 use crate::error::{Error, Result};
+use crate::kdf::KdfParams;
 use crate::secret::{Key32, Secret, SecretBytes};
 use std::path::Path;
 use std::time::Duration;

@@ -6,11 +6,11 @@
 
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
-use super::kdf::KdfParams;
 use super::store;
 use super::{LockedVault, decrypt_payload};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{Error, Result};
+use crate::kdf::KdfParams;
 use crate::secret::{Key32, Secret};
 use zeroize::Zeroizing;
 

@@ -10,10 +10,10 @@
 
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Cursor, Header};
-use super::kdf::KdfParams;
 use super::store;
 use crate::error::VaultError;
 use crate::error::{Error, Result};
+use crate::kdf::KdfParams;
 use crate::secret::{Key32, Secret};
 use std::path::Path;
 

@@ -16,7 +16,7 @@
 //! 4 bytes of SHA-256 over everything before it plus the data, in hex) and kept the
 //! padding; format 2 leaves the check to the QR code's own error correction and to age.
 
-use crate::error::{PaperError};
+use crate::error::PaperError;
 use crate::crypto;
 use crate::error::{Error, Result};
 use super::text::{self, Candidates, Fix};

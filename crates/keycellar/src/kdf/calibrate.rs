@@ -28,7 +28,8 @@ pub const MIN_PASSES: u32 = 3;
 
 /// What calibration measures. [`ThisMachine`] derives for real; tests bring their own.
 pub trait Machine {
-    /// How long one derivation with `params` takes, or [`VaultError::KdfOutOfMemory`](crate::error::VaultError::KdfOutOfMemory) when its
+    /// How long one derivation with `params` takes, or
+    /// [`VaultError::KdfOutOfMemory`] when its
     /// memory cannot be had.
     fn derive_time(&mut self, params: &KdfParams) -> Result<Duration>;
 }
