@@ -11,6 +11,7 @@ use super::ui;
 use keycellar::Error;
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
+use keycellar::ops::{LocalSession, Session, VaultReply, VaultRequest};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
@@ -69,6 +70,11 @@ impl Context {
         self.open_with(|unlock| Vault::open(&self.vault, unlock))
     }
 
+    /// Runs a vault request in a session that opens the vault here.
+    pub fn run(&self, request: VaultRequest) -> Result<VaultReply> {
+        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(&request))
+    }
+
     /// Opens the vault to change it, holding its lock.
     pub fn open_for_change(&self) -> Result<LockedVault> {
         self.open_with(|unlock| Vault::open_for_change(&self.vault, unlock, self.lock_timeout))
@@ -88,6 +94,17 @@ impl Context {
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
     }
+}
+
+/// A session answered a request with the reply of another: a bug on its side.
+pub fn unexpected(reply: VaultReply) -> Failure {
+    let name = match reply {
+        VaultReply::List { .. } => "list",
+        VaultReply::Fingerprint { .. } => "fingerprint",
+        VaultReply::Status { .. } => "status",
+        VaultReply::Audit { .. } => "audit",
+    };
+    keycellar::Error::Internal(format!("the session answered with a {name} reply")).into()
 }
 
 /// The command line's way to unlock a vault: the passphrase from its source or the

@@ -1,15 +1,15 @@
 //! Runs `rotate`, `history`, `status` and `audit`.
 
 use super::args::RotateArgs;
-use super::context::Context;
+use super::context::{Context, unexpected};
 use super::credentials;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
-use keycellar::clock::Date;
 use keycellar::error::EntryError;
-use keycellar::ops::audit::{self, Severity};
+use keycellar::ops::audit::Severity;
+use keycellar::ops::{VaultReply, VaultRequest};
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
@@ -50,12 +50,17 @@ pub fn history(ctx: &Context, label: &str) -> Result<()> {
 }
 
 pub fn status(ctx: &Context) -> Result<()> {
-    output::status(&ctx.open()?, ctx.json)
+    match ctx.run(VaultRequest::Status)? {
+        VaultReply::Status { report } => output::status(&report, ctx.json),
+        other => Err(unexpected(other)),
+    }
 }
 
 pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
-    let vault = ctx.open()?;
-    let findings = audit::audit(&vault, max_age_days, Date::today());
+    let findings = match ctx.run(VaultRequest::Audit { max_age_days })? {
+        VaultReply::Audit { findings } => findings,
+        other => return Err(unexpected(other)),
+    };
     output::audit(&findings, ctx.json)?;
     match findings
         .iter()

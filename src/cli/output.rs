@@ -23,6 +23,7 @@ use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::kdf::KdfParams;
+use keycellar::ops::EntryView;
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
 use keycellar::vault::{Vault, Verification};
@@ -88,34 +89,9 @@ pub(super) fn print_json(value: Value) -> keycellar::Result<()> {
 }
 
 /// Non-secret fields of an entry.
-fn entry_json(entry: &Entry) -> Value {
-    json!({
-        "id": entry.id(),
-        "label": entry.label(),
-        "exchange": entry.exchange(),
-        "api_key": entry.api_key(),
-        "masked_key": entry.masked_key(),
-        "has_api_passphrase": entry.api_passphrase().is_some(),
-        "key_version": entry.key_version(),
-        "account_ref": entry.account_ref(),
-        "permissions": entry.permissions(),
-        "permission_summary": entry.permission_summary(),
-        "ip_allowlist": entry.ip_allowlist(),
-        "expires": entry.expires(),
-        "created": entry.created(),
-        "added_at": entry.added_at(),
-        "age_days": entry.age_days(Date::today()),
-        "status": entry.status_on(Date::today()),
-        "notes": entry.notes(),
-        "used_by": entry.used_by(),
-        "fingerprint": entry.fingerprint(),
-        "lineage": {
-            "supersedes": entry.lineage().supersedes,
-            "replaced_by": entry.lineage().replaced_by,
-            "rotated_at": entry.lineage().rotated_at,
-            "reason": entry.lineage().reason,
-        },
-    })
+fn entry_json(entry: &EntryView) -> Value {
+    // Only strings, numbers and dates: it cannot fail.
+    serde_json::to_value(entry).unwrap_or_default()
 }
 
 pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
@@ -143,9 +119,14 @@ pub fn added(vault: &Vault, ids: &[String], fingerprint: Fingerprint, as_json: b
         .filter(|e| ids.contains(e.id()))
         .collect();
     if as_json {
+        let today = Date::today();
+        let added: Vec<Value> = entries
+            .iter()
+            .map(|e| entry_json(&EntryView::of(e, today)))
+            .collect();
         print_json(json!({
             "schema": JSON_SCHEMA,
-            "added": entries.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
+            "added": added,
             "vault_fingerprint": fingerprint,
         }))?;
         return Ok(());
@@ -188,13 +169,12 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
 /// What `changed` says of a command that changed nothing.
 pub const UNCHANGED: &str = "nothing to change";
 
-pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
-    let entries = vault.entries();
+pub fn list(entries: &[EntryView], vault_fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "vault_fingerprint": vault.fingerprint(),
+            "vault_fingerprint": vault_fingerprint,
         }))?;
         return Ok(());
     }
@@ -202,18 +182,17 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         say!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
         return Ok(());
     }
-    let today = Date::today();
     let rows: Vec<[Cow<str>; 7]> = entries
         .iter()
         .map(|e| {
             [
-                safe(e.label()),
-                Cow::Borrowed(e.exchange().id()),
-                Cow::Owned(e.masked_key()),
-                Cow::Borrowed(e.status_on(today).as_str()),
-                Cow::Owned(format!("{}d", e.age_days(today))),
-                Cow::Owned(e.permission_summary()),
-                Cow::Owned(e.fingerprint().to_string()),
+                safe(&e.label),
+                Cow::Borrowed(e.exchange.id()),
+                Cow::Borrowed(e.masked_key.as_str()),
+                Cow::Borrowed(e.status.as_str()),
+                Cow::Owned(format!("{}d", e.age_days)),
+                Cow::Borrowed(e.permission_summary.as_str()),
+                Cow::Owned(e.fingerprint.to_string()),
             ]
         })
         .collect();
@@ -235,13 +214,13 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         }
     });
     emit(&table)?;
-    say!("\nVault fingerprint: {}", vault.fingerprint());
+    say!("\nVault fingerprint: {vault_fingerprint}");
     Ok(())
 }
 
 pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
     if as_json {
-        let mut value = entry_json(entry);
+        let mut value = entry_json(&EntryView::of(entry, Date::today()));
         if reveal {
             value["secret"] = json!(entry.secret().expose());
             value["api_passphrase"] = json!(entry.api_passphrase().map(|p| p.expose()));
@@ -308,13 +287,10 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn fingerprint(vault: &Vault, label: Option<&str>, as_json: bool) -> Result<()> {
-    let (name, value) = match label {
-        Some(label) => (label.to_string(), vault.find(label)?.fingerprint()),
-        None => ("vault".to_string(), vault.fingerprint()),
-    };
+/// The fingerprint of `of` (a label, or `vault`).
+pub fn fingerprint(of: &str, value: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
-        print_json(json!({ "schema": JSON_SCHEMA, "of": name, "fingerprint": value }))?;
+        print_json(json!({ "schema": JSON_SCHEMA, "of": of, "fingerprint": value }))?;
     } else {
         say!("{value}");
     }

@@ -34,7 +34,7 @@ pub const DEFAULT_PARALLELISM: u32 = 4;
 pub const DEFAULT_TARGET_MS: u64 = 1000;
 
 /// Argon2id cost parameters, exactly as stored in a passphrase keyslot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KdfParams {
     /// Memory in KiB.
     pub memory_kib: u32,

@@ -38,7 +38,9 @@
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
 //!   `journal`, one request's `service`, and the socket `server`; [`ops`]: use cases over
-//!   an open vault (`audit`: what needs attention).
+//!   an open vault: `request` (vault operations as requests and replies that cross a
+//!   socket, and `execute`), `session` (where requests run: locally, or in an agent),
+//!   `status` and `audit` (what needs attention).
 //!
 //! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
 //! `backup::paper::codes`) are private to the crate; the `internals` feature makes them

@@ -1,0 +1,146 @@
+//! Vault operations as requests: a [`VaultRequest`] names a step that needs the vault key,
+//! [`execute`] runs it on an open vault, and the [`VaultReply`] carries only what the
+//! command needs (no reply here carries a secret). Both cross a socket as JSON, so an
+//! agent that holds the key can serve them (a [`super::Session`] runs them).
+
+use super::audit::{self, Finding};
+use super::status::{self, StatusReport};
+use crate::clock::{Date, Timestamp};
+use crate::credential::entry::{Entry, Status};
+use crate::credential::exchange::Exchange;
+use crate::credential::fingerprint::Fingerprint;
+use crate::error::Result;
+use crate::vault::Vault;
+use serde::{Deserialize, Serialize};
+
+/// A step that needs the vault key and reads the vault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VaultRequest {
+    /// Every entry, without secrets, and the vault fingerprint.
+    List,
+    /// The fingerprint of one entry, or of the vault.
+    Fingerprint { label: Option<String> },
+    /// What the vault holds and how well it is backed up.
+    Status,
+    /// What in the vault needs attention.
+    Audit { max_age_days: i64 },
+}
+
+/// What a [`VaultRequest`] gives back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VaultReply {
+    List {
+        entries: Vec<EntryView>,
+        vault_fingerprint: Fingerprint,
+    },
+    Fingerprint {
+        /// The entry's label, or `vault`.
+        of: String,
+        fingerprint: Fingerprint,
+    },
+    Status {
+        report: Box<StatusReport>,
+    },
+    Audit {
+        findings: Vec<Finding>,
+    },
+}
+
+/// An entry as a listing shows it: every field but the secret and the API passphrase,
+/// with its status and age on the day it was asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: String,
+    pub label: String,
+    pub exchange: Exchange,
+    pub api_key: String,
+    pub masked_key: String,
+    pub has_api_passphrase: bool,
+    pub key_version: Option<String>,
+    pub account_ref: Option<String>,
+    pub permissions: Vec<String>,
+    pub permission_summary: String,
+    pub ip_allowlist: Vec<String>,
+    pub expires: Option<Date>,
+    pub created: Option<Date>,
+    pub added_at: Timestamp,
+    pub age_days: i64,
+    pub status: Status,
+    pub notes: Option<String>,
+    pub used_by: Vec<String>,
+    pub fingerprint: Fingerprint,
+    pub lineage: LineageView,
+}
+
+/// Where a key sits in its rotation chain; every field present, `None` when not known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineageView {
+    pub supersedes: Option<String>,
+    pub replaced_by: Option<String>,
+    pub rotated_at: Option<Timestamp>,
+    pub reason: Option<String>,
+}
+
+impl EntryView {
+    /// `entry` as it stands on `today`.
+    pub fn of(entry: &Entry, today: Date) -> EntryView {
+        let lineage = entry.lineage();
+        EntryView {
+            id: entry.id().to_string(),
+            label: entry.label().to_string(),
+            exchange: entry.exchange(),
+            api_key: entry.api_key().to_string(),
+            masked_key: entry.masked_key(),
+            has_api_passphrase: entry.api_passphrase().is_some(),
+            key_version: entry.key_version().map(str::to_string),
+            account_ref: entry.account_ref().map(str::to_string),
+            permissions: entry.permissions().to_vec(),
+            permission_summary: entry.permission_summary(),
+            ip_allowlist: entry.ip_allowlist().to_vec(),
+            expires: entry.expires(),
+            created: entry.created(),
+            added_at: entry.added_at(),
+            age_days: entry.age_days(today),
+            status: entry.status_on(today),
+            notes: entry.notes().map(str::to_string),
+            used_by: entry.used_by().to_vec(),
+            fingerprint: entry.fingerprint(),
+            lineage: LineageView {
+                supersedes: lineage.supersedes.clone(),
+                replaced_by: lineage.replaced_by.clone(),
+                rotated_at: lineage.rotated_at,
+                reason: lineage.reason.clone(),
+            },
+        }
+    }
+}
+
+/// Runs `request` on `vault` as it stands on `today`.
+pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<VaultReply> {
+    Ok(match request {
+        VaultRequest::List => VaultReply::List {
+            entries: vault
+                .entries()
+                .iter()
+                .map(|e| EntryView::of(e, today))
+                .collect(),
+            vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
+            of: label.clone(),
+            fingerprint: vault.find(label)?.fingerprint(),
+        },
+        VaultRequest::Fingerprint { label: None } => VaultReply::Fingerprint {
+            of: "vault".into(),
+            fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Status => VaultReply::Status {
+            report: Box::new(status::status(vault, today)?),
+        },
+        VaultRequest::Audit { max_age_days } => VaultReply::Audit {
+            findings: audit::audit(vault, *max_age_days, today),
+        },
+    })
+}
