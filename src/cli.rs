@@ -65,10 +65,12 @@ pub fn run(cli: Cli) -> Result<i32> {
             } => output::list(&entries, vault_fingerprint, ctx.json),
             other => Err(context::unexpected(other)),
         },
-        Command::Show { label, reveal } => {
-            let vault = ctx.open()?;
-            output::show(vault.find(&label)?, reveal, ctx.json)
-        }
+        Command::Show { label, reveal } => match ctx.run(VaultRequest::Show { label, reveal })? {
+            VaultReply::Show { entry, revealed } => {
+                output::show(&entry, revealed.as_ref(), ctx.json)
+            }
+            other => Err(context::unexpected(other)),
+        },
         Command::Edit(args) => commands::edit(&ctx, *args),
         Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
         Command::Passwd {

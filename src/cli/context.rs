@@ -100,6 +100,8 @@ impl Context {
 pub fn unexpected(reply: VaultReply) -> Failure {
     let name = match reply {
         VaultReply::List { .. } => "list",
+        VaultReply::Show { .. } => "show",
+        VaultReply::History { .. } => "history",
         VaultReply::Fingerprint { .. } => "fingerprint",
         VaultReply::Status { .. } => "status",
         VaultReply::Audit { .. } => "audit",

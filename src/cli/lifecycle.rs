@@ -45,8 +45,11 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
 }
 
 pub fn history(ctx: &Context, label: &str) -> Result<()> {
-    let vault = ctx.open()?;
-    output::history(&vault.history(label)?, ctx.json)
+    let label = label.to_string();
+    match ctx.run(VaultRequest::History { label })? {
+        VaultReply::History { chain } => output::history(&chain, ctx.json),
+        other => Err(unexpected(other)),
+    }
 }
 
 pub fn status(ctx: &Context) -> Result<()> {

@@ -23,7 +23,7 @@ use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::kdf::KdfParams;
-use keycellar::ops::EntryView;
+use keycellar::ops::{EntryView, Revealed};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
 use keycellar::vault::{Vault, Verification};
@@ -218,18 +218,18 @@ pub fn list(entries: &[EntryView], vault_fingerprint: Fingerprint, as_json: bool
     Ok(())
 }
 
-pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
+pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Result<()> {
     if as_json {
-        let mut value = entry_json(&EntryView::of(entry, Date::today()));
-        if reveal {
-            value["secret"] = json!(entry.secret().expose());
-            value["api_passphrase"] = json!(entry.api_passphrase().map(|p| p.expose()));
+        let mut value = entry_json(entry);
+        if let Some(revealed) = revealed {
+            value["secret"] = json!(revealed.secret.expose());
+            value["api_passphrase"] = json!(revealed.api_passphrase.as_ref().map(|p| p.expose()));
         }
         value["schema"] = json!(JSON_SCHEMA);
         print_json(value)?;
         return Ok(());
     }
-    let optional = |v: Option<&str>| safe(v.unwrap_or("-")).into_owned();
+    let optional = |v: &Option<String>| safe(v.as_deref().unwrap_or("-")).into_owned();
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_string()
@@ -238,50 +238,43 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
         }
     };
     let hidden = "(hidden; add --reveal to print it)";
-    let secret = if reveal {
-        entry.secret().expose()
-    } else {
-        hidden
-    };
+    let secret = revealed.map_or(hidden, |r| r.secret.expose());
     let fields = [
-        ("Label", safe(entry.label()).into_owned()),
-        ("Exchange", entry.exchange().to_string()),
-        ("Public key", entry.api_key().to_string()),
+        ("Label", safe(&entry.label).into_owned()),
+        ("Exchange", entry.exchange.to_string()),
+        ("Public key", entry.api_key.clone()),
         ("Secret", secret.to_string()),
         (
             "API passphrase",
-            match (entry.api_passphrase(), reveal) {
-                (None, _) => "-".into(),
-                (Some(p), true) => p.expose().to_string(),
-                (Some(_), false) => hidden.into(),
+            match (entry.has_api_passphrase, revealed) {
+                (false, _) => "-".into(),
+                (true, Some(r)) => r.api_passphrase.as_ref().map_or("-", |p| p.expose()).into(),
+                (true, None) => hidden.into(),
             },
         ),
-        ("Key version", optional(entry.key_version())),
-        ("Account", optional(entry.account_ref())),
-        ("Permissions", list(entry.permissions())),
-        ("IP allow-list", list(entry.ip_allowlist())),
+        ("Key version", optional(&entry.key_version)),
+        ("Account", optional(&entry.account_ref)),
+        ("Permissions", list(&entry.permissions)),
+        ("IP allow-list", list(&entry.ip_allowlist)),
         (
             "Expires",
-            entry.expires().map_or("-".into(), |d| d.to_string()),
+            entry.expires.map_or("-".into(), |d| d.to_string()),
         ),
         (
             "Created",
-            entry.created().map_or("-".into(), |d| d.to_string()),
+            entry.created.map_or("-".into(), |d| d.to_string()),
         ),
-        ("Added", entry.added_at().to_string()),
-        (
-            "Status",
-            entry.status_on(Date::today()).as_str().to_string(),
-        ),
-        ("Used by", list(entry.used_by())),
-        ("Notes", optional(entry.notes())),
-        ("Fingerprint", entry.fingerprint().to_string()),
-        ("Entry id", safe(entry.id()).into_owned()),
+        ("Added", entry.added_at.to_string()),
+        ("Status", entry.status.as_str().to_string()),
+        ("Used by", list(&entry.used_by)),
+        ("Notes", optional(&entry.notes)),
+        ("Fingerprint", entry.fingerprint.to_string()),
+        ("Entry id", safe(&entry.id).into_owned()),
     ];
     for (name, value) in fields {
         say!("{:<15} {value}", format!("{name}:"));
     }
-    if entry.permission_summary().contains("WITHDRAW") {
+    if entry.permission_summary.contains("WITHDRAW") {
         say!("\nThis key can WITHDRAW funds: keep every copy of it offline.");
     }
     Ok(())

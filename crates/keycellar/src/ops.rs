@@ -9,7 +9,7 @@ mod request;
 mod session;
 pub mod status;
 
-pub use request::{EntryView, LineageView, VaultReply, VaultRequest, execute};
+pub use request::{EntryView, LineageView, Revealed, VaultReply, VaultRequest, execute};
 pub use session::{LocalSession, Session};
 
 #[cfg(test)]

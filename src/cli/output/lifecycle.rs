@@ -3,9 +3,9 @@
 use super::{JSON_SCHEMA, print_json};
 use crate::cli::report::Result;
 use crate::cli::ui;
-use keycellar::clock::Date;
-use keycellar::credential::entry::{Entry, Status};
+use keycellar::credential::entry::Status;
 use keycellar::credential::exec::profiles::Profile;
+use keycellar::ops::EntryView;
 use keycellar::ops::audit::{Finding, Severity};
 use keycellar::ops::status::{EntryState, StatusReport};
 use keycellar::untrusted::escaped as safe;
@@ -62,16 +62,16 @@ pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
+pub fn history(chain: &[EntryView], as_json: bool) -> Result<()> {
     if as_json {
         let items: Vec<_> = chain
             .iter()
             .map(|e| {
                 json!({
-                    "id": e.id(), "label": e.label(), "masked_key": e.masked_key(),
-                    "status": e.status_on(Date::today()), "added_at": e.added_at(),
-                    "rotated_at": e.lineage().rotated_at, "reason": e.lineage().reason,
-                    "fingerprint": e.fingerprint(),
+                    "id": e.id, "label": e.label, "masked_key": e.masked_key,
+                    "status": e.status, "added_at": e.added_at,
+                    "rotated_at": e.lineage.rotated_at, "reason": e.lineage.reason,
+                    "fingerprint": e.fingerprint,
                 })
             })
             .collect();
@@ -79,18 +79,18 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
         return Ok(());
     }
     for e in chain {
-        let rotated = match (&e.lineage().rotated_at, &e.lineage().reason) {
+        let rotated = match (&e.lineage.rotated_at, &e.lineage.reason) {
             (Some(at), Some(reason)) => format!("  rotated {at} ({})", safe(reason)),
             (Some(at), None) => format!("  rotated {at}"),
             _ => String::new(),
         };
         say!(
             "{:<8} {}  key {}  added {}  fingerprint {}{rotated}",
-            e.status_on(Date::today()).as_str(),
-            safe(e.label()),
-            e.masked_key(),
-            e.added_at(),
-            e.fingerprint()
+            e.status.as_str(),
+            safe(&e.label),
+            e.masked_key,
+            e.added_at,
+            e.fingerprint
         );
     }
     Ok(())

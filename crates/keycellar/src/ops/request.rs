@@ -1,6 +1,6 @@
 //! Vault operations as requests: a [`VaultRequest`] names a step that needs the vault key,
 //! [`execute`] runs it on an open vault, and the [`VaultReply`] carries only what the
-//! command needs (no reply here carries a secret). Both cross a socket as JSON, so an
+//! command needs (only `show` with `reveal` carries a secret). Both cross a socket as JSON, so an
 //! agent that holds the key can serve them (a [`super::Session`] runs them).
 
 use super::audit::{self, Finding};
@@ -10,6 +10,7 @@ use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::Result;
+use crate::secret::Secret;
 use crate::vault::Vault;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,10 @@ use serde::{Deserialize, Serialize};
 pub enum VaultRequest {
     /// Every entry, without secrets, and the vault fingerprint.
     List,
+    /// One entry; its secret and API passphrase only when `reveal` asks for them.
+    Show { label: String, reveal: bool },
+    /// The keys a label held, newest first.
+    History { label: String },
     /// The fingerprint of one entry, or of the vault.
     Fingerprint { label: Option<String> },
     /// What the vault holds and how well it is backed up.
@@ -34,6 +39,14 @@ pub enum VaultReply {
     List {
         entries: Vec<EntryView>,
         vault_fingerprint: Fingerprint,
+    },
+    Show {
+        entry: Box<EntryView>,
+        /// Only when the request asked to reveal them.
+        revealed: Option<Revealed>,
+    },
+    History {
+        chain: Vec<EntryView>,
     },
     Fingerprint {
         /// The entry's label, or `vault`.
@@ -72,6 +85,13 @@ pub struct EntryView {
     pub used_by: Vec<String>,
     pub fingerprint: Fingerprint,
     pub lineage: LineageView,
+}
+
+/// The secret parts of an entry, which only `show` with `reveal` carries.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Revealed {
+    pub secret: Secret,
+    pub api_passphrase: Option<Secret>,
 }
 
 /// Where a key sits in its rotation chain; every field present, `None` when not known.
@@ -127,6 +147,23 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
                 .map(|e| EntryView::of(e, today))
                 .collect(),
             vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Show { label, reveal } => {
+            let entry = vault.find(label)?;
+            VaultReply::Show {
+                entry: Box::new(EntryView::of(entry, today)),
+                revealed: reveal.then(|| Revealed {
+                    secret: entry.secret().clone(),
+                    api_passphrase: entry.api_passphrase().cloned(),
+                }),
+            }
+        }
+        VaultRequest::History { label } => VaultReply::History {
+            chain: vault
+                .history(label)?
+                .into_iter()
+                .map(|e| EntryView::of(e, today))
+                .collect(),
         },
         VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
             of: label.clone(),

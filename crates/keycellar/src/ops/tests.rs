@@ -38,6 +38,13 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
         VaultRequest::Fingerprint {
             label: Some("bot".into()),
         },
+        VaultRequest::Show {
+            label: "bot".into(),
+            reveal: false,
+        },
+        VaultRequest::History {
+            label: "bot".into(),
+        },
         VaultRequest::Status,
         VaultRequest::Audit { max_age_days: 90 },
     ];
@@ -51,6 +58,10 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
             (VaultRequest::Fingerprint { label }, VaultReply::Fingerprint { of, .. }) => {
                 of == label.as_deref().unwrap_or("vault")
             }
+            (VaultRequest::Show { .. }, VaultReply::Show { entry, revealed }) => {
+                entry.label == "bot" && revealed.is_none()
+            }
+            (VaultRequest::History { .. }, VaultReply::History { chain }) => chain.len() == 1,
             (VaultRequest::Status, VaultReply::Status { report }) => {
                 report.entries.get("active") == Some(&1) && report.in_no_backup.len() == 1
             }
@@ -59,6 +70,23 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
         };
         assert!(matches, "{request:?} was answered with {sent}");
     }
+}
+
+#[test]
+fn show_carries_the_secret_only_when_asked_to_reveal_it() {
+    let (sent, reply) = answered(VaultRequest::Show {
+        label: "bot".into(),
+        reveal: true,
+    });
+    assert!(sent.contains(SECRET));
+    let VaultReply::Show {
+        revealed: Some(revealed),
+        ..
+    } = reply
+    else {
+        panic!("{sent}");
+    };
+    assert_eq!(revealed.secret.expose(), SECRET);
 }
 
 #[test]
