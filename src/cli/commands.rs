@@ -1,7 +1,7 @@
 //! Runs the vault commands: init, add, edit, remove, passwd and verify.
 
 use super::args::{AddArgs, EditArgs, InitArgs};
-use super::context::{self, Context};
+use super::context::{self, Context, unexpected};
 use super::credentials;
 use super::new_passphrase::{self, Purpose, Request};
 use super::output;
@@ -15,9 +15,10 @@ use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::credential::validate;
 use keycellar::error::{InputError, VaultError};
+use keycellar::ops::{VaultReply, VaultRequest, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
-use keycellar::vault::{EntryChange, Saved, Vault, verify_outcome};
+use keycellar::vault::{EntryChange, Saved, Vault};
 use std::io::IsTerminal;
 
 pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
@@ -201,10 +202,21 @@ pub fn verify(
     let written_down = written_down
         .map(|fp| fp.parse::<Fingerprint>().map_err(Failure::Usage))
         .transpose()?;
-    let vault = ctx.open()?;
-    let results = vault.verify(label.as_deref(), written_down, public_key.as_deref())?;
-    output::verified(&vault, &results, ctx.json)?;
-    Ok(verify_outcome(&results)?)
+    let request = VaultRequest::Verify {
+        label,
+        fingerprint: written_down,
+        public_key,
+    };
+    match ctx.run(request)? {
+        VaultReply::Verify {
+            results,
+            vault_fingerprint,
+        } => {
+            output::verified(&results, vault_fingerprint, ctx.json)?;
+            Ok(verify_outcome(&results)?)
+        }
+        other => Err(unexpected(other)),
+    }
 }
 
 /// Entries for `add --from-json`: one JSON object, or a list of them.

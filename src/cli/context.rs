@@ -102,6 +102,7 @@ pub fn unexpected(reply: VaultReply) -> Failure {
         VaultReply::List { .. } => "list",
         VaultReply::Show { .. } => "show",
         VaultReply::History { .. } => "history",
+        VaultReply::Verify { .. } => "verify",
         VaultReply::Fingerprint { .. } => "fingerprint",
         VaultReply::Status { .. } => "status",
         VaultReply::Audit { .. } => "audit",

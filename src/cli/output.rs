@@ -23,10 +23,10 @@ use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::kdf::KdfParams;
-use keycellar::ops::{EntryView, Revealed};
+use keycellar::ops::{EntryView, Revealed, Verified};
 use keycellar::untrusted::escaped as safe;
+use keycellar::vault::Vault;
 use keycellar::vault::store;
-use keycellar::vault::{Vault, Verification};
 pub use lifecycle::{audit, history, profiles, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -290,14 +290,14 @@ pub fn fingerprint(of: &str, value: Fingerprint, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Result<()> {
+pub fn verified(results: &[Verified], vault_fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
         let items: Vec<Value> = results
             .iter()
             .map(|v| {
                 json!({
-                    "label": v.entry.label(),
-                    "recorded": v.entry.fingerprint(),
+                    "label": v.label,
+                    "recorded": v.recorded,
                     "recomputed": v.recomputed,
                     "ok": v.problems.is_empty(),
                     "problems": v.problems,
@@ -307,7 +307,7 @@ pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Resul
         print_json(json!({
             "schema": JSON_SCHEMA,
             "results": items,
-            "vault_fingerprint": vault.fingerprint(),
+            "vault_fingerprint": vault_fingerprint,
         }))?;
         return Ok(());
     }
@@ -316,20 +316,15 @@ pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Resul
     let mut report = String::with_capacity(results.len() * 48);
     for v in results {
         if v.problems.is_empty() {
-            let _ = writeln!(
-                report,
-                "{good}        {}  {}",
-                safe(v.entry.label()),
-                v.recomputed
-            );
+            let _ = writeln!(report, "{good}        {}  {}", safe(&v.label), v.recomputed);
         } else {
-            let _ = writeln!(report, "{bad}  {}", safe(v.entry.label()));
+            let _ = writeln!(report, "{bad}  {}", safe(&v.label));
             for problem in &v.problems {
                 let _ = writeln!(report, "          {problem}");
             }
         }
     }
-    let _ = writeln!(report, "Vault fingerprint: {}", vault.fingerprint());
+    let _ = writeln!(report, "Vault fingerprint: {vault_fingerprint}");
     emit(&report)?;
     Ok(())
 }

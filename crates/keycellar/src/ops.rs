@@ -9,7 +9,9 @@ mod request;
 mod session;
 pub mod status;
 
-pub use request::{EntryView, LineageView, Revealed, VaultReply, VaultRequest, execute};
+pub use request::{
+    EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, verify_outcome,
+};
 pub use session::{LocalSession, Session};
 
 #[cfg(test)]

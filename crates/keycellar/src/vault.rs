@@ -32,7 +32,7 @@ mod save;
 pub mod store;
 mod unlock;
 
-pub use entries::{EntryChange, Replacement, Rotated, Verification, verify_outcome};
+pub use entries::{EntryChange, Replacement, Rotated, Verification};
 pub use locked::LockedVault;
 pub use save::Saved;
 pub use unlock::{Passphrase, Unlock, VaultHeader, VaultKey};

@@ -9,7 +9,7 @@ use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
-use crate::error::Result;
+use crate::error::{EntryError, Result};
 use crate::secret::Secret;
 use crate::vault::Vault;
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,13 @@ pub enum VaultRequest {
     List,
     /// One entry; its secret and API passphrase only when `reveal` asks for them.
     Show { label: String, reveal: bool },
+    /// Recomputes the fingerprints of one entry (or of every entry) and compares them with
+    /// the stored ones, a fingerprint written down, or the public key the exchange shows.
+    Verify {
+        label: Option<String>,
+        fingerprint: Option<Fingerprint>,
+        public_key: Option<String>,
+    },
     /// The keys a label held, newest first.
     History { label: String },
     /// The fingerprint of one entry, or of the vault.
@@ -47,6 +54,10 @@ pub enum VaultReply {
     },
     History {
         chain: Vec<EntryView>,
+    },
+    Verify {
+        results: Vec<Verified>,
+        vault_fingerprint: Fingerprint,
     },
     Fingerprint {
         /// The entry's label, or `vault`.
@@ -85,6 +96,29 @@ pub struct EntryView {
     pub used_by: Vec<String>,
     pub fingerprint: Fingerprint,
     pub lineage: LineageView,
+}
+
+/// One entry's fingerprint recomputed: `problems` says what did not match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    pub label: String,
+    pub recorded: Fingerprint,
+    pub recomputed: Fingerprint,
+    pub problems: Vec<String>,
+}
+
+/// The outcome of a verification: [`EntryError::VerifyFailed`] naming every entry that did
+/// not match, after the results were shown.
+pub fn verify_outcome(results: &[Verified]) -> Result<()> {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|v| !v.problems.is_empty())
+        .map(|v| v.label.clone())
+        .collect();
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(EntryError::VerifyFailed { labels: failed }.into()),
+    }
 }
 
 /// The secret parts of an entry, which only `show` with `reveal` carries.
@@ -164,6 +198,23 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
                 .into_iter()
                 .map(|e| EntryView::of(e, today))
                 .collect(),
+        },
+        VaultRequest::Verify {
+            label,
+            fingerprint,
+            public_key,
+        } => VaultReply::Verify {
+            results: vault
+                .verify(label.as_deref(), *fingerprint, public_key.as_deref())?
+                .into_iter()
+                .map(|v| Verified {
+                    label: v.entry.label().to_string(),
+                    recorded: v.entry.fingerprint(),
+                    recomputed: v.recomputed,
+                    problems: v.problems,
+                })
+                .collect(),
+            vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
             of: label.clone(),

@@ -1,6 +1,7 @@
 use super::*;
 use crate::credential::entry::sample;
 use crate::credential::exchange::Exchange;
+use crate::error::{EntryError, Error};
 use crate::kdf::KdfParams;
 use crate::secret::Secret;
 use crate::vault::{Passphrase, Vault};
@@ -45,6 +46,11 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
         VaultRequest::History {
             label: "bot".into(),
         },
+        VaultRequest::Verify {
+            label: None,
+            fingerprint: None,
+            public_key: Some(KEY.into()),
+        },
         VaultRequest::Status,
         VaultRequest::Audit { max_age_days: 90 },
     ];
@@ -62,6 +68,11 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
                 entry.label == "bot" && revealed.is_none()
             }
             (VaultRequest::History { .. }, VaultReply::History { chain }) => chain.len() == 1,
+            // The sample entry was never admitted: its recorded fingerprint is zeros.
+            (VaultRequest::Verify { .. }, VaultReply::Verify { results, .. }) => matches!(
+                verify_outcome(results),
+                Err(Error::Entry(EntryError::VerifyFailed { labels })) if labels == ["bot"]
+            ),
             (VaultRequest::Status, VaultReply::Status { report }) => {
                 report.entries.get("active") == Some(&1) && report.in_no_backup.len() == 1
             }

@@ -441,20 +441,6 @@ impl Vault {
     }
 }
 
-/// The error for verification results where something did not match, if any did.
-pub fn verify_outcome(results: &[Verification]) -> Result<()> {
-    let failed: Vec<String> = results
-        .iter()
-        .filter(|v| !v.problems.is_empty())
-        .map(|v| v.entry.label.clone())
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Entry(EntryError::VerifyFailed { labels: failed }))
-    }
-}
-
 #[cfg(feature = "internals")]
 impl Vault {
     /// Overwrites an entry's recorded fingerprint, as damage or tampering would; only for
