@@ -36,6 +36,7 @@ pub mod ui;
 
 use args::{Cli, Command};
 use context::{Context, default_vault_path};
+use keycellar::ops::{VaultReply, VaultRequest};
 use report::{Result, exit};
 use std::time::Duration;
 
@@ -57,21 +58,31 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
-        Command::List => output::list(&ctx.open()?, ctx.json),
-        Command::Show { label, reveal } => {
-            let vault = ctx.open()?;
-            output::show(vault.find(&label)?, reveal, ctx.json)
-        }
+        Command::List => match ctx.run(VaultRequest::List)? {
+            VaultReply::List {
+                entries,
+                vault_fingerprint,
+            } => output::list(&entries, vault_fingerprint, ctx.json),
+            other => Err(context::unexpected(other)),
+        },
+        Command::Show { label, reveal } => match ctx.run(VaultRequest::Show { label, reveal })? {
+            VaultReply::Show { entry, revealed } => {
+                output::show(&entry, revealed.as_ref(), ctx.json)
+            }
+            other => Err(context::unexpected(other)),
+        },
         Command::Edit(args) => commands::edit(&ctx, *args),
         Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
         Command::Passwd {
             new_passphrase_file,
             settings,
         } => commands::passwd(&ctx, new_passphrase_file, &settings),
-        Command::Fingerprint { label } => {
-            let vault = ctx.open()?;
-            output::fingerprint(&vault, label.as_deref(), ctx.json)
-        }
+        Command::Fingerprint { label } => match ctx.run(VaultRequest::Fingerprint { label })? {
+            VaultReply::Fingerprint { of, fingerprint } => {
+                output::fingerprint(&of, fingerprint, ctx.json)
+            }
+            other => Err(context::unexpected(other)),
+        },
         Command::Verify {
             backup: Some(file),
             unlock,

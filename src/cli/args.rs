@@ -3,12 +3,12 @@
 
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Parser, Subcommand};
-use keycellar::backup::merge::OnConflict;
 use keycellar::backup::paper::pdf::Paper;
 use keycellar::credential::entry::Status;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::exec::profiles::Profile;
 use keycellar::source::InputSource;
+use keycellar::vault::merge::OnConflict;
 use std::path::PathBuf;
 
 mod backup;

@@ -10,11 +10,12 @@ use super::report::{Failure, IdentityFailure, Result};
 use keycellar::Error;
 use keycellar::backup::agefile::{self, Encryption};
 use keycellar::backup::export;
-use keycellar::backup::merge;
 use keycellar::clock::Timestamp;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::error::{BackupError, InputError};
 use keycellar::vault::Vault;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::merge;
 use keycellar::vault::store;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -95,20 +96,22 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
     if comparison.matches() {
         Ok(())
     } else {
-        Err(Error::BackupDiffers {
+        Err(Error::Backup(BackupError::BackupDiffers {
             name: file.display().to_string(),
             summary: comparison.summary(),
-        }
+        })
         .into())
     }
 }
 
 pub fn keygen(path: &Path, as_json: bool) -> Result<()> {
     output::check_destination(path, false).map_err(|failure| match failure {
-        Failure::Library(Error::OutputExists { .. }) => IdentityFailure::Exists {
-            identity: path.to_path_buf(),
+        Failure::Library(Error::Input(InputError::OutputExists { .. })) => {
+            IdentityFailure::Exists {
+                identity: path.to_path_buf(),
+            }
+            .into()
         }
-        .into(),
         other => other,
     })?;
     let (text, public) = agefile::keygen(&Timestamp::now().to_string());

@@ -1,7 +1,7 @@
 //! Runs the vault commands: init, add, edit, remove, passwd and verify.
 
 use super::args::{AddArgs, EditArgs, InitArgs};
-use super::context::{self, Context};
+use super::context::{self, Context, unexpected};
 use super::credentials;
 use super::new_passphrase::{self, Purpose, Request};
 use super::output;
@@ -14,16 +14,18 @@ use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::credential::validate;
+use keycellar::error::{InputError, VaultError};
+use keycellar::ops::{VaultReply, VaultRequest, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
-use keycellar::vault::{EntryChange, Saved, Vault, verify_outcome};
+use keycellar::vault::{EntryChange, Saved, Vault};
 use std::io::IsTerminal;
 
 pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
     if ctx.vault.exists() {
-        return Err(Error::VaultExists {
+        return Err(Error::Vault(VaultError::VaultExists {
             path: ctx.vault.clone(),
-        }
+        })
         .into());
     }
     let (passphrase, params) = ctx.new_vault_settings(args)?;
@@ -42,10 +44,10 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
             _ => args.credentials.stdin_part(),
         };
         if let Some(second) = second {
-            return Err(Error::StdinTwice {
+            return Err(Error::Input(InputError::StdinTwice {
                 first: "vault passphrase",
                 second,
-            }
+            })
             .into());
         }
     }
@@ -200,20 +202,31 @@ pub fn verify(
     let written_down = written_down
         .map(|fp| fp.parse::<Fingerprint>().map_err(Failure::Usage))
         .transpose()?;
-    let vault = ctx.open()?;
-    let results = vault.verify(label.as_deref(), written_down, public_key.as_deref())?;
-    output::verified(&vault, &results, ctx.json)?;
-    Ok(verify_outcome(&results)?)
+    let request = VaultRequest::Verify {
+        label,
+        fingerprint: written_down,
+        public_key,
+    };
+    match ctx.run(request)? {
+        VaultReply::Verify {
+            results,
+            vault_fingerprint,
+        } => {
+            output::verified(&results, vault_fingerprint, ctx.json)?;
+            Ok(verify_outcome(&results)?)
+        }
+        other => Err(unexpected(other)),
+    }
 }
 
 /// Entries for `add --from-json`: one JSON object, or a list of them.
 fn entries_from_json(source: &InputSource) -> Result<Vec<NewEntry>> {
     let text = source.read_text("JSON entries", MAX_DOCUMENT_LEN)?;
     NewEntry::list_from_json(&text).map_err(|problem| {
-        Error::BadJson {
+        Error::Input(InputError::BadJson {
             source_name: source.to_string(),
             problem,
-        }
+        })
         .into()
     })
 }

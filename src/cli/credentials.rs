@@ -9,6 +9,7 @@ use keycellar::backup::paper;
 use keycellar::clock::Date;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::kraken_uri;
+use keycellar::error::PaperError;
 use keycellar::secret::Secret;
 use keycellar::source::MAX_SECRET_LEN;
 use std::path::Path;
@@ -56,9 +57,9 @@ pub fn kraken_qr(image: &Path) -> Result<(String, Secret)> {
         .find(|text| text.starts_with("kraken://apikey?"))
     {
         Some(uri) => kraken_uri::parse(uri),
-        None => Err(Error::NoKrakenQr {
+        None => Err(Error::Paper(PaperError::NoKrakenQr {
             path: image.to_path_buf(),
-        }),
+        })),
     };
     zeroize::Zeroize::zeroize(&mut found);
     Ok(parsed?)

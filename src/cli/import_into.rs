@@ -8,10 +8,11 @@ use super::output;
 use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::export::Imported;
-use keycellar::backup::merge;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
+use keycellar::error::VaultError;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::merge;
 use keycellar::vault::{Saved, Vault};
 
 /// Refuses contradictory merge options before anything is read or asked.
@@ -24,9 +25,9 @@ pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
         ));
     }
     if merge.init && ctx.vault.exists() {
-        return Err(Error::VaultExists {
+        return Err(Error::Vault(VaultError::VaultExists {
             path: ctx.vault.clone(),
-        }
+        })
         .into());
     }
     Ok(())

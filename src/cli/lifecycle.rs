@@ -1,23 +1,24 @@
 //! Runs `rotate`, `history`, `status` and `audit`.
 
 use super::args::RotateArgs;
-use super::context::Context;
+use super::context::{Context, unexpected};
 use super::credentials;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
-use keycellar::clock::Date;
-use keycellar::credential::audit::{self, Severity};
+use keycellar::error::EntryError;
+use keycellar::ops::audit::Severity;
+use keycellar::ops::{VaultReply, VaultRequest};
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
     let mut vault = ctx.open_for_change()?;
     if !args.no_backup_check && !vault.is_backed_up(&args.label)? {
-        return Err(Error::NotBackedUp {
+        return Err(Error::Entry(EntryError::NotBackedUp {
             label: args.label.clone(),
-        }
+        })
         .into());
     }
     let exchange = vault.find(&args.label)?.exchange();
@@ -44,17 +45,25 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
 }
 
 pub fn history(ctx: &Context, label: &str) -> Result<()> {
-    let vault = ctx.open()?;
-    output::history(&vault.history(label)?, ctx.json)
+    let label = label.to_string();
+    match ctx.run(VaultRequest::History { label })? {
+        VaultReply::History { chain } => output::history(&chain, ctx.json),
+        other => Err(unexpected(other)),
+    }
 }
 
 pub fn status(ctx: &Context) -> Result<()> {
-    output::status(&ctx.open()?, ctx.json)
+    match ctx.run(VaultRequest::Status)? {
+        VaultReply::Status { report } => output::status(&report, ctx.json),
+        other => Err(unexpected(other)),
+    }
 }
 
 pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
-    let vault = ctx.open()?;
-    let findings = audit::audit(&vault, max_age_days, Date::today());
+    let findings = match ctx.run(VaultRequest::Audit { max_age_days })? {
+        VaultReply::Audit { findings } => findings,
+        other => return Err(unexpected(other)),
+    };
     output::audit(&findings, ctx.json)?;
     match findings
         .iter()

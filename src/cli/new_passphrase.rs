@@ -8,6 +8,7 @@ use super::prompt::{self, Asked};
 use super::report::{Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
+use keycellar::error::InputError;
 use keycellar::passphrase::Estimate;
 use keycellar::passphrase::cost::{self, Kdf};
 use keycellar::passphrase::generate::{self, Generated};
@@ -194,13 +195,13 @@ fn check_floor(estimate: &Estimate, args: &NewPassphraseArgs, purpose: Purpose) 
     if !estimate.below_floor() {
         return Ok(());
     }
-    let weak = Error::WeakPassphrase {
+    let weak = Error::Input(InputError::WeakPassphrase {
         what: purpose.what(),
         cost: estimate.cost.to_string(),
         kdf: estimate.kdf.to_string(),
         floor: cost::FLOOR_TEXT.into(),
         advice: estimate.advice.clone(),
-    };
+    });
     if args.allow_weak_passphrase {
         ui::warn(&format!(
             "{weak}; accepted because of --allow-weak-passphrase"

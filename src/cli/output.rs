@@ -22,10 +22,11 @@ use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::kdf::KdfParams;
+use keycellar::ops::{EntryView, Revealed, Verified};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::kdf::KdfParams;
+use keycellar::vault::Vault;
 use keycellar::vault::store;
-use keycellar::vault::{Vault, Verification};
 pub use lifecycle::{audit, history, profiles, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -88,34 +89,9 @@ pub(super) fn print_json(value: Value) -> keycellar::Result<()> {
 }
 
 /// Non-secret fields of an entry.
-fn entry_json(entry: &Entry) -> Value {
-    json!({
-        "id": entry.id(),
-        "label": entry.label(),
-        "exchange": entry.exchange(),
-        "api_key": entry.api_key(),
-        "masked_key": entry.masked_key(),
-        "has_api_passphrase": entry.api_passphrase().is_some(),
-        "key_version": entry.key_version(),
-        "account_ref": entry.account_ref(),
-        "permissions": entry.permissions(),
-        "permission_summary": entry.permission_summary(),
-        "ip_allowlist": entry.ip_allowlist(),
-        "expires": entry.expires(),
-        "created": entry.created(),
-        "added_at": entry.added_at(),
-        "age_days": entry.age_days(Date::today()),
-        "status": entry.status_on(Date::today()),
-        "notes": entry.notes(),
-        "used_by": entry.used_by(),
-        "fingerprint": entry.fingerprint(),
-        "lineage": {
-            "supersedes": entry.lineage().supersedes,
-            "replaced_by": entry.lineage().replaced_by,
-            "rotated_at": entry.lineage().rotated_at,
-            "reason": entry.lineage().reason,
-        },
-    })
+fn entry_json(entry: &EntryView) -> Value {
+    // Only strings, numbers and dates: it cannot fail.
+    serde_json::to_value(entry).unwrap_or_default()
 }
 
 pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
@@ -143,9 +119,14 @@ pub fn added(vault: &Vault, ids: &[String], fingerprint: Fingerprint, as_json: b
         .filter(|e| ids.contains(e.id()))
         .collect();
     if as_json {
+        let today = Date::today();
+        let added: Vec<Value> = entries
+            .iter()
+            .map(|e| entry_json(&EntryView::of(e, today)))
+            .collect();
         print_json(json!({
             "schema": JSON_SCHEMA,
-            "added": entries.iter().map(|e| entry_json(e)).collect::<Vec<_>>(),
+            "added": added,
             "vault_fingerprint": fingerprint,
         }))?;
         return Ok(());
@@ -188,13 +169,12 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
 /// What `changed` says of a command that changed nothing.
 pub const UNCHANGED: &str = "nothing to change";
 
-pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
-    let entries = vault.entries();
+pub fn list(entries: &[EntryView], vault_fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "vault_fingerprint": vault.fingerprint(),
+            "vault_fingerprint": vault_fingerprint,
         }))?;
         return Ok(());
     }
@@ -202,18 +182,17 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         say!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
         return Ok(());
     }
-    let today = Date::today();
     let rows: Vec<[Cow<str>; 7]> = entries
         .iter()
         .map(|e| {
             [
-                safe(e.label()),
-                Cow::Borrowed(e.exchange().id()),
-                Cow::Owned(e.masked_key()),
-                Cow::Borrowed(e.status_on(today).as_str()),
-                Cow::Owned(format!("{}d", e.age_days(today))),
-                Cow::Owned(e.permission_summary()),
-                Cow::Owned(e.fingerprint().to_string()),
+                safe(&e.label),
+                Cow::Borrowed(e.exchange.id()),
+                Cow::Borrowed(e.masked_key.as_str()),
+                Cow::Borrowed(e.status.as_str()),
+                Cow::Owned(format!("{}d", e.age_days)),
+                Cow::Borrowed(e.permission_summary.as_str()),
+                Cow::Owned(e.fingerprint.to_string()),
             ]
         })
         .collect();
@@ -235,22 +214,22 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         }
     });
     emit(&table)?;
-    say!("\nVault fingerprint: {}", vault.fingerprint());
+    say!("\nVault fingerprint: {vault_fingerprint}");
     Ok(())
 }
 
-pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
+pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Result<()> {
     if as_json {
         let mut value = entry_json(entry);
-        if reveal {
-            value["secret"] = json!(entry.secret().expose());
-            value["api_passphrase"] = json!(entry.api_passphrase().map(|p| p.expose()));
+        if let Some(revealed) = revealed {
+            value["secret"] = json!(revealed.secret.expose());
+            value["api_passphrase"] = json!(revealed.api_passphrase.as_ref().map(|p| p.expose()));
         }
         value["schema"] = json!(JSON_SCHEMA);
         print_json(value)?;
         return Ok(());
     }
-    let optional = |v: Option<&str>| safe(v.unwrap_or("-")).into_owned();
+    let optional = |v: &Option<String>| safe(v.as_deref().unwrap_or("-")).into_owned();
     let list = |v: &[String]| {
         if v.is_empty() {
             "-".to_string()
@@ -259,76 +238,66 @@ pub fn show(entry: &Entry, reveal: bool, as_json: bool) -> Result<()> {
         }
     };
     let hidden = "(hidden; add --reveal to print it)";
-    let secret = if reveal {
-        entry.secret().expose()
-    } else {
-        hidden
-    };
+    let secret = revealed.map_or(hidden, |r| r.secret.expose());
     let fields = [
-        ("Label", safe(entry.label()).into_owned()),
-        ("Exchange", entry.exchange().to_string()),
-        ("Public key", entry.api_key().to_string()),
+        ("Label", safe(&entry.label).into_owned()),
+        ("Exchange", entry.exchange.to_string()),
+        ("Public key", entry.api_key.clone()),
         ("Secret", secret.to_string()),
         (
             "API passphrase",
-            match (entry.api_passphrase(), reveal) {
-                (None, _) => "-".into(),
-                (Some(p), true) => p.expose().to_string(),
-                (Some(_), false) => hidden.into(),
+            match (entry.has_api_passphrase, revealed) {
+                (false, _) => "-".into(),
+                (true, Some(r)) => r.api_passphrase.as_ref().map_or("-", |p| p.expose()).into(),
+                (true, None) => hidden.into(),
             },
         ),
-        ("Key version", optional(entry.key_version())),
-        ("Account", optional(entry.account_ref())),
-        ("Permissions", list(entry.permissions())),
-        ("IP allow-list", list(entry.ip_allowlist())),
+        ("Key version", optional(&entry.key_version)),
+        ("Account", optional(&entry.account_ref)),
+        ("Permissions", list(&entry.permissions)),
+        ("IP allow-list", list(&entry.ip_allowlist)),
         (
             "Expires",
-            entry.expires().map_or("-".into(), |d| d.to_string()),
+            entry.expires.map_or("-".into(), |d| d.to_string()),
         ),
         (
             "Created",
-            entry.created().map_or("-".into(), |d| d.to_string()),
+            entry.created.map_or("-".into(), |d| d.to_string()),
         ),
-        ("Added", entry.added_at().to_string()),
-        (
-            "Status",
-            entry.status_on(Date::today()).as_str().to_string(),
-        ),
-        ("Used by", list(entry.used_by())),
-        ("Notes", optional(entry.notes())),
-        ("Fingerprint", entry.fingerprint().to_string()),
-        ("Entry id", safe(entry.id()).into_owned()),
+        ("Added", entry.added_at.to_string()),
+        ("Status", entry.status.as_str().to_string()),
+        ("Used by", list(&entry.used_by)),
+        ("Notes", optional(&entry.notes)),
+        ("Fingerprint", entry.fingerprint.to_string()),
+        ("Entry id", safe(&entry.id).into_owned()),
     ];
     for (name, value) in fields {
         say!("{:<15} {value}", format!("{name}:"));
     }
-    if entry.permission_summary().contains("WITHDRAW") {
+    if entry.permission_summary.contains("WITHDRAW") {
         say!("\nThis key can WITHDRAW funds: keep every copy of it offline.");
     }
     Ok(())
 }
 
-pub fn fingerprint(vault: &Vault, label: Option<&str>, as_json: bool) -> Result<()> {
-    let (name, value) = match label {
-        Some(label) => (label.to_string(), vault.find(label)?.fingerprint()),
-        None => ("vault".to_string(), vault.fingerprint()),
-    };
+/// The fingerprint of `of` (a label, or `vault`).
+pub fn fingerprint(of: &str, value: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
-        print_json(json!({ "schema": JSON_SCHEMA, "of": name, "fingerprint": value }))?;
+        print_json(json!({ "schema": JSON_SCHEMA, "of": of, "fingerprint": value }))?;
     } else {
         say!("{value}");
     }
     Ok(())
 }
 
-pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Result<()> {
+pub fn verified(results: &[Verified], vault_fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
         let items: Vec<Value> = results
             .iter()
             .map(|v| {
                 json!({
-                    "label": v.entry.label(),
-                    "recorded": v.entry.fingerprint(),
+                    "label": v.label,
+                    "recorded": v.recorded,
                     "recomputed": v.recomputed,
                     "ok": v.problems.is_empty(),
                     "problems": v.problems,
@@ -338,7 +307,7 @@ pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Resul
         print_json(json!({
             "schema": JSON_SCHEMA,
             "results": items,
-            "vault_fingerprint": vault.fingerprint(),
+            "vault_fingerprint": vault_fingerprint,
         }))?;
         return Ok(());
     }
@@ -347,20 +316,15 @@ pub fn verified(vault: &Vault, results: &[Verification], as_json: bool) -> Resul
     let mut report = String::with_capacity(results.len() * 48);
     for v in results {
         if v.problems.is_empty() {
-            let _ = writeln!(
-                report,
-                "{good}        {}  {}",
-                safe(v.entry.label()),
-                v.recomputed
-            );
+            let _ = writeln!(report, "{good}        {}  {}", safe(&v.label), v.recomputed);
         } else {
-            let _ = writeln!(report, "{bad}  {}", safe(v.entry.label()));
+            let _ = writeln!(report, "{bad}  {}", safe(&v.label));
             for problem in &v.problems {
                 let _ = writeln!(report, "          {problem}");
             }
         }
     }
-    let _ = writeln!(report, "Vault fingerprint: {}", vault.fingerprint());
+    let _ = writeln!(report, "Vault fingerprint: {vault_fingerprint}");
     emit(&report)?;
     Ok(())
 }

@@ -11,12 +11,13 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::{self, Imported};
-use keycellar::backup::merge;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::error::{BackupError, PaperError};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::merge;
 use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
@@ -221,10 +222,10 @@ fn incomplete(restored: &Restored, name: &str) -> Result<()> {
     if restored.problems.is_empty() {
         return Ok(());
     }
-    Err(Error::PaperIncomplete {
+    Err(Error::Paper(PaperError::PaperIncomplete {
         name: name.to_string(),
         problems: restored.problems.clone(),
-    }
+    })
     .into())
 }
 
@@ -287,10 +288,10 @@ pub fn verify_paper(
     if comparison.matches() {
         Ok(())
     } else {
-        Err(Error::BackupDiffers {
+        Err(Error::Backup(BackupError::BackupDiffers {
             name: "the paper".into(),
             summary: comparison.summary(),
-        }
+        })
         .into())
     }
 }

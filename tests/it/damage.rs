@@ -3,8 +3,9 @@
 //! `KEYCELLAR_DAMAGE_CASES=1000000 cargo test --release --test damage` runs a million.
 
 use keycellar::error::Error;
+use keycellar::error::VaultError;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
+use keycellar::vault::{Passphrase, Vault};
 use std::path::Path;
 
 fn fixture() -> Vec<u8> {
@@ -15,9 +16,12 @@ fn fixture() -> Vec<u8> {
 fn outcome(bytes: &[u8], dir: &Path) -> &'static str {
     let path = dir.join("damaged.kc");
     std::fs::write(&path, bytes).unwrap();
-    match Vault::open(&path, &Secret::new("keycellar-fixture-v1".into())) {
+    match Vault::open(
+        &path,
+        &mut Passphrase(&Secret::new("keycellar-fixture-v1".into())),
+    ) {
         Ok(_) => "opened",
-        Err(Error::WrongPassphrase { .. }) => "wrong-passphrase",
+        Err(Error::Vault(VaultError::WrongPassphrase { .. })) => "wrong-passphrase",
         Err(e) if e.is_damaged_vault() => "damaged",
         Err(e) => panic!("unexpected outcome: {e}"),
     }

@@ -203,9 +203,9 @@ fn an_age_file_asking_for_too_much_scrypt_work_is_refused_at_once() {
 
 #[test]
 fn a_header_asking_for_too_much_argon2_work_in_total_is_refused_before_any() {
+    use keycellar::kdf::KdfParams;
     use keycellar::vault::format::keyslot::PassphraseSlot;
     use keycellar::vault::format::{Header, encode_header, keyslot::Keyslot};
-    use keycellar::vault::kdf::KdfParams;
     // 32 slots at 1 GiB and 16 passes each: each is allowed, together they are not.
     let slot = PassphraseSlot {
         params: KdfParams {

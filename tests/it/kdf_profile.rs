@@ -3,7 +3,7 @@
 //! `ulimit -v` (address space, a stricter bound than resident memory). How long the open
 //! took is printed, not asserted: tests never judge wall-clock time (docs/PERFORMANCE.md
 //! does). The memory does not depend on timing, so the 256 MiB holds on a loaded machine
-//! too (the decision itself is tested with simulated machines in `vault::kdf::calibrate`).
+//! too (the decision itself is tested with simulated machines in `kdf::calibrate`).
 
 use crate::common::TestVault;
 use std::process::Command;

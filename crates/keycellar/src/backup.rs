@@ -1,7 +1,7 @@
 //! Copies that leave the vault: age encryption (`agefile`), the export document
-//! (`export`), import plans and comparisons (`merge`), and printed sheets (`paper`).
+//! (`export`), and printed sheets (`paper`). How their entries join a vault (import plans
+//! and comparisons) is the vault's `merge`.
 
 pub mod agefile;
 pub mod export;
-pub mod merge;
 pub mod paper;

@@ -1,7 +1,7 @@
 //! One exchange key and what keycellar knows about it: the entry schema, per-exchange shape
-//! checks, fingerprints, rotation and history, the audit rules, and Kraken's key URI.
+//! checks, fingerprints, rotation and history, and Kraken's key URI. The audit of a whole
+//! vault is a use case above the vault (`ops::audit`).
 
-pub mod audit;
 pub mod details;
 pub mod entry;
 pub mod exchange;

@@ -2,20 +2,74 @@
 //!
 //! No variant carries secret material: messages name fields, lengths, labels and paths,
 //! never values. Parsers report path-free problems ([`crate::vault::format::FormatError`],
-//! [`crate::source::JsonProblem`], [`NotExport`]), which the caller that knows the file
+//! [`JsonProblem`], [`NotExport`]), which the caller that knows the file
 //! turns into an [`Error`] naming it. What a person should do next, and the process exit
 //! code, are the command line's business (`src/cli/report.rs`), not the library's.
 
-use crate::source::JsonProblem;
 use crate::untrusted::quoted;
 use std::path::PathBuf;
 
-/// Everything that can go wrong in the library.
+mod problems;
+pub use problems::{JsonProblem, NotAge, NotExport};
+
+/// Everything that can go wrong in the library: one enum per kind of operation, so that a
+/// front end decides, for every variant, what it tells the user (see `src/cli/report.rs`).
+///
+/// Not `#[non_exhaustive]`, on purpose: a front end in another crate would then have to
+/// match with a `_` arm, and a new variant would compile without a decision there.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    // The vault file.
+    /// Opening, unlocking, locking and saving a vault; key derivation.
+    #[error(transparent)]
+    Vault(#[from] VaultError),
+
+    /// An operation on entries: finding, adding, changing, rotating, handing out a key.
+    #[error(transparent)]
+    Entry(#[from] EntryError),
+
+    /// Reading and writing age backups (exports), and merging them into a vault.
+    #[error(transparent)]
+    Backup(#[from] BackupError),
+
+    /// Printed sheets, scans and Kraken key QR codes.
+    #[error(transparent)]
+    Paper(#[from] PaperError),
+
+    /// What a command is given: files, descriptors, standard input, new passphrases.
+    #[error(transparent)]
+    Input(#[from] InputError),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("internal error: {0}")]
+    Internal(String),
+
+    #[error("the system's random generator failed: {0}")]
+    NoRandomness(String),
+}
+
+/// A vault file: opening, unlocking, its lock, saving it, deriving its key.
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
     #[error("wrong passphrase for vault {}", .path.display())]
     WrongPassphrase { path: PathBuf },
+
+    #[error(
+        "the key held for vault {} is not one of its keyslots' (its passphrase was changed \
+         since the key was obtained)",
+        .path.display()
+    )]
+    KeyNotInVault { path: PathBuf },
+
+    /// An [`crate::vault::Unlock`] that had no key to give (nobody answered its question);
+    /// the front end that asked knows why, and says so instead.
+    #[error("vault {} was not unlocked: no key was given", .path.display())]
+    NotUnlocked { path: PathBuf },
 
     #[error("{} is not a keycellar vault (its first bytes are not the vault magic)", .path.display())]
     NotAVault { path: PathBuf },
@@ -59,7 +113,16 @@ pub enum Error {
     #[error("vault {} is busy: another keycellar command holds its lock", .path.display())]
     Busy { path: PathBuf },
 
-    // Entries.
+    #[error("invalid KDF setting: {0}")]
+    KdfSetting(String),
+
+    #[error("the key derivation needs {memory_mib} MiB of memory and could not get it")]
+    KdfOutOfMemory { memory_mib: u32 },
+}
+
+/// An operation on the entries of a vault.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryError {
     #[error("no entry labelled {}{}", quoted(.label), did_you_mean(.similar))]
     EntryNotFound {
         label: String,
@@ -79,36 +142,6 @@ pub enum Error {
     #[error("{} has no current key to rotate", quoted(.label))]
     NothingToRotate { label: String },
 
-    #[error(
-        "this {what} is too easy to guess: {cost} (under {kdf}), below keycellar's floor of \
-         {floor}{}", .advice.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
-    )]
-    WeakPassphrase {
-        what: &'static str,
-        cost: String,
-        kdf: String,
-        floor: String,
-        advice: Option<String>,
-    },
-
-    #[error(
-        "the key {} is in use by another `keycellar exec`{}; one key signing from two \
-         processes breaks the exchange's nonces",
-        quoted(.label),
-        .pid.map(|p| format!(" (process {p})")).unwrap_or_default()
-    )]
-    KeyInUse { label: String, pid: Option<u32> },
-
-    #[error("a generated passphrase has {min} to {max} words, not {words}")]
-    WordCount {
-        words: usize,
-        min: usize,
-        max: usize,
-    },
-
-    #[error("the system's random generator failed: {0}")]
-    NoRandomness(String),
-
     #[error("{}: {problem}; nothing was changed", quoted(.label))]
     EditRefused { label: String, problem: String },
 
@@ -121,21 +154,32 @@ pub enum Error {
 
     #[error(
         "{} is in no export or print as it is now; back up first (keycellar export or \
-         print), or pass --no-backup-check",
+         print)",
         quoted(.label)
     )]
     NotBackedUp { label: String },
 
-    #[error("{} is {status}; its key is not handed out without --allow-inactive", quoted(.label))]
+    #[error("{} is {status}; its key is not handed out unless asked for on purpose", quoted(.label))]
     NotActive { label: String, status: &'static str },
+
+    #[error(
+        "the key {} is in use by another `keycellar exec`{}; one key signing from two \
+         processes breaks the exchange's nonces",
+        quoted(.label),
+        .pid.map(|p| format!(" (process {p})")).unwrap_or_default()
+    )]
+    KeyInUse { label: String, pid: Option<u32> },
 
     #[error("the {exchange} secret is not valid base64")]
     SecretEncoding { exchange: &'static str },
 
     #[error("verification failed: {}", verify_summary(.labels))]
     VerifyFailed { labels: Vec<String> },
+}
 
-    // Backups.
+/// An age backup (an export): reading, decrypting, writing, merging into a vault.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
     #[error("no identity given can open {name}")]
     NoMatchingIdentity { name: String },
 
@@ -159,10 +203,7 @@ pub enum Error {
     AgeHeaderRefused { name: String, why: String },
 
     #[error("{name} is not an age file: {what}")]
-    NotAnAgeFile {
-        name: String,
-        what: crate::backup::agefile::NotAge,
-    },
+    NotAnAgeFile { name: String, what: NotAge },
 
     #[error(
         "scrypt needs {memory_mib} MiB of memory for this passphrase backup and could not get \
@@ -176,7 +217,7 @@ pub enum Error {
     )]
     ScryptWorkExhausted { name: String },
 
-    #[error("{name} is encrypted to age recipients; give an identity with -i FILE")]
+    #[error("{name} is encrypted to age recipients; it needs an identity to decrypt")]
     NeedIdentity { name: String },
 
     #[error("{name}: {problem}")]
@@ -222,8 +263,11 @@ pub enum Error {
 
     #[error("cannot decrypt {name}: {why}")]
     AgeDecryption { name: String, why: String },
+}
 
-    // Paper.
+/// A printed sheet, its scans and typed text, and Kraken key QR codes.
+#[derive(Debug, thiserror::Error)]
+pub enum PaperError {
     #[error("{problem}")]
     PaperUnreadable { problem: String },
 
@@ -249,9 +293,12 @@ pub enum Error {
 
     #[error("not a Kraken key URI: {0}")]
     BadKrakenUri(&'static str),
+}
 
-    // Inputs and outputs.
-    #[error("{} exists; keycellar does not overwrite it without --force", .path.display())]
+/// What a command was given to read or write, and a new passphrase.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{} exists; keycellar does not overwrite it unless told to", .path.display())]
     OutputExists { path: PathBuf },
 
     #[error("{} is a {kind}, not a regular file; keycellar writes only files and pipes, and never replaces anything else", .path.display())]
@@ -288,22 +335,24 @@ pub enum Error {
         problem: JsonProblem,
     },
 
-    // Key derivation.
-    #[error("invalid KDF setting: {0}")]
-    KdfSetting(String),
-
-    #[error("the key derivation needs {memory_mib} MiB of memory and could not get it")]
-    KdfOutOfMemory { memory_mib: u32 },
-
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        #[source]
-        source: std::io::Error,
+    #[error(
+        "this {what} is too easy to guess: {cost} (under {kdf}), below keycellar's floor of \
+         {floor}{}", .advice.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
+    )]
+    WeakPassphrase {
+        what: &'static str,
+        cost: String,
+        kdf: String,
+        floor: String,
+        advice: Option<String>,
     },
 
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("a generated passphrase has {min} to {max} words, not {words}")]
+    WordCount {
+        words: usize,
+        min: usize,
+        max: usize,
+    },
 }
 
 fn verify_summary(labels: &[String]) -> String {
@@ -341,29 +390,18 @@ fn quoted_list(labels: &[String]) -> String {
     quoted.join(", ")
 }
 
-/// Why a decrypted backup is not an export document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum NotExport {
-    #[error("the decrypted content is not UTF-8 text")]
-    NotUtf8,
-    #[error("the decrypted content is not a JSON object")]
-    NotJson,
-    #[error("not a keycellar export (no \"keycellar_export\" field; see docs/FORMAT.md)")]
-    NoVersionField,
-}
-
 impl Error {
     /// True for every way a vault file can be damaged, truncated or of another version:
     /// the failures that are never a wrong passphrase.
     pub fn is_damaged_vault(&self) -> bool {
         matches!(
             self,
-            Error::NotAVault { .. }
-                | Error::DamagedHeader { .. }
-                | Error::DamagedPayload { .. }
-                | Error::Truncated { .. }
-                | Error::UnsupportedVersion { .. }
-                | Error::KdfOutOfBounds { .. }
+            Error::Vault(VaultError::NotAVault { .. })
+                | Error::Vault(VaultError::DamagedHeader { .. })
+                | Error::Vault(VaultError::DamagedPayload { .. })
+                | Error::Vault(VaultError::Truncated { .. })
+                | Error::Vault(VaultError::UnsupportedVersion { .. })
+                | Error::Vault(VaultError::KdfOutOfBounds { .. })
         )
     }
 

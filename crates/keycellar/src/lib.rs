@@ -5,34 +5,42 @@
 //! and prints. docs/ARCHITECTURE.md describes the layers and what each folder may use.
 //! Modules, from the bytes up:
 //!
-//! - [`crypto`], [`secret`], [`error`], [`clock`]: XChaCha20-Poly1305, SHA-256 and
-//!   randomness behind a byte-level API; zeroizing holders for secrets; the library's typed
-//!   errors; dates and timestamps as stored.
-//! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
-//!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
-//!   vault's record of its backups), `store` (lock, atomic save, generations), `open`
-//!   (creating and unlocking), `save` (sealing, the read-back check, no write when nothing
-//!   changed), `rekey` (a passphrase change gives a new vault key), `run_lock` (one
-//!   running bot per key, for `exec`), `entries` (the vault's
-//!   operations, each of which completes or changes nothing) and the [`vault::Vault`] type.
+//! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
+//!   [`wording`]: nouns that agree with their number; [`clock`]: dates and timestamps as
+//!   stored; [`error`]: the library's typed errors, one enum per kind of operation
+//!   (`problems`: the parsers' path-free problems); [`secret`]: zeroizing holders for
+//!   secrets; `crypto`: XChaCha20-Poly1305, SHA-256 and randomness behind a byte-level API;
+//!   `parallel`: independent work spread over the cores; [`hygiene`]: process hardening
+//!   (no core dumps).
+//! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
+//!   stdin; [`kdf`]: Argon2id and its parameters (`calibrate`: measuring this machine);
+//!   [`passphrase`]: what guessing a new passphrase costs (`cost`: the measured GPU model
+//!   and the floor) and generated passphrases (`generate`).
 //! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
-//!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is
-//!   given: profiles for bots, masking of its output), `kraken_uri` (Kraken's key QR code), `details` (what a key has beyond its
-//!   credential, which paper keeps apart).
+//!   `lifecycle` (what a rotated key inherits), `exec` (what a child process is given:
+//!   profiles for bots, masking of its output), `kraken_uri` (Kraken's key QR code),
+//!   `details` (what a key has beyond its credential, which paper keeps apart).
+//! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
+//!   docs/FORMAT.md), `payload` (the sealed document), `backup_log` (the vault's record of
+//!   its backups), `store` (lock, atomic save, generations), `unlock` (the
+//!   [`vault::Unlock`] trait: how a front end gives the vault key, by passphrase or a key
+//!   it keeps), `open` (creating, and opening to read or to change), `locked` (the
+//!   [`vault::LockedVault`], holding the lock: the only type that saves), `save` (sealing,
+//!   the read-back check, no write when nothing changed), `rekey` (a passphrase change
+//!   gives a new vault key), `run_lock` (one running bot per key, for `exec`), `entries`
+//!   (the vault's operations, each of which completes or changes nothing), `merge` (how
+//!   entries from a backup join the vault: import plans and comparisons) and the
+//!   [`vault::Vault`] type.
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
-//!   export document), `merge` (import plans and comparisons), `paper` (printed sheets).
-//! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
-//!   stdin; [`passphrase`]: what guessing a new passphrase costs (`cost`: the measured GPU
-//!   model and the floor) and generated passphrases (`generate`).
-//! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
-//!   [`wording`]: nouns that agree with their number.
+//!   export document), `paper` (printed sheets).
 //! - [`sign`]: the signing service for bots (docs/SIGNING.md): `keys` (what an entry signs
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
-//!   `journal`, one request's `service`, and the socket `server`.
-//! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
-//!   over the cores.
+//!   `journal`, one request's `service`, and the socket `server`; [`ops`]: use cases over
+//!   an open vault: `request` (vault operations as requests and replies that cross a
+//!   socket, and `execute`), `session` (where requests run: locally, or in an agent),
+//!   `status` and `audit` (what needs attention).
 //!
 //! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
 //! `backup::paper::codes`) are private to the crate; the `internals` feature makes them
@@ -56,6 +64,8 @@ pub mod credential;
 internal_mod!(crypto);
 pub mod error;
 pub mod hygiene;
+pub mod kdf;
+pub mod ops;
 mod parallel;
 pub mod passphrase;
 pub mod secret;

@@ -3,9 +3,9 @@
 use super::{InitArgs, NewPassphraseArgs, choice};
 use clap::Args;
 use keycellar::backup::agefile::{DEFAULT_MAX_WORK_FACTOR, HIGHEST_WORK_FACTOR};
-use keycellar::backup::merge::OnConflict;
 use keycellar::backup::paper::pdf::Paper;
 use keycellar::source::InputSource;
+use keycellar::vault::merge::OnConflict;
 use std::path::PathBuf;
 
 /// How to open an age-encrypted backup.

@@ -5,8 +5,8 @@ use super::choice;
 use clap::Args;
 use keycellar::credential::entry::Status;
 use keycellar::credential::exchange::Exchange;
+use keycellar::kdf::KdfRequest;
 use keycellar::source::InputSource;
-use keycellar::vault::kdf::KdfRequest;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

@@ -3,13 +3,13 @@
 use super::{JSON_SCHEMA, print_json};
 use crate::cli::report::Result;
 use keycellar::backup::export::Imported;
-use keycellar::backup::merge::{Action, Comparison};
 use keycellar::backup::paper::Printed;
 use keycellar::backup::paper::sheet::Sheet;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::untrusted::{escaped as safe, quoted};
 use keycellar::vault::Vault;
+use keycellar::vault::merge::{Action, Comparison};
 use keycellar::wording::count;
 use serde_json::json;
 use std::path::Path;

@@ -3,13 +3,13 @@
 use super::{JSON_SCHEMA, print_json};
 use crate::cli::report::Result;
 use crate::cli::ui;
-use keycellar::clock::Date;
-use keycellar::credential::audit::{Finding, Severity};
-use keycellar::credential::entry::{Entry, Status};
+use keycellar::credential::entry::Status;
 use keycellar::credential::exec::profiles::Profile;
+use keycellar::ops::EntryView;
+use keycellar::ops::audit::{Finding, Severity};
+use keycellar::ops::status::{EntryState, StatusReport};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::backup_log::{BackupKind, BackupRecord};
-use keycellar::vault::{Rotated, Vault, run_lock};
+use keycellar::vault::{Rotated, Vault};
 use keycellar::wording::count;
 use serde_json::json;
 
@@ -62,16 +62,16 @@ pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
+pub fn history(chain: &[EntryView], as_json: bool) -> Result<()> {
     if as_json {
         let items: Vec<_> = chain
             .iter()
             .map(|e| {
                 json!({
-                    "id": e.id(), "label": e.label(), "masked_key": e.masked_key(),
-                    "status": e.status_on(Date::today()), "added_at": e.added_at(),
-                    "rotated_at": e.lineage().rotated_at, "reason": e.lineage().reason,
-                    "fingerprint": e.fingerprint(),
+                    "id": e.id, "label": e.label, "masked_key": e.masked_key,
+                    "status": e.status, "added_at": e.added_at,
+                    "rotated_at": e.lineage.rotated_at, "reason": e.lineage.reason,
+                    "fingerprint": e.fingerprint,
                 })
             })
             .collect();
@@ -79,64 +79,43 @@ pub fn history(chain: &[&Entry], as_json: bool) -> Result<()> {
         return Ok(());
     }
     for e in chain {
-        let rotated = match (&e.lineage().rotated_at, &e.lineage().reason) {
+        let rotated = match (&e.lineage.rotated_at, &e.lineage.reason) {
             (Some(at), Some(reason)) => format!("  rotated {at} ({})", safe(reason)),
             (Some(at), None) => format!("  rotated {at}"),
             _ => String::new(),
         };
         say!(
             "{:<8} {}  key {}  added {}  fingerprint {}{rotated}",
-            e.status_on(Date::today()).as_str(),
-            safe(e.label()),
-            e.masked_key(),
-            e.added_at(),
-            e.fingerprint()
+            e.status.as_str(),
+            safe(&e.label),
+            e.masked_key,
+            e.added_at,
+            e.fingerprint
         );
     }
     Ok(())
 }
 
-pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
-    let fingerprint = vault.fingerprint();
-    let mut counts = std::collections::BTreeMap::new();
-    for e in vault.entries() {
-        *counts
-            .entry(e.status_on(Date::today()).as_str())
-            .or_insert(0) += 1;
-    }
-    let state = vault.state_code()?;
-    let running: Vec<(&str, Option<u32>)> = vault
-        .entries()
-        .iter()
-        .filter_map(|e| run_lock::running(vault.path(), e.id()).map(|pid| (e.label(), pid)))
-        .collect();
+pub fn status(report: &StatusReport, as_json: bool) -> Result<()> {
     if as_json {
-        let backup = |kind| vault.last_backup(kind).map(|b| backup_json(vault, b));
-        print_json(json!({
-            "schema": JSON_SCHEMA,
-            "vault": vault.path(),
-            "vault_fingerprint": fingerprint,
-            "generation": vault.generation(),
-            "state_code": state,
-            "entries": counts,
-            "kdf": vault.kdf_params(),
-            "last_export": backup(BackupKind::Export),
-            "last_print": backup(BackupKind::Print),
-            "in_no_backup": entries_json(&vault.entries_in_no_backup()),
-            "running": running
-                .iter()
-                .map(|(label, pid)| json!({ "label": label, "pid": pid }))
-                .collect::<Vec<_>>(),
-        }))?;
+        let mut document = serde_json::to_value(report)
+            .map_err(|e| keycellar::Error::Internal(format!("the status report: {e}")))?;
+        document["schema"] = json!(JSON_SCHEMA);
+        print_json(document)?;
         return Ok(());
     }
-    say!("Vault:             {}", vault.path().display());
-    say!("Vault fingerprint: {fingerprint}");
+    say!("Vault:             {}", report.vault.display());
+    say!("Vault fingerprint: {}", report.vault_fingerprint);
     say!(
-        "Generation:        {} (state code {state})",
-        vault.generation()
+        "Generation:        {} (state code {})",
+        report.generation,
+        report.state_code
     );
-    let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n} {s}")).collect();
+    let counts: Vec<String> = report
+        .entries
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
     say!(
         "Entries:           {}",
         if counts.is_empty() {
@@ -145,60 +124,41 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
             counts.join(", ")
         }
     );
-    for params in vault.kdf_params() {
+    for params in &report.kdf {
         say!("KDF:               {}", params.describe());
     }
-    for (label, pid) in &running {
-        let process = pid.map(|p| format!(" (process {p})")).unwrap_or_default();
-        say!("Running:           {} under exec{process}", safe(label));
+    for running in &report.running {
+        let process = running
+            .pid
+            .map(|p| format!(" (process {p})"))
+            .unwrap_or_default();
+        say!(
+            "Running:           {} under exec{process}",
+            safe(&running.label)
+        );
     }
-    last_backups(vault)
-}
-
-/// A backup record in `status --json`: `changed_since` is true unless it holds the vault's
-/// keys exactly as they are now; `missing` names the entries it does not hold.
-fn backup_json(vault: &Vault, b: &BackupRecord) -> serde_json::Value {
-    json!({
-        "at": b.at,
-        "vault_fingerprint": b.vault_fingerprint,
-        "changed_since": !b.is_current(vault),
-        "recipients": b.recipients,
-        "missing": entries_json(&b.missing(vault)),
-    })
-}
-
-fn entries_json(entries: &[&Entry]) -> Vec<serde_json::Value> {
-    entries
-        .iter()
-        .map(|e| {
-            json!({
-                "label": e.label(),
-                "status": e.status_on(Date::today()),
-                "fingerprint": e.fingerprint(),
-            })
-        })
-        .collect()
+    last_backups(report)
 }
 
 /// The "Last export", "Last print" and "In no backup" lines of `status`.
-fn last_backups(vault: &Vault) -> Result<()> {
-    let total = vault.entries().len();
-    for (name, kind) in [
-        ("Last export", BackupKind::Export),
-        ("Last print", BackupKind::Print),
+fn last_backups(report: &StatusReport) -> Result<()> {
+    let total: usize = report.entries.values().sum();
+    for (name, last) in [
+        ("Last export", &report.last_export),
+        ("Last print", &report.last_print),
     ] {
         let name = format!("{name}:");
-        let Some(b) = vault.last_backup(kind) else {
+        let Some(b) = last else {
             say!("{name:<18} never");
             continue;
         };
-        let missing = b.missing(vault).len();
+        let missing = b.missing.len();
         let holds = format!(
             "holds {} of {}",
             total - missing,
             count(total, "entry", "entries")
         );
-        let state = match (b.vault_fingerprint == vault.fingerprint(), missing) {
+        let state = match (b.vault_fingerprint == report.vault_fingerprint, missing) {
             (true, 0) => "vault unchanged since".to_string(),
             (true, _) => format!("{holds} only"),
             (false, 0) => "VAULT CHANGED SINCE".to_string(),
@@ -210,13 +170,13 @@ fn last_backups(vault: &Vault) -> Result<()> {
             b.vault_fingerprint
         );
     }
-    let unsaved = vault.entries_in_no_backup();
+    let unsaved = &report.in_no_backup;
     if unsaved.is_empty() {
         say!("In no backup:      none");
         return Ok(());
     }
     const SHOWN: usize = 10;
-    let mut names: Vec<String> = unsaved.iter().take(SHOWN).map(|e| named(e)).collect();
+    let mut names: Vec<String> = unsaved.iter().take(SHOWN).map(named).collect();
     if unsaved.len() > SHOWN {
         names.push(format!("and {} more", unsaved.len() - SHOWN));
     }
@@ -230,10 +190,10 @@ fn last_backups(vault: &Vault) -> Result<()> {
 }
 
 /// A label as `status` names it, with the status when the key is not the current one.
-fn named(e: &Entry) -> String {
-    match e.status_on(Date::today()) {
-        Status::Active => safe(e.label()).into_owned(),
-        status => format!("{} ({})", safe(e.label()), status.as_str()),
+fn named(e: &EntryState) -> String {
+    match e.status {
+        Status::Active => safe(&e.label).into_owned(),
+        status => format!("{} ({})", safe(&e.label), status.as_str()),
     }
 }
 

@@ -43,7 +43,9 @@ impl Unanswered {
             Unanswered::NoTerminal { .. } | Unanswered::GeneratedNeedsTerminal { .. } => {
                 exit::USAGE
             }
-            _ => exit::FAILURE,
+            Unanswered::InputEnded { .. }
+            | Unanswered::Unreadable { .. }
+            | Unanswered::PemUnfinished => exit::FAILURE,
         }
     }
 

@@ -7,6 +7,7 @@
 //! `scrypt` is age's passphrase recipient and identity, with keycellar's own scrypt (whose
 //! memory failing is an error, not an abort), run once per stanza and bounded in all.
 
+use crate::error::BackupError;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
@@ -51,18 +52,18 @@ pub fn check_scrypt_memory(work_factor: u8) -> Result<()> {
             let _ = unsafe { munmap(at, len) };
             Ok(())
         }
-        Err(_) => Err(Error::ScryptOutOfMemory { memory_mib }),
+        Err(_) => Err(Error::Backup(BackupError::ScryptOutOfMemory { memory_mib })),
     }
 }
 
-/// Fails with [`Error::NotAnAgeFile`] when `file` is not an age file at all (a PDF, a
+/// Fails with [`BackupError::NotAnAgeFile`] when `file` is not an age file at all (a PDF, a
 /// `.env`, a vault), rather than letting it be called damaged; a damaged age file passes.
 pub fn check_is_age(file: &[u8], name: &str) -> Result<()> {
     match header::identify(file) {
-        Some(what) => Err(Error::NotAnAgeFile {
+        Some(what) => Err(Error::Backup(BackupError::NotAnAgeFile {
             name: name.to_string(),
             what,
-        }),
+        })),
         None => Ok(()),
     }
 }
@@ -77,7 +78,8 @@ pub enum Encryption {
 
 /// Encrypts `plaintext` into an age file, armored (PEM-style text) when `armor` is set.
 pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result<Vec<u8>> {
-    let failed = |e: &dyn std::fmt::Display| Error::AgeEncryption(e.to_string());
+    let failed =
+        |e: &dyn std::fmt::Display| Error::Backup(BackupError::AgeEncryption(e.to_string()));
     let mut plugin_recipients: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
     let encryptor = match encryption {
         Encryption::Passphrase(passphrase) => {
@@ -88,9 +90,9 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
                 .map_err(|e| match e {
                     age::EncryptError::Io(e) if e.kind() == std::io::ErrorKind::OutOfMemory => {
-                        Error::ScryptOutOfMemory {
+                        Error::Backup(BackupError::ScryptOutOfMemory {
                             memory_mib: scrypt::kdf::age_memory_mib(SCRYPT_WORK_FACTOR),
-                        }
+                        })
                     }
                     other => failed(&other),
                 })?
@@ -110,9 +112,11 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
                     &[],
                     recipients.prompts.clone(),
                 )
-                .map_err(|e| Error::PluginUnusable {
-                    name: name.clone(),
-                    why: e.to_string(),
+                .map_err(|e| {
+                    Error::Backup(BackupError::PluginUnusable {
+                        name: name.clone(),
+                        why: e.to_string(),
+                    })
                 })?;
                 plugin_recipients.push(Box::new(plugin));
             }
@@ -144,18 +148,22 @@ pub fn decrypt<E: From<Error>>(
     passphrase: impl FnOnce() -> Result<Secret, E>,
     name: &str,
 ) -> Result<SecretBytes, E> {
-    let damaged = |what: String| Error::DamagedBackup {
-        name: name.to_string(),
-        what,
+    let damaged = |what: String| {
+        Error::Backup(BackupError::DamagedBackup {
+            name: name.to_string(),
+            what,
+        })
     };
-    let header = header::scan(file).map_err(|oversized| Error::AgeHeaderRefused {
-        name: name.to_string(),
-        why: match oversized {
-            header::Oversized::Stanzas(_) => format!(
-                "has more than {MAX_STANZAS} recipient stanzas (a backup has one per recipient)"
-            ),
-            header::Oversized::Length => format!("is longer than {MAX_HEADER_LEN} bytes"),
-        },
+    let header = header::scan(file).map_err(|oversized| {
+        Error::Backup(BackupError::AgeHeaderRefused {
+            name: name.to_string(),
+            why: match oversized {
+                header::Oversized::Stanzas(_) => format!(
+                    "has more than {MAX_STANZAS} recipient stanzas (a backup has one per recipient)"
+                ),
+                header::Oversized::Length => format!("is longer than {MAX_HEADER_LEN} bytes"),
+            },
+        })
     })?;
     let decryptor = age::Decryptor::new_buffered(ArmoredReader::new(file))
         .map_err(|e| classify(e, name, false))?;
@@ -178,27 +186,31 @@ pub fn decrypt<E: From<Error>>(
         vec![&scrypt_identity]
     } else {
         if identities.is_empty() {
-            return Err(Error::NeedIdentity {
+            return Err(Error::Backup(BackupError::NeedIdentity {
                 name: name.to_string(),
-            }
+            })
             .into());
         }
         identities.loaded.iter().map(|b| b.as_ref()).collect()
     };
     let is_scrypt = decryptor.is_scrypt();
     let mut reader = decryptor.decrypt(chosen.into_iter()).map_err(|e| match e {
-        age::DecryptError::ExcessiveWork { required, .. } => Error::WorkFactorTooHigh {
-            name: name.to_string(),
-            required,
-            allowed: identities.max_work_factor,
-        },
-        _ if identities.scrypt.borrow().exhausted => Error::ScryptWorkExhausted {
-            name: name.to_string(),
-        },
+        age::DecryptError::ExcessiveWork { required, .. } => {
+            Error::Backup(BackupError::WorkFactorTooHigh {
+                name: name.to_string(),
+                required,
+                allowed: identities.max_work_factor,
+            })
+        }
+        _ if identities.scrypt.borrow().exhausted => {
+            Error::Backup(BackupError::ScryptWorkExhausted {
+                name: name.to_string(),
+            })
+        }
         other => match &identities.scrypt.borrow().out_of_memory {
-            Some(refused) => Error::ScryptOutOfMemory {
+            Some(refused) => Error::Backup(BackupError::ScryptOutOfMemory {
                 memory_mib: refused.memory_mib,
-            },
+            }),
             None => classify(other, name, is_scrypt),
         },
     })?;
@@ -218,20 +230,26 @@ pub fn decrypt<E: From<Error>>(
 /// damaged or foreign file (exit 5).
 fn classify(error: age::DecryptError, name: &str, is_scrypt: bool) -> Error {
     use age::DecryptError as E;
-    let damaged = |what: &str| Error::DamagedBackup {
-        name: name.to_string(),
-        what: what.to_string(),
+    let damaged = |what: &str| {
+        Error::Backup(BackupError::DamagedBackup {
+            name: name.to_string(),
+            what: what.to_string(),
+        })
     };
     match error {
-        E::NoMatchingKeys => Error::NoMatchingIdentity {
+        E::NoMatchingKeys => Error::Backup(BackupError::NoMatchingIdentity {
             name: name.to_string(),
-        },
-        E::DecryptionFailed | E::KeyDecryptionFailed if is_scrypt => Error::WrongBackupPassphrase {
-            name: name.to_string(),
-        },
-        E::DecryptionFailed | E::KeyDecryptionFailed => Error::NoMatchingIdentity {
-            name: name.to_string(),
-        },
+        }),
+        E::DecryptionFailed | E::KeyDecryptionFailed if is_scrypt => {
+            Error::Backup(BackupError::WrongBackupPassphrase {
+                name: name.to_string(),
+            })
+        }
+        E::DecryptionFailed | E::KeyDecryptionFailed => {
+            Error::Backup(BackupError::NoMatchingIdentity {
+                name: name.to_string(),
+            })
+        }
         E::UnknownFormat => damaged("is not an age file of a version keycellar reads"),
         E::InvalidHeader => damaged("has a damaged age header"),
         E::InvalidMac => damaged("has a damaged age header (its MAC does not match)"),
@@ -239,10 +257,10 @@ fn classify(error: age::DecryptError, name: &str, is_scrypt: bool) -> Error {
             damaged("is cut short: it ends before its age payload does (a partial copy?)")
         }
         E::Io(_) => damaged("could not be read as an age file: its payload is damaged"),
-        other => Error::AgeDecryption {
+        other => Error::Backup(BackupError::AgeDecryption {
             name: name.to_string(),
             why: other.to_string(),
-        },
+        }),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::clock::Timestamp;
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::validate;
+use crate::error::{BackupError, InputError, VaultError};
 use crate::error::{Error, NotExport, Result};
 use crate::secret::SecretBytes;
 use crate::vault::Vault;
@@ -140,18 +141,22 @@ impl ExportProblem {
     pub fn at(self, name: &str) -> Error {
         let name = name.to_string();
         match self {
-            ExportProblem::NotExport(problem) => Error::NotAnExport { name, problem },
-            ExportProblem::Version { found } => Error::UnsupportedVersion {
+            ExportProblem::NotExport(problem) => {
+                Error::Backup(BackupError::NotAnExport { name, problem })
+            }
+            ExportProblem::Version { found } => Error::Vault(VaultError::UnsupportedVersion {
                 what: "the export format of",
                 path: PathBuf::from(name),
                 found,
                 supported: EXPORT_VERSION,
-            },
-            ExportProblem::Json(problem) => Error::BadJson {
+            }),
+            ExportProblem::Json(problem) => Error::Input(InputError::BadJson {
                 source_name: name,
                 problem,
-            },
-            ExportProblem::Altered(problems) => Error::BackupAltered { name, problems },
+            }),
+            ExportProblem::Altered(problems) => {
+                Error::Backup(BackupError::BackupAltered { name, problems })
+            }
             ExportProblem::Entry(error) => error,
         }
     }

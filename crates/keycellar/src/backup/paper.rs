@@ -24,6 +24,7 @@ pub mod text_v1;
 
 pub use layout::{Printed, render};
 
+use crate::error::PaperError;
 use crate::error::{Error, Result};
 use codes::{Format, Item};
 use std::collections::BTreeMap;
@@ -60,12 +61,12 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
     }
     let reading = text::read(content);
     if reading.lines.is_empty() {
-        return Err(Error::PaperUnreadable {
+        return Err(Error::Paper(PaperError::PaperUnreadable {
             problem: format!(
                 "{name} holds no typed line of a sheet; lines look like \
                  `E001 01  MFRGG ZDFMZ ...  7A1F`"
             ),
-        });
+        }));
     }
     Ok(ReadSheet {
         format: Format::V2,

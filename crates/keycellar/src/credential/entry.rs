@@ -203,10 +203,10 @@ impl<F> Entry<F> {
     pub fn check_usable(&self, today: Date) -> crate::Result<()> {
         match self.status_on(today) {
             Status::Active => Ok(()),
-            status => Err(crate::Error::NotActive {
+            status => Err(crate::Error::Entry(crate::error::EntryError::NotActive {
                 label: self.label.clone(),
                 status: status.as_str(),
-            }),
+            })),
         }
     }
 

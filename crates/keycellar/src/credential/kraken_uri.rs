@@ -1,5 +1,6 @@
 //! The `kraken://apikey?key=...&secret=...` URI that Kraken's key QR code holds.
 
+use crate::error::PaperError;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
@@ -12,7 +13,9 @@ pub fn parse(text: &str) -> Result<(String, Secret)> {
     let query = text
         .trim()
         .strip_prefix(SCHEME)
-        .ok_or(Error::BadKrakenUri("it must start with kraken://apikey?"))?;
+        .ok_or(Error::Paper(PaperError::BadKrakenUri(
+            "it must start with kraken://apikey?",
+        )))?;
     let mut key = None;
     let mut secret = None;
     for pair in query.split('&') {
@@ -24,7 +27,9 @@ pub fn parse(text: &str) -> Result<(String, Secret)> {
     }
     match (key, secret) {
         (Some(k), Some(s)) if !k.is_empty() && !s.is_empty() => Ok((k, s)),
-        _ => Err(Error::BadKrakenUri("it needs both key= and secret=")),
+        _ => Err(Error::Paper(PaperError::BadKrakenUri(
+            "it needs both key= and secret=",
+        ))),
     }
 }
 
@@ -41,7 +46,9 @@ fn percent_decode(value: &str) -> Result<String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or(Error::BadKrakenUri("a %-escape in it is broken"))?;
+                .ok_or(Error::Paper(PaperError::BadKrakenUri(
+                    "a %-escape in it is broken",
+                )))?;
             out.push(hex);
             i += 3;
         } else {
@@ -51,7 +58,7 @@ fn percent_decode(value: &str) -> Result<String> {
     }
     std::str::from_utf8(&out)
         .map(str::to_string)
-        .map_err(|_| Error::BadKrakenUri("it is not UTF-8"))
+        .map_err(|_| Error::Paper(PaperError::BadKrakenUri("it is not UTF-8")))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::clock::Date;
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::{self, Fingerprint};
+use crate::error::EntryError;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::{is_invisible, quoted};
@@ -39,10 +40,10 @@ pub fn admit(mut entry: ImportedEntry) -> Result<Admitted> {
     normalize(&mut entry);
     let Report { errors, warnings } = check(&entry);
     if !errors.is_empty() {
-        return Err(Error::Invalid {
+        return Err(Error::Entry(EntryError::Invalid {
             label: entry.label,
             problems: errors,
-        });
+        }));
     }
     let computed = fingerprint::of_entry(&entry)?;
     let recorded_differs = entry.fingerprint.filter(|recorded| *recorded != computed);
@@ -77,10 +78,10 @@ pub fn admit_new(mut entry: ImportedEntry, today: Date) -> Result<Admitted> {
         ));
     }
     if !report.errors.is_empty() {
-        return Err(Error::Invalid {
+        return Err(Error::Entry(EntryError::Invalid {
             label: entry.label,
             problems: report.errors,
-        });
+        }));
     }
     admit(entry)
 }
@@ -278,12 +279,13 @@ pub fn canonical_api_key(exchange: Exchange, api_key: &str) -> String {
 /// Exchange, the UTF-8 text otherwise.
 pub fn canonical_secret(exchange: Exchange, secret: &str) -> Result<SecretBytes> {
     match exchange {
-        Exchange::Kraken | Exchange::KrakenFutures | Exchange::CoinbaseExchange => STANDARD
-            .decode(secret)
-            .map(Zeroizing::new)
-            .map_err(|_| Error::SecretEncoding {
-                exchange: exchange.id(),
-            }),
+        Exchange::Kraken | Exchange::KrakenFutures | Exchange::CoinbaseExchange => {
+            STANDARD.decode(secret).map(Zeroizing::new).map_err(|_| {
+                Error::Entry(EntryError::SecretEncoding {
+                    exchange: exchange.id(),
+                })
+            })
+        }
         _ => Ok(Zeroizing::new(secret.as_bytes().to_vec())),
     }
 }

@@ -20,7 +20,7 @@
 //! - **Guesses.** For a typed passphrase, the number zxcvbn expects an attacker to need;
 //!   for a generated one, half its space (the average over all it could have been).
 
-use crate::vault::kdf::KdfParams;
+use crate::kdf::KdfParams;
 use std::fmt;
 
 /// A key derivation as an attacker meets it.

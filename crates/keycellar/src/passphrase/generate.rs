@@ -2,6 +2,7 @@
 //! the EFF large wordlist (7,776 words, 12.9 bits each; shipped by the `eff-wordlist`
 //! crate), separated by spaces.
 
+use crate::error::InputError;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use rand::rngs::SysRng;
@@ -36,11 +37,11 @@ pub fn bits_per_word() -> f64 {
 /// A passphrase of `words` words (between [`MIN_WORDS`] and [`MAX_WORDS`]).
 pub fn generate(words: usize) -> Result<Generated> {
     if !(MIN_WORDS..=MAX_WORDS).contains(&words) {
-        return Err(Error::WordCount {
+        return Err(Error::Input(InputError::WordCount {
             words,
             min: MIN_WORDS,
             max: MAX_WORDS,
-        });
+        }));
     }
     // The fallible first draw says whether the system's generator works; after it, the
     // infallible adapter cannot fail in practice (a failure there would end the process).

@@ -7,6 +7,7 @@
 //! `DIR/nonce-ID.lock` is held (flock) for the issuer's life: one issuer per key per machine.
 
 use super::Clock;
+use crate::error::EntryError;
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -34,7 +35,8 @@ struct State {
 
 impl NonceIssuer {
     /// Opens the store of key `key_id` in `dir` (created 0700 if missing) and takes its lock.
-    /// Fails with [`Error::KeyInUse`] when another process issues this key's nonces.
+    /// Fails with [`EntryError::KeyInUse`](crate::error::EntryError::KeyInUse) when another
+    /// process issues this key's nonces.
     pub fn open(
         dir: &Path,
         key_id: &str,
@@ -106,10 +108,10 @@ fn take_lock(path: &Path, label: &str) -> Result<File> {
         Err(TryLockError::WouldBlock) => {
             let mut text = String::new();
             let _ = Read::by_ref(&mut file).take(32).read_to_string(&mut text);
-            return Err(Error::KeyInUse {
+            return Err(Error::Entry(EntryError::KeyInUse {
                 label: label.to_string(),
                 pid: text.trim().parse().ok(),
-            });
+            }));
         }
         Err(TryLockError::Error(e)) => return Err(cannot(e)),
     }
@@ -149,7 +151,10 @@ mod tests {
         assert_eq!(issuer.next().unwrap(), 1616492376595);
         assert_eq!(issuer.reserved(), 1616492376594 + BLOCK);
         let second = NonceIssuer::open(dir.path(), "k", "l", clock.clone());
-        assert!(matches!(second, Err(Error::KeyInUse { .. })));
+        assert!(matches!(
+            second,
+            Err(Error::Entry(EntryError::KeyInUse { .. }))
+        ));
         drop(issuer);
         // A restart starts above everything that may have been issued.
         let issuer = NonceIssuer::open(dir.path(), "k", "l", clock.clone()).unwrap();

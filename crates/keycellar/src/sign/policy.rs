@@ -9,6 +9,7 @@ mod params;
 use super::keys::SigningKey;
 use super::protocol::{Failure, Rule, SignRequest};
 use crate::credential::exchange::Exchange;
+use crate::error::{EntryError, InputError, VaultError};
 use crate::error::{Error, Result};
 use crate::untrusted::quoted;
 use serde::Deserialize;
@@ -68,41 +69,42 @@ impl Policy {
             .read_to_string(&mut text)
             .map_err(cannot)?;
         if text.len() as u64 > MAX_POLICY_BYTES {
-            return Err(Error::InputTooLarge {
+            return Err(Error::Input(InputError::InputTooLarge {
                 what: "signing policy",
                 source_name: path.display().to_string(),
                 limit: MAX_POLICY_BYTES,
-            });
+            }));
         }
         Policy::from_json(&text, path)
     }
 
     /// Parses the text of a policy file read from `path`.
     pub fn from_json(text: &str, path: &Path) -> Result<Policy> {
-        let file: PolicyFile =
-            crate::source::parse_json(text).map_err(|problem| Error::BadJson {
+        let file: PolicyFile = crate::source::parse_json(text).map_err(|problem| {
+            Error::Input(InputError::BadJson {
                 source_name: path.display().to_string(),
                 problem,
-            })?;
+            })
+        })?;
         if file.keycellar_sign_policy != 1 {
-            return Err(Error::UnsupportedVersion {
+            return Err(Error::Vault(VaultError::UnsupportedVersion {
                 what: "the signing policy",
                 path: path.to_path_buf(),
                 found: file.keycellar_sign_policy,
                 supported: 1,
-            });
+            }));
         }
         for (label, entry) in &file.entries {
             if let Some(max) = &entry.max_volume
                 && params::decimal(max).is_none()
             {
-                return Err(Error::Invalid {
+                return Err(Error::Entry(EntryError::Invalid {
                     label: label.clone(),
                     problems: vec![format!(
                         "max_volume {} in the signing policy is not a decimal like \"0.5\"",
                         quoted(max)
                     )],
-                });
+                }));
             }
         }
         Ok(Policy {

@@ -8,6 +8,7 @@ use super::nonce::NonceIssuer;
 use super::policy::Policy;
 use super::protocol::{self, ErrorKind, Failure, PublicKey, Request, SignRequest, Signed};
 use super::{Clock, hex, rfc3339_millis};
+use crate::error::EntryError;
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -39,9 +40,9 @@ impl Service {
         let mut nonces = HashMap::new();
         for (index, key) in keys.iter().enumerate() {
             if keys[..index].iter().any(|k| k.label() == key.label()) {
-                return Err(Error::LabelExists {
+                return Err(Error::Entry(EntryError::LabelExists {
                     label: key.label().to_string(),
-                });
+                }));
             }
             if key.needs_nonces() && !nonces.contains_key(&key.key_id()) {
                 let issuer =

@@ -3,14 +3,15 @@
 //! vault as it was. None of them saves: the caller saves once, under the lock.
 
 use super::Vault;
-use crate::backup::merge::{self, Action, OnConflict};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, NewEntry, Status};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::lifecycle;
 use crate::credential::validate::{self, Admitted};
+use crate::error::EntryError;
 use crate::error::{Error, Result};
 use crate::untrusted::quoted;
+use crate::vault::merge::{self, Action, OnConflict};
 use std::collections::{HashMap, HashSet};
 
 /// A change to an entry's metadata (never its key material). Lists are edited item by
@@ -61,9 +62,11 @@ impl EntryChange {
     /// Applies the change; refuses it when it names a value to remove that the entry does
     /// not hold, or contradicts itself.
     fn apply(&self, e: &mut Entry) -> Result<()> {
-        let refused = |problem: String| Error::EditRefused {
-            label: e.label.clone(),
-            problem,
+        let refused = |problem: String| {
+            Error::Entry(EntryError::EditRefused {
+                label: e.label.clone(),
+                problem,
+            })
         };
         if let Some(problem) = self.contradiction() {
             return Err(refused(problem));
@@ -171,10 +174,10 @@ impl Vault {
             .filter(|(score, _)| *score >= 0.8)
             .collect();
         close.sort_by(|a, b| b.0.total_cmp(&a.0));
-        Error::EntryNotFound {
+        Error::Entry(EntryError::EntryNotFound {
             label: label.to_string(),
             similar: close.iter().take(3).map(|(_, l)| l.to_string()).collect(),
-        }
+        })
     }
 
     /// The entry with this id.
@@ -208,7 +211,7 @@ impl Vault {
             ..
         } = validate::admit_new(new.into_entry(), Date::today())?;
         if self.label_taken(&entry.label, None) {
-            return Err(Error::LabelExists { label: entry.label });
+            return Err(Error::Entry(EntryError::LabelExists { label: entry.label }));
         }
         if let Some(twin) = self
             .contents
@@ -249,7 +252,7 @@ impl Vault {
                 ..
             } = validate::admit_new(new.into_entry(), Date::today())?;
             if !labels.insert(entry.label.clone()) {
-                return Err(Error::LabelExists { label: entry.label });
+                return Err(Error::Entry(EntryError::LabelExists { label: entry.label }));
             }
             match keys.get(&entry.fingerprint) {
                 Some(twin) => warnings.push(format!(
@@ -286,7 +289,7 @@ impl Vault {
         } = validate::admit(changed.with_fingerprint(Some(recorded)))?;
         // A rename, or a rotated key made current again, must not give a label two keys.
         if entry.is_current() && self.label_taken(&entry.label, Some(index)) {
-            return Err(Error::LabelExists { label: entry.label });
+            return Err(Error::Entry(EntryError::LabelExists { label: entry.label }));
         }
         if recorded_differs.is_some() {
             return Err(Error::Internal("an edit changed key material".into()));
@@ -312,9 +315,9 @@ impl Vault {
         let old_index = self.index_of(label)?;
         let old = self.contents.entries[old_index].clone();
         if !old.is_current() {
-            return Err(Error::NothingToRotate {
+            return Err(Error::Entry(EntryError::NothingToRotate {
                 label: label.to_string(),
-            });
+            }));
         }
         let Admitted {
             entry: mut new,
@@ -351,11 +354,11 @@ impl Vault {
                     (_, Some(at)) => format!("held until {at} (key {})", earlier.masked_key()),
                     (_, None) => format!("held before (key {})", earlier.masked_key()),
                 };
-                return Err(Error::RotationReuses {
+                return Err(Error::Entry(EntryError::RotationReuses {
                     label: label.to_string(),
                     part,
                     held,
-                });
+                }));
             }
         }
         Ok(())
@@ -435,20 +438,6 @@ impl Vault {
             });
         }
         Ok(results)
-    }
-}
-
-/// The error for verification results where something did not match, if any did.
-pub fn verify_outcome(results: &[Verification]) -> Result<()> {
-    let failed: Vec<String> = results
-        .iter()
-        .filter(|v| !v.problems.is_empty())
-        .map(|v| v.entry.label.clone())
-        .collect();
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::VerifyFailed { labels: failed })
     }
 }
 

@@ -13,9 +13,10 @@
 
 pub mod keyslot;
 
+use crate::error::VaultError;
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Error;
-use crate::vault::kdf::{OutOfBounds, check_total_cost};
+use crate::kdf::{OutOfBounds, check_total_cost};
 use keyslot::Keyslot;
 use std::path::Path;
 
@@ -158,37 +159,37 @@ impl FormatError {
     /// The library error for this problem in the vault file at `path`.
     pub fn at(self, path: &Path) -> Error {
         let path = path.to_path_buf();
-        match self {
-            FormatError::NotAVault => Error::NotAVault { path },
-            FormatError::Truncated { expected, actual } => Error::Truncated {
+        Error::Vault(match self {
+            FormatError::NotAVault => VaultError::NotAVault { path },
+            FormatError::Truncated { expected, actual } => VaultError::Truncated {
                 path,
                 expected,
                 actual,
             },
-            FormatError::DamagedHeader(what) => Error::DamagedHeader {
+            FormatError::DamagedHeader(what) => VaultError::DamagedHeader {
                 path,
                 what: what.to_string(),
             },
-            FormatError::DamagedPayload(what) => Error::DamagedPayload { path, what },
-            FormatError::UnsupportedVersion { found } => Error::UnsupportedVersion {
+            FormatError::DamagedPayload(what) => VaultError::DamagedPayload { path, what },
+            FormatError::UnsupportedVersion { found } => VaultError::UnsupportedVersion {
                 what: "the format of vault",
                 path,
                 found: found.into(),
                 supported: VERSION.into(),
             },
-            FormatError::UnsupportedSchema { found, supported } => Error::UnsupportedVersion {
+            FormatError::UnsupportedSchema { found, supported } => VaultError::UnsupportedVersion {
                 what: "the payload schema of vault",
                 path,
                 found,
                 supported,
             },
-            FormatError::KdfOutOfBounds(e) => Error::KdfOutOfBounds {
+            FormatError::KdfOutOfBounds(e) => VaultError::KdfOutOfBounds {
                 path,
                 param: e.param,
                 value: e.value,
                 allowed: e.allowed,
             },
-        }
+        })
     }
 }
 

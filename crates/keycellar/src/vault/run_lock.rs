@@ -8,6 +8,7 @@
 //! while another process opens it would let two runs hold two different locks); each is a
 //! few bytes and names no secret, only the process id of the run.
 
+use crate::error::EntryError;
 use crate::error::{Error, Result};
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -74,10 +75,10 @@ pub fn acquire(vault: &Path, entry_id: &str, label: &str, shared: bool) -> Resul
     };
     match taken {
         Ok(()) => Ok(RunLock { file }),
-        Err(TryLockError::WouldBlock) => Err(Error::KeyInUse {
+        Err(TryLockError::WouldBlock) => Err(Error::Entry(EntryError::KeyInUse {
             label: label.to_string(),
             pid: recorded_pid(&mut file),
-        }),
+        })),
         Err(TryLockError::Error(e)) => Err(Error::io(format!("cannot lock {}", path.display()), e)),
     }
 }

@@ -12,6 +12,7 @@
 
 use super::format::MAX_FILE_LEN;
 use crate::error::{Error, Result};
+use crate::error::{InputError, VaultError};
 use fault::fault;
 use new_file::{NewFile, Role};
 use std::ffi::OsString;
@@ -92,9 +93,9 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
                 sleep(Duration::from_millis(25));
             }
             Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::Busy {
+                return Err(Error::Vault(VaultError::Busy {
                     path: vault.to_path_buf(),
-                });
+                }));
             }
             Err(fs::TryLockError::Error(e)) => {
                 return Err(Error::io(format!("cannot lock {}", path.display()), e));
@@ -119,19 +120,19 @@ pub fn resolve(vault: &Path) -> Result<PathBuf> {
 /// (a wrong path to a disk image, or a sparse file, must not exhaust memory).
 pub fn read(vault: &Path) -> Result<Vec<u8>> {
     let failed = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::VaultNotFound {
+        std::io::ErrorKind::NotFound => Error::Vault(VaultError::VaultNotFound {
             path: vault.to_path_buf(),
-        },
+        }),
         _ => Error::io(format!("cannot read {}", vault.display()), e),
     };
     let file = File::open(vault).map_err(failed)?;
     let len = file.metadata().map_err(failed)?.len();
     if len > MAX_FILE_LEN {
-        return Err(Error::InputTooLarge {
+        return Err(Error::Input(InputError::InputTooLarge {
             what: "vault",
             source_name: vault.display().to_string(),
             limit: MAX_FILE_LEN,
-        });
+        }));
     }
     let mut bytes = Vec::with_capacity(len as usize);
     (&file)
@@ -207,9 +208,9 @@ pub fn create(vault: &Path, bytes: &[u8], verify: &dyn Fn(&[u8]) -> Result<()>) 
     let mut new = NewFile::write(vault, dir, Role::Vault, Visibility::Private, bytes, verify)?;
     new.link_as(vault, "link-new").map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::VaultExists {
+            Error::Vault(VaultError::VaultExists {
                 path: vault.to_path_buf(),
-            }
+            })
         } else {
             Error::io(format!("cannot create {}", vault.display()), e)
         }

@@ -11,6 +11,8 @@
 use age::armor::ArmoredReader;
 use std::io::Read;
 
+pub use crate::error::NotAge;
+
 /// The longest age header keycellar reads: one recipient stanza is about 100 bytes (an
 /// SSH RSA one about 600), so this is room for a hundred recipients and more.
 pub const MAX_HEADER_LEN: usize = 64 * 1024;
@@ -73,25 +75,6 @@ pub fn scan(file: &[u8]) -> Result<Option<Header>, Oversized> {
         return Err(Oversized::Length);
     }
     Ok(None)
-}
-
-/// What a file that is not an age file is, as far as its first bytes tell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum NotAge {
-    #[error("it is empty")]
-    Empty,
-    #[error("it is a PDF")]
-    Pdf,
-    #[error("it is an image (PNG or JPEG)")]
-    Image,
-    #[error("it is a keycellar vault")]
-    Vault,
-    #[error("it is JSON text, not encrypted")]
-    Json,
-    #[error("it is plain text")]
-    Text,
-    #[error("its first bytes are neither an age header nor age's armor")]
-    Binary,
 }
 
 /// What `file` is when it is not an age file at all; `None` for anything that starts like

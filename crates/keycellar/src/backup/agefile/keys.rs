@@ -4,6 +4,7 @@
 use super::DEFAULT_MAX_WORK_FACTOR;
 use super::prompts::{Callbacks, NoPrompts, Prompts};
 use super::scrypt::Spent;
+use crate::error::BackupError;
 use crate::error::{Error, Result};
 use crate::source::read_file_bounded;
 use crate::untrusted::quoted;
@@ -63,9 +64,11 @@ impl Recipients {
     /// key given by mistake is never named).
     pub fn add(&mut self, text: &str) -> Result<()> {
         let text = text.trim();
-        let bad = |why: &str| Error::BadRecipient {
-            shown: shown_recipient(text),
-            why: why.to_string(),
+        let bad = |why: &str| {
+            Error::Backup(BackupError::BadRecipient {
+                shown: shown_recipient(text),
+                why: why.to_string(),
+            })
         };
         if text.starts_with("ssh-") {
             let r = text
@@ -104,17 +107,19 @@ impl Recipients {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            self.add(line).map_err(|e| Error::RecipientsFileLine {
-                path: path.to_path_buf(),
-                line: number + 1,
-                inner: Box::new(e),
+            self.add(line).map_err(|e| {
+                Error::Backup(BackupError::RecipientsFileLine {
+                    path: path.to_path_buf(),
+                    line: number + 1,
+                    inner: Box::new(e),
+                })
             })?;
             found += 1;
         }
         if found == 0 {
-            return Err(Error::NoRecipients {
+            return Err(Error::Backup(BackupError::NoRecipients {
                 path: path.to_path_buf(),
-            });
+            }));
         }
         Ok(())
     }
@@ -167,9 +172,11 @@ impl Identities {
             let identities = file
                 .with_callbacks(self.prompts.clone())
                 .into_identities()
-                .map_err(|e| Error::BadIdentity {
-                    name: name.clone(),
-                    why: e.to_string(),
+                .map_err(|e| {
+                    Error::Backup(BackupError::BadIdentity {
+                        name: name.clone(),
+                        why: e.to_string(),
+                    })
                 })?;
             for identity in identities {
                 self.loaded.push(identity);
@@ -177,12 +184,12 @@ impl Identities {
             return Ok(());
         }
         let ssh = age::ssh::Identity::from_buffer(BufReader::new(text), Some(name.clone()))
-            .map_err(|_| Error::NotAnIdentity { name: name.clone() })?;
+            .map_err(|_| Error::Backup(BackupError::NotAnIdentity { name: name.clone() }))?;
         if let age::ssh::Identity::Unsupported(_) = &ssh {
-            return Err(Error::BadIdentity {
+            return Err(Error::Backup(BackupError::BadIdentity {
                 name,
                 why: "this SSH key type cannot decrypt age files".into(),
-            });
+            }));
         }
         self.loaded
             .push(Box::new(ssh.with_callbacks(self.prompts.clone())));
@@ -212,9 +219,11 @@ impl Identities {
 pub fn recipients_of(path: &Path) -> Result<String> {
     let name = path.display().to_string();
     let text = Zeroizing::new(read_small_file(path, "identity file")?);
-    let bad = |why: &str| Error::BadIdentity {
-        name: name.clone(),
-        why: why.into(),
+    let bad = |why: &str| {
+        Error::Backup(BackupError::BadIdentity {
+            name: name.clone(),
+            why: why.into(),
+        })
     };
     if text.windows(11).any(|w| w == b"PRIVATE KEY") {
         return Err(bad(
@@ -222,7 +231,7 @@ pub fn recipients_of(path: &Path) -> Result<String> {
         ));
     }
     let file = age::IdentityFile::from_buffer(BufReader::new(&text[..]))
-        .map_err(|_| Error::NotAnIdentity { name: name.clone() })?;
+        .map_err(|_| Error::Backup(BackupError::NotAnIdentity { name: name.clone() }))?;
     let mut recipients = Vec::new();
     file.write_recipients_file(&mut recipients)
         .map_err(|e| bad(&e.to_string()))?;

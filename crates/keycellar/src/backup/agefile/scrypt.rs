@@ -6,7 +6,7 @@
 //! the file key sealed with ChaCha20-Poly1305 (zero nonce) under scrypt(passphrase,
 //! "age-encryption.org/v1/scrypt" || salt, N = 2^LOG_N, r = 8, p = 1). It is computed by
 //! [`kdf`] rather than by age, whose scrypt aborts the process when its memory cannot be
-//! had; here that is [`Error::ScryptOutOfMemory`](crate::error::Error::ScryptOutOfMemory).
+//! had; here that is [`BackupError::ScryptOutOfMemory`](crate::error::BackupError::ScryptOutOfMemory).
 //!
 //! One restore may try a passphrase against many age files: every candidate text of a
 //! typed sheet key (they share one stanza), and every share of a split printed with a share

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::BackupError;
 use std::path::Path;
 
 fn identity_file(dir: &Path) -> (std::path::PathBuf, String) {
@@ -32,7 +33,10 @@ fn recipients_round_trip_and_other_identities_do_not_match() {
     let mut wrong = Identities::default();
     wrong.add_file(&other_key).unwrap();
     let err = decrypt(&file, &wrong, no_passphrase, "t").unwrap_err();
-    assert!(matches!(err, Error::NoMatchingIdentity { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Backup(BackupError::NoMatchingIdentity { .. })),
+        "{err}"
+    );
 }
 
 #[test]
@@ -43,16 +47,25 @@ fn passphrase_files_tell_a_wrong_passphrase_from_damage() {
     assert_eq!(&decrypt(&file, &none, pass, "t").unwrap()[..], b"hi");
     let wrong = decrypt(&file, &none, || Ok(Secret::new("nope".into())), "t").unwrap_err();
     assert!(
-        matches!(wrong, Error::WrongBackupPassphrase { .. }),
+        matches!(
+            wrong,
+            Error::Backup(BackupError::WrongBackupPassphrase { .. })
+        ),
         "{wrong}"
     );
     let mut damaged = file.clone();
     let last = damaged.len() - 1;
     damaged[last] ^= 1;
     let err = decrypt(&damaged, &none, pass, "t").unwrap_err();
-    assert!(matches!(err, Error::DamagedBackup { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Backup(BackupError::DamagedBackup { .. })),
+        "{err}"
+    );
     let err = decrypt(b"not age at all", &none, pass, "t").unwrap_err();
-    assert!(matches!(err, Error::DamagedBackup { .. }), "{err}");
+    assert!(
+        matches!(err, Error::Backup(BackupError::DamagedBackup { .. })),
+        "{err}"
+    );
 }
 
 #[test]

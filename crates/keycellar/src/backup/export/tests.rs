@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::{BackupError, VaultError};
 
 /// The parser with its problems named as the callers name them.
 fn parse(plaintext: &[u8], name: &str) -> Result<Imported> {
@@ -43,7 +44,7 @@ fn a_recorded_fingerprint_that_does_not_match_is_a_mismatch() {
         "d",
     );
     assert!(
-        matches!(bad, Err(Error::BackupAltered { problems, .. }) if problems.join(" ").contains("0000-0000-0000-0000"))
+        matches!(bad, Err(Error::Backup(BackupError::BackupAltered { problems, .. })) if problems.join(" ").contains("0000-0000-0000-0000"))
     );
 }
 
@@ -54,7 +55,10 @@ fn schema_errors_name_the_json_path_and_versions_are_checked() {
     let newer = r#"{"keycellar_export": 2, "entries": []}"#;
     assert!(matches!(
         parse(newer.as_bytes(), "d"),
-        Err(Error::UnsupportedVersion { found: 2, .. })
+        Err(Error::Vault(VaultError::UnsupportedVersion {
+            found: 2,
+            ..
+        }))
     ));
     let foreign = r#"{"something": "else"}"#;
     assert!(

@@ -16,6 +16,7 @@
 //! 4 bytes of SHA-256 over everything before it plus the data, in hex) and kept the
 //! padding; format 2 leaves the check to the QR code's own error correction and to age.
 
+use crate::error::PaperError;
 use crate::crypto;
 use crate::error::{Error, Result};
 use super::text::{self, Candidates, Fix};
@@ -298,16 +299,16 @@ impl Collected {
     /// was read with different texts.
     pub fn assemble(&self, item: Item) -> Result<Candidates> {
         let Some((count, parts)) = self.parts.get(&item) else {
-            return Err(Error::PaperUnreadable {
+            return Err(Error::Paper(PaperError::PaperUnreadable {
                 problem: format!("no code of {} was read", item.tag()),
-            });
+            }));
         };
         let missing: Vec<String> = (1..=*count)
             .filter(|p| !parts.contains_key(p))
             .map(|p| format!("{p}/{count}"))
             .collect();
         if !missing.is_empty() {
-            return Err(Error::PaperUnreadable {
+            return Err(Error::Paper(PaperError::PaperUnreadable {
                 problem: format!(
                     "{} is incomplete: {} {} {} not read; scan {} again",
                     item.tag(),
@@ -316,7 +317,7 @@ impl Collected {
                     crate::wording::noun(missing.len(), "was", "were"),
                     crate::wording::noun(missing.len(), "that code", "those codes")
                 ),
-            });
+            }));
         }
         let options: Vec<Vec<(String, Vec<Fix>)>> = parts
             .values()
@@ -331,7 +332,7 @@ impl Collected {
                 .filter(|(_, variants)| variants.len() > 1)
                 .map(|(part, _)| format!("{part}/{count}"))
                 .collect();
-            return Err(Error::PaperUnreadable {
+            return Err(Error::Paper(PaperError::PaperUnreadable {
                 problem: format!(
                     "{}: parts {} were each read with different texts, together more ways \
                      than keycellar tries ({}); scan only the pages of one sheet",
@@ -339,7 +340,7 @@ impl Collected {
                     crate::wording::first_few(&differing, 8),
                     text::MAX_COMBINATIONS
                 ),
-            });
+            }));
         };
         Ok(Candidates(
             joined

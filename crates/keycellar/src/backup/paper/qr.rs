@@ -2,6 +2,7 @@
 //! anything is printed, and reading codes from scans and photos (pure Rust: rxing, a port
 //! of ZXing; rqrr read too few codes of a dense page in our trials).
 
+use crate::error::PaperError;
 use crate::error::{Error, Result};
 use image::GrayImage;
 use qrcode::bits::Bits;
@@ -133,9 +134,11 @@ pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
 /// count (read from its header) are checked before it is decoded, and the decoder's
 /// allocations are capped: a small file may claim a huge image.
 pub fn load(path: &Path) -> Result<GrayImage> {
-    let bad = |why: String| Error::BadImage {
-        path: path.to_path_buf(),
-        why,
+    let bad = |why: String| {
+        Error::Paper(PaperError::BadImage {
+            path: path.to_path_buf(),
+            why,
+        })
     };
     let bytes = crate::source::read_file_bounded(path, "image", MAX_IMAGE_FILE_LEN)?;
     if bytes.starts_with(b"%PDF-") {
@@ -160,11 +163,11 @@ pub fn load(path: &Path) -> Result<GrayImage> {
     let (width, height) = reader()?.into_dimensions().map_err(|_| not_an_image())?;
     let pixels = u64::from(width) * u64::from(height);
     if pixels > MAX_IMAGE_PIXELS {
-        return Err(Error::ImageTooLarge {
+        return Err(Error::Paper(PaperError::ImageTooLarge {
             path: path.to_path_buf(),
             pixels,
             limit: MAX_IMAGE_PIXELS,
-        });
+        }));
     }
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(4 * MAX_IMAGE_PIXELS + 64 * 1024 * 1024);

@@ -15,6 +15,7 @@
 
 use super::codes::Item;
 use crate::crypto;
+use crate::error::BackupError;
 use crate::error::{Error, Result};
 use std::collections::BTreeMap;
 
@@ -71,9 +72,11 @@ pub struct Typed {
 
 /// Parses a typed copy. A wrong line is named by its printed number.
 pub fn parse(text: &str, name: &str) -> Result<Typed> {
-    let damaged = |what: String| Error::DamagedBackup {
-        name: name.to_string(),
-        what,
+    let damaged = |what: String| {
+        Error::Backup(BackupError::DamagedBackup {
+            name: name.to_string(),
+            what,
+        })
     };
     let mut typed = Typed::default();
     let mut current: Option<(Item, String)> = None;

@@ -1,4 +1,6 @@
 use super::*;
+use crate::credential::entry::NewEntry;
+use crate::error::EntryError;
 
 pub(crate) const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 pub(crate) const KRAKEN_SECRET: &str =
@@ -97,11 +99,54 @@ fn ids_and_rotation_links_are_uuids_in_one_form_or_refused() {
         let mut bad = e.clone();
         bad.id = id.into();
         bad.lineage.replaced_by = link.map(String::from);
-        let Err(Error::Invalid { problems, .. }) = admit(bad) else {
+        let Err(Error::Entry(EntryError::Invalid { problems, .. })) = admit(bad) else {
             panic!("{id:?} {link:?} was admitted");
         };
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].contains("UUID"), "{problems:?}");
         assert!(!problems[0].contains(id) || id.is_empty(), "{problems:?}");
+    }
+}
+
+/// Messages about a refused entry document quote what serde repeats, and withhold what
+/// looks like a secret (the JSON reader lives in `source`).
+#[test]
+fn values_serde_repeats_are_quoted_and_secrets_withheld() {
+    const SECRET: &str = "9F3A6C1D8E2B4F7A0C5D9E1B3A6F8C2D";
+    let message = |json: String| {
+        NewEntry::list_from_json(&json)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let base = r#""label":"a","api_key":"k","secret":"s""#;
+    for (json, expected) in [
+        (
+            format!(r#"{{{base},"exchange":"{SECRET}"}}"#),
+            "unknown variant (a value that looks like a secret key",
+        ),
+        (
+            format!(r#"{{{base},"exchange":"kraken","used_by":"{SECRET}"}}"#),
+            "invalid type: string (a value that looks like a secret key",
+        ),
+        (
+            format!(r#"{{{base},"exchange":"kraken","{SECRET}":1}}"#),
+            "unknown field (a value that looks like a secret key",
+        ),
+        (
+            format!(r#"{{{base},"exchange":"kraken","expires":"{SECRET}"}}"#),
+            "(a value that looks like a secret key; not repeated here) is not a date",
+        ),
+        (
+            format!(r#"[{{{base},"exchange":"kraken\u001b[2J"}}]"#),
+            r#"unknown variant "kraken\u{1b}[2J", expected one of"#,
+        ),
+    ] {
+        let shown = message(json);
+        assert!(shown.contains(expected), "{shown}");
+        assert!(
+            !shown.contains(&SECRET[..12]) && !shown.contains('\u{1b}'),
+            "{shown}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use super::Cursor;
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Result;
 use crate::secret::Key32;
-use crate::vault::kdf::{KdfParams, SALT_LEN};
+use crate::kdf::{KdfParams, SALT_LEN};
 use zeroize::Zeroizing;
 
 /// Type byte of a passphrase keyslot.

@@ -1,6 +1,6 @@
 use super::keyslot::PassphraseSlot;
 use super::*;
-use crate::vault::kdf::KdfParams;
+use crate::kdf::KdfParams;
 
 const FAST: KdfParams = KdfParams {
     memory_kib: 64,

@@ -10,6 +10,7 @@
 
 use super::new_file::{self, NewFile, Role, Visibility, temp_prefix};
 use super::{directory_of, fault, resolve, sync_directory, unsynced};
+use crate::error::InputError;
 use crate::error::{Error, Result};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -72,10 +73,10 @@ enum Destination {
 fn destination(path: &Path) -> Result<Destination> {
     match fs::metadata(path) {
         Ok(m) if m.file_type().is_fifo() => Ok(Destination::Pipe),
-        Ok(m) if !m.is_file() => Err(Error::NotRegularFile {
+        Ok(m) if !m.is_file() => Err(Error::Input(InputError::NotRegularFile {
             path: path.to_path_buf(),
             kind: file_kind(&m.file_type()),
-        }),
+        })),
         _ => Ok(Destination::File(resolve(path)?)),
     }
 }
@@ -123,9 +124,9 @@ fn place(path: &Path, mut new: NewFile, overwrite: bool, in_set: bool) -> Result
             let _ = fs::remove_file(&kept.name);
         }
         return Err(match e.kind() {
-            std::io::ErrorKind::AlreadyExists => Error::OutputExists {
+            std::io::ErrorKind::AlreadyExists => Error::Input(InputError::OutputExists {
                 path: path.to_path_buf(),
-            },
+            }),
             _ => cannot(e),
         });
     }
@@ -198,9 +199,9 @@ fn remove_stale_temps(path: &Path) {
 /// into `path`, created exclusively, so that a kill leaves at most a cut-short file there.
 pub fn create_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let exists = |e: std::io::Error| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => Error::OutputExists {
+        std::io::ErrorKind::AlreadyExists => Error::Input(InputError::OutputExists {
             path: path.to_path_buf(),
-        },
+        }),
         _ => Error::io(format!("cannot write {}", path.display()), e),
     };
     let dir = directory_of(path);
@@ -239,13 +240,13 @@ pub fn check_output(path: &Path, overwrite: bool) -> Result<()> {
     }
     match fs::metadata(path) {
         Ok(m) if m.file_type().is_fifo() => Ok(()),
-        Ok(m) if !m.is_file() => Err(Error::NotRegularFile {
+        Ok(m) if !m.is_file() => Err(Error::Input(InputError::NotRegularFile {
             path: path.to_path_buf(),
             kind: file_kind(&m.file_type()),
-        }),
-        Ok(_) if !overwrite => Err(Error::OutputExists {
+        })),
+        Ok(_) if !overwrite => Err(Error::Input(InputError::OutputExists {
             path: path.to_path_buf(),
-        }),
+        })),
         _ => Ok(()),
     }
 }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::{InputError, VaultError};
 
 fn accept(_: &[u8]) -> Result<()> {
     Ok(())
@@ -63,7 +64,7 @@ fn create_never_overwrites() {
     fs::write(&vault, b"precious").unwrap();
     assert!(matches!(
         create(&vault, b"x", &accept),
-        Err(Error::VaultExists { .. })
+        Err(Error::Vault(VaultError::VaultExists { .. }))
     ));
     assert_eq!(fs::read(&vault).unwrap(), b"precious");
 }
@@ -74,7 +75,7 @@ fn a_held_lock_makes_the_second_writer_busy() {
     let vault = dir.path().join("v.kc");
     let _held = lock(&vault, Duration::ZERO).unwrap();
     let second = lock(&vault, Duration::from_millis(60));
-    assert!(matches!(second, Err(Error::Busy { .. })));
+    assert!(matches!(second, Err(Error::Vault(VaultError::Busy { .. }))));
 }
 
 #[test]
@@ -147,7 +148,7 @@ fn a_set_of_files_that_fails_part_way_puts_back_what_was_there() {
     let files: [(&Path, &[u8]); 3] = [(&a, b"new a"), (&b, b"new b"), (&c, b"new c")];
     assert!(matches!(
         write_files(&files, false, Visibility::Private),
-        Err(Error::OutputExists { .. })
+        Err(Error::Input(InputError::OutputExists { .. }))
     ));
     assert!(!a.exists() && !b.exists());
     assert_eq!(fs::read(&c).unwrap(), b"old c");
@@ -186,7 +187,7 @@ fn a_secret_file_is_created_whole_and_never_replaces_one() {
     assert_eq!(mode(&path), 0o600);
     assert!(matches!(
         create_secret_file(&path, b"other"),
-        Err(Error::OutputExists { .. })
+        Err(Error::Input(InputError::OutputExists { .. }))
     ));
     assert_eq!(fs::read(&path).unwrap(), b"AGE-SECRET-KEY-1X\n");
     assert_eq!(file_count(dir.path()), 1);

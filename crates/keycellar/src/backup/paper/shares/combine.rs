@@ -10,6 +10,7 @@
 //! many, the shares are named as disputed rather than as altered.
 
 use super::{Share, Threshold, digest};
+use crate::error::PaperError;
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;
 use zeroize::Zeroizing;
@@ -48,7 +49,7 @@ struct Fit<'a> {
 /// The secret from shares read in any order (repeats allowed), checked against `expected`
 /// (the data sheet's record, when it was read) and against the digest.
 pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Combined> {
-    let refuse = |problem: String| Error::PaperUnreadable { problem };
+    let refuse = |problem: String| Error::Paper(PaperError::PaperUnreadable { problem });
     let split = one_split(shares, expected)?;
     let mut read: Vec<&Share> = Vec::new();
     for share in shares {
@@ -83,7 +84,7 @@ pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Combine
 /// What every share agrees on; shares of another split, or of another sheet than the data
 /// sheet read, are refused by name.
 fn one_split(shares: &[Share], expected: Option<&Threshold>) -> Result<Threshold> {
-    let refuse = |problem: String| Error::PaperUnreadable { problem };
+    let refuse = |problem: String| Error::Paper(PaperError::PaperUnreadable { problem });
     let Some(first) = shares.first().map(|s| s.threshold).or(expected.copied()) else {
         return Err(refuse("no share of the sheet key was read".into()));
     };
@@ -165,13 +166,13 @@ fn best_fit<'a>(read: &[&'a Share], split: &Threshold) -> Result<Option<(Fit<'a>
     }
     match best {
         Some(fit) => Ok(Some((fit, false))),
-        None => Err(Error::PaperUnreadable {
+        None => Err(Error::Paper(PaperError::PaperUnreadable {
             problem: format!(
                 "{} different share texts were read, and none of the {subsets} combinations \
                  of them keycellar tried gives the key; give each share once",
                 read.len()
             ),
-        }),
+        })),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::backup::paper::text::{Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
 use crate::credential::validate;
+use crate::error::{BackupError, PaperError};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::quoted;
@@ -113,8 +114,10 @@ fn open_key<E: From<Error>>(
     name: &str,
     restored: &mut Restored,
 ) -> Result<(Identities, u16), E> {
-    let unreadable = |problem: String| Error::PaperUnreadable {
-        problem: format!("the sheet key cannot be read: {problem}"),
+    let unreadable = |problem: String| {
+        Error::Paper(PaperError::PaperUnreadable {
+            problem: format!("the sheet key cannot be read: {problem}"),
+        })
     };
     let unasked = RefCell::new(Some(passphrase));
     let answer: RefCell<Option<Secret>> = RefCell::new(None);
@@ -146,9 +149,9 @@ fn open_key<E: From<Error>>(
                 return Ok(opened);
             }
             Err(_) if identities.scrypt_work_spent() => {
-                return Err(Error::ScryptWorkExhausted {
+                return Err(Error::Backup(BackupError::ScryptWorkExhausted {
                     name: name.to_string(),
-                }
+                })
                 .into());
             }
             Err(e) => {
@@ -178,9 +181,11 @@ fn key_identity(key: &[u8], name: &str) -> Result<(Identities, u16)> {
         .and_then(|text| text.lines().next())
         .and_then(|line| line.split(ENTRIES_PREFIX).nth(1))
         .and_then(|n| n.trim().parse::<u16>().ok())
-        .ok_or_else(|| Error::DamagedBackup {
-            name: name.to_string(),
-            what: "has a sheet key without its entry count".into(),
+        .ok_or_else(|| {
+            Error::Backup(BackupError::DamagedBackup {
+                name: name.to_string(),
+                what: "has a sheet key without its entry count".into(),
+            })
         })?;
     Ok((sheet_identity, declared))
 }

@@ -8,6 +8,7 @@ use crate::backup::paper::ReadSheet;
 use crate::backup::paper::codes::Item;
 use crate::backup::paper::shares::{self, Combined, Share, Threshold};
 use crate::backup::paper::text::Fix;
+use crate::error::{BackupError, PaperError};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use zeroize::Zeroizing;
@@ -87,9 +88,11 @@ pub(super) fn key<E: From<Error>>(
         restored.fixes.extend(fixes);
     }
     let combined = shares::combine(&shares, expected.as_ref()).map_err(|e| match e {
-        Error::PaperUnreadable { problem } if !unread.is_empty() => Error::PaperUnreadable {
-            problem: format!("{problem}; {}", unread.join("; ")),
-        },
+        Error::Paper(PaperError::PaperUnreadable { problem }) if !unread.is_empty() => {
+            Error::Paper(PaperError::PaperUnreadable {
+                problem: format!("{problem}; {}", unread.join("; ")),
+            })
+        }
         other => other,
     })?;
     set_aside(&combined, restored);
@@ -137,9 +140,10 @@ fn opened(
     let given = || Ok::<_, Error>(passphrase.clone());
     match agefile::decrypt(bytes, identities, given, &item.tag()) {
         Ok(plain) => Ok(Some(Zeroizing::new(plain.to_vec()))),
-        Err(e @ (Error::WrongBackupPassphrase { .. } | Error::ScryptWorkExhausted { .. })) => {
-            Err(e)
-        }
+        Err(
+            e @ (Error::Backup(BackupError::WrongBackupPassphrase { .. })
+            | Error::Backup(BackupError::ScryptWorkExhausted { .. })),
+        ) => Err(e),
         Err(_) => Ok(None),
     }
 }

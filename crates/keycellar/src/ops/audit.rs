@@ -14,11 +14,11 @@ use crate::credential::fingerprint;
 use crate::passphrase::cost::{self, GuessCost, Kdf};
 use crate::untrusted::quoted;
 use crate::vault::Vault;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// How urgent a finding is. `High` makes `audit` exit non-zero.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Medium,
@@ -26,7 +26,7 @@ pub enum Severity {
 }
 
 /// What a finding is about; its name (`withdraw-permission`, ...) is stable for scripts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     KeyAge,
@@ -82,7 +82,7 @@ impl Rule {
 }
 
 /// One finding.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
     pub rule: Rule,

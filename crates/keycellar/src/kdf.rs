@@ -3,6 +3,7 @@
 
 mod calibrate;
 
+use crate::error::VaultError;
 use crate::error::{Error, Result};
 use crate::secret::Key32;
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -33,7 +34,7 @@ pub const DEFAULT_PARALLELISM: u32 = 4;
 pub const DEFAULT_TARGET_MS: u64 = 1000;
 
 /// Argon2id cost parameters, exactly as stored in a passphrase keyslot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KdfParams {
     /// Memory in KiB.
     pub memory_kib: u32,
@@ -125,7 +126,7 @@ impl KdfParams {
 
     fn argon2(&self) -> Result<Argon2<'static>> {
         let params = Params::new(self.memory_kib, self.time, self.parallelism, Some(32))
-            .map_err(|e| Error::KdfSetting(e.to_string()))?;
+            .map_err(|e| Error::Vault(VaultError::KdfSetting(e.to_string())))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -134,8 +135,10 @@ impl KdfParams {
     /// (the crate would free it as it is).
     pub fn derive(&self, passphrase: &[u8], salt: &[u8]) -> Result<Key32> {
         let argon2 = self.argon2()?;
-        let out_of_memory = || Error::KdfOutOfMemory {
-            memory_mib: self.memory_kib / 1024,
+        let out_of_memory = || {
+            Error::Vault(VaultError::KdfOutOfMemory {
+                memory_mib: self.memory_kib / 1024,
+            })
         };
         let count = argon2.params().block_count();
         let mut blocks: Vec<Block> = Vec::new();
@@ -149,7 +152,7 @@ impl KdfParams {
         blocks.zeroize();
         derived.map_err(|e| match e {
             argon2::Error::OutOfMemory => out_of_memory(),
-            other => Error::KdfSetting(other.to_string()),
+            other => Error::Vault(VaultError::KdfSetting(other.to_string())),
         })?;
         Ok(key)
     }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::credential::exchange::Exchange;
+use crate::error::BackupError;
 
 fn entry(label: &str, fp: u8) -> Entry {
     let mut e = crate::credential::entry::sample(label, Exchange::Other, "k", "s");
@@ -54,7 +55,7 @@ fn label_conflicts_follow_the_policy() {
     let existing = vec![entry("a", 1), entry("a-imported", 9)];
     let incoming = || vec![entry("a", 2)];
     let refused = plan(&existing, incoming(), OnConflict::Refuse).unwrap_err();
-    assert!(matches!(refused, Error::Conflict { labels } if labels == ["a"]));
+    assert!(matches!(refused, Error::Backup(BackupError::Conflict { labels }) if labels == ["a"]));
 
     let mut skipped = existing.clone();
     apply(

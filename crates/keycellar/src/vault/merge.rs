@@ -8,6 +8,7 @@
 
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
+use crate::error::BackupError;
 use crate::error::{Error, Result};
 use std::collections::{HashMap, HashSet};
 
@@ -131,7 +132,7 @@ pub fn plan(
             OnConflict::Refuse => conflicts.push(entry.label),
             OnConflict::Skip => actions.push(Action::Skip {
                 label: entry.label,
-                reason: "label taken by a different key (--on-conflict skip)".into(),
+                reason: "label taken by a different key".into(),
             }),
             OnConflict::Replace => actions.push(Action::Replace(entry)),
             OnConflict::Rename => {
@@ -143,7 +144,7 @@ pub fn plan(
         }
     }
     if !conflicts.is_empty() {
-        return Err(Error::Conflict { labels: conflicts });
+        return Err(Error::Backup(BackupError::Conflict { labels: conflicts }));
     }
     Ok(actions)
 }

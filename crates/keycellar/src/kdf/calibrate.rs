@@ -16,6 +16,7 @@ use super::{
     DEFAULT_MEMORY_MIB, DEFAULT_PARALLELISM, DEFAULT_TARGET_MS, KdfParams, KdfRequest,
     MAX_MEMORY_KIB, MAX_PARALLELISM, MAX_TIME, RECOMMENDED_MIN_MEMORY_MIB, SALT_LEN,
 };
+use crate::error::VaultError;
 use crate::error::{Error, Result};
 use std::time::{Duration, Instant};
 
@@ -27,7 +28,8 @@ pub const MIN_PASSES: u32 = 3;
 
 /// What calibration measures. [`ThisMachine`] derives for real; tests bring their own.
 pub trait Machine {
-    /// How long one derivation with `params` takes, or [`Error::KdfOutOfMemory`] when its
+    /// How long one derivation with `params` takes, or
+    /// [`VaultError::KdfOutOfMemory`] when its
     /// memory cannot be had.
     fn derive_time(&mut self, params: &KdfParams) -> Result<Duration>;
 }
@@ -155,19 +157,19 @@ impl KdfRequest {
 
 fn check_request(parallelism: u32, memory_mib: u32, time: Option<u32>) -> Result<()> {
     if !(1..=MAX_PARALLELISM).contains(&parallelism) {
-        return Err(Error::KdfSetting(format!(
-            "--kdf-parallelism {parallelism} is outside 1..={MAX_PARALLELISM}"
-        )));
+        return Err(Error::Vault(VaultError::KdfSetting(format!(
+            "Argon2id parallelism {parallelism} is outside 1..={MAX_PARALLELISM}"
+        ))));
     }
     if memory_mib == 0 || memory_mib > MAX_MEMORY_KIB / 1024 {
-        return Err(Error::KdfSetting(format!(
-            "--kdf-memory {memory_mib} MiB is outside 1..={} MiB",
+        return Err(Error::Vault(VaultError::KdfSetting(format!(
+            "Argon2id memory {memory_mib} MiB is outside 1..={} MiB",
             MAX_MEMORY_KIB / 1024
-        )));
+        ))));
     }
     match time {
-        Some(time) if !(1..=MAX_TIME).contains(&time) => Err(Error::KdfSetting(format!(
-            "--kdf-time {time} is outside 1..={MAX_TIME}"
+        Some(time) if !(1..=MAX_TIME).contains(&time) => Err(Error::Vault(VaultError::KdfSetting(
+            format!("Argon2id time cost {time} is outside 1..={MAX_TIME}"),
         ))),
         _ => Ok(()),
     }
@@ -185,7 +187,7 @@ fn memory_that_fits(
         match machine.derive_time(&probe) {
             Ok(_) if probe.memory_kib / 1024 == wanted_mib => return Ok((probe, memory)),
             Ok(_) => return Ok((probe, Memory::Reduced { wanted_mib })),
-            Err(Error::KdfOutOfMemory { .. })
+            Err(Error::Vault(VaultError::KdfOutOfMemory { .. }))
                 if memory == Memory::Default
                     && probe.memory_kib / 1024 > RECOMMENDED_MIN_MEMORY_MIB =>
             {
@@ -251,7 +253,7 @@ mod tests {
         fn derive_time(&mut self, params: &KdfParams) -> Result<Duration> {
             let mib = params.memory_kib / 1024;
             if mib > self.limit_mib {
-                return Err(Error::KdfOutOfMemory { memory_mib: mib });
+                return Err(Error::Vault(VaultError::KdfOutOfMemory { memory_mib: mib }));
             }
             let load = self.load_ms.get(self.runs).copied().unwrap_or(0);
             self.runs += 1;
@@ -329,7 +331,10 @@ mod tests {
             ..quiet()
         };
         let error = default_request().calibrate(&mut tiny).unwrap_err();
-        assert!(matches!(error, Error::KdfOutOfMemory { memory_mib: 64 }));
+        assert!(matches!(
+            error,
+            Error::Vault(VaultError::KdfOutOfMemory { memory_mib: 64 })
+        ));
         // Memory that was asked for is never reduced.
         let asked = KdfRequest {
             memory_mib: Some(512),
@@ -340,7 +345,10 @@ mod tests {
             ..quiet()
         };
         let error = asked.calibrate(&mut short).unwrap_err();
-        assert!(matches!(error, Error::KdfOutOfMemory { memory_mib: 512 }));
+        assert!(matches!(
+            error,
+            Error::Vault(VaultError::KdfOutOfMemory { memory_mib: 512 })
+        ));
     }
 
     #[test]

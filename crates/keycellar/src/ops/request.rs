@@ -1,0 +1,234 @@
+//! Vault operations as requests: a [`VaultRequest`] names a step that needs the vault key,
+//! [`execute`] runs it on an open vault, and the [`VaultReply`] carries only what the
+//! command needs (only `show` with `reveal` carries a secret). Both cross a socket as JSON, so an
+//! agent that holds the key can serve them (a [`super::Session`] runs them).
+
+use super::audit::{self, Finding};
+use super::status::{self, StatusReport};
+use crate::clock::{Date, Timestamp};
+use crate::credential::entry::{Entry, Status};
+use crate::credential::exchange::Exchange;
+use crate::credential::fingerprint::Fingerprint;
+use crate::error::{EntryError, Result};
+use crate::secret::Secret;
+use crate::vault::Vault;
+use serde::{Deserialize, Serialize};
+
+/// A step that needs the vault key and reads the vault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VaultRequest {
+    /// Every entry, without secrets, and the vault fingerprint.
+    List,
+    /// One entry; its secret and API passphrase only when `reveal` asks for them.
+    Show { label: String, reveal: bool },
+    /// Recomputes the fingerprints of one entry (or of every entry) and compares them with
+    /// the stored ones, a fingerprint written down, or the public key the exchange shows.
+    Verify {
+        label: Option<String>,
+        fingerprint: Option<Fingerprint>,
+        public_key: Option<String>,
+    },
+    /// The keys a label held, newest first.
+    History { label: String },
+    /// The fingerprint of one entry, or of the vault.
+    Fingerprint { label: Option<String> },
+    /// What the vault holds and how well it is backed up.
+    Status,
+    /// What in the vault needs attention.
+    Audit { max_age_days: i64 },
+}
+
+/// What a [`VaultRequest`] gives back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VaultReply {
+    List {
+        entries: Vec<EntryView>,
+        vault_fingerprint: Fingerprint,
+    },
+    Show {
+        entry: Box<EntryView>,
+        /// Only when the request asked to reveal them.
+        revealed: Option<Revealed>,
+    },
+    History {
+        chain: Vec<EntryView>,
+    },
+    Verify {
+        results: Vec<Verified>,
+        vault_fingerprint: Fingerprint,
+    },
+    Fingerprint {
+        /// The entry's label, or `vault`.
+        of: String,
+        fingerprint: Fingerprint,
+    },
+    Status {
+        report: Box<StatusReport>,
+    },
+    Audit {
+        findings: Vec<Finding>,
+    },
+}
+
+/// An entry as a listing shows it: every field but the secret and the API passphrase,
+/// with its status and age on the day it was asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryView {
+    pub id: String,
+    pub label: String,
+    pub exchange: Exchange,
+    pub api_key: String,
+    pub masked_key: String,
+    pub has_api_passphrase: bool,
+    pub key_version: Option<String>,
+    pub account_ref: Option<String>,
+    pub permissions: Vec<String>,
+    pub permission_summary: String,
+    pub ip_allowlist: Vec<String>,
+    pub expires: Option<Date>,
+    pub created: Option<Date>,
+    pub added_at: Timestamp,
+    pub age_days: i64,
+    pub status: Status,
+    pub notes: Option<String>,
+    pub used_by: Vec<String>,
+    pub fingerprint: Fingerprint,
+    pub lineage: LineageView,
+}
+
+/// One entry's fingerprint recomputed: `problems` says what did not match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    pub label: String,
+    pub recorded: Fingerprint,
+    pub recomputed: Fingerprint,
+    pub problems: Vec<String>,
+}
+
+/// The outcome of a verification: [`EntryError::VerifyFailed`] naming every entry that did
+/// not match, after the results were shown.
+pub fn verify_outcome(results: &[Verified]) -> Result<()> {
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|v| !v.problems.is_empty())
+        .map(|v| v.label.clone())
+        .collect();
+    match failed.is_empty() {
+        true => Ok(()),
+        false => Err(EntryError::VerifyFailed { labels: failed }.into()),
+    }
+}
+
+/// The secret parts of an entry, which only `show` with `reveal` carries.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Revealed {
+    pub secret: Secret,
+    pub api_passphrase: Option<Secret>,
+}
+
+/// Where a key sits in its rotation chain; every field present, `None` when not known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineageView {
+    pub supersedes: Option<String>,
+    pub replaced_by: Option<String>,
+    pub rotated_at: Option<Timestamp>,
+    pub reason: Option<String>,
+}
+
+impl EntryView {
+    /// `entry` as it stands on `today`.
+    pub fn of(entry: &Entry, today: Date) -> EntryView {
+        let lineage = entry.lineage();
+        EntryView {
+            id: entry.id().to_string(),
+            label: entry.label().to_string(),
+            exchange: entry.exchange(),
+            api_key: entry.api_key().to_string(),
+            masked_key: entry.masked_key(),
+            has_api_passphrase: entry.api_passphrase().is_some(),
+            key_version: entry.key_version().map(str::to_string),
+            account_ref: entry.account_ref().map(str::to_string),
+            permissions: entry.permissions().to_vec(),
+            permission_summary: entry.permission_summary(),
+            ip_allowlist: entry.ip_allowlist().to_vec(),
+            expires: entry.expires(),
+            created: entry.created(),
+            added_at: entry.added_at(),
+            age_days: entry.age_days(today),
+            status: entry.status_on(today),
+            notes: entry.notes().map(str::to_string),
+            used_by: entry.used_by().to_vec(),
+            fingerprint: entry.fingerprint(),
+            lineage: LineageView {
+                supersedes: lineage.supersedes.clone(),
+                replaced_by: lineage.replaced_by.clone(),
+                rotated_at: lineage.rotated_at,
+                reason: lineage.reason.clone(),
+            },
+        }
+    }
+}
+
+/// Runs `request` on `vault` as it stands on `today`.
+pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<VaultReply> {
+    Ok(match request {
+        VaultRequest::List => VaultReply::List {
+            entries: vault
+                .entries()
+                .iter()
+                .map(|e| EntryView::of(e, today))
+                .collect(),
+            vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Show { label, reveal } => {
+            let entry = vault.find(label)?;
+            VaultReply::Show {
+                entry: Box::new(EntryView::of(entry, today)),
+                revealed: reveal.then(|| Revealed {
+                    secret: entry.secret().clone(),
+                    api_passphrase: entry.api_passphrase().cloned(),
+                }),
+            }
+        }
+        VaultRequest::History { label } => VaultReply::History {
+            chain: vault
+                .history(label)?
+                .into_iter()
+                .map(|e| EntryView::of(e, today))
+                .collect(),
+        },
+        VaultRequest::Verify {
+            label,
+            fingerprint,
+            public_key,
+        } => VaultReply::Verify {
+            results: vault
+                .verify(label.as_deref(), *fingerprint, public_key.as_deref())?
+                .into_iter()
+                .map(|v| Verified {
+                    label: v.entry.label().to_string(),
+                    recorded: v.entry.fingerprint(),
+                    recomputed: v.recomputed,
+                    problems: v.problems,
+                })
+                .collect(),
+            vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
+            of: label.clone(),
+            fingerprint: vault.find(label)?.fingerprint(),
+        },
+        VaultRequest::Fingerprint { label: None } => VaultReply::Fingerprint {
+            of: "vault".into(),
+            fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Status => VaultReply::Status {
+            report: Box::new(status::status(vault, today)?),
+        },
+        VaultRequest::Audit { max_age_days } => VaultReply::Audit {
+            findings: audit::audit(vault, *max_age_days, today),
+        },
+    })
+}

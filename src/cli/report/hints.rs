@@ -1,0 +1,231 @@
+//! What to do next after each library error: one line, naming the flags and commands that
+//! help (the library's messages state facts only). One function per error enum, each
+//! listing every variant, so a new variant does not compile without its hint.
+
+use keycellar::Error;
+use keycellar::backup::agefile::NotAge;
+use keycellar::error::{BackupError, EntryError, InputError, PaperError, VaultError};
+
+/// The hint of a library error.
+pub fn hint(error: &Error) -> &'static str {
+    match error {
+        Error::Vault(error) => vault_hint(error),
+        Error::Entry(error) => entry_hint(error),
+        Error::Backup(error) => backup_hint(error),
+        Error::Paper(error) => paper_hint(error),
+        Error::Input(error) => input_hint(error),
+        Error::Io { context, .. } if context == crate::cli::output::STDOUT => {
+            "Standard output could not be written (a full disk, or a closed file). Anything \
+             the command saved before that is saved: `keycellar status` shows the vault."
+        }
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::NotFound => "Check the path.",
+            std::io::ErrorKind::PermissionDenied => {
+                "Check the permissions of the file and of its directory."
+            }
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                "Free some disk space, then run the command again; nothing was changed."
+            }
+            _ => "Check the path and its permissions.",
+        },
+        Error::Internal(_) => "This is a bug in keycellar; please report it (SECURITY.md).",
+        Error::NoRandomness(_) => CHECK_INPUT,
+    }
+}
+
+const CHECK_INPUT: &str = "Check the input and run the command again.";
+
+const SEE_HELP: &str = "See `keycellar help` for how to call this command.";
+
+/// What to do about a vault file that does not open, or cannot be used.
+fn vault_hint(error: &VaultError) -> &'static str {
+    match error {
+        VaultError::WrongPassphrase { .. } => {
+            "The file itself is intact (its checksums match); try the passphrase again, \
+             minding keyboard layout and caps lock."
+        }
+        VaultError::KeyNotInVault { .. } => "Unlock the vault again with its current passphrase.",
+        VaultError::NotUnlocked { .. } => "Give the vault passphrase (or --passphrase-file).",
+        VaultError::NotAVault { .. } => {
+            "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore it \
+             from a generation (.1, .2) or a backup."
+        }
+        VaultError::DamagedHeader { .. }
+        | VaultError::DamagedPayload { .. }
+        | VaultError::Truncated { .. } => {
+            "Do not overwrite it. Restore from the previous generations next to the vault \
+             (VAULT.1, VAULT.2) or from a backup, and keep the damaged file for inspection."
+        }
+        VaultError::UnsupportedVersion { .. } => {
+            "Open it with the newer keycellar that wrote it; this version will not guess."
+        }
+        VaultError::KdfOutOfBounds { .. } => {
+            "The file asks for more work than keycellar allows; it is damaged or was not \
+             written by keycellar. Restore from a generation or a backup."
+        }
+        VaultError::VaultNotFound { .. } => {
+            "Create one with `keycellar init`, or point --vault (or KEYCELLAR_VAULT) at it."
+        }
+        VaultError::VaultExists { .. } => {
+            "keycellar never overwrites a file on init; choose another --vault path."
+        }
+        VaultError::Busy { .. } => {
+            "Wait for the other keycellar command to finish, then run this one again."
+        }
+        VaultError::KdfSetting(_) => {
+            "See `keycellar init --help` for the allowed KDF settings (--kdf-memory, \
+             --kdf-time, --kdf-parallelism)."
+        }
+        VaultError::KdfOutOfMemory { .. } => {
+            "Close other programs or use a machine with more free memory (the vault's memory \
+             cost was chosen at init; `keycellar status` shows it)."
+        }
+    }
+}
+
+fn entry_hint(error: &EntryError) -> &'static str {
+    match error {
+        EntryError::EntryNotFound { .. } => "Run `keycellar list` to see the labels.",
+        EntryError::KeyInUse { .. } => {
+            "Stop the other bot first, give this one its own key, or pass --shared if the \
+             two truly may share it."
+        }
+        EntryError::NotActive { .. } => {
+            "Check `keycellar status` and the exchange's key page; to hand out a retired key \
+             on purpose, pass --allow-inactive."
+        }
+        EntryError::LabelExists { .. } => "Choose another label, or `keycellar edit` the entry.",
+        EntryError::EditRefused { .. } => "`keycellar show LABEL` shows what the entry holds.",
+        EntryError::RotationReuses { .. } => {
+            "Give the key the exchange has just made: its public key with --key and its \
+             secret with --secret-file; `keycellar history LABEL` lists the keys the label \
+             held."
+        }
+        EntryError::NotBackedUp { .. } => {
+            "Run `keycellar export` or `keycellar print` first; to rotate without a backup, \
+             pass --no-backup-check."
+        }
+        EntryError::Invalid { .. } => {
+            "Fix what is listed above and run the command again; nothing was saved."
+        }
+        EntryError::VerifyFailed { .. } => {
+            "The value you compared against is not the one stored. Check for typos; if the \
+             stored entry is wrong, restore it from a backup."
+        }
+        EntryError::NothingToRotate { .. } | EntryError::SecretEncoding { .. } => CHECK_INPUT,
+    }
+}
+
+/// The hints of failures to read or write a backup (an export, a sheet, a share).
+fn backup_hint(error: &BackupError) -> &'static str {
+    match error {
+        BackupError::NoMatchingIdentity { .. } => {
+            "Give the age identity file or SSH private key the backup was made for (-i FILE); \
+             if you did, the backup's header is damaged (age cannot tell the two apart)."
+        }
+        BackupError::WrongBackupPassphrase { .. } => {
+            "Try the backup passphrase again; it may differ from the vault passphrase."
+        }
+        BackupError::DamagedBackup { .. }
+        | BackupError::BackupAltered { .. }
+        | BackupError::AgeHeaderRefused { .. } => {
+            "Use another copy of the backup; this one cannot be trusted."
+        }
+        BackupError::NotAnAgeFile { what, .. } => not_age_hint(*what),
+        BackupError::ScryptWorkExhausted { .. } => {
+            "It holds more passphrase-encrypted parts, or ways to read them, than a sheet and \
+             its shares: compare the typed lines with the paper, or use another copy."
+        }
+        BackupError::ScryptOutOfMemory { .. } => {
+            "Close other programs, raise the memory limit (`ulimit -v`), or use a machine with \
+             more free memory."
+        }
+        BackupError::Conflict { .. } => {
+            "Nothing was imported. Choose --on-conflict skip, replace or rename, or see what \
+             would change with --dry-run."
+        }
+        BackupError::WorkFactorTooHigh { .. } => {
+            "If you trust the file and have the memory, allow it with --max-work-factor N (at \
+             most 22, which needs 4 GiB)."
+        }
+        BackupError::BackupDiffers { .. } => {
+            "The value you compared against is not the one stored. Check for typos; if the \
+             stored entry is wrong, restore it from a backup."
+        }
+        BackupError::NeedIdentity { .. } => {
+            "Give the identity the backup was encrypted to with -i FILE; see `keycellar help`."
+        }
+        BackupError::NotAnExport { .. }
+        | BackupError::BadRecipient { .. }
+        | BackupError::RecipientsFileLine { .. }
+        | BackupError::NoRecipients { .. }
+        | BackupError::PluginUnusable { .. }
+        | BackupError::AgeEncryption(_)
+        | BackupError::NotAnIdentity { .. }
+        | BackupError::BadIdentity { .. }
+        | BackupError::AgeDecryption { .. } => CHECK_INPUT,
+    }
+}
+
+/// What to do with a file given as an age backup that is not one.
+fn not_age_hint(what: NotAge) -> &'static str {
+    match what {
+        NotAge::Pdf => {
+            "A printed sheet is restored with `keycellar restore`: render its pages with \
+             `pdftoppm -r 300 -png sheet.pdf page` for --image, or give `pdftotext -layout \
+             sheet.pdf` text to --text."
+        }
+        NotAge::Image => "A scan of a printed sheet is restored with `keycellar restore --image`.",
+        NotAge::Vault => {
+            "A vault is opened with --vault FILE; import and verify --backup read the .age \
+             file that `keycellar export` writes."
+        }
+        NotAge::Empty | NotAge::Json | NotAge::Text | NotAge::Binary => {
+            "Check the path: import and verify --backup read the .age file that `keycellar \
+             export` writes."
+        }
+    }
+}
+
+/// Hints for printed sheets and scans.
+fn paper_hint(error: &PaperError) -> &'static str {
+    match error {
+        PaperError::ImageTooLarge { .. } => "Scan at 300 dpi, or scale the image down.",
+        PaperError::PaperUnreadable { .. } => {
+            "Scan the pages with the codes named above again (300 dpi is best), or type their \
+             lines from the paper into a text file and use --text."
+        }
+        PaperError::PaperIncomplete { .. } => {
+            "What came back is restored. A typing mistake: compare the line named with the \
+             paper and run the command again with --label for the rest; a code not read: \
+             scan its page again."
+        }
+        PaperError::BadImage { .. }
+        | PaperError::NoKrakenQr { .. }
+        | PaperError::BadKrakenUri(_) => CHECK_INPUT,
+    }
+}
+
+/// Hints for the files a command reads and writes, and for new passphrases.
+fn input_hint(error: &InputError) -> &'static str {
+    match error {
+        InputError::InputTooLarge { .. } => {
+            "Check that the path names the right file; keycellar never reads a file that large."
+        }
+        InputError::OutputExists { .. } => {
+            "Choose another output path (-o), or `-o -` for standard output; --force \
+             replaces the file."
+        }
+        InputError::NotRegularFile { .. } => {
+            "Choose another output path (-o), or `-o -` for standard output."
+        }
+        InputError::WeakPassphrase { .. } => {
+            "Choose a longer one (five or more uncommon words), or let keycellar make one with \
+             --generate-passphrase; --allow-weak-passphrase takes it anyway."
+        }
+        InputError::StdinTwice { .. } | InputError::WordCount { .. } => SEE_HELP,
+        InputError::NotText { .. }
+        | InputError::EmptyPassphrase { .. }
+        | InputError::BadJson { .. } => CHECK_INPUT,
+    }
+}
