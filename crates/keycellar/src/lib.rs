@@ -31,6 +31,8 @@
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
 //!   `journal`, one request's `service`, and the socket `server`.
+//! - [`agent`]: unlock once: the agent that holds a vault key and answers commands until it
+//!   locks (docs/AGENT.md); [`peer`]: who is at the other end of a Unix socket.
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
 //!   over the cores.
 //!
@@ -50,6 +52,7 @@ macro_rules! internal_mod {
     };
 }
 
+pub mod agent;
 pub mod backup;
 pub mod clock;
 pub mod credential;
@@ -58,6 +61,7 @@ pub mod error;
 pub mod hygiene;
 mod parallel;
 pub mod passphrase;
+pub mod peer;
 pub mod secret;
 pub mod sign;
 pub mod source;
