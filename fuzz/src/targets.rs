@@ -6,9 +6,9 @@
 use keycellar::backup::paper::{self, codes};
 use keycellar::crypto;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
 use keycellar::vault::format::{self, keyslot::Keyslot};
 use keycellar::vault::payload;
+use keycellar::vault::{Passphrase, Vault};
 use std::path::Path;
 
 const NAME: &str = "fuzz-input";
@@ -60,7 +60,7 @@ pub fn open(data: &[u8]) {
     });
     if tiny {
         let passphrase = Secret::new("keycellar-fixture-v1".into());
-        let _ = Vault::from_bytes(Path::new(NAME), &data, &passphrase);
+        let _ = Vault::from_bytes(Path::new(NAME), &data, &mut Passphrase(&passphrase));
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every command needs from the global options: the vault path, the passphrase source,
-//! output mode; unlocking the vault (with retries after a mistyped passphrase), and the
-//! passphrase and KDF settings of a new vault.
+//! output mode; unlocking the vault (the command line's [`Unlock`], with retries after a
+//! mistyped passphrase) in the one place commands open vaults, and the passphrase and KDF
+//! settings of a new vault.
 
 use super::args::InitArgs;
 use super::new_passphrase::{self, Purpose, Request};
@@ -11,9 +12,9 @@ use keycellar::Error;
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
-use keycellar::vault::Vault;
 use keycellar::vault::kdf::{KdfParams, KdfRequest};
-use std::path::PathBuf;
+use keycellar::vault::{LockedVault, Unlock, Vault, VaultHeader, VaultKey};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const PASSPHRASE_ATTEMPTS: u32 = 3;
@@ -38,39 +39,38 @@ impl Context {
         }
     }
 
-    /// Opens the vault, asking again (up to three times) after a mistyped passphrase.
-    fn open_with(&self, open: impl Fn(&Secret) -> keycellar::Result<Vault>) -> Result<Vault> {
+    /// The one place the command line opens vaults: `open` gets the terminal's way to
+    /// unlock, and a failure to get a passphrase is reported as what it was.
+    fn open_with<T>(
+        &self,
+        open: impl FnOnce(&mut dyn Unlock) -> keycellar::Result<T>,
+    ) -> Result<T> {
         if !self.vault.exists() {
             return Err(Error::VaultNotFound {
                 path: self.vault.clone(),
             }
             .into());
         }
-        let mut attempt = 1;
-        loop {
-            let passphrase = self.passphrase()?;
-            let result =
-                ui::with_spinner("Deriving the vault key (Argon2id)", || open(&passphrase));
-            match result {
-                Err(Error::WrongPassphrase { .. })
-                    if self.passphrase_source.is_none() && attempt < PASSPHRASE_ATTEMPTS =>
-                {
-                    prompt::tell("Wrong passphrase, try again.");
-                    attempt += 1;
-                }
-                other => return Ok(other?),
-            }
+        let mut unlock = TerminalUnlock {
+            context: self,
+            accepted: None,
+            failure: None,
+        };
+        let opened = open(&mut unlock);
+        match unlock.failure {
+            Some(failure) => Err(failure),
+            None => Ok(opened?),
         }
     }
 
     /// Opens the vault to read it.
     pub fn open(&self) -> Result<Vault> {
-        self.open_with(|p| Vault::open(&self.vault, p))
+        self.open_with(|unlock| Vault::open(&self.vault, unlock))
     }
 
     /// Opens the vault to change it, holding its lock.
-    pub fn open_for_change(&self) -> Result<Vault> {
-        self.open_with(|p| Vault::open_for_change(&self.vault, p, self.lock_timeout))
+    pub fn open_for_change(&self) -> Result<LockedVault> {
+        self.open_with(|unlock| Vault::open_for_change(&self.vault, unlock, self.lock_timeout))
     }
 
     /// The passphrase (asked twice, or read from its source) and the KDF parameters
@@ -86,6 +86,57 @@ impl Context {
         };
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
+    }
+}
+
+/// The command line's way to unlock a vault: the passphrase from its source or the
+/// terminal, asked again (three tries in all) after a mistyped one, with a spinner while
+/// Argon2id runs.
+struct TerminalUnlock<'a> {
+    context: &'a Context,
+    /// The passphrase that opened the vault. When the vault changed before its lock was
+    /// taken, it is tried again without asking (a passphrase read from a descriptor cannot
+    /// be read twice).
+    accepted: Option<Secret>,
+    /// Why no passphrase was had, reported instead of the library's error.
+    failure: Option<Failure>,
+}
+
+impl Unlock for TerminalUnlock<'_> {
+    fn unlock(&mut self, path: &Path, header: &VaultHeader) -> keycellar::Result<VaultKey> {
+        let derive = |passphrase: &Secret| {
+            ui::with_spinner("Deriving the vault key (Argon2id)", || {
+                header.unlock_with_passphrase(path, passphrase)
+            })
+        };
+        if let Some(accepted) = &self.accepted {
+            return derive(accepted);
+        }
+        let mut attempt = 1;
+        loop {
+            let passphrase = match self.context.passphrase() {
+                Ok(passphrase) => passphrase,
+                Err(failure) => {
+                    self.failure = Some(failure);
+                    let path = path.to_path_buf();
+                    return Err(Error::NotUnlocked { path });
+                }
+            };
+            match derive(&passphrase) {
+                Err(Error::WrongPassphrase { .. })
+                    if self.context.passphrase_source.is_none()
+                        && attempt < PASSPHRASE_ATTEMPTS =>
+                {
+                    prompt::tell("Wrong passphrase, try again.");
+                    attempt += 1;
+                }
+                Ok(key) => {
+                    self.accepted = Some(passphrase);
+                    return Ok(key);
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 }
 

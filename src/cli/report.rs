@@ -118,6 +118,7 @@ impl Failure {
 fn library_exit_code(error: &Error) -> i32 {
     match error {
         Error::WrongPassphrase { .. }
+        | Error::KeyNotInVault { .. }
         | Error::NoMatchingIdentity { .. }
         | Error::WrongBackupPassphrase { .. } => exit::WRONG_PASSPHRASE,
         Error::VerifyFailed { .. } | Error::BackupAltered { .. } | Error::BackupDiffers { .. } => {
@@ -137,6 +138,7 @@ fn library_exit_code(error: &Error) -> i32 {
         Error::VaultNotFound { .. } | Error::EntryNotFound { .. } => exit::NOT_FOUND,
         Error::Busy { .. } | Error::KeyInUse { .. } => exit::BUSY,
         Error::NeedIdentity { .. }
+        | Error::NotUnlocked { .. }
         | Error::StdinTwice { .. }
         | Error::KdfSetting(_)
         | Error::WordCount { .. } => exit::USAGE,
@@ -146,7 +148,7 @@ fn library_exit_code(error: &Error) -> i32 {
 
 fn library_kind(error: &Error) -> &'static str {
     match error {
-        Error::WrongPassphrase { .. } => "wrong_passphrase",
+        Error::WrongPassphrase { .. } | Error::KeyNotInVault { .. } => "wrong_passphrase",
         Error::NotAVault { .. } => "not_a_vault",
         Error::DamagedHeader { .. } => "damaged_header",
         Error::DamagedPayload { .. } => "damaged_payload",
@@ -172,7 +174,10 @@ fn library_kind(error: &Error) -> &'static str {
         Error::VerifyFailed { .. } | Error::BackupAltered { .. } | Error::BackupDiffers { .. } => {
             "mismatch"
         }
-        Error::NeedIdentity { .. } | Error::StdinTwice { .. } | Error::WordCount { .. } => "usage",
+        Error::NeedIdentity { .. }
+        | Error::NotUnlocked { .. }
+        | Error::StdinTwice { .. }
+        | Error::WordCount { .. } => "usage",
         Error::KdfSetting(_) => "kdf_setting",
         Error::WeakPassphrase { .. } => "weak_passphrase",
         Error::KdfOutOfMemory { .. } | Error::ScryptOutOfMemory { .. } => "kdf_out_of_memory",
@@ -210,7 +215,12 @@ fn library_kind(error: &Error) -> &'static str {
 }
 
 fn library_hint(error: &Error) -> &'static str {
-    if error.is_damaged_vault() || matches!(error, Error::WrongPassphrase { .. }) {
+    if error.is_damaged_vault()
+        || matches!(
+            error,
+            Error::WrongPassphrase { .. } | Error::KeyNotInVault { .. }
+        )
+    {
         return vault_file_hint(error);
     }
     if let Some(hint) = backup_hint(error) {
@@ -375,6 +385,7 @@ fn vault_file_hint(error: &Error) -> &'static str {
             "The file itself is intact (its checksums match); try the passphrase again, \
              minding keyboard layout and caps lock."
         }
+        Error::KeyNotInVault { .. } => "Unlock the vault again with its current passphrase.",
         Error::NotAVault { .. } => {
             "Check the --vault path (or KEYCELLAR_VAULT); if it is the right file, restore it \
              from a generation (.1, .2) or a backup."

@@ -78,7 +78,7 @@ fn an_x25519_export_opens_with_the_age_cli_and_holds_exactly_the_chosen_secrets(
     // The vault recorded the export: when, of what, to whom.
     let vault = keycellar::vault::Vault::open(
         &tv.vault,
-        &keycellar::secret::Secret::new(PASSPHRASE.into()),
+        &mut keycellar::vault::Passphrase(&keycellar::secret::Secret::new(PASSPHRASE.into())),
     )
     .unwrap();
     let record = &vault.backups()[0];

@@ -4,7 +4,7 @@
 
 use keycellar::error::Error;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
+use keycellar::vault::{Passphrase, Vault};
 use std::path::Path;
 
 fn fixture() -> Vec<u8> {
@@ -15,7 +15,10 @@ fn fixture() -> Vec<u8> {
 fn outcome(bytes: &[u8], dir: &Path) -> &'static str {
     let path = dir.join("damaged.kc");
     std::fs::write(&path, bytes).unwrap();
-    match Vault::open(&path, &Secret::new("keycellar-fixture-v1".into())) {
+    match Vault::open(
+        &path,
+        &mut Passphrase(&Secret::new("keycellar-fixture-v1".into())),
+    ) {
         Ok(_) => "opened",
         Err(Error::WrongPassphrase { .. }) => "wrong-passphrase",
         Err(e) if e.is_damaged_vault() => "damaged",

@@ -218,7 +218,7 @@ fn rotate_asks_for_a_backup_of_the_entry_it_retires() {
 #[test]
 fn passwd_leaves_nothing_beside_the_vault_that_the_old_passphrase_opens() {
     use keycellar::secret::Secret;
-    use keycellar::vault::Vault;
+    use keycellar::vault::{Passphrase, Vault};
     let tv = TestVault::new();
     tv.add_kraken("a").success();
     tv.add_kraken("b").success();
@@ -240,13 +240,13 @@ fn passwd_leaves_nothing_beside_the_vault_that_the_old_passphrase_opens() {
         .iter()
         .map(|file| {
             let bytes = fs::read(file).unwrap();
-            let refused = Vault::from_bytes(file, &bytes, &old).unwrap_err();
+            let refused = Vault::from_bytes(file, &bytes, &mut Passphrase(&old)).unwrap_err();
             assert!(
                 matches!(refused, keycellar::Error::WrongPassphrase { .. }),
                 "{}: {refused}",
                 file.display()
             );
-            Vault::from_bytes(file, &bytes, &new)
+            Vault::from_bytes(file, &bytes, &mut Passphrase(&new))
                 .unwrap()
                 .entries()
                 .len()

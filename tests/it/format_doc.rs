@@ -7,10 +7,10 @@ use crate::common;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
 use keycellar::vault::format::keyslot::{Keyslot, PassphraseSlot};
 use keycellar::vault::format::{self, Header};
 use keycellar::vault::kdf::KdfParams;
+use keycellar::vault::{Passphrase, Vault};
 
 fn spec() -> String {
     std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/FORMAT.md")).unwrap()
@@ -82,7 +82,11 @@ fn the_worked_example_file_is_byte_exact() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("example.kc");
     std::fs::write(&path, &file).unwrap();
-    let vault = Vault::open(&path, &Secret::new("example passphrase".into())).unwrap();
+    let vault = Vault::open(
+        &path,
+        &mut Passphrase(&Secret::new("example passphrase".into())),
+    )
+    .unwrap();
     assert!(vault.entries().is_empty());
     assert_eq!(vault.generation(), 1);
 }

@@ -6,7 +6,7 @@ use crate::common::FIXTURE_SECRETS;
 use keycellar::backup::export;
 use keycellar::credential::entry::NewEntry;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
+use keycellar::vault::{Passphrase, Vault};
 use std::fs;
 use std::path::Path;
 
@@ -27,7 +27,12 @@ fn assert_redacted(what: &str, debug: String) {
 fn debug_of_every_secret_holding_type_shows_no_secret() {
     let path = root().join("fixtures/vault-v1.kc");
     let passphrase = Secret::new("keycellar-fixture-v1".into());
-    let vault = Vault::from_bytes(&path, &fs::read(&path).unwrap(), &passphrase).unwrap();
+    let vault = Vault::from_bytes(
+        &path,
+        &fs::read(&path).unwrap(),
+        &mut Passphrase(&passphrase),
+    )
+    .unwrap();
     // The secrets are really there, so the checks below can fail.
     assert_eq!(vault.entries()[0].secret().expose(), FIXTURE_SECRETS[0]);
     assert_redacted("Vault", format!("{vault:?}"));
@@ -62,6 +67,10 @@ fn debug_of_every_secret_holding_type_shows_no_secret() {
     assert_eq!(new_entries.len(), 4);
     assert_redacted("NewEntry", format!("{new_entries:?}"));
 
-    let wrong = Vault::from_bytes(&path, &fs::read(&path).unwrap(), &Secret::new("x".into()));
+    let wrong = Vault::from_bytes(
+        &path,
+        &fs::read(&path).unwrap(),
+        &mut Passphrase(&Secret::new("x".into())),
+    );
     assert_redacted("Error", format!("{:?}", wrong.err().unwrap()));
 }

@@ -232,7 +232,7 @@ fn audit_is_quiet_on_a_clean_vault_and_each_rule_fires() {
     let passphrase = keycellar::secret::Secret::new(PASSPHRASE.into());
     let mut vault = keycellar::vault::Vault::open_for_change(
         &tv.vault,
-        &passphrase,
+        &mut keycellar::vault::Passphrase(&passphrase),
         std::time::Duration::from_secs(5),
     )
     .unwrap();

@@ -7,8 +7,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use keycellar::backup::export;
 use keycellar::credential::entry::NewEntry;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
 use keycellar::vault::kdf::KdfParams;
+use keycellar::vault::{Passphrase, Vault};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -35,7 +35,8 @@ fn vault_of(n: usize, dir: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join(format!("v{n}.kc"));
     let passphrase = Secret::new("bench".into());
     Vault::create(&path, &passphrase, TINY, Vec::new()).unwrap();
-    let mut vault = Vault::open_for_change(&path, &passphrase, Duration::ZERO).unwrap();
+    let mut vault =
+        Vault::open_for_change(&path, &mut Passphrase(&passphrase), Duration::ZERO).unwrap();
     for entry in NewEntry::list_from_json(&std::fs::read_to_string(&json).unwrap()).unwrap() {
         vault.add(entry).unwrap();
     }
@@ -62,9 +63,9 @@ fn benches(c: &mut Criterion) {
     let mut overhead = c.benchmark_group("10k entries");
     overhead.sample_size(10);
     overhead.bench_function("open", |b| {
-        b.iter(|| black_box(Vault::open(&path, &passphrase).unwrap()))
+        b.iter(|| black_box(Vault::open(&path, &mut Passphrase(&passphrase)).unwrap()))
     });
-    let vault = Vault::open(&path, &passphrase).unwrap();
+    let vault = Vault::open(&path, &mut Passphrase(&passphrase)).unwrap();
     let fingerprint = vault.fingerprint();
     overhead.bench_function("vault fingerprint", |b| {
         b.iter(|| black_box(vault.fingerprint()))

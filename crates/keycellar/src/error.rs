@@ -17,6 +17,18 @@ pub enum Error {
     #[error("wrong passphrase for vault {}", .path.display())]
     WrongPassphrase { path: PathBuf },
 
+    #[error(
+        "the key held for vault {} is not one of its keyslots' (its passphrase was changed \
+         since the key was obtained)",
+        .path.display()
+    )]
+    KeyNotInVault { path: PathBuf },
+
+    /// An [`crate::vault::Unlock`] that had no key to give (nobody answered its question);
+    /// the front end that asked knows why, and says so instead.
+    #[error("vault {} was not unlocked: no key was given", .path.display())]
+    NotUnlocked { path: PathBuf },
+
     #[error("{} is not a keycellar vault (its first bytes are not the vault magic)", .path.display())]
     NotAVault { path: PathBuf },
 

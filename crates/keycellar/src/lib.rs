@@ -10,11 +10,14 @@
 //!   errors; dates and timestamps as stored.
 //! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
 //!   docs/FORMAT.md), `kdf` (Argon2id), `payload` (the sealed document), `backup_log` (the
-//!   vault's record of its backups), `store` (lock, atomic save, generations), `open`
-//!   (creating and unlocking), `save` (sealing, the read-back check, no write when nothing
-//!   changed), `rekey` (a passphrase change gives a new vault key), `run_lock` (one
-//!   running bot per key, for `exec`), `entries` (the vault's
-//!   operations, each of which completes or changes nothing) and the [`vault::Vault`] type.
+//!   vault's record of its backups), `store` (lock, atomic save, generations), `unlock`
+//!   (the [`vault::Unlock`] trait: how a front end gives the vault key, by passphrase or
+//!   a key it keeps), `open` (creating, and opening to read or to change), `locked` (the
+//!   [`vault::LockedVault`], holding the lock: the only type that saves), `save` (sealing,
+//!   the read-back check, no write when nothing changed), `rekey` (a passphrase change
+//!   gives a new vault key), `run_lock` (one running bot per key, for `exec`), `entries`
+//!   (the vault's operations, each of which completes or changes nothing) and the
+//!   [`vault::Vault`] type.
 //! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
 //!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is

@@ -1,8 +1,9 @@
 //! An unlocked vault: create, open, change entries, re-key, and save durably.
 //!
-//! Opening derives the passphrase key once; the vault key stays in memory (zeroized on
+//! Opening asks an [`Unlock`] for the vault key once; the key stays in memory (zeroized on
 //! drop) so a command that reads and then saves runs the KDF a single time, and the
-//! read-back check after a save needs no second derivation.
+//! read-back check after a save needs no second derivation. Only a [`LockedVault`] (opened
+//! with [`Vault::open_for_change`], holding the vault's lock) can save.
 
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::{self, Fingerprint};
@@ -16,21 +17,24 @@ use kdf::KdfParams;
 use payload::Contents;
 use sha2::Sha256;
 use std::path::{Path, PathBuf};
-use store::VaultLock;
 
 pub mod backup_log;
 internal_mod!(format);
 pub mod kdf;
 internal_mod!(payload);
 mod entries;
+mod locked;
 mod open;
 mod rekey;
 pub mod run_lock;
 mod save;
 pub mod store;
+mod unlock;
 
 pub use entries::{EntryChange, Replacement, Rotated, Verification, verify_outcome};
+pub use locked::LockedVault;
 pub use save::Saved;
+pub use unlock::{Passphrase, Unlock, VaultHeader, VaultKey};
 
 /// Domain separation of the state code.
 const STATE_LABEL: &[u8] = b"keycellar/state-code/v1\0";
@@ -49,13 +53,6 @@ pub struct Vault {
     contents: Contents,
     /// Length of the payload document last read or written, to size the next one.
     payload_len: usize,
-    /// SHA-256 of the payload document as last read or written under the lock: a save of
-    /// the same document writes nothing.
-    saved_digest: Option<[u8; 32]>,
-    /// After a passphrase change, the key the generations beside the vault are sealed with,
-    /// until the next save re-seals them under the new key.
-    previous_key: Option<Key32>,
-    lock: Option<VaultLock>,
 }
 
 /// Shows what a vault holds with every secret redacted, and never its key.
@@ -77,11 +74,7 @@ impl Vault {
 
     /// The random vault id, as 32 hex digits.
     pub fn id_hex(&self) -> String {
-        self.header
-            .vault_id
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        unlock::hex(&self.header.vault_id)
     }
 
     /// Length of the decrypted payload document, to size documents built from it.

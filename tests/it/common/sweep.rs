@@ -8,7 +8,7 @@
 
 use super::*;
 use keycellar::secret::Secret;
-use keycellar::vault::Vault;
+use keycellar::vault::{Passphrase, Vault};
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -205,7 +205,8 @@ pub fn state(dir: &Path) -> Result<Option<State>, String> {
         return Ok(None);
     }
     let passphrases = [PASSPHRASE, NEW_PASSPHRASE].map(|p| Secret::new(p.to_string()));
-    let opens = |path: &Path, index: usize| Vault::open(path, &passphrases[index]).ok();
+    let opens =
+        |path: &Path, index: usize| Vault::open(path, &mut Passphrase(&passphrases[index])).ok();
     let passphrase = (0..2)
         .find(|&i| opens(&vault, i).is_some())
         .ok_or("the vault opens with neither passphrase")?;

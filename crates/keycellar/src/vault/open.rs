@@ -1,16 +1,17 @@
 //! Creating a vault, and opening one to read it or to change it.
 //!
-//! Opening to change derives the passphrase key before it takes the lock: Argon2id is the
-//! slow step, and other writers should wait only for a save, not for this command's key
-//! derivation. Under the lock the file is read again, and the key derived outside is used
-//! only if the keyslot it came from is still in the header.
+//! Opening to change obtains the key (from an [`Unlock`]) before it takes the lock:
+//! Argon2id is the slow step, and other writers should wait only for a save, not for this
+//! command's key derivation. Under the lock the file is read again, and the key obtained
+//! outside is used only if the keyslot it came from is still in the header.
 
 use super::backup_log::BackupKind;
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
 use super::kdf::KdfParams;
 use super::payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
-use super::{Vault, decrypt_payload, store};
+use super::unlock::{self, Unlock};
+use super::{LockedVault, Vault, decrypt_payload, store};
 use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
 use crate::crypto::{self, NONCE_LEN};
@@ -76,9 +77,6 @@ impl Vault {
                 backups: Vec::new(),
             },
             payload_len: 0,
-            saved_digest: None,
-            previous_key: None,
-            lock: None,
         };
         if let Some(kind) = restored_from {
             let fingerprints = vault
@@ -99,10 +97,10 @@ impl Vault {
         Ok(vault)
     }
 
-    /// Opens a vault for reading. No lock is taken (saves replace the file atomically),
-    /// except to finish or clear away a save that was killed half-way, when the lock is
-    /// free.
-    pub fn open(path: &Path, passphrase: &Secret) -> Result<Vault> {
+    /// Opens a vault for reading, its key from `unlock`. No lock is taken (saves replace
+    /// the file atomically), except to finish or clear away a save that was killed
+    /// half-way, when the lock is free.
+    pub fn open(path: &Path, unlock: &mut dyn Unlock) -> Result<Vault> {
         let file = store::resolve(path)?;
         if store::needs_cleanup(&file) {
             // Best effort: the vault reads the same either way, and a command that changes
@@ -112,26 +110,28 @@ impl Vault {
                     recover(&file, &lock).and_then(|()| store::remove_stale_temps(&file, &lock));
             }
         }
-        let mut vault = Self::from_bytes(path, &store::read(&file)?, passphrase)?;
+        let mut vault = Self::from_bytes(path, &store::read(&file)?, unlock)?;
         vault.file = file;
         Ok(vault)
     }
 
     /// Opens the vault file content `bytes`, read from `path` (named in errors).
-    pub fn from_bytes(path: &Path, bytes: &[u8], passphrase: &Secret) -> Result<Vault> {
+    pub fn from_bytes(path: &Path, bytes: &[u8], unlock: &mut dyn Unlock) -> Result<Vault> {
         let parsed = format::parse(bytes).map_err(|e| e.at(path))?;
-        let (_, key) = unlock_key(path, &parsed, passphrase)?;
-        Ok(Self::with_key(path, parsed, key)?.0)
+        let key = unlock::key_for(unlock, path, &parsed.header)?;
+        Ok(Self::with_key(path, parsed, key.key)?.0)
     }
 
-    /// Opens a vault to change it: derives the key, takes the exclusive lock (waiting up to
-    /// `lock_timeout`), removes temp files a killed save left behind, and reads the vault
-    /// as it is under the lock. A save killed half-way is finished (or undone) first.
+    /// Opens a vault to change it: asks `unlock` for the key, takes the exclusive lock
+    /// (waiting up to `lock_timeout`), removes temp files a killed save left behind, and
+    /// reads the vault as it is under the lock. A save killed half-way is finished (or
+    /// undone) first. The key obtained before the lock is used only if the keyslot it came
+    /// from is still in the header read under the lock; otherwise `unlock` is asked again.
     pub fn open_for_change(
         path: &Path,
-        passphrase: &Secret,
+        unlock: &mut dyn Unlock,
         lock_timeout: Duration,
-    ) -> Result<Vault> {
+    ) -> Result<LockedVault> {
         let file = store::resolve(path)?;
         if !file.exists() {
             return Err(Error::VaultNotFound {
@@ -140,26 +140,29 @@ impl Vault {
         }
         let before = store::read(&file)?;
         let parsed = format::parse(&before).map_err(|e| e.at(path))?;
-        let (slot, key) = unlock_key(path, &parsed, passphrase)?;
+        let key = unlock::key_for(unlock, path, &parsed.header)?;
         let vault_id = parsed.header.vault_id;
         let lock = store::lock(&file, lock_timeout)?;
         recover(&file, &lock)?;
         store::remove_stale_temps(&file, &lock)?;
         let now = store::read(&file)?;
         let parsed = format::parse(&now).map_err(|e| e.at(path))?;
-        let unchanged = parsed.header.vault_id == vault_id
-            && parsed.header.keyslots.contains(&Keyslot::Passphrase(slot));
+        let unchanged =
+            parsed.header.vault_id == vault_id && parsed.header.keyslots.contains(&key.slot);
         let key = match unchanged {
             true => key,
-            false => unlock_key(path, &parsed, passphrase)?.1,
+            false => unlock::key_for(unlock, path, &parsed.header)?,
         };
-        let (mut vault, plaintext) = Self::with_key(path, parsed, key)?;
+        let (mut vault, plaintext) = Self::with_key(path, parsed, key.key)?;
         vault.file = file;
-        vault.saved_digest = Some(crypto::sha256(&[&plaintext]));
-        vault.lock = Some(lock);
         // Whatever this command changes is written in the current payload schema.
         vault.contents.schema = PAYLOAD_SCHEMA;
-        Ok(vault)
+        Ok(LockedVault {
+            vault,
+            lock,
+            saved_digest: crypto::sha256(&[&plaintext]),
+            previous_key: None,
+        })
     }
 
     /// The vault in `parsed`, its payload decrypted with `key`; also the payload document.
@@ -173,9 +176,6 @@ impl Vault {
             key,
             contents,
             payload_len: plaintext.len(),
-            saved_digest: None,
-            previous_key: None,
-            lock: None,
         };
         Ok((vault, plaintext))
     }
@@ -203,31 +203,4 @@ fn recover(file: &Path, lock: &store::VaultLock) -> Result<()> {
         }
         _ => store::discard_pending(file, lock),
     }
-}
-
-/// The passphrase keyslot that `passphrase` opens, and the vault key it wraps.
-fn unlock_key(
-    path: &Path,
-    parsed: &format::Parsed,
-    passphrase: &Secret,
-) -> Result<(PassphraseSlot, Key32)> {
-    let vault_id = parsed.header.vault_id;
-    let mut has_passphrase_slot = false;
-    for slot in &parsed.header.keyslots {
-        if let Keyslot::Passphrase(slot) = slot {
-            has_passphrase_slot = true;
-            if let Some(key) = slot.unlock(&vault_id, passphrase.expose().as_bytes())? {
-                return Ok((slot.clone(), key));
-            }
-        }
-    }
-    if !has_passphrase_slot {
-        return Err(Error::DamagedHeader {
-            path: path.to_path_buf(),
-            what: "has no passphrase keyslot this version can use".into(),
-        });
-    }
-    Err(Error::WrongPassphrase {
-        path: path.to_path_buf(),
-    })
 }

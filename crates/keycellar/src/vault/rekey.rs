@@ -7,14 +7,14 @@
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
 use super::kdf::KdfParams;
-use super::store::{self, VaultLock};
-use super::{Vault, decrypt_payload};
+use super::store;
+use super::{LockedVault, decrypt_payload};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{Error, Result};
 use crate::secret::{Key32, Secret};
 use zeroize::Zeroizing;
 
-impl Vault {
+impl LockedVault {
     /// Replaces the keyslots with one for `new_passphrase` around a new vault key. `params`
     /// defaults to the parameters of the current first passphrase slot. Keyslots of kinds
     /// this version does not know cannot be re-wrapped, and are dropped.
@@ -27,16 +27,17 @@ impl Vault {
             .or_else(|| self.kdf_params().first().copied())
             .ok_or_else(|| Error::Internal("no passphrase keyslot".into()))?;
         let new_key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
+        let vault = &mut self.vault;
         let slot = PassphraseSlot::create(
-            &self.header.vault_id,
+            &vault.header.vault_id,
             &new_key,
             new_passphrase.expose().as_bytes(),
             params,
         )?;
-        let old_key = std::mem::replace(&mut self.key, new_key);
+        let old_key = std::mem::replace(&mut vault.key, new_key);
         // The files on disk are sealed with the key the vault was opened with.
         self.previous_key.get_or_insert(old_key);
-        self.header.keyslots = vec![Keyslot::Passphrase(slot)];
+        vault.header.keyslots = vec![Keyslot::Passphrase(slot)];
         Ok(())
     }
 
@@ -44,16 +45,13 @@ impl Vault {
     /// as it is on disk becomes `.1`, and the old `.1` (or, without one, the old `.2`)
     /// becomes `.2`. A generation that the previous key does not open was not sealed by
     /// this vault; it is rotated as any save rotates it.
-    pub(super) fn reseal_generations(
-        &self,
-        previous: &Key32,
-        lock: &VaultLock,
-    ) -> Result<store::Generations> {
-        let current = store::read(&self.file)?;
+    pub(super) fn reseal_generations(&self, previous: &Key32) -> Result<store::Generations> {
+        let file = &self.vault.file;
+        let current = store::read(file)?;
         let first = self.reseal(&current, previous)?;
         let (older, oldest) = (
-            store::generation_path(&self.file, 1),
-            store::generation_path(&self.file, 2),
+            store::generation_path(file, 1),
+            store::generation_path(file, 2),
         );
         let resealed = |path: &std::path::Path| {
             std::fs::read(path)
@@ -68,19 +66,20 @@ impl Vault {
         } else {
             None
         };
-        store::stage_generations(&self.file, first, second, lock)
+        store::stage_generations(file, first, second, &self.lock)
     }
 
     /// An earlier file of this vault, sealed again under the current key and keyslots.
     fn reseal(&self, old_file: &[u8], previous: &Key32) -> Result<Vec<u8>> {
-        let parsed = format::parse(old_file).map_err(|e| e.at(&self.path))?;
-        let plaintext = decrypt_payload(&self.path, &parsed, previous)?;
+        let vault = &self.vault;
+        let parsed = format::parse(old_file).map_err(|e| e.at(&vault.path))?;
+        let plaintext = decrypt_payload(&vault.path, &parsed, previous)?;
         let header = Header {
             vault_id: parsed.header.vault_id,
             generation: parsed.header.generation,
             payload_nonce: crypto::random_array::<NONCE_LEN>()?,
-            keyslots: self.header.keyslots.clone(),
+            keyslots: vault.header.keyslots.clone(),
         };
-        Ok(format::seal_file(&header, &self.key, &plaintext))
+        Ok(format::seal_file(&header, &vault.key, &plaintext))
     }
 }

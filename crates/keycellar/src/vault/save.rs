@@ -2,12 +2,12 @@
 //! read-back check, and putting it in place (`store` holds the file steps). A save can
 //! be prepared on a second thread while the command does other work on the same contents.
 
-use super::{Vault, decrypt_payload};
+use super::{LockedVault, Vault, decrypt_payload};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 use crate::vault::format::{self, Header};
-use crate::vault::store::{self, VaultLock};
+use crate::vault::store;
 
 /// What a save did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub enum Saved {
     Unchanged,
 }
 
-/// A save made ready by [`Vault::prepare_save`]; dropping it gives the save up and removes
+/// A save made ready by [`LockedVault::prepare_save`]; dropping it gives the save up and removes
 /// its temp files.
 struct PreparedSave {
     staged: store::Staged,
@@ -29,7 +29,7 @@ struct PreparedSave {
     digest: [u8; 32],
 }
 
-impl Vault {
+impl LockedVault {
     /// Saves atomically under the lock taken by [`Vault::open_for_change`]; the new file is
     /// read back and decrypted with the key in memory before it replaces the old one. When
     /// nothing changed since the vault was opened, nothing is written.
@@ -40,7 +40,7 @@ impl Vault {
         }
     }
 
-    /// Saves like [`Vault::save`] while `work` runs on the contents as they are (the save
+    /// Saves like [`LockedVault::save`] while `work` runs on the contents as they are (the save
     /// is prepared on a second thread). The new file is put in place only if `work`
     /// succeeds, and `work`'s error is the one returned when both fail. An export uses it
     /// to write the export file while the vault's record of it is prepared.
@@ -48,7 +48,7 @@ impl Vault {
         let this = &*self;
         let (worked, prepared) = std::thread::scope(|scope| {
             let preparing = scope.spawn(|| this.prepare_save());
-            (work(this), preparing.join())
+            (work(&this.vault), preparing.join())
         });
         let value = worked?;
         let prepared =
@@ -62,18 +62,18 @@ impl Vault {
     /// The first half of a save: the next file is sealed, written beside the vault, synced
     /// and read back, while the vault stays as it is. `None` when there is nothing to save.
     fn prepare_save(&self) -> Result<Option<PreparedSave>> {
-        let lock = self.held_lock()?;
-        let plaintext = self.document()?;
+        let vault = &self.vault;
+        let plaintext = vault.document()?;
         let digest = crypto::sha256(&[&plaintext]);
-        if self.saved_digest == Some(digest) && self.previous_key.is_none() {
+        if self.saved_digest == digest && self.previous_key.is_none() {
             return Ok(None);
         }
-        let (header, bytes) = self.seal_next(&plaintext)?;
-        let staged = store::stage(&self.file, &bytes, lock, &|written| {
-            self.check_written(written, &plaintext)
+        let (header, bytes) = vault.seal_next(&plaintext)?;
+        let staged = store::stage(&vault.file, &bytes, &self.lock, &|written| {
+            vault.check_written(written, &plaintext)
         })?;
         let generations = match &self.previous_key {
-            Some(previous) => Some(self.reseal_generations(previous, lock)?),
+            Some(previous) => Some(self.reseal_generations(previous)?),
             None => None,
         };
         Ok(Some(PreparedSave {
@@ -87,21 +87,22 @@ impl Vault {
 
     /// The second half of a save: puts the prepared file in place.
     fn commit_save(&mut self, prepared: PreparedSave) -> Result<()> {
-        let lock = self.held_lock()?;
-        store::commit(&self.file, prepared.staged, prepared.generations, lock)?;
-        self.header = prepared.header;
-        self.payload_len = prepared.payload_len;
-        self.saved_digest = Some(prepared.digest);
+        let vault = &mut self.vault;
+        store::commit(
+            &vault.file,
+            prepared.staged,
+            prepared.generations,
+            &self.lock,
+        )?;
+        vault.header = prepared.header;
+        vault.payload_len = prepared.payload_len;
+        self.saved_digest = prepared.digest;
         self.previous_key = None;
         Ok(())
     }
+}
 
-    fn held_lock(&self) -> Result<&VaultLock> {
-        self.lock
-            .as_ref()
-            .ok_or_else(|| Error::Internal("save without holding the vault lock".into()))
-    }
-
+impl Vault {
     /// The payload document of the contents as they are.
     pub(super) fn document(&self) -> Result<SecretBytes> {
         let size_hint = self.payload_len + self.payload_len / 8 + 4096;
