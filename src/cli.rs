@@ -16,6 +16,8 @@
 //! Dependencies point one way: [`run`] dispatches to the command modules, which use the
 //! shared steps and `output`; no shared step uses a command module.
 
+mod agent;
+mod agent_ops;
 pub mod args;
 mod backup;
 mod commands;
@@ -33,8 +35,10 @@ pub mod report;
 mod shell;
 mod signals;
 pub mod ui;
+pub mod zero_on_free;
 
-use args::{Cli, Command};
+use agent_ops::Operation;
+use args::{AgentCommand, Cli, Command};
 use context::{Context, default_vault_path};
 use report::{Result, exit};
 use std::time::Duration;
@@ -52,16 +56,28 @@ pub fn run(cli: Cli) -> Result<i32> {
         passphrase_source,
         json: cli.json,
         lock_timeout: Duration::from_secs(cli.lock_timeout),
+        no_agent: cli.no_agent,
     };
     let done = match cli.command {
         Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
-        Command::List => output::list(&ctx.open()?, ctx.json),
+        Command::List => match ctx.through_agent(&Operation::List)? {
+            Some(report) => agent_ops::print(&Operation::List, report, ctx.json),
+            None => output::list(&ctx.open()?, ctx.json),
+        },
         Command::Show { label, reveal } => {
-            let vault = ctx.open()?;
-            output::show(vault.find(&label)?, reveal, ctx.json)
+            let operation = Operation::Show { label, reveal };
+            match ctx.through_agent(&operation)? {
+                Some(report) => agent_ops::print(&operation, report, ctx.json),
+                None => show_here(&ctx, &operation),
+            }
         }
+        Command::Agent(AgentCommand::Start(args)) => return agent::start(&ctx, &args),
+        Command::Agent(AgentCommand::Status) => agent::status(&ctx),
+        Command::Agent(AgentCommand::Stop) => agent::stop_or_lock(&ctx, true),
+        Command::Agent(AgentCommand::Serve) => return agent::serve::serve(),
+        Command::Lock => agent::stop_or_lock(&ctx, false),
         Command::Edit(args) => commands::edit(&ctx, *args),
         Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
         Command::Passwd {
@@ -110,4 +126,13 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::HygieneCheck => output::hygiene(),
     };
     done.map(|()| exit::OK)
+}
+
+/// `show` with the vault opened here.
+fn show_here(ctx: &Context, operation: &Operation) -> Result<()> {
+    let Operation::Show { label, reveal } = operation else {
+        return Ok(());
+    };
+    let vault = ctx.open()?;
+    output::show(vault.find(label)?, *reveal, ctx.json)
 }

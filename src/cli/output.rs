@@ -9,12 +9,14 @@ macro_rules! say {
     };
 }
 
+mod agent;
 mod backup;
 mod lifecycle;
 mod table;
 
 use super::report::Result;
 use super::ui;
+pub use agent::{agent_changed, agent_started, agent_status};
 pub use backup::{
     backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
 };
@@ -189,12 +191,16 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
 pub const UNCHANGED: &str = "nothing to change";
 
 pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
-    let entries = vault.entries();
+    list_of(vault.entries(), vault.fingerprint(), as_json)
+}
+
+/// `list` of `entries` (a vault's, or an agent's report), whose vault has `fingerprint`.
+pub fn list_of(entries: &[Entry], fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "vault_fingerprint": vault.fingerprint(),
+            "vault_fingerprint": fingerprint,
         }))?;
         return Ok(());
     }
@@ -235,7 +241,7 @@ pub fn list(vault: &Vault, as_json: bool) -> Result<()> {
         }
     });
     emit(&table)?;
-    say!("\nVault fingerprint: {}", vault.fingerprint());
+    say!("\nVault fingerprint: {fingerprint}");
     Ok(())
 }
 

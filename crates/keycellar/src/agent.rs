@@ -30,7 +30,9 @@ pub use header::{VaultIdentity, identify, still_holds};
 pub use locked_key::LockedKey;
 pub use protocol::{Refusal, Request};
 pub use server::{AgentServer, DETACH, Operations};
-pub use socket_dir::{check as check_socket_dir, socket_dir, socket_path};
+pub use socket_dir::{
+    check as check_socket_dir, ensure as ensure_socket_dir, socket_dir, socket_path,
+};
 pub use state::{AgentState, CachedKey, KeyslotCheck, LockReason, Served};
 pub use timers::{Limit, Limits, Timers};
 

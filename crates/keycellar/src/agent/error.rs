@@ -39,7 +39,7 @@ pub enum AgentError {
 }
 
 impl AgentError {
-    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> AgentError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> AgentError {
         AgentError::Io {
             context: context.into(),
             source,

@@ -3,7 +3,7 @@
 //! through is still in the header (to lock it after `passwd`).
 
 use super::state::Served;
-use crate::vault::format::{self, Header};
+use crate::vault::VaultHeader;
 use crate::vault::store;
 use std::path::{Path, PathBuf};
 
@@ -16,33 +16,16 @@ pub struct VaultIdentity {
 
 /// Reads the header of the vault at `path` (no key needed).
 pub fn identify(path: &Path) -> crate::Result<VaultIdentity> {
+    let header = VaultHeader::read(path)?;
     let file = store::resolve(path)?;
-    let header = read_header(path, &file)?;
     Ok(VaultIdentity {
-        vault_id: hex(&header.vault_id),
+        vault_id: header.id_hex(),
         file,
     })
 }
 
 /// True when the served vault still has its id and the keyslot the key came from.
 pub fn still_holds(served: &Served) -> bool {
-    let Ok(header) = read_header(&served.file, &served.file) else {
-        return false;
-    };
-    hex(&header.vault_id) == served.vault_id
-        && header.keyslots.iter().any(|slot| {
-            let mut bytes = Vec::new();
-            slot.encode(&mut bytes);
-            bytes == served.keyslot
-        })
-}
-
-fn read_header(path: &Path, file: &Path) -> crate::Result<Header> {
-    let bytes = store::read(file)?;
-    let parsed = format::parse(&bytes).map_err(|e| e.at(path))?;
-    Ok(parsed.header)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    VaultHeader::read(&served.file)
+        .is_ok_and(|h| h.id_hex() == served.vault_id && h.holds_keyslot(&served.keyslot))
 }

@@ -135,8 +135,7 @@ impl AgentState {
         self.expire();
         let unlocked = self.is_unlocked();
         let deadline = |d: Option<u64>| d.filter(|_| unlocked).map(|ms| rfc3339(ms - self.skew));
-        let memory_locked =
-            self.process_locked || self.key.as_ref().is_some_and(LockedKey::memory_locked);
+        let key_locked = self.key.as_ref().is_some_and(LockedKey::memory_locked);
         json!({
             "vault": self.served.vault,
             "vault_id": self.served.vault_id,
@@ -144,8 +143,8 @@ impl AgentState {
             "locked_because": self.locked_because.map(LockReason::as_str),
             "idle_deadline": deadline(self.timers.idle_deadline()),
             "max_deadline": deadline(self.timers.max_deadline()),
-            "memory_locked": memory_locked,
-            "process_memory_locked": self.process_locked,
+            "memory_locked": self.process_locked,
+            "key_memory_locked": key_locked,
             "pid": std::process::id(),
         })
     }
