@@ -89,7 +89,9 @@ impl Context {
             Ok(report) => Ok(Some(report)),
             Err(Fallback::NoAgent) => Ok(None),
             Err(Fallback::Declined(refusal)) => {
-                ui::info(&format!("not using the agent: {}", refusal.message));
+                if ui::is_verbose() {
+                    ui::note(&format!("not using the agent: {}", refusal.message));
+                }
                 Ok(None)
             }
             Err(Fallback::Unreachable(error)) => {
