@@ -38,7 +38,7 @@ pub mod ui;
 pub mod zero_on_free;
 
 use agent_ops::Operation;
-use args::{AgentCommand, Cli, Command};
+use args::{Cli, Command};
 use context::{Context, default_vault_path};
 use report::{Result, exit};
 use std::time::Duration;
@@ -62,21 +62,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
-        Command::List => match ctx.through_agent(&Operation::List)? {
-            Some(report) => agent_ops::print(&Operation::List, report, ctx.json),
-            None => output::list(&ctx.open()?, ctx.json),
-        },
-        Command::Show { label, reveal } => {
-            let operation = Operation::Show { label, reveal };
-            match ctx.through_agent(&operation)? {
-                Some(report) => agent_ops::print(&operation, report, ctx.json),
-                None => show_here(&ctx, &operation),
-            }
-        }
-        Command::Agent(AgentCommand::Start(args)) => return agent::start(&ctx, &args),
-        Command::Agent(AgentCommand::Status) => agent::status(&ctx),
-        Command::Agent(AgentCommand::Stop) => agent::stop_or_lock(&ctx, true),
-        Command::Agent(AgentCommand::Serve) => return agent::serve::serve(),
+        Command::List => read(&ctx, Operation::List),
+        Command::Show { label, reveal } => read(&ctx, Operation::Show { label, reveal }),
+        Command::Agent(command) => return agent::run(&ctx, command),
         Command::Lock => agent::stop_or_lock(&ctx, false),
         Command::Edit(args) => commands::edit(&ctx, *args),
         Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
@@ -128,11 +116,15 @@ pub fn run(cli: Cli) -> Result<i32> {
     done.map(|()| exit::OK)
 }
 
-/// `show` with the vault opened here.
-fn show_here(ctx: &Context, operation: &Operation) -> Result<()> {
-    let Operation::Show { label, reveal } = operation else {
-        return Ok(());
-    };
+/// `list` and `show`: through the agent when one is unlocked for the vault, else with the
+/// vault opened here.
+fn read(ctx: &Context, operation: Operation) -> Result<()> {
+    if let Some(report) = ctx.through_agent(&operation)? {
+        return agent_ops::print(&operation, report, ctx.json);
+    }
     let vault = ctx.open()?;
-    output::show(vault.find(label)?, *reveal, ctx.json)
+    match operation {
+        Operation::List => output::list(&vault, ctx.json),
+        Operation::Show { label, reveal } => output::show(vault.find(&label)?, reveal, ctx.json),
+    }
 }

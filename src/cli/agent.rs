@@ -6,7 +6,7 @@
 pub mod serve;
 mod spawn;
 
-use super::args::AgentStartArgs;
+use super::args::{AgentCommand, AgentStartArgs};
 use super::context::{self, Context};
 use super::output;
 use super::report::{Failure, Result};
@@ -18,8 +18,19 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Command;
 
+/// `agent ...`: the exit code (`agent start -- COMMAND` passes COMMAND's on).
+pub fn run(ctx: &Context, command: AgentCommand) -> Result<i32> {
+    match command {
+        AgentCommand::Start(args) => return start(ctx, &args),
+        AgentCommand::Status => status(ctx)?,
+        AgentCommand::Stop => stop_or_lock(ctx, true)?,
+        AgentCommand::Serve => return serve::serve(),
+    }
+    Ok(0)
+}
+
 /// `agent start`: returns 0, or COMMAND's exit code.
-pub fn start(ctx: &Context, args: &AgentStartArgs) -> Result<i32> {
+fn start(ctx: &Context, args: &AgentStartArgs) -> Result<i32> {
     let limits = Limits::new(args.idle, args.max)
         .map_err(|why| Failure::Usage(why.replace("idle none", "--idle none")))?;
     let identity = agent::identify(&ctx.vault)?;

@@ -34,8 +34,11 @@
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
 //!   `journal`, one request's `service`, and the socket `server`.
-//! - [`agent`]: unlock once: the agent that holds a vault key and answers commands until it
-//!   locks (docs/AGENT.md); [`peer`]: who is at the other end of a Unix socket.
+//! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the
+//!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
+//!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or
+//!   locked, the checks before each use), `header` (a vault's id and keyslots without its
+//!   key), `server`, `client`, `error`; [`peer`]: who is at the other end of a Unix socket.
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
 //!   over the cores.
 //!
