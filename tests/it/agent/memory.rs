@@ -96,6 +96,7 @@ fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
 
 fn names(hits: Vec<(String, Vec<u8>)>) -> Vec<String> {
     let mut names: Vec<String> = hits.into_iter().map(|(name, _)| name).collect();
+    names.sort();
     names.dedup();
     names
 }
