@@ -104,6 +104,7 @@ fn vault_and_entry_expose_no_field() {
 fn the_command_lines_shared_steps_never_use_its_commands() {
     let commands = ["commands", "backup", "paper", "lifecycle"];
     let shared = [
+        "agent_ops",
         "context",
         "credentials",
         "encryption",

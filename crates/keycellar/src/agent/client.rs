@@ -108,6 +108,9 @@ pub fn run(
     explicit: Option<&Path>,
     operation: Value,
 ) -> Result<Result<Value, Fallback>, AgentError> {
+    if explicit.is_none() && !any_socket(&socket_dir::socket_dir(runtime_dir)) {
+        return Ok(Err(Fallback::NoAgent));
+    }
     let identity = match header::identify(vault) {
         Ok(identity) => identity,
         // The command's own opening reports a missing or damaged vault as it always did.
@@ -130,6 +133,16 @@ pub fn run(
         Ok(Err(refusal)) => Err(AgentError::Answered(refusal)),
         Err(e) => Ok(Err(Fallback::Unreachable(e))),
     }
+}
+
+/// Whether `dir` holds any agent's socket: when none does (most commands, most of the
+/// time), the vault's header is not read a second time just to find no agent.
+fn any_socket(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("agent-"))
+    })
 }
 
 fn is_fallback(refusal: &Refusal) -> bool {
