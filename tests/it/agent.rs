@@ -319,3 +319,62 @@ fn agents_of(dir: &Path) -> bool {
         })
     })
 }
+
+#[test]
+fn a_killed_agent_leaves_a_socket_that_clients_pass_over_and_the_next_start_replaces() {
+    let av = AgentVault::new();
+    let pid = av.start(&[])["pid"].as_u64().unwrap();
+    let socket = av.socket();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid as i32).unwrap(),
+        rustix::process::Signal::KILL,
+    )
+    .unwrap();
+    eventually("the killed agent is gone", || !alive(pid));
+    assert!(socket.exists(), "a killed agent cannot remove its socket");
+    // No agent answers: the command asks the passphrase (none here: no terminal).
+    av.bare().arg("list").assert().code(2);
+    av.cmd().arg("list").assert().success();
+    assert_eq!(av.start(&[])["state"], "unlocked");
+    av.bare().arg("list").assert().success();
+}
+
+#[test]
+fn a_signal_to_agent_start_reaches_its_command_and_the_agent_ends_with_it() {
+    let av = AgentVault::new();
+    let mut start = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+        .env("XDG_RUNTIME_DIR", &av.runtime)
+        .arg("--vault")
+        .arg(&av.tv.vault)
+        .arg("--passphrase-file")
+        .arg(&av.tv.pass_file)
+        .args(["agent", "start", "--", "sh", "-c"])
+        .arg("trap 'exit 5' TERM; echo ready; while :; do sleep 1; done")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    BufReader::new(start.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    assert_eq!(ready, "ready\n");
+    // Once keycellar catches SIGTERM (its signal thread is up), the signal is passed on.
+    let status = format!("/proc/{}/status", start.id());
+    eventually("agent start catches SIGTERM", || {
+        std::fs::read_to_string(&status).is_ok_and(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("SigCgt:"))
+                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+                .is_some_and(|mask| mask & (1 << (15 - 1)) != 0)
+        })
+    });
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(start.id() as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    assert_eq!(start.wait().unwrap().code(), Some(5));
+    av.bare().args(["agent", "status"]).assert().code(1);
+    let dir = av.runtime.join("keycellar");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}

@@ -88,10 +88,18 @@ fn when_it_locks(status: &Value) -> String {
 }
 
 fn memory_note(status: &Value) -> Result<()> {
-    if status["memory_locked"] == false {
+    if status["state"] != "unlocked" {
+        return Ok(());
+    }
+    if status["key_memory_locked"] == false {
         crate::cli::ui::warn(
-            "the agent's memory is not locked against swap (the memory-lock limit refused); \
-             what a request decrypts could reach swap unless swap is encrypted",
+            "the agent could not lock even its key's page against swap (the memory-lock \
+             limit refused); the key could reach swap unless swap is encrypted",
+        );
+    } else if status["memory_locked"] == false {
+        crate::cli::ui::note(
+            "Only the key's page is locked against swap (the memory-lock limit is below \
+             1 GiB): what a request decrypts could reach swap unless swap is encrypted.",
         );
     }
     Ok(())
