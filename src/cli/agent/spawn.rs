@@ -7,7 +7,7 @@
 //! agent stop, so a killed `agent start` leaves no agent behind.
 
 use super::super::context::Context;
-use super::super::report::Result;
+use super::super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::agent::{self, AgentError, DETACH, Limit, Limits, VaultIdentity};
 use serde_json::{Value, json};
@@ -56,15 +56,24 @@ pub fn start_serving(
     socket: &Path,
     limits: Limits,
 ) -> Result<Started> {
+    let text = |path: &Path| {
+        path.to_str().map(str::to_string).ok_or_else(|| {
+            Failure::Usage(format!(
+                "the agent needs a path that is UTF-8 text, not {}",
+                path.display()
+            ))
+        })
+    };
+    let (vault, file, socket_text) = (text(&ctx.vault)?, text(&identity.file)?, text(socket)?);
     agent::ensure_socket_dir(socket.parent().unwrap_or(Path::new("/")))?;
     let (mut child, ready, watch) = spawn()?;
     let handed = ctx.unlock_for_agent().and_then(|(key, keyslot)| {
         let handover = json!({
-            "vault": ctx.vault,
-            "file": identity.file,
+            "vault": vault,
+            "file": file,
             "vault_id": identity.vault_id,
             "keyslot": hex(&keyslot),
-            "socket": socket,
+            "socket": socket_text,
             "idle_ms": millis(limits.idle),
             "max_ms": millis(limits.max),
         });
@@ -149,6 +158,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn not_started(why: &str) -> super::super::report::Failure {
+fn not_started(why: &str) -> Failure {
     AgentError::NotStarted(why.to_string()).into()
 }

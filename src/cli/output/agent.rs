@@ -60,6 +60,7 @@ pub fn agent_status(status: &Value, as_json: bool) -> Result<()> {
 /// vault, which is not a failure: nothing was unlocked).
 pub fn agent_changed(vault: &Path, done: &str, as_json: bool) -> Result<()> {
     if as_json {
+        let vault = vault.to_string_lossy();
         print_json(json!({"schema": JSON_SCHEMA, "vault": vault, "agent": done}))?;
         return Ok(());
     }
