@@ -306,7 +306,7 @@ fn agent_start_with_a_command_ends_with_it_and_passes_its_code() {
 }
 
 /// Whether a live `agent serve` process has `dir` in its command line or environment.
-fn agents_of(dir: &Path) -> bool {
+pub fn agents_of(dir: &Path) -> bool {
     let needle = dir.parent().unwrap().to_string_lossy().into_owned();
     std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
         let pid: Option<u64> = p.file_name().to_str().and_then(|n| n.parse().ok());

@@ -267,3 +267,21 @@ fn a_passphrase_change_locks_the_agent() {
     assert_eq!(status["state"], "locked");
     assert_eq!(status["locked_because"], "keyslots_changed");
 }
+
+#[test]
+fn a_wrong_passphrase_at_agent_start_leaves_no_agent_and_no_socket() {
+    let av = AgentVault::new();
+    let wrong = av.tv.file("wrong-pass", "not the passphrase\n");
+    std::fs::set_permissions(&wrong, std::fs::Permissions::from_mode(0o600)).unwrap();
+    av.bare()
+        .arg("--passphrase-file")
+        .arg(&wrong)
+        .args(["agent", "start"])
+        .assert()
+        .code(3);
+    av.bare().args(["agent", "status"]).assert().code(1);
+    let dir = av.runtime.join("keycellar");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // agent start waited for the agent process, which read end of file instead of a key.
+    assert!(!super::agents_of(&dir), "an agent process is left");
+}
