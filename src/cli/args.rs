@@ -254,7 +254,10 @@ pub enum Command {
     )]
     Exec(Box<ExecArgs>),
     /// Unlock once: an agent that holds the vault key and answers commands until it locks
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  keycellar agent start   (asks the passphrase once)\n  keycellar agent status\n  keycellar agent stop"
+    )]
     Agent(AgentCommand),
     /// Wipe the key of the agent serving this vault (it stays locked until started again)
     #[command(after_help = "Example: keycellar lock")]

@@ -378,3 +378,17 @@ fn a_signal_to_agent_start_reaches_its_command_and_the_agent_ends_with_it() {
     let dir = av.runtime.join("keycellar");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
+
+#[test]
+fn clients_that_hang_up_before_their_answer_do_not_end_the_agent() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let request = av.run_request(json!({"name": "show", "label": "k1", "reveal": true}));
+    for _ in 0..20 {
+        let mut stream = UnixStream::connect(av.socket()).unwrap();
+        writeln!(stream, "{request}").unwrap();
+        drop(stream);
+    }
+    assert_eq!(av.status()["state"], "unlocked");
+    av.bare().arg("list").assert().success();
+}

@@ -26,6 +26,12 @@ const MAX_HANDOVER: usize = 64 * 1024;
 /// Runs the agent; exit 0 after a clean stop, 1 when it could not start.
 pub fn serve() -> Result<i32> {
     zero_on_free::enable();
+    // A client that hangs up before its answer must cost the agent a failed write, not
+    // its life (main restores SIGPIPE's default for the commands' own output).
+    // SAFETY: SIG_IGN is a valid disposition; nothing here relies on SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
     let process_locked = lock_all_memory();
     let (Some(ready), Some(watch)) = (inherited(READY_FD), inherited(WATCH_FD)) else {
         return Err(
