@@ -136,11 +136,74 @@ impl Operations for AgentOperations {
         let reported = Vault::open(&file, &mut unlock)
             .map_err(Failure::from)
             .and_then(|vault| report(&vault, &operation));
-        reported.map_err(|failure| Refusal {
-            kind: failure.kind().into_owned(),
-            exit_code: failure.exit_code(),
-            message: failure.to_string(),
-            hint: failure.hint().into_owned(),
+        reported.map_err(|failure| match failure {
+            // A passwd between the agent's keyslot check and this opening: the client asks
+            // the passphrase itself, and the agent locks at its next check.
+            Failure::Library(Error::KeyNotInVault { .. }) => Refusal::agent(
+                keycellar::agent::protocol::kind::LOCKED,
+                "the vault's keyslots changed since the agent was unlocked",
+                "Unlock again with `keycellar agent start`.",
+            ),
+            failure => Refusal {
+                kind: failure.kind().into_owned(),
+                exit_code: failure.exit_code(),
+                message: failure.to_string(),
+                hint: failure.hint().into_owned(),
+            },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keycellar::agent::Served;
+    use keycellar::secret::Secret;
+    use keycellar::vault::kdf::KdfParams;
+
+    const CHEAP: KdfParams = KdfParams {
+        memory_kib: 8,
+        time: 1,
+        parallelism: 1,
+    };
+
+    /// A vault at `path`; its key and the keyslot bytes it came from.
+    fn vault(path: &Path, passphrase: &str) -> ([u8; 32], Vec<u8>) {
+        let passphrase = Secret::new(passphrase.into());
+        Vault::create(path, &passphrase, CHEAP, Vec::new()).unwrap();
+        let key = VaultHeader::read(path)
+            .unwrap()
+            .unlock_with_passphrase(path, &passphrase)
+            .unwrap();
+        (*key.expose(), key.keyslot())
+    }
+
+    fn run(file: &Path, key: &[u8; 32], keyslot: Vec<u8>) -> std::result::Result<Value, Refusal> {
+        let served = Served {
+            vault: file.into(),
+            file: file.into(),
+            vault_id: String::new(),
+            keyslot,
+        };
+        AgentOperations.run(
+            CachedKey {
+                served: &served,
+                key,
+            },
+            json!({"name": "list"}),
+        )
+    }
+
+    #[test]
+    fn the_cached_key_opens_the_vault_and_a_changed_keyslot_is_agent_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("v.kc"), dir.path().join("w.kc"));
+        let (key, keyslot) = vault(&path, "first passphrase of the test");
+        let report = run(&path, &key, keyslot).unwrap();
+        assert_eq!(report["entries"], json!([]));
+        // A keyslot the vault does not hold (as after a passwd): the client falls back.
+        let (_, foreign) = vault(&other, "second passphrase of the test");
+        let refused = run(&path, &key, foreign).unwrap_err();
+        assert_eq!(refused.kind, keycellar::agent::protocol::kind::LOCKED);
     }
 }
