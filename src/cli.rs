@@ -16,6 +16,8 @@
 //! Dependencies point one way: [`run`] dispatches to the command modules, which use the
 //! shared steps and `output`; no shared step uses a command module.
 
+mod agent;
+mod agent_ops;
 pub mod args;
 mod backup;
 mod commands;
@@ -33,6 +35,7 @@ pub mod report;
 mod shell;
 mod signals;
 pub mod ui;
+pub mod zero_on_free;
 
 use args::{Cli, Command};
 use context::{Context, default_vault_path};
@@ -53,36 +56,23 @@ pub fn run(cli: Cli) -> Result<i32> {
         passphrase_source,
         json: cli.json,
         lock_timeout: Duration::from_secs(cli.lock_timeout),
+        no_agent: cli.no_agent,
     };
     let done = match cli.command {
         Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
-        Command::List => match ctx.run(VaultRequest::List)? {
-            VaultReply::List {
-                entries,
-                vault_fingerprint,
-            } => output::list(&entries, vault_fingerprint, ctx.json),
-            other => Err(context::unexpected(other)),
-        },
-        Command::Show { label, reveal } => match ctx.run(VaultRequest::Show { label, reveal })? {
-            VaultReply::Show { entry, revealed } => {
-                output::show(&entry, revealed.as_ref(), ctx.json)
-            }
-            other => Err(context::unexpected(other)),
-        },
+        Command::List => read(&ctx, VaultRequest::List),
+        Command::Show { label, reveal } => read(&ctx, VaultRequest::Show { label, reveal }),
+        Command::Agent(command) => return agent::run(&ctx, command),
+        Command::Lock => agent::stop_or_lock(&ctx, false),
         Command::Edit(args) => commands::edit(&ctx, *args),
         Command::Remove { label, yes } => commands::remove(&ctx, &label, yes),
         Command::Passwd {
             new_passphrase_file,
             settings,
         } => commands::passwd(&ctx, new_passphrase_file, &settings),
-        Command::Fingerprint { label } => match ctx.run(VaultRequest::Fingerprint { label })? {
-            VaultReply::Fingerprint { of, fingerprint } => {
-                output::fingerprint(&of, fingerprint, ctx.json)
-            }
-            other => Err(context::unexpected(other)),
-        },
+        Command::Fingerprint { label } => read(&ctx, VaultRequest::Fingerprint { label }),
         Command::Verify {
             backup: Some(file),
             unlock,
@@ -121,4 +111,20 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::HygieneCheck => output::hygiene(),
     };
     done.map(|()| exit::OK)
+}
+
+/// A command that only reads: its request runs in the agent or here (`Context::run`), and
+/// the reply is printed.
+fn read(ctx: &Context, request: VaultRequest) -> Result<()> {
+    match ctx.run(request)? {
+        VaultReply::List {
+            entries,
+            vault_fingerprint,
+        } => output::list(&entries, vault_fingerprint, ctx.json),
+        VaultReply::Show { entry, revealed } => output::show(&entry, revealed.as_ref(), ctx.json),
+        VaultReply::Fingerprint { of, fingerprint } => {
+            output::fingerprint(&of, fingerprint, ctx.json)
+        }
+        other => Err(context::unexpected(other)),
+    }
 }

@@ -4,9 +4,10 @@
 mod cli;
 
 /// mimalloc: opening a large vault allocates tens of thousands of small strings, and freeing
-/// them with glibc's allocator cost a third of `list` (docs/PERFORMANCE.md).
+/// them with glibc's allocator cost a third of `list` (docs/PERFORMANCE.md). The agent
+/// switches it to wipe every freed block (`cli::zero_on_free`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: cli::zero_on_free::ZeroOnFree = cli::zero_on_free::ZeroOnFree(mimalloc::MiMalloc);
 
 use clap::Parser;
 use clap::error::ErrorKind;

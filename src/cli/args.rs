@@ -11,10 +11,12 @@ use keycellar::source::InputSource;
 use keycellar::vault::merge::OnConflict;
 use std::path::PathBuf;
 
+mod agent;
 mod backup;
 mod lifecycle;
 mod vault;
 
+pub use agent::{AgentCommand, AgentStartArgs};
 pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
 pub use lifecycle::{ExecArgs, RotateArgs};
 pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, NewPassphraseArgs};
@@ -47,7 +49,8 @@ high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).
 pub const ENVIRONMENT: &str = "\
-KEYCELLAR_VAULT: the vault path when --vault is not given. NO_COLOR, CLICOLOR and
+KEYCELLAR_VAULT: the vault path when --vault is not given. KEYCELLAR_AGENT_SOCK: the agent
+to ask (set by `agent start -- COMMAND`); XDG_RUNTIME_DIR: where agents' sockets live. NO_COLOR, CLICOLOR and
 CLICOLOR_FORCE: colour, as everywhere. Nothing else is read from the environment.";
 
 /// The long help's topics: where the vault is, use from scripts, exit codes.
@@ -117,6 +120,10 @@ pub struct Cli {
     /// More detail: the cause chain of errors, and what each step did
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Never use an agent: ask the passphrase even when an agent serves the vault
+    #[arg(long, global = true)]
+    pub no_agent: bool,
 
     /// Seconds to wait for another keycellar command to release the vault
     #[arg(long, global = true, default_value_t = 5, value_name = "SECONDS")]
@@ -246,6 +253,15 @@ pub enum Command {
         after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec --profile freqtrade kraken-freqtrade -- freqtrade trade -c config.json\n  keycellar exec --profile json-fd kraken-grid-bot -- python3 bot.py\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n  keycellar exec --list-profiles\n\nDefault variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,\nEXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).\nThe command's output passes through keycellar, which masks the secrets in it (****)."
     )]
     Exec(Box<ExecArgs>),
+    /// Unlock once: an agent that holds the vault key and answers commands until it locks
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  keycellar agent start   (asks the passphrase once)\n  keycellar agent status\n  keycellar agent stop"
+    )]
+    Agent(AgentCommand),
+    /// Wipe the key of the agent serving this vault (it stays locked until started again)
+    #[command(after_help = "Example: keycellar lock")]
+    Lock,
     /// Make an age identity file (the age-keygen format) to receive exports, or print the
     /// recipient of one
     #[command(

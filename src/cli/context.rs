@@ -9,6 +9,7 @@ use super::prompt::{self, Asked};
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
+use keycellar::agent::{self, Fallback};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
 use keycellar::ops::{LocalSession, Session, VaultReply, VaultRequest};
@@ -16,8 +17,10 @@ use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
 use keycellar::vault::{LockedVault, Unlock, Vault, VaultHeader, VaultKey};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zeroize::Zeroizing;
 
 const PASSPHRASE_ATTEMPTS: u32 = 3;
 
@@ -27,6 +30,8 @@ pub struct Context {
     pub passphrase_source: Option<InputSource>,
     pub json: bool,
     pub lock_timeout: Duration,
+    /// `--no-agent`: never ask an agent.
+    pub no_agent: bool,
 }
 
 impl Context {
@@ -65,13 +70,66 @@ impl Context {
         }
     }
 
+    /// THE AGENT SEAM: runs `operation` in the agent serving this vault when one is
+    /// unlocked for it (same vault id and file) and `--no-agent` is not given. `None`: no
+    /// such agent, and the command opens the vault itself (with `--verbose`, a note says
+    /// why). A failure the agent answered is this command's failure, with its kind and
+    /// exit code.
+    pub fn through_agent(&self, request: &VaultRequest) -> Result<Option<VaultReply>> {
+        if self.no_agent {
+            return Ok(None);
+        }
+        let explicit = explicit_socket();
+        let asked = agent::run(
+            &self.vault,
+            runtime_dir().as_deref(),
+            explicit.as_deref(),
+            to_json(request)?,
+        )?;
+        match asked {
+            Ok(reply) => serde_json::from_value(reply).map(Some).map_err(|e| {
+                Error::Internal(format!("the agent's reply is not understood: {e}")).into()
+            }),
+            Err(Fallback::NoAgent) => Ok(None),
+            Err(Fallback::Declined(refusal)) => {
+                if ui::is_verbose() {
+                    ui::note(&format!("not using the agent: {}", refusal.message));
+                }
+                Ok(None)
+            }
+            Err(Fallback::Unreachable(error)) => {
+                ui::warn(&format!("not using the agent: {error}"));
+                Ok(None)
+            }
+        }
+    }
+
+    /// For `agent start`: unlocks as every command does and opens the payload once (so a
+    /// wrong passphrase fails here), and returns the vault key with the keyslot it came
+    /// from. The vault itself is dropped (and wiped) at once.
+    pub fn unlock_for_agent(&self) -> Result<(Zeroizing<[u8; 32]>, Vec<u8>)> {
+        let mut kept = None;
+        self.open_with(|unlock| {
+            let mut keeping = KeepingUnlock {
+                inner: unlock,
+                kept: &mut kept,
+            };
+            Vault::open(&self.vault, &mut keeping).map(drop)
+        })?;
+        kept.ok_or_else(|| Error::Internal("the vault opened without a key".into()).into())
+    }
+
     /// Opens the vault to read it.
     pub fn open(&self) -> Result<Vault> {
         self.open_with(|unlock| Vault::open(&self.vault, unlock))
     }
 
-    /// Runs a vault request in a session that opens the vault here.
+    /// Runs a vault request: in the agent unlocked for this vault when there is one (the
+    /// agent runs the same `ops::execute`), else in a session that opens the vault here.
     pub fn run(&self, request: VaultRequest) -> Result<VaultReply> {
+        if let Some(reply) = self.through_agent(&request)? {
+            return Ok(reply);
+        }
         self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(&request))
     }
 
@@ -94,6 +152,11 @@ impl Context {
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
     }
+}
+
+fn to_json(request: &VaultRequest) -> Result<Value> {
+    serde_json::to_value(request)
+        .map_err(|e| Error::Internal(format!("a request did not serialise: {e}")).into())
 }
 
 /// A session answered a request with the reply of another: a bug on its side.
@@ -159,6 +222,34 @@ impl Unlock for TerminalUnlock<'_> {
             }
         }
     }
+}
+
+/// Passes unlocking on, and keeps a copy of the key it gave and the keyslot it came from.
+struct KeepingUnlock<'a> {
+    inner: &'a mut dyn Unlock,
+    kept: &'a mut Option<(Zeroizing<[u8; 32]>, Vec<u8>)>,
+}
+
+impl Unlock for KeepingUnlock<'_> {
+    fn unlock(&mut self, path: &Path, header: &VaultHeader) -> keycellar::Result<VaultKey> {
+        let key = self.inner.unlock(path, header)?;
+        *self.kept = Some((Zeroizing::new(*key.expose()), key.keyslot()));
+        Ok(key)
+    }
+}
+
+/// `$XDG_RUNTIME_DIR`, where agents' sockets live, when it is set to an absolute path.
+pub fn runtime_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+}
+
+/// `$KEYCELLAR_AGENT_SOCK`, the agent to ask, when set.
+pub fn explicit_socket() -> Option<PathBuf> {
+    std::env::var_os(agent::SOCKET_VARIABLE)
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
 }
 
 /// KDF parameters from a request, measuring this machine (with a spinner) when the passes

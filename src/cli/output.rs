@@ -9,12 +9,14 @@ macro_rules! say {
     };
 }
 
+mod agent;
 mod backup;
 mod lifecycle;
 mod table;
 
 use super::report::Result;
 use super::ui;
+pub use agent::{agent_changed, agent_started, agent_status};
 pub use backup::{
     backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
 };

@@ -5,6 +5,7 @@
 //! The kinds and exit codes are a contract (README.md, docs/JSON.md, the vector manifests);
 //! a new library variant maps onto an existing kind unless the docs change with it.
 
+mod agent;
 mod hints;
 mod identity;
 mod library;
@@ -65,6 +66,9 @@ pub enum Failure {
 
     #[error(transparent)]
     Identity(#[from] IdentityFailure),
+
+    #[error(transparent)]
+    Agent(#[from] keycellar::agent::AgentError),
 }
 
 /// Result type of the command line.
@@ -79,6 +83,7 @@ impl Failure {
             Failure::Usage(_) => exit::USAGE,
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
             Failure::Identity(failure) => failure.exit_code(),
+            Failure::Agent(error) => agent::exit_code(error),
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 exit::FAILURE
             }
@@ -87,8 +92,9 @@ impl Failure {
 
     /// A stable name for the class of failure (snake_case), printed in `--json` errors so
     /// scripts and tests can tell classes apart that share an exit code.
-    pub fn kind(&self) -> &'static str {
-        match self {
+    pub fn kind(&self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Failure::Agent(error) => return agent::kind(error),
             Failure::Library(error) => library::kind(error),
             Failure::Usage(_) => "usage",
             Failure::Unanswered(unanswered) => unanswered.kind(),
@@ -97,7 +103,7 @@ impl Failure {
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "bad_input"
             }
-        }
+        })
     }
 
     /// One line telling the user what to do next.
@@ -107,6 +113,7 @@ impl Failure {
             Failure::Usage(_) => "See `keycellar help` for how to call this command.",
             Failure::Unanswered(unanswered) => return unanswered.hint().into(),
             Failure::Identity(failure) => return failure.hint().into(),
+            Failure::Agent(error) => return agent::hint(error),
             Failure::NotConfirmed => "Run the command again and type the label exactly.",
             Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "Run the command again and type the same passphrase twice."

@@ -103,8 +103,9 @@ pub fn spinning(drawn: bool) {
 
 /// Passes signals on to `child` from now until [`child_ended`].
 pub fn forward_to(child: u32) {
-    install();
+    // The child first: a signal caught the moment the handler is in place must find it.
     CHILD.store(i32::try_from(child).unwrap_or(0), Ordering::SeqCst);
+    install();
 }
 
 /// The child ended: signals act on keycellar again.

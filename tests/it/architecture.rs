@@ -143,8 +143,9 @@ fn vault_and_entry_expose_no_field() {
 
 #[test]
 fn the_command_lines_shared_steps_never_use_its_commands() {
-    let commands = ["commands", "backup", "paper", "lifecycle", "exec"];
+    let commands = ["commands", "backup", "paper", "lifecycle", "exec", "agent"];
     let shared = [
+        "agent_ops",
         "context",
         "credentials",
         "encryption",
@@ -154,6 +155,7 @@ fn the_command_lines_shared_steps_never_use_its_commands() {
         "prompt",
         "report",
         "signals",
+        "zero_on_free",
         "ui",
         "shell",
         "args",

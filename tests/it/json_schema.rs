@@ -168,6 +168,8 @@ fn every_json_document_matches_its_schema() {
         ]),
     );
 
+    check_agent_documents(&mut c, &tv);
+
     let defined: BTreeSet<String> = c.root["$defs"]
         .as_object()
         .unwrap()
@@ -179,4 +181,22 @@ fn every_json_document_matches_its_schema() {
         c.seen, defined,
         "a definition no command printed, or the reverse"
     );
+}
+
+/// `agent start`, `agent status`, `lock` and `agent stop` (docs/AGENT.md), with a private
+/// runtime directory for the agent's socket.
+fn check_agent_documents(c: &mut Checker, tv: &TestVault) {
+    let runtime = tempfile::tempdir().unwrap();
+    let agent = |args: &[&str]| {
+        let mut cmd = tv.cmd();
+        cmd.env("XDG_RUNTIME_DIR", runtime.path())
+            .arg("--json")
+            .args(args);
+        stdout_json(cmd)
+    };
+    c.check("agent_status", &agent(&["agent", "start"]));
+    c.check("agent_status", &agent(&["agent", "status"]));
+    c.check("agent_done", &agent(&["lock"]));
+    c.check("agent_done", &agent(&["agent", "stop"]));
+    c.check("agent_done", &agent(&["agent", "stop"]));
 }

@@ -2,6 +2,7 @@
 //! binary (and, where they matter, real peer tools) through the shared harness in `common`.
 //! `cargo test --test it MODULE::` runs one module.
 
+mod agent;
 mod architecture;
 mod backup;
 mod cli;

@@ -4,6 +4,7 @@
 //! the adapter. Plus: eight clients get unique, increasing nonces; a denied endpoint is
 //! refused and leaves no signature in the journal; the policy's pairs and volumes.
 
+use crate::common::{holds_any, process_memory};
 use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::secret::Secret;
@@ -575,38 +576,6 @@ fn ccxts_own_kraken_class_signs_through_the_adapter() {
     let records = run.journal();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].path.as_deref(), Some("/0/private/AddOrder"));
-}
-
-/// Every readable mapping of process `pid`, as bytes (CI runs as root; a process of the same
-/// user may read its own children too where ptrace allows it).
-fn process_memory(pid: u32) -> Vec<u8> {
-    use std::io::{Read, Seek, SeekFrom};
-    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
-    let mut all = Vec::new();
-    for line in maps.lines() {
-        let mut fields = line.split_whitespace();
-        let (range, perms) = (fields.next().unwrap(), fields.next().unwrap());
-        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.contains("[vsyscall]") {
-            continue;
-        }
-        let (start, end) = range.split_once('-').unwrap();
-        let start = u64::from_str_radix(start, 16).unwrap();
-        let end = u64::from_str_radix(end, 16).unwrap();
-        let mut region = vec![0; (end - start) as usize];
-        if mem.seek(SeekFrom::Start(start)).is_ok() && mem.read_exact(&mut region).is_ok() {
-            all.extend_from_slice(&region);
-        }
-    }
-    all
-}
-
-/// Whether `hay` holds one of `pieces` (16 bytes each): one pass, a table of first bytes.
-fn holds_any(hay: &[u8], pieces: &[&[u8]]) -> bool {
-    let mut first = [false; 256];
-    pieces.iter().for_each(|p| first[usize::from(p[0])] = true);
-    hay.windows(16)
-        .any(|w| first[usize::from(w[0])] && pieces.contains(&w))
 }
 
 #[test]

@@ -41,6 +41,13 @@
 //!   an open vault: `request` (vault operations as requests and replies that cross a
 //!   socket, and `execute`), `session` (where requests run: locally, or in an agent),
 //!   `status` and `audit` (what needs attention).
+//! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the
+//!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
+//!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or
+//!   locked, the checks before each use), `header` (a vault's id and keyslots without its
+//!   key), `server`, `client`, `error`; [`peer`]: who is at the other end of a Unix socket.
+//! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
+//!   over the cores.
 //!
 //! The byte-level modules (`crypto`, `vault::format`, `vault::payload`,
 //! `backup::paper::codes`) are private to the crate; the `internals` feature makes them
@@ -58,6 +65,7 @@ macro_rules! internal_mod {
     };
 }
 
+pub mod agent;
 pub mod backup;
 pub mod clock;
 pub mod credential;
@@ -68,6 +76,7 @@ pub mod kdf;
 pub mod ops;
 mod parallel;
 pub mod passphrase;
+pub mod peer;
 pub mod secret;
 pub mod sign;
 pub mod source;

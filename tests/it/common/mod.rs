@@ -170,3 +170,35 @@ pub fn sh(script: &str) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// Every readable mapping of process `pid`, as bytes (CI runs as root; a process of the same
+/// user may read its own children too where ptrace allows it).
+pub fn process_memory(pid: u32) -> Vec<u8> {
+    use std::io::{Read, Seek, SeekFrom};
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mut all = Vec::new();
+    for line in maps.lines() {
+        let mut fields = line.split_whitespace();
+        let (range, perms) = (fields.next().unwrap(), fields.next().unwrap());
+        if !perms.starts_with('r') || line.ends_with("[vvar]") || line.contains("[vsyscall]") {
+            continue;
+        }
+        let (start, end) = range.split_once('-').unwrap();
+        let start = u64::from_str_radix(start, 16).unwrap();
+        let end = u64::from_str_radix(end, 16).unwrap();
+        let mut region = vec![0; (end - start) as usize];
+        if mem.seek(SeekFrom::Start(start)).is_ok() && mem.read_exact(&mut region).is_ok() {
+            all.extend_from_slice(&region);
+        }
+    }
+    all
+}
+
+/// Whether `hay` holds one of `pieces` (16 bytes each): one pass, a table of first bytes.
+pub fn holds_any(hay: &[u8], pieces: &[&[u8]]) -> bool {
+    let mut first = [false; 256];
+    pieces.iter().for_each(|p| first[usize::from(p[0])] = true);
+    hay.windows(16)
+        .any(|w| first[usize::from(w[0])] && pieces.contains(&w))
+}

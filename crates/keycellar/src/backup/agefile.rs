@@ -194,26 +194,9 @@ pub fn decrypt<E: From<Error>>(
         identities.loaded.iter().map(|b| b.as_ref()).collect()
     };
     let is_scrypt = decryptor.is_scrypt();
-    let mut reader = decryptor.decrypt(chosen.into_iter()).map_err(|e| match e {
-        age::DecryptError::ExcessiveWork { required, .. } => {
-            Error::Backup(BackupError::WorkFactorTooHigh {
-                name: name.to_string(),
-                required,
-                allowed: identities.max_work_factor,
-            })
-        }
-        _ if identities.scrypt.borrow().exhausted => {
-            Error::Backup(BackupError::ScryptWorkExhausted {
-                name: name.to_string(),
-            })
-        }
-        other => match &identities.scrypt.borrow().out_of_memory {
-            Some(refused) => Error::Backup(BackupError::ScryptOutOfMemory {
-                memory_mib: refused.memory_mib,
-            }),
-            None => classify(other, name, is_scrypt),
-        },
-    })?;
+    let mut reader = decryptor
+        .decrypt(chosen.into_iter())
+        .map_err(|e| decrypt_failed(e, identities, name, is_scrypt))?;
     let mut plaintext = Zeroizing::new(Vec::new());
     reader.read_to_end(&mut plaintext).map_err(|e| {
         damaged(match e.kind() {
@@ -224,6 +207,35 @@ pub fn decrypt<E: From<Error>>(
         })
     })?;
     Ok(plaintext)
+}
+
+/// Why age did not decrypt: a work factor over the limit, the scrypt work bound spent, the
+/// memory scrypt needs refused, or [`classify`]'s classes.
+fn decrypt_failed(
+    error: age::DecryptError,
+    identities: &Identities,
+    name: &str,
+    is_scrypt: bool,
+) -> Error {
+    let spent = identities.scrypt.borrow();
+    match error {
+        age::DecryptError::ExcessiveWork { required, .. } => {
+            Error::Backup(BackupError::WorkFactorTooHigh {
+                name: name.to_string(),
+                required,
+                allowed: identities.max_work_factor,
+            })
+        }
+        _ if spent.exhausted => Error::Backup(BackupError::ScryptWorkExhausted {
+            name: name.to_string(),
+        }),
+        other => match &spent.out_of_memory {
+            Some(refused) => Error::Backup(BackupError::ScryptOutOfMemory {
+                memory_mib: refused.memory_mib,
+            }),
+            None => classify(other, name, is_scrypt),
+        },
+    }
 }
 
 /// Maps age's decryption errors to keycellar's classes: no key that fits (exit 3) versus a

@@ -72,7 +72,6 @@ pub struct SignServer {
 struct Shared {
     service: Service,
     stopping: AtomicBool,
-    uid: u32,
     next_client: AtomicU64,
     clients: Mutex<HashMap<u64, (UnixStream, JoinHandle<()>)>>,
 }
@@ -103,7 +102,6 @@ impl SignServer {
         let shared = Arc::new(Shared {
             service,
             stopping: AtomicBool::new(false),
-            uid: rustix::process::geteuid().as_raw(),
             next_client: AtomicU64::new(0),
             clients: Mutex::new(HashMap::new()),
         });
@@ -203,10 +201,9 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
             Err(e) => Err(e),
         };
         let Ok(stream) = stream else { continue };
-        let peer = rustix::net::sockopt::socket_peercred(&stream);
-        let pid = match peer {
-            Ok(cred) if cred.uid.as_raw() == shared.uid => cred.pid.as_raw_nonzero().get(),
-            _ => {
+        let pid = match crate::peer::same_user(&stream) {
+            Some(pid) => pid,
+            None => {
                 refuse(
                     &stream,
                     ErrorKind::Forbidden,

@@ -1,0 +1,156 @@
+//! The client side: find the agent serving a vault (from the vault's id, read from its
+//! header without a key, or `KEYCELLAR_AGENT_SOCK`), check the socket's directory before
+//! connecting, and ask. No agent, a locked one or another vault's: the caller falls back to
+//! asking the passphrase itself.
+
+use super::error::AgentError;
+use super::header::{self, VaultIdentity};
+use super::protocol::{self, Refusal, Request, kind};
+use super::socket_dir;
+use serde_json::Value;
+use std::io::BufReader;
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+
+/// The variable naming an agent's socket explicitly (set by `agent start -- COMMAND`).
+pub const SOCKET_VARIABLE: &str = "KEYCELLAR_AGENT_SOCK";
+
+/// A connection to an agent.
+pub struct Client {
+    stream: UnixStream,
+    reader: BufReader<UnixStream>,
+    socket: PathBuf,
+}
+
+/// Where the agent for `vault` listens: `explicit` when given, else the socket for its id in
+/// the socket directory.
+pub fn socket_for(
+    vault: &VaultIdentity,
+    runtime_dir: Option<&Path>,
+    explicit: Option<&Path>,
+) -> PathBuf {
+    match explicit {
+        Some(socket) => socket.to_path_buf(),
+        None => socket_dir::socket_path(&socket_dir::socket_dir(runtime_dir), &vault.vault_id),
+    }
+}
+
+impl Client {
+    /// Connects to `socket` after checking its directory. `Ok(None)` when no agent listens
+    /// there (no socket, or one a killed agent left).
+    pub fn connect(socket: &Path) -> Result<Option<Client>, AgentError> {
+        if std::fs::symlink_metadata(socket).is_err() {
+            return Ok(None);
+        }
+        socket_dir::check(socket.parent().unwrap_or(Path::new("/")))?;
+        let stream = match UnixStream::connect(socket) {
+            Ok(stream) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Ok(None),
+            Err(e) => {
+                return Err(AgentError::io(
+                    format!("cannot connect to {}", socket.display()),
+                    e,
+                ));
+            }
+        };
+        let reader = stream
+            .try_clone()
+            .map(BufReader::new)
+            .map_err(|e| AgentError::io("cannot read from the agent", e))?;
+        Ok(Some(Client {
+            stream,
+            reader,
+            socket: socket.to_path_buf(),
+        }))
+    }
+
+    /// Sends `request` and reads the answer: its fields, or the agent's refusal.
+    pub fn ask(&mut self, request: &Request) -> Result<Result<Value, Refusal>, AgentError> {
+        let io = |e| {
+            AgentError::io(
+                format!("cannot talk to the agent at {}", self.socket.display()),
+                e,
+            )
+        };
+        protocol::write_line(&mut self.stream, &protocol::request_line(request)).map_err(io)?;
+        let line = protocol::read_line(&mut self.reader)
+            .map_err(io)?
+            .ok_or_else(|| self.protocol("it closed the connection"))?;
+        protocol::parse_answer(&line).map_err(|what| self.protocol(&what))
+    }
+
+    fn protocol(&self, what: &str) -> AgentError {
+        AgentError::Protocol {
+            socket: self.socket.clone(),
+            what: what.into(),
+        }
+    }
+}
+
+/// Why a command carries on without the agent.
+#[derive(Debug)]
+pub enum Fallback {
+    /// No agent listens for this vault.
+    NoAgent,
+    /// The agent is locked, or serves another vault (its refusal says which).
+    Declined(Refusal),
+    /// The agent could not be reached safely or answered out of protocol.
+    Unreachable(AgentError),
+}
+
+/// Runs `operation` through the agent serving the vault at `vault`, if one is unlocked for
+/// it. `Ok(Ok(report))` when it answered; `Ok(Err(fallback))` when the caller must open the
+/// vault itself; `Err` when the operation failed in the agent (the refusal carries the kind
+/// and exit code of that failure) or the vault's header cannot be read.
+pub fn run(
+    vault: &Path,
+    runtime_dir: Option<&Path>,
+    explicit: Option<&Path>,
+    operation: Value,
+) -> Result<Result<Value, Fallback>, AgentError> {
+    if explicit.is_none() && !any_socket(&socket_dir::socket_dir(runtime_dir)) {
+        return Ok(Err(Fallback::NoAgent));
+    }
+    let identity = match header::identify(vault) {
+        Ok(identity) => identity,
+        // The command's own opening reports a missing or damaged vault as it always did.
+        Err(_) => return Ok(Err(Fallback::NoAgent)),
+    };
+    let socket = socket_for(&identity, runtime_dir, explicit);
+    let mut client = match Client::connect(&socket) {
+        Ok(Some(client)) => client,
+        Ok(None) => return Ok(Err(Fallback::NoAgent)),
+        Err(e) => return Ok(Err(Fallback::Unreachable(e))),
+    };
+    let request = Request::Run {
+        vault: identity.file,
+        vault_id: identity.vault_id,
+        operation,
+    };
+    match client.ask(&request) {
+        Ok(Ok(mut answer)) => Ok(Ok(answer["report"].take())),
+        Ok(Err(refusal)) if is_fallback(&refusal) => Ok(Err(Fallback::Declined(refusal))),
+        Ok(Err(refusal)) => Err(AgentError::Answered(refusal)),
+        Err(e) => Ok(Err(Fallback::Unreachable(e))),
+    }
+}
+
+/// Whether `dir` holds any agent's socket: when none does (most commands, most of the
+/// time), the vault's header is not read a second time just to find no agent.
+fn any_socket(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("agent-"))
+    })
+}
+
+fn is_fallback(refusal: &Refusal) -> bool {
+    [
+        kind::LOCKED,
+        kind::WRONG_VAULT,
+        kind::PEER_REFUSED,
+        kind::BAD_REQUEST,
+    ]
+    .contains(&refusal.kind.as_str())
+}

@@ -1,0 +1,48 @@
+//! What can go wrong around an agent that is not the vault's own failure.
+
+use std::path::PathBuf;
+
+/// A failure of the agent or of reaching it. Facts only; the command line adds the hints.
+#[derive(Debug, thiserror::Error)]
+pub enum AgentError {
+    /// The socket directory (or the runtime directory above it) could let another user in.
+    #[error("{} is not safe for the agent's socket: it {what}", .path.display())]
+    UnsafeDirectory { path: PathBuf, what: &'static str },
+
+    /// No agent answers for this vault.
+    #[error("no agent serves vault {}", .vault.display())]
+    NoAgent { vault: PathBuf },
+
+    /// An unlocked agent already serves this vault.
+    #[error("an agent already serves vault {} (socket {})", .vault.display(), .socket.display())]
+    AlreadyServed { vault: PathBuf, socket: PathBuf },
+
+    /// The agent answered something this keycellar does not understand.
+    #[error("the agent at {} answered out of protocol: {what}", .socket.display())]
+    Protocol { socket: PathBuf, what: String },
+
+    /// The agent refused or failed a request; its answer carries the kind and exit code the
+    /// same failure has on the command line.
+    #[error("{}", .0.message)]
+    Answered(super::protocol::Refusal),
+
+    /// The agent process could not be started or did not become ready.
+    #[error("the agent did not start: {0}")]
+    NotStarted(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl AgentError {
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> AgentError {
+        AgentError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

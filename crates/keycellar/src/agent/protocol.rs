@@ -1,0 +1,210 @@
+//! The agent's lines (docs/AGENT.md section 5): one JSON object per line each way, each with
+//! `"v": 1`, at most [`MAX_LINE`] bytes; a longer line closes the connection.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::io::{BufRead, Read, Write};
+
+/// The protocol version.
+pub const VERSION: u64 = 1;
+
+/// The longest line read either way, newline included: the largest export document.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// A request, tagged by `op`. The variants without fields are written `{}` so that serde
+/// refuses unknown fields in them too.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// Whether the agent is unlocked, for which vault, and when it locks. Uses no key.
+    Status {},
+    /// Wipe the key; the agent stays to answer `status`.
+    Lock {},
+    /// Wipe the key and end.
+    Stop {},
+    /// Run one operation on the vault the agent serves. `vault` (the resolved file) and
+    /// `vault_id` say which vault the client means; another is answered `wrong_vault`.
+    Run {
+        vault: std::path::PathBuf,
+        vault_id: String,
+        operation: Value,
+    },
+    /// Moves the agent's clock forward (for keycellar's own tests: an expiry end to end
+    /// without waiting). Compiled only with the `internals` feature.
+    #[cfg(feature = "internals")]
+    Advance { ms: u64 },
+}
+
+/// A failure as the agent answers it: the command line's kind and exit code for the same
+/// failure, so that a command answered by the agent fails as it would have in-process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub kind: String,
+    pub exit_code: i32,
+    pub message: String,
+    pub hint: String,
+}
+
+/// The agent-only kinds.
+pub mod kind {
+    /// The agent is locked: the client asks the passphrase itself.
+    pub const LOCKED: &str = "agent_locked";
+    /// The peer runs as another user.
+    pub const PEER_REFUSED: &str = "peer_refused";
+    /// The agent serves another vault: the client asks the passphrase itself.
+    pub const WRONG_VAULT: &str = "wrong_vault";
+    /// The line is not a request of this protocol.
+    pub const BAD_REQUEST: &str = "bad_request";
+}
+
+impl Refusal {
+    /// A refusal of the agent's own (exit code 1).
+    pub fn agent(kind: &str, message: impl Into<String>, hint: &str) -> Refusal {
+        Refusal {
+            kind: kind.into(),
+            exit_code: 1,
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+/// Reads a request line: `Ok(None)` at the end of the connection, an error for a line that
+/// is not a request (the caller answers `bad_request`).
+pub fn parse_request(line: &[u8]) -> Result<Request, String> {
+    let mut value: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let object = value.as_object_mut().ok_or("a request is a JSON object")?;
+    match object.remove("v") {
+        Some(Value::Number(n)) if n.as_u64() == Some(VERSION) => {}
+        _ => return Err(format!("\"v\" must be {VERSION}")),
+    }
+    serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// The line of a request.
+pub fn request_line(request: &Request) -> Vec<u8> {
+    let mut value = serde_json::to_value(request).unwrap_or(Value::Null);
+    if let Some(object) = value.as_object_mut() {
+        object.insert("v".into(), json!(VERSION));
+    }
+    line_of(&value)
+}
+
+/// The line of a successful answer holding `fields` (an object).
+pub fn ok_line(fields: Value) -> Vec<u8> {
+    let mut value = json!({"v": VERSION, "ok": true});
+    if let (Some(answer), Value::Object(fields)) = (value.as_object_mut(), fields) {
+        answer.extend(fields);
+    }
+    line_of(&value)
+}
+
+/// The line of a failed answer.
+pub fn refusal_line(refusal: &Refusal) -> Vec<u8> {
+    line_of(&json!({"v": VERSION, "ok": false, "error": refusal}))
+}
+
+/// Reads an answer line's meaning: its fields when `ok`, else the refusal.
+pub fn parse_answer(line: &[u8]) -> Result<Result<Value, Refusal>, String> {
+    let value: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    if value["v"] != json!(VERSION) {
+        return Err(format!("the answer is not version {VERSION}"));
+    }
+    match value["ok"] {
+        Value::Bool(true) => Ok(Ok(value)),
+        Value::Bool(false) => serde_json::from_value(value["error"].clone())
+            .map(Err)
+            .map_err(|e| e.to_string()),
+        _ => Err("the answer has no \"ok\"".into()),
+    }
+}
+
+fn line_of(value: &Value) -> Vec<u8> {
+    let mut line = serde_json::to_vec(value).unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
+/// Reads one line (without its newline), at most [`MAX_LINE`] bytes: `Ok(None)` at the end
+/// of the stream, an error of kind `InvalidData` for a longer line or one cut short.
+pub fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+    let mut line = Vec::new();
+    let read = reader
+        .by_ref()
+        .take(MAX_LINE as u64)
+        .read_until(b'\n', &mut line)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.pop() != Some(b'\n') {
+        let what = match line.len() + 1 >= MAX_LINE {
+            true => "a line is longer than the protocol allows",
+            false => "the line ended without a newline",
+        };
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, what));
+    }
+    Ok(Some(line))
+}
+
+/// Writes one whole line.
+pub fn write_line(writer: &mut impl Write, line: &[u8]) -> std::io::Result<()> {
+    writer.write_all(line)?;
+    writer.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    #[test]
+    fn requests_round_trip_and_need_version_1() {
+        let line = request_line(&Request::Status {});
+        assert_eq!(line, b"{\"op\":\"status\",\"v\":1}\n");
+        assert!(matches!(
+            parse_request(&line[..line.len() - 1]),
+            Ok(Request::Status {})
+        ));
+        for bad in [
+            &b"{\"op\":\"status\"}"[..],
+            b"{\"v\":2,\"op\":\"status\"}",
+            b"{\"v\":1,\"op\":\"status\",\"extra\":1}",
+            b"{\"v\":1,\"op\":\"unlock\"}",
+            b"[1]",
+            b"not json",
+        ] {
+            assert!(
+                parse_request(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn answers_carry_fields_or_a_refusal() {
+        let ok = ok_line(json!({"state": "unlocked"}));
+        let fields = parse_answer(&ok).unwrap().unwrap();
+        assert_eq!(fields["state"], "unlocked");
+        let refusal = Refusal::agent(kind::LOCKED, "locked", "unlock it");
+        let line = refusal_line(&refusal);
+        assert_eq!(parse_answer(&line).unwrap(), Err(refusal));
+        assert!(parse_answer(b"{\"v\":1}").is_err());
+    }
+
+    #[test]
+    fn lines_longer_than_the_cap_are_refused_and_the_cap_itself_passes() {
+        let mut fits = vec![b'x'; MAX_LINE - 1];
+        fits.push(b'\n');
+        let mut reader = BufReader::new(&fits[..]);
+        assert_eq!(read_line(&mut reader).unwrap().unwrap().len(), MAX_LINE - 1);
+        assert!(read_line(&mut reader).unwrap().is_none());
+        let long = vec![b'x'; MAX_LINE + 10];
+        let refused = read_line(&mut BufReader::new(&long[..])).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
+        assert!(read_line(&mut BufReader::new(&b"cut"[..])).is_err());
+        let mut two = BufReader::new(&b"a\nb\n"[..]);
+        assert_eq!(read_line(&mut two).unwrap().unwrap(), b"a");
+        assert_eq!(read_line(&mut two).unwrap().unwrap(), b"b");
+    }
+}

@@ -1,0 +1,243 @@
+//! The agent's socket: bound in the checked directory, one thread per client, the peer's
+//! uid checked on every connection, and a main loop that also wakes when a timer must lock
+//! the agent (so the key is wiped on time even when no one asks) and when the process that
+//! started it goes away (the watch pipe's end of file).
+
+use super::error::AgentError;
+use super::protocol::{self, Refusal, Request, kind};
+use super::socket_dir;
+use super::state::{AgentState, CachedKey, KeyslotCheck, LockReason};
+use serde_json::{Value, json};
+use std::io::BufReader;
+use std::os::fd::OwnedFd;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The byte `agent start` writes on the watch pipe when it hands the agent over for good
+/// (no COMMAND): the agent stops watching. End of file without it means stop.
+pub const DETACH: u8 = b'd';
+
+/// What answers `run`: the front end's operations, given the vault and its key.
+pub trait Operations: Send + Sync {
+    fn run(&self, key: CachedKey<'_>, operation: Value) -> Result<Value, Refusal>;
+}
+
+/// A bound agent socket, not yet serving.
+pub struct AgentServer {
+    listener: UnixListener,
+    socket: PathBuf,
+    /// Device and inode of the socket file bound, so that only this one is removed.
+    bound: (u64, u64),
+}
+
+struct Shared {
+    state: Mutex<AgentState>,
+    operations: Box<dyn Operations>,
+    still_there: Box<KeyslotCheck>,
+    wake: OwnedFd,
+}
+
+impl AgentServer {
+    /// Binds `socket` after checking its directory; a live agent on it is refused, a
+    /// socket left by a killed one is replaced.
+    pub fn bind(socket: &Path, vault: &Path) -> Result<AgentServer, AgentError> {
+        let dir = socket.parent().unwrap_or(Path::new("/"));
+        socket_dir::ensure(dir)?;
+        if UnixStream::connect(socket).is_ok() {
+            return Err(AgentError::AlreadyServed {
+                vault: vault.to_path_buf(),
+                socket: socket.to_path_buf(),
+            });
+        }
+        match std::fs::remove_file(socket) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(AgentError::io(
+                    format!("cannot replace {}", socket.display()),
+                    e,
+                ));
+            }
+            _ => {}
+        }
+        let failed = |e| AgentError::io(format!("cannot listen on {}", socket.display()), e);
+        let listener = UnixListener::bind(socket).map_err(failed)?;
+        listener.set_nonblocking(true).map_err(failed)?;
+        let meta = std::fs::symlink_metadata(socket).map_err(failed)?;
+        Ok(AgentServer {
+            listener,
+            socket: socket.to_path_buf(),
+            bound: (meta.dev(), meta.ino()),
+        })
+    }
+
+    /// Serves until `stop`, or until `watch` (when given) reaches end of file; then wipes
+    /// the key and removes the socket (if it is still the one bound here).
+    pub fn serve(
+        self,
+        state: AgentState,
+        watch: Option<OwnedFd>,
+        operations: Box<dyn Operations>,
+        still_there: Box<KeyslotCheck>,
+    ) -> Result<(), AgentError> {
+        let (woken, wake) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|e| AgentError::io("cannot make a wake-up pipe", e.into()))?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            operations,
+            still_there,
+            wake,
+        });
+        self.main_loop(&shared, &woken, watch);
+        lock_state(&shared).lock(LockReason::Lock);
+        if std::fs::symlink_metadata(&self.socket).is_ok_and(|m| (m.dev(), m.ino()) == self.bound) {
+            let _ = std::fs::remove_file(&self.socket);
+        }
+        Ok(())
+    }
+
+    fn main_loop(&self, shared: &Arc<Shared>, woken: &OwnedFd, mut watch: Option<OwnedFd>) {
+        use rustix::event::{PollFd, PollFlags, Timespec, poll};
+        loop {
+            let wait = lock_state(shared).until_deadline().map(|ms| Timespec {
+                tv_sec: i64::try_from(ms / 1000).unwrap_or(i64::MAX),
+                tv_nsec: i64::try_from(ms % 1000).unwrap_or(0) * 1_000_000,
+            });
+            let mut fds = vec![
+                PollFd::new(&self.listener, PollFlags::IN),
+                PollFd::new(woken, PollFlags::IN),
+            ];
+            if let Some(watch) = &watch {
+                fds.push(PollFd::new(watch, PollFlags::IN));
+            }
+            let _ = poll(&mut fds, wait.as_ref());
+            let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
+            drop(fds);
+            lock_state(shared).expire();
+            if ready[1] {
+                return;
+            }
+            if ready.get(2) == Some(&true) {
+                match read_watch(watch.as_ref()) {
+                    Some(DETACH) => watch = None,
+                    _ => return,
+                }
+            }
+            if ready[0] {
+                self.accept(shared);
+            }
+        }
+    }
+
+    fn accept(&self, shared: &Arc<Shared>) {
+        let Ok((stream, _)) = self.listener.accept() else {
+            return;
+        };
+        if stream.set_nonblocking(false).is_err() {
+            return;
+        }
+        if crate::peer::same_user(&stream).is_none() {
+            let refusal = Refusal::agent(
+                kind::PEER_REFUSED,
+                "this agent serves only its own user",
+                "Run keycellar as the user who started the agent.",
+            );
+            let _ = protocol::write_line(&mut &stream, &protocol::refusal_line(&refusal));
+            return;
+        }
+        let serving = shared.clone();
+        let _ = std::thread::Builder::new()
+            .name("keycellar-agent-client".into())
+            .spawn(move || serve_client(&stream, &serving));
+    }
+}
+
+fn lock_state(shared: &Shared) -> MutexGuard<'_, AgentState> {
+    shared.state.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One byte from the watch pipe; `None` at end of file or on an error.
+fn read_watch(watch: Option<&OwnedFd>) -> Option<u8> {
+    let mut byte = [0u8];
+    match rustix::io::read(watch?, &mut byte) {
+        Ok(1) => Some(byte[0]),
+        _ => None,
+    }
+}
+
+/// Answers one client's requests in turn until it hangs up or sends a line out of protocol.
+fn serve_client(stream: &UnixStream, shared: &Shared) {
+    let mut reader = BufReader::new(stream);
+    loop {
+        let line = match protocol::read_line(&mut reader) {
+            Ok(Some(line)) => line,
+            Ok(None) => return,
+            Err(e) => {
+                let refusal = Refusal::agent(kind::BAD_REQUEST, e.to_string(), "");
+                let _ = protocol::write_line(&mut &*stream, &protocol::refusal_line(&refusal));
+                return;
+            }
+        };
+        let (answer, stop) = match protocol::parse_request(&line) {
+            Ok(request) => answer(shared, request),
+            Err(why) => {
+                let refusal = Refusal::agent(kind::BAD_REQUEST, why, "");
+                (protocol::refusal_line(&refusal), false)
+            }
+        };
+        drop(line);
+        let written = protocol::write_line(&mut &*stream, &answer);
+        if stop {
+            let _ = rustix::io::write(&shared.wake, b"s");
+            return;
+        }
+        if written.is_err() {
+            return;
+        }
+    }
+}
+
+/// The answer line to `request`, and whether the agent stops after sending it.
+fn answer(shared: &Shared, request: Request) -> (Vec<u8>, bool) {
+    let mut state = lock_state(shared);
+    let done = |fields| (protocol::ok_line(fields), false);
+    match request {
+        Request::Status {} => done(state.status()),
+        Request::Lock {} => {
+            state.lock(LockReason::Lock);
+            done(json!({}))
+        }
+        Request::Stop {} => {
+            state.lock(LockReason::Lock);
+            (protocol::ok_line(json!({})), true)
+        }
+        #[cfg(feature = "internals")]
+        Request::Advance { ms } => {
+            state.advance(ms);
+            done(state.status())
+        }
+        Request::Run {
+            vault,
+            vault_id,
+            operation,
+        } => {
+            if !state.serves(&vault, &vault_id) {
+                let refusal = Refusal::agent(
+                    kind::WRONG_VAULT,
+                    "this agent serves another vault",
+                    "Start an agent for this vault with `keycellar agent start`.",
+                );
+                return (protocol::refusal_line(&refusal), false);
+            }
+            let ran = state
+                .use_key(&*shared.still_there, |key| {
+                    shared.operations.run(key, operation)
+                })
+                .and_then(|result| result);
+            match ran {
+                Ok(report) => done(json!({ "report": report })),
+                Err(refusal) => (protocol::refusal_line(&refusal), false),
+            }
+        }
+    }
+}

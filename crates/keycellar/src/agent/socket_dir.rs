@@ -1,0 +1,156 @@
+//! Where an agent's socket lives: `keycellar/` in the user's runtime directory, or
+//! `/tmp/keycellar-UID/` without one; 0700, the user's own, never a symbolic link. The agent
+//! refuses to start and a client refuses to connect when the directory (or the runtime
+//! directory above it) could let another user in: owned by someone else, writable by group
+//! or others, or a link.
+
+use super::error::AgentError;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// The shared temporary directory (sticky, everyone's), used when there is no runtime
+/// directory; `$TMPDIR` is not followed, so every client finds the same place.
+const SHARED_TMP: &str = "/tmp";
+
+/// The socket directory for this user: in `runtime_dir` (`$XDG_RUNTIME_DIR`) when given.
+pub fn socket_dir(runtime_dir: Option<&Path>) -> PathBuf {
+    match runtime_dir {
+        Some(runtime) if runtime.is_absolute() => runtime.join("keycellar"),
+        _ => Path::new(SHARED_TMP).join(format!("keycellar-{}", own_uid())),
+    }
+}
+
+/// The socket of the agent serving the vault whose id is `vault_id_hex`.
+pub fn socket_path(dir: &Path, vault_id_hex: &str) -> PathBuf {
+    dir.join(format!("agent-{vault_id_hex}.sock"))
+}
+
+/// Makes `dir` (0700) when missing, then checks it and its parent as [`check`] does.
+pub fn ensure(dir: &Path) -> Result<(), AgentError> {
+    if let Some(parent) = dir.parent().filter(|p| is_runtime_dir(p)) {
+        check_one(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(AgentError::io(
+                format!("cannot create {}", dir.display()),
+                e,
+            ));
+        }
+    }
+    check(dir)
+}
+
+/// Refuses a socket directory another user could reach into: not a directory, a symbolic
+/// link, owned by another user, or writable by group or others; the same for the runtime
+/// directory above it (not for the shared temp directory, which is sticky and everyone's).
+pub fn check(dir: &Path) -> Result<(), AgentError> {
+    if let Some(parent) = dir.parent().filter(|p| is_runtime_dir(p)) {
+        check_one(parent)?;
+    }
+    check_one(dir)
+}
+
+fn is_runtime_dir(parent: &Path) -> bool {
+    parent != Path::new(SHARED_TMP)
+}
+
+fn check_one(dir: &Path) -> Result<(), AgentError> {
+    let unsafe_because = |what| AgentError::UnsafeDirectory {
+        path: dir.to_path_buf(),
+        what,
+    };
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| AgentError::io(format!("cannot read {}", dir.display()), e))?;
+    if meta.file_type().is_symlink() {
+        return Err(unsafe_because("is a symbolic link"));
+    }
+    if !meta.is_dir() {
+        return Err(unsafe_because("is not a directory"));
+    }
+    if meta.uid() != own_uid() {
+        return Err(unsafe_because("belongs to another user"));
+    }
+    if meta.permissions().mode() & 0o022 != 0 {
+        return Err(unsafe_because("is writable by group or others"));
+    }
+    Ok(())
+}
+
+fn own_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtime() -> (tempfile::TempDir, PathBuf) {
+        let root = tempfile::tempdir().unwrap();
+        let runtime = root.path().join("run");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&runtime)
+            .unwrap();
+        (root, runtime)
+    }
+
+    #[test]
+    fn a_fresh_directory_is_made_0700_and_accepted() {
+        let (_root, runtime) = runtime();
+        let dir = socket_dir(Some(&runtime));
+        ensure(&dir).unwrap();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        check(&dir).unwrap();
+        assert!(socket_path(&dir, "ab").ends_with("agent-ab.sock"));
+    }
+
+    #[test]
+    fn group_or_other_writable_directories_are_refused() {
+        let (_root, runtime) = runtime();
+        let dir = socket_dir(Some(&runtime));
+        ensure(&dir).unwrap();
+        for (path, mode) in [(&dir, 0o720), (&dir, 0o702), (&runtime, 0o770)] {
+            let before = std::fs::metadata(path).unwrap().permissions();
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let refused = check(&dir).unwrap_err();
+            assert!(
+                matches!(refused, AgentError::UnsafeDirectory { .. }),
+                "{mode:o}: {refused}"
+            );
+            assert!(ensure(&dir).is_err());
+            std::fs::set_permissions(path, before).unwrap();
+        }
+        check(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_symbolic_link_is_refused() {
+        let (root, runtime) = runtime();
+        let elsewhere = root.path().join("elsewhere");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&elsewhere)
+            .unwrap();
+        let dir = socket_dir(Some(&runtime));
+        std::os::unix::fs::symlink(&elsewhere, &dir).unwrap();
+        let refused = ensure(&dir).unwrap_err();
+        assert!(refused.to_string().contains("symbolic link"), "{refused}");
+    }
+
+    #[test]
+    fn a_directory_of_another_user_is_refused() {
+        if !rustix::process::geteuid().is_root() {
+            return; // needs root to give a directory away (CI runs as root)
+        }
+        let (_root, runtime) = runtime();
+        let dir = socket_dir(Some(&runtime));
+        ensure(&dir).unwrap();
+        std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        let refused = check(&dir).unwrap_err();
+        assert!(refused.to_string().contains("another user"), "{refused}");
+    }
+}

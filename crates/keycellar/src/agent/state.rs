@@ -1,0 +1,194 @@
+//! The agent's state: unlocked (the key in a locked page, the timers running) or locked
+//! with a reason. Every request that would use the key first lets the timers lock the agent,
+//! then checks that the vault still holds the keyslot the key came from (a `passwd`, `rekey`
+//! or `slot remove` since then locks it), and only then moves the idle deadline.
+
+use super::locked_key::LockedKey;
+use super::protocol::{Refusal, kind};
+use super::timers::{Clock, Expiry, Limits, Timers};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Why the agent is locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockReason {
+    /// `keycellar lock` (or `agent stop`).
+    Lock,
+    Idle,
+    Max,
+    /// The vault id changed or the keyslot the key came from left the header.
+    KeyslotsChanged,
+}
+
+impl LockReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockReason::Lock => "lock",
+            LockReason::Idle => "idle",
+            LockReason::Max => "max",
+            LockReason::KeyslotsChanged => "keyslots_changed",
+        }
+    }
+}
+
+/// The vault an agent serves.
+#[derive(Clone, Debug)]
+pub struct Served {
+    /// The path as given to `agent start`, named in `status`.
+    pub vault: PathBuf,
+    /// The file it names, links followed: what clients are compared with.
+    pub file: PathBuf,
+    /// The vault id, 32 hex digits.
+    pub vault_id: String,
+    /// The keyslot the key came from, as stored in the header.
+    pub keyslot: Vec<u8>,
+}
+
+/// What a request that uses the key is given: the vault and its key.
+pub struct CachedKey<'a> {
+    pub served: &'a Served,
+    pub key: &'a [u8; 32],
+}
+
+/// Reads the vault's header and says whether it still holds the served id and keyslot.
+pub type KeyslotCheck = dyn Fn(&Served) -> bool + Send + Sync;
+
+/// The state machine. Not shared by itself: the server keeps it under a mutex.
+pub struct AgentState {
+    served: Served,
+    key: Option<LockedKey>,
+    timers: Timers,
+    locked_because: Option<LockReason>,
+    /// Whether the whole process is locked against swap (`mlockall`), for `status`.
+    process_locked: bool,
+    clock: Arc<dyn Clock>,
+    /// Added to the clock by the test-only `advance` request.
+    skew: u64,
+}
+
+impl AgentState {
+    /// An unlocked agent, its timers starting now.
+    pub fn unlocked(
+        served: Served,
+        key: LockedKey,
+        limits: Limits,
+        clock: Arc<dyn Clock>,
+        process_locked: bool,
+    ) -> AgentState {
+        let timers = Timers::start(limits, clock.now_ms());
+        AgentState {
+            served,
+            key: Some(key),
+            timers,
+            locked_because: None,
+            process_locked,
+            clock,
+            skew: 0,
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.clock.now_ms().saturating_add(self.skew)
+    }
+
+    /// Moves the clock forward (the test-only `advance` request), then lets the timers act.
+    pub fn advance(&mut self, ms: u64) {
+        self.skew = self.skew.saturating_add(ms);
+        self.expire();
+    }
+
+    /// The vault served.
+    pub fn served(&self) -> &Served {
+        &self.served
+    }
+
+    /// True while the key is held.
+    pub fn is_unlocked(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Wipes the key. The first reason is kept.
+    pub fn lock(&mut self, reason: LockReason) {
+        if self.key.take().is_some() {
+            self.locked_because = Some(reason);
+        }
+    }
+
+    /// Locks when a timer has run out.
+    pub fn expire(&mut self) {
+        match self.timers.expired(self.now()) {
+            Some(Expiry::Idle) => self.lock(LockReason::Idle),
+            Some(Expiry::Max) => self.lock(LockReason::Max),
+            None => {}
+        }
+    }
+
+    /// Milliseconds until the agent must lock by itself (`None`: never, or locked already).
+    pub fn until_deadline(&self) -> Option<u64> {
+        let deadline = self.timers.next_deadline().filter(|_| self.is_unlocked())?;
+        Some(deadline.saturating_sub(self.now()))
+    }
+
+    /// The `status` answer. Moves no timer.
+    pub fn status(&mut self) -> Value {
+        self.expire();
+        let unlocked = self.is_unlocked();
+        let deadline = |d: Option<u64>| d.filter(|_| unlocked).map(|ms| rfc3339(ms - self.skew));
+        let key_locked = self.key.as_ref().is_some_and(LockedKey::memory_locked);
+        json!({
+            "vault": self.served.vault,
+            "vault_id": self.served.vault_id,
+            "state": if unlocked { "unlocked" } else { "locked" },
+            "locked_because": self.locked_because.map(LockReason::as_str),
+            "idle_deadline": deadline(self.timers.idle_deadline()),
+            "max_deadline": deadline(self.timers.max_deadline()),
+            "memory_locked": self.process_locked,
+            "key_memory_locked": key_locked,
+            "pid": std::process::id(),
+        })
+    }
+
+    /// Runs `work` with the key, after the timers and the keyslot check; the idle deadline
+    /// moves. Locked (now or by the checks): `agent_locked`.
+    pub fn use_key<T>(
+        &mut self,
+        still_there: &KeyslotCheck,
+        work: impl FnOnce(CachedKey<'_>) -> T,
+    ) -> Result<T, Refusal> {
+        self.expire();
+        if self.is_unlocked() && !still_there(&self.served) {
+            self.lock(LockReason::KeyslotsChanged);
+        }
+        let Some(key) = &self.key else {
+            let because = self.locked_because.map_or("lock", LockReason::as_str);
+            return Err(Refusal::agent(
+                kind::LOCKED,
+                format!("the agent is locked ({because})"),
+                "Unlock again with `keycellar agent start`.",
+            ));
+        };
+        let now = self.now();
+        self.timers.used(now);
+        Ok(work(CachedKey {
+            served: &self.served,
+            key: key.expose(),
+        }))
+    }
+
+    /// Whether a client naming `file` and `vault_id` means the vault served.
+    pub fn serves(&self, file: &Path, vault_id: &str) -> bool {
+        self.served.vault_id == vault_id && self.served.file == file
+    }
+}
+
+fn rfc3339(ms: u64) -> String {
+    let nanos = i128::from(ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}

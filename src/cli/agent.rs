@@ -1,0 +1,132 @@
+//! The agent commands (docs/AGENT.md): `agent start` (ask once, hand the key to a fresh
+//! `agent serve` process, optionally run a COMMAND under it), `agent status`, `agent stop`
+//! and `lock`. `spawn` starts the serve process and hands it the key; `serve` is that
+//! process.
+
+pub mod serve;
+mod spawn;
+
+use super::args::{AgentCommand, AgentStartArgs};
+use super::context::{self, Context};
+use super::output;
+use super::report::{Failure, Result};
+use super::signals;
+use keycellar::Error;
+use keycellar::agent::{self, AgentError, Client, Limits, Request, VaultIdentity};
+use keycellar::untrusted::quoted;
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// `agent ...`: the exit code (`agent start -- COMMAND` passes COMMAND's on).
+pub fn run(ctx: &Context, command: AgentCommand) -> Result<i32> {
+    match command {
+        AgentCommand::Start(args) => return start(ctx, &args),
+        AgentCommand::Status => status(ctx)?,
+        AgentCommand::Stop => stop_or_lock(ctx, true)?,
+        AgentCommand::Serve => return serve::serve(),
+    }
+    Ok(0)
+}
+
+/// `agent start`: returns 0, or COMMAND's exit code.
+fn start(ctx: &Context, args: &AgentStartArgs) -> Result<i32> {
+    let limits = Limits::new(args.idle, args.max)
+        .map_err(|why| Failure::Usage(why.replace("idle none", "--idle none")))?;
+    let identity = agent::identify(&ctx.vault)?;
+    let socket = own_socket(&identity);
+    refuse_a_second_agent(ctx, &socket)?;
+    let started = spawn::start_serving(ctx, &identity, &socket, limits)?;
+    if args.command.is_empty() {
+        let status = started.detach()?;
+        output::agent_started(&status, ctx.json)?;
+        return Ok(0);
+    }
+    let code = run_command(&args.command, &socket);
+    started.stop_and_wait();
+    code
+}
+
+/// The socket an agent for `identity` listens on (never `KEYCELLAR_AGENT_SOCK`: a new agent
+/// is always found from its vault).
+fn own_socket(identity: &VaultIdentity) -> PathBuf {
+    agent::socket_for(identity, context::runtime_dir().as_deref(), None)
+}
+
+/// Refuses when an unlocked agent already serves the vault; a locked one is stopped, so
+/// that starting again is how a locked agent is unlocked.
+fn refuse_a_second_agent(ctx: &Context, socket: &std::path::Path) -> Result<()> {
+    let Some(mut client) = Client::connect(socket)? else {
+        return Ok(());
+    };
+    let status = client
+        .ask(&Request::Status {})?
+        .map_err(AgentError::Answered)?;
+    if status["state"] == "unlocked" {
+        return Err(AgentError::AlreadyServed {
+            vault: ctx.vault.clone(),
+            socket: socket.to_path_buf(),
+        }
+        .into());
+    }
+    client
+        .ask(&Request::Stop {})?
+        .map_err(AgentError::Answered)?;
+    Ok(())
+}
+
+/// Runs COMMAND with `KEYCELLAR_AGENT_SOCK`, passing on the signals keycellar gets.
+fn run_command(command: &[String], socket: &std::path::Path) -> Result<i32> {
+    let (program, rest) = command.split_first().unwrap_or((&command[0], &[]));
+    let mut child = Command::new(program)
+        .args(rest)
+        .env(agent::SOCKET_VARIABLE, socket)
+        .spawn()
+        .map_err(|e| Error::io(format!("cannot run {}", quoted(program)), e))?;
+    signals::forward_to(child.id());
+    let status = child.wait();
+    signals::child_ended();
+    let status =
+        status.map_err(|e| Error::io(format!("cannot wait for {}", quoted(program)), e))?;
+    use std::os::unix::process::ExitStatusExt;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}
+
+/// The agent serving the vault (`KEYCELLAR_AGENT_SOCK` first), or `None`.
+fn connect(ctx: &Context) -> Result<Option<Client>> {
+    let identity = agent::identify(&ctx.vault)?;
+    let explicit = context::explicit_socket();
+    let socket = agent::socket_for(
+        &identity,
+        context::runtime_dir().as_deref(),
+        explicit.as_deref(),
+    );
+    Ok(Client::connect(&socket)?)
+}
+
+fn ask(client: &mut Client, request: Request) -> Result<Value> {
+    Ok(client.ask(&request)?.map_err(AgentError::Answered)?)
+}
+
+/// `agent status`: exit 1 (kind `no_agent`) when no agent serves the vault.
+pub fn status(ctx: &Context) -> Result<()> {
+    let Some(mut client) = connect(ctx)? else {
+        return Err(AgentError::NoAgent {
+            vault: ctx.vault.clone(),
+        }
+        .into());
+    };
+    output::agent_status(&ask(&mut client, Request::Status {})?, ctx.json)
+}
+
+/// `agent stop` (`stop`) or `lock`: nothing to do is not a failure.
+pub fn stop_or_lock(ctx: &Context, stop: bool) -> Result<()> {
+    let done = match connect(ctx)? {
+        Some(mut client) if stop => ask(&mut client, Request::Stop {}).map(|_| "stopped")?,
+        Some(mut client) => ask(&mut client, Request::Lock {}).map(|_| "locked")?,
+        None => "none",
+    };
+    output::agent_changed(&ctx.vault, done, ctx.json)
+}

@@ -1,0 +1,124 @@
+//! What an agent runs for the command line: the library's vault requests
+//! (`keycellar::ops::VaultRequest`), executed by `keycellar::ops::execute` on the vault the
+//! agent opens with the key it holds ([`CachedKeyUnlock`]), the same code a command runs on
+//! a vault it opened itself. Replies carry only what the command needs: `list` no secret,
+//! `show` one only with `--reveal`.
+
+use super::report::Failure;
+use keycellar::Error;
+use keycellar::agent::{CachedKey, Operations, Refusal};
+use keycellar::clock::Date;
+use keycellar::error::VaultError;
+use keycellar::ops::{self, VaultRequest};
+use keycellar::vault::{Unlock, Vault, VaultHeader, VaultKey};
+use serde_json::Value;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Unlocks with the key an agent holds: the vault opens only while the keyslot the key
+/// came from is still in its header.
+pub struct CachedKeyUnlock<'a>(pub CachedKey<'a>);
+
+impl Unlock for CachedKeyUnlock<'_> {
+    fn unlock(&mut self, path: &Path, _header: &VaultHeader) -> keycellar::Result<VaultKey> {
+        VaultKey::from_parts(Zeroizing::new(*self.0.key), &self.0.served.keyslot).ok_or_else(|| {
+            Error::Vault(VaultError::NotUnlocked {
+                path: path.to_path_buf(),
+            })
+        })
+    }
+}
+
+/// What the agent process runs: the operations above on the vault it serves.
+pub struct AgentOperations;
+
+impl Operations for AgentOperations {
+    fn run(&self, key: CachedKey<'_>, operation: Value) -> std::result::Result<Value, Refusal> {
+        let Ok(request) = serde_json::from_value::<VaultRequest>(operation) else {
+            return Err(Refusal::agent(
+                keycellar::agent::protocol::kind::BAD_REQUEST,
+                "this agent does not run that operation",
+                "",
+            ));
+        };
+        let file = key.served.file.clone();
+        let mut unlock = CachedKeyUnlock(key);
+        let reported = Vault::open(&file, &mut unlock)
+            .and_then(|vault| ops::execute(&vault, &request, Date::today()))
+            .map_err(Failure::from)
+            .and_then(|reply| {
+                serde_json::to_value(reply)
+                    .map_err(|e| Error::Internal(format!("a reply did not serialise: {e}")).into())
+            });
+        reported.map_err(|failure| match failure {
+            // A passwd between the agent's keyslot check and this opening: the client asks
+            // the passphrase itself, and the agent locks at its next check.
+            Failure::Library(Error::Vault(VaultError::KeyNotInVault { .. })) => Refusal::agent(
+                keycellar::agent::protocol::kind::LOCKED,
+                "the vault's keyslots changed since the agent was unlocked",
+                "Unlock again with `keycellar agent start`.",
+            ),
+            failure => Refusal {
+                kind: failure.kind().into_owned(),
+                exit_code: failure.exit_code(),
+                message: failure.to_string(),
+                hint: failure.hint().into_owned(),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keycellar::agent::Served;
+    use keycellar::kdf::KdfParams;
+    use keycellar::secret::Secret;
+
+    const CHEAP: KdfParams = KdfParams {
+        memory_kib: 8,
+        time: 1,
+        parallelism: 1,
+    };
+
+    /// A vault at `path`; its key and the keyslot bytes it came from.
+    fn vault(path: &Path, passphrase: &str) -> ([u8; 32], Vec<u8>) {
+        let passphrase = Secret::new(passphrase.into());
+        Vault::create(path, &passphrase, CHEAP, Vec::new()).unwrap();
+        let key = VaultHeader::read(path)
+            .unwrap()
+            .unlock_with_passphrase(path, &passphrase)
+            .unwrap();
+        (*key.expose(), key.keyslot())
+    }
+
+    fn run(file: &Path, key: &[u8; 32], keyslot: Vec<u8>) -> std::result::Result<Value, Refusal> {
+        let served = Served {
+            vault: file.into(),
+            file: file.into(),
+            vault_id: String::new(),
+            keyslot,
+        };
+        AgentOperations.run(
+            CachedKey {
+                served: &served,
+                key,
+            },
+            serde_json::json!({"request": "list"}),
+        )
+    }
+
+    #[test]
+    fn the_cached_key_opens_the_vault_and_a_changed_keyslot_is_agent_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, other) = (dir.path().join("v.kc"), dir.path().join("w.kc"));
+        let (key, keyslot) = vault(&path, "first passphrase of the test");
+        let report = run(&path, &key, keyslot).unwrap();
+        assert_eq!(report["reply"], "list");
+        assert_eq!(report["entries"], serde_json::json!([]));
+        // A keyslot the vault does not hold (as after a passwd): the client falls back.
+        let (_, foreign) = vault(&other, "second passphrase of the test");
+        let refused = run(&path, &key, foreign).unwrap_err();
+        assert_eq!(refused.kind, keycellar::agent::protocol::kind::LOCKED);
+    }
+}

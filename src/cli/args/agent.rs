@@ -1,0 +1,38 @@
+//! Arguments of the agent commands (docs/AGENT.md).
+
+use clap::{Args, Subcommand};
+use keycellar::agent::Limit;
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Ask the passphrase once and leave an agent serving this vault until it locks
+    #[command(
+        after_help = "Examples:\n  keycellar agent start\n  keycellar agent start --idle 1h -- ./supervisor.sh   (the agent ends with the command)\n  keycellar agent start --idle none --max none   (a server's agent: stated explicitly)"
+    )]
+    Start(AgentStartArgs),
+    /// Whether an agent serves this vault, and when it locks
+    #[command(after_help = "Example: keycellar agent status --json")]
+    Status,
+    /// Wipe the agent's key and end it
+    #[command(after_help = "Example: keycellar agent stop")]
+    Stop,
+    /// The agent process itself (started by `agent start`; reads its key from a pipe)
+    #[command(hide = true)]
+    Serve,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentStartArgs {
+    /// Lock after this long without a command that used the key: 90s, 15m, 8h, or none
+    /// [default: 15m]
+    #[arg(long, value_name = "DURATION", value_parser = Limit::parse)]
+    pub idle: Option<Limit>,
+    /// Lock this long after unlocking, whatever the use; none only with --idle none
+    /// [default: 8h]
+    #[arg(long, value_name = "DURATION", value_parser = Limit::parse)]
+    pub max: Option<Limit>,
+    /// Run this command with the agent (KEYCELLAR_AGENT_SOCK set), and stop the agent when
+    /// it ends
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}

@@ -1,0 +1,43 @@
+//! How the agent's failures are reported. A failure the agent answered for an operation
+//! carries the kind, exit code and hint the same failure has in-process, and keeps them.
+
+use super::exit;
+use keycellar::agent::AgentError;
+use std::borrow::Cow;
+
+pub fn exit_code(error: &AgentError) -> i32 {
+    match error {
+        AgentError::Answered(refusal) => refusal.exit_code,
+        _ => exit::FAILURE,
+    }
+}
+
+pub fn kind(error: &AgentError) -> Cow<'static, str> {
+    Cow::Borrowed(match error {
+        AgentError::Answered(refusal) => return Cow::Owned(refusal.kind.clone()),
+        AgentError::UnsafeDirectory { .. } => "unsafe_path",
+        AgentError::NoAgent { .. } => "no_agent",
+        AgentError::AlreadyServed { .. } => "agent_running",
+        AgentError::Protocol { .. } | AgentError::NotStarted(_) => "agent_failed",
+        AgentError::Io { .. } => "io",
+    })
+}
+
+pub fn hint(error: &AgentError) -> Cow<'static, str> {
+    Cow::Borrowed(match error {
+        AgentError::Answered(refusal) => return Cow::Owned(refusal.hint.clone()),
+        AgentError::UnsafeDirectory { .. } => {
+            "The socket directory must be yours, mode 0700 and not a link: remove it (or fix \
+             its owner and mode) and start the agent again."
+        }
+        AgentError::NoAgent { .. } => "Start one with `keycellar agent start`.",
+        AgentError::AlreadyServed { .. } => {
+            "`keycellar agent status` shows it; `keycellar agent stop` ends it."
+        }
+        AgentError::Protocol { .. } | AgentError::NotStarted(_) => {
+            "Stop it with `keycellar agent stop` and start it again; commands ask the \
+             passphrase meanwhile."
+        }
+        AgentError::Io { .. } => "Check the path and its permissions.",
+    })
+}

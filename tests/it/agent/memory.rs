@@ -1,0 +1,288 @@
+//! What the agent's memory holds after it locks, read through /proc/PID/mem (as root); the
+//! peer check against another uid; the socket directory checks; a killed `agent start`; a
+//! `passwd` locking the agent.
+
+use super::{AgentVault, alive, eventually};
+use crate::common::paper::FIXTURE_PASSPHRASE;
+use crate::common::{FIXTURE_SECRETS, process_memory};
+use keycellar::secret::Secret;
+use keycellar::vault::VaultHeader;
+use serde_json::{Value, json};
+use std::os::unix::fs::PermissionsExt;
+
+fn is_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+/// The fixture vault (six entries with documented secrets) with a private runtime dir.
+fn fixture() -> AgentVault {
+    let av = AgentVault::new();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/vault-v1.kc"),
+        &av.tv.vault,
+    )
+    .unwrap();
+    std::fs::write(&av.tv.pass_file, format!("{FIXTURE_PASSPHRASE}\n")).unwrap();
+    av
+}
+
+fn vault_key(av: &AgentVault) -> [u8; 32] {
+    let passphrase = Secret::new(FIXTURE_PASSPHRASE.into());
+    let header = VaultHeader::read(&av.tv.vault).unwrap();
+    *header
+        .unlock_with_passphrase(&av.tv.vault, &passphrase)
+        .unwrap()
+        .expose()
+}
+
+/// Has the agent reveal every secret, so that each has passed through its memory.
+fn reveal_all(av: &AgentVault) {
+    let listed = av.bare().args(["--json", "list"]).assert().success();
+    let listed: Value = serde_json::from_slice(&listed.get_output().stdout).unwrap();
+    for entry in listed["entries"].as_array().unwrap() {
+        let label = entry["label"].as_str().unwrap();
+        av.bare()
+            .args(["show", label, "--reveal"])
+            .assert()
+            .success();
+    }
+}
+
+/// The needles of a search: the key's halves, each secret's 16-byte pieces (shorter ones
+/// whole), each named; pieces the executable itself holds (a table of hex digits) are left
+/// out, since they would be found whatever the agent did.
+fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut all = vec![
+        ("the vault key".to_string(), key[..16].to_vec()),
+        ("the vault key".to_string(), key[16..].to_vec()),
+    ];
+    for secret in FIXTURE_SECRETS {
+        let bytes = secret.as_bytes();
+        let pieces: Vec<&[u8]> = match bytes.len() >= 16 {
+            true => bytes.chunks_exact(16).collect(),
+            false => vec![bytes],
+        };
+        all.extend(
+            pieces
+                .into_iter()
+                .map(|p| (format!("{secret:?}"), p.to_vec())),
+        );
+    }
+    let in_executable = found(executable, &all);
+    all.into_iter()
+        .filter(|(name, piece)| !in_executable.contains(&(name.clone(), piece.clone())))
+        .collect()
+}
+
+/// The needles `hay` holds, in one pass (a table of first bytes).
+fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    let mut first = [false; 256];
+    needles
+        .iter()
+        .for_each(|(_, n)| first[usize::from(n[0])] = true);
+    let mut hits = Vec::new();
+    for at in 0..hay.len() {
+        if !first[usize::from(hay[at])] {
+            continue;
+        }
+        for needle in needles {
+            if hay[at..].starts_with(&needle.1) && !hits.contains(needle) {
+                hits.push(needle.clone());
+            }
+        }
+    }
+    hits
+}
+
+fn names(hits: Vec<(String, Vec<u8>)>) -> Vec<String> {
+    let mut names: Vec<String> = hits.into_iter().map(|(name, _)| name).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn after_lock_and_after_each_expiry_the_agents_memory_holds_no_secret_and_no_key() {
+    if !is_root() {
+        return; // reading another process's memory needs root (CI runs as root)
+    }
+    for how in ["lock", "idle", "max"] {
+        let av = fixture();
+        let key = vault_key(&av);
+        let pid = av.start(&[])["pid"].as_u64().unwrap();
+        let executable = std::fs::read(format!("/proc/{pid}/exe")).unwrap();
+        let needles = needles(&key, &executable);
+        drop(executable);
+        reveal_all(&av);
+        let before = process_memory(pid as u32);
+        assert!(
+            names(found(&before, &needles)).contains(&"the vault key".to_string()),
+            "{how}: the key was not found while unlocked: the memory was not read"
+        );
+        drop(before);
+        let mut agent = av.connect();
+        let advance = |ms: u64| json!({"v": 1, "op": "advance", "ms": ms});
+        let status = match how {
+            "lock" => {
+                agent.ask(&json!({"v": 1, "op": "lock"}));
+                agent.ask(&json!({"v": 1, "op": "status"}))
+            }
+            "idle" => agent.ask(&advance(15 * 60_000)),
+            _ => agent.ask(&advance(8 * 60 * 60_000)),
+        };
+        assert_eq!(status["state"], "locked", "{how}");
+        let after = process_memory(pid as u32);
+        let held = names(found(&after, &needles));
+        assert!(
+            held.is_empty(),
+            "{how}: the agent's memory still holds {held:?}"
+        );
+    }
+}
+
+#[test]
+fn a_client_of_another_user_is_refused() {
+    if !is_root() {
+        return; // needs root to act as another user (CI runs as root)
+    }
+    let av = AgentVault::new();
+    av.start(&[]);
+    let socket = av.socket();
+    for (path, mode) in [
+        (av.tv.dir.path().to_path_buf(), 0o755),
+        (av.runtime.clone(), 0o755),
+        (socket.parent().unwrap().to_path_buf(), 0o755),
+        (socket.clone(), 0o777),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    // The agent answers a foreign peer at once and closes, so the probe only reads.
+    let probe = "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n\
+        print(s.makefile().readline(), end='')\n";
+    let output = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "/usr/bin/python3",
+            "-c",
+            probe,
+        ])
+        .arg(&socket)
+        .output()
+        .unwrap();
+    let answer: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(answer["error"]["kind"], "peer_refused");
+    assert_eq!(answer.get("vault_id"), None);
+    // Its own user is still served (the directory is restored first: clients check it).
+    std::fs::set_permissions(
+        socket.parent().unwrap(),
+        std::fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    std::fs::set_permissions(&av.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    av.bare().arg("list").assert().success();
+}
+
+#[test]
+fn an_unsafe_socket_directory_is_refused_before_the_passphrase() {
+    let av = AgentVault::new();
+    let dir = av.runtime.join("keycellar");
+    std::fs::create_dir(&dir).unwrap();
+    let mut cases = vec![
+        (0o720, "writable by group or others"),
+        (0o702, "writable by group or others"),
+    ];
+    if is_root() {
+        cases.push((0o700, "another user"));
+    }
+    for (mode, why) in cases {
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(mode)).unwrap();
+        if why == "another user" {
+            std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+        }
+        // No passphrase source: the refusal must come before anything is asked.
+        let out = av
+            .bare()
+            .args(["--json", "agent", "start"])
+            .assert()
+            .code(1);
+        let error: Value = serde_json::from_slice(&out.get_output().stderr).unwrap();
+        assert_eq!(error["error"]["kind"], "unsafe_path", "{mode:o}");
+        assert!(error["error"]["message"].as_str().unwrap().contains(why));
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn killing_agent_start_before_the_handover_leaves_no_agent() {
+    let av = AgentVault::new();
+    // The passphrase comes from a pipe no one writes: `agent start` waits there, after it
+    // started the agent process and before it hands the key over.
+    let (reader, _writer) = std::io::pipe().unwrap();
+    let mut start = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+        .env("XDG_RUNTIME_DIR", &av.runtime)
+        .arg("--vault")
+        .arg(&av.tv.vault)
+        .args(["--passphrase-fd", "0", "agent", "start"])
+        .stdin(reader)
+        .spawn()
+        .unwrap();
+    let children = format!("/proc/{0}/task/{0}/children", start.id());
+    let agent_pid = || {
+        std::fs::read_to_string(&children).ok().and_then(|c| {
+            c.split_whitespace()
+                .next()
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+    };
+    eventually("agent start starts the agent process", || {
+        agent_pid().is_some()
+    });
+    let agent = agent_pid().unwrap();
+    start.kill().unwrap();
+    start.wait().unwrap();
+    eventually("the agent process ends", || !alive(agent));
+    let dir = av.runtime.join("keycellar");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "a socket was left"
+    );
+    av.bare().args(["agent", "status"]).assert().code(1);
+}
+
+#[test]
+fn a_passphrase_change_locks_the_agent() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let new_pass = av.tv.file("new-pass", "a much longer new passphrase\n");
+    av.cmd()
+        .args(["--no-agent", "passwd", "--new-passphrase-file"])
+        .arg(&new_pass)
+        .assert()
+        .success();
+    av.bare().arg("list").assert().code(2);
+    let status = av.status();
+    assert_eq!(status["state"], "locked");
+    assert_eq!(status["locked_because"], "keyslots_changed");
+}
+
+#[test]
+fn a_wrong_passphrase_at_agent_start_leaves_no_agent_and_no_socket() {
+    let av = AgentVault::new();
+    let wrong = av.tv.file("wrong-pass", "not the passphrase\n");
+    std::fs::set_permissions(&wrong, std::fs::Permissions::from_mode(0o600)).unwrap();
+    av.bare()
+        .arg("--passphrase-file")
+        .arg(&wrong)
+        .args(["agent", "start"])
+        .assert()
+        .code(3);
+    av.bare().args(["agent", "status"]).assert().code(1);
+    let dir = av.runtime.join("keycellar");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+    // agent start waited for the agent process, which read end of file instead of a key.
+    assert!(!super::agents_of(&dir), "an agent process is left");
+}
