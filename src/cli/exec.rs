@@ -1,23 +1,32 @@
 //! Runs `exec`: a command with one or more keys, handed over as its profile says (see
 //! `keycellar::credential::exec::profiles`), under each key's run lock, with the secrets
-//! masked in its output and the signals keycellar gets passed on to it.
+//! masked in its output and the signals keycellar gets passed on to it (`child`). With the
+//! `sign` profile the command gets no secret: a signing service (`keycellar::sign`) answers
+//! its requests over a socket for as long as it runs (`sign`).
+
+mod child;
+mod sign;
+
+pub use sign::history as history_of_signatures;
 
 use super::args::ExecArgs;
 use super::context::Context;
 use super::output;
 use super::report::{Failure, Result};
-use super::signals;
 use super::ui;
 use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::Field;
-use keycellar::credential::exec::mask::Masker;
-use keycellar::credential::exec::profiles::{self, CREDENTIALS_FD_VARIABLE, Profile};
+use keycellar::credential::exec::profiles::{
+    self, CREDENTIALS_FD_VARIABLE, Profile, SIGN_SOCKET_VARIABLE,
+};
 use keycellar::secret::Secret;
 use keycellar::untrusted::quoted;
-use keycellar::vault::{Vault, run_lock};
-use std::io::{Read, Write};
+use keycellar::vault::Vault;
+use keycellar::vault::run_lock::{self, RunLock};
+use keycellar::vault::runtime_dir::RuntimeDir;
+use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 
@@ -37,14 +46,20 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
             "--env maps the fields of one key; give one LABEL, or use a profile".into(),
         ));
     }
+    if args.profile != Profile::Sign && (args.policy.is_some() || args.allow_withdraw) {
+        return Err(Failure::Usage(
+            "--policy and --allow-withdraw go with --profile sign".into(),
+        ));
+    }
+    let runtime = runtime_dir()?;
     let vault = ctx.open()?;
     let entries = chosen_entries(&vault, args)?;
     let variables = variables(&entries, args.profile, &custom)?;
-    let mut locks = Vec::new();
-    for entry in &entries {
-        let lock = run_lock::acquire(vault.path(), entry.id(), entry.label(), args.shared)?;
-        locks.push(lock);
-    }
+    // Several bots may share a key through one signing service, which issues its nonces.
+    let locks = match args.profile {
+        Profile::Sign => Vec::new(),
+        _ => take_locks(&runtime, &vault, &entries, args.shared)?,
+    };
     let mut command = Command::new(program);
     command.args(rest);
     if keycellar::source::stdin_was_read() {
@@ -58,8 +73,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     for (name, entry, field) in &variables {
         command.env(name, field.value(entry));
     }
-    // Held until the child started, then closed: the child has its own copy.
-    let _document_pipe = match (args.profile, custom.is_empty()) {
+    let document = match (args.profile, custom.is_empty()) {
         (Profile::JsonFd, true) => {
             let read_end = credentials_pipe(&profiles::document(&entries))?;
             command.env(CREDENTIALS_FD_VARIABLE, read_end.as_raw_fd().to_string());
@@ -67,14 +81,38 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         }
         _ => None,
     };
-    let secrets: Vec<&str> = entries
-        .iter()
-        .flat_map(|e| [Field::Secret.value(e), Field::ApiPassphrase.value(e)])
-        .collect();
-    let masked = (!args.no_masking).then_some(&secrets[..]);
-    let code = run(command, program, &mut locks, masked)?;
+    let server = match args.profile {
+        Profile::Sign => Some(sign::start(&vault, &entries, &runtime, args)?),
+        _ => None,
+    };
+    if let Some(server) = &server {
+        command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
+    }
+    // From here on keycellar keeps only what it needs while the command runs: the secrets
+    // it handed over, to mask them (and the signing service's keys); not the vault.
+    let masked = (!args.no_masking).then(|| {
+        entries
+            .iter()
+            .flat_map(|e| [Field::Secret.value(e), Field::ApiPassphrase.value(e)])
+            .map(|value| Secret::new(value.to_string()))
+            .collect()
+    });
+    let labels: Vec<String> = entries.iter().map(|e| e.label().to_string()).collect();
+    drop(variables);
+    drop(entries);
+    drop(vault);
+    let run = child::Run {
+        program,
+        locks,
+        masked,
+        document,
+    };
+    let code = child::run(command, run);
+    if let Some(server) = server {
+        server.stop();
+    }
+    let code = code?;
     if ui::is_verbose() {
-        let labels: Vec<&str> = entries.iter().map(|e| e.label()).collect();
         ui::info(&format!(
             "{} ran with {} (profile {}) and exited with {code}",
             quoted(program),
@@ -83,6 +121,54 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         ));
     }
     Ok(code)
+}
+
+/// The private runtime directory, where the run locks and the signing socket live.
+fn runtime_dir() -> Result<RuntimeDir> {
+    Ok(RuntimeDir::open(
+        std::env::var_os("XDG_RUNTIME_DIR").as_deref(),
+    )?)
+}
+
+/// The run lock of each key the entries hold, once per key (two labels holding one key
+/// share it).
+fn take_locks(
+    runtime: &RuntimeDir,
+    vault: &Vault,
+    entries: &[&Entry],
+    shared: bool,
+) -> Result<Vec<RunLock>> {
+    let mut names: Vec<String> = Vec::new();
+    let mut locks = Vec::new();
+    for entry in entries {
+        let name = lock_name(vault, entry);
+        if names.contains(&name) {
+            continue;
+        }
+        locks.push(run_lock::acquire(runtime, &name, entry.label(), shared)?);
+        names.push(name);
+    }
+    Ok(locks)
+}
+
+/// The run lock of `entry`'s key in `vault`, for `exec` and `status`.
+pub fn lock_name(vault: &Vault, entry: &Entry) -> String {
+    let key = run_lock::key_id(entry.exchange(), entry.api_key());
+    run_lock::name(&vault.id_hex(), &key)
+}
+
+/// Which keys of `vault` a run holds now, with the process each recorded (for `status`).
+pub fn running<'v>(vault: &'v Vault) -> Vec<(&'v str, Option<u32>)> {
+    let Ok(runtime) = runtime_dir() else {
+        return Vec::new();
+    };
+    vault
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            run_lock::running(&runtime, &lock_name(vault, e)).map(|pid| (e.label(), pid))
+        })
+        .collect()
 }
 
 /// The entries named, each current and usable (unless --allow-inactive), none twice.
@@ -99,43 +185,6 @@ fn chosen_entries<'v>(vault: &'v Vault, args: &ExecArgs) -> Result<Vec<&'v Entry
         entries.push(entry);
     }
     Ok(entries)
-}
-
-/// Starts the command, records it in the run locks, passes signals on and (with `masked`
-/// values) copies its output masked, then waits; returns its exit code.
-fn run(
-    mut command: Command,
-    program: &str,
-    locks: &mut [run_lock::RunLock],
-    masked: Option<&[&str]>,
-) -> Result<i32> {
-    if masked.is_some() {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    }
-    let mut child = command
-        .spawn()
-        .map_err(|e| Error::io(format!("cannot run {}", quoted(program)), e))?;
-    signals::forward_to(child.id());
-    for lock in locks.iter_mut() {
-        // Only the message a second run gets depends on it.
-        let _ = lock.record(child.id());
-    }
-    let secrets = masked.unwrap_or_default();
-    let pumps = [
-        (child.stdout.take()).map(|out| pump(out, std::io::stdout(), secrets)),
-        (child.stderr.take()).map(|err| pump(err, std::io::stderr(), secrets)),
-    ];
-    let status = child.wait();
-    signals::child_ended();
-    for handle in pumps.into_iter().flatten() {
-        let _ = handle.join();
-    }
-    let status =
-        status.map_err(|e| Error::io(format!("cannot wait for {}", quoted(program)), e))?;
-    use std::os::unix::process::ExitStatusExt;
-    Ok(status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
 /// `--env NAME=FIELD` items.
@@ -198,32 +247,4 @@ fn credentials_pipe(document: &Secret) -> Result<OwnedFd> {
         .map_err(|e| Error::io("cannot write the credentials pipe".to_string(), e))?;
     fcntl_setfd(&read_end, FdFlags::empty()).map_err(failed)?;
     Ok(read_end)
-}
-
-/// Copies the child's output as it comes, secrets masked, flushing after every read so
-/// that no line waits (only a possible beginning of a secret is held back).
-fn pump(
-    mut from: impl Read + Send + 'static,
-    mut to: impl Write + Send + 'static,
-    secrets: &[&str],
-) -> std::thread::JoinHandle<()> {
-    let mut masker = Masker::new(secrets.iter().copied());
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 8192];
-        loop {
-            let n = match from.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            };
-            let shown = masker.push(&buffer[..n]);
-            if to.write_all(&shown).and_then(|()| to.flush()).is_err() {
-                // Our own output is gone; dropping the pipe tells the child so.
-                return;
-            }
-        }
-        let _ = to.write_all(&masker.finish());
-        let _ = to.flush();
-    })
 }

@@ -12,6 +12,7 @@ use super::ui;
 pub use identity::IdentityFailure;
 use keycellar::Error;
 use keycellar::backup::agefile::NotAge;
+use keycellar::untrusted::quoted;
 use serde_json::json;
 use std::borrow::Cow;
 pub use unanswered::Unanswered;
@@ -64,6 +65,15 @@ pub enum Failure {
 
     #[error(transparent)]
     Identity(#[from] IdentityFailure),
+
+    /// `exec`'s command could not be started: exit 127 when it is not found, 126 when it
+    /// cannot be run, as `env` and `sudo` exit.
+    #[error("cannot run {}: {source}", quoted(program))]
+    CommandNotRunnable {
+        program: String,
+        code: i32,
+        source: std::io::Error,
+    },
 }
 
 /// Result type of the command line.
@@ -78,6 +88,7 @@ impl Failure {
             Failure::Usage(_) => exit::USAGE,
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
             Failure::Identity(failure) => failure.exit_code(),
+            Failure::CommandNotRunnable { code, .. } => *code,
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 exit::FAILURE
             }
@@ -93,6 +104,8 @@ impl Failure {
             Failure::Unanswered(unanswered) => unanswered.kind(),
             Failure::AuditHigh(_) => "audit_high",
             Failure::Identity(failure) => failure.kind(),
+            Failure::CommandNotRunnable { code: 127, .. } => "command_not_found",
+            Failure::CommandNotRunnable { .. } => "command_not_executable",
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "bad_input"
             }
@@ -111,6 +124,12 @@ impl Failure {
                 "Run the command again and type the same passphrase twice."
             }
             Failure::AuditHigh(_) => "Deal with the HIGH findings listed above.",
+            Failure::CommandNotRunnable { code: 127, .. } => {
+                "Check the command's name, or give its full path."
+            }
+            Failure::CommandNotRunnable { .. } => {
+                "Check that the command is a program you may run (chmod +x, its #! line)."
+            }
         })
     }
 }

@@ -4,6 +4,9 @@
 //! secret masked in output cut across writes with no line held back, and signals passed
 //! on to the child and its end reflected in the exit code.
 
+mod locks;
+mod supervision;
+
 use crate::common::*;
 use std::fs;
 use std::path::Path;
@@ -20,6 +23,17 @@ fn exec(tv: &TestVault, args: &[&str]) -> Command {
         .arg("exec")
         .args(args);
     cmd
+}
+
+/// Runs `cmd` and insists that it succeeds.
+fn succeeds(mut cmd: Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Waits for `path` to exist; what a test waits on is an event, never a duration.
@@ -288,4 +302,42 @@ fn signals_reach_the_child_and_its_end_is_the_exit_code() {
         .status()
         .unwrap();
     assert_eq!(killed.code(), Some(128 + 9));
+}
+
+/// As `env` and `sudo` do: 127 for a command that is not there, 126 for one that cannot be
+/// run (no execute permission, a directory), each with its own kind.
+#[test]
+fn a_command_not_found_exits_127_and_one_not_executable_126() {
+    use std::os::unix::fs::PermissionsExt;
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let not_executable = tv.file("not-executable", "#!/bin/sh\nexit 0\n");
+    fs::set_permissions(&not_executable, fs::Permissions::from_mode(0o644)).unwrap();
+    let missing = tv.dir.path().join("missing");
+    let directory = tv.dir.path().to_path_buf();
+    let cases = [
+        (missing.as_path(), 127, "command_not_found"),
+        (Path::new("no-such-command-kc"), 127, "command_not_found"),
+        (not_executable.as_path(), 126, "command_not_executable"),
+        (directory.as_path(), 126, "command_not_executable"),
+    ];
+    for (program, code, kind) in cases {
+        let out = exec(&tv, &["k", "--"]).arg(program).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{program:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot run"), "{stderr}");
+        let out = Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+            .env_remove("KEYCELLAR_VAULT")
+            .args(["--json", "--vault"])
+            .arg(&tv.vault)
+            .arg("--passphrase-file")
+            .arg(&tv.pass_file)
+            .args(["exec", "k", "--"])
+            .arg(program)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("\"{kind}\"")), "{stderr}");
+    }
 }

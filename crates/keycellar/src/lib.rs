@@ -30,7 +30,8 @@
 //! - [`sign`]: the signing service for bots (docs/SIGNING.md): `keys` (what an entry signs
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
-//!   `journal`, one request's `service`, and the socket `server`.
+//!   `journal`, one request's `service`, and the socket `server`; [`run`]: where `exec`
+//!   keeps a running bot's state outside the vault (journal, nonces, the signing clock).
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
 //!   over the cores.
 //!
@@ -58,6 +59,7 @@ pub mod error;
 pub mod hygiene;
 mod parallel;
 pub mod passphrase;
+pub mod run;
 pub mod secret;
 pub mod sign;
 pub mod source;

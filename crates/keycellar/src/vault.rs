@@ -26,6 +26,7 @@ mod entries;
 mod open;
 mod rekey;
 pub mod run_lock;
+pub mod runtime_dir;
 mod save;
 pub mod store;
 

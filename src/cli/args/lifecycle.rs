@@ -3,6 +3,7 @@
 use super::{CredentialArgs, choice};
 use clap::Args;
 use keycellar::credential::exec::profiles::Profile;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -43,9 +44,18 @@ pub struct ExecArgs {
     /// than one exchange)
     #[arg(required_unless_present = "list_profiles", value_name = "LABEL")]
     pub labels: Vec<String>,
-    /// Where the command reads its keys: env (default), ccxt, freqtrade or json-fd
+    /// Where the command reads its keys: env (default), ccxt, freqtrade, json-fd, or sign
+    /// (no secret: keycellar signs the command's requests over a socket)
     #[arg(long, value_parser = choice::<Profile>(), default_value = "env")]
     pub profile: Profile,
+    /// With --profile sign: the signing policy file (docs/SIGNING.md) narrowing what each
+    /// key may sign
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// With --profile sign: let the keys sign requests that move funds out (withdrawals,
+    /// transfers), refused by default
+    #[arg(long)]
+    pub allow_withdraw: bool,
     /// List the profiles and what each hands the command
     #[arg(long, conflicts_with_all = ["labels", "command"])]
     pub list_profiles: bool,

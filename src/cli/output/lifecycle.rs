@@ -9,7 +9,7 @@ use keycellar::credential::entry::{Entry, Status};
 use keycellar::credential::exec::profiles::Profile;
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::backup_log::{BackupKind, BackupRecord};
-use keycellar::vault::{Rotated, Vault, run_lock};
+use keycellar::vault::{Rotated, Vault};
 use keycellar::wording::count;
 use serde_json::json;
 
@@ -105,11 +105,7 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
             .or_insert(0) += 1;
     }
     let state = vault.state_code()?;
-    let running: Vec<(&str, Option<u32>)> = vault
-        .entries()
-        .iter()
-        .filter_map(|e| run_lock::running(vault.path(), e.id()).map(|pid| (e.label(), pid)))
-        .collect();
+    let running = crate::cli::exec::running(vault);
     if as_json {
         let backup = |kind| vault.last_backup(kind).map(|b| backup_json(vault, b));
         print_json(json!({
