@@ -17,10 +17,10 @@ use super::ui;
 use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
-use keycellar::credential::exec::Field;
 use keycellar::credential::exec::profiles::{
     self, CREDENTIALS_FD_VARIABLE, Profile, SIGN_SOCKET_VARIABLE,
 };
+use keycellar::credential::exec::{Field, mask};
 use keycellar::secret::Secret;
 use keycellar::untrusted::quoted;
 use keycellar::vault::Vault;
@@ -29,6 +29,7 @@ use keycellar::vault::runtime_dir::RuntimeDir;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Command, Stdio};
+use zeroize::Zeroizing;
 
 /// Runs the command and returns its exit code (128 + n when a signal n ended it).
 pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
@@ -90,13 +91,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     }
     // From here on keycellar keeps only what it needs while the command runs: the secrets
     // it handed over, to mask them (and the signing service's keys); not the vault.
-    let masked = (!args.no_masking).then(|| {
-        entries
-            .iter()
-            .flat_map(|e| [Field::Secret.value(e), Field::ApiPassphrase.value(e)])
-            .map(|value| Secret::new(value.to_string()))
-            .collect()
-    });
+    let masked = (!args.no_masking).then(|| masked_forms(&entries));
     let labels: Vec<String> = entries.iter().map(|e| e.label().to_string()).collect();
     drop(variables);
     drop(entries);
@@ -121,6 +116,19 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         ));
     }
     Ok(code)
+}
+
+/// What masking replaces: the secret and API passphrase of every entry handed over, in every
+/// form `mask::forms` lists, and the HTTP Basic token of key and secret.
+fn masked_forms(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
+    let mut all = Vec::new();
+    for entry in entries {
+        let secret = Field::Secret.value(entry);
+        all.extend(mask::forms(secret));
+        all.extend(mask::forms(Field::ApiPassphrase.value(entry)));
+        all.push(mask::basic_auth(entry.api_key(), secret));
+    }
+    all
 }
 
 /// The private runtime directory, where the run locks and the signing socket live.

@@ -5,6 +5,7 @@
 //! on to the child and its end reflected in the exit code.
 
 mod locks;
+mod masking;
 mod sign;
 mod supervision;
 

@@ -7,13 +7,13 @@ use super::super::report::{Failure, Result};
 use super::super::signals;
 use keycellar::Error;
 use keycellar::credential::exec::mask::Masker;
-use keycellar::secret::Secret;
 use keycellar::untrusted::quoted;
 use keycellar::vault::run_lock::RunLock;
 use std::io::{Read, Write};
 use std::os::fd::{BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
+use zeroize::Zeroizing;
 
 /// Exit codes for a command that could not be run, as `env`, `sudo` and shells use them.
 pub const NOT_EXECUTABLE: i32 = 126;
@@ -24,7 +24,7 @@ pub struct Run<'a> {
     pub program: &'a str,
     pub locks: Vec<RunLock>,
     /// The secrets to mask in its output, or `None` to pass the output straight through.
-    pub masked: Option<Vec<Secret>>,
+    pub masked: Option<Vec<Zeroizing<String>>>,
     /// The read end of the json-fd pipe: closed here once the child has its copy.
     pub document: Option<OwnedFd>,
 }
@@ -117,9 +117,9 @@ fn not_runnable(program: &str, error: std::io::Error) -> Failure {
 fn pump(
     mut from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
-    secrets: &[Secret],
+    secrets: &[Zeroizing<String>],
 ) -> std::thread::JoinHandle<()> {
-    let mut masker = Masker::new(secrets.iter().map(Secret::expose));
+    let mut masker = Masker::new(secrets.iter().map(|s| s.as_str()));
     std::thread::spawn(move || {
         let mut buffer = [0u8; 8192];
         loop {

@@ -1,4 +1,5 @@
 use super::*;
+use std::os::unix::fs::PermissionsExt;
 
 fn accept(_: &[u8]) -> Result<()> {
     Ok(())
