@@ -212,3 +212,37 @@ fn a_bot_that_outlives_keycellar_keeps_its_key_locked() {
     wait_gone(&ready);
     succeeds(exec(&tv, &["k", "--", "true"]));
 }
+
+/// While the bot runs keycellar has closed its end of the json-fd pipe (issue 31, case 6):
+/// none of its descriptors is the pipe the bot read its keys from.
+#[test]
+fn keycellar_keeps_no_end_of_the_credentials_pipe() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let script = bot(
+        &tv,
+        "fd = int(os.environ['KEYCELLAR_CREDENTIALS_FD'])\n\
+         inode = os.fstat(fd).st_ino\n\
+         os.read(fd, 65536)\n\
+         open(ready + '.inode', 'w').write(str(inode))\n\
+         say_ready()\n\
+         while True: signal.pause()",
+    );
+    let ready = tv.dir.path().join("ready");
+    let mut child = exec(&tv, &["--profile", "json-fd", "k", "--", "python3"])
+        .arg(&script)
+        .spawn()
+        .unwrap();
+    wait_for(&ready, &mut child);
+    let inode = fs::read_to_string(ready.with_extension("inode")).unwrap();
+    let pipe = format!("pipe:[{inode}]");
+    let held: Vec<String> = fs::read_dir(format!("/proc/{}/fd", child.id()))
+        .unwrap()
+        .filter_map(|fd| fs::read_link(fd.unwrap().path()).ok())
+        .map(|target| target.display().to_string())
+        .collect();
+    assert!(!held.contains(&pipe), "{pipe} in {held:?}");
+    // SAFETY: plain kill(2) of our own child; keycellar passes SIGTERM on.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    child.wait().unwrap();
+}
