@@ -16,7 +16,7 @@ mod lifecycle;
 mod vault;
 
 pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
-pub use lifecycle::{ExecArgs, RotateArgs};
+pub use lifecycle::{ExecArgs, Restart, RotateArgs};
 pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, NewPassphraseArgs};
 
 const SHORT_TOPICS: &str = "\

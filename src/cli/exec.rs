@@ -9,25 +9,19 @@ mod sign;
 
 pub use sign::history as history_of_signatures;
 
-use super::args::ExecArgs;
+use super::args::{ExecArgs, Restart};
 use super::context::Context;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
-use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
-use keycellar::credential::exec::profiles::{
-    self, CREDENTIALS_FD_VARIABLE, Profile, SIGN_SOCKET_VARIABLE,
-};
+use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
-use keycellar::secret::Secret;
 use keycellar::untrusted::quoted;
 use keycellar::vault::Vault;
 use keycellar::vault::run_lock::{self, RunLock};
 use keycellar::vault::runtime_dir::RuntimeDir;
-use std::io::Write;
-use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
@@ -45,6 +39,11 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     if !custom.is_empty() && args.labels.len() > 1 {
         return Err(Failure::Usage(
             "--env maps the fields of one key; give one LABEL, or use a profile".into(),
+        ));
+    }
+    if args.max_restarts.is_some() && args.restart == Restart::No {
+        return Err(Failure::Usage(
+            "--max-restarts goes with --restart on-failure".into(),
         ));
     }
     if args.profile != Profile::Sign && (args.policy.is_some() || args.allow_withdraw) {
@@ -75,11 +74,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         command.env(name, field.value(entry));
     }
     let document = match (args.profile, custom.is_empty()) {
-        (Profile::JsonFd, true) => {
-            let read_end = credentials_pipe(&profiles::document(&entries))?;
-            command.env(CREDENTIALS_FD_VARIABLE, read_end.as_raw_fd().to_string());
-            Some(read_end)
-        }
+        (Profile::JsonFd, true) => Some(profiles::document(&entries)),
         _ => None,
     };
     let server = match args.profile {
@@ -101,6 +96,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         locks,
         masked,
         document,
+        restarts: (args.restart == Restart::OnFailure).then_some(args.max_restarts),
     };
     let code = child::run(command, run);
     if let Some(server) = server {
@@ -236,23 +232,4 @@ fn variables<'a>(
         }
     }
     Ok(all)
-}
-
-/// A pipe that already holds `document`, closed for writing, whose read end the child
-/// inherits. Written before the child starts, so that a child that never reads cannot
-/// block keycellar or end it with SIGPIPE; the pipe is made large enough to hold it.
-fn credentials_pipe(document: &Secret) -> Result<OwnedFd> {
-    use rustix::io::{FdFlags, fcntl_setfd};
-    use rustix::pipe::{PipeFlags, fcntl_getpipe_size, fcntl_setpipe_size, pipe_with};
-    let failed = |e: rustix::io::Errno| Error::io("cannot make a pipe".to_string(), e.into());
-    let (read_end, write_end) = pipe_with(PipeFlags::CLOEXEC).map_err(failed)?;
-    let bytes = document.expose().as_bytes();
-    if fcntl_getpipe_size(&write_end).map_err(failed)? < bytes.len() {
-        fcntl_setpipe_size(&write_end, bytes.len()).map_err(failed)?;
-    }
-    std::fs::File::from(write_end)
-        .write_all(bytes)
-        .map_err(|e| Error::io("cannot write the credentials pipe".to_string(), e))?;
-    fcntl_setfd(&read_end, FdFlags::empty()).map_err(failed)?;
-    Ok(read_end)
 }

@@ -28,6 +28,9 @@ use std::sync::{Mutex, OnceLock};
 static SPINNING: AtomicBool = AtomicBool::new(false);
 /// `exec`'s child, while there is one.
 static CHILD: Mutex<Child> = Mutex::new(Child::None);
+/// Whether a signal came while the child was starting or running: a supervisor
+/// (`exec --restart`) does not start it again then.
+static SIGNALLED: AtomicBool = AtomicBool::new(false);
 /// The terminal a prompt is reading from, with the settings to put back on a signal.
 static TERMINAL: Mutex<Option<(File, Termios)>> = Mutex::new(None);
 
@@ -78,7 +81,11 @@ fn install() {
             for origin in signals.forever() {
                 let from_terminal = matches!(origin.cause, Cause::Kernel)
                     && matches!(origin.signal, SIGINT | SIGQUIT | SIGHUP);
-                match &mut *lock_child() {
+                let mut child = lock_child();
+                if !matches!(*child, Child::None) {
+                    SIGNALLED.store(true, Ordering::SeqCst);
+                }
+                match &mut *child {
                     Child::Running(pid) => {
                         if !from_terminal {
                             pass_on(*pid, origin.signal);
@@ -93,6 +100,7 @@ fn install() {
                     }
                     Child::None => {}
                 }
+                drop(child);
                 // Held until the exit, so that a prompt cannot change the terminal again.
                 let terminal = lock_terminal();
                 if let Some((tty, settings)) = terminal.as_ref() {
@@ -158,7 +166,13 @@ pub fn child_starting() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
+    SIGNALLED.store(false, Ordering::SeqCst);
     *lock_child() = Child::Starting(Vec::new());
+}
+
+/// Whether a signal came since the last [`child_starting`].
+pub fn signalled() -> bool {
+    SIGNALLED.load(Ordering::SeqCst)
 }
 
 /// The child runs as process `child`: the signals held since [`child_starting`], and

@@ -38,6 +38,15 @@ pub struct RotateArgs {
     pub used_by: Vec<String>,
 }
 
+/// When `exec` starts its command again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Restart {
+    /// Never: keycellar ends with the command
+    No,
+    /// When the command fails
+    OnFailure,
+}
+
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// The entries whose keys the command gets (several for a bot that trades on more
@@ -73,6 +82,13 @@ pub struct ExecArgs {
     /// Pass the command's output straight through (by default secrets in it are masked)
     #[arg(long)]
     pub no_masking: bool,
+    /// Start the command again when it fails (exits non-zero, or a signal keycellar did not
+    /// pass on ends it), after 1 s, 2 s, 4 s ... up to a minute, holding the key meanwhile
+    #[arg(long, value_enum, default_value = "no", value_name = "WHEN")]
+    pub restart: Restart,
+    /// With --restart on-failure: give up after N restarts and exit with the last code
+    #[arg(long, value_name = "N")]
+    pub max_restarts: Option<u32>,
     /// The command and its arguments
     #[arg(
         last = true,

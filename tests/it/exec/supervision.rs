@@ -246,3 +246,82 @@ fn keycellar_keeps_no_end_of_the_credentials_pipe() {
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     child.wait().unwrap();
 }
+
+/// `--restart on-failure`: the bot is started again while it fails, holding its key all the
+/// while (a second `exec`, run by the bot itself in each run, is refused), until it succeeds
+/// or the restarts run out; keycellar exits with the last code. The wait between restarts is
+/// made zero by the test hook.
+#[test]
+fn a_failing_bot_is_restarted_holding_its_key() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let runs = tv.dir.path().join("runs");
+    let keycellar = assert_cmd::cargo::cargo_bin("keycellar");
+    let script = bot(
+        &tv,
+        &format!(
+            "import subprocess\n\
+             second = subprocess.run([{keycellar:?}, '--vault', {vault:?}, '--passphrase-file', \
+             {pass:?}, 'exec', 'k', '--', 'true'], capture_output=True).returncode\n\
+             open({runs:?}, 'a').write(f'{{second}}\\n')\n\
+             count = len(open({runs:?}).read().splitlines())\n\
+             sys.exit(0 if count >= int(sys.argv[1]) else 5)",
+            keycellar = keycellar.display().to_string(),
+            vault = tv.vault.display().to_string(),
+            pass = tv.pass_file.display().to_string(),
+            runs = runs.display().to_string(),
+        ),
+    );
+    let supervised = |succeeds_on: &str, extra: &[&str]| {
+        let _ = fs::remove_file(&runs);
+        let out = exec(&tv, &[&["--restart", "on-failure"], extra, &["k", "--", "python3"]].concat())
+            .arg(&script)
+            .arg(succeeds_on)
+            .env("KEYCELLAR_TEST_RESTART_DELAY_MS", "0")
+            .output()
+            .unwrap();
+        let runs = fs::read_to_string(&runs).unwrap();
+        (out.status.code(), runs)
+    };
+    assert_eq!(supervised("3", &[]), (Some(0), "7\n7\n7\n".to_string()));
+    assert_eq!(
+        supervised("9", &["--max-restarts", "2"]),
+        (Some(5), "7\n7\n7\n".to_string()),
+        "two restarts, then the last code"
+    );
+    // Without --restart the bot runs once.
+    let _ = fs::remove_file(&runs);
+    let once = exec(&tv, &["k", "--", "python3"]).arg(&script).arg("3").status().unwrap();
+    assert_eq!(once.code(), Some(5));
+    assert_eq!(fs::read_to_string(&runs).unwrap(), "7\n");
+}
+
+/// A signal passed on to a supervised bot stops the supervision: keycellar ends with the
+/// bot's code instead of starting it again.
+#[test]
+fn a_signal_stops_a_supervised_bot_for_good() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let runs = tv.dir.path().join("runs");
+    let script = bot(
+        &tv,
+        &format!(
+            "open({runs:?}, 'a').write('run\\n')\n\
+             signal.signal(signal.SIGTERM, lambda *_: os._exit(3))\n\
+             say_ready()\n\
+             while True: signal.pause()",
+            runs = runs.display().to_string()
+        ),
+    );
+    let ready = tv.dir.path().join("ready");
+    let mut child = exec(&tv, &["--restart", "on-failure", "k", "--", "python3"])
+        .arg(&script)
+        .env("KEYCELLAR_TEST_RESTART_DELAY_MS", "0")
+        .spawn()
+        .unwrap();
+    wait_for(&ready, &mut child);
+    // SAFETY: plain kill(2) of our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+    assert_eq!(fs::read_to_string(&runs).unwrap(), "run\n");
+}
