@@ -4,6 +4,7 @@
 //! secret masked in output cut across writes with no line held back, and signals passed
 //! on to the child and its end reflected in the exit code.
 
+mod boot;
 mod locks;
 mod masking;
 mod sign;

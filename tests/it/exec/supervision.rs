@@ -274,12 +274,15 @@ fn a_failing_bot_is_restarted_holding_its_key() {
     );
     let supervised = |succeeds_on: &str, extra: &[&str]| {
         let _ = fs::remove_file(&runs);
-        let out = exec(&tv, &[&["--restart", "on-failure"], extra, &["k", "--", "python3"]].concat())
-            .arg(&script)
-            .arg(succeeds_on)
-            .env("KEYCELLAR_TEST_RESTART_DELAY_MS", "0")
-            .output()
-            .unwrap();
+        let out = exec(
+            &tv,
+            &[&["--restart", "on-failure"], extra, &["k", "--", "python3"]].concat(),
+        )
+        .arg(&script)
+        .arg(succeeds_on)
+        .env("KEYCELLAR_TEST_RESTART_DELAY_MS", "0")
+        .output()
+        .unwrap();
         let runs = fs::read_to_string(&runs).unwrap();
         (out.status.code(), runs)
     };
@@ -291,7 +294,11 @@ fn a_failing_bot_is_restarted_holding_its_key() {
     );
     // Without --restart the bot runs once.
     let _ = fs::remove_file(&runs);
-    let once = exec(&tv, &["k", "--", "python3"]).arg(&script).arg("3").status().unwrap();
+    let once = exec(&tv, &["k", "--", "python3"])
+        .arg(&script)
+        .arg("3")
+        .status()
+        .unwrap();
     assert_eq!(once.code(), Some(5));
     assert_eq!(fs::read_to_string(&runs).unwrap(), "7\n");
 }
