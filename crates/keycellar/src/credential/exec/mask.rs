@@ -48,15 +48,35 @@ impl Masker {
     /// Takes the next bytes of the stream and returns what can be passed on now.
     pub fn push(&mut self, input: &[u8]) -> Vec<u8> {
         self.held.extend_from_slice(input);
+        self.pass_on(false)
+    }
+
+    /// The end of the stream: what was held back is passed on, masked where it holds a
+    /// whole secret.
+    pub fn finish(&mut self) -> Vec<u8> {
+        self.pass_on(true)
+    }
+
+    /// Masks and passes on what was read; unless the stream `ended`, holds back from the
+    /// first place where the rest could still become a secret, or a longer one than the
+    /// rest already holds (one form of a secret may begin with another: a PEM key with its
+    /// first line, which is masked alone too, and must not be masked first).
+    fn pass_on(&mut self, ended: bool) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.held.len());
         let mut at = 0;
         while at < self.held.len() {
             let rest = &self.held[at..];
+            let could_grow = || {
+                self.secrets
+                    .iter()
+                    .any(|s| s.len() > rest.len() && s.starts_with(rest))
+            };
+            if !ended && could_grow() {
+                break;
+            }
             if let Some(secret) = self.secrets.iter().find(|s| rest.starts_with(s.as_slice())) {
                 out.extend_from_slice(MASK);
                 at += secret.len();
-            } else if self.secrets.iter().any(|s| s.starts_with(rest)) {
-                break;
             } else {
                 out.push(rest[0]);
                 at += 1;
@@ -64,11 +84,6 @@ impl Masker {
         }
         self.held.drain(..at);
         out
-    }
-
-    /// The end of the stream: what was held back is passed on (it never became a secret).
-    pub fn finish(&mut self) -> Vec<u8> {
-        std::mem::take(&mut *self.held)
     }
 }
 
@@ -223,6 +238,22 @@ mod tests {
         );
         assert_eq!(run(&["ab"], &[b"abab"]), b"abab", "too short to mask");
         assert_eq!(run(&["aaab"], &[b"aaaab"]), b"a****");
+    }
+
+    #[test]
+    fn a_secret_beginning_with_another_is_masked_whole_however_it_is_cut() {
+        let whole = "-----BEGIN KEY-----\nBODYBODYBODY\n-----END KEY-----";
+        let forms = [whole, "-----BEGIN KEY-----", "BODYBODYBODY"];
+        let text = format!("[{whole}]\n");
+        for cut in 0..text.len() {
+            let chunks: [&[u8]; 2] = [&text.as_bytes()[..cut], &text.as_bytes()[cut..]];
+            assert_eq!(run(&forms, &chunks), b"[****]\n", "cut at {cut}");
+        }
+        assert_eq!(
+            run(&["abcd", "abcdef"], &[b"x abcd"]),
+            b"x ****",
+            "at the end"
+        );
     }
 
     #[test]
