@@ -18,10 +18,13 @@ use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
+use keycellar::run;
 use keycellar::untrusted::quoted;
 use keycellar::vault::Vault;
 use keycellar::vault::run_lock::{self, RunLock};
 use keycellar::vault::runtime_dir::RuntimeDir;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
 
@@ -88,6 +91,9 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     // it handed over, to mask them (and the signing service's keys); not the vault.
     let masked = (!args.no_masking).then(|| masked_forms(&entries));
     let labels: Vec<String> = entries.iter().map(|e| e.label().to_string()).collect();
+    let ids: Vec<String> = entries.iter().map(|e| e.id().to_string()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let vault_id = vault.id_hex();
     drop(variables);
     drop(entries);
     drop(vault);
@@ -98,7 +104,11 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         document,
         restarts: (args.restart == Restart::OnFailure).then_some(args.max_restarts),
     };
+    record_run(&vault_id, &ids, None);
     let code = child::run(command, run);
+    if let Ok(code) = &code {
+        record_run(&vault_id, &ids, Some(*code));
+    }
     if let Some(server) = server {
         server.stop();
     }
@@ -125,6 +135,56 @@ fn masked_forms(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
         all.push(mask::basic_auth(entry.api_key(), secret));
     }
     all
+}
+
+/// `$XDG_STATE_HOME/keycellar` (~/.local/state/keycellar), made 0700 if missing: the run
+/// records, and the signing journal and nonce stores.
+fn state_dir() -> Result<PathBuf> {
+    let dir = dirs::state_dir()
+        .map(|d| d.join("keycellar"))
+        .ok_or_else(|| Failure::Usage("there is no state directory (set HOME)".into()))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| keycellar::Error::io(format!("cannot create {}", dir.display()), e))?;
+    Ok(dir)
+}
+
+/// Records, outside the vault, that a bot started (`None`) or ended (with its code) with
+/// the entries `ids`. A failure is a warning: the record is informative, the run goes on.
+fn record_run(vault_id: &str, ids: &[&str], ended: Option<i32>) {
+    let now = keycellar::clock::Timestamp::now();
+    let recorded = state_dir().and_then(|dir| {
+        Ok(run::update_records(
+            &dir,
+            vault_id,
+            ids,
+            |record| match ended {
+                None => record.last_started = Some(now),
+                Some(code) => {
+                    record.last_ended = Some(now);
+                    record.last_exit_code = Some(code);
+                }
+            },
+        )?)
+    });
+    if let Err(failure) = recorded {
+        ui::warn(&format!("the run was not recorded: {failure}"));
+    }
+}
+
+/// The run records of `vault`'s entries, by label, for `status`.
+pub fn records(vault: &Vault) -> Vec<(&str, run::RunRecord)> {
+    let Ok(dir) = state_dir() else {
+        return Vec::new();
+    };
+    let records = run::read_records(&dir, &vault.id_hex());
+    vault
+        .entries()
+        .iter()
+        .filter_map(|e| records.get(e.id()).map(|r| (e.label(), r.clone())))
+        .collect()
 }
 
 /// The private runtime directory, where the run locks and the signing socket live.

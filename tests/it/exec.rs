@@ -344,3 +344,45 @@ fn a_command_not_found_exits_127_and_one_not_executable_126() {
         assert!(stderr.contains(&format!("\"{kind}\"")), "{stderr}");
     }
 }
+
+/// Each run is recorded per entry outside the vault (the vault file is not rewritten), and
+/// `status --json` shows when a bot last started and ended with it, and its code.
+#[test]
+fn status_shows_when_each_entry_last_ran() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    tv.add_kraken("idle").success();
+    let state = tv.dir.path().join("state");
+    let before = tv.bytes();
+    let out = exec(&tv, &["k", "--", "sh", "-c", "exit 4"])
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(tv.bytes(), before, "a run does not rewrite the vault");
+    let status = tv
+        .cmd()
+        .env("XDG_STATE_HOME", &state)
+        .args(["--json", "status"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let runs = status["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{status}");
+    assert_eq!(runs[0]["label"], "k");
+    assert_eq!(runs[0]["last_exit_code"], 4);
+    let started = runs[0]["last_started"].as_str().unwrap();
+    let ended = runs[0]["last_ended"].as_str().unwrap();
+    assert!(
+        started.ends_with('Z') && started <= ended,
+        "{started} {ended}"
+    );
+    let records = fs::read_dir(state.join("keycellar"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.file_name().to_string_lossy().starts_with("runs-"))
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = records.metadata().unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

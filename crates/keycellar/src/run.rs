@@ -65,3 +65,64 @@ mod tests {
         assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
     }
 }
+
+/// When a bot last started and ended with an entry: non-secret times kept outside the
+/// sealed vault (so a run never rewrites it), in `runs-VAULTID.json` (0600) in the state
+/// directory, by entry id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub last_started: Option<crate::clock::Timestamp>,
+    pub last_ended: Option<crate::clock::Timestamp>,
+    /// The exit code the bot ended with (128 + n for a signal n).
+    pub last_exit_code: Option<i32>,
+}
+
+/// The records of a vault, by entry id.
+pub type RunRecords = std::collections::BTreeMap<String, RunRecord>;
+
+fn records_path(state_dir: &Path, vault_id: &str) -> PathBuf {
+    state_dir.join(format!("runs-{vault_id}.json"))
+}
+
+/// The run records of the vault `vault_id` (none when there is no file yet, or it cannot
+/// be read: they are informative only).
+pub fn read_records(state_dir: &Path, vault_id: &str) -> RunRecords {
+    std::fs::read(records_path(state_dir, vault_id))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Changes the records of `entry_ids` with `change`, under a lock (`runs-VAULTID.lock`, so
+/// that two runs of one vault do not lose each other's records), writing the file
+/// atomically.
+pub fn update_records(
+    state_dir: &Path,
+    vault_id: &str,
+    entry_ids: &[&str],
+    change: impl Fn(&mut RunRecord),
+) -> crate::Result<()> {
+    let lock_path = state_dir.join(format!("runs-{vault_id}.lock"));
+    let cannot = |e| crate::Error::io(format!("cannot lock {}", lock_path.display()), e);
+    let lock = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&lock_path)
+            .map_err(cannot)?
+    };
+    crate::vault::runtime_dir::check_private_file(&lock).map_err(cannot)?;
+    lock.lock().map_err(cannot)?;
+    let mut records = read_records(state_dir, vault_id);
+    for id in entry_ids {
+        change(records.entry(id.to_string()).or_default());
+    }
+    let bytes = serde_json::to_vec_pretty(&records)
+        .map_err(|e| crate::Error::Internal(format!("run records: {e}")))?;
+    crate::vault::store::write_file(&records_path(state_dir, vault_id), &bytes, true)
+}

@@ -4,16 +4,14 @@
 use super::super::args::ExecArgs;
 use super::super::context::Context;
 use super::super::output::{JSON_SCHEMA, emit, print_json};
-use super::super::report::{Failure, Result};
-use keycellar::Error;
+use super::super::report::Result;
+use super::state_dir;
 use keycellar::credential::entry::Entry;
 use keycellar::sign::{Policy, SignServer, SignServerConfig, SigningKey, journal};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::Vault;
 use keycellar::vault::runtime_dir::RuntimeDir;
 use serde_json::json;
-use std::os::unix::fs::DirBuilderExt;
-use std::path::PathBuf;
 
 /// Starts the signing service for `entries`, with the policy `--policy` names (the default
 /// one without it) and `--allow-withdraw`; its socket goes in the runtime directory, its
@@ -47,19 +45,6 @@ pub fn start(
     config.policy = policy;
     config.clock = keycellar::run::sign_clock();
     Ok(SignServer::start(config)?)
-}
-
-/// `$XDG_STATE_HOME/keycellar` (~/.local/state/keycellar), made 0700 if missing.
-fn state_dir() -> Result<PathBuf> {
-    let dir = dirs::state_dir()
-        .map(|d| d.join("keycellar"))
-        .ok_or_else(|| Failure::Usage("there is no state directory (set HOME)".into()))?;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    Ok(dir)
 }
 
 /// `history LABEL --signatures`: what the signing service signed and refused for `label`,

@@ -123,6 +123,13 @@ pub fn status(vault: &Vault, as_json: bool) -> Result<()> {
                 .iter()
                 .map(|(label, pid)| json!({ "label": label, "pid": pid }))
                 .collect::<Vec<_>>(),
+            "runs": crate::cli::exec::records(vault)
+                .iter()
+                .map(|(label, r)| json!({
+                    "label": label, "last_started": r.last_started,
+                    "last_ended": r.last_ended, "last_exit_code": r.last_exit_code,
+                }))
+                .collect::<Vec<_>>(),
         }))?;
         return Ok(());
     }
