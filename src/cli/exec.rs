@@ -39,21 +39,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         .split_first()
         .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
     let custom = custom_mapping(&args.env)?;
-    if !custom.is_empty() && args.labels.len() > 1 {
-        return Err(Failure::Usage(
-            "--env maps the fields of one key; give one LABEL, or use a profile".into(),
-        ));
-    }
-    if args.max_restarts.is_some() && args.restart == Restart::No {
-        return Err(Failure::Usage(
-            "--max-restarts goes with --restart on-failure".into(),
-        ));
-    }
-    if args.profile != Profile::Sign && (args.policy.is_some() || args.allow_withdraw) {
-        return Err(Failure::Usage(
-            "--policy and --allow-withdraw go with --profile sign".into(),
-        ));
-    }
+    check_options(args, &custom)?;
     let runtime = runtime_dir()?;
     let vault = ctx.open()?;
     let entries = chosen_entries(&vault, args)?;
@@ -63,19 +49,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         Profile::Sign => Vec::new(),
         _ => take_locks(&runtime, &vault, &entries, args.shared)?,
     };
-    let mut command = Command::new(program);
-    command.args(rest);
-    if keycellar::source::stdin_was_read() {
-        // Standard input carried a secret; the child could seek back and read it. It gets
-        // the terminal instead when there is one, else nothing.
-        command.stdin(match std::fs::File::open("/dev/tty") {
-            Ok(tty) => Stdio::from(tty),
-            Err(_) => Stdio::null(),
-        });
-    }
-    for (name, entry, field) in &variables {
-        command.env(name, field.value(entry));
-    }
+    let mut command = command(program, rest, &variables);
     let document = match (args.profile, custom.is_empty()) {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),
         _ => None,
@@ -122,6 +96,39 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         ));
     }
     Ok(code)
+}
+
+/// Refuses options that do not go together (before the vault is opened).
+fn check_options(args: &ExecArgs, custom: &[(String, Field)]) -> Result<()> {
+    let refuse = |message: &str| Err(Failure::Usage(message.into()));
+    if !custom.is_empty() && args.labels.len() > 1 {
+        return refuse("--env maps the fields of one key; give one LABEL, or use a profile");
+    }
+    if args.max_restarts.is_some() && args.restart == Restart::No {
+        return refuse("--max-restarts goes with --restart on-failure");
+    }
+    if args.profile != Profile::Sign && (args.policy.is_some() || args.allow_withdraw) {
+        return refuse("--policy and --allow-withdraw go with --profile sign");
+    }
+    Ok(())
+}
+
+/// The command with its arguments and the variables it gets.
+fn command(program: &str, rest: &[String], variables: &[(String, &Entry, Field)]) -> Command {
+    let mut command = Command::new(program);
+    command.args(rest);
+    if keycellar::source::stdin_was_read() {
+        // Standard input carried a secret; the child could seek back and read it. It gets
+        // the terminal instead when there is one, else nothing.
+        command.stdin(match std::fs::File::open("/dev/tty") {
+            Ok(tty) => Stdio::from(tty),
+            Err(_) => Stdio::null(),
+        });
+    }
+    for (name, entry, field) in variables {
+        command.env(name, field.value(entry));
+    }
+    command
 }
 
 /// What masking replaces: the secret and API passphrase of every entry handed over, in every
@@ -222,7 +229,7 @@ pub fn lock_name(vault: &Vault, entry: &Entry) -> String {
 }
 
 /// Which keys of `vault` a run holds now, with the process each recorded (for `status`).
-pub fn running<'v>(vault: &'v Vault) -> Vec<(&'v str, Option<u32>)> {
+pub fn running(vault: &Vault) -> Vec<(&str, Option<u32>)> {
     let Ok(runtime) = runtime_dir() else {
         return Vec::new();
     };

@@ -13,8 +13,9 @@
 //!   vault's record of its backups), `store` (lock, atomic save, generations), `open`
 //!   (creating and unlocking), `save` (sealing, the read-back check, no write when nothing
 //!   changed), `rekey` (a passphrase change gives a new vault key), `run_lock` (one
-//!   running bot per key, for `exec`), `entries` (the vault's
-//!   operations, each of which completes or changes nothing) and the [`vault::Vault`] type.
+//!   running bot per key, for `exec`), `runtime_dir` (the private directory the run locks
+//!   live in), `entries` (the vault's operations, each of which completes or changes
+//!   nothing) and the [`vault::Vault`] type.
 //! - [`credential`]: one exchange key: `entry` (the schema), `exchange` (the exchanges and
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
 //!   `lifecycle` (what a rotated key inherits), `audit`, `exec` (what a child process is

@@ -103,6 +103,10 @@ fn run_once(command: &mut Command, run: &mut Run) -> Result<i32> {
     signals::child_starting();
     let spawned = command.spawn();
     drop(document);
+    if run.restarts.is_none() {
+        // Never started again: the copies of the keys in its environment can go.
+        command.env_clear();
+    }
     let mut child = spawned.map_err(|e| {
         signals::child_ended();
         not_runnable(run.program, e)
