@@ -103,7 +103,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Print(args) => paper::print(&ctx, &args),
         Command::Restore(args) => paper::restore(&ctx, &args),
         Command::Rotate(args) => lifecycle::rotate(&ctx, &args),
-        Command::History { label } => lifecycle::history(&ctx, &label),
+        Command::History { label, signatures } => match signatures {
+            true => exec::history_of_signatures(&ctx, &label),
+            false => lifecycle::history(&ctx, &label),
+        },
         Command::Status => lifecycle::status(&ctx),
         Command::Audit { max_age_days } => lifecycle::audit(&ctx, max_age_days),
         Command::Completions { shell } => shell::completions(shell),

@@ -78,11 +78,16 @@ fn refuse_a_second_agent(ctx: &Context, socket: &std::path::Path) -> Result<()> 
 /// Runs COMMAND with `KEYCELLAR_AGENT_SOCK`, passing on the signals keycellar gets.
 fn run_command(command: &[String], socket: &std::path::Path) -> Result<i32> {
     let (program, rest) = command.split_first().unwrap_or((&command[0], &[]));
-    let mut child = Command::new(program)
+    // Signals from here on are held for COMMAND, not the end of this process.
+    signals::child_starting();
+    let spawned = Command::new(program)
         .args(rest)
         .env(agent::SOCKET_VARIABLE, socket)
-        .spawn()
-        .map_err(|e| Error::io(format!("cannot run {}", quoted(program)), e))?;
+        .spawn();
+    let mut child = spawned.map_err(|e| {
+        signals::child_ended();
+        Error::io(format!("cannot run {}", quoted(program)), e)
+    })?;
     signals::forward_to(child.id());
     let status = child.wait();
     signals::child_ended();

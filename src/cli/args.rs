@@ -18,7 +18,7 @@ mod vault;
 
 pub use agent::{AgentCommand, AgentStartArgs};
 pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
-pub use lifecycle::{ExecArgs, RotateArgs};
+pub use lifecycle::{ExecArgs, Restart, RotateArgs};
 pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, NewPassphraseArgs};
 
 const SHORT_TOPICS: &str = "\
@@ -45,13 +45,16 @@ pub const EXIT_CODES: &str = "\
 0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no matching
 identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
 entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
-high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's code.";
+high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's code
+(126: cannot be run, 127: not found).";
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).
 pub const ENVIRONMENT: &str = "\
 KEYCELLAR_VAULT: the vault path when --vault is not given. KEYCELLAR_AGENT_SOCK: the agent
-to ask (set by `agent start -- COMMAND`); XDG_RUNTIME_DIR: where agents' sockets live. NO_COLOR, CLICOLOR and
-CLICOLOR_FORCE: colour, as everywhere. Nothing else is read from the environment.";
+to ask (set by `agent start -- COMMAND`). NO_COLOR, CLICOLOR and CLICOLOR_FORCE: colour, as
+everywhere. XDG_RUNTIME_DIR: where agents' sockets, `exec`'s run locks and signing sockets
+live (else /tmp/keycellar-UID); XDG_STATE_HOME: where `exec --profile sign` keeps its journal
+and nonces (else ~/.local/state). Nothing else is read from the environment.";
 
 /// The long help's topics: where the vault is, use from scripts, exit codes.
 fn topics() -> String {
@@ -234,8 +237,16 @@ pub enum Command {
     )]
     Rotate(Box<RotateArgs>),
     /// The keys that have held a label, newest first
-    #[command(after_help = "Example: keycellar history kraken-grid-bot")]
-    History { label: String },
+    #[command(
+        after_help = "Examples:\n  keycellar history kraken-grid-bot\n  keycellar history kraken-grid-bot --signatures"
+    )]
+    History {
+        label: String,
+        /// Show what `exec --profile sign` signed and refused for the key instead (its
+        /// journal: time, process, endpoint, digest of the body; never a secret)
+        #[arg(long)]
+        signatures: bool,
+    },
     /// Vault fingerprint, entry counts, KDF settings, last export and print
     #[command(after_help = "Example: keycellar status")]
     Status,

@@ -1,25 +1,32 @@
 //! Runs `exec`: a command with one or more keys, handed over as its profile says (see
 //! `keycellar::credential::exec::profiles`), under each key's run lock, with the secrets
-//! masked in its output and the signals keycellar gets passed on to it.
+//! masked in its output and the signals keycellar gets passed on to it (`child`). With the
+//! `sign` profile the command gets no secret: a signing service (`keycellar::sign`) answers
+//! its requests over a socket for as long as it runs (`sign`).
 
-use super::args::ExecArgs;
+mod child;
+mod sign;
+
+pub use sign::history as history_of_signatures;
+
+use super::args::{ExecArgs, Restart};
 use super::context::Context;
 use super::output;
 use super::report::{Failure, Result};
-use super::signals;
 use super::ui;
-use keycellar::Error;
 use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
-use keycellar::credential::exec::Field;
-use keycellar::credential::exec::mask::Masker;
-use keycellar::credential::exec::profiles::{self, CREDENTIALS_FD_VARIABLE, Profile};
-use keycellar::secret::Secret;
+use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
+use keycellar::credential::exec::{Field, mask};
+use keycellar::run;
 use keycellar::untrusted::quoted;
-use keycellar::vault::{Vault, run_lock};
-use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
+use keycellar::vault::Vault;
+use keycellar::vault::run_lock::{self, RunLock};
+use keycellar::vault::runtime_dir::RuntimeDir;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use zeroize::Zeroizing;
 
 /// Runs the command and returns its exit code (128 + n when a signal n ended it).
 pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
@@ -32,19 +39,82 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         .split_first()
         .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
     let custom = custom_mapping(&args.env)?;
-    if !custom.is_empty() && args.labels.len() > 1 {
-        return Err(Failure::Usage(
-            "--env maps the fields of one key; give one LABEL, or use a profile".into(),
-        ));
-    }
+    check_options(args, &custom)?;
+    let runtime = runtime_dir()?;
     let vault = ctx.open()?;
     let entries = chosen_entries(&vault, args)?;
     let variables = variables(&entries, args.profile, &custom)?;
-    let mut locks = Vec::new();
-    for entry in &entries {
-        let lock = run_lock::acquire(vault.path(), entry.id(), entry.label(), args.shared)?;
-        locks.push(lock);
+    // Several bots may share a key through one signing service, which issues its nonces.
+    let locks = match args.profile {
+        Profile::Sign => Vec::new(),
+        _ => take_locks(&runtime, &vault, &entries, args.shared)?,
+    };
+    let mut command = command(program, rest, &variables);
+    let document = match (args.profile, custom.is_empty()) {
+        (Profile::JsonFd, true) => Some(profiles::document(&entries)),
+        _ => None,
+    };
+    let server = match args.profile {
+        Profile::Sign => Some(sign::start(&vault, &entries, &runtime, args)?),
+        _ => None,
+    };
+    if let Some(server) = &server {
+        command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
     }
+    // From here on keycellar keeps only what it needs while the command runs: the secrets
+    // it handed over, to mask them (and the signing service's keys); not the vault.
+    let masked = (!args.no_masking).then(|| masked_forms(&entries));
+    let labels: Vec<String> = entries.iter().map(|e| e.label().to_string()).collect();
+    let ids: Vec<String> = entries.iter().map(|e| e.id().to_string()).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let vault_id = vault.id_hex();
+    drop(variables);
+    drop(entries);
+    drop(vault);
+    let run = child::Run {
+        program,
+        locks,
+        masked,
+        document,
+        restarts: (args.restart == Restart::OnFailure).then_some(args.max_restarts),
+    };
+    record_run(&vault_id, &ids, None);
+    let code = child::run(command, run);
+    if let Ok(code) = &code {
+        record_run(&vault_id, &ids, Some(*code));
+    }
+    if let Some(server) = server {
+        server.stop();
+    }
+    let code = code?;
+    if ui::is_verbose() {
+        ui::info(&format!(
+            "{} ran with {} (profile {}) and exited with {code}",
+            quoted(program),
+            labels.join(", "),
+            args.profile
+        ));
+    }
+    Ok(code)
+}
+
+/// Refuses options that do not go together (before the vault is opened).
+fn check_options(args: &ExecArgs, custom: &[(String, Field)]) -> Result<()> {
+    let refuse = |message: &str| Err(Failure::Usage(message.into()));
+    if !custom.is_empty() && args.labels.len() > 1 {
+        return refuse("--env maps the fields of one key; give one LABEL, or use a profile");
+    }
+    if args.max_restarts.is_some() && args.restart == Restart::No {
+        return refuse("--max-restarts goes with --restart on-failure");
+    }
+    if args.profile != Profile::Sign && (args.policy.is_some() || args.allow_withdraw) {
+        return refuse("--policy and --allow-withdraw go with --profile sign");
+    }
+    Ok(())
+}
+
+/// The command with its arguments and the variables it gets.
+fn command(program: &str, rest: &[String], variables: &[(String, &Entry, Field)]) -> Command {
     let mut command = Command::new(program);
     command.args(rest);
     if keycellar::source::stdin_was_read() {
@@ -55,34 +125,92 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
             Err(_) => Stdio::null(),
         });
     }
-    for (name, entry, field) in &variables {
+    for (name, entry, field) in variables {
         command.env(name, field.value(entry));
     }
-    // Held until the child started, then closed: the child has its own copy.
-    let _document_pipe = match (args.profile, custom.is_empty()) {
-        (Profile::JsonFd, true) => {
-            let read_end = credentials_pipe(&profiles::document(&entries))?;
-            command.env(CREDENTIALS_FD_VARIABLE, read_end.as_raw_fd().to_string());
-            Some(read_end)
-        }
-        _ => None,
-    };
-    let secrets: Vec<&str> = entries
-        .iter()
-        .flat_map(|e| [Field::Secret.value(e), Field::ApiPassphrase.value(e)])
-        .collect();
-    let masked = (!args.no_masking).then_some(&secrets[..]);
-    let code = run(command, program, &mut locks, masked)?;
-    if ui::is_verbose() {
-        let labels: Vec<&str> = entries.iter().map(|e| e.label()).collect();
-        ui::info(&format!(
-            "{} ran with {} (profile {}) and exited with {code}",
-            quoted(program),
-            labels.join(", "),
-            args.profile
-        ));
+    command
+}
+
+/// What masking replaces: the secret and API passphrase of every entry handed over, in every
+/// form `mask::forms` lists, and the HTTP Basic token of key and secret.
+fn masked_forms(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
+    let mut all = Vec::new();
+    for entry in entries {
+        let secret = Field::Secret.value(entry);
+        all.extend(mask::forms(secret));
+        all.extend(mask::forms(Field::ApiPassphrase.value(entry)));
+        all.push(mask::basic_auth(entry.api_key(), secret));
     }
-    Ok(code)
+    all
+}
+
+/// `$XDG_STATE_HOME/keycellar` (~/.local/state/keycellar): the run records, and the
+/// signing journal and nonce stores; `None` without a home directory.
+pub fn state_dir_path() -> Option<PathBuf> {
+    dirs::state_dir().map(|d| d.join("keycellar"))
+}
+
+/// [`state_dir_path`], made 0700 if missing.
+fn state_dir() -> Result<PathBuf> {
+    let dir = state_dir_path()
+        .ok_or_else(|| Failure::Usage("there is no state directory (set HOME)".into()))?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| keycellar::Error::io(format!("cannot create {}", dir.display()), e))?;
+    Ok(dir)
+}
+
+/// Records, outside the vault, that a bot started (`None`) or ended (with its code) with
+/// the entries `ids`. A failure is a warning: the record is informative, the run goes on.
+fn record_run(vault_id: &str, ids: &[&str], ended: Option<i32>) {
+    let now = keycellar::clock::Timestamp::now();
+    let recorded = state_dir().and_then(|dir| {
+        Ok(run::update_records(
+            &dir,
+            vault_id,
+            ids,
+            |record| match ended {
+                None => record.last_started = Some(now),
+                Some(code) => {
+                    record.last_ended = Some(now);
+                    record.last_exit_code = Some(code);
+                }
+            },
+        )?)
+    });
+    if let Err(failure) = recorded {
+        ui::warn(&format!("the run was not recorded: {failure}"));
+    }
+}
+
+/// The private runtime directory, where the run locks and the signing socket live.
+fn runtime_dir() -> Result<RuntimeDir> {
+    Ok(RuntimeDir::open(
+        std::env::var_os("XDG_RUNTIME_DIR").as_deref(),
+    )?)
+}
+
+/// The run lock of each key the entries hold, once per key (two labels holding one key
+/// share it).
+fn take_locks(
+    runtime: &RuntimeDir,
+    vault: &Vault,
+    entries: &[&Entry],
+    shared: bool,
+) -> Result<Vec<RunLock>> {
+    let mut names: Vec<String> = Vec::new();
+    let mut locks = Vec::new();
+    for entry in entries {
+        let name = run_lock::name_for(vault, entry);
+        if names.contains(&name) {
+            continue;
+        }
+        locks.push(run_lock::acquire(runtime, &name, entry.label(), shared)?);
+        names.push(name);
+    }
+    Ok(locks)
 }
 
 /// The entries named, each current and usable (unless --allow-inactive), none twice.
@@ -99,43 +227,6 @@ fn chosen_entries<'v>(vault: &'v Vault, args: &ExecArgs) -> Result<Vec<&'v Entry
         entries.push(entry);
     }
     Ok(entries)
-}
-
-/// Starts the command, records it in the run locks, passes signals on and (with `masked`
-/// values) copies its output masked, then waits; returns its exit code.
-fn run(
-    mut command: Command,
-    program: &str,
-    locks: &mut [run_lock::RunLock],
-    masked: Option<&[&str]>,
-) -> Result<i32> {
-    if masked.is_some() {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    }
-    let mut child = command
-        .spawn()
-        .map_err(|e| Error::io(format!("cannot run {}", quoted(program)), e))?;
-    signals::forward_to(child.id());
-    for lock in locks.iter_mut() {
-        // Only the message a second run gets depends on it.
-        let _ = lock.record(child.id());
-    }
-    let secrets = masked.unwrap_or_default();
-    let pumps = [
-        (child.stdout.take()).map(|out| pump(out, std::io::stdout(), secrets)),
-        (child.stderr.take()).map(|err| pump(err, std::io::stderr(), secrets)),
-    ];
-    let status = child.wait();
-    signals::child_ended();
-    for handle in pumps.into_iter().flatten() {
-        let _ = handle.join();
-    }
-    let status =
-        status.map_err(|e| Error::io(format!("cannot wait for {}", quoted(program)), e))?;
-    use std::os::unix::process::ExitStatusExt;
-    Ok(status
-        .code()
-        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
 }
 
 /// `--env NAME=FIELD` items.
@@ -179,51 +270,4 @@ fn variables<'a>(
         }
     }
     Ok(all)
-}
-
-/// A pipe that already holds `document`, closed for writing, whose read end the child
-/// inherits. Written before the child starts, so that a child that never reads cannot
-/// block keycellar or end it with SIGPIPE; the pipe is made large enough to hold it.
-fn credentials_pipe(document: &Secret) -> Result<OwnedFd> {
-    use rustix::io::{FdFlags, fcntl_setfd};
-    use rustix::pipe::{PipeFlags, fcntl_getpipe_size, fcntl_setpipe_size, pipe_with};
-    let failed = |e: rustix::io::Errno| Error::io("cannot make a pipe".to_string(), e.into());
-    let (read_end, write_end) = pipe_with(PipeFlags::CLOEXEC).map_err(failed)?;
-    let bytes = document.expose().as_bytes();
-    if fcntl_getpipe_size(&write_end).map_err(failed)? < bytes.len() {
-        fcntl_setpipe_size(&write_end, bytes.len()).map_err(failed)?;
-    }
-    std::fs::File::from(write_end)
-        .write_all(bytes)
-        .map_err(|e| Error::io("cannot write the credentials pipe".to_string(), e))?;
-    fcntl_setfd(&read_end, FdFlags::empty()).map_err(failed)?;
-    Ok(read_end)
-}
-
-/// Copies the child's output as it comes, secrets masked, flushing after every read so
-/// that no line waits (only a possible beginning of a secret is held back).
-fn pump(
-    mut from: impl Read + Send + 'static,
-    mut to: impl Write + Send + 'static,
-    secrets: &[&str],
-) -> std::thread::JoinHandle<()> {
-    let mut masker = Masker::new(secrets.iter().copied());
-    std::thread::spawn(move || {
-        let mut buffer = [0u8; 8192];
-        loop {
-            let n = match from.read(&mut buffer) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            };
-            let shown = masker.push(&buffer[..n]);
-            if to.write_all(&shown).and_then(|()| to.flush()).is_err() {
-                // Our own output is gone; dropping the pipe tells the child so.
-                return;
-            }
-        }
-        let _ = to.write_all(&masker.finish());
-        let _ = to.flush();
-    })
 }

@@ -9,6 +9,7 @@ use super::ui;
 use keycellar::Error;
 use keycellar::error::EntryError;
 use keycellar::ops::audit::Severity;
+use keycellar::ops::status::RunPlaces;
 use keycellar::ops::{VaultReply, VaultRequest};
 use keycellar::vault::Replacement;
 
@@ -53,7 +54,11 @@ pub fn history(ctx: &Context, label: &str) -> Result<()> {
 }
 
 pub fn status(ctx: &Context) -> Result<()> {
-    match ctx.run(VaultRequest::Status)? {
+    let places = RunPlaces {
+        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(Into::into),
+        state_dir: super::exec::state_dir_path(),
+    };
+    match ctx.run(VaultRequest::Status { places })? {
         VaultReply::Status { report } => output::status(&report, ctx.json),
         other => Err(unexpected(other)),
     }

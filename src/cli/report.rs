@@ -14,6 +14,7 @@ mod unanswered;
 use super::ui;
 pub use identity::IdentityFailure;
 use keycellar::Error;
+use keycellar::untrusted::quoted;
 use serde_json::json;
 use std::borrow::Cow;
 pub use unanswered::Unanswered;
@@ -69,6 +70,14 @@ pub enum Failure {
 
     #[error(transparent)]
     Agent(#[from] keycellar::agent::AgentError),
+    /// `exec`'s command could not be started: exit 127 when it is not found, 126 when it
+    /// cannot be run, as `env` and `sudo` exit.
+    #[error("cannot run {}: {source}", quoted(program))]
+    CommandNotRunnable {
+        program: String,
+        code: i32,
+        source: std::io::Error,
+    },
 }
 
 /// Result type of the command line.
@@ -84,6 +93,7 @@ impl Failure {
             Failure::AuditHigh(_) => exit::AUDIT_HIGH,
             Failure::Identity(failure) => failure.exit_code(),
             Failure::Agent(error) => agent::exit_code(error),
+            Failure::CommandNotRunnable { code, .. } => *code,
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 exit::FAILURE
             }
@@ -100,6 +110,8 @@ impl Failure {
             Failure::Unanswered(unanswered) => unanswered.kind(),
             Failure::AuditHigh(_) => "audit_high",
             Failure::Identity(failure) => failure.kind(),
+            Failure::CommandNotRunnable { code: 127, .. } => "command_not_found",
+            Failure::CommandNotRunnable { .. } => "command_not_executable",
             Failure::NotConfirmed | Failure::EmptyNewPassphrase | Failure::PassphrasesDiffer => {
                 "bad_input"
             }
@@ -119,6 +131,12 @@ impl Failure {
                 "Run the command again and type the same passphrase twice."
             }
             Failure::AuditHigh(_) => "Deal with the HIGH findings listed above.",
+            Failure::CommandNotRunnable { code: 127, .. } => {
+                "Check the command's name, or give its full path."
+            }
+            Failure::CommandNotRunnable { .. } => {
+                "Check that the command is a program you may run (chmod +x, its #! line)."
+            }
         })
     }
 }

@@ -4,6 +4,12 @@
 //! secret masked in output cut across writes with no line held back, and signals passed
 //! on to the child and its end reflected in the exit code.
 
+mod boot;
+mod locks;
+mod masking;
+mod sign;
+mod supervision;
+
 use crate::common::*;
 use std::fs;
 use std::path::Path;
@@ -20,6 +26,17 @@ fn exec(tv: &TestVault, args: &[&str]) -> Command {
         .arg("exec")
         .args(args);
     cmd
+}
+
+/// Runs `cmd` and insists that it succeeds.
+fn succeeds(mut cmd: Command) {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Waits for `path` to exist; what a test waits on is an event, never a duration.
@@ -288,4 +305,84 @@ fn signals_reach_the_child_and_its_end_is_the_exit_code() {
         .status()
         .unwrap();
     assert_eq!(killed.code(), Some(128 + 9));
+}
+
+/// As `env` and `sudo` do: 127 for a command that is not there, 126 for one that cannot be
+/// run (no execute permission, a directory), each with its own kind.
+#[test]
+fn a_command_not_found_exits_127_and_one_not_executable_126() {
+    use std::os::unix::fs::PermissionsExt;
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let not_executable = tv.file("not-executable", "#!/bin/sh\nexit 0\n");
+    fs::set_permissions(&not_executable, fs::Permissions::from_mode(0o644)).unwrap();
+    let missing = tv.dir.path().join("missing");
+    let directory = tv.dir.path().to_path_buf();
+    let cases = [
+        (missing.as_path(), 127, "command_not_found"),
+        (Path::new("no-such-command-kc"), 127, "command_not_found"),
+        (not_executable.as_path(), 126, "command_not_executable"),
+        (directory.as_path(), 126, "command_not_executable"),
+    ];
+    for (program, code, kind) in cases {
+        let out = exec(&tv, &["k", "--"]).arg(program).output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "{program:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("cannot run"), "{stderr}");
+        let out = Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+            .env_remove("KEYCELLAR_VAULT")
+            .args(["--json", "--vault"])
+            .arg(&tv.vault)
+            .arg("--passphrase-file")
+            .arg(&tv.pass_file)
+            .args(["exec", "k", "--"])
+            .arg(program)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&format!("\"{kind}\"")), "{stderr}");
+    }
+}
+
+/// Each run is recorded per entry outside the vault (the vault file is not rewritten), and
+/// `status --json` shows when a bot last started and ended with it, and its code.
+#[test]
+fn status_shows_when_each_entry_last_ran() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    tv.add_kraken("idle").success();
+    let state = tv.dir.path().join("state");
+    let before = tv.bytes();
+    let out = exec(&tv, &["k", "--", "sh", "-c", "exit 4"])
+        .env("XDG_STATE_HOME", &state)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(tv.bytes(), before, "a run does not rewrite the vault");
+    let status = tv
+        .cmd()
+        .env("XDG_STATE_HOME", &state)
+        .args(["--json", "status"])
+        .output()
+        .unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    let runs = status["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{status}");
+    assert_eq!(runs[0]["label"], "k");
+    assert_eq!(runs[0]["last_exit_code"], 4);
+    let started = runs[0]["last_started"].as_str().unwrap();
+    let ended = runs[0]["last_ended"].as_str().unwrap();
+    assert!(
+        started.ends_with('Z') && started <= ended,
+        "{started} {ended}"
+    );
+    let records = fs::read_dir(state.join("keycellar"))
+        .unwrap()
+        .map(|e| e.unwrap())
+        .find(|e| e.file_name().to_string_lossy().starts_with("runs-"))
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = records.metadata().unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

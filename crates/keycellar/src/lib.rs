@@ -28,7 +28,8 @@
 //!   it keeps), `open` (creating, and opening to read or to change), `locked` (the
 //!   [`vault::LockedVault`], holding the lock: the only type that saves), `save` (sealing,
 //!   the read-back check, no write when nothing changed), `rekey` (a passphrase change
-//!   gives a new vault key), `run_lock` (one running bot per key, for `exec`), `entries`
+//!   gives a new vault key), `run_lock` (one running bot per key, for `exec`), `runtime_dir` (the private directory
+//!   the run locks live in), `entries`
 //!   (the vault's operations, each of which completes or changes nothing), `merge` (how
 //!   entries from a backup join the vault: import plans and comparisons) and the
 //!   [`vault::Vault`] type.
@@ -45,7 +46,8 @@
 //!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
 //!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or
 //!   locked, the checks before each use), `header` (a vault's id and keyslots without its
-//!   key), `server`, `client`, `error`; [`peer`]: who is at the other end of a Unix socket.
+//!   key), `server`, `client`, `error`; [`peer`]: who is at the other end of a Unix socket; [`run`]: where `exec` keeps a running bot's
+//!   state outside the vault (journal, nonces, the signing clock).
 //! - [`hygiene`]: process hardening (no core dumps); `parallel`: independent work spread
 //!   over the cores.
 //!
@@ -77,6 +79,7 @@ pub mod ops;
 mod parallel;
 pub mod passphrase;
 pub mod peer;
+pub mod run;
 pub mod secret;
 pub mod sign;
 pub mod source;

@@ -28,6 +28,7 @@ pub mod merge;
 mod open;
 mod rekey;
 pub mod run_lock;
+pub mod runtime_dir;
 mod save;
 pub mod store;
 mod unlock;

@@ -3,6 +3,7 @@
 use super::{CredentialArgs, choice};
 use clap::Args;
 use keycellar::credential::exec::profiles::Profile;
+use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -37,15 +38,33 @@ pub struct RotateArgs {
     pub used_by: Vec<String>,
 }
 
+/// When `exec` starts its command again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Restart {
+    /// Never: keycellar ends with the command
+    No,
+    /// When the command fails
+    OnFailure,
+}
+
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// The entries whose keys the command gets (several for a bot that trades on more
     /// than one exchange)
     #[arg(required_unless_present = "list_profiles", value_name = "LABEL")]
     pub labels: Vec<String>,
-    /// Where the command reads its keys: env (default), ccxt, freqtrade or json-fd
+    /// Where the command reads its keys: env (default), ccxt, freqtrade, json-fd, or sign
+    /// (no secret: keycellar signs the command's requests over a socket)
     #[arg(long, value_parser = choice::<Profile>(), default_value = "env")]
     pub profile: Profile,
+    /// With --profile sign: the signing policy file (docs/SIGNING.md) narrowing what each
+    /// key may sign
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// With --profile sign: let the keys sign requests that move funds out (withdrawals,
+    /// transfers), refused by default
+    #[arg(long)]
+    pub allow_withdraw: bool,
     /// List the profiles and what each hands the command
     #[arg(long, conflicts_with_all = ["labels", "command"])]
     pub list_profiles: bool,
@@ -63,6 +82,13 @@ pub struct ExecArgs {
     /// Pass the command's output straight through (by default secrets in it are masked)
     #[arg(long)]
     pub no_masking: bool,
+    /// Start the command again when it fails (exits non-zero, or a signal keycellar did not
+    /// pass on ends it), after 1 s, 2 s, 4 s ... up to a minute, holding the key meanwhile
+    #[arg(long, value_enum, default_value = "no", value_name = "WHEN")]
+    pub restart: Restart,
+    /// With --restart on-failure: give up after N restarts and exit with the last code
+    #[arg(long, value_name = "N")]
+    pub max_restarts: Option<u32>,
     /// The command and its arguments
     #[arg(
         last = true,

@@ -4,7 +4,7 @@
 //! agent that holds the key can serve them (a [`super::Session`] runs them).
 
 use super::audit::{self, Finding};
-use super::status::{self, StatusReport};
+use super::status::{self, RunPlaces, StatusReport};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
@@ -33,8 +33,9 @@ pub enum VaultRequest {
     History { label: String },
     /// The fingerprint of one entry, or of the vault.
     Fingerprint { label: Option<String> },
-    /// What the vault holds and how well it is backed up.
-    Status,
+    /// What the vault holds, how well it is backed up, and the bots running with it
+    /// (looked for where `places` says).
+    Status { places: RunPlaces },
     /// What in the vault needs attention.
     Audit { max_age_days: i64 },
 }
@@ -224,8 +225,8 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             of: "vault".into(),
             fingerprint: vault.fingerprint(),
         },
-        VaultRequest::Status => VaultReply::Status {
-            report: Box::new(status::status(vault, today)?),
+        VaultRequest::Status { places } => VaultReply::Status {
+            report: Box::new(status::status(vault, today, places)?),
         },
         VaultRequest::Audit { max_age_days } => VaultReply::Audit {
             findings: audit::audit(vault, *max_age_days, today),

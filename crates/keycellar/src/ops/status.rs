@@ -6,7 +6,9 @@ use crate::credential::entry::{Entry, Status};
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::Result;
 use crate::kdf::KdfParams;
+use crate::run;
 use crate::vault::backup_log::{BackupKind, BackupRecord};
+use crate::vault::runtime_dir::RuntimeDir;
 use crate::vault::{Vault, run_lock};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -29,6 +31,26 @@ pub struct StatusReport {
     pub in_no_backup: Vec<EntryState>,
     /// The entries a `keycellar exec` is running with now.
     pub running: Vec<Running>,
+    /// When a bot last started and ended with each entry (records kept outside the vault).
+    pub runs: Vec<RunRow>,
+}
+
+/// Where `exec` keeps what is outside the vault, as the front end that asks for a status
+/// knows them: the value of `$XDG_RUNTIME_DIR` (run locks) and the state directory (run
+/// records). Absent ones are not looked at.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunPlaces {
+    pub runtime_dir: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+}
+
+/// One entry's run record, as `status` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRow {
+    pub label: String,
+    pub last_started: Option<Timestamp>,
+    pub last_ended: Option<Timestamp>,
+    pub last_exit_code: Option<i32>,
 }
 
 /// The last backup of one kind, measured against the vault as it is now.
@@ -59,23 +81,15 @@ pub struct Running {
     pub pid: Option<u32>,
 }
 
-/// The status of `vault` on `today`.
-pub fn status(vault: &Vault, today: Date) -> Result<StatusReport> {
+/// The status of `vault` on `today`, with the runs found in `places`.
+pub fn status(vault: &Vault, today: Date, places: &RunPlaces) -> Result<StatusReport> {
     let mut entries = BTreeMap::new();
     for entry in vault.entries() {
         *entries
             .entry(entry.status_on(today).as_str().to_string())
             .or_insert(0) += 1;
     }
-    let running = vault
-        .entries()
-        .iter()
-        .filter_map(|e| {
-            let pid = run_lock::running(vault.path(), e.id())?;
-            let label = e.label().to_string();
-            Some(Running { label, pid })
-        })
-        .collect();
+    let (running, runs) = (running(vault, places), runs(vault, places));
     let backup = |kind| {
         vault
             .last_backup(kind)
@@ -98,7 +112,46 @@ pub fn status(vault: &Vault, today: Date) -> Result<StatusReport> {
         last_print: backup(BackupKind::Print),
         in_no_backup: states(&vault.entries_in_no_backup(), today),
         running,
+        runs,
     })
+}
+
+/// The entries whose key a run holds now (none when there is no runtime directory).
+fn running(vault: &Vault, places: &RunPlaces) -> Vec<Running> {
+    let runtime = places.runtime_dir.as_deref().map(|d| d.as_os_str());
+    let Ok(dir) = RuntimeDir::open(runtime) else {
+        return Vec::new();
+    };
+    vault
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            let pid = run_lock::running(&dir, &run_lock::name_for(vault, e))?;
+            let label = e.label().to_string();
+            Some(Running { label, pid })
+        })
+        .collect()
+}
+
+/// The run records of the vault's entries.
+fn runs(vault: &Vault, places: &RunPlaces) -> Vec<RunRow> {
+    let Some(state_dir) = &places.state_dir else {
+        return Vec::new();
+    };
+    let records = run::read_records(state_dir, &vault.id_hex());
+    vault
+        .entries()
+        .iter()
+        .filter_map(|e| {
+            let record = records.get(e.id())?;
+            Some(RunRow {
+                label: e.label().to_string(),
+                last_started: record.last_started,
+                last_ended: record.last_ended,
+                last_exit_code: record.last_exit_code,
+            })
+        })
+        .collect()
 }
 
 fn states(entries: &[&Entry], today: Date) -> Vec<EntryState> {

@@ -51,7 +51,9 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
             fingerprint: None,
             public_key: Some(KEY.into()),
         },
-        VaultRequest::Status,
+        VaultRequest::Status {
+            places: Default::default(),
+        },
         VaultRequest::Audit { max_age_days: 90 },
     ];
     for request in requests {
@@ -73,7 +75,7 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
                 verify_outcome(results),
                 Err(Error::Entry(EntryError::VerifyFailed { labels })) if labels == ["bot"]
             ),
-            (VaultRequest::Status, VaultReply::Status { report }) => {
+            (VaultRequest::Status { .. }, VaultReply::Status { report }) => {
                 report.entries.get("active") == Some(&1) && report.in_no_backup.len() == 1
             }
             (VaultRequest::Audit { .. }, VaultReply::Audit { findings }) => !findings.is_empty(),

@@ -1,58 +1,58 @@
-//! One key, one running bot: `exec` holds a lock on `VAULT.run-ENTRYID` (0600, beside the
-//! vault) for as long as its child runs. Kraken's nonces break when two processes sign with
-//! one key, so a second `exec` of the same entry is refused at once, naming the first one's
+//! One key, one running bot: `exec` holds a lock on `run-VAULTID-KEYID` in the private
+//! runtime directory ([`RuntimeDir`]) for as long as its child runs. Kraken's nonces break
+//! when two processes sign with one key, so a second `exec` of the same key (under any label
+//! holding it, through any path to the vault) is refused at once, naming the first one's
 //! process; `--shared` takes a shared lock instead, which other shared runs may also hold.
 //!
-//! The lock is the kernel's (flock): it goes when the process holding it ends, however it
-//! ends, so a crash never leaves a key marked as running. The files stay (removing one
-//! while another process opens it would let two runs hold two different locks); each is a
-//! few bytes and names no secret, only the process id of the run.
+//! The lock is named by the vault's id (so symbolic and hard links, and copies, of one vault
+//! reach the same lock) and by the key's id (exchange and public key, so two labels holding
+//! one key share it). It lives in the runtime directory rather than beside the vault: one
+//! place, private to the user (no lock file another user of a shared directory could point
+//! elsewhere, none carried along by a synced folder), and a read-only vault directory works.
+//!
+//! The lock is the kernel's (flock): it goes when the last process holding it ends, however
+//! it ends, so a crash never leaves a key marked as running. `exec`'s child inherits it, so it
+//! is held for as long as the bot lives even if keycellar is killed. The files stay
+//! (removing one while another process opens it would let two runs hold two different
+//! locks); each is a few bytes and names no secret, only the process id of the run.
 
+use super::runtime_dir::RuntimeDir;
+use crate::credential::exchange::Exchange;
 use crate::error::EntryError;
 use crate::error::{Error, Result};
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::fd::{AsRawFd, RawFd};
 
-/// A held run lock; dropping it releases the lock.
+/// A held run lock; dropping it releases the lock (unless a child inherited it).
 pub struct RunLock {
     file: File,
 }
 
-/// `VAULT.run-ENTRYID`. Entries are admitted only with UUID ids; an id that is not one
-/// (imported before ids were checked) is named by a digest of it, so that no id can put a
-/// path or escapes into the name.
-pub fn path(vault: &Path, entry_id: &str) -> PathBuf {
-    let is_uuid =
-        uuid::Uuid::try_parse(entry_id).is_ok_and(|uuid| uuid.hyphenated().to_string() == entry_id);
-    let id = if is_uuid {
-        entry_id.to_string()
-    } else {
-        crate::crypto::sha256(&[entry_id.as_bytes()])[..16]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
-    let mut name = vault.as_os_str().to_owned();
-    name.push(format!(".run-{id}"));
-    PathBuf::from(name)
+/// Identifies a key across labels: 16 hex digits of SHA-256 over the exchange id and the
+/// public key (as the signing service's nonce stores do).
+pub fn key_id(exchange: Exchange, api_key: &str) -> String {
+    let digest = crate::crypto::sha256(&[exchange.id().as_bytes(), b"\n", api_key.as_bytes()]);
+    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn open(path: &Path) -> Result<File> {
-    let cannot = |e| Error::io(format!("cannot open the run lock {}", path.display()), e);
+/// `run-VAULTID-KEYID`, for the vault whose id is `vault_id` (hex) and the key `key_id`.
+pub fn name(vault_id: &str, key_id: &str) -> String {
+    format!("run-{vault_id}-{key_id}")
+}
+
+fn open(dir: &RuntimeDir, name: &str) -> Result<File> {
+    let cannot = |e| {
+        Error::io(
+            format!(
+                "cannot open the run lock {}",
+                dir.path().join(name).display()
+            ),
+            e,
+        )
+    };
     super::store::fault_step("run-lock", "open").map_err(cannot)?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .map_err(cannot)?;
-    file.set_permissions(fs::Permissions::from_mode(0o600))
-        .map_err(cannot)?;
-    Ok(file)
+    dir.open_private_file(name).map_err(cannot)
 }
 
 /// The process id a run lock file records, if it records one.
@@ -63,11 +63,10 @@ fn recorded_pid(file: &mut File) -> Option<u32> {
     text.trim().parse().ok()
 }
 
-/// Takes the run lock of `label` (entry `entry_id`): exclusive, or shared with `shared`.
-/// Fails at once, naming the running process, when another run holds it.
-pub fn acquire(vault: &Path, entry_id: &str, label: &str, shared: bool) -> Result<RunLock> {
-    let path = path(vault, entry_id);
-    let mut file = open(&path)?;
+/// Takes the run lock named `name` (see [`name`]) for `label`: exclusive, or shared with
+/// `shared`. Fails at once, naming the running process, when another run holds it.
+pub fn acquire(dir: &RuntimeDir, name: &str, label: &str, shared: bool) -> Result<RunLock> {
+    let mut file = open(dir, name)?;
     let taken = if shared {
         file.try_lock_shared()
     } else {
@@ -79,7 +78,10 @@ pub fn acquire(vault: &Path, entry_id: &str, label: &str, shared: bool) -> Resul
             label: label.to_string(),
             pid: recorded_pid(&mut file),
         })),
-        Err(TryLockError::Error(e)) => Err(Error::io(format!("cannot lock {}", path.display()), e)),
+        Err(TryLockError::Error(e)) => Err(Error::io(
+            format!("cannot lock {}", dir.path().join(name).display()),
+            e,
+        )),
     }
 }
 
@@ -94,13 +96,22 @@ impl RunLock {
             .and_then(|()| writeln!(self.file, "{pid}"));
         wrote.map_err(|e| Error::io("cannot record the run in its lock file".to_string(), e))
     }
+
+    /// The descriptor carrying the lock, for the child to inherit.
+    pub fn raw_fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
 }
 
-/// Whether a run (exclusive or shared) holds the lock of entry `entry_id` now, and the
-/// process it recorded.
-pub fn running(vault: &Path, entry_id: &str) -> Option<Option<u32>> {
-    let path = path(vault, entry_id);
-    let mut file = File::open(&path).ok()?;
+/// The name of the run lock of `entry`'s key in `vault` (see [`name`]).
+pub fn name_for(vault: &super::Vault, entry: &crate::credential::entry::Entry) -> String {
+    name(&vault.id_hex(), &key_id(entry.exchange(), entry.api_key()))
+}
+
+/// Whether a run (exclusive or shared) holds the lock `name` now, and the process it
+/// recorded.
+pub fn running(dir: &RuntimeDir, name: &str) -> Option<Option<u32>> {
+    let mut file = dir.open_existing(name).ok()?;
     match file.try_lock() {
         Ok(()) => {
             let _ = file.unlock();
@@ -112,17 +123,15 @@ pub fn running(vault: &Path, entry_id: &str) -> Option<Option<u32>> {
 
 #[cfg(test)]
 mod tests {
+    use crate::credential::exchange::Exchange;
+
     #[test]
-    fn a_lock_is_named_by_the_uuid_or_by_a_digest_of_anything_else() {
-        let vault = std::path::Path::new("/v/vault.kc");
-        let uuid = "6f2d1c0e-4b3a-4a59-8e7d-1f2e3d4c5b6a";
-        assert_eq!(
-            super::path(vault, uuid).to_str().unwrap(),
-            format!("/v/vault.kc.run-{uuid}")
-        );
-        let name = super::path(vault, "../../x/\u{1b}[2J");
-        let name = name.to_str().unwrap();
-        assert!(name.starts_with("/v/vault.kc.run-"), "{name}");
-        assert!(name[16..].bytes().all(|b| b.is_ascii_hexdigit()), "{name}");
+    fn a_lock_is_named_by_the_vault_and_the_key_only() {
+        let id = super::key_id(Exchange::Kraken, "KEY");
+        assert_eq!(id.len(), 16);
+        assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(id, super::key_id(Exchange::Binance, "KEY"));
+        assert_ne!(id, super::key_id(Exchange::Kraken, "KEY2"));
+        assert_eq!(super::name("ab", &id), format!("run-ab-{id}"));
     }
 }

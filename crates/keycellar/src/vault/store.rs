@@ -18,7 +18,7 @@ use new_file::{NewFile, Role};
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -67,23 +67,27 @@ fn directory_of(vault: &Path) -> &Path {
     }
 }
 
-fn create_private(path: &Path, new: bool) -> std::io::Result<File> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).mode(0o600);
-    if new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(false);
-    }
-    let file = options.open(path)?;
-    file.set_permissions(fs::Permissions::from_mode(0o600))?;
+/// Opens (creating it 0600 if missing) the lock file, without following a link, and
+/// refuses anything but a regular file of this user with a single name: in a directory
+/// others can write, the name could be a link (or a hard link) to a file of the user's that
+/// opening it would otherwise create, truncate or chmod.
+fn open_lock_file(path: &Path) -> std::io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    super::runtime_dir::check_private_file(&file)?;
     Ok(file)
 }
 
 /// Takes the exclusive lock, retrying until `timeout` has passed.
 pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
     let path = lock_path(vault);
-    let file = create_private(&path, false)
+    let file = open_lock_file(&path)
         .map_err(|e| Error::io(format!("cannot open lock file {}", path.display()), e))?;
     let start = Instant::now();
     loop {

@@ -14,6 +14,9 @@
 //!   `FREQTRADE__EXCHANGE__PASSWORD`).
 //! - `json-fd`: nothing in the environment but `KEYCELLAR_CREDENTIALS_FD`, the number of a
 //!   pipe that holds one JSON document, [`document`], read once.
+//! - `sign`: no secret at all: `KEYCELLAR_SIGN_SOCK`, the socket of the signing service
+//!   (docs/SIGNING.md) that signs the bot's requests, and the public key as
+//!   `<EXCHANGE>_API_KEY`.
 
 use crate::credential::entry::Entry;
 use crate::credential::exchange::Exchange;
@@ -24,6 +27,9 @@ use std::fmt;
 /// The variable that names the descriptor of the `json-fd` profile.
 pub const CREDENTIALS_FD_VARIABLE: &str = "KEYCELLAR_CREDENTIALS_FD";
 
+/// The variable that names the signing service's socket in the `sign` profile.
+pub const SIGN_SOCKET_VARIABLE: &str = "KEYCELLAR_SIGN_SOCK";
+
 /// A way of handing keys to a bot.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Profile {
@@ -32,14 +38,16 @@ pub enum Profile {
     Ccxt,
     Freqtrade,
     JsonFd,
+    Sign,
 }
 
 impl Profile {
-    pub const ALL: [Profile; 4] = [
+    pub const ALL: [Profile; 5] = [
         Profile::Env,
         Profile::Ccxt,
         Profile::Freqtrade,
         Profile::JsonFd,
+        Profile::Sign,
     ];
 
     /// The name `--profile` takes.
@@ -49,6 +57,7 @@ impl Profile {
             Profile::Ccxt => "ccxt",
             Profile::Freqtrade => "freqtrade",
             Profile::JsonFd => "json-fd",
+            Profile::Sign => "sign",
         }
     }
 
@@ -62,13 +71,20 @@ impl Profile {
             Profile::Freqtrade => {
                 "FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD (freqtrade's overrides)"
             }
-            Profile::JsonFd => {
-                "a JSON document on a pipe; its fd in KEYCELLAR_CREDENTIALS_FD (safest)"
+            Profile::JsonFd => "a JSON document on a pipe; its fd in KEYCELLAR_CREDENTIALS_FD",
+            Profile::Sign => {
+                "no secret: KEYCELLAR_SIGN_SOCK signs its requests, <EXCHANGE>_API_KEY (safest)"
             }
         }
     }
 
-    /// The environment variables this profile sets for `entry` (none for `json-fd`).
+    /// Whether the bot gets the secrets themselves (every profile but `sign`).
+    pub fn hands_out_secrets(self) -> bool {
+        self != Profile::Sign
+    }
+
+    /// The environment variables this profile sets for `entry` (none for `json-fd`; the
+    /// public key only for `sign`).
     pub fn variables(self, entry: &Entry) -> Result<Vec<(String, Field)>, String> {
         let has_passphrase = entry.api_passphrase.is_some();
         Ok(match self {
@@ -110,6 +126,10 @@ impl Profile {
                 pairs
             }
             Profile::JsonFd => Vec::new(),
+            Profile::Sign => {
+                let prefix = entry.exchange.id().to_ascii_uppercase().replace('-', "_");
+                vec![(format!("{prefix}_API_KEY"), Field::ApiKey)]
+            }
         })
     }
 }

@@ -1,5 +1,6 @@
 use super::*;
 use crate::error::{InputError, VaultError};
+use std::os::unix::fs::PermissionsExt;
 
 fn accept(_: &[u8]) -> Result<()> {
     Ok(())

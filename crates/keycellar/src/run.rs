@@ -1,0 +1,128 @@
+//! What `exec` keeps beside a running bot, outside the sealed vault: where the signing
+//! service's journal and nonce stores live, and the clock it signs with; and how long a
+//! supervised bot (`exec --restart`) waits before it is started again.
+//!
+//! The state directory (`$XDG_STATE_HOME/keycellar`, the caller's choice) outlives reboots:
+//! the journal of every signature and the nonce high-water marks must. Per vault id:
+//! `journal-VAULTID` (0600); per machine: `nonces/` (one store per key, shared by every
+//! vault and label holding that key, as docs/SIGNING.md section 5 requires).
+
+use crate::sign::{Clock, SystemClock};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The journal of the signing service for the vault whose id is `vault_id` (hex).
+pub fn journal_path(state_dir: &Path, vault_id: &str) -> PathBuf {
+    state_dir.join(format!("journal-{vault_id}"))
+}
+
+/// Where the signing service keeps its nonce high-water marks.
+pub fn nonce_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("nonces")
+}
+
+/// The clock the signing service signs with: the system's, or with the `internals` feature
+/// and `KEYCELLAR_TEST_CLOCK_MS=N`, one fixed at N (a test hook, so that a documented vector
+/// with its nonce can be checked end to end; never in a release).
+pub fn sign_clock() -> Arc<dyn Clock> {
+    #[cfg(feature = "internals")]
+    if let Some(ms) = std::env::var("KEYCELLAR_TEST_CLOCK_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        return Arc::new(crate::sign::FixedClock::new(ms));
+    }
+    Arc::new(SystemClock)
+}
+
+/// The longest wait before a restart.
+pub const MAX_RESTART_DELAY: Duration = Duration::from_secs(60);
+
+/// How long to wait before the `restart`-th restart (1, 2, ...): 1 s, doubling each time, at
+/// most [`MAX_RESTART_DELAY`], so that a bot failing at once does not spin (nor hammer an
+/// exchange's API limits). With the `internals` feature, `KEYCELLAR_TEST_RESTART_DELAY_MS=N`
+/// makes it N ms (a test hook: tests never wait on the clock).
+pub fn restart_delay(restart: u32) -> Duration {
+    #[cfg(feature = "internals")]
+    if let Some(ms) = std::env::var("KEYCELLAR_TEST_RESTART_DELAY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        return Duration::from_millis(ms);
+    }
+    let seconds = 1u64 << restart.saturating_sub(1).min(6);
+    Duration::from_secs(seconds).min(MAX_RESTART_DELAY)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_restart_delay_doubles_up_to_a_minute() {
+        let delays: Vec<u64> = (1..=9).map(|n| restart_delay(n).as_secs()).collect();
+        assert_eq!(delays, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+}
+
+/// When a bot last started and ended with an entry: non-secret times kept outside the
+/// sealed vault (so a run never rewrites it), in `runs-VAULTID.json` (0600) in the state
+/// directory, by entry id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RunRecord {
+    pub last_started: Option<crate::clock::Timestamp>,
+    pub last_ended: Option<crate::clock::Timestamp>,
+    /// The exit code the bot ended with (128 + n for a signal n).
+    pub last_exit_code: Option<i32>,
+}
+
+/// The records of a vault, by entry id.
+pub type RunRecords = std::collections::BTreeMap<String, RunRecord>;
+
+fn records_path(state_dir: &Path, vault_id: &str) -> PathBuf {
+    state_dir.join(format!("runs-{vault_id}.json"))
+}
+
+/// The run records of the vault `vault_id` (none when there is no file yet, or it cannot
+/// be read: they are informative only).
+pub fn read_records(state_dir: &Path, vault_id: &str) -> RunRecords {
+    std::fs::read(records_path(state_dir, vault_id))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Changes the records of `entry_ids` with `change`, under a lock (`runs-VAULTID.lock`, so
+/// that two runs of one vault do not lose each other's records), writing the file
+/// atomically.
+pub fn update_records(
+    state_dir: &Path,
+    vault_id: &str,
+    entry_ids: &[&str],
+    change: impl Fn(&mut RunRecord),
+) -> crate::Result<()> {
+    let lock_path = state_dir.join(format!("runs-{vault_id}.lock"));
+    let cannot = |e| crate::Error::io(format!("cannot lock {}", lock_path.display()), e);
+    let lock = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&lock_path)
+            .map_err(cannot)?
+    };
+    crate::vault::runtime_dir::check_private_file(&lock).map_err(cannot)?;
+    lock.lock().map_err(cannot)?;
+    let mut records = read_records(state_dir, vault_id);
+    for id in entry_ids {
+        change(records.entry(id.to_string()).or_default());
+    }
+    let bytes = serde_json::to_vec_pretty(&records)
+        .map_err(|e| crate::Error::Internal(format!("run records: {e}")))?;
+    crate::vault::store::write_file(&records_path(state_dir, vault_id), &bytes, true)
+}

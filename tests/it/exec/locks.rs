@@ -1,0 +1,246 @@
+//! Run locks are per exchange key and per vault, wherever the vault is reached from (issue
+//! 31, cases 2 to 4): two labels holding one key, a symbolic and a hard link to the vault;
+//! lock files (and `VAULT.lock`) that are links are refused and their targets left alone;
+//! a read-only vault directory runs bots, exclusive and shared.
+
+use super::{exec, succeeds, wait_for};
+use crate::common::*;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+
+/// `keycellar --vault VAULT ... exec ARGS`.
+fn exec_at(tv: &TestVault, vault: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
+    cmd.env_remove("KEYCELLAR_VAULT")
+        .arg("--vault")
+        .arg(vault)
+        .arg("--passphrase-file")
+        .arg(&tv.pass_file)
+        .arg("exec")
+        .args(args);
+    cmd
+}
+
+/// A bot run through `exec`, stopped (and waited for) when dropped, also by a failed test.
+struct Bot {
+    child: Child,
+    stop: PathBuf,
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        fs::write(&self.stop, "").unwrap();
+        let status = self.child.wait().unwrap();
+        let _ = fs::remove_file(&self.stop);
+        let _ = fs::remove_file(self.stop.with_file_name("started"));
+        if !std::thread::panicking() {
+            assert!(status.success(), "{status:?}");
+        }
+    }
+}
+
+/// `exec LABEL -- sh` through `vault`, waiting for `stop` once `started` exists.
+fn running_bot(tv: &TestVault, vault: &Path, label: &str) -> Bot {
+    let started = tv.dir.path().join("started");
+    let stop = tv.dir.path().join("stop");
+    let script = format!(
+        "touch '{}'; while [ ! -e '{}' ]; do sleep 0.05; done",
+        started.display(),
+        stop.display()
+    );
+    let mut child = exec_at(tv, vault, &[label, "--", "sh", "-c", &script])
+        .spawn()
+        .unwrap();
+    wait_for(&started, &mut child);
+    Bot { child, stop }
+}
+
+fn code_through(tv: &TestVault, vault: &Path, label: &str) -> Option<i32> {
+    let out = exec_at(tv, vault, &[label, "--", "true"]).output().unwrap();
+    out.status.code()
+}
+
+#[test]
+fn two_labels_holding_one_key_share_its_lock() {
+    let tv = TestVault::new();
+    tv.add_kraken("k1").success();
+    tv.add_kraken("k2").success();
+    let bot = running_bot(&tv, &tv.vault, "k1");
+    assert_eq!(code_through(&tv, &tv.vault, "k2"), Some(7), "same key");
+    let status = tv.stdout(&["status"]);
+    assert!(status.contains("k1 under exec"), "{status}");
+    drop(bot);
+    assert_eq!(code_through(&tv, &tv.vault, "k2"), Some(0));
+}
+
+#[test]
+fn links_to_the_vault_reach_the_same_lock() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let symlink = tv.dir.path().join("link.kc");
+    std::os::unix::fs::symlink(&tv.vault, &symlink).unwrap();
+    let other_dir = tempfile::tempdir().unwrap();
+    let hard = tv.dir.path().join("hard.kc");
+    fs::hard_link(&tv.vault, &hard).unwrap();
+    let copy = other_dir.path().join("copy.kc");
+    fs::copy(&tv.vault, &copy).unwrap();
+    for (first, second) in [(&tv.vault, &symlink), (&symlink, &hard), (&hard, &copy)] {
+        let _bot = running_bot(&tv, first, "k");
+        assert_eq!(code_through(&tv, second, "k"), Some(7), "{second:?}");
+        let status = Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+            .env_remove("KEYCELLAR_VAULT")
+            .arg("--vault")
+            .arg(second)
+            .arg("--passphrase-file")
+            .arg(&tv.pass_file)
+            .arg("status")
+            .output()
+            .unwrap();
+        let status = String::from_utf8_lossy(&status.stdout);
+        assert!(status.contains("k under exec"), "{second:?}: {status}");
+    }
+    let names: Vec<String> = fs::read_dir(tv.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".run-")), "{names:?}");
+}
+
+/// A directory the test makes, with the runtime directory inside.
+fn runtime(tv: &TestVault) -> PathBuf {
+    let base = tv.dir.path().join("xdg-runtime");
+    fs::create_dir(&base).unwrap();
+    fs::set_permissions(&base, fs::Permissions::from_mode(0o700)).unwrap();
+    base
+}
+
+#[test]
+fn a_run_lock_that_is_a_link_is_refused_and_its_target_left_alone() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let base = runtime(&tv);
+    let run = |label: &str| {
+        let mut cmd = exec(&tv, &[label, "--", "true"]);
+        cmd.env("XDG_RUNTIME_DIR", &base);
+        cmd.output().unwrap()
+    };
+    assert!(run("k").status.success());
+    let dir = base.join("keycellar");
+    assert_eq!(
+        fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let lock = fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    let victim = tv.file("victim", "precious\n");
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+    for link in ["symbolic", "hard"] {
+        fs::remove_file(&lock).unwrap();
+        match link {
+            "symbolic" => std::os::unix::fs::symlink(&victim, &lock).unwrap(),
+            _ => fs::hard_link(&victim, &lock).unwrap(),
+        }
+        let out = run("k");
+        assert_eq!(out.status.code(), Some(1), "{link}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("run lock"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+        let mode = fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{link}");
+    }
+    // A runtime directory others may enter is refused.
+    fs::remove_file(&lock).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run("k");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("runtime directory"));
+}
+
+/// In a vault directory others can write (a shared group directory), `VAULT.lock` made a
+/// link to one of the user's files: a command that takes the vault lock refuses it, and
+/// the file is neither truncated nor chmodded.
+#[test]
+fn a_vault_lock_that_is_a_link_is_refused_and_its_target_left_alone() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let lock = tv.dir.path().join("vault.kc.lock");
+    let victim = tv.file("victim", "precious\n");
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
+    for link in ["symbolic", "hard"] {
+        let _ = fs::remove_file(&lock);
+        match link {
+            "symbolic" => std::os::unix::fs::symlink(&victim, &lock).unwrap(),
+            _ => fs::hard_link(&victim, &lock).unwrap(),
+        }
+        let before = tv.bytes();
+        let out = tv
+            .cmd()
+            .args(["edit", "k", "--rename", "k9"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{link}");
+        assert_eq!(tv.bytes(), before, "{link}");
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+        let mode = fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644, "{link}");
+    }
+}
+
+/// Nothing `exec` does needs the vault's directory to be writable: it creates nothing there,
+/// and where the system lets the test mount the directory read-only, bots run from it.
+#[test]
+fn a_read_only_vault_directory_runs_bots() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let listing = || {
+        let mut names: Vec<_> = fs::read_dir(tv.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    succeeds(exec(&tv, &["k", "--", "true"]));
+    succeeds(exec(&tv, &["--shared", "k", "--", "true"]));
+    assert_eq!(listing(), before, "exec wrote into the vault directory");
+
+    // A read-only bind mount in a user and mount namespace of its own, where allowed.
+    let probe = Command::new("unshare")
+        .args([
+            "-rm",
+            "sh",
+            "-c",
+            "mount --bind -o ro / / 2>/dev/null || mount --bind -o ro /tmp /tmp",
+        ])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("no user namespaces here: the read-only mount part is skipped");
+        return;
+    }
+    let keycellar = assert_cmd::cargo::cargo_bin("keycellar");
+    let dir = tv.dir.path().display().to_string();
+    for shared in ["", "--shared"] {
+        let script = format!(
+            "mount --bind -o ro '{dir}' '{dir}' && ! touch '{dir}/probe' 2>/dev/null && \
+             '{}' --vault '{}' --passphrase-file '{}' exec {shared} k -- true",
+            keycellar.display(),
+            tv.vault.display(),
+            tv.pass_file.display()
+        );
+        let out = Command::new("unshare")
+            .args(["-rm", "sh", "-c", &script])
+            .env_remove("KEYCELLAR_VAULT")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{shared}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

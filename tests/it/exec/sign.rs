@@ -1,0 +1,161 @@
+//! `exec --profile sign` (issue 32): the Python client (clients/python) as the bot, checking
+//! Kraken's documented vector end to end with the nonce fixed by the test clock; the bot gets
+//! the public key and the socket, never the secret; a withdrawal is refused unless
+//! `--allow-withdraw`; the service ends with the bot; `history --signatures` shows the journal.
+
+use crate::common::*;
+use serde_json::Value;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Kraken's documented example (docs.kraken.com, "Authentication").
+const SECRET: &str =
+    "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
+const NONCE: &str = "1616492376594";
+const BODY: &str = "ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25";
+const API_SIGN: &str =
+    "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ==";
+
+const BOT: &str = r#"
+import json, os, sys
+from keycellar_sign import Signer, SignError
+signer = Signer()
+answer = signer.sign("POST", "/0/private/AddOrder", body=sys.argv[1])
+try:
+    signer.sign("POST", "/0/private/Withdraw", body="asset=XBT&key=mine&amount=1")
+    withdraw = "signed"
+except SignError as e:
+    withdraw = e.kind
+print(json.dumps({"answer": answer, "withdraw": withdraw, "env": dict(os.environ)}))
+"#;
+
+/// The run's directories: state (journal, nonces) and runtime (socket, locks).
+struct Dirs {
+    state: PathBuf,
+    runtime: PathBuf,
+}
+
+fn dirs(tv: &TestVault) -> Dirs {
+    let state = tv.dir.path().join("state");
+    let runtime = tv.dir.path().join("runtime");
+    for dir in [&state, &runtime] {
+        fs::create_dir(dir).unwrap();
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    Dirs { state, runtime }
+}
+
+fn keycellar(tv: &TestVault, dirs: &Dirs) -> Command {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
+    cmd.env_remove("KEYCELLAR_VAULT")
+        .env("XDG_STATE_HOME", &dirs.state)
+        .env("XDG_RUNTIME_DIR", &dirs.runtime)
+        .env("KEYCELLAR_TEST_CLOCK_MS", NONCE)
+        .arg("--vault")
+        .arg(&tv.vault)
+        .arg("--passphrase-file")
+        .arg(&tv.pass_file);
+    cmd
+}
+
+fn run_bot(tv: &TestVault, dirs: &Dirs, extra: &[&str]) -> Value {
+    let bot = tv.file("bot.py", BOT);
+    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/python");
+    let out = keycellar(tv, dirs)
+        .args(["exec", "k", "--profile", "sign", "--no-masking"])
+        .args(extra)
+        .args(["--", "python3"])
+        .arg(&bot)
+        .arg(BODY)
+        .env("PYTHONPATH", &clients)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_python_client_signs_krakens_vector_through_exec_profile_sign() {
+    let tv = TestVault::new();
+    let secret = tv.file("kraken-vector-secret", SECRET);
+    tv.cmd()
+        .args(["add", "k", "--exchange", "kraken", "--key", KRAKEN_KEY])
+        .arg("--secret-file")
+        .arg(&secret)
+        .assert()
+        .success();
+    let dirs = dirs(&tv);
+    let seen = run_bot(&tv, &dirs, &[]);
+    let answer = &seen["answer"];
+    assert_eq!(answer["nonce"], NONCE);
+    assert_eq!(answer["body"], format!("nonce={NONCE}&{BODY}"));
+    assert_eq!(answer["headers"]["API-Sign"], API_SIGN);
+    assert_eq!(answer["headers"]["API-Key"], KRAKEN_KEY);
+    assert_eq!(
+        seen["withdraw"], "refused",
+        "withdrawals are refused by default"
+    );
+
+    let env = seen["env"].as_object().unwrap();
+    assert_eq!(env["KRAKEN_API_KEY"], KRAKEN_KEY);
+    let socket = PathBuf::from(env["KEYCELLAR_SIGN_SOCK"].as_str().unwrap());
+    assert!(
+        socket.starts_with(dirs.runtime.join("keycellar")),
+        "{socket:?}"
+    );
+    assert!(!socket.exists(), "the service ended with the bot");
+    let all = serde_json::to_string(env).unwrap();
+    assert!(
+        !all.contains(SECRET) && !all.contains(&SECRET[..16]),
+        "no secret"
+    );
+
+    let history = keycellar(&tv, &dirs)
+        .args(["--json", "history", "k", "--signatures"])
+        .output()
+        .unwrap();
+    assert!(history.status.success());
+    let history: Value = serde_json::from_slice(&history.stdout).unwrap();
+    let records = history["signatures"].as_array().unwrap();
+    let outcomes: Vec<&str> = records
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["signed", "refused"], "{history}");
+    assert_eq!(records[0]["nonce"], NONCE);
+    assert_eq!(records[1]["path"], "/0/private/Withdraw");
+    let text = keycellar(&tv, &dirs)
+        .args(["history", "k", "--signatures"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("signed") && text.contains("/0/private/AddOrder"),
+        "{text}"
+    );
+    assert!(!text.contains(SECRET));
+
+    // Nonces keep rising across runs; --allow-withdraw lets the withdrawal be signed.
+    let again = run_bot(&tv, &dirs, &["--allow-withdraw"]);
+    let nonce: u64 = again["answer"]["nonce"].as_str().unwrap().parse().unwrap();
+    assert!(nonce > NONCE.parse().unwrap(), "{nonce}");
+    assert_eq!(again["withdraw"], "signed");
+}
+
+#[test]
+fn sign_options_need_the_sign_profile() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let out = tv
+        .cmd()
+        .args(["exec", "k", "--allow-withdraw", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
