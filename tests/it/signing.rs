@@ -16,16 +16,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-const KRAKEN_SECRET: &str =
+pub(crate) const KRAKEN_SECRET: &str =
     "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
-const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
-const KRAKEN_NONCE: u64 = 1616492376594;
+pub(crate) const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
+pub(crate) const KRAKEN_NONCE: u64 = 1616492376594;
 
-fn key(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> SigningKey {
+pub(crate) fn key(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> SigningKey {
     key_with_passphrase(label, exchange, api_key, secret, None)
 }
 
-fn key_with_passphrase(
+pub(crate) fn key_with_passphrase(
     label: &str,
     exchange: Exchange,
     api_key: &str,
@@ -51,26 +51,26 @@ fn key_with_passphrase(
     SigningKey::from_entry(&entry).unwrap()
 }
 
-fn kraken(label: &str) -> SigningKey {
+pub(crate) fn kraken(label: &str) -> SigningKey {
     key(label, Exchange::Kraken, KRAKEN_KEY, KRAKEN_SECRET)
 }
 
 /// A running service with its files in a temporary directory.
-struct Run {
+pub(crate) struct Run {
     // Dropped first: the server stops before its directory goes.
-    server: SignServer,
-    dir: tempfile::TempDir,
+    pub(crate) server: SignServer,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Run {
-    fn start(keys: Vec<SigningKey>, policy: Policy, clock: Arc<dyn Clock>) -> Run {
+    pub(crate) fn start(keys: Vec<SigningKey>, policy: Policy, clock: Arc<dyn Clock>) -> Run {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("run")).unwrap();
         Run::start_in(dir, keys, policy, clock)
     }
 
     /// A service using the journal and nonce stores of `dir`.
-    fn start_in(
+    pub(crate) fn start_in(
         dir: tempfile::TempDir,
         keys: Vec<SigningKey>,
         policy: Policy,
@@ -88,7 +88,7 @@ impl Run {
         Run { dir, server }
     }
 
-    fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         let stream = UnixStream::connect(self.server.socket_path()).unwrap();
         Client {
             reader: BufReader::new(stream.try_clone().unwrap()),
@@ -96,20 +96,20 @@ impl Run {
         }
     }
 
-    fn journal(&self) -> Vec<journal::Record> {
+    pub(crate) fn journal(&self) -> Vec<journal::Record> {
         journal::read(&self.dir.path().join("journal"), None)
             .unwrap()
             .0
     }
 }
 
-struct Client {
+pub(crate) struct Client {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
 }
 
 impl Client {
-    fn ask_line(&mut self, line: &str) -> Value {
+    pub(crate) fn ask_line(&mut self, line: &str) -> Value {
         self.writer.write_all(line.as_bytes()).unwrap();
         self.writer.write_all(b"\n").unwrap();
         let mut answer = String::new();
@@ -117,12 +117,12 @@ impl Client {
         serde_json::from_str(&answer).unwrap()
     }
 
-    fn ask(&mut self, request: Value) -> Value {
+    pub(crate) fn ask(&mut self, request: Value) -> Value {
         self.ask_line(&request.to_string())
     }
 }
 
-fn kraken_order() -> Value {
+pub(crate) fn kraken_order() -> Value {
     json!({"v": 1, "op": "sign", "method": "POST", "path": "/0/private/AddOrder",
            "body": "ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"})
 }

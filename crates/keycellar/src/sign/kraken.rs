@@ -8,9 +8,10 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha512};
 
-/// Whether a body is a JSON object rather than a form.
+/// Whether a body is JSON rather than a form (an array too, which is refused: Kraken's
+/// JSON bodies are objects, and the nonce is put first in one).
 pub(super) fn is_json(body: &str) -> bool {
-    body.trim_start().starts_with('{')
+    body.trim_start().starts_with(['{', '['])
 }
 
 /// The body Kraken receives: the nonce first, then the caller's fields, in the caller's
@@ -88,6 +89,7 @@ mod tests {
         assert_eq!(has_nonce_field(r#"{"nonce":"1"}"#), Some(true));
         assert_eq!(has_nonce_field(r#"{"pair":"nonce"}"#), Some(false));
         assert_eq!(has_nonce_field("{nonce"), None);
+        assert_eq!(has_nonce_field(r#"[{"pair":"XBTUSD"}]"#), None);
         assert_eq!(body_with_nonce(5, ""), "nonce=5");
         assert_eq!(body_with_nonce(5, "{}"), r#"{"nonce":"5"}"#);
         assert_eq!(

@@ -127,6 +127,7 @@ impl Policy {
     ) -> Result<(), Failure> {
         let limits = self.entries.get(key.label()).cloned().unwrap_or_default();
         let exchange = key.exchange();
+        let named = params::fields_of(&request.query, &request.body).map_err(Failure::bad)?;
         if !limits.allow_withdraw
             && let Some(pattern) = deny::fund_moving(exchange)
                 .iter()
@@ -156,7 +157,7 @@ impl Policy {
         if matches!(exchange, Exchange::Binance | Exchange::BinanceUs) {
             check_binance_timestamp(request, now_ms)?;
         }
-        check_order(&limits, exchange, request)
+        check_order(&limits, exchange, request, &named)
     }
 }
 
@@ -184,12 +185,12 @@ fn check_order(
     limits: &EntryPolicy,
     exchange: Exchange,
     request: &SignRequest,
+    named: &[(String, String)],
 ) -> Result<(), Failure> {
     if limits.pairs.is_none() && limits.max_volume.is_none() {
         return Ok(());
     }
     let fields = params::fields(exchange);
-    let named = params::fields_of(&request.query, &request.body);
     let places_order = !matches!(request.method.as_str(), "GET" | "DELETE")
         && fields
             .order_paths

@@ -1,0 +1,108 @@
+//! The signing service against the attacker's findings of issue 32 (the reproductions were
+//! /work/attack/f_*.py): each test is one class of finding, swept over every exchange and
+//! every spelling the attacker used; a refusal must leave no signature in the journal.
+
+use super::signing::{Client, Run, key, key_with_passphrase, kraken};
+use keycellar::credential::exchange::Exchange;
+use keycellar::sign::{FixedClock, Policy, SigningKey};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const BINANCE_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+const BINANCE_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+/// The clock of every run here; Binance requests carry it as their timestamp.
+const NOW_MS: u64 = 1_700_000_000_000;
+
+fn okx() -> SigningKey {
+    key_with_passphrase(
+        "okx",
+        Exchange::Okx,
+        "okx-key",
+        "22582BD0CFF14C41EDBF1AB98506286D",
+        Some("pass"),
+    )
+}
+
+fn binance() -> SigningKey {
+    key("binance", Exchange::Binance, BINANCE_KEY, BINANCE_SECRET)
+}
+
+/// A policy limiting every label of `labels` to `pair` and a volume of 0.5.
+fn limits(labels: &[(&str, &str)]) -> Policy {
+    let entries: serde_json::Map<String, Value> = labels
+        .iter()
+        .map(|(label, pair)| {
+            let limits = json!({"pairs": [pair], "max_volume": "0.5"});
+            (label.to_string(), limits)
+        })
+        .collect();
+    let text = json!({"keycellar_sign_policy": 1, "entries": entries}).to_string();
+    Policy::from_json(&text, std::path::Path::new("policy.json")).unwrap()
+}
+
+fn sign(client: &mut Client, label: &str, method: &str, path: &str, query: &str, body: &str) -> Value {
+    client.ask(json!({"v": 1, "op": "sign", "label": label, "method": method, "path": path,
+        "query": query, "body": body}))
+}
+
+/// No answer carries a signature and the journal holds no signed line.
+fn nothing_signed(run: &Run, answers: &[(String, Value)]) {
+    for (what, answer) in answers {
+        assert_eq!(answer["ok"], false, "{what}: {answer}");
+        assert!(answer.get("headers").is_none(), "{what}: {answer}");
+    }
+    let records = run.journal();
+    assert!(records.iter().all(|r| r.outcome != "signed"), "{records:?}");
+}
+
+/// Findings 3 and 4: a body the policy reads one way and the exchange another. JSON that
+/// does not parse (a lone surrogate, depth 129, 1e400), a repeated key, an array body for
+/// Kraken, JSON carrying a form inside a string (sent as a form, Kraken reads the hidden
+/// fields), a byte-order mark or spaces before a form.
+#[test]
+fn bodies_that_read_two_ways_are_refused_on_every_exchange() {
+    let policy = limits(&[("kraken", "XBTUSD"), ("okx", "BTC-USDT"), ("binance", "BTCUSDT")]);
+    let run = Run::start(
+        vec![kraken("kraken"), okx(), binance()],
+        policy,
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let ts = format!("timestamp={NOW_MS}");
+    let cases = [
+        ("kraken", "/0/private/AddOrder", "pair", "volume", "XBTUSD"),
+        ("okx", "/api/v5/trade/order", "instId", "sz", "BTC-USDT"),
+        ("binance", "/api/v3/order", "symbol", "quantity", "BTCUSDT"),
+    ];
+    let mut answers = Vec::new();
+    for (label, path, pair, volume, allowed) in cases {
+        let real = format!(r#""{pair}":"EVIL","{volume}":"1000""#);
+        let decoy = format!(r#""&{pair}={allowed}&{volume}=0.1&":0"#);
+        let bodies = [
+            format!(r#"{{{real},{decoy},"\ud800":0}}"#),
+            format!(r#"{{{real},{decoy},"x":{}{}}}"#, "[".repeat(129), "]".repeat(129)),
+            format!(r#"{{{real},{decoy},"x":1e400}}"#),
+            format!(r#"{{{real},"{pair}":"{allowed}","{volume}":"0.1"}}"#),
+            format!(r#"[{{"{pair}":"{allowed}","{volume}":"0.1"}}]&{pair}=EVIL&{volume}=1000"#),
+            format!(r#"{{"{pair}":"{allowed}","{volume}":"0.1","u":"&{pair}=EVIL&{volume}=1000&"}}"#),
+            format!("\u{feff}{{{real}}}&{pair}={allowed}&{volume}=0.1"),
+            format!(" {pair}={allowed}&{volume}=0.1"),
+        ];
+        for body in bodies {
+            let answer = sign(&mut client, label, "POST", path, &ts, &body);
+            answers.push((format!("{label} {body}"), answer));
+        }
+    }
+    // Kraken signs a JSON array as if it were a form: refused whatever it holds.
+    let array = r#"[{"pair":"XBTUSD","volume":"0.1"}]"#;
+    let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", array);
+    answers.push((array.into(), answer));
+    for (what, answer) in &answers {
+        assert_eq!(answer["error"]["kind"], "bad-request", "{what}: {answer}");
+    }
+    nothing_signed(&run, &answers);
+    // JSON with its `&` and `=` escaped reads as one field-less form, and is signed.
+    let escaped = r#"{"pair":"XBTUSD","volume":"0.1","u":"\u0026pair\u003dETHUSD"}"#;
+    let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", escaped);
+    assert_eq!(answer["ok"], true, "{answer}");
+}
