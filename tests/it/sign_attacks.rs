@@ -106,3 +106,106 @@ fn bodies_that_read_two_ways_are_refused_on_every_exchange() {
     let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", escaped);
     assert_eq!(answer["ok"], true, "{answer}");
 }
+
+/// Finding 1: a Binance signature covers the parameters, not the method or the path. Every
+/// fund-moving parameter is refused on any path; the query/body boundary cannot be chosen;
+/// pairs and volumes are checked on every path and method.
+#[test]
+fn binance_parameters_are_checked_whatever_the_path() {
+    let run = Run::start(
+        vec![binance()],
+        limits(&[("binance", "BTCUSDT")]),
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let ts = format!("timestamp={NOW_MS}");
+    let mut answers = Vec::new();
+    let mut ask = |method: &str, path: &str, query: String, body: String, want: &str, rule: Option<&str>| {
+        let answer = sign(&mut client, "binance", method, path, &query, &body);
+        let what = format!("{method} {path} ?{query} {body}");
+        assert_eq!(answer["error"]["kind"], want, "{what}: {answer}");
+        if let Some(rule) = rule {
+            assert_eq!(answer["error"]["rule"], rule, "{what}: {answer}");
+        }
+        answers.push((what, answer));
+    };
+    for name in [
+        "address", "addressTag", "network", "amount", "walletType", "transactionFeeFlag",
+        "withdrawOrderId", "fromSymbol", "toSymbol", "fromEmail", "toEmail", "fromAccountType",
+        "toAccountType", "baseTokenAmount",
+    ] {
+        for (method, path) in [("GET", "/api/v3/account"), ("DELETE", "/api/v3/openOrders")] {
+            let query = format!("coin=BTC&{name}=x&{ts}");
+            ask(method, path, query, String::new(), "refused", Some("withdraw"));
+        }
+    }
+    // The boundary trick: `recvWindow=5000` + `symbol=ETHBTC...` read as one field here.
+    let query = "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.1&recvWindow=5000".to_string();
+    let body = format!("symbol=ETHBTC&quoteOrderQty=100000&{ts}");
+    ask("POST", "/api/v3/order", query, body, "bad-request", None);
+    for (method, path) in [
+        ("GET", "/api/v3/account"),
+        ("DELETE", "/api/v3/openOrders"),
+        ("POST", "/sapi/v1/margin/order"),
+        ("PUT", "/api/v3/userDataStream"),
+    ] {
+        let orders = [
+            ("symbol=ETHBTC&side=BUY&type=MARKET&quantity=0.1", "pair"),
+            ("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1000", "volume"),
+            ("symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=100000", "volume"),
+            ("side=BUY&type=MARKET&quantity=0.1", "pair"),
+            ("symbol=BTCUSDT&workingQuantity=9&pendingQuantity=0.1", "volume"),
+        ];
+        for (order, rule) in orders {
+            let query = format!("{order}&{ts}");
+            ask(method, path, query, String::new(), "refused", Some(rule));
+        }
+    }
+    nothing_signed(&run, &answers);
+    // Within the limits, on any path: signed.
+    let answer = sign(&mut client, "binance", "GET", "/api/v3/account", &ts, "");
+    assert_eq!(answer["ok"], true, "{answer}");
+}
+
+/// Finding 1: a Binance key recorded with withdrawal or transfer permissions is not served
+/// unless withdrawals are allowed for it.
+#[test]
+fn a_binance_key_that_may_withdraw_is_not_served() {
+    use keycellar::credential::entry::NewEntry;
+    use keycellar::secret::Secret;
+    for permission in ["enableWithdrawals", "permitsUniversalTransfer", "Withdraw"] {
+        let entry = NewEntry {
+            label: "binance".into(),
+            exchange: Exchange::Binance,
+            api_key: BINANCE_KEY.into(),
+            secret: Secret::new(BINANCE_SECRET.into()),
+            api_passphrase: None,
+            key_version: None,
+            account_ref: None,
+            permissions: vec!["enableReading".into(), permission.into()],
+            ip_allowlist: vec![],
+            expires: None,
+            created: None,
+            notes: None,
+            used_by: vec![],
+        }
+        .into_entry();
+        let start = |policy: Policy| {
+            let dir = tempfile::tempdir().unwrap();
+            let key = SigningKey::from_entry(&entry).unwrap();
+            let mut config = keycellar::sign::SignServerConfig::new(
+                vec![key],
+                dir.path().join("journal"),
+                dir.path().join("nonces"),
+                dir.path().to_path_buf(),
+            );
+            config.policy = policy;
+            keycellar::sign::SignServer::start(config).map(|server| server.stop())
+        };
+        let refused = start(Policy::default_deny()).unwrap_err().to_string();
+        assert!(refused.contains("permissions include"), "{refused}");
+        let mut policy = Policy::default_deny();
+        policy.allow_withdraw("binance");
+        start(policy).unwrap();
+    }
+}

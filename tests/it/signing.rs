@@ -173,7 +173,7 @@ fn binances_documented_hmac_examples_through_the_socket() {
     );
     let mut client = run.client();
     // binance/binance-spot-api-docs rest-api.md, "SIGNED Endpoint Examples for POST
-    // /api/v3/order", examples 1 (request body) and 3 (mixed query string and body).
+    // /api/v3/order", example 1 (request body).
     let body = json!({"v": 1, "op": "sign", "method": "POST", "path": "/api/v3/order",
         "body": "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"});
     let answer = client.ask(body);
@@ -182,13 +182,13 @@ fn binances_documented_hmac_examples_through_the_socket() {
         "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
     );
     assert_eq!(answer["headers"]["X-MBX-APIKEY"], api_key);
+    // Example 3 mixes the query and the body; keycellar refuses that shape (the signature
+    // covers them joined with nothing between, so the split would be the bot's to choose).
+    // Its bytes are checked in the library's unit test.
     let mixed = json!({"v": 1, "op": "sign", "method": "POST", "path": "/api/v3/order",
         "query": "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
         "body": "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"});
-    assert_eq!(
-        client.ask(mixed)["signature"],
-        "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77"
-    );
+    assert_eq!(client.ask(mixed)["error"]["kind"], "bad-request");
     // A timestamp far from keycellar's clock would be a signature to stockpile.
     let stale = json!({"v": 1, "op": "sign", "method": "GET", "path": "/api/v3/account",
         "query": "timestamp=1499827000000"});

@@ -110,6 +110,34 @@ impl Policy {
         })
     }
 
+    /// Refuses to start a service for keys this policy cannot hold: a Binance key whose
+    /// recorded permissions include withdrawals or transfers, unless withdrawals are allowed
+    /// for it (its signatures are good on any path, so the deny list cannot stop one).
+    pub(super) fn check_keys(&self, keys: &[SigningKey]) -> Result<()> {
+        for key in keys {
+            let limits = self.entries.get(key.label()).cloned().unwrap_or_default();
+            let moves_funds = |p: &String| {
+                let p = p.to_ascii_lowercase();
+                p.contains("withdraw") || p.contains("transfer")
+            };
+            if matches!(key.exchange(), Exchange::Binance | Exchange::BinanceUs)
+                && !limits.allow_withdraw
+                && let Some(permission) = key.permissions().iter().find(|p| moves_funds(p))
+            {
+                return Err(Error::Invalid {
+                    label: key.label().to_string(),
+                    problems: vec![format!(
+                        "its recorded permissions include {}, and a Binance signature is good \
+                         on any endpoint, so keycellar signs for it only when withdrawals are \
+                         allowed; disable withdrawals and transfers for the key at Binance",
+                        quoted(permission)
+                    )],
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Lets `label` sign fund-moving requests (`exec --allow-withdraw`).
     pub fn allow_withdraw(&mut self, label: &str) {
         self.entries
@@ -142,6 +170,21 @@ impl Policy {
                 ),
             ));
         }
+        if !limits.allow_withdraw
+            && let Some((name, _)) = named
+                .iter()
+                .find(|(name, _)| deny::fund_moving_params(exchange).contains(&name.as_str()))
+        {
+            return Err(Failure::refused(
+                Rule::Withdraw,
+                format!(
+                    "parameter {} belongs to a fund-moving endpoint, and a {exchange} signature \
+                     is good on any path; this run does not allow it for {}",
+                    quoted(name),
+                    quoted(key.label())
+                ),
+            ));
+        }
         if let Some(endpoints) = &limits.endpoints
             && !endpoints.iter().any(|p| deny::matches(p, &request.path))
         {
@@ -155,6 +198,13 @@ impl Policy {
             ));
         }
         if matches!(exchange, Exchange::Binance | Exchange::BinanceUs) {
+            if !request.query.is_empty() && !request.body.is_empty() {
+                // Binance signs query + body with nothing between: the split is the bot's.
+                return Err(Failure::bad(
+                    "a Binance request carries its parameters in the query or the body, not \
+                     both: the signature covers them joined with nothing between",
+                ));
+            }
             check_binance_timestamp(request, now_ms)?;
         }
         check_order(&limits, exchange, request, &named)
@@ -191,11 +241,7 @@ fn check_order(
         return Ok(());
     }
     let fields = params::fields(exchange);
-    let places_order = !matches!(request.method.as_str(), "GET" | "DELETE")
-        && fields
-            .order_paths
-            .iter()
-            .any(|p| deny::matches(p, &request.path));
+    let places_order = places_order(exchange, &fields, request, named);
     let values = |names: &[&str]| -> Vec<String> {
         named
             .iter()
@@ -220,6 +266,18 @@ fn check_order(
     }
     if let Some(max) = &limits.max_volume {
         let limit = params::decimal(max).unwrap_or(0);
+        if let Some((name, _)) = named
+            .iter()
+            .find(|(name, _)| fields.unbounded_volume.contains(&name.as_str()))
+        {
+            return Err(Failure::refused(
+                Rule::Volume,
+                format!(
+                    "{} sizes the order in the quote asset, which max_volume cannot bound",
+                    quoted(name)
+                ),
+            ));
+        }
         let volumes = values(fields.volume);
         if places_order && volumes.is_empty() {
             return Err(Failure::refused(
@@ -249,4 +307,27 @@ fn check_order(
         }
     }
     Ok(())
+}
+
+/// Whether a request places an order, and so must name a pair and a volume when the policy
+/// limits them.
+fn places_order(
+    exchange: Exchange,
+    fields: &params::Fields,
+    request: &SignRequest,
+    named: &[(String, String)],
+) -> bool {
+    if matches!(exchange, Exchange::Binance | Exchange::BinanceUs) {
+        // A Binance signature is good on any path and method: whatever sizes an order is an
+        // order, wherever it is sent.
+        return named.iter().any(|(name, _)| {
+            let name = name.as_str();
+            fields.volume.contains(&name) || fields.unbounded_volume.contains(&name)
+        });
+    }
+    !matches!(request.method.as_str(), "GET" | "DELETE")
+        && fields
+            .order_paths
+            .iter()
+            .any(|p| deny::matches(p, &request.path))
 }

@@ -36,6 +36,7 @@ impl Service {
         if keys.is_empty() {
             return Err(Error::Internal("a signing service needs a key".into()));
         }
+        policy.check_keys(&keys)?;
         let mut nonces = HashMap::new();
         for (index, key) in keys.iter().enumerate() {
             if keys[..index].iter().any(|k| k.label() == key.label()) {

@@ -53,6 +53,39 @@ const COINBASE: &[&str] = &[
     "/api/v3/brokerage/portfolios/move_funds",
 ];
 
+/// Binance's signature covers the parameters only, not the path, so a signature made for one
+/// endpoint is good on every other: the parameters of its fund-moving endpoints are refused
+/// wherever they appear (developers.binance.com: Wallet "Withdraw" `coin network address
+/// addressTag amount transactionFeeFlag name walletType`; "User Universal Transfer" `type
+/// asset amount fromSymbol toSymbol`; Sub Account transfers `fromEmail toEmail
+/// fromAccountType toAccountType asset amount`; Gift Card `token amount baseTokenAmount`).
+/// No spot or margin trading endpoint takes any of these.
+const BINANCE_PARAMS: &[&str] = &[
+    "address",
+    "addressTag",
+    "network",
+    "amount",
+    "walletType",
+    "transactionFeeFlag",
+    "withdrawOrderId",
+    "fromSymbol",
+    "toSymbol",
+    "fromEmail",
+    "toEmail",
+    "fromAccountType",
+    "toAccountType",
+    "baseTokenAmount",
+];
+
+/// The parameters that make a request fund-moving wherever it is sent (Binance only: the
+/// other exchanges' signatures bind the path).
+pub(super) fn fund_moving_params(exchange: Exchange) -> &'static [&'static str] {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUs => BINANCE_PARAMS,
+        _ => &[],
+    }
+}
+
 /// The fund-moving patterns of an exchange.
 pub(super) fn fund_moving(exchange: Exchange) -> &'static [&'static str] {
     match exchange {

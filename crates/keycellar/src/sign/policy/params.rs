@@ -12,12 +12,15 @@ use serde_json::Value;
 pub(super) struct Fields {
     pub pair: &'static [&'static str],
     pub volume: &'static [&'static str],
+    /// Fields that size an order in a way `max_volume` cannot bound (in the quote asset).
+    pub unbounded_volume: &'static [&'static str],
     pub order_paths: &'static [&'static str],
 }
 
 /// Kraken: AddOrder, AddOrderBatch and EditOrder take `pair` and `volume`; AmendOrder
 /// changes `order_qty` / `display_qty` of an order by id (docs.kraken.com/api-reference/trading).
-/// Binance: `symbol` and `quantity` (orders using only `quoteOrderQty` carry no base volume).
+/// Binance: `symbol` and `quantity` (`workingQuantity` / `pendingQuantity` in OTO and OTOCO
+/// order lists); `quoteOrderQty` sizes an order in the quote asset.
 /// OKX: `instId` and `sz` (`newSz` when amending). Coinbase Advanced Trade: `product_id` and
 /// `base_size` (`size` when editing).
 pub(super) fn fields(exchange: Exchange) -> Fields {
@@ -25,6 +28,7 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         Exchange::Kraken => Fields {
             pair: &["pair"],
             volume: &["volume", "order_qty", "display_qty"],
+            unbounded_volume: &[],
             order_paths: &[
                 "/0/private/AddOrder",
                 "/0/private/AddOrderBatch",
@@ -33,7 +37,8 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         },
         Exchange::Binance | Exchange::BinanceUs => Fields {
             pair: &["symbol"],
-            volume: &["quantity"],
+            volume: &["quantity", "workingQuantity", "pendingQuantity"],
+            unbounded_volume: &["quoteOrderQty"],
             order_paths: &[
                 "/api/v3/order",
                 "/api/v3/order/test",
@@ -46,6 +51,7 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         Exchange::Okx => Fields {
             pair: &["instId"],
             volume: &["sz", "newSz"],
+            unbounded_volume: &[],
             order_paths: &[
                 "/api/v5/trade/order",
                 "/api/v5/trade/batch-orders",
@@ -55,6 +61,7 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         _ => Fields {
             pair: &["product_id"],
             volume: &["base_size", "size"],
+            unbounded_volume: &[],
             order_paths: &["/api/v3/brokerage/orders"],
         },
     }
