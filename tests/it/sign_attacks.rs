@@ -209,3 +209,53 @@ fn a_binance_key_that_may_withdraw_is_not_served() {
         start(policy).unwrap();
     }
 }
+
+fn coinbase(dir: &std::path::Path) -> SigningKey {
+    let args = ["ecparam", "-name", "prime256v1", "-genkey", "-noout"];
+    let (_, pem) = super::signing::openssl_key(dir, "ec.pem", &args);
+    key("coinbase", Exchange::Coinbase, "organizations/o/apiKeys/k", &pem)
+}
+
+/// Finding 2: a Coinbase JWT binds method, host and path, not the body or query. A policy
+/// limiting pairs or volumes for a Coinbase entry cannot be held, so the service refuses to
+/// start with one; and JWTs are signed for api.coinbase.com only.
+#[test]
+fn coinbase_limits_keycellar_cannot_hold_are_refused() {
+    let keys = tempfile::tempdir().unwrap();
+    for policy in [
+        r#"{"pairs": ["BTC-USD"]}"#,
+        r#"{"max_volume": "0.5"}"#,
+        r#"{"endpoints": ["/api/v3/brokerage/orders"], "pairs": ["BTC-USD"], "max_volume": "1"}"#,
+    ] {
+        let text = format!(r#"{{"keycellar_sign_policy": 1, "entries": {{"coinbase": {policy}}}}}"#);
+        let policy = Policy::from_json(&text, std::path::Path::new("p.json")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = keycellar::sign::SignServerConfig::new(
+            vec![coinbase(keys.path())],
+            dir.path().join("journal"),
+            dir.path().join("nonces"),
+            dir.path().to_path_buf(),
+        );
+        config.policy = policy;
+        let refused = keycellar::sign::SignServer::start(config).err().unwrap().to_string();
+        assert!(refused.contains("cannot hold for Coinbase"), "{refused}");
+        assert!(!dir.path().join("journal").exists());
+    }
+    let run = Run::start(
+        vec![coinbase(keys.path())],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let mut answers = Vec::new();
+    for host in ["api.cdp.coinbase.com", "evil.example", "api.coinbase.com:443", "API.COINBASE.COM"] {
+        let answer = client.ask(json!({"v": 1, "op": "sign", "method": "POST", "host": host,
+            "path": "/platform/v2/evm/accounts/0xabc/send/transaction"}));
+        assert_eq!(answer["error"]["rule"], "endpoint", "{host}: {answer}");
+        answers.push((host.to_string(), answer));
+    }
+    nothing_signed(&run, &answers);
+    let answer = client.ask(json!({"v": 1, "op": "sign", "method": "GET",
+        "host": "api.coinbase.com", "path": "/api/v3/brokerage/accounts"}));
+    assert_eq!(answer["ok"], true, "{answer}");
+}

@@ -198,7 +198,7 @@ fn binances_documented_hmac_examples_through_the_socket() {
 }
 
 /// A key file made by openssl, the way a user makes one.
-fn openssl_key(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, String) {
+pub(crate) fn openssl_key(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, String) {
     let path = dir.join(name);
     let status = Command::new("openssl")
         .args(args)

@@ -120,6 +120,20 @@ impl Policy {
                 let p = p.to_ascii_lowercase();
                 p.contains("withdraw") || p.contains("transfer")
             };
+            if key.exchange() == Exchange::Coinbase
+                && (limits.pairs.is_some() || limits.max_volume.is_some())
+            {
+                return Err(Error::Invalid {
+                    label: key.label().to_string(),
+                    problems: vec![
+                        "its signing policy sets pairs or max_volume, which keycellar cannot \
+                         hold for Coinbase: a CDP JWT binds the method, host and path but not \
+                         the body or query, so the bot could send another order with it; limit \
+                         Coinbase entries by endpoints only"
+                            .into(),
+                    ],
+                });
+            }
             if matches!(key.exchange(), Exchange::Binance | Exchange::BinanceUs)
                 && !limits.allow_withdraw
                 && let Some(permission) = key.permissions().iter().find(|p| moves_funds(p))
@@ -182,6 +196,19 @@ impl Policy {
                      is good on any path; this run does not allow it for {}",
                     quoted(name),
                     quoted(key.label())
+                ),
+            ));
+        }
+        if exchange == Exchange::Coinbase
+            && let Some(host) = &request.host
+            && !super::coinbase::HOSTS.contains(&host.as_str())
+        {
+            return Err(Failure::refused(
+                Rule::Endpoint,
+                format!(
+                    "host {} is not one keycellar signs Coinbase JWTs for ({})",
+                    quoted(host),
+                    super::coinbase::HOSTS.join(", ")
                 ),
             ));
         }
