@@ -2,7 +2,7 @@
 //! /work/attack/f_*.py): each test is one class of finding, swept over every exchange and
 //! every spelling the attacker used; a refusal must leave no signature in the journal.
 
-use super::signing::{Client, Run, key, key_with_passphrase, kraken};
+use super::signing::{Client, KRAKEN_NONCE, Run, key, key_with_passphrase, kraken};
 use keycellar::credential::exchange::Exchange;
 use keycellar::sign::{FixedClock, Policy, SigningKey};
 use serde_json::{Value, json};
@@ -258,4 +258,19 @@ fn coinbase_limits_keycellar_cannot_hold_are_refused() {
     let answer = client.ask(json!({"v": 1, "op": "sign", "method": "GET",
         "host": "api.coinbase.com", "path": "/api/v3/brokerage/accounts"}));
     assert_eq!(answer["ok"], true, "{answer}");
+}
+
+/// Finding 5: while the process serving signatures is dumpable, any program of the user can
+/// read the decoded keys through /proc/PID/mem. Starting the service makes it non-dumpable
+/// (the test process is the one serving here), after which the kernel opens its memory to no
+/// other process of the user (only to one with CAP_SYS_PTRACE).
+#[test]
+fn the_serving_process_is_not_dumpable() {
+    let run = Run::start(
+        vec![kraken("kraken")],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(KRAKEN_NONCE)),
+    );
+    assert!(!keycellar::hygiene::is_dumpable());
+    drop(run);
 }

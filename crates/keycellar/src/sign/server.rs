@@ -78,9 +78,11 @@ struct Shared {
 }
 
 impl SignServer {
-    /// Opens the journal and nonce stores, makes the private directory and the socket, and
-    /// starts serving. Nothing is left behind when it fails.
+    /// Makes the process non-dumpable (refusing to serve if it stays dumpable), opens the
+    /// journal and nonce stores, makes the private directory and the socket, and starts
+    /// serving. Nothing is left behind when it fails.
     pub fn start(config: SignServerConfig) -> Result<SignServer> {
+        harden()?;
         let service = Service::new(
             config.keys,
             config.policy,
@@ -160,6 +162,25 @@ impl Drop for SignServer {
     fn drop(&mut self) {
         self.shut_down();
     }
+}
+
+/// Makes the process non-dumpable (and disables core dumps), or refuses to serve: while it
+/// is dumpable, any program of the same user can read the decoded keys through
+/// `/proc/PID/mem` or ptrace, which is exactly what the bot must not be able to do.
+fn harden() -> Result<()> {
+    let failures = crate::hygiene::harden_process();
+    #[cfg(target_os = "linux")]
+    if crate::hygiene::is_dumpable() {
+        return Err(Error::io(
+            "cannot make the signing process non-dumpable, so other programs of this user \
+             could read its keys; refusing to serve"
+                .to_string(),
+            std::io::Error::other(failures.join("; ")),
+        ));
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = failures;
+    Ok(())
 }
 
 /// A new directory `keycellar-sign-RANDOM` in `parent`, 0700, made by this process (so no
