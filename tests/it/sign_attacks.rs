@@ -274,3 +274,48 @@ fn the_serving_process_is_not_dumpable() {
     assert!(!keycellar::hygiene::is_dumpable());
     drop(run);
 }
+
+/// Finding 6: path segments with `;`, `.`, `,`, `:` reach the exchange as the endpoint the
+/// deny list names (servers strip matrix parameters and format suffixes). Every byte
+/// outside `A-Za-z0-9_-` is refused in a segment, on every exchange.
+#[test]
+fn paths_hold_only_plain_segments() {
+    let keys = tempfile::tempdir().unwrap();
+    let run = Run::start(
+        vec![kraken("kraken"), okx(), binance(), coinbase(keys.path())],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let ts = format!("timestamp={NOW_MS}");
+    let mut answers = Vec::new();
+    let cases = [
+        ("kraken", "/0/private/Withdraw"),
+        ("okx", "/api/v5/asset/withdrawal"),
+        ("binance", "/sapi/v1/capital/withdraw/apply"),
+        ("coinbase", "/api/v3/brokerage/portfolios/move_funds"),
+    ];
+    for (label, path) in cases {
+        let (head, last) = path.rsplit_once('/').unwrap();
+        for byte in (0x20u8..0x7f).filter(|b| !b.is_ascii_alphanumeric() && !b"_-/".contains(b)) {
+            let c = byte as char;
+            for spelling in [format!("{path}{c}"), format!("{path}{c}x"), format!("{head}{c}x/{last}")] {
+                let query = if label == "binance" { ts.as_str() } else { "" };
+                let answer = sign(&mut client, label, "POST", &spelling, query, "");
+                assert_eq!(answer["error"]["kind"], "bad-request", "{spelling}: {answer}");
+                answers.push((spelling, answer));
+            }
+        }
+    }
+    let json = "/v2/accounts/primary/transactions.json";
+    answers.push((json.into(), sign(&mut client, "coinbase", "POST", json, "", "")));
+    nothing_signed(&run, &answers);
+    for (label, path) in [
+        ("okx", "/api/v5/asset/withdrawal-lightning-x"),
+        ("coinbase", "/api/v3/brokerage/orders/historical/0b2c0c3a-5d1e-4a7b-9c3e-1f2a3b4c5d6e"),
+        ("coinbase", "/api/v3/brokerage/products/BTC-USD"),
+    ] {
+        let answer = sign(&mut client, label, "GET", path, "", "");
+        assert_eq!(answer["ok"], true, "{path}: {answer}");
+    }
+}

@@ -225,23 +225,19 @@ fn sign_request(wire: Wire) -> Result<SignRequest, Failure> {
     })
 }
 
-/// A path is plain: it starts with `/`, has no empty, `.` or `..` segment, and holds only
-/// printable ASCII other than `?`, `#`, `%` and `\`. Anything else could reach the exchange as
-/// another endpoint than the one the policy checked.
+/// A path is plain: it starts with `/` and every segment is one or more of `A-Z a-z 0-9 _ -`,
+/// which is all the four exchanges' documented paths use (ids are UUIDs, products like
+/// `BTC-USD`). Anything else (`;`, `.`, `,`, `:`, escapes) could reach the exchange as another
+/// endpoint than the one the policy compared: servers strip `;params` and `.json` suffixes.
 fn check_path(path: &str) -> Result<(), Failure> {
-    let plain_bytes = path
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && !b"?#%\\".contains(&b));
-    let segments_ok = path.strip_prefix('/').is_some_and(|rest| {
-        rest.split('/')
-            .all(|s| !s.is_empty() && s != "." && s != "..")
-    });
-    if plain_bytes && segments_ok {
+    let plain_segment =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
+    if path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(plain_segment)) {
         Ok(())
     } else {
         Err(Failure::bad(
-            "\"path\" must start with \"/\" and hold plain segments (no query, no escapes, no \
-             empty, \".\" or \"..\" segment)",
+            "\"path\" must start with \"/\" and hold segments of letters, digits, \"_\" and \
+             \"-\" only (no query, escapes, dots or empty segments)",
         ))
     }
 }
