@@ -146,8 +146,8 @@ fn binance_parameters_are_checked_whatever_the_path() {
     for (method, path) in [
         ("GET", "/api/v3/account"),
         ("DELETE", "/api/v3/openOrders"),
-        ("POST", "/sapi/v1/margin/order"),
-        ("PUT", "/api/v3/userDataStream"),
+        ("GET", "/api/v3/myTrades"),
+        ("PUT", "/api/v3/order/test"),
     ] {
         let orders = [
             ("symbol=ETHBTC&side=BUY&type=MARKET&quantity=0.1", "pair"),
@@ -318,4 +318,75 @@ fn paths_hold_only_plain_segments() {
         let answer = sign(&mut client, label, "GET", path, "", "");
         assert_eq!(answer["ok"], true, "{path}: {answer}");
     }
+}
+
+/// Finding 7: a policy with pairs and max_volume but no endpoints let the bot trade through
+/// endpoints no pair or volume check reads (Kraken's WebSocket token, OKX conversions and
+/// spread orders, Binance Convert). Such a policy now allows the trading and read-only
+/// endpoints only; a token endpoint is signed when the policy lists it.
+#[test]
+fn limits_imply_the_trading_endpoints_only() {
+    let run = Run::start(
+        vec![kraken("kraken"), okx(), binance()],
+        limits(&[("kraken", "XBTUSD"), ("okx", "BTC-USDT"), ("binance", "BTCUSDT")]),
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let ts = format!("timestamp={NOW_MS}");
+    let mut answers = Vec::new();
+    let refusals = [
+        ("kraken", "/0/private/GetWebSocketsToken", String::new()),
+        ("kraken", "/0/private/CreateSubaccount", String::new()),
+        ("okx", "/api/v5/asset/convert/trade", String::new()),
+        ("okx", "/api/v5/sprd/order", String::new()),
+        ("okx", "/api/v5/rfq/create-rfq", String::new()),
+        ("binance", "/sapi/v1/convert/acceptQuote", format!("quoteId=1&{ts}")),
+        ("binance", "/sapi/v1/convert/getQuote", format!("{ts}")),
+        ("binance", "/api/v3/account", format!("quoteId=1&{ts}")),
+        ("binance", "/api/v3/account", format!("fromAsset=BTC&toAsset=ETH&fromAmount=9&{ts}")),
+    ];
+    for (label, path, query) in refusals {
+        let answer = sign(&mut client, label, "POST", path, &query, "");
+        assert_eq!(answer["error"]["rule"], "endpoint", "{label} {path} {query}: {answer}");
+        answers.push((format!("{path} {query}"), answer));
+    }
+    nothing_signed(&run, &answers);
+    for (label, path, query) in [
+        ("kraken", "/0/private/Balance", String::new()),
+        ("okx", "/api/v5/account/balance", String::new()),
+        ("binance", "/api/v3/openOrders", ts.clone()),
+    ] {
+        let answer = sign(&mut client, label, "GET", path, &query, "");
+        assert_eq!(answer["ok"], true, "{path}: {answer}");
+    }
+    drop(run);
+    let text = r#"{"keycellar_sign_policy": 1, "entries": {"kraken": {"pairs": ["XBTUSD"],
+        "endpoints": ["/0/private/AddOrder", "/0/private/GetWebSocketsToken"]}}}"#;
+    let policy = Policy::from_json(text, std::path::Path::new("p.json")).unwrap();
+    let run = Run::start(vec![kraken("kraken")], policy, Arc::new(FixedClock::new(NOW_MS)));
+    let answer = sign(&mut run.client(), "kraken", "POST", "/0/private/GetWebSocketsToken", "", "");
+    assert_eq!(answer["ok"], true, "{answer}");
+}
+
+/// Finding 8: fund-moving endpoints missing from the default deny lists.
+#[test]
+fn the_deny_list_gaps_are_closed() {
+    let run = Run::start(
+        vec![okx(), binance()],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let ts = format!("timestamp={NOW_MS}");
+    let mut answers = Vec::new();
+    for (label, path, query) in [
+        ("binance", "/sapi/v1/managed-subaccount/deposit", ts.as_str()),
+        ("binance", "/sapi/v1/managed-subaccount/withdraw", ts.as_str()),
+        ("okx", "/api/v5/fiat/create-withdrawal", ""),
+    ] {
+        let answer = sign(&mut client, label, "POST", path, query, "");
+        assert_eq!(answer["error"]["rule"], "withdraw", "{path}: {answer}");
+        answers.push((path.to_string(), answer));
+    }
+    nothing_signed(&run, &answers);
 }

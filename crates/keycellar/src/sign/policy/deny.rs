@@ -21,8 +21,9 @@ const KRAKEN: &[&str] = &[
 
 /// Binance (developers.binance.com/docs/wallet, sub_account, gift_card, pay): "Withdraw"
 /// (`capital/withdraw/apply`, and the travel-rule `localentity/withdraw/apply`), "User
-/// Universal Transfer" (`asset/transfer`), every sub-account transfer, gift cards (a code
-/// carries funds to whoever redeems it) and Binance Pay.
+/// Universal Transfer" (`asset/transfer`), every sub-account transfer and the managed
+/// sub-account "Deposit Assets" / "Withdrawl Assets" (`managed-subaccount/deposit`,
+/// `/withdraw`), gift cards (a code carries funds to whoever redeems it) and Binance Pay.
 const BINANCE: &[&str] = &[
     "/sapi/v1/capital/withdraw/apply",
     "/sapi/v1/localentity/withdraw/apply",
@@ -31,16 +32,19 @@ const BINANCE: &[&str] = &[
     "/sapi/v2/sub-account/",
     "/sapi/v1/giftcard/",
     "/sapi/v1/pay/",
+    "/sapi/v1/managed-subaccount/deposit",
+    "/sapi/v1/managed-subaccount/withdraw",
 ];
 
 /// OKX v5 (okx.com/docs-v5, Funding Account): "Withdrawal", "Lightning withdrawals", "Funds
-/// transfer" (between accounts and sub-accounts) and "Master accounts manage the transfers
-/// between sub-accounts".
+/// transfer" (between accounts and sub-accounts), "Master accounts manage the transfers
+/// between sub-accounts", and the Fiat API's "Create withdrawal order".
 const OKX: &[&str] = &[
     "/api/v5/asset/withdrawal",
     "/api/v5/asset/withdrawal-lightning",
     "/api/v5/asset/transfer",
     "/api/v5/asset/subaccount/transfer",
+    "/api/v5/fiat/create-withdrawal",
 ];
 
 /// Coinbase (docs.cdp.coinbase.com): the Coinbase App's "Send money" (`POST
