@@ -390,3 +390,71 @@ fn the_deny_list_gaps_are_closed() {
     }
     nothing_signed(&run, &answers);
 }
+
+/// A run whose connection limits are set by `adjust`.
+fn run_with(adjust: impl FnOnce(&mut keycellar::sign::SignServerConfig)) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("run")).unwrap();
+    let mut config = keycellar::sign::SignServerConfig::new(
+        vec![kraken("kraken")],
+        dir.path().join("journal"),
+        dir.path().join("nonces"),
+        dir.path().join("run"),
+    );
+    config.clock = Arc::new(FixedClock::new(KRAKEN_NONCE));
+    adjust(&mut config);
+    let server = keycellar::sign::SignServer::start(config).unwrap();
+    Run { server, dir }
+}
+
+/// The first line the service sends on a fresh connection after `request` (empty: none).
+fn first_line(stream: &std::os::unix::net::UnixStream, request: &str) -> String {
+    use std::io::{BufRead, Write};
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(120))).unwrap();
+    // A refused connection may be closed before the request is written.
+    let _ = (&*stream).write_all(request.as_bytes());
+    let mut line = String::new();
+    std::io::BufReader::new(stream).read_line(&mut line).unwrap();
+    line
+}
+
+/// Finding 9: one process held every slot with idle connections. A process may hold only
+/// `max_clients_per_process` connections; another process is still served.
+#[test]
+fn one_process_cannot_take_every_connection() {
+    use std::os::unix::net::UnixStream;
+    let run = run_with(|config| config.max_clients_per_process = 3);
+    let socket = run.server.socket_path();
+    let keys = "{\"v\":1,\"op\":\"keys\"}\n";
+    let held: Vec<UnixStream> = (0..3).map(|_| UnixStream::connect(socket).unwrap()).collect();
+    for stream in &held {
+        assert!(first_line(stream, keys).contains("\"ok\":true"));
+    }
+    let refused = first_line(&UnixStream::connect(socket).unwrap(), "");
+    assert!(refused.contains("\"kind\":\"busy\""), "{refused}");
+    let script = "import socket,sys\ns=socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n\
+                  s.sendall(b'{\"v\":1,\"op\":\"keys\"}\\n')\nprint(s.makefile().readline())";
+    let other = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(socket)
+        .output()
+        .unwrap();
+    let answer = String::from_utf8_lossy(&other.stdout);
+    assert!(answer.contains("\"ok\":true"), "{answer} {other:?}");
+}
+
+/// Finding 9: a silent client, and one that never finishes its line, are closed (timeouts
+/// short here; the test waits for the close, not for a time).
+#[test]
+fn silent_and_dribbling_clients_are_closed() {
+    use std::os::unix::net::UnixStream;
+    let run = run_with(|config| {
+        config.idle_timeout = std::time::Duration::from_millis(20);
+        config.line_timeout = std::time::Duration::from_millis(20);
+    });
+    let socket = run.server.socket_path();
+    for partial in ["", "{\"v\":1,"] {
+        let stream = UnixStream::connect(socket).unwrap();
+        assert_eq!(first_line(&stream, partial), "", "{partial:?}");
+    }
+}
