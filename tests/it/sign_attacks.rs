@@ -458,3 +458,90 @@ fn silent_and_dribbling_clients_are_closed() {
         assert_eq!(first_line(&stream, partial), "", "{partial:?}");
     }
 }
+
+/// Finding 10: every answer is journalled, over-long lines included, with the path a refused
+/// line asked for, cut to a bounded length; and messages name the refused path.
+#[test]
+fn every_answer_is_journalled_with_a_bounded_path() {
+    use std::io::{BufRead, Write};
+    let run = Run::start(
+        vec![kraken("kraken")],
+        Policy::default_deny(),
+        Arc::new(FixedClock::new(KRAKEN_NONCE)),
+    );
+    let mut client = run.client();
+    let long = format!("/0/private/{}", "A".repeat(20_000));
+    let answer = sign(&mut client, "kraken", "POST", &long, "", "");
+    assert_eq!(answer["ok"], true, "a long plain path is signed");
+    let patch = client.ask(json!({"v": 1, "op": "sign", "method": "PATCH",
+        "path": "/0/private/AddOrder"}));
+    assert_eq!(patch["error"]["kind"], "bad-request", "{patch}");
+    let refused = sign(&mut client, "kraken", "POST", "/0/private/WalletTransfer", "", "");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("\"/0/private/WalletTransfer\""), "{message}");
+    for spelled in ["nonc%65=1", "%6Eonce=1", "nonce%5B0%5D=1"] {
+        let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", spelled);
+        assert_eq!(answer["error"]["kind"], "bad-request", "{spelled}: {answer}");
+    }
+    let mut stream = std::os::unix::net::UnixStream::connect(run.server.socket_path()).unwrap();
+    stream.write_all(&vec![b' '; 70_000]).unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(&stream).read_line(&mut line).unwrap();
+    assert!(line.contains("bad-request"), "{line}");
+    let records = run.journal();
+    assert_eq!(records.len(), 7, "{records:?}");
+    assert!(records.iter().all(|r| r.path.as_ref().is_none_or(|p| p.len() <= 300)));
+    assert_eq!(records[1].path.as_deref(), Some("/0/private/AddOrder"), "{:?}", records[1]);
+    let last = records.last().unwrap();
+    assert_eq!((last.kind.as_deref(), last.pid), (Some("bad-request"), Some(std::process::id() as i32)));
+}
+
+/// Starts a Kraken service on `nonce_dir`, or says why not; never waits on a FIFO for long.
+fn start_on_nonces(nonce_dir: std::path::PathBuf) -> Result<(), String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let dir = tempfile::tempdir().unwrap();
+        let config = keycellar::sign::SignServerConfig::new(
+            vec![kraken("kraken")],
+            dir.path().join("journal"),
+            nonce_dir,
+            dir.path().to_path_buf(),
+        );
+        let started = keycellar::sign::SignServer::start(config).map(|s| s.stop());
+        let _ = sender.send(started.map_err(|e| e.to_string()));
+    });
+    // A backstop only: a start that hangs (on a FIFO) fails here instead of hanging the suite.
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| Err("the start hung".into()))
+}
+
+/// Finding 11: the nonce store is a regular file in a private directory of this user: a
+/// FIFO is not waited on, a link is not followed (its target stays as it was), and a
+/// directory others can write is refused.
+#[test]
+fn the_nonce_store_is_a_private_regular_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let store = format!("nonce-{}", kraken("kraken").key_id());
+    let fresh = || {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    };
+    let fifo = fresh();
+    let made = std::process::Command::new("mkfifo").arg(fifo.path().join(&store)).status();
+    assert!(made.unwrap().success());
+    let error = start_on_nonces(fifo.path().to_path_buf()).unwrap_err();
+    assert!(error.contains("not a regular file"), "{error}");
+    let link = fresh();
+    let target = link.path().join("target");
+    std::fs::write(&target, "victim\n").unwrap();
+    std::os::unix::fs::symlink(&target, link.path().join(&store)).unwrap();
+    assert!(start_on_nonces(link.path().to_path_buf()).is_err());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "victim\n");
+    let open = fresh();
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o757)).unwrap();
+    let error = start_on_nonces(open.path().to_path_buf()).unwrap_err();
+    assert!(error.contains("0700"), "{error}");
+    start_on_nonces(fresh().path().to_path_buf()).unwrap();
+}

@@ -38,10 +38,10 @@ pub(super) fn has_nonce_field(body: &str) -> Option<bool> {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).ok()?;
         return Some(object.contains_key("nonce"));
     }
-    Some(
-        body.split('&')
-            .any(|pair| pair.split('=').next() == Some("nonce")),
-    )
+    // Names as Kraken decodes them: `%6Eonce` and `nonce[0]` are `nonce` too.
+    Some(super::policy::form_names(body).any(|name| {
+        name.split('[').next() == Some("nonce") || name.rsplit('[').next() == Some("nonce]")
+    }))
 }
 
 /// `API-Sign` for `path` and the full `body` (with its nonce), keyed by the decoded secret.
@@ -86,6 +86,9 @@ mod tests {
         assert_eq!(has_nonce_field("a=1&nonce=2"), Some(true));
         assert_eq!(has_nonce_field("nonce"), Some(true));
         assert_eq!(has_nonce_field("pair=nonce&userref=nonce2"), Some(false));
+        for spelled in ["nonc%65=1", "%6Eonce=1", "a=1&nonce%5B0%5D=1", "nonce[]=1", "x[nonce]=1"] {
+            assert_eq!(has_nonce_field(spelled), Some(true), "{spelled}");
+        }
         assert_eq!(has_nonce_field(r#"{"nonce":"1"}"#), Some(true));
         assert_eq!(has_nonce_field(r#"{"pair":"nonce"}"#), Some(false));
         assert_eq!(has_nonce_field("{nonce"), None);

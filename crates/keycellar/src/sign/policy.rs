@@ -9,6 +9,8 @@ mod deny;
 mod params;
 mod rules;
 
+pub(super) use params::form_names;
+
 use super::keys::SigningKey;
 use super::protocol::{Failure, SignRequest};
 use crate::credential::exchange::Exchange;

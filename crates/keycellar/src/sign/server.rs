@@ -365,18 +365,15 @@ fn answer_lines(stream: UnixStream, mut writer: &UnixStream, shared: &Shared, pi
             Ok(_) => {}
         }
         if shared.stopping.load(Ordering::SeqCst) {
-            refuse(
-                writer,
-                ErrorKind::ShuttingDown,
-                "the signing service is stopping",
-            );
+            let failure = Failure::new(ErrorKind::ShuttingDown, "the signing service is stopping");
+            let _ = writer.write_all(&shared.service.refuse(&failure, Some(pid)));
             return;
         }
         if line.last() == Some(&b'\n') {
             line.pop();
         } else if line.len() >= MAX_LINE {
             let failure = Failure::bad(format!("a request line is at most {MAX_LINE} bytes"));
-            let _ = writer.write_all(&protocol::failure_line(None, &failure));
+            let _ = writer.write_all(&shared.service.refuse(&failure, Some(pid)));
             return;
         }
         let answer = shared.service.answer(&line, Some(pid));

@@ -101,6 +101,13 @@ pub(crate) fn is_json(body: &str) -> bool {
         .starts_with(['{', '['])
 }
 
+/// The names of a form's fields, percent-decoded, brackets kept.
+pub(crate) fn form_names(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(name, _)| name)))
+}
+
 pub(crate) fn form_fields(text: &str) -> Vec<(String, String)> {
     text.split('&')
         .filter(|pair| !pair.is_empty())

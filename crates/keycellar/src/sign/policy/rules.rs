@@ -4,6 +4,7 @@
 use super::super::protocol::{Failure, Rule, SignRequest};
 use super::{EntryPolicy, allow, deny, params};
 use crate::credential::exchange::Exchange;
+use crate::sign::quoted_path;
 use crate::untrusted::quoted;
 
 /// How far a Binance `timestamp` may be from keycellar's clock, in milliseconds. Binance's own
@@ -32,7 +33,7 @@ pub(super) fn check_withdraw(checked: &Checked) -> Result<(), Failure> {
             Rule::Withdraw,
             format!(
                 "{} moves funds ({pattern} on {exchange}); this run does not allow it for {}",
-                quoted(path),
+                quoted_path(path),
                 quoted(checked.label)
             ),
         ));
@@ -85,12 +86,12 @@ pub(super) fn check_endpoint(limits: &EntryPolicy, checked: &Checked) -> Result<
     if !allowed {
         let label = quoted(checked.label);
         let message = if limits.endpoints.is_some() {
-            format!("{} is not among the endpoints the policy allows {label}", quoted(path))
+            format!("{} is not among the endpoints the policy allows {label}", quoted_path(path))
         } else {
             format!(
                 "{} is not a trading or read-only endpoint, the only ones allowed for {label}, \
                  whose policy limits pairs or max_volume (list others in endpoints)",
-                quoted(path)
+                quoted_path(path)
             )
         };
         return Err(Failure::refused(Rule::Endpoint, message));
