@@ -40,9 +40,18 @@ fn limits(labels: &[(&str, &str)]) -> Policy {
     Policy::from_json(&text, std::path::Path::new("policy.json")).unwrap()
 }
 
-fn sign(client: &mut Client, label: &str, method: &str, path: &str, query: &str, body: &str) -> Value {
-    client.ask(json!({"v": 1, "op": "sign", "label": label, "method": method, "path": path,
-        "query": query, "body": body}))
+fn sign(
+    client: &mut Client,
+    label: &str,
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &str,
+) -> Value {
+    client.ask(
+        json!({"v": 1, "op": "sign", "label": label, "method": method, "path": path,
+        "query": query, "body": body}),
+    )
 }
 
 /// No answer carries a signature and the journal holds no signed line.
@@ -61,7 +70,11 @@ fn nothing_signed(run: &Run, answers: &[(String, Value)]) {
 /// fields), a byte-order mark or spaces before a form.
 #[test]
 fn bodies_that_read_two_ways_are_refused_on_every_exchange() {
-    let policy = limits(&[("kraken", "XBTUSD"), ("okx", "BTC-USDT"), ("binance", "BTCUSDT")]);
+    let policy = limits(&[
+        ("kraken", "XBTUSD"),
+        ("okx", "BTC-USDT"),
+        ("binance", "BTCUSDT"),
+    ]);
     let run = Run::start(
         vec![kraken("kraken"), okx(), binance()],
         policy,
@@ -80,11 +93,17 @@ fn bodies_that_read_two_ways_are_refused_on_every_exchange() {
         let decoy = format!(r#""&{pair}={allowed}&{volume}=0.1&":0"#);
         let bodies = [
             format!(r#"{{{real},{decoy},"\ud800":0}}"#),
-            format!(r#"{{{real},{decoy},"x":{}{}}}"#, "[".repeat(129), "]".repeat(129)),
+            format!(
+                r#"{{{real},{decoy},"x":{}{}}}"#,
+                "[".repeat(129),
+                "]".repeat(129)
+            ),
             format!(r#"{{{real},{decoy},"x":1e400}}"#),
             format!(r#"{{{real},"{pair}":"{allowed}","{volume}":"0.1"}}"#),
             format!(r#"[{{"{pair}":"{allowed}","{volume}":"0.1"}}]&{pair}=EVIL&{volume}=1000"#),
-            format!(r#"{{"{pair}":"{allowed}","{volume}":"0.1","u":"&{pair}=EVIL&{volume}=1000&"}}"#),
+            format!(
+                r#"{{"{pair}":"{allowed}","{volume}":"0.1","u":"&{pair}=EVIL&{volume}=1000&"}}"#
+            ),
             format!("\u{feff}{{{real}}}&{pair}={allowed}&{volume}=0.1"),
             format!(" {pair}={allowed}&{volume}=0.1"),
         ];
@@ -95,7 +114,14 @@ fn bodies_that_read_two_ways_are_refused_on_every_exchange() {
     }
     // Kraken signs a JSON array as if it were a form: refused whatever it holds.
     let array = r#"[{"pair":"XBTUSD","volume":"0.1"}]"#;
-    let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", array);
+    let answer = sign(
+        &mut client,
+        "kraken",
+        "POST",
+        "/0/private/AddOrder",
+        "",
+        array,
+    );
     answers.push((array.into(), answer));
     for (what, answer) in &answers {
         assert_eq!(answer["error"]["kind"], "bad-request", "{what}: {answer}");
@@ -103,7 +129,14 @@ fn bodies_that_read_two_ways_are_refused_on_every_exchange() {
     nothing_signed(&run, &answers);
     // JSON with its `&` and `=` escaped reads as one field-less form, and is signed.
     let escaped = r#"{"pair":"XBTUSD","volume":"0.1","u":"\u0026pair\u003dETHUSD"}"#;
-    let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", escaped);
+    let answer = sign(
+        &mut client,
+        "kraken",
+        "POST",
+        "/0/private/AddOrder",
+        "",
+        escaped,
+    );
     assert_eq!(answer["ok"], true, "{answer}");
 }
 
@@ -120,23 +153,42 @@ fn binance_parameters_are_checked_whatever_the_path() {
     let mut client = run.client();
     let ts = format!("timestamp={NOW_MS}");
     let mut answers = Vec::new();
-    let mut ask = |method: &str, path: &str, query: String, body: String, want: &str, rule: Option<&str>| {
-        let answer = sign(&mut client, "binance", method, path, &query, &body);
-        let what = format!("{method} {path} ?{query} {body}");
-        assert_eq!(answer["error"]["kind"], want, "{what}: {answer}");
-        if let Some(rule) = rule {
-            assert_eq!(answer["error"]["rule"], rule, "{what}: {answer}");
-        }
-        answers.push((what, answer));
-    };
+    let mut ask =
+        |method: &str, path: &str, query: String, body: String, want: &str, rule: Option<&str>| {
+            let answer = sign(&mut client, "binance", method, path, &query, &body);
+            let what = format!("{method} {path} ?{query} {body}");
+            assert_eq!(answer["error"]["kind"], want, "{what}: {answer}");
+            if let Some(rule) = rule {
+                assert_eq!(answer["error"]["rule"], rule, "{what}: {answer}");
+            }
+            answers.push((what, answer));
+        };
     for name in [
-        "address", "addressTag", "network", "amount", "walletType", "transactionFeeFlag",
-        "withdrawOrderId", "fromSymbol", "toSymbol", "fromEmail", "toEmail", "fromAccountType",
-        "toAccountType", "baseTokenAmount",
+        "address",
+        "addressTag",
+        "network",
+        "amount",
+        "walletType",
+        "transactionFeeFlag",
+        "withdrawOrderId",
+        "fromSymbol",
+        "toSymbol",
+        "fromEmail",
+        "toEmail",
+        "fromAccountType",
+        "toAccountType",
+        "baseTokenAmount",
     ] {
         for (method, path) in [("GET", "/api/v3/account"), ("DELETE", "/api/v3/openOrders")] {
             let query = format!("coin=BTC&{name}=x&{ts}");
-            ask(method, path, query, String::new(), "refused", Some("withdraw"));
+            ask(
+                method,
+                path,
+                query,
+                String::new(),
+                "refused",
+                Some("withdraw"),
+            );
         }
     }
     // The boundary trick: `recvWindow=5000` + `symbol=ETHBTC...` read as one field here.
@@ -151,10 +203,19 @@ fn binance_parameters_are_checked_whatever_the_path() {
     ] {
         let orders = [
             ("symbol=ETHBTC&side=BUY&type=MARKET&quantity=0.1", "pair"),
-            ("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1000", "volume"),
-            ("symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=100000", "volume"),
+            (
+                "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=1000",
+                "volume",
+            ),
+            (
+                "symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=100000",
+                "volume",
+            ),
             ("side=BUY&type=MARKET&quantity=0.1", "pair"),
-            ("symbol=BTCUSDT&workingQuantity=9&pendingQuantity=0.1", "volume"),
+            (
+                "symbol=BTCUSDT&workingQuantity=9&pendingQuantity=0.1",
+                "volume",
+            ),
         ];
         for (order, rule) in orders {
             let query = format!("{order}&{ts}");
@@ -213,7 +274,12 @@ fn a_binance_key_that_may_withdraw_is_not_served() {
 fn coinbase(dir: &std::path::Path) -> SigningKey {
     let args = ["ecparam", "-name", "prime256v1", "-genkey", "-noout"];
     let (_, pem) = super::signing::openssl_key(dir, "ec.pem", &args);
-    key("coinbase", Exchange::Coinbase, "organizations/o/apiKeys/k", &pem)
+    key(
+        "coinbase",
+        Exchange::Coinbase,
+        "organizations/o/apiKeys/k",
+        &pem,
+    )
 }
 
 /// Finding 2: a Coinbase JWT binds method, host and path, not the body or query. A policy
@@ -227,7 +293,8 @@ fn coinbase_limits_keycellar_cannot_hold_are_refused() {
         r#"{"max_volume": "0.5"}"#,
         r#"{"endpoints": ["/api/v3/brokerage/orders"], "pairs": ["BTC-USD"], "max_volume": "1"}"#,
     ] {
-        let text = format!(r#"{{"keycellar_sign_policy": 1, "entries": {{"coinbase": {policy}}}}}"#);
+        let text =
+            format!(r#"{{"keycellar_sign_policy": 1, "entries": {{"coinbase": {policy}}}}}"#);
         let policy = Policy::from_json(&text, std::path::Path::new("p.json")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut config = keycellar::sign::SignServerConfig::new(
@@ -237,7 +304,10 @@ fn coinbase_limits_keycellar_cannot_hold_are_refused() {
             dir.path().to_path_buf(),
         );
         config.policy = policy;
-        let refused = keycellar::sign::SignServer::start(config).err().unwrap().to_string();
+        let refused = keycellar::sign::SignServer::start(config)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(refused.contains("cannot hold for Coinbase"), "{refused}");
         assert!(!dir.path().join("journal").exists());
     }
@@ -248,7 +318,12 @@ fn coinbase_limits_keycellar_cannot_hold_are_refused() {
     );
     let mut client = run.client();
     let mut answers = Vec::new();
-    for host in ["api.cdp.coinbase.com", "evil.example", "api.coinbase.com:443", "API.COINBASE.COM"] {
+    for host in [
+        "api.cdp.coinbase.com",
+        "evil.example",
+        "api.coinbase.com:443",
+        "API.COINBASE.COM",
+    ] {
         let answer = client.ask(json!({"v": 1, "op": "sign", "method": "POST", "host": host,
             "path": "/platform/v2/evm/accounts/0xabc/send/transaction"}));
         assert_eq!(answer["error"]["rule"], "endpoint", "{host}: {answer}");
@@ -299,20 +374,33 @@ fn paths_hold_only_plain_segments() {
         let (head, last) = path.rsplit_once('/').unwrap();
         for byte in (0x20u8..0x7f).filter(|b| !b.is_ascii_alphanumeric() && !b"_-/".contains(b)) {
             let c = byte as char;
-            for spelling in [format!("{path}{c}"), format!("{path}{c}x"), format!("{head}{c}x/{last}")] {
+            for spelling in [
+                format!("{path}{c}"),
+                format!("{path}{c}x"),
+                format!("{head}{c}x/{last}"),
+            ] {
                 let query = if label == "binance" { ts.as_str() } else { "" };
                 let answer = sign(&mut client, label, "POST", &spelling, query, "");
-                assert_eq!(answer["error"]["kind"], "bad-request", "{spelling}: {answer}");
+                assert_eq!(
+                    answer["error"]["kind"], "bad-request",
+                    "{spelling}: {answer}"
+                );
                 answers.push((spelling, answer));
             }
         }
     }
     let json = "/v2/accounts/primary/transactions.json";
-    answers.push((json.into(), sign(&mut client, "coinbase", "POST", json, "", "")));
+    answers.push((
+        json.into(),
+        sign(&mut client, "coinbase", "POST", json, "", ""),
+    ));
     nothing_signed(&run, &answers);
     for (label, path) in [
         ("okx", "/api/v5/asset/withdrawal-lightning-x"),
-        ("coinbase", "/api/v3/brokerage/orders/historical/0b2c0c3a-5d1e-4a7b-9c3e-1f2a3b4c5d6e"),
+        (
+            "coinbase",
+            "/api/v3/brokerage/orders/historical/0b2c0c3a-5d1e-4a7b-9c3e-1f2a3b4c5d6e",
+        ),
         ("coinbase", "/api/v3/brokerage/products/BTC-USD"),
     ] {
         let answer = sign(&mut client, label, "GET", path, "", "");
@@ -328,7 +416,11 @@ fn paths_hold_only_plain_segments() {
 fn limits_imply_the_trading_endpoints_only() {
     let run = Run::start(
         vec![kraken("kraken"), okx(), binance()],
-        limits(&[("kraken", "XBTUSD"), ("okx", "BTC-USDT"), ("binance", "BTCUSDT")]),
+        limits(&[
+            ("kraken", "XBTUSD"),
+            ("okx", "BTC-USDT"),
+            ("binance", "BTCUSDT"),
+        ]),
         Arc::new(FixedClock::new(NOW_MS)),
     );
     let mut client = run.client();
@@ -340,14 +432,25 @@ fn limits_imply_the_trading_endpoints_only() {
         ("okx", "/api/v5/asset/convert/trade", String::new()),
         ("okx", "/api/v5/sprd/order", String::new()),
         ("okx", "/api/v5/rfq/create-rfq", String::new()),
-        ("binance", "/sapi/v1/convert/acceptQuote", format!("quoteId=1&{ts}")),
-        ("binance", "/sapi/v1/convert/getQuote", format!("{ts}")),
+        (
+            "binance",
+            "/sapi/v1/convert/acceptQuote",
+            format!("quoteId=1&{ts}"),
+        ),
+        ("binance", "/sapi/v1/convert/getQuote", ts.clone()),
         ("binance", "/api/v3/account", format!("quoteId=1&{ts}")),
-        ("binance", "/api/v3/account", format!("fromAsset=BTC&toAsset=ETH&fromAmount=9&{ts}")),
+        (
+            "binance",
+            "/api/v3/account",
+            format!("fromAsset=BTC&toAsset=ETH&fromAmount=9&{ts}"),
+        ),
     ];
     for (label, path, query) in refusals {
         let answer = sign(&mut client, label, "POST", path, &query, "");
-        assert_eq!(answer["error"]["rule"], "endpoint", "{label} {path} {query}: {answer}");
+        assert_eq!(
+            answer["error"]["rule"], "endpoint",
+            "{label} {path} {query}: {answer}"
+        );
         answers.push((format!("{path} {query}"), answer));
     }
     nothing_signed(&run, &answers);
@@ -363,8 +466,19 @@ fn limits_imply_the_trading_endpoints_only() {
     let text = r#"{"keycellar_sign_policy": 1, "entries": {"kraken": {"pairs": ["XBTUSD"],
         "endpoints": ["/0/private/AddOrder", "/0/private/GetWebSocketsToken"]}}}"#;
     let policy = Policy::from_json(text, std::path::Path::new("p.json")).unwrap();
-    let run = Run::start(vec![kraken("kraken")], policy, Arc::new(FixedClock::new(NOW_MS)));
-    let answer = sign(&mut run.client(), "kraken", "POST", "/0/private/GetWebSocketsToken", "", "");
+    let run = Run::start(
+        vec![kraken("kraken")],
+        policy,
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let answer = sign(
+        &mut run.client(),
+        "kraken",
+        "POST",
+        "/0/private/GetWebSocketsToken",
+        "",
+        "",
+    );
     assert_eq!(answer["ok"], true, "{answer}");
 }
 
@@ -380,8 +494,16 @@ fn the_deny_list_gaps_are_closed() {
     let ts = format!("timestamp={NOW_MS}");
     let mut answers = Vec::new();
     for (label, path, query) in [
-        ("binance", "/sapi/v1/managed-subaccount/deposit", ts.as_str()),
-        ("binance", "/sapi/v1/managed-subaccount/withdraw", ts.as_str()),
+        (
+            "binance",
+            "/sapi/v1/managed-subaccount/deposit",
+            ts.as_str(),
+        ),
+        (
+            "binance",
+            "/sapi/v1/managed-subaccount/withdraw",
+            ts.as_str(),
+        ),
         ("okx", "/api/v5/fiat/create-withdrawal", ""),
     ] {
         let answer = sign(&mut client, label, "POST", path, query, "");
@@ -410,11 +532,15 @@ fn run_with(adjust: impl FnOnce(&mut keycellar::sign::SignServerConfig)) -> Run 
 /// The first line the service sends on a fresh connection after `request` (empty: none).
 fn first_line(stream: &std::os::unix::net::UnixStream, request: &str) -> String {
     use std::io::{BufRead, Write};
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(120))).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
     // A refused connection may be closed before the request is written.
     let _ = (&*stream).write_all(request.as_bytes());
     let mut line = String::new();
-    std::io::BufReader::new(stream).read_line(&mut line).unwrap();
+    std::io::BufReader::new(stream)
+        .read_line(&mut line)
+        .unwrap();
     line
 }
 
@@ -426,7 +552,9 @@ fn one_process_cannot_take_every_connection() {
     let run = run_with(|config| config.max_clients_per_process = 3);
     let socket = run.server.socket_path();
     let keys = "{\"v\":1,\"op\":\"keys\"}\n";
-    let held: Vec<UnixStream> = (0..3).map(|_| UnixStream::connect(socket).unwrap()).collect();
+    let held: Vec<UnixStream> = (0..3)
+        .map(|_| UnixStream::connect(socket).unwrap())
+        .collect();
     for stream in &held {
         assert!(first_line(stream, keys).contains("\"ok\":true"));
     }
@@ -476,24 +604,58 @@ fn every_answer_is_journalled_with_a_bounded_path() {
     let patch = client.ask(json!({"v": 1, "op": "sign", "method": "PATCH",
         "path": "/0/private/AddOrder"}));
     assert_eq!(patch["error"]["kind"], "bad-request", "{patch}");
-    let refused = sign(&mut client, "kraken", "POST", "/0/private/WalletTransfer", "", "");
+    let refused = sign(
+        &mut client,
+        "kraken",
+        "POST",
+        "/0/private/WalletTransfer",
+        "",
+        "",
+    );
     let message = refused["error"]["message"].as_str().unwrap();
-    assert!(message.contains("\"/0/private/WalletTransfer\""), "{message}");
+    assert!(
+        message.contains("\"/0/private/WalletTransfer\""),
+        "{message}"
+    );
     for spelled in ["nonc%65=1", "%6Eonce=1", "nonce%5B0%5D=1"] {
-        let answer = sign(&mut client, "kraken", "POST", "/0/private/AddOrder", "", spelled);
-        assert_eq!(answer["error"]["kind"], "bad-request", "{spelled}: {answer}");
+        let answer = sign(
+            &mut client,
+            "kraken",
+            "POST",
+            "/0/private/AddOrder",
+            "",
+            spelled,
+        );
+        assert_eq!(
+            answer["error"]["kind"], "bad-request",
+            "{spelled}: {answer}"
+        );
     }
     let mut stream = std::os::unix::net::UnixStream::connect(run.server.socket_path()).unwrap();
     stream.write_all(&vec![b' '; 70_000]).unwrap();
     let mut line = String::new();
-    std::io::BufReader::new(&stream).read_line(&mut line).unwrap();
+    std::io::BufReader::new(&stream)
+        .read_line(&mut line)
+        .unwrap();
     assert!(line.contains("bad-request"), "{line}");
     let records = run.journal();
     assert_eq!(records.len(), 7, "{records:?}");
-    assert!(records.iter().all(|r| r.path.as_ref().is_none_or(|p| p.len() <= 300)));
-    assert_eq!(records[1].path.as_deref(), Some("/0/private/AddOrder"), "{:?}", records[1]);
+    assert!(
+        records
+            .iter()
+            .all(|r| r.path.as_ref().is_none_or(|p| p.len() <= 300))
+    );
+    assert_eq!(
+        records[1].path.as_deref(),
+        Some("/0/private/AddOrder"),
+        "{:?}",
+        records[1]
+    );
     let last = records.last().unwrap();
-    assert_eq!((last.kind.as_deref(), last.pid), (Some("bad-request"), Some(std::process::id() as i32)));
+    assert_eq!(
+        (last.kind.as_deref(), last.pid),
+        (Some("bad-request"), Some(std::process::id() as i32))
+    );
 }
 
 /// Starts a Kraken service on `nonce_dir`, or says why not; never waits on a FIFO for long.
@@ -529,7 +691,9 @@ fn the_nonce_store_is_a_private_regular_file() {
         dir
     };
     let fifo = fresh();
-    let made = std::process::Command::new("mkfifo").arg(fifo.path().join(&store)).status();
+    let made = std::process::Command::new("mkfifo")
+        .arg(fifo.path().join(&store))
+        .status();
     assert!(made.unwrap().success());
     let error = start_on_nonces(fifo.path().to_path_buf()).unwrap_err();
     assert!(error.contains("not a regular file"), "{error}");

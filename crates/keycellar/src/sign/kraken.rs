@@ -86,7 +86,13 @@ mod tests {
         assert_eq!(has_nonce_field("a=1&nonce=2"), Some(true));
         assert_eq!(has_nonce_field("nonce"), Some(true));
         assert_eq!(has_nonce_field("pair=nonce&userref=nonce2"), Some(false));
-        for spelled in ["nonc%65=1", "%6Eonce=1", "a=1&nonce%5B0%5D=1", "nonce[]=1", "x[nonce]=1"] {
+        for spelled in [
+            "nonc%65=1",
+            "%6Eonce=1",
+            "a=1&nonce%5B0%5D=1",
+            "nonce[]=1",
+            "x[nonce]=1",
+        ] {
             assert_eq!(has_nonce_field(spelled), Some(true), "{spelled}");
         }
         assert_eq!(has_nonce_field(r#"{"nonce":"1"}"#), Some(true));

@@ -201,7 +201,9 @@ fn sign_request(wire: Wire) -> Result<SignRequest, Failure> {
         .ok_or_else(|| Failure::bad("\"method\" is missing"))?;
     // No endpoint of the four exchanges takes PATCH; the deny lists are written without it.
     if !["GET", "POST", "PUT", "DELETE"].contains(&method.as_str()) {
-        return Err(Failure::bad("\"method\" is not one of GET, POST, PUT, DELETE"));
+        return Err(Failure::bad(
+            "\"method\" is not one of GET, POST, PUT, DELETE",
+        ));
     }
     let path = wire
         .path
@@ -236,9 +238,15 @@ fn sign_request(wire: Wire) -> Result<SignRequest, Failure> {
 /// `BTC-USD`). Anything else (`;`, `.`, `,`, `:`, escapes) could reach the exchange as another
 /// endpoint than the one the policy compared: servers strip `;params` and `.json` suffixes.
 fn check_path(path: &str) -> Result<(), Failure> {
-    let plain_segment =
-        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b));
-    if path.strip_prefix('/').is_some_and(|rest| rest.split('/').all(plain_segment)) {
+    let plain_segment = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+    };
+    if path
+        .strip_prefix('/')
+        .is_some_and(|rest| rest.split('/').all(plain_segment))
+    {
         Ok(())
     } else {
         Err(Failure::bad(

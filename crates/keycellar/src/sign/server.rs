@@ -301,7 +301,14 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
             .spawn(move || serve(stream, &serving, pid));
         if let Ok(thread) = handle {
             let stream = registered;
-            clients.insert(id, ClientSlot { stream, thread, pid });
+            clients.insert(
+                id,
+                ClientSlot {
+                    stream,
+                    thread,
+                    pid,
+                },
+            );
         }
     }
 }

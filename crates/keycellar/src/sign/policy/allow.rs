@@ -84,7 +84,8 @@ const OKX: &[&str] = &[
 
 /// Binance Convert (developers.binance.com, Convert: "Send Quote Request" `fromAsset toAsset
 /// fromAmount toAmount`, "Accept Quote" `quoteId`): trades no pair or volume check reads.
-const BINANCE_TRADE_PARAMS: &[&str] = &["quoteId", "fromAsset", "toAsset", "fromAmount", "toAmount"];
+const BINANCE_TRADE_PARAMS: &[&str] =
+    &["quoteId", "fromAsset", "toAsset", "fromAmount", "toAmount"];
 
 /// The trading and read-only endpoints of an exchange (Coinbase: none, since keycellar
 /// holds no pair or volume limit for it).

@@ -83,9 +83,9 @@ pub(super) fn fields_of(query: &str, body: &str) -> Result<Vec<(String, String)>
                  \\u003d, \\u003b): read as a form, the same bytes would name other fields",
             );
         }
-        let json = serde_json::from_str::<Unique>(body).map_err(|_| {
-            "the body starts like JSON but is not JSON keycellar can read (or repeats a key)"
-        })?;
+        let json = serde_json::from_str::<Unique>(body).map_err(
+            |_| "the body starts like JSON but is not JSON keycellar can read (or repeats a key)",
+        )?;
         json_fields(None, &json.0, &mut out);
     } else if body.bytes().all(|b| b.is_ascii_graphic()) {
         out.extend(form_fields(body));

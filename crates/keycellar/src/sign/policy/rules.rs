@@ -39,7 +39,11 @@ pub(super) fn check_withdraw(checked: &Checked) -> Result<(), Failure> {
         ));
     }
     let params = deny::fund_moving_params(exchange);
-    match checked.named.iter().find(|(name, _)| params.contains(&name.as_str())) {
+    match checked
+        .named
+        .iter()
+        .find(|(name, _)| params.contains(&name.as_str()))
+    {
         Some((name, _)) => Err(Failure::refused(
             Rule::Withdraw,
             format!(
@@ -86,7 +90,10 @@ pub(super) fn check_endpoint(limits: &EntryPolicy, checked: &Checked) -> Result<
     if !allowed {
         let label = quoted(checked.label);
         let message = if limits.endpoints.is_some() {
-            format!("{} is not among the endpoints the policy allows {label}", quoted_path(path))
+            format!(
+                "{} is not among the endpoints the policy allows {label}",
+                quoted_path(path)
+            )
         } else {
             format!(
                 "{} is not a trading or read-only endpoint, the only ones allowed for {label}, \
@@ -97,7 +104,11 @@ pub(super) fn check_endpoint(limits: &EntryPolicy, checked: &Checked) -> Result<
         return Err(Failure::refused(Rule::Endpoint, message));
     }
     let trades = allow::unchecked_trade_params(checked.exchange);
-    match checked.named.iter().find(|(name, _)| trades.contains(&name.as_str())) {
+    match checked
+        .named
+        .iter()
+        .find(|(name, _)| trades.contains(&name.as_str()))
+    {
         Some((name, _)) if limits.limits_orders() => Err(Failure::refused(
             Rule::Endpoint,
             format!(
