@@ -289,7 +289,13 @@ fn every_answer_is_journalled_with_a_bounded_path() {
         message.contains("\"/0/private/WalletTransfer\""),
         "{message}"
     );
-    for spelled in ["nonc%65=1", "%6Eonce=1", "nonce%5B0%5D=1"] {
+    for spelled in [
+        "nonc%65=1",
+        "%6Eonce=1",
+        "nonce%5B0%5D=1",
+        "nonce+=1",
+        "NONCE=1",
+    ] {
         let answer = sign(
             &mut client,
             "kraken",
@@ -311,7 +317,7 @@ fn every_answer_is_journalled_with_a_bounded_path() {
         .unwrap();
     assert!(line.contains("bad-request"), "{line}");
     let records = run.journal();
-    assert_eq!(records.len(), 7, "{records:?}");
+    assert_eq!(records.len(), 9, "{records:?}");
     assert!(
         records
             .iter()

@@ -38,9 +38,12 @@ pub(super) fn has_nonce_field(body: &str) -> Option<bool> {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).ok()?;
         return Some(object.contains_key("nonce"));
     }
-    // Names as Kraken decodes them: `%6Eonce` and `nonce[0]` are `nonce` too.
+    // Names as a server may decode them: `%6Eonce`, `nonce+` (a trailing space, which some
+    // form parsers trim or turn into `_`), `Nonce` and `nonce[0]` may all be read as the
+    // nonce, and no Kraken parameter starts with "nonce", so any such name is refused.
     Some(super::policy::form_names(body).any(|name| {
-        name.split('[').next() == Some("nonce") || name.rsplit('[').next() == Some("nonce]")
+        let name = name.trim_start().to_ascii_lowercase();
+        name.starts_with("nonce") || name.rsplit('[').next() == Some("nonce]")
     }))
 }
 
@@ -92,6 +95,9 @@ mod tests {
             "a=1&nonce%5B0%5D=1",
             "nonce[]=1",
             "x[nonce]=1",
+            "nonce+=1",
+            "+Nonce=1",
+            "nonce_=1",
         ] {
             assert_eq!(has_nonce_field(spelled), Some(true), "{spelled}");
         }
