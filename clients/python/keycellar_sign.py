@@ -39,18 +39,36 @@ class Signer:
             raise SignError("no-socket", "KEYCELLAR_SIGN_SOCK is not set; start the bot "
                             "with keycellar exec LABEL --profile sign -- BOT")
         self.label = label
+        self._path = path
         self._lock = threading.Lock()
+        self._connect()
+
+    def _connect(self):
         self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._socket.connect(path)
+        self._socket.connect(self._path)
         self._file = self._socket.makefile("rwb")
 
-    def request(self, **fields):
-        """Sends one request object and returns the answer object; raises SignError."""
-        line = json.dumps({"v": PROTOCOL_VERSION, **fields}, separators=(",", ":"))
-        with self._lock:
-            self._file.write(line.encode() + b"\n")
+    def _exchange(self, line):
+        try:
+            self._file.write(line + b"\n")
             self._file.flush()
-            reply = self._file.readline()
+            return self._file.readline()
+        except (BrokenPipeError, ConnectionResetError):
+            return b""
+
+    def request(self, **fields):
+        """Sends one request object and returns the answer object; raises SignError. The
+        service closes a connection left idle (docs/SIGNING.md): then it reconnects once."""
+        line = json.dumps({"v": PROTOCOL_VERSION, **fields}, separators=(",", ":")).encode()
+        with self._lock:
+            reply = self._exchange(line)
+            if not reply:
+                self.close()
+                try:
+                    self._connect()
+                except OSError:
+                    raise SignError("closed", "the signing service is gone")
+                reply = self._exchange(line)
         if not reply:
             raise SignError("closed", "the signing service closed the connection")
         answer = json.loads(reply)

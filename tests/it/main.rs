@@ -34,5 +34,6 @@ mod prompts;
 mod pty;
 mod readme;
 mod shell;
+mod sign_attacks;
 mod signing;
 mod vectors;

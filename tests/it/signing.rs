@@ -17,16 +17,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-const KRAKEN_SECRET: &str =
+pub(crate) const KRAKEN_SECRET: &str =
     "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg==";
-const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
-const KRAKEN_NONCE: u64 = 1616492376594;
+pub(crate) const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
+pub(crate) const KRAKEN_NONCE: u64 = 1616492376594;
 
-fn key(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> SigningKey {
+pub(crate) fn key(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> SigningKey {
     key_with_passphrase(label, exchange, api_key, secret, None)
 }
 
-fn key_with_passphrase(
+pub(crate) fn key_with_passphrase(
     label: &str,
     exchange: Exchange,
     api_key: &str,
@@ -52,26 +52,26 @@ fn key_with_passphrase(
     SigningKey::from_entry(&entry).unwrap()
 }
 
-fn kraken(label: &str) -> SigningKey {
+pub(crate) fn kraken(label: &str) -> SigningKey {
     key(label, Exchange::Kraken, KRAKEN_KEY, KRAKEN_SECRET)
 }
 
 /// A running service with its files in a temporary directory.
-struct Run {
+pub(crate) struct Run {
     // Dropped first: the server stops before its directory goes.
-    server: SignServer,
-    dir: tempfile::TempDir,
+    pub(crate) server: SignServer,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Run {
-    fn start(keys: Vec<SigningKey>, policy: Policy, clock: Arc<dyn Clock>) -> Run {
+    pub(crate) fn start(keys: Vec<SigningKey>, policy: Policy, clock: Arc<dyn Clock>) -> Run {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("run")).unwrap();
         Run::start_in(dir, keys, policy, clock)
     }
 
     /// A service using the journal and nonce stores of `dir`.
-    fn start_in(
+    pub(crate) fn start_in(
         dir: tempfile::TempDir,
         keys: Vec<SigningKey>,
         policy: Policy,
@@ -89,7 +89,7 @@ impl Run {
         Run { dir, server }
     }
 
-    fn client(&self) -> Client {
+    pub(crate) fn client(&self) -> Client {
         let stream = UnixStream::connect(self.server.socket_path()).unwrap();
         Client {
             reader: BufReader::new(stream.try_clone().unwrap()),
@@ -97,20 +97,20 @@ impl Run {
         }
     }
 
-    fn journal(&self) -> Vec<journal::Record> {
+    pub(crate) fn journal(&self) -> Vec<journal::Record> {
         journal::read(&self.dir.path().join("journal"), None)
             .unwrap()
             .0
     }
 }
 
-struct Client {
+pub(crate) struct Client {
     reader: BufReader<UnixStream>,
     writer: UnixStream,
 }
 
 impl Client {
-    fn ask_line(&mut self, line: &str) -> Value {
+    pub(crate) fn ask_line(&mut self, line: &str) -> Value {
         self.writer.write_all(line.as_bytes()).unwrap();
         self.writer.write_all(b"\n").unwrap();
         let mut answer = String::new();
@@ -118,12 +118,12 @@ impl Client {
         serde_json::from_str(&answer).unwrap()
     }
 
-    fn ask(&mut self, request: Value) -> Value {
+    pub(crate) fn ask(&mut self, request: Value) -> Value {
         self.ask_line(&request.to_string())
     }
 }
 
-fn kraken_order() -> Value {
+pub(crate) fn kraken_order() -> Value {
     json!({"v": 1, "op": "sign", "method": "POST", "path": "/0/private/AddOrder",
            "body": "ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"})
 }
@@ -174,7 +174,7 @@ fn binances_documented_hmac_examples_through_the_socket() {
     );
     let mut client = run.client();
     // binance/binance-spot-api-docs rest-api.md, "SIGNED Endpoint Examples for POST
-    // /api/v3/order", examples 1 (request body) and 3 (mixed query string and body).
+    // /api/v3/order", example 1 (request body).
     let body = json!({"v": 1, "op": "sign", "method": "POST", "path": "/api/v3/order",
         "body": "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"});
     let answer = client.ask(body);
@@ -183,13 +183,13 @@ fn binances_documented_hmac_examples_through_the_socket() {
         "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
     );
     assert_eq!(answer["headers"]["X-MBX-APIKEY"], api_key);
+    // Example 3 mixes the query and the body; keycellar refuses that shape (the signature
+    // covers them joined with nothing between, so the split would be the bot's to choose).
+    // Its bytes are checked in the library's unit test.
     let mixed = json!({"v": 1, "op": "sign", "method": "POST", "path": "/api/v3/order",
         "query": "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
         "body": "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"});
-    assert_eq!(
-        client.ask(mixed)["signature"],
-        "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77"
-    );
+    assert_eq!(client.ask(mixed)["error"]["kind"], "bad-request");
     // A timestamp far from keycellar's clock would be a signature to stockpile.
     let stale = json!({"v": 1, "op": "sign", "method": "GET", "path": "/api/v3/account",
         "query": "timestamp=1499827000000"});
@@ -199,7 +199,7 @@ fn binances_documented_hmac_examples_through_the_socket() {
 }
 
 /// A key file made by openssl, the way a user makes one.
-fn openssl_key(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, String) {
+pub(crate) fn openssl_key(dir: &Path, name: &str, args: &[&str]) -> (PathBuf, String) {
     let path = dir.join(name);
     let status = Command::new("openssl")
         .args(args)

@@ -73,6 +73,22 @@ impl Clock for FixedClock {
     }
 }
 
+/// A request path in a message: judged segment by segment for secrets, since its slashes and
+/// version digits make a whole path look like a key (`/sapi/v1/margin/order`) and
+/// [`quoted`](crate::untrusted::quoted) would withhold every refused path; cut as `quoted` cuts.
+fn quoted_path(path: &str) -> String {
+    use crate::untrusted::{QUOTED_MAX_CHARS, looks_secret, quoted};
+    if path.split('/').any(looks_secret) || path.chars().any(crate::untrusted::is_invisible) {
+        return quoted(path);
+    }
+    let count = path.chars().count();
+    if count <= QUOTED_MAX_CHARS {
+        return format!("{path:?}");
+    }
+    let head: String = path.chars().take(QUOTED_MAX_CHARS).collect();
+    format!("{head:?}... ({count} characters)")
+}
+
 /// Lower-case hexadecimal.
 fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";

@@ -14,6 +14,11 @@ pub(super) const LIFETIME_SECONDS: u64 = 120;
 /// The host of the Advanced Trade and Coinbase App APIs.
 pub(super) const DEFAULT_HOST: &str = "api.coinbase.com";
 
+/// The hosts keycellar signs JWTs for: the JWT binds its host, and the deny list
+/// (docs/SIGNING.md section 4) is written for this one; a JWT for another CDP host (the
+/// wallet API at api.cdp.coinbase.com sends funds) would pass no check made for it.
+pub(super) const HOSTS: &[&str] = &[DEFAULT_HOST];
+
 #[derive(Serialize)]
 struct Header<'a> {
     alg: &'a str,

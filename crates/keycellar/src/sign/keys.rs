@@ -18,6 +18,7 @@ pub struct SigningKey {
     label: String,
     exchange: Exchange,
     api_key: String,
+    permissions: Vec<String>,
     pub(super) material: Material,
 }
 
@@ -72,6 +73,7 @@ impl SigningKey {
             label: entry.label().to_string(),
             exchange: entry.exchange(),
             api_key: entry.api_key().to_string(),
+            permissions: entry.permissions().to_vec(),
             material,
         })
     }
@@ -87,6 +89,11 @@ impl SigningKey {
     /// The public API key (Coinbase: the key name).
     pub fn api_key(&self) -> &str {
         &self.api_key
+    }
+
+    /// The key's permissions as recorded in its entry (as the exchange names them).
+    pub fn permissions(&self) -> &[String] {
+        &self.permissions
     }
 
     /// Identifies the key across labels: 16 hex digits of SHA-256 over the exchange id and

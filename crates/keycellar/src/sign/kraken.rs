@@ -8,9 +8,10 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha512};
 
-/// Whether a body is a JSON object rather than a form.
+/// Whether a body is JSON rather than a form (an array too, which is refused: Kraken's
+/// JSON bodies are objects, and the nonce is put first in one).
 pub(super) fn is_json(body: &str) -> bool {
-    body.trim_start().starts_with('{')
+    body.trim_start().starts_with(['{', '['])
 }
 
 /// The body Kraken receives: the nonce first, then the caller's fields, in the caller's
@@ -37,10 +38,13 @@ pub(super) fn has_nonce_field(body: &str) -> Option<bool> {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).ok()?;
         return Some(object.contains_key("nonce"));
     }
-    Some(
-        body.split('&')
-            .any(|pair| pair.split('=').next() == Some("nonce")),
-    )
+    // Names as a server may decode them: `%6Eonce`, `nonce+` (a trailing space, which some
+    // form parsers trim or turn into `_`), `Nonce` and `nonce[0]` may all be read as the
+    // nonce, and no Kraken parameter starts with "nonce", so any such name is refused.
+    Some(super::policy::form_names(body).any(|name| {
+        let name = name.trim_start().to_ascii_lowercase();
+        name.starts_with("nonce") || name.rsplit('[').next() == Some("nonce]")
+    }))
 }
 
 /// `API-Sign` for `path` and the full `body` (with its nonce), keyed by the decoded secret.
@@ -85,9 +89,22 @@ mod tests {
         assert_eq!(has_nonce_field("a=1&nonce=2"), Some(true));
         assert_eq!(has_nonce_field("nonce"), Some(true));
         assert_eq!(has_nonce_field("pair=nonce&userref=nonce2"), Some(false));
+        for spelled in [
+            "nonc%65=1",
+            "%6Eonce=1",
+            "a=1&nonce%5B0%5D=1",
+            "nonce[]=1",
+            "x[nonce]=1",
+            "nonce+=1",
+            "+Nonce=1",
+            "nonce_=1",
+        ] {
+            assert_eq!(has_nonce_field(spelled), Some(true), "{spelled}");
+        }
         assert_eq!(has_nonce_field(r#"{"nonce":"1"}"#), Some(true));
         assert_eq!(has_nonce_field(r#"{"pair":"nonce"}"#), Some(false));
         assert_eq!(has_nonce_field("{nonce"), None);
+        assert_eq!(has_nonce_field(r#"[{"pair":"XBTUSD"}]"#), None);
         assert_eq!(body_with_nonce(5, ""), "nonce=5");
         assert_eq!(body_with_nonce(5, "{}"), r#"{"nonce":"5"}"#);
         assert_eq!(

@@ -4,7 +4,10 @@
 //! `DIR/nonce-ID` holds a reservation R: no nonce above R was ever issued. A nonce above R
 //! is issued only after R has been raised by [`BLOCK`] and made durable (temp file, fsync,
 //! rename, directory fsync). A start reads R and begins above it, whatever happened before.
-//! `DIR/nonce-ID.lock` is held (flock) for the issuer's life: one issuer per key per machine.
+//! `DIR/nonce-ID.lock` is held (flock) for the issuer's life: one issuer per key per nonce
+//! directory, so the caller keeps one directory per user (docs/SIGNING.md section 5). The
+//! directory must be this user's and private; the store is read without following a link and
+//! only if it is a regular file, and replaced by rename (never written through).
 
 use super::Clock;
 use crate::error::EntryError;
@@ -48,6 +51,7 @@ impl NonceIssuer {
             .mode(0o700)
             .create(dir)
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        check_private_dir(dir)?;
         let lock = take_lock(&dir.join(format!("nonce-{key_id}.lock")), label)?;
         let path = dir.join(format!("nonce-{key_id}"));
         let reserved = read_reservation(&path)?;
@@ -73,8 +77,7 @@ impl NonceIssuer {
             .max(self.clock.now_ms());
         if nonce > state.reserved {
             let reserved = nonce.saturating_add(BLOCK);
-            let text = format!("{reserved}\n");
-            crate::vault::store::write_file(&self.path, text.as_bytes(), true)?;
+            replace(&self.path, format!("{reserved}\n").as_bytes())?;
             state.reserved = reserved;
         }
         state.last = nonce;
@@ -123,11 +126,75 @@ fn take_lock(path: &Path, label: &str) -> Result<File> {
     Ok(file)
 }
 
+/// Refuses a nonce directory that is not a directory of this user closed to others: anyone
+/// who can write in it can roll the reservation back.
+fn check_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(dir)
+        .map_err(|e| Error::io(format!("cannot read {}", dir.display()), e))?;
+    if meta.is_dir()
+        && meta.uid() == rustix::process::geteuid().as_raw()
+        && meta.mode() & 0o077 == 0
+    {
+        return Ok(());
+    }
+    Err(Error::io(
+        format!("the nonce directory {}", dir.display()),
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "not a directory of this user with mode 0700",
+        ),
+    ))
+}
+
+/// The store's text: nothing when it is missing; an error unless it is a regular file (a
+/// link is not followed, and a FIFO is not waited on).
+fn read_store(path: &Path) -> Result<Option<String>> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let file = match file {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(cannot(e)),
+    };
+    if !file.metadata().map_err(cannot)?.is_file() {
+        let not_file = std::io::Error::new(std::io::ErrorKind::InvalidData, "not a regular file");
+        return Err(cannot(not_file));
+    }
+    let mut text = String::new();
+    file.take(64).read_to_string(&mut text).map_err(cannot)?;
+    Ok(Some(text))
+}
+
+/// Replaces the store with `bytes`, durably: a fresh temporary file (never a link's target),
+/// synced, renamed over the store (a link or FIFO there is replaced, not written through),
+/// then the directory synced. Nothing is left behind when it fails.
+fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
+    let cannot = |e| Error::io(format!("cannot save the nonce store {}", path.display()), e);
+    let temp = path.with_extension("new");
+    let _ = std::fs::remove_file(&temp);
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&temp)
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::rename(&temp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&temp);
+        return Err(cannot(e));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    File::open(dir).and_then(|d| d.sync_all()).map_err(cannot)
+}
+
 fn read_reservation(path: &Path) -> Result<u64> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(Error::io(format!("cannot read {}", path.display()), e)),
+    let Some(text) = read_store(path)? else {
+        return Ok(0);
     };
     text.trim().parse().map_err(|_| {
         Error::io(
@@ -142,9 +209,15 @@ mod tests {
     use super::*;
     use crate::sign::FixedClock;
 
+    fn private_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
     #[test]
     fn nonces_increase_across_restarts_and_follow_the_clock() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = private_dir();
         let clock = Arc::new(FixedClock::new(1616492376594));
         let issuer = NonceIssuer::open(dir.path(), "k", "l", clock.clone()).unwrap();
         assert_eq!(issuer.next().unwrap(), 1616492376594);
@@ -167,7 +240,7 @@ mod tests {
 
     #[test]
     fn a_damaged_store_stops_the_start() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = private_dir();
         std::fs::write(dir.path().join("nonce-k"), "twelve").unwrap();
         let clock = Arc::new(FixedClock::new(1));
         assert!(NonceIssuer::open(dir.path(), "k", "l", clock).is_err());

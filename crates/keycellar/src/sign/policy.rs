@@ -1,13 +1,18 @@
 //! What each entry may sign (docs/SIGNING.md sections 3 and 4): the policy file, and the
 //! check every request passes before anything is signed. Submodules: `deny` (the default
-//! deny lists of fund-moving endpoints, and path patterns) and `params` (the pairs and
-//! volumes a request names, and exact decimals).
+//! deny lists of fund-moving endpoints and parameters, and path patterns), `allow` (the
+//! endpoints a policy limiting pairs or volumes implies), `params` (the pairs and volumes a
+//! request names, and exact decimals) and `rules` (the checks, one function per rule).
 
+mod allow;
 mod deny;
 mod params;
+mod rules;
+
+pub(super) use params::form_names;
 
 use super::keys::SigningKey;
-use super::protocol::{Failure, Rule, SignRequest};
+use super::protocol::{Failure, SignRequest};
 use crate::credential::exchange::Exchange;
 use crate::error::{EntryError, InputError, VaultError};
 use crate::error::{Error, Result};
@@ -16,10 +21,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// How far a Binance `timestamp` may be from keycellar's clock, in milliseconds. Binance's own
-/// `recvWindow` allows at most 60 s; a signature for a time further out would only be good
-/// for stockpiling.
-pub const BINANCE_TIMESTAMP_WINDOW_MS: u64 = 60_000;
+pub use rules::BINANCE_TIMESTAMP_WINDOW_MS;
 
 /// The largest policy file read.
 const MAX_POLICY_BYTES: u64 = 1 << 20;
@@ -41,15 +43,22 @@ struct PolicyFile {
 /// One entry's limits, as the policy file gives them.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EntryPolicy {
+pub(super) struct EntryPolicy {
     #[serde(default)]
-    allow_withdraw: bool,
+    pub(super) allow_withdraw: bool,
     #[serde(default)]
-    endpoints: Option<Vec<String>>,
+    pub(super) endpoints: Option<Vec<String>>,
     #[serde(default)]
-    pairs: Option<Vec<String>>,
+    pub(super) pairs: Option<Vec<String>>,
     #[serde(default)]
-    max_volume: Option<String>,
+    pub(super) max_volume: Option<String>,
+}
+
+impl EntryPolicy {
+    /// Whether the entry's orders are limited (by pairs or a volume).
+    fn limits_orders(&self) -> bool {
+        self.pairs.is_some() || self.max_volume.is_some()
+    }
 }
 
 impl Policy {
@@ -112,6 +121,48 @@ impl Policy {
         })
     }
 
+    /// Refuses to start a service for keys this policy cannot hold: a Binance key whose
+    /// recorded permissions include withdrawals or transfers, unless withdrawals are allowed
+    /// for it (its signatures are good on any path, so the deny list cannot stop one).
+    pub(super) fn check_keys(&self, keys: &[SigningKey]) -> Result<()> {
+        for key in keys {
+            let limits = self.entries.get(key.label()).cloned().unwrap_or_default();
+            let moves_funds = |p: &String| {
+                let p = p.to_ascii_lowercase();
+                p.contains("withdraw") || p.contains("transfer")
+            };
+            if key.exchange() == Exchange::Coinbase
+                && (limits.pairs.is_some() || limits.max_volume.is_some())
+            {
+                return Err(Error::Entry(EntryError::Invalid {
+                    label: key.label().to_string(),
+                    problems: vec![
+                        "its signing policy sets pairs or max_volume, which keycellar cannot \
+                         hold for Coinbase: a CDP JWT binds the method, host and path but not \
+                         the body or query, so the bot could send another order with it; limit \
+                         Coinbase entries by endpoints only"
+                            .into(),
+                    ],
+                }));
+            }
+            if matches!(key.exchange(), Exchange::Binance | Exchange::BinanceUs)
+                && !limits.allow_withdraw
+                && let Some(permission) = key.permissions().iter().find(|p| moves_funds(p))
+            {
+                return Err(Error::Entry(EntryError::Invalid {
+                    label: key.label().to_string(),
+                    problems: vec![format!(
+                        "its recorded permissions include {}, and a Binance signature is good \
+                         on any endpoint, so keycellar signs for it only when withdrawals are \
+                         allowed; disable withdrawals and transfers for the key at Binance",
+                        quoted(permission)
+                    )],
+                }));
+            }
+        }
+        Ok(())
+    }
+
     /// Lets `label` sign fund-moving requests (`exec --allow-withdraw`).
     pub fn allow_withdraw(&mut self, label: &str) {
         self.entries
@@ -128,126 +179,21 @@ impl Policy {
         now_ms: u64,
     ) -> Result<(), Failure> {
         let limits = self.entries.get(key.label()).cloned().unwrap_or_default();
-        let exchange = key.exchange();
-        if !limits.allow_withdraw
-            && let Some(pattern) = deny::fund_moving(exchange)
-                .iter()
-                .find(|p| deny::matches(p, &request.path))
-        {
-            return Err(Failure::refused(
-                Rule::Withdraw,
-                format!(
-                    "{} moves funds ({pattern} on {exchange}); this run does not allow it for {}",
-                    quoted(&request.path),
-                    quoted(key.label())
-                ),
-            ));
+        let named = params::fields_of(&request.query, &request.body).map_err(Failure::bad)?;
+        let request = rules::Checked {
+            label: key.label(),
+            exchange: key.exchange(),
+            request,
+            named: &named,
+        };
+        if !limits.allow_withdraw {
+            rules::check_withdraw(&request)?;
         }
-        if let Some(endpoints) = &limits.endpoints
-            && !endpoints.iter().any(|p| deny::matches(p, &request.path))
-        {
-            return Err(Failure::refused(
-                Rule::Endpoint,
-                format!(
-                    "{} is not among the endpoints the policy allows {}",
-                    quoted(&request.path),
-                    quoted(key.label())
-                ),
-            ));
+        rules::check_host(&request)?;
+        rules::check_endpoint(&limits, &request)?;
+        if matches!(request.exchange, Exchange::Binance | Exchange::BinanceUs) {
+            rules::check_binance(&request, now_ms)?;
         }
-        if matches!(exchange, Exchange::Binance | Exchange::BinanceUs) {
-            check_binance_timestamp(request, now_ms)?;
-        }
-        check_order(&limits, exchange, request)
+        rules::check_order(&limits, &request)
     }
-}
-
-fn check_binance_timestamp(request: &SignRequest, now_ms: u64) -> Result<(), Failure> {
-    let payload = super::binance::payload(&request.query, &request.body);
-    match super::binance::timestamp(&payload) {
-        Some(ts) if ts.abs_diff(now_ms) <= BINANCE_TIMESTAMP_WINDOW_MS => Ok(()),
-        Some(ts) => Err(Failure::refused(
-            Rule::Timestamp,
-            format!(
-                "timestamp {ts} is {} ms from keycellar's clock; at most {BINANCE_TIMESTAMP_WINDOW_MS} is signed",
-                ts.abs_diff(now_ms)
-            ),
-        )),
-        None => Err(Failure::refused(
-            Rule::Timestamp,
-            "a Binance request must carry a numeric timestamp parameter",
-        )),
-    }
-}
-
-/// The pair and volume limits, for requests that name a pair or a volume and for order
-/// requests (which must name both when the policy limits them).
-fn check_order(
-    limits: &EntryPolicy,
-    exchange: Exchange,
-    request: &SignRequest,
-) -> Result<(), Failure> {
-    if limits.pairs.is_none() && limits.max_volume.is_none() {
-        return Ok(());
-    }
-    let fields = params::fields(exchange);
-    let named = params::fields_of(&request.query, &request.body);
-    let places_order = !matches!(request.method.as_str(), "GET" | "DELETE")
-        && fields
-            .order_paths
-            .iter()
-            .any(|p| deny::matches(p, &request.path));
-    let values = |names: &[&str]| -> Vec<String> {
-        named
-            .iter()
-            .filter(|(name, _)| names.contains(&name.as_str()))
-            .map(|(_, value)| value.clone())
-            .collect()
-    };
-    if let Some(allowed) = &limits.pairs {
-        let pairs = values(fields.pair);
-        if places_order && pairs.is_empty() {
-            return Err(Failure::refused(Rule::Pair, "the order names no pair"));
-        }
-        if let Some(other) = pairs.iter().find(|p| !allowed.contains(p)) {
-            return Err(Failure::refused(
-                Rule::Pair,
-                format!(
-                    "pair {} is not among the pairs the policy allows",
-                    quoted(other)
-                ),
-            ));
-        }
-    }
-    if let Some(max) = &limits.max_volume {
-        let limit = params::decimal(max).unwrap_or(0);
-        let volumes = values(fields.volume);
-        if places_order && volumes.is_empty() {
-            return Err(Failure::refused(
-                Rule::Volume,
-                "the order carries no base volume keycellar can check against max_volume",
-            ));
-        }
-        for volume in &volumes {
-            match params::decimal(volume) {
-                Some(v) if v <= limit => {}
-                Some(_) => {
-                    return Err(Failure::refused(
-                        Rule::Volume,
-                        format!(
-                            "volume {} is over the policy's maximum of {max}",
-                            quoted(volume)
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(Failure::refused(
-                        Rule::Volume,
-                        format!("volume {} is not a plain decimal", quoted(volume)),
-                    ));
-                }
-            }
-        }
-    }
-    Ok(())
 }

@@ -1,6 +1,6 @@
 //! The socket: `sign.sock` in a fresh 0700 directory of its own, connections accepted only
-//! from this user (`SO_PEERCRED`), one thread per client (at most [`MAX_CLIENTS`]), JSON
-//! lines each way. [`SignServer::stop`] (or dropping the handle) closes every connection,
+//! from this user (`SO_PEERCRED`), one thread per client (at most [`MAX_CLIENTS`], and a
+//! per-process share of them), JSON lines each way, with idle and line timeouts. [`SignServer::stop`] (or dropping the handle) closes every connection,
 //! joins every thread, drops the keys and removes the socket and its directory.
 //!
 //! `exec` starts it before spawning the bot (passing [`SignServer::socket_path`] as
@@ -13,7 +13,7 @@ use super::service::Service;
 use super::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -21,9 +21,20 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// The most clients served at once; one more is answered `busy` and closed.
 pub const MAX_CLIENTS: usize = 64;
+
+/// The default of [`SignServerConfig::max_clients_per_process`]: one process cannot take
+/// every slot.
+pub const MAX_CLIENTS_PER_PROCESS: usize = 16;
+
+/// The default of [`SignServerConfig::idle_timeout`].
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The default of [`SignServerConfig::line_timeout`].
+pub const LINE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a signing service is started with.
 pub struct SignServerConfig {
@@ -38,6 +49,12 @@ pub struct SignServerConfig {
     /// (`$XDG_RUNTIME_DIR`, or the vault's run-state directory).
     pub runtime_dir: PathBuf,
     pub clock: Arc<dyn Clock>,
+    /// How long a connection may wait between requests before it is closed.
+    pub idle_timeout: Duration,
+    /// How long a request line may take from its first byte to its newline.
+    pub line_timeout: Duration,
+    /// The most connections one client process (by `SO_PEERCRED` pid) may hold at once.
+    pub max_clients_per_process: usize,
 }
 
 impl SignServerConfig {
@@ -55,6 +72,9 @@ impl SignServerConfig {
             nonce_dir,
             runtime_dir,
             clock: Arc::new(SystemClock),
+            idle_timeout: IDLE_TIMEOUT,
+            line_timeout: LINE_TIMEOUT,
+            max_clients_per_process: MAX_CLIENTS_PER_PROCESS,
         }
     }
 }
@@ -72,14 +92,32 @@ pub struct SignServer {
 struct Shared {
     service: Service,
     stopping: AtomicBool,
+    limits: Limits,
     next_client: AtomicU64,
-    clients: Mutex<HashMap<u64, (UnixStream, JoinHandle<()>)>>,
+    clients: Mutex<HashMap<u64, ClientSlot>>,
+}
+
+/// The connection limits of a service.
+struct Limits {
+    idle_timeout: Duration,
+    line_timeout: Duration,
+    per_process: usize,
+}
+
+/// One client being served: the accepting thread's copy of its stream (to shut it down on
+/// stop), its thread, and its process id.
+struct ClientSlot {
+    stream: UnixStream,
+    thread: JoinHandle<()>,
+    pid: i32,
 }
 
 impl SignServer {
-    /// Opens the journal and nonce stores, makes the private directory and the socket, and
-    /// starts serving. Nothing is left behind when it fails.
+    /// Makes the process non-dumpable (refusing to serve if it stays dumpable), opens the
+    /// journal and nonce stores, makes the private directory and the socket, and starts
+    /// serving. Nothing is left behind when it fails.
     pub fn start(config: SignServerConfig) -> Result<SignServer> {
+        harden()?;
         let service = Service::new(
             config.keys,
             config.policy,
@@ -102,6 +140,11 @@ impl SignServer {
         let shared = Arc::new(Shared {
             service,
             stopping: AtomicBool::new(false),
+            limits: Limits {
+                idle_timeout: config.idle_timeout,
+                line_timeout: config.line_timeout,
+                per_process: config.max_clients_per_process,
+            },
             next_client: AtomicU64::new(0),
             clients: Mutex::new(HashMap::new()),
         });
@@ -145,9 +188,9 @@ impl SignServer {
                 .unwrap_or_else(|p| p.into_inner());
             clients.drain().collect()
         };
-        for (_, (stream, handle)) in clients {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-            let _ = handle.join();
+        for (_, client) in clients {
+            let _ = client.stream.shutdown(std::net::Shutdown::Both);
+            let _ = client.thread.join();
         }
         let _ = std::fs::remove_file(&self.socket);
         let _ = std::fs::remove_dir(&self.dir);
@@ -158,6 +201,25 @@ impl Drop for SignServer {
     fn drop(&mut self) {
         self.shut_down();
     }
+}
+
+/// Makes the process non-dumpable (and disables core dumps), or refuses to serve: while it
+/// is dumpable, any program of the same user can read the decoded keys through
+/// `/proc/PID/mem` or ptrace, which is exactly what the bot must not be able to do.
+fn harden() -> Result<()> {
+    let failures = crate::hygiene::harden_process();
+    #[cfg(target_os = "linux")]
+    if crate::hygiene::is_dumpable() {
+        return Err(Error::io(
+            "cannot make the signing process non-dumpable, so other programs of this user \
+             could read its keys; refusing to serve"
+                .to_string(),
+            std::io::Error::other(failures.join("; ")),
+        ));
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = failures;
+    Ok(())
 }
 
 /// A new directory `keycellar-sign-RANDOM` in `parent`, 0700, made by this process (so no
@@ -213,9 +275,17 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
             }
         };
         let mut clients = shared.clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients.retain(|_, (_, handle)| !handle.is_finished());
+        clients.retain(|_, client| !client.thread.is_finished());
         if clients.len() >= MAX_CLIENTS {
             refuse(&stream, ErrorKind::Busy, "too many clients are connected");
+            continue;
+        }
+        if clients.values().filter(|c| c.pid == pid).count() >= shared.limits.per_process {
+            refuse(
+                &stream,
+                ErrorKind::Busy,
+                "this process holds as many connections as one process may",
+            );
             continue;
         }
         let Ok(registered) = stream.try_clone() else {
@@ -226,8 +296,51 @@ fn accept_loop(listener: &UnixListener, woken: &OwnedFd, shared: &Arc<Shared>) {
         let handle = std::thread::Builder::new()
             .name("keycellar-sign-client".into())
             .spawn(move || serve(stream, &serving, pid));
-        if let Ok(handle) = handle {
-            clients.insert(id, (registered, handle));
+        if let Ok(thread) = handle {
+            let stream = registered;
+            clients.insert(
+                id,
+                ClientSlot {
+                    stream,
+                    thread,
+                    pid,
+                },
+            );
+        }
+    }
+}
+
+/// Reads one line (newline included) of at most [`MAX_LINE`] bytes into `line`: its first byte
+/// within the idle timeout, the rest within the line timeout, so that neither a silent nor
+/// a dribbling client holds its slot for ever. `Ok(0)` at the end of the stream.
+fn read_line(
+    reader: &mut BufReader<UnixStream>,
+    line: &mut Vec<u8>,
+    limits: &Limits,
+) -> std::io::Result<usize> {
+    let mut deadline = Instant::now() + limits.idle_timeout;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(std::io::ErrorKind::TimedOut.into());
+        }
+        reader.get_ref().set_read_timeout(Some(remaining))?;
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            return Ok(line.len());
+        }
+        if line.is_empty() {
+            deadline = Instant::now() + limits.line_timeout;
+        }
+        let room = &available[..available.len().min(MAX_LINE - line.len())];
+        let (taken, done) = match room.iter().position(|&b| b == b'\n') {
+            Some(end) => (end + 1, true),
+            None => (room.len(), line.len() + room.len() >= MAX_LINE),
+        };
+        line.extend_from_slice(&room[..taken]);
+        reader.consume(taken);
+        if done {
+            return Ok(line.len());
         }
     }
 }
@@ -251,27 +364,20 @@ fn answer_lines(stream: UnixStream, mut writer: &UnixStream, shared: &Shared, pi
     let mut line = Vec::new();
     loop {
         line.clear();
-        let read = reader
-            .by_ref()
-            .take(MAX_LINE as u64)
-            .read_until(b'\n', &mut line);
-        match read {
+        match read_line(&mut reader, &mut line, &shared.limits) {
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
         if shared.stopping.load(Ordering::SeqCst) {
-            refuse(
-                writer,
-                ErrorKind::ShuttingDown,
-                "the signing service is stopping",
-            );
+            let failure = Failure::new(ErrorKind::ShuttingDown, "the signing service is stopping");
+            let _ = writer.write_all(&shared.service.refuse(&failure, Some(pid)));
             return;
         }
         if line.last() == Some(&b'\n') {
             line.pop();
         } else if line.len() >= MAX_LINE {
             let failure = Failure::bad(format!("a request line is at most {MAX_LINE} bytes"));
-            let _ = writer.write_all(&protocol::failure_line(None, &failure));
+            let _ = writer.write_all(&shared.service.refuse(&failure, Some(pid)));
             return;
         }
         let answer = shared.service.answer(&line, Some(pid));

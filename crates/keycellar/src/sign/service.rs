@@ -37,6 +37,7 @@ impl Service {
         if keys.is_empty() {
             return Err(Error::Internal("a signing service needs a key".into()));
         }
+        policy.check_keys(&keys)?;
         let mut nonces = HashMap::new();
         for (index, key) in keys.iter().enumerate() {
             if keys[..index].iter().any(|k| k.label() == key.label()) {
@@ -85,12 +86,21 @@ impl Service {
                 protocol::answer_line(id.as_ref(), &result)
             }
             Err(failure) => {
-                let _ = self
-                    .journal
-                    .append(&self.record(None, None, peer_pid, &Err(&failure)));
+                let mut record = self.record(None, None, peer_pid, &Err(&failure));
+                record.path = protocol::requested_path(line).map(|p| journalled_path(&p));
+                let _ = self.journal.append(&record);
                 protocol::failure_line(id.as_ref(), &failure)
             }
         }
+    }
+
+    /// The answer to a line refused before it was read (over-long, or the service stopping),
+    /// journalled like every other answer.
+    pub fn refuse(&self, failure: &Failure, peer_pid: Option<i32>) -> Vec<u8> {
+        let _ = self
+            .journal
+            .append(&self.record(None, None, peer_pid, &Err(failure)));
+        protocol::failure_line(None, failure)
     }
 
     fn sign(&self, request: &SignRequest, peer_pid: Option<i32>) -> Result<Signed, Failure> {
@@ -168,7 +178,7 @@ impl Service {
             pid: peer_pid,
             label: label.map(str::to_string),
             method: request.map(|r| r.method.clone()),
-            path: request.map(|r| r.path.clone()),
+            path: request.map(|r| journalled_path(&r.path)),
             body_sha256: requested_sha256,
             ..Record::default()
         };
@@ -188,5 +198,17 @@ impl Service {
             }
         }
         record
+    }
+}
+
+/// The longest path the journal records, in characters: every real endpoint is far shorter,
+/// and a line per request must not copy up to a whole request line.
+const JOURNAL_PATH_MAX: usize = 256;
+
+/// `path` as the journal records it: cut after [`JOURNAL_PATH_MAX`] characters, with `...`.
+fn journalled_path(path: &str) -> String {
+    match path.char_indices().nth(JOURNAL_PATH_MAX) {
+        Some((cut, _)) => format!("{}...", &path[..cut]),
+        None => path.to_string(),
     }
 }

@@ -21,8 +21,9 @@ const KRAKEN: &[&str] = &[
 
 /// Binance (developers.binance.com/docs/wallet, sub_account, gift_card, pay): "Withdraw"
 /// (`capital/withdraw/apply`, and the travel-rule `localentity/withdraw/apply`), "User
-/// Universal Transfer" (`asset/transfer`), every sub-account transfer, gift cards (a code
-/// carries funds to whoever redeems it) and Binance Pay.
+/// Universal Transfer" (`asset/transfer`), every sub-account transfer and the managed
+/// sub-account "Deposit Assets" / "Withdrawl Assets" (`managed-subaccount/deposit`,
+/// `/withdraw`), gift cards (a code carries funds to whoever redeems it) and Binance Pay.
 const BINANCE: &[&str] = &[
     "/sapi/v1/capital/withdraw/apply",
     "/sapi/v1/localentity/withdraw/apply",
@@ -31,16 +32,19 @@ const BINANCE: &[&str] = &[
     "/sapi/v2/sub-account/",
     "/sapi/v1/giftcard/",
     "/sapi/v1/pay/",
+    "/sapi/v1/managed-subaccount/deposit",
+    "/sapi/v1/managed-subaccount/withdraw",
 ];
 
 /// OKX v5 (okx.com/docs-v5, Funding Account): "Withdrawal", "Lightning withdrawals", "Funds
-/// transfer" (between accounts and sub-accounts) and "Master accounts manage the transfers
-/// between sub-accounts".
+/// transfer" (between accounts and sub-accounts), "Master accounts manage the transfers
+/// between sub-accounts", and the Fiat API's "Create withdrawal order".
 const OKX: &[&str] = &[
     "/api/v5/asset/withdrawal",
     "/api/v5/asset/withdrawal-lightning",
     "/api/v5/asset/transfer",
     "/api/v5/asset/subaccount/transfer",
+    "/api/v5/fiat/create-withdrawal",
 ];
 
 /// Coinbase (docs.cdp.coinbase.com): the Coinbase App's "Send money" (`POST
@@ -52,6 +56,39 @@ const COINBASE: &[&str] = &[
     "/v2/accounts/*/withdrawals/",
     "/api/v3/brokerage/portfolios/move_funds",
 ];
+
+/// Binance's signature covers the parameters only, not the path, so a signature made for one
+/// endpoint is good on every other: the parameters of its fund-moving endpoints are refused
+/// wherever they appear (developers.binance.com: Wallet "Withdraw" `coin network address
+/// addressTag amount transactionFeeFlag name walletType`; "User Universal Transfer" `type
+/// asset amount fromSymbol toSymbol`; Sub Account transfers `fromEmail toEmail
+/// fromAccountType toAccountType asset amount`; Gift Card `token amount baseTokenAmount`).
+/// No spot or margin trading endpoint takes any of these.
+const BINANCE_PARAMS: &[&str] = &[
+    "address",
+    "addressTag",
+    "network",
+    "amount",
+    "walletType",
+    "transactionFeeFlag",
+    "withdrawOrderId",
+    "fromSymbol",
+    "toSymbol",
+    "fromEmail",
+    "toEmail",
+    "fromAccountType",
+    "toAccountType",
+    "baseTokenAmount",
+];
+
+/// The parameters that make a request fund-moving wherever it is sent (Binance only: the
+/// other exchanges' signatures bind the path).
+pub(super) fn fund_moving_params(exchange: Exchange) -> &'static [&'static str] {
+    match exchange {
+        Exchange::Binance | Exchange::BinanceUs => BINANCE_PARAMS,
+        _ => &[],
+    }
+}
 
 /// The fund-moving patterns of an exchange.
 pub(super) fn fund_moving(exchange: Exchange) -> &'static [&'static str] {

@@ -4,6 +4,7 @@
 //! And decimal volumes compared exactly, never as floating point.
 
 use crate::credential::exchange::Exchange;
+use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 /// Per exchange: the fields that name a pair, those that give a base volume, and the
@@ -11,12 +12,15 @@ use serde_json::Value;
 pub(super) struct Fields {
     pub pair: &'static [&'static str],
     pub volume: &'static [&'static str],
+    /// Fields that size an order in a way `max_volume` cannot bound (in the quote asset).
+    pub unbounded_volume: &'static [&'static str],
     pub order_paths: &'static [&'static str],
 }
 
 /// Kraken: AddOrder, AddOrderBatch and EditOrder take `pair` and `volume`; AmendOrder
 /// changes `order_qty` / `display_qty` of an order by id (docs.kraken.com/api-reference/trading).
-/// Binance: `symbol` and `quantity` (orders using only `quoteOrderQty` carry no base volume).
+/// Binance: `symbol` and `quantity` (`workingQuantity` / `pendingQuantity` in OTO and OTOCO
+/// order lists); `quoteOrderQty` sizes an order in the quote asset.
 /// OKX: `instId` and `sz` (`newSz` when amending). Coinbase Advanced Trade: `product_id` and
 /// `base_size` (`size` when editing).
 pub(super) fn fields(exchange: Exchange) -> Fields {
@@ -24,6 +28,7 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         Exchange::Kraken => Fields {
             pair: &["pair"],
             volume: &["volume", "order_qty", "display_qty"],
+            unbounded_volume: &[],
             order_paths: &[
                 "/0/private/AddOrder",
                 "/0/private/AddOrderBatch",
@@ -32,7 +37,8 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         },
         Exchange::Binance | Exchange::BinanceUs => Fields {
             pair: &["symbol"],
-            volume: &["quantity"],
+            volume: &["quantity", "workingQuantity", "pendingQuantity"],
+            unbounded_volume: &["quoteOrderQty"],
             order_paths: &[
                 "/api/v3/order",
                 "/api/v3/order/test",
@@ -45,6 +51,7 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         Exchange::Okx => Fields {
             pair: &["instId"],
             volume: &["sz", "newSz"],
+            unbounded_volume: &[],
             order_paths: &[
                 "/api/v5/trade/order",
                 "/api/v5/trade/batch-orders",
@@ -54,28 +61,54 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
         _ => Fields {
             pair: &["product_id"],
             volume: &["base_size", "size"],
+            unbounded_volume: &[],
             order_paths: &["/api/v3/brokerage/orders"],
         },
     }
 }
 
 /// Every (name, value) the request carries: form fields of the query, then of the body, or
-/// the keys of a JSON body.
-pub(super) fn fields_of(query: &str, body: &str) -> Vec<(String, String)> {
+/// the values of a JSON body under their keys. A body is JSON when its first byte after JSON
+/// whitespace is `{` or `[`, and a form otherwise; the exchange may read it either way (the
+/// bot picks the Content-Type, which no signature covers), so a body is refused unless both
+/// readings agree on what it names: a JSON body must parse (strictly, without a repeated
+/// key) and hold no `&`, `=` or `;`, so that read as a form it names no field; a form body
+/// must be printable ASCII without spaces, so that it never reads as JSON.
+pub(super) fn fields_of(query: &str, body: &str) -> Result<Vec<(String, String)>, &'static str> {
     let mut out = form_fields(query);
-    let json = if body.trim_start().starts_with(['{', '[']) {
-        serde_json::from_str::<Value>(body).ok()
+    if is_json(body) {
+        if body.contains(['&', '=', ';']) {
+            return Err(
+                "a JSON body must not hold \"&\", \"=\" or \";\" (write them as \\u0026, \
+                 \\u003d, \\u003b): read as a form, the same bytes would name other fields",
+            );
+        }
+        let json = serde_json::from_str::<Unique>(body).map_err(
+            |_| "the body starts like JSON but is not JSON keycellar can read (or repeats a key)",
+        )?;
+        json_fields(None, &json.0, &mut out);
+    } else if body.bytes().all(|b| b.is_ascii_graphic()) {
+        out.extend(form_fields(body));
     } else {
-        None
-    };
-    match json {
-        Some(json) => json_fields(&json, &mut out),
-        None => out.extend(form_fields(body)),
+        return Err("a form body must be printable ASCII without spaces (percent-encode the rest)");
     }
-    out
+    Ok(out)
 }
 
-fn form_fields(text: &str) -> Vec<(String, String)> {
+/// Whether `body` is JSON: its first byte after JSON whitespace is `{` or `[`.
+pub(crate) fn is_json(body: &str) -> bool {
+    body.trim_start_matches([' ', '\t', '\r', '\n'])
+        .starts_with(['{', '['])
+}
+
+/// The names of a form's fields, percent-decoded, brackets kept.
+pub(crate) fn form_names(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(name, _)| name)))
+}
+
+pub(crate) fn form_fields(text: &str) -> Vec<(String, String)> {
     text.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
@@ -92,19 +125,92 @@ fn form_fields(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn json_fields(value: &Value, out: &mut Vec<(String, String)>) {
-    match value {
+/// The scalars of a JSON value under the key that holds them (items of an array under the
+/// array's key). A number that is not an integer is marked, so that it is never taken for a
+/// decimal it only approximates (`0.50000000000000001` reads as `0.5` in binary).
+fn json_fields(name: Option<&str>, value: &Value, out: &mut Vec<(String, String)>) {
+    let text = match value {
         Value::Object(map) => {
-            for (name, inner) in map {
-                match inner {
-                    Value::String(text) => out.push((name.clone(), text.clone())),
-                    Value::Number(number) => out.push((name.clone(), number.to_string())),
-                    other => json_fields(other, out),
-                }
+            for (key, inner) in map {
+                json_fields(Some(key), inner, out);
             }
+            return;
         }
-        Value::Array(items) => items.iter().for_each(|item| json_fields(item, out)),
-        _ => {}
+        Value::Array(items) => {
+            items.iter().for_each(|item| json_fields(name, item, out));
+            return;
+        }
+        Value::String(text) => text.clone(),
+        Value::Number(number) if number.is_u64() || number.is_i64() => number.to_string(),
+        Value::Number(number) => format!("~{number}"),
+        other => other.to_string(),
+    };
+    if let Some(name) = name {
+        out.push((name.to_string(), text));
+    }
+}
+
+/// A JSON value parsed with every object's keys unique: a repeated key is read as the first
+/// value by some parsers and the last by others, so it is refused.
+struct Unique(Value);
+
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Unique, D::Error> {
+        deserializer.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> Visitor<'de> for UniqueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(A::Error::custom("a repeated key"));
+            }
+            let Unique(value) = map.next_value()?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
     }
 }
 
@@ -191,18 +297,39 @@ mod tests {
         let form = fields_of(
             "symbol=LTCBTC",
             "quantity=1&orders%5B0%5D%5Bvolume%5D=2%2E5",
-        );
+        )
+        .unwrap();
         assert!(form.contains(&("symbol".into(), "LTCBTC".into())));
         assert!(form.contains(&("volume".into(), "2.5".into())));
         let json = fields_of(
             "",
             r#"{"product_id":"BTC-USD","order_configuration":{"limit_limit_gtc":{"base_size":"0.1"}}}"#,
-        );
+        )
+        .unwrap();
         assert!(json.contains(&("base_size".into(), "0.1".into())));
         let batch = fields_of(
             "",
             r#"[{"instId":"BTC-USDT","sz":3},{"instId":"ETH-USDT","sz":"4"}]"#,
-        );
+        )
+        .unwrap();
         assert_eq!(batch.iter().filter(|(n, _)| n == "sz").count(), 2);
+    }
+
+    #[test]
+    fn bodies_that_read_two_ways_are_refused() {
+        for body in [
+            r#"{"pair":"XBTUSD","x":"&pair=ETHUSD"}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":1e400}"#,
+            "[1",
+            "\u{feff}{}",
+            "pair=XBTUSD volume=1",
+        ] {
+            assert!(fields_of("", body).is_err(), "{body}");
+        }
+        let arrays = fields_of("", r#"{"instId":["ETH-USDT"],"sz":0.5}"#).unwrap();
+        assert!(arrays.contains(&("instId".into(), "ETH-USDT".into())));
+        assert!(arrays.contains(&("sz".into(), "~0.5".into())));
     }
 }
