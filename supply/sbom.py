@@ -108,7 +108,7 @@ def sbom():
 
 
 def check(path):
-    # Installed by .ci/run: cyclonedx-python-lib[json-validation], pinned there.
+    # Installed by .ci/run: cyclonedx-python-lib and jsonschema, pinned there.
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
 
