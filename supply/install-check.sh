@@ -18,9 +18,10 @@ tar -xzf "$library" -C "$work/vendor"
 mv "$work/vendor/keycellar-$version" "$work/vendor/keycellar"
 printf '{"files":{},"package":"%s"}\n' "$(sha256sum <"$library" | cut -d' ' -f1)" \
   >"$work/vendor/keycellar/.cargo-checksum.json"
-mkdir -p "$work/clean/.cargo"
 tar -xzf "target/package/keycellar-cli-$version.crate" -C "$work"
-cat >"$work/clean/.cargo/config.toml" <<TOML
+# `cargo install --path` reads configuration from the installed package's directory.
+mkdir -p "$work/clean" "$work/keycellar-cli-$version/.cargo"
+cat >"$work/keycellar-cli-$version/.cargo/config.toml" <<TOML
 [source.crates-io]
 replace-with = "vendored"
 [source.vendored]
