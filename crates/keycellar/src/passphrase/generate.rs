@@ -1,6 +1,10 @@
 //! Generated passphrases: words drawn with the operating system's random generator from
-//! the EFF large wordlist (7,776 words, 12.9 bits each; shipped by the `eff-wordlist`
-//! crate), separated by spaces.
+//! the EFF large wordlist (7,776 words, 12.9 bits each), separated by spaces.
+//!
+//! The list is the EFF's own file (`eff_large_wordlist.txt`, from
+//! https://www.eff.org/dice, licensed CC BY 3.0 US by the Electronic Frontier Foundation),
+//! carried as data: the crate that used to ship it declares AGPL-3.0, which a binary
+//! offered under MIT or Apache-2.0 cannot link.
 
 use crate::error::InputError;
 use crate::error::{Error, Result};
@@ -29,9 +33,20 @@ impl Generated {
     }
 }
 
+/// The EFF large wordlist as published: one `DICE<TAB>WORD` line per word.
+const EFF_LARGE_WORDLIST: &str = include_str!("eff_large_wordlist.txt");
+
+/// The words of the list, in its order.
+fn wordlist() -> Vec<&'static str> {
+    EFF_LARGE_WORDLIST
+        .lines()
+        .filter_map(|line| line.split_once('\t').map(|(_, word)| word))
+        .collect()
+}
+
 /// Bits of randomness per word.
 pub fn bits_per_word() -> f64 {
-    (eff_wordlist::large::LIST.len() as f64).log2()
+    (wordlist().len() as f64).log2()
 }
 
 /// A passphrase of `words` words (between [`MIN_WORDS`] and [`MAX_WORDS`]).
@@ -47,13 +62,13 @@ pub fn generate(words: usize) -> Result<Generated> {
     // infallible adapter cannot fail in practice (a failure there would end the process).
     getrandom::fill(&mut [0u8; 8]).map_err(|e| Error::NoRandomness(e.to_string()))?;
     let mut rng = rand::rand_core::UnwrapErr(SysRng);
-    let list = eff_wordlist::large::LIST;
+    let list = wordlist();
     let mut text = String::with_capacity(words * 10);
     for i in 0..words {
         if i > 0 {
             text.push(' ');
         }
-        let (_, word) = list
+        let word = list
             .choose(&mut rng)
             .ok_or_else(|| Error::Internal("the wordlist is empty".into()))?;
         text.push_str(word);
@@ -70,16 +85,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_wordlist_is_the_effs_whole_list() {
+        // Every roll of five dice names exactly one word, and no word twice.
+        let mut rolls = Vec::new();
+        for line in EFF_LARGE_WORDLIST.lines() {
+            let (roll, word) = line.split_once('\t').unwrap();
+            assert!(roll.len() == 5 && roll.bytes().all(|b| (b'1'..=b'6').contains(&b)));
+            assert!(!word.is_empty() && word.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'));
+            rolls.push(roll);
+        }
+        let mut sorted = rolls.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!((rolls.len(), sorted.len()), (7776, 7776));
+        let mut words = wordlist();
+        words.sort();
+        words.dedup();
+        assert_eq!(words.len(), 7776);
+    }
+
+    #[test]
     fn generated_passphrases_have_the_words_and_bits_asked_for() {
         let generated = generate(DEFAULT_WORDS).unwrap();
         assert!(generated.bits >= 77.0, "{}", generated.bits);
         let words: Vec<&str> = generated.passphrase.expose().split(' ').collect();
         assert_eq!(words.len(), DEFAULT_WORDS);
         for word in &words {
-            assert!(
-                eff_wordlist::large::LIST.iter().any(|(_, w)| w == word),
-                "{word}"
-            );
+            assert!(wordlist().contains(word), "{word}");
         }
         assert!((bits_per_word() - 12.925).abs() < 1e-3);
         assert_eq!(
