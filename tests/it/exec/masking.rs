@@ -22,6 +22,8 @@ def forms(key, secret):
            urllib.parse.quote(secret, safe=''),
            re.sub('%[0-9A-F]{2}', lambda m: m.group(0).lower(), urllib.parse.quote(secret, safe='')),
            urllib.parse.quote_plus(secret),
+           urllib.parse.quote(secret),
+           re.sub('%[0-9A-F]{2}', lambda m: m.group(0).lower(), urllib.parse.quote(secret)),
            'Authorization: Basic ' + base64.b64encode((key + ':' + secret).encode()).decode()]
     out += [line for line in secret.splitlines() if len(line) >= 16]
     out += [json.dumps(line).replace('/', '\\/') for line in secret.splitlines() if len(line) >= 16]
@@ -59,8 +61,8 @@ fn every_encoded_form_of_a_secret_is_masked_on_both_streams() {
     for (name, stream) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
         let text = String::from_utf8_lossy(stream);
         let lines: Vec<&str> = text.lines().collect();
-        // Ten forms of each secret, and two of each of its lines (Kraken's one, the PEM's five).
-        assert_eq!(lines.len(), 10 + 2 + 10 + 5 * 2, "{name}: {text}");
+        // Twelve forms of each secret, and two of each of its lines (Kraken's one, the PEM's five).
+        assert_eq!(lines.len(), 12 + 2 + 12 + 5 * 2, "{name}: {text}");
         for line in &lines {
             assert!(line.contains("****"), "{name}: {line}");
         }

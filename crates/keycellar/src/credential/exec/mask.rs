@@ -108,9 +108,11 @@ pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
             Zeroizing::new(escaped(base, true)),
             Zeroizing::new(unicode_escaped(&json, false)),
             Zeroizing::new(unicode_escaped(&json, true)),
-            Zeroizing::new(url_encoded(base, false, false)),
-            Zeroizing::new(url_encoded(base, true, false)),
-            Zeroizing::new(url_encoded(base, true, true)),
+            Zeroizing::new(url_encoded(base, false, Url::Component)),
+            Zeroizing::new(url_encoded(base, true, Url::Component)),
+            Zeroizing::new(url_encoded(base, true, Url::Form)),
+            Zeroizing::new(url_encoded(base, false, Url::Path)),
+            Zeroizing::new(url_encoded(base, true, Url::Path)),
             json,
         ];
         for form in encoded {
@@ -171,12 +173,24 @@ fn unicode_escaped(json: &str, upper: bool) -> String {
 
 /// Percent-encoding of every byte but the unreserved ones (RFC 3986), with upper- or
 /// lower-case hex digits; `form`: a space as `+`, as HTML forms encode it.
-fn url_encoded(text: &str, upper: bool, form: bool) -> String {
+/// Which URL encoding: a query component (only unreserved characters kept), a form
+/// (`+` for space), or a path (`/` kept, as Python's `urllib.parse.quote` does by default).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Url {
+    Component,
+    Form,
+    Path,
+}
+
+fn url_encoded(text: &str, upper: bool, kind: Url) -> String {
     let mut out = String::with_capacity(text.len() * 3);
     for byte in text.bytes() {
-        if form && byte == b' ' {
+        if kind == Url::Form && byte == b' ' {
             out.push('+');
-        } else if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+        } else if byte.is_ascii_alphanumeric()
+            || b"-._~".contains(&byte)
+            || (kind == Url::Path && byte == b'/')
+        {
             out.push(char::from(byte));
         } else if upper {
             out.push_str(&format!("%{byte:02X}"));
