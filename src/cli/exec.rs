@@ -44,11 +44,11 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     let vault = ctx.open()?;
     let entries = chosen_entries(&vault, args)?;
     let variables = variables(&entries, args.profile, &custom)?;
-    // Several bots may share a key through one signing service, which issues its nonces.
-    let locks = match args.profile {
-        Profile::Sign => Vec::new(),
-        _ => take_locks(&runtime, &vault, &entries, args.shared)?,
-    };
+    // A signing service takes its keys' locks shared: several bots may sign with a key
+    // through services that issue its nonces, but no bot holding the secret itself may run
+    // beside them (two nonce sources on one key).
+    let shared = args.shared || args.profile == Profile::Sign;
+    let locks = take_locks(&runtime, &vault, &entries, shared)?;
     let mut command = command(program, rest, &variables);
     let document = match (args.profile, custom.is_empty()) {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),

@@ -43,6 +43,11 @@ impl Drop for Bot {
 
 /// `exec LABEL -- sh` through `vault`, waiting for `stop` once `started` exists.
 fn running_bot(tv: &TestVault, vault: &Path, label: &str) -> Bot {
+    running_bot_with(tv, vault, &[label])
+}
+
+/// A bot started by `exec ARGS -- ...` that runs until dropped.
+fn running_bot_with(tv: &TestVault, vault: &Path, args: &[&str]) -> Bot {
     let started = tv.dir.path().join("started");
     let stop = tv.dir.path().join("stop");
     let script = format!(
@@ -50,9 +55,12 @@ fn running_bot(tv: &TestVault, vault: &Path, label: &str) -> Bot {
         started.display(),
         stop.display()
     );
-    let mut child = exec_at(tv, vault, &[label, "--", "sh", "-c", &script])
-        .spawn()
-        .unwrap();
+    let command: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--", "sh", "-c", &script])
+        .collect();
+    let mut child = exec_at(tv, vault, &command).spawn().unwrap();
     wait_for(&started, &mut child);
     Bot { child, stop }
 }
@@ -73,6 +81,26 @@ fn two_labels_holding_one_key_share_its_lock() {
     assert!(status.contains("k1 under exec"), "{status}");
     drop(bot);
     assert_eq!(code_through(&tv, &tv.vault, "k2"), Some(0));
+}
+
+#[test]
+fn a_signing_service_and_a_bot_holding_the_secret_never_share_a_key() {
+    let tv = TestVault::new();
+    tv.add_kraken("k1").success();
+    tv.add_kraken("k2").success();
+    let signer = running_bot_with(&tv, &tv.vault, &["k1", "--profile", "sign"]);
+    assert_eq!(
+        code_through(&tv, &tv.vault, "k2"),
+        Some(7),
+        "beside a signer"
+    );
+    drop(signer);
+    let bot = running_bot(&tv, &tv.vault, "k2");
+    let signing = exec_at(&tv, &tv.vault, &["k1", "--profile", "sign", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(signing.status.code(), Some(7), "a signer beside a bot");
+    drop(bot);
 }
 
 #[test]
