@@ -62,7 +62,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
-        Command::List => read(&ctx, VaultRequest::List),
+        Command::List => read(&ctx, VaultRequest::List {}),
         Command::Show { label, reveal } => read(&ctx, VaultRequest::Show { label, reveal }),
         Command::Agent(command) => return agent::run(&ctx, command),
         Command::Lock => agent::stop_or_lock(&ctx, false),

@@ -33,14 +33,11 @@ impl Unlock for CachedKeyUnlock<'_> {
 pub struct AgentOperations;
 
 impl Operations for AgentOperations {
-    fn run(&self, key: CachedKey<'_>, operation: Value) -> std::result::Result<Value, Refusal> {
-        let Ok(request) = serde_json::from_value::<VaultRequest>(operation) else {
-            return Err(Refusal::agent(
-                keycellar::agent::protocol::kind::BAD_REQUEST,
-                "this agent does not run that operation",
-                "",
-            ));
-        };
+    fn run(
+        &self,
+        key: CachedKey<'_>,
+        request: VaultRequest,
+    ) -> std::result::Result<Value, Refusal> {
         let file = key.served.file.clone();
         let mut unlock = CachedKeyUnlock(key);
         let reported = Vault::open(&file, &mut unlock)
@@ -104,7 +101,7 @@ mod tests {
                 served: &served,
                 key,
             },
-            serde_json::json!({"request": "list"}),
+            VaultRequest::List {},
         )
     }
 

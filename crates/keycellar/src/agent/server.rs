@@ -7,6 +7,7 @@ use super::error::AgentError;
 use super::protocol::{self, Refusal, Request, kind};
 use super::socket_dir;
 use super::state::{AgentState, CachedKey, KeyslotCheck, LockReason};
+use crate::ops::VaultRequest;
 use serde_json::{Value, json};
 use std::io::BufReader;
 use std::os::fd::OwnedFd;
@@ -19,9 +20,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// (no COMMAND): the agent stops watching. End of file without it means stop.
 pub const DETACH: u8 = b'd';
 
-/// What answers `run`: the front end's operations, given the vault and its key.
+/// What answers `run`: the front end runs the request (`ops::execute` on the vault opened
+/// with the key) and answers with its reply.
 pub trait Operations: Send + Sync {
-    fn run(&self, key: CachedKey<'_>, operation: Value) -> Result<Value, Refusal>;
+    fn run(&self, key: CachedKey<'_>, request: VaultRequest) -> Result<Value, Refusal>;
 }
 
 /// A bound agent socket, not yet serving.
@@ -229,9 +231,18 @@ fn answer(shared: &Shared, request: Request) -> (Vec<u8>, bool) {
                 );
                 return (protocol::refusal_line(&refusal), false);
             }
+            // Parsed before the key is used: a request that is not one moves no timer.
+            let Ok(request) = serde_json::from_value::<VaultRequest>(operation) else {
+                let refusal = Refusal::agent(
+                    kind::BAD_REQUEST,
+                    "this agent does not run that operation",
+                    "",
+                );
+                return (protocol::refusal_line(&refusal), false);
+            };
             let ran = state
                 .use_key(&*shared.still_there, |key| {
-                    shared.operations.run(key, operation)
+                    shared.operations.run(key, request)
                 })
                 .and_then(|result| result);
             match ran {

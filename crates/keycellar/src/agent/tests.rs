@@ -1,6 +1,7 @@
 //! The state machine with an injected clock, and a whole agent served in-process.
 
 use super::*;
+use crate::ops::VaultRequest;
 use crate::sign::FixedClock;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -103,15 +104,15 @@ fn deadlines_say_how_long_the_main_loop_may_wait() {
 struct Echo;
 
 impl Operations for Echo {
-    fn run(&self, key: CachedKey<'_>, operation: Value) -> Result<Value, Refusal> {
-        match operation["name"].as_str() {
-            Some("fail") => Err(Refusal {
+    fn run(&self, key: CachedKey<'_>, request: VaultRequest) -> Result<Value, Refusal> {
+        match request {
+            VaultRequest::Show { .. } => Err(Refusal {
                 kind: "entry_not_found".into(),
                 exit_code: 6,
                 message: "no entry".into(),
                 hint: "list".into(),
             }),
-            _ => Ok(json!({"first": key.key[0], "operation": operation})),
+            request => Ok(json!({"first": key.key[0], "operation": request})),
         }
     }
 }
@@ -141,18 +142,20 @@ fn a_served_agent_answers_status_run_lock_and_stop() {
     let mut client = Client::connect(&socket).unwrap().unwrap();
     let status = client.ask(&Request::Status {}).unwrap().unwrap();
     assert_eq!(status["state"], "unlocked");
-    let run = |vault_id: &str, name: &str| Request::Run {
+    let run = |vault_id: &str, operation: Value| Request::Run {
         vault: "/x/v.kc".into(),
         vault_id: vault_id.into(),
-        operation: json!({"name": name}),
+        operation,
     };
-    let answer = client.ask(&run(&"00".repeat(16), "list")).unwrap().unwrap();
+    let list = || json!({"request": "list"});
+    let answer = client.ask(&run(&"00".repeat(16), list())).unwrap().unwrap();
     assert_eq!(
         answer["report"],
-        json!({"first": 0x5a, "operation": {"name": "list"}})
+        json!({"first": 0x5a, "operation": {"request": "list"}})
     );
+    let show = json!({"request": "show", "label": "x", "reveal": false});
     let failed = client
-        .ask(&run(&"00".repeat(16), "fail"))
+        .ask(&run(&"00".repeat(16), show))
         .unwrap()
         .unwrap_err();
     assert_eq!(
@@ -160,13 +163,35 @@ fn a_served_agent_answers_status_run_lock_and_stop() {
         ("entry_not_found", 6)
     );
     let other = client
-        .ask(&run(&"11".repeat(16), "list"))
+        .ask(&run(&"11".repeat(16), list()))
         .unwrap()
         .unwrap_err();
     assert_eq!(other.kind, protocol::kind::WRONG_VAULT);
+    // A request that is not one (or has a field too many) is refused before the key is
+    // used: it does not move the idle deadline.
+    let deadline = client.ask(&Request::Status {}).unwrap().unwrap()["idle_deadline"].clone();
+    clock.set(MINUTE);
+    for junk in [
+        json!({"request": "no-such"}),
+        json!({"request": "list", "reveal": true}),
+    ] {
+        let refused = client
+            .ask(&run(&"00".repeat(16), junk))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(refused.kind, protocol::kind::BAD_REQUEST);
+    }
+    let status = client.ask(&Request::Status {}).unwrap().unwrap();
+    assert_eq!(status["idle_deadline"], deadline);
+    client.ask(&run(&"00".repeat(16), list())).unwrap().unwrap();
+    let status = client.ask(&Request::Status {}).unwrap().unwrap();
+    assert_ne!(
+        status["idle_deadline"], deadline,
+        "a request that uses the key moves it"
+    );
     client.ask(&Request::Lock {}).unwrap().unwrap();
     let locked = client
-        .ask(&run(&"00".repeat(16), "list"))
+        .ask(&run(&"00".repeat(16), list()))
         .unwrap()
         .unwrap_err();
     assert_eq!(locked.kind, protocol::kind::LOCKED);

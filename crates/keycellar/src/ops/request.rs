@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
 pub enum VaultRequest {
-    /// Every entry, without secrets, and the vault fingerprint.
-    List,
+    /// Every entry, without secrets, and the vault fingerprint. (A struct variant, not a
+    /// unit one: serde refuses unknown fields only on those, and a request crosses a socket.)
+    List {},
     /// One entry; its secret and API passphrase only when `reveal` asks for them.
     Show { label: String, reveal: bool },
     /// Recomputes the fingerprints of one entry (or of every entry) and compares them with
@@ -175,7 +176,7 @@ impl EntryView {
 /// Runs `request` on `vault` as it stands on `today`.
 pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<VaultReply> {
     Ok(match request {
-        VaultRequest::List => VaultReply::List {
+        VaultRequest::List {} => VaultReply::List {
             entries: vault
                 .entries()
                 .iter()

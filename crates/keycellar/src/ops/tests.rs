@@ -34,7 +34,7 @@ fn answered(request: VaultRequest) -> (String, VaultReply) {
 #[test]
 fn requests_and_replies_cross_as_json_and_carry_no_secret() {
     let requests = [
-        VaultRequest::List,
+        VaultRequest::List {},
         VaultRequest::Fingerprint { label: None },
         VaultRequest::Fingerprint {
             label: Some("bot".into()),
@@ -60,7 +60,7 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
         let (sent, reply) = answered(request.clone());
         assert!(!sent.contains(&SECRET[..16]), "{request:?}: {sent}");
         let matches = match (&request, &reply) {
-            (VaultRequest::List, VaultReply::List { entries, .. }) => {
+            (VaultRequest::List {}, VaultReply::List { entries, .. }) => {
                 entries.len() == 1 && entries[0].label == "bot" && entries[0].api_key == KEY
             }
             (VaultRequest::Fingerprint { label }, VaultReply::Fingerprint { of, .. }) => {
