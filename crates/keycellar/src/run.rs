@@ -104,19 +104,7 @@ pub fn update_records(
 ) -> crate::Result<()> {
     let lock_path = state_dir.join(format!("runs-{vault_id}.lock"));
     let cannot = |e| crate::Error::io(format!("cannot lock {}", lock_path.display()), e);
-    let lock = {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&lock_path)
-            .map_err(cannot)?
-    };
-    crate::vault::runtime_dir::check_private_file(&lock).map_err(cannot)?;
+    let lock = crate::vault::store::open_lock_file(&lock_path).map_err(cannot)?;
     lock.lock().map_err(cannot)?;
     let mut records = read_records(state_dir, vault_id);
     for id in entry_ids {

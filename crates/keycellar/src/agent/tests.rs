@@ -167,28 +167,9 @@ fn a_served_agent_answers_status_run_lock_and_stop() {
         .unwrap()
         .unwrap_err();
     assert_eq!(other.kind, protocol::kind::WRONG_VAULT);
-    // A request that is not one (or has a field too many) is refused before the key is
-    // used: it does not move the idle deadline.
-    let deadline = client.ask(&Request::Status {}).unwrap().unwrap()["idle_deadline"].clone();
-    clock.set(MINUTE);
-    for junk in [
-        json!({"request": "no-such"}),
-        json!({"request": "list", "reveal": true}),
-    ] {
-        let refused = client
-            .ask(&run(&"00".repeat(16), junk))
-            .unwrap()
-            .unwrap_err();
-        assert_eq!(refused.kind, protocol::kind::BAD_REQUEST);
-    }
-    let status = client.ask(&Request::Status {}).unwrap().unwrap();
-    assert_eq!(status["idle_deadline"], deadline);
-    client.ask(&run(&"00".repeat(16), list())).unwrap().unwrap();
-    let status = client.ask(&Request::Status {}).unwrap().unwrap();
-    assert_ne!(
-        status["idle_deadline"], deadline,
-        "a request that uses the key moves it"
-    );
+    junk_runs_move_no_timer(&mut client, &clock, &|operation| {
+        run(&"00".repeat(16), operation)
+    });
     client.ask(&Request::Lock {}).unwrap().unwrap();
     let locked = client
         .ask(&run(&"00".repeat(16), list()))
@@ -199,4 +180,33 @@ fn a_served_agent_answers_status_run_lock_and_stop() {
     serving.join().unwrap();
     assert!(!socket.exists());
     assert!(Client::connect(&socket).unwrap().is_none());
+}
+
+/// A request that is not one (or has a field too many) is refused before the key is used:
+/// it does not move the idle deadline, where a request that uses the key does.
+fn junk_runs_move_no_timer(
+    client: &mut Client,
+    clock: &FixedClock,
+    run: &dyn Fn(Value) -> Request,
+) {
+    let deadline = client.ask(&Request::Status {}).unwrap().unwrap()["idle_deadline"].clone();
+    clock.set(MINUTE);
+    for junk in [
+        json!({"request": "no-such"}),
+        json!({"request": "list", "reveal": true}),
+    ] {
+        let refused = client.ask(&run(junk)).unwrap().unwrap_err();
+        assert_eq!(refused.kind, protocol::kind::BAD_REQUEST);
+    }
+    let status = client.ask(&Request::Status {}).unwrap().unwrap();
+    assert_eq!(status["idle_deadline"], deadline);
+    client
+        .ask(&run(json!({"request": "list"})))
+        .unwrap()
+        .unwrap();
+    let status = client.ask(&Request::Status {}).unwrap().unwrap();
+    assert_ne!(
+        status["idle_deadline"], deadline,
+        "a request that uses the key moves it"
+    );
 }

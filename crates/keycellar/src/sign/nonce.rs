@@ -14,7 +14,7 @@ use crate::error::EntryError;
 use crate::error::{Error, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -95,17 +95,7 @@ impl NonceIssuer {
 
 fn take_lock(path: &Path, label: &str) -> Result<File> {
     let cannot = |e| Error::io(format!("cannot open the nonce lock {}", path.display()), e);
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(path)
-        .map_err(cannot)?;
-    file.set_permissions(std::fs::Permissions::from_mode(0o600))
-        .map_err(cannot)?;
+    let mut file = crate::vault::store::open_lock_file(path).map_err(cannot)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(TryLockError::WouldBlock) => {
@@ -208,6 +198,7 @@ fn read_reservation(path: &Path) -> Result<u64> {
 mod tests {
     use super::*;
     use crate::sign::FixedClock;
+    use std::os::unix::fs::PermissionsExt;
 
     fn private_dir() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

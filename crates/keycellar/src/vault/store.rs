@@ -71,7 +71,7 @@ fn directory_of(vault: &Path) -> &Path {
 /// refuses anything but a regular file of this user with a single name: in a directory
 /// others can write, the name could be a link (or a hard link) to a file of the user's that
 /// opening it would otherwise create, truncate or chmod.
-fn open_lock_file(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_lock_file(path: &Path) -> std::io::Result<File> {
     let file = OpenOptions::new()
         .read(true)
         .write(true)
