@@ -68,15 +68,19 @@ pub fn serve() -> Result<i32> {
     Ok(0)
 }
 
-/// `mlockall(MCL_CURRENT | MCL_FUTURE)` when the memory-lock limit leaves room for the
-/// largest vault a request may decrypt (or there is no limit). Under a small limit a locked
-/// process could not allocate at all, so it locks only the key's page (docs/AGENT.md).
+/// `mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)` when the memory-lock limit leaves
+/// room for the largest vault a request may decrypt (or there is no limit). Under a small
+/// limit a locked process could not allocate at all, so it locks only the key's page
+/// (docs/AGENT.md). `MCL_ONFAULT` locks each page as it is first touched, so address space
+/// the allocator only reserves (a 1 GiB arena) is not made resident and pinned; kernels
+/// before 4.4 refuse the flag and get the plain call.
 fn lock_all_memory() -> bool {
     const ENOUGH: u64 = 1 << 30;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock).current;
     let room = limit.is_none_or(|l| l >= ENOUGH) || rustix::process::geteuid().is_root();
+    let all = libc::MCL_CURRENT | libc::MCL_FUTURE;
     // SAFETY: mlockall takes flags only.
-    room && unsafe { libc::mlockall(libc::MCL_CURRENT | libc::MCL_FUTURE) } == 0
+    room && unsafe { libc::mlockall(all | libc::MCL_ONFAULT) == 0 || libc::mlockall(all) == 0 }
 }
 
 /// The descriptor `fd` inherited from `agent start`, if it is open.
