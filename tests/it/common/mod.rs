@@ -171,12 +171,15 @@ pub fn sh(script: &str) -> std::process::Output {
         .unwrap()
 }
 
-/// Every readable mapping of process `pid`, as bytes (CI runs as root; a process of the same
-/// user may read its own children too where ptrace allows it).
+/// Every page of process `pid` that holds data (resident or swapped, per
+/// /proc/PID/pagemap), as bytes, in address order (CI runs as root; a process of the same
+/// user may read its own children too where ptrace allows it). Pages never touched read as
+/// zeros and hold nothing, so they are skipped: an agent's locked-on-fault arena reserves a
+/// gigabyte of them.
 pub fn process_memory(pid: u32) -> Vec<u8> {
-    use std::io::{Read, Seek, SeekFrom};
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let pagemap = std::fs::File::open(format!("/proc/{pid}/pagemap")).unwrap();
     let mut all = Vec::new();
     for line in maps.lines() {
         let mut fields = line.split_whitespace();
@@ -187,12 +190,32 @@ pub fn process_memory(pid: u32) -> Vec<u8> {
         let (start, end) = range.split_once('-').unwrap();
         let start = u64::from_str_radix(start, 16).unwrap();
         let end = u64::from_str_radix(end, 16).unwrap();
-        let mut region = vec![0; (end - start) as usize];
-        if mem.seek(SeekFrom::Start(start)).is_ok() && mem.read_exact(&mut region).is_ok() {
-            all.extend_from_slice(&region);
+        for page in pages_with_data(&pagemap, start, end) {
+            let mut bytes = vec![0; PAGE as usize];
+            if std::os::unix::fs::FileExt::read_exact_at(&mem, &mut bytes, page).is_ok() {
+                all.extend_from_slice(&bytes);
+            }
         }
     }
     all
+}
+
+const PAGE: u64 = 4096;
+
+/// The addresses of the pages between `start` and `end` that are resident or swapped.
+fn pages_with_data(pagemap: &std::fs::File, start: u64, end: u64) -> Vec<u64> {
+    let count = ((end - start) / PAGE) as usize;
+    let mut entries = vec![0u8; count * 8];
+    if std::os::unix::fs::FileExt::read_exact_at(pagemap, &mut entries, start / PAGE * 8).is_err() {
+        // No page map (an old kernel): every page, as before.
+        return (0..count as u64).map(|i| start + i * PAGE).collect();
+    }
+    entries
+        .chunks_exact(8)
+        .enumerate()
+        .filter(|(_, e)| u64::from_le_bytes((*e).try_into().unwrap()) >> 62 != 0)
+        .map(|(i, _)| start + i as u64 * PAGE)
+        .collect()
 }
 
 /// Whether `hay` holds one of `pieces` (16 bytes each): one pass, a table of first bytes.
