@@ -1,0 +1,181 @@
+//! The commands: one variant each, with its help and the example every help ends with.
+
+use super::*;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new, empty vault
+    #[command(after_help = "Example: keycellar init   (asks for the passphrase twice)")]
+    Init(InitArgs),
+    /// Add an API key (the secret is asked for, or read from a file; never an argument)
+    #[command(
+        after_help = "Example: keycellar add kraken-grid-bot --exchange kraken \\\n    --key CJbfPw...I3y --permission query-funds --permission modify-trades\n\nKraken permissions: query-funds deposit-funds withdraw-funds earn-funds\n  query-open-trades query-closed-trades modify-trades cancel-trades query-ledger\n  export-data websocket"
+    )]
+    Add(Box<AddArgs>),
+    /// List entries without secrets
+    #[command(after_help = "Example: keycellar list --json | jq -r '.entries[].label'")]
+    List,
+    /// Show one entry; the secret only with --reveal
+    #[command(after_help = "Example: keycellar show kraken-grid-bot")]
+    Show {
+        label: String,
+        /// Print the secret and API passphrase
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// Change an entry's metadata (never its key material)
+    #[command(
+        after_help = "Example: keycellar edit kraken-grid-bot --add-ip 203.0.113.8 --note 'second VPS'"
+    )]
+    Edit(Box<EditArgs>),
+    /// Remove an entry
+    #[command(after_help = "Example: keycellar remove old-test-key")]
+    Remove {
+        label: String,
+        /// Do not ask for confirmation
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Change the vault passphrase
+    #[command(
+        after_help = "Example: keycellar passwd   (asks for the old one, then the new one twice)"
+    )]
+    Passwd {
+        /// Read the new passphrase from this file (`-` for stdin)
+        #[arg(long, value_name = "PATH", conflicts_with = "generate_passphrase")]
+        new_passphrase_file: Option<InputSource>,
+        /// New KDF settings (the vault's own are kept unless one is given)
+        #[command(flatten)]
+        settings: InitArgs,
+    },
+    /// Print the vault fingerprint, or one entry's
+    #[command(after_help = "Example: keycellar fingerprint kraken-grid-bot")]
+    Fingerprint { label: Option<String> },
+    /// Recompute fingerprints and compare them with what was recorded, written down, or
+    /// held in a backup
+    #[command(
+        after_help = "Examples:\n  keycellar verify\n  keycellar verify kraken-grid-bot --fingerprint 7K2M-9QXD-4TRE-HA0C\n  keycellar verify kraken-grid-bot --key CJbfPw4tnbf...I3y\n  keycellar verify --backup keys.age -i backup-key.txt"
+    )]
+    Verify {
+        /// Only this entry
+        label: Option<String>,
+        /// The entry fingerprint you wrote down
+        #[arg(long, requires = "label", value_name = "FP")]
+        fingerprint: Option<String>,
+        /// The public key the exchange's API page shows
+        #[arg(long, requires = "label", value_name = "PUBLIC")]
+        key: Option<String>,
+        /// Compare the vault with this export instead (writes nothing)
+        #[arg(long, value_name = "FILE", conflicts_with = "label")]
+        backup: Option<PathBuf>,
+        /// Compare the vault with these scans of a paper backup instead (writes nothing)
+        #[arg(long, value_name = "SCAN", num_args = 0.., conflicts_with_all = ["label", "backup"])]
+        paper: Option<Vec<PathBuf>>,
+        /// With --paper: a typed copy of the sheet instead of scans (repeat for shares)
+        #[arg(long, value_name = "FILE", num_args = 1.., requires = "paper")]
+        text: Vec<PathBuf>,
+        #[command(flatten)]
+        unlock: BackupUnlockArgs,
+    },
+    /// Write an age-encrypted copy of the keys (all, or the LABELs given)
+    #[command(
+        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o team-keys.age -R team-recipients.txt --armor\n  keycellar export -o grid-bot.age --passphrase kraken-grid-bot"
+    )]
+    Export(Box<ExportArgs>),
+    /// Bring entries in from an export: into this vault, or a new one with --init
+    #[command(
+        after_help = "Examples:\n  keycellar import keys.age -i backup-key.txt --dry-run\n  keycellar import --init keys.age -i ~/.ssh/id_ed25519"
+    )]
+    Import(Box<ImportArgs>),
+    /// Print a PDF paper backup: QR codes and a checked typeable copy, encrypted
+    #[command(
+        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o team-backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
+    )]
+    Print(Box<PrintArgs>),
+    /// Restore entries from a paper backup: scans or photos, or typed text
+    #[command(
+        after_help = "Examples:\n  keycellar restore --init --image page1.png page2.png page3.png\n  keycellar restore --text typed.txt --label kraken-grid-bot"
+    )]
+    Restore(Box<RestoreArgs>),
+    /// Replace a key with a new one, keeping the old as `rotated` (back up first)
+    #[command(
+        after_help = "Example: keycellar rotate kraken-grid-bot --key NEWPUBLICKEY --secret-file new-secret.txt --reason scheduled"
+    )]
+    Rotate(Box<RotateArgs>),
+    /// The keys that have held a label, newest first
+    #[command(
+        after_help = "Examples:\n  keycellar history kraken-grid-bot\n  keycellar history kraken-grid-bot --signatures"
+    )]
+    History {
+        label: String,
+        /// Show what `exec --profile sign` signed and refused for the key instead (its
+        /// journal: time, process, endpoint, digest of the body; never a secret)
+        #[arg(long)]
+        signatures: bool,
+    },
+    /// Vault fingerprint, entry counts, KDF settings, last export and print
+    #[command(after_help = "Example: keycellar status")]
+    Status,
+    /// Findings that need attention; exit 8 when one is high severity
+    #[command(
+        after_help = "Example (cron): keycellar --passphrase-file ~/.vault-pass audit --json"
+    )]
+    Audit {
+        /// Keys older than this many days are reported
+        #[arg(long, default_value_t = 90, value_name = "N")]
+        max_age_days: i64,
+    },
+    /// Run a command with a key in its environment (never on its command line)
+    #[command(
+        after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec --profile freqtrade kraken-freqtrade -- freqtrade trade -c config.json\n  keycellar exec --profile json-fd kraken-grid-bot -- python3 bot.py\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n  keycellar exec --list-profiles\n\nDefault variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,\nEXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).\nThe command's output passes through keycellar, which masks the secrets in it (****)."
+    )]
+    Exec(Box<ExecArgs>),
+    /// Unlock once: an agent that holds the vault key and answers commands until it locks
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  keycellar agent start   (asks the passphrase once)\n  keycellar agent status\n  keycellar agent stop"
+    )]
+    Agent(AgentCommand),
+    /// Wipe the key of the agent serving this vault (it stays locked until started again)
+    #[command(after_help = "Example: keycellar lock")]
+    Lock,
+    /// Make an age identity file (the age-keygen format) to receive exports, or print the
+    /// recipient of one
+    #[command(
+        after_help = "Examples:\n  keycellar keygen -o backup-key.txt > backup-recipient.txt\n  keycellar keygen -y backup-key.txt > backup-recipient.txt   (its recipient again)"
+    )]
+    Keygen {
+        /// Where to write the identity (created 0600, never overwritten; `-` for stdout)
+        #[arg(
+            short,
+            long,
+            value_name = "FILE",
+            required_unless_present = "recipient_of"
+        )]
+        output: Option<PathBuf>,
+        /// Print the recipient of this identity file instead, as `age-keygen -y` does
+        #[arg(short = 'y', long, value_name = "IDENTITY", conflicts_with = "output")]
+        recipient_of: Option<PathBuf>,
+    },
+    /// Print a shell completion script (labels are encrypted, so only commands and options
+    /// complete)
+    #[command(
+        after_help = "Examples (make the directories first: mkdir -p ~/.local/share/bash-completion/completions ~/.zfunc):\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar   (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath))"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (keycellar.1 and one per command) into a directory
+    #[command(
+        after_help = "Example: keycellar man -o ~/.cargo/share/man/man1   (where man looks when ~/.cargo/bin is on PATH)"
+    )]
+    Man {
+        /// The directory to write into (created if missing)
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+    /// Report the process hardening in effect (for tests)
+    #[command(hide = true)]
+    HygieneCheck,
+}
