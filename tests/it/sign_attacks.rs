@@ -337,3 +337,92 @@ fn coinbase_limits_keycellar_cannot_hold_are_refused() {
         "host": "api.coinbase.com", "path": "/api/v3/brokerage/accounts"}));
     assert_eq!(answer["ok"], true, "{answer}");
 }
+
+/// A volume in the quote asset is not bounded by `max_volume` (a base volume): Kraken's
+/// `viqc` order flag and OKX's `tgtCcy=quote_ccy` would let a bot buy 1,000 USD of an asset
+/// worth cents under a cap of 0.5, so they are refused, in every spelling and place.
+#[test]
+fn orders_sized_in_the_quote_asset_are_refused_while_max_volume_is_set() {
+    let policy = limits(&[("kraken", "XBTUSD"), ("okx", "BTC-USDT")]);
+    let run = Run::start(
+        vec![kraken("kraken"), okx()],
+        policy,
+        Arc::new(FixedClock::new(NOW_MS)),
+    );
+    let mut client = run.client();
+    let order = "ordertype=market&pair=XBTUSD&type=buy&volume=0.5";
+    let okx_order = r#""instId":"BTC-USDT","side":"buy","ordType":"market","sz":"0.5""#;
+    let refused = [
+        (
+            "kraken",
+            "/0/private/AddOrder",
+            format!("{order}&oflags=viqc"),
+        ),
+        (
+            "kraken",
+            "/0/private/AddOrder",
+            format!("{order}&oflags=post,VIQC"),
+        ),
+        (
+            "kraken",
+            "/0/private/AddOrder",
+            format!("{order}&oflags=post%2C%20viqc"),
+        ),
+        (
+            "kraken",
+            "/0/private/AddOrderBatch",
+            r#"{"pair":"XBTUSD","orders":[{"volume":"0.5","oflags":"viqc"}]}"#.into(),
+        ),
+        (
+            "okx",
+            "/api/v5/trade/order",
+            format!(r#"{{{okx_order},"tgtCcy":"quote_ccy"}}"#),
+        ),
+        (
+            "okx",
+            "/api/v5/trade/order",
+            format!(r#"{{{okx_order},"tgtCcy":"QUOTE_CCY"}}"#),
+        ),
+        (
+            "okx",
+            "/api/v5/trade/order",
+            format!(r#"{{{okx_order},"tgtCcy":""}}"#),
+        ),
+        (
+            "okx",
+            "/api/v5/trade/batch-orders",
+            format!(r#"[{{{okx_order}}},{{{okx_order},"tgtCcy":"quote_ccy"}}]"#),
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (label, path, body) in refused {
+        let answer = sign(&mut client, label, "POST", path, "", &body);
+        assert_eq!(answer["error"]["kind"], "refused", "{body}: {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("quote asset"),
+            "{answer}"
+        );
+        answers.push((body, answer));
+    }
+    nothing_signed(&run, &answers);
+    // Base-sized orders, with other flags, are signed.
+    let allowed = [
+        (
+            "kraken",
+            "/0/private/AddOrder",
+            format!("{order}&oflags=post,fciq"),
+        ),
+        (
+            "okx",
+            "/api/v5/trade/order",
+            format!(r#"{{{okx_order},"tgtCcy":"base_ccy"}}"#),
+        ),
+    ];
+    for (label, path, body) in allowed {
+        let answer = sign(&mut client, label, "POST", path, "", &body);
+        assert_eq!(answer["ok"], true, "{body}: {answer}");
+    }
+}

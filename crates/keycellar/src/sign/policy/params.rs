@@ -67,6 +67,21 @@ pub(super) fn fields(exchange: Exchange) -> Fields {
     }
 }
 
+/// Whether a field's value makes the order's volume an amount of the quote asset, which
+/// `max_volume` (a base volume) cannot bound: Kraken's order flag `viqc` ("volume in quote
+/// currency") among `oflags`, and OKX's `tgtCcy` set to anything but `base_ccy` (its
+/// `quote_ccy` sizes a spot market order in the quote currency). Compared without case
+/// and spaces, since an exchange may be lenient where keycellar must not be.
+pub(super) fn sizes_in_quote(exchange: Exchange, name: &str, value: &str) -> bool {
+    match (exchange, name) {
+        (Exchange::Kraken, "oflags") => value
+            .split(',')
+            .any(|flag| flag.trim().eq_ignore_ascii_case("viqc")),
+        (Exchange::Okx, "tgtCcy") => !value.trim().eq_ignore_ascii_case("base_ccy"),
+        _ => false,
+    }
+}
+
 /// Every (name, value) the request carries: form fields of the query, then of the body, or
 /// the values of a JSON body under their keys. A body is JSON when its first byte after JSON
 /// whitespace is `{` or `[`, and a form otherwise; the exchange may read it either way (the

@@ -162,15 +162,8 @@ pub(super) fn check_order(limits: &EntryPolicy, checked: &Checked) -> Result<(),
     let named = checked.named;
     let fields = params::fields(checked.exchange);
     let places_order = places_order(checked.exchange, &fields, checked.request, named);
-    let values = |names: &[&str]| -> Vec<String> {
-        named
-            .iter()
-            .filter(|(name, _)| names.contains(&name.as_str()))
-            .map(|(_, value)| value.clone())
-            .collect()
-    };
     if let Some(allowed) = &limits.pairs {
-        let pairs = values(fields.pair);
+        let pairs = values_of(named, fields.pair);
         if places_order && pairs.is_empty() {
             return Err(Failure::refused(Rule::Pair, "the order names no pair"));
         }
@@ -185,48 +178,72 @@ pub(super) fn check_order(limits: &EntryPolicy, checked: &Checked) -> Result<(),
         }
     }
     if let Some(max) = &limits.max_volume {
-        let limit = params::decimal(max).unwrap_or(0);
-        if let Some((name, _)) = named
-            .iter()
-            .find(|(name, _)| fields.unbounded_volume.contains(&name.as_str()))
-        {
-            return Err(Failure::refused(
-                Rule::Volume,
-                format!(
-                    "{} sizes the order in the quote asset, which max_volume cannot bound",
-                    quoted(name)
-                ),
-            ));
-        }
-        let volumes = values(fields.volume);
-        if places_order && volumes.is_empty() {
-            return Err(Failure::refused(
-                Rule::Volume,
-                "the order carries no base volume keycellar can check against max_volume",
-            ));
-        }
-        for volume in &volumes {
-            match params::decimal(volume) {
-                Some(v) if v <= limit => {}
-                Some(_) => {
-                    return Err(Failure::refused(
-                        Rule::Volume,
-                        format!(
-                            "volume {} is over the policy's maximum of {max}",
-                            quoted(volume)
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(Failure::refused(
-                        Rule::Volume,
-                        format!("volume {} is not a plain decimal", quoted(volume)),
-                    ));
-                }
+        check_volume(max, checked, &fields, places_order)?;
+    }
+    Ok(())
+}
+
+/// An order's volumes against `max_volume`: every base volume it names is a plain decimal
+/// within the maximum, and nothing sizes it in the quote asset instead.
+fn check_volume(
+    max: &str,
+    checked: &Checked,
+    fields: &params::Fields,
+    places_order: bool,
+) -> Result<(), Failure> {
+    let named = checked.named;
+    let limit = params::decimal(max).unwrap_or(0);
+    let in_quote = |(name, value): &&(String, String)| {
+        fields.unbounded_volume.contains(&name.as_str())
+            || params::sizes_in_quote(checked.exchange, name, value)
+    };
+    if let Some((name, value)) = named.iter().find(in_quote) {
+        return Err(Failure::refused(
+            Rule::Volume,
+            format!(
+                "{}={} sizes the order in the quote asset, which max_volume cannot bound",
+                quoted(name),
+                quoted(value)
+            ),
+        ));
+    }
+    let volumes = values_of(named, fields.volume);
+    if places_order && volumes.is_empty() {
+        return Err(Failure::refused(
+            Rule::Volume,
+            "the order carries no base volume keycellar can check against max_volume",
+        ));
+    }
+    for volume in &volumes {
+        match params::decimal(volume) {
+            Some(v) if v <= limit => {}
+            Some(_) => {
+                return Err(Failure::refused(
+                    Rule::Volume,
+                    format!(
+                        "volume {} is over the policy's maximum of {max}",
+                        quoted(volume)
+                    ),
+                ));
+            }
+            None => {
+                return Err(Failure::refused(
+                    Rule::Volume,
+                    format!("volume {} is not a plain decimal", quoted(volume)),
+                ));
             }
         }
     }
     Ok(())
+}
+
+/// The values of the fields named `names`, in the order the request gives them.
+fn values_of(named: &[(String, String)], names: &[&str]) -> Vec<String> {
+    named
+        .iter()
+        .filter(|(name, _)| names.contains(&name.as_str()))
+        .map(|(_, value)| value.clone())
+        .collect()
 }
 
 /// Whether a request places an order, and so must name a pair and a volume when the policy
