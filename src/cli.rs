@@ -4,7 +4,8 @@
 //! - `args`: the argument grammar (clap); `report`: failures, their kinds, exit codes and
 //!   hints; `ui`: colour, spinner, notes; `signals`: what signals do (spinner, exec);
 //!   `prompt`: asking on the terminal; `output`: what each command prints, as text or
-//!   JSON; `shell`: completions and man pages.
+//!   JSON; `shell`: completions and man pages; `examples`: the example command lines
+//!   help, man pages and tests share.
 //! - Shared steps: `context` (global options, unlocking, new-vault settings),
 //!   `credentials` (a key's parts for add and rotate), `encryption` (who can open a
 //!   backup), `import_into` (how restored entries join a vault), `new_passphrase`
@@ -24,6 +25,7 @@ mod commands;
 mod context;
 mod credentials;
 mod encryption;
+mod examples;
 mod exec;
 mod import_into;
 mod lifecycle;

@@ -11,6 +11,8 @@ use keycellar::source::InputSource;
 use keycellar::vault::merge::OnConflict;
 use std::path::PathBuf;
 
+use super::examples;
+
 mod agent;
 mod backup;
 mod command;
@@ -57,6 +59,28 @@ to ask (set by `agent start -- COMMAND`). NO_COLOR, CLICOLOR and CLICOLOR_FORCE:
 everywhere. XDG_RUNTIME_DIR: where agents' sockets, `exec`'s run locks and signing sockets
 live (else /tmp/keycellar-UID); XDG_STATE_HOME: where `exec --profile sign` keeps its journal
 and nonces (else ~/.local/state). Nothing else is read from the environment.";
+
+/// What `exec`'s help says after its examples.
+const EXEC_VARIABLES: &str = "\
+Default variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,
+EXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).
+The command's output passes through keycellar, which masks the secrets in it (****).";
+
+/// What `add`'s help says after its example: Kraken's permission names, from the library's
+/// list, wrapped as help wraps.
+fn kraken_permissions() -> String {
+    let mut lines = vec![String::from("Kraken permissions:")];
+    for name in keycellar::credential::exchange::KRAKEN_PERMISSIONS {
+        let current = lines.last_mut().expect("one line at least");
+        if current.len() + 1 + name.len() > 80 {
+            lines.push(format!("  {name}"));
+        } else {
+            current.push(' ');
+            current.push_str(name);
+        }
+    }
+    lines.join("\n")
+}
 
 /// The long help's topics: where the vault is, use from scripts, exit codes.
 fn topics() -> String {

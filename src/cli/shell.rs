@@ -2,6 +2,7 @@
 //! both generated from the one argument grammar so they cannot drift from it.
 
 use super::args::{Cli, ENVIRONMENT, EXIT_CODES, VAULT_LOCATION};
+use super::examples::{self, Example, FIRST_STEPS};
 use super::report::{Failure, Result};
 use clap::CommandFactory;
 use clap_mangen::roff::{Roff, roman};
@@ -67,25 +68,17 @@ pub fn man_pages(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The first steps, for the examples of the overview page `keycellar.1`.
-const FIRST_STEPS: [&str; 5] = [
-    "keycellar init",
-    "keycellar add kraken-grid-bot --exchange kraken",
-    "keycellar export -o keys.age -R team-recipients.txt",
-    "keycellar print -o backup.pdf",
-    "keycellar verify",
-];
-
 /// A man page and the path it goes to in `dir`.
 fn render_page(
     dir: &Path,
     command: clap::Command,
     see_also: &[String],
 ) -> std::io::Result<(PathBuf, Vec<u8>)> {
-    let mut examples = examples(&command);
-    if command.has_subcommands() {
-        examples.extend(FIRST_STEPS.map(String::from));
-    }
+    // The overview page shows the first steps; a command's page, its help's examples.
+    let examples: Vec<String> = match command.get_name() {
+        "keycellar" => FIRST_STEPS.iter().map(Example::annotated).collect(),
+        name => examples::of(name).map(Example::annotated).collect(),
+    };
     let man = clap_mangen::Man::new(command.clone());
     let mut page = Vec::new();
     man.render_title(&mut page)?;
@@ -119,32 +112,6 @@ fn render_page(
     Ok((dir.join(man.get_filename()), page))
 }
 
-/// The example command lines of a command's help (its `Example:`/`Examples:` text), a
-/// line ending in a backslash joined to the next.
-pub fn examples(command: &clap::Command) -> Vec<String> {
-    let Some(help) = command.get_after_help() else {
-        return Vec::new();
-    };
-    let mut examples = Vec::new();
-    let mut continued = String::new();
-    for line in help.to_string().lines() {
-        let line = line.trim();
-        let line = line
-            .trim_start_matches("Examples:")
-            .trim_start_matches("Example:");
-        continued.push_str(line.trim().trim_end_matches('\\').trim_end());
-        if line.ends_with('\\') {
-            continued.push(' ');
-            continue;
-        }
-        let example = std::mem::take(&mut continued);
-        if example.starts_with("keycellar ") {
-            examples.push(example);
-        }
-    }
-    examples
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,34 +120,98 @@ mod tests {
     /// A command line as written in help or the README, without comments, pipes and
     /// redirections, parsed as the binary would.
     fn parses(line: &str) -> std::result::Result<(), String> {
+        command_of(line).map(|_| ())
+    }
+
+    /// The command (`agent start` for a nested one) a line runs, parsed as the binary would.
+    fn command_of(line: &str) -> std::result::Result<String, String> {
         let line = line.split(['#', '|', '>', '<']).next().unwrap_or_default();
-        // Help annotates an example after two spaces, in parentheses.
-        let line = line.split("  (").next().unwrap_or_default();
         let words = shlex::split(line).ok_or_else(|| format!("{line}: unbalanced quotes"))?;
-        Cli::try_parse_from(words)
-            .map(|_| ())
-            .map_err(|e| format!("{line}: {e}"))
-    }
-
-    #[test]
-    fn the_first_steps_parse() {
-        for step in FIRST_STEPS {
-            parses(step).unwrap();
+        Cli::try_parse_from(&words).map_err(|e| format!("{line}: {e}"))?;
+        let mut names = Vec::new();
+        let mut matches = &Cli::command().get_matches_from(words);
+        while let Some((name, inner)) = matches.subcommand() {
+            names.push(name.to_string());
+            matches = inner;
         }
+        Ok(names.join(" "))
     }
 
-    #[test]
-    fn every_help_example_parses() {
-        let mut top = Cli::command();
-        top.build();
-        let mut checked = 0;
-        for command in top.get_subcommands() {
-            for example in examples(command) {
-                parses(&example).unwrap();
-                checked += 1;
+    /// Every visible command, nested ones as `agent start`.
+    fn visible_commands() -> Vec<String> {
+        let top = Cli::command();
+        let mut names = Vec::new();
+        for command in top.get_subcommands().filter(|c| !c.is_hide_set()) {
+            names.push(command.get_name().to_string());
+            for inner in command.get_subcommands().filter(|c| !c.is_hide_set()) {
+                names.push(format!("{} {}", command.get_name(), inner.get_name()));
             }
         }
-        assert!(checked >= 30, "only {checked} examples");
+        names
+    }
+
+    #[test]
+    fn every_example_and_first_step_parses_as_its_command() {
+        for example in examples::EXAMPLES.iter().chain(FIRST_STEPS) {
+            let command = command_of(example.line).unwrap();
+            // A parent's example runs one of its subcommands.
+            assert!(
+                command == example.command || command.starts_with(&format!("{} ", example.command)),
+                "{} runs {command}, but is shown for {}",
+                example.line,
+                example.command
+            );
+        }
+    }
+
+    #[test]
+    fn every_visible_command_has_an_example_and_every_example_a_command() {
+        let visible = visible_commands();
+        for command in &visible {
+            assert!(
+                examples::of(command).next().is_some(),
+                "{command} has no example"
+            );
+        }
+        for example in examples::EXAMPLES {
+            assert!(
+                visible.contains(&example.command.to_string()),
+                "{}",
+                example.line
+            );
+        }
+    }
+
+    #[test]
+    fn help_and_man_pages_show_every_example() {
+        let dir = tempfile::tempdir().unwrap();
+        man_pages(dir.path()).unwrap();
+        let mut top = Cli::command();
+        top.build();
+        for example in examples::EXAMPLES {
+            let mut words = example.command.split(' ');
+            let first = top.find_subcommand(words.next().unwrap()).unwrap();
+            let command = match words.next() {
+                Some(inner) => first.find_subcommand(inner).unwrap(),
+                None => first,
+            };
+            let help = command.get_after_help().unwrap().to_string();
+            let joined = help.replace(" \\\n    ", " ");
+            assert!(
+                joined.contains(example.line),
+                "{help}\nlacks {}",
+                example.line
+            );
+            if !example.command.contains(' ') {
+                let page = dir.path().join(format!("keycellar-{}.1", example.command));
+                let page = std::fs::read_to_string(page).unwrap();
+                // roff escapes `-` and wraps; compare the words.
+                let words = page.replace("\\-", "-").replace("\\*(Aq", "'");
+                for word in example.line.split(' ') {
+                    assert!(words.contains(word), "{} lacks {word}", example.command);
+                }
+            }
+        }
     }
 
     #[test]

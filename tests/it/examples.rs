@@ -1,4 +1,5 @@
-//! Every example `keycellar help COMMAND` shows, and every `keycellar` line of the README's
+//! Every example `keycellar help COMMAND` shows (the table in src/cli/examples.rs that help
+//! and man pages print), and every `keycellar` line of the README's
 //! shell blocks, run against a vault holding the labels they name, with the files they
 //! name beside it, and no terminal. An example may fail for what the machine lacks (no
 //! terminal to ask a passphrase on, no `freqtrade`, a placeholder key that does not match),
@@ -10,44 +11,26 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// The subcommands `keycellar --help` lists.
-fn subcommands() -> Vec<String> {
-    let help = run(Command::new(assert_cmd::cargo::cargo_bin("keycellar")).arg("--help"));
-    let help = String::from_utf8(help).unwrap();
-    let list = help
-        .split("Commands:")
-        .nth(1)
-        .unwrap()
-        .split("Options:")
-        .next()
-        .unwrap();
-    list.lines()
-        .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| *name != "help")
-        .map(str::to_string)
-        .collect()
-}
+/// The example table the command line's help and man pages show (src/cli/examples.rs),
+/// read as it is: it uses nothing outside `std`.
+#[path = "../../src/cli/examples.rs"]
+#[allow(dead_code)] // help and man pages use the rest of it
+mod table;
 
-/// The `keycellar ...` lines of a help text's Example(s) section, continuations joined,
-/// trailing explanations in parentheses dropped.
-fn help_examples(command: &str) -> Vec<String> {
-    let help = run(Command::new(assert_cmd::cargo::cargo_bin("keycellar")).args(["help", command]));
-    let help = String::from_utf8(help).unwrap();
-    let mut examples = Vec::new();
-    let mut pending = String::new();
-    for line in help.lines() {
-        let line = line.trim().trim_start_matches("Example:").trim();
-        if !pending.is_empty() || line.starts_with("keycellar ") {
-            pending.push_str(line.trim_end_matches('\\'));
-            pending.push(' ');
-            if !line.ends_with('\\') {
-                let example = pending.split("  (").next().unwrap().trim().to_string();
-                examples.push(example);
-                pending.clear();
-            }
+/// Every example help shows, and the first steps of the overview man page, grouped by the
+/// help that shows them.
+fn help_examples() -> Vec<(String, Vec<String>)> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for example in table::EXAMPLES {
+        let group = format!("keycellar help {}", example.command);
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, lines)) => lines.push(example.line.to_string()),
+            None => groups.push((group, vec![example.line.to_string()])),
         }
     }
-    examples
+    let steps = table::FIRST_STEPS.iter().map(|e| e.line.to_string());
+    groups.push(("man keycellar".into(), steps.collect()));
+    groups
 }
 
 /// The `keycellar ...` lines of the README's ```sh blocks, comments dropped.
@@ -167,9 +150,9 @@ fn usage_error(tv: &TestVault, example: &str) -> Option<String> {
 #[test]
 fn every_help_example_and_readme_command_is_understood() {
     let tv = workplace();
-    let mut examples: Vec<String> = subcommands()
-        .iter()
-        .flat_map(|c| help_examples(c))
+    let mut examples: Vec<String> = help_examples()
+        .into_iter()
+        .flat_map(|(_, lines)| lines)
         .collect();
     let from_help = examples.len();
     examples.extend(readme_lines());
@@ -196,10 +179,7 @@ fn output_of(example: &str) -> Option<String> {
 /// would fail (keycellar never overwrites without --force).
 #[test]
 fn no_two_examples_write_the_same_file() {
-    let mut groups: Vec<(String, Vec<String>)> = subcommands()
-        .into_iter()
-        .map(|c| (format!("keycellar help {c}"), help_examples(&c)))
-        .collect();
+    let mut groups = help_examples();
     groups.push(("README.md".into(), readme_lines()));
     let mut collisions = Vec::new();
     for (group, examples) in groups {

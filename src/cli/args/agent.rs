@@ -1,20 +1,19 @@
 //! Arguments of the agent commands (docs/AGENT.md).
 
+use crate::cli::examples;
 use clap::{Args, Subcommand};
 use keycellar::agent::Limit;
 
 #[derive(Debug, Subcommand)]
 pub enum AgentCommand {
     /// Ask the passphrase once and leave an agent serving this vault until it locks
-    #[command(
-        after_help = "Examples:\n  keycellar agent start\n  keycellar agent start --idle 1h -- ./supervisor.sh   (the agent ends with the command)\n  keycellar agent start --idle none --max none   (a server's agent: stated explicitly)"
-    )]
+    #[command(after_help = examples::help("agent start", ""))]
     Start(AgentStartArgs),
     /// Whether an agent serves this vault, and when it locks
-    #[command(after_help = "Example: keycellar agent status --json")]
+    #[command(after_help = examples::help("agent status", ""))]
     Status,
     /// Wipe the agent's key and end it
-    #[command(after_help = "Example: keycellar agent stop")]
+    #[command(after_help = examples::help("agent stop", ""))]
     Stop,
     /// The agent process itself (started by `agent start`; reads its key from a pipe)
     #[command(hide = true)]

@@ -5,18 +5,16 @@ use super::*;
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a new, empty vault
-    #[command(after_help = "Example: keycellar init   (asks for the passphrase twice)")]
+    #[command(after_help = examples::help("init", ""))]
     Init(InitArgs),
     /// Add an API key (the secret is asked for, or read from a file; never an argument)
-    #[command(
-        after_help = "Example: keycellar add kraken-grid-bot --exchange kraken \\\n    --key CJbfPw...I3y --permission query-funds --permission modify-trades\n\nKraken permissions: query-funds deposit-funds withdraw-funds earn-funds\n  query-open-trades query-closed-trades modify-trades cancel-trades query-ledger\n  export-data websocket"
-    )]
+    #[command(after_help = examples::help("add", &kraken_permissions()))]
     Add(Box<AddArgs>),
     /// List entries without secrets
-    #[command(after_help = "Example: keycellar list --json | jq -r '.entries[].label'")]
+    #[command(after_help = examples::help("list", ""))]
     List,
     /// Show one entry; the secret only with --reveal
-    #[command(after_help = "Example: keycellar show kraken-grid-bot")]
+    #[command(after_help = examples::help("show", ""))]
     Show {
         label: String,
         /// Print the secret and API passphrase
@@ -24,12 +22,10 @@ pub enum Command {
         reveal: bool,
     },
     /// Change an entry's metadata (never its key material)
-    #[command(
-        after_help = "Example: keycellar edit kraken-grid-bot --add-ip 203.0.113.8 --note 'second VPS'"
-    )]
+    #[command(after_help = examples::help("edit", ""))]
     Edit(Box<EditArgs>),
     /// Remove an entry
-    #[command(after_help = "Example: keycellar remove old-test-key")]
+    #[command(after_help = examples::help("remove", ""))]
     Remove {
         label: String,
         /// Do not ask for confirmation
@@ -37,9 +33,7 @@ pub enum Command {
         yes: bool,
     },
     /// Change the vault passphrase
-    #[command(
-        after_help = "Example: keycellar passwd   (asks for the old one, then the new one twice)"
-    )]
+    #[command(after_help = examples::help("passwd", ""))]
     Passwd {
         /// Read the new passphrase from this file (`-` for stdin)
         #[arg(long, value_name = "PATH", conflicts_with = "generate_passphrase")]
@@ -49,13 +43,11 @@ pub enum Command {
         settings: InitArgs,
     },
     /// Print the vault fingerprint, or one entry's
-    #[command(after_help = "Example: keycellar fingerprint kraken-grid-bot")]
+    #[command(after_help = examples::help("fingerprint", ""))]
     Fingerprint { label: Option<String> },
     /// Recompute fingerprints and compare them with what was recorded, written down, or
     /// held in a backup
-    #[command(
-        after_help = "Examples:\n  keycellar verify\n  keycellar verify kraken-grid-bot --fingerprint 7K2M-9QXD-4TRE-HA0C\n  keycellar verify kraken-grid-bot --key CJbfPw4tnbf...I3y\n  keycellar verify --backup keys.age -i backup-key.txt"
-    )]
+    #[command(after_help = examples::help("verify", ""))]
     Verify {
         /// Only this entry
         label: Option<String>,
@@ -78,34 +70,22 @@ pub enum Command {
         unlock: BackupUnlockArgs,
     },
     /// Write an age-encrypted copy of the keys (all, or the LABELs given)
-    #[command(
-        after_help = "Examples:\n  keycellar export -o keys.age -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  keycellar export -o team-keys.age -R team-recipients.txt --armor\n  keycellar export -o grid-bot.age --passphrase kraken-grid-bot"
-    )]
+    #[command(after_help = examples::help("export", ""))]
     Export(Box<ExportArgs>),
     /// Bring entries in from an export: into this vault, or a new one with --init
-    #[command(
-        after_help = "Examples:\n  keycellar import keys.age -i backup-key.txt --dry-run\n  keycellar import --init keys.age -i ~/.ssh/id_ed25519"
-    )]
+    #[command(after_help = examples::help("import", ""))]
     Import(Box<ImportArgs>),
     /// Print a PDF paper backup: QR codes and a checked typeable copy, encrypted
-    #[command(
-        after_help = "Examples:\n  keycellar print -o backup.pdf\n  keycellar print -o team-backup.pdf --paper letter -R team-recipients.txt kraken-grid-bot"
-    )]
+    #[command(after_help = examples::help("print", ""))]
     Print(Box<PrintArgs>),
     /// Restore entries from a paper backup: scans or photos, or typed text
-    #[command(
-        after_help = "Examples:\n  keycellar restore --init --image page1.png page2.png page3.png\n  keycellar restore --text typed.txt --label kraken-grid-bot"
-    )]
+    #[command(after_help = examples::help("restore", ""))]
     Restore(Box<RestoreArgs>),
     /// Replace a key with a new one, keeping the old as `rotated` (back up first)
-    #[command(
-        after_help = "Example: keycellar rotate kraken-grid-bot --key NEWPUBLICKEY --secret-file new-secret.txt --reason scheduled"
-    )]
+    #[command(after_help = examples::help("rotate", ""))]
     Rotate(Box<RotateArgs>),
     /// The keys that have held a label, newest first
-    #[command(
-        after_help = "Examples:\n  keycellar history kraken-grid-bot\n  keycellar history kraken-grid-bot --signatures"
-    )]
+    #[command(after_help = examples::help("history", ""))]
     History {
         label: String,
         /// Show what `exec --profile sign` signed and refused for the key instead (its
@@ -114,36 +94,27 @@ pub enum Command {
         signatures: bool,
     },
     /// Vault fingerprint, entry counts, KDF settings, last export and print
-    #[command(after_help = "Example: keycellar status")]
+    #[command(after_help = examples::help("status", ""))]
     Status,
     /// Findings that need attention; exit 8 when one is high severity
-    #[command(
-        after_help = "Example (cron): keycellar --passphrase-file ~/.vault-pass audit --json"
-    )]
+    #[command(after_help = examples::help("audit", ""))]
     Audit {
         /// Keys older than this many days are reported
         #[arg(long, default_value_t = 90, value_name = "N")]
         max_age_days: i64,
     },
     /// Run a command with a key in its environment (never on its command line)
-    #[command(
-        after_help = "Examples:\n  keycellar exec kraken-grid-bot -- ./gridbot --live\n  keycellar exec --profile freqtrade kraken-freqtrade -- freqtrade trade -c config.json\n  keycellar exec --profile json-fd kraken-grid-bot -- python3 bot.py\n  keycellar exec okx-tax --env OKX_KEY=api_key --env OKX_SECRET=secret -- python sync.py\n  keycellar exec --list-profiles\n\nDefault variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if set,\nEXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).\nThe command's output passes through keycellar, which masks the secrets in it (****)."
-    )]
+    #[command(after_help = examples::help("exec", EXEC_VARIABLES))]
     Exec(Box<ExecArgs>),
     /// Unlock once: an agent that holds the vault key and answers commands until it locks
-    #[command(
-        subcommand,
-        after_help = "Examples:\n  keycellar agent start   (asks the passphrase once)\n  keycellar agent status\n  keycellar agent stop"
-    )]
+    #[command(subcommand, after_help = examples::help("agent", ""))]
     Agent(AgentCommand),
     /// Wipe the key of the agent serving this vault (it stays locked until started again)
-    #[command(after_help = "Example: keycellar lock")]
+    #[command(after_help = examples::help("lock", ""))]
     Lock,
     /// Make an age identity file (the age-keygen format) to receive exports, or print the
     /// recipient of one
-    #[command(
-        after_help = "Examples:\n  keycellar keygen -o backup-key.txt > backup-recipient.txt\n  keycellar keygen -y backup-key.txt > backup-recipient.txt   (its recipient again)"
-    )]
+    #[command(after_help = examples::help("keygen", ""))]
     Keygen {
         /// Where to write the identity (created 0600, never overwritten; `-` for stdout)
         #[arg(
@@ -159,17 +130,13 @@ pub enum Command {
     },
     /// Print a shell completion script (labels are encrypted, so only commands and options
     /// complete)
-    #[command(
-        after_help = "Examples (make the directories first: mkdir -p ~/.local/share/bash-completion/completions ~/.zfunc):\n  keycellar completions bash > ~/.local/share/bash-completion/completions/keycellar\n  keycellar completions zsh > ~/.zfunc/_keycellar   (and in ~/.zshrc, before compinit: fpath=(~/.zfunc $fpath))"
-    )]
+    #[command(after_help = examples::help("completions", ""))]
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Write man pages (keycellar.1 and one per command) into a directory
-    #[command(
-        after_help = "Example: keycellar man -o ~/.cargo/share/man/man1   (where man looks when ~/.cargo/bin is on PATH)"
-    )]
+    #[command(after_help = examples::help("man", ""))]
     Man {
         /// The directory to write into (created if missing)
         #[arg(short, long, value_name = "DIR")]
