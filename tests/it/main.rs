@@ -5,6 +5,7 @@
 mod agent;
 mod architecture;
 mod backup;
+mod cases;
 mod cli;
 mod common;
 mod concurrency;
