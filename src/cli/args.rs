@@ -195,7 +195,7 @@ pub fn choice<T: Choice>() -> impl TypedValueParser<Value = T> {
 
 impl Choice for Exchange {
     fn all() -> &'static [Self] {
-        &Exchange::ALL
+        Exchange::ALL
     }
     fn name(&self) -> &'static str {
         self.id()

@@ -73,7 +73,7 @@ pub fn parse_date(text: Option<&str>) -> Result<Option<Date>> {
 
 /// Refuses permission names outside the exchange's known list, where it has one.
 pub fn check_permission_names(exchange: Exchange, names: &[String]) -> Result<()> {
-    let Some(known) = exchange.known_permissions() else {
+    let Some(known) = exchange.info().permissions else {
         return Ok(());
     };
     let unknown: Vec<String> = names

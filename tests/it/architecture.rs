@@ -158,6 +158,7 @@ fn the_command_lines_shared_steps_never_use_its_commands() {
         "zero_on_free",
         "ui",
         "shell",
+        "examples",
         "args",
     ];
     let mut found = Vec::new();

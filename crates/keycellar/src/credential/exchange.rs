@@ -1,14 +1,32 @@
-//! The exchanges keycellar knows, by the ids the format and fingerprints use, and what
-//! each asks for beyond a key and a secret.
+//! The exchanges keycellar knows, one table: per exchange its id (used by the format and
+//! fingerprints), ccxt id, whether it needs an API passphrase, its permission names, how
+//! its signer takes the secret, its documented public-key shape and its shape rules.
 
+use super::validate::{self, exchanges as rules};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Exchanges keycellar knows. Ids are part of the format and of fingerprints.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Exchange {
+/// Declares the exchanges once: the enum and [`Exchange::ALL`] come from one list, so an
+/// exchange cannot be left out of `ALL`, and [`Exchange::info`] matches every variant, so
+/// none compiles without its row of the table.
+macro_rules! exchanges {
+    ($($variant:ident),+ $(,)?) => {
+        /// Exchanges keycellar knows. Ids are part of the format and of fingerprints.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Exchange {
+            $($variant),+
+        }
+
+        impl Exchange {
+            /// Every exchange, in the order help and completions list them.
+            pub const ALL: &'static [Exchange] = &[$(Exchange::$variant),+];
+        }
+    };
+}
+
+exchanges!(
     Kraken,
     KrakenFutures,
     Binance,
@@ -21,49 +39,154 @@ pub enum Exchange {
     Bitstamp,
     Gemini,
     Other,
+);
+
+/// How an exchange's signer takes the secret, which is what fingerprints hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretEncoding {
+    /// Standard base64, decoded to the bytes the HMAC keys with (Kraken, Coinbase Exchange).
+    Base64,
+    /// The text as issued (a hex or alphanumeric string, or a PEM key).
+    Text,
 }
 
+/// The public-key shape an exchange documents: a key typed in now that does not fit is
+/// refused (keys read from backups keep loading as they were saved).
+pub struct KeyShape {
+    /// The exchange as a message names it ("Kraken" for Kraken Futures too).
+    pub name: &'static str,
+    /// The shape in words ("56 base64 characters (42 bytes)").
+    pub description: &'static str,
+    pub fits: fn(&str) -> bool,
+}
+
+/// Everything keycellar knows about one exchange, in one row.
+pub struct ExchangeInfo {
+    /// The id as written in the vault, in JSON and in fingerprints (never renamed).
+    pub id: &'static str,
+    /// ccxt's id (its `exchanges` list), for the profiles that hand keys to ccxt.
+    pub ccxt_id: Option<&'static str>,
+    /// Whether the exchange requires an API passphrase as a third credential.
+    pub requires_api_passphrase: bool,
+    /// The permission names keycellar knows, where it knows them; `add` and `edit` take
+    /// others only as explicit "other" permissions.
+    pub permissions: Option<&'static [&'static str]>,
+    pub secret: SecretEncoding,
+    pub public_key: Option<KeyShape>,
+    /// The shape rules of its keys and secrets (errors refuse an entry, warnings are shown).
+    pub(crate) rules: fn(&validate::Shape, &mut validate::Report),
+}
+
+fn kraken_key_fits(key: &str) -> bool {
+    key.len() == 56 && rules::decoded_len(key) == Some(42)
+}
+
+fn binance_key_fits(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+const KRAKEN_KEY: KeyShape = KeyShape {
+    name: "Kraken",
+    description: "56 base64 characters (42 bytes)",
+    fits: kraken_key_fits,
+};
+
+const BINANCE_KEY: KeyShape = KeyShape {
+    name: "Binance",
+    description: "64 letters and digits",
+    fits: binance_key_fits,
+};
+
+/// A row with what most exchanges share: a text secret, no documented key shape, no known
+/// permission names, no API passphrase.
+const fn row(
+    id: &'static str,
+    ccxt_id: &'static str,
+    rules: fn(&validate::Shape, &mut validate::Report),
+) -> ExchangeInfo {
+    ExchangeInfo {
+        id,
+        ccxt_id: Some(ccxt_id),
+        requires_api_passphrase: false,
+        permissions: None,
+        secret: SecretEncoding::Text,
+        public_key: None,
+        rules,
+    }
+}
+
+static KRAKEN: ExchangeInfo = ExchangeInfo {
+    permissions: Some(KRAKEN_PERMISSIONS),
+    secret: SecretEncoding::Base64,
+    public_key: Some(KRAKEN_KEY),
+    ..row("kraken", "kraken", rules::kraken)
+};
+static KRAKEN_FUTURES: ExchangeInfo = ExchangeInfo {
+    secret: SecretEncoding::Base64,
+    public_key: Some(KRAKEN_KEY),
+    ..row("kraken-futures", "krakenfutures", rules::kraken)
+};
+static BINANCE: ExchangeInfo = ExchangeInfo {
+    public_key: Some(BINANCE_KEY),
+    ..row("binance", "binance", rules::binance)
+};
+static BINANCE_US: ExchangeInfo = ExchangeInfo {
+    public_key: Some(BINANCE_KEY),
+    ..row("binance-us", "binanceus", rules::binance)
+};
+static COINBASE: ExchangeInfo = row("coinbase", "coinbase", rules::coinbase);
+static COINBASE_EXCHANGE: ExchangeInfo = ExchangeInfo {
+    requires_api_passphrase: true,
+    secret: SecretEncoding::Base64,
+    ..row(
+        "coinbase-exchange",
+        "coinbaseexchange",
+        rules::coinbase_exchange,
+    )
+};
+static OKX: ExchangeInfo = ExchangeInfo {
+    requires_api_passphrase: true,
+    ..row("okx", "okx", rules::okx)
+};
+static KUCOIN: ExchangeInfo = ExchangeInfo {
+    requires_api_passphrase: true,
+    ..row("kucoin", "kucoin", rules::kucoin)
+};
+static BYBIT: ExchangeInfo = row("bybit", "bybit", rules::bybit);
+static BITSTAMP: ExchangeInfo = row("bitstamp", "bitstamp", rules::bitstamp);
+static GEMINI: ExchangeInfo = row("gemini", "gemini", rules::gemini);
+static OTHER: ExchangeInfo = ExchangeInfo {
+    ccxt_id: None,
+    ..row("other", "", rules::other)
+};
+
 impl Exchange {
-    /// Every exchange, in the order help and completions list them.
-    pub const ALL: [Exchange; 12] = [
-        Exchange::Kraken,
-        Exchange::KrakenFutures,
-        Exchange::Binance,
-        Exchange::BinanceUs,
-        Exchange::Coinbase,
-        Exchange::CoinbaseExchange,
-        Exchange::Okx,
-        Exchange::Kucoin,
-        Exchange::Bybit,
-        Exchange::Bitstamp,
-        Exchange::Gemini,
-        Exchange::Other,
-    ];
+    /// This exchange's row of the table.
+    pub fn info(self) -> &'static ExchangeInfo {
+        match self {
+            Exchange::Kraken => &KRAKEN,
+            Exchange::KrakenFutures => &KRAKEN_FUTURES,
+            Exchange::Binance => &BINANCE,
+            Exchange::BinanceUs => &BINANCE_US,
+            Exchange::Coinbase => &COINBASE,
+            Exchange::CoinbaseExchange => &COINBASE_EXCHANGE,
+            Exchange::Okx => &OKX,
+            Exchange::Kucoin => &KUCOIN,
+            Exchange::Bybit => &BYBIT,
+            Exchange::Bitstamp => &BITSTAMP,
+            Exchange::Gemini => &GEMINI,
+            Exchange::Other => &OTHER,
+        }
+    }
 
     /// The id as written in the vault, in JSON and in fingerprints (e.g. `kraken-futures`).
     pub fn id(self) -> &'static str {
-        match self {
-            Exchange::Kraken => "kraken",
-            Exchange::KrakenFutures => "kraken-futures",
-            Exchange::Binance => "binance",
-            Exchange::BinanceUs => "binance-us",
-            Exchange::Coinbase => "coinbase",
-            Exchange::CoinbaseExchange => "coinbase-exchange",
-            Exchange::Okx => "okx",
-            Exchange::Kucoin => "kucoin",
-            Exchange::Bybit => "bybit",
-            Exchange::Bitstamp => "bitstamp",
-            Exchange::Gemini => "gemini",
-            Exchange::Other => "other",
-        }
+        self.info().id
     }
 
     /// Whether the exchange requires an API passphrase as a third credential.
     pub fn requires_api_passphrase(self) -> bool {
-        matches!(
-            self,
-            Exchange::Okx | Exchange::Kucoin | Exchange::CoinbaseExchange
-        )
+        self.info().requires_api_passphrase
     }
 }
 
@@ -71,7 +194,8 @@ impl FromStr for Exchange {
     type Err = String;
     fn from_str(id: &str) -> Result<Self, String> {
         Exchange::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|e| e.id() == id)
             .ok_or_else(|| format!("unknown exchange {}", crate::untrusted::quoted(id)))
     }
@@ -80,17 +204,6 @@ impl FromStr for Exchange {
 impl fmt::Display for Exchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
-    }
-}
-
-impl Exchange {
-    /// The permission names keycellar knows for this exchange, where it knows them; `add`
-    /// and `edit` accept others only as `--permission-other`.
-    pub fn known_permissions(self) -> Option<&'static [&'static str]> {
-        match self {
-            Exchange::Kraken => Some(KRAKEN_PERMISSIONS),
-            _ => None,
-        }
     }
 }
 
@@ -117,7 +230,7 @@ mod tests {
 
     #[test]
     fn exchange_ids_match_serde_names() {
-        for ex in &Exchange::ALL {
+        for ex in Exchange::ALL {
             let json = serde_json::to_string(ex).unwrap();
             assert_eq!(json, format!("\"{}\"", ex.id()));
             assert_eq!(ex.id().parse::<Exchange>().unwrap(), *ex);

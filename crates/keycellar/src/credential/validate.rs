@@ -6,7 +6,7 @@
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, ImportedEntry};
-use crate::credential::exchange::Exchange;
+use crate::credential::exchange::{Exchange, SecretEncoding};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::error::EntryError;
 use crate::error::{Error, Result};
@@ -90,19 +90,10 @@ pub fn admit_new(mut entry: ImportedEntry, today: Date) -> Result<Admitted> {
 /// shape: Kraken's are 56 base64 characters (42 bytes), Binance's 64 letters and digits.
 fn new_key_problems(exchange: Exchange, key: &str) -> Vec<String> {
     let key = key.trim();
-    let (name, shape, fits) = match exchange {
-        Exchange::Kraken | Exchange::KrakenFutures => (
-            "Kraken",
-            "56 base64 characters (42 bytes)",
-            key.len() == 56 && exchanges::decoded_len(key) == Some(42),
-        ),
-        Exchange::Binance | Exchange::BinanceUs => (
-            "Binance",
-            "64 letters and digits",
-            key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric()),
-        ),
-        _ => return Vec::new(),
+    let Some(shape) = &exchange.info().public_key else {
+        return Vec::new();
     };
+    let (name, shape, fits) = (shape.name, shape.description, (shape.fits)(key));
     if fits || key.is_empty() {
         return Vec::new();
     }
@@ -239,18 +230,7 @@ fn exchange_rules<F>(entry: &Entry<F>, key: &str, secret: &str, is_pem: bool, r:
         ip_allowlist: &entry.ip_allowlist,
         key_version: entry.key_version.as_deref(),
     };
-    match entry.exchange {
-        Exchange::Kraken | Exchange::KrakenFutures => exchanges::kraken(&shape, r),
-        Exchange::Binance | Exchange::BinanceUs => exchanges::binance(&shape, r),
-        Exchange::Coinbase => exchanges::coinbase(&shape, r),
-        Exchange::CoinbaseExchange => exchanges::coinbase_exchange(&shape, r),
-        Exchange::Okx => exchanges::okx(&shape, r),
-        Exchange::Kucoin => exchanges::kucoin(&shape, r),
-        Exchange::Bybit => exchanges::bybit(&shape, r),
-        Exchange::Bitstamp => exchanges::bitstamp(&shape, r),
-        Exchange::Gemini => exchanges::gemini(&shape, r),
-        Exchange::Other => exchanges::other(&shape, r),
-    }
+    (entry.exchange.info().rules)(&shape, r);
 }
 
 fn is_ip_or_cidr(s: &str) -> bool {
@@ -278,19 +258,18 @@ pub fn canonical_api_key(exchange: Exchange, api_key: &str) -> String {
 /// The secret bytes the exchange's signer keys with: base64-decoded for Kraken and Coinbase
 /// Exchange, the UTF-8 text otherwise.
 pub fn canonical_secret(exchange: Exchange, secret: &str) -> Result<SecretBytes> {
-    match exchange {
-        Exchange::Kraken | Exchange::KrakenFutures | Exchange::CoinbaseExchange => {
-            STANDARD.decode(secret).map(Zeroizing::new).map_err(|_| {
-                Error::Entry(EntryError::SecretEncoding {
-                    exchange: exchange.id(),
-                })
+    match exchange.info().secret {
+        SecretEncoding::Base64 => STANDARD.decode(secret).map(Zeroizing::new).map_err(|_| {
+            Error::Entry(EntryError::SecretEncoding {
+                exchange: exchange.id(),
             })
-        }
-        _ => Ok(Zeroizing::new(secret.as_bytes().to_vec())),
+        }),
+        SecretEncoding::Text => Ok(Zeroizing::new(secret.as_bytes().to_vec())),
     }
 }
 
-mod exchanges;
+pub(crate) mod exchanges;
+pub(crate) use exchanges::Shape;
 
 #[cfg(test)]
 mod tests;

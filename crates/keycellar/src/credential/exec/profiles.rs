@@ -19,7 +19,6 @@
 //!   `<EXCHANGE>_API_KEY`.
 
 use crate::credential::entry::Entry;
-use crate::credential::exchange::Exchange;
 use crate::credential::exec::Field;
 use crate::secret::Secret;
 use std::fmt;
@@ -100,7 +99,10 @@ impl Profile {
                 pairs
             }
             Profile::Ccxt => {
-                let id = ccxt_id(entry.exchange)
+                let id = entry
+                    .exchange
+                    .info()
+                    .ccxt_id
                     .ok_or_else(|| "ccxt has no id for exchange \"other\"".to_string())?
                     .to_ascii_uppercase();
                 let mut pairs = vec![
@@ -138,24 +140,6 @@ impl fmt::Display for Profile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
-}
-
-/// ccxt's id for an exchange (ccxt's `exchanges` list).
-pub fn ccxt_id(exchange: Exchange) -> Option<&'static str> {
-    Some(match exchange {
-        Exchange::Kraken => "kraken",
-        Exchange::KrakenFutures => "krakenfutures",
-        Exchange::Binance => "binance",
-        Exchange::BinanceUs => "binanceus",
-        Exchange::Coinbase => "coinbase",
-        Exchange::CoinbaseExchange => "coinbaseexchange",
-        Exchange::Okx => "okx",
-        Exchange::Kucoin => "kucoin",
-        Exchange::Bybit => "bybit",
-        Exchange::Bitstamp => "bitstamp",
-        Exchange::Gemini => "gemini",
-        Exchange::Other => return None,
-    })
 }
 
 /// One key in the `json-fd` document; borrowed, so that the secret is copied only into the

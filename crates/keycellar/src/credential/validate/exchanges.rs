@@ -1,4 +1,5 @@
-//! The per-exchange shape rules, one function each: what a public key and a secret of
+//! The per-exchange shape rules, one function each (the exchange table in
+//! `credential/exchange.rs` names each exchange's): what a public key and a secret of
 //! that exchange look like. Errors refuse the entry; warnings are printed and it is saved.
 
 use super::Report;
@@ -8,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 /// What the rules look at.
-pub(super) struct Shape<'a> {
+pub(crate) struct Shape<'a> {
     pub exchange: Exchange,
     pub key: &'a str,
     pub secret: &'a str,
@@ -18,7 +19,7 @@ pub(super) struct Shape<'a> {
     pub key_version: Option<&'a str>,
 }
 
-pub(super) fn kraken(s: &Shape, r: &mut Report) {
+pub(crate) fn kraken(s: &Shape, r: &mut Report) {
     if !(s.key.len() == 56 && decoded_len(s.key) == Some(42)) {
         r.warnings.push(format!(
             "a Kraken public key is usually 56 base64 characters (42 bytes); this one has {}",
@@ -61,7 +62,7 @@ pub(super) fn kraken(s: &Shape, r: &mut Report) {
     }
 }
 
-pub(super) fn binance(s: &Shape, r: &mut Report) {
+pub(crate) fn binance(s: &Shape, r: &mut Report) {
     shape_warning(
         s.key,
         64,
@@ -80,7 +81,7 @@ pub(super) fn binance(s: &Shape, r: &mut Report) {
     }
 }
 
-pub(super) fn coinbase(s: &Shape, r: &mut Report) {
+pub(crate) fn coinbase(s: &Shape, r: &mut Report) {
     let uuid_part = s.key.rsplit('/').next().unwrap_or(s.key);
     if !is_uuid(uuid_part) {
         r.warnings.push(
@@ -93,7 +94,7 @@ pub(super) fn coinbase(s: &Shape, r: &mut Report) {
     }
 }
 
-pub(super) fn coinbase_exchange(s: &Shape, r: &mut Report) {
+pub(crate) fn coinbase_exchange(s: &Shape, r: &mut Report) {
     if decoded_len(s.secret).is_none() {
         r.errors.push(format!(
             "a Coinbase Exchange secret must be base64; this one ({}) is not",
@@ -102,7 +103,7 @@ pub(super) fn coinbase_exchange(s: &Shape, r: &mut Report) {
     }
 }
 
-pub(super) fn okx(s: &Shape, r: &mut Report) {
+pub(crate) fn okx(s: &Shape, r: &mut Report) {
     if !is_uuid(s.key) {
         r.warnings.push("an OKX API key is usually a UUID".into());
     }
@@ -117,7 +118,7 @@ pub(super) fn okx(s: &Shape, r: &mut Report) {
     );
 }
 
-pub(super) fn kucoin(s: &Shape, r: &mut Report) {
+pub(crate) fn kucoin(s: &Shape, r: &mut Report) {
     let lower_hex = |c: char| c.is_ascii_digit() || ('a'..='f').contains(&c);
     shape_warning(
         s.key,
@@ -147,7 +148,7 @@ pub(super) fn kucoin(s: &Shape, r: &mut Report) {
     }
 }
 
-pub(super) fn bybit(s: &Shape, r: &mut Report) {
+pub(crate) fn bybit(s: &Shape, r: &mut Report) {
     shape_warning(
         s.key,
         18,
@@ -165,21 +166,21 @@ pub(super) fn bybit(s: &Shape, r: &mut Report) {
     }
 }
 
-pub(super) fn bitstamp(s: &Shape, r: &mut Report) {
+pub(crate) fn bitstamp(s: &Shape, r: &mut Report) {
     if !s.key.chars().all(is_alnum) || !s.secret.chars().all(is_alnum) {
         r.warnings
             .push("Bitstamp keys and secrets are usually letters and digits".into());
     }
 }
 
-pub(super) fn gemini(s: &Shape, r: &mut Report) {
+pub(crate) fn gemini(s: &Shape, r: &mut Report) {
     if !(s.key.starts_with("account-") || s.key.starts_with("master-")) {
         r.warnings
             .push("a Gemini API key usually starts with account- or master-".into());
     }
 }
 
-pub(super) fn other(s: &Shape, r: &mut Report) {
+pub(crate) fn other(s: &Shape, r: &mut Report) {
     if s.secret.chars().count() < 16 {
         r.warnings
             .push("this secret is short; its fingerprint could help someone guess it".into());
@@ -207,7 +208,7 @@ fn shape_warning(
 }
 
 /// How long a value is, in words ("1 character", "56 characters"), never what it holds.
-pub(super) fn characters(value: &str) -> String {
+pub(crate) fn characters(value: &str) -> String {
     crate::wording::count(value.chars().count(), "character", "characters")
 }
 
@@ -215,7 +216,7 @@ fn is_uuid(s: &str) -> bool {
     uuid::Uuid::try_parse(s).is_ok() && s.len() == 36
 }
 
-pub(super) fn decoded_len(s: &str) -> Option<usize> {
+pub(crate) fn decoded_len(s: &str) -> Option<usize> {
     STANDARD.decode(s).ok().map(|mut bytes| {
         let n = bytes.len();
         zeroize::Zeroize::zeroize(&mut bytes);
