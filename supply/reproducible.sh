@@ -41,5 +41,9 @@ if cmp "$work/keycellar-first" "$work/keycellar-second"; then
     "sha256 $(sha256sum <"$work/keycellar-first" | cut -d' ' -f1)"
 else
   echo "NOT reproducible: the two builds of $commit differ" >&2
+  # Kept for diagnosis (diffoscope, or `readelf -S` and `cmp -l` to see which sections).
+  kept=$(mktemp -d "${TMPDIR:-/tmp}/keycellar-reproducible-diff.XXXXXX")
+  cp "$work/keycellar-first" "$work/keycellar-second" "$kept/"
+  echo "the two binaries are kept in $kept" >&2
   exit 1
 fi
