@@ -3,7 +3,7 @@
 //! It never hands the key out. This module is the library side of it; the command line
 //! starts the process, gives it the key over a pipe and provides the operations it runs.
 //!
-//! - `socket_dir`: where sockets live (runtime directory or a private `/tmp` directory) and
+//! - `socket_dir`: where sockets live (the user's runtime directory, found from the uid) and
 //!   the owner, mode and link checks both sides make.
 //! - `protocol`: the lines (64 MiB cap), requests, answers and the agent-only kinds.
 //! - `timers`: idle and absolute limits with an injected clock.
