@@ -12,9 +12,10 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod clients;
 mod memory;
 
-/// A test vault with a private runtime directory for its agent's socket.
+/// A test vault, its agent's socket in the test's own base directory.
 pub struct AgentVault {
     pub tv: TestVault,
     pub runtime: PathBuf,

@@ -73,7 +73,7 @@ impl Client {
             )
         };
         protocol::write_line(&mut self.stream, &protocol::request_line(request)).map_err(io)?;
-        let line = protocol::read_line(&mut self.reader)
+        let line = protocol::read_line(&mut self.reader, protocol::MAX_LINE)
             .map_err(io)?
             .ok_or_else(|| self.protocol("it closed the connection"))?;
         protocol::parse_answer(&line).map_err(|what| self.protocol(&what))
@@ -151,6 +151,7 @@ fn is_fallback(refusal: &Refusal) -> bool {
         kind::WRONG_VAULT,
         kind::PEER_REFUSED,
         kind::BAD_REQUEST,
+        kind::BUSY,
     ]
     .contains(&refusal.kind.as_str())
 }

@@ -29,6 +29,39 @@ pub fn ensure(dir: &Path) -> Result<(), AgentError> {
     check(dir)
 }
 
+/// Takes the lock `agent-ID.lock` beside `socket` (flock), held for as long as the returned
+/// file lives: one agent binds a socket, so two `agent start` at once cannot both serve, and
+/// an agent never removes the socket of a live one. `None` when another agent holds it. A
+/// stopping agent removes the file while it still holds it, so a lock is kept only on the
+/// file that still has the name.
+pub fn lock_beside(socket: &Path) -> Result<Option<std::fs::File>, AgentError> {
+    use rustix::fs::{Mode, OFlags};
+    let path = lock_path(socket);
+    let cannot = |e: std::io::Error| AgentError::io(format!("cannot lock {}", path.display()), e);
+    loop {
+        let flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::open(&path, flags, Mode::RUSR | Mode::WUSR)
+            .map_err(|e| cannot(e.into()))?;
+        crate::vault::runtime_dir::check_private_file(&fd).map_err(cannot)?;
+        let file = std::fs::File::from(fd);
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => return Err(cannot(e)),
+        }
+        let held = file.metadata().map_err(cannot)?;
+        let named = std::fs::symlink_metadata(&path);
+        if named.is_ok_and(|n| (n.dev(), n.ino()) == (held.dev(), held.ino())) {
+            return Ok(Some(file));
+        }
+    }
+}
+
+/// The lock file of the agent on `socket`: `agent-ID.lock` beside `agent-ID.sock`.
+pub fn lock_path(socket: &Path) -> PathBuf {
+    socket.with_extension("lock")
+}
+
 /// Refuses a socket directory another user could reach into: not a directory, a symbolic
 /// link, owned by another user, or writable by group or others; the same for the base
 /// directory above it.
