@@ -114,6 +114,9 @@ fn after_lock_and_after_each_expiry_the_agents_memory_holds_no_secret_and_no_key
         let needles = needles(&key, &executable);
         drop(executable);
         reveal_all(&av);
+        // A last request that uses the key without revealing anything (the copy of the key a
+        // request made must not outlive it, on a thread's stack or anywhere).
+        av.bare().arg("list").assert().success();
         let before = process_memory(pid as u32);
         assert!(
             names(found(&before, &needles)).contains(&"the vault key".to_string()),

@@ -1,6 +1,6 @@
 //! The agent's socket: bound in the checked directory under a lock held for the agent's life
 //! (one agent per socket), one thread per client (at most [`MAX_CLIENTS`], each with read
-//! and write timeouts), the peer's uid checked on every
+//! and write timeouts, its stack wiped after each request), the peer's uid checked on every
 //! connection, and a main loop that also wakes when a timer must lock the agent (so the key
 //! is wiped on time even when no one asks) and when the process that started it goes away
 //! (the watch pipe's end of file). Out of descriptors, it waits before accepting again.
@@ -33,6 +33,13 @@ pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long the agent waits before accepting again when it is out of descriptors.
 const OUT_OF_FDS_PAUSE: Duration = Duration::from_millis(100);
+
+/// How much of a client thread's stack is wiped after each request: more than a request's
+/// deepest calls use (the frames that held a copy of the key, or of a secret).
+const STACK_WIPE: usize = 512 << 10;
+
+/// A client thread's stack: the wipe and the deepest request fit with room to spare.
+const CLIENT_STACK: usize = 2 << 20;
 
 /// What answers `run`: the front end runs the request (`ops::execute` on the vault opened
 /// with the key) and answers with its reply.
@@ -198,6 +205,7 @@ impl AgentServer {
         let serving = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("keycellar-agent-client".into())
+            .stack_size(CLIENT_STACK)
             .spawn(move || {
                 serve_client(&stream, &serving);
                 serving.clients.fetch_sub(1, Ordering::SeqCst);
@@ -236,6 +244,7 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
             }
         };
         let (answer, stop) = answer_line(shared, line);
+        wipe_stack();
         let written = protocol::write_line(&mut &*stream, &answer);
         if stop {
             let _ = rustix::io::write(&shared.wake, b"s");
@@ -248,7 +257,9 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
 }
 
 /// The answer to one request line (dropped here, its memory wiped as it is freed), and
-/// whether the agent stops after sending it.
+/// whether the agent stops after sending it. Not inlined: its frames, and those of the
+/// operation, are below the caller's when [`wipe_stack`] runs.
+#[inline(never)]
 fn answer_line(shared: &Shared, line: Vec<u8>) -> (Vec<u8>, bool) {
     match protocol::parse_request(&line) {
         Ok(request) => answer(shared, request),
@@ -257,6 +268,18 @@ fn answer_line(shared: &Shared, line: Vec<u8>) -> (Vec<u8>, bool) {
             (protocol::refusal_line(&refusal), false)
         }
     }
+}
+
+/// Overwrites [`STACK_WIPE`] bytes of this thread's stack below the caller's frame, where
+/// the request that just returned left its locals: a copy of the vault key made while
+/// opening the vault, pieces of the secrets an answer carried. A thread's stack outlives
+/// the thread (the C library keeps it for the next one), so it is wiped while in use.
+#[inline(never)]
+fn wipe_stack() {
+    use zeroize::Zeroize;
+    let mut area = [0u8; STACK_WIPE];
+    area.zeroize();
+    std::hint::black_box(&area);
 }
 
 /// The answer line to `request`, and whether the agent stops after sending it.
