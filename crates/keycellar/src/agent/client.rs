@@ -79,6 +79,12 @@ impl Client {
         protocol::parse_answer(&line).map_err(|what| self.protocol(&what))
     }
 
+    /// Waits until the agent closes the connection: after `stop`, that is once it has
+    /// removed its socket and lock (or ended).
+    pub fn wait_closed(mut self) {
+        let _ = std::io::copy(&mut self.reader, &mut std::io::sink());
+    }
+
     fn protocol(&self, what: &str) -> AgentError {
         AgentError::Protocol {
             socket: self.socket.clone(),

@@ -63,6 +63,10 @@ struct Shared {
     still_there: Box<KeyslotCheck>,
     wake: OwnedFd,
     clients: AtomicUsize,
+    /// The connection that asked `stop`, kept open until the agent has removed its socket
+    /// and lock: its end of file tells the client the agent is gone, so an `agent start`
+    /// right after never finds the old agent still holding the lock.
+    stopped_by: Mutex<Option<UnixStream>>,
 }
 
 impl AgentServer {
@@ -117,6 +121,7 @@ impl AgentServer {
             still_there,
             wake,
             clients: AtomicUsize::new(0),
+            stopped_by: Mutex::new(None),
         });
         self.main_loop(&shared, &woken, watch);
         lock_state(&shared).lock(LockReason::Lock);
@@ -247,6 +252,9 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
         wipe_stack();
         let written = protocol::write_line(&mut &*stream, &answer);
         if stop {
+            if let Ok(kept) = stream.try_clone() {
+                *shared.stopped_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(kept);
+            }
             let _ = rustix::io::write(&shared.wake, b"s");
             return;
         }
