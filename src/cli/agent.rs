@@ -72,6 +72,7 @@ fn refuse_a_second_agent(ctx: &Context, socket: &std::path::Path) -> Result<()> 
     client
         .ask(&Request::Stop {})?
         .map_err(AgentError::Answered)?;
+    client.wait_closed();
     Ok(())
 }
 
@@ -129,7 +130,11 @@ pub fn status(ctx: &Context) -> Result<()> {
 /// `agent stop` (`stop`) or `lock`: nothing to do is not a failure.
 pub fn stop_or_lock(ctx: &Context, stop: bool) -> Result<()> {
     let done = match connect(ctx)? {
-        Some(mut client) if stop => ask(&mut client, Request::Stop {}).map(|_| "stopped")?,
+        Some(mut client) if stop => {
+            ask(&mut client, Request::Stop {})?;
+            client.wait_closed();
+            "stopped"
+        }
         Some(mut client) => ask(&mut client, Request::Lock {}).map(|_| "locked")?,
         None => "none",
     };

@@ -16,12 +16,16 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 /// Unlocks with the key an agent holds: the vault opens only while the keyslot the key
-/// came from is still in its header.
+/// came from is still in its header. The copy is made in its zeroizing holder (a
+/// `Zeroizing::new(*key)` would leave the bytes in a temporary on the stack); what moves of
+/// the holder leave on the stack, the agent wipes after each request.
 pub struct CachedKeyUnlock<'a>(pub CachedKey<'a>);
 
 impl Unlock for CachedKeyUnlock<'_> {
     fn unlock(&mut self, path: &Path, _header: &VaultHeader) -> keycellar::Result<VaultKey> {
-        VaultKey::from_parts(Zeroizing::new(*self.0.key), &self.0.served.keyslot).ok_or_else(|| {
+        let mut key = Zeroizing::new([0u8; 32]);
+        key.copy_from_slice(self.0.key);
+        VaultKey::from_parts(key, &self.0.served.keyslot).ok_or_else(|| {
             Error::Vault(VaultError::NotUnlocked {
                 path: path.to_path_buf(),
             })

@@ -56,9 +56,11 @@ high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's
 pub const ENVIRONMENT: &str = "\
 KEYCELLAR_VAULT: the vault path when --vault is not given. KEYCELLAR_AGENT_SOCK: the agent
 to ask (set by `agent start -- COMMAND`). NO_COLOR, CLICOLOR and CLICOLOR_FORCE: colour, as
-everywhere. XDG_RUNTIME_DIR: where agents' sockets, `exec`'s run locks and signing sockets
-live (else /tmp/keycellar-UID); XDG_STATE_HOME: where `exec --profile sign` keeps its journal
-and nonces (else ~/.local/state). Nothing else is read from the environment.";
+everywhere. XDG_STATE_HOME: where `exec --profile sign` keeps its journal and nonces (else
+~/.local/state). Agents' sockets, `exec`'s run locks and signing sockets are in
+~/.local/state/keycellar with the home the system gives the user (not $HOME), so that
+sessions with different environments meet there. Nothing else is read from the
+environment.";
 
 /// What `exec`'s help says after its examples.
 const EXEC_VARIABLES: &str = "\

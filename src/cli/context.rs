@@ -238,11 +238,10 @@ impl Unlock for KeepingUnlock<'_> {
     }
 }
 
-/// `$XDG_RUNTIME_DIR`, where agents' sockets live, when it is set to an absolute path.
+/// The user's base directory, where agents' sockets and run locks live: found from the uid,
+/// not the environment (`keycellar::vault::runtime_dir::user_base`).
 pub fn runtime_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
+    keycellar::vault::runtime_dir::user_base()
 }
 
 /// `$KEYCELLAR_AGENT_SOCK`, the agent to ask, when set.

@@ -48,7 +48,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     // through services that issue its nonces, but no bot holding the secret itself may run
     // beside them (two nonce sources on one key).
     let shared = args.shared || args.profile == Profile::Sign;
-    let locks = take_locks(&runtime, &vault, &entries, shared)?;
+    let locks = take_locks(&runtime, &entries, shared)?;
     let mut command = command(program, rest, &variables);
     let document = match (args.profile, custom.is_empty()) {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),
@@ -187,23 +187,16 @@ fn record_run(vault_id: &str, ids: &[&str], ended: Option<i32>) {
 
 /// The private runtime directory, where the run locks and the signing socket live.
 fn runtime_dir() -> Result<RuntimeDir> {
-    Ok(RuntimeDir::open(
-        std::env::var_os("XDG_RUNTIME_DIR").as_deref(),
-    )?)
+    Ok(RuntimeDir::open(super::context::runtime_dir().as_deref())?)
 }
 
 /// The run lock of each key the entries hold, once per key (two labels holding one key
 /// share it).
-fn take_locks(
-    runtime: &RuntimeDir,
-    vault: &Vault,
-    entries: &[&Entry],
-    shared: bool,
-) -> Result<Vec<RunLock>> {
+fn take_locks(runtime: &RuntimeDir, entries: &[&Entry], shared: bool) -> Result<Vec<RunLock>> {
     let mut names: Vec<String> = Vec::new();
     let mut locks = Vec::new();
     for entry in entries {
-        let name = run_lock::name_for(vault, entry);
+        let name = run_lock::name_for(entry);
         if names.contains(&name) {
             continue;
         }

@@ -55,7 +55,7 @@ pub fn history(ctx: &Context, label: &str) -> Result<()> {
 
 pub fn status(ctx: &Context) -> Result<()> {
     let places = RunPlaces {
-        runtime_dir: std::env::var_os("XDG_RUNTIME_DIR").map(Into::into),
+        runtime_dir: super::context::runtime_dir(),
         state_dir: super::exec::state_dir_path(),
     };
     match ctx.run(VaultRequest::Status { places })? {

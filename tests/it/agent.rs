@@ -12,9 +12,10 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod clients;
 mod memory;
 
-/// A test vault with a private runtime directory for its agent's socket.
+/// A test vault, its agent's socket in the test's own base directory.
 pub struct AgentVault {
     pub tv: TestVault,
     pub runtime: PathBuf,
@@ -24,17 +25,16 @@ impl AgentVault {
     pub fn new() -> AgentVault {
         let tv = TestVault::new();
         tv.add_kraken("k1").success();
-        let runtime = tv.dir.path().join("run");
-        std::fs::create_dir(&runtime).unwrap();
+        let runtime = tv.runtime().parent().unwrap().to_path_buf();
+        std::fs::create_dir_all(&runtime).unwrap();
         std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
         AgentVault { tv, runtime }
     }
 
-    /// `keycellar --vault V` with this runtime directory and no passphrase source.
+    /// `keycellar --vault V` with the test's own directories and no passphrase source.
     pub fn bare(&self) -> Command {
         let mut cmd = self.tv.bare();
-        cmd.env("XDG_RUNTIME_DIR", &self.runtime)
-            .env_remove("KEYCELLAR_AGENT_SOCK");
+        cmd.env_remove("KEYCELLAR_AGENT_SOCK");
         cmd
     }
 
@@ -318,9 +318,11 @@ fn agent_start_with_a_command_ends_with_it_and_passes_its_code() {
     assert!(!agents_of(&dir), "an agent process is left");
 }
 
-/// Whether a live `agent serve` process has `dir` in its command line or environment.
+/// Whether a live `agent serve` process has the test's user directories (four levels above
+/// the socket directory `dir`, `USER/home/.local/state/keycellar`) in its environment.
 pub fn agents_of(dir: &Path) -> bool {
-    let needle = dir.parent().unwrap().to_string_lossy().into_owned();
+    let user = dir.ancestors().nth(4).unwrap();
+    let needle = user.to_string_lossy().into_owned();
     std::fs::read_dir("/proc").unwrap().flatten().any(|p| {
         let pid: Option<u64> = p.file_name().to_str().and_then(|n| n.parse().ok());
         pid.is_some_and(|pid| {
@@ -356,7 +358,7 @@ fn a_killed_agent_leaves_a_socket_that_clients_pass_over_and_the_next_start_repl
 fn a_signal_to_agent_start_reaches_its_command_and_the_agent_ends_with_it() {
     let av = AgentVault::new();
     let mut start = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
-        .env("XDG_RUNTIME_DIR", &av.runtime)
+        .env("KEYCELLAR_TEST_USER_DIRS", av.tv.user.path())
         .arg("--vault")
         .arg(&av.tv.vault)
         .arg("--passphrase-file")

@@ -121,6 +121,7 @@ fn usage_error(tv: &TestVault, example: &str) -> Option<String> {
     command
         .current_dir(tv.dir.path())
         .env("HOME", &home)
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .env("KEYCELLAR_VAULT", &tv.vault)
         .arg("--json");
     if !args.iter().any(|a| a.starts_with("--passphrase-")) {

@@ -7,6 +7,7 @@
 mod boot;
 mod locks;
 mod masking;
+mod places;
 mod sign;
 mod supervision;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 fn exec(tv: &TestVault, args: &[&str]) -> Command {
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
     cmd.env_remove("KEYCELLAR_VAULT")
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .arg("--vault")
         .arg(&tv.vault)
         .arg("--passphrase-file")
@@ -331,6 +333,7 @@ fn a_command_not_found_exits_127_and_one_not_executable_126() {
         assert!(stderr.contains("cannot run"), "{stderr}");
         let out = Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
             .env_remove("KEYCELLAR_VAULT")
+            .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
             .args(["--json", "--vault"])
             .arg(&tv.vault)
             .arg("--passphrase-file")

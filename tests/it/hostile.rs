@@ -318,15 +318,16 @@ fn exec_gives_the_child_neither_the_passphrase_descriptor_nor_a_secret_stdin() {
                  timeout 2 cat \"$fd\" 2>/dev/null; done; \
                  timeout 2 python3 -c 'import os,sys; os.lseek(0,0,0); \
                  sys.stdout.write(os.read(0,4096).decode())' 2>/dev/null; true";
+    let user = format!("KEYCELLAR_TEST_USER_DIRS='{}'", tv.user.path().display());
     let through_fd = format!(
-        "'{}' --vault '{}' --passphrase-fd 3 exec bot -- sh -c '{}' 3< '{}'",
+        "{user} '{}' --vault '{}' --passphrase-fd 3 exec bot -- sh -c '{}' 3< '{}'",
         bin.display(),
         tv.vault.display(),
         child.replace('\'', "'\\''"),
         tv.pass_file.display()
     );
     let through_stdin = format!(
-        "'{}' --vault '{}' --passphrase-file - exec bot -- sh -c '{}' < '{}'",
+        "{user} '{}' --vault '{}' --passphrase-file - exec bot -- sh -c '{}' < '{}'",
         bin.display(),
         tv.vault.display(),
         child.replace('\'', "'\\''"),

@@ -50,10 +50,12 @@ impl Place {
 /// `keycellar --json --vault V ARGS` in a session of its own, with nothing on stdin:
 /// (success, error document).
 fn run_alone(vault: &Path, args: &[String], dir: &Path) -> (bool, Value) {
+    let user = tempfile::tempdir().unwrap();
     let out = Command::new("setsid")
         .arg("-w")
         .arg(assert_cmd::cargo::cargo_bin("keycellar"))
         .env_remove("KEYCELLAR_VAULT")
+        .env("KEYCELLAR_TEST_USER_DIRS", user.path())
         .current_dir(dir)
         .args(["--json", "--vault"])
         .arg(vault)

@@ -93,6 +93,7 @@ fn run_line(line: &str, home: &Path, workdir: &Path, env: &[(&str, &str)]) -> St
         .env_clear()
         .env("HOME", home)
         .env("PATH", path)
+        .env("KEYCELLAR_TEST_USER_DIRS", home.join(".keycellar-test"))
         .envs(env.iter().copied());
     let mut session = spawn_command(sh, Some(120_000)).unwrap();
     let mut screen = String::new();

@@ -3,9 +3,11 @@
 //! It never hands the key out. This module is the library side of it; the command line
 //! starts the process, gives it the key over a pipe and provides the operations it runs.
 //!
-//! - `socket_dir`: where sockets live (runtime directory or a private `/tmp` directory) and
-//!   the owner, mode and link checks both sides make.
-//! - `protocol`: the lines (64 MiB cap), requests, answers and the agent-only kinds.
+//! - `socket_dir`: where sockets live (the user's runtime directory, found from the uid), the
+//!   lock that makes one agent per socket, and the owner, mode and link checks both sides
+//!   make.
+//! - `protocol`: the lines (64 KiB requests, 64 MiB answers, no key twice), requests,
+//!   answers and the agent-only kinds.
 //! - `timers`: idle and absolute limits with an injected clock.
 //! - `locked_key`: the vault key in one locked page, wiped when dropped.
 //! - `state`: unlocked or locked (with a reason); the checks before each use of the key.

@@ -138,6 +138,7 @@ fn spawn() -> Result<(Child, File, File)> {
             {
                 return Err(std::io::Error::last_os_error());
             }
+            close_inherited_above(WATCH_FD);
             Ok(())
         });
     }
@@ -145,6 +146,30 @@ fn spawn() -> Result<(Child, File, File)> {
         .spawn()
         .map_err(|e| Error::io("cannot start the agent process", e))?;
     Ok((child, File::from(ready_read), File::from(watch_write)))
+}
+
+/// Closes every descriptor above `last` in the agent process before it starts: the agent
+/// keeps none of what `agent start` had open (a `--passphrase-fd` descriptor, a pipe of the
+/// caller's) for its whole life. Called between fork and exec: async-signal-safe only.
+fn close_inherited_above(last: i32) {
+    let first = libc::c_uint::try_from(last + 1).unwrap_or(libc::c_uint::MAX);
+    // SAFETY: close_range takes plain integers and closes descriptors only.
+    let closed = unsafe { libc::syscall(libc::SYS_close_range, first, libc::c_uint::MAX, 0) };
+    if closed == 0 {
+        return;
+    }
+    // Kernels before 5.9: each descriptor up to the limit in turn.
+    // SAFETY: getrlimit fills the struct given; close takes an integer.
+    unsafe {
+        let mut limit = std::mem::zeroed::<libc::rlimit>();
+        let top = match libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) {
+            0 => limit.rlim_cur.min(1 << 20) as i32,
+            _ => 1024,
+        };
+        for fd in last + 1..top {
+            libc::close(fd);
+        }
+    }
 }
 
 fn millis(limit: Limit) -> Option<u64> {

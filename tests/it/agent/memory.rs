@@ -114,6 +114,9 @@ fn after_lock_and_after_each_expiry_the_agents_memory_holds_no_secret_and_no_key
         let needles = needles(&key, &executable);
         drop(executable);
         reveal_all(&av);
+        // A last request that uses the key without revealing anything (the copy of the key a
+        // request made must not outlive it, on a thread's stack or anywhere).
+        av.bare().arg("list").assert().success();
         let before = process_memory(pid as u32);
         assert!(
             names(found(&before, &needles)).contains(&"the vault key".to_string()),
@@ -148,14 +151,15 @@ fn a_client_of_another_user_is_refused() {
     let av = AgentVault::new();
     av.start(&[]);
     let socket = av.socket();
-    for (path, mode) in [
-        (av.tv.dir.path().to_path_buf(), 0o755),
-        (av.runtime.clone(), 0o755),
-        (socket.parent().unwrap().to_path_buf(), 0o755),
-        (socket.clone(), 0o777),
-    ] {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    // Everything on the way to the socket opened to others, the socket too.
+    let user = av.tv.user.path();
+    for path in socket.parent().unwrap().ancestors() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if path == user {
+            break;
+        }
     }
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o777)).unwrap();
     // The agent answers a foreign peer at once and closes, so the probe only reads.
     let probe = "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n\
         print(s.makefile().readline(), end='')\n";
@@ -222,7 +226,7 @@ fn killing_agent_start_before_the_handover_leaves_no_agent() {
     // started the agent process and before it hands the key over.
     let (reader, _writer) = std::io::pipe().unwrap();
     let mut start = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
-        .env("XDG_RUNTIME_DIR", &av.runtime)
+        .env("KEYCELLAR_TEST_USER_DIRS", av.tv.user.path())
         .arg("--vault")
         .arg(&av.tv.vault)
         .args(["--passphrase-fd", "0", "agent", "start"])

@@ -51,6 +51,10 @@ pub struct TestVault {
     pub dir: tempfile::TempDir,
     pub vault: PathBuf,
     pub pass_file: PathBuf,
+    /// The user's own directories for this test (`KEYCELLAR_TEST_USER_DIRS`): `home` (0700,
+    /// where run locks and agents' sockets go, in `.local/state/keycellar`) and `run` (as
+    /// `/run/user/UID`, absent unless a test makes it).
+    pub user: tempfile::TempDir,
 }
 
 impl TestVault {
@@ -63,10 +67,13 @@ impl TestVault {
         // Private, as a passphrase file should be (keycellar warns otherwise).
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&pass_file, fs::Permissions::from_mode(0o600)).unwrap();
+        let user = tempfile::tempdir().unwrap();
+        fs::create_dir(user.path().join("home")).unwrap();
         TestVault {
             dir,
             vault,
             pass_file,
+            user,
         }
     }
 
@@ -88,9 +95,15 @@ impl TestVault {
     pub fn bare(&self) -> Command {
         let mut cmd = Command::cargo_bin("keycellar").unwrap();
         cmd.env_remove("KEYCELLAR_VAULT")
+            .env("KEYCELLAR_TEST_USER_DIRS", self.user.path())
             .arg("--vault")
             .arg(&self.vault);
         cmd
+    }
+
+    /// Where run locks and agents' sockets go: `keycellar` in the user's base directory.
+    pub fn runtime(&self) -> PathBuf {
+        self.user.path().join("home/.local/state/keycellar")
     }
 
     pub fn file(&self, name: &str, content: &str) -> PathBuf {

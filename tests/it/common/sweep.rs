@@ -33,10 +33,13 @@ pub struct Scenario {
 
 /// Runs keycellar in `dir` with the vault `vault.kc` and passphrase file `pass`.
 pub fn keycellar(dir: &Path, pass: &str, args: &[&str], fault: Option<&str>) -> Output {
+    // The run locks of this call alone (in the vault's directory they would be stray files).
+    let user = tempfile::tempdir().unwrap();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
     cmd.current_dir(dir)
         .env_remove("KEYCELLAR_VAULT")
         .env_remove("KEYCELLAR_FAULT")
+        .env("KEYCELLAR_TEST_USER_DIRS", user.path())
         .args(["--vault", "vault.kc", "--passphrase-file", pass])
         .args(args)
         .stdin(Stdio::null());
@@ -389,6 +392,7 @@ pub fn steps_and_system_calls(scenario: &Scenario) -> (Vec<String>, usize) {
     let dir = template.dir.path();
     let logs = tempfile::tempdir().unwrap();
     let (steps, calls) = (logs.path().join("steps"), logs.path().join("calls"));
+    let user = tempfile::tempdir().unwrap();
     let out = tool("strace")
         .current_dir(dir)
         .args(["-f", "-qq", "-o"])
@@ -402,6 +406,7 @@ pub fn steps_and_system_calls(scenario: &Scenario) -> (Vec<String>, usize) {
         .args(scenario.command)
         .env_remove("KEYCELLAR_VAULT")
         .env("KEYCELLAR_FAULT", format!("trace@{}", steps.display()))
+        .env("KEYCELLAR_TEST_USER_DIRS", user.path())
         .stdin(Stdio::null())
         .output()
         .unwrap();

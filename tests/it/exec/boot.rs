@@ -86,6 +86,7 @@ fn the_boot_sequence_runs_without_systemd() {
         .arg(passphrase_file.replace("%d", &credentials.display().to_string()))
         .args(&args[1..])
         .env("KEYCELLAR_VAULT", &tv.vault)
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .env("XDG_STATE_HOME", tv.dir.path().join("state"))
         .env("KEYCELLAR_TEST_RESTART_DELAY_MS", "0")
         .spawn()

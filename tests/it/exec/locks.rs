@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 
 /// `keycellar --vault VAULT ... exec ARGS`.
-fn exec_at(tv: &TestVault, vault: &Path, args: &[&str]) -> Command {
+pub(super) fn exec_at(tv: &TestVault, vault: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
     cmd.env_remove("KEYCELLAR_VAULT")
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .arg("--vault")
         .arg(vault)
         .arg("--passphrase-file")
@@ -24,7 +25,7 @@ fn exec_at(tv: &TestVault, vault: &Path, args: &[&str]) -> Command {
 }
 
 /// A bot run through `exec`, stopped (and waited for) when dropped, also by a failed test.
-struct Bot {
+pub(super) struct Bot {
     child: Child,
     stop: PathBuf,
 }
@@ -42,12 +43,22 @@ impl Drop for Bot {
 }
 
 /// `exec LABEL -- sh` through `vault`, waiting for `stop` once `started` exists.
-fn running_bot(tv: &TestVault, vault: &Path, label: &str) -> Bot {
+pub(super) fn running_bot(tv: &TestVault, vault: &Path, label: &str) -> Bot {
     running_bot_with(tv, vault, &[label])
 }
 
 /// A bot started by `exec ARGS -- ...` that runs until dropped.
 fn running_bot_with(tv: &TestVault, vault: &Path, args: &[&str]) -> Bot {
+    running_bot_in(tv, vault, args, &[])
+}
+
+/// As [`running_bot_with`], `exec` started with the variables `env` set.
+pub(super) fn running_bot_in(
+    tv: &TestVault,
+    vault: &Path,
+    args: &[&str],
+    env: &[(&str, &Path)],
+) -> Bot {
     let started = tv.dir.path().join("started");
     let stop = tv.dir.path().join("stop");
     let script = format!(
@@ -60,12 +71,15 @@ fn running_bot_with(tv: &TestVault, vault: &Path, args: &[&str]) -> Bot {
         .copied()
         .chain(["--", "sh", "-c", &script])
         .collect();
-    let mut child = exec_at(tv, vault, &command).spawn().unwrap();
+    let mut child = exec_at(tv, vault, &command)
+        .envs(env.iter().copied())
+        .spawn()
+        .unwrap();
     wait_for(&started, &mut child);
     Bot { child, stop }
 }
 
-fn code_through(tv: &TestVault, vault: &Path, label: &str) -> Option<i32> {
+pub(super) fn code_through(tv: &TestVault, vault: &Path, label: &str) -> Option<i32> {
     let out = exec_at(tv, vault, &[label, "--", "true"]).output().unwrap();
     out.status.code()
 }
@@ -119,6 +133,7 @@ fn links_to_the_vault_reach_the_same_lock() {
         assert_eq!(code_through(&tv, second, "k"), Some(7), "{second:?}");
         let status = Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
             .env_remove("KEYCELLAR_VAULT")
+            .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
             .arg("--vault")
             .arg(second)
             .arg("--passphrase-file")
@@ -136,26 +151,13 @@ fn links_to_the_vault_reach_the_same_lock() {
     assert!(!names.iter().any(|n| n.contains(".run-")), "{names:?}");
 }
 
-/// A directory the test makes, with the runtime directory inside.
-fn runtime(tv: &TestVault) -> PathBuf {
-    let base = tv.dir.path().join("xdg-runtime");
-    fs::create_dir(&base).unwrap();
-    fs::set_permissions(&base, fs::Permissions::from_mode(0o700)).unwrap();
-    base
-}
-
 #[test]
 fn a_run_lock_that_is_a_link_is_refused_and_its_target_left_alone() {
     let tv = TestVault::new();
     tv.add_kraken("k").success();
-    let base = runtime(&tv);
-    let run = |label: &str| {
-        let mut cmd = exec(&tv, &[label, "--", "true"]);
-        cmd.env("XDG_RUNTIME_DIR", &base);
-        cmd.output().unwrap()
-    };
+    let run = |label: &str| exec(&tv, &[label, "--", "true"]).output().unwrap();
     assert!(run("k").status.success());
-    let dir = base.join("keycellar");
+    let dir = tv.runtime();
     assert_eq!(
         fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
         0o700

@@ -31,7 +31,8 @@ except SignError as e:
 print(json.dumps({"answer": answer, "withdraw": withdraw, "env": dict(os.environ)}))
 "#;
 
-/// The run's directories: state (journal, nonces) and runtime (socket, locks).
+/// The run's directories: state (journal, nonces) and runtime (socket, locks: the test's
+/// own, [`TestVault::runtime`]).
 struct Dirs {
     state: PathBuf,
     runtime: PathBuf,
@@ -39,19 +40,19 @@ struct Dirs {
 
 fn dirs(tv: &TestVault) -> Dirs {
     let state = tv.dir.path().join("state");
-    let runtime = tv.dir.path().join("runtime");
-    for dir in [&state, &runtime] {
-        fs::create_dir(dir).unwrap();
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).unwrap();
+    fs::create_dir(&state).unwrap();
+    fs::set_permissions(&state, fs::Permissions::from_mode(0o700)).unwrap();
+    Dirs {
+        state,
+        runtime: tv.runtime(),
     }
-    Dirs { state, runtime }
 }
 
 fn keycellar(tv: &TestVault, dirs: &Dirs) -> Command {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("keycellar"));
     cmd.env_remove("KEYCELLAR_VAULT")
         .env("XDG_STATE_HOME", &dirs.state)
-        .env("XDG_RUNTIME_DIR", &dirs.runtime)
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .env("KEYCELLAR_TEST_CLOCK_MS", NONCE)
         .arg("--vault")
         .arg(&tv.vault)
@@ -105,10 +106,7 @@ fn the_python_client_signs_krakens_vector_through_exec_profile_sign() {
     let env = seen["env"].as_object().unwrap();
     assert_eq!(env["KRAKEN_API_KEY"], KRAKEN_KEY);
     let socket = PathBuf::from(env["KEYCELLAR_SIGN_SOCK"].as_str().unwrap());
-    assert!(
-        socket.starts_with(dirs.runtime.join("keycellar")),
-        "{socket:?}"
-    );
+    assert!(socket.starts_with(&dirs.runtime), "{socket:?}");
     assert!(!socket.exists(), "the service ended with the bot");
     let all = serde_json::to_string(env).unwrap();
     assert!(

@@ -64,6 +64,7 @@ fn a_closed_output_pipe_does_not_end_keycellar_before_its_bot() {
     let mut shell = std::process::Command::new("bash")
         .args(["-c", &pipeline])
         .env_remove("KEYCELLAR_VAULT")
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .spawn()
         .unwrap();
     wait_for(&saw, &mut shell);

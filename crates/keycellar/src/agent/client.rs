@@ -73,10 +73,16 @@ impl Client {
             )
         };
         protocol::write_line(&mut self.stream, &protocol::request_line(request)).map_err(io)?;
-        let line = protocol::read_line(&mut self.reader)
+        let line = protocol::read_line(&mut self.reader, protocol::MAX_LINE)
             .map_err(io)?
             .ok_or_else(|| self.protocol("it closed the connection"))?;
         protocol::parse_answer(&line).map_err(|what| self.protocol(&what))
+    }
+
+    /// Waits until the agent closes the connection: after `stop`, that is once it has
+    /// removed its socket and lock (or ended).
+    pub fn wait_closed(mut self) {
+        let _ = std::io::copy(&mut self.reader, &mut std::io::sink());
     }
 
     fn protocol(&self, what: &str) -> AgentError {
@@ -151,6 +157,7 @@ fn is_fallback(refusal: &Refusal) -> bool {
         kind::WRONG_VAULT,
         kind::PEER_REFUSED,
         kind::BAD_REQUEST,
+        kind::BUSY,
     ]
     .contains(&refusal.kind.as_str())
 }

@@ -1,5 +1,7 @@
 //! The agent's lines (docs/AGENT.md section 5): one JSON object per line each way, each with
-//! `"v": 1`, at most [`MAX_LINE`] bytes; a longer line closes the connection.
+//! `"v": 1`, a request at most [`MAX_REQUEST_LINE`] bytes and an answer at most [`MAX_LINE`];
+//! a longer line closes the connection. An object with a key twice is not a request (JSON
+//! parsers disagree on which one counts).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -8,8 +10,12 @@ use std::io::{BufRead, Read, Write};
 /// The protocol version.
 pub const VERSION: u64 = 1;
 
-/// The longest line read either way, newline included: the largest export document.
+/// The longest answer line read, newline included: the largest export document.
 pub const MAX_LINE: usize = 64 << 20;
+
+/// The longest request line the agent reads, newline included: requests name a vault and an
+/// operation (a label, a few fields), so a client cannot make the agent hold much memory.
+pub const MAX_REQUEST_LINE: usize = 64 << 10;
 
 /// A request, tagged by `op`. The variants without fields are written `{}` so that serde
 /// refuses unknown fields in them too.
@@ -55,6 +61,8 @@ pub mod kind {
     pub const WRONG_VAULT: &str = "wrong_vault";
     /// The line is not a request of this protocol.
     pub const BAD_REQUEST: &str = "bad_request";
+    /// The agent serves as many clients as it allows at once.
+    pub const BUSY: &str = "agent_busy";
 }
 
 impl Refusal {
@@ -72,6 +80,7 @@ impl Refusal {
 /// Reads a request line: `Ok(None)` at the end of the connection, an error for a line that
 /// is not a request (the caller answers `bad_request`).
 pub fn parse_request(line: &[u8]) -> Result<Request, String> {
+    serde_json::from_slice::<NoDuplicateKeys>(line).map_err(|e| e.to_string())?;
     let mut value: Value = serde_json::from_slice(line).map_err(|e| e.to_string())?;
     let object = value.as_object_mut().ok_or("a request is a JSON object")?;
     match object.remove("v") {
@@ -79,6 +88,63 @@ pub fn parse_request(line: &[u8]) -> Result<Request, String> {
         _ => return Err(format!("\"v\" must be {VERSION}")),
     }
     serde_json::from_value(value).map_err(|e| e.to_string())
+}
+
+/// A JSON document in which no object has a key twice (`Value` would keep the last one).
+struct NoDuplicateKeys;
+
+impl<'de> Deserialize<'de> for NoDuplicateKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(NoDuplicateKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for NoDuplicateKeys {
+    type Value = NoDuplicateKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key) {
+                return Err(serde::de::Error::custom("an object has a key twice"));
+            }
+            map.next_value::<NoDuplicateKeys>()?;
+        }
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<NoDuplicateKeys>()?.is_some() {}
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(NoDuplicateKeys)
+    }
 }
 
 /// The line of a request.
@@ -125,19 +191,20 @@ fn line_of(value: &Value) -> Vec<u8> {
     line
 }
 
-/// Reads one line (without its newline), at most [`MAX_LINE`] bytes: `Ok(None)` at the end
-/// of the stream, an error of kind `InvalidData` for a longer line or one cut short.
-pub fn read_line(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
+/// Reads one line (without its newline), at most `max` bytes ([`MAX_LINE`] for answers,
+/// [`MAX_REQUEST_LINE`] for requests): `Ok(None)` at the end of the stream, an error of kind
+/// `InvalidData` for a longer line or one cut short.
+pub fn read_line(reader: &mut impl BufRead, max: usize) -> std::io::Result<Option<Vec<u8>>> {
     let mut line = Vec::new();
     let read = reader
         .by_ref()
-        .take(MAX_LINE as u64)
+        .take(max as u64)
         .read_until(b'\n', &mut line)?;
     if read == 0 {
         return Ok(None);
     }
     if line.pop() != Some(b'\n') {
-        let what = match line.len() + 1 >= MAX_LINE {
+        let what = match line.len() + 1 >= max {
             true => "a line is longer than the protocol allows",
             false => "the line ended without a newline",
         };
@@ -170,6 +237,10 @@ mod tests {
             b"{\"v\":2,\"op\":\"status\"}",
             b"{\"v\":1,\"op\":\"status\",\"extra\":1}",
             b"{\"v\":1,\"op\":\"unlock\"}",
+            b"{\"v\":1,\"op\":\"status\",\"op\":\"stop\"}",
+            b"{\"v\":1,\"v\":1,\"op\":\"status\"}",
+            b"{\"v\":1,\"op\":\"run\",\"vault\":\"/v\",\"vault_id\":\"00\",\
+              \"operation\":{\"request\":\"list\",\"request\":\"show\"}}",
             b"[1]",
             b"not json",
         ] {
@@ -194,17 +265,19 @@ mod tests {
 
     #[test]
     fn lines_longer_than_the_cap_are_refused_and_the_cap_itself_passes() {
-        let mut fits = vec![b'x'; MAX_LINE - 1];
-        fits.push(b'\n');
-        let mut reader = BufReader::new(&fits[..]);
-        assert_eq!(read_line(&mut reader).unwrap().unwrap().len(), MAX_LINE - 1);
-        assert!(read_line(&mut reader).unwrap().is_none());
-        let long = vec![b'x'; MAX_LINE + 10];
-        let refused = read_line(&mut BufReader::new(&long[..])).unwrap_err();
-        assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
-        assert!(read_line(&mut BufReader::new(&b"cut"[..])).is_err());
+        for max in [MAX_LINE, MAX_REQUEST_LINE] {
+            let mut fits = vec![b'x'; max - 1];
+            fits.push(b'\n');
+            let mut reader = BufReader::new(&fits[..]);
+            assert_eq!(read_line(&mut reader, max).unwrap().unwrap().len(), max - 1);
+            assert!(read_line(&mut reader, max).unwrap().is_none());
+            let long = vec![b'x'; max + 10];
+            let refused = read_line(&mut BufReader::new(&long[..]), max).unwrap_err();
+            assert_eq!(refused.kind(), std::io::ErrorKind::InvalidData);
+        }
+        assert!(read_line(&mut BufReader::new(&b"cut"[..]), MAX_LINE).is_err());
         let mut two = BufReader::new(&b"a\nb\n"[..]);
-        assert_eq!(read_line(&mut two).unwrap().unwrap(), b"a");
-        assert_eq!(read_line(&mut two).unwrap().unwrap(), b"b");
+        assert_eq!(read_line(&mut two, MAX_LINE).unwrap().unwrap(), b"a");
+        assert_eq!(read_line(&mut two, MAX_LINE).unwrap().unwrap(), b"b");
     }
 }

@@ -1,7 +1,9 @@
-//! The agent's socket: bound in the checked directory, one thread per client, the peer's
-//! uid checked on every connection, and a main loop that also wakes when a timer must lock
-//! the agent (so the key is wiped on time even when no one asks) and when the process that
-//! started it goes away (the watch pipe's end of file).
+//! The agent's socket: bound in the checked directory under a lock held for the agent's life
+//! (one agent per socket), one thread per client (at most [`MAX_CLIENTS`], each with read
+//! and write timeouts, its stack wiped after each request), the peer's uid checked on every
+//! connection, and a main loop that also wakes when a timer must lock the agent (so the key
+//! is wiped on time even when no one asks) and when the process that started it goes away
+//! (the watch pipe's end of file). Out of descriptors, it waits before accepting again.
 
 use super::error::AgentError;
 use super::protocol::{self, Refusal, Request, kind};
@@ -14,11 +16,30 @@ use std::os::fd::OwnedFd;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 /// The byte `agent start` writes on the watch pipe when it hands the agent over for good
 /// (no COMMAND): the agent stops watching. End of file without it means stop.
 pub const DETACH: u8 = b'd';
+
+/// The most clients served at once; one more is answered `agent_busy` and closed.
+pub const MAX_CLIENTS: usize = 16;
+
+/// How long a client may keep the agent waiting for a request line, or for reading an
+/// answer, before it is hung up on.
+pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the agent waits before accepting again when it is out of descriptors.
+const OUT_OF_FDS_PAUSE: Duration = Duration::from_millis(100);
+
+/// How much of a client thread's stack is wiped after each request: more than a request's
+/// deepest calls use (the frames that held a copy of the key, or of a secret).
+const STACK_WIPE: usize = 512 << 10;
+
+/// A client thread's stack: the wipe and the deepest request fit with room to spare.
+const CLIENT_STACK: usize = 2 << 20;
 
 /// What answers `run`: the front end runs the request (`ops::execute` on the vault opened
 /// with the key) and answers with its reply.
@@ -32,6 +53,8 @@ pub struct AgentServer {
     socket: PathBuf,
     /// Device and inode of the socket file bound, so that only this one is removed.
     bound: (u64, u64),
+    /// The lock beside the socket, held until the socket is removed.
+    lock: std::fs::File,
 }
 
 struct Shared {
@@ -39,19 +62,26 @@ struct Shared {
     operations: Box<dyn Operations>,
     still_there: Box<KeyslotCheck>,
     wake: OwnedFd,
+    clients: AtomicUsize,
+    /// The connection that asked `stop`, kept open until the agent has removed its socket
+    /// and lock: its end of file tells the client the agent is gone, so an `agent start`
+    /// right after never finds the old agent still holding the lock.
+    stopped_by: Mutex<Option<UnixStream>>,
 }
 
 impl AgentServer {
-    /// Binds `socket` after checking its directory; a live agent on it is refused, a
-    /// socket left by a killed one is replaced.
+    /// Binds `socket` after checking its directory and taking the lock beside it; a live
+    /// agent on it is refused, a socket left by a killed one is replaced.
     pub fn bind(socket: &Path, vault: &Path) -> Result<AgentServer, AgentError> {
         let dir = socket.parent().unwrap_or(Path::new("/"));
         socket_dir::ensure(dir)?;
+        let served = || AgentError::AlreadyServed {
+            vault: vault.to_path_buf(),
+            socket: socket.to_path_buf(),
+        };
+        let lock = socket_dir::lock_beside(socket)?.ok_or_else(served)?;
         if UnixStream::connect(socket).is_ok() {
-            return Err(AgentError::AlreadyServed {
-                vault: vault.to_path_buf(),
-                socket: socket.to_path_buf(),
-            });
+            return Err(served());
         }
         match std::fs::remove_file(socket) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -70,6 +100,7 @@ impl AgentServer {
             listener,
             socket: socket.to_path_buf(),
             bound: (meta.dev(), meta.ino()),
+            lock,
         })
     }
 
@@ -89,12 +120,17 @@ impl AgentServer {
             operations,
             still_there,
             wake,
+            clients: AtomicUsize::new(0),
+            stopped_by: Mutex::new(None),
         });
         self.main_loop(&shared, &woken, watch);
         lock_state(&shared).lock(LockReason::Lock);
         if std::fs::symlink_metadata(&self.socket).is_ok_and(|m| (m.dev(), m.ino()) == self.bound) {
             let _ = std::fs::remove_file(&self.socket);
         }
+        // Removed while still held: the next agent locks a file of its own (lock_beside).
+        let _ = std::fs::remove_file(socket_dir::lock_path(&self.socket));
+        drop(self.lock);
         Ok(())
     }
 
@@ -132,10 +168,24 @@ impl AgentServer {
     }
 
     fn accept(&self, shared: &Arc<Shared>) {
-        let Ok((stream, _)) = self.listener.accept() else {
-            return;
+        let stream = match self.listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Out of descriptors the connection stays queued and poll says so at once:
+                // wait for clients to end instead of spinning.
+                let out_of_fds =
+                    [libc::EMFILE, libc::ENFILE].contains(&e.raw_os_error().unwrap_or(0));
+                if out_of_fds {
+                    std::thread::sleep(OUT_OF_FDS_PAUSE);
+                }
+                return;
+            }
         };
-        if stream.set_nonblocking(false).is_err() {
+        let timeouts = Some(CLIENT_TIMEOUT);
+        let ready = stream.set_nonblocking(false).is_ok()
+            && stream.set_read_timeout(timeouts).is_ok()
+            && stream.set_write_timeout(timeouts).is_ok();
+        if !ready {
             return;
         }
         if crate::peer::same_user(&stream).is_none() {
@@ -147,10 +197,27 @@ impl AgentServer {
             let _ = protocol::write_line(&mut &stream, &protocol::refusal_line(&refusal));
             return;
         }
+        if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
+            let refusal = Refusal::agent(
+                kind::BUSY,
+                format!("the agent serves {MAX_CLIENTS} clients already"),
+                "",
+            );
+            let _ = protocol::write_line(&mut &stream, &protocol::refusal_line(&refusal));
+            return;
+        }
         let serving = shared.clone();
-        let _ = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("keycellar-agent-client".into())
-            .spawn(move || serve_client(&stream, &serving));
+            .stack_size(CLIENT_STACK)
+            .spawn(move || {
+                serve_client(&stream, &serving);
+                serving.clients.fetch_sub(1, Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            shared.clients.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -167,11 +234,12 @@ fn read_watch(watch: Option<&OwnedFd>) -> Option<u8> {
     }
 }
 
-/// Answers one client's requests in turn until it hangs up or sends a line out of protocol.
+/// Answers one client's requests in turn until it hangs up, keeps it waiting longer than
+/// [`CLIENT_TIMEOUT`] or sends a line out of protocol.
 fn serve_client(stream: &UnixStream, shared: &Shared) {
     let mut reader = BufReader::new(stream);
     loop {
-        let line = match protocol::read_line(&mut reader) {
+        let line = match protocol::read_line(&mut reader, protocol::MAX_REQUEST_LINE) {
             Ok(Some(line)) => line,
             Ok(None) => return,
             Err(e) => {
@@ -180,16 +248,13 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
                 return;
             }
         };
-        let (answer, stop) = match protocol::parse_request(&line) {
-            Ok(request) => answer(shared, request),
-            Err(why) => {
-                let refusal = Refusal::agent(kind::BAD_REQUEST, why, "");
-                (protocol::refusal_line(&refusal), false)
-            }
-        };
-        drop(line);
+        let (answer, stop) = answer_line(shared, line);
+        wipe_stack();
         let written = protocol::write_line(&mut &*stream, &answer);
         if stop {
+            if let Ok(kept) = stream.try_clone() {
+                *shared.stopped_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(kept);
+            }
             let _ = rustix::io::write(&shared.wake, b"s");
             return;
         }
@@ -197,6 +262,32 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
             return;
         }
     }
+}
+
+/// The answer to one request line (dropped here, its memory wiped as it is freed), and
+/// whether the agent stops after sending it. Not inlined: its frames, and those of the
+/// operation, are below the caller's when [`wipe_stack`] runs.
+#[inline(never)]
+fn answer_line(shared: &Shared, line: Vec<u8>) -> (Vec<u8>, bool) {
+    match protocol::parse_request(&line) {
+        Ok(request) => answer(shared, request),
+        Err(why) => {
+            let refusal = Refusal::agent(kind::BAD_REQUEST, why, "");
+            (protocol::refusal_line(&refusal), false)
+        }
+    }
+}
+
+/// Overwrites [`STACK_WIPE`] bytes of this thread's stack below the caller's frame, where
+/// the request that just returned left its locals: a copy of the vault key made while
+/// opening the vault, pieces of the secrets an answer carried. A thread's stack outlives
+/// the thread (the C library keeps it for the next one), so it is wiped while in use.
+#[inline(never)]
+fn wipe_stack() {
+    use zeroize::Zeroize;
+    let mut area = [0u8; STACK_WIPE];
+    area.zeroize();
+    std::hint::black_box(&area);
 }
 
 /// The answer line to `request`, and whether the agent stops after sending it.

@@ -1,23 +1,19 @@
-//! Where an agent's socket lives: `keycellar/` in the user's runtime directory, or
-//! `/tmp/keycellar-UID/` without one; 0700, the user's own, never a symbolic link. The agent
-//! refuses to start and a client refuses to connect when the directory (or the runtime
-//! directory above it) could let another user in: owned by someone else, writable by group
-//! or others, or a link.
+//! Where an agent's socket lives: `keycellar/` in the user's base directory (the runtime
+//! directory of `vault::runtime_dir`, found from the uid, not the environment); 0700, the
+//! user's own, never a symbolic link. The agent refuses to start and a client refuses to
+//! connect when the directory (or the base directory above it) could let another user in:
+//! owned by someone else, writable by group or others, or a link.
 
 use super::error::AgentError;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use crate::vault::runtime_dir::{make_private_dirs, session_base};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// The shared temporary directory (sticky, everyone's), used when there is no runtime
-/// directory; `$TMPDIR` is not followed, so every client finds the same place.
-const SHARED_TMP: &str = "/tmp";
-
-/// The socket directory for this user: in `runtime_dir` (`$XDG_RUNTIME_DIR`) when given.
-pub fn socket_dir(runtime_dir: Option<&Path>) -> PathBuf {
-    match runtime_dir {
-        Some(runtime) if runtime.is_absolute() => runtime.join("keycellar"),
-        _ => Path::new(SHARED_TMP).join(format!("keycellar-{}", own_uid())),
-    }
+/// The socket directory for this user: in `base` (`vault::runtime_dir::user_base`) when
+/// given, else in `/run/user/UID`.
+pub fn socket_dir(base: Option<&Path>) -> PathBuf {
+    base.map_or_else(session_base, Path::to_path_buf)
+        .join("keycellar")
 }
 
 /// The socket of the agent serving the vault whose id is `vault_id_hex`.
@@ -25,36 +21,55 @@ pub fn socket_path(dir: &Path, vault_id_hex: &str) -> PathBuf {
     dir.join(format!("agent-{vault_id_hex}.sock"))
 }
 
-/// Makes `dir` (0700) when missing, then checks it and its parent as [`check`] does.
+/// Makes `dir` (0700, with whatever is missing above it) when missing, then checks it and
+/// its parent as [`check`] does.
 pub fn ensure(dir: &Path) -> Result<(), AgentError> {
-    if let Some(parent) = dir.parent().filter(|p| is_runtime_dir(p)) {
-        check_one(parent)?;
-    }
-    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => {
-            return Err(AgentError::io(
-                format!("cannot create {}", dir.display()),
-                e,
-            ));
-        }
-    }
+    make_private_dirs(dir)
+        .map_err(|e| AgentError::io(format!("cannot create {}", dir.display()), e))?;
     check(dir)
 }
 
+/// Takes the lock `agent-ID.lock` beside `socket` (flock), held for as long as the returned
+/// file lives: one agent binds a socket, so two `agent start` at once cannot both serve, and
+/// an agent never removes the socket of a live one. `None` when another agent holds it. A
+/// stopping agent removes the file while it still holds it, so a lock is kept only on the
+/// file that still has the name.
+pub fn lock_beside(socket: &Path) -> Result<Option<std::fs::File>, AgentError> {
+    use rustix::fs::{Mode, OFlags};
+    let path = lock_path(socket);
+    let cannot = |e: std::io::Error| AgentError::io(format!("cannot lock {}", path.display()), e);
+    loop {
+        let flags = OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        let fd = rustix::fs::open(&path, flags, Mode::RUSR | Mode::WUSR)
+            .map_err(|e| cannot(e.into()))?;
+        crate::vault::runtime_dir::check_private_file(&fd).map_err(cannot)?;
+        let file = std::fs::File::from(fd);
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => return Err(cannot(e)),
+        }
+        let held = file.metadata().map_err(cannot)?;
+        let named = std::fs::symlink_metadata(&path);
+        if named.is_ok_and(|n| (n.dev(), n.ino()) == (held.dev(), held.ino())) {
+            return Ok(Some(file));
+        }
+    }
+}
+
+/// The lock file of the agent on `socket`: `agent-ID.lock` beside `agent-ID.sock`.
+pub fn lock_path(socket: &Path) -> PathBuf {
+    socket.with_extension("lock")
+}
+
 /// Refuses a socket directory another user could reach into: not a directory, a symbolic
-/// link, owned by another user, or writable by group or others; the same for the runtime
-/// directory above it (not for the shared temp directory, which is sticky and everyone's).
+/// link, owned by another user, or writable by group or others; the same for the base
+/// directory above it.
 pub fn check(dir: &Path) -> Result<(), AgentError> {
-    if let Some(parent) = dir.parent().filter(|p| is_runtime_dir(p)) {
+    if let Some(parent) = dir.parent() {
         check_one(parent)?;
     }
     check_one(dir)
-}
-
-fn is_runtime_dir(parent: &Path) -> bool {
-    parent != Path::new(SHARED_TMP)
 }
 
 fn check_one(dir: &Path) -> Result<(), AgentError> {
@@ -86,6 +101,7 @@ fn own_uid() -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::DirBuilderExt;
 
     fn runtime() -> (tempfile::TempDir, PathBuf) {
         let root = tempfile::tempdir().unwrap();

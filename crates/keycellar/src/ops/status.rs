@@ -36,8 +36,8 @@ pub struct StatusReport {
 }
 
 /// Where `exec` keeps what is outside the vault, as the front end that asks for a status
-/// knows them: the value of `$XDG_RUNTIME_DIR` (run locks) and the state directory (run
-/// records). Absent ones are not looked at.
+/// knows them: the user's base directory (`vault::runtime_dir::user_base`, run locks) and the
+/// state directory (run records). Absent ones are not looked at.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunPlaces {
     pub runtime_dir: Option<PathBuf>,
@@ -118,15 +118,14 @@ pub fn status(vault: &Vault, today: Date, places: &RunPlaces) -> Result<StatusRe
 
 /// The entries whose key a run holds now (none when there is no runtime directory).
 fn running(vault: &Vault, places: &RunPlaces) -> Vec<Running> {
-    let runtime = places.runtime_dir.as_deref().map(|d| d.as_os_str());
-    let Ok(dir) = RuntimeDir::open(runtime) else {
+    let Ok(dir) = RuntimeDir::open(places.runtime_dir.as_deref()) else {
         return Vec::new();
     };
     vault
         .entries()
         .iter()
         .filter_map(|e| {
-            let pid = run_lock::running(&dir, &run_lock::name_for(vault, e))?;
+            let pid = run_lock::running(&dir, &run_lock::name_for(e))?;
             let label = e.label().to_string();
             Some(Running { label, pid })
         })

@@ -46,7 +46,7 @@ pub struct SignServerConfig {
     /// Where the nonce high-water marks live (created 0700 if missing); keep it across runs.
     pub nonce_dir: PathBuf,
     /// The directory in which the run's private socket directory is made
-    /// (`$XDG_RUNTIME_DIR`, or the vault's run-state directory).
+    /// (the user's runtime directory, `vault::runtime_dir`).
     pub runtime_dir: PathBuf,
     pub clock: Arc<dyn Clock>,
     /// How long a connection may wait between requests before it is closed.

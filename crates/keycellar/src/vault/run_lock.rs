@@ -1,12 +1,12 @@
-//! One key, one running bot: `exec` holds a lock on `run-VAULTID-KEYID` in the private
-//! runtime directory ([`RuntimeDir`]) for as long as its child runs. Kraken's nonces break
+//! One key, one running bot: `exec` holds a lock on `run-KEYID` in the private runtime
+//! directory ([`RuntimeDir`]) for as long as its child runs. Kraken's nonces break
 //! when two processes sign with one key, so a second `exec` of the same key (under any label
 //! holding it, through any path to the vault) is refused at once, naming the first one's
 //! process; `--shared` takes a shared lock instead, which other shared runs may also hold.
 //!
-//! The lock is named by the vault's id (so symbolic and hard links, and copies, of one vault
-//! reach the same lock) and by the key's id (exchange and public key, so two labels holding
-//! one key share it). It lives in the runtime directory rather than beside the vault: one
+//! The lock is named by the key's id alone, a hash of the exchange and the public key: two
+//! labels holding one key share it, and so do two vaults holding it (a copy, a restore, a
+//! symbolic or hard link to one vault), since the exchange sees one key. It lives in the runtime directory rather than beside the vault: one
 //! place, private to the user (no lock file another user of a shared directory could point
 //! elsewhere, none carried along by a synced folder), and a read-only vault directory works.
 //!
@@ -36,9 +36,9 @@ pub fn key_id(exchange: Exchange, api_key: &str) -> String {
     digest[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `run-VAULTID-KEYID`, for the vault whose id is `vault_id` (hex) and the key `key_id`.
-pub fn name(vault_id: &str, key_id: &str) -> String {
-    format!("run-{vault_id}-{key_id}")
+/// `run-KEYID`, for the key whose id is `key_id` (see [`key_id`]).
+pub fn name(key_id: &str) -> String {
+    format!("run-{key_id}")
 }
 
 fn open(dir: &RuntimeDir, name: &str) -> Result<File> {
@@ -103,9 +103,9 @@ impl RunLock {
     }
 }
 
-/// The name of the run lock of `entry`'s key in `vault` (see [`name`]).
-pub fn name_for(vault: &super::Vault, entry: &crate::credential::entry::Entry) -> String {
-    name(&vault.id_hex(), &key_id(entry.exchange(), entry.api_key()))
+/// The name of the run lock of `entry`'s key (see [`name`]), whichever vault holds it.
+pub fn name_for(entry: &crate::credential::entry::Entry) -> String {
+    name(&key_id(entry.exchange(), entry.api_key()))
 }
 
 /// Whether a run (exclusive or shared) holds the lock `name` now, and the process it
@@ -126,12 +126,12 @@ mod tests {
     use crate::credential::exchange::Exchange;
 
     #[test]
-    fn a_lock_is_named_by_the_vault_and_the_key_only() {
+    fn a_lock_is_named_by_the_key_only() {
         let id = super::key_id(Exchange::Kraken, "KEY");
         assert_eq!(id.len(), 16);
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_ne!(id, super::key_id(Exchange::Binance, "KEY"));
         assert_ne!(id, super::key_id(Exchange::Kraken, "KEY2"));
-        assert_eq!(super::name("ab", &id), format!("run-ab-{id}"));
+        assert_eq!(super::name(&id), format!("run-{id}"));
     }
 }

@@ -1,16 +1,19 @@
-//! The private runtime directory: `$XDG_RUNTIME_DIR/keycellar` where the session has one
-//! (the caller passes its value), else `/tmp/keycellar-UID`. It holds what lives only while
-//! processes run (`exec`'s run locks) and nothing secret.
+//! The private runtime directory, `keycellar/` in the user's own base directory
+//! ([`user_base`]): `~/.local/state`, the home read from the password database, or
+//! `/run/user/UID` for a user without a usable home. Both come from the uid, never from the
+//! environment, so a bot started from a login shell and one started by cron (no
+//! `$XDG_RUNTIME_DIR`) meet on one run lock and one agent, and no other user can make the
+//! directory first (no shared `/tmp`). It holds what lives only while processes run (`exec`'s
+//! run locks, agents' sockets) and nothing secret.
 //!
 //! It is made 0700 if missing, and used only if it is a directory (not a link) of this user
-//! that no one else can enter or write: under a shared `/tmp` another user could have made
-//! it first, or put a link there. It is used through an open descriptor (`openat`), so the
-//! checked directory is the one used.
+//! that no one else can enter or write. It is used through an open descriptor (`openat`), so
+//! the checked directory is the one used.
 
 use crate::error::{Error, Result};
 use rustix::fs::{Mode, OFlags};
-use std::ffi::OsStr;
 use std::os::fd::OwnedFd;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 /// An open, checked runtime directory.
@@ -19,27 +22,88 @@ pub struct RuntimeDir {
     fd: OwnedFd,
 }
 
+/// The user's base directory: `HOME/.local/state` when the home the password database gives
+/// for this uid is a directory of the user's that group and others cannot write; `None`
+/// without one. Nothing is made here (the directories are made when first used, 0700). With the `internals` feature (keycellar's own
+/// tests), `KEYCELLAR_TEST_USER_DIRS=DIR` makes `DIR/home` the home.
+pub fn user_base() -> Option<PathBuf> {
+    let home = test_user_dirs().map_or_else(passwd_home, |dir| Some(dir.join("home")))?;
+    let meta = std::fs::symlink_metadata(&home).ok()?;
+    let own = meta.uid() == rustix::process::geteuid().as_raw();
+    if !meta.is_dir() || !own || meta.mode() & 0o022 != 0 {
+        return None;
+    }
+    Some(home.join(".local/state"))
+}
+
+/// The base used without a home: `/run/user/UID`, which only root can make (with the
+/// `internals` feature and `KEYCELLAR_TEST_USER_DIRS=DIR`, `DIR/run`).
+pub fn session_base() -> PathBuf {
+    match test_user_dirs() {
+        Some(dir) => dir.join("run"),
+        None => PathBuf::from(format!("/run/user/{}", rustix::process::geteuid().as_raw())),
+    }
+}
+
+/// Makes `path` and whatever is missing above it, each 0700 (an existing one is left as it
+/// is: the caller checks what it opens).
+pub fn make_private_dirs(path: &Path) -> std::io::Result<()> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)
+}
+
+#[cfg(feature = "internals")]
+fn test_user_dirs() -> Option<PathBuf> {
+    std::env::var_os("KEYCELLAR_TEST_USER_DIRS").map(PathBuf::from)
+}
+
+#[cfg(not(feature = "internals"))]
+fn test_user_dirs() -> Option<PathBuf> {
+    None
+}
+
+/// The home directory of this uid in the password database (`getpwuid_r`).
+fn passwd_home() -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut buffer = vec![0 as libc::c_char; 16 * 1024];
+    // SAFETY: `passwd` is plain data; getpwuid_r fills it with pointers into `buffer`, which
+    // outlives every use below; `found` is null or points at `passwd`.
+    unsafe {
+        let mut passwd: libc::passwd = std::mem::zeroed();
+        let mut found: *mut libc::passwd = std::ptr::null_mut();
+        let uid = libc::geteuid();
+        let failed = libc::getpwuid_r(
+            uid,
+            &mut passwd,
+            buffer.as_mut_ptr(),
+            buffer.len(),
+            &mut found,
+        );
+        if failed != 0 || found.is_null() || passwd.pw_dir.is_null() {
+            return None;
+        }
+        let home = std::ffi::CStr::from_ptr(passwd.pw_dir).to_bytes();
+        let home = Path::new(std::ffi::OsStr::from_bytes(home));
+        home.is_absolute().then(|| home.to_path_buf())
+    }
+}
+
 impl RuntimeDir {
-    /// Opens (making it if missing) the runtime directory under `xdg_runtime_dir` (the value
-    /// of `$XDG_RUNTIME_DIR`; ignored unless absolute), else under `/tmp`.
-    pub fn open(xdg_runtime_dir: Option<&OsStr>) -> Result<RuntimeDir> {
-        let path = match xdg_runtime_dir.map(Path::new) {
-            Some(base) if base.is_absolute() => base.join("keycellar"),
-            _ => PathBuf::from(format!(
-                "/tmp/keycellar-{}",
-                rustix::process::geteuid().as_raw()
-            )),
-        };
+    /// Opens (making it if missing) the runtime directory in `base` (see [`user_base`]), or
+    /// in [`session_base`] without one.
+    pub fn open(base: Option<&Path>) -> Result<RuntimeDir> {
+        let path = base
+            .map_or_else(session_base, Path::to_path_buf)
+            .join("keycellar");
         let cannot = |e: std::io::Error| {
             Error::io(
                 format!("cannot use the runtime directory {}", path.display()),
                 e,
             )
         };
-        match rustix::fs::mkdir(&path, Mode::RWXU) {
-            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
-            Err(e) => return Err(cannot(e.into())),
-        }
+        make_private_dirs(&path).map_err(cannot)?;
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         let fd = rustix::fs::open(&path, flags, Mode::empty()).map_err(|e| cannot(e.into()))?;
         let stat = rustix::fs::fstat(&fd).map_err(|e| cannot(e.into()))?;

@@ -1,0 +1,266 @@
+//! What a client of the agent's own user can and cannot make it do (issue 31, attacker
+//! findings A2, A6, F6, H2 and the bind race): a request line with a key twice is refused;
+//! request lines are small; at most `MAX_CLIENTS` clients at once and a silent one blocks no
+//! other; out of descriptors it waits instead of spinning and serves again after; it keeps
+//! no descriptor `agent start` had; and two starts at once leave one agent.
+
+use super::{AgentVault, Line, eventually};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+/// A connection whose reads give up after a generous backstop (never a synchronisation).
+fn connect(av: &AgentVault) -> Line {
+    connect_to(&av.socket())
+}
+
+/// As [`connect`], to a socket found before (finding it takes a connection of its own).
+fn connect_to(socket: &std::path::Path) -> Line {
+    let stream = UnixStream::connect(socket).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    Line {
+        reader: BufReader::new(stream.try_clone().unwrap()),
+        stream,
+    }
+}
+
+#[test]
+fn a_request_with_a_key_twice_does_nothing_but_get_an_error() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let mut agent = connect(&av);
+    for line in [
+        r#"{"v":1,"op":"status","op":"stop"}"#,
+        r#"{"v":1,"op":"lock","op":"status"}"#,
+    ] {
+        writeln!(agent.stream, "{line}").unwrap();
+        let mut answer = String::new();
+        agent.reader.read_line(&mut answer).unwrap();
+        let answer: Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(answer["error"]["kind"], "bad_request", "{line}: {answer}");
+        agent = connect(&av);
+    }
+    let mut operation = av.run_request(json!({"request": "list"})).to_string();
+    operation = operation.replace(
+        r#""request":"list""#,
+        r#""request":"list","request":"show""#,
+    );
+    writeln!(agent.stream, "{operation}").unwrap();
+    let mut answer = String::new();
+    agent.reader.read_line(&mut answer).unwrap();
+    assert!(answer.contains("bad_request"), "{answer}");
+    assert_eq!(av.status()["state"], "unlocked");
+}
+
+#[test]
+fn a_request_line_over_64_kib_is_refused_and_the_agent_serves_on() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let mut agent = connect(&av);
+    let padding = "x".repeat(80 << 10);
+    let long = json!({"v": 1, "op": "status", "pad": padding}).to_string();
+    // The agent may hang up before it read everything: a failed write is fine.
+    let _ = writeln!(agent.stream, "{long}");
+    let mut answer = String::new();
+    agent.reader.read_line(&mut answer).unwrap();
+    assert!(
+        answer.contains("longer than the protocol allows"),
+        "{answer}"
+    );
+    assert_eq!(av.status()["state"], "unlocked");
+}
+
+#[test]
+fn clients_beyond_the_cap_are_refused_and_a_silent_one_blocks_no_other() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let socket = av.socket();
+    // A client that connects and never says anything.
+    let _silent = UnixStream::connect(&socket).unwrap();
+    let mut held: Vec<Line> = (0..15)
+        .map(|_| {
+            let mut client = connect_to(&socket);
+            assert_eq!(client.ask(&json!({"v": 1, "op": "status"}))["ok"], true);
+            client
+        })
+        .collect();
+    let mut over = connect_to(&socket);
+    let refused = over.ask(&json!({"v": 1, "op": "status"}));
+    assert_eq!(refused["error"]["kind"], "agent_busy", "{refused}");
+    // One leaves: another is served again (once its thread has seen the end).
+    held.pop();
+    eventually("a place frees", || {
+        let mut client = connect_to(&socket);
+        client.ask(&json!({"v": 1, "op": "status"}))["ok"] == true
+    });
+}
+
+/// CPU time (user and system, in clock ticks) of process `pid`, from /proc.
+fn cpu_ticks(pid: u64) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn out_of_descriptors_the_agent_waits_without_spinning_and_serves_again() {
+    let av = AgentVault::new();
+    let pid = av.start(&[])["pid"].as_u64().unwrap();
+    let socket = av.socket();
+    // Once the connections made so far are gone, only the listening socket is one.
+    let fds = || -> Vec<(u64, String)> {
+        let dir = std::fs::read_dir(format!("/proc/{pid}/fd")).unwrap();
+        dir.flatten()
+            .filter_map(|fd| {
+                let target = std::fs::read_link(fd.path()).ok()?;
+                let number = fd.file_name().to_str()?.parse().ok()?;
+                Some((number, target.to_string_lossy().into_owned()))
+            })
+            .collect()
+    };
+    let sockets = || {
+        fds()
+            .iter()
+            .filter(|(_, t)| t.starts_with("socket:"))
+            .count()
+    };
+    eventually("the agent holds no client", || sockets() == 1);
+    // Room for two clients more, no more: the lowest limit with two free numbers below it
+    // (the hard limit too: raising it again would need a privilege).
+    let open: Vec<u64> = fds().into_iter().map(|(n, _)| n).collect();
+    let free_below = |limit: u64| limit - open.iter().filter(|&&n| n < limit).count() as u64;
+    let top = (0..).find(|&limit| free_below(limit) == 2).unwrap();
+    let limit = rustix::process::Rlimit {
+        current: Some(top),
+        maximum: Some(top),
+    };
+    let agent = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::prlimit(Some(agent), rustix::process::Resource::Nofile, limit).unwrap();
+    let held: Vec<Line> = (0..2)
+        .map(|_| {
+            let mut client = connect_to(&socket);
+            assert_eq!(client.ask(&json!({"v": 1, "op": "status"}))["ok"], true);
+            client
+        })
+        .collect();
+    // The third waits in the listen queue: accept fails with EMFILE.
+    let mut waiting = UnixStream::connect(&socket).unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    writeln!(waiting, "{}", json!({"v": 1, "op": "status"})).unwrap();
+    let before = cpu_ticks(pid);
+    std::thread::sleep(Duration::from_secs(2));
+    let spent = cpu_ticks(pid) - before;
+    // A spinning loop burns about 200 ticks in these two seconds (100 a second); waiting
+    // 100 ms between tries, a handful at most.
+    assert!(
+        spent < 40,
+        "the agent spent {spent} ticks out of descriptors"
+    );
+    drop(held);
+    let mut answer = String::new();
+    BufReader::new(&waiting).read_line(&mut answer).unwrap();
+    assert!(answer.contains("\"ok\":true"), "{answer:?}");
+}
+
+#[test]
+fn the_agent_keeps_no_descriptor_agent_start_had() {
+    let av = AgentVault::new();
+    let keycellar = assert_cmd::cargo::cargo_bin("keycellar");
+    // Descriptor 7 carries the passphrase; 9 is any other file the caller had open.
+    let script = format!(
+        "exec 7< '{pass}' 9< '{vault}'; '{bin}' --json --vault '{vault}' --passphrase-fd 7 \
+         agent start",
+        pass = av.tv.pass_file.display(),
+        vault = av.tv.vault.display(),
+        bin = keycellar.display(),
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env("KEYCELLAR_TEST_USER_DIRS", av.tv.user.path())
+        .env_remove("KEYCELLAR_AGENT_SOCK")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pid = serde_json::from_slice::<Value>(&out.stdout).unwrap()["pid"]
+        .as_u64()
+        .unwrap();
+    let inherited: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .flatten()
+        .filter_map(|fd| {
+            let target = std::fs::read_link(fd.path()).ok()?;
+            let from_caller = [&av.tv.pass_file, &av.tv.vault]
+                .iter()
+                .any(|p| target == std::fs::canonicalize(p).unwrap());
+            from_caller.then(|| format!("{} -> {}", fd.file_name().display(), target.display()))
+        })
+        .collect();
+    assert!(inherited.is_empty(), "the agent holds {inherited:?}");
+}
+
+#[test]
+fn two_agent_starts_at_once_leave_one_agent() {
+    let av = AgentVault::new();
+    for round in 0..3 {
+        let starts: Vec<std::process::Child> = (0..2)
+            .map(|_| {
+                std::process::Command::new(assert_cmd::cargo::cargo_bin("keycellar"))
+                    .env("KEYCELLAR_TEST_USER_DIRS", av.tv.user.path())
+                    .env_remove("KEYCELLAR_AGENT_SOCK")
+                    .env_remove("KEYCELLAR_VAULT")
+                    .arg("--vault")
+                    .arg(&av.tv.vault)
+                    .arg("--passphrase-file")
+                    .arg(&av.tv.pass_file)
+                    .args(["agent", "start"])
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<_> = starts
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        let started = outs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(started, 1, "round {round}: {started} agents started");
+        let refused = outs.iter().find(|o| !o.status.success()).unwrap();
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("already serves"), "round {round}: {said}");
+        assert_eq!(av.status()["state"], "unlocked");
+        av.bare().args(["agent", "stop"]).assert().success();
+    }
+}
+
+/// An agent whose socket file someone removed still holds the lock beside it: a second
+/// `agent start` is refused (it used to bind a second agent beside the first).
+#[test]
+fn a_live_agent_without_its_socket_still_keeps_a_second_one_out() {
+    let av = AgentVault::new();
+    let pid = av.start(&[])["pid"].as_u64().unwrap();
+    std::fs::remove_file(av.socket()).unwrap();
+    let out = av.cmd().args(["agent", "start"]).assert().failure();
+    let said = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(said.contains("already serves"), "{said}");
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(pid as i32).unwrap(),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    eventually("the first agent ends", || !super::alive(pid));
+    assert_eq!(av.start(&[])["state"], "unlocked");
+}
