@@ -132,7 +132,7 @@ fn run_once(case: &Case, tv: &TestVault, elsewhere: &Path, json: bool) -> (i32, 
         .current_dir(dir)
         .env_remove("KEYCELLAR_VAULT")
         .env_remove("KEYCELLAR_AGENT_SOCK")
-        .env("XDG_RUNTIME_DIR", elsewhere)
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path())
         .env("XDG_STATE_HOME", elsewhere)
         .arg("--vault")
         .arg(
