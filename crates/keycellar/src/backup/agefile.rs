@@ -20,11 +20,13 @@ mod header;
 mod keys;
 mod prompts;
 mod scrypt;
+mod slot;
 
 pub use header::{MAX_HEADER_LEN, MAX_STANZAS, NotAge};
 pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients, recipients_of};
 pub use prompts::{NoPrompts, Prompts};
 pub use scrypt::MAX_SCRYPT_WORK;
+pub use slot::SlotIdentities;
 
 /// scrypt work factor (log2 N) keycellar writes: the age CLI's default, about 1 s on a
 /// desktop. Fixed, because the age crate's own calibration picks machine-dependent values.
