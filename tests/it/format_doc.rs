@@ -164,7 +164,7 @@ fn header_state(tv: &common::TestVault) -> ([u8; 16], [u8; 32], Vec<Keyslot>) {
             Keyslot::Passphrase(slot) => slot
                 .unlock(&header.vault_id, passphrase.trim_end().as_bytes())
                 .unwrap(),
-            Keyslot::Unknown { .. } => None,
+            Keyslot::Age(_) | Keyslot::Unknown { .. } => None,
         })
         .unwrap();
     (header.vault_id, *key, header.keyslots)

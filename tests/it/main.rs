@@ -21,6 +21,7 @@ mod hostile;
 mod hygiene;
 mod json_schema;
 mod kdf_profile;
+mod keyslots;
 mod leaks;
 mod lifecycle;
 mod messages;
