@@ -49,7 +49,8 @@ pub const EXIT_CODES: &str = "\
 0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no matching
 identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
 entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
-high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's code
+high-severity problem; 9 age plugin not installed; 10 age plugin failed; 11 age plugin
+cancelled (its question got no answer); 130 interrupted (Ctrl-C). `exec` exits with its command's code
 (126: cannot be run, 127: not found).";
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).
