@@ -244,7 +244,10 @@ fn what_saves_do_to_the_header_is_what_the_format_says() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 9, "the three lines of the table, three fields each");
+    assert_eq!(
+        checked, 9,
+        "the three lines of the table, three fields each"
+    );
 }
 
 /// Section 6.1: the example vault with an age slot, whose age file FORMAT.md gives.

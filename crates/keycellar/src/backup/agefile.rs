@@ -5,7 +5,8 @@
 //! `keys` reads recipients and identities; `prompts` is how plugins and encrypted SSH keys
 //! ask their questions; `header` looks at a file's header, bounded, before age parses it;
 //! `scrypt` is age's passphrase recipient and identity, with keycellar's own scrypt (whose
-//! memory failing is an error, not an abort), run once per stanza and bounded in all.
+//! memory failing is an error, not an abort), run once per stanza and bounded in all;
+//! `slot` opens a vault through its age keyslots with the identities loaded here.
 
 use crate::error::BackupError;
 use crate::error::{Error, Result};

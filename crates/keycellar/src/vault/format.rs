@@ -9,7 +9,8 @@
 //! Checks run from the outside in, each with its own error class, so that damage is never
 //! reported as a wrong passphrase: magic, preamble check, version, lengths (truncation),
 //! header checksum, header structure, KDF bounds, trailer (payload damage). Only then is a
-//! passphrase tried. `keyslot` holds the keyslot records of the header.
+//! passphrase tried. `keyslot` holds the keyslot records of the header, `age_slot` the
+//! body of an age keyslot and its bounds.
 
 pub mod age_slot;
 pub mod keyslot;

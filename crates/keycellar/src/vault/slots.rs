@@ -3,7 +3,8 @@
 //! `rekey` (in `rekey.rs`) makes a new key and re-wraps it to every slot's recipient.
 //!
 //! A vault always keeps a slot that opens without hardware (a passphrase, an X25519 or an
-//! SSH slot): tokens get lost, and a TPM's secret breaks with a firmware update.
+//! SSH slot): tokens get lost, and a TPM's secret breaks with a firmware update. `wrap`
+//! makes a slot's age file from the public recipient.
 
 use super::format::age_slot::{self, AgeSlot, PASSPHRASE_NAME};
 use super::format::keyslot::Keyslot;
