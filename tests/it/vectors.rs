@@ -126,6 +126,12 @@ fn every_vault_vector_has_its_exact_outcome() {
         let pass = vector["passphrase"].as_str().unwrap();
         fs::write(&tv.pass_file, format!("{pass}\n")).unwrap();
         let mut command = tv.cmd();
+        if vector["identity"] == true {
+            command = tv.bare();
+            command
+                .arg("--identity")
+                .arg(vectors_dir("export").join("identity.txt"));
+        }
         command.args(["--json", "list"]);
         command
     });

@@ -57,13 +57,14 @@ impl RecipientPluginV1 for Wrap {
         name: &str,
         _: &[u8],
     ) -> Result<(), recipient::Error> {
-        match name == NAME {
-            true => Ok(self.0 += 1),
-            false => Err(recipient::Error::Recipient {
+        if name != NAME {
+            return Err(recipient::Error::Recipient {
                 index,
                 message: "not a kctest recipient".into(),
-            }),
+            });
         }
+        self.0 += 1;
+        Ok(())
     }
 
     fn add_identity(&mut self, index: usize, _: &str, _: &[u8]) -> Result<(), recipient::Error> {
@@ -140,13 +141,16 @@ impl IdentityPluginV1 for Unwrap {
                     }
                 }
             }
-            let key = FileKey::try_init_with_mut(|key| match stanza.body.len() == key.len() {
-                true => Ok(key.copy_from_slice(&stanza.body)),
-                false => Err(vec![identity::Error::Stanza {
-                    file_index: index,
-                    stanza_index: 0,
-                    message: "the stanza is not a file key".into(),
-                }]),
+            let key = FileKey::try_init_with_mut(|key| {
+                if stanza.body.len() != key.len() {
+                    return Err(vec![identity::Error::Stanza {
+                        file_index: index,
+                        stanza_index: 0,
+                        message: "the stanza is not a file key".into(),
+                    }]);
+                }
+                key.copy_from_slice(&stanza.body);
+                Ok(())
             });
             keys.insert(index, key);
         }

@@ -57,7 +57,7 @@ pub enum Command {
     Slot(SlotCommand),
     /// Give the vault a new key, wrapped again to every keyslot (public keys only; asks
     /// the passphrase for the passphrase slot)
-    #[command(after_help = "Example: keycellar slot remove lost-yubikey && keycellar rekey")]
+    #[command(after_help = "Example: keycellar rekey   (after `slot remove` of a lost token)")]
     Rekey,
     /// Print the vault fingerprint, or one entry's
     #[command(after_help = "Example: keycellar fingerprint kraken-grid-bot")]
