@@ -36,6 +36,7 @@ mod prompt;
 pub mod report;
 mod shell;
 mod signals;
+mod slots;
 pub mod ui;
 pub mod zero_on_free;
 
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         json: cli.json,
         lock_timeout: Duration::from_secs(cli.lock_timeout),
         no_agent: cli.no_agent,
+        identity: cli.identity,
     };
     let done = match cli.command {
         Command::Exec(args) => return exec::exec(&ctx, &args),
@@ -74,6 +76,8 @@ pub fn run(cli: Cli) -> Result<i32> {
             new_passphrase_file,
             settings,
         } => commands::passwd(&ctx, new_passphrase_file, &settings),
+        Command::Slot(command) => slots::run(&ctx, command),
+        Command::Rekey => slots::rekey(&ctx),
         Command::Fingerprint { label } => read(&ctx, VaultRequest::Fingerprint { label }),
         Command::Verify {
             backup: Some(file),

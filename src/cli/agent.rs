@@ -36,7 +36,10 @@ fn start(ctx: &Context, args: &AgentStartArgs) -> Result<i32> {
     let identity = agent::identify(&ctx.vault)?;
     let socket = own_socket(&identity);
     refuse_a_second_agent(ctx, &socket)?;
-    let started = spawn::start_serving(ctx, &identity, &socket, limits)?;
+    // `agent start --identity FILE`: a server opens its agent through a slot (a TPM's),
+    // with no passphrase anywhere on disk.
+    let unlocking = ctx.with_identity(args.identity.clone());
+    let started = spawn::start_serving(&unlocking, &identity, &socket, limits)?;
     if args.command.is_empty() {
         let status = started.detach()?;
         output::agent_started(&status, ctx.json)?;

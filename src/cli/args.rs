@@ -17,12 +17,14 @@ mod agent;
 mod backup;
 mod command;
 mod lifecycle;
+mod slot;
 mod vault;
 
 pub use agent::{AgentCommand, AgentStartArgs};
 pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
 pub use command::Command;
 pub use lifecycle::{ExecArgs, Restart, RotateArgs};
+pub use slot::SlotCommand;
 pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, NewPassphraseArgs};
 
 const SHORT_TOPICS: &str = "\
@@ -49,12 +51,14 @@ pub const EXIT_CODES: &str = "\
 0 ok; 1 other failure; 2 usage, or no terminal to ask on; 3 wrong passphrase or no matching
 identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
 entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
-high-severity problem; 130 interrupted (Ctrl-C). `exec` exits with its command's code
+high-severity problem; 9 age plugin not installed; 10 age plugin failed; 11 age plugin
+cancelled (its question got no answer); 130 interrupted (Ctrl-C). `exec` exits with its command's code
 (126: cannot be run, 127: not found).";
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).
 pub const ENVIRONMENT: &str = "\
-KEYCELLAR_VAULT: the vault path when --vault is not given. KEYCELLAR_AGENT_SOCK: the agent
+KEYCELLAR_VAULT: the vault path when --vault is not given. KEYCELLAR_IDENTITY: the identity
+file when --identity is not given (a path, never key material). KEYCELLAR_AGENT_SOCK: the agent
 to ask (set by `agent start -- COMMAND`). NO_COLOR, CLICOLOR and CLICOLOR_FORCE: colour, as
 everywhere. XDG_STATE_HOME: where `exec --profile sign` keeps its journal and nonces (else
 ~/.local/state). Agents' sockets, `exec`'s run locks and signing sockets are in
@@ -151,6 +155,12 @@ pub struct Cli {
     /// More detail: the cause chain of errors, and what each step did
     #[arg(short, long, global = true)]
     pub verbose: bool,
+
+    /// Open the vault through an age keyslot with this identity file (an age key, an SSH
+    /// key, or a plugin identity such as AGE-PLUGIN-YUBIKEY-1...) instead of the passphrase;
+    /// given before the command
+    #[arg(long, env = "KEYCELLAR_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
 
     /// Never use an agent: ask the passphrase even when an agent serves the vault
     #[arg(long, global = true)]

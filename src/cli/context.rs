@@ -5,11 +5,12 @@
 
 use super::args::InitArgs;
 use super::new_passphrase::{self, Purpose, Request};
-use super::prompt::{self, Asked};
+use super::prompt::{self, Asked, TerminalPrompts};
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::agent::{self, Fallback};
+use keycellar::backup::agefile::{Identities, SlotIdentities};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
 use keycellar::ops::{LocalSession, Session, VaultReply, VaultRequest};
@@ -19,6 +20,7 @@ use keycellar::source::InputSource;
 use keycellar::vault::{LockedVault, Unlock, Vault, VaultHeader, VaultKey};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -32,9 +34,23 @@ pub struct Context {
     pub lock_timeout: Duration,
     /// `--no-agent`: never ask an agent.
     pub no_agent: bool,
+    /// `--identity` (or `KEYCELLAR_IDENTITY`): open through an age keyslot with it.
+    pub identity: Option<PathBuf>,
 }
 
 impl Context {
+    /// The same options, opening through `identity` when one is given.
+    pub fn with_identity(&self, identity: Option<PathBuf>) -> Context {
+        Context {
+            vault: self.vault.clone(),
+            passphrase_source: self.passphrase_source.clone(),
+            json: self.json,
+            lock_timeout: self.lock_timeout,
+            no_agent: self.no_agent,
+            identity: identity.or_else(|| self.identity.clone()),
+        }
+    }
+
     /// The vault passphrase, from its source or the terminal.
     pub fn passphrase(&self) -> Result<Secret> {
         match &self.passphrase_source {
@@ -58,6 +74,13 @@ impl Context {
             })
             .into());
         }
+        if let Some(identity) = &self.identity {
+            let mut identities = Identities::with_prompts(Arc::new(TerminalPrompts));
+            identities.add_file(identity)?;
+            // A plugin's question that got no answer is reported as the plugin being
+            // cancelled, its own kind, whether or not there was a terminal to ask on.
+            return Ok(open(&mut SlotIdentities(&identities))?);
+        }
         let mut unlock = TerminalUnlock {
             context: self,
             accepted: None,
@@ -67,6 +90,29 @@ impl Context {
         match unlock.failure {
             Some(failure) => Err(failure),
             None => Ok(opened?),
+        }
+    }
+
+    /// For `rekey`: the vault opened to change it, and the passphrase that re-wraps its
+    /// passphrase slot (the one that opened it, or asked for when an identity did).
+    pub fn open_for_rekey(&self) -> Result<(LockedVault, Option<Secret>)> {
+        if self.identity.is_some() {
+            let vault = self.open_for_change()?;
+            let passphrase = match vault.kdf_params().is_empty() {
+                true => None,
+                false => Some(self.passphrase()?),
+            };
+            return Ok((vault, passphrase));
+        }
+        let mut unlock = TerminalUnlock {
+            context: self,
+            accepted: None,
+            failure: None,
+        };
+        let opened = Vault::open_for_change(&self.vault, &mut unlock, self.lock_timeout);
+        match unlock.failure {
+            Some(failure) => Err(failure),
+            None => Ok((opened?, unlock.accepted)),
         }
     }
 

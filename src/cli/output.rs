@@ -27,8 +27,8 @@ use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::kdf::KdfParams;
 use keycellar::ops::{EntryView, Revealed, Verified};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::Vault;
 use keycellar::vault::store;
+use keycellar::vault::{SlotInfo, Vault};
 pub use lifecycle::{audit, history, profiles, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -164,6 +164,36 @@ pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
             say!("Done: {what}.");
         }
         say!("Vault fingerprint: {fingerprint}");
+    }
+    Ok(())
+}
+
+/// `slot list`: each keyslot with its kind and name (and an age slot's recipient and date).
+pub fn print_slots(slots: &[SlotInfo], as_json: bool) -> Result<()> {
+    if as_json {
+        let items: Vec<Value> = slots
+            .iter()
+            .map(|slot| {
+                json!({
+                    "name": slot.name,
+                    "kind": slot.kind.to_string(),
+                    "recipient": slot.recipient,
+                    "created": slot.created.map(|at| at.to_string()),
+                    "needs_hardware": slot.needs_hardware,
+                })
+            })
+            .collect();
+        print_json(json!({ "schema": JSON_SCHEMA, "keyslots": items }))?;
+        return Ok(());
+    }
+    for slot in slots {
+        let recipient = slot.recipient.as_deref().map(safe).unwrap_or_default();
+        let created = slot.created.map(|at| at.to_string()).unwrap_or_default();
+        say!(
+            "{}  {}  {recipient}  {created}",
+            safe(&slot.name),
+            slot.kind
+        );
     }
     Ok(())
 }

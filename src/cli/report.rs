@@ -39,6 +39,12 @@ pub mod exit {
     pub const BUSY: i32 = 7;
     /// `audit` found a high-severity problem.
     pub const AUDIT_HIGH: i32 = 8;
+    /// The age plugin an identity or keyslot needs is not installed.
+    pub const PLUGIN_NOT_INSTALLED: i32 = 9;
+    /// An age plugin failed.
+    pub const PLUGIN_FAILED: i32 = 10;
+    /// An age plugin's question (a PIN, a touch) got no answer.
+    pub const PLUGIN_CANCELLED: i32 = 11;
 }
 
 /// Why a command failed.

@@ -143,7 +143,15 @@ fn vault_and_entry_expose_no_field() {
 
 #[test]
 fn the_command_lines_shared_steps_never_use_its_commands() {
-    let commands = ["commands", "backup", "paper", "lifecycle", "exec", "agent"];
+    let commands = [
+        "commands",
+        "backup",
+        "paper",
+        "lifecycle",
+        "exec",
+        "agent",
+        "slots",
+    ];
     let shared = [
         "agent_ops",
         "context",

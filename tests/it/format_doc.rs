@@ -164,7 +164,7 @@ fn header_state(tv: &common::TestVault) -> ([u8; 16], [u8; 32], Vec<Keyslot>) {
             Keyslot::Passphrase(slot) => slot
                 .unlock(&header.vault_id, passphrase.trim_end().as_bytes())
                 .unwrap(),
-            Keyslot::Unknown { .. } => None,
+            Keyslot::Age(_) | Keyslot::Unknown { .. } => None,
         })
         .unwrap();
     (header.vault_id, *key, header.keyslots)
@@ -191,7 +191,7 @@ fn add_unknown_keyslot(tv: &common::TestVault) {
 }
 
 /// Section 1.2's table of what each save does to the header, checked on real saves: an
-/// ordinary save (`edit`) and a passphrase change, from a vault that also holds a keyslot
+/// ordinary save (`edit`), a passphrase change and `rekey`, from a vault that also holds a keyslot
 /// of an unknown type. "new" keyslots are one fresh passphrase slot (new salt and nonce).
 #[test]
 fn what_saves_do_to_the_header_is_what_the_format_says() {
@@ -219,6 +219,7 @@ fn what_saves_do_to_the_header_is_what_the_format_says() {
                 std::fs::copy(&new, &tv.pass_file).unwrap();
                 tv.cmd().arg("list").assert().success()
             }
+            "rekey" => tv.cmd().arg("rekey").assert().success(),
             other => panic!("FORMAT.md names a save {other:?} this test does not know"),
         };
         let after = header_state(&tv);
@@ -243,5 +244,97 @@ fn what_saves_do_to_the_header_is_what_the_format_says() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 6, "both lines of the table, three fields each");
+    assert_eq!(
+        checked, 9,
+        "the three lines of the table, three fields each"
+    );
+}
+
+/// Section 6.1: the example vault with an age slot, whose age file FORMAT.md gives.
+#[test]
+fn the_worked_example_with_an_age_slot_holds() {
+    use keycellar::backup::agefile::{Identities, SlotIdentities};
+    use keycellar::vault::format::age_slot::AgeSlot;
+    let field = |name: &str| {
+        let spec = spec();
+        let row = spec
+            .lines()
+            .find(|l| l.starts_with(&format!("| {name} | `")))
+            .unwrap_or_else(|| panic!("no row {name}"))
+            .to_string();
+        row.split('`').nth(1).unwrap().to_string()
+    };
+    let age_file: Vec<u8> = (0..)
+        .map_while(|i| {
+            let text: String = block("worked-example-age-file")
+                .split_whitespace()
+                .collect();
+            text.get(2 * i..2 * i + 2)
+                .map(|b| u8::from_str_radix(b, 16).unwrap())
+        })
+        .collect();
+    let params = KdfParams {
+        memory_kib: 64,
+        time: 1,
+        parallelism: 1,
+    };
+    let vault_id: [u8; 16] = counting(0xa0, 16).try_into().unwrap();
+    let vault_key: [u8; 32] = counting(0x40, 32).try_into().unwrap();
+    let slot_nonce: [u8; 24] = counting(0x60, 24).try_into().unwrap();
+    let kek = params
+        .derive(b"example passphrase", &counting(0, 32))
+        .unwrap();
+    let passphrase = PassphraseSlot::wrap(
+        &vault_id,
+        &vault_key,
+        &kek,
+        params,
+        counting(0, 32),
+        slot_nonce,
+    );
+    let age = AgeSlot {
+        name: field("name"),
+        recipient: field("recipient"),
+        created: 1_795_305_600,
+        age_file,
+    };
+    let mut slot_bytes = Vec::new();
+    Keyslot::Age(age.clone()).encode(&mut slot_bytes);
+    let header = Header {
+        vault_id,
+        generation: 1,
+        payload_nonce: counting(0x80, 24).try_into().unwrap(),
+        keyslots: vec![Keyslot::Passphrase(passphrase), Keyslot::Age(age)],
+    };
+    let plaintext = br#"{"schema":1,"created_at":"2026-11-22T00:00:00Z","entries":[]}"#;
+    let file = format::seal_file(&header, &vault_key, plaintext);
+    let digest = hex(&keycellar::crypto::sha256(&[&file]));
+    let slot_hex: String = block("worked-example-age-slot")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        (
+            slot_hex,
+            block("worked-example-age-digest").trim().to_string()
+        ),
+        (hex(&slot_bytes), digest.clone()),
+        "FORMAT.md 6.1 differs; H = {}",
+        file.len() - 77 - 32
+    );
+    assert!(spec().contains(&format!("(H = {}, P = 77", file.len() - 77 - 32)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.kc");
+    std::fs::write(&path, &file).unwrap();
+    let mut identities = Identities::default();
+    identities
+        .add_bytes(field("identity").as_bytes(), "identity")
+        .unwrap();
+    let vault = Vault::open(&path, &mut SlotIdentities(&identities)).unwrap();
+    assert_eq!(vault.generation(), 1);
+    Vault::open(
+        &path,
+        &mut Passphrase(&Secret::new("example passphrase".into())),
+    )
+    .unwrap();
 }

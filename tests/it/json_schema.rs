@@ -168,6 +168,7 @@ fn every_json_document_matches_its_schema() {
         ]),
     );
 
+    check_keyslot_documents(&mut c, &tv);
     check_agent_documents(&mut c, &tv);
 
     let defined: BTreeSet<String> = c.root["$defs"]
@@ -181,6 +182,23 @@ fn every_json_document_matches_its_schema() {
         c.seen, defined,
         "a definition no command printed, or the reverse"
     );
+}
+
+/// `slot list`, `slot add`, `slot remove` and `rekey` (docs/FORMAT.md section 1.2.1).
+fn check_keyslot_documents(c: &mut Checker, tv: &TestVault) {
+    let (_, recipient) = crate::keyslots::age_identity(tv, "schema-escrow.txt");
+    let run = |args: &[&str]| {
+        let mut cmd = tv.cmd();
+        cmd.arg("--json").args(args);
+        stdout_json(cmd)
+    };
+    c.check(
+        "done",
+        &run(&["slot", "add", "-r", &recipient, "--name", "escrow"]),
+    );
+    c.check("keyslots", &run(&["slot", "list"]));
+    c.check("done", &run(&["rekey"]));
+    c.check("done", &run(&["slot", "remove", "escrow"]));
 }
 
 /// `agent start`, `agent status`, `lock` and `agent stop` (docs/AGENT.md), the agent's

@@ -22,6 +22,7 @@ mod hostile;
 mod hygiene;
 mod json_schema;
 mod kdf_profile;
+mod keyslots;
 mod leaks;
 mod lifecycle;
 mod messages;

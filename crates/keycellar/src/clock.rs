@@ -76,6 +76,18 @@ impl Timestamp {
     pub fn date(self) -> Date {
         Date(self.0.date())
     }
+
+    /// Seconds since 1970-01-01T00:00:00Z (0 for an earlier moment).
+    pub fn unix_seconds(self) -> u64 {
+        u64::try_from(self.0.unix_timestamp()).unwrap_or(0)
+    }
+
+    /// The moment `seconds` after 1970-01-01T00:00:00Z; `None` past the year 9999.
+    pub fn from_unix_seconds(seconds: u64) -> Option<Timestamp> {
+        let seconds = i64::try_from(seconds).ok()?;
+        let moment = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
+        (moment.year() <= 9999).then_some(Timestamp(moment))
+    }
 }
 
 impl FromStr for Timestamp {

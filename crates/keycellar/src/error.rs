@@ -118,6 +118,40 @@ pub enum VaultError {
 
     #[error("the key derivation needs {memory_mib} MiB of memory and could not get it")]
     KdfOutOfMemory { memory_mib: u32 },
+
+    #[error("no keyslot of vault {} opens with the identities given", .path.display())]
+    NoSlotForIdentity { path: PathBuf },
+
+    #[error("the age plugin {binary} is not installed (it was looked for on PATH)")]
+    PluginNotInstalled { binary: String },
+
+    #[error("the age plugin {binary} failed: {why}")]
+    PluginFailed { binary: String, why: String },
+
+    #[error("the age plugin {binary} was cancelled: a question it asked got no answer")]
+    PluginCancelled { binary: String },
+
+    #[error("the keyslot recipient {shown} is not usable: {why}")]
+    BadSlotRecipient { shown: String, why: String },
+
+    #[error("vault {} has no keyslot named {}", .path.display(), quoted(.name))]
+    SlotNotFound { path: PathBuf, name: String },
+
+    #[error("vault {} already has a keyslot named {}", .path.display(), quoted(.name))]
+    SlotExists { path: PathBuf, name: String },
+
+    #[error(
+        "keyslot {} is the last one of vault {} that opens without hardware (a passphrase, \
+         an age or an SSH key); it was not removed",
+        quoted(.name), .path.display()
+    )]
+    LastSlotWithoutHardware { path: PathBuf, name: String },
+
+    #[error("keyslot name {}: {why}", quoted(.name))]
+    BadSlotName { name: String, why: &'static str },
+
+    #[error("vault {} has no room for another keyslot: {why}", .path.display())]
+    SlotsFull { path: PathBuf, why: String },
 }
 
 /// An operation on the entries of a vault.

@@ -30,12 +30,15 @@ mod rekey;
 pub mod run_lock;
 pub mod runtime_dir;
 mod save;
+mod slots;
 pub mod store;
 mod unlock;
 
 pub use entries::{EntryChange, Replacement, Rotated, Verification};
 pub use locked::LockedVault;
 pub use save::Saved;
+pub use slots::{SlotInfo, SlotKind, recipient_kind};
+pub(crate) use slots::{plugin_binary, plugin_messages};
 pub use unlock::{Passphrase, Unlock, VaultHeader, VaultKey};
 
 /// Domain separation of the state code.
@@ -97,7 +100,7 @@ impl Vault {
     fn passphrase_slots(&self) -> impl Iterator<Item = &PassphraseSlot> {
         self.header.keyslots.iter().filter_map(|s| match s {
             Keyslot::Passphrase(p) => Some(p),
-            Keyslot::Unknown { .. } => None,
+            Keyslot::Age(_) | Keyslot::Unknown { .. } => None,
         })
     }
 

@@ -3,6 +3,7 @@
 use crate::cli::examples;
 use clap::{Args, Subcommand};
 use keycellar::agent::Limit;
+use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum AgentCommand {
@@ -30,6 +31,10 @@ pub struct AgentStartArgs {
     /// [default: 8h]
     #[arg(long, value_name = "DURATION", value_parser = Limit::parse)]
     pub max: Option<Limit>,
+    /// Open the vault through an age keyslot with this identity file instead of the
+    /// passphrase (an age key, an SSH key, or a plugin identity such as a TPM's)
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
     /// Run this command with the agent (KEYCELLAR_AGENT_SOCK set), and stop the agent when
     /// it ends
     #[arg(last = true, value_name = "COMMAND")]

@@ -42,6 +42,17 @@ pub enum Command {
         #[command(flatten)]
         settings: InitArgs,
     },
+    /// The vault's keyslots: the passphrase, and age identities (an age or SSH key, a
+    /// YubiKey, a TPM) that open it too
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  keycellar slot list\n  keycellar slot add -r age1yubikey1q... --name spare-yubikey   (no token needed)\n  keycellar slot remove spare-yubikey"
+    )]
+    Slot(SlotCommand),
+    /// Give the vault a new key, wrapped again to every keyslot (public keys only; asks
+    /// the passphrase for the passphrase slot)
+    #[command(after_help = "Example: keycellar rekey   (after `slot remove` of a lost token)")]
+    Rekey,
     /// Print the vault fingerprint, or one entry's
     #[command(after_help = examples::help("fingerprint", ""))]
     Fingerprint { label: Option<String> },

@@ -80,6 +80,34 @@ fn vault_hint(error: &VaultError) -> &'static str {
             "Close other programs or use a machine with more free memory (the vault's memory \
              cost was chosen at init; `keycellar status` shows it)."
         }
+        VaultError::NoSlotForIdentity { .. } => {
+            "`keycellar slot list` shows the recipients the vault's slots are wrapped to; give \
+             the identity of one (--identity FILE), or leave --identity out to use the \
+             passphrase."
+        }
+        VaultError::PluginNotInstalled { .. } => {
+            "Install the plugin named (it must be on PATH), or open with the passphrase."
+        }
+        VaultError::PluginFailed { .. } => {
+            "Check that the token is plugged in and its PIN is right; the vault was not changed. \
+             The passphrase still opens it."
+        }
+        VaultError::PluginCancelled { .. } => {
+            "Run the command again on a terminal and answer the plugin's question (PIN, touch)."
+        }
+        VaultError::BadSlotRecipient { .. } => {
+            "Give a public age recipient (age1..., age1tag1..., age1NAME1...) or a whole \
+             ssh-ed25519 / ssh-rsa public key line."
+        }
+        VaultError::SlotNotFound { .. } => "`keycellar slot list` shows the keyslots' names.",
+        VaultError::SlotExists { .. } | VaultError::BadSlotName { .. } => {
+            "Choose another name with --name."
+        }
+        VaultError::LastSlotWithoutHardware { .. } => {
+            "Add another slot that opens without hardware first (an age key kept on paper or \
+             by a second person: `keycellar slot add -r age1...`), then remove this one."
+        }
+        VaultError::SlotsFull { .. } => "Remove a keyslot you no longer use first.",
     }
 }
 

@@ -47,6 +47,16 @@ fn vault_exit_code(error: &VaultError) -> i32 {
         VaultError::Busy { .. } => exit::BUSY,
         VaultError::NotUnlocked { .. } | VaultError::KdfSetting(_) => exit::USAGE,
         VaultError::VaultExists { .. } | VaultError::KdfOutOfMemory { .. } => exit::FAILURE,
+        VaultError::NoSlotForIdentity { .. } => exit::WRONG_PASSPHRASE,
+        VaultError::PluginNotInstalled { .. } => exit::PLUGIN_NOT_INSTALLED,
+        VaultError::PluginFailed { .. } => exit::PLUGIN_FAILED,
+        VaultError::PluginCancelled { .. } => exit::PLUGIN_CANCELLED,
+        VaultError::SlotNotFound { .. } => exit::NOT_FOUND,
+        VaultError::BadSlotRecipient { .. }
+        | VaultError::SlotExists { .. }
+        | VaultError::BadSlotName { .. }
+        | VaultError::LastSlotWithoutHardware { .. }
+        | VaultError::SlotsFull { .. } => exit::FAILURE,
     }
 }
 
@@ -65,6 +75,16 @@ fn vault_kind(error: &VaultError) -> &'static str {
         VaultError::NotUnlocked { .. } => "usage",
         VaultError::KdfSetting(_) => "kdf_setting",
         VaultError::KdfOutOfMemory { .. } => "kdf_out_of_memory",
+        VaultError::NoSlotForIdentity { .. } => "no_slot_for_identity",
+        VaultError::PluginNotInstalled { .. } => "plugin_not_installed",
+        VaultError::PluginFailed { .. } => "plugin_failed",
+        VaultError::PluginCancelled { .. } => "plugin_cancelled",
+        VaultError::BadSlotRecipient { .. } => "bad_slot_recipient",
+        VaultError::SlotNotFound { .. } => "slot_not_found",
+        VaultError::SlotExists { .. } => "slot_exists",
+        VaultError::BadSlotName { .. } => "bad_slot_name",
+        VaultError::LastSlotWithoutHardware { .. } => "last_slot_without_hardware",
+        VaultError::SlotsFull { .. } => "slots_full",
     }
 }
 

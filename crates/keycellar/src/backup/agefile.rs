@@ -5,7 +5,8 @@
 //! `keys` reads recipients and identities; `prompts` is how plugins and encrypted SSH keys
 //! ask their questions; `header` looks at a file's header, bounded, before age parses it;
 //! `scrypt` is age's passphrase recipient and identity, with keycellar's own scrypt (whose
-//! memory failing is an error, not an abort), run once per stanza and bounded in all.
+//! memory failing is an error, not an abort), run once per stanza and bounded in all;
+//! `slot` opens a vault through its age keyslots with the identities loaded here.
 
 use crate::error::BackupError;
 use crate::error::{Error, Result};
@@ -20,11 +21,13 @@ mod header;
 mod keys;
 mod prompts;
 mod scrypt;
+mod slot;
 
 pub use header::{MAX_HEADER_LEN, MAX_STANZAS, NotAge};
 pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients, recipients_of};
 pub use prompts::{NoPrompts, Prompts};
 pub use scrypt::MAX_SCRYPT_WORK;
+pub use slot::SlotIdentities;
 
 /// scrypt work factor (log2 N) keycellar writes: the age CLI's default, about 1 s on a
 /// desktop. Fixed, because the age crate's own calibration picks machine-dependent values.

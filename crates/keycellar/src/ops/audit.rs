@@ -5,7 +5,7 @@
 //! marked as used, stored fingerprints that no longer match their keys, one public key in
 //! two entries, a vault never backed up or an entry in no backup, and weak KDF parameters
 //! (below the recommended memory, or cheap enough to put a typical four-word passphrase
-//! below the guessing floor).
+//! below the guessing floor), and a vault that only hardware tokens open.
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, Status};
@@ -41,6 +41,7 @@ pub enum Rule {
     StaleBackup,
     WeakKdf,
     KdfBelowFloor,
+    OnlyHardwareSlots,
 }
 
 impl Rule {
@@ -59,6 +60,7 @@ impl Rule {
             Rule::StaleBackup => "stale-backup",
             Rule::WeakKdf => "weak-kdf",
             Rule::KdfBelowFloor => "kdf-below-floor",
+            Rule::OnlyHardwareSlots => "only-hardware-slots",
         }
     }
 
@@ -69,7 +71,8 @@ impl Rule {
             | Rule::NoIpAllowlist
             | Rule::Expired
             | Rule::FingerprintMismatch
-            | Rule::WeakKdf => Severity::High,
+            | Rule::WeakKdf
+            | Rule::OnlyHardwareSlots => Severity::High,
             Rule::KeyAge
             | Rule::Expiring
             | Rule::RetiredKeyInUse
@@ -128,9 +131,24 @@ pub fn audit(vault: &Vault, max_age_days: i64, today: Date) -> Vec<Finding> {
     duplicate_keys(&mut found, &active);
     backups(&mut found, vault);
     weak_kdf(&mut found, vault);
+    only_hardware_slots(&mut found, vault);
     let mut findings = found.0;
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     findings
+}
+
+/// Tokens get lost, and a TPM's secret breaks with a firmware update (systemd #24906, fwupd
+/// #2641): a vault that only hardware opens is one such event from lost.
+fn only_hardware_slots(found: &mut Findings, vault: &Vault) {
+    if vault.keyslots().iter().all(|slot| slot.needs_hardware) {
+        found.add(
+            Rule::OnlyHardwareSlots,
+            None,
+            "only hardware tokens or plugins open the vault; add a slot that opens without \
+             hardware (a passphrase, or an age key kept on paper)"
+                .into(),
+        );
+    }
 }
 
 fn key_age(found: &mut Findings, e: &Entry, max_age_days: i64, today: Date) {

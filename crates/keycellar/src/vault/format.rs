@@ -9,8 +9,10 @@
 //! Checks run from the outside in, each with its own error class, so that damage is never
 //! reported as a wrong passphrase: magic, preamble check, version, lengths (truncation),
 //! header checksum, header structure, KDF bounds, trailer (payload damage). Only then is a
-//! passphrase tried. `keyslot` holds the keyslot records of the header.
+//! passphrase tried. `keyslot` holds the keyslot records of the header, `age_slot` the
+//! body of an age keyslot and its bounds.
 
+pub mod age_slot;
 pub mod keyslot;
 
 use crate::error::VaultError;
@@ -225,7 +227,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>, FormatError> {
     }
     let params = header.keyslots.iter().filter_map(|slot| match slot {
         Keyslot::Passphrase(slot) => Some(&slot.params),
-        Keyslot::Unknown { .. } => None,
+        Keyslot::Age(_) | Keyslot::Unknown { .. } => None,
     });
     check_total_cost(params).map_err(FormatError::KdfOutOfBounds)?;
     if crypto::sha256(&[&bytes[..payload_end]])[..] != bytes[payload_end..] {

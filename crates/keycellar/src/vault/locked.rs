@@ -19,6 +19,9 @@ pub struct LockedVault {
     /// After a passphrase change, the key the generations beside the vault are sealed with,
     /// until the next save re-seals them under the new key.
     pub(super) previous_key: Option<Key32>,
+    /// A keyslot was added or removed since the last save: the next save writes even when
+    /// the payload document is the same.
+    pub(super) keyslots_changed: bool,
 }
 
 impl Deref for LockedVault {

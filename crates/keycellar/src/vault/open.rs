@@ -163,6 +163,7 @@ impl Vault {
             lock,
             saved_digest: crypto::sha256(&[&plaintext]),
             previous_key: None,
+            keyslots_changed: false,
         })
     }
 

@@ -1,9 +1,10 @@
-//! Changing the passphrase re-keys the vault: a new passphrase gets a new vault key, so a
+//! Changing the passphrase re-keys the vault, and so does `rekey`: a new passphrase gets a new vault key, so a
 //! passphrase that leaked opens nothing saved afterwards. The generations beside the vault
 //! are re-sealed under the new key in the same save, so the old passphrase opens no file
 //! there either. Copies kept elsewhere (a synced folder's history, older exports and
 //! sheets) still open with what protected them when they were made; SECURITY.md says so.
 
+use super::format::age_slot::AgeSlot;
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
 use super::store;
@@ -15,7 +16,8 @@ use crate::secret::{Key32, Secret};
 use zeroize::Zeroizing;
 
 impl LockedVault {
-    /// Replaces the keyslots with one for `new_passphrase` around a new vault key. `params`
+    /// Replaces the passphrase keyslots with one for `new_passphrase` around a new vault
+    /// key, and wraps that key to each age slot's recipient (same name and date). `params`
     /// defaults to the parameters of the current first passphrase slot. Keyslots of kinds
     /// this version does not know cannot be re-wrapped, and are dropped.
     pub fn change_passphrase(
@@ -26,18 +28,53 @@ impl LockedVault {
         let params = params
             .or_else(|| self.kdf_params().first().copied())
             .ok_or_else(|| Error::Internal("no passphrase keyslot".into()))?;
+        self.replace_key(Some((new_passphrase, params)))
+    }
+
+    /// A new vault key, wrapped to every keyslot again: the passphrase slot from
+    /// `passphrase` (which must open the current one; its parameters kept), each age slot
+    /// to its recorded recipient (public keys only). After removing the slot of a lost
+    /// token, this is what stops that slot's bytes opening later saves.
+    pub fn rekey(&mut self, passphrase: Option<&Secret>) -> Result<()> {
+        let Some(params) = self.kdf_params().first().copied() else {
+            return self.replace_key(None);
+        };
+        let passphrase = passphrase.ok_or_else(|| {
+            Error::Vault(crate::error::VaultError::WrongPassphrase {
+                path: self.vault.path.clone(),
+            })
+        })?;
+        let view = super::VaultHeader {
+            header: self.vault.header.clone(),
+        };
+        view.unlock_with_passphrase(&self.vault.path, passphrase)?;
+        self.replace_key(Some((passphrase, params)))
+    }
+
+    /// Seals the vault under a new random key: one passphrase slot when `passphrase` is
+    /// given, then every age slot re-wrapped. Nothing changes unless every slot is made.
+    fn replace_key(&mut self, passphrase: Option<(&Secret, KdfParams)>) -> Result<()> {
         let new_key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
+        let vault_id = self.vault.header.vault_id;
+        let mut keyslots = Vec::new();
+        if let Some((passphrase, params)) = passphrase {
+            let bytes = passphrase.expose().as_bytes();
+            let slot = PassphraseSlot::create(&vault_id, &new_key, bytes, params)?;
+            keyslots.push(Keyslot::Passphrase(slot));
+        }
+        for slot in &self.vault.header.keyslots {
+            if let Keyslot::Age(slot) = slot {
+                keyslots.push(Keyslot::Age(AgeSlot {
+                    age_file: super::slots::wrap_to(&slot.recipient, &new_key)?,
+                    ..slot.clone()
+                }));
+            }
+        }
         let vault = &mut self.vault;
-        let slot = PassphraseSlot::create(
-            &vault.header.vault_id,
-            &new_key,
-            new_passphrase.expose().as_bytes(),
-            params,
-        )?;
         let old_key = std::mem::replace(&mut vault.key, new_key);
         // The files on disk are sealed with the key the vault was opened with.
         self.previous_key.get_or_insert(old_key);
-        vault.header.keyslots = vec![Keyslot::Passphrase(slot)];
+        vault.header.keyslots = keyslots;
         Ok(())
     }
 

@@ -65,7 +65,7 @@ impl LockedVault {
         let vault = &self.vault;
         let plaintext = vault.document()?;
         let digest = crypto::sha256(&[&plaintext]);
-        if self.saved_digest == digest && self.previous_key.is_none() {
+        if self.saved_digest == digest && self.previous_key.is_none() && !self.keyslots_changed {
             return Ok(None);
         }
         let (header, bytes) = vault.seal_next(&plaintext)?;
@@ -98,6 +98,7 @@ impl LockedVault {
         vault.payload_len = prepared.payload_len;
         self.saved_digest = prepared.digest;
         self.previous_key = None;
+        self.keyslots_changed = false;
         Ok(())
     }
 }

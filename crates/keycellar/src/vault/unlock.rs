@@ -8,6 +8,7 @@
 //! its lock, that the slot the key came from is still in the header (a `passwd` that ran
 //! meanwhile gave the vault a new key).
 
+use super::format::age_slot::AgeSlot;
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Cursor, Header};
 use super::store;
@@ -101,6 +102,23 @@ impl VaultHeader {
         passphrase_slots(&self.header).map(|s| s.params).collect()
     }
 
+    /// The keyslots, in header order, as `slot list` names them.
+    pub fn keyslots(&self) -> Vec<super::SlotInfo> {
+        super::slots::list(&self.header)
+    }
+
+    /// The age keyslots, each with its bytes as [`VaultKey::from_parts`] takes them.
+    pub(crate) fn age_slots(&self) -> impl Iterator<Item = (&AgeSlot, Vec<u8>)> {
+        self.header.keyslots.iter().filter_map(|slot| match slot {
+            Keyslot::Age(age) => {
+                let mut bytes = Vec::new();
+                slot.encode(&mut bytes);
+                Some((age, bytes))
+            }
+            _ => None,
+        })
+    }
+
     /// True when the header still holds this keyslot (as [`VaultKey::keyslot`] gave it).
     pub fn holds_keyslot(&self, keyslot: &[u8]) -> bool {
         let mut cursor = Cursor::new(keyslot);
@@ -132,7 +150,7 @@ impl VaultHeader {
 fn passphrase_slots(header: &Header) -> impl Iterator<Item = &PassphraseSlot> {
     header.keyslots.iter().filter_map(|s| match s {
         Keyslot::Passphrase(p) => Some(p),
-        Keyslot::Unknown { .. } => None,
+        Keyslot::Age(_) | Keyslot::Unknown { .. } => None,
     })
 }
 

@@ -4,7 +4,7 @@
 use super::DEFAULT_MAX_WORK_FACTOR;
 use super::prompts::{Callbacks, NoPrompts, Prompts};
 use super::scrypt::Spent;
-use crate::error::BackupError;
+use crate::error::{BackupError, VaultError};
 use crate::error::{Error, Result};
 use crate::source::read_file_bounded;
 use crate::untrusted::quoted;
@@ -56,7 +56,7 @@ impl Recipients {
             native: Vec::new(),
             plugins: Vec::new(),
             described: Vec::new(),
-            prompts: Callbacks(prompts),
+            prompts: Callbacks::new(prompts),
         }
     }
 
@@ -133,7 +133,9 @@ impl Recipients {
 /// Identities to try when decrypting, loaded from files.
 pub struct Identities {
     pub(super) loaded: Vec<Box<dyn age::Identity>>,
-    prompts: Callbacks,
+    /// Which recipients the loaded identities answer for, to choose the keyslots to try.
+    pub(super) fits: Vec<Fit>,
+    pub(super) prompts: Callbacks,
     /// Highest scrypt work factor a passphrase-encrypted file may ask for.
     pub(super) max_work_factor: u8,
     /// The scrypt runs made through these identities, shared and bounded (`scrypt`).
@@ -151,7 +153,8 @@ impl Identities {
     pub fn with_prompts(prompts: Arc<dyn Prompts>) -> Self {
         Identities {
             loaded: Vec::new(),
-            prompts: Callbacks(prompts),
+            fits: Vec::new(),
+            prompts: Callbacks::new(prompts),
             max_work_factor: DEFAULT_MAX_WORK_FACTOR,
             scrypt: RefCell::default(),
         }
@@ -172,15 +175,21 @@ impl Identities {
             let identities = file
                 .with_callbacks(self.prompts.clone())
                 .into_identities()
-                .map_err(|e| {
-                    Error::Backup(BackupError::BadIdentity {
+                .map_err(|e| match e {
+                    age::DecryptError::PluginResolve(
+                        age::plugin::ResolveError::MissingPlugin { binary_name },
+                    ) => Error::Vault(VaultError::PluginNotInstalled {
+                        binary: binary_name,
+                    }),
+                    other => Error::Backup(BackupError::BadIdentity {
                         name: name.clone(),
-                        why: e.to_string(),
-                    })
+                        why: other.to_string(),
+                    }),
                 })?;
             for identity in identities {
                 self.loaded.push(identity);
             }
+            self.fits.extend(age_fits(text));
             return Ok(());
         }
         let ssh = age::ssh::Identity::from_buffer(BufReader::new(text), Some(name.clone()))
@@ -193,6 +202,7 @@ impl Identities {
         }
         self.loaded
             .push(Box::new(ssh.with_callbacks(self.prompts.clone())));
+        self.fits.push(Fit::Ssh);
         Ok(())
     }
 
@@ -212,6 +222,52 @@ impl Identities {
     pub fn scrypt_work_spent(&self) -> bool {
         self.scrypt.borrow().exhausted
     }
+}
+
+/// What recipients an identity answers for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) enum Fit {
+    /// An X25519 identity, with its public `age1...` recipient.
+    X25519(String),
+    /// An SSH private key: any `ssh-` recipient may be its.
+    Ssh,
+    /// A plugin identity, with the plugin's name: its own `age1NAME1...` recipients, and
+    /// tag recipients (a TPM plugin answers for `age1tag1...`).
+    Plugin(String),
+}
+
+impl Fit {
+    /// True when a file to `recipient` may open with this identity.
+    pub(super) fn answers(&self, recipient: &str) -> bool {
+        match self {
+            Fit::X25519(public) => public == recipient,
+            Fit::Ssh => recipient.starts_with("ssh-"),
+            Fit::Plugin(name) => {
+                recipient.starts_with(&format!("age1{name}1"))
+                    || recipient.starts_with("age1tag1")
+                    || recipient.starts_with("age1tagpq1")
+            }
+        }
+    }
+}
+
+/// What the identities of an age identity file (already parsed by age) answer for.
+fn age_fits(text: &[u8]) -> Vec<Fit> {
+    let text = String::from_utf8_lossy(text);
+    text.lines()
+        .map(str::trim)
+        .filter_map(|line| {
+            if line.starts_with("AGE-SECRET-KEY-1") {
+                let identity = line.parse::<age::x25519::Identity>().ok()?;
+                Some(Fit::X25519(identity.to_public().to_string()))
+            } else if line.starts_with("AGE-PLUGIN-") {
+                let identity = line.parse::<age::plugin::Identity>().ok()?;
+                Some(Fit::Plugin(identity.plugin().to_string()))
+            } else {
+                None
+            }
+        })
+        .collect()
 }
 
 /// The recipients of the identities in an age identity file, one a line, as `age-keygen -y`

@@ -3,6 +3,7 @@
 use crate::secret::Secret;
 use age::secrecy::SecretString;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What age plugins and encrypted SSH keys may ask of a person. The command line answers on
 /// the terminal; another front end answers its own way, and [`NoPrompts`] declines.
@@ -33,9 +34,24 @@ impl Prompts for NoPrompts {
     }
 }
 
-/// age wants its callbacks by value and cloneable; this carries shared [`Prompts`].
+/// age wants its callbacks by value and cloneable; this carries shared [`Prompts`], and
+/// notes when a question got no answer (a plugin then fails because it was cancelled).
 #[derive(Clone)]
-pub(super) struct Callbacks(pub(super) Arc<dyn Prompts>);
+pub(super) struct Callbacks(pub(super) Arc<dyn Prompts>, pub(super) Arc<AtomicBool>);
+
+impl Callbacks {
+    pub(super) fn new(prompts: Arc<dyn Prompts>) -> Self {
+        Callbacks(prompts, Arc::default())
+    }
+
+    /// Notes an unanswered question, and passes the answer on.
+    fn noted<T>(&self, answer: Option<T>) -> Option<T> {
+        if answer.is_none() {
+            self.1.store(true, Ordering::SeqCst);
+        }
+        answer
+    }
+}
 
 impl age::Callbacks for Callbacks {
     fn display_message(&self, message: &str) {
@@ -43,16 +59,15 @@ impl age::Callbacks for Callbacks {
     }
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
-        self.0.confirm(message, yes, no)
+        self.noted(self.0.confirm(message, yes, no))
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {
-        self.0.public_value(description)
+        self.noted(self.0.public_value(description))
     }
 
     fn request_passphrase(&self, description: &str) -> Option<SecretString> {
-        self.0
-            .secret_value(description)
+        self.noted(self.0.secret_value(description))
             .map(|s| SecretString::from(s.expose().to_string()))
     }
 }

@@ -1,10 +1,11 @@
 //! Keyslots: each one holds the vault key wrapped under one way of unlocking the vault.
 //!
-//! Version 1 defines type 1, a passphrase slot (Argon2id then XChaCha20-Poly1305). Unknown
-//! types are kept byte for byte and skipped, so later versions can add slots that older
-//! readers step over.
+//! Version 1 defines type 1, a passphrase slot (Argon2id then XChaCha20-Poly1305), and type
+//! 2, an age slot (`age_slot`). Unknown types are kept byte for byte and skipped, so later
+//! versions can add slots that older readers step over.
 
 use super::Cursor;
+use super::age_slot::{AgeSlot, TYPE_AGE};
 use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::Result;
 use crate::secret::Key32;
@@ -22,6 +23,8 @@ const WRAP_LABEL: &[u8] = b"keycellar keyslot v1\0";
 pub enum Keyslot {
     /// Vault key wrapped under a passphrase.
     Passphrase(PassphraseSlot),
+    /// Vault key as an age file to one recipient.
+    Age(AgeSlot),
     /// A slot type this version does not know; preserved, never used.
     Unknown { kind: u8, body: Vec<u8> },
 }
@@ -133,6 +136,7 @@ impl Keyslot {
     pub fn encode(&self, out: &mut Vec<u8>) {
         let (kind, body) = match self {
             Keyslot::Passphrase(slot) => (TYPE_PASSPHRASE, slot.encode_body()),
+            Keyslot::Age(slot) => (TYPE_AGE, slot.encode_body()),
             Keyslot::Unknown { kind, body } => (*kind, body.clone()),
         };
         out.push(kind);
@@ -147,6 +151,7 @@ impl Keyslot {
         let body = cursor.take(len)?;
         match kind {
             TYPE_PASSPHRASE => PassphraseSlot::decode_body(body).map(Keyslot::Passphrase),
+            TYPE_AGE => AgeSlot::decode_body(body).map(Keyslot::Age),
             _ => Some(Keyslot::Unknown {
                 kind,
                 body: body.to_vec(),
