@@ -27,6 +27,7 @@ mod messages;
 mod model;
 mod newcomer;
 mod paper;
+mod paper_angles;
 mod paper_recipe;
 mod paper_split;
 mod paper_typed;
