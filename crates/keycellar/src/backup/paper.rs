@@ -16,6 +16,7 @@
 pub mod blocks;
 internal_mod!(codes);
 pub mod detect;
+pub mod parity;
 pub mod layout;
 pub mod pdf;
 pub mod qr;
