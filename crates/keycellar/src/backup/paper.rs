@@ -10,14 +10,15 @@
 //! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
 //! - [`qr`]: QR encoding (version cap, self-check) and loading scans; [`detect`]: finding
 //!   every code of a page at any angle, and other views of a scan to read it again in.
+//! - [`parity`]: the erasure code over page slots that rebuilds lost pages (FORMAT.md 8.8).
 //! - [`layout`]: what goes on the pages (`cover.txt` is the first page's text); [`pdf`]:
 //!   drawing them.
 
 pub mod blocks;
 internal_mod!(codes);
 pub mod detect;
-pub mod parity;
 pub mod layout;
+pub mod parity;
 pub mod pdf;
 pub mod qr;
 pub mod shares;
@@ -79,9 +80,9 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
 }
 
 /// A sheet read from scans: every code found, reassembled; items with parts missing carry
-/// the problem that says which. When something is missing, the scans are read again at
-/// other views (smoothed, resized, sharpened) before giving up. Also returns the codes that were refused, and why.
-/// `progress` is told which scan is being read.
+/// the problem that says which. When something is missing, the scans are read again in
+/// other views (smoothed, resized, sharpened) before giving up. Also returns the codes
+/// that were refused, and why. `progress` is told which scan is being read.
 pub fn read_scans(
     scans: &[std::path::PathBuf],
     progress: &dyn Fn(String),

@@ -105,10 +105,17 @@ pub fn rebuild(
         let missing_parity = (0..parity.len()).filter(|&i| parity[i].is_none());
         return Err(Unrebuilt::NeedMore {
             more: lost.len() - rows.len(),
-            missing: lost.iter().copied().chain(missing_parity.map(|i| data.len() + i)).collect(),
+            missing: lost
+                .iter()
+                .copied()
+                .chain(missing_parity.map(|i| data.len() + i))
+                .collect(),
         });
     }
-    let mut out: Vec<Vec<u8>> = data.iter().map(|t| t.unwrap_or_default().to_vec()).collect();
+    let mut out: Vec<Vec<u8>> = data
+        .iter()
+        .map(|t| t.unwrap_or_default().to_vec())
+        .collect();
     let Some(len) = rows.first().map(|(_, block)| block.len()) else {
         return Ok(out);
     };
@@ -154,7 +161,9 @@ pub fn rebuild(
 /// when it has none.
 fn invert(mut m: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
     let n = m.len();
-    let mut inv: Vec<Vec<u8>> = (0..n).map(|r| (0..n).map(|c| u8::from(r == c)).collect()).collect();
+    let mut inv: Vec<Vec<u8>> = (0..n)
+        .map(|r| (0..n).map(|c| u8::from(r == c)).collect())
+        .collect();
     for col in 0..n {
         let pivot = (col..n).find(|&r| m[r][col] != 0)?;
         m.swap(col, pivot);

@@ -6,7 +6,9 @@ fn texts(pages: usize, seed: u8) -> Vec<Vec<u8>> {
     (0..pages)
         .map(|d| {
             let len = (d * 37 + usize::from(seed) * 11) % 90;
-            (0..len).map(|b| (b as u8).wrapping_mul(31) ^ seed ^ d as u8).collect()
+            (0..len)
+                .map(|b| (b as u8).wrapping_mul(31) ^ seed ^ d as u8)
+                .collect()
         })
         .collect()
 }
@@ -44,7 +46,11 @@ fn any_n_lost_pages_are_rebuilt_exactly() {
             let read_parity: Vec<Option<&[u8]>> = (0..n)
                 .map(|i| (lost & (1 << (data.len() + i)) == 0).then_some(parity[i].as_slice()))
                 .collect();
-            assert_eq!(rebuild(&read_data, &read_parity).unwrap(), data, "n {n}, lost {lost:b}");
+            assert_eq!(
+                rebuild(&read_data, &read_parity).unwrap(),
+                data,
+                "n {n}, lost {lost:b}"
+            );
         }
     }
 }
@@ -53,7 +59,13 @@ fn any_n_lost_pages_are_rebuilt_exactly() {
 fn one_page_too_many_asks_for_more_and_names_the_pages() {
     let data = texts(5, 9);
     let parity = encode(&refs(&data), 2);
-    let read_data = [Some(&data[0][..]), None, Some(&data[2][..]), None, Some(&data[4][..])];
+    let read_data = [
+        Some(&data[0][..]),
+        None,
+        Some(&data[2][..]),
+        None,
+        Some(&data[4][..]),
+    ];
     assert_eq!(
         rebuild(&read_data, &[Some(&parity[0][..]), None]),
         Err(Unrebuilt::NeedMore {
@@ -73,7 +85,7 @@ fn one_page_too_many_asks_for_more_and_names_the_pages() {
 #[test]
 fn a_damaged_parity_page_changes_nothing_when_the_data_pages_are_read() {
     let data = texts(4, 1);
-    let damaged = vec![0xA5u8; 3];
+    let damaged = [0xA5u8; 3];
     let read: Vec<Option<&[u8]>> = data.iter().map(|t| Some(t.as_slice())).collect();
     assert_eq!(rebuild(&read, &[Some(&damaged[..])]).unwrap(), data);
 }
@@ -85,7 +97,10 @@ fn a_wrong_parity_block_is_caught_rather_than_rebuilding_a_wrong_text() {
     let mut read: Vec<Option<&[u8]>> = data.iter().map(|t| Some(t.as_slice())).collect();
     read[2] = None;
     parity[0][0] ^= 0x40;
-    assert_eq!(rebuild(&read, &[Some(&parity[0][..])]), Err(Unrebuilt::Inconsistent));
+    assert_eq!(
+        rebuild(&read, &[Some(&parity[0][..])]),
+        Err(Unrebuilt::Inconsistent)
+    );
 }
 
 /// The Cauchy argument, checked: every pair of data pages and every pair of parity pages
