@@ -51,7 +51,7 @@ pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<Credential> {
 
 /// The public key and secret from a screenshot of Kraken's key QR code.
 pub fn kraken_qr(image: &Path) -> Result<(String, Secret)> {
-    let mut found = paper::qr::read(&paper::qr::load(image)?, 1.0);
+    let mut found = paper::qr::read(&paper::qr::load(image)?);
     let parsed = match found
         .iter()
         .find(|text| text.starts_with("kraken://apikey?"))

@@ -29,6 +29,8 @@ mod messages;
 mod model;
 mod newcomer;
 mod paper;
+mod paper_angles;
+mod paper_parity;
 mod paper_recipe;
 mod paper_split;
 mod paper_typed;

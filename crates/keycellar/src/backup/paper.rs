@@ -8,13 +8,17 @@
 //! - [`text`]: the typed copy with per-line checks, its tolerant reader and the mending of
 //!   typing mistakes; [`text_v1`]: typed copies of format 1.
 //! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
-//! - [`qr`]: QR encoding (version cap, self-check) and reading scans.
+//! - [`qr`]: QR encoding (version cap, self-check) and loading scans; [`detect`]: finding
+//!   every code of a page at any angle, and other views of a scan to read it again in.
+//! - [`parity`]: the erasure code over page slots that rebuilds lost pages (FORMAT.md 8.8).
 //! - [`layout`]: what goes on the pages (`cover.txt` is the first page's text); [`pdf`]:
 //!   drawing them.
 
 pub mod blocks;
 internal_mod!(codes);
+pub mod detect;
 pub mod layout;
+pub mod parity;
 pub mod pdf;
 pub mod qr;
 pub mod shares;
@@ -76,9 +80,9 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
 }
 
 /// A sheet read from scans: every code found, reassembled; items with parts missing carry
-/// the problem that says which. When something is missing, the scans are read again at
-/// other scales before giving up. Also returns the codes that were refused, and why.
-/// `progress` is told which scan is being read.
+/// the problem that says which. When something is missing, the scans are read again in
+/// other views (smoothed, resized, sharpened) before giving up. Also returns the codes
+/// that were refused, and why. `progress` is told which scan is being read.
 pub fn read_scans(
     scans: &[std::path::PathBuf],
     progress: &dyn Fn(String),
@@ -91,7 +95,7 @@ pub fn read_scans(
             n + 1,
             scans.len()
         ));
-        for text in qr::read(&qr::load(scan)?, 1.0) {
+        for text in qr::read(&qr::load(scan)?) {
             collected.add(&text);
         }
     }
@@ -100,15 +104,16 @@ pub fn read_scans(
             break;
         }
         let image = qr::load(scan)?;
-        for scale in rescan_scales(image.width(), image.height()) {
+        let (width, height) = image.dimensions();
+        for view in detect::retry_views(width, height, qr::MAX_IMAGE_PIXELS) {
             progress(format!(
-                "Codes are missing: reading {} again at {:.0}% ({} of {})",
+                "Codes are missing: reading {} again, {} ({} of {})",
                 scan.display(),
-                scale * 100.0,
+                view.describe(),
                 n + 1,
                 scans.len()
             ));
-            for text in qr::read(&image, scale) {
+            for text in qr::read(&view.of(&image)) {
                 collected.add(&text);
             }
             if collected.complete() {
@@ -134,26 +139,4 @@ pub fn read_scans(
         labels: BTreeMap::new(),
     };
     Ok((sheet, refused))
-}
-
-/// The scales a scan is read again at when codes are missing: smaller, and larger unless
-/// that would pass the pixels a scan may have. A large scan gains nothing from being made
-/// larger, and a blank one of the largest size would cost twice its first reading.
-fn rescan_scales(width: u32, height: u32) -> Vec<f32> {
-    let pixels = f64::from(width) * f64::from(height);
-    [0.7f32, 1.4]
-        .into_iter()
-        .filter(|scale| pixels * f64::from(scale * scale) <= qr::MAX_IMAGE_PIXELS as f64)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_scan_is_never_read_again_at_more_pixels_than_a_scan_may_have() {
-        // A phone photo or a 150 dpi page is read again larger; a 600 dpi A4 page is not.
-        assert_eq!(super::rescan_scales(3024, 4032), [0.7, 1.4]);
-        assert_eq!(super::rescan_scales(1240, 1754), [0.7, 1.4]);
-        assert_eq!(super::rescan_scales(4960, 7016), [0.7]);
-    }
 }

@@ -1,7 +1,9 @@
 //! QR symbols: encoding with a capped version, decoding our own module matrix back before
 //! anything is printed, and reading codes from scans and photos (pure Rust: rxing, a port
-//! of ZXing; rqrr read too few codes of a dense page in our trials).
+//! of ZXing and zxing-cpp, through `detect`; rqrr read too few codes of a dense page in our
+//! trials).
 
+use super::detect::{self, Readers};
 use crate::error::PaperError;
 use crate::error::{Error, Result};
 use image::GrayImage;
@@ -99,7 +101,7 @@ pub fn rasterize(symbol: &Symbol, scale: u32) -> GrayImage {
 
 /// Decodes our own module matrix with an independent decoder and insists on `expected`.
 pub fn self_check(symbol: &Symbol, expected: &str) -> Result<()> {
-    if decode_all(&rasterize(symbol, 4))
+    if detect::decode(&rasterize(symbol, 4), Readers::FinderSets)
         .iter()
         .any(|text| text == expected)
     {
@@ -109,20 +111,6 @@ pub fn self_check(symbol: &Symbol, expected: &str) -> Result<()> {
             "a printed code did not decode back to its content; the sheet was not written".into(),
         ))
     }
-}
-
-/// Every QR code rxing (a port of ZXing) finds in a grey image.
-fn decode_all(image: &GrayImage) -> Vec<String> {
-    let (width, height) = image.dimensions();
-    rxing::helpers::detect_multiple_in_luma(image.as_raw().clone(), width, height)
-        .map(|results| {
-            results
-                .into_iter()
-                .filter(|r| *r.getBarcodeFormat() == rxing::BarcodeFormat::QR_CODE)
-                .map(|r| r.getText().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The largest image file keycellar reads.
@@ -182,21 +170,9 @@ pub fn load(path: &Path) -> Result<GrayImage> {
     Ok(image.to_luma8())
 }
 
-/// Reads every QR code in `image`, resized by `scale` first unless it is 1. Decoders miss
-/// about one code in a hundred on a given image; the same code usually reads at another
-/// scale.
-pub fn read(image: &GrayImage, scale: f32) -> Vec<String> {
-    if scale == 1.0 {
-        return decode_all(image);
-    }
-    let (width, height) = image.dimensions();
-    let resized = image::imageops::resize(
-        image,
-        (width as f32 * scale) as u32,
-        (height as f32 * scale) as u32,
-        image::imageops::FilterType::Triangle,
-    );
-    decode_all(&resized)
+/// Reads every QR code in a scan or photo, at any angle (`detect`).
+pub fn read(image: &GrayImage) -> Vec<String> {
+    detect::decode(image, Readers::Both)
 }
 
 #[cfg(test)]
