@@ -57,6 +57,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         json: cli.json,
         lock_timeout: Duration::from_secs(cli.lock_timeout),
         no_agent: cli.no_agent,
+        unlocked: Default::default(),
     };
     let done = match cli.command {
         Command::Exec(args) => return exec::exec(&ctx, &args),

@@ -173,6 +173,14 @@ pub enum EntryError {
     #[error("the {exchange} secret is not valid base64")]
     SecretEncoding { exchange: &'static str },
 
+    #[error("unknown {exchange} permission {}; known: {}", .unknown.join(", "), .known.join(", "))]
+    UnknownPermission {
+        exchange: &'static str,
+        /// Each unknown name, quoted.
+        unknown: Vec<String>,
+        known: &'static [&'static str],
+    },
+
     #[error("verification failed: {}", verify_summary(.labels))]
     VerifyFailed { labels: Vec<String> },
 }

@@ -1,18 +1,23 @@
 //! Use cases over an open vault, above every layer they combine, so that every front end
 //! (the command line, an agent) gets the same rules: `request` (vault operations as
 //! [`VaultRequest`]s, run by [`execute`], answered by [`VaultReply`]s that cross a socket),
-//! `session` (where requests run: [`Session`], [`LocalSession`]), `status` (what the vault
+//! `change` (the requests that change the vault, [`ChangeRequest`], run by
+//! [`execute_change`] under the vault's lock), `session` (where requests run: [`Session`],
+//! [`LocalSession`], [`run_at`]), `status` (what the vault
 //! holds and how well it is backed up) and `audit` (what needs attention).
 
 pub mod audit;
+mod change;
 mod request;
 mod session;
 pub mod status;
 
+pub use change::{ChangeRequest, PlannedAction, execute_change};
 pub use request::{
-    EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, verify_outcome,
+    EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
+    verify_outcome,
 };
-pub use session::{LocalSession, Session};
+pub use session::{LocalSession, Session, run_at};
 
 #[cfg(test)]
 mod tests;

@@ -10,10 +10,12 @@ use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::BackupError;
 use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// What to do when an imported entry's label is taken by a different key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OnConflict {
     /// Refuse the whole import (the default).
     #[default]
@@ -194,7 +196,8 @@ pub fn apply(entries: &mut Vec<Entry>, actions: &[Action]) -> usize {
 }
 
 /// How much of each entry a backup gave back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Read {
     /// Every field: an export, or a paper sheet with its details block.
     Everything,
