@@ -183,6 +183,7 @@ pub fn unexpected(reply: VaultReply) -> Failure {
         VaultReply::Status { .. } => "status",
         VaultReply::Audit { .. } => "audit",
         VaultReply::Rotatable { .. } => "rotatable",
+        VaultReply::ExecPrepared { .. } => "exec",
         VaultReply::Added { .. } => "added",
         VaultReply::Changed { .. } => "changed",
         VaultReply::Rotated { .. } => "rotated",

@@ -2,17 +2,20 @@
 //! (the command line, an agent) gets the same rules: `request` (vault operations as
 //! [`VaultRequest`]s, run by [`execute`], answered by [`VaultReply`]s that cross a socket),
 //! `change` (the requests that change the vault, [`ChangeRequest`], run by
-//! [`execute_change`] under the vault's lock), `session` (where requests run: [`Session`],
+//! [`execute_change`] under the vault's lock), `exec` (what `exec` takes from the vault:
+//! [`exec_prepare`]), `session` (where requests run: [`Session`],
 //! [`LocalSession`], [`run_at`]), `status` (what the vault
 //! holds and how well it is backed up) and `audit` (what needs attention).
 
 pub mod audit;
 mod change;
+mod exec;
 mod request;
 mod session;
 pub mod status;
 
 pub use change::{ChangeRequest, PlannedAction, execute_change};
+pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
 pub use request::{
     EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
     verify_outcome,

@@ -9,7 +9,6 @@ use super::state_dir;
 use keycellar::credential::entry::Entry;
 use keycellar::sign::{Policy, SignServer, SignServerConfig, SigningKey, journal};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::Vault;
 use keycellar::vault::runtime_dir::RuntimeDir;
 use serde_json::json;
 
@@ -17,7 +16,7 @@ use serde_json::json;
 /// one without it) and `--allow-withdraw`; its socket goes in the runtime directory, its
 /// journal and nonce stores in the state directory.
 pub fn start(
-    vault: &Vault,
+    vault_id: &str,
     entries: &[&Entry],
     runtime: &RuntimeDir,
     args: &ExecArgs,
@@ -38,7 +37,7 @@ pub fn start(
     let state = state_dir()?;
     let mut config = SignServerConfig::new(
         keys,
-        keycellar::run::journal_path(&state, &vault.id_hex()),
+        keycellar::run::journal_path(&state, vault_id),
         keycellar::run::nonce_dir(&state),
         runtime.path().to_path_buf(),
     );

@@ -5,6 +5,7 @@
 
 use super::audit::{self, Finding};
 use super::change::{ChangeRequest, PlannedAction};
+use super::exec::{ExecOptions, ExecPrepared, exec_prepare};
 use super::status::{self, RunPlaces, StatusReport};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
@@ -49,6 +50,9 @@ pub enum VaultRequest {
         permissions: Vec<String>,
         unbacked: bool,
     },
+    /// The entries `exec` hands to its child, chosen and mapped ([`super::exec_prepare`]):
+    /// only those entries come back, with their secrets.
+    ExecPrepare { options: ExecOptions },
     /// A change, run on the vault opened for change (waiting up to `lock_timeout_ms` for
     /// its lock) and saved.
     Change {
@@ -100,6 +104,9 @@ pub enum VaultReply {
     },
     Rotatable {
         exchange: Exchange,
+    },
+    ExecPrepared {
+        prepared: Box<ExecPrepared>,
     },
     /// New entries joined the vault (`warnings` each start with the entry's label).
     Added {
@@ -312,6 +319,9 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             unbacked,
         } => VaultReply::Rotatable {
             exchange: rotatable(vault, label, permissions, *unbacked)?,
+        },
+        VaultRequest::ExecPrepare { options } => VaultReply::ExecPrepared {
+            prepared: Box::new(exec_prepare(vault, options, today)?),
         },
         VaultRequest::Change { .. } => {
             return Err(Error::Internal(
