@@ -126,11 +126,6 @@ impl Context {
         kept.ok_or_else(|| Error::Internal("the vault opened without a key".into()).into())
     }
 
-    /// Opens the vault to read it.
-    pub fn open(&self) -> Result<Vault> {
-        self.open_with(|unlock| Vault::open(&self.vault, unlock))
-    }
-
     /// Runs a vault request: in the agent unlocked for this vault when there is one (the
     /// agent runs the same `ops::run_at`), else in a session that opens the vault here.
     pub fn run(&self, request: VaultRequest) -> Result<VaultReply> {
@@ -184,6 +179,9 @@ pub fn unexpected(reply: VaultReply) -> Failure {
         VaultReply::Audit { .. } => "audit",
         VaultReply::Rotatable { .. } => "rotatable",
         VaultReply::ExecPrepared { .. } => "exec",
+        VaultReply::Export { .. } => "export",
+        VaultReply::PrintEntries { .. } => "print",
+        VaultReply::Compare { .. } => "compare",
         VaultReply::Added { .. } => "added",
         VaultReply::Changed { .. } => "changed",
         VaultReply::Rotated { .. } => "rotated",

@@ -12,6 +12,7 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+mod every_command;
 mod memory;
 
 /// A test vault with a private runtime directory for its agent's socket.

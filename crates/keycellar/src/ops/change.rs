@@ -98,7 +98,8 @@ pub struct PlannedAction {
 }
 
 impl PlannedAction {
-    fn of(action: &Action) -> PlannedAction {
+    /// How the plan shows `action`.
+    pub fn of(action: &Action) -> PlannedAction {
         let quoted = crate::untrusted::quoted;
         let (label, what, detail) = match action {
             Action::Add { entry, twin } => (
@@ -259,3 +260,6 @@ fn rotate(
         vault_fingerprint: vault.fingerprint(),
     })
 }
+
+#[cfg(test)]
+mod tests;

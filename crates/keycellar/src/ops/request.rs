@@ -4,6 +4,7 @@
 //! agent that holds the key can serve them (a [`super::Session`] runs them).
 
 use super::audit::{self, Finding};
+use super::backup::{self, ExportDocument};
 use super::change::{ChangeRequest, PlannedAction};
 use super::exec::{ExecOptions, ExecPrepared, exec_prepare};
 use super::status::{self, RunPlaces, StatusReport};
@@ -15,6 +16,7 @@ use crate::credential::validate;
 use crate::error::{EntryError, Error, Result};
 use crate::secret::Secret;
 use crate::vault::Vault;
+use crate::vault::merge::{Comparison, Read};
 use serde::{Deserialize, Serialize};
 
 /// A step that needs the vault key: one that reads the vault, or a [`ChangeRequest`].
@@ -53,6 +55,12 @@ pub enum VaultRequest {
     /// The entries `exec` hands to its child, chosen and mapped ([`super::exec_prepare`]):
     /// only those entries come back, with their secrets.
     ExecPrepare { options: ExecOptions },
+    /// The export document of the entries `labels` names (every entry when none).
+    Export { labels: Vec<String> },
+    /// The entries a sheet holds (`labels`, or every entry), secrets included.
+    PrintEntries { labels: Vec<String> },
+    /// How entries decrypted from a backup differ from the vault's.
+    Compare { entries: Vec<Entry>, read: Read },
     /// A change, run on the vault opened for change (waiting up to `lock_timeout_ms` for
     /// its lock) and saved.
     Change {
@@ -107,6 +115,17 @@ pub enum VaultReply {
     },
     ExecPrepared {
         prepared: Box<ExecPrepared>,
+    },
+    Export {
+        export: Box<ExportDocument>,
+    },
+    PrintEntries {
+        entries: Vec<Entry>,
+        vault_fingerprint: Fingerprint,
+    },
+    Compare {
+        comparison: Box<Comparison>,
+        vault_fingerprint: Fingerprint,
     },
     /// New entries joined the vault (`warnings` each start with the entry's label).
     Added {
@@ -232,6 +251,25 @@ impl EntryView {
     }
 }
 
+/// Every entry (or `label`'s) recomputed and compared.
+fn verify(
+    vault: &Vault,
+    label: Option<&str>,
+    fingerprint: Option<Fingerprint>,
+    public_key: Option<&str>,
+) -> Result<Vec<Verified>> {
+    Ok(vault
+        .verify(label, fingerprint, public_key)?
+        .into_iter()
+        .map(|v| Verified {
+            label: v.entry.label().to_string(),
+            recorded: v.entry.fingerprint(),
+            recomputed: v.recomputed,
+            problems: v.problems,
+        })
+        .collect())
+}
+
 /// Rotate's rules that need no new key: the label's key is in a backup as it is now (unless
 /// `unbacked`), and `permissions` are ones its exchange knows. Its exchange, which says how
 /// the new key is read.
@@ -287,16 +325,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             fingerprint,
             public_key,
         } => VaultReply::Verify {
-            results: vault
-                .verify(label.as_deref(), *fingerprint, public_key.as_deref())?
-                .into_iter()
-                .map(|v| Verified {
-                    label: v.entry.label().to_string(),
-                    recorded: v.entry.fingerprint(),
-                    recomputed: v.recomputed,
-                    problems: v.problems,
-                })
-                .collect(),
+            results: verify(vault, label.as_deref(), *fingerprint, public_key.as_deref())?,
             vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
@@ -322,6 +351,17 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
         },
         VaultRequest::ExecPrepare { options } => VaultReply::ExecPrepared {
             prepared: Box::new(exec_prepare(vault, options, today)?),
+        },
+        VaultRequest::Export { labels } => VaultReply::Export {
+            export: Box::new(backup::export_document(vault, labels)?),
+        },
+        VaultRequest::PrintEntries { labels } => VaultReply::PrintEntries {
+            entries: backup::print_entries(vault, labels)?,
+            vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Compare { entries, read } => VaultReply::Compare {
+            comparison: Box::new(backup::compare(vault, entries, *read)),
+            vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Change { .. } => {
             return Err(Error::Internal(

@@ -206,8 +206,9 @@ pub enum Read {
     Credentials,
 }
 
-/// How a backup differs from the vault, entry by entry.
-#[derive(Debug, PartialEq, Eq)]
+/// How a backup differs from the vault, entry by entry (labels and field names only, no
+/// secret: it crosses an agent's socket).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comparison {
     /// False when only the credentials were compared ([`Read::Credentials`]).
     pub details_checked: bool,
@@ -220,7 +221,7 @@ pub struct Comparison {
     /// Same label, different key.
     pub different: Vec<String>,
     /// Same label and key, but details differ: each label with the fields that differ.
-    pub changed: Vec<(String, Vec<&'static str>)>,
+    pub changed: Vec<(String, Vec<String>)>,
 }
 
 impl Comparison {
@@ -277,6 +278,7 @@ pub fn compare(vault: &[Entry], backup: &[Entry], read: Read) -> Comparison {
                 if differences.is_empty() {
                     result.same.push(entry.label.clone());
                 } else {
+                    let differences = differences.into_iter().map(String::from).collect();
                     result.changed.push((entry.label.clone(), differences));
                 }
             }
