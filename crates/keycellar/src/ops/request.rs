@@ -64,7 +64,7 @@ pub enum VaultRequest {
     /// A change, run on the vault opened for change (waiting up to `lock_timeout_ms` for
     /// its lock) and saved.
     Change {
-        change: ChangeRequest,
+        change: Box<ChangeRequest>,
         lock_timeout_ms: u64,
     },
 }
@@ -73,7 +73,7 @@ impl VaultRequest {
     /// A change wrapped as a request, with the time to wait for the vault's lock.
     pub fn change(change: ChangeRequest, lock_timeout: std::time::Duration) -> VaultRequest {
         VaultRequest::Change {
-            change,
+            change: Box::new(change),
             lock_timeout_ms: u64::try_from(lock_timeout.as_millis()).unwrap_or(u64::MAX),
         }
     }

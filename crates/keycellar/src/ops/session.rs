@@ -50,7 +50,7 @@ pub fn run_at(
         } => {
             let timeout = Duration::from_millis(lock_timeout_ms);
             let mut vault = Vault::open_for_change(path, unlock, timeout)?;
-            execute_change(&mut vault, change, today)
+            execute_change(&mut vault, *change, today)
         }
         reading => execute(&Vault::open(path, unlock)?, &reading, today),
     }
