@@ -128,6 +128,23 @@ for cmd in list verify add export; do
     row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms)" "${cells[0]} / ${cells[1]} / ${cells[2]}" "-" "x$(ratio "${cells[2]}" "${cells[1]}") for 10x entries" "<= 50 ms at 10,000"
 done
 
+# 2b. exec to the child's start (the child is `true`), 10 entries: through an unlocked agent
+#     (no passphrase, no key derivation) against opening the vault itself with the tiny KDF.
+#     Both run under env(1), in a private runtime directory and state directory.
+rt=$work/run
+mkdir -m 700 "$rt"
+in_rt=(env XDG_RUNTIME_DIR="$rt" XDG_STATE_HOME="$work/state" KEYCELLAR_AGENT_SOCK=)
+"${in_rt[@]}" "$kc" --vault "$work/v10.kc" --passphrase-file "$work/pass" agent start > /dev/null
+trap '"${in_rt[@]}" "$kc" --vault "$work/v10.kc" agent stop > /dev/null 2>&1; rm -rf "$work"' EXIT
+agent_ms=() local_ms=()
+for _ in $(seq "$runs"); do # interleaved, so that a noisy moment hits both sides
+    agent_ms+=("$(ms -n 1 "${in_rt[@]}" "$kc" --vault "$work/v10.kc" exec kraken-00000 -- true)")
+    local_ms+=("$(ms -n 1 "${in_rt[@]}" "$kc" --vault "$work/v10.kc" --no-agent --passphrase-file "$work/pass" exec kraken-00000 -- true)")
+done
+agent_ms=$(median "${agent_ms[@]}") local_ms=$(median "${local_ms[@]}")
+"${in_rt[@]}" "$kc" --vault "$work/v10.kc" agent stop > /dev/null
+row "exec to the child's start through the agent vs without (tiny KDF) (ms)" "$agent_ms" "$local_ms" "$(ratio "$agent_ms" "$local_ms")" "<= 20 ms through the agent"
+
 # 3. Export of 10,000 entries against stock age encrypting the same JSON to the same key.
 age -d -i "$work/id.txt" "$work/e10000.age" > "$work/plain.json"
 ref=$(ms age -e -r "$r" -o "$work/y.age" "$work/plain.json")

@@ -61,6 +61,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         lock_timeout: Duration::from_secs(cli.lock_timeout),
         no_agent: cli.no_agent,
         identity: cli.identity,
+        unlocked: Default::default(),
     };
     let done = match cli.command {
         Command::Exec(args) => return exec::exec(&ctx, &args),

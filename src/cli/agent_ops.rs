@@ -1,8 +1,8 @@
 //! What an agent runs for the command line: the library's vault requests
-//! (`keycellar::ops::VaultRequest`), executed by `keycellar::ops::execute` on the vault the
-//! agent opens with the key it holds ([`CachedKeyUnlock`]), the same code a command runs on
-//! a vault it opened itself. Replies carry only what the command needs: `list` no secret,
-//! `show` one only with `--reveal`.
+//! (`keycellar::ops::VaultRequest`), run by `keycellar::ops::run_at` on the vault the agent
+//! opens with the key it holds ([`CachedKeyUnlock`]): to read it, or for a change under the
+//! vault's lock, the same code a command runs on a vault it opened itself. Replies carry
+//! only what the command needs: `list` no secret, `show` one only with `--reveal`.
 
 use super::report::Failure;
 use keycellar::Error;
@@ -10,7 +10,7 @@ use keycellar::agent::{CachedKey, Operations, Refusal};
 use keycellar::clock::Date;
 use keycellar::error::VaultError;
 use keycellar::ops::{self, VaultRequest};
-use keycellar::vault::{Unlock, Vault, VaultHeader, VaultKey};
+use keycellar::vault::{Unlock, VaultHeader, VaultKey};
 use serde_json::Value;
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -44,8 +44,7 @@ impl Operations for AgentOperations {
     ) -> std::result::Result<Value, Refusal> {
         let file = key.served.file.clone();
         let mut unlock = CachedKeyUnlock(key);
-        let reported = Vault::open(&file, &mut unlock)
-            .and_then(|vault| ops::execute(&vault, &request, Date::today()))
+        let reported = run_scrubbed(|| ops::run_at(&file, &mut unlock, request, Date::today()))
             .map_err(Failure::from)
             .and_then(|reply| {
                 serde_json::to_value(reply)
@@ -69,12 +68,31 @@ impl Operations for AgentOperations {
     }
 }
 
+/// Runs `operation`, then overwrites the stack it used: moving the vault key (into the
+/// opened vault, through its `Result`s) leaves byte copies in frames that nothing else
+/// overwrites before the agent locks, and the agent's memory must hold no key once locked.
+fn run_scrubbed<T>(operation: impl FnOnce() -> T) -> T {
+    let done = operation();
+    scrub_stack();
+    done
+}
+
+/// Writes zeros over the 256 KiB of stack below the caller's frame (where the operation's
+/// frames were), with writes the compiler cannot remove.
+#[inline(never)]
+fn scrub_stack() {
+    let mut below = [0u8; 256 * 1024];
+    zeroize::Zeroize::zeroize(&mut below[..]);
+    std::hint::black_box(&below);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use keycellar::agent::Served;
     use keycellar::kdf::KdfParams;
     use keycellar::secret::Secret;
+    use keycellar::vault::Vault;
 
     const CHEAP: KdfParams = KdfParams {
         memory_kib: 8,

@@ -1,19 +1,19 @@
 //! Runs `export`, `import`, `keygen` and `verify --backup`.
 
 use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs};
-use super::context::Context;
+use super::context::{Context, unexpected};
 use super::encryption;
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
 use super::output;
 use super::report::{Failure, IdentityFailure, Result};
 use keycellar::Error;
-use keycellar::backup::agefile::{self, Encryption};
-use keycellar::backup::export;
+use keycellar::backup::agefile;
 use keycellar::clock::Timestamp;
+use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::{BackupError, InputError};
-use keycellar::vault::Vault;
+use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest};
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
 use keycellar::vault::store;
@@ -38,40 +38,44 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         encryption::choose(&args.recipients, &args.recipients_files, request)?;
     let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
 
-    let mut vault = ctx.open_for_change()?;
-    let vault_fingerprint = vault.fingerprint();
-    let (fingerprints, labels): (Vec<Fingerprint>, Vec<String>) =
-        export::select(&vault, &args.labels)?
-            .into_iter()
-            .map(|e| (e.fingerprint(), e.label().to_string()))
-            .unzip();
-    // The record goes in first (the export document does not carry records), so that the
-    // vault's save is prepared while the export is encrypted and written; the save is put
-    // in place only once the export is written.
-    vault.record_backup(BackupKind::Export, fingerprints, described);
-    vault
-        .save_alongside(|vault| write_export(vault, args, &encryption, armor, vault_fingerprint))?;
+    // The vault (or the agent) gives the document; it is encrypted and written here, and
+    // only then recorded in the vault.
+    let labels = args.labels.clone();
+    let exported = match ctx.run(VaultRequest::Export { labels })? {
+        VaultReply::Export { export } => *export,
+        other => return Err(unexpected(other)),
+    };
+    let file = agefile::encrypt(&encryption, exported.document.expose().as_bytes(), armor)?;
+    output::write_document(&args.output, &file, args.force)?;
+    record_backup(ctx, BackupKind::Export, exported.fingerprints, described)?;
     output::exported(
-        vault_fingerprint,
+        exported.vault_fingerprint,
         &args.output,
-        &labels,
+        &exported.labels,
         ctx.json,
         to_stdout,
     )
 }
 
-/// Builds the export document, encrypts it and writes it to its file or to stdout.
-fn write_export(
-    vault: &Vault,
-    args: &ExportArgs,
-    encryption: &Encryption,
-    armor: bool,
-    vault_fingerprint: Fingerprint,
-) -> keycellar::Result<()> {
-    let entries = export::select(vault, &args.labels)?;
-    let document = export::build(vault, entries, vault_fingerprint)?;
-    let file = agefile::encrypt(encryption, &document, armor)?;
-    output::write_document(&args.output, &file, args.force)
+/// Records in the vault that a backup of `kind` holds the entries `fingerprints`, readable
+/// by `recipients`; the vault's fingerprint after it.
+pub fn record_backup(
+    ctx: &Context,
+    kind: BackupKind,
+    fingerprints: Vec<Fingerprint>,
+    recipients: Vec<String>,
+) -> Result<Fingerprint> {
+    let change = ChangeRequest::RecordBackup {
+        kind,
+        entries: fingerprints,
+        recipients,
+    };
+    match ctx.change(change)? {
+        VaultReply::Changed {
+            vault_fingerprint, ..
+        } => Ok(vault_fingerprint),
+        other => Err(unexpected(other)),
+    }
 }
 
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
@@ -89,10 +93,10 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
 }
 
 pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {
-    let imported = encryption::open_export(file, unlock)?;
-    let vault = ctx.open()?;
-    let comparison = merge::compare(vault.entries(), &imported.entries, merge::Read::Everything);
-    output::backup_comparison(&vault, &imported, &comparison, ctx.json)?;
+    let mut imported = encryption::open_export(file, unlock)?;
+    let entries = std::mem::take(&mut imported.entries);
+    let (comparison, vault_fingerprint) = compare(ctx, entries, merge::Read::Everything)?;
+    output::backup_comparison(vault_fingerprint, &imported, &comparison, ctx.json)?;
     if comparison.matches() {
         Ok(())
     } else {
@@ -101,6 +105,21 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
             summary: comparison.summary(),
         })
         .into())
+    }
+}
+
+/// How `entries` from a backup differ from the vault's, and the vault's fingerprint.
+pub fn compare(
+    ctx: &Context,
+    entries: Vec<Entry>,
+    read: merge::Read,
+) -> Result<(merge::Comparison, Fingerprint)> {
+    match ctx.run(VaultRequest::Compare { entries, read })? {
+        VaultReply::Compare {
+            comparison,
+            vault_fingerprint,
+        } => Ok((*comparison, vault_fingerprint)),
+        other => Err(unexpected(other)),
     }
 }
 

@@ -15,10 +15,10 @@ use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::credential::validate;
 use keycellar::error::{InputError, VaultError};
-use keycellar::ops::{VaultReply, VaultRequest, verify_outcome};
+use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
-use keycellar::vault::{EntryChange, Saved, Vault};
+use keycellar::vault::{EntryChange, Vault};
 use std::io::IsTerminal;
 
 pub fn init(ctx: &Context, args: &InitArgs) -> Result<()> {
@@ -60,16 +60,20 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     for new in &new_entries {
         validate::admit_new(new.clone().into_entry(), Date::today())?;
     }
-    let mut vault = ctx.open_for_change()?;
-    let mut added = Vec::new();
-    for (label, id, warnings) in vault.add_all(new_entries)? {
-        for warning in warnings {
-            ui::warn(&format!("{label}: {warning}"));
+    let change = ChangeRequest::Add {
+        entries: new_entries,
+    };
+    match ctx.change(change)? {
+        VaultReply::Added {
+            added,
+            warnings,
+            vault_fingerprint,
+        } => {
+            warnings.iter().for_each(|w| ui::warn(w));
+            output::added(&added, vault_fingerprint, ctx.json)
         }
-        added.push(id);
+        other => Err(unexpected(other)),
     }
-    let fingerprint = vault.save_alongside(|vault| Ok(vault.fingerprint()))?;
-    output::added(&vault, &added, fingerprint, ctx.json)
 }
 
 fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
@@ -107,11 +111,9 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         Some("none") => Some(None),
         other => credentials::parse_date(other)?.map(Some),
     };
-    let mut add_permissions = args.add_permission.clone();
-    add_permissions.extend(args.add_permission_other);
     let change = EntryChange {
         rename: args.rename,
-        add_permissions,
+        add_permissions: args.add_permission,
         remove_permissions: args.remove_permission,
         add_ips: args.add_ip,
         remove_ips: args.remove_ip,
@@ -126,14 +128,27 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
     if let Some(problem) = change.contradiction() {
         return Err(Failure::Usage(problem));
     }
-    let mut vault = ctx.open_for_change()?;
-    credentials::check_permission_names(vault.find(&args.label)?.exchange(), &args.add_permission)?;
-    for warning in vault.edit(&args.label, &change)? {
-        ui::warn(&warning);
-    }
-    match vault.save()? {
-        Saved::Written => output::changed(&vault, "edited", ctx.json),
-        Saved::Unchanged => output::changed(&vault, output::UNCHANGED, ctx.json),
+    let request = ChangeRequest::Edit {
+        label: args.label,
+        edit: change,
+        permissions_other: args.add_permission_other,
+    };
+    changed(ctx, request, "edited")
+}
+
+/// Runs a change whose reply says whether it wrote, and prints `what` it did.
+fn changed(ctx: &Context, request: ChangeRequest, what: &str) -> Result<()> {
+    match ctx.change(request)? {
+        VaultReply::Changed {
+            written,
+            warnings,
+            vault_fingerprint,
+        } => {
+            warnings.iter().for_each(|w| ui::warn(w));
+            let what = if written { what } else { output::UNCHANGED };
+            output::changed(vault_fingerprint, what, ctx.json)
+        }
+        other => Err(unexpected(other)),
     }
 }
 
@@ -145,11 +160,13 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
         }
         .into());
     }
-    // The passphrase first, and the label checked, so that the confirmation is only asked
-    // for an entry that exists.
-    let mut vault = ctx.open_for_change()?;
-    vault.find(label)?;
+    // The passphrase first (or the agent), and the label checked, so that the confirmation
+    // is only asked for an entry that exists.
     if !yes {
+        let check = VaultRequest::Fingerprint {
+            label: Some(label.to_string()),
+        };
+        ctx.run(check)?;
         let typed = prompt::visible(
             &format!(
                 "To remove {label:?}, type its label (not the passphrase; it is shown as you \
@@ -161,9 +178,8 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
             return Err(Failure::NotConfirmed);
         }
     }
-    vault.remove(label)?;
-    vault.save()?;
-    output::changed(&vault, "removed", ctx.json)
+    let label = label.to_string();
+    changed(ctx, ChangeRequest::Remove { label }, "removed")
 }
 
 pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArgs) -> Result<()> {
@@ -190,7 +206,7 @@ pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArg
          it, so the old passphrase opens none of them. Copies made before (exports, sheets, \
          a synced folder's history) still open with what protected them.",
     );
-    output::changed(&vault, "passphrase changed", ctx.json)
+    output::changed(vault.fingerprint(), "passphrase changed", ctx.json)
 }
 
 pub fn verify(

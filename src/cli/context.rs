@@ -13,12 +13,13 @@ use keycellar::agent::{self, Fallback};
 use keycellar::backup::agefile::{Identities, SlotIdentities};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
-use keycellar::ops::{LocalSession, Session, VaultReply, VaultRequest};
+use keycellar::ops::{ChangeRequest, LocalSession, Session, VaultReply, VaultRequest};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
 use keycellar::vault::{LockedVault, Unlock, Vault, VaultHeader, VaultKey};
 use serde_json::Value;
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,7 +37,13 @@ pub struct Context {
     pub no_agent: bool,
     /// `--identity` (or `KEYCELLAR_IDENTITY`): open through an age keyslot with it.
     pub identity: Option<PathBuf>,
+    /// The vault key and its keyslot once a passphrase opened the vault, so that a command
+    /// that runs several requests (check, ask, change) asks and derives once.
+    pub unlocked: RefCell<Option<KeptKey>>,
 }
+
+/// A vault key and the keyslot bytes it came from.
+pub type KeptKey = (Zeroizing<[u8; 32]>, Vec<u8>);
 
 impl Context {
     /// The same options, opening through `identity` when one is given.
@@ -48,6 +55,7 @@ impl Context {
             lock_timeout: self.lock_timeout,
             no_agent: self.no_agent,
             identity: identity.or_else(|| self.identity.clone()),
+            unlocked: Default::default(),
         }
     }
 
@@ -165,18 +173,25 @@ impl Context {
         kept.ok_or_else(|| Error::Internal("the vault opened without a key".into()).into())
     }
 
-    /// Opens the vault to read it.
-    pub fn open(&self) -> Result<Vault> {
-        self.open_with(|unlock| Vault::open(&self.vault, unlock))
-    }
-
     /// Runs a vault request: in the agent unlocked for this vault when there is one (the
-    /// agent runs the same `ops::execute`), else in a session that opens the vault here.
+    /// agent runs the same `ops::run_at`), else in a session that opens the vault here.
     pub fn run(&self, request: VaultRequest) -> Result<VaultReply> {
         if let Some(reply) = self.through_agent(&request)? {
             return Ok(reply);
         }
-        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(&request))
+        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))
+    }
+
+    /// Runs a change (see [`Context::run`]), waiting for the vault's lock as long as
+    /// `--lock-timeout` says.
+    pub fn change(&self, change: ChangeRequest) -> Result<VaultReply> {
+        self.run(VaultRequest::change(change, self.lock_timeout))
+    }
+
+    /// Opens the vault to read it here, never through an agent: for what an agent does not
+    /// serve (the keyslots, which only a command that proves it can open the vault lists).
+    pub fn open(&self) -> Result<Vault> {
+        self.open_with(|unlock| Vault::open(&self.vault, unlock))
     }
 
     /// Opens the vault to change it, holding its lock.
@@ -215,6 +230,15 @@ pub fn unexpected(reply: VaultReply) -> Failure {
         VaultReply::Fingerprint { .. } => "fingerprint",
         VaultReply::Status { .. } => "status",
         VaultReply::Audit { .. } => "audit",
+        VaultReply::Rotatable { .. } => "rotatable",
+        VaultReply::ExecPrepared { .. } => "exec",
+        VaultReply::Export { .. } => "export",
+        VaultReply::PrintEntries { .. } => "print",
+        VaultReply::Compare { .. } => "compare",
+        VaultReply::Added { .. } => "added",
+        VaultReply::Changed { .. } => "changed",
+        VaultReply::Rotated { .. } => "rotated",
+        VaultReply::Imported { .. } => "imported",
     };
     keycellar::Error::Internal(format!("the session answered with a {name} reply")).into()
 }
@@ -234,6 +258,22 @@ struct TerminalUnlock<'a> {
 
 impl Unlock for TerminalUnlock<'_> {
     fn unlock(&mut self, path: &Path, header: &VaultHeader) -> keycellar::Result<VaultKey> {
+        let kept = self.context.unlocked.borrow();
+        if let Some(key) = kept
+            .as_ref()
+            .and_then(|(k, s)| VaultKey::from_parts(k.clone(), s))
+        {
+            return Ok(key);
+        }
+        drop(kept);
+        let key = self.derive(path, header)?;
+        *self.context.unlocked.borrow_mut() = Some((Zeroizing::new(*key.expose()), key.keyslot()));
+        Ok(key)
+    }
+}
+
+impl TerminalUnlock<'_> {
+    fn derive(&mut self, path: &Path, header: &VaultHeader) -> keycellar::Result<VaultKey> {
         let derive = |passphrase: &Secret| {
             ui::with_spinner("Deriving the vault key (Argon2id)", || {
                 header.unlock_with_passphrase(path, passphrase)

@@ -9,6 +9,7 @@ use keycellar::backup::paper;
 use keycellar::clock::Date;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::kraken_uri;
+use keycellar::credential::validate;
 use keycellar::error::PaperError;
 use keycellar::secret::Secret;
 use keycellar::source::MAX_SECRET_LEN;
@@ -71,23 +72,13 @@ pub fn parse_date(text: Option<&str>) -> Result<Option<Date>> {
         .transpose()
 }
 
-/// Refuses permission names outside the exchange's known list, where it has one.
+/// Refuses permission names the exchange does not list, by the library's rule, before the
+/// vault is opened; the message names the flag that takes a name outside the list.
 pub fn check_permission_names(exchange: Exchange, names: &[String]) -> Result<()> {
-    let Some(known) = exchange.info().permissions else {
-        return Ok(());
-    };
-    let unknown: Vec<String> = names
-        .iter()
-        .filter(|name| !known.contains(&name.as_str()))
-        .map(|name| keycellar::untrusted::quoted(name))
-        .collect();
-    if unknown.is_empty() {
-        return Ok(());
-    }
-    Err(Failure::Usage(format!(
-        "unknown {exchange} permission {}; known: {}. A permission this list lacks can be \
-         given with --permission-other (add, rotate) or --add-permission-other (edit)",
-        unknown.join(", "),
-        known.join(", ")
-    )))
+    validate::check_permission_names(exchange, names).map_err(|error| {
+        Failure::Usage(format!(
+            "{error}. A permission this list lacks can be given with --permission-other \
+             (add, rotate) or --add-permission-other (edit)"
+        ))
+    })
 }

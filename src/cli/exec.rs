@@ -10,17 +10,16 @@ mod sign;
 pub use sign::history as history_of_signatures;
 
 use super::args::{ExecArgs, Restart};
-use super::context::Context;
+use super::context::{Context, unexpected};
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
-use keycellar::clock::Date;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
+use keycellar::ops::{ExecOptions, ExecPrepared, VaultReply, VaultRequest};
 use keycellar::run;
 use keycellar::untrusted::quoted;
-use keycellar::vault::Vault;
 use keycellar::vault::run_lock::{self, RunLock};
 use keycellar::vault::runtime_dir::RuntimeDir;
 use std::os::unix::fs::DirBuilderExt;
@@ -41,36 +40,45 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     let custom = custom_mapping(&args.env)?;
     check_options(args, &custom)?;
     let runtime = runtime_dir()?;
-    let vault = ctx.open()?;
-    let entries = chosen_entries(&vault, args)?;
-    let variables = variables(&entries, args.profile, &custom)?;
+    let options = ExecOptions {
+        labels: args.labels.clone(),
+        profile: args.profile,
+        custom,
+        allow_inactive: args.allow_inactive,
+    };
+    // The vault (or the agent) gives back the chosen entries only, mapped to variables.
+    let prepared = match ctx.run(VaultRequest::ExecPrepare { options })? {
+        VaultReply::ExecPrepared { prepared } => *prepared,
+        other => return Err(unexpected(other)),
+    };
+    let entries: Vec<&Entry> = prepared.entries.iter().collect();
     // A signing service takes its keys' locks shared: several bots may sign with a key
     // through services that issue its nonces, but no bot holding the secret itself may run
     // beside them (two nonce sources on one key).
     let shared = args.shared || args.profile == Profile::Sign;
-    let locks = take_locks(&runtime, &entries, shared)?;
-    let mut command = command(program, rest, &variables);
-    let document = match (args.profile, custom.is_empty()) {
+    let locks = take_locks(&runtime, &prepared, shared)?;
+    let mut command = command(program, rest, &prepared);
+    let document = match (args.profile, args.env.is_empty()) {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),
         _ => None,
     };
     let server = match args.profile {
-        Profile::Sign => Some(sign::start(&vault, &entries, &runtime, args)?),
+        Profile::Sign => Some(sign::start(&prepared.vault_id, &entries, &runtime, args)?),
         _ => None,
     };
     if let Some(server) = &server {
         command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
     }
     // From here on keycellar keeps only what it needs while the command runs: the secrets
-    // it handed over, to mask them (and the signing service's keys); not the vault.
+    // it handed over, to mask them (and the signing service's keys); the vault was never
+    // here (an agent answered) or was closed when the entries came back.
     let masked = (!args.no_masking).then(|| masked_forms(&entries));
     let labels: Vec<String> = entries.iter().map(|e| e.label().to_string()).collect();
     let ids: Vec<String> = entries.iter().map(|e| e.id().to_string()).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let vault_id = vault.id_hex();
-    drop(variables);
     drop(entries);
-    drop(vault);
+    let vault_id = prepared.vault_id.clone();
+    drop(prepared);
     let run = child::Run {
         program,
         locks,
@@ -114,7 +122,7 @@ fn check_options(args: &ExecArgs, custom: &[(String, Field)]) -> Result<()> {
 }
 
 /// The command with its arguments and the variables it gets.
-fn command(program: &str, rest: &[String], variables: &[(String, &Entry, Field)]) -> Command {
+fn command(program: &str, rest: &[String], prepared: &ExecPrepared) -> Command {
     let mut command = Command::new(program);
     command.args(rest);
     if keycellar::source::stdin_was_read() {
@@ -125,8 +133,9 @@ fn command(program: &str, rest: &[String], variables: &[(String, &Entry, Field)]
             Err(_) => Stdio::null(),
         });
     }
-    for (name, entry, field) in variables {
-        command.env(name, field.value(entry));
+    for variable in &prepared.variables {
+        let entry = &prepared.entries[variable.entry];
+        command.env(&variable.name, variable.field.value(entry));
     }
     command
 }
@@ -192,34 +201,15 @@ fn runtime_dir() -> Result<RuntimeDir> {
 
 /// The run lock of each key the entries hold, once per key (two labels holding one key
 /// share it).
-fn take_locks(runtime: &RuntimeDir, entries: &[&Entry], shared: bool) -> Result<Vec<RunLock>> {
-    let mut names: Vec<String> = Vec::new();
-    let mut locks = Vec::new();
-    for entry in entries {
-        let name = run_lock::name_for(entry);
-        if names.contains(&name) {
-            continue;
-        }
-        locks.push(run_lock::acquire(runtime, &name, entry.label(), shared)?);
-        names.push(name);
-    }
-    Ok(locks)
-}
-
-/// The entries named, each current and usable (unless --allow-inactive), none twice.
-fn chosen_entries<'v>(vault: &'v Vault, args: &ExecArgs) -> Result<Vec<&'v Entry>> {
-    let mut entries: Vec<&Entry> = Vec::new();
-    for label in &args.labels {
-        let entry = vault.find_for_use(label)?;
-        if !args.allow_inactive {
-            entry.check_usable(Date::today())?;
-        }
-        if entries.iter().any(|e| e.id() == entry.id()) {
-            return Err(Failure::Usage(format!("{} is given twice", quoted(label))));
-        }
-        entries.push(entry);
-    }
-    Ok(entries)
+fn take_locks(runtime: &RuntimeDir, prepared: &ExecPrepared, shared: bool) -> Result<Vec<RunLock>> {
+    prepared
+        .locks
+        .iter()
+        .map(|lock| {
+            let label = prepared.entries[lock.entry].label();
+            Ok(run_lock::acquire(runtime, &lock.name, label, shared)?)
+        })
+        .collect()
 }
 
 /// `--env NAME=FIELD` items.
@@ -236,31 +226,4 @@ fn custom_mapping(items: &[String]) -> Result<Vec<(String, Field)>> {
             ))
         })
         .collect()
-}
-
-/// Every variable the child gets, refusing two keys that would set the same one.
-fn variables<'a>(
-    entries: &[&'a Entry],
-    profile: Profile,
-    custom: &[(String, Field)],
-) -> Result<Vec<(String, &'a Entry, Field)>> {
-    let mut all: Vec<(String, &Entry, Field)> = Vec::new();
-    for entry in entries {
-        let mapping = match custom.is_empty() {
-            true => profile.variables(entry).map_err(Failure::Usage)?,
-            false => custom.to_vec(),
-        };
-        for (name, field) in mapping {
-            if let Some((_, first, _)) = all.iter().find(|(n, ..)| *n == name) {
-                return Err(Failure::Usage(format!(
-                    "{} and {} would both set {name} (profile {profile}); run each with its \
-                     own exec, or choose a profile that names them apart (json-fd)",
-                    quoted(first.label()),
-                    quoted(entry.label())
-                )));
-            }
-            all.push((name, entry, field));
-        }
-    }
-    Ok(all)
 }

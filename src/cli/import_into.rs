@@ -3,7 +3,7 @@
 //! plan.
 
 use super::args::MergeArgs;
-use super::context::Context;
+use super::context::{Context, unexpected};
 use super::output;
 use super::report::{Failure, Result};
 use keycellar::Error;
@@ -11,9 +11,10 @@ use keycellar::backup::export::Imported;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
 use keycellar::error::VaultError;
+use keycellar::ops::{ChangeRequest, PlannedAction, VaultReply};
+use keycellar::vault::Vault;
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
-use keycellar::vault::{Saved, Vault};
 
 /// Refuses contradictory merge options before anything is read or asked.
 pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
@@ -45,7 +46,8 @@ pub fn merge(
 ) -> Result<()> {
     if merge.init {
         let actions = merge::plan(&[], incoming, merge.on_conflict)?;
-        output::import_plan(&actions, merge.dry_run, ctx.json)?;
+        let plan: Vec<PlannedAction> = actions.iter().map(PlannedAction::of).collect();
+        output::import_plan(&plan, merge.dry_run, ctx.json)?;
         if merge.dry_run {
             return Ok(());
         }
@@ -53,15 +55,25 @@ pub fn merge(
         merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
         let vault = Vault::create_from_backup(&ctx.vault, &passphrase, params, entries, kind)?;
-        return output::imported(&vault, source, true, mended, ctx.json);
+        let fingerprint = vault.fingerprint();
+        return output::imported(&ctx.vault, fingerprint, source, true, mended, ctx.json);
     }
-    let mut vault = ctx.open_for_change()?;
+    let change = ChangeRequest::Import {
+        entries: incoming,
+        on_conflict: merge.on_conflict,
+        dry_run: merge.dry_run,
+    };
+    let (plan, written, fingerprint) = match ctx.change(change)? {
+        VaultReply::Imported {
+            plan,
+            written,
+            vault_fingerprint,
+        } => (plan, written, vault_fingerprint),
+        other => return Err(unexpected(other)),
+    };
+    output::import_plan(&plan, merge.dry_run, ctx.json)?;
     if merge.dry_run {
-        let actions = vault.plan_import(incoming, merge.on_conflict)?;
-        return output::import_plan(&actions, true, ctx.json);
+        return Ok(());
     }
-    let actions = vault.import(incoming, merge.on_conflict)?;
-    output::import_plan(&actions, false, ctx.json)?;
-    let written = vault.save()? == Saved::Written;
-    output::imported(&vault, source, written, mended, ctx.json)
+    output::imported(&ctx.vault, fingerprint, source, written, mended, ctx.json)
 }

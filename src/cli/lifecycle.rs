@@ -6,43 +6,54 @@ use super::credentials;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
-use keycellar::Error;
-use keycellar::error::EntryError;
 use keycellar::ops::audit::Severity;
 use keycellar::ops::status::RunPlaces;
-use keycellar::ops::{VaultReply, VaultRequest};
+use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest};
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
-    let mut vault = ctx.open_for_change()?;
-    if !args.no_backup_check && !vault.is_backed_up(&args.label)? {
-        return Err(Error::Entry(EntryError::NotBackedUp {
-            label: args.label.clone(),
-        })
-        .into());
-    }
-    let exchange = vault.find(&args.label)?.exchange();
-    credentials::check_permission_names(exchange, &args.permissions)?;
-    let mut permissions = args.permissions.clone();
-    permissions.extend(args.permissions_other.iter().cloned());
+    // The rules that need no new key are checked before it is asked for; the rotation
+    // checks them again under the vault's lock.
+    let check = VaultRequest::Rotatable {
+        label: args.label.clone(),
+        permissions: args.permissions.clone(),
+        unbacked: args.no_backup_check,
+    };
+    let exchange = match ctx.run(check)? {
+        VaultReply::Rotatable { exchange } => exchange,
+        other => return Err(unexpected(other)),
+    };
     let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
     let replacement = Replacement {
         api_key,
         secret,
         api_passphrase,
-        permissions,
+        permissions: args.permissions.clone(),
         ip_allowlist: args.ips.clone(),
         expires,
         notes: args.note.clone(),
         used_by: args.used_by.clone(),
     };
-    let rotated = vault.rotate(&args.label, replacement, args.reason.clone())?;
-    for warning in &rotated.warnings {
-        ui::warn(warning);
+    let change = ChangeRequest::Rotate {
+        label: args.label.clone(),
+        replacement,
+        permissions_other: args.permissions_other.clone(),
+        reason: args.reason.clone(),
+        unbacked: args.no_backup_check,
+    };
+    match ctx.change(change)? {
+        VaultReply::Rotated {
+            old,
+            new,
+            warnings,
+            vault_fingerprint,
+        } => {
+            warnings.iter().for_each(|w| ui::warn(w));
+            output::rotated(&old, &new, vault_fingerprint, ctx.json)
+        }
+        other => Err(unexpected(other)),
     }
-    vault.save()?;
-    output::rotated(&vault, &rotated, ctx.json)
 }
 
 pub fn history(ctx: &Context, label: &str) -> Result<()> {

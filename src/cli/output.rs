@@ -21,8 +21,6 @@ pub use backup::{
     backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
 };
 use keycellar::Error;
-use keycellar::clock::Date;
-use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::kdf::KdfParams;
 use keycellar::ops::{EntryView, Revealed, Verified};
@@ -32,7 +30,6 @@ use keycellar::vault::{SlotInfo, Vault};
 pub use lifecycle::{audit, history, profiles, rotated, status};
 use serde_json::{Value, json};
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -113,19 +110,9 @@ pub fn created(vault: &Vault, params: &KdfParams, as_json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn added(vault: &Vault, ids: &[String], fingerprint: Fingerprint, as_json: bool) -> Result<()> {
-    let ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
-    let entries: Vec<&Entry> = vault
-        .entries()
-        .iter()
-        .filter(|e| ids.contains(e.id()))
-        .collect();
+pub fn added(entries: &[EntryView], fingerprint: Fingerprint, as_json: bool) -> Result<()> {
     if as_json {
-        let today = Date::today();
-        let added: Vec<Value> = entries
-            .iter()
-            .map(|e| entry_json(&EntryView::of(e, today)))
-            .collect();
+        let added: Vec<Value> = entries.iter().map(entry_json).collect();
         print_json(json!({
             "schema": JSON_SCHEMA,
             "added": added,
@@ -136,21 +123,20 @@ pub fn added(vault: &Vault, ids: &[String], fingerprint: Fingerprint, as_json: b
     for entry in entries {
         say!(
             "Added {} ({}, key {})",
-            safe(entry.label()),
-            entry.exchange(),
-            entry.masked_key()
+            safe(&entry.label),
+            entry.exchange,
+            entry.masked_key
         );
         say!(
             "  fingerprint: {}   <- write this down with the key",
-            entry.fingerprint()
+            entry.fingerprint
         );
     }
     say!("Vault fingerprint: {fingerprint}");
     Ok(())
 }
 
-pub fn changed(vault: &Vault, what: &str, as_json: bool) -> Result<()> {
-    let fingerprint = vault.fingerprint();
+pub fn changed(fingerprint: Fingerprint, what: &str, as_json: bool) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,

@@ -1,7 +1,8 @@
 //! Runs `print`, `restore` and `verify --paper`.
 
 use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
-use super::context::Context;
+use super::backup::{compare, record_backup};
+use super::context::{Context, unexpected};
 use super::encryption::{self, backup_passphrase, identities};
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
@@ -10,11 +11,13 @@ use super::prompt;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
-use keycellar::backup::export::{self, Imported};
+use keycellar::backup::export::Imported;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
+use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::{BackupError, PaperError};
+use keycellar::ops::{VaultReply, VaultRequest};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
@@ -33,19 +36,31 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     };
     let (encryption, described) =
         encryption::choose(&args.recipients, &args.recipients_files, request)?;
-    let mut vault = ctx.open_for_change()?;
-    let entries = export::select(&vault, &args.labels)?;
+    let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
+    let entries: Vec<&Entry> = entries.iter().collect();
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
     let sheet = ui::with_spinner("Encrypting the sheet, one item per entry", || {
-        sheet::Sheet::build(&vault, entries, SheetKey::To(&encryption))
+        sheet::Sheet::build(vault_fingerprint, entries, SheetKey::To(&encryption))
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)
     })?;
     output::write_document(&args.output, &printed.pdf, args.force)?;
-    vault.record_backup(BackupKind::Print, fingerprints, described);
-    vault.save()?;
-    output::printed(&vault, &args.output, &sheet, &printed, &[], ctx.json)
+    let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, described)?;
+    output::printed(fingerprint, &args.output, &sheet, &printed, &[], ctx.json)
+}
+
+/// The entries a sheet holds (`labels`, or every entry), from the vault or its agent, and
+/// the vault's fingerprint.
+fn print_entries(ctx: &Context, labels: &[String]) -> Result<(Vec<Entry>, Fingerprint)> {
+    let labels = labels.to_vec();
+    match ctx.run(VaultRequest::PrintEntries { labels })? {
+        VaultReply::PrintEntries {
+            entries,
+            vault_fingerprint,
+        } => Ok((entries, vault_fingerprint)),
+        other => Err(unexpected(other)),
+    }
 }
 
 /// `print --split K-of-N`: the data sheet without its key, and N share PDFs beside it (or in
@@ -73,8 +88,8 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         }
         false => None,
     };
-    let mut vault = ctx.open_for_change()?;
-    let entries = export::select(&vault, &args.labels)?;
+    let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
+    let entries: Vec<&Entry> = entries.iter().collect();
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
     let key = SheetKey::Split {
         k,
@@ -82,7 +97,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         shares_to: shares_to.as_ref(),
     };
     let sheet = ui::with_spinner("Encrypting the sheet and splitting its key", || {
-        sheet::Sheet::build(&vault, entries, key)
+        sheet::Sheet::build(vault_fingerprint, entries, key)
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::render(&sheet, args.paper)
@@ -100,14 +115,10 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         .collect();
     files.push((&args.output, &printed.pdf));
     output::write_documents(&files, args.force)?;
-    vault.record_backup(
-        BackupKind::Print,
-        fingerprints,
-        vec![format!("split {k}-of-{n}")],
-    );
-    vault.save()?;
+    let recipients = vec![format!("split {k}-of-{n}")];
+    let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, recipients)?;
     output::printed(
-        &vault,
+        fingerprint,
         &args.output,
         &sheet,
         &printed,
@@ -272,19 +283,14 @@ pub fn verify_paper(
     }
     let (restored, name) = restore_sheet(scans, typed, unlock, &[])?;
     incomplete(&restored, &name)?;
-    let vault = ctx.open()?;
     // Without the details block, entries came back with their credentials only: the
     // rest is not on what was read, so it is not compared (and the output says so).
     let read = match restored.details_missing {
         None => merge::Read::Everything,
         Some(_) => merge::Read::Credentials,
     };
-    let comparison = merge::compare(vault.entries(), &restored.entries, read);
-    let source = Imported {
-        entries: restored.entries,
-        ..no_source()
-    };
-    output::backup_comparison(&vault, &source, &comparison, ctx.json)?;
+    let (comparison, vault_fingerprint) = compare(ctx, restored.entries, read)?;
+    output::backup_comparison(vault_fingerprint, &no_source(), &comparison, ctx.json)?;
     if comparison.matches() {
         Ok(())
     } else {

@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, command: SlotCommand) -> Result<()> {
                  rekey`.",
                 quoted(&removed.name)
             ));
-            output::changed(&vault, "keyslot removed", ctx.json)
+            output::changed(vault.fingerprint(), "keyslot removed", ctx.json)
         }
     }
 }
@@ -56,7 +56,7 @@ fn add(ctx: &Context, recipients: &[String], name: Option<&str>) -> Result<()> {
         vault.add_age_slot(name, recipient)?;
     }
     vault.save()?;
-    output::changed(&vault, "keyslot added", ctx.json)
+    output::changed(vault.fingerprint(), "keyslot added", ctx.json)
 }
 
 /// The recipients of a recipients file: one a line, `#` comments and blank lines skipped.
@@ -93,5 +93,5 @@ pub fn rekey(ctx: &Context) -> Result<()> {
         "The vault has a new key, wrapped to every keyslot; its previous generations beside \
          it were re-encrypted under it. Copies made before still open with their slots.",
     );
-    output::changed(&vault, "vault key changed", ctx.json)
+    output::changed(vault.fingerprint(), "vault key changed", ctx.json)
 }

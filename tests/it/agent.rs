@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 mod clients;
+mod every_command;
 mod memory;
 
 /// A test vault, its agent's socket in the test's own base directory.

@@ -207,6 +207,19 @@ pub enum EntryError {
     #[error("the {exchange} secret is not valid base64")]
     SecretEncoding { exchange: &'static str },
 
+    /// The keys asked for cannot be handed to one command as asked (a label given twice,
+    /// two keys setting one variable, a profile an entry does not fit).
+    #[error("{problem}")]
+    NotHandedOver { problem: String },
+
+    #[error("unknown {exchange} permission {}; known: {}", .unknown.join(", "), .known.join(", "))]
+    UnknownPermission {
+        exchange: &'static str,
+        /// Each unknown name, quoted.
+        unknown: Vec<String>,
+        known: &'static [&'static str],
+    },
+
     #[error("verification failed: {}", verify_summary(.labels))]
     VerifyFailed { labels: Vec<String> },
 }

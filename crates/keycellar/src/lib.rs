@@ -41,8 +41,10 @@
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
 //!   `journal`, one request's `service`, and the socket `server`; [`ops`]: use cases over
 //!   an open vault: `request` (vault operations as requests and replies that cross a
-//!   socket, and `execute`), `session` (where requests run: locally, or in an agent),
-//!   `status` and `audit` (what needs attention).
+//!   socket, and `execute`), `change` (the requests that change the vault, run under its
+//!   lock), `exec` (the entries `exec` hands over), `backup` (what a backup takes from the
+//!   vault, and a backup compared with it), `session` (where requests run: locally, or in
+//!   an agent), `status` and `audit` (what needs attention).
 //! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the
 //!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
 //!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or

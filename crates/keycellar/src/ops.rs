@@ -1,18 +1,29 @@
 //! Use cases over an open vault, above every layer they combine, so that every front end
 //! (the command line, an agent) gets the same rules: `request` (vault operations as
 //! [`VaultRequest`]s, run by [`execute`], answered by [`VaultReply`]s that cross a socket),
-//! `session` (where requests run: [`Session`], [`LocalSession`]), `status` (what the vault
+//! `change` (the requests that change the vault, [`ChangeRequest`], run by
+//! [`execute_change`] under the vault's lock), `backup` (what an export or a print takes from the vault, and a backup compared with it),
+//! `exec` (what `exec` takes from the vault:
+//! [`exec_prepare`]), `session` (where requests run: [`Session`],
+//! [`LocalSession`], [`run_at`]), `status` (what the vault
 //! holds and how well it is backed up) and `audit` (what needs attention).
 
 pub mod audit;
+mod backup;
+mod change;
+mod exec;
 mod request;
 mod session;
 pub mod status;
 
+pub use backup::{ExportDocument, compare, export_document, print_entries};
+pub use change::{ChangeRequest, PlannedAction, execute_change};
+pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
 pub use request::{
-    EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, verify_outcome,
+    EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
+    verify_outcome,
 };
-pub use session::{LocalSession, Session};
+pub use session::{LocalSession, Session, run_at};
 
 #[cfg(test)]
 mod tests;

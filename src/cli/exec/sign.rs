@@ -7,9 +7,10 @@ use super::super::output::{JSON_SCHEMA, emit, print_json};
 use super::super::report::Result;
 use super::state_dir;
 use keycellar::credential::entry::Entry;
+use keycellar::ops::VaultRequest;
 use keycellar::sign::{Policy, SignServer, SignServerConfig, SigningKey, journal};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::Vault;
+use keycellar::vault::VaultHeader;
 use keycellar::vault::runtime_dir::RuntimeDir;
 use serde_json::json;
 
@@ -17,7 +18,7 @@ use serde_json::json;
 /// one without it) and `--allow-withdraw`; its socket goes in the runtime directory, its
 /// journal and nonce stores in the state directory.
 pub fn start(
-    vault: &Vault,
+    vault_id: &str,
     entries: &[&Entry],
     runtime: &RuntimeDir,
     args: &ExecArgs,
@@ -38,7 +39,7 @@ pub fn start(
     let state = state_dir()?;
     let mut config = SignServerConfig::new(
         keys,
-        keycellar::run::journal_path(&state, &vault.id_hex()),
+        keycellar::run::journal_path(&state, vault_id),
         keycellar::run::nonce_dir(&state),
         runtime.path().to_path_buf(),
     );
@@ -50,10 +51,12 @@ pub fn start(
 /// `history LABEL --signatures`: what the signing service signed and refused for `label`,
 /// oldest first.
 pub fn history(ctx: &Context, label: &str) -> Result<()> {
-    let vault = ctx.open()?;
-    // The label must name an entry of this vault, current or rotated.
-    vault.history(label)?;
-    let path = keycellar::run::journal_path(&state_dir()?, &vault.id_hex());
+    // The label must name an entry of this vault, current or rotated (asked of the agent
+    // when one serves the vault); the vault's id is in its header, which needs no key.
+    let label_given = label.to_string();
+    ctx.run(VaultRequest::History { label: label_given })?;
+    let vault_id = VaultHeader::read(&ctx.vault)?.id_hex();
+    let path = keycellar::run::journal_path(&state_dir()?, &vault_id);
     let (records, skipped) = match path.exists() {
         true => journal::read(&path, Some(label))?,
         false => (Vec::new(), 0),

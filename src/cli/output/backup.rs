@@ -7,9 +7,9 @@ use keycellar::backup::paper::Printed;
 use keycellar::backup::paper::sheet::Sheet;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::fingerprint::Fingerprint;
-use keycellar::untrusted::{escaped as safe, quoted};
-use keycellar::vault::Vault;
-use keycellar::vault::merge::{Action, Comparison};
+use keycellar::ops::PlannedAction;
+use keycellar::untrusted::escaped as safe;
+use keycellar::vault::merge::Comparison;
 use keycellar::wording::count;
 use serde_json::json;
 use std::path::Path;
@@ -89,51 +89,20 @@ pub fn exported(
     Ok(())
 }
 
-fn describe(action: &Action) -> (String, &'static str, String) {
-    match action {
-        Action::Add { entry, twin } => (
-            entry.label().to_string(),
-            "add",
-            match twin {
-                Some(twin) => format!(
-                    "{} (the same key is also {})",
-                    entry.fingerprint(),
-                    quoted(twin)
-                ),
-                None => entry.fingerprint().to_string(),
-            },
-        ),
-        Action::Skip { label, reason } => (label.clone(), "skip", reason.clone()),
-        Action::Replace(e) => (
-            e.label().to_string(),
-            "replace",
-            e.fingerprint().to_string(),
-        ),
-        Action::Rename { from, entry } => (
-            entry.label().to_string(),
-            "add-renamed",
-            format!("{} (label {} was taken)", entry.fingerprint(), quoted(from)),
-        ),
-    }
-}
-
-pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<()> {
+pub fn import_plan(actions: &[PlannedAction], dry_run: bool, as_json: bool) -> Result<()> {
     if as_json {
         if dry_run {
             let items: Vec<_> = actions
                 .iter()
-                .map(|a| {
-                    let (label, action, detail) = describe(a);
-                    json!({ "label": label, "action": action, "detail": detail })
-                })
+                .map(|a| json!({ "label": a.label, "action": a.action, "detail": a.detail }))
                 .collect();
             print_json(json!({ "schema": JSON_SCHEMA, "dry_run": true, "plan": items }))?;
         }
         return Ok(());
     }
     for action in actions {
-        let (label, what, detail) = describe(action);
-        say!("{what:<12} {}  {}", safe(&label), safe(&detail));
+        let (label, what, detail) = (&action.label, &action.action, &action.detail);
+        say!("{what:<12} {}  {}", safe(label), safe(detail));
     }
     if dry_run {
         say!("Dry run: nothing was written.");
@@ -142,19 +111,19 @@ pub fn import_plan(actions: &[Action], dry_run: bool, as_json: bool) -> Result<(
 }
 
 pub fn imported(
-    vault: &Vault,
+    vault: &Path,
+    fingerprint: Fingerprint,
     imported: &Imported,
     written: bool,
     mended: &[Fix],
     as_json: bool,
 ) -> Result<()> {
-    let fingerprint = vault.fingerprint();
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "written": written,
             "mended": mended,
-            "vault": vault.path(),
+            "vault": vault,
             "vault_fingerprint": fingerprint,
             "backup_vault_fingerprint": imported.vault_fingerprint,
             "backup_created_at": imported.created_at,
@@ -162,11 +131,11 @@ pub fn imported(
         return Ok(());
     }
     if written {
-        say!("Imported into {}", vault.path().display());
+        say!("Imported into {}", vault.display());
     } else {
         say!(
             "Nothing to import: every entry is already in {}; no file was written.",
-            vault.path().display()
+            vault.display()
         );
     }
     if let Some(created) = &imported.created_at {
@@ -181,7 +150,7 @@ pub fn imported(
 }
 
 pub fn backup_comparison(
-    vault: &Vault,
+    vault_fingerprint: Fingerprint,
     imported: &Imported,
     c: &Comparison,
     as_json: bool,
@@ -199,7 +168,7 @@ pub fn backup_comparison(
                 "fields": fields,
             })).collect::<Vec<_>>(),
             "details_checked": c.details_checked,
-            "vault_fingerprint": vault.fingerprint(),
+            "vault_fingerprint": vault_fingerprint,
             "backup_created_at": imported.created_at,
         }))?;
         return Ok(());
@@ -241,14 +210,13 @@ pub fn backup_comparison(
 }
 
 pub fn printed(
-    vault: &Vault,
+    fingerprint: Fingerprint,
     path: &Path,
     sheet: &Sheet,
     printed: &Printed,
     shares: &[std::path::PathBuf],
     as_json: bool,
 ) -> Result<()> {
-    let fingerprint = vault.fingerprint();
     let to_stdout = super::is_stdout(path);
     let split = sheet
         .split

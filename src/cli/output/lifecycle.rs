@@ -5,46 +5,46 @@ use crate::cli::report::Result;
 use crate::cli::ui;
 use keycellar::credential::entry::Status;
 use keycellar::credential::exec::profiles::Profile;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::ops::EntryView;
 use keycellar::ops::audit::{Finding, Severity};
 use keycellar::ops::status::{EntryState, StatusReport};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::{Rotated, Vault};
 use keycellar::wording::count;
 use serde_json::json;
 
-pub fn rotated(vault: &Vault, rotated: &Rotated, as_json: bool) -> Result<()> {
-    let new = vault
-        .find_id(&rotated.new_id)
-        .ok_or_else(|| keycellar::Error::Internal("the new key is missing".into()))?;
-    let fingerprint = vault.fingerprint();
+pub fn rotated(
+    old: &EntryView,
+    new: &EntryView,
+    fingerprint: Fingerprint,
+    as_json: bool,
+) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
-            "label": new.label(),
-            "old_fingerprint": rotated.old.fingerprint(),
-            "new_fingerprint": new.fingerprint(),
+            "label": new.label,
+            "old_fingerprint": old.fingerprint,
+            "new_fingerprint": new.fingerprint,
             "vault_fingerprint": fingerprint,
         }))?;
         return Ok(());
     }
-    let label = safe(new.label());
+    let label = safe(&new.label);
     say!(
         "Rotated {label}: the label now holds key {} (fingerprint {}).",
-        new.masked_key(),
-        new.fingerprint()
+        new.masked_key,
+        new.fingerprint
     );
     say!(
         "The old key {} (fingerprint {}) is kept as rotated.",
-        rotated.old.masked_key(),
-        rotated.old.fingerprint()
+        old.masked_key,
+        old.fingerprint
     );
     let mut steps = vec![format!(
         "Disable or delete the old key {} on the {} API-key page.",
-        rotated.old.masked_key(),
-        rotated.old.exchange()
+        old.masked_key, old.exchange
     )];
-    for app in new.used_by() {
+    for app in &new.used_by {
         steps.push(format!(
             "Give the new key to {} (e.g. keycellar exec {label} -- ...).",
             safe(app)

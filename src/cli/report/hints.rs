@@ -141,6 +141,13 @@ fn entry_hint(error: &EntryError) -> &'static str {
              stored entry is wrong, restore it from a backup."
         }
         EntryError::NothingToRotate { .. } | EntryError::SecretEncoding { .. } => CHECK_INPUT,
+        EntryError::NotHandedOver { .. } => {
+            "See `keycellar exec --help` and `keycellar exec --list-profiles`."
+        }
+        EntryError::UnknownPermission { .. } => {
+            "A permission this list lacks can be given with --permission-other (add, rotate) \
+             or --add-permission-other (edit)."
+        }
     }
 }
 

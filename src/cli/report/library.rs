@@ -93,6 +93,7 @@ fn entry_exit_code(error: &EntryError) -> i32 {
         EntryError::VerifyFailed { .. } => exit::MISMATCH,
         EntryError::EntryNotFound { .. } => exit::NOT_FOUND,
         EntryError::KeyInUse { .. } => exit::BUSY,
+        EntryError::UnknownPermission { .. } | EntryError::NotHandedOver { .. } => exit::USAGE,
         EntryError::LabelExists { .. }
         | EntryError::Invalid { .. }
         | EntryError::NothingToRotate { .. }
@@ -108,6 +109,7 @@ fn entry_kind(error: &EntryError) -> &'static str {
     match error {
         EntryError::EntryNotFound { .. } => "entry_not_found",
         EntryError::LabelExists { .. } => "label_exists",
+        EntryError::UnknownPermission { .. } | EntryError::NotHandedOver { .. } => "usage",
         EntryError::Invalid { .. } => "invalid_entry",
         EntryError::KeyInUse { .. } => "key_in_use",
         EntryError::VerifyFailed { .. } => "mismatch",

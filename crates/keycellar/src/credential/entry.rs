@@ -338,7 +338,7 @@ pub const MAX_NEW_ENTRIES: usize = 100_000;
 
 /// A new entry as given by the user (flags, prompts, or `add --from-json`), before the vault
 /// assigns its id, date and fingerprint. This is also the JSON schema of `add --from-json`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewEntry {
     pub label: String,

@@ -10,7 +10,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A field of an entry that can be handed to a child process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Field {
     ApiKey,
     Secret,

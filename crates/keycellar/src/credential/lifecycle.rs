@@ -11,9 +11,12 @@ use crate::clock::Date;
 use crate::credential::entry::{Entry, NewEntry};
 use crate::credential::validate;
 use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
 
 /// The new key of a rotation and what changes with it; what is left `None` (or empty)
-/// is inherited from the old key.
+/// is inherited from the old key. Its `Debug` shows no secret ([`Secret`] is redacted).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Replacement {
     pub api_key: String,
     pub secret: Secret,

@@ -247,6 +247,28 @@ fn is_ip_or_cidr(s: &str) -> bool {
 
 /// The public key as fingerprints see it: trimmed, and for Coinbase the lower-case key UUID
 /// (both forms of a Coinbase key name then give one fingerprint).
+/// Refuses permission names the exchange does not list (a typo would otherwise be kept as
+/// a permission the key does not have). Names outside the list are taken only when the
+/// caller passes them as deliberate ones, which this check does not see.
+pub fn check_permission_names(exchange: Exchange, names: &[String]) -> Result<()> {
+    let Some(known) = exchange.info().permissions else {
+        return Ok(());
+    };
+    let unknown: Vec<String> = names
+        .iter()
+        .filter(|name| !known.contains(&name.as_str()))
+        .map(|name| quoted(name))
+        .collect();
+    match unknown.is_empty() {
+        true => Ok(()),
+        false => Err(Error::Entry(EntryError::UnknownPermission {
+            exchange: exchange.id(),
+            unknown,
+            known,
+        })),
+    }
+}
+
 pub fn canonical_api_key(exchange: Exchange, api_key: &str) -> String {
     let key = api_key.trim();
     match exchange {

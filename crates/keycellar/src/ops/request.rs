@@ -4,18 +4,23 @@
 //! agent that holds the key can serve them (a [`super::Session`] runs them).
 
 use super::audit::{self, Finding};
+use super::backup::{self, ExportDocument};
+use super::change::{ChangeRequest, PlannedAction};
+use super::exec::{ExecOptions, ExecPrepared, exec_prepare};
 use super::status::{self, RunPlaces, StatusReport};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
-use crate::error::{EntryError, Result};
+use crate::credential::validate;
+use crate::error::{EntryError, Error, Result};
 use crate::secret::Secret;
 use crate::vault::Vault;
+use crate::vault::merge::{Comparison, Read};
 use serde::{Deserialize, Serialize};
 
-/// A step that needs the vault key and reads the vault.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A step that needs the vault key: one that reads the vault, or a [`ChangeRequest`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
 pub enum VaultRequest {
     /// Every entry, without secrets, and the vault fingerprint. (A struct variant, not a
@@ -39,6 +44,39 @@ pub enum VaultRequest {
     Status { places: RunPlaces },
     /// What in the vault needs attention.
     Audit { max_age_days: i64 },
+    /// Whether `label` may be rotated now (its key is in a backup, unless `unbacked`; the
+    /// `permissions` are ones its exchange knows), checked before the new key is asked for;
+    /// the rotation checks again under the lock.
+    Rotatable {
+        label: String,
+        permissions: Vec<String>,
+        unbacked: bool,
+    },
+    /// The entries `exec` hands to its child, chosen and mapped ([`super::exec_prepare`]):
+    /// only those entries come back, with their secrets.
+    ExecPrepare { options: ExecOptions },
+    /// The export document of the entries `labels` names (every entry when none).
+    Export { labels: Vec<String> },
+    /// The entries a sheet holds (`labels`, or every entry), secrets included.
+    PrintEntries { labels: Vec<String> },
+    /// How entries decrypted from a backup differ from the vault's.
+    Compare { entries: Vec<Entry>, read: Read },
+    /// A change, run on the vault opened for change (waiting up to `lock_timeout_ms` for
+    /// its lock) and saved.
+    Change {
+        change: Box<ChangeRequest>,
+        lock_timeout_ms: u64,
+    },
+}
+
+impl VaultRequest {
+    /// A change wrapped as a request, with the time to wait for the vault's lock.
+    pub fn change(change: ChangeRequest, lock_timeout: std::time::Duration) -> VaultRequest {
+        VaultRequest::Change {
+            change: Box::new(change),
+            lock_timeout_ms: u64::try_from(lock_timeout.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
 }
 
 /// What a [`VaultRequest`] gives back.
@@ -71,6 +109,46 @@ pub enum VaultReply {
     },
     Audit {
         findings: Vec<Finding>,
+    },
+    Rotatable {
+        exchange: Exchange,
+    },
+    ExecPrepared {
+        prepared: Box<ExecPrepared>,
+    },
+    Export {
+        export: Box<ExportDocument>,
+    },
+    PrintEntries {
+        entries: Vec<Entry>,
+        vault_fingerprint: Fingerprint,
+    },
+    Compare {
+        comparison: Box<Comparison>,
+        vault_fingerprint: Fingerprint,
+    },
+    /// New entries joined the vault (`warnings` each start with the entry's label).
+    Added {
+        added: Vec<EntryView>,
+        warnings: Vec<String>,
+        vault_fingerprint: Fingerprint,
+    },
+    /// An edit, a removal or a backup record; `written` is false when nothing changed.
+    Changed {
+        written: bool,
+        warnings: Vec<String>,
+        vault_fingerprint: Fingerprint,
+    },
+    Rotated {
+        old: Box<EntryView>,
+        new: Box<EntryView>,
+        warnings: Vec<String>,
+        vault_fingerprint: Fingerprint,
+    },
+    Imported {
+        plan: Vec<PlannedAction>,
+        written: bool,
+        vault_fingerprint: Fingerprint,
     },
 }
 
@@ -173,7 +251,48 @@ impl EntryView {
     }
 }
 
-/// Runs `request` on `vault` as it stands on `today`.
+/// Every entry (or `label`'s) recomputed and compared.
+fn verify(
+    vault: &Vault,
+    label: Option<&str>,
+    fingerprint: Option<Fingerprint>,
+    public_key: Option<&str>,
+) -> Result<Vec<Verified>> {
+    Ok(vault
+        .verify(label, fingerprint, public_key)?
+        .into_iter()
+        .map(|v| Verified {
+            label: v.entry.label().to_string(),
+            recorded: v.entry.fingerprint(),
+            recomputed: v.recomputed,
+            problems: v.problems,
+        })
+        .collect())
+}
+
+/// Rotate's rules that need no new key: the label's key is in a backup as it is now (unless
+/// `unbacked`), and `permissions` are ones its exchange knows. Its exchange, which says how
+/// the new key is read.
+pub fn rotatable(
+    vault: &Vault,
+    label: &str,
+    permissions: &[String],
+    unbacked: bool,
+) -> Result<Exchange> {
+    // A rotation disables a key on the exchange: its secret must be in a backup first.
+    if !unbacked && !vault.is_backed_up(label)? {
+        return Err(EntryError::NotBackedUp {
+            label: label.to_string(),
+        }
+        .into());
+    }
+    let exchange = vault.find(label)?.exchange();
+    validate::check_permission_names(exchange, permissions)?;
+    Ok(exchange)
+}
+
+/// Runs a reading `request` on `vault` as it stands on `today` (a change is run by
+/// [`super::execute_change`] on a vault opened for change).
 pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<VaultReply> {
     Ok(match request {
         VaultRequest::List {} => VaultReply::List {
@@ -206,16 +325,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             fingerprint,
             public_key,
         } => VaultReply::Verify {
-            results: vault
-                .verify(label.as_deref(), *fingerprint, public_key.as_deref())?
-                .into_iter()
-                .map(|v| Verified {
-                    label: v.entry.label().to_string(),
-                    recorded: v.entry.fingerprint(),
-                    recomputed: v.recomputed,
-                    problems: v.problems,
-                })
-                .collect(),
+            results: verify(vault, label.as_deref(), *fingerprint, public_key.as_deref())?,
             vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
@@ -232,5 +342,31 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
         VaultRequest::Audit { max_age_days } => VaultReply::Audit {
             findings: audit::audit(vault, *max_age_days, today),
         },
+        VaultRequest::Rotatable {
+            label,
+            permissions,
+            unbacked,
+        } => VaultReply::Rotatable {
+            exchange: rotatable(vault, label, permissions, *unbacked)?,
+        },
+        VaultRequest::ExecPrepare { options } => VaultReply::ExecPrepared {
+            prepared: Box::new(exec_prepare(vault, options, today)?),
+        },
+        VaultRequest::Export { labels } => VaultReply::Export {
+            export: Box::new(backup::export_document(vault, labels)?),
+        },
+        VaultRequest::PrintEntries { labels } => VaultReply::PrintEntries {
+            entries: backup::print_entries(vault, labels)?,
+            vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Compare { entries, read } => VaultReply::Compare {
+            comparison: Box::new(backup::compare(vault, entries, *read)),
+            vault_fingerprint: vault.fingerprint(),
+        },
+        VaultRequest::Change { .. } => {
+            return Err(Error::Internal(
+                "a change was asked of a vault opened to read".into(),
+            ));
+        }
     })
 }

@@ -26,7 +26,7 @@ fn answered(request: VaultRequest) -> (String, VaultReply) {
     let request: VaultRequest =
         serde_json::from_str(&serde_json::to_string(&request).unwrap()).unwrap();
     let mut unlock = Passphrase(&passphrase);
-    let reply = LocalSession::new(&path, &mut unlock).run(&request).unwrap();
+    let reply = LocalSession::new(&path, &mut unlock).run(request).unwrap();
     let sent = serde_json::to_string(&reply).unwrap();
     (sent.clone(), serde_json::from_str(&sent).unwrap())
 }

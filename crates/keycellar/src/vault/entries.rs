@@ -12,11 +12,13 @@ use crate::error::EntryError;
 use crate::error::{Error, Result};
 use crate::untrusted::quoted;
 use crate::vault::merge::{self, Action, OnConflict};
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// A change to an entry's metadata (never its key material). Lists are edited item by
-/// item; an empty note or account clears it.
-#[derive(Clone, Debug, Default)]
+/// item; an empty note or account clears it. It crosses an agent's socket as JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EntryChange {
     pub rename: Option<String>,
     pub add_permissions: Vec<String>,
@@ -27,7 +29,12 @@ pub struct EntryChange {
     pub remove_used_by: Vec<String>,
     pub note: Option<String>,
     pub account: Option<String>,
-    /// `Some(None)` clears the expiry.
+    /// `Some(None)` clears the expiry (`null` in JSON; an absent field keeps it).
+    #[serde(
+        default,
+        deserialize_with = "given",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires: Option<Option<Date>>,
     pub status: Option<Status>,
     pub key_version: Option<String>,
@@ -107,6 +114,15 @@ impl EntryChange {
         }
         Ok(())
     }
+}
+
+/// A field that is present, `null` included: `Some` of what it holds.
+fn given<'de, D, T>(deserializer: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn edit_list(list: &mut Vec<String>, add: &[String], remove: &[String]) {

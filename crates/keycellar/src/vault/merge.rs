@@ -10,10 +10,12 @@ use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::BackupError;
 use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 
 /// What to do when an imported entry's label is taken by a different key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OnConflict {
     /// Refuse the whole import (the default).
     #[default]
@@ -194,7 +196,8 @@ pub fn apply(entries: &mut Vec<Entry>, actions: &[Action]) -> usize {
 }
 
 /// How much of each entry a backup gave back.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Read {
     /// Every field: an export, or a paper sheet with its details block.
     Everything,
@@ -203,8 +206,9 @@ pub enum Read {
     Credentials,
 }
 
-/// How a backup differs from the vault, entry by entry.
-#[derive(Debug, PartialEq, Eq)]
+/// How a backup differs from the vault, entry by entry (labels and field names only, no
+/// secret: it crosses an agent's socket).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comparison {
     /// False when only the credentials were compared ([`Read::Credentials`]).
     pub details_checked: bool,
@@ -217,7 +221,7 @@ pub struct Comparison {
     /// Same label, different key.
     pub different: Vec<String>,
     /// Same label and key, but details differ: each label with the fields that differ.
-    pub changed: Vec<(String, Vec<&'static str>)>,
+    pub changed: Vec<(String, Vec<String>)>,
 }
 
 impl Comparison {
@@ -274,6 +278,7 @@ pub fn compare(vault: &[Entry], backup: &[Entry], read: Read) -> Comparison {
                 if differences.is_empty() {
                     result.same.push(entry.label.clone());
                 } else {
+                    let differences = differences.into_iter().map(String::from).collect();
                     result.changed.push((entry.label.clone(), differences));
                 }
             }

@@ -19,7 +19,6 @@ use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::{Error, Result};
-use crate::vault::Vault;
 
 /// How the key item's first comment names the number of entries on the sheet.
 const ENTRIES_PREFIX: &str = "entries: ";
@@ -160,8 +159,13 @@ fn base32(bytes: &[u8]) -> String {
 }
 
 impl Sheet {
-    /// Encrypts the chosen entries for paper.
-    pub fn build(vault: &Vault, entries: Vec<&Entry>, key: SheetKey) -> Result<Sheet> {
+    /// Encrypts the chosen entries of the vault whose fingerprint is `vault_fingerprint`
+    /// for paper.
+    pub fn build(
+        vault_fingerprint: Fingerprint,
+        entries: Vec<&Entry>,
+        key: SheetKey,
+    ) -> Result<Sheet> {
         let id: String = crate::crypto::random_array::<4>()?
             .iter()
             .map(|b| format!("{b:02X}"))
@@ -216,7 +220,7 @@ impl Sheet {
         Ok(Sheet {
             id,
             created_at,
-            vault_fingerprint: vault.fingerprint(),
+            vault_fingerprint,
             recipients: match key {
                 SheetKey::To(Encryption::Recipients(r)) => Some(r.described.clone()),
                 _ => None,

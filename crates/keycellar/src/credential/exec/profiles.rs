@@ -30,7 +30,8 @@ pub const CREDENTIALS_FD_VARIABLE: &str = "KEYCELLAR_CREDENTIALS_FD";
 pub const SIGN_SOCKET_VARIABLE: &str = "KEYCELLAR_SIGN_SOCK";
 
 /// A way of handing keys to a bot.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Profile {
     #[default]
     Env,

@@ -103,7 +103,10 @@ fn comparison_counts_entries_and_names_changed_details() {
     let mut revoked = entry("a", 1);
     revoked.status = crate::credential::entry::Status::Revoked;
     let result = compare(&[revoked], &only_one, Read::Everything);
-    assert_eq!(result.changed, [("a".to_string(), vec!["status"])]);
+    assert_eq!(
+        result.changed,
+        [("a".to_string(), vec!["status".to_string()])]
+    );
     assert!(
         result.summary().contains("a: status differ"),
         "{}",
@@ -134,5 +137,8 @@ fn a_comparison_of_credentials_only_names_only_what_was_read() {
     let mut other_version = read;
     other_version.key_version = Some("3".into());
     let result = compare(&[stored], &[other_version], Read::Credentials);
-    assert_eq!(result.changed, [("a".to_string(), vec!["key version"])]);
+    assert_eq!(
+        result.changed,
+        [("a".to_string(), vec!["key version".to_string()])]
+    );
 }
