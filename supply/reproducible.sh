@@ -5,12 +5,14 @@
 # and depths), target directory, $HOME, time (one after the other), time zone and locale.
 # They share the toolchain and cargo's download cache (CARGO_HOME), as two builders pinning
 # the same toolchain would; remap-rustc.sh hides the paths, and rustc and the linker embed no
-# time or host name. Each build's directory is deleted as soon as its binary is copied out.
+# time or host name, and SOURCE_DATE_EPOCH (the commit's time) stands in for the clock
+# in C code. Each build's directory is deleted as soon as its binary is copied out.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 commit=$(git -C "$repo" rev-parse --verify "${1:-HEAD}^{commit}")
 # Resolved before $HOME changes, so that both builds find the same toolchain and crates.
 export CARGO_HOME=${CARGO_HOME:-$HOME/.cargo} RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
+epoch=$(git -C "$repo" log -1 --format=%ct "$commit")
 work=$(mktemp -d "${TMPDIR:-/tmp}/keycellar-reproducible.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -24,6 +26,9 @@ build() {
   (
     cd "$src"
     export HOME=$root/home TZ=$3 LANG=$4 LC_ALL=$4
+    # mimalloc's C code embeds __DATE__ and __TIME__ (its verbose statistics print them);
+    # GCC takes both from SOURCE_DATE_EPOCH instead of the clock: the commit's time.
+    export SOURCE_DATE_EPOCH=$epoch
     export CARGO_TARGET_DIR=$root/target KEYCELLAR_REPRO_TARGET=$root/target
     export KEYCELLAR_REPRO_SRC=$src RUSTC_WRAPPER=$repo/supply/remap-rustc.sh
     # The C code of mimalloc: the same mapping for __FILE__ and debug paths.
