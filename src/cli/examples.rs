@@ -47,6 +47,33 @@ pub const EXAMPLES: &[Example] = &[
         "keycellar passwd",
         "asks for the old one, then the new one twice",
     ),
+    example("slot", "keycellar slot list"),
+    noted(
+        "slot",
+        "keycellar slot add -r age1yubikey1q... --name spare-yubikey",
+        "no token needed",
+    ),
+    example("slot", "keycellar slot remove spare-yubikey"),
+    example("slot list", "keycellar slot list --json"),
+    example(
+        "slot add",
+        "keycellar slot add -r age1yubikey1q... --name spare-yubikey",
+    ),
+    example("slot add", "keycellar slot add -R escrow-recipients.txt"),
+    example(
+        "slot add",
+        "keycellar slot add -r \"$(cat ~/.ssh/id_ed25519.pub)\" --name laptop-ssh",
+    ),
+    noted(
+        "slot remove",
+        "keycellar slot remove lost-yubikey",
+        "then: keycellar rekey",
+    ),
+    noted(
+        "rekey",
+        "keycellar rekey",
+        "after `slot remove` of a lost token",
+    ),
     example("fingerprint", "keycellar fingerprint kraken-grid-bot"),
     example("verify", "keycellar verify"),
     example(

@@ -46,12 +46,12 @@ pub enum Command {
     /// YubiKey, a TPM) that open it too
     #[command(
         subcommand,
-        after_help = "Examples:\n  keycellar slot list\n  keycellar slot add -r age1yubikey1q... --name spare-yubikey   (no token needed)\n  keycellar slot remove spare-yubikey"
+        after_help = examples::help("slot", "")
     )]
     Slot(SlotCommand),
     /// Give the vault a new key, wrapped again to every keyslot (public keys only; asks
     /// the passphrase for the passphrase slot)
-    #[command(after_help = "Example: keycellar rekey   (after `slot remove` of a lost token)")]
+    #[command(after_help = examples::help("rekey", ""))]
     Rekey,
     /// Print the vault fingerprint, or one entry's
     #[command(after_help = examples::help("fingerprint", ""))]

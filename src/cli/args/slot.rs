@@ -1,17 +1,18 @@
 //! Arguments of the keyslot commands (docs/FORMAT.md section 1.2.1).
 
+use crate::cli::examples;
 use clap::{ArgGroup, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum SlotCommand {
     /// List the keyslots: the passphrase slot and each age slot, with kind and name
-    #[command(after_help = "Example: keycellar slot list --json")]
+    #[command(after_help = examples::help("slot list", ""))]
     List,
     /// Add an age keyslot from a public recipient (a spare token need not be present)
     #[command(
         group(ArgGroup::new("who").required(true).args(["recipient", "recipients_file"])),
-        after_help = "Examples:\n  keycellar slot add -r age1yubikey1q... --name spare-yubikey\n  keycellar slot add -R escrow-recipients.txt\n  keycellar slot add -r \"$(cat ~/.ssh/id_ed25519.pub)\" --name laptop-ssh"
+        after_help = examples::help("slot add", "")
     )]
     Add {
         /// An age recipient: age1..., ssh-ed25519 / ssh-rsa, age1tag1... (TPM), or a
@@ -31,7 +32,7 @@ pub enum SlotCommand {
         name: Option<String>,
     },
     /// Remove a keyslot (never the last that opens without hardware)
-    #[command(after_help = "Example: keycellar slot remove lost-yubikey   (then: keycellar rekey)")]
+    #[command(after_help = examples::help("slot remove", ""))]
     Remove {
         /// The slot's name, as `slot list` shows it
         name: String,
