@@ -21,6 +21,10 @@ fn plugin_dir() -> &'static Path {
         let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-plugin");
         let built = std::process::Command::new(env!("CARGO"))
             .args(["build", "--locked", "--quiet", "-p", "age-plugin-kctest"])
+            // Unoptimised dependencies: the plugin does little work, and a cold build at
+            // the workspace's opt-level 3 took minutes of CI's 15 (28 s of CPU this way).
+            .args(["--config", "profile.dev.package.\"*\".opt-level=0"])
+            .args(["--config", "profile.dev.debug=false"])
             .arg("--target-dir")
             .arg(&target)
             .status()
