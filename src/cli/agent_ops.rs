@@ -43,6 +43,7 @@ impl Operations for AgentOperations {
         request: VaultRequest,
     ) -> std::result::Result<Value, Refusal> {
         let file = key.served.file.clone();
+        let request = bounded_wait(request);
         let mut unlock = CachedKeyUnlock(key);
         let reported = run_scrubbed(|| ops::run_at(&file, &mut unlock, request, Date::today()))
             .map_err(Failure::from)
@@ -65,6 +66,26 @@ impl Operations for AgentOperations {
                 hint: failure.hint().into_owned(),
             },
         })
+    }
+}
+
+/// The longest a change through the agent waits for the vault's lock. The agent answers
+/// one request at a time under its state, so while a change waits, `lock`, `agent stop` and
+/// the timers wait too: a client's `--lock-timeout` (or a hostile one's) may not stretch
+/// that without bound.
+const AGENT_LOCK_WAIT_MS: u64 = 30_000;
+
+/// `request` with its lock wait cut to [`AGENT_LOCK_WAIT_MS`].
+fn bounded_wait(request: VaultRequest) -> VaultRequest {
+    match request {
+        VaultRequest::Change {
+            change,
+            lock_timeout_ms,
+        } => VaultRequest::Change {
+            change,
+            lock_timeout_ms: lock_timeout_ms.min(AGENT_LOCK_WAIT_MS),
+        },
+        other => other,
     }
 }
 
@@ -125,6 +146,22 @@ mod tests {
             },
             VaultRequest::List {},
         )
+    }
+
+    #[test]
+    fn a_change_waits_for_the_vault_lock_at_most_the_agents_bound() {
+        let wait = |ms| {
+            let change = keycellar::ops::ChangeRequest::Remove { label: "k".into() };
+            let request = VaultRequest::change(change, std::time::Duration::from_millis(ms));
+            match bounded_wait(request) {
+                VaultRequest::Change {
+                    lock_timeout_ms, ..
+                } => lock_timeout_ms,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(wait(5_000), 5_000);
+        assert_eq!(wait(u64::MAX / 2), AGENT_LOCK_WAIT_MS);
     }
 
     #[test]

@@ -57,6 +57,29 @@ pub fn restart_delay(restart: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    /// A FIFO, a link to /dev/zero or a directory where the records belong reads as no
+    /// records, at once (a FIFO with no writer would block a plain read forever).
+    #[test]
+    fn only_a_regular_file_is_read_as_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = super::records_path(dir.path(), "v");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        assert!(super::read_records(dir.path(), "v").is_empty());
+        std::fs::remove_file(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+        assert!(super::read_records(dir.path(), "v").is_empty());
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert!(super::read_records(dir.path(), "v").is_empty());
+    }
+
     use super::*;
 
     #[test]
@@ -84,13 +107,37 @@ fn records_path(state_dir: &Path, vault_id: &str) -> PathBuf {
     state_dir.join(format!("runs-{vault_id}.json"))
 }
 
+/// The largest run-records file read: a record per entry is a few hundred bytes.
+const MAX_RECORDS_LEN: u64 = 16 << 20;
+
 /// The run records of the vault `vault_id` (none when there is no file yet, or it cannot
-/// be read: they are informative only).
+/// be read: they are informative only). Only a regular file of at most
+/// [`MAX_RECORDS_LEN`] is read, opened without following a link and without blocking, so
+/// that a FIFO or a link to /dev/zero planted there cannot hold up `status` (or an agent
+/// answering it) or fill its memory.
 pub fn read_records(state_dir: &Path, vault_id: &str) -> RunRecords {
-    std::fs::read(records_path(state_dir, vault_id))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(records_path(state_dir, vault_id));
+    let Ok(file) = opened else {
+        return RunRecords::default();
+    };
+    let regular = file
+        .metadata()
+        .is_ok_and(|m| m.is_file() && m.len() <= MAX_RECORDS_LEN);
+    let mut bytes = Vec::new();
+    let read = regular
+        && file
+            .take(MAX_RECORDS_LEN + 1)
+            .read_to_end(&mut bytes)
+            .is_ok_and(|n| n as u64 <= MAX_RECORDS_LEN);
+    match read {
+        true => serde_json::from_slice(&bytes).unwrap_or_default(),
+        false => RunRecords::default(),
+    }
 }
 
 /// Changes the records of `entry_ids` with `change`, under a lock (`runs-VAULTID.lock`, so

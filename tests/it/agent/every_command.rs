@@ -119,13 +119,14 @@ impl Sides {
         }
     }
 
-    /// `keycellar --vault VAULT` in this test's home, runtime and state directories.
+    /// `keycellar --vault VAULT` in this test's user directories (where the agent's socket is)
+    /// and state directory.
     fn keycellar(&self, vault: &Path) -> Command {
         let mut cmd = Command::cargo_bin("keycellar").unwrap();
         let home = self.av.tv.dir.path();
         cmd.env_remove("KEYCELLAR_VAULT")
             .env_remove("KEYCELLAR_AGENT_SOCK")
-            .env("XDG_RUNTIME_DIR", &self.av.runtime)
+            .env("KEYCELLAR_TEST_USER_DIRS", self.av.tv.user.path())
             .env("HOME", home)
             .env("XDG_STATE_HOME", home.join("state"))
             .arg("--vault")
