@@ -4,7 +4,7 @@
 
 use super::{AgentVault, alive, eventually};
 use crate::common::paper::FIXTURE_PASSPHRASE;
-use crate::common::{FIXTURE_SECRETS, process_memory};
+use crate::common::{FIXTURE_SECRETS, KRAKEN_KEY, KRAKEN_SECRET, process_memory};
 use keycellar::secret::Secret;
 use keycellar::vault::VaultHeader;
 use serde_json::{Value, json};
@@ -56,7 +56,7 @@ fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
         ("the vault key".to_string(), key[..16].to_vec()),
         ("the vault key".to_string(), key[16..].to_vec()),
     ];
-    for secret in FIXTURE_SECRETS {
+    for secret in FIXTURE_SECRETS.iter().chain([&KRAKEN_SECRET]) {
         let bytes = secret.as_bytes();
         let pieces: Vec<&[u8]> = match bytes.len() >= 16 {
             true => bytes.chunks_exact(16).collect(),
@@ -114,6 +114,16 @@ fn after_lock_and_after_each_expiry_the_agents_memory_holds_no_secret_and_no_key
         let needles = needles(&key, &executable);
         drop(executable);
         reveal_all(&av);
+        // A change through the agent: its save must leave no copy of the key or of the
+        // added secret on any thread's stack (it was once prepared on a second thread).
+        let secret = av.tv.file("added-secret", KRAKEN_SECRET);
+        av.bare()
+            .args(["add", "added", "--exchange", "kraken", "--key", KRAKEN_KEY])
+            .arg("--secret-file")
+            .arg(&secret)
+            .assert()
+            .success();
+        std::fs::remove_file(&secret).unwrap();
         // A last request that uses the key without revealing anything (the copy of the key a
         // request made must not outlive it, on a thread's stack or anywhere).
         av.bare().arg("list").assert().success();

@@ -223,8 +223,11 @@ fn add(vault: &mut LockedVault, entries: Vec<NewEntry>, today: Date) -> Result<V
         warnings.extend(said.into_iter().map(|w| format!("{label}: {w}")));
         ids.push(id);
     }
-    // The new document's fingerprint is computed while the save is prepared.
-    let vault_fingerprint = vault.save_alongside(|vault| Ok(vault.fingerprint()))?;
+    // On this thread: the agent runs changes, and it wipes only the stack of the thread
+    // that served the request (a save prepared on a second thread left the vault key and
+    // the added secret on that thread's stack after `lock`).
+    vault.save()?;
+    let vault_fingerprint = vault.fingerprint();
     let added = ids
         .iter()
         .filter_map(|id| vault.find_id(id))

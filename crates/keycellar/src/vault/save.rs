@@ -1,6 +1,5 @@
 //! Saving an open vault: sealing the next generation, writing it beside the vault with a
-//! read-back check, and putting it in place (`store` holds the file steps). A save can
-//! be prepared on a second thread while the command does other work on the same contents.
+//! read-back check, and putting it in place (`store` holds the file steps).
 
 use super::{LockedVault, Vault, decrypt_payload};
 use crate::crypto::{self, NONCE_LEN};
@@ -38,25 +37,6 @@ impl LockedVault {
             Some(prepared) => self.commit_save(prepared).map(|()| Saved::Written),
             None => Ok(Saved::Unchanged),
         }
-    }
-
-    /// Saves like [`LockedVault::save`] while `work` runs on the contents as they are (the save
-    /// is prepared on a second thread). The new file is put in place only if `work`
-    /// succeeds, and `work`'s error is the one returned when both fail. An export uses it
-    /// to write the export file while the vault's record of it is prepared.
-    pub fn save_alongside<T>(&mut self, work: impl FnOnce(&Vault) -> Result<T>) -> Result<T> {
-        let this = &*self;
-        let (worked, prepared) = std::thread::scope(|scope| {
-            let preparing = scope.spawn(|| this.prepare_save());
-            (work(&this.vault), preparing.join())
-        });
-        let value = worked?;
-        let prepared =
-            prepared.map_err(|_| Error::Internal("the save thread panicked".into()))??;
-        if let Some(prepared) = prepared {
-            self.commit_save(prepared)?;
-        }
-        Ok(value)
     }
 
     /// The first half of a save: the next file is sealed, written beside the vault, synced
