@@ -88,22 +88,6 @@ fn kraken_permissions() -> String {
     lines.join("\n")
 }
 
-/// The long help's topics: where the vault is, use from scripts, exit codes.
-fn topics() -> String {
-    let indented = |text: &str| {
-        text.lines()
-            .map(|line| format!("  {line}"))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!(
-        "VAULT LOCATION\n{}\n\nUSE FROM SCRIPTS\n{}\n\nEXIT CODES\n{}",
-        indented(VAULT_LOCATION),
-        indented(SCRIPTS),
-        indented(EXIT_CODES)
-    )
-}
-
 /// When to colour output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorWhen {
@@ -172,6 +156,22 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The long help's topics: where the vault is, use from scripts, exit codes.
+fn topics() -> String {
+    let indented = |text: &str| {
+        text.lines()
+            .map(|line| format!("  {line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    format!(
+        "VAULT LOCATION\n{}\n\nUSE FROM SCRIPTS\n{}\n\nEXIT CODES\n{}",
+        indented(VAULT_LOCATION),
+        indented(SCRIPTS),
+        indented(EXIT_CODES)
+    )
 }
 
 /// A value the library names, for [`choice`]: its command-line name and help.
