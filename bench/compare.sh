@@ -130,10 +130,10 @@ done
 
 # 2b. exec to the child's start (the child is `true`), 10 entries: through an unlocked agent
 #     (no passphrase, no key derivation) against opening the vault itself with the tiny KDF.
-#     Both run under env(1), in a private runtime directory and state directory.
-rt=$work/run
-mkdir -m 700 "$rt"
-in_rt=(env XDG_RUNTIME_DIR="$rt" XDG_STATE_HOME="$work/state" KEYCELLAR_AGENT_SOCK=)
+#     The agent's socket and the run lock are in the user's own state directory (they come
+#     from the uid, not the environment), named for this bench's vault and key, so they meet
+#     nothing of the user's; XDG_STATE_HOME keeps the run records out of the user's own.
+in_rt=(env XDG_STATE_HOME="$work/state" KEYCELLAR_AGENT_SOCK=)
 "${in_rt[@]}" "$kc" --vault "$work/v10.kc" --passphrase-file "$work/pass" agent start > /dev/null
 trap '"${in_rt[@]}" "$kc" --vault "$work/v10.kc" agent stop > /dev/null 2>&1; rm -rf "$work"' EXIT
 agent_ms=() local_ms=()
