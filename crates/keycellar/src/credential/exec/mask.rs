@@ -5,8 +5,11 @@
 //!
 //! A secret is also masked in the forms it takes when a bot logs it through the usual
 //! encoders ([`forms`]): JSON and Python `repr` escapes (`\n`, `\"`, `\\`), `/` escaped as
-//! `\/`, the HTML-safe `\u003d` escapes of `=<>&'` (Gson), URL encoding (`%2B`, `%2F`, `%3D`, either
-//! case; a space as `+` in form encoding), each line of a multi-line secret of [`MIN_LINE_LEN`] characters or more (a PEM
+//! `\/`, the HTML-safe `\u003d` escapes of `=<>&'` (Gson), URL encoding (`%2B`, `%2F`,
+//! `%3D`, either case; a space as `+` in form encoding), the HTML character references of
+//! `/`, `+` and `=` ([`HTML_FORMS`]: all three decimal `&#47;` or hex `&#x2f;`/`&#x2F;`, or
+//! `+` and `=` as `&#43;` `&#61;` with `/` as it is (Go's html/template) or as `&#x2F;`),
+//! each line of a multi-line secret of [`MIN_LINE_LEN`] characters or more (a PEM
 //! key's body, logged line by line), and the base64 of `key:secret` that HTTP Basic
 //! authentication sends ([`basic_auth`]). A secret the bot transforms otherwise (a signature
 //! made with it, a slice of it, another encoding) is not caught.
@@ -115,7 +118,10 @@ pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
             Zeroizing::new(url_encoded(base, true, Url::Path)),
             json,
         ];
-        for form in encoded {
+        let html = HTML_FORMS
+            .iter()
+            .map(|writes| Zeroizing::new(html_escaped(base, writes)));
+        for form in encoded.into_iter().chain(html) {
             if !all.contains(&form) {
                 all.push(form);
             }
@@ -165,6 +171,30 @@ fn unicode_escaped(json: &str, upper: bool) -> String {
                 true => out.push_str(&format!("\\u{:04X}", c as u32)),
                 false => out.push_str(&format!("\\u{:04x}", c as u32)),
             },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// How HTML encoders write `/`, `+` and `=` (the characters of base64 secrets that they
+/// touch): each form is one encoder's choice for the three.
+pub const HTML_FORMS: [[&str; 3]; 5] = [
+    ["&#47;", "&#43;", "&#61;"],
+    ["&#x2f;", "&#x2b;", "&#x3d;"],
+    ["&#x2F;", "&#x2B;", "&#x3D;"],
+    ["/", "&#43;", "&#61;"],
+    ["&#x2F;", "&#43;", "&#61;"],
+];
+
+/// `text` with `/`, `+` and `=` written as `writes` says.
+fn html_escaped(text: &str, writes: &[&str; 3]) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match c {
+            '/' => out.push_str(writes[0]),
+            '+' => out.push_str(writes[1]),
+            '=' => out.push_str(writes[2]),
             c => out.push(c),
         }
     }
@@ -284,6 +314,11 @@ mod tests {
             "ab%2Fc%2Bd%3De%22f%5Cg%0A0123456789ABCDEFGH%0Ashort",
             "ab%2fc%2bd%3de%22f%5cg%0a0123456789ABCDEFGH%0ashort",
             "0123456789ABCDEFGH",
+            "ab&#47;c&#43;d&#61;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2f;c&#x2b;d&#x3d;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2F;c&#x2B;d&#x3D;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab/c&#43;d&#61;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2F;c&#43;d&#61;e\"f\\g\n0123456789ABCDEFGH\nshort",
         ] {
             assert!(
                 forms.iter().any(|f| f == expected),
