@@ -360,7 +360,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Compare { entries, read } => VaultReply::Compare {
-            comparison: Box::new(backup::compare(vault, entries, *read)),
+            comparison: Box::new(backup::compare(vault, entries.clone(), *read)?),
             vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Change { .. } => {
