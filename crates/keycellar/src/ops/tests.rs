@@ -51,9 +51,7 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
             fingerprint: None,
             public_key: Some(KEY.into()),
         },
-        VaultRequest::Status {
-            places: Default::default(),
-        },
+        VaultRequest::Status {},
         VaultRequest::Audit { max_age_days: 90 },
     ];
     for request in requests {
