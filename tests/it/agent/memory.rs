@@ -199,6 +199,47 @@ fn a_client_of_another_user_is_refused() {
     av.bare().arg("list").assert().success();
 }
 
+/// The client checks who listens before it sends a byte (a request may carry `add`'s
+/// secret): a listener of another uid at the agent's socket path gets nothing, and the
+/// command says why and carries on with the passphrase.
+#[test]
+fn a_listener_of_another_user_at_the_socket_path_is_sent_nothing() {
+    use std::io::BufRead;
+    if !is_root() {
+        return; // needs root to act as another user (CI runs as root)
+    }
+    let av = AgentVault::new();
+    let id = keycellar::agent::identify(&av.tv.vault).unwrap().vault_id;
+    let dir = av.runtime.join("keycellar");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // The other user binds where it may, and the socket is then moved into place.
+    let open = tempfile::tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let bound = open.path().join("s.sock");
+    let listener = "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\n\
+        s.listen(1)\nprint('ready', flush=True)\nc, _ = s.accept()\nprint(len(c.recv(65536)))\n";
+    let mut foreign = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .args(["/usr/bin/python3", "-c", listener])
+        .arg(&bound)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = std::io::BufReader::new(foreign.stdout.take().unwrap());
+    let mut line = String::new();
+    said.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    std::fs::rename(&bound, dir.join(format!("agent-{id}.sock"))).unwrap();
+    let out = av.cmd().arg("list").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("another user's process"), "{stderr}");
+    line.clear();
+    said.read_line(&mut line).unwrap();
+    assert_eq!(line, "0\n", "bytes reached the other user's listener");
+    foreign.wait().unwrap();
+}
+
 #[test]
 fn an_unsafe_socket_directory_is_refused_before_the_passphrase() {
     let av = AgentVault::new();

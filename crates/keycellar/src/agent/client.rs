@@ -53,6 +53,15 @@ impl Client {
                 ));
             }
         };
+        // The directory was checked by path; the listener itself is checked before a byte is
+        // sent (a request may carry a secret: `add`'s).
+        if crate::peer::same_user(&stream).is_none() {
+            let uid = rustix::net::sockopt::socket_peercred(&stream).ok();
+            return Err(AgentError::ForeignAgent {
+                socket: socket.to_path_buf(),
+                uid: uid.map(|cred| cred.uid.as_raw()),
+            });
+        }
         let reader = stream
             .try_clone()
             .map(BufReader::new)
