@@ -10,12 +10,12 @@ use keycellar::vault::VaultHeader;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 
-fn is_root() -> bool {
+pub(super) fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
 
 /// The fixture vault (six entries with documented secrets) with a private runtime dir.
-fn fixture() -> AgentVault {
+pub(super) fn fixture() -> AgentVault {
     let av = AgentVault::new();
     std::fs::copy(
         concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/vault-v1.kc"),
@@ -26,7 +26,7 @@ fn fixture() -> AgentVault {
     av
 }
 
-fn vault_key(av: &AgentVault) -> [u8; 32] {
+pub(super) fn vault_key(av: &AgentVault) -> [u8; 32] {
     let passphrase = Secret::new(FIXTURE_PASSPHRASE.into());
     let header = VaultHeader::read(&av.tv.vault).unwrap();
     *header
@@ -51,7 +51,7 @@ fn reveal_all(av: &AgentVault) {
 /// The needles of a search: the key's halves, each secret's 16-byte pieces (shorter ones
 /// whole), each named; pieces the executable itself holds (a table of hex digits) are left
 /// out, since they would be found whatever the agent did.
-fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(super) fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut all = vec![
         ("the vault key".to_string(), key[..16].to_vec()),
         ("the vault key".to_string(), key[16..].to_vec()),
@@ -75,7 +75,7 @@ fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// The needles `hay` holds, in one pass (a table of first bytes).
-fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+pub(super) fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     let mut first = [false; 256];
     needles
         .iter()
@@ -94,7 +94,7 @@ fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     hits
 }
 
-fn names(hits: Vec<(String, Vec<u8>)>) -> Vec<String> {
+pub(super) fn names(hits: Vec<(String, Vec<u8>)>) -> Vec<String> {
     let mut names: Vec<String> = hits.into_iter().map(|(name, _)| name).collect();
     names.sort();
     names.dedup();

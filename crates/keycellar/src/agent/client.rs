@@ -36,8 +36,9 @@ pub fn socket_for(
 }
 
 impl Client {
-    /// Connects to `socket` after checking its directory. `Ok(None)` when no agent listens
-    /// there (no socket, or one a killed agent left).
+    /// Connects to `socket` after checking its directory, then checks that the process
+    /// listening runs as this user (`SO_PEERCRED`). `Ok(None)` when no agent listens there
+    /// (no socket, or one a killed agent left).
     pub fn connect(socket: &Path) -> Result<Option<Client>, AgentError> {
         if std::fs::symlink_metadata(socket).is_err() {
             return Ok(None);
@@ -166,7 +167,6 @@ fn is_fallback(refusal: &Refusal) -> bool {
         kind::WRONG_VAULT,
         kind::PEER_REFUSED,
         kind::BAD_REQUEST,
-        kind::BUSY,
     ]
     .contains(&refusal.kind.as_str())
 }
