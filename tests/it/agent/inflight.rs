@@ -4,7 +4,7 @@
 //! agent when COMMAND ends, a request in flight or not. The tests hold the vault's lock
 //! themselves and wait on states (the agent has the lock file open), never on time.
 
-use super::memory::{found, is_root, names, needles, vault_key};
+use super::memory::{fixture, found, is_root, names, needles, vault_key};
 use super::{AgentVault, alive, eventually};
 use std::fs::File;
 use std::process::{Command, Stdio};
@@ -48,7 +48,7 @@ fn lock_answers_while_a_change_waits_for_the_vault_and_the_key_goes_after_it() {
     if !is_root() {
         return; // the agent's descriptors and memory are read as root (CI runs as root)
     }
-    let av = super::memory::fixture();
+    let av = fixture();
     let key = vault_key(&av);
     let pid = av.start(&[])["pid"].as_u64().unwrap();
     let executable = std::fs::read(format!("/proc/{pid}/exe")).unwrap();
@@ -134,4 +134,37 @@ fn agent_start_with_a_command_ends_its_agent_while_a_request_is_in_flight() {
     let sockets = std::fs::read_dir(av.runtime.join("keycellar")).unwrap();
     let left: Vec<_> = sockets.flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// `agent start -- COMMAND` lives as long as COMMAND: its memory holds no copy of the vault
+/// key it unlocked and handed over (round 2's A4, found again in the third pass).
+#[test]
+fn agent_start_keeps_no_copy_of_the_key_while_its_command_runs() {
+    if !is_root() {
+        return; // reading another process's memory needs root (CI runs as root)
+    }
+    let av = fixture();
+    let key = vault_key(&av);
+    let dir = av.tv.dir.path();
+    let bot = format!(
+        "touch {dir}/started; while [ ! -e {dir}/go ] && [ -d {dir} ]; do sleep 0.05; done",
+        dir = dir.display()
+    );
+    let mut start = keycellar(&av)
+        .arg("--passphrase-file")
+        .arg(&av.tv.pass_file)
+        .args(["agent", "start", "--", "sh", "-c", &bot])
+        .spawn()
+        .unwrap();
+    eventually("COMMAND runs", || dir.join("started").exists());
+    let executable = std::fs::read(format!("/proc/{}/exe", start.id())).unwrap();
+    let needles = needles(&key, &executable);
+    drop(executable);
+    let held = names(found(&crate::common::process_memory(start.id()), &needles));
+    std::fs::write(dir.join("go"), "").unwrap();
+    assert!(start.wait().unwrap().success());
+    assert!(
+        held.is_empty(),
+        "`agent start` holds {held:?} while COMMAND runs"
+    );
 }
