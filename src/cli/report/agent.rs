@@ -15,7 +15,7 @@ pub fn exit_code(error: &AgentError) -> i32 {
 pub fn kind(error: &AgentError) -> Cow<'static, str> {
     Cow::Borrowed(match error {
         AgentError::Answered(refusal) => return Cow::Owned(refusal.kind.clone()),
-        AgentError::UnsafeDirectory { .. } => "unsafe_path",
+        AgentError::UnsafeDirectory { .. } | AgentError::ForeignAgent { .. } => "unsafe_path",
         AgentError::NoAgent { .. } => "no_agent",
         AgentError::AlreadyServed { .. } => "agent_running",
         AgentError::Protocol { .. } | AgentError::NotStarted(_) => "agent_failed",
@@ -29,6 +29,10 @@ pub fn hint(error: &AgentError) -> Cow<'static, str> {
         AgentError::UnsafeDirectory { .. } => {
             "The socket directory must be yours, mode 0700 and not a link: remove it (or fix \
              its owner and mode) and start the agent again."
+        }
+        AgentError::ForeignAgent { .. } => {
+            "Another user's process listens where your agent's socket should be: find it \
+             (`ss -xlp`), remove the socket and check who can write to its directory."
         }
         AgentError::NoAgent { .. } => "Start one with `keycellar agent start`.",
         AgentError::AlreadyServed { .. } => {
