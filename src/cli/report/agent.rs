@@ -8,7 +8,13 @@ use std::borrow::Cow;
 pub fn exit_code(error: &AgentError) -> i32 {
     match error {
         AgentError::Answered(refusal) => refusal.exit_code,
-        _ => exit::FAILURE,
+        AgentError::UnsafeDirectory { .. }
+        | AgentError::NoAgent { .. }
+        | AgentError::AlreadyServed { .. }
+        | AgentError::ForeignAgent { .. }
+        | AgentError::Protocol { .. }
+        | AgentError::NotStarted(_)
+        | AgentError::Io { .. } => exit::FAILURE,
     }
 }
 
