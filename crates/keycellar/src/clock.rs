@@ -21,6 +21,16 @@ impl Date {
     pub fn days_until(self, later: Date) -> i64 {
         (later.0 - self.0).whole_days()
     }
+
+    /// The date `days` days later (earlier when negative), held at the calendar's ends.
+    pub fn plus_days(self, days: i64) -> Date {
+        let moved = self.0.checked_add(time::Duration::days(days));
+        Date(moved.unwrap_or(if days < 0 {
+            time::Date::MIN
+        } else {
+            time::Date::MAX
+        }))
+    }
 }
 
 impl From<time::Date> for Date {

@@ -6,6 +6,7 @@ pub mod details;
 pub mod entry;
 pub mod exchange;
 pub mod exec;
+pub mod expiry;
 pub mod fingerprint;
 pub mod kraken_uri;
 pub mod lifecycle;

@@ -20,7 +20,8 @@
 //!   their ids), `validate` (shape checks and the one admission step), `fingerprint`,
 //!   `lifecycle` (what a rotated key inherits), `exec` (what a child process is given:
 //!   profiles for bots, masking of its output), `kraken_uri` (Kraken's key QR code),
-//!   `details` (what a key has beyond its credential, which paper keeps apart).
+//!   `details` (what a key has beyond its credential, which paper keeps apart), `expiry`
+//!   (the exchanges' own rules for turning keys off, dated and sourced).
 //! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
 //!   docs/FORMAT.md), `payload` (the sealed document), `backup_log` (the vault's record of
 //!   its backups), `store` (lock, atomic save, generations), `unlock` (the

@@ -137,6 +137,13 @@ pub fn status(report: &StatusReport, as_json: bool) -> Result<()> {
             safe(&running.label)
         );
     }
+    for health in &report.key_health {
+        say!(
+            "Exchange rule:     {}: {}",
+            safe(&health.label),
+            safe(&health.message)
+        );
+    }
     last_backups(report)
 }
 

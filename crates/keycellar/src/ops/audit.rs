@@ -5,11 +5,13 @@
 //! marked as used, stored fingerprints that no longer match their keys, one public key in
 //! two entries, a vault never backed up or an entry in no backup, and weak KDF parameters
 //! (below the recommended memory, or cheap enough to put a typical four-word passphrase
-//! below the guessing floor), and a vault that only hardware tokens open.
+//! below the guessing floor), a vault that only hardware tokens open, and keys an exchange
+//! is about to turn off or delete by its own rules (`credential::expiry`).
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
+use crate::credential::expiry;
 use crate::credential::fingerprint;
 use crate::passphrase::cost::{self, GuessCost, Kdf};
 use crate::untrusted::quoted;
@@ -42,6 +44,9 @@ pub enum Rule {
     WeakKdf,
     KdfBelowFloor,
     OnlyHardwareSlots,
+    ExchangeExpiry,
+    ExchangeExpirySoon,
+    Dormant,
 }
 
 impl Rule {
@@ -61,6 +66,9 @@ impl Rule {
             Rule::WeakKdf => "weak-kdf",
             Rule::KdfBelowFloor => "kdf-below-floor",
             Rule::OnlyHardwareSlots => "only-hardware-slots",
+            Rule::ExchangeExpiry => "exchange-expiry",
+            Rule::ExchangeExpirySoon => "exchange-expiry-soon",
+            Rule::Dormant => "dormant",
         }
     }
 
@@ -72,14 +80,17 @@ impl Rule {
             | Rule::Expired
             | Rule::FingerprintMismatch
             | Rule::WeakKdf
-            | Rule::OnlyHardwareSlots => Severity::High,
+            | Rule::OnlyHardwareSlots
+            | Rule::ExchangeExpiry => Severity::High,
             Rule::KeyAge
             | Rule::Expiring
             | Rule::RetiredKeyInUse
             | Rule::DuplicateKey
             | Rule::NoBackup
             | Rule::StaleBackup
-            | Rule::KdfBelowFloor => Severity::Medium,
+            | Rule::KdfBelowFloor
+            | Rule::ExchangeExpirySoon
+            | Rule::Dormant => Severity::Medium,
         }
     }
 }
@@ -97,6 +108,15 @@ pub struct Finding {
 /// Days until `expires` counts as "expiring soon".
 pub const EXPIRY_WARNING_DAYS: i64 = 14;
 
+/// Days before an exchange's rule acts under which the finding is high.
+pub const EXCHANGE_EXPIRY_HIGH_DAYS: i64 = 7;
+
+/// Days before an exchange's rule acts under which there is a finding at all.
+pub const EXCHANGE_EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// The day each entry (by id) was last used by a bot, as `exec` recorded it.
+pub type LastUses = HashMap<String, Date>;
+
 /// Collects findings in the order the rules run.
 struct Findings(Vec<Finding>);
 
@@ -111,8 +131,9 @@ impl Findings {
     }
 }
 
-/// Runs every rule. `today` is a parameter so tests can move the clock.
-pub fn audit(vault: &Vault, max_age_days: i64, today: Date) -> Vec<Finding> {
+/// Runs every rule. `today` is a parameter so tests can move the clock; `last_uses` are the
+/// run records' days of use.
+pub fn audit(vault: &Vault, max_age_days: i64, today: Date, last_uses: &LastUses) -> Vec<Finding> {
     let mut found = Findings(Vec::new());
     let active: Vec<&Entry> = vault
         .entries()
@@ -123,6 +144,7 @@ pub fn audit(vault: &Vault, max_age_days: i64, today: Date) -> Vec<Finding> {
         key_age(&mut found, e, max_age_days, today);
         permissions(&mut found, e);
         expiry(&mut found, e, today);
+        exchange_expiry(&mut found, e, today, last_uses.get(e.id()).copied());
     }
     for e in vault.entries() {
         retired_in_use(&mut found, e);
@@ -193,6 +215,67 @@ fn expiry(found: &mut Findings, e: &Entry, today: Date) {
         let message = format!("the key expires on {expires}, in {days}");
         found.add(Rule::Expiring, Some(&e.label), message);
     }
+}
+
+/// When the exchange's own rule turns the key off or deletes it (high within
+/// [`EXCHANGE_EXPIRY_HIGH_DAYS`] or past, medium within [`EXCHANGE_EXPIRY_WARNING_DAYS`]);
+/// for a rule with no stated days, a warning once keycellar's threshold has passed.
+fn exchange_expiry(found: &mut Findings, e: &Entry, today: Date, last_use: Option<Date>) {
+    let Some(p) = expiry::predict(e, last_use) else {
+        return;
+    };
+    let left = today.days_until(p.on);
+    let rule = match (p.rule.stated, left) {
+        (false, ..=0) => Rule::Dormant,
+        (true, ..EXCHANGE_EXPIRY_HIGH_DAYS) => Rule::ExchangeExpiry,
+        (true, ..=EXCHANGE_EXPIRY_WARNING_DAYS) => Rule::ExchangeExpirySoon,
+        _ => return,
+    };
+    found.add(rule, Some(&e.label), expiry_message(&p, today));
+}
+
+/// "okx-bot: no IP bound, trade permission: OKX deletes it 14 days after its last use, on
+/// 2027-01-03", in the words of [`expiry::Prediction`].
+pub fn expiry_message(p: &expiry::Prediction, today: Date) -> String {
+    let since = match p.basis {
+        expiry::Basis::LastUse => "its last use through keycellar",
+        expiry::Basis::Created => "its creation (no use recorded)",
+        expiry::Basis::Added => "the day it was added (no use or creation date recorded)",
+    };
+    let assumed = match p.permissions_unknown {
+        true => " (its permissions are not recorded: assumed)",
+        false => "",
+    };
+    let rule = p.rule;
+    if !rule.stated {
+        let days = p.basis_date.days_until(today);
+        return format!(
+            "no use in {} (since {since}, {}); {}: \"{}\" ({})",
+            count(days),
+            p.basis_date,
+            rule.name,
+            rule.quote,
+            rule.source
+        );
+    }
+    let when = match today.days_until(p.on) {
+        left if left < 0 => format!("on {} ({} ago)", p.on, count(-left)),
+        0 => format!("today, {}", p.on),
+        left => format!("on {}, in {}", p.on, count(left)),
+    };
+    format!(
+        "{}{assumed}: {} {} {} days after {since} ({}), {when} ({})",
+        rule.condition.describe(),
+        rule.name,
+        rule.outcome,
+        rule.days,
+        p.basis_date,
+        rule.source
+    )
+}
+
+fn count(days: i64) -> String {
+    crate::wording::count(days as usize, "day", "days")
 }
 
 fn retired_in_use(found: &mut Findings, e: &Entry) {

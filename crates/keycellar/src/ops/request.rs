@@ -341,7 +341,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             report: Box::new(status::status(vault, today)?),
         },
         VaultRequest::Audit { max_age_days } => VaultReply::Audit {
-            findings: audit::audit(vault, *max_age_days, today),
+            findings: audit::audit(vault, *max_age_days, today, &status::last_uses(vault)),
         },
         VaultRequest::Rotatable {
             label,

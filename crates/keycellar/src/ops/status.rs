@@ -3,6 +3,8 @@
 
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
+use crate::credential::exchange::Exchange;
+use crate::credential::expiry::{self, Basis};
 use crate::credential::fingerprint::Fingerprint;
 use crate::error::Result;
 use crate::kdf::KdfParams;
@@ -33,6 +35,25 @@ pub struct StatusReport {
     pub running: Vec<Running>,
     /// When a bot last started and ended with each entry (records kept outside the vault).
     pub runs: Vec<RunRow>,
+    /// When an exchange's own rule turns off or deletes each active key it applies to.
+    pub key_health: Vec<KeyHealth>,
+}
+
+/// When an exchange's rule acts on one key (`credential::expiry`), and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyHealth {
+    pub label: String,
+    pub exchange: Exchange,
+    /// The day the exchange acts, or, when its page gives no number, keycellar's warning day.
+    pub on: Date,
+    /// Whether the exchange states the number of days.
+    pub stated: bool,
+    /// What the days are counted from, and that day.
+    pub counted_from: Basis,
+    pub counted_from_date: Date,
+    /// The finding in words, as `audit` gives it.
+    pub message: String,
+    pub source: String,
 }
 
 /// One entry's run record, as `status` shows it.
@@ -108,7 +129,46 @@ pub fn status(vault: &Vault, today: Date) -> Result<StatusReport> {
         in_no_backup: states(&vault.entries_in_no_backup(), today),
         running,
         runs,
+        key_health: key_health(vault, today),
     })
+}
+
+/// The day each entry was last used by a bot, by entry id, from the run records in this
+/// user's runtime directory (the later of its last start and end).
+pub fn last_uses(vault: &Vault) -> super::audit::LastUses {
+    let Ok(dir) = RuntimeDir::open(user_base().as_deref()) else {
+        return Default::default();
+    };
+    run::read_records(dir.path(), &vault.id_hex())
+        .into_iter()
+        .filter_map(|(id, record)| {
+            let last = record.last_started.max(record.last_ended)?;
+            Some((id, last.date()))
+        })
+        .collect()
+}
+
+/// The exchange rules that apply to the vault's active keys.
+fn key_health(vault: &Vault, today: Date) -> Vec<KeyHealth> {
+    let last_uses = last_uses(vault);
+    vault
+        .entries()
+        .iter()
+        .filter(|e| e.status_on(today) == Status::Active)
+        .filter_map(|e| {
+            let p = expiry::predict(e, last_uses.get(e.id()).copied())?;
+            Some(KeyHealth {
+                label: e.label().to_string(),
+                exchange: e.exchange,
+                on: p.on,
+                stated: p.rule.stated,
+                counted_from: p.basis,
+                counted_from_date: p.basis_date,
+                message: super::audit::expiry_message(&p, today),
+                source: p.rule.source.to_string(),
+            })
+        })
+        .collect()
 }
 
 /// The entries whose key a run holds now.
