@@ -85,6 +85,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         masked,
         document,
         restarts: (args.restart == Restart::OnFailure).then_some(args.max_restarts),
+        signing: server.as_ref(),
     };
     record_run(&vault_id, &ids, None);
     let code = child::run(command, run);

@@ -9,6 +9,7 @@ use keycellar::Error;
 use keycellar::credential::exec::mask::Masker;
 use keycellar::credential::exec::profiles::CREDENTIALS_FD_VARIABLE;
 use keycellar::secret::Secret;
+use keycellar::sign::SignServer;
 use keycellar::untrusted::quoted;
 use keycellar::vault::run_lock::RunLock;
 use std::io::{Read, Write};
@@ -32,6 +33,8 @@ pub struct Run<'a> {
     pub document: Option<Secret>,
     /// With `--restart on-failure`: how many restarts at most (`None`: no limit).
     pub restarts: Option<Option<u32>>,
+    /// The signing service, which serves only while the command runs.
+    pub signing: Option<&'a SignServer>,
 }
 
 /// Starts the command, and with `restarts` starts it again each time it fails (after
@@ -101,6 +104,9 @@ fn run_once(command: &mut Command, run: &mut Run) -> Result<i32> {
         None => None,
     };
     signals::child_starting();
+    if let Some(server) = run.signing {
+        server.resume();
+    }
     let spawned = command.spawn();
     drop(document);
     if run.restarts.is_none() {
@@ -123,6 +129,11 @@ fn run_once(command: &mut Command, run: &mut Run) -> Result<i32> {
     ];
     let status = child.wait();
     signals::child_ended();
+    // Before the output is drained: a process the command left behind may hold its output
+    // open for as long as it likes, and must not sign meanwhile.
+    if let Some(server) = run.signing {
+        server.pause();
+    }
     for handle in pumps.into_iter().flatten() {
         let _ = handle.join();
     }

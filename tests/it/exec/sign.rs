@@ -157,3 +157,63 @@ fn sign_options_need_the_sign_profile() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A bot that leaves a process behind holding its output: the process connects while the
+/// bot runs, waits until the bot has ended (it is reparented), then asks for a signature on
+/// that connection and on a new one; it prints what each got.
+const ORPHAN_BOT: &str = r#"
+import json, os, socket, sys, time
+path = os.environ["KEYCELLAR_SIGN_SOCK"]
+request = b'{"v":1,"op":"sign","method":"POST","path":"/0/private/AddOrder","body":"pair=XBTUSD&type=buy&ordertype=market&volume=1"}\n'
+ready_r, ready_w = os.pipe()
+bot = os.getpid()
+if os.fork() == 0:
+    early = socket.socket(socket.AF_UNIX); early.connect(path)
+    os.write(ready_w, b"x")
+    while os.getppid() == bot:
+        time.sleep(0.01)
+    def ask(s):
+        try:
+            s.sendall(request)
+            line = s.makefile("rb").readline()
+            return json.loads(line).get("ok") and "signed" or "refused" if line else "closed"
+        except OSError:
+            return "closed"
+    late = socket.socket(socket.AF_UNIX)
+    try:
+        late.connect(path)
+        late_answer = ask(late)
+    except OSError:
+        late_answer = "closed"
+    with open(sys.argv[1], "w") as out:
+        out.write(json.dumps({"early": ask(early), "late": late_answer}))
+    os._exit(0)
+os.read(ready_r, 1)
+"#;
+
+#[test]
+fn a_process_the_bot_leaves_behind_gets_no_signature() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let dirs = dirs(&tv);
+    let bot = tv.file("orphan.py", ORPHAN_BOT);
+    let seen = tv.dir.path().join("seen.json");
+    let out = keycellar(&tv, &dirs)
+        .args(["exec", "k", "--profile", "sign", "--", "python3"])
+        .arg(&bot)
+        .arg(&seen)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(&fs::read_to_string(&seen).unwrap()).unwrap();
+    for (connection, answer) in seen.as_object().unwrap() {
+        assert_ne!(
+            answer, "signed",
+            "{connection} connection signed after the bot ended"
+        );
+    }
+}

@@ -92,6 +92,9 @@ pub struct SignServer {
 struct Shared {
     service: Service,
     stopping: AtomicBool,
+    /// Set while no bot runs (it ended, and may be started again): a process it left
+    /// behind must not sign in its name.
+    paused: AtomicBool,
     limits: Limits,
     next_client: AtomicU64,
     clients: Mutex<HashMap<u64, ClientSlot>>,
@@ -140,6 +143,7 @@ impl SignServer {
         let shared = Arc::new(Shared {
             service,
             stopping: AtomicBool::new(false),
+            paused: AtomicBool::new(false),
             limits: Limits {
                 idle_timeout: config.idle_timeout,
                 line_timeout: config.line_timeout,
@@ -165,6 +169,26 @@ impl SignServer {
     /// The socket's path, for `KEYCELLAR_SIGN_SOCK`.
     pub fn socket_path(&self) -> &Path {
         &self.socket
+    }
+
+    /// Refuses every request, and closes every connection, until [`SignServer::resume`]:
+    /// called when the bot ends, so that a process it left behind (holding its output, say)
+    /// gets no signature after it.
+    pub fn pause(&self) {
+        self.shared.paused.store(true, Ordering::SeqCst);
+        let clients = self
+            .shared
+            .clients
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        for client in clients.values() {
+            let _ = client.stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Serves again, when the bot is started again.
+    pub fn resume(&self) {
+        self.shared.paused.store(false, Ordering::SeqCst);
     }
 
     /// Stops serving: refuses new clients, closes every connection, waits for every thread,
@@ -368,8 +392,11 @@ fn answer_lines(stream: UnixStream, mut writer: &UnixStream, shared: &Shared, pi
             Ok(0) | Err(_) => return,
             Ok(_) => {}
         }
-        if shared.stopping.load(Ordering::SeqCst) {
-            let failure = Failure::new(ErrorKind::ShuttingDown, "the signing service is stopping");
+        if shared.stopping.load(Ordering::SeqCst) || shared.paused.load(Ordering::SeqCst) {
+            let failure = Failure::new(
+                ErrorKind::ShuttingDown,
+                "the signing service is stopping: the bot it serves has ended",
+            );
             let _ = writer.write_all(&shared.service.refuse(&failure, Some(pid)));
             return;
         }
