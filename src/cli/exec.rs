@@ -14,6 +14,7 @@ use super::context::{Context, unexpected};
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
+use keycellar::agent::AgentError;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
@@ -39,6 +40,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         .ok_or_else(|| Failure::Usage("give the command to run after --".into()))?;
     let custom = custom_mapping(&args.env)?;
     check_options(args, &custom)?;
+    refuse_sign_beside_agent(args)?;
     let runtime = runtime_dir()?;
     let options = ExecOptions {
         labels: args.labels.clone(),
@@ -68,6 +70,9 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     };
     if let Some(server) = &server {
         command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
+        // The bot is not told where an agent is (it could still look: see
+        // refuse_sign_beside_agent).
+        command.env_remove(keycellar::agent::SOCKET_VARIABLE);
     }
     // From here on keycellar keeps only what it needs while the command runs: the secrets
     // it handed over, to mask them (and the signing service's keys); the vault was never
@@ -116,10 +121,31 @@ fn check_options(args: &ExecArgs, custom: &[(String, Field)]) -> Result<()> {
     if args.max_restarts.is_some() && args.restart == Restart::No {
         return refuse("--max-restarts goes with --restart on-failure");
     }
-    if args.profile != Profile::Sign && (args.policy.is_some() || args.allow_withdraw) {
-        return refuse("--policy and --allow-withdraw go with --profile sign");
+    if args.profile != Profile::Sign
+        && (args.policy.is_some() || args.allow_withdraw || args.beside_agent)
+    {
+        return refuse("--policy, --allow-withdraw and --beside-agent go with --profile sign");
     }
     Ok(())
+}
+
+/// A bot run with `--profile sign` must not hold its secrets, and an unlocked agent would
+/// give them to any process of this user that asks (the bot among them; the attacker pass
+/// did it with `keycellar show --reveal`): so such a run starts only when no agent of this
+/// user is unlocked, or with `--beside-agent`.
+fn refuse_sign_beside_agent(args: &ExecArgs) -> Result<()> {
+    if args.profile != Profile::Sign || args.beside_agent {
+        return Ok(());
+    }
+    let explicit = super::context::explicit_socket();
+    let user_dir = super::context::runtime_dir();
+    match keycellar::agent::unlocked_agents(user_dir.as_deref(), explicit.as_deref()).first() {
+        Some(socket) => Err(AgentError::SignBesideAgent {
+            socket: socket.clone(),
+        }
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// The command with its arguments and the variables it gets.

@@ -65,6 +65,10 @@ pub struct ExecArgs {
     /// transfers), refused by default
     #[arg(long)]
     pub allow_withdraw: bool,
+    /// With --profile sign: start the bot even though an unlocked agent is running, which
+    /// the bot (any process of yours) could ask for the vault's secrets (docs/SIGNING.md)
+    #[arg(long)]
+    pub beside_agent: bool,
     /// List the profiles and what each hands the command
     #[arg(long, conflicts_with_all = ["labels", "command"])]
     pub list_profiles: bool,

@@ -14,6 +14,7 @@ pub fn exit_code(error: &AgentError) -> i32 {
         | AgentError::ForeignAgent { .. }
         | AgentError::Protocol { .. }
         | AgentError::NotStarted(_)
+        | AgentError::SignBesideAgent { .. }
         | AgentError::Io { .. } => exit::FAILURE,
     }
 }
@@ -24,6 +25,7 @@ pub fn kind(error: &AgentError) -> Cow<'static, str> {
         AgentError::UnsafeDirectory { .. } | AgentError::ForeignAgent { .. } => "unsafe_path",
         AgentError::NoAgent { .. } => "no_agent",
         AgentError::AlreadyServed { .. } => "agent_running",
+        AgentError::SignBesideAgent { .. } => "agent_unlocked",
         AgentError::Protocol { .. } | AgentError::NotStarted(_) => "agent_failed",
         AgentError::Io { .. } => "io",
     })
@@ -47,6 +49,9 @@ pub fn hint(error: &AgentError) -> Cow<'static, str> {
         AgentError::Protocol { .. } | AgentError::NotStarted(_) => {
             "Stop it with `keycellar agent stop` and start it again; commands ask the \
              passphrase meanwhile."
+        }
+        AgentError::SignBesideAgent { .. } => {
+            "Lock it first (`keycellar lock`, or `keycellar agent stop`) and run exec again:              it asks for the passphrase (or opens with --identity). --beside-agent starts the              bot anyway, accepting that it could read the secrets."
         }
         AgentError::Io { .. } => "Check the path and its permissions.",
     })

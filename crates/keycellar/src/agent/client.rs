@@ -151,6 +151,33 @@ pub fn run(
     }
 }
 
+/// The sockets of this user's agents that hold a vault key now (asked with `status`, which
+/// moves no timer), whatever vault each serves, with `explicit` first when given: what a
+/// bot of this user could ask for a vault's secrets. An agent that does not answer, or is
+/// another user's, is not counted (it serves no one here).
+pub fn unlocked_agents(runtime_dir: Option<&Path>, explicit: Option<&Path>) -> Vec<PathBuf> {
+    let dir = socket_dir::socket_dir(runtime_dir);
+    let mut sockets: Vec<PathBuf> = explicit.map(Path::to_path_buf).into_iter().collect();
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let mut found: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("agent-"))
+            .map(|e| e.path())
+            .collect();
+        found.sort();
+        sockets.extend(found);
+    }
+    sockets.retain(|socket| is_unlocked(socket));
+    sockets
+}
+
+fn is_unlocked(socket: &Path) -> bool {
+    let Ok(Some(mut client)) = Client::connect(socket) else {
+        return false;
+    };
+    matches!(client.ask(&Request::Status {}), Ok(Ok(status)) if status["state"] == "unlocked")
+}
+
 /// Whether `dir` holds any agent's socket: when none does (most commands, most of the
 /// time), the vault's header is not read a second time just to find no agent.
 fn any_socket(dir: &Path) -> bool {

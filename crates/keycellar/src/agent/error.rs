@@ -31,6 +31,11 @@ pub enum AgentError {
     #[error("{}", .0.message)]
     Answered(super::protocol::Refusal),
 
+    /// `exec --profile sign` would start a bot beside an unlocked agent, which any process
+    /// of the user (the bot too) can ask for the secrets the signing service keeps from it.
+    #[error("an unlocked agent is running (socket {}): a bot run with --profile sign could ask it for the vault's secrets", .socket.display())]
+    SignBesideAgent { socket: PathBuf },
+
     /// The agent process could not be started or did not become ready.
     #[error("the agent did not start: {0}")]
     NotStarted(String),
