@@ -90,7 +90,7 @@ pub(super) fn sizes_in_quote(exchange: Exchange, name: &str, value: &str) -> boo
 /// key) and hold no `&`, `=` or `;`, so that read as a form it names no field; a form body
 /// must be printable ASCII without spaces, so that it never reads as JSON.
 pub(super) fn fields_of(query: &str, body: &str) -> Result<Vec<(String, String)>, &'static str> {
-    let mut out = form_fields(query);
+    let mut out = form_fields(query)?;
     if is_json(body) {
         if body.contains(['&', '=', ';']) {
             return Err(
@@ -103,7 +103,7 @@ pub(super) fn fields_of(query: &str, body: &str) -> Result<Vec<(String, String)>
         )?;
         json_fields(None, &json.0, &mut out);
     } else if body.bytes().all(|b| b.is_ascii_graphic()) {
-        out.extend(form_fields(body));
+        out.extend(form_fields(body)?);
     } else {
         return Err("a form body must be printable ASCII without spaces (percent-encode the rest)");
     }
@@ -123,21 +123,47 @@ pub(crate) fn form_names(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(name, _)| name)))
 }
 
-pub(crate) fn form_fields(text: &str) -> Vec<(String, String)> {
+/// The (name, value) of each form field, by the name a form parser files it under: the
+/// last non-empty bracketed part (`orders[0][volume]` is the `volume` of one order of a
+/// batch, `volume[]` a `volume`). A name that is not letters, digits and `_` with bracketed
+/// parts after (`volume]x`, `orders.0.volume`, a control byte) is refused: parsers differ on
+/// such names, and a policy must read a field as the exchange does.
+pub(crate) fn form_fields(text: &str) -> Result<Vec<(String, String)>, &'static str> {
     text.split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = percent_decode(name);
-            // `orders[0][volume]` is the `volume` of one order of a batch.
-            let last = name
-                .rsplit('[')
-                .next()
-                .map(|s| s.trim_end_matches(']').to_string())
-                .unwrap_or_default();
-            (last, percent_decode(value))
+            let name = filed_name(&percent_decode(name)).ok_or(
+                "a form field's name must be letters, digits and \"_\", each bracketed part \
+                 after it the same (\"orders[0][volume]\", \"pair[]\")",
+            )?;
+            Ok((name, percent_decode(value)))
         })
         .collect()
+}
+
+/// The name `name` is filed under, when it has the form `base[part][part]...`.
+fn filed_name(name: &str) -> Option<String> {
+    let word = |w: &str| w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let (base, mut rest) = name
+        .split_once('[')
+        .map_or((name, ""), |(b, _)| (b, &name[b.len()..]));
+    if base.is_empty() || !word(base) {
+        return None;
+    }
+    let mut filed = base;
+    while !rest.is_empty() {
+        let part = rest.strip_prefix('[')?;
+        let (inner, after) = part.split_once(']')?;
+        if !word(inner) {
+            return None;
+        }
+        if !inner.is_empty() {
+            filed = inner;
+        }
+        rest = after;
+    }
+    Some(filed.to_string())
 }
 
 /// The scalars of a JSON value under the key that holds them (items of an array under the
@@ -305,6 +331,30 @@ mod tests {
         ] {
             assert_eq!(decimal(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn form_names_parsers_read_otherwise_are_refused_and_brackets_filed_as_parsers_do() {
+        // An attacker pass had these signed under a pairs/max_volume policy.
+        for body in [
+            "pair=XBTUSD&volume=0.1&volume]x=100",
+            "orders[0][volume]=0.1&orders[0][volume]x=100",
+            "pair=XBTUSD&orders.0.volume=100",
+            "pair=XBTUSD&%00volume=100",
+            "pair=XBTUSD&[volume]=100",
+        ] {
+            assert!(fields_of("", body).is_err(), "{body}");
+        }
+        let filed = fields_of("", "volume=0.1&volume[]=100&pair[]=ETHUSD&close[price]=2").unwrap();
+        assert!(
+            filed.contains(&("volume".into(), "100".into())),
+            "{filed:?}"
+        );
+        assert!(
+            filed.contains(&("pair".into(), "ETHUSD".into())),
+            "{filed:?}"
+        );
+        assert!(filed.contains(&("price".into(), "2".into())), "{filed:?}");
     }
 
     #[test]
