@@ -60,8 +60,8 @@ pub const ENVIRONMENT: &str = "\
 KEYCELLAR_VAULT: the vault path when --vault is not given. KEYCELLAR_IDENTITY: the identity
 file when --identity is not given (a path, never key material). KEYCELLAR_AGENT_SOCK: the agent
 to ask (set by `agent start -- COMMAND`). NO_COLOR, CLICOLOR and CLICOLOR_FORCE: colour, as
-everywhere. XDG_STATE_HOME: where `exec --profile sign` keeps its journal and nonces (else
-~/.local/state). Agents' sockets, `exec`'s run locks and signing sockets are in
+everywhere. Agents' sockets, `exec`'s run locks, run records, signing sockets, journals and
+nonce stores are in
 ~/.local/state/keycellar with the home the system gives the user (not $HOME), so that
 sessions with different environments meet there. Nothing else is read from the
 environment.";

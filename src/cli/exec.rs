@@ -23,7 +23,6 @@ use keycellar::run;
 use keycellar::untrusted::quoted;
 use keycellar::vault::run_lock::{self, RunLock};
 use keycellar::vault::runtime_dir::RuntimeDir;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use zeroize::Zeroizing;
@@ -180,23 +179,13 @@ fn masked_forms(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
     all
 }
 
-/// `$XDG_STATE_HOME/keycellar` (~/.local/state/keycellar): the signing journal and nonce
-/// stores; `None` without a home directory. (The run records are in the runtime directory,
-/// found from the uid, where every front end's `status` looks.)
-fn state_dir_path() -> Option<PathBuf> {
-    dirs::state_dir().map(|d| d.join("keycellar"))
-}
-
-/// [`state_dir_path`], made 0700 if missing.
+/// Where the signing journal and nonce stores are: the runtime directory, found from the
+/// uid (`~/.local/state/keycellar` with the home the system gives the user), never from
+/// the environment, so that two runs of one key with different environments meet on one
+/// nonce store (an attacker pass had runs with two `XDG_STATE_HOME`s issue the same
+/// nonces).
 fn state_dir() -> Result<PathBuf> {
-    let dir = state_dir_path()
-        .ok_or_else(|| Failure::Usage("there is no state directory (set HOME)".into()))?;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&dir)
-        .map_err(|e| keycellar::Error::io(format!("cannot create {}", dir.display()), e))?;
-    Ok(dir)
+    Ok(runtime_dir()?.path().to_path_buf())
 }
 
 /// Records, outside the vault, that a bot started (`None`) or ended (with its code) with

@@ -217,3 +217,72 @@ fn a_process_the_bot_leaves_behind_gets_no_signature() {
         );
     }
 }
+
+/// The signing journal and nonce stores are found from the uid, not the environment: a run
+/// with another `XDG_STATE_HOME` continues the first run's nonces (an attacker pass had two
+/// such runs issue thousands of the same nonces), and a FIFO planted where the journal is
+/// makes the next run fail at once instead of hanging.
+#[test]
+fn runs_in_other_environments_share_nonces_and_a_planted_fifo_is_refused() {
+    let tv = TestVault::new();
+    let secret = tv.file("kraken-vector-secret", SECRET);
+    tv.cmd()
+        .args(["add", "k", "--exchange", "kraken", "--key", KRAKEN_KEY])
+        .arg("--secret-file")
+        .arg(&secret)
+        .assert()
+        .success();
+    let first = run_bot(&tv, &dirs(&tv), &[]);
+    assert_eq!(first["answer"]["nonce"], NONCE);
+    let other = Dirs {
+        state: tv.dir.path().join("other-state"),
+        runtime: tv.runtime(),
+    };
+    fs::create_dir(&other.state).unwrap();
+    let second = run_bot(&tv, &other, &[]);
+    let nonce: u64 = second["answer"]["nonce"].as_str().unwrap().parse().unwrap();
+    assert!(
+        nonce > NONCE.parse().unwrap(),
+        "the nonce went back: {nonce}"
+    );
+
+    let journal = fs::read_dir(tv.runtime())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("journal-")
+        })
+        .expect("the journal is in the runtime directory");
+    fs::remove_file(&journal).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&journal)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut run = keycellar(&tv, &other)
+        .args(["exec", "k", "--profile", "sign", "--", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Only a failure waits this long: a run that opens the FIFO blocks for ever.
+    let mut waited = 0;
+    let status = loop {
+        if let Some(status) = run.try_wait().unwrap() {
+            break status;
+        }
+        if waited == 600 {
+            run.kill().unwrap();
+            panic!("exec hung on the journal FIFO");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    };
+    assert_eq!(status.code(), Some(1), "refused as an I/O failure");
+}

@@ -47,7 +47,8 @@ impl Journal {
             .append(true)
             .create(true)
             .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
+            // Without blocking: a FIFO planted at the path is refused below, never waited on.
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(path)
             .map_err(cannot)?;
         let meta = file.metadata().map_err(cannot)?;
@@ -82,7 +83,16 @@ impl Journal {
 /// Lines that are not records (a line cut short by a power loss) are skipped and counted.
 pub fn read(path: &Path, label: Option<&str>) -> Result<(Vec<Record>, usize)> {
     let cannot = |e| Error::io(format!("cannot read the journal {}", path.display()), e);
-    let reader = std::io::BufReader::new(File::open(path).map_err(cannot)?);
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .map_err(cannot)?;
+    if !file.metadata().map_err(cannot)?.is_file() {
+        let not_file = std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+        return Err(cannot(not_file));
+    }
+    let reader = std::io::BufReader::new(file);
     let mut records = Vec::new();
     let mut skipped = 0;
     for line in reader.lines() {
