@@ -48,10 +48,12 @@ const OKX: &[&str] = &[
 ];
 
 /// Coinbase (docs.cdp.coinbase.com): the Coinbase App's "Send money" (`POST
-/// /v2/accounts/:id/transactions`) and "Withdrawals" (create and commit), and Advanced Trade's
-/// "Move Portfolio Funds".
+/// /v2/accounts/:id/transactions`) and everything below a transaction (the legacy API's
+/// `.../transactions/:id/complete` completes a money request, which sends funds to the
+/// requester), "Withdrawals" (create and commit), and Advanced Trade's "Move Portfolio Funds".
 const COINBASE: &[&str] = &[
     "/v2/accounts/*/transactions",
+    "/v2/accounts/*/transactions/",
     "/v2/accounts/*/withdrawals",
     "/v2/accounts/*/withdrawals/",
     "/api/v3/brokerage/portfolios/move_funds",
@@ -143,6 +145,9 @@ mod tests {
             "/v2/accounts/*/withdrawals/",
             "/v2/accounts/a/withdrawals/b/commit"
         ));
+        let coinbase = fund_moving(Exchange::Coinbase);
+        let completes = "/v2/accounts/a/transactions/t/complete";
+        assert!(coinbase.iter().any(|p| matches(p, completes)));
     }
 
     #[test]
