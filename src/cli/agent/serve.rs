@@ -39,6 +39,17 @@ pub fn serve() -> Result<i32> {
         );
     };
     let mut ready = File::from(ready);
+    // `agent start` writes the key only after this byte: a process of the user that stopped
+    // this one before main() made it non-dumpable could otherwise read the key from its
+    // stdin through /proc. A process still dumpable says so and gets no key.
+    let hardened: &[u8] = if keycellar::hygiene::is_dumpable() {
+        b"D"
+    } else {
+        b"H"
+    };
+    if ready.write_all(hardened).is_err() || hardened != b"H" {
+        return Err(AgentError::NotStarted("the agent's process stays dumpable".into()).into());
+    }
     let started = receive().and_then(|(served, socket, limits, key)| {
         let server = AgentServer::bind(&socket, &served.vault)?;
         let clock = Arc::new(SystemClock);

@@ -12,7 +12,7 @@ use keycellar::Error;
 use keycellar::agent::{self, AgentError, DETACH, Limit, Limits, VaultIdentity};
 use serde_json::{Value, json};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -67,7 +67,14 @@ pub fn start_serving(
     let (vault, file, socket_text) = (text(&ctx.vault)?, text(&identity.file)?, text(socket)?);
     agent::ensure_socket_dir(socket.parent().unwrap_or(Path::new("/")))?;
     let (mut child, ready, watch) = spawn()?;
+    let mut ready = BufReader::new(ready);
     let handed = ctx.unlock_for_agent().and_then(|(key, keyslot)| {
+        // Nothing is written before the agent says it is non-dumpable (serve.rs).
+        let mut hardened = [0u8; 1];
+        match ready.read_exact(&mut hardened) {
+            Ok(()) if hardened == *b"H" => {}
+            _ => return Err(not_started("its process did not become non-dumpable")),
+        }
         let handover = json!({
             "vault": vault,
             "file": file,
@@ -94,7 +101,7 @@ pub fn start_serving(
         return Err(failure);
     }
     let mut answer = String::new();
-    let _ = BufReader::new(ready).read_line(&mut answer);
+    let _ = ready.read_line(&mut answer);
     let answer: Value = serde_json::from_str(&answer).unwrap_or(Value::Null);
     if answer["ok"] != true {
         drop(watch);

@@ -62,6 +62,8 @@ const TABLE: [&[&str]; 12] = [
         "exec",
         "--profile",
         "sign",
+        // An unlocked agent of the user is running: the run says it accepts that.
+        "--beside-agent",
         "k2",
         "--",
         "sh",
