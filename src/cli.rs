@@ -67,7 +67,10 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Exec(args) => return exec::exec(&ctx, &args),
         Command::Init(args) => commands::init(&ctx, &args),
         Command::Add(args) => commands::add(&ctx, *args),
-        Command::List => read(&ctx, VaultRequest::List {}),
+        Command::List(args) => {
+            let filter = args.filter(ctx.json);
+            read(&ctx, VaultRequest::List { filter })
+        }
         Command::Show { label, reveal } => read(&ctx, VaultRequest::Show { label, reveal }),
         Command::Agent(command) => return agent::run(&ctx, command),
         Command::Lock => agent::stop_or_lock(&ctx, false),
@@ -130,7 +133,8 @@ fn read(ctx: &Context, request: VaultRequest) -> Result<()> {
         VaultReply::List {
             entries,
             vault_fingerprint,
-        } => output::list(&entries, vault_fingerprint, ctx.json),
+            hidden,
+        } => output::list(&entries, hidden, vault_fingerprint, ctx.json),
         VaultReply::Show { entry, revealed } => output::show(&entry, revealed.as_ref(), ctx.json),
         VaultReply::Fingerprint { of, fingerprint } => {
             output::fingerprint(&of, fingerprint, ctx.json)

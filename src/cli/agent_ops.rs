@@ -145,7 +145,9 @@ mod tests {
                 served: &served,
                 key,
             },
-            VaultRequest::List {},
+            VaultRequest::List {
+                filter: Default::default(),
+            },
         )
     }
 

@@ -25,7 +25,7 @@ pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs,
 pub use command::Command;
 pub use lifecycle::{ExecArgs, Restart, RotateArgs};
 pub use slot::SlotCommand;
-pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, NewPassphraseArgs};
+pub use vault::{AddArgs, CredentialArgs, EditArgs, InitArgs, ListArgs, NewPassphraseArgs};
 
 const SHORT_TOPICS: &str = "\
 Run `keycellar --help` for the vault location, use from scripts, and exit codes;

@@ -63,16 +63,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),
         _ => None,
     };
-    let server = match args.profile {
-        Profile::Sign => Some(sign::start(&prepared.vault_id, &entries, &runtime, args)?),
-        _ => None,
-    };
-    if let Some(server) = &server {
-        command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
-        // The bot is not told where an agent is (it could still look: see
-        // refuse_sign_beside_agent).
-        command.env_remove(keycellar::agent::SOCKET_VARIABLE);
-    }
+    let server = signing_service(args, &prepared, &entries, &runtime, &mut command)?;
     // From here on keycellar keeps only what it needs while the command runs: the secrets
     // it handed over, to mask them (and the signing service's keys); the vault was never
     // here (an agent answered) or was closed when the entries came back.
@@ -109,6 +100,26 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         ));
     }
     Ok(code)
+}
+
+/// With `--profile sign`, the signing service for the entries, its socket in the command's
+/// environment.
+fn signing_service(
+    args: &ExecArgs,
+    prepared: &ExecPrepared,
+    entries: &[&Entry],
+    runtime: &RuntimeDir,
+    command: &mut Command,
+) -> Result<Option<keycellar::sign::SignServer>> {
+    if args.profile != Profile::Sign {
+        return Ok(None);
+    }
+    let server = sign::start(&prepared.vault_id, entries, runtime, args)?;
+    command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
+    // The bot is not told where an agent is (it could still look: see
+    // refuse_sign_beside_agent).
+    command.env_remove(keycellar::agent::SOCKET_VARIABLE);
+    Ok(Some(server))
 }
 
 /// Refuses options that do not go together (before the vault is opened).

@@ -187,33 +187,26 @@ pub fn print_slots(slots: &[SlotInfo], as_json: bool) -> Result<()> {
 /// What `changed` says of a command that changed nothing.
 pub const UNCHANGED: &str = "nothing to change";
 
-pub fn list(entries: &[EntryView], vault_fingerprint: Fingerprint, as_json: bool) -> Result<()> {
+pub fn list(
+    entries: &[EntryView],
+    hidden: usize,
+    vault_fingerprint: Fingerprint,
+    as_json: bool,
+) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+            "hidden": hidden,
             "vault_fingerprint": vault_fingerprint,
         }))?;
         return Ok(());
     }
-    if entries.is_empty() {
+    if entries.is_empty() && hidden == 0 {
         say!("The vault is empty. Add a key with `keycellar add LABEL --exchange EX`.");
         return Ok(());
     }
-    let rows: Vec<[Cow<str>; 7]> = entries
-        .iter()
-        .map(|e| {
-            [
-                safe(&e.label),
-                Cow::Borrowed(e.exchange.id()),
-                Cow::Borrowed(e.masked_key.as_str()),
-                Cow::Borrowed(e.status.as_str()),
-                Cow::Owned(format!("{}d", e.age_days)),
-                Cow::Borrowed(e.permission_summary.as_str()),
-                Cow::Owned(e.fingerprint.to_string()),
-            ]
-        })
-        .collect();
+    let rows: Vec<[Cow<str>; 8]> = entries.iter().map(list_row).collect();
     let header = [
         "LABEL",
         "EXCHANGE",
@@ -221,6 +214,7 @@ pub fn list(entries: &[EntryView], vault_fingerprint: Fingerprint, as_json: bool
         "STATUS",
         "AGE",
         "PERMISSIONS",
+        "USED BY",
         "FINGERPRINT",
     ];
     let colour = table::stdout_has_colour();
@@ -228,12 +222,40 @@ pub fn list(entries: &[EntryView], vault_fingerprint: Fingerprint, as_json: bool
         match (column, cell) {
             (3, "active") => ui::GOOD,
             (3, _) => ui::BAD,
+            // A key that can move funds out stands out.
+            (5, permissions) if permissions.contains("WITHDRAW") => ui::BAD,
             _ => anstyle::Style::new(),
         }
     });
-    emit(&table)?;
+    if !entries.is_empty() {
+        emit(&table)?;
+    }
+    if hidden > 0 {
+        say!(
+            "\n{} not shown (rotated, revoked, expired or filtered out): --all shows every entry.",
+            keycellar::wording::count(hidden, "entry", "entries")
+        );
+    }
     say!("\nVault fingerprint: {vault_fingerprint}");
     Ok(())
+}
+
+/// One entry's row of `list`.
+fn list_row(e: &EntryView) -> [Cow<'_, str>; 8] {
+    let used_by = match e.used_by.is_empty() {
+        true => Cow::Borrowed("-"),
+        false => Cow::Owned(safe(&e.used_by.join(",")).into_owned()),
+    };
+    [
+        safe(&e.label),
+        Cow::Borrowed(e.exchange.id()),
+        Cow::Borrowed(e.masked_key.as_str()),
+        Cow::Borrowed(e.status.as_str()),
+        Cow::Owned(format!("{}d", e.age_days)),
+        Cow::Borrowed(e.permission_summary.as_str()),
+        used_by,
+        Cow::Owned(e.fingerprint.to_string()),
+    ]
 }
 
 pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Result<()> {

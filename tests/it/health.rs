@@ -111,3 +111,45 @@ fn a_key_with_an_ip_bound_or_far_from_its_day_has_no_finding() {
         "{found:?}"
     );
 }
+
+/// `list` shows active keys with a USED BY column and a count of the others; filters
+/// narrow it; `--json` without a filter still lists every entry.
+#[test]
+fn list_shows_active_keys_with_their_bots_and_filters_narrow_it() {
+    let tv = vault_of_old_keys(1);
+    tv.cmd()
+        .args(["edit", "okx-bot", "--add-used-by", "gridbot"])
+        .assert()
+        .success();
+    tv.cmd()
+        .args(["edit", "kraken-bot", "--status", "revoked"])
+        .assert()
+        .success();
+    let text = tv.stdout(&["list"]);
+    assert!(
+        text.contains("USED BY") && text.contains("gridbot"),
+        "{text}"
+    );
+    assert!(!text.contains("kraken-bot"), "{text}");
+    assert!(text.contains("1 entry not shown"), "{text}");
+    assert!(tv.stdout(&["list", "--all"]).contains("kraken-bot"));
+    let labels = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["--json", "list"];
+        all.extend(args);
+        let listed: serde_json::Value = serde_json::from_str(&tv.stdout(&all)).unwrap();
+        let entries = listed["entries"].as_array().unwrap().iter();
+        entries
+            .map(|e| e["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        labels(&[]),
+        ["okx-bot", "kraken-bot"],
+        "--json lists every entry"
+    );
+    assert_eq!(labels(&["--used-by", "GridBot"]), ["okx-bot"]);
+    assert_eq!(labels(&["--exchange", "kraken"]), Vec::<String>::new());
+    assert_eq!(labels(&["--exchange", "kraken", "--all"]), ["kraken-bot"]);
+    assert_eq!(labels(&["--status", "revoked"]), ["kraken-bot"]);
+    assert_eq!(labels(&["--permission", "trade"]), ["okx-bot"]);
+}

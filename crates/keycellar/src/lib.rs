@@ -45,7 +45,8 @@
 //!   socket, and `execute`), `change` (the requests that change the vault, run under its
 //!   lock), `exec` (the entries `exec` hands over), `backup` (what a backup takes from the
 //!   vault, and a backup compared with it), `session` (where requests run: locally, or in
-//!   an agent), `status` and `audit` (what needs attention).
+//!   an agent), `status`, `audit` (what needs attention) and `list` (which entries a
+//!   listing shows).
 //! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the
 //!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
 //!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or

@@ -6,12 +6,14 @@
 //! `exec` (what `exec` takes from the vault:
 //! [`exec_prepare`]), `session` (where requests run: [`Session`],
 //! [`LocalSession`], [`run_at`]), `status` (what the vault
-//! holds and how well it is backed up) and `audit` (what needs attention).
+//! holds and how well it is backed up), `audit` (what needs attention) and `list` (which
+//! entries a listing shows: [`ListFilter`]).
 
 pub mod audit;
 mod backup;
 mod change;
 mod exec;
+mod list;
 mod request;
 mod session;
 pub mod status;
@@ -19,6 +21,7 @@ pub mod status;
 pub use backup::{ExportDocument, compare, export_document, print_entries};
 pub use change::{ChangeRequest, PlannedAction, execute_change};
 pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
+pub use list::ListFilter;
 pub use request::{
     EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
     verify_outcome,

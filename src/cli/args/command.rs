@@ -10,9 +10,9 @@ pub enum Command {
     /// Add an API key (the secret is asked for, or read from a file; never an argument)
     #[command(after_help = examples::help("add", &kraken_permissions()))]
     Add(Box<AddArgs>),
-    /// List entries without secrets
+    /// List entries without secrets (active ones, unless --all or --status)
     #[command(after_help = examples::help("list", ""))]
-    List,
+    List(ListArgs),
     /// Show one entry; the secret only with --reveal
     #[command(after_help = examples::help("show", ""))]
     Show {

@@ -1,5 +1,5 @@
 //! Arguments of the vault commands: init, add (and the credential sources it shares with
-//! rotate), and edit.
+//! rotate), edit, and list's filters.
 
 use super::choice;
 use clap::Args;
@@ -182,4 +182,43 @@ pub struct EditArgs {
     pub status: Option<Status>,
     #[arg(long, value_name = "N")]
     pub key_version: Option<String>,
+}
+
+/// Which entries `list` shows (every filter given must hold).
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only keys of this exchange
+    #[arg(long, value_parser = choice::<Exchange>())]
+    pub exchange: Option<Exchange>,
+    /// Only entries with this status (by default: active)
+    #[arg(long, value_parser = choice::<Status>())]
+    pub status: Option<Status>,
+    /// Only keys a bot of this name uses (as recorded with --used-by)
+    #[arg(long, value_name = "BOT")]
+    pub used_by: Option<String>,
+    /// Only keys with this permission, as recorded or as what it lets a key do (read,
+    /// trade, funds, withdraw)
+    #[arg(long, value_name = "PERMISSION")]
+    pub permission: Option<String>,
+    /// Every entry, rotated, revoked and expired ones too
+    #[arg(long, conflicts_with = "status")]
+    pub all: bool,
+}
+
+impl ListArgs {
+    /// The library's filter. `--json` without a filter lists every entry, as it always has:
+    /// scripts read the whole vault.
+    pub fn filter(&self, json: bool) -> keycellar::ops::ListFilter {
+        let unfiltered = self.exchange.is_none()
+            && self.status.is_none()
+            && self.used_by.is_none()
+            && self.permission.is_none();
+        keycellar::ops::ListFilter {
+            exchange: self.exchange,
+            status: self.status,
+            used_by: self.used_by.clone(),
+            permission: self.permission.clone(),
+            all: self.all || (json && unfiltered),
+        }
+    }
 }

@@ -33,7 +33,7 @@ pub enum AgentError {
 
     /// `exec --profile sign` would start a bot beside an unlocked agent, which any process
     /// of the user (the bot too) can ask for the secrets the signing service keeps from it.
-    #[error("an unlocked agent is running (socket {}): a bot run with --profile sign could ask it for the vault's secrets", .socket.display())]
+    #[error("an unlocked agent is running (socket {}): a bot run with the sign profile could ask it for the vault's secrets", .socket.display())]
     SignBesideAgent { socket: PathBuf },
 
     /// The agent process could not be started or did not become ready.

@@ -23,9 +23,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "request", rename_all = "snake_case", deny_unknown_fields)]
 pub enum VaultRequest {
-    /// Every entry, without secrets, and the vault fingerprint. (A struct variant, not a
-    /// unit one: serde refuses unknown fields only on those, and a request crosses a socket.)
-    List {},
+    /// The entries the filter shows (active ones by default), without secrets, how many it
+    /// left out, and the vault fingerprint.
+    List {
+        #[serde(default)]
+        filter: super::ListFilter,
+    },
     /// One entry; its secret and API passphrase only when `reveal` asks for them.
     Show { label: String, reveal: bool },
     /// Recomputes the fingerprints of one entry (or of every entry) and compares them with
@@ -87,6 +90,9 @@ pub enum VaultReply {
     List {
         entries: Vec<EntryView>,
         vault_fingerprint: Fingerprint,
+        /// Entries the filter left out.
+        #[serde(default)]
+        hidden: usize,
     },
     Show {
         entry: Box<EntryView>,
@@ -292,18 +298,22 @@ pub fn rotatable(
     Ok(exchange)
 }
 
+/// The entries `filter` shows, and how many it leaves out.
+fn list(vault: &Vault, filter: &super::ListFilter, today: Date) -> VaultReply {
+    let (shown, hidden): (Vec<&Entry>, Vec<&Entry>) =
+        vault.entries().iter().partition(|e| filter.shows(e, today));
+    VaultReply::List {
+        entries: shown.into_iter().map(|e| EntryView::of(e, today)).collect(),
+        hidden: hidden.len(),
+        vault_fingerprint: vault.fingerprint(),
+    }
+}
+
 /// Runs a reading `request` on `vault` as it stands on `today` (a change is run by
 /// [`super::execute_change`] on a vault opened for change).
 pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<VaultReply> {
     Ok(match request {
-        VaultRequest::List {} => VaultReply::List {
-            entries: vault
-                .entries()
-                .iter()
-                .map(|e| EntryView::of(e, today))
-                .collect(),
-            vault_fingerprint: vault.fingerprint(),
-        },
+        VaultRequest::List { filter } => list(vault, filter, today),
         VaultRequest::Show { label, reveal } => {
             let entry = vault.find(label)?;
             VaultReply::Show {

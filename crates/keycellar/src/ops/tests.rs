@@ -34,7 +34,12 @@ fn answered(request: VaultRequest) -> (String, VaultReply) {
 #[test]
 fn requests_and_replies_cross_as_json_and_carry_no_secret() {
     let requests = [
-        VaultRequest::List {},
+        VaultRequest::List {
+            filter: super::ListFilter {
+                all: true,
+                ..Default::default()
+            },
+        },
         VaultRequest::Fingerprint { label: None },
         VaultRequest::Fingerprint {
             label: Some("bot".into()),
@@ -58,7 +63,7 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
         let (sent, reply) = answered(request.clone());
         assert!(!sent.contains(&SECRET[..16]), "{request:?}: {sent}");
         let matches = match (&request, &reply) {
-            (VaultRequest::List {}, VaultReply::List { entries, .. }) => {
+            (VaultRequest::List { .. }, VaultReply::List { entries, .. }) => {
                 entries.len() == 1 && entries[0].label == "bot" && entries[0].api_key == KEY
             }
             (VaultRequest::Fingerprint { label }, VaultReply::Fingerprint { of, .. }) => {
@@ -182,7 +187,12 @@ fn imported_entries_are_admitted_again_whoever_sends_them() {
         panic!("an entry with a taken id is imported under a fresh one");
     };
     let mut unlock = Passphrase(&passphrase);
-    let listed = LocalSession::new(&path, &mut unlock).run(VaultRequest::List {});
+    let listed = LocalSession::new(&path, &mut unlock).run(VaultRequest::List {
+        filter: super::ListFilter {
+            all: true,
+            ..Default::default()
+        },
+    });
     let Ok(VaultReply::List { entries, .. }) = listed else {
         panic!("list");
     };
