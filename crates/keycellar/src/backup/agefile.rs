@@ -22,6 +22,7 @@ mod keys;
 mod prompts;
 mod scrypt;
 mod slot;
+mod slot_keys;
 
 pub use header::{MAX_HEADER_LEN, MAX_STANZAS, NotAge};
 pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients, recipients_of};
