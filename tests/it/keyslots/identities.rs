@@ -80,6 +80,30 @@ fn an_upper_case_recipient_is_one_key_and_never_locks_the_vault_out() {
 }
 
 #[test]
+fn passwd_through_an_identity_proves_the_old_passphrase() {
+    let tv = TestVault::new();
+    let (identity, recipient) = age_identity(&tv, "token.txt");
+    let add = ["slot", "add", "-r", &recipient, "--name", "token"];
+    tv.cmd().args(add).assert().success();
+    let before = tv.bytes();
+    let evil = tv.file("evil", "a passphrase the owner never chose at all\n");
+    let wrong = tv.file("wrong", "not the vault passphrase at all, sorry\n");
+    let passwd = |old: Option<&Path>| {
+        let mut cmd = with_identity(&tv, &identity);
+        if let Some(old) = old {
+            cmd.arg("--passphrase-file").arg(old);
+        }
+        cmd.args(["--json", "passwd", "--new-passphrase-file"]).arg(&evil);
+        cmd.assert()
+    };
+    assert_eq!(failure(passwd(None)), ("no_terminal".into(), 2));
+    assert_eq!(failure(passwd(Some(&wrong))), ("wrong_passphrase".into(), 3));
+    assert_eq!(tv.bytes(), before);
+    passwd(Some(&tv.pass_file.clone())).success();
+    with_identity(&tv, &identity).arg("list").assert().success();
+}
+
+#[test]
 fn slot_names_follow_the_label_rule() {
     let tv = TestVault::new();
     let (_, recipient) = age_identity(&tv, "escrow.txt");
