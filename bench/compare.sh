@@ -3,16 +3,21 @@
 # (docs/PERFORMANCE.md holds the last run). Needs the Debian packages argon2, age, time,
 # poppler-utils and python3; run after README's setup.
 #
-#   bench/compare.sh            full run (1 GiB KDF case, more repeats)
-#   bench/compare.sh --quick    under 2 minutes: fewer repeats, no 1 GiB case
+#   bench/compare.sh                  full run (1 GiB KDF case, more repeats)
+#   bench/compare.sh --quick          under 2 minutes: fewer repeats, no 1 GiB case
+#   bench/compare.sh --against REV    also builds revision REV (git) and puts its figures for
+#                                     the command rows beside this tree's, run by run
+#                                     interleaved, so a regression shows the day it lands
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quick=false
-case "${1:-}" in
-    --quick) quick=true ;;
-    "") ;;
-    *) echo "usage: bench/compare.sh [--quick]" >&2; exit 2 ;;
-esac
+quick=false against=
+while (($#)); do
+    case $1 in
+        --quick) quick=true; shift ;;
+        --against) against=${2:?--against needs a revision}; shift 2 ;;
+        *) echo "usage: bench/compare.sh [--quick] [--against REV]" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for tool in argon2 age age-keygen pdftoppm pdfinfo python3; do
     command -v "$tool" > /dev/null || missing+=("$tool")
@@ -33,6 +38,16 @@ target_dir=$(cargo metadata --format-version 1 --no-deps --locked |
 kc=$target_dir/release/keycellar
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# The other revision: its files (git archive, no checkout), built in a target directory of its
+# own that later runs reuse.
+kc_against=
+if [ -n "$against" ]; then
+    rev=$(git rev-parse --verify --short "$against^{commit}")
+    mkdir "$work/against"
+    git archive "$rev" | tar -x -C "$work/against"
+    (cd "$work/against" && CARGO_TARGET_DIR="$target_dir/against" cargo build --release --locked --quiet --bin keycellar)
+    kc_against=$target_dir/against/release/keycellar
+fi
 # Private, as keycellar asks of a passphrase file (it warns otherwise).
 (umask 077; echo 'bench passphrase, a test value' > "$work/pass")
 
@@ -109,31 +124,44 @@ sizes=(10 1000 10000)
 for n in "${sizes[@]}"; do make_vault "$n"; done
 r=$(age-keygen 2> /dev/null | tee "$work/id.txt" | sed -n 's/^# public key: //p')
 printf 'FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==' > "$work/s"
+once() { # BINARY COMMAND N: milliseconds of one run of COMMAND on the N-entry vault
+    local v=$work/v$3.kc
+    # add and export change the vault (an export records itself in it), so each run
+    # gets a fresh copy, made before the clock starts.
+    local fresh="cp '$v' '$work/x.kc'"
+    case $2 in
+        add) ms -n 1 -b "$fresh" "$1" --vault "$work/x.kc" --passphrase-file "$work/pass" add new --exchange kraken --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y --secret-file "$work/s" ;;
+        export) ms -n 1 -b "$fresh" "$1" --vault "$work/x.kc" --passphrase-file "$work/pass" export -o "$work/e$3.age" --force -r "$r" ;;
+        *) ms -n 1 "$1" --vault "$v" --passphrase-file "$work/pass" "$2" ;;
+    esac
+}
 for cmd in list verify add export; do
-    cells=()
+    cells=() others=()
     for n in "${sizes[@]}"; do
-        v=$work/v$n.kc
-        # add and export change the vault (an export records itself in it), so each run
-        # gets a fresh copy, made before the clock starts.
-        fresh="cp '$v' '$work/x.kc'"
-        case $cmd in
-            add) t=$(ms -b "$fresh" "$kc" --vault "$work/x.kc" --passphrase-file "$work/pass" add new --exchange kraken --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y --secret-file "$work/s") ;;
-            export) t=$(ms -b "$fresh" "$kc" --vault "$work/x.kc" --passphrase-file "$work/pass" export -o "$work/e$n.age" --force -r "$r") ;;
-            *) t=$(ms "$kc" --vault "$v" --passphrase-file "$work/pass" "$cmd") ;;
-        esac
+        ours=() theirs=()
+        for _ in $(seq "$runs"); do # interleaved, so that a noisy moment hits both sides
+            ours+=("$(once "$kc" "$cmd" "$n")")
+            [ -z "$kc_against" ] || theirs+=("$(once "$kc_against" "$cmd" "$n")")
+        done
+        t=$(median "${ours[@]}")
         cells+=("$t")
+        [ -z "$kc_against" ] || others+=("$(median "${theirs[@]}")")
         [ "$cmd$n" = list10000 ] && open10k=$t
         [ "$cmd$n" = export10000 ] && export10k=$t
     done
-    row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms)" "${cells[0]} / ${cells[1]} / ${cells[2]}" "-" "x$(ratio "${cells[2]}" "${cells[1]}") for 10x entries" "<= 50 ms at 10,000"
+    if [ -z "$kc_against" ]; then
+        row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms)" "${cells[0]} / ${cells[1]} / ${cells[2]}" "-" "x$(ratio "${cells[2]}" "${cells[1]}") for 10x entries" "<= 50 ms at 10,000"
+    else
+        row "\`$cmd\` at 10 / 1,000 / 10,000 entries (ms), this tree vs $rev" "${cells[0]} / ${cells[1]} / ${cells[2]}" "${others[0]} / ${others[1]} / ${others[2]}" "$(ratio "${cells[2]}" "${others[2]}") at 10,000" "<= 50 ms at 10,000"
+    fi
 done
 
 # 2b. exec to the child's start (the child is `true`), 10 entries: through an unlocked agent
 #     (no passphrase, no key derivation) against opening the vault itself with the tiny KDF.
-#     Both run under env(1), in a private runtime directory and state directory.
-rt=$work/run
-mkdir -m 700 "$rt"
-in_rt=(env XDG_RUNTIME_DIR="$rt" XDG_STATE_HOME="$work/state" KEYCELLAR_AGENT_SOCK=)
+#     The agent's socket and the run lock are in the user's own state directory (they come
+#     from the uid, not the environment), named for this bench's vault and key, so they meet
+#     nothing of the user's; XDG_STATE_HOME keeps the run records out of the user's own.
+in_rt=(env XDG_STATE_HOME="$work/state" KEYCELLAR_AGENT_SOCK=)
 "${in_rt[@]}" "$kc" --vault "$work/v10.kc" --passphrase-file "$work/pass" agent start > /dev/null
 trap '"${in_rt[@]}" "$kc" --vault "$work/v10.kc" agent stop > /dev/null 2>&1; rm -rf "$work"' EXIT
 agent_ms=() local_ms=()

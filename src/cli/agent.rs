@@ -40,6 +40,11 @@ fn start(ctx: &Context, args: &AgentStartArgs) -> Result<i32> {
     // with no passphrase anywhere on disk.
     let unlocking = ctx.with_identity(args.identity.clone());
     let started = spawn::start_serving(&unlocking, &identity, &socket, limits)?;
+    // With COMMAND this process lives as long as the bot, holding no key (AGENT.md section
+    // 3): the copy the unlocking context kept for later requests (there are none) and those
+    // unlocking and the handover left in frames below this one are wiped now.
+    unlocking.forget_key();
+    super::agent_ops::scrub_stack();
     if args.command.is_empty() {
         let status = started.detach()?;
         output::agent_started(&status, ctx.json)?;

@@ -99,9 +99,10 @@ fn run_scrubbed<T>(operation: impl FnOnce() -> T) -> T {
 }
 
 /// Writes zeros over the 256 KiB of stack below the caller's frame (where the operation's
-/// frames were), with writes the compiler cannot remove.
+/// frames were), with writes the compiler cannot remove. `agent start` calls it too, after
+/// the handover.
 #[inline(never)]
-fn scrub_stack() {
+pub(super) fn scrub_stack() {
     let mut below = [0u8; 256 * 1024];
     zeroize::Zeroize::zeroize(&mut below[..]);
     std::hint::black_box(&below);

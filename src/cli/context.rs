@@ -158,6 +158,14 @@ impl Context {
         }
     }
 
+    /// Wipes the vault key kept for later requests where it lies (moving the context to
+    /// drop it would leave the bytes in the frame it moved from).
+    pub fn forget_key(&self) {
+        if let Some((key, _)) = self.unlocked.borrow_mut().as_mut() {
+            zeroize::Zeroize::zeroize(&mut **key);
+        }
+    }
+
     /// For `agent start`: unlocks as every command does and opens the payload once (so a
     /// wrong passphrase fails here), and returns the vault key with the keyslot it came
     /// from. The vault itself is dropped (and wiped) at once.

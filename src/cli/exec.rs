@@ -153,9 +153,10 @@ fn masked_forms(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
     all
 }
 
-/// `$XDG_STATE_HOME/keycellar` (~/.local/state/keycellar): the run records, and the
-/// signing journal and nonce stores; `None` without a home directory.
-pub fn state_dir_path() -> Option<PathBuf> {
+/// `$XDG_STATE_HOME/keycellar` (~/.local/state/keycellar): the signing journal and nonce
+/// stores; `None` without a home directory. (The run records are in the runtime directory,
+/// found from the uid, where every front end's `status` looks.)
+fn state_dir_path() -> Option<PathBuf> {
     dirs::state_dir().map(|d| d.join("keycellar"))
 }
 
@@ -175,9 +176,9 @@ fn state_dir() -> Result<PathBuf> {
 /// the entries `ids`. A failure is a warning: the record is informative, the run goes on.
 fn record_run(vault_id: &str, ids: &[&str], ended: Option<i32>) {
     let now = keycellar::clock::Timestamp::now();
-    let recorded = state_dir().and_then(|dir| {
+    let recorded = runtime_dir().and_then(|dir| {
         Ok(run::update_records(
-            &dir,
+            dir.path(),
             vault_id,
             ids,
             |record| match ended {

@@ -7,7 +7,6 @@ use super::output;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::ops::audit::Severity;
-use keycellar::ops::status::RunPlaces;
 use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest};
 use keycellar::vault::Replacement;
 
@@ -65,11 +64,7 @@ pub fn history(ctx: &Context, label: &str) -> Result<()> {
 }
 
 pub fn status(ctx: &Context) -> Result<()> {
-    let places = RunPlaces {
-        runtime_dir: super::context::runtime_dir(),
-        state_dir: super::exec::state_dir_path(),
-    };
-    match ctx.run(VaultRequest::Status { places })? {
+    match ctx.run(VaultRequest::Status {})? {
         VaultReply::Status { report } => output::status(&report, ctx.json),
         other => Err(unexpected(other)),
     }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 mod clients;
 mod every_command;
+mod inflight;
 mod memory;
 
 /// A test vault, its agent's socket in the test's own base directory.
@@ -103,8 +104,8 @@ pub struct Line {
 
 impl Line {
     pub fn ask(&mut self, request: &Value) -> Value {
-        // An agent with no room answers `agent_busy` and hangs up without reading, so the
-        // write may find the socket closed; the answer is still there to read.
+        // An agent that refuses a peer answers and hangs up without reading, so the write
+        // may find the socket closed; the answer is still there to read.
         let _ = writeln!(self.stream, "{request}");
         let mut answer = String::new();
         self.reader.read_line(&mut answer).unwrap();

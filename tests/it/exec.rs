@@ -349,23 +349,27 @@ fn a_command_not_found_exits_127_and_one_not_executable_126() {
 }
 
 /// Each run is recorded per entry outside the vault (the vault file is not rewritten), and
-/// `status --json` shows when a bot last started and ended with it, and its code.
+/// `status --json` shows when a bot last started and ended with it, and its code. The
+/// records live in the user's runtime directory, found from the uid: a bot started with
+/// one environment (cron's) and a `status` run from another (a login shell's
+/// `XDG_STATE_HOME`) see the same records.
 #[test]
 fn status_shows_when_each_entry_last_ran() {
     let tv = TestVault::new();
     tv.add_kraken("k").success();
     tv.add_kraken("idle").success();
-    let state = tv.dir.path().join("state");
+    let (cron, login) = (tv.dir.path().join("cron"), tv.dir.path().join("login"));
     let before = tv.bytes();
     let out = exec(&tv, &["k", "--", "sh", "-c", "exit 4"])
-        .env("XDG_STATE_HOME", &state)
+        .env("XDG_STATE_HOME", &cron)
+        .env_remove("HOME")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     assert_eq!(tv.bytes(), before, "a run does not rewrite the vault");
     let status = tv
         .cmd()
-        .env("XDG_STATE_HOME", &state)
+        .env("XDG_STATE_HOME", &login)
         .args(["--json", "status"])
         .output()
         .unwrap();
@@ -380,7 +384,11 @@ fn status_shows_when_each_entry_last_ran() {
         started.ends_with('Z') && started <= ended,
         "{started} {ended}"
     );
-    let records = fs::read_dir(state.join("keycellar"))
+    assert!(
+        !cron.exists() && !login.exists(),
+        "nothing from the environment"
+    );
+    let records = fs::read_dir(tv.runtime())
         .unwrap()
         .map(|e| e.unwrap())
         .find(|e| e.file_name().to_string_lossy().starts_with("runs-"))

@@ -282,7 +282,7 @@ fn verify_paper_compares_what_was_typed_and_says_what_was_not() {
             .map(|(_, kind)| kind)
             .collect();
         let file = typed(&kinds);
-        let (json, text) = (verify(&file, true), verify(&file, false));
+        let text = verify(&file, false);
         let said = String::from_utf8_lossy(&text.stdout);
         let complained = String::from_utf8_lossy(&text.stderr);
         if !(kinds.contains(&'K') && kinds.contains(&'E')) {
@@ -291,6 +291,7 @@ fn verify_paper_compares_what_was_typed_and_says_what_was_not() {
             continue;
         }
         assert!(text.status.success(), "{kinds:?}: {said}{complained}");
+        let json = verify(&file, true);
         let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
         let with_details = kinds.contains(&'M');
         assert_eq!(report["matches"], true, "{kinds:?}");

@@ -10,7 +10,8 @@
 //!   answers and the agent-only kinds.
 //! - `timers`: idle and absolute limits with an injected clock.
 //! - `locked_key`: the vault key in one locked page, wiped when dropped.
-//! - `state`: unlocked or locked (with a reason); the checks before each use of the key.
+//! - `state`: unlocked or locked (with a reason); the checks before each use of the key and
+//!   the lease an operation holds on it outside the mutex.
 //! - `header`: a vault's id and keyslots read without its key.
 //! - `server`: the socket, the peer check, one thread per client, the watch pipe.
 //! - `client`: finding and asking the agent of a vault, and when to fall back.

@@ -90,8 +90,9 @@ mod tests {
 }
 
 /// When a bot last started and ended with an entry: non-secret times kept outside the
-/// sealed vault (so a run never rewrites it), in `runs-VAULTID.json` (0600) in the state
-/// directory, by entry id.
+/// sealed vault (so a run never rewrites it), in `runs-VAULTID.json` (0600) in the user's
+/// runtime directory (`vault::runtime_dir`, from the uid, beside the run locks: a bot
+/// started by cron and one started from a login shell are in one `status`), by entry id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunRecord {
     pub last_started: Option<crate::clock::Timestamp>,

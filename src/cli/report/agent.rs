@@ -8,14 +8,20 @@ use std::borrow::Cow;
 pub fn exit_code(error: &AgentError) -> i32 {
     match error {
         AgentError::Answered(refusal) => refusal.exit_code,
-        _ => exit::FAILURE,
+        AgentError::UnsafeDirectory { .. }
+        | AgentError::NoAgent { .. }
+        | AgentError::AlreadyServed { .. }
+        | AgentError::ForeignAgent { .. }
+        | AgentError::Protocol { .. }
+        | AgentError::NotStarted(_)
+        | AgentError::Io { .. } => exit::FAILURE,
     }
 }
 
 pub fn kind(error: &AgentError) -> Cow<'static, str> {
     Cow::Borrowed(match error {
         AgentError::Answered(refusal) => return Cow::Owned(refusal.kind.clone()),
-        AgentError::UnsafeDirectory { .. } => "unsafe_path",
+        AgentError::UnsafeDirectory { .. } | AgentError::ForeignAgent { .. } => "unsafe_path",
         AgentError::NoAgent { .. } => "no_agent",
         AgentError::AlreadyServed { .. } => "agent_running",
         AgentError::Protocol { .. } | AgentError::NotStarted(_) => "agent_failed",
@@ -29,6 +35,10 @@ pub fn hint(error: &AgentError) -> Cow<'static, str> {
         AgentError::UnsafeDirectory { .. } => {
             "The socket directory must be yours, mode 0700 and not a link: remove it (or fix \
              its owner and mode) and start the agent again."
+        }
+        AgentError::ForeignAgent { .. } => {
+            "Another user's process listens where your agent's socket should be: find it \
+             (`ss -xlp`), remove the socket and check who can write to its directory."
         }
         AgentError::NoAgent { .. } => "Start one with `keycellar agent start`.",
         AgentError::AlreadyServed { .. } => {

@@ -1,12 +1,12 @@
 //! What a client of the agent's own user can and cannot make it do (issue 31, attacker
 //! findings A2, A6, F6, H2 and the bind race): a request line with a key twice is refused;
-//! request lines are small; at most `MAX_CLIENTS` clients at once and a silent one blocks no
-//! other; out of descriptors it waits instead of spinning and serves again after; it keeps
+//! request lines are small; at most `MAX_CLIENTS` clients at once, more wait their turn,
+//! and silent ones are hung up on; a status request names no directory; out of descriptors it waits instead of spinning and serves again after; it keeps
 //! no descriptor `agent start` had; and two starts at once leave one agent.
 
 use super::{AgentVault, Line, eventually};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -73,29 +73,46 @@ fn a_request_line_over_64_kib_is_refused_and_the_agent_serves_on() {
     assert_eq!(av.status()["state"], "unlocked");
 }
 
+/// A6': idle connections cannot lock other clients out. Sixteen silent ones fill every
+/// place; the seventeenth client waits in the queue instead of being refused, and is served
+/// once the agent hangs up on a silent one (one second of silence before a request).
 #[test]
-fn clients_beyond_the_cap_are_refused_and_a_silent_one_blocks_no_other() {
+fn clients_beyond_the_cap_wait_and_silent_ones_hold_no_place_for_long() {
     let av = AgentVault::new();
     av.start(&[]);
     let socket = av.socket();
-    // A client that connects and never says anything.
-    let _silent = UnixStream::connect(&socket).unwrap();
-    let mut held: Vec<Line> = (0..15)
-        .map(|_| {
-            let mut client = connect_to(&socket);
-            assert_eq!(client.ask(&json!({"v": 1, "op": "status"}))["ok"], true);
-            client
-        })
+    let silent: Vec<UnixStream> = (0..16)
+        .map(|_| UnixStream::connect(&socket).unwrap())
         .collect();
-    let mut over = connect_to(&socket);
-    let refused = over.ask(&json!({"v": 1, "op": "status"}));
-    assert_eq!(refused["error"]["kind"], "agent_busy", "{refused}");
-    // One leaves: another is served again (once its thread has seen the end).
-    held.pop();
-    eventually("a place frees", || {
-        let mut client = connect_to(&socket);
-        client.ask(&json!({"v": 1, "op": "status"}))["ok"] == true
-    });
+    let mut queued = connect_to(&socket);
+    let answer = queued.ask(&json!({"v": 1, "op": "status"}));
+    assert_eq!(answer["ok"], true, "{answer}");
+    // The silent ones were hung up on, without an answer.
+    for mut stream in silent {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .unwrap();
+        let mut rest = Vec::new();
+        assert_eq!(stream.read_to_end(&mut rest).unwrap(), 0);
+    }
+}
+
+/// B4: a status request cannot name the places the agent looks in (it would make them):
+/// the field is not part of the request, and nothing appears there.
+#[test]
+fn a_status_request_naming_directories_makes_nothing_there() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let elsewhere = av.tv.dir.path().join("elsewhere");
+    let places =
+        json!({"runtime_dir": elsewhere.join("run"), "state_dir": elsewhere.join("state")});
+    let mut agent = connect(&av);
+    let answer = agent.ask(&av.run_request(json!({"request": "status", "places": places})));
+    assert_eq!(answer["error"]["kind"], "bad_request", "{answer}");
+    assert!(!elsewhere.exists());
+    let answer = agent.ask(&av.run_request(json!({"request": "status"})));
+    assert_eq!(answer["ok"], true, "{answer}");
+    assert!(!elsewhere.exists());
 }
 
 /// CPU time (user and system, in clock ticks) of process `pid`, from /proc.

@@ -10,12 +10,12 @@ use keycellar::vault::VaultHeader;
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 
-fn is_root() -> bool {
+pub(super) fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
 
 /// The fixture vault (six entries with documented secrets) with a private runtime dir.
-fn fixture() -> AgentVault {
+pub(super) fn fixture() -> AgentVault {
     let av = AgentVault::new();
     std::fs::copy(
         concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/vault-v1.kc"),
@@ -26,7 +26,7 @@ fn fixture() -> AgentVault {
     av
 }
 
-fn vault_key(av: &AgentVault) -> [u8; 32] {
+pub(super) fn vault_key(av: &AgentVault) -> [u8; 32] {
     let passphrase = Secret::new(FIXTURE_PASSPHRASE.into());
     let header = VaultHeader::read(&av.tv.vault).unwrap();
     *header
@@ -51,7 +51,7 @@ fn reveal_all(av: &AgentVault) {
 /// The needles of a search: the key's halves, each secret's 16-byte pieces (shorter ones
 /// whole), each named; pieces the executable itself holds (a table of hex digits) are left
 /// out, since they would be found whatever the agent did.
-fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(super) fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut all = vec![
         ("the vault key".to_string(), key[..16].to_vec()),
         ("the vault key".to_string(), key[16..].to_vec()),
@@ -75,7 +75,7 @@ fn needles(key: &[u8; 32], executable: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 /// The needles `hay` holds, in one pass (a table of first bytes).
-fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+pub(super) fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     let mut first = [false; 256];
     needles
         .iter()
@@ -94,7 +94,7 @@ fn found(hay: &[u8], needles: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
     hits
 }
 
-fn names(hits: Vec<(String, Vec<u8>)>) -> Vec<String> {
+pub(super) fn names(hits: Vec<(String, Vec<u8>)>) -> Vec<String> {
     let mut names: Vec<String> = hits.into_iter().map(|(name, _)| name).collect();
     names.sort();
     names.dedup();
@@ -197,6 +197,47 @@ fn a_client_of_another_user_is_refused() {
     .unwrap();
     std::fs::set_permissions(&av.runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
     av.bare().arg("list").assert().success();
+}
+
+/// The client checks who listens before it sends a byte (a request may carry `add`'s
+/// secret): a listener of another uid at the agent's socket path gets nothing, and the
+/// command says why and carries on with the passphrase.
+#[test]
+fn a_listener_of_another_user_at_the_socket_path_is_sent_nothing() {
+    use std::io::BufRead;
+    if !is_root() {
+        return; // needs root to act as another user (CI runs as root)
+    }
+    let av = AgentVault::new();
+    let id = keycellar::agent::identify(&av.tv.vault).unwrap().vault_id;
+    let dir = av.runtime.join("keycellar");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // The other user binds where it may, and the socket is then moved into place.
+    let open = tempfile::tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(open.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let bound = open.path().join("s.sock");
+    let listener = "import socket, sys\ns = socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[1])\n\
+        s.listen(1)\nprint('ready', flush=True)\nc, _ = s.accept()\nprint(len(c.recv(65536)))\n";
+    let mut foreign = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .args(["/usr/bin/python3", "-c", listener])
+        .arg(&bound)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = std::io::BufReader::new(foreign.stdout.take().unwrap());
+    let mut line = String::new();
+    said.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    std::fs::rename(&bound, dir.join(format!("agent-{id}.sock"))).unwrap();
+    let out = av.cmd().arg("list").assert().success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(stderr.contains("another user's process"), "{stderr}");
+    line.clear();
+    said.read_line(&mut line).unwrap();
+    assert_eq!(line, "0\n", "bytes reached the other user's listener");
+    foreign.wait().unwrap();
 }
 
 #[test]

@@ -162,7 +162,12 @@ fn a_run_lock_that_is_a_link_is_refused_and_its_target_left_alone() {
         fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
         0o700
     );
-    let lock = fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    // The run lock, beside the run records.
+    let lock = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("run-"))
+        .unwrap();
     let victim = tv.file("victim", "precious\n");
     fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
     for link in ["symbolic", "hard"] {

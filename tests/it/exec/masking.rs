@@ -1,6 +1,7 @@
 //! Masking covers the forms a secret takes when a bot logs it through the usual encoders
 //! (issue 31, case 5): a Python child prints each form, computed by Python's own `json`,
-//! `repr`, `urllib` and `base64` (and Gson's `\u003d` for `=`), cut across writes, on stdout and on stderr, and no form,
+//! `repr`, `urllib` and `base64` (and Gson's `\u003d` for `=`, and the HTML character
+//! references of `/ + =`), cut across writes, on stdout and on stderr, and no form,
 //! nor any 12 characters of a secret, reaches keycellar's output.
 
 use super::exec;
@@ -25,6 +26,10 @@ def forms(key, secret):
            urllib.parse.quote(secret),
            re.sub('%[0-9A-F]{2}', lambda m: m.group(0).lower(), urllib.parse.quote(secret)),
            'Authorization: Basic ' + base64.b64encode((key + ':' + secret).encode()).decode()]
+    for slash in ('/', '&#47;', '&#x2f;', '&#x2F;'):
+        for plus, equals in (('+', '='), ('&#43;', '&#61;'), ('&#x2b;', '&#x3d;'), ('&#x2B;', '&#x3D;')):
+            if (slash, plus) != ('/', '+'):
+                out.append(secret.replace('/', slash).replace('+', plus).replace('=', equals))
     out += [line for line in secret.splitlines() if len(line) >= 16]
     out += [json.dumps(line).replace('/', '\\/') for line in secret.splitlines() if len(line) >= 16]
     return out
@@ -61,8 +66,9 @@ fn every_encoded_form_of_a_secret_is_masked_on_both_streams() {
     for (name, stream) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
         let text = String::from_utf8_lossy(stream);
         let lines: Vec<&str> = text.lines().collect();
-        // Twelve forms of each secret, and two of each of its lines (Kraken's one, the PEM's five).
-        assert_eq!(lines.len(), 12 + 2 + 12 + 5 * 2, "{name}: {text}");
+        // Twelve forms of each secret and fifteen HTML ones, and two of each of its lines
+        // (Kraken's one, the PEM's five).
+        assert_eq!(lines.len(), 27 + 2 + 27 + 5 * 2, "{name}: {text}");
         for line in &lines {
             assert!(line.contains("****"), "{name}: {line}");
         }

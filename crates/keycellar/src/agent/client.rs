@@ -36,8 +36,9 @@ pub fn socket_for(
 }
 
 impl Client {
-    /// Connects to `socket` after checking its directory. `Ok(None)` when no agent listens
-    /// there (no socket, or one a killed agent left).
+    /// Connects to `socket` after checking its directory, then checks that the process
+    /// listening runs as this user (`SO_PEERCRED`). `Ok(None)` when no agent listens there
+    /// (no socket, or one a killed agent left).
     pub fn connect(socket: &Path) -> Result<Option<Client>, AgentError> {
         if std::fs::symlink_metadata(socket).is_err() {
             return Ok(None);
@@ -53,6 +54,15 @@ impl Client {
                 ));
             }
         };
+        // The directory was checked by path; the listener itself is checked before a byte is
+        // sent (a request may carry a secret: `add`'s).
+        if crate::peer::same_user(&stream).is_none() {
+            let uid = rustix::net::sockopt::socket_peercred(&stream).ok();
+            return Err(AgentError::ForeignAgent {
+                socket: socket.to_path_buf(),
+                uid: uid.map(|cred| cred.uid.as_raw()),
+            });
+        }
         let reader = stream
             .try_clone()
             .map(BufReader::new)
@@ -157,7 +167,6 @@ fn is_fallback(refusal: &Refusal) -> bool {
         kind::WRONG_VAULT,
         kind::PEER_REFUSED,
         kind::BAD_REQUEST,
-        kind::BUSY,
     ]
     .contains(&refusal.kind.as_str())
 }

@@ -17,6 +17,11 @@ pub enum AgentError {
     #[error("an agent already serves vault {} (socket {})", .vault.display(), .socket.display())]
     AlreadyServed { vault: PathBuf, socket: PathBuf },
 
+    /// The process listening on the socket runs as another user (or the kernel cannot say
+    /// who it is): nothing was sent to it.
+    #[error("the socket {} is served by another user's process (uid {}), not this user's agent", .socket.display(), .uid.map_or("unknown".to_string(), |u| u.to_string()))]
+    ForeignAgent { socket: PathBuf, uid: Option<u32> },
+
     /// The agent answered something this keycellar does not understand.
     #[error("the agent at {} answered out of protocol: {what}", .socket.display())]
     Protocol { socket: PathBuf, what: String },

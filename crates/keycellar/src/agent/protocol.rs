@@ -61,8 +61,6 @@ pub mod kind {
     pub const WRONG_VAULT: &str = "wrong_vault";
     /// The line is not a request of this protocol.
     pub const BAD_REQUEST: &str = "bad_request";
-    /// The agent serves as many clients as it allows at once.
-    pub const BUSY: &str = "agent_busy";
 }
 
 impl Refusal {

@@ -1,14 +1,17 @@
 //! The agent's socket: bound in the checked directory under a lock held for the agent's life
-//! (one agent per socket), one thread per client (at most [`MAX_CLIENTS`], each with read
-//! and write timeouts, its stack wiped after each request), the peer's uid checked on every
-//! connection, and a main loop that also wakes when a timer must lock the agent (so the key
-//! is wiped on time even when no one asks) and when the process that started it goes away
-//! (the watch pipe's end of file). Out of descriptors, it waits before accepting again.
+//! (one agent per socket), one thread per client (at most [`MAX_CLIENTS`]; more wait in the
+//! listener's queue until one ends; each with read and write timeouts, its stack wiped after
+//! each request), the peer's uid checked on every connection, and a main loop that also
+//! wakes when a timer must lock the agent (so the key is wiped on time even when no one
+//! asks) and when the process that started it goes away (the watch pipe's end of file).
+//! Out of descriptors, it waits before accepting again. No operation runs under the state's
+//! mutex (state.rs, [`KeyLease`](super::state::KeyLease)): the main loop, `lock`, `stop` and
+//! `status` never wait for a request in progress.
 
 use super::error::AgentError;
 use super::protocol::{self, Refusal, Request, kind};
 use super::socket_dir;
-use super::state::{AgentState, CachedKey, KeyslotCheck, LockReason};
+use super::state::{self, AgentState, CachedKey, KeyslotCheck, LockReason};
 use crate::ops::VaultRequest;
 use serde_json::{Value, json};
 use std::io::BufReader;
@@ -24,12 +27,21 @@ use std::time::Duration;
 /// (no COMMAND): the agent stops watching. End of file without it means stop.
 pub const DETACH: u8 = b'd';
 
-/// The most clients served at once; one more is answered `agent_busy` and closed.
+/// The most clients served at once; more wait in the listener's queue, accepted in turn
+/// as served ones end.
 pub const MAX_CLIENTS: usize = 16;
 
-/// How long a client may keep the agent waiting for a request line, or for reading an
-/// answer, before it is hung up on.
+/// How long a connection may stay silent before a request (its first, or its next) before it
+/// is hung up on: short, so that idle connections cannot hold every place for long.
+pub const SILENT_CLIENT_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// How long a client may keep the agent waiting for the rest of a request line it has
+/// begun, or for reading an answer, before it is hung up on.
 pub const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What a wake-up byte asks of the main loop: stop, or accept again (a place freed).
+const WAKE_STOP: u8 = b's';
+const WAKE_FREED: u8 = b'f';
 
 /// How long the agent waits before accepting again when it is out of descriptors.
 const OUT_OF_FDS_PAUSE: Duration = Duration::from_millis(100);
@@ -124,6 +136,7 @@ impl AgentServer {
             stopped_by: Mutex::new(None),
         });
         self.main_loop(&shared, &woken, watch);
+        // An operation still running keeps its lease until it ends (or the process does).
         lock_state(&shared).lock(LockReason::Lock);
         if std::fs::symlink_metadata(&self.socket).is_ok_and(|m| (m.dev(), m.ino()) == self.bound) {
             let _ = std::fs::remove_file(&self.socket);
@@ -131,6 +144,13 @@ impl AgentServer {
         // Removed while still held: the next agent locks a file of its own (lock_beside).
         let _ = std::fs::remove_file(socket_dir::lock_path(&self.socket));
         drop(self.lock);
+        drop(
+            shared
+                .stopped_by
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take(),
+        );
         Ok(())
     }
 
@@ -141,9 +161,17 @@ impl AgentServer {
                 tv_sec: i64::try_from(ms / 1000).unwrap_or(i64::MAX),
                 tv_nsec: i64::try_from(ms % 1000).unwrap_or(0) * 1_000_000,
             });
+            // At the cap the listener is left out: connections wait in its queue, and a
+            // client thread that ends wakes the loop (WAKE_FREED).
+            let room = shared.clients.load(Ordering::SeqCst) < MAX_CLIENTS;
+            let listen = if room {
+                PollFlags::IN
+            } else {
+                PollFlags::empty()
+            };
             let mut fds = vec![
-                PollFd::new(&self.listener, PollFlags::IN),
                 PollFd::new(woken, PollFlags::IN),
+                PollFd::new(&self.listener, listen),
             ];
             if let Some(watch) = &watch {
                 fds.push(PollFd::new(watch, PollFlags::IN));
@@ -152,7 +180,7 @@ impl AgentServer {
             let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
             drop(fds);
             lock_state(shared).expire();
-            if ready[1] {
+            if ready[0] && read_wake(woken).contains(&WAKE_STOP) {
                 return;
             }
             if ready.get(2) == Some(&true) {
@@ -161,7 +189,7 @@ impl AgentServer {
                     _ => return,
                 }
             }
-            if ready[0] {
+            if ready[1] && room {
                 self.accept(shared);
             }
         }
@@ -197,32 +225,38 @@ impl AgentServer {
             let _ = protocol::write_line(&mut &stream, &protocol::refusal_line(&refusal));
             return;
         }
-        if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
-            let refusal = Refusal::agent(
-                kind::BUSY,
-                format!("the agent serves {MAX_CLIENTS} clients already"),
-                "",
-            );
-            let _ = protocol::write_line(&mut &stream, &protocol::refusal_line(&refusal));
-            return;
-        }
+        // Only this thread adds, and only below the cap (main_loop).
+        shared.clients.fetch_add(1, Ordering::SeqCst);
         let serving = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("keycellar-agent-client".into())
             .stack_size(CLIENT_STACK)
             .spawn(move || {
                 serve_client(&stream, &serving);
-                serving.clients.fetch_sub(1, Ordering::SeqCst);
+                client_ended(&serving);
             });
         if spawned.is_err() {
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
+            client_ended(shared);
         }
     }
 }
 
 fn lock_state(shared: &Shared) -> MutexGuard<'_, AgentState> {
-    shared.state.lock().unwrap_or_else(|p| p.into_inner())
+    state::held(&shared.state)
+}
+
+/// Frees a client's place; at the cap, the main loop (which stopped listening) is woken.
+fn client_ended(shared: &Shared) {
+    if shared.clients.fetch_sub(1, Ordering::SeqCst) == MAX_CLIENTS {
+        let _ = rustix::io::write(&shared.wake, &[WAKE_FREED]);
+    }
+}
+
+/// The wake-up bytes waiting (the pipe is readable when this is called).
+fn read_wake(woken: &OwnedFd) -> Vec<u8> {
+    let mut bytes = [0u8; 64];
+    let read = rustix::io::read(woken, &mut bytes).unwrap_or(0);
+    bytes[..read].to_vec()
 }
 
 /// One byte from the watch pipe; `None` at end of file or on an error.
@@ -234,11 +268,15 @@ fn read_watch(watch: Option<&OwnedFd>) -> Option<u8> {
     }
 }
 
-/// Answers one client's requests in turn until it hangs up, keeps it waiting longer than
-/// [`CLIENT_TIMEOUT`] or sends a line out of protocol.
+/// Answers one client's requests in turn until it hangs up, stays silent longer than
+/// [`SILENT_CLIENT_TIMEOUT`] before a request, keeps it waiting longer than
+/// [`CLIENT_TIMEOUT`] in one, or sends a line out of protocol.
 fn serve_client(stream: &UnixStream, shared: &Shared) {
     let mut reader = BufReader::new(stream);
     loop {
+        if !request_begins(stream, &mut reader) {
+            return;
+        }
         let line = match protocol::read_line(&mut reader, protocol::MAX_REQUEST_LINE) {
             Ok(Some(line)) => line,
             Ok(None) => return,
@@ -255,13 +293,22 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
             if let Ok(kept) = stream.try_clone() {
                 *shared.stopped_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(kept);
             }
-            let _ = rustix::io::write(&shared.wake, b"s");
+            let _ = rustix::io::write(&shared.wake, &[WAKE_STOP]);
             return;
         }
         if written.is_err() {
             return;
         }
     }
+}
+
+/// Waits at most [`SILENT_CLIENT_TIMEOUT`] for the first byte of a request, then gives the
+/// rest of it [`CLIENT_TIMEOUT`]. False at the end of the connection or when none came.
+fn request_begins(stream: &UnixStream, reader: &mut BufReader<&UnixStream>) -> bool {
+    use std::io::BufRead;
+    let began = stream.set_read_timeout(Some(SILENT_CLIENT_TIMEOUT)).is_ok()
+        && reader.fill_buf().is_ok_and(|bytes| !bytes.is_empty());
+    began && stream.set_read_timeout(Some(CLIENT_TIMEOUT)).is_ok()
 }
 
 /// The answer to one request line (dropped here, its memory wiped as it is freed), and
@@ -290,22 +337,23 @@ fn wipe_stack() {
     std::hint::black_box(&area);
 }
 
-/// The answer line to `request`, and whether the agent stops after sending it.
+/// The answer line to `request`, and whether the agent stops after sending it. The state's
+/// mutex is held only to read or change the state, never while an operation runs.
 fn answer(shared: &Shared, request: Request) -> (Vec<u8>, bool) {
-    let mut state = lock_state(shared);
     let done = |fields| (protocol::ok_line(fields), false);
     match request {
-        Request::Status {} => done(state.status()),
+        Request::Status {} => done(lock_state(shared).status()),
         Request::Lock {} => {
-            state.lock(LockReason::Lock);
+            lock_state(shared).lock(LockReason::Lock);
             done(json!({}))
         }
         Request::Stop {} => {
-            state.lock(LockReason::Lock);
+            lock_state(shared).lock(LockReason::Lock);
             (protocol::ok_line(json!({})), true)
         }
         #[cfg(feature = "internals")]
         Request::Advance { ms } => {
+            let mut state = lock_state(shared);
             state.advance(ms);
             done(state.status())
         }
@@ -313,33 +361,31 @@ fn answer(shared: &Shared, request: Request) -> (Vec<u8>, bool) {
             vault,
             vault_id,
             operation,
-        } => {
-            if !state.serves(&vault, &vault_id) {
-                let refusal = Refusal::agent(
-                    kind::WRONG_VAULT,
-                    "this agent serves another vault",
-                    "Start an agent for this vault with `keycellar agent start`.",
-                );
-                return (protocol::refusal_line(&refusal), false);
-            }
-            // Parsed before the key is used: a request that is not one moves no timer.
-            let Ok(request) = serde_json::from_value::<VaultRequest>(operation) else {
-                let refusal = Refusal::agent(
-                    kind::BAD_REQUEST,
-                    "this agent does not run that operation",
-                    "",
-                );
-                return (protocol::refusal_line(&refusal), false);
-            };
-            let ran = state
-                .use_key(&*shared.still_there, |key| {
-                    shared.operations.run(key, request)
-                })
-                .and_then(|result| result);
-            match ran {
-                Ok(report) => done(json!({ "report": report })),
-                Err(refusal) => (protocol::refusal_line(&refusal), false),
-            }
-        }
+        } => match run(shared, &vault, &vault_id, operation) {
+            Ok(report) => done(json!({ "report": report })),
+            Err(refusal) => (protocol::refusal_line(&refusal), false),
+        },
     }
+}
+
+/// Runs `operation` on the vault served, with a lease on the key taken under the mutex and
+/// used outside it.
+fn run(shared: &Shared, vault: &Path, vault_id: &str, operation: Value) -> Result<Value, Refusal> {
+    if !lock_state(shared).serves(vault, vault_id) {
+        return Err(Refusal::agent(
+            kind::WRONG_VAULT,
+            "this agent serves another vault",
+            "Start an agent for this vault with `keycellar agent start`.",
+        ));
+    }
+    // Parsed before the key is used: a request that is not one moves no timer.
+    let request = serde_json::from_value::<VaultRequest>(operation).map_err(|_| {
+        Refusal::agent(
+            kind::BAD_REQUEST,
+            "this agent does not run that operation",
+            "",
+        )
+    })?;
+    let lease = state::checked_lease(&shared.state, &*shared.still_there)?;
+    shared.operations.run(lease.cached(), request)
 }

@@ -1,14 +1,18 @@
 //! The agent's state: unlocked (the key in a locked page, the timers running) or locked
-//! with a reason. Every request that would use the key first lets the timers lock the agent,
-//! then checks that the vault still holds the keyslot the key came from (a `passwd`, `rekey`
-//! or `slot remove` since then locks it), and only then moves the idle deadline.
+//! with a reason. A request that would use the key first lets the timers lock the agent and
+//! moves the idle deadline, all under the state's mutex, and leaves with a lease on the key
+//! ([`KeyLease`]); then, with the mutex released, it checks that the vault still holds the
+//! keyslot the key came from (a `passwd`, `rekey` or `slot remove` since then locks it) and
+//! runs. No operation runs under the mutex, so `lock`, `stop`, `status` and the timers never
+//! wait for one: locking drops the state's hold on the key at once (no operation starts
+//! after it), and the page is wiped when the last lease still running ends.
 
 use super::locked_key::LockedKey;
 use super::protocol::{Refusal, kind};
 use super::timers::{Clock, Expiry, Limits, Timers};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Why the agent is locked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,10 +58,35 @@ pub struct CachedKey<'a> {
 /// Reads the vault's header and says whether it still holds the served id and keyslot.
 pub type KeyslotCheck = dyn Fn(&Served) -> bool + Send + Sync;
 
+/// What one operation holds while it runs, outside the state's mutex: the vault served and
+/// a share of the key page, which is wiped when the agent has locked and the last lease is
+/// dropped.
+pub struct KeyLease {
+    served: Served,
+    key: Arc<LockedKey>,
+}
+
+impl KeyLease {
+    /// The key and the vault, as an operation is given them.
+    pub fn cached(&self) -> CachedKey<'_> {
+        CachedKey {
+            served: &self.served,
+            key: self.key.expose(),
+        }
+    }
+
+    /// The shared page (tests watch it go).
+    #[cfg(test)]
+    pub fn key(&self) -> &Arc<LockedKey> {
+        &self.key
+    }
+}
+
 /// The state machine. Not shared by itself: the server keeps it under a mutex.
 pub struct AgentState {
     served: Served,
-    key: Option<LockedKey>,
+    /// The key while unlocked; leases share it (see [`KeyLease`]).
+    key: Option<Arc<LockedKey>>,
     timers: Timers,
     locked_because: Option<LockReason>,
     /// Whether the whole process is locked against swap (`mlockall`), for `status`.
@@ -79,7 +108,7 @@ impl AgentState {
         let timers = Timers::start(limits, clock.now_ms());
         AgentState {
             served,
-            key: Some(key),
+            key: Some(Arc::new(key)),
             timers,
             locked_because: None,
             process_locked,
@@ -135,7 +164,7 @@ impl AgentState {
         self.expire();
         let unlocked = self.is_unlocked();
         let deadline = |d: Option<u64>| d.filter(|_| unlocked).map(|ms| rfc3339(ms - self.skew));
-        let key_locked = self.key.as_ref().is_some_and(LockedKey::memory_locked);
+        let key_locked = self.key.as_ref().is_some_and(|key| key.memory_locked());
         json!({
             "vault": self.served.vault,
             "vault_id": self.served.vault_id,
@@ -149,37 +178,59 @@ impl AgentState {
         })
     }
 
-    /// Runs `work` with the key, after the timers and the keyslot check; the idle deadline
-    /// moves. Locked (now or by the checks): `agent_locked`.
-    pub fn use_key<T>(
-        &mut self,
-        still_there: &KeyslotCheck,
-        work: impl FnOnce(CachedKey<'_>) -> T,
-    ) -> Result<T, Refusal> {
+    /// A lease on the key for one operation, after the timers; the idle deadline moves.
+    /// Locked: `agent_locked`.
+    pub fn lease(&mut self) -> Result<KeyLease, Refusal> {
         self.expire();
-        if self.is_unlocked() && !still_there(&self.served) {
-            self.lock(LockReason::KeyslotsChanged);
-        }
         let Some(key) = &self.key else {
-            let because = self.locked_because.map_or("lock", LockReason::as_str);
-            return Err(Refusal::agent(
-                kind::LOCKED,
-                format!("the agent is locked ({because})"),
-                "Unlock again with `keycellar agent start`.",
-            ));
+            return Err(self.locked_refusal());
         };
+        let key = Arc::clone(key);
         let now = self.now();
         self.timers.used(now);
-        Ok(work(CachedKey {
-            served: &self.served,
-            key: key.expose(),
-        }))
+        Ok(KeyLease {
+            served: self.served.clone(),
+            key,
+        })
+    }
+
+    fn locked_refusal(&self) -> Refusal {
+        let because = self.locked_because.map_or("lock", LockReason::as_str);
+        Refusal::agent(
+            kind::LOCKED,
+            format!("the agent is locked ({because})"),
+            "Unlock again with `keycellar agent start`.",
+        )
     }
 
     /// Whether a client naming `file` and `vault_id` means the vault served.
     pub fn serves(&self, file: &Path, vault_id: &str) -> bool {
         self.served.vault_id == vault_id && self.served.file == file
     }
+}
+
+/// A lease on the key of the agent in `state`, for one operation: taken under the mutex,
+/// then, with the mutex released (reading the header may be slow, and nothing may wait for
+/// it), the vault's keyslots are checked; a keyslot gone locks the agent
+/// (`keyslots_changed`) before the key is used.
+pub fn checked_lease(
+    state: &Mutex<AgentState>,
+    still_there: &KeyslotCheck,
+) -> Result<KeyLease, Refusal> {
+    let lease = held(state).lease()?;
+    if still_there(&lease.served) {
+        return Ok(lease);
+    }
+    drop(lease);
+    let mut state = held(state);
+    state.lock(LockReason::KeyslotsChanged);
+    Err(state.locked_refusal())
+}
+
+/// The state, even if a thread panicked holding it (the state stays consistent: every
+/// change to it is one assignment).
+pub fn held(state: &Mutex<AgentState>) -> MutexGuard<'_, AgentState> {
+    state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn rfc3339(ms: u64) -> String {

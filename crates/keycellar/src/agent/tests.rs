@@ -4,8 +4,9 @@ use super::*;
 use crate::ops::VaultRequest;
 use crate::sign::FixedClock;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
 const MINUTE: u64 = 60_000;
 const KEY: [u8; 32] = [0x5a; 32];
@@ -39,7 +40,7 @@ fn a_thousand_status_requests_do_not_move_the_idle_deadline_and_use_does() {
         assert_eq!(state.status()["idle_deadline"], deadline);
     }
     clock.set(1_000_000 + 10 * MINUTE);
-    let key = state.use_key(&there, |k| *k.key).unwrap();
+    let key = *state.lease().unwrap().cached().key;
     assert_eq!(key, KEY);
     assert_ne!(state.status()["idle_deadline"], deadline);
     clock.set(1_000_000 + 24 * MINUTE);
@@ -56,7 +57,7 @@ fn the_absolute_limit_locks_under_constant_use() {
     let clock = Arc::new(FixedClock::new(0));
     let mut state = unlocked(&clock);
     let mut uses = 0;
-    while state.use_key(&there, |_| ()).is_ok() {
+    while state.lease().is_ok() {
         uses += 1;
         clock.set(uses * MINUTE);
     }
@@ -70,7 +71,7 @@ fn locked_agents_refuse_use_and_keep_the_first_reason() {
     let mut state = unlocked(&clock);
     state.lock(LockReason::Lock);
     clock.set(9 * 60 * MINUTE);
-    let refused = state.use_key(&there, |_| ()).unwrap_err();
+    let refused = state.lease().err().unwrap();
     assert_eq!(refused.kind, protocol::kind::LOCKED);
     assert_eq!(state.status()["locked_because"], "lock");
     assert_eq!(state.until_deadline(), None);
@@ -79,14 +80,39 @@ fn locked_agents_refuse_use_and_keep_the_first_reason() {
 #[test]
 fn a_keyslot_gone_from_the_header_locks_before_the_key_is_used() {
     let clock = Arc::new(FixedClock::new(0));
-    let mut state = unlocked(&clock);
-    let ran = AtomicBool::new(false);
-    let refused = state
-        .use_key(&|_: &Served| false, |_| ran.store(true, Ordering::SeqCst))
-        .unwrap_err();
+    let state = Mutex::new(unlocked(&clock));
+    let refused = state::checked_lease(&state, &|_: &Served| false)
+        .err()
+        .unwrap();
     assert_eq!(refused.kind, protocol::kind::LOCKED);
-    assert!(!ran.load(Ordering::SeqCst));
+    let mut state = state.into_inner().unwrap();
     assert_eq!(state.status()["locked_because"], "keyslots_changed");
+    assert!(state.lease().is_err());
+}
+
+/// Locking while an operation holds a lease: the state lets go of the key at once (no new
+/// lease), and the page is wiped when the running operation ends, not before.
+#[test]
+fn lock_takes_effect_at_once_and_a_running_lease_keeps_the_key_until_it_ends() {
+    let clock = Arc::new(FixedClock::new(0));
+    let state = Mutex::new(unlocked(&clock));
+    let lease = state::checked_lease(&state, &there).unwrap();
+    let mut held = state.lock().unwrap();
+    held.lock(LockReason::Lock);
+    assert_eq!(held.status()["state"], "locked");
+    assert!(held.lease().is_err(), "no operation starts after lock");
+    drop(held);
+    assert_eq!(
+        lease.cached().key,
+        &KEY,
+        "the running one finishes with its key"
+    );
+    let page = Arc::downgrade(lease.key());
+    drop(lease);
+    assert!(
+        page.upgrade().is_none(),
+        "the page is gone with the last lease"
+    );
 }
 
 #[test]
@@ -117,16 +143,21 @@ impl Operations for Echo {
     }
 }
 
-#[test]
-fn a_served_agent_answers_status_run_lock_and_stop() {
+/// A socket path in a private directory made in `root`.
+fn private_socket(root: &tempfile::TempDir) -> std::path::PathBuf {
     use std::os::unix::fs::DirBuilderExt;
-    let root = tempfile::tempdir().unwrap();
     let runtime = root.path().join("run");
     std::fs::DirBuilder::new()
         .mode(0o700)
         .create(&runtime)
         .unwrap();
-    let socket = socket_path(&socket_dir(Some(&runtime)), &"00".repeat(16));
+    socket_path(&socket_dir(Some(&runtime)), &"00".repeat(16))
+}
+
+#[test]
+fn a_served_agent_answers_status_run_lock_and_stop() {
+    let root = tempfile::tempdir().unwrap();
+    let socket = private_socket(&root);
     let server = AgentServer::bind(&socket, "v.kc".as_ref()).unwrap();
     assert!(matches!(
         AgentServer::bind(&socket, "v.kc".as_ref()),
@@ -180,6 +211,75 @@ fn a_served_agent_answers_status_run_lock_and_stop() {
     serving.join().unwrap();
     assert!(!socket.exists());
     assert!(Client::connect(&socket).unwrap().is_none());
+}
+
+/// Holds each `run` until the test lets it go (a change waiting for the vault's lock), and
+/// says whether one has finished.
+struct Gate {
+    started: Mutex<mpsc::Sender<()>>,
+    release: Mutex<mpsc::Receiver<()>>,
+    finished: Arc<AtomicBool>,
+}
+
+impl Operations for Gate {
+    fn run(&self, key: CachedKey<'_>, _: VaultRequest) -> Result<Value, Refusal> {
+        let _ = self.started.lock().unwrap().send(());
+        // A backstop only: the test lets it go long before.
+        let waited = self
+            .release
+            .lock()
+            .unwrap()
+            .recv_timeout(std::time::Duration::from_secs(60));
+        self.finished.store(true, Ordering::SeqCst);
+        Ok(json!({"first": key.key[0], "released": waited.is_ok()}))
+    }
+}
+
+#[test]
+fn lock_status_and_stop_answer_while_an_operation_runs() {
+    let root = tempfile::tempdir().unwrap();
+    let socket = private_socket(&root);
+    let server = AgentServer::bind(&socket, "v.kc".as_ref()).unwrap();
+    let (started, on_start) = mpsc::channel();
+    let (release, on_release) = mpsc::channel();
+    let finished = Arc::new(AtomicBool::new(false));
+    let gate = Gate {
+        started: Mutex::new(started),
+        release: Mutex::new(on_release),
+        finished: finished.clone(),
+    };
+    let state = unlocked(&Arc::new(FixedClock::new(0)));
+    let serving = std::thread::spawn(move || {
+        server
+            .serve(state, None, Box::new(gate), Box::new(there))
+            .unwrap();
+    });
+    let run = || Request::Run {
+        vault: "/x/v.kc".into(),
+        vault_id: "00".repeat(16),
+        operation: json!({"request": "list"}),
+    };
+    let running_socket = socket.clone();
+    let running = std::thread::spawn(move || {
+        let mut client = Client::connect(&running_socket).unwrap().unwrap();
+        client.ask(&run()).unwrap()
+    });
+    on_start.recv().unwrap();
+    let mut client = Client::connect(&socket).unwrap().unwrap();
+    client.ask(&Request::Lock {}).unwrap().unwrap();
+    assert!(
+        !finished.load(Ordering::SeqCst),
+        "lock waited for the operation"
+    );
+    let status = client.ask(&Request::Status {}).unwrap().unwrap();
+    assert_eq!(status["state"], "locked");
+    let refused = client.ask(&run()).unwrap().unwrap_err();
+    assert_eq!(refused.kind, protocol::kind::LOCKED);
+    release.send(()).unwrap();
+    let answer = running.join().unwrap().unwrap();
+    assert_eq!(answer["report"], json!({"first": 0x5a, "released": true}));
+    client.ask(&Request::Stop {}).unwrap().unwrap();
+    serving.join().unwrap();
 }
 
 /// A request that is not one (or has a field too many) is refused before the key is used:

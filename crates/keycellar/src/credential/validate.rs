@@ -216,6 +216,9 @@ fn check_ids<F>(entry: &Entry<F>, r: &mut Report) {
             r.errors.push(format!(
                 "its rotation link `{name}` is not the UUID of an entry"
             ));
+        } else if link.as_ref() == Some(&entry.id) {
+            r.errors
+                .push(format!("its rotation link `{name}` names the entry itself"));
         }
     }
 }

@@ -6,7 +6,8 @@
 use crate::backup::export;
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
-use crate::error::Result;
+use crate::credential::validate;
+use crate::error::{BackupError, Error, Result};
 use crate::secret::Secret;
 use crate::vault::Vault;
 use crate::vault::merge::{self, Comparison, Read};
@@ -54,7 +55,37 @@ pub fn print_entries(vault: &Vault, labels: &[String]) -> Result<Vec<Entry>> {
 }
 
 /// How `backup` (entries decrypted from a backup, as far as `read` says) differs from the
-/// vault.
-pub fn compare(vault: &Vault, backup: &[Entry], read: Read) -> Comparison {
-    merge::compare(vault.entries(), backup, read)
+/// vault, once they pass [`readmit`].
+pub fn compare(vault: &Vault, backup: Vec<Entry>, read: Read) -> Result<Comparison> {
+    Ok(merge::compare(vault.entries(), &readmit(backup)?, read))
+}
+
+/// Entries a front end decoded from a backup, admitted again here as any entry joining a
+/// vault is (`validate::admit`: labels, ids, key and secret shapes), whoever sent them: a
+/// request through the agent carries whatever its client wrote. A recorded fingerprint
+/// other than the one the entry's key gives refuses them all (a fingerprint is what a user
+/// compares with a paper sheet). Ids that collide are made fresh by the merge itself
+/// (`vault::merge::plan`).
+pub fn readmit(entries: Vec<Entry>) -> Result<Vec<Entry>> {
+    let mut admitted = Vec::with_capacity(entries.len());
+    let mut mismatches = Vec::new();
+    for entry in entries {
+        let recorded = entry.fingerprint();
+        let checked = validate::admit(entry.with_fingerprint(Some(recorded)))?;
+        if let Some(recorded) = checked.recorded_differs {
+            mismatches.push(format!(
+                "{}: it records {recorded} but its key gives {}",
+                crate::untrusted::quoted(checked.entry.label()),
+                checked.entry.fingerprint()
+            ));
+        }
+        admitted.push(checked.entry);
+    }
+    if !mismatches.is_empty() {
+        return Err(Error::Backup(BackupError::BackupAltered {
+            name: "the backup's entries".into(),
+            problems: mismatches,
+        }));
+    }
+    Ok(admitted)
 }

@@ -3,9 +3,10 @@
 //! Each request carries everything from outside the vault that its change needs (a typed
 //! secret, entries decrypted from a backup), gathered before the vault is opened, so an
 //! agent that runs it never asks anything. The rules a front end must not skip are applied
-//! here: rotate's backup guard, the permission names an exchange knows, and what a backup
-//! record holds.
+//! here: rotate's backup guard, the permission names an exchange knows, what a backup
+//! record holds, and the admission of imported entries (`super::backup::readmit`).
 
+use super::backup::readmit;
 use super::request::{EntryView, VaultReply, rotatable};
 use crate::clock::Date;
 use crate::credential::entry::{Entry, NewEntry};
@@ -174,7 +175,7 @@ pub fn execute_change(
             on_conflict,
             dry_run: true,
         } => Ok(VaultReply::Imported {
-            plan: plan_view(&vault.plan_import(entries, on_conflict)?),
+            plan: plan_view(&vault.plan_import(readmit(entries)?, on_conflict)?),
             written: false,
             vault_fingerprint: vault.fingerprint(),
         }),
@@ -183,7 +184,7 @@ pub fn execute_change(
             on_conflict,
             dry_run: false,
         } => {
-            let plan = plan_view(&vault.import(entries, on_conflict)?);
+            let plan = plan_view(&vault.import(readmit(entries)?, on_conflict)?);
             let written = vault.save()? == Saved::Written;
             Ok(VaultReply::Imported {
                 plan,

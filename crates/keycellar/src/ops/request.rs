@@ -7,7 +7,7 @@ use super::audit::{self, Finding};
 use super::backup::{self, ExportDocument};
 use super::change::{ChangeRequest, PlannedAction};
 use super::exec::{ExecOptions, ExecPrepared, exec_prepare};
-use super::status::{self, RunPlaces, StatusReport};
+use super::status::{self, StatusReport};
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
@@ -39,9 +39,10 @@ pub enum VaultRequest {
     History { label: String },
     /// The fingerprint of one entry, or of the vault.
     Fingerprint { label: Option<String> },
-    /// What the vault holds, how well it is backed up, and the bots running with it
-    /// (looked for where `places` says).
-    Status { places: RunPlaces },
+    /// What the vault holds, how well it is backed up, and the bots running with it (looked
+    /// for in this user's own runtime directory, found from the uid: never a place the
+    /// request names, so an agent asked for a status reads and makes nothing elsewhere).
+    Status {},
     /// What in the vault needs attention.
     Audit { max_age_days: i64 },
     /// Whether `label` may be rotated now (its key is in a backup, unless `unbacked`; the
@@ -336,8 +337,8 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             of: "vault".into(),
             fingerprint: vault.fingerprint(),
         },
-        VaultRequest::Status { places } => VaultReply::Status {
-            report: Box::new(status::status(vault, today, places)?),
+        VaultRequest::Status {} => VaultReply::Status {
+            report: Box::new(status::status(vault, today)?),
         },
         VaultRequest::Audit { max_age_days } => VaultReply::Audit {
             findings: audit::audit(vault, *max_age_days, today),
@@ -360,7 +361,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Compare { entries, read } => VaultReply::Compare {
-            comparison: Box::new(backup::compare(vault, entries, *read)),
+            comparison: Box::new(backup::compare(vault, entries.clone(), *read)?),
             vault_fingerprint: vault.fingerprint(),
         },
         VaultRequest::Change { .. } => {

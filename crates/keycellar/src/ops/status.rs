@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::kdf::KdfParams;
 use crate::run;
 use crate::vault::backup_log::{BackupKind, BackupRecord};
-use crate::vault::runtime_dir::RuntimeDir;
+use crate::vault::runtime_dir::{RuntimeDir, user_base};
 use crate::vault::{Vault, run_lock};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,15 +33,6 @@ pub struct StatusReport {
     pub running: Vec<Running>,
     /// When a bot last started and ended with each entry (records kept outside the vault).
     pub runs: Vec<RunRow>,
-}
-
-/// Where `exec` keeps what is outside the vault, as the front end that asks for a status
-/// knows them: the user's base directory (`vault::runtime_dir::user_base`, run locks) and the
-/// state directory (run records). Absent ones are not looked at.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunPlaces {
-    pub runtime_dir: Option<PathBuf>,
-    pub state_dir: Option<PathBuf>,
 }
 
 /// One entry's run record, as `status` shows it.
@@ -81,15 +72,19 @@ pub struct Running {
     pub pid: Option<u32>,
 }
 
-/// The status of `vault` on `today`, with the runs found in `places`.
-pub fn status(vault: &Vault, today: Date, places: &RunPlaces) -> Result<StatusReport> {
+/// The status of `vault` on `today`, with the runs found in this user's runtime directory
+/// (`vault::runtime_dir`: from the uid, as `exec` finds it, whoever asks).
+pub fn status(vault: &Vault, today: Date) -> Result<StatusReport> {
     let mut entries = BTreeMap::new();
     for entry in vault.entries() {
         *entries
             .entry(entry.status_on(today).as_str().to_string())
             .or_insert(0) += 1;
     }
-    let (running, runs) = (running(vault, places), runs(vault, places));
+    let (running, runs) = match RuntimeDir::open(user_base().as_deref()) {
+        Ok(dir) => (running(vault, &dir), runs(vault, &dir)),
+        Err(_) => (Vec::new(), Vec::new()),
+    };
     let backup = |kind| {
         vault
             .last_backup(kind)
@@ -116,16 +111,13 @@ pub fn status(vault: &Vault, today: Date, places: &RunPlaces) -> Result<StatusRe
     })
 }
 
-/// The entries whose key a run holds now (none when there is no runtime directory).
-fn running(vault: &Vault, places: &RunPlaces) -> Vec<Running> {
-    let Ok(dir) = RuntimeDir::open(places.runtime_dir.as_deref()) else {
-        return Vec::new();
-    };
+/// The entries whose key a run holds now.
+fn running(vault: &Vault, dir: &RuntimeDir) -> Vec<Running> {
     vault
         .entries()
         .iter()
         .filter_map(|e| {
-            let pid = run_lock::running(&dir, &run_lock::name_for(e))?;
+            let pid = run_lock::running(dir, &run_lock::name_for(e))?;
             let label = e.label().to_string();
             Some(Running { label, pid })
         })
@@ -133,11 +125,8 @@ fn running(vault: &Vault, places: &RunPlaces) -> Vec<Running> {
 }
 
 /// The run records of the vault's entries.
-fn runs(vault: &Vault, places: &RunPlaces) -> Vec<RunRow> {
-    let Some(state_dir) = &places.state_dir else {
-        return Vec::new();
-    };
-    let records = run::read_records(state_dir, &vault.id_hex());
+fn runs(vault: &Vault, dir: &RuntimeDir) -> Vec<RunRow> {
+    let records = run::read_records(dir.path(), &vault.id_hex());
     vault
         .entries()
         .iter()

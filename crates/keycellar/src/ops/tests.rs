@@ -51,9 +51,7 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
             fingerprint: None,
             public_key: Some(KEY.into()),
         },
-        VaultRequest::Status {
-            places: Default::default(),
-        },
+        VaultRequest::Status {},
         VaultRequest::Audit { max_age_days: 90 },
     ];
     for request in requests {
@@ -113,4 +111,81 @@ fn a_request_names_its_kind_and_refuses_fields_it_does_not_have() {
         r#"{"request":"fingerprint","label":null,"reveal":true}"#,
     );
     assert!(refused.is_err());
+}
+
+/// Entries to import are admitted again in the library, whoever sent them (a client of the
+/// agent writes them itself): a fingerprint other than the key's, a bad label or a rotation
+/// link to itself is refused and changes nothing; an id the vault holds already is made
+/// fresh.
+#[test]
+fn imported_entries_are_admitted_again_whoever_sends_them() {
+    use crate::credential::validate;
+    use crate::vault::merge::OnConflict;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.kc");
+    let passphrase = Secret::new("a passphrase".into());
+    let cheap = KdfParams {
+        memory_kib: 8,
+        time: 1,
+        parallelism: 1,
+    };
+    let admitted = |e: crate::credential::entry::Entry| {
+        validate::admit(e.with_fingerprint(None)).unwrap().entry
+    };
+    let held = admitted(sample("bot", Exchange::Kraken, KEY, SECRET));
+    Vault::create(&path, &passphrase, cheap, vec![held.clone()]).unwrap();
+    let other_key = "AAbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
+    let evil = admitted(sample(
+        "evil",
+        Exchange::Kraken,
+        other_key,
+        &SECRET.replace('F', "G"),
+    ));
+    let import = |entry: crate::credential::entry::Entry| {
+        let change = ChangeRequest::Import {
+            entries: vec![entry],
+            on_conflict: OnConflict::Rename,
+            dry_run: false,
+        };
+        let mut unlock = Passphrase(&passphrase);
+        let request = VaultRequest::change(change, std::time::Duration::ZERO);
+        LocalSession::new(&path, &mut unlock).run(request)
+    };
+    let with = |change: &dyn Fn(&mut crate::credential::entry::Entry)| {
+        let mut entry = evil.clone();
+        change(&mut entry);
+        entry
+    };
+    let before = std::fs::read(&path).unwrap();
+    let hostile = [
+        (
+            "forged fingerprint",
+            with(&|e| e.fingerprint = held.fingerprint),
+        ),
+        ("empty label", with(&|e| e.label.clear())),
+        (
+            "control characters",
+            with(&|e| e.label = "a\nb\u{1b}[31m".into()),
+        ),
+        (
+            "link to itself",
+            with(&|e| e.lineage.supersedes = Some(e.id.clone())),
+        ),
+    ];
+    for (case, entry) in hostile {
+        let refused = import(entry);
+        assert!(refused.is_err(), "{case}: {refused:?}");
+        assert_eq!(std::fs::read(&path).unwrap(), before, "{case}");
+    }
+    let same_id = with(&|e| e.id = held.id.clone());
+    let Ok(VaultReply::Imported { written: true, .. }) = import(same_id) else {
+        panic!("an entry with a taken id is imported under a fresh one");
+    };
+    let mut unlock = Passphrase(&passphrase);
+    let listed = LocalSession::new(&path, &mut unlock).run(VaultRequest::List {});
+    let Ok(VaultReply::List { entries, .. }) = listed else {
+        panic!("list");
+    };
+    assert_eq!(entries.len(), 2);
+    assert_ne!(entries[0].id, entries[1].id);
 }

@@ -2,9 +2,9 @@
 //! ([`user_base`]): `~/.local/state`, the home read from the password database, or
 //! `/run/user/UID` for a user without a usable home. Both come from the uid, never from the
 //! environment, so a bot started from a login shell and one started by cron (no
-//! `$XDG_RUNTIME_DIR`) meet on one run lock and one agent, and no other user can make the
-//! directory first (no shared `/tmp`). It holds what lives only while processes run (`exec`'s
-//! run locks, agents' sockets) and nothing secret.
+//! `$XDG_RUNTIME_DIR`) meet on one run lock, one agent and one set of run records, and no
+//! other user can make the directory first (no shared `/tmp`). It holds `exec`'s run locks
+//! and run records and agents' sockets, and nothing secret.
 //!
 //! It is made 0700 if missing, and used only if it is a directory (not a link) of this user
 //! that no one else can enter or write. It is used through an open descriptor (`openat`), so

@@ -5,8 +5,11 @@
 //!
 //! A secret is also masked in the forms it takes when a bot logs it through the usual
 //! encoders ([`forms`]): JSON and Python `repr` escapes (`\n`, `\"`, `\\`), `/` escaped as
-//! `\/`, the HTML-safe `\u003d` escapes of `=<>&'` (Gson), URL encoding (`%2B`, `%2F`, `%3D`, either
-//! case; a space as `+` in form encoding), each line of a multi-line secret of [`MIN_LINE_LEN`] characters or more (a PEM
+//! `\/`, the HTML-safe `\u003d` escapes of `=<>&'` (Gson), URL encoding (`%2B`, `%2F`,
+//! `%3D`, either case; a space as `+` in form encoding), the HTML character references of
+//! `/`, `+` and `=` ([`HTML_SLASH`], [`HTML_PLUS_EQUALS`]: `/` as it is, `&#47;`, `&#x2f;` or
+//! `&#x2F;`, with `+` and `=` as they are, decimal or hex in either case: underscore's and
+//! OWASP's `&#x2F;`, Go html/template's `&#43;` `&#61;`, ESAPI's all-hex), each line of a multi-line secret of [`MIN_LINE_LEN`] characters or more (a PEM
 //! key's body, logged line by line), and the base64 of `key:secret` that HTTP Basic
 //! authentication sends ([`basic_auth`]). A secret the bot transforms otherwise (a signature
 //! made with it, a slice of it, another encoding) is not caught.
@@ -115,7 +118,12 @@ pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
             Zeroizing::new(url_encoded(base, true, Url::Path)),
             json,
         ];
-        for form in encoded {
+        let html = HTML_SLASH.iter().flat_map(|slash| {
+            HTML_PLUS_EQUALS.iter().map(move |[plus, equals]| {
+                Zeroizing::new(html_escaped(base, [slash, plus, equals]))
+            })
+        });
+        for form in encoded.into_iter().chain(html) {
             if !all.contains(&form) {
                 all.push(form);
             }
@@ -165,6 +173,32 @@ fn unicode_escaped(json: &str, upper: bool) -> String {
                 true => out.push_str(&format!("\\u{:04X}", c as u32)),
                 false => out.push_str(&format!("\\u{:04x}", c as u32)),
             },
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// How HTML encoders write `/` (a character of base64 secrets some of them escape): each
+/// way is masked with each of [`HTML_PLUS_EQUALS`] (16 forms, one of them the secret).
+pub const HTML_SLASH: [&str; 4] = ["/", "&#47;", "&#x2f;", "&#x2F;"];
+
+/// How HTML encoders write `+` and `=` (alike: an encoder escaping one escapes the other).
+pub const HTML_PLUS_EQUALS: [[&str; 2]; 4] = [
+    ["+", "="],
+    ["&#43;", "&#61;"],
+    ["&#x2b;", "&#x3d;"],
+    ["&#x2B;", "&#x3D;"],
+];
+
+/// `text` with `/`, `+` and `=` written as `writes` says.
+fn html_escaped(text: &str, writes: [&str; 3]) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        match c {
+            '/' => out.push_str(writes[0]),
+            '+' => out.push_str(writes[1]),
+            '=' => out.push_str(writes[2]),
             c => out.push(c),
         }
     }
@@ -284,6 +318,13 @@ mod tests {
             "ab%2Fc%2Bd%3De%22f%5Cg%0A0123456789ABCDEFGH%0Ashort",
             "ab%2fc%2bd%3de%22f%5cg%0a0123456789ABCDEFGH%0ashort",
             "0123456789ABCDEFGH",
+            "ab&#47;c&#43;d&#61;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2f;c&#x2b;d&#x3d;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2F;c&#x2B;d&#x3D;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab/c&#43;d&#61;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2F;c&#43;d&#61;e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#x2F;c+d=e\"f\\g\n0123456789ABCDEFGH\nshort",
+            "ab&#47;c&#x2B;d&#x3D;e\"f\\g\n0123456789ABCDEFGH\nshort",
         ] {
             assert!(
                 forms.iter().any(|f| f == expected),

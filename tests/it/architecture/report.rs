@@ -1,0 +1,47 @@
+//! The error report matches every error exhaustively: a new variant cannot compile without
+//! its kind, exit code and hint, so no catch-all arm may hide it behind exit 1 and a
+//! generic hint.
+
+/// The catch-all arms of the error report's matches that are not over `std::io::ErrorKind`
+/// (which is `#[non_exhaustive]` upstream, so it needs one), as `path:line`.
+fn catch_alls(path: &str, text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        if !line.trim_start().starts_with("_ =>") {
+            continue;
+        }
+        let scrutinee = lines[..n]
+            .iter()
+            .rev()
+            .find(|l| l.contains("match "))
+            .copied()
+            .unwrap_or("");
+        if !scrutinee.trim_end().ends_with(".kind() {") {
+            found.push(format!("{path}:{}", n + 1));
+        }
+    }
+    found
+}
+
+#[test]
+fn the_error_report_has_no_catch_all_arm() {
+    let report: Vec<(String, String)> = super::sources()
+        .into_iter()
+        .filter(|(path, _)| path == "src/cli/report.rs" || path.starts_with("src/cli/report/"))
+        .collect();
+    assert!(report.len() >= 3, "the report's files moved: {report:?}");
+    let found: Vec<String> = report
+        .iter()
+        .flat_map(|(path, text)| catch_alls(path, text))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "catch-all arms in the error report: {found:?}"
+    );
+    // The check sees an arm like the one it exists to forbid.
+    let planted = "match error {\n    Error::Vault(_) => 2,\n    _ => 1,\n}\n";
+    assert_eq!(catch_alls("x.rs", planted), ["x.rs:3"]);
+    let io = "match source.kind() {\n    NotFound => \"a\",\n    _ => \"b\",\n}\n";
+    assert!(catch_alls("x.rs", io).is_empty());
+}
