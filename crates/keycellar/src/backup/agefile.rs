@@ -6,7 +6,8 @@
 //! ask their questions; `header` looks at a file's header, bounded, before age parses it;
 //! `scrypt` is age's passphrase recipient and identity, with keycellar's own scrypt (whose
 //! memory failing is an error, not an abort), run once per stanza and bounded in all;
-//! `slot` opens a vault through its age keyslots with the identities loaded here.
+//! `slot` opens a vault through its age keyslots with the identities loaded here, as
+//! `slot_keys` sees them (each with the recipient it answers for, in canonical form).
 
 use crate::error::BackupError;
 use crate::error::{Error, Result};

@@ -4,7 +4,8 @@
 //!
 //! A vault always keeps a slot that opens without hardware (a passphrase, an X25519 or an
 //! SSH slot): tokens get lost, and a TPM's secret breaks with a firmware update. `wrap`
-//! makes a slot's age file from the public recipient.
+//! makes a slot's age file from the public recipient; `recipient` parses a recipient into
+//! its kind and canonical form (lower-case bech32), which slots record and compare.
 
 use super::format::age_slot::{self, AgeSlot, PASSPHRASE_NAME};
 use super::format::keyslot::Keyslot;

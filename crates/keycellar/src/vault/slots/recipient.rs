@@ -25,12 +25,22 @@ pub(crate) enum Problem {
 }
 
 /// Parses `text` (trimmed): an SSH public key line, or an `age1...` recipient in either
-/// case of bech32.
+/// case of bech32. An all-upper-case recipient is read in lower case first: age's own
+/// parsers accept it for X25519 keys but not for plugin recipients (mixed case is no
+/// bech32, and stays refused).
 pub(crate) fn parse(text: &str) -> Result<Parsed, Problem> {
     let text = text.trim();
     if text.starts_with("ssh-") {
         return text.parse().map(Parsed::Ssh).map_err(|_| Problem::Ssh);
     }
+    let lower;
+    let text = match text.bytes().any(|b| b.is_ascii_lowercase()) {
+        true => text,
+        false => {
+            lower = text.to_ascii_lowercase();
+            lower.as_str()
+        }
+    };
     // A tag recipient also parses as a plugin recipient of a plugin named `tag`: the
     // native kinds are tried first.
     if let Ok(r) = text.parse() {
@@ -42,7 +52,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Problem> {
     if let Ok(r) = text.parse() {
         return Ok(Parsed::X25519(r));
     }
-    if !text.to_ascii_lowercase().starts_with("age1") {
+    if !text.starts_with("age1") {
         return Err(Problem::Neither);
     }
     text.parse()
@@ -88,11 +98,6 @@ impl Parsed {
     }
 }
 
-/// The canonical text of `text`, or `None` when it is not a recipient.
-pub(crate) fn canonical(text: &str) -> Option<String> {
-    parse(text).ok().map(|parsed| parsed.canonical())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,6 +119,13 @@ mod tests {
         let plugin = parse("age1kctest1pyysjzgfpyysjxveuws").ok().unwrap();
         assert_eq!(plugin.kind(), SlotKind::Plugin("kctest".into()));
         assert!(plugin.needs_hardware());
+        let upper = parse("AGE1KCTEST1PYYSJZGFPYYSJXVEUWS").ok().unwrap();
+        assert_eq!(upper.canonical(), "age1kctest1pyysjzgfpyysjxveuws");
+        assert_eq!(upper.kind(), SlotKind::Plugin("kctest".into()));
+        let tag = "age1tag1qd43050juykyy3lchnnw2caygre8wqmasyk7kvaq7jsnj3wcnrpfvt5hxye";
+        let upper = parse(&tag.to_ascii_uppercase()).ok().unwrap();
+        assert_eq!((upper.kind(), upper.canonical()), (SlotKind::Tag, tag.into()));
+        assert!(parse("age1KCTEST1pyysjzgfpyysjxveuws").is_err(), "mixed case");
         assert!(parse("age1notarecipient").is_err());
         assert!(parse("AGE1NOTARECIPIENT").is_err());
         assert!(matches!(parse("hello"), Err(Problem::Neither)));
