@@ -51,6 +51,10 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         VaultReply::ExecPrepared { prepared } => *prepared,
         other => return Err(unexpected(other)),
     };
+    // The command may run for days: the vault key this process unlocked with is wiped where
+    // the context kept it, and the frames that unlocking and opening left below this one.
+    ctx.forget_key();
+    super::agent_ops::scrub_stack();
     let entries: Vec<&Entry> = prepared.entries.iter().collect();
     // A signing service takes its keys' locks shared: several bots may sign with a key
     // through services that issue its nonces, but no bot holding the secret itself may run

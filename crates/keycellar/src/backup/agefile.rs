@@ -15,7 +15,7 @@ use crate::secret::{Secret, SecretBytes};
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::ExposeSecret;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use zeroize::Zeroizing;
 
 mod header;
@@ -202,8 +202,8 @@ pub fn decrypt<E: From<Error>>(
     let mut reader = decryptor
         .decrypt(chosen.into_iter())
         .map_err(|e| decrypt_failed(e, identities, name, is_scrypt))?;
-    let mut plaintext = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plaintext).map_err(|e| {
+    // The plaintext holds every secret of the backup: read so that no copy is left behind.
+    let plaintext = crate::secret::read_wiped(&mut reader, u64::MAX).map_err(|e| {
         damaged(match e.kind() {
             std::io::ErrorKind::UnexpectedEof => {
                 "is cut short: it ends before its age payload does (a partial copy?)".into()

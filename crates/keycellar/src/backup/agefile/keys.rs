@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::source::read_file_bounded;
 use crate::untrusted::quoted;
 use std::cell::RefCell;
-use std::io::{BufReader, Read};
+use std::io::BufReader;
 use std::path::Path;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -29,7 +29,7 @@ fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     use std::os::unix::fs::OpenOptionsExt;
     let name = path.display().to_string();
     let cannot = |e| Error::io(format!("cannot read the identity file {name}"), e);
-    let file = std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
@@ -51,10 +51,7 @@ fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     if metadata.len() > MAX_KEY_FILE_LEN {
         return Err(too_large());
     }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
-    file.take(MAX_KEY_FILE_LEN + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
+    let bytes = crate::secret::read_wiped(&mut file, MAX_KEY_FILE_LEN).map_err(cannot)?;
     match bytes.len() as u64 > MAX_KEY_FILE_LEN {
         true => Err(too_large()),
         false => Ok(bytes),
