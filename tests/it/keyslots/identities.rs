@@ -133,6 +133,7 @@ fn identity_files_that_hold_nothing_or_block_get_their_own_errors() {
     let assert = cmd.args(["--json", "list"]).assert();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("not a regular file"), "{stderr}");
+    assert_eq!(failure(assert), ("bad_input".into(), 1));
     // A lower-case key is the same key (bech32 either case).
     let text = std::fs::read_to_string(&identity).unwrap();
     let lower = tv.file("lower.txt", &text.to_lowercase());
