@@ -112,7 +112,9 @@ impl std::io::Write for WipingBuffer {
 /// copied into one twice its size and wiped, and reads go straight into the buffer (no
 /// buffer on the stack).
 pub fn read_wiped(reader: &mut dyn std::io::Read, limit: u64) -> std::io::Result<SecretBytes> {
-    let most = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+    let most = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     let mut buffer: SecretBytes = Zeroizing::new(Vec::with_capacity(most.min(1024)));
     loop {
         let filled = buffer.len();
@@ -180,7 +182,10 @@ mod tests {
                 Ok(n)
             }
         }
-        assert_eq!(read_wiped(&mut Slow(&text[..3000]), 5000).unwrap()[..], text[..3000]);
+        assert_eq!(
+            read_wiped(&mut Slow(&text[..3000]), 5000).unwrap()[..],
+            text[..3000]
+        );
     }
 
     #[test]

@@ -54,7 +54,10 @@ fn held_while_running(
     let key = vault_key(av, passphrase);
     let executable = std::fs::read(format!("/proc/{}/exe", child.id())).unwrap();
     let mut needles = needles(&key, &executable);
-    needles.extend(more.iter().map(|(name, bytes)| (name.to_string(), bytes.to_vec())));
+    needles.extend(
+        more.iter()
+            .map(|(name, bytes)| (name.to_string(), bytes.to_vec())),
+    );
     drop(executable);
     let held = names(found(&crate::common::process_memory(child.id()), &needles));
     std::fs::write(av.tv.dir.path().join("go"), "").unwrap();
@@ -77,15 +80,21 @@ fn exec_keeps_only_the_secrets_it_handed_over_while_its_command_runs() {
         .map(|value| format!("{value:?}"))
         .collect();
     let pass_file = av.tv.pass_file.display().to_string();
-    let args = ["--no-agent", "--passphrase-file", &pass_file, "exec", &label];
+    let args = [
+        "--no-agent",
+        "--passphrase-file",
+        &pass_file,
+        "exec",
+        &label,
+    ];
     let mut exec = waiting(&av, &args);
     let passphrase = ("the passphrase", FIXTURE_PASSPHRASE.as_bytes());
     let held = held_while_running(&av, &mut exec, &[passphrase], FIXTURE_PASSPHRASE);
-    let others: Vec<&String> = held
-        .iter()
-        .filter(|name| !handed.contains(name))
-        .collect();
-    assert!(others.is_empty(), "`exec` holds {others:?} while COMMAND runs");
+    let others: Vec<&String> = held.iter().filter(|name| !handed.contains(name)).collect();
+    assert!(
+        others.is_empty(),
+        "`exec` holds {others:?} while COMMAND runs"
+    );
 }
 
 #[test]
@@ -95,21 +104,37 @@ fn agent_start_through_an_identity_keeps_no_key_and_no_identity() {
     }
     let av = fixture();
     let (identity, recipient) = crate::keyslots::age_identity(&av.tv, "escrow.txt");
-    let add = ["--no-agent", "slot", "add", "-r", &recipient, "--name", "escrow"];
+    let add = [
+        "--no-agent",
+        "slot",
+        "add",
+        "-r",
+        &recipient,
+        "--name",
+        "escrow",
+    ];
     av.tv.cmd().args(add).assert().success();
     let text = std::fs::read_to_string(&identity).unwrap();
-    let secret = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-1")).unwrap();
+    let secret = text
+        .lines()
+        .find(|l| l.starts_with("AGE-SECRET-KEY-1"))
+        .unwrap();
     let path = identity.display().to_string();
     let mut start = waiting(&av, &["--identity", &path, "agent", "start"]);
     let identity = [("the identity", secret.as_bytes())];
     let held = held_while_running(&av, &mut start, &identity, FIXTURE_PASSPHRASE);
-    assert!(held.is_empty(), "`agent start` holds {held:?} while COMMAND runs");
+    assert!(
+        held.is_empty(),
+        "`agent start` holds {held:?} while COMMAND runs"
+    );
 }
 
 /// A passphrase long enough that reading it grows a buffer several times (a buffer that
 /// grows leaves what it held where it was, unless that is wiped first).
 fn long_passphrase() -> String {
-    (0..160).map(|n| format!("{n:03} hedgehog-{}|", n * 7919 % 1000)).collect()
+    (0..160)
+        .map(|n| format!("{n:03} hedgehog-{}|", n * 7919 % 1000))
+        .collect()
 }
 
 #[test]
@@ -130,5 +155,8 @@ fn agent_start_keeps_no_piece_of_a_long_passphrase_it_read() {
         .map(|piece| ("a piece of the passphrase", piece))
         .collect();
     let held = held_while_running(&av, &mut start, &pieces, &long);
-    assert!(held.is_empty(), "`agent start` holds {held:?} while COMMAND runs");
+    assert!(
+        held.is_empty(),
+        "`agent start` holds {held:?} while COMMAND runs"
+    );
 }

@@ -74,8 +74,15 @@ fn an_upper_case_recipient_is_one_key_and_never_locks_the_vault_out() {
     let slots = tv.json(&["slot", "list"]);
     assert_eq!(slots["keyslots"][1]["kind"], "x25519");
     assert_eq!(slots["keyslots"][2]["needs_hardware"], true);
-    tv.cmd().args(["slot", "remove", "escrow"]).assert().success();
-    let (kind, _) = failure(tv.cmd().args(["--json", "slot", "remove", "passphrase"]).assert());
+    tv.cmd()
+        .args(["slot", "remove", "escrow"])
+        .assert()
+        .success();
+    let (kind, _) = failure(
+        tv.cmd()
+            .args(["--json", "slot", "remove", "passphrase"])
+            .assert(),
+    );
     assert_eq!(kind, "last_slot_without_hardware");
 }
 
@@ -93,11 +100,15 @@ fn passwd_through_an_identity_proves_the_old_passphrase() {
         if let Some(old) = old {
             cmd.arg("--passphrase-file").arg(old);
         }
-        cmd.args(["--json", "passwd", "--new-passphrase-file"]).arg(&evil);
+        cmd.args(["--json", "passwd", "--new-passphrase-file"])
+            .arg(&evil);
         cmd.assert()
     };
     assert_eq!(failure(passwd(None)), ("no_terminal".into(), 2));
-    assert_eq!(failure(passwd(Some(&wrong))), ("wrong_passphrase".into(), 3));
+    assert_eq!(
+        failure(passwd(Some(&wrong))),
+        ("wrong_passphrase".into(), 3)
+    );
     assert_eq!(tv.bytes(), before);
     passwd(Some(&tv.pass_file.clone())).success();
     with_identity(&tv, &identity).arg("list").assert().success();
@@ -107,7 +118,12 @@ fn passwd_through_an_identity_proves_the_old_passphrase() {
 fn slot_names_follow_the_label_rule() {
     let tv = TestVault::new();
     let (_, recipient) = age_identity(&tv, "escrow.txt");
-    for name in ["mine\u{200d}", "passphrase\u{200b}", "a\u{202e}b", "x\u{1b}[31m"] {
+    for name in [
+        "mine\u{200d}",
+        "passphrase\u{200b}",
+        "a\u{202e}b",
+        "x\u{1b}[31m",
+    ] {
         let add = ["--json", "slot", "add", "-r", &recipient, "--name", name];
         let (kind, _) = failure(tv.cmd().args(add).assert());
         assert_eq!(kind, "bad_slot_name", "{name:?}");
@@ -161,7 +177,11 @@ impl Prompts for Answering {
 }
 
 /// Opens the vault through the library with `identity`: the outcome, and the questions.
-fn open_counting(tv: &TestVault, identity: &Path, answer: &'static str) -> (keycellar::Result<()>, usize) {
+fn open_counting(
+    tv: &TestVault,
+    identity: &Path,
+    answer: &'static str,
+) -> (keycellar::Result<()>, usize) {
     let prompts = Arc::new(Answering {
         answer,
         asked: AtomicUsize::new(0),
@@ -176,7 +196,9 @@ fn open_counting(tv: &TestVault, identity: &Path, answer: &'static str) -> (keyc
 fn ssh_key(tv: &TestVault, name: &str, passphrase: &str) -> (PathBuf, String) {
     let path = tv.dir.path().join(name);
     run(tool("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-a", "2", "-C", name, "-N", passphrase, "-f"])
+        .args([
+            "-q", "-t", "ed25519", "-a", "2", "-C", name, "-N", passphrase, "-f",
+        ])
         .arg(&path));
     let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
     (path, public.trim().to_string())
@@ -190,7 +212,12 @@ fn an_encrypted_ssh_key_is_asked_once_and_only_for_its_own_slot() {
     let add = ["slot", "add", "-r", &colleague, "--name", "colleague"];
     tv.cmd().args(add).assert().success();
     let (opened, asked) = open_counting(&tv, &own, "sshpass");
-    assert!(matches!(opened, Err(keycellar::Error::Vault(VaultError::NoSlotForIdentity { .. }))));
+    assert!(matches!(
+        opened,
+        Err(keycellar::Error::Vault(
+            VaultError::NoSlotForIdentity { .. }
+        ))
+    ));
     assert_eq!(asked, 0, "asked for a key no slot is wrapped to");
     let add = ["slot", "add", "-r", &own_public, "--name", "own"];
     tv.cmd().args(add).assert().success();
@@ -203,7 +230,11 @@ fn an_encrypted_ssh_key_is_asked_once_and_only_for_its_own_slot() {
         for n in 0..6 {
             let name = format!("hostile-{n}");
             let age_file = junk.clone();
-            slots.push(Keyslot::Age(AgeSlot { name, age_file, ..real.clone() }));
+            slots.push(Keyslot::Age(AgeSlot {
+                name,
+                age_file,
+                ..real.clone()
+            }));
         }
         slots.push(Keyslot::Age(real));
     });
@@ -211,7 +242,12 @@ fn an_encrypted_ssh_key_is_asked_once_and_only_for_its_own_slot() {
     assert!(opened.is_ok(), "{opened:?}");
     assert_eq!(asked, 1);
     let (opened, asked) = open_counting(&tv, &own, "mistyped");
-    assert!(matches!(opened, Err(keycellar::Error::Vault(VaultError::WrongSshPassphrase { .. }))));
+    assert!(matches!(
+        opened,
+        Err(keycellar::Error::Vault(
+            VaultError::WrongSshPassphrase { .. }
+        ))
+    ));
     assert_eq!(asked, 1);
     // Through the command line: no terminal to ask on is its own error.
     let assert = with_identity(&tv, &own).args(["--json", "list"]).assert();

@@ -296,7 +296,11 @@ fn a_tag_slot_is_tried_only_by_an_identity_that_names_it() {
     let open = |identity: &Path| plugged.on(with_identity(&tv, identity));
     let (kind, _) = failure(open(&plugged.identity).args(["--json", "list"]).assert());
     assert_eq!(kind, "no_slot_for_identity");
-    assert_eq!(plugged.runs(), before, "a tag slot it does not name ran the plugin");
+    assert_eq!(
+        plugged.runs(),
+        before,
+        "a tag slot it does not name ran the plugin"
+    );
     let naming = tv.file("tag.txt", &format!("# Recipient: {TAG}\n{IDENTITY}\n"));
     open(&naming).arg("list").assert().success();
     assert_eq!(plugged.runs(), before + 1);
@@ -316,5 +320,8 @@ fn what_a_plugin_shows_is_escaped() {
     let assert = open.assert().success();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("Your vault is corrupt"), "{stderr}");
-    assert!(!stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'), "{stderr:?}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'),
+        "{stderr:?}"
+    );
 }

@@ -64,7 +64,10 @@ impl age::Callbacks for Callbacks {
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
         let no = no.map(escaped);
-        self.noted(self.0.confirm(&escaped(message), &escaped(yes), no.as_deref()))
+        self.noted(
+            self.0
+                .confirm(&escaped(message), &escaped(yes), no.as_deref()),
+        )
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {

@@ -106,7 +106,10 @@ impl Search<'_> {
             return Ok(key.clone());
         };
         let name = name.to_string();
-        let question = format!("Passphrase for the SSH key {}", crate::untrusted::quoted(&name));
+        let question = format!(
+            "Passphrase for the SSH key {}",
+            crate::untrusted::quoted(&name)
+        );
         let Some(passphrase) = self.identities.prompts.0.secret_value(&question) else {
             return Err(Error::Vault(VaultError::SshPassphraseUnanswered { name }));
         };
@@ -121,7 +124,10 @@ impl Search<'_> {
 /// The vault key in one slot's age file; `Ok(None)` when the identity does not open it,
 /// `Err` with what a plugin said when the identity's plugin failed (`None`: it said
 /// nothing).
-fn open_slot(age_file: &[u8], identity: &dyn age::Identity) -> Result<Option<Key32>, Option<String>> {
+fn open_slot(
+    age_file: &[u8],
+    identity: &dyn age::Identity,
+) -> Result<Option<Key32>, Option<String>> {
     // The header's parse already bounded the age file (size, stanzas, no scrypt).
     let decryptor = match age::Decryptor::new_buffered(age_file) {
         Ok(decryptor) if !decryptor.is_scrypt() => decryptor,

@@ -116,8 +116,7 @@ pub(super) fn plugin_identity(
     identity: &age::plugin::Identity,
     prompts: &Callbacks,
 ) -> Option<age::plugin::IdentityPluginV1<Callbacks>> {
-    age::plugin::IdentityPluginV1::new(plugin, std::slice::from_ref(identity), prompts.clone())
-        .ok()
+    age::plugin::IdentityPluginV1::new(plugin, std::slice::from_ref(identity), prompts.clone()).ok()
 }
 
 #[cfg(test)]
@@ -147,7 +146,8 @@ mod tests {
         assert!(answers(&mixed, &PLUGIN_RECIPIENT.to_ascii_uppercase()));
         assert!(!answers(&mixed, TAG));
         // Naming one of its plugin's recipients, it answers that one only, and a tag it names.
-        let named = format!("# Recipient: {PLUGIN_RECIPIENT}\n# Recipient: {TAG}\n{PLUGIN_IDENTITY}\n");
+        let named =
+            format!("# Recipient: {PLUGIN_RECIPIENT}\n# Recipient: {TAG}\n{PLUGIN_IDENTITY}\n");
         assert!(answers(&named, PLUGIN_RECIPIENT));
         assert!(answers(&named, TAG));
         assert!(!answers(&named, OTHER_PLUGIN));

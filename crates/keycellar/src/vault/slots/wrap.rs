@@ -52,7 +52,7 @@ fn parse(recipient: &str) -> Result<Box<dyn age::Recipient>> {
         Parsed::X25519(r) => return Ok(Box::new(r)),
         Parsed::Ssh(r) => return Ok(Box::new(r)),
         Parsed::Tag(r) => return Ok(Box::new(r)),
-        Parsed::TagPq(r) => return Ok(Box::new(r)),
+        Parsed::TagPq(r) => return Ok(r),
         Parsed::Plugin(r) => r,
     };
     let name = plugin.plugin().to_string();
