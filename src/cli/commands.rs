@@ -183,7 +183,8 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
 }
 
 pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArgs) -> Result<()> {
-    let mut vault = ctx.open_for_change()?;
+    // The old passphrase, whatever opened the vault (`--identity` asks for it).
+    let (mut vault, old) = ctx.open_for_rekey()?;
     let params = match settings.kdf_given() {
         true => context::resolve_kdf(&settings.kdf_request())?,
         false => vault.kdf_params().first().copied().ok_or_else(|| {
@@ -198,7 +199,7 @@ pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArg
     };
     let new = new_passphrase::choose(request, Kdf::from(&params))?;
     ui::with_spinner("Deriving the new key (Argon2id)", || {
-        vault.change_passphrase(&new, Some(params))
+        vault.change_passphrase(old.as_ref(), &new, Some(params))
     })?;
     vault.save()?;
     ui::note(

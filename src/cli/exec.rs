@@ -47,11 +47,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         custom,
         allow_inactive: args.allow_inactive,
     };
-    // The vault (or the agent) gives back the chosen entries only, mapped to variables.
-    let prepared = match ctx.run(VaultRequest::ExecPrepare { options })? {
-        VaultReply::ExecPrepared { prepared } => *prepared,
-        other => return Err(unexpected(other)),
-    };
+    let prepared = prepare(ctx, options)?;
     let entries: Vec<&Entry> = prepared.entries.iter().collect();
     // A signing service takes its keys' locks shared: several bots may sign with a key
     // through services that issue its nonces, but no bot holding the secret itself may run
@@ -120,6 +116,19 @@ fn signing_service(
     // refuse_sign_beside_agent).
     command.env_remove(keycellar::agent::SOCKET_VARIABLE);
     Ok(Some(server))
+}
+
+/// The chosen entries only, mapped to variables, from the vault (or the agent). The command
+/// may run for days: the vault key this process unlocked with is wiped where the context
+/// kept it, and so are the frames that unlocking and opening left below this one.
+fn prepare(ctx: &Context, options: ExecOptions) -> Result<ExecPrepared> {
+    let prepared = match ctx.run(VaultRequest::ExecPrepare { options })? {
+        VaultReply::ExecPrepared { prepared } => *prepared,
+        other => return Err(unexpected(other)),
+    };
+    ctx.forget_key();
+    super::agent_ops::scrub_stack();
+    Ok(prepared)
 }
 
 /// Refuses options that do not go together (before the vault is opened).

@@ -16,6 +16,7 @@ mod clients;
 mod every_command;
 mod inflight;
 mod memory;
+mod parents;
 mod sign_beside;
 
 /// A test vault, its agent's socket in the test's own base directory.

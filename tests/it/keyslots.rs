@@ -3,6 +3,7 @@
 //! `passwd` and `rekey`, the last slot without hardware, and failures that change nothing.
 //! `plugin` drives the plugin path with the test plugin `age-plugin-kctest`.
 
+mod identities;
 mod plugin;
 
 use crate::common::{PASSPHRASE, TestVault, run, tool};

@@ -131,6 +131,12 @@ pub enum VaultError {
     #[error("the age plugin {binary} was cancelled: a question it asked got no answer")]
     PluginCancelled { binary: String },
 
+    #[error("the passphrase of the SSH key {name} was asked and not given")]
+    SshPassphraseUnanswered { name: String },
+
+    #[error("wrong passphrase for the SSH key {name}")]
+    WrongSshPassphrase { name: String },
+
     #[error("the keyslot recipient {shown} is not usable: {why}")]
     BadSlotRecipient { shown: String, why: String },
 

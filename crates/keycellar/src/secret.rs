@@ -106,6 +106,41 @@ impl std::io::Write for WipingBuffer {
     }
 }
 
+/// Reads `reader` to its end, or to `limit` + 1 bytes (so that a caller sees it was too
+/// long), into a buffer that is wiped on drop. `Read::read_to_end` grows a `Vec` by moving
+/// it, which leaves each earlier allocation's bytes in freed memory: here a full buffer is
+/// copied into one twice its size and wiped, and reads go straight into the buffer (no
+/// buffer on the stack).
+pub fn read_wiped(reader: &mut dyn std::io::Read, limit: u64) -> std::io::Result<SecretBytes> {
+    let most = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
+    let mut buffer: SecretBytes = Zeroizing::new(Vec::with_capacity(most.min(1024)));
+    loop {
+        let filled = buffer.len();
+        if filled == most {
+            return Ok(buffer);
+        }
+        if filled == buffer.capacity() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(filled.saturating_mul(2).min(most)));
+            bigger.extend_from_slice(&buffer);
+            // The full one is wiped (its whole capacity) as it drops here.
+            buffer = bigger;
+        }
+        // Zeros up to the capacity (no move), read into, then cut back to what was read.
+        let room = buffer.capacity().min(most);
+        buffer.resize(room, 0);
+        let read = reader.read(&mut buffer[filled..]);
+        buffer.truncate(filled + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => return Ok(buffer),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// A 256-bit key, wiped on drop.
 pub type Key32 = Zeroizing<[u8; 32]>;
 
@@ -127,6 +162,30 @@ mod tests {
         let value = vec![Secret::new("abc".into()); 200_000];
         let json = to_json(&value, true, 0).unwrap();
         assert_eq!(json[..], serde_json::to_vec_pretty(&value).unwrap()[..]);
+    }
+
+    #[test]
+    fn a_wiped_read_reads_everything_up_to_one_past_its_limit() {
+        let text: Vec<u8> = (0..10_000u32).map(|n| (n % 251) as u8).collect();
+        assert_eq!(read_wiped(&mut &text[..], 20_000).unwrap()[..], text[..]);
+        assert_eq!(read_wiped(&mut &text[..], 10_000).unwrap()[..], text[..]);
+        assert_eq!(read_wiped(&mut &text[..], 9_999).unwrap()[..], text[..]);
+        assert_eq!(read_wiped(&mut &text[..], 100).unwrap()[..], text[..101]);
+        assert!(read_wiped(&mut &b""[..], 5).unwrap().is_empty());
+        // One byte at a time, as a pipe or a terminal may give them.
+        struct Slow<'a>(&'a [u8]);
+        impl std::io::Read for Slow<'_> {
+            fn read(&mut self, into: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.len().min(into.len()).min(1);
+                into[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        assert_eq!(
+            read_wiped(&mut Slow(&text[..3000]), 5000).unwrap()[..],
+            text[..3000]
+        );
     }
 
     #[test]

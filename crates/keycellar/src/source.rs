@@ -7,7 +7,7 @@
 
 use crate::error::InputError;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{Secret, read_wiped};
 use crate::untrusted::quoted;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -143,26 +143,23 @@ impl InputSource {
 
     /// Reads the whole source as UTF-8 text, refusing more than `limit` bytes.
     pub fn read_text(&self, what: &'static str, limit: u64) -> Result<Zeroizing<String>> {
-        let mut bytes = Zeroizing::new(Vec::new());
         let cannot =
             |e: std::io::Error| Error::io(format!("cannot read the {what} from {self}"), e);
-        let read = |reader: &mut dyn Read, bytes: &mut Vec<u8>| {
-            reader.take(limit + 1).read_to_end(bytes).map_err(cannot)
-        };
-        match self {
+        // Secret text: read into a buffer that leaves no copy behind as it grows.
+        let read = |reader: &mut dyn Read| read_wiped(reader, limit).map_err(cannot);
+        let bytes = match self {
             InputSource::Stdin | InputSource::Fd(0) => {
                 claim_stdin(what)?;
-                read(&mut std::io::stdin().lock(), &mut bytes)?;
+                read(&mut std::io::stdin().lock())?
             }
-            InputSource::File(path) => {
-                read(&mut std::fs::File::open(path).map_err(cannot)?, &mut bytes)?;
-            }
+            InputSource::File(path) => read(&mut std::fs::File::open(path).map_err(cannot)?)?,
             InputSource::Fd(fd) => {
                 let path = PathBuf::from(format!("/dev/fd/{fd}"));
-                read(&mut std::fs::File::open(path).map_err(cannot)?, &mut bytes)?;
+                let bytes = read(&mut std::fs::File::open(path).map_err(cannot)?)?;
                 keep_from_children(*fd)?;
+                bytes
             }
-        }
+        };
         if bytes.len() as u64 > limit {
             return Err(Error::Input(InputError::InputTooLarge {
                 what,

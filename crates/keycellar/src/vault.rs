@@ -38,7 +38,7 @@ pub use entries::{EntryChange, Replacement, Rotated, Verification};
 pub use locked::LockedVault;
 pub use save::Saved;
 pub use slots::{SlotInfo, SlotKind, recipient_kind};
-pub(crate) use slots::{plugin_binary, plugin_messages};
+pub(crate) use slots::{plugin_messages, recipient};
 pub use unlock::{Passphrase, Unlock, VaultHeader, VaultKey};
 
 /// Domain separation of the state code.

@@ -7,7 +7,8 @@
 //! Test hooks, from the environment the plugin inherits:
 //! - `KCTEST_LOG=PATH`: one line appended per run, `recipient` or `identity`;
 //! - `KCTEST_FAIL=1`: unwrapping fails with an error, as a token that is not plugged in;
-//! - `KCTEST_PIN=PIN`: unwrapping asks for a PIN and fails unless it is given this one.
+//! - `KCTEST_PIN=PIN`: unwrapping asks for a PIN and fails unless it is given this one;
+//! - `KCTEST_MESSAGE=TEXT`: unwrapping first shows TEXT, as a plugin repeating outside text.
 
 use age_core::format::{FileKey, Stanza};
 use age_core::secrecy::ExposeSecret;
@@ -124,6 +125,10 @@ impl IdentityPluginV1 for Unwrap {
                     message: message.into(),
                 }])
             };
+            // A message repeating outside text, as a plugin may (a key label, a stanza's).
+            if let Ok(message) = std::env::var("KCTEST_MESSAGE") {
+                let _ = callbacks.message(&message)?;
+            }
             if std::env::var_os("KCTEST_FAIL").is_some() {
                 keys.insert(index, refused("the test token is not plugged in"));
                 continue;

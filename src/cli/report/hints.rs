@@ -95,6 +95,14 @@ fn vault_hint(error: &VaultError) -> &'static str {
         VaultError::PluginCancelled { .. } => {
             "Run the command again on a terminal and answer the plugin's question (PIN, touch)."
         }
+        VaultError::SshPassphraseUnanswered { .. } => {
+            "Run the command on a terminal to type the SSH key's passphrase, or give an \
+             identity that is not encrypted."
+        }
+        VaultError::WrongSshPassphrase { .. } => {
+            "Type the passphrase of that SSH key (the one ssh-keygen set), not the vault's; \
+             nothing was changed."
+        }
         VaultError::BadSlotRecipient { .. } => {
             "Give a public age recipient (age1..., age1tag1..., age1NAME1...) or a whole \
              ssh-ed25519 / ssh-rsa public key line."

@@ -51,6 +51,8 @@ fn vault_exit_code(error: &VaultError) -> i32 {
         VaultError::PluginNotInstalled { .. } => exit::PLUGIN_NOT_INSTALLED,
         VaultError::PluginFailed { .. } => exit::PLUGIN_FAILED,
         VaultError::PluginCancelled { .. } => exit::PLUGIN_CANCELLED,
+        VaultError::SshPassphraseUnanswered { .. } => exit::USAGE,
+        VaultError::WrongSshPassphrase { .. } => exit::WRONG_SSH_PASSPHRASE,
         VaultError::SlotNotFound { .. } => exit::NOT_FOUND,
         VaultError::BadSlotRecipient { .. }
         | VaultError::SlotExists { .. }
@@ -79,6 +81,8 @@ fn vault_kind(error: &VaultError) -> &'static str {
         VaultError::PluginNotInstalled { .. } => "plugin_not_installed",
         VaultError::PluginFailed { .. } => "plugin_failed",
         VaultError::PluginCancelled { .. } => "plugin_cancelled",
+        VaultError::SshPassphraseUnanswered { .. } => "no_terminal",
+        VaultError::WrongSshPassphrase { .. } => "wrong_ssh_passphrase",
         VaultError::BadSlotRecipient { .. } => "bad_slot_recipient",
         VaultError::SlotNotFound { .. } => "slot_not_found",
         VaultError::SlotExists { .. } => "slot_exists",

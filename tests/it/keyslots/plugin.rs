@@ -222,3 +222,106 @@ fn audit_reports_a_vault_only_hardware_opens() {
     );
     assert_eq!(code, Some(8));
 }
+
+/// A tag recipient (P-256's generator point): one no test identity holds.
+const TAG: &str = "age1tag1qd43050juykyy3lchnnw2caygre8wqmasyk7kvaq7jsnj3wcnrpfvt5hxye";
+
+/// An age file to the test plugin's recipient that holds no key (31 bytes).
+fn junk_file(plugged: &Plugged, tv: &TestVault) -> Vec<u8> {
+    let input = tv.file("junk-key", &"j".repeat(31));
+    crate::common::run(
+        crate::common::tool("age")
+            .env("PATH", &plugged.path)
+            .args(["-r", RECIPIENT])
+            .arg(&input),
+    )
+}
+
+/// The slots of a header written by someone who can replace the file: before the token's
+/// own, `count` slots to the plugin's recipient and `count` tag slots, none of which holds
+/// the vault key.
+fn hostile_slots(tv: &TestVault, plugged: &Plugged, count: usize) {
+    use keycellar::vault::format::{age_slot::AgeSlot, keyslot::Keyslot};
+    let junk = junk_file(plugged, tv);
+    super::identities::rewrite_slots(tv, |slots| {
+        let token = super::identities::age_slot(slots, "token");
+        slots.retain(|slot| matches!(slot, Keyslot::Passphrase(_)));
+        for n in 0..count {
+            for recipient in [RECIPIENT, TAG] {
+                slots.push(Keyslot::Age(AgeSlot {
+                    name: format!("hostile-{recipient:.8}-{n}"),
+                    recipient: recipient.into(),
+                    age_file: junk.clone(),
+                    ..token.clone()
+                }));
+            }
+        }
+        slots.push(Keyslot::Age(token));
+    });
+}
+
+#[test]
+fn a_hostile_header_gets_a_bounded_number_of_plugin_runs() {
+    let (tv, plugged) = enrolled();
+    hostile_slots(&tv, &plugged, 10);
+    let before = plugged.runs();
+    let open = || plugged.on(with_identity(&tv, &plugged.identity));
+    let (kind, _) = failure(open().args(["--json", "list"]).assert());
+    assert_eq!(kind, "no_slot_for_identity");
+    assert_eq!(plugged.runs() - before, 3, "runs over a header of 21 slots");
+    // A failing plugin ends the search at its first run, and the error names it.
+    let mut failing = open();
+    failing.env("KCTEST_FAIL", "1").args(["--json", "list"]);
+    let assert = failing.assert();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("age-plugin-kctest"), "{stderr}");
+    assert_eq!(failure(assert), ("plugin_failed".into(), 10));
+    assert_eq!(plugged.runs() - before, 4);
+}
+
+#[test]
+fn a_tag_slot_is_tried_only_by_an_identity_that_names_it() {
+    let (tv, plugged) = enrolled();
+    // The token's file, recorded as a tag slot: whoever holds the tag's identity opens it.
+    super::identities::rewrite_slots(&tv, |slots| {
+        use keycellar::vault::format::keyslot::Keyslot;
+        for slot in slots.iter_mut() {
+            if let Keyslot::Age(age) = slot {
+                age.recipient = TAG.into();
+            }
+        }
+    });
+    assert_eq!(tv.json(&["slot", "list"])["keyslots"][1]["kind"], "tag");
+    let before = plugged.runs();
+    let open = |identity: &Path| plugged.on(with_identity(&tv, identity));
+    let (kind, _) = failure(open(&plugged.identity).args(["--json", "list"]).assert());
+    assert_eq!(kind, "no_slot_for_identity");
+    assert_eq!(
+        plugged.runs(),
+        before,
+        "a tag slot it does not name ran the plugin"
+    );
+    let naming = tv.file("tag.txt", &format!("# Recipient: {TAG}\n{IDENTITY}\n"));
+    open(&naming).arg("list").assert().success();
+    assert_eq!(plugged.runs(), before + 1);
+    let mut failing = open(&naming);
+    failing.env("KCTEST_FAIL", "1").args(["--json", "list"]);
+    let assert = failing.assert();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("age-plugin-kctest") && !stderr.contains("age-plugin-tag"));
+}
+
+#[test]
+fn what_a_plugin_shows_is_escaped() {
+    let (tv, plugged) = enrolled();
+    let mut open = plugged.on(with_identity(&tv, &plugged.identity));
+    let hostile = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{202e}Your vault is corrupt";
+    open.env("KCTEST_MESSAGE", hostile).arg("list");
+    let assert = open.assert().success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("Your vault is corrupt"), "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}') && !stderr.contains('\u{202e}'),
+        "{stderr:?}"
+    );
+}

@@ -6,7 +6,8 @@
 //! ask their questions; `header` looks at a file's header, bounded, before age parses it;
 //! `scrypt` is age's passphrase recipient and identity, with keycellar's own scrypt (whose
 //! memory failing is an error, not an abort), run once per stanza and bounded in all;
-//! `slot` opens a vault through its age keyslots with the identities loaded here.
+//! `slot` opens a vault through its age keyslots with the identities loaded here, as
+//! `slot_keys` sees them (each with the recipient it answers for, in canonical form).
 
 use crate::error::BackupError;
 use crate::error::{Error, Result};
@@ -14,7 +15,7 @@ use crate::secret::{Secret, SecretBytes};
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::ExposeSecret;
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use zeroize::Zeroizing;
 
 mod header;
@@ -22,6 +23,7 @@ mod keys;
 mod prompts;
 mod scrypt;
 mod slot;
+mod slot_keys;
 
 pub use header::{MAX_HEADER_LEN, MAX_STANZAS, NotAge};
 pub use keys::{Identities, MAX_KEY_FILE_LEN, Recipients, recipients_of};
@@ -200,8 +202,8 @@ pub fn decrypt<E: From<Error>>(
     let mut reader = decryptor
         .decrypt(chosen.into_iter())
         .map_err(|e| decrypt_failed(e, identities, name, is_scrypt))?;
-    let mut plaintext = Zeroizing::new(Vec::new());
-    reader.read_to_end(&mut plaintext).map_err(|e| {
+    // The plaintext holds every secret of the backup: read so that no copy is left behind.
+    let plaintext = crate::secret::read_wiped(&mut reader, u64::MAX).map_err(|e| {
         damaged(match e.kind() {
             std::io::ErrorKind::UnexpectedEof => {
                 "is cut short: it ends before its age payload does (a partial copy?)".into()

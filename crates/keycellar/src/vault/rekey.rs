@@ -17,17 +17,21 @@ use zeroize::Zeroizing;
 
 impl LockedVault {
     /// Replaces the passphrase keyslots with one for `new_passphrase` around a new vault
-    /// key, and wraps that key to each age slot's recipient (same name and date). `params`
-    /// defaults to the parameters of the current first passphrase slot. Keyslots of kinds
-    /// this version does not know cannot be re-wrapped, and are dropped.
+    /// key, and wraps that key to each age slot's recipient (same name and date). `old` must
+    /// open the current passphrase slot, whatever opened the vault: a token's holder may
+    /// not take over the passphrase without knowing it. `params` defaults to the parameters
+    /// of the current first passphrase slot. Keyslots of kinds this version does not know
+    /// cannot be re-wrapped, and are dropped.
     pub fn change_passphrase(
         &mut self,
+        old: Option<&Secret>,
         new_passphrase: &Secret,
         params: Option<KdfParams>,
     ) -> Result<()> {
         let params = params
             .or_else(|| self.kdf_params().first().copied())
             .ok_or_else(|| Error::Internal("no passphrase keyslot".into()))?;
+        self.prove_passphrase(old)?;
         self.replace_key(Some((new_passphrase, params)))
     }
 
@@ -39,6 +43,16 @@ impl LockedVault {
         let Some(params) = self.kdf_params().first().copied() else {
             return self.replace_key(None);
         };
+        self.prove_passphrase(passphrase)?;
+        let passphrase = passphrase.expect("proved above");
+        self.replace_key(Some((passphrase, params)))
+    }
+
+    /// Checks that `passphrase` opens the current passphrase slot, when the vault has one.
+    fn prove_passphrase(&self, passphrase: Option<&Secret>) -> Result<()> {
+        if self.kdf_params().is_empty() {
+            return Ok(());
+        }
         let passphrase = passphrase.ok_or_else(|| {
             Error::Vault(crate::error::VaultError::WrongPassphrase {
                 path: self.vault.path.clone(),
@@ -47,8 +61,8 @@ impl LockedVault {
         let view = super::VaultHeader {
             header: self.vault.header.clone(),
         };
-        view.unlock_with_passphrase(&self.vault.path, passphrase)?;
-        self.replace_key(Some((passphrase, params)))
+        view.unlock_with_passphrase(&self.vault.path, passphrase)
+            .map(drop)
     }
 
     /// Seals the vault under a new random key: one passphrase slot when `passphrase` is

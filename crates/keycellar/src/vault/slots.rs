@@ -4,7 +4,8 @@
 //!
 //! A vault always keeps a slot that opens without hardware (a passphrase, an X25519 or an
 //! SSH slot): tokens get lost, and a TPM's secret breaks with a firmware update. `wrap`
-//! makes a slot's age file from the public recipient.
+//! makes a slot's age file from the public recipient; `recipient` parses a recipient into
+//! its kind and canonical form (lower-case bech32), which slots record and compare.
 
 use super::format::age_slot::{self, AgeSlot, PASSPHRASE_NAME};
 use super::format::keyslot::Keyslot;
@@ -14,10 +15,11 @@ use crate::clock::Timestamp;
 use crate::error::{Error, Result, VaultError};
 use crate::untrusted::quoted;
 
+pub(crate) mod recipient;
 mod wrap;
 
+pub(crate) use wrap::plugin_messages;
 pub(super) use wrap::wrap_to;
-pub(crate) use wrap::{plugin_binary, plugin_messages};
 
 /// What kind of key opens a keyslot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,20 +65,12 @@ pub struct SlotInfo {
     pub needs_hardware: bool,
 }
 
-/// The kind of an age recipient string.
+/// The kind of an age recipient string, from its parse; a recipient that does not parse
+/// (a header written elsewhere) is of no kind this version opens.
 pub fn recipient_kind(recipient: &str) -> SlotKind {
-    if recipient.starts_with("ssh-") {
-        SlotKind::Ssh
-    } else if recipient.starts_with("age1tag1") || recipient.starts_with("age1tagpq1") {
-        SlotKind::Tag
-    } else {
-        match recipient
-            .strip_prefix("age1")
-            .and_then(|rest| rest.split_once('1'))
-        {
-            Some((plugin, _)) => SlotKind::Plugin(plugin.to_string()),
-            None => SlotKind::X25519,
-        }
+    match recipient::parse(recipient) {
+        Ok(parsed) => parsed.kind(),
+        Err(_) => SlotKind::Unknown(age_slot::TYPE_AGE),
     }
 }
 
@@ -135,16 +129,19 @@ impl LockedVault {
     /// plugin recipient runs its plugin's encryption side, which needs no token). `name`
     /// defaults to the recipient's kind and a number. The vault key stays the same.
     pub fn add_age_slot(&mut self, name: Option<&str>, recipient: &str) -> Result<SlotInfo> {
-        let recipient = recipient.trim();
         let path = self.vault.path.clone();
         let existing = list(&self.vault.header);
         // The recipient is checked (and wrapped to) first: a default name is made from it.
         let age_file = wrap_to(recipient, &self.vault.key)?;
+        // Recorded in canonical form, so that every comparison and count sees one key.
+        let recipient = &recipient::parse(recipient)
+            .map_err(|_| Error::Internal("a recipient wrapped to did not parse".into()))?
+            .recorded(recipient);
         let name = match name {
             Some(name) => name.to_string(),
             None => default_name(&existing, recipient),
         };
-        if let Some(why) = age_slot::name_problem(&name) {
+        if let Some(why) = age_slot::new_name_problem(&name) {
             return Err(Error::Vault(VaultError::BadSlotName { name, why }));
         }
         if existing.iter().any(|slot| slot.name == name) {

@@ -4,6 +4,7 @@
 use super::DEFAULT_MAX_WORK_FACTOR;
 use super::prompts::{Callbacks, NoPrompts, Prompts};
 use super::scrypt::Spent;
+use super::slot_keys::{SlotKey, age_file_keys};
 use crate::error::{BackupError, VaultError};
 use crate::error::{Error, Result};
 use crate::source::read_file_bounded;
@@ -19,6 +20,42 @@ pub const MAX_KEY_FILE_LEN: u64 = 1024 * 1024;
 
 fn read_small_file(path: &Path, what: &'static str) -> Result<Vec<u8>> {
     read_file_bounded(path, what, MAX_KEY_FILE_LEN)
+}
+
+/// Reads an identity file, which must be a regular file: it is opened without blocking,
+/// so a FIFO planted at its path (or a device) is refused, never waited on (`agent start
+/// --identity` at boot must not hang).
+fn read_identity_file(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path.display().to_string();
+    let cannot = |e| Error::io(format!("cannot read the identity file {name}"), e);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
+    if !metadata.is_file() {
+        return Err(Error::Backup(BackupError::BadIdentity {
+            name,
+            why: "it is not a regular file (a FIFO, a device or a directory)".into(),
+        }));
+    }
+    let too_large = || {
+        Error::Input(crate::error::InputError::InputTooLarge {
+            what: "identity file",
+            source_name: name.clone(),
+            limit: MAX_KEY_FILE_LEN,
+        })
+    };
+    if metadata.len() > MAX_KEY_FILE_LEN {
+        return Err(too_large());
+    }
+    let bytes = crate::secret::read_wiped(&mut file, MAX_KEY_FILE_LEN).map_err(cannot)?;
+    match bytes.len() as u64 > MAX_KEY_FILE_LEN {
+        true => Err(too_large()),
+        false => Ok(bytes),
+    }
 }
 
 /// Parsed recipients, with the strings they came from (for the vault's record).
@@ -133,8 +170,8 @@ impl Recipients {
 /// Identities to try when decrypting, loaded from files.
 pub struct Identities {
     pub(super) loaded: Vec<Box<dyn age::Identity>>,
-    /// Which recipients the loaded identities answer for, to choose the keyslots to try.
-    pub(super) fits: Vec<Fit>,
+    /// The same identities as the keyslots see them, each with what it answers for.
+    pub(super) slot_keys: Vec<SlotKey>,
     pub(super) prompts: Callbacks,
     /// Highest scrypt work factor a passphrase-encrypted file may ask for.
     pub(super) max_work_factor: u8,
@@ -153,7 +190,7 @@ impl Identities {
     pub fn with_prompts(prompts: Arc<dyn Prompts>) -> Self {
         Identities {
             loaded: Vec::new(),
-            fits: Vec::new(),
+            slot_keys: Vec::new(),
             prompts: Callbacks::new(prompts),
             max_work_factor: DEFAULT_MAX_WORK_FACTOR,
             scrypt: RefCell::default(),
@@ -164,7 +201,7 @@ impl Identities {
     /// SSH private key (an encrypted one asks for its passphrase when it is used).
     pub fn add_file(&mut self, path: &Path) -> Result<()> {
         let name = path.display().to_string();
-        let text = Zeroizing::new(read_small_file(path, "identity file")?);
+        let text = read_identity_file(path)?;
         self.add_bytes(&text, &name)
     }
 
@@ -186,10 +223,17 @@ impl Identities {
                         why: other.to_string(),
                     }),
                 })?;
+            if identities.is_empty() {
+                return Err(Error::Backup(BackupError::BadIdentity {
+                    name,
+                    why: "it holds no identity (only blank lines and comments)".into(),
+                }));
+            }
             for identity in identities {
                 self.loaded.push(identity);
             }
-            self.fits.extend(age_fits(text));
+            self.slot_keys
+                .extend(age_file_keys(&String::from_utf8_lossy(text)));
             return Ok(());
         }
         let ssh = age::ssh::Identity::from_buffer(BufReader::new(text), Some(name.clone()))
@@ -200,9 +244,9 @@ impl Identities {
                 why: "this SSH key type cannot decrypt age files".into(),
             }));
         }
+        self.slot_keys.push(SlotKey::ssh(ssh.clone(), &name));
         self.loaded
             .push(Box::new(ssh.with_callbacks(self.prompts.clone())));
-        self.fits.push(Fit::Ssh);
         Ok(())
     }
 
@@ -224,57 +268,11 @@ impl Identities {
     }
 }
 
-/// What recipients an identity answers for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Fit {
-    /// An X25519 identity, with its public `age1...` recipient.
-    X25519(String),
-    /// An SSH private key: any `ssh-` recipient may be its.
-    Ssh,
-    /// A plugin identity, with the plugin's name: its own `age1NAME1...` recipients, and
-    /// tag recipients (a TPM plugin answers for `age1tag1...`).
-    Plugin(String),
-}
-
-impl Fit {
-    /// True when a file to `recipient` may open with this identity.
-    pub(super) fn answers(&self, recipient: &str) -> bool {
-        match self {
-            Fit::X25519(public) => public == recipient,
-            Fit::Ssh => recipient.starts_with("ssh-"),
-            Fit::Plugin(name) => {
-                recipient.starts_with(&format!("age1{name}1"))
-                    || recipient.starts_with("age1tag1")
-                    || recipient.starts_with("age1tagpq1")
-            }
-        }
-    }
-}
-
-/// What the identities of an age identity file (already parsed by age) answer for.
-fn age_fits(text: &[u8]) -> Vec<Fit> {
-    let text = String::from_utf8_lossy(text);
-    text.lines()
-        .map(str::trim)
-        .filter_map(|line| {
-            if line.starts_with("AGE-SECRET-KEY-1") {
-                let identity = line.parse::<age::x25519::Identity>().ok()?;
-                Some(Fit::X25519(identity.to_public().to_string()))
-            } else if line.starts_with("AGE-PLUGIN-") {
-                let identity = line.parse::<age::plugin::Identity>().ok()?;
-                Some(Fit::Plugin(identity.plugin().to_string()))
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
 /// The recipients of the identities in an age identity file, one a line, as `age-keygen -y`
 /// prints them: what exports to it are encrypted to.
 pub fn recipients_of(path: &Path) -> Result<String> {
     let name = path.display().to_string();
-    let text = Zeroizing::new(read_small_file(path, "identity file")?);
+    let text = read_identity_file(path)?;
     let bad = |why: &str| {
         Error::Backup(BackupError::BadIdentity {
             name: name.clone(),

@@ -1,6 +1,7 @@
 //! What age plugins and encrypted SSH keys may ask a person, answered by the front end.
 
 use crate::secret::Secret;
+use crate::untrusted::escaped;
 use age::secrecy::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -53,21 +54,28 @@ impl Callbacks {
     }
 }
 
+/// What a plugin sends is a program's text from outside (and may repeat what a hostile
+/// header put in a stanza): every string reaches the front end with its control and
+/// invisible characters escaped, as other untrusted text is.
 impl age::Callbacks for Callbacks {
     fn display_message(&self, message: &str) {
-        self.0.message(message);
+        self.0.message(&escaped(message));
     }
 
     fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
-        self.noted(self.0.confirm(message, yes, no))
+        let no = no.map(escaped);
+        self.noted(
+            self.0
+                .confirm(&escaped(message), &escaped(yes), no.as_deref()),
+        )
     }
 
     fn request_public_string(&self, description: &str) -> Option<String> {
-        self.noted(self.0.public_value(description))
+        self.noted(self.0.public_value(&escaped(description)))
     }
 
     fn request_passphrase(&self, description: &str) -> Option<SecretString> {
-        self.noted(self.0.secret_value(description))
+        self.noted(self.0.secret_value(&escaped(description)))
             .map(|s| SecretString::from(s.expose().to_string()))
     }
 }

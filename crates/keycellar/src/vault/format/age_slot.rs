@@ -50,17 +50,24 @@ pub fn name_problem(name: &str) -> Option<&'static str> {
     }
 }
 
+/// What is wrong with the name of a slot being added, or `None`: besides the bounds a
+/// header is read with, the label rule, since two names that look the same must not name
+/// two slots (no zero-width, bidirectional or other invisible characters).
+pub fn new_name_problem(name: &str) -> Option<&'static str> {
+    name_problem(name).or_else(|| {
+        name.chars()
+            .any(crate::untrusted::is_invisible)
+            .then_some("a slot name has only visible characters and spaces (no zero-width or bidirectional ones)")
+    })
+}
+
 impl AgeSlot {
-    /// True when only a hardware token or another program can open the slot: a plugin
-    /// recipient (`age1NAME1...`) or a tag recipient (`age1tag1...`, a TPM's). X25519 and
-    /// SSH slots open with a file.
+    /// True unless the slot opens with a file: an X25519 or SSH recipient, as parsed
+    /// (either case of bech32). A plugin or tag recipient needs its token or program, and
+    /// a recipient that does not parse opens with nothing.
     pub fn needs_hardware(&self) -> bool {
-        match self.recipient.strip_prefix("age1") {
-            // Bech32's data characters exclude `1`: a second separator means a plugin or
-            // tag recipient, whose human-readable part is longer than `age`.
-            Some(rest) => rest.contains('1'),
-            None => false,
-        }
+        crate::vault::slots::recipient::parse(&self.recipient)
+            .map_or(true, |parsed| parsed.needs_hardware())
     }
 
     /// The slot's body bytes (section 1.2.1).
@@ -163,8 +170,9 @@ mod tests {
     fn plugin_and_tag_recipients_need_hardware() {
         let x25519 = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
         assert!(!slot(x25519, FILE).needs_hardware());
-        assert!(!slot("ssh-ed25519 AAAA key", FILE).needs_hardware());
-        assert!(slot("age1yubikey1qwerty", FILE).needs_hardware());
+        assert!(!slot(&x25519.to_ascii_uppercase(), FILE).needs_hardware());
+        assert!(slot("age1kctest1pyysjzgfpyysjxveuws", FILE).needs_hardware());
         assert!(slot("age1tag1qwerty", FILE).needs_hardware());
+        assert!(slot("ssh-ed25519 AAAA key", FILE).needs_hardware());
     }
 }

@@ -36,35 +36,25 @@ fn bad(recipient: &str, why: impl std::fmt::Display) -> Error {
 
 /// The recipient, or why it is not one; a plugin's is resolved on `PATH`.
 fn parse(recipient: &str) -> Result<Box<dyn age::Recipient>> {
-    if recipient.starts_with("ssh-") {
-        let parsed = recipient.parse::<age::ssh::Recipient>();
-        return Ok(Box::new(parsed.map_err(|_| {
-            bad(
-                recipient,
-                "not a whole ssh-ed25519 or ssh-rsa public key line",
-            )
-        })?));
-    }
-    if recipient.starts_with("age1tagpq1") {
-        let parsed = recipient.parse::<age::tagpq::Recipient>();
-        return Ok(Box::new(parsed.map_err(|e| bad(recipient, e))?));
-    }
-    if recipient.starts_with("age1tag1") {
-        let parsed = recipient.parse::<age::tag::Recipient>();
-        return Ok(Box::new(parsed.map_err(|e| bad(recipient, e))?));
-    }
-    if let Ok(x25519) = recipient.parse::<age::x25519::Recipient>() {
-        return Ok(Box::new(x25519));
-    }
-    if !recipient.starts_with("age1") {
-        return Err(bad(
+    use super::recipient::{Parsed, Problem};
+    let parsed = super::recipient::parse(recipient).map_err(|problem| match problem {
+        Problem::Ssh => bad(
+            recipient,
+            "not a whole ssh-ed25519 or ssh-rsa public key line",
+        ),
+        Problem::Age(why) => bad(recipient, why),
+        Problem::Neither => bad(
             recipient,
             "expected an age1... recipient or an ssh-ed25519 / ssh-rsa public key",
-        ));
-    }
-    let plugin = recipient
-        .parse::<age::plugin::Recipient>()
-        .map_err(|e| bad(recipient, e))?;
+        ),
+    })?;
+    let plugin = match parsed {
+        Parsed::X25519(r) => return Ok(Box::new(r)),
+        Parsed::Ssh(r) => return Ok(Box::new(r)),
+        Parsed::Tag(r) => return Ok(Box::new(r)),
+        Parsed::TagPq(r) => return Ok(r),
+        Parsed::Plugin(r) => r,
+    };
     let name = plugin.plugin().to_string();
     let resolved = age::plugin::RecipientPluginV1::new(&name, &[plugin], &[], age::NoCallbacks)
         .map_err(|_| {

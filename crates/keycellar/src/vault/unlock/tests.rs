@@ -27,7 +27,9 @@ fn open_for_change(path: &Path, unlock: &mut dyn Unlock) -> Result<LockedVault> 
 
 fn change_passphrase(path: &Path, old: &str, new: &str) {
     let mut vault = open_for_change(path, &mut Passphrase(&secret(old))).unwrap();
-    vault.change_passphrase(&secret(new), None).unwrap();
+    vault
+        .change_passphrase(Some(&secret(old)), &secret(new), None)
+        .unwrap();
     vault.save().unwrap();
 }
 
