@@ -28,6 +28,11 @@ pub struct ListFilter {
 }
 
 impl ListFilter {
+    /// True for the default (active entries, no filter), which a request leaves out.
+    pub fn is_default(&self) -> bool {
+        *self == ListFilter::default()
+    }
+
     /// Whether the listing shows `entry`, as it stands on `today`.
     pub fn shows(&self, entry: &Entry, today: Date) -> bool {
         let status = entry.status_on(today);

@@ -26,7 +26,7 @@ pub enum VaultRequest {
     /// The entries the filter shows (active ones by default), without secrets, how many it
     /// left out, and the vault fingerprint.
     List {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "super::ListFilter::is_default")]
         filter: super::ListFilter,
     },
     /// One entry; its secret and API passphrase only when `reveal` asks for them.
