@@ -40,6 +40,10 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     let custom = custom_mapping(&args.env)?;
     check_options(args, &custom)?;
     refuse_sign_beside_agent(args)?;
+    // exec lives as long as its bot: what unlocking and opening freed (a copy of the vault
+    // key in a block no one zeroized) must not outlive them in freed memory, where the
+    // allocator's next occupant may leave it untouched.
+    super::zero_on_free::enable();
     let runtime = runtime_dir()?;
     let options = ExecOptions {
         labels: args.labels.clone(),
