@@ -45,8 +45,6 @@ pub mod exit {
     pub const PLUGIN_FAILED: i32 = 10;
     /// An age plugin's question (a PIN, a touch) got no answer.
     pub const PLUGIN_CANCELLED: i32 = 11;
-    /// The passphrase typed for an encrypted SSH identity is wrong.
-    pub const WRONG_SSH_PASSPHRASE: i32 = 12;
 }
 
 /// Why a command failed.

@@ -52,7 +52,7 @@ fn vault_exit_code(error: &VaultError) -> i32 {
         VaultError::PluginFailed { .. } => exit::PLUGIN_FAILED,
         VaultError::PluginCancelled { .. } => exit::PLUGIN_CANCELLED,
         VaultError::SshPassphraseUnanswered { .. } => exit::USAGE,
-        VaultError::WrongSshPassphrase { .. } => exit::WRONG_SSH_PASSPHRASE,
+        VaultError::WrongSshPassphrase { .. } => exit::WRONG_PASSPHRASE,
         VaultError::SlotNotFound { .. } => exit::NOT_FOUND,
         VaultError::BadSlotRecipient { .. }
         | VaultError::SlotExists { .. }
