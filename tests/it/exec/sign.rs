@@ -81,8 +81,8 @@ fn run_bot(tv: &TestVault, dirs: &Dirs, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-#[test]
-fn the_python_client_signs_krakens_vector_through_exec_profile_sign() {
+/// A vault whose entry `k` holds Kraken's documented example secret.
+fn vector_vault() -> TestVault {
     let tv = TestVault::new();
     let secret = tv.file("kraken-vector-secret", SECRET);
     tv.cmd()
@@ -91,6 +91,12 @@ fn the_python_client_signs_krakens_vector_through_exec_profile_sign() {
         .arg(&secret)
         .assert()
         .success();
+    tv
+}
+
+#[test]
+fn the_python_client_signs_krakens_vector_through_exec_profile_sign() {
+    let tv = vector_vault();
     let dirs = dirs(&tv);
     let seen = run_bot(&tv, &dirs, &[]);
     let answer = &seen["answer"];
@@ -224,14 +230,7 @@ fn a_process_the_bot_leaves_behind_gets_no_signature() {
 /// makes the next run fail at once instead of hanging.
 #[test]
 fn runs_in_other_environments_share_nonces_and_a_planted_fifo_is_refused() {
-    let tv = TestVault::new();
-    let secret = tv.file("kraken-vector-secret", SECRET);
-    tv.cmd()
-        .args(["add", "k", "--exchange", "kraken", "--key", KRAKEN_KEY])
-        .arg("--secret-file")
-        .arg(&secret)
-        .assert()
-        .success();
+    let tv = vector_vault();
     let first = run_bot(&tv, &dirs(&tv), &[]);
     assert_eq!(first["answer"]["nonce"], NONCE);
     let other = Dirs {
