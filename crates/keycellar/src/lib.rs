@@ -79,6 +79,7 @@ internal_mod!(crypto);
 pub mod error;
 pub mod hygiene;
 pub mod kdf;
+pub mod movein;
 pub mod ops;
 mod parallel;
 pub mod passphrase;
