@@ -390,7 +390,7 @@ pub enum InputError {
     },
 
     #[error(
-        "no key could be taken from {source_name}: expected {expected} (--from {format}){}",
+        "no key could be taken from {source_name} as a {format} source: expected {expected}{}",
         skipped_list(.skipped)
     )]
     NoKeys {

@@ -355,6 +355,21 @@ fn unique_label(stem: &str, taken: &mut HashSet<String>) -> String {
 /// Parses a JSON source into `T`, with the parser's detail left out wherever the path
 /// names a field that may hold a secret (`secret`, `password`, ...).
 fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> std::result::Result<T, Problem> {
+    // Syntax first, keeping nothing: serde_json's syntax messages are its own fixed texts
+    // ("EOF while parsing a string"), which say what a truncated file lacks.
+    let syntax = serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .err()
+        .filter(|e| e.classify() != serde_json::error::Category::Data);
+    if let Some(error) = syntax {
+        let full = error.to_string();
+        let detail = full.split(" at line ").next().unwrap_or_default();
+        return Err(Problem::Json(JsonProblem::BadValue {
+            path: ".".into(),
+            line: error.line(),
+            column: error.column(),
+            detail: Some(detail.to_string()),
+        }));
+    }
     crate::source::parse_json(text).map_err(|problem| {
         Problem::Json(match problem {
             JsonProblem::BadValue {
