@@ -8,14 +8,14 @@
 //! and exchange names, and an exchange name is quoted through [`quoted`].
 
 use crate::clock::Date;
-use crate::credential::entry::{Entry, NewEntry};
+use crate::credential::entry::{Entry, MAX_NEW_ENTRIES, NewEntry};
 use crate::credential::exchange::Exchange;
 use crate::credential::validate;
 use crate::error::{Error, InputError, JsonProblem, Result};
 use crate::secret::Secret;
 use crate::untrusted::quoted;
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 mod ccxt;
@@ -163,7 +163,8 @@ impl Problem {
 }
 
 /// Reads the keys of a source of `format` from its bytes. A source from which not one key
-/// can be taken is a [`Problem::NoKeys`] that says what each key it holds lacked.
+/// can be taken is a [`Problem::NoKeys`] that says what each key it holds lacked; one of
+/// more than [`MAX_NEW_ENTRIES`] keys is refused, as `add --from-json` refuses it.
 pub fn read(format: Format, bytes: &[u8]) -> std::result::Result<MovedIn, Problem> {
     let text = std::str::from_utf8(bytes).map_err(|_| Problem::NotText)?;
     let raw = match format {
@@ -171,13 +172,19 @@ pub fn read(format: Format, bytes: &[u8]) -> std::result::Result<MovedIn, Proble
         Format::Env => env::read(text)?,
         Format::Ccxt => ccxt::read(text)?,
     };
-    let mut taken = HashSet::new();
+    let mut taken = Labels::default();
     let mut entries = Vec::new();
     let mut plan = Vec::new();
     for key in raw {
         let (found, entry) = key.resolve(&mut taken);
         entries.extend(entry);
         plan.push(found);
+    }
+    if entries.len() > MAX_NEW_ENTRIES {
+        return Err(Problem::Json(JsonProblem::TooManyEntries {
+            count: entries.len(),
+            limit: MAX_NEW_ENTRIES,
+        }));
     }
     if entries.is_empty() {
         let skipped = plan
@@ -242,7 +249,7 @@ impl RawKey {
     }
 
     /// The entry this key becomes (labelled uniquely among `taken`), or why it is left out.
-    fn resolve(self, taken: &mut HashSet<String>) -> (Found, Option<NewEntry>) {
+    fn resolve(self, taken: &mut Labels) -> (Found, Option<NewEntry>) {
         let skip = |reason| Found {
             source: self.source.clone(),
             label: None,
@@ -340,15 +347,23 @@ fn slug(name: &str) -> String {
     }
 }
 
-/// `stem`, or `stem-2`, `stem-3`, ... when an earlier key of the source took it.
-fn unique_label(stem: &str, taken: &mut HashSet<String>) -> String {
+/// The labels a source's keys took so far, and for each stem the next number to try.
+#[derive(Default)]
+struct Labels {
+    taken: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+/// `stem`, or `stem-2`, `stem-3`, ... when an earlier key of the source took it; a stem's
+/// numbers go on where they stopped, so many keys of one stem cost no more than others.
+fn unique_label(stem: &str, labels: &mut Labels) -> String {
+    let n = labels.next.entry(stem.to_string()).or_insert(1);
     let mut label = stem.to_string();
-    let mut n = 2;
-    while taken.contains(&label) {
+    while labels.taken.contains(&label) {
+        *n += 1;
         label = format!("{stem}-{n}");
-        n += 1;
     }
-    taken.insert(label.clone());
+    labels.taken.insert(label.clone());
     label
 }
 

@@ -8,6 +8,7 @@
 use super::{Problem, RawKey, exchange_named};
 use crate::credential::exchange::Exchange;
 use crate::secret::Secret;
+use std::collections::HashMap;
 use zeroize::Zeroizing;
 
 /// Which field a variable holds, by the end of its name, longest first.
@@ -30,7 +31,9 @@ enum Part {
 }
 
 pub(super) fn read(text: &str) -> Result<Vec<RawKey>, Problem> {
-    let mut groups: Vec<(String, RawKey)> = Vec::new();
+    let mut groups: Vec<RawKey> = Vec::new();
+    // Where each prefix's key is in `groups`: one look-up a line, however many keys.
+    let mut by_prefix: HashMap<String, usize> = HashMap::new();
     let mut lines = text.lines().enumerate();
     while let Some((index, line)) = lines.next() {
         let Some((name, start)) = assignment(line) else {
@@ -40,15 +43,11 @@ pub(super) fn read(text: &str) -> Result<Vec<RawKey>, Problem> {
         let Some((prefix, part)) = split_name(name) else {
             continue;
         };
-        let at = match groups.iter().position(|(p, _)| p == prefix) {
-            Some(at) => at,
-            None => {
-                let exchange = exchange_of(prefix);
-                groups.push((prefix.into(), RawKey::new(prefix, &exchange, prefix)));
-                groups.len() - 1
-            }
-        };
-        let key = &mut groups[at].1;
+        let at = *by_prefix.entry(prefix.to_string()).or_insert_with(|| {
+            groups.push(RawKey::new(prefix, &exchange_of(prefix), prefix));
+            groups.len() - 1
+        });
+        let key = &mut groups[at];
         let from = name.to_string();
         match part {
             Part::Key => key.api_key = Some((from, value.trim().to_string())),
@@ -63,7 +62,6 @@ pub(super) fn read(text: &str) -> Result<Vec<RawKey>, Problem> {
     // and `JWT_SECRET` are someone else's.
     Ok(groups
         .into_iter()
-        .map(|(_, key)| key)
         .filter(|key| exchange_named(&key.exchange).is_some() || key.api_key.is_some())
         .collect())
 }

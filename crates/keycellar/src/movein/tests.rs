@@ -207,3 +207,28 @@ fn admitted_entries_get_fingerprints_as_add_gives_them() {
     let moved = read(Format::Env, bad.as_bytes()).unwrap();
     assert!(admit(moved.entries, Date::today()).is_err());
 }
+
+#[test]
+fn more_keys_than_add_takes_are_refused() {
+    let line = format!("KRAKEN_API_KEY={KRAKEN_KEY}\nKRAKEN_API_SECRET={KRAKEN_SECRET}\n");
+    let mut text = String::new();
+    for n in 0..=crate::credential::entry::MAX_NEW_ENTRIES {
+        text.push_str(&line.replace("KRAKEN_", &format!("KRAKEN_N{n}_")));
+    }
+    let Err(Problem::Json(JsonProblem::TooManyEntries { count, .. })) =
+        read(Format::Env, text.as_bytes())
+    else {
+        panic!("more keys than add takes were read");
+    };
+    assert_eq!(count, crate::credential::entry::MAX_NEW_ENTRIES + 1);
+}
+
+#[test]
+fn a_stem_taken_by_name_is_passed_over() {
+    let mut labels = Labels::default();
+    let got: Vec<String> = ["kraken-2", "kraken", "kraken", "kraken"]
+        .iter()
+        .map(|stem| unique_label(stem, &mut labels))
+        .collect();
+    assert_eq!(got, ["kraken-2", "kraken", "kraken-3", "kraken-4"]);
+}
