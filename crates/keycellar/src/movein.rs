@@ -56,8 +56,9 @@ impl Format {
                  \"secret\""
             }
             Format::Env => {
-                "lines NAME=VALUE with <EXCHANGE>_API_KEY and <EXCHANGE>_API_SECRET, or ccxt's \
-                 <ID>_APIKEY and <ID>_SECRET"
+                "lines NAME=VALUE with <EXCHANGE>_API_KEY and <EXCHANGE>_API_SECRET, ccxt's \
+                 <ID>_APIKEY and <ID>_SECRET, or freqtrade's FREQTRADE__EXCHANGE__NAME, __KEY \
+                 and __SECRET"
             }
             Format::Ccxt => {
                 "a JSON object of ccxt exchange ids, each holding \"apiKey\" and \"secret\""
@@ -83,6 +84,9 @@ pub enum Skip {
     NoSecret,
     /// A secret but no public key.
     NoKey,
+    /// No exchange named (a freqtrade config or `FREQTRADE__EXCHANGE__` variables without
+    /// a `name`).
+    NoExchange,
     /// An exchange keycellar does not know, as the source names it.
     UnknownExchange { name: String },
 }
@@ -92,6 +96,7 @@ impl fmt::Display for Skip {
         match self {
             Skip::NoSecret => f.write_str("no secret"),
             Skip::NoKey => f.write_str("a secret but no public key"),
+            Skip::NoExchange => f.write_str("no exchange named"),
             Skip::UnknownExchange { name } => {
                 write!(f, "unknown exchange {}", quoted(name))
             }
@@ -264,6 +269,9 @@ impl RawKey {
         let Some((key_from, api_key)) = self.api_key.filter(|(_, k)| !k.is_empty()) else {
             return (skip(Skip::NoKey), None);
         };
+        if self.exchange.trim().is_empty() {
+            return (skip(Skip::NoExchange), None);
+        }
         let Some(exchange) = exchange_named(&self.exchange) else {
             let name = self.exchange.clone();
             return (skip(Skip::UnknownExchange { name }), None);

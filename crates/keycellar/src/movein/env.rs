@@ -3,7 +3,9 @@
 //! (`<EXCHANGE>_API_KEY`, `_API_SECRET`, `_API_PASSPHRASE`) or ccxt's (`<ID>_APIKEY`,
 //! `_SECRET`, `_PASSWORD`, `_UID`). The prefix names the exchange (`KRAKEN`, or
 //! `KRAKEN_GRID_BOT` for a second Kraken key) and the label. Other lines are not keys and
-//! are passed over; a value is never quoted, in the plan or in a problem.
+//! are passed over; a value is never quoted, in the plan or in a problem. freqtrade's
+//! `FREQTRADE__EXCHANGE__KEY`/`SECRET`/`PASSWORD`/`UID` are one more key, of the exchange
+//! `FREQTRADE__EXCHANGE__NAME` names.
 
 use super::{Problem, RawKey, exchange_named};
 use crate::credential::exchange::Exchange;
@@ -28,7 +30,20 @@ enum Part {
     Secret,
     Passphrase,
     Uid,
+    /// The exchange's name (freqtrade's `FREQTRADE__EXCHANGE__NAME`).
+    Name,
 }
+
+/// freqtrade's own environment overrides of its `exchange` block (its
+/// docs/configuration.md, and keycellar's `exec --profile freqtrade`): one key.
+const FREQTRADE_PREFIX: &str = "FREQTRADE__EXCHANGE";
+const FREQTRADE_PARTS: &[(&str, Part)] = &[
+    ("KEY", Part::Key),
+    ("SECRET", Part::Secret),
+    ("PASSWORD", Part::Passphrase),
+    ("UID", Part::Uid),
+    ("NAME", Part::Name),
+];
 
 pub(super) fn read(text: &str) -> Result<Vec<RawKey>, Problem> {
     let mut groups: Vec<RawKey> = Vec::new();
@@ -56,13 +71,21 @@ pub(super) fn read(text: &str) -> Result<Vec<RawKey>, Problem> {
                 key.passphrase = Some((from, Secret::new(std::mem::take(&mut *value))))
             }
             Part::Uid => key.uid = Some((from, value.trim().to_string())),
+            Part::Name => {
+                key.exchange = value.trim().to_string();
+                key.stem = format!("freqtrade-{}", key.exchange);
+            }
         }
     }
-    // A prefix that names no exchange is a key only if it has a public key: `DB_PASSWORD`
-    // and `JWT_SECRET` are someone else's.
+    // A prefix that names no exchange is a key only if it has a public key (or is
+    // freqtrade's): `DB_PASSWORD` and `JWT_SECRET` are someone else's.
     Ok(groups
         .into_iter()
-        .filter(|key| exchange_named(&key.exchange).is_some() || key.api_key.is_some())
+        .filter(|key| {
+            key.source == FREQTRADE_PREFIX
+                || exchange_named(&key.exchange).is_some()
+                || key.api_key.is_some()
+        })
         .collect())
 }
 
@@ -138,6 +161,13 @@ fn closed(text: &str, quote: char, out: &mut String) -> bool {
 
 /// The prefix and the field a key variable's name gives; `None` for other variables.
 fn split_name(name: &str) -> Option<(&str, Part)> {
+    if let Some(field) = name
+        .strip_prefix(FREQTRADE_PREFIX)
+        .and_then(|f| f.strip_prefix("__"))
+    {
+        let part = FREQTRADE_PARTS.iter().find(|(f, _)| *f == field)?;
+        return Some((FREQTRADE_PREFIX, part.1));
+    }
     SUFFIXES.iter().find_map(|(suffix, part)| {
         let prefix = name.strip_suffix(suffix)?;
         (!prefix.is_empty()).then_some((prefix, *part))
@@ -147,6 +177,10 @@ fn split_name(name: &str) -> Option<(&str, Part)> {
 /// The exchange a prefix names: itself (`KRAKEN`, `KRAKENFUTURES`), or the longest
 /// exchange it starts with (`KRAKEN_GRID_BOT`); else the prefix, an unknown exchange.
 fn exchange_of(prefix: &str) -> String {
+    if prefix == FREQTRADE_PREFIX {
+        // Until a `FREQTRADE__EXCHANGE__NAME` line says which.
+        return String::new();
+    }
     if exchange_named(prefix).is_some() {
         return prefix.to_string();
     }

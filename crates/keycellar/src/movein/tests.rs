@@ -232,3 +232,20 @@ fn a_stem_taken_by_name_is_passed_over() {
         .collect();
     assert_eq!(got, ["kraken-2", "kraken", "kraken-3", "kraken-4"]);
 }
+
+#[test]
+fn freqtrades_own_variables_are_one_key_of_the_exchange_they_name() {
+    let text = format!(
+        "FREQTRADE__EXCHANGE__KEY={BINANCE_KEY}\nFREQTRADE__EXCHANGE__SECRET={BINANCE_SECRET}\n\
+         FREQTRADE__EXCHANGE__NAME=binance\nFREQTRADE__TELEGRAM__TOKEN=123:abc\n"
+    );
+    let moved = read(Format::Env, text.as_bytes()).unwrap();
+    assert_eq!(labels(&moved), ["freqtrade-binance"]);
+    assert_eq!(moved.entries[0].exchange, Exchange::Binance);
+    assert_eq!(moved.entries[0].secret.expose(), BINANCE_SECRET);
+    let without_name = text.replace("FREQTRADE__EXCHANGE__NAME=binance\n", "");
+    let Err(Problem::NoKeys { skipped }) = read(Format::Env, without_name.as_bytes()) else {
+        panic!("a key of no exchange was taken");
+    };
+    assert_eq!(skipped, ["\"FREQTRADE__EXCHANGE\": no exchange named"]);
+}
