@@ -58,11 +58,13 @@ pub fn import(ctx: &Context, format: Format, file: &Path, merge: &MergeArgs) -> 
 /// [`MAX_DOCUMENT_LEN`] bytes.
 fn read_source(source: &InputSource, format: Format) -> Result<Zeroizing<Vec<u8>>> {
     Ok(match source {
-        InputSource::File(path) => {
-            Zeroizing::new(read_file_bounded(path, format.name(), MAX_DOCUMENT_LEN)?)
-        }
+        InputSource::File(path) => Zeroizing::new(read_file_bounded(
+            path,
+            format.document(),
+            MAX_DOCUMENT_LEN,
+        )?),
         _ => {
-            let text = source.read_text(format.name(), MAX_DOCUMENT_LEN)?;
+            let text = source.read_text(format.document(), MAX_DOCUMENT_LEN)?;
             Zeroizing::new(text.as_bytes().to_vec())
         }
     })

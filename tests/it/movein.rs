@@ -296,3 +296,34 @@ fn bad_sources_are_refused_without_repeating_a_value() {
         assert!(!holds_any(&bytes, &pieces));
     }
 }
+
+#[test]
+fn stdin_feeds_one_input_and_must_be_text() {
+    let tv = TestVault::new();
+    let mut cmd = tv.bare();
+    cmd.args(["--passphrase-file", "-", "import", "--from", "env", "-"]);
+    cmd.write_stdin(format!("{PASSPHRASE}\n{}", dot_env()));
+    let (_, stderr, ok) = run(cmd);
+    assert!(
+        !ok && stderr.contains("the env file and the vault passphrase"),
+        "{stderr}"
+    );
+    let mut cmd = tv.cmd();
+    cmd.args(["import", "--from", "ccxt", "-"])
+        .write_stdin(vec![0xff, 0xfe]);
+    let (_, stderr, ok) = run(cmd);
+    assert!(
+        !ok && stderr.contains("ccxt keys file from standard input is not UTF-8"),
+        "{stderr}"
+    );
+    // A new vault comes from `init`: --init records a backup, which this is not.
+    let mut cmd = tv.cmd();
+    cmd.args(["import", "--from", "env", "--init", "-"])
+        .write_stdin(dot_env());
+    let (_, stderr, ok) = run(cmd);
+    assert!(
+        !ok && stderr.contains("'--from <FORMAT>' cannot be used with '--init'"),
+        "{stderr}"
+    );
+    assert_eq!(labels(&tv), Vec::<String>::new());
+}

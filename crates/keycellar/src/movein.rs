@@ -48,6 +48,15 @@ impl Format {
         }
     }
 
+    /// What such a source is, as a message names it.
+    pub fn document(self) -> &'static str {
+        match self {
+            Format::Freqtrade => "freqtrade config",
+            Format::Env => "env file",
+            Format::Ccxt => "ccxt keys file",
+        }
+    }
+
     /// What a source of this format holds, as an error says it was expected.
     pub fn expected(self) -> &'static str {
         match self {
@@ -145,7 +154,7 @@ impl Problem {
         let source_name = name.to_string();
         Error::Input(match self {
             Problem::NotText => InputError::NotText {
-                what: format.name(),
+                what: format.document(),
                 source_name,
             },
             Problem::Json(problem) => InputError::BadJson {
