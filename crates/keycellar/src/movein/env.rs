@@ -103,7 +103,8 @@ fn assignment(line: &str) -> Option<(&str, usize)> {
         _ => trimmed,
     };
     let equals = rest.find('=')?;
-    let name = &rest[..equals];
+    // `NAME = value`, as dotenv files may space it, is the same assignment.
+    let name = rest[..equals].trim_end();
     let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     valid.then_some((name, offset + equals + 1))

@@ -95,7 +95,7 @@ fn an_env_file_gives_a_key_per_prefix_in_either_naming() {
          DB_PASSWORD=postgres\nJWT_SECRET=abc\n\
          BINANCE_APIKEY={BINANCE_KEY} # the tracker\nBINANCE_SECRET={BINANCE_SECRET}\n\
          KRAKEN_GRID_BOT_API_KEY={KRAKEN_KEY}\nKRAKEN_GRID_BOT_API_SECRET=\"{KRAKEN_SECRET}\"\n\
-         OKX_API_KEY={OKX_KEY}\nOKX_API_SECRET={OKX_SECRET}\nOKX_API_PASSPHRASE=\"a \\\"quoted\\\" pass\"\n"
+         OKX_API_KEY = {OKX_KEY}\nOKX_API_SECRET={OKX_SECRET}\nOKX_API_PASSPHRASE=\"a \\\"quoted\\\" pass\"\n"
     );
     let moved = read(Format::Env, text.as_bytes()).unwrap();
     assert_eq!(
