@@ -22,7 +22,10 @@ pub fn import(ctx: &Context, format: Format, file: &Path, merge: &MergeArgs) -> 
     };
     let name = source.to_string();
     let bytes = read_source(&source, format)?;
-    if let InputSource::File(path) = &source {
+    // A pipe given as a path (`<(gpg -d .env.gpg)`, /dev/fd/N) left no file behind.
+    if let InputSource::File(path) = &source
+        && is_regular_file(path)
+    {
         ui::warn(&plaintext_warning(path, format));
     }
     let moved = movein::read(format, &bytes).map_err(|problem| problem.at(format, &name))?;
@@ -54,11 +57,15 @@ pub fn import(ctx: &Context, format: Format, file: &Path, merge: &MergeArgs) -> 
     )
 }
 
-/// The source's bytes, wiped when dropped: standard input once, or a file of at most
-/// [`MAX_DOCUMENT_LEN`] bytes.
+fn is_regular_file(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// The source's bytes, wiped when dropped: standard input once, a pipe, or a file of at
+/// most [`MAX_DOCUMENT_LEN`] bytes (its size checked before it is read).
 fn read_source(source: &InputSource, format: Format) -> Result<Zeroizing<Vec<u8>>> {
     Ok(match source {
-        InputSource::File(path) => Zeroizing::new(read_file_bounded(
+        InputSource::File(path) if is_regular_file(path) => Zeroizing::new(read_file_bounded(
             path,
             format.document(),
             MAX_DOCUMENT_LEN,

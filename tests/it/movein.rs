@@ -327,3 +327,24 @@ fn stdin_feeds_one_input_and_must_be_text() {
     );
     assert_eq!(labels(&tv), Vec::<String>::new());
 }
+
+#[test]
+fn a_pipe_given_as_a_path_is_no_plaintext_file() {
+    let tv = TestVault::new();
+    let env = tv.file("input.env", &dot_env());
+    let script = format!(
+        "{} --vault {} --passphrase-file {} import --from env <(cat {}) --dry-run",
+        assert_cmd::cargo::cargo_bin("keycellar").display(),
+        tv.vault.display(),
+        tv.pass_file.display(),
+        env.display()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", &script])
+        .env("KEYCELLAR_TEST_USER_DIRS", tv.user.path());
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-> okx (okx)"));
+    assert!(!stderr.contains("plain text"), "{stderr}");
+}
