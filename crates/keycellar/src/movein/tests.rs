@@ -1,3 +1,4 @@
+use super::key::unique_label;
 use super::*;
 
 const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
