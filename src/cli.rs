@@ -29,6 +29,7 @@ mod examples;
 mod exec;
 mod import_into;
 mod lifecycle;
+mod movein;
 mod new_passphrase;
 mod output;
 mod paper;

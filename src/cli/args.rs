@@ -226,6 +226,15 @@ impl Choice for Profile {
     }
 }
 
+impl Choice for keycellar::movein::Format {
+    fn all() -> &'static [Self] {
+        &Self::ALL
+    }
+    fn name(&self) -> &'static str {
+        Self::name(*self)
+    }
+}
+
 impl Choice for Status {
     fn all() -> &'static [Self] {
         &Status::ALL

@@ -109,6 +109,11 @@ pub const EXAMPLES: &[Example] = &[
         "import",
         "keycellar import --init keys.age -i ~/.ssh/id_ed25519",
     ),
+    example(
+        "import",
+        "keycellar import --from freqtrade config.json --dry-run",
+    ),
+    example("import", "keycellar import --from env - < .env"),
     example("print", "keycellar print -o backup.pdf"),
     example(
         "print",

@@ -4,7 +4,7 @@
 
 use super::args::MergeArgs;
 use super::context::{Context, unexpected};
-use super::output;
+use super::output::{self, Origin};
 use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::export::Imported;
@@ -35,7 +35,8 @@ pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
 }
 
 /// Brings checked entries into the vault, or into a new one with `--init` (whose record
-/// of backups then starts with the one of `kind` it came from).
+/// of backups then starts with the one of `kind` it came from). `origin`, for keys moved
+/// in from a bot's files, is printed with the plan.
 pub fn merge(
     ctx: &Context,
     incoming: Vec<Entry>,
@@ -43,11 +44,12 @@ pub fn merge(
     source: &Imported,
     mended: &[Fix],
     kind: BackupKind,
+    origin: Option<&Origin>,
 ) -> Result<()> {
     if merge.init {
         let actions = merge::plan(&[], incoming, merge.on_conflict)?;
         let plan: Vec<PlannedAction> = actions.iter().map(PlannedAction::of).collect();
-        output::import_plan(&plan, merge.dry_run, ctx.json)?;
+        output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
         if merge.dry_run {
             return Ok(());
         }
@@ -71,7 +73,7 @@ pub fn merge(
         } => (plan, written, vault_fingerprint),
         other => return Err(unexpected(other)),
     };
-    output::import_plan(&plan, merge.dry_run, ctx.json)?;
+    output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
     if merge.dry_run {
         return Ok(());
     }

@@ -12,6 +12,7 @@ macro_rules! say {
 mod agent;
 mod backup;
 mod lifecycle;
+mod movein;
 mod table;
 
 use super::report::Result;
@@ -28,6 +29,7 @@ use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
 use keycellar::vault::{SlotInfo, Vault};
 pub use lifecycle::{audit, history, profiles, rotated, status};
+pub use movein::Origin;
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -266,6 +266,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         &no_source(),
         &restored.fixes,
         BackupKind::Print,
+        None,
     )?;
     incomplete(&restored, &name)
 }

@@ -152,6 +152,7 @@ fn the_command_lines_shared_steps_never_use_its_commands() {
         "exec",
         "agent",
         "slots",
+        "movein",
     ];
     let shared = [
         "agent_ops",

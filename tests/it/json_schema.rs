@@ -128,6 +128,24 @@ fn every_json_document_matches_its_schema() {
         &run(&["import", &path("e.age"), "-i", &id, "--dry-run"]),
     );
     c.check("imported", &run(&["import", &path("e.age"), "-i", &id]));
+    let env = format!(
+        "KRAKEN_API_KEY={KRAKEN_KEY}\nKRAKEN_API_SECRET={KRAKEN_SECRET}\n\
+         FTX_API_KEY=a\nFTX_API_SECRET=b\nBYBIT_SECRET=c\n"
+    );
+    let env = tv.file("keys.env", &env);
+    let moved_in = run(&[
+        "import",
+        "--from",
+        "env",
+        env.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    assert_eq!(moved_in["source"]["keys"].as_array().unwrap().len(), 3);
+    c.check("import_plan", &moved_in);
+    c.check(
+        "imported",
+        &run(&["import", "--from", "env", env.to_str().unwrap()]),
+    );
     c.check(
         "printed",
         &run(&["print", "-o", &path("b.pdf"), "-r", recipient]),

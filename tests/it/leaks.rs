@@ -158,7 +158,25 @@ fn no_secret_in_any_output_file_argv_or_environment() {
     let pass_export = s.path("p.age");
     let pdf = s.path("b.pdf");
     let r = s.recipient.clone();
+    let dot_env = s.tv.file(
+        "input-bot.env",
+        &format!(
+            "export OKX_API_KEY=0f3c2b1a-1111-4222-8333-944455556666\n\
+             OKX_API_SECRET='{OKX_SECRET}'\nOKX_API_PASSPHRASE=\"{OKX_PASSPHRASE}\"\n"
+        ),
+    );
+    let dot_env = dot_env.to_str().unwrap();
+    let config = s.tv.file(
+        "input-config.json",
+        &format!(
+            r#"{{"exchange": {{"name": "kraken", "key": "{KRAKEN_KEY}", "secret": "{KRAKEN_SECRET}"}}}}"#
+        ),
+    );
+    let config = config.to_str().unwrap();
     let successes: Vec<(Vec<&str>, bool)> = vec![
+        (vec!["import", "--from", "env", dot_env, "--dry-run"], false),
+        (vec!["import", "--from", "env", dot_env], false),
+        (vec!["import", "--from", "freqtrade", config], false),
         (vec!["list"], false),
         (vec!["show", "okx-tax"], false),
         (vec!["show", "okx-tax", "--reveal"], true),
@@ -253,6 +271,30 @@ fn over_sixty_failures_show_no_secret() {
         s.tv.file("input-typed.txt", "== KC1 0000 K ==\n0001 ABCDE 1234\n");
     let not_image = s.tv.file("input-scan.png", OKX_SECRET);
     let label_secret = format!("k{}", &OKX_SECRET[..30]);
+    let config = format!(
+        r#"{{"exchange": {{"name": "okx", "key": "k", "secret": "{OKX_SECRET}", "password": "{OKX_PASSPHRASE}"}}}}"#
+    );
+    let truncated = s.tv.file("input-cut.json", &config[..config.len() - 30]);
+    let typed = config.replace(&format!("\"{OKX_PASSPHRASE}\""), "1234567890123");
+    let typed = s.tv.file("input-typed.json", &typed);
+    let unclosed = s.tv.file(
+        "input-open.env",
+        &format!("OKX_API_SECRET=\"{OKX_SECRET}\n"),
+    );
+    let no_key =
+        s.tv.file("input-nokey.env", &format!("OKX_API_SECRET={OKX_SECRET}\n"));
+    let bad_shape = s.tv.file(
+        "input-shape.env",
+        &format!("KRAKEN_API_KEY={OKX_SECRET}\nKRAKEN_API_SECRET={KRAKEN_SECRET}\n"),
+    );
+    let moving_in = [
+        ("freqtrade", &truncated),
+        ("freqtrade", &typed),
+        ("env", &unclosed),
+        ("env", &no_key),
+        ("env", &bad_shape),
+        ("ccxt", &bad_shape),
+    ];
     let opens: [&[&str]; 14] = [
         &["list"],
         &["show", "okx-tax", "--reveal"],
@@ -365,6 +407,9 @@ fn over_sixty_failures_show_no_secret() {
         ],
     ] {
         cases.push(owned(args));
+    }
+    for (format, file) in moving_in {
+        cases.push(owned(&["import", "--from", format, file.to_str().unwrap()]));
     }
     let mut failures = 0;
     for args in &cases {

@@ -28,6 +28,7 @@ mod leaks;
 mod lifecycle;
 mod messages;
 mod model;
+mod movein;
 mod newcomer;
 mod paper;
 mod paper_angles;

@@ -388,6 +388,25 @@ pub enum InputError {
         problem: JsonProblem,
     },
 
+    #[error("{source_name}, line {line}: {problem}")]
+    BadLine {
+        source_name: String,
+        line: usize,
+        problem: &'static str,
+    },
+
+    #[error(
+        "no key could be taken from {source_name} as a {format} source: expected {expected}{}",
+        skipped_list(.skipped)
+    )]
+    NoKeys {
+        source_name: String,
+        format: &'static str,
+        expected: &'static str,
+        /// What each key found lacked, never a value.
+        skipped: Vec<String>,
+    },
+
     #[error(
         "this {what} is too easy to guess: {cost} (under {kdf}), below keycellar's floor of \
          {floor}{}", .advice.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
@@ -406,6 +425,13 @@ pub enum InputError {
         min: usize,
         max: usize,
     },
+}
+
+fn skipped_list(skipped: &[String]) -> String {
+    match skipped.is_empty() {
+        true => String::new(),
+        false => format!("; found {}", skipped.join("; ")),
+    }
 }
 
 fn verify_summary(labels: &[String]) -> String {

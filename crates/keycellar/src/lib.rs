@@ -37,6 +37,9 @@
 //!   [`vault::Vault`] type.
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
 //!   export document), `paper` (printed sheets).
+//! - [`movein`]: keys read from where bot users keep them (`freqtrade` configs, with
+//!   `relaxed` JSON; `env` files; `ccxt`'s keys.local.json) into new entries and a plan of
+//!   what became what (`key`: one key found, its exchange and its unique label).
 //! - [`sign`]: the signing service for bots (docs/SIGNING.md): `keys` (what an entry signs
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
@@ -80,6 +83,7 @@ internal_mod!(crypto);
 pub mod error;
 pub mod hygiene;
 pub mod kdf;
+pub mod movein;
 pub mod ops;
 mod parallel;
 pub mod passphrase;

@@ -4,6 +4,7 @@ use super::{InitArgs, NewPassphraseArgs, choice};
 use clap::Args;
 use keycellar::backup::agefile::{DEFAULT_MAX_WORK_FACTOR, HIGHEST_WORK_FACTOR};
 use keycellar::backup::paper::pdf::Paper;
+use keycellar::movein::Format;
 use keycellar::source::InputSource;
 use keycellar::vault::merge::OnConflict;
 use std::path::PathBuf;
@@ -56,8 +57,13 @@ pub struct ExportArgs {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The export to read (armored or binary age)
+    /// The export to read (armored or binary age); with --from, the source (`-` for stdin)
     pub file: PathBuf,
+    /// Read keys from where a bot keeps them instead of an export: a freqtrade config, a
+    /// `.env` file, or ccxt's keys.local.json
+    #[arg(long, value_name = "FORMAT", value_parser = choice::<Format>(),
+          conflicts_with_all = ["identities", "backup_passphrase_file", "init"])]
+    pub from: Option<Format>,
     #[command(flatten)]
     pub unlock: BackupUnlockArgs,
     #[command(flatten)]

@@ -83,7 +83,8 @@ pub enum Command {
     /// Write an age-encrypted copy of the keys (all, or the LABELs given)
     #[command(after_help = examples::help("export", ""))]
     Export(Box<ExportArgs>),
-    /// Bring entries in from an export: into this vault, or a new one with --init
+    /// Bring entries in from an export (into this vault, or a new one with --init), or
+    /// keys from a bot's files with --from
     #[command(after_help = examples::help("import", ""))]
     Import(Box<ImportArgs>),
     /// Print a PDF paper backup: QR codes and a checked typeable copy, encrypted

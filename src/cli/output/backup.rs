@@ -1,6 +1,6 @@
 //! Printing for `export`, `import`, `print`, `restore` and `verify --backup/--paper`.
 
-use super::{JSON_SCHEMA, print_json};
+use super::{JSON_SCHEMA, Origin, print_json};
 use crate::cli::report::Result;
 use keycellar::backup::export::Imported;
 use keycellar::backup::paper::Printed;
@@ -89,16 +89,28 @@ pub fn exported(
     Ok(())
 }
 
-pub fn import_plan(actions: &[PlannedAction], dry_run: bool, as_json: bool) -> Result<()> {
+pub fn import_plan(
+    actions: &[PlannedAction],
+    dry_run: bool,
+    as_json: bool,
+    origin: Option<&Origin>,
+) -> Result<()> {
     if as_json {
         if dry_run {
             let items: Vec<_> = actions
                 .iter()
                 .map(|a| json!({ "label": a.label, "action": a.action, "detail": a.detail }))
                 .collect();
-            print_json(json!({ "schema": JSON_SCHEMA, "dry_run": true, "plan": items }))?;
+            let mut document = json!({ "schema": JSON_SCHEMA, "dry_run": true, "plan": items });
+            if let Some(origin) = origin {
+                document["source"] = origin.to_json();
+            }
+            print_json(document)?;
         }
         return Ok(());
+    }
+    if let Some(origin) = origin {
+        super::movein::source_plan(origin)?;
     }
     for action in actions {
         let (label, what, detail) = (&action.label, &action.action, &action.detail);

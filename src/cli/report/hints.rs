@@ -269,6 +269,11 @@ fn input_hint(error: &InputError) -> &'static str {
         InputError::StdinTwice { .. } | InputError::WordCount { .. } => SEE_HELP,
         InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
-        | InputError::BadJson { .. } => CHECK_INPUT,
+        | InputError::BadJson { .. }
+        | InputError::BadLine { .. } => CHECK_INPUT,
+        InputError::NoKeys { .. } => {
+            "check that --from names the file's format (`keycellar import --help`), and that \
+             the file holds a key and its secret; nothing was imported"
+        }
     }
 }

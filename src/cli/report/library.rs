@@ -199,6 +199,8 @@ fn input_exit_code(error: &InputError) -> i32 {
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
         | InputError::BadJson { .. }
+        | InputError::BadLine { .. }
+        | InputError::NoKeys { .. }
         | InputError::WeakPassphrase { .. } => exit::FAILURE,
     }
 }
@@ -212,6 +214,8 @@ fn input_kind(error: &InputError) -> &'static str {
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
-        | InputError::BadJson { .. } => "bad_input",
+        | InputError::BadJson { .. }
+        | InputError::BadLine { .. }
+        | InputError::NoKeys { .. } => "bad_input",
     }
 }
