@@ -1,0 +1,122 @@
+//! The errors of backups: age exports, and paper sheets.
+
+use super::{Error, NotAge, NotExport, quoted_few};
+use std::path::PathBuf;
+
+/// An age backup (an export): reading, decrypting, writing, merging into a vault.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("no identity given can open {name}")]
+    NoMatchingIdentity { name: String },
+
+    #[error("wrong passphrase for {name}")]
+    WrongBackupPassphrase { name: String },
+
+    #[error("backup {name} is damaged: it {what}")]
+    DamagedBackup { name: String, what: String },
+
+    #[error(
+        "{name} asks for scrypt work factor {required}; keycellar allows up to {allowed} \
+         unless told otherwise (each step doubles the time and memory a try costs)"
+    )]
+    WorkFactorTooHigh {
+        name: String,
+        required: u8,
+        allowed: u8,
+    },
+
+    #[error("backup {name} is refused: its age header {why}")]
+    AgeHeaderRefused { name: String, why: String },
+
+    #[error("{name} is not an age file: {what}")]
+    NotAnAgeFile { name: String, what: NotAge },
+
+    #[error(
+        "scrypt needs {memory_mib} MiB of memory for this passphrase backup and could not get \
+         it"
+    )]
+    ScryptOutOfMemory { memory_mib: u64 },
+
+    #[error(
+        "{name}: keycellar stopped trying the passphrase; what was read asks for more scrypt \
+         work in all than any sheet and its shares do"
+    )]
+    ScryptWorkExhausted { name: String },
+
+    #[error("{name} is encrypted to age recipients; it needs an identity to decrypt")]
+    NeedIdentity { name: String },
+
+    #[error("{name}: {problem}")]
+    NotAnExport { name: String, problem: NotExport },
+
+    #[error("{name} does not hold what it says; nothing was imported: {}", .problems.join("; "))]
+    BackupAltered { name: String, problems: Vec<String> },
+
+    #[error("import refused: {} already held by another key in the vault", quoted_few(.labels))]
+    Conflict { labels: Vec<String> },
+
+    #[error("verification failed: {name} {summary}")]
+    BackupDiffers { name: String, summary: String },
+
+    #[error("recipient {shown} is not usable: {why}")]
+    BadRecipient {
+        /// The recipient as given, or a description when it looks like a secret key.
+        shown: String,
+        why: String,
+    },
+
+    #[error("{}, line {line}: {inner}", .path.display())]
+    RecipientsFileLine {
+        path: PathBuf,
+        line: usize,
+        inner: Box<Error>,
+    },
+
+    #[error("recipients file {} holds no recipient", .path.display())]
+    NoRecipients { path: PathBuf },
+
+    #[error("age plugin {name:?} is not usable ({why}); install age-plugin-{name} on PATH")]
+    PluginUnusable { name: String, why: String },
+
+    #[error("age encryption failed: {0}")]
+    AgeEncryption(String),
+
+    #[error("{name} is neither an age identity file nor an SSH private key")]
+    NotAnIdentity { name: String },
+
+    #[error("identity file {name}: {why}")]
+    BadIdentity { name: String, why: String },
+
+    #[error("cannot decrypt {name}: {why}")]
+    AgeDecryption { name: String, why: String },
+}
+
+/// A printed sheet, its scans and typed text, and Kraken key QR codes.
+#[derive(Debug, thiserror::Error)]
+pub enum PaperError {
+    #[error("{problem}")]
+    PaperUnreadable { problem: String },
+
+    #[error("{name}: not everything could be restored:\n  {}", .problems.join("\n  "))]
+    PaperIncomplete { name: String, problems: Vec<String> },
+
+    #[error("cannot read image {}: {why}", .path.display())]
+    BadImage { path: PathBuf, why: String },
+
+    #[error(
+        "image {} has {pixels} pixels; keycellar decodes at most {limit} (a 600 dpi scan of \
+         an A4 page has about 35 million)",
+        .path.display()
+    )]
+    ImageTooLarge {
+        path: PathBuf,
+        pixels: u64,
+        limit: u64,
+    },
+
+    #[error("no Kraken key QR code (kraken://apikey?...) found in {}", .path.display())]
+    NoKrakenQr { path: PathBuf },
+
+    #[error("not a Kraken key URI: {0}")]
+    BadKrakenUri(&'static str),
+}

@@ -1,0 +1,83 @@
+//! The errors of what a command was given to read or write.
+
+use super::{JsonProblem, skipped_list};
+use std::path::PathBuf;
+
+/// What a command was given to read or write, and a new passphrase.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{} exists; keycellar does not overwrite it unless told to", .path.display())]
+    OutputExists { path: PathBuf },
+
+    #[error("{} is a {kind}, not a regular file; keycellar writes only files and pipes, and never replaces anything else", .path.display())]
+    NotRegularFile { path: PathBuf, kind: &'static str },
+
+    #[error(
+        "only one input can come from standard input (`-`), but the {first} and the {second} \
+         both read it; put the others in files"
+    )]
+    StdinTwice {
+        first: &'static str,
+        second: &'static str,
+    },
+
+    #[error("the {what} from {source_name} is larger than keycellar reads ({limit} bytes)")]
+    InputTooLarge {
+        what: &'static str,
+        source_name: String,
+        limit: u64,
+    },
+
+    #[error("the {what} from {source_name} is not UTF-8 text")]
+    NotText {
+        what: &'static str,
+        source_name: String,
+    },
+
+    #[error("the passphrase from {source_name} is empty")]
+    EmptyPassphrase { source_name: String },
+
+    #[error("{source_name}: {problem}")]
+    BadJson {
+        source_name: String,
+        problem: JsonProblem,
+    },
+
+    #[error("{source_name}, line {line}: {problem}")]
+    BadLine {
+        source_name: String,
+        line: usize,
+        problem: &'static str,
+    },
+
+    #[error(
+        "no key could be taken from {source_name} as a {format} source: expected {expected}{}",
+        skipped_list(.skipped)
+    )]
+    NoKeys {
+        source_name: String,
+        format: &'static str,
+        expected: &'static str,
+        /// What each key found lacked, never a value.
+        skipped: Vec<String>,
+    },
+
+    #[error(
+        "this {what} is too easy to guess: {cost} (under {kdf}), below keycellar's floor of \
+         {floor}{}", .advice.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
+    )]
+    WeakPassphrase {
+        what: &'static str,
+        cost: String,
+        kdf: String,
+        floor: String,
+        advice: Option<String>,
+    },
+
+    #[error("a generated passphrase has {min} to {max} words, not {words}")]
+    WordCount {
+        words: usize,
+        min: usize,
+        max: usize,
+    },
+}
