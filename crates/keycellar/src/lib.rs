@@ -8,7 +8,7 @@
 //! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
 //!   [`wording`]: nouns that agree with their number; [`clock`]: dates and timestamps as
 //!   stored; [`error`]: the library's typed errors, one enum per kind of operation
-//!   (`problems`: the parsers' path-free problems); [`secret`]: zeroizing holders for
+//!   (`backup`, `input`, and `problems`: the parsers' path-free problems); [`secret`]: zeroizing holders for
 //!   secrets; `crypto`: XChaCha20-Poly1305, SHA-256 and randomness behind a byte-level API;
 //!   `parallel`: independent work spread over the cores; [`hygiene`]: process hardening
 //!   (no core dumps).
