@@ -196,19 +196,37 @@ fn qr_ops(symbol: &Symbol, left: f32, top: f32) -> Vec<Op> {
     ops
 }
 
-/// The whole document: cover text, code pages, typed-fallback pages; every page gets a
-/// running header naming the sheet and the page number.
+/// Space the running header takes at the top of every page.
+const HEADER_SPACE: f32 = LINE_PT * 2.0;
+
+/// How many codes no wider than `largest` modules a page of [`document`] holds.
+pub fn codes_per_page(largest: usize, paper: Paper) -> usize {
+    grid::per_page(largest, paper, HEADER_SPACE)
+}
+
+/// How many pages `lines` of flowing text take in a [`document`].
+pub fn text_pages(lines: &[(Style, String)], paper: Paper) -> usize {
+    flow(lines, paper, HEADER_SPACE).len()
+}
+
+/// The whole document: cover text, code pages, each parity page's codes on pages of their
+/// own, typed-fallback pages; every page gets a running header naming the sheet and the
+/// page number.
 pub fn document(
     title: &str,
     running_header: &str,
     paper: Paper,
     cover: &[(Style, String)],
     codes: &[Placed<'_>],
+    parity: &[Vec<Placed<'_>>],
     fallback: &[(Style, String)],
 ) -> (Vec<u8>, usize) {
-    let header_space = LINE_PT * 2.0;
+    let header_space = HEADER_SPACE;
     let mut bodies = flow(cover, paper, header_space);
     bodies.extend(grid(codes, paper, header_space));
+    for page in parity {
+        bodies.extend(grid(page, paper, header_space));
+    }
     if !fallback.is_empty() {
         bodies.extend(flow(fallback, paper, header_space));
     }
