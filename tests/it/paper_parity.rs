@@ -5,6 +5,7 @@
 //! parity codes change nothing; the restore command runs for a few of the cases. Without
 //! keycellar, `fixtures/vectors/rebuild_page.py`, written from the same section, prints the
 //! codes of every lost page of codes, and of a pair, from the codes of the others, and asks
-//! for more past that.
+//! for more past that. (What the default parity page costs is measured in
+//! `paper/layout/tests.rs`, on one sheet printed both ways.)
 
 mod scans;

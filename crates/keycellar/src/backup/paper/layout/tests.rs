@@ -1,5 +1,5 @@
 use super::*;
-use crate::backup::paper::sheet::SheetEntry;
+use crate::backup::paper::sheet::{SheetEntry, SheetKey};
 
 fn sheet(recipients: Option<Vec<String>>) -> Sheet {
     let fingerprint: crate::credential::fingerprint::Fingerprint =
@@ -45,4 +45,48 @@ fn every_line_fits_the_page() {
             }
         }
     }
+}
+
+/// A sheet of 50 Kraken keys, each with permissions, an allow-list and a user (as
+/// `tests/it/paper_parity.rs` prints them).
+fn fifty_kraken_keys() -> Sheet {
+    use crate::backup::agefile::{self, Encryption, Recipients};
+    use crate::credential::fingerprint::Fingerprint;
+    use base64::Engine;
+    let entries: Vec<crate::credential::entry::Entry> = (0..50u8)
+        .map(|i| {
+            let secret = [i.wrapping_mul(7).wrapping_add(1); 64];
+            let secret = base64::engine::general_purpose::STANDARD.encode(secret);
+            let key = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V";
+            let mut entry = crate::credential::entry::sample(
+                &format!("kraken-bot-{i:02}"),
+                "kraken".parse().unwrap(),
+                &format!("{key}{i:02}"),
+                &secret,
+            );
+            entry.permissions = vec!["query-funds".into(), "modify-trades".into()];
+            entry.ip_allowlist = vec!["203.0.113.7".into()];
+            entry.used_by = vec!["gridbot".into()];
+            entry.fingerprint = Fingerprint::repeated(i);
+            entry
+        })
+        .collect();
+    let mut recipients = Recipients::default();
+    recipients.add(&agefile::new_identity().1).unwrap();
+    let to = Encryption::Recipients(recipients);
+    let fingerprint = Fingerprint::repeated(99);
+    Sheet::build(fingerprint, entries.iter().collect(), SheetKey::To(&to)).unwrap()
+}
+
+/// Issue 34's cost: the default parity page of a 50-key sheet adds at most 15% pages to
+/// the same sheet printed without (docs/FORMAT.md 8.4 and 8.8, docs/PERFORMANCE.md).
+#[test]
+fn one_parity_page_costs_fifty_keys_at_most_fifteen_percent_more_pages() {
+    let sheet = fifty_kraken_keys();
+    let without = render_with_parity(&sheet, Paper::A4, Some(0)).unwrap();
+    let with = render(&sheet, Paper::A4).unwrap();
+    assert_eq!((without.parity_pages, with.parity_pages), (0, 1));
+    assert!(with.pages > without.pages, "a parity page by default");
+    let (more, of) = (with.pages - without.pages, without.pages);
+    assert!(more * 100 <= of * 15, "{more} pages more than {of}");
 }
