@@ -215,6 +215,12 @@ fn restore_sheet(
             pages.join(", ")
         ));
     }
+    if !read.parity.lines.is_empty() {
+        ui::info(&format!(
+            "Rebuilt typed lines {} from the parity lines",
+            read.parity.lines.join(", ")
+        ));
+    }
     let identities = identities(unlock)?;
     let restored = sheet::restore(
         &read,

@@ -9,3 +9,16 @@
 //! `paper/layout/tests.rs`, on one sheet printed both ways.)
 
 mod scans;
+mod typed;
+
+#[test]
+fn every_page_and_pair_of_pages_lost_comes_back_and_three_ask_for_one_more() {
+    let r = scans::rendered();
+    scans::sweep(&r);
+    scans::script(&r);
+    scans::commands(&r);
+    let pages = typed::pages(&r);
+    typed::sweep(&pages);
+    typed::script(&r, &pages);
+    typed::commands(&r, &pages);
+}

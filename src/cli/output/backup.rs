@@ -250,7 +250,7 @@ pub fn printed(
     );
     if printed.parity_pages > 0 {
         message.push_str(&format!(
-            "With {}: any {} of codes lost can be rebuilt.\n",
+            "With {}: any {} of codes, and as many of typed lines, lost can be rebuilt.\n",
             count(printed.parity_pages, "parity page", "parity pages"),
             count(printed.parity_pages, "page", "pages"),
         ));

@@ -10,7 +10,8 @@
 //! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
 //! - [`qr`]: QR encoding (version cap, self-check) and loading scans; [`detect`]: finding
 //!   every code of a page at any angle, and other views of a scan to read it again in.
-//! - [`parity`]: the erasure code over page slots that rebuilds lost pages (FORMAT.md 8.8).
+//! - [`parity`]: the erasure code over page slots that rebuilds lost pages (FORMAT.md 8.8);
+//!   [`parity_pages`]: the parity codes; [`parity_lines`]: the typed copy's parity lines.
 //! - [`layout`]: what goes on the pages (`cover.txt` is the first page's text); [`pdf`]:
 //!   drawing them.
 
@@ -19,6 +20,7 @@ internal_mod!(codes);
 pub mod detect;
 pub mod layout;
 pub mod parity;
+pub mod parity_lines;
 pub mod parity_pages;
 pub mod pdf;
 pub mod qr;
@@ -67,7 +69,8 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
             parity: parity_pages::Rebuilt::default(),
         });
     }
-    let reading = text::read(content);
+    let mut reading = text::read(content);
+    let parity = parity_lines::rebuild(&mut reading);
     if reading.lines.is_empty() {
         return Err(Error::Paper(PaperError::PaperUnreadable {
             problem: format!(
@@ -80,7 +83,7 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
         format: Format::V2,
         items: text::assemble(&reading),
         labels: reading.headings.clone(),
-        parity: parity_pages::Rebuilt::default(),
+        parity,
     })
 }
 

@@ -63,7 +63,8 @@ pub enum Item {
     Threshold,
     /// Share number `x` of a split sheet key (on its own page).
     Share(u8),
-    /// Parity page `i` (from 1) of the codes: its parts are its slots (FORMAT.md 8.8).
+    /// Parity page `i` (from 1) of the codes, its parts two per slot, or of the typed
+    /// copy's lines; `P0` is the map of the typed copy's lines (FORMAT.md 8.8).
     Parity(u8),
 }
 
@@ -89,7 +90,7 @@ impl Item {
                 ("S", digits) => tag_number(digits, 2)?.try_into().ok().map(Item::Share),
                 ("E", digits) => tag_number(digits, 3).map(Item::Entry),
                 ("P", digit) => tag_number(digit, 1)
-                    .filter(|&i| usize::from(i) <= super::parity::MAX_PARITY_PAGES)
+                    .filter(|&i| (1..=super::parity::MAX_PARITY_PAGES).contains(&usize::from(i)))
                     .map(|i| Item::Parity(i as u8)),
                 _ => None,
             },

@@ -1,14 +1,15 @@
-//! What goes on the pages of a sheet: the cover (`layout/cover`, its text `cover.txt`),
-//! the QR codes, the parity pages' codes, and the typed copy; `pdf` draws them.
+//! What goes on the pages of a sheet: the cover (`cover`, its text `cover.txt`), the QR
+//! codes, the parity pages' codes, the typed copy and its parity lines; `pdf` draws them.
 
 use super::codes::{Code, Item};
 use super::pdf::{self, Paper, Placed, Style};
 use super::qr::{self, Symbol};
 use super::sheet::Sheet;
 use super::text;
-use super::{parity, parity_pages};
+use super::{parity, parity_lines, parity_pages};
 use crate::error::{PaperError, Result};
 use cover::cover;
+use std::collections::BTreeMap;
 
 mod cover;
 
@@ -125,8 +126,9 @@ fn placements(symbols: &[(String, Symbol)]) -> Vec<Placed<'_>> {
         .collect()
 }
 
-/// The typed copy: the sheet line, then each item's heading, lines and END line.
-fn typed_copy(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
+/// The typed copy: the sheet line, then each item's heading, lines and END line; and
+/// which of its lines are data lines.
+fn typed_copy(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, Vec<bool>) {
     let mut lines = vec![(Style::Heading, "TYPED COPY OF EVERY CODE".to_string())];
     let intro = "Type the K lines and those of the entries you need; case, spacing and the == \
                  lines do not matter. Each line ends with its check value, and restore mends \
@@ -134,12 +136,102 @@ fn typed_copy(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
     wrap(&mut lines, Style::Body, 0, intro, width);
     lines.push((Style::Body, String::new()));
     lines.push((Style::Body, text::sheet_line(&sheet.id)));
+    let mut data = vec![false; lines.len()];
     for (item, base32) in sheet.items() {
         lines.push((Style::Body, String::new()));
         let typed = text::render(item, base32, &heading(sheet, item));
+        // The heading and the END line are not data lines.
+        let last = typed.len() - 1;
+        data.extend((0..=typed.len()).map(|n| n > 1 && n <= last));
         lines.extend(typed.into_iter().map(|l| (Style::Body, l)));
     }
-    lines
+    (lines, data)
+}
+
+/// A typed text with a flag for each of its data lines.
+type Flagged = (Vec<(Style, String)>, Vec<bool>);
+
+/// The typed sections of a sheet, each from a page of its own: the typed copy, cut where
+/// needed so that no page holds more data lines than a page of parity lines can cover,
+/// then each parity page's typed lines (FORMAT.md 8.8).
+fn typed_sections(sheet: &Sheet, paper: Paper, parity_count: usize) -> Vec<Vec<(Style, String)>> {
+    let typed = typed_copy(sheet, paper.line_chars());
+    if parity_count == 0 {
+        return vec![typed.0];
+    }
+    let items = sheet.items();
+    let parity = |stride: usize| -> Vec<Vec<(Style, String)>> {
+        let sections = parity_lines::render(&items, parity_count, stride);
+        sections.into_iter().map(parity_section).collect()
+    };
+    // The most data lines a page may hold: as many as one page of parity lines covers.
+    let capacity = pdf::body_lines_per_page(paper);
+    let most = (1..=capacity)
+        .rev()
+        .find(|&stride| {
+            parity(stride)
+                .iter()
+                .all(|s| pdf::text_pages(s, paper) == 1)
+        })
+        .unwrap_or(capacity);
+    let cut = cut_typed(typed, paper, most);
+    let stride = (cut.iter())
+        .map(|(lines, data)| most_data_lines(lines, data, paper))
+        .max()
+        .unwrap_or(1);
+    let mut out: Vec<Vec<(Style, String)>> = cut.into_iter().map(|(lines, _)| lines).collect();
+    out.extend(parity(stride));
+    out
+}
+
+/// A parity page's typed lines under a heading that says what they are for (in few lines:
+/// the fewer, the more data lines a page of the typed copy may hold).
+fn parity_section(lines: Vec<String>) -> Vec<(Style, String)> {
+    let heading =
+        "PARITY LINES: with them keycellar rebuilds lost pages of typed lines (FORMAT.md 8.8)";
+    let mut out = vec![(Style::Body, heading.to_string())];
+    out.extend(
+        lines
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| (Style::Body, l)),
+    );
+    out
+}
+
+/// The most data lines any page of `lines` holds (`data` flags them).
+fn most_data_lines(lines: &[(Style, String)], data: &[bool], paper: Paper) -> usize {
+    let mut per_page: BTreeMap<usize, usize> = BTreeMap::new();
+    let pages = pdf::text_page_of_each(lines, paper);
+    for (page, _) in pages.iter().zip(data).filter(|(_, data)| **data) {
+        *per_page.entry(*page).or_default() += 1;
+    }
+    per_page.values().copied().max().unwrap_or(0)
+}
+
+/// `typed` cut into sections, each to start a page, so that no page holds more than
+/// `most` data lines.
+fn cut_typed((mut lines, mut data): Flagged, paper: Paper, most: usize) -> Vec<Flagged> {
+    let mut out = Vec::new();
+    loop {
+        let pages = pdf::text_page_of_each(&lines, paper);
+        let (mut page, mut count, mut cut) = (0, 0, None);
+        for (n, (&p, &is_data)) in pages.iter().zip(&data).enumerate() {
+            (page, count) = if p == page { (page, count) } else { (p, 0) };
+            count += usize::from(is_data);
+            if count > most.max(1) {
+                cut = Some(n);
+                break;
+            }
+        }
+        let Some(cut) = cut else {
+            out.push((lines, data));
+            return out;
+        };
+        let (rest, rest_data) = (lines.split_off(cut), data.split_off(cut));
+        out.push((lines, data));
+        (lines, data) = (rest, rest_data);
+    }
 }
 
 /// The page of share `index` (0-based) of a split sheet: what it is, its one QR code, and
@@ -269,7 +361,7 @@ pub fn render_with_parity(
     let data: Vec<Code> = codes.into_iter().map(|(_, code)| code).collect();
     let parity_symbols = parity_symbols(&data, per_page, first_page, parity_count)?;
     let header = format!("keycellar paper backup, sheet {}", sheet.id);
-    let typed = typed_copy(sheet, width);
+    let typed = typed_sections(sheet, paper, parity_count);
     let mut printed = printed(&symbols, |placed| {
         let parity: Vec<Vec<Placed<'_>>> =
             parity_symbols.iter().map(|page| placements(page)).collect();

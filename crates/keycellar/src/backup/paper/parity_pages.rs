@@ -5,14 +5,14 @@
 //!
 //! A code's `DATA` goes into parity packed, five bits a character, so that a slot's parity
 //! takes hardly more characters than the codes it covers; with the map it takes a little
-//! more than one code can hold at the version cap, so each slot's record is cut into two
-//! codes.
+//! more than one code can hold at the version cap, so each slot's record (`record`) is cut
+//! into two codes.
 
 mod record;
 
 use super::codes::{CURRENT, Code, Collected, Item};
-use super::parity::{self, Unrebuilt};
-use record::{Record, parse_record, slot_text, unpack};
+use super::parity::{self, Unrebuilt, unpack};
+use record::{Record, parse_record, slot_text};
 use std::collections::BTreeSet;
 
 /// Codes each slot's record is cut into.
@@ -64,6 +64,8 @@ pub fn encode(
 pub struct Rebuilt {
     /// The printed numbers of the pages whose codes were rebuilt.
     pub pages: BTreeSet<u16>,
+    /// The typed lines rebuilt from parity lines, as runs (`E004 03 to E009 01`).
+    pub lines: Vec<String>,
     /// When pages are missing that parity cannot make up for: how many more pages are
     /// needed (any of `missing`).
     pub need_more: Option<NeedMore>,

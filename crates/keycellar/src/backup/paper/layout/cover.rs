@@ -118,11 +118,10 @@ fn unlock_block(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, &'static 
 /// The cover's one sentence on parity pages.
 fn parity_note(parity_pages: usize) -> String {
     format!(
-        "A LOST PAGE OF CODES can be rebuilt: with the {} printed after the codes (P1 ...), \
-         keycellar restore rebuilds up to {} of codes by itself, and docs/FORMAT.md \
-         section 8.8 and fixtures/vectors/rebuild_page.py in the keycellar source are the \
-         recipe without it.",
-        crate::wording::count(parity_pages, "parity page", "parity pages"),
+        "A LOST PAGE can be rebuilt: the parity pages (P1 ...) after the codes and after the \
+         typed copy let keycellar restore rebuild up to {} of codes, and as many of typed \
+         lines, by itself; docs/FORMAT.md section 8.8 and fixtures/vectors/rebuild_page.py \
+         in the keycellar source are the recipe without it.",
         crate::wording::count(parity_pages, "lost page", "lost pages"),
     )
 }

@@ -1,10 +1,10 @@
 //! A parity code's record (docs/FORMAT.md section 8.8): the head every parity code of a
 //! sheet carries (the record's version, the parity and data pages, the first data page's
-//! number and the map of every code's place) and the slot's parity block; and the packing
-//! of a code's data into a slot's text, five bits a character.
+//! number and the map of every code's place) and the slot's parity block; and a code's
+//! text in its slot.
 
 use super::super::codes::{Code, Item};
-use super::super::parity;
+use super::super::parity::{self, pack};
 
 /// The record's version byte.
 pub const RECORD_VERSION: u8 = 1;
@@ -15,42 +15,6 @@ pub const BEFORE_MAP: usize = 5;
 pub const MAP_HEAD: usize = 6;
 /// Bytes of one exception: an entry number (2) and its count.
 pub const EXCEPTION: usize = 3;
-pub const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/// A code's data, five bits a base32 character, most significant first, the last byte
-/// filled out with zero bits.
-pub fn pack(data: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity((data.len() * 5).div_ceil(8));
-    let (mut bits, mut held) = (0u32, 0);
-    for c in data.bytes() {
-        let value = BASE32.iter().position(|&b| b == c).unwrap_or(0) as u32;
-        bits = (bits << 5) | value;
-        held += 5;
-        if held >= 8 {
-            held -= 8;
-            out.push((bits >> held) as u8);
-        }
-    }
-    if held > 0 {
-        out.push((bits << (8 - held)) as u8);
-    }
-    out
-}
-
-/// `chars` base32 characters back from [`pack`]ed bytes, or `None` when the bytes are not
-/// exactly what packing that many characters gives.
-pub fn unpack(packed: &[u8], chars: usize) -> Option<String> {
-    if packed.len() != (chars * 5).div_ceil(8) {
-        return None;
-    }
-    let bit = |n: usize| (packed[n / 8] >> (7 - n % 8)) & 1;
-    let spare = (chars * 5..packed.len() * 8).any(|n| bit(n) != 0);
-    let text = (0..chars).map(|c| {
-        let value = (0..5).fold(0usize, |v, b| (v << 1) | usize::from(bit(c * 5 + b)));
-        char::from(BASE32[value])
-    });
-    (!spare).then(|| text.collect())
-}
 
 /// One code's place in print order: its item, part and count.
 pub type Place = (Item, u8, u8);
