@@ -52,7 +52,8 @@ pub const EXIT_CODES: &str = "\
 identity; 4 verification mismatch; 5 damaged, truncated or unsupported file; 6 vault or
 entry not found; 7 vault busy (another keycellar holds the lock); 8 audit found a
 high-severity problem; 9 age plugin not installed; 10 age plugin failed; 11 age plugin
-cancelled (its question got no answer); 130 interrupted (Ctrl-C). `exec` exits with its command's code
+cancelled (its question got no answer); 12 paper pages missing that the parity pages cannot
+make up for; 130 interrupted (Ctrl-C). `exec` exits with its command's code
 (126: cannot be run, 127: not found).";
 
 /// The environment keycellar reads (the man pages' ENVIRONMENT).

@@ -12,6 +12,7 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::Imported;
+use keycellar::backup::paper::parity_pages::NeedMore;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::entry::Entry;
@@ -21,6 +22,7 @@ use keycellar::ops::{VaultReply, VaultRequest};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
+use keycellar::wording::noun;
 use std::path::{Path, PathBuf};
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
@@ -43,7 +45,7 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
         sheet::Sheet::build(vault_fingerprint, entries, SheetKey::To(&encryption))
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
-        paper::render(&sheet, args.paper)
+        paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
     output::write_document(&args.output, &printed.pdf, args.force)?;
     let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, described)?;
@@ -100,7 +102,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         sheet::Sheet::build(vault_fingerprint, entries, key)
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
-        paper::render(&sheet, args.paper)
+        paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
     let mut shares = Vec::with_capacity(share_paths.len());
     for index in 0..share_paths.len() {
@@ -196,14 +198,29 @@ fn read_sheet(images: &[PathBuf], typed: &[PathBuf]) -> Result<(ReadSheet, Strin
     Ok((sheet, name))
 }
 
-/// The entries a sheet gives back, with every correction of a typed line said.
+/// The entries a sheet gives back, with every correction of a typed line and every page
+/// rebuilt from parity said; and how many more pages parity needs, when it does.
 fn restore_sheet(
     images: &[PathBuf],
     typed: &[PathBuf],
     unlock: &BackupUnlockArgs,
     labels: &[String],
-) -> Result<(Restored, String)> {
+) -> Result<(Restored, String, Option<NeedMore>)> {
     let (read, name) = read_sheet(images, typed)?;
+    if !read.parity.pages.is_empty() {
+        let pages: Vec<String> = read.parity.pages.iter().map(u16::to_string).collect();
+        ui::info(&format!(
+            "Rebuilt the codes of {} {} from the parity pages",
+            noun(pages.len(), "page", "pages"),
+            pages.join(", ")
+        ));
+    }
+    if !read.parity.lines.is_empty() {
+        ui::info(&format!(
+            "Rebuilt typed lines {} from the parity lines",
+            read.parity.lines.join(", ")
+        ));
+    }
     let identities = identities(unlock)?;
     let restored = sheet::restore(
         &read,
@@ -212,6 +229,7 @@ fn restore_sheet(
         labels,
         &name,
     )
+    .map_err(|e| needs_pages(e, &name, read.parity.need_more.as_ref()))
     .map_err(prompt::unless_unanswered)?;
     for fix in &restored.fixes {
         ui::warn(&format!("mended {}", fix.describe()));
@@ -225,19 +243,53 @@ fn restore_sheet(
              permissions, allow-lists, notes, dates and history"
         ));
     }
-    Ok((restored, name))
+    Ok((restored, name, read.parity.need_more))
 }
 
-/// The failure for entries that did not come back, if any did not.
-fn incomplete(restored: &Restored, name: &str) -> Result<()> {
-    if restored.problems.is_empty() {
+/// A sheet that cannot be read because pages are missing that parity could make up for
+/// with more of them (its key's, say) fails as needing those pages.
+fn needs_pages(failure: Failure, name: &str, need_more: Option<&NeedMore>) -> Failure {
+    match (failure, need_more) {
+        (Failure::Library(Error::Paper(PaperError::PaperUnreadable { problem })), Some(need)) => {
+            Error::Paper(PaperError::PaperNeedsPages {
+                name: name.to_string(),
+                more: need.more,
+                missing: need.missing.clone(),
+                problems: vec![problem],
+            })
+            .into()
+        }
+        (failure, _) => failure,
+    }
+}
+
+/// The failure for entries that did not come back, if any did not: when parity pages
+/// could rebuild them from more pages, how many and which.
+fn incomplete(restored: &Restored, name: &str, need_more: Option<&NeedMore>) -> Result<()> {
+    let mut problems = restored.problems.clone();
+    if let Some(why) = restored
+        .details_missing
+        .as_ref()
+        .filter(|_| need_more.is_some())
+    {
+        problems.push(format!("the details block M: {why}"));
+    }
+    if problems.is_empty() {
         return Ok(());
     }
-    Err(Error::Paper(PaperError::PaperIncomplete {
-        name: name.to_string(),
-        problems: restored.problems.clone(),
-    })
-    .into())
+    let error = match need_more {
+        Some(need) => PaperError::PaperNeedsPages {
+            name: name.to_string(),
+            more: need.more,
+            missing: need.missing.clone(),
+            problems,
+        },
+        None => PaperError::PaperIncomplete {
+            name: name.to_string(),
+            problems,
+        },
+    };
+    Err(Error::Paper(error).into())
 }
 
 fn no_source() -> Imported {
@@ -254,9 +306,10 @@ fn no_source() -> Imported {
 /// are named, and the exit code says that something is missing.
 pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
-    let (restored, name) = restore_sheet(&args.image, &args.text, &args.unlock, &args.labels)?;
+    let (restored, name, need_more) =
+        restore_sheet(&args.image, &args.text, &args.unlock, &args.labels)?;
     if restored.entries.is_empty() {
-        incomplete(&restored, &name)?;
+        incomplete(&restored, &name, need_more.as_ref())?;
     }
     let entries = restored.entries.clone();
     import_into::merge(
@@ -268,7 +321,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         BackupKind::Print,
         None,
     )?;
-    incomplete(&restored, &name)
+    incomplete(&restored, &name, need_more.as_ref())
 }
 
 pub fn verify_paper(
@@ -282,8 +335,8 @@ pub fn verify_paper(
             "verify --paper needs the scans of the sheet, or --text and a typed copy".into(),
         ));
     }
-    let (restored, name) = restore_sheet(scans, typed, unlock, &[])?;
-    incomplete(&restored, &name)?;
+    let (restored, name, need_more) = restore_sheet(scans, typed, unlock, &[])?;
+    incomplete(&restored, &name, need_more.as_ref())?;
     // Without the details block, entries came back with their credentials only: the
     // rest is not on what was read, so it is not compared (and the output says so).
     let read = match restored.details_missing {

@@ -45,6 +45,8 @@ pub mod exit {
     pub const PLUGIN_FAILED: i32 = 10;
     /// An age plugin's question (a PIN, a touch) got no answer.
     pub const PLUGIN_CANCELLED: i32 = 11;
+    /// Paper pages are missing that its parity pages cannot make up for.
+    pub const PAPER_NEEDS_PAGES: i32 = 12;
 }
 
 /// Why a command failed.

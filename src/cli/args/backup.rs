@@ -117,6 +117,10 @@ pub struct PrintArgs {
     /// Where the share PDFs go [default: the directory of the sheet]
     #[arg(long, value_name = "DIR", requires = "split")]
     pub share_dir: Option<PathBuf>,
+    /// Pages of parity codes, so that any N lost pages of codes can be rebuilt (0 to 8)
+    /// [default: 1 when the sheet has three or more pages of codes, else 0]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=8))]
+    pub parity_pages: Option<u8>,
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,

@@ -246,6 +246,7 @@ pub fn printed(
             "codes": printed.codes,
             "max_qr_version": printed.max_version,
             "pdf_bytes": printed.pdf.len(),
+            "parity_pages": printed.parity_pages,
             "vault_fingerprint": fingerprint,
         }))?;
         return Ok(());
@@ -259,6 +260,13 @@ pub fn printed(
         count(printed.codes, "QR code", "QR codes"),
         printed.max_version
     );
+    if printed.parity_pages > 0 {
+        message.push_str(&format!(
+            "With {}: any {} of codes, and as many of typed lines, lost can be rebuilt.\n",
+            count(printed.parity_pages, "parity page", "parity pages"),
+            count(printed.parity_pages, "page", "pages"),
+        ));
+    }
     if let (Some(split), false) = (&split, shares.is_empty()) {
         let names: Vec<String> = shares.iter().map(|p| p.display().to_string()).collect();
         message.push_str(&format!(

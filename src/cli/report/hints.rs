@@ -243,6 +243,14 @@ fn paper_hint(error: &PaperError) -> &'static str {
              paper and run the command again with --label for the rest; a code not read: \
              scan its page again."
         }
+        PaperError::PaperNeedsPages { .. } => {
+            "Scan as many more of the missing pages as it says (any of those named) and run \
+             the command again with every scan; what came back is restored."
+        }
+        PaperError::ParityTooManyPages { .. } => {
+            "Print the entries on more than one sheet (naming their labels), or print \
+             without parity pages (--parity-pages 0)."
+        }
         PaperError::BadImage { .. }
         | PaperError::NoKrakenQr { .. }
         | PaperError::BadKrakenUri(_) => CHECK_INPUT,

@@ -13,6 +13,7 @@ pub fn exit_code(error: &Error) -> i32 {
         Error::Vault(error) => vault_exit_code(error),
         Error::Entry(error) => entry_exit_code(error),
         Error::Backup(error) => backup_exit_code(error),
+        Error::Paper(PaperError::PaperNeedsPages { .. }) => exit::PAPER_NEEDS_PAGES,
         Error::Paper(_) => exit::FAILURE,
         Error::Input(error) => input_exit_code(error),
         Error::Io { .. } | Error::Internal(_) | Error::NoRandomness(_) => exit::FAILURE,
@@ -183,10 +184,12 @@ fn paper_kind(error: &PaperError) -> &'static str {
     match error {
         PaperError::PaperUnreadable { .. }
         | PaperError::PaperIncomplete { .. }
+        | PaperError::ParityTooManyPages { .. }
         | PaperError::BadImage { .. }
         | PaperError::ImageTooLarge { .. }
         | PaperError::NoKrakenQr { .. }
         | PaperError::BadKrakenUri(_) => "bad_input",
+        PaperError::PaperNeedsPages { .. } => "paper_needs_pages",
     }
 }
 

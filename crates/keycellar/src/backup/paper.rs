@@ -10,7 +10,8 @@
 //! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
 //! - [`qr`]: QR encoding (version cap, self-check) and loading scans; [`detect`]: finding
 //!   every code of a page at any angle, and other views of a scan to read it again in.
-//! - [`parity`]: the erasure code over page slots that rebuilds lost pages (FORMAT.md 8.8).
+//! - [`parity`]: the erasure code over page slots that rebuilds lost pages (FORMAT.md 8.8);
+//!   [`parity_pages`]: the parity codes; [`parity_lines`]: the typed copy's parity lines.
 //! - [`layout`]: what goes on the pages (`cover.txt` is the first page's text); [`pdf`]:
 //!   drawing them.
 
@@ -19,6 +20,8 @@ internal_mod!(codes);
 pub mod detect;
 pub mod layout;
 pub mod parity;
+pub mod parity_lines;
+pub mod parity_pages;
 pub mod pdf;
 pub mod qr;
 pub mod shares;
@@ -42,6 +45,8 @@ pub struct ReadSheet {
     pub items: BTreeMap<Item, std::result::Result<Candidates, Vec<String>>>,
     /// The labels a typed copy's headings give its items, for messages.
     pub labels: BTreeMap<Item, String>,
+    /// What the parity pages rebuilt, or how many more pages they need (FORMAT.md 8.8).
+    pub parity: parity_pages::Rebuilt,
 }
 
 /// One text, exactly as read from codes.
@@ -61,9 +66,11 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
                 .map(|(item, text)| (item, Ok(exact(text))))
                 .collect(),
             labels: BTreeMap::new(),
+            parity: parity_pages::Rebuilt::default(),
         });
     }
-    let reading = text::read(content);
+    let mut reading = text::read(content);
+    let parity = parity_lines::rebuild(&mut reading);
     if reading.lines.is_empty() {
         return Err(Error::Paper(PaperError::PaperUnreadable {
             problem: format!(
@@ -76,6 +83,7 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
         format: Format::V2,
         items: text::assemble(&reading),
         labels: reading.headings.clone(),
+        parity,
     })
 }
 
@@ -99,8 +107,9 @@ pub fn read_scans(
             collected.add(&text);
         }
     }
+    let mut parity = parity_pages::Rebuilt::default();
     'retry: for (n, scan) in scans.iter().enumerate() {
-        if collected.complete() {
+        if settled(&mut collected, &mut parity) {
             break;
         }
         let image = qr::load(scan)?;
@@ -116,11 +125,33 @@ pub fn read_scans(
             for text in qr::read(&view.of(&image)) {
                 collected.add(&text);
             }
-            if collected.complete() {
+            if settled(&mut collected, &mut parity) {
                 break 'retry;
             }
         }
     }
+    settled(&mut collected, &mut parity);
+    Ok(finish(collected, parity))
+}
+
+/// A sheet from the texts of codes already read (each page's, say), with what its parity
+/// pages rebuild; and the codes refused, and why. [`read_scans`] without the scans.
+pub fn read_codes<'a>(texts: impl IntoIterator<Item = &'a str>) -> (ReadSheet, Vec<String>) {
+    let mut collected = codes::Collected::default();
+    for text in texts {
+        collected.add(text);
+    }
+    let mut parity = parity_pages::Rebuilt::default();
+    settled(&mut collected, &mut parity);
+    finish(collected, parity)
+}
+
+/// The sheet the codes collected make, and the codes refused.
+fn finish(
+    mut collected: codes::Collected,
+    parity: parity_pages::Rebuilt,
+) -> (ReadSheet, Vec<String>) {
+    collected.refused.extend(parity.problems.iter().cloned());
     let items = collected
         .items()
         .into_iter()
@@ -137,6 +168,24 @@ pub fn read_scans(
         format,
         items,
         labels: BTreeMap::new(),
+        parity,
     };
-    Ok((sheet, refused))
+    (sheet, refused)
+}
+
+/// Whether reading the scans again cannot change the outcome: every code is there, once
+/// the parity pages read rebuilt what they can, or pages are missing whole. Keeps
+/// what they rebuilt, and what they last said was needed, in `parity`. Parity is asked
+/// even when the codes look complete: only its maps know of an item none of whose codes
+/// was read.
+fn settled(collected: &mut codes::Collected, parity: &mut parity_pages::Rebuilt) -> bool {
+    let now = parity_pages::rebuild(collected);
+    parity.pages.extend(now.pages);
+    parity.need_more = now.need_more;
+    parity.problems = now.problems;
+    parity.partly_read = now.partly_read;
+    // Pages parity needs and none of whose codes was read were not scanned: reading the
+    // scans again cannot bring them.
+    let unscanned_only = parity.need_more.is_some() && !parity.partly_read;
+    unscanned_only || (collected.complete() && parity.need_more.is_none())
 }

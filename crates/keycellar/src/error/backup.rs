@@ -100,6 +100,24 @@ pub enum PaperError {
     #[error("{name}: not everything could be restored:\n  {}", .problems.join("\n  "))]
     PaperIncomplete { name: String, problems: Vec<String> },
 
+    #[error(
+        "{name}: pages are missing that the parity pages cannot make up for: {} more {} \
+         needed, any of {} (these are missing); not restored:\n  {}",
+        .more,
+        if *.more == 1 { "page is" } else { "pages are" },
+        .missing.join(", "),
+        .problems.join("\n  ")
+    )]
+    PaperNeedsPages {
+        name: String,
+        more: usize,
+        missing: Vec<String>,
+        problems: Vec<String>,
+    },
+
+    #[error("parity pages cover at most {max} pages of codes, and this sheet has {pages}")]
+    ParityTooManyPages { pages: usize, max: usize },
+
     #[error("cannot read image {}: {why}", .path.display())]
     BadImage { path: PathBuf, why: String },
 

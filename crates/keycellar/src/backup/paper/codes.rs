@@ -63,10 +63,13 @@ pub enum Item {
     Threshold,
     /// Share number `x` of a split sheet key (on its own page).
     Share(u8),
+    /// Parity page `i` (from 1) of the codes, its parts two per slot, or of the typed
+    /// copy's lines; `P0` is the map of the typed copy's lines (FORMAT.md 8.8).
+    Parity(u8),
 }
 
 impl Item {
-    /// `K`, `M`, `T`, `E` and three digits, or `S` and two.
+    /// `K`, `M`, `T`, `E` and three digits, `S` and two, or `P` and one.
     pub fn tag(self) -> String {
         match self {
             Item::Key => "K".into(),
@@ -74,6 +77,7 @@ impl Item {
             Item::Details => "M".into(),
             Item::Threshold => "T".into(),
             Item::Share(x) => format!("S{x:02}"),
+            Item::Parity(i) => format!("P{i}"),
         }
     }
 
@@ -85,6 +89,9 @@ impl Item {
             _ => match tag.split_at_checked(1)? {
                 ("S", digits) => tag_number(digits, 2)?.try_into().ok().map(Item::Share),
                 ("E", digits) => tag_number(digits, 3).map(Item::Entry),
+                ("P", digit) => tag_number(digit, 1)
+                    .filter(|&i| (1..=super::parity::MAX_PARITY_PAGES).contains(&usize::from(i)))
+                    .map(|i| Item::Parity(i as u8)),
                 _ => None,
             },
         }
@@ -281,8 +288,9 @@ impl Collected {
             && has_key
             && self
                 .parts
-                .values()
-                .all(|(count, parts)| parts.len() == usize::from(*count))
+                .iter()
+                .filter(|(item, _)| !matches!(item, Item::Parity(_)))
+                .all(|(_, (count, parts))| parts.len() == usize::from(*count))
     }
 
     /// The format of the sheet the codes belong to, once one was read.
@@ -290,9 +298,27 @@ impl Collected {
         self.sheet.as_ref().map(|(format, _)| *format)
     }
 
-    /// The items seen so far.
+    /// The items seen so far (parity pages are not items of the sheet).
     pub fn items(&self) -> Vec<Item> {
-        self.parts.keys().copied().collect()
+        let items = self.parts.keys().copied();
+        items.filter(|i| !matches!(i, Item::Parity(_))).collect()
+    }
+
+    /// Each item seen (parity pages aside) with its count of parts.
+    pub fn counts(&self) -> Vec<(Item, u8)> {
+        let items = self.parts.iter().map(|(item, (count, _))| (*item, *count));
+        items.filter(|(i, _)| !matches!(i, Item::Parity(_))).collect()
+    }
+
+    /// The item's count of parts and the text first read for one part, if it was read.
+    pub fn part(&self, item: Item, part: u8) -> Option<(u8, &str)> {
+        let (count, parts) = self.parts.get(&item)?;
+        Some((*count, parts.get(&part)?.first()?.as_str()))
+    }
+
+    /// The sheet the codes belong to, once one was read.
+    pub fn sheet(&self) -> Option<&str> {
+        self.sheet.as_ref().map(|(_, sheet)| sheet.as_str())
     }
 
     /// The base32 texts an item may be, if every part of it was read: one, unless a part

@@ -1,15 +1,17 @@
-//! What goes on the pages of a sheet: the cover (its text is `cover.txt`), the QR codes,
-//! and the typed copy; `pdf` draws them.
+//! What goes on the pages of a sheet: the cover (`cover`, its text `cover.txt`), the QR
+//! codes, the parity pages' codes, the typed copy and its parity lines; `pdf` draws them.
 
-use super::codes::Item;
+use super::codes::{Code, Item};
 use super::pdf::{self, Paper, Placed, Style};
 use super::qr::{self, Symbol};
 use super::sheet::Sheet;
 use super::text;
-use crate::backup::agefile;
-use crate::error::Result;
-use crate::passphrase::cost::{self, GuessCost, Kdf};
-use crate::passphrase::generate;
+use super::{parity, parity_lines, parity_pages};
+use crate::error::{PaperError, Result};
+use cover::cover;
+use std::collections::BTreeMap;
+
+mod cover;
 
 /// What printing produced, for the user and for tests.
 pub struct Printed {
@@ -17,11 +19,19 @@ pub struct Printed {
     pub pages: usize,
     pub codes: usize,
     pub max_version: i16,
+    /// Parity pages of codes (FORMAT.md 8.8).
+    pub parity_pages: usize,
 }
 
 /// Wraps `text` at spaces to `width` characters; lines after the first are indented by
 /// `hanging`.
-fn wrap(out: &mut Vec<(Style, String)>, style: Style, hanging: usize, text: &str, width: usize) {
+pub(super) fn wrap(
+    out: &mut Vec<(Style, String)>,
+    style: Style,
+    hanging: usize,
+    text: &str,
+    width: usize,
+) {
     let mut line = String::new();
     let mut indent = 0;
     for word in text.split(' ') {
@@ -38,134 +48,13 @@ fn wrap(out: &mut Vec<(Style, String)>, style: Style, hanging: usize, text: &str
     out.push((style, format!("{}{line}", " ".repeat(indent))));
 }
 
-/// The first page's prose: `cover.txt`, a template whose lines are a title (`= `), a
-/// heading (`## `), a command (`$ `) or its continuation (`> `), a block made here (`{unlock}`, `{entries}`), a blank
-/// line, or a paragraph wrapped to `width`; `{name}` fields are filled in.
-const COVER: &str = include_str!("cover.txt");
-
-fn cover(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
-    let (unlock, unlock_command) = unlock_block(sheet, width);
-    let fields = [
-        ("{id}", sheet.id.clone()),
-        ("{created}", sheet.created_at.to_string()),
-        ("{version}", env!("CARGO_PKG_VERSION").to_string()),
-        ("{vault_fingerprint}", sheet.vault_fingerprint.to_string()),
-        (
-            "{entries_count}",
-            crate::wording::count(sheet.entries.len(), "entry", "entries"),
-        ),
-        ("{unlock_command}", unlock_command.to_string()),
-    ];
-    let mut out = Vec::new();
-    for template in COVER.lines() {
-        let mut line = template.to_string();
-        for (field, value) in &fields {
-            line = line.replace(field, value);
-        }
-        if let Some(title) = line.strip_prefix("= ") {
-            out.push((Style::Title, title.to_string()));
-        } else if let Some(heading) = line.strip_prefix("## ") {
-            out.push((Style::Heading, heading.to_string()));
-        } else if let Some(command) = line.strip_prefix("$ ") {
-            out.push((Style::Body, format!("    $ {command}")));
-        } else if let Some(continued) = line.strip_prefix("> ") {
-            out.push((Style::Body, format!("    > {continued}")));
-        } else if line == "{unlock}" {
-            out.extend(unlock.iter().cloned());
-        } else if line == "{entries}" {
-            for e in &sheet.entries {
-                let text = format!(
-                    "{}  {}  {}  {}  key {}  {}",
-                    e.item.tag(),
-                    e.fingerprint,
-                    e.label,
-                    e.exchange,
-                    e.masked_key,
-                    e.permissions,
-                );
-                wrap(&mut out, Style::Body, 6, &text, width);
-            }
-        } else if line.is_empty() {
-            out.push((Style::Body, String::new()));
-        } else {
-            wrap(&mut out, Style::Body, 0, &line, width);
-        }
-    }
-    out
-}
-
-/// How the sheet key is opened: a box for the passphrase, or the recipients; and the age
-/// command of the stock recipe.
-fn unlock_block(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, &'static str) {
-    let mut out = Vec::new();
-    if let Some(split) = &sheet.split {
-        let text = format!(
-            "The sheet key is not on this sheet: it is split into {n} shares, printed on their \
-             own pages (share 1 of {n}, ...), and any {k} of them give it back; fewer give \
-             nothing. Restore with the scans or typed lines of this sheet and of {k} shares \
-             together: keycellar restore --image PAGES... SHARES... (docs/FORMAT.md section \
-             8.7 says how to combine shares without keycellar; the result is key.txt).",
-            n = split.threshold.n,
-            k = split.threshold.k
-        );
-        wrap(&mut out, Style::Body, 0, &text, width);
-        return (
-            out,
-            "# combine the shares into key.txt first (FORMAT.md 8.7)",
-        );
-    }
-    match &sheet.recipients {
-        None => {
-            let intro =
-                "Sheet passphrase (write it here only if this paper is kept somewhere safe):";
-            wrap(&mut out, Style::Body, 0, intro, width);
-            out.push((Style::Body, String::new()));
-            let rule = format!("    {}", "_".repeat(width.saturating_sub(8)));
-            out.push((Style::Body, rule));
-            out.push((Style::Body, String::new()));
-            wrap(&mut out, Style::Body, 0, &guess_cost_note(), width);
-            (out, "age -d -o key.txt key.age")
-        }
-        Some(recipients) => {
-            let intro =
-                "The sheet key is encrypted to these age recipients; any one identity opens it:";
-            wrap(&mut out, Style::Body, 0, intro, width);
-            for r in recipients {
-                // Cut, not wrapped: a recipient is one word, and may be longer than a line.
-                let chars: Vec<char> = r.chars().collect();
-                for piece in chars.chunks(width.saturating_sub(4).max(1)) {
-                    out.push((Style::Body, format!("    {}", String::from_iter(piece))));
-                }
-            }
-            (out, "age -d -i YOUR-IDENTITY-FILE -o key.txt key.age")
-        }
-    }
-}
-
-/// What protects the handwritten passphrase and what a guess at it costs: the KDF and the
-/// measured speed of one GPU, never anything about this passphrase (its strength would be
-/// a hint to whoever finds the sheet).
-fn guess_cost_note() -> String {
-    let kdf = Kdf::Scrypt {
-        log_n: agefile::SCRYPT_WORK_FACTOR,
-    };
-    let six_words = 2f64.powf(6.0 * generate::bits_per_word() - 1.0);
-    format!(
-        "The passphrase is protected by {kdf} (age's passphrase encryption): one H100 GPU \
-         tries about {:.0} passphrases a second (measured {}); six random words would take it \
-         {}.",
-        cost::guesses_per_second(kdf),
-        cost::MEASURED_ON,
-        cost::gpu_time(GuessCost::of(six_words, kdf).gpu_seconds),
-    )
-}
-
 /// The heading an item's typed lines carry.
 fn heading(sheet: &Sheet, item: Item) -> String {
     match item {
         Item::Key => "sheet key".to_string(),
         Item::Threshold => "split record (the key is in the shares)".to_string(),
         Item::Share(x) => format!("share {x}"),
+        Item::Parity(i) => format!("parity page {i}"),
         Item::Details => "details of every entry (skip it to restore keys alone)".to_string(),
         Item::Entry(_) => sheet
             .entries
@@ -186,13 +75,9 @@ fn caption_name(sheet: &Sheet, item: Item) -> String {
     }
 }
 
-/// Encodes and self-checks every code of the sheet's items.
-fn symbols(sheet: &Sheet) -> Result<Vec<(String, Symbol)>> {
-    let mut jobs = Vec::new();
-    for (item, base32) in sheet.items() {
-        jobs.extend(code_jobs(sheet, item, base32, &caption_name(sheet, item)));
-    }
-    encode(&jobs)
+/// A code's caption: its item, part and count, and what it is.
+fn caption(code: &Code, label: &str) -> String {
+    format!("{} {}/{}  {label}", code.item.tag(), code.part, code.count)
 }
 
 /// Each code of an item: its caption and its text.
@@ -200,10 +85,7 @@ fn code_jobs(sheet: &Sheet, item: Item, base32: &str, label: &str) -> Vec<(Strin
     sheet
         .codes(item, base32)
         .into_iter()
-        .map(|code| {
-            let caption = format!("{} {}/{}  {label}", item.tag(), code.part, code.count);
-            (caption, code.render())
-        })
+        .map(|code| (caption(&code, label), code.render()))
         .collect()
 }
 
@@ -223,24 +105,30 @@ fn printed(
     symbols: &[(String, Symbol)],
     draw: impl FnOnce(&[Placed<'_>]) -> (Vec<u8>, usize),
 ) -> Printed {
-    let placed: Vec<Placed<'_>> = symbols
-        .iter()
-        .map(|(caption, symbol)| Placed {
-            caption: caption.clone(),
-            symbol,
-        })
-        .collect();
-    let (pdf, pages) = draw(&placed);
+    let (pdf, pages) = draw(&placements(symbols));
     Printed {
         pdf,
         pages,
         codes: symbols.len(),
         max_version: symbols.iter().map(|(_, s)| s.version).max().unwrap_or(0),
+        parity_pages: 0,
     }
 }
 
-/// The typed copy: the sheet line, then each item's heading, lines and END line.
-fn typed_copy(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
+/// Symbols with their captions, to place.
+fn placements(symbols: &[(String, Symbol)]) -> Vec<Placed<'_>> {
+    symbols
+        .iter()
+        .map(|(caption, symbol)| Placed {
+            caption: caption.clone(),
+            symbol,
+        })
+        .collect()
+}
+
+/// The typed copy: the sheet line, then each item's heading, lines and END line; and
+/// which of its lines are data lines.
+fn typed_copy(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, Vec<bool>) {
     let mut lines = vec![(Style::Heading, "TYPED COPY OF EVERY CODE".to_string())];
     let intro = "Type the K lines and those of the entries you need; case, spacing and the == \
                  lines do not matter. Each line ends with its check value, and restore mends \
@@ -248,12 +136,102 @@ fn typed_copy(sheet: &Sheet, width: usize) -> Vec<(Style, String)> {
     wrap(&mut lines, Style::Body, 0, intro, width);
     lines.push((Style::Body, String::new()));
     lines.push((Style::Body, text::sheet_line(&sheet.id)));
+    let mut data = vec![false; lines.len()];
     for (item, base32) in sheet.items() {
         lines.push((Style::Body, String::new()));
         let typed = text::render(item, base32, &heading(sheet, item));
+        // The heading and the END line are not data lines.
+        let last = typed.len() - 1;
+        data.extend((0..=typed.len()).map(|n| n > 1 && n <= last));
         lines.extend(typed.into_iter().map(|l| (Style::Body, l)));
     }
-    lines
+    (lines, data)
+}
+
+/// A typed text with a flag for each of its data lines.
+type Flagged = (Vec<(Style, String)>, Vec<bool>);
+
+/// The typed sections of a sheet, each from a page of its own: the typed copy, cut where
+/// needed so that no page holds more data lines than a page of parity lines can cover,
+/// then each parity page's typed lines (FORMAT.md 8.8).
+fn typed_sections(sheet: &Sheet, paper: Paper, parity_count: usize) -> Vec<Vec<(Style, String)>> {
+    let typed = typed_copy(sheet, paper.line_chars());
+    if parity_count == 0 {
+        return vec![typed.0];
+    }
+    let items = sheet.items();
+    let parity = |stride: usize| -> Vec<Vec<(Style, String)>> {
+        let sections = parity_lines::render(&items, parity_count, stride);
+        sections.into_iter().map(parity_section).collect()
+    };
+    // The most data lines a page may hold: as many as one page of parity lines covers.
+    let capacity = pdf::body_lines_per_page(paper);
+    let most = (1..=capacity)
+        .rev()
+        .find(|&stride| {
+            parity(stride)
+                .iter()
+                .all(|s| pdf::text_pages(s, paper) == 1)
+        })
+        .unwrap_or(capacity);
+    let cut = cut_typed(typed, paper, most);
+    let stride = (cut.iter())
+        .map(|(lines, data)| most_data_lines(lines, data, paper))
+        .max()
+        .unwrap_or(1);
+    let mut out: Vec<Vec<(Style, String)>> = cut.into_iter().map(|(lines, _)| lines).collect();
+    out.extend(parity(stride));
+    out
+}
+
+/// A parity page's typed lines under a heading that says what they are for (in few lines:
+/// the fewer, the more data lines a page of the typed copy may hold).
+fn parity_section(lines: Vec<String>) -> Vec<(Style, String)> {
+    let heading =
+        "PARITY LINES: with them keycellar rebuilds lost pages of typed lines (FORMAT.md 8.8)";
+    let mut out = vec![(Style::Body, heading.to_string())];
+    out.extend(
+        lines
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .map(|l| (Style::Body, l)),
+    );
+    out
+}
+
+/// The most data lines any page of `lines` holds (`data` flags them).
+fn most_data_lines(lines: &[(Style, String)], data: &[bool], paper: Paper) -> usize {
+    let mut per_page: BTreeMap<usize, usize> = BTreeMap::new();
+    let pages = pdf::text_page_of_each(lines, paper);
+    for (page, _) in pages.iter().zip(data).filter(|(_, data)| **data) {
+        *per_page.entry(*page).or_default() += 1;
+    }
+    per_page.values().copied().max().unwrap_or(0)
+}
+
+/// `typed` cut into sections, each to start a page, so that no page holds more than
+/// `most` data lines.
+fn cut_typed((mut lines, mut data): Flagged, paper: Paper, most: usize) -> Vec<Flagged> {
+    let mut out = Vec::new();
+    loop {
+        let pages = pdf::text_page_of_each(&lines, paper);
+        let (mut page, mut count, mut cut) = (0, 0, None);
+        for (n, (&p, &is_data)) in pages.iter().zip(&data).enumerate() {
+            (page, count) = if p == page { (page, count) } else { (p, 0) };
+            count += usize::from(is_data);
+            if count > most.max(1) {
+                cut = Some(n);
+                break;
+            }
+        }
+        let Some(cut) = cut else {
+            out.push((lines, data));
+            return out;
+        };
+        let (rest, rest_data) = (lines.split_off(cut), data.split_off(cut));
+        out.push((lines, data));
+        (lines, data) = (rest, rest_data);
+    }
 }
 
 /// The page of share `index` (0-based) of a split sheet: what it is, its one QR code, and
@@ -310,72 +288,98 @@ pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed
     }))
 }
 
-/// Builds the PDF for a sheet: every code is encoded within the version cap and decoded back
-/// before anything is returned.
+/// Builds the PDF for a sheet with the default parity pages.
 pub fn render(sheet: &Sheet, paper: Paper) -> Result<Printed> {
-    let symbols = symbols(sheet)?;
-    let header = format!("keycellar paper backup, sheet {}", sheet.id);
+    render_with_parity(sheet, paper, None)
+}
+
+/// The parity pages a sheet gets by default: one from three pages of codes on, as long as
+/// parity can cover them.
+fn default_parity(data_pages: usize) -> usize {
+    usize::from((3..=parity::MAX_DATA_PAGES).contains(&data_pages))
+}
+
+/// The data codes of a sheet, in print order, with their captions.
+fn data_codes(sheet: &Sheet) -> Vec<(String, Code)> {
+    let mut codes = Vec::new();
+    for (item, base32) in sheet.items() {
+        let label = caption_name(sheet, item);
+        let item_codes = sheet.codes(item, base32).into_iter();
+        codes.extend(item_codes.map(|code| (caption(&code, &label), code)));
+    }
+    codes
+}
+
+/// The parity pages' codes (FORMAT.md 8.8) of `data`, printed `per_page` to a page from
+/// page `first_page` on, encoded and decoded back: one list for each parity page.
+fn parity_symbols(
+    data: &[Code],
+    per_page: usize,
+    first_page: u16,
+    parity_count: usize,
+) -> Result<Vec<Vec<(String, Symbol)>>> {
+    let pages = parity_pages::encode(data, per_page, first_page, parity_count);
+    let mut symbols = Vec::with_capacity(parity_count);
+    for (i, page) in pages.iter().enumerate() {
+        let label = format!("parity page {} of {parity_count}", i + 1);
+        let jobs: Vec<(String, String)> = (page.iter())
+            .map(|code| (caption(code, &label), code.render()))
+            .collect();
+        symbols.push(encode(&jobs)?);
+    }
+    Ok(symbols)
+}
+
+/// Builds the PDF for a sheet with `parity_pages` parity pages (`None`: the default):
+/// every code is encoded within the version cap and decoded back before anything is
+/// returned.
+pub fn render_with_parity(
+    sheet: &Sheet,
+    paper: Paper,
+    parity_pages: Option<usize>,
+) -> Result<Printed> {
+    let codes = data_codes(sheet);
+    let jobs: Vec<(String, String)> = codes
+        .iter()
+        .map(|(c, code)| (c.clone(), code.render()))
+        .collect();
+    let symbols = encode(&jobs)?;
+    let largest = symbols.iter().map(|(_, s)| s.width).max().unwrap_or(21);
+    let per_page = pdf::codes_per_page(largest, paper);
+    let data_pages = codes.len().div_ceil(per_page);
+    let parity_count = parity_pages.unwrap_or(default_parity(data_pages));
+    if parity_count > 0 && data_pages > parity::MAX_DATA_PAGES {
+        return Err(PaperError::ParityTooManyPages {
+            pages: data_pages,
+            max: parity::MAX_DATA_PAGES,
+        }
+        .into());
+    }
     let width = paper.line_chars();
-    Ok(printed(&symbols, |placed| {
+    let cover = cover(sheet, width, parity_count);
+    let first_page = pdf::text_pages(&cover, paper) as u16 + 1;
+    let data: Vec<Code> = codes.into_iter().map(|(_, code)| code).collect();
+    let parity_symbols = parity_symbols(&data, per_page, first_page, parity_count)?;
+    let header = format!("keycellar paper backup, sheet {}", sheet.id);
+    let typed = typed_sections(sheet, paper, parity_count);
+    let mut printed = printed(&symbols, |placed| {
+        let parity: Vec<Vec<Placed<'_>>> =
+            parity_symbols.iter().map(|page| placements(page)).collect();
         pdf::document(
             "keycellar paper backup",
             &header,
             paper,
-            &cover(sheet, width),
+            &cover,
             placed,
-            &typed_copy(sheet, width),
+            &parity,
+            &typed,
         )
-    }))
+    });
+    printed.codes += parity_symbols.iter().map(Vec::len).sum::<usize>();
+    printed.parity_pages = parity_count;
+    Ok(printed)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::backup::paper::sheet::SheetEntry;
-
-    fn sheet(recipients: Option<Vec<String>>) -> Sheet {
-        let fingerprint: crate::credential::fingerprint::Fingerprint =
-            "YP2B-D3HQ-448X-E7RS".parse().unwrap();
-        Sheet {
-            id: "7F3A9C2E".into(),
-            created_at: crate::clock::Timestamp::now(),
-            vault_fingerprint: fingerprint,
-            recipients,
-            key_base32: "MFRGG".repeat(130),
-            split: None,
-            entries: (1..=3)
-                .map(|n| SheetEntry {
-                    item: Item::Entry(n),
-                    label: format!("a-rather-long-label-for-entry-number-{n}"),
-                    exchange: "kraken".into(),
-                    masked_key: "CJbfPw...I3y".into(),
-                    permissions: "read+trade+WITHDRAW".into(),
-                    fingerprint,
-                    base32: "MFRGG".repeat(125),
-                })
-                .collect(),
-            details_base32: "MFRGG".repeat(400),
-        }
-    }
-
-    /// Commands are never wrapped (a wrapped command would not run), so the template must
-    /// keep each one within a line; so must everything else on the page.
-    #[test]
-    fn every_line_fits_the_page() {
-        let ssh = format!("ssh-rsa {} someone@host", "A".repeat(372));
-        for recipients in [None, Some(vec!["age1".to_string() + &"q".repeat(58), ssh])] {
-            let sheet = sheet(recipients);
-            for paper in Paper::ALL {
-                let width = paper.line_chars();
-                let lines = cover(&sheet, width)
-                    .into_iter()
-                    .chain(typed_copy(&sheet, width));
-                for (style, line) in lines {
-                    if style == Style::Body {
-                        assert!(line.chars().count() <= width, "{paper:?}: {line}");
-                    }
-                }
-            }
-        }
-    }
-}
+#[path = "layout/tests.rs"]
+mod tests;

@@ -98,23 +98,33 @@ fn text_op(ops: &mut Vec<Op>, x: f32, y: f32, size: f32, text: &str) {
 
 /// Lays out flowing text: returns the ops of each page.
 fn flow(lines: &[(Style, String)], paper: Paper, top_reserved: f32) -> Vec<Vec<Op>> {
+    let margin = Mm(MARGIN_MM).into_pt().0;
+    let mut pages = vec![Vec::new()];
+    for ((style, text), (page, y)) in lines.iter().zip(places(lines, paper, top_reserved)) {
+        if page == pages.len() {
+            pages.push(Vec::new());
+        }
+        text_op(&mut pages[page], margin, y, style.size(), text);
+    }
+    pages
+}
+
+/// Where each line of flowing text goes: its page (from 0) and baseline.
+fn places(lines: &[(Style, String)], paper: Paper, top_reserved: f32) -> Vec<(usize, f32)> {
     let (_, height) = paper.size_mm();
     let margin = Mm(MARGIN_MM).into_pt().0;
     let top = Mm(height).into_pt().0 - margin - top_reserved;
-    let mut pages = vec![Vec::new()];
-    let mut y = top;
-    for (style, text) in lines {
+    let (mut page, mut y) = (0, top);
+    let mut out = Vec::with_capacity(lines.len());
+    for (style, _) in lines {
         let advance = LINE_PT.max(style.size() * 1.25);
         if y - advance < margin {
-            pages.push(Vec::new());
-            y = top;
+            (page, y) = (page + 1, top);
         }
         y -= advance;
-        if let Some(page) = pages.last_mut() {
-            text_op(page, margin, y, style.size(), text);
-        }
+        out.push((page, y));
     }
-    pages
+    out
 }
 
 /// The dark modules of `symbol` as rectangles `(x0, x1, row0, row1)`, end-exclusive: each
@@ -196,21 +206,53 @@ fn qr_ops(symbol: &Symbol, left: f32, top: f32) -> Vec<Op> {
     ops
 }
 
-/// The whole document: cover text, code pages, typed-fallback pages; every page gets a
-/// running header naming the sheet and the page number.
+/// Space the running header takes at the top of every page.
+const HEADER_SPACE: f32 = LINE_PT * 2.0;
+
+/// How many codes no wider than `largest` modules a page of [`document`] holds.
+pub fn codes_per_page(largest: usize, paper: Paper) -> usize {
+    grid::per_page(largest, paper, HEADER_SPACE)
+}
+
+/// How many pages `lines` of flowing text take in a [`document`].
+pub fn text_pages(lines: &[(Style, String)], paper: Paper) -> usize {
+    flow(lines, paper, HEADER_SPACE).len()
+}
+
+/// How many body lines a page of flowing text holds in a [`document`].
+pub fn body_lines_per_page(paper: Paper) -> usize {
+    let lines = vec![(Style::Body, String::new()); 1000];
+    let places = places(&lines, paper, HEADER_SPACE);
+    places.iter().filter(|(page, _)| *page == 0).count()
+}
+
+/// The page (from 0) each of `lines` of flowing text goes on in a [`document`].
+pub fn text_page_of_each(lines: &[(Style, String)], paper: Paper) -> Vec<usize> {
+    let places = places(lines, paper, HEADER_SPACE);
+    places.into_iter().map(|(page, _)| page).collect()
+}
+
+/// The whole document: cover text, code pages, each parity page's codes on pages of their
+/// own, then the typed sections (the typed copy, each parity page's typed lines), each
+/// from a page of its own; every page gets a running header naming the sheet and the page
+/// number.
 pub fn document(
     title: &str,
     running_header: &str,
     paper: Paper,
     cover: &[(Style, String)],
     codes: &[Placed<'_>],
-    fallback: &[(Style, String)],
+    parity: &[Vec<Placed<'_>>],
+    typed: &[Vec<(Style, String)>],
 ) -> (Vec<u8>, usize) {
-    let header_space = LINE_PT * 2.0;
+    let header_space = HEADER_SPACE;
     let mut bodies = flow(cover, paper, header_space);
     bodies.extend(grid(codes, paper, header_space));
-    if !fallback.is_empty() {
-        bodies.extend(flow(fallback, paper, header_space));
+    for page in parity {
+        bodies.extend(grid(page, paper, header_space));
+    }
+    for section in typed.iter().filter(|s| !s.is_empty()) {
+        bodies.extend(flow(section, paper, header_space));
     }
     assemble(title, running_header, paper, bodies)
 }

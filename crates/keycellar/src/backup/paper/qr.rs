@@ -19,6 +19,11 @@ pub const EC_LEVEL: EcLevel = EcLevel::M;
 /// Quiet zone on each side, in modules (the QR standard asks for 4).
 pub const QUIET_ZONE: usize = 4;
 
+/// Modules on a side of a code of `version` (quiet zone aside).
+pub fn width_of(version: i16) -> usize {
+    17 + 4 * version as usize
+}
+
 /// An encoded QR symbol.
 pub struct Symbol {
     /// Modules per side, without the quiet zone.

@@ -220,15 +220,19 @@ pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<Stri
         .into_iter()
         .map(|(item, lines)| {
             let end = reading.ends.get(&item);
-            (item, assemble_item(item, lines, end, &mut budget))
+            let count = end
+                .map(|(count, _)| *count)
+                .or(reading.counts.get(&item).copied());
+            (item, assemble_item(item, lines, (count, end), &mut budget))
         })
         .collect()
 }
 
+/// `count`: the item's line count, from its `END` line (`end`) or the parity lines' map.
 fn assemble_item(
     item: Item,
     lines: Vec<Checked>,
-    end: Option<&(usize, String)>,
+    (count, end): (Option<usize>, Option<&(usize, String)>),
     budget: &mut usize,
 ) -> Result<Candidates, Vec<String>> {
     let mut by_number: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
@@ -237,7 +241,7 @@ fn assemble_item(
     }
     let mut problems = Vec::new();
     let highest = by_number.keys().next_back().copied().unwrap_or(0);
-    let count = end.map_or(highest, |(count, _)| *count);
+    let count = count.unwrap_or(highest);
     let mut options: Vec<Vec<(String, Vec<Fix>)>> = Vec::new();
     // Lines that more than one correction fits, for the message when there are too many.
     let mut ambiguous = Vec::new();

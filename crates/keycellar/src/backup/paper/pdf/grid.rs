@@ -35,6 +35,23 @@ fn mm(value: f32) -> f32 {
     Mm(value).into_pt().0
 }
 
+/// Columns and rows of a page of codes no wider than `largest` modules (quiet zone aside).
+fn grid_shape(largest: usize, paper: Paper, top_reserved: f32) -> (usize, usize) {
+    let (width, height) = paper.size_mm();
+    let cell = (largest + 2 * QUIET_ZONE) as f32 * mm(MODULE_MM);
+    let usable_w = mm(width) - 2.0 * mm(MARGIN_MM);
+    let usable_h = mm(height) - 2.0 * mm(MARGIN_MM) - top_reserved;
+    let columns = ((usable_w / cell) as usize).max(1);
+    let rows = ((usable_h / (cell + CAPTION_SPACE_PT)) as usize).max(1);
+    (columns, rows)
+}
+
+/// How many codes no wider than `largest` modules a page holds.
+pub fn per_page(largest: usize, paper: Paper, top_reserved: f32) -> usize {
+    let (columns, rows) = grid_shape(largest, paper, top_reserved);
+    columns * rows
+}
+
 /// The slots of `codes`, page by page: as many codes per page as fit, in rows of equal
 /// cells sized for the largest code.
 pub fn slots(codes: &[Placed<'_>], paper: Paper, top_reserved: f32) -> Vec<Vec<Slot>> {
@@ -44,9 +61,7 @@ pub fn slots(codes: &[Placed<'_>], paper: Paper, top_reserved: f32) -> Vec<Vec<S
     let cell = (largest + 2 * QUIET_ZONE) as f32 * module;
     let cell_height = cell + CAPTION_SPACE_PT;
     let usable_w = mm(width) - 2.0 * margin;
-    let usable_h = mm(height) - 2.0 * margin - top_reserved;
-    let columns = ((usable_w / cell) as usize).max(1);
-    let rows = ((usable_h / cell_height) as usize).max(1);
+    let (columns, rows) = grid_shape(largest, paper, top_reserved);
     let gap_x = (usable_w - columns as f32 * cell) / columns as f32;
     let top = mm(height) - margin - top_reserved;
     let page_right = mm(width) - margin;

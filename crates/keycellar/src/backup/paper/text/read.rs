@@ -27,6 +27,9 @@ pub struct Reading {
     pub lines: Vec<TypedLine>,
     /// For each item whose `END` line was typed: its line count and check.
     pub ends: BTreeMap<Item, (usize, String)>,
+    /// Each item's line count as the parity lines' map gives it (FORMAT.md 8.8), for items
+    /// whose `END` line was not read.
+    pub counts: BTreeMap<Item, usize>,
     /// The label each item's heading names, as typed.
     pub headings: BTreeMap<Item, String>,
     /// Lines of data and a check whose item tag or line number cannot be read (mistyped);
@@ -74,7 +77,7 @@ fn digits_of(token: &str) -> Option<String> {
         .collect()
 }
 
-/// `E001`, `E1`, `S03`, `K`, `M` or `T`, as a person may type an item's tag.
+/// `E001`, `E1`, `S03`, `P1`, `K`, `M` or `T`, as a person may type an item's tag.
 fn item_of(token: &str) -> Option<Item> {
     match token {
         "K" => Some(Item::Key),
@@ -82,8 +85,17 @@ fn item_of(token: &str) -> Option<Item> {
         "T" => Some(Item::Threshold),
         _ => {
             let (letter, digits) = token.split_at_checked(1)?;
-            let number = number_up_to(digits, if letter == "S" { 2 } else { 3 })?;
+            let most = match letter {
+                "S" => 2,
+                "P" => 1,
+                _ => 3,
+            };
+            let number = number_up_to(digits, most)?;
             match letter {
+                "P" => u8::try_from(number)
+                    .ok()
+                    .filter(|i| usize::from(*i) <= crate::backup::paper::parity::MAX_PARITY_PAGES)
+                    .map(Item::Parity),
                 "S" => u8::try_from(number)
                     .ok()
                     .filter(|x| *x > 0)

@@ -1,0 +1,270 @@
+//! The parity pages of a sheet's codes (docs/FORMAT.md section 8.8): the codes `P1` ...
+//! `P8`, two per slot of a page, each slot's record holding the sheet's map (how many codes
+//! each item has, so where every code is printed) and the slot's parity; and rebuilding the
+//! codes of lost pages from them.
+//!
+//! A code's `DATA` goes into parity packed, five bits a character, so that a slot's parity
+//! takes hardly more characters than the codes it covers; with the map it takes a little
+//! more than one code can hold at the version cap, so each slot's record (`record`) is cut
+//! into two codes.
+
+mod record;
+
+use super::codes::{CURRENT, Code, Collected, Item};
+use super::parity::{self, Unrebuilt, unpack};
+use record::{Record, parse_record, slot_text};
+use std::collections::BTreeSet;
+
+/// Codes each slot's record is cut into.
+const CODES_PER_SLOT: usize = 2;
+
+/// The parity codes of a sheet whose data codes, in print order, are `codes`, printed
+/// `per_page` to a page from page `first_page` on: `parity_pages` lists of codes, two per
+/// slot of the first page.
+pub fn encode(
+    codes: &[Code],
+    per_page: usize,
+    first_page: u16,
+    parity_pages: usize,
+) -> Vec<Vec<Code>> {
+    let pages: Vec<&[Code]> = codes.chunks(per_page.max(1)).collect();
+    let Some(first) = pages.first() else {
+        return vec![Vec::new(); parity_pages];
+    };
+    let slots = first.len();
+    let head = record::head(codes, parity_pages, pages.len(), first_page);
+    let mut out = vec![Vec::with_capacity(CODES_PER_SLOT * slots); parity_pages];
+    for j in 0..slots {
+        let texts: Vec<Vec<u8>> = pages
+            .iter()
+            .map(|page| page.get(j).map(|c| slot_text(&c.data)).unwrap_or_default())
+            .collect();
+        let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
+        for (i, block) in parity::encode(&texts, parity_pages).into_iter().enumerate() {
+            let record = [head.as_slice(), &block].concat();
+            let data = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &record);
+            let piece = data.len().div_ceil(CODES_PER_SLOT);
+            for (half, text) in data.as_bytes().chunks(piece).enumerate() {
+                out[i].push(Code {
+                    format: CURRENT,
+                    sheet: first[0].sheet.clone(),
+                    item: Item::Parity(i as u8 + 1),
+                    part: (CODES_PER_SLOT * j + half + 1) as u8,
+                    count: (CODES_PER_SLOT * slots) as u8,
+                    data: String::from_utf8_lossy(text).into_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What rebuilding from parity pages did.
+#[derive(Debug, Default)]
+pub struct Rebuilt {
+    /// The printed numbers of the pages whose codes were rebuilt.
+    pub pages: BTreeSet<u16>,
+    /// The typed lines rebuilt from parity lines, as runs (`E004 03 to E009 01`).
+    pub lines: Vec<String>,
+    /// When pages are missing that parity cannot make up for: how many more pages are
+    /// needed (any of `missing`).
+    pub need_more: Option<NeedMore>,
+    /// Slots where the pages read did not fit together.
+    pub problems: Vec<String>,
+    /// Whether a page that `need_more` names had some of its codes read: reading the
+    /// scans again may then find the rest, where for pages not scanned at all it cannot.
+    pub partly_read: bool,
+}
+
+/// How many more pages a restore needs, and which pages are missing (any will do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedMore {
+    pub more: usize,
+    /// Printed page numbers of missing data pages, then `parity page N` for parity pages.
+    pub missing: Vec<String>,
+}
+
+/// Every parity record read whose map fits the codes read (a parity code damaged in its
+/// map, or of another sheet, does not), as (slot from 1, parity page from 0, record).
+fn records(collected: &Collected) -> Vec<(u8, usize, Record)> {
+    let counts = collected.counts();
+    let mut out = Vec::new();
+    for slot in 1..=u8::MAX / CODES_PER_SLOT as u8 {
+        for i in 1..=parity::MAX_PARITY_PAGES as u8 {
+            match record_of(collected, i, slot) {
+                Some(record) if fits_codes(&record, &counts) => {
+                    out.push((slot, usize::from(i) - 1, record));
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Rebuilds the codes of lost pages from the parity codes read, and adds them to
+/// `collected`. Codes still missing after this are named by `need_more` when parity could
+/// have made up for them with more pages.
+pub fn rebuild(collected: &mut Collected) -> Rebuilt {
+    let mut rebuilt = Rebuilt::default();
+    let records = records(collected);
+    // The first record read tells the sheet's map; records whose head differs from it
+    // belong elsewhere.
+    let Some((_, _, reference)) = records.first() else {
+        return rebuilt;
+    };
+    let mut need = Needed::default();
+    for slot in 1..=reference.per_page as u8 {
+        let blocks: Vec<Option<&[u8]>> = (0..reference.parity_pages)
+            .map(|i| {
+                let found = records
+                    .iter()
+                    .find(|(s, at, r)| (*s, *at) == (slot, i) && r.head == reference.head);
+                found.map(|(_, _, r)| r.block.as_slice())
+            })
+            .collect();
+        let texts = slot_texts(collected, reference, slot);
+        let k = texts.len();
+        need.read.extend((0..k).filter(|&d| texts[d].is_some()));
+        need.read.extend(
+            (0..blocks.len())
+                .filter(|&i| blocks[i].is_some())
+                .map(|i| k + i),
+        );
+        match rebuild_slot(collected, reference, slot, &texts, &blocks) {
+            Ok(pages) => rebuilt.pages.extend(pages),
+            Err(Unrebuilt::NeedMore { more, missing }) => need.add(reference, more, missing),
+            Err(Unrebuilt::Inconsistent) => rebuilt.problems.push(format!(
+                "the codes read in slot {slot} of the pages do not fit their parity codes \
+                 (a page of another sheet, or a misread code); nothing was rebuilt there"
+            )),
+        }
+    }
+    rebuilt.partly_read = need.short.intersection(&need.read).next().is_some();
+    rebuilt.need_more = (need.more > 0).then_some(NeedMore {
+        more: need.more,
+        missing: need.missing,
+    });
+    rebuilt
+}
+
+/// What the slots that could not be rebuilt need, gathered over the slots.
+#[derive(Default)]
+struct Needed {
+    more: usize,
+    /// The names of the pages missing, in the order first named.
+    missing: Vec<String>,
+    /// Pages (data pages from 0, then parity pages) some code of which was read, and those
+    /// some code of which is missing where parity cannot make up for it.
+    read: BTreeSet<usize>,
+    short: BTreeSet<usize>,
+}
+
+impl Needed {
+    fn add(&mut self, record: &Record, more: usize, missing: Vec<usize>) {
+        self.more = self.more.max(more);
+        self.short.extend(missing.iter().copied());
+        for index in missing {
+            let name = match index.checked_sub(record.data_pages) {
+                None => format!("page {}", usize::from(record.first_page) + index),
+                Some(i) => format!("parity page {}", i + 1),
+            };
+            if !self.missing.contains(&name) {
+                self.missing.push(name);
+            }
+        }
+    }
+}
+
+/// The record of `slot` (from 1) on parity page `i` (from 1), if both its codes were read
+/// and it is one.
+fn record_of(collected: &Collected, i: u8, slot: u8) -> Option<Record> {
+    let first = CODES_PER_SLOT * (usize::from(slot) - 1) + 1;
+    let mut text = String::new();
+    let mut count = 0;
+    for part in first..first + CODES_PER_SLOT {
+        let (c, piece) = collected.part(Item::Parity(i), u8::try_from(part).ok()?)?;
+        (count, text) = (c, text + piece);
+    }
+    parse_record(&text, count / CODES_PER_SLOT as u8)
+}
+
+/// Whether a record's map gives every item read the count it was read with.
+fn fits_codes(record: &Record, counts: &[(Item, u8)]) -> bool {
+    let mapped: std::collections::BTreeMap<Item, u8> = record
+        .places
+        .iter()
+        .map(|&(item, _, count)| (item, count))
+        .collect();
+    let shares = |item: &Item| matches!(item, Item::Share(_));
+    counts
+        .iter()
+        .filter(|(item, _)| !shares(item))
+        .all(|(item, count)| mapped.get(item) == Some(count))
+}
+
+/// Each data page's text in `slot` (from 1): empty where the page has no code there, the
+/// text of the code read, or `None` where that code was not read.
+fn slot_texts(collected: &Collected, record: &Record, slot: u8) -> Vec<Option<Vec<u8>>> {
+    (0..record.data_pages)
+        .map(|d| {
+            match record
+                .places
+                .get(d * record.per_page + usize::from(slot) - 1)
+            {
+                None => Some(Vec::new()),
+                Some(&(item, part, _)) => {
+                    collected.part(item, part).map(|(_, data)| slot_text(data))
+                }
+            }
+        })
+        .collect()
+}
+
+/// Rebuilds one slot: returns the printed numbers of the pages whose code was rebuilt.
+fn rebuild_slot(
+    collected: &mut Collected,
+    record: &Record,
+    slot: u8,
+    texts: &[Option<Vec<u8>>],
+    blocks: &[Option<&[u8]>],
+) -> Result<Vec<u16>, Unrebuilt> {
+    if texts.iter().all(Option::is_some) {
+        return Ok(Vec::new());
+    }
+    let known: Vec<Option<&[u8]>> = texts.iter().map(|t| t.as_deref()).collect();
+    let rebuilt = parity::rebuild(&known, blocks)?;
+    let sheet = collected.sheet().unwrap_or_default().to_string();
+    let mut codes = Vec::new();
+    for (d, text) in texts.iter().enumerate() {
+        let place = record
+            .places
+            .get(d * record.per_page + usize::from(slot) - 1);
+        let (None, Some(&(item, part, count))) = (text, place) else {
+            continue;
+        };
+        let (length, packed) = rebuilt[d]
+            .split_first_chunk()
+            .ok_or(Unrebuilt::Inconsistent)?;
+        let chars = usize::from(u16::from_be_bytes(*length));
+        let data = unpack(packed, chars).ok_or(Unrebuilt::Inconsistent)?;
+        let code = Code {
+            format: CURRENT,
+            sheet: sheet.clone(),
+            item,
+            part,
+            count,
+            data,
+        };
+        codes.push((record.first_page + d as u16, code.render()));
+    }
+    // Added only once every lost code of the slot came back whole.
+    for (_, code) in &codes {
+        collected.add(code);
+    }
+    Ok(codes.into_iter().map(|(page, _)| page).collect())
+}
+
+#[cfg(test)]
+#[path = "parity_pages/tests.rs"]
+mod tests;
