@@ -4,8 +4,9 @@
 # versions. Then the proof that it can fail: the same check on supply/vulnerable/, whose lock
 # file holds a version with a known advisory, must refuse it.
 #   supply/deny.sh           (needs cargo-deny, pinned in .ci/run, and git)
-# Crates must already be downloaded (CI's `cargo test` and the fetch below do it); the checks
-# themselves run with --frozen: no index update, no database fetch.
+# The checks run with --frozen (no index update, no database fetch), so every locked crate
+# must be downloaded first: the fetches below are the only network use (CI's builds cover
+# the default members only, not the test plugin's or the fuzzers' crates).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,7 @@ cp -r supply/advisory-db/. "$db/"
 )
 export KEYCELLAR_ADVISORY_DBS=$dbs
 
+cargo fetch --quiet --locked
 cargo deny --frozen --color never --config deny.toml check
 echo "dependency check passed"
 
