@@ -73,22 +73,6 @@ Default variables (profile env): EXCHANGE_API_KEY, EXCHANGE_API_SECRET and, if s
 EXCHANGE_API_PASSPHRASE, with EXCHANGE the exchange id in capitals (KRAKEN_API_KEY, ...).
 The command's output passes through keycellar, which masks the secrets in it (****).";
 
-/// What `add`'s help says after its example: Kraken's permission names, from the library's
-/// list, wrapped as help wraps.
-fn kraken_permissions() -> String {
-    let mut lines = vec![String::from("Kraken permissions:")];
-    for name in keycellar::credential::exchange::KRAKEN_PERMISSIONS {
-        let current = lines.last_mut().expect("one line at least");
-        if current.len() + 1 + name.len() > 80 {
-            lines.push(format!("  {name}"));
-        } else {
-            current.push(' ');
-            current.push_str(name);
-        }
-    }
-    lines.join("\n")
-}
-
 /// When to colour output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorWhen {
@@ -157,6 +141,22 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// What `add`'s help says after its example: Kraken's permission names, from the library's
+/// list, wrapped as help wraps.
+fn kraken_permissions() -> String {
+    let mut lines = vec![String::from("Kraken permissions:")];
+    for name in keycellar::credential::exchange::KRAKEN_PERMISSIONS {
+        let current = lines.last_mut().expect("one line at least");
+        if current.len() + 1 + name.len() > 80 {
+            lines.push(format!("  {name}"));
+        } else {
+            current.push(' ');
+            current.push_str(name);
+        }
+    }
+    lines.join("\n")
 }
 
 /// The long help's topics: where the vault is, use from scripts, exit codes.

@@ -80,6 +80,25 @@ fn vault_hint(error: &VaultError) -> &'static str {
             "Close other programs or use a machine with more free memory (the vault's memory \
              cost was chosen at init; `keycellar status` shows it)."
         }
+        VaultError::NoSlotForIdentity { .. }
+        | VaultError::PluginNotInstalled { .. }
+        | VaultError::PluginFailed { .. }
+        | VaultError::PluginCancelled { .. }
+        | VaultError::SshPassphraseUnanswered { .. }
+        | VaultError::WrongSshPassphrase { .. }
+        | VaultError::BadSlotRecipient { .. }
+        | VaultError::SlotNotFound { .. }
+        | VaultError::SlotExists { .. }
+        | VaultError::BadSlotName { .. }
+        | VaultError::LastSlotWithoutHardware { .. }
+        | VaultError::SlotsFull { .. } => slot_hint(error),
+    }
+}
+
+/// What to do about a keyslot, or the identity or plugin that should open one. (The
+/// vault file's own failures are [`vault_hint`]'s; each function matches every variant.)
+fn slot_hint(error: &VaultError) -> &'static str {
+    match error {
         VaultError::NoSlotForIdentity { .. } => {
             "`keycellar slot list` shows the recipients the vault's slots are wrapped to; give \
              the identity of one (--identity FILE), or leave --identity out to use the \
@@ -116,6 +135,20 @@ fn vault_hint(error: &VaultError) -> &'static str {
              by a second person: `keycellar slot add -r age1...`), then remove this one."
         }
         VaultError::SlotsFull { .. } => "Remove a keyslot you no longer use first.",
+        VaultError::WrongPassphrase { .. }
+        | VaultError::KeyNotInVault { .. }
+        | VaultError::NotUnlocked { .. }
+        | VaultError::NotAVault { .. }
+        | VaultError::DamagedHeader { .. }
+        | VaultError::DamagedPayload { .. }
+        | VaultError::Truncated { .. }
+        | VaultError::UnsupportedVersion { .. }
+        | VaultError::KdfOutOfBounds { .. }
+        | VaultError::VaultNotFound { .. }
+        | VaultError::VaultExists { .. }
+        | VaultError::Busy { .. }
+        | VaultError::KdfSetting(_)
+        | VaultError::KdfOutOfMemory { .. } => vault_hint(error),
     }
 }
 
