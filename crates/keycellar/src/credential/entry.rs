@@ -366,6 +366,25 @@ pub struct NewEntry {
 }
 
 impl NewEntry {
+    /// An entry with only its credential: no passphrase, details or dates.
+    pub fn credential(label: String, exchange: Exchange, api_key: String, secret: Secret) -> Self {
+        NewEntry {
+            label,
+            exchange,
+            api_key,
+            secret,
+            api_passphrase: None,
+            key_version: None,
+            account_ref: None,
+            permissions: Vec::new(),
+            ip_allowlist: Vec::new(),
+            expires: None,
+            created: None,
+            notes: None,
+            used_by: Vec::new(),
+        }
+    }
+
     /// Entries for `add --from-json`: one JSON object, or a list of them (see
     /// docs/FORMAT.md).
     pub fn list_from_json(text: &str) -> Result<Vec<NewEntry>, crate::source::JsonProblem> {
@@ -412,21 +431,12 @@ impl NewEntry {
 /// An active entry with only its credential set and a made-up fingerprint, for unit tests.
 #[cfg(test)]
 pub(crate) fn sample(label: &str, exchange: Exchange, api_key: &str, secret: &str) -> Entry {
-    NewEntry {
-        label: label.into(),
+    NewEntry::credential(
+        label.into(),
         exchange,
-        api_key: api_key.into(),
-        secret: Secret::new(secret.into()),
-        api_passphrase: None,
-        key_version: None,
-        account_ref: None,
-        permissions: vec![],
-        ip_allowlist: vec![],
-        expires: None,
-        created: None,
-        notes: None,
-        used_by: vec![],
-    }
+        api_key.into(),
+        Secret::new(secret.into()),
+    )
     .into_entry()
     .with_fingerprint(Fingerprint::repeated(0))
 }

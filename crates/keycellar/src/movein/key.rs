@@ -71,19 +71,9 @@ impl RawKey {
         );
         fields.extend(uid.as_ref().map(|(f, _)| Mapping::new(f, "account_ref")));
         let entry = NewEntry {
-            label: label.clone(),
-            exchange,
-            api_key,
-            secret,
             api_passphrase: passphrase.map(|(_, p)| p),
-            key_version: None,
             account_ref: uid.map(|(_, u)| u),
-            permissions: Vec::new(),
-            ip_allowlist: Vec::new(),
-            expires: None,
-            created: None,
-            notes: None,
-            used_by: Vec::new(),
+            ..NewEntry::credential(label.clone(), exchange, api_key, secret)
         };
         let found = Found {
             source: self.source,

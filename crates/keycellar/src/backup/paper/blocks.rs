@@ -67,21 +67,12 @@ pub fn read_entry(plain: &[u8]) -> Result<NewEntry, String> {
     let [label, exchange, api_key, secret, rest @ ..] = lines.as_slice() else {
         return Err("it has fewer than its four lines".into());
     };
-    let mut entry = NewEntry {
-        label: label.to_string(),
-        exchange: exchange.parse()?,
-        api_key: api_key.to_string(),
-        secret: Secret::new(secret.to_string()),
-        api_passphrase: None,
-        key_version: None,
-        account_ref: None,
-        permissions: Vec::new(),
-        ip_allowlist: Vec::new(),
-        expires: None,
-        created: None,
-        notes: None,
-        used_by: Vec::new(),
-    };
+    let mut entry = NewEntry::credential(
+        label.to_string(),
+        exchange.parse()?,
+        api_key.to_string(),
+        Secret::new(secret.to_string()),
+    );
     for line in rest {
         if let Some(passphrase) = line.strip_prefix(PASSPHRASE) {
             entry.api_passphrase = Some(Secret::new(passphrase.to_string()));
