@@ -72,7 +72,7 @@ pub fn start_serving(
         // Nothing is written before the agent says it is non-dumpable (serve.rs).
         let mut hardened = [0u8; 1];
         match ready.read_exact(&mut hardened) {
-            Ok(()) if hardened == *b"H" => {}
+            Ok(()) if hardened == *b"H" && untouched(child.id()) => {}
             _ => return Err(not_started("its process did not become non-dumpable")),
         }
         let handover = json!({
@@ -116,6 +116,19 @@ pub fn start_serving(
         watch: Some(watch),
         status: answer["status"].clone(),
     })
+}
+
+/// Checked from outside, since a tracer could make the agent's own check lie: no process
+/// traces it (`TracerPid: 0`), and its memory cannot be opened by this user (unless this
+/// is root, who may open any).
+fn untouched(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let traced = !status
+        .lines()
+        .any(|line| line.split_whitespace().eq(["TracerPid:", "0"]));
+    let root = rustix::process::geteuid().is_root();
+    let readable = File::open(format!("/proc/{pid}/mem")).is_ok();
+    !traced && (root || !readable)
 }
 
 /// The agent process, waiting for its handover; the read end of its readiness pipe and

@@ -153,15 +153,19 @@ pub fn run(
 
 /// The sockets of this user's agents that hold a vault key now (asked with `status`, which
 /// moves no timer), whatever vault each serves, with `explicit` first when given: what a
-/// bot of this user could ask for a vault's secrets. An agent that does not answer, or is
-/// another user's, is not counted (it serves no one here).
+/// bot of this user could ask for a vault's secrets. Every socket in the directory counts,
+/// whatever its name; one that cannot be checked counts as unlocked.
 pub fn unlocked_agents(runtime_dir: Option<&Path>, explicit: Option<&Path>) -> Vec<PathBuf> {
     let dir = socket_dir::socket_dir(runtime_dir);
     let mut sockets: Vec<PathBuf> = explicit.map(Path::to_path_buf).into_iter().collect();
     if let Ok(entries) = std::fs::read_dir(&dir) {
         let mut found: Vec<PathBuf> = entries
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("agent-"))
+            // Any socket, whatever its name: one renamed in place still answers.
+            .filter(|e| {
+                use std::os::unix::fs::FileTypeExt;
+                e.file_type().is_ok_and(|t| t.is_socket())
+            })
             .map(|e| e.path())
             .collect();
         found.sort();
@@ -171,11 +175,18 @@ pub fn unlocked_agents(runtime_dir: Option<&Path>, explicit: Option<&Path>) -> V
     sockets
 }
 
+/// Whether the agent at `socket` may hold a key: an agent that cannot be checked (an unsafe
+/// directory, an answer out of protocol) counts as unlocked, so the check fails closed.
 fn is_unlocked(socket: &Path) -> bool {
-    let Ok(Some(mut client)) = Client::connect(socket) else {
-        return false;
+    let mut client = match Client::connect(socket) {
+        Ok(Some(client)) => client,
+        Ok(None) => return false,
+        Err(_) => return true,
     };
-    matches!(client.ask(&Request::Status {}), Ok(Ok(status)) if status["state"] == "unlocked")
+    match client.ask(&Request::Status {}) {
+        Ok(Ok(status)) => status["state"] != "locked",
+        Ok(Err(_)) | Err(_) => true,
+    }
 }
 
 /// Whether `dir` holds any agent's socket: when none does (most commands, most of the

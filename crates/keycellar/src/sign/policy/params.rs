@@ -128,18 +128,25 @@ pub(crate) fn form_names(text: &str) -> impl Iterator<Item = String> + '_ {
 /// batch, `volume[]` a `volume`). A name that is not letters, digits and `_` with bracketed
 /// parts after (`volume]x`, `orders.0.volume`, a control byte) is refused: parsers differ on
 /// such names, and a policy must read a field as the exchange does.
+/// A bracketed name is filed under its base too (`volume[0]` is a `volume` to PHP and qs),
+/// so a policy sees the value whichever reading the exchange makes.
 pub(crate) fn form_fields(text: &str) -> Result<Vec<(String, String)>, &'static str> {
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = filed_name(&percent_decode(name)).ok_or(
-                "a form field's name must be letters, digits and \"_\", each bracketed part \
-                 after it the same (\"orders[0][volume]\", \"pair[]\")",
-            )?;
-            Ok((name, percent_decode(value)))
-        })
-        .collect()
+    let mut fields = Vec::new();
+    for pair in text.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let name = percent_decode(name);
+        let filed = filed_name(&name).ok_or(
+            "a form field's name must be letters, digits and \"_\", each bracketed part \
+             after it the same (\"orders[0][volume]\", \"pair[]\")",
+        )?;
+        let value = percent_decode(value);
+        let base = name.split('[').next().unwrap_or_default();
+        if base != filed {
+            fields.push((base.to_string(), value.clone()));
+        }
+        fields.push((filed, value));
+    }
+    Ok(fields)
 }
 
 /// The name `name` is filed under, when it has the form `base[part][part]...`.
@@ -345,6 +352,16 @@ mod tests {
         ] {
             assert!(fields_of("", body).is_err(), "{body}");
         }
+        // An index or key in brackets still files the value under its base name.
+        let indexed = fields_of("", "volume=0.1&volume[0]=100&pair[x]=ETHUSD").unwrap();
+        assert!(
+            indexed.contains(&("volume".into(), "100".into())),
+            "{indexed:?}"
+        );
+        assert!(
+            indexed.contains(&("pair".into(), "ETHUSD".into())),
+            "{indexed:?}"
+        );
         let filed = fields_of("", "volume=0.1&volume[]=100&pair[]=ETHUSD&close[price]=2").unwrap();
         assert!(
             filed.contains(&("volume".into(), "100".into())),
