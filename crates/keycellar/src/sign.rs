@@ -8,7 +8,8 @@
 //! - `protocol`: request and answer lines (version 1), error kinds.
 //! - `policy`: the policy file and the check every request passes, with the default deny
 //!   lists of fund-moving endpoints and the pairs and volumes a request names.
-//! - `nonce`: one strictly increasing nonce issuer per key, with a persisted high-water mark.
+//! - `nonce`: one strictly increasing nonce issuer per key, taking turns with every other
+//!   service of the key, with a persisted high-water mark; its files in `store`.
 //! - `journal`: the append-only record of every signature and refusal.
 //! - `service`: one request, from its line to its answer.
 //! - `server`: the socket in a private directory, the peer check, one thread per client, and

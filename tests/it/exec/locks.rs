@@ -98,7 +98,7 @@ fn two_labels_holding_one_key_share_its_lock() {
 }
 
 #[test]
-fn a_signing_service_and_a_bot_holding_the_secret_never_share_a_key() {
+fn signing_services_share_a_key_and_a_bot_holding_the_secret_never_does() {
     let tv = TestVault::new();
     tv.add_kraken("k1").success();
     tv.add_kraken("k2").success();
@@ -108,6 +108,11 @@ fn a_signing_service_and_a_bot_holding_the_secret_never_share_a_key() {
         Some(7),
         "beside a signer"
     );
+    // Any number of bots may sign with one key: their services take turns at its nonces.
+    let second_signer = exec_at(&tv, &tv.vault, &["k2", "--profile", "sign", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(second_signer.status.code(), Some(0), "{second_signer:?}");
     drop(signer);
     let bot = running_bot(&tv, &tv.vault, "k2");
     let signing = exec_at(&tv, &tv.vault, &["k1", "--profile", "sign", "--", "true"])

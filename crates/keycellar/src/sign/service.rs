@@ -26,7 +26,7 @@ pub struct Service {
 impl Service {
     /// A service for `keys`, journalling to `journal` (created 0600 if missing). Kraken keys
     /// get their nonce issuer in `nonce_dir` (one per key, shared by labels holding the same
-    /// key); fails if another process holds one of them, before the journal is touched.
+    /// key, and with every other service of the key on this machine).
     pub fn new(
         keys: Vec<SigningKey>,
         policy: Policy,
@@ -46,8 +46,7 @@ impl Service {
                 }));
             }
             if key.needs_nonces() && !nonces.contains_key(&key.key_id()) {
-                let issuer =
-                    NonceIssuer::open(nonce_dir, &key.key_id(), key.label(), clock.clone())?;
+                let issuer = NonceIssuer::open(nonce_dir, &key.key_id(), clock.clone())?;
                 nonces.insert(key.key_id(), issuer);
             }
         }
