@@ -100,8 +100,8 @@ impl Drop for AgentVault {
 }
 
 pub struct Line {
-    stream: UnixStream,
-    reader: BufReader<UnixStream>,
+    pub stream: UnixStream,
+    pub reader: BufReader<UnixStream>,
 }
 
 impl Line {

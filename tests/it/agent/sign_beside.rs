@@ -6,6 +6,7 @@
 
 use super::AgentVault;
 use serde_json::Value;
+use std::io::{BufRead, Write};
 
 /// `exec k1 --profile sign` with `extra` arguments, the bot printing its environment.
 fn sign_run(av: &AgentVault, with_passphrase: bool, extra: &[&str]) -> std::process::Output {
@@ -50,4 +51,44 @@ fn a_sign_bot_is_not_started_beside_an_unlocked_agent_unless_asked() {
         "{}",
         String::from_utf8_lossy(&locked.stderr)
     );
+}
+
+/// The refusal above looks for agents where their sockets are; an attacker pass moved an
+/// unlocked agent's socket into another directory, where it still answered, and a sign bot
+/// read the secrets through it. An agent whose socket is moved or linked elsewhere, or whose
+/// directory is moved, stops, and a connection made before gives no use of the key.
+#[test]
+fn an_agent_whose_socket_is_moved_or_linked_away_stops() {
+    type Move = fn(&std::path::Path, &std::path::Path) -> std::io::Result<()>;
+    let moves: [(&str, Move); 3] = [
+        ("renamed", |from, to| std::fs::rename(from, to)),
+        ("linked", |from, to| std::fs::hard_link(from, to)),
+        ("directory renamed", |from, _| {
+            let dir = from.parent().unwrap();
+            std::fs::rename(dir, dir.with_file_name("moved"))
+        }),
+    ];
+    for (how, move_away) in moves {
+        let av = AgentVault::new();
+        let pid = av.start(&[])["pid"].as_u64().unwrap();
+        let socket = av.socket();
+        let mut before = av.connect();
+        let request = av.run_request(serde_json::json!({"request": "list"}));
+        assert_eq!(before.ask(&request)["ok"], true, "{how}: serving");
+        let hidden = av.runtime.join("hidden");
+        std::fs::create_dir(&hidden).unwrap();
+        move_away(&socket, &hidden.join("agent.sock")).unwrap();
+        // Asked through the connection made before: locked, or already gone.
+        let _ = writeln!(before.stream, "{request}");
+        let mut answer = String::new();
+        let _ = before.reader.read_line(&mut answer);
+        if !answer.is_empty() {
+            let answer: Value = serde_json::from_str(&answer).unwrap();
+            assert_eq!(answer["ok"], false, "{how}: {answer}");
+            assert_eq!(answer["error"]["kind"], "agent_locked", "{how}: {answer}");
+        }
+        super::eventually(&format!("the agent stops once its socket is {how}"), || {
+            !super::alive(pid)
+        });
+    }
 }

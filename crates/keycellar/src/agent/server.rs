@@ -10,7 +10,7 @@
 
 use super::error::AgentError;
 use super::protocol::{self, Refusal, Request, kind};
-use super::socket_dir;
+use super::socket_dir::{self, TamperWatch};
 use super::state::{self, AgentState, CachedKey, KeyslotCheck, LockReason};
 use crate::ops::VaultRequest;
 use serde_json::{Value, json};
@@ -67,10 +67,15 @@ pub struct AgentServer {
     bound: (u64, u64),
     /// The lock beside the socket, held until the socket is removed.
     lock: std::fs::File,
+    /// Whether the socket or its directory was moved, linked or removed: the agent then
+    /// stops.
+    watch: Arc<TamperWatch>,
 }
 
 struct Shared {
     state: Mutex<AgentState>,
+    /// The server's watch, looked at before any use of the key too.
+    watch: Arc<TamperWatch>,
     operations: Box<dyn Operations>,
     still_there: Box<KeyslotCheck>,
     wake: OwnedFd,
@@ -108,11 +113,14 @@ impl AgentServer {
         let listener = UnixListener::bind(socket).map_err(failed)?;
         listener.set_nonblocking(true).map_err(failed)?;
         let meta = std::fs::symlink_metadata(socket).map_err(failed)?;
+        let bound = (meta.dev(), meta.ino());
+        let watch = Arc::new(TamperWatch::new(socket, bound)?);
         Ok(AgentServer {
             listener,
             socket: socket.to_path_buf(),
-            bound: (meta.dev(), meta.ino()),
+            bound,
             lock,
+            watch,
         })
     }
 
@@ -129,6 +137,7 @@ impl AgentServer {
             .map_err(|e| AgentError::io("cannot make a wake-up pipe", e.into()))?;
         let shared = Arc::new(Shared {
             state: Mutex::new(state),
+            watch: self.watch.clone(),
             operations,
             still_there,
             wake,
@@ -172,6 +181,7 @@ impl AgentServer {
             let mut fds = vec![
                 PollFd::new(woken, PollFlags::IN),
                 PollFd::new(&self.listener, listen),
+                PollFd::new(self.watch.fd(), PollFlags::IN),
             ];
             if let Some(watch) = &watch {
                 fds.push(PollFd::new(watch, PollFlags::IN));
@@ -180,10 +190,14 @@ impl AgentServer {
             let ready: Vec<bool> = fds.iter().map(|f| !f.revents().is_empty()).collect();
             drop(fds);
             lock_state(shared).expire();
+            if ready[2] && self.watch.tampered() {
+                lock_state(shared).lock(LockReason::SocketMoved);
+                return;
+            }
             if ready[0] && read_wake(woken).contains(&WAKE_STOP) {
                 return;
             }
-            if ready.get(2) == Some(&true) {
+            if ready.get(3) == Some(&true) {
                 match read_watch(watch.as_ref()) {
                     Some(DETACH) => watch = None,
                     _ => return,
@@ -386,6 +400,15 @@ fn run(shared: &Shared, vault: &Path, vault_id: &str, operation: Value) -> Resul
             "",
         )
     })?;
+    // The main loop stops the agent when the socket is moved; a request that came in through
+    // the moved socket before it woke gets no use of the key either.
+    if shared.watch.tampered() {
+        let mut state = lock_state(shared);
+        state.lock(LockReason::SocketMoved);
+        // This thread may have read the event the main loop waits for: it is told.
+        let _ = rustix::io::write(&shared.wake, &[WAKE_STOP]);
+        return Err(state.locked_refusal());
+    }
     let lease = state::checked_lease(&shared.state, &*shared.still_there)?;
     shared.operations.run(lease.cached(), request)
 }

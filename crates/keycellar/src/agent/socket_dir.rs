@@ -6,8 +6,11 @@
 
 use super::error::AgentError;
 use crate::vault::runtime_dir::{make_private_dirs, session_base};
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The socket directory for this user: in `base` (`vault::runtime_dir::user_base`) when
 /// given, else in `/run/user/UID`.
@@ -54,6 +57,82 @@ pub fn lock_beside(socket: &Path) -> Result<Option<std::fs::File>, AgentError> {
         if named.is_ok_and(|n| (n.dev(), n.ino()) == (held.dev(), held.ino())) {
             return Ok(Some(file));
         }
+    }
+}
+
+/// Watches the socket's file and directory. An agent serves only at the name where exec
+/// and every client look for it: a socket moved or linked elsewhere still answers there (an
+/// attacker pass had a bot reach an unlocked agent through a socket moved into another
+/// directory, past the sign profile's check), so the agent stops once its socket has been
+/// moved, removed or given another name, or its directory moved. Once seen, it stays seen:
+/// a name put back in between does not undo it.
+pub struct TamperWatch {
+    fd: OwnedFd,
+    socket: PathBuf,
+    bound: (u64, u64),
+    seen: AtomicBool,
+    reading: Mutex<()>,
+}
+
+impl TamperWatch {
+    /// Watches `socket`, the file bound with device and inode `bound`.
+    pub fn new(socket: &Path, bound: (u64, u64)) -> Result<TamperWatch, AgentError> {
+        use rustix::fs::inotify::{self, CreateFlags, WatchFlags};
+        let cannot = |e: rustix::io::Errno| {
+            AgentError::io(format!("cannot watch {}", socket.display()), e.into())
+        };
+        let fd = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK).map_err(cannot)?;
+        // The socket's inode: renamed, removed, or its link count changed (ATTRIB; a hard
+        // link made elsewhere); the directory: renamed or removed.
+        let on_socket = WatchFlags::ATTRIB | WatchFlags::MOVE_SELF | WatchFlags::DELETE_SELF;
+        inotify::add_watch(&fd, socket, on_socket | WatchFlags::DONT_FOLLOW).map_err(cannot)?;
+        let dir = socket.parent().unwrap_or(Path::new("/"));
+        let on_dir = WatchFlags::MOVE_SELF | WatchFlags::DELETE_SELF | WatchFlags::ONLYDIR;
+        inotify::add_watch(&fd, dir, on_dir | WatchFlags::DONT_FOLLOW).map_err(cannot)?;
+        Ok(TamperWatch {
+            fd,
+            socket: socket.to_path_buf(),
+            bound,
+            seen: AtomicBool::new(false),
+            reading: Mutex::new(()),
+        })
+    }
+
+    /// What to poll: readable when something happened to the socket or its directory.
+    pub fn fd(&self) -> &OwnedFd {
+        &self.fd
+    }
+
+    /// Whether the socket has been moved, removed or linked, or its directory moved (from
+    /// the events so far; an error reading them counts as tampering: fail closed).
+    pub fn tampered(&self) -> bool {
+        use rustix::fs::inotify::{ReadFlags, Reader};
+        let _reading = self.reading.lock().unwrap_or_else(|p| p.into_inner());
+        let mut buffer = [std::mem::MaybeUninit::<u8>::uninit(); 1024];
+        let mut events = Reader::new(&self.fd, &mut buffer);
+        loop {
+            match events.next() {
+                Ok(event) if event.events() == ReadFlags::ATTRIB => {
+                    // A change of mode or times is not a move: the name must still be the
+                    // socket bound, with no other name.
+                    if !self.only_name_is_ours() {
+                        self.seen.store(true, Ordering::SeqCst);
+                    }
+                }
+                Ok(_) => self.seen.store(true, Ordering::SeqCst),
+                Err(rustix::io::Errno::AGAIN) => break,
+                Err(_) => {
+                    self.seen.store(true, Ordering::SeqCst);
+                    break;
+                }
+            }
+        }
+        self.seen.load(Ordering::SeqCst)
+    }
+
+    fn only_name_is_ours(&self) -> bool {
+        std::fs::symlink_metadata(&self.socket)
+            .is_ok_and(|m| (m.dev(), m.ino()) == self.bound && m.nlink() == 1)
     }
 }
 

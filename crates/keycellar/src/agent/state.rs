@@ -23,6 +23,8 @@ pub enum LockReason {
     Max,
     /// The vault id changed or the keyslot the key came from left the header.
     KeyslotsChanged,
+    /// The socket or its directory was moved, linked or removed: the agent stops.
+    SocketMoved,
 }
 
 impl LockReason {
@@ -32,6 +34,7 @@ impl LockReason {
             LockReason::Idle => "idle",
             LockReason::Max => "max",
             LockReason::KeyslotsChanged => "keyslots_changed",
+            LockReason::SocketMoved => "socket_moved",
         }
     }
 }
@@ -194,7 +197,7 @@ impl AgentState {
         })
     }
 
-    fn locked_refusal(&self) -> Refusal {
+    pub fn locked_refusal(&self) -> Refusal {
         let because = self.locked_because.map_or("lock", LockReason::as_str);
         Refusal::agent(
             kind::LOCKED,
