@@ -172,9 +172,11 @@ impl SigningKey {
                     .nonces
                     .ok_or_else(|| Failure::new(ErrorKind::Internal, "no nonce issuer"))?;
                 let body = kraken_body(request)?;
-                let nonce = nonces.next().map_err(|_| {
-                    Failure::new(ErrorKind::NonceStore, "the nonce store could not be saved")
-                })?;
+                // The message names the store's files and what stopped the nonce, never a
+                // value of the secret.
+                let nonce = nonces
+                    .next()
+                    .map_err(|e| Failure::new(ErrorKind::NonceStore, e.to_string()))?;
                 let body = super::kraken::body_with_nonce(nonce, body);
                 let sign = super::kraken::api_sign(key, &request.path, nonce, &body);
                 covered_sha256 = super::hex(&crate::crypto::sha256(&[body.as_bytes()]));

@@ -18,20 +18,37 @@ use std::fs::File;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// How far a reservation runs ahead: 100,000 ms is under two minutes of clock time, so a
 /// start after a reboot jumps the nonce forward by at most that.
 pub const BLOCK: u64 = 100_000;
 
+/// How far ahead of the clock a nonce may be: the reservation runs at most a block ahead of
+/// the nonce that raised it, which was at most a block ahead of the clock, unless a process
+/// of the user wrote the files (a bot after signatures it could send later) or the clock went
+/// back. Such a nonce is refused, not issued.
+pub const MAX_AHEAD: u64 = 2 * BLOCK;
+
+/// How long a nonce waits for the key's lock before it is refused: one issue holds it for
+/// microseconds, so a longer hold is a process stopped or hostile, and the bot gets an error
+/// rather than no answer (and its exec can end).
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
 /// Issues the nonces of one key, in turn with every other issuer of the key on this machine.
 pub struct NonceIssuer {
-    /// The highest reservation this issuer has seen; reservations only grow, so a nonce at
-    /// or below it is covered without reading the store.
-    reserved: Mutex<u64>,
-    lock: File,
+    state: Mutex<State>,
+    lock_path: PathBuf,
     path: PathBuf,
     boot: String,
     clock: Arc<dyn Clock>,
+}
+
+struct State {
+    /// The last nonce this issuer issued: whatever the files say, it never goes below.
+    last: u64,
+    /// The key's lock file, reopened when its name no longer leads to it.
+    lock: File,
 }
 
 impl NonceIssuer {
@@ -44,69 +61,57 @@ impl NonceIssuer {
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
         store::check_private_dir(dir)?;
         let lock_path = dir.join(format!("nonce-{key_id}.lock"));
-        let lock = crate::vault::store::open_lock_file(&lock_path).map_err(|e| {
-            Error::io(
-                format!("cannot open the nonce lock {}", lock_path.display()),
-                e,
-            )
-        })?;
         let path = dir.join(format!("nonce-{key_id}"));
-        let reserved = store::read_reservation(&path)?;
+        store::read_reservation(&path)?;
         Ok(NonceIssuer {
-            reserved: Mutex::new(reserved),
-            lock,
+            state: Mutex::new(State {
+                last: 0,
+                lock: store::open_lock(&lock_path)?,
+            }),
+            lock_path,
             path,
             boot: store::boot_id()?,
             clock,
         })
     }
 
-    /// The next nonce: above every nonce this key was ever given by keycellar, and not
-    /// below the clock in milliseconds. Waits while another issuer of the key issues one.
+    /// The next nonce: above every nonce this key was ever given by keycellar, not below the
+    /// clock in milliseconds, and not more than [`MAX_AHEAD`] above it. Waits while another
+    /// issuer of the key issues one.
     pub fn next(&self) -> Result<u64> {
-        let mut reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
-        let _turn = Turn::take(&self.lock)?;
-        let last = match store::read_last(&self.lock, &self.boot)? {
-            Some(last) => last,
-            None => store::read_reservation(&self.path)?,
-        };
-        let nonce = last
-            .checked_add(1)
-            .ok_or_else(|| Error::Internal("the nonce reached its maximum".into()))?
-            .max(self.clock.now_ms());
-        if nonce > *reserved {
-            *reserved = (*reserved).max(store::read_reservation(&self.path)?);
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        store::take_turn(&mut state.lock, &self.lock_path, LOCK_WAIT)?;
+        let issued = self.issue(&mut state);
+        // Released however the issue went; the kernel releases it if the process dies.
+        let _ = state.lock.unlock();
+        issued
+    }
+
+    fn issue(&self, state: &mut State) -> Result<u64> {
+        let reserved = store::read_reservation(&self.path)?;
+        // A record is trusted only within what the reservation allows: every nonce issued is
+        // at most the reservation and at least the nonce that raised it.
+        let recorded = store::read_last(&state.lock, &self.boot)?
+            .filter(|last| (reserved.saturating_sub(BLOCK)..=reserved).contains(last))
+            .unwrap_or(reserved);
+        let now = self.clock.now_ms();
+        let nonce = recorded.max(state.last).saturating_add(1).max(now);
+        if nonce > now.saturating_add(MAX_AHEAD) {
+            return Err(Error::io(
+                format!("the nonce store {}", self.path.display()),
+                std::io::Error::other(format!(
+                    "its next nonce is {} s ahead of the clock: the clock went back, or the \
+                     file was changed; with the clock right, remove it and its lock",
+                    (nonce - now) / 1000
+                )),
+            ));
         }
-        if nonce > *reserved {
-            let raised = nonce.saturating_add(BLOCK);
-            store::save_reservation(&self.path, raised)?;
-            *reserved = raised;
+        if nonce > reserved {
+            store::save_reservation(&self.path, nonce.saturating_add(BLOCK))?;
         }
-        store::write_last(&self.lock, &self.boot, nonce)?;
+        store::write_last(&state.lock, &self.boot, nonce)?;
+        state.last = nonce;
         Ok(nonce)
-    }
-
-    /// The durable reservation as this issuer last saw it: no nonce above it was issued.
-    pub fn reserved(&self) -> u64 {
-        *self.reserved.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// The key's lock, held while one nonce is issued; released when dropped (and by the kernel
-/// however the process ends).
-struct Turn<'a>(&'a File);
-
-impl<'a> Turn<'a> {
-    fn take(lock: &'a File) -> Result<Turn<'a>> {
-        lock.lock()
-            .map_err(|e| Error::io("cannot lock the nonce lock".to_string(), e))?;
-        Ok(Turn(lock))
-    }
-}
-
-impl Drop for Turn<'_> {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
     }
 }
 
@@ -115,6 +120,10 @@ mod tests {
     use super::*;
     use crate::sign::FixedClock;
     use std::os::unix::fs::PermissionsExt;
+
+    fn reservation(dir: &tempfile::TempDir) -> u64 {
+        store::read_reservation(&dir.path().join("nonce-k")).unwrap()
+    }
 
     fn private_dir() -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -128,7 +137,7 @@ mod tests {
         let clock = Arc::new(FixedClock::new(1616492376594));
         let first = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
         assert_eq!(first.next().unwrap(), 1616492376594);
-        assert_eq!(first.reserved(), 1616492376594 + BLOCK);
+        assert_eq!(reservation(&dir), 1616492376594 + BLOCK);
         // A second issuer of the key (another service, another process) goes on from the
         // last nonce issued, and the first from the second's.
         let second = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
@@ -140,7 +149,7 @@ mod tests {
         assert_eq!(issuer.next().unwrap(), 1616492376597);
         clock.set(1616492376594 + 10 * BLOCK);
         assert_eq!(issuer.next().unwrap(), 1616492376594 + 10 * BLOCK);
-        assert_eq!(issuer.reserved(), 1616492376594 + 11 * BLOCK);
+        assert_eq!(reservation(&dir), 1616492376594 + 11 * BLOCK);
         let mode = std::fs::metadata(dir.path().join("nonce-k")).unwrap();
         assert_eq!(mode.permissions().mode() & 0o777, 0o600);
     }
@@ -155,10 +164,86 @@ mod tests {
         // As after a power loss: the record is of another boot (or lost, or an old pid).
         for record in ["0f0f0f0f-boot 00000000000000000002\n", "", "4242\n"] {
             std::fs::write(dir.path().join("nonce-k.lock"), record).unwrap();
-            let reserved = store::read_reservation(&dir.path().join("nonce-k")).unwrap();
+            let reserved = reservation(&dir);
+            clock.set(reserved);
             let issuer = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
             assert_eq!(issuer.next().unwrap(), reserved + 1, "{record:?}");
         }
+    }
+
+    /// What a process of the user can write in the files (the seventh attacker pass): a
+    /// record outside what the reservation allows is not trusted, a record within it never
+    /// takes an issuer below its own last nonce, and a nonce far ahead of the clock (a record
+    /// or reservation at the maximum) is refused with nothing recorded.
+    #[test]
+    fn records_a_process_of_the_user_wrote_are_bounded() {
+        let dir = private_dir();
+        let clock = Arc::new(FixedClock::new(1_000_000));
+        let issuer = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
+        assert_eq!(issuer.next().unwrap(), 1_000_000);
+        let reserved = reservation(&dir);
+        let boot = store::boot_id().unwrap();
+        let forge = |last: u64| {
+            let line = format!("{boot} {last:020}\n");
+            std::fs::write(dir.path().join("nonce-k.lock"), line).unwrap();
+        };
+        forge(reserved + 50 * BLOCK);
+        assert_eq!(
+            issuer.next().unwrap(),
+            reserved + 1,
+            "above the reservation"
+        );
+        // Each record not trusted costs a jump of a block: the clock keeps up here.
+        let reserved = reservation(&dir);
+        clock.set(reserved);
+        forge(3);
+        assert_eq!(issuer.next().unwrap(), reserved + 1, "below its window");
+        forge(reserved + 2);
+        assert_eq!(issuer.next().unwrap(), reserved + 3, "within: followed");
+        forge(reserved + 1);
+        assert_eq!(issuer.next().unwrap(), reserved + 4, "never below its own");
+        // A record at the maximum is above the reservation: not trusted, no harm.
+        let reserved = reservation(&dir);
+        forge(u64::MAX - 1);
+        assert_eq!(
+            issuer.next().unwrap(),
+            reserved + 1,
+            "a record at the maximum"
+        );
+        // A reservation at the maximum: refused, nothing recorded, until the files go.
+        std::fs::write(dir.path().join("nonce-k"), format!("{}\n", u64::MAX)).unwrap();
+        let before = std::fs::read(dir.path().join("nonce-k.lock")).unwrap();
+        let refused = issuer.next().unwrap_err().to_string();
+        assert!(refused.contains("ahead of the clock"), "{refused}");
+        assert_eq!(
+            std::fs::read(dir.path().join("nonce-k.lock")).unwrap(),
+            before
+        );
+        for file in ["nonce-k", "nonce-k.lock"] {
+            std::fs::remove_file(dir.path().join(file)).unwrap();
+        }
+        let fresh = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
+        assert_eq!(fresh.next().unwrap(), clock.now_ms());
+    }
+
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_on_for_a_while_and_a_replaced_one_is_reopened() {
+        let dir = private_dir();
+        let clock = Arc::new(FixedClock::new(1));
+        let issuer = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
+        let other = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
+        assert_eq!(issuer.next().unwrap(), 1);
+        // Removed while both hold it open: both reopen the new file and still take turns.
+        std::fs::remove_file(dir.path().join("nonce-k.lock")).unwrap();
+        let after = other.next().unwrap();
+        assert!(after > 1);
+        assert_eq!(issuer.next().unwrap(), after + 1);
+        let held = store::open_lock(&dir.path().join("nonce-k.lock")).unwrap();
+        held.lock().unwrap();
+        let refused = issuer.next().unwrap_err().to_string();
+        assert!(refused.contains("held it for over"), "{refused}");
+        drop(held);
+        assert_eq!(issuer.next().unwrap(), after + 2);
     }
 
     #[test]

@@ -3,10 +3,11 @@
 //! issued this boot (written in place under the lock, never fsynced).
 
 use crate::error::{Error, Result};
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// Refuses a nonce directory that is not a directory of this user closed to others: anyone
 /// who can write in it can roll the reservation back.
@@ -82,6 +83,49 @@ pub(super) fn save_reservation(path: &Path, reserved: u64) -> Result<()> {
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     File::open(dir).and_then(|d| d.sync_all()).map_err(cannot)
+}
+
+/// Opens the key's lock file: created 0600 if missing, never through a link, and only a
+/// regular file of this user with one name.
+pub(super) fn open_lock(path: &Path) -> Result<File> {
+    crate::vault::store::open_lock_file(path)
+        .map_err(|e| Error::io(format!("cannot open the nonce lock {}", path.display()), e))
+}
+
+/// Takes the key's lock (`flock`, exclusive) on `lock`, waiting at most `wait`; reopens it
+/// first when `path` no longer names it (removed or replaced while held open: two issuers
+/// locking two files would not take turns).
+pub(super) fn take_turn(lock: &mut File, path: &Path, wait: Duration) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let started = Instant::now();
+    loop {
+        match lock.try_lock() {
+            Ok(()) => {
+                let held = lock.metadata().map(|m| (m.dev(), m.ino()));
+                let named = std::fs::symlink_metadata(path).map(|m| (m.dev(), m.ino()));
+                if matches!((&held, &named), (Ok(h), Ok(n)) if h == n) {
+                    return Ok(());
+                }
+                let _ = lock.unlock();
+                *lock = open_lock(path)?;
+            }
+            Err(TryLockError::WouldBlock) if started.elapsed() < wait => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::io(
+                    format!("the nonce lock {}", path.display()),
+                    std::io::Error::other(format!(
+                        "another process has held it for over {} s",
+                        wait.as_secs()
+                    )),
+                ));
+            }
+            Err(TryLockError::Error(e)) => {
+                return Err(Error::io(format!("cannot lock {}", path.display()), e));
+            }
+        }
+    }
 }
 
 /// This boot's id: a record of the last nonce written under another boot may have been lost

@@ -123,34 +123,34 @@ pub(crate) fn form_names(text: &str) -> impl Iterator<Item = String> + '_ {
         .map(|pair| percent_decode(pair.split_once('=').map_or(pair, |(name, _)| name)))
 }
 
-/// The (name, value) of each form field, by the name a form parser files it under: the
-/// last non-empty bracketed part (`orders[0][volume]` is the `volume` of one order of a
-/// batch, `volume[]` a `volume`). A name that is not letters, digits and `_` with bracketed
-/// parts after (`volume]x`, `orders.0.volume`, a control byte) is refused: parsers differ on
-/// such names, and a policy must read a field as the exchange does.
-/// A bracketed name is filed under its base too (`volume[0]` is a `volume` to PHP and qs),
-/// so a policy sees the value whichever reading the exchange makes.
+/// The (name, value) of each form field, once under every name a form parser may file it
+/// under: its base and each non-empty bracketed part (`orders[0][volume]` is the `volume` of
+/// one order of a batch, `volume[]` a `volume`, and `volume[0]` a `volume` to PHP and qs; an
+/// attacker pass had `orders[0][volume][0]=100` filed as `0` alone, next to a checked
+/// `orders[0][volume]=0.1`), so a policy sees the value whichever reading the exchange
+/// makes. A name that is not letters, digits and `_` with bracketed parts after
+/// (`volume]x`, `orders.0.volume`, a control byte) is refused: parsers differ on such names,
+/// and a policy must read a field as the exchange does.
 pub(crate) fn form_fields(text: &str) -> Result<Vec<(String, String)>, &'static str> {
     let mut fields = Vec::new();
     for pair in text.split('&').filter(|pair| !pair.is_empty()) {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = percent_decode(name);
-        let filed = filed_name(&name).ok_or(
+        let mut filed = filed_names(&name).ok_or(
             "a form field's name must be letters, digits and \"_\", each bracketed part \
              after it the same (\"orders[0][volume]\", \"pair[]\")",
         )?;
+        filed.sort_unstable();
+        filed.dedup();
         let value = percent_decode(value);
-        let base = name.split('[').next().unwrap_or_default();
-        if base != filed {
-            fields.push((base.to_string(), value.clone()));
-        }
-        fields.push((filed, value));
+        fields.extend(filed.into_iter().map(|n| (n.to_string(), value.clone())));
     }
     Ok(fields)
 }
 
-/// The name `name` is filed under, when it has the form `base[part][part]...`.
-fn filed_name(name: &str) -> Option<String> {
+/// The base and the non-empty bracketed parts of `name`, when it has the form
+/// `base[part][part]...`.
+fn filed_names(name: &str) -> Option<Vec<&str>> {
     let word = |w: &str| w.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     let (base, mut rest) = name
         .split_once('[')
@@ -158,7 +158,7 @@ fn filed_name(name: &str) -> Option<String> {
     if base.is_empty() || !word(base) {
         return None;
     }
-    let mut filed = base;
+    let mut filed = vec![base];
     while !rest.is_empty() {
         let part = rest.strip_prefix('[')?;
         let (inner, after) = part.split_once(']')?;
@@ -166,11 +166,11 @@ fn filed_name(name: &str) -> Option<String> {
             return None;
         }
         if !inner.is_empty() {
-            filed = inner;
+            filed.push(inner);
         }
         rest = after;
     }
-    Some(filed.to_string())
+    Some(filed)
 }
 
 /// The scalars of a JSON value under the key that holds them (items of an array under the
@@ -352,7 +352,13 @@ mod tests {
         ] {
             assert!(fields_of("", body).is_err(), "{body}");
         }
-        // An index or key in brackets still files the value under its base name.
+        // An index or key in brackets still files the value under its base name, and under
+        // every bracketed part: a batch order's volume with an index after it too.
+        let nested = fields_of("", "orders[0][volume]=0.1&orders[0][volume][0]=100").unwrap();
+        assert!(
+            nested.contains(&("volume".into(), "100".into())),
+            "{nested:?}"
+        );
         let indexed = fields_of("", "volume=0.1&volume[0]=100&pair[x]=ETHUSD").unwrap();
         assert!(
             indexed.contains(&("volume".into(), "100".into())),
