@@ -9,7 +9,7 @@ use super::report::Result;
 use super::ui;
 use keycellar::backup::export::Imported;
 use keycellar::clock::Date;
-use keycellar::movein::{self, Format};
+use keycellar::movein::{self, Format, Problem};
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN, read_file_bounded};
 use keycellar::vault::backup_log::BackupKind;
 use std::path::Path;
@@ -22,13 +22,17 @@ pub fn import(ctx: &Context, format: Format, file: &Path, merge: &MergeArgs) -> 
     };
     let name = source.to_string();
     let bytes = read_source(&source, format)?;
-    // A pipe given as a path (`<(gpg -d .env.gpg)`, /dev/fd/N) left no file behind.
+    let moved = movein::read(format, &bytes);
+    // A pipe given as a path (`<(gpg -d .env.gpg)`, /dev/fd/N) left no file behind, and an
+    // encrypted file holds no plain text.
+    let encrypted = matches!(moved, Err(Problem::Encrypted { .. }));
     if let InputSource::File(path) = &source
         && is_regular_file(path)
+        && !encrypted
     {
         ui::warn(&plaintext_warning(path, format));
     }
-    let moved = movein::read(format, &bytes).map_err(|problem| problem.at(format, &name))?;
+    let moved = moved.map_err(|problem| problem.at(format, &name))?;
     drop(bytes);
     // Every check `add` makes runs before the passphrase is asked and the KDF runs.
     let (entries, warnings) = movein::admit(moved.entries, Date::today())?;
@@ -84,6 +88,9 @@ fn plaintext_warning(path: &Path, format: Format) -> String {
         Format::Freqtrade => "gpg -d config.json.gpg",
         Format::Env => "gpg -d .env.gpg",
         Format::Ccxt => "gpg -d keys.local.json.gpg",
+        Format::Keepassxc => "keepassxc-cli export keys.kdbx",
+        Format::Bitwarden => "bw export --format json --raw",
+        Format::Pass => "pass show NAME",
     };
     format!(
         "{} holds API keys in plain text, readable by anything that reads your files; once \

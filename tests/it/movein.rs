@@ -1,6 +1,9 @@
 //! `import --from FORMAT`: keys moved in from a freqtrade config, a `.env` file and ccxt's
-//! keys.local.json, through the shape checks and merge rules of `add` and `import`, with
-//! a plan that names fields and never repeats a secret.
+//! keys.local.json (and from password managers, in `managers`), through the shape checks and
+//! merge rules of `add` and `import`, with a plan that names fields and never repeats a
+//! secret.
+
+mod managers;
 
 use crate::common::*;
 use assert_cmd::Command;

@@ -59,8 +59,9 @@ pub struct ExportArgs {
 pub struct ImportArgs {
     /// The export to read (armored or binary age); with --from, the source (`-` for stdin)
     pub file: PathBuf,
-    /// Read keys from where a bot keeps them instead of an export: a freqtrade config, a
-    /// `.env` file, or ccxt's keys.local.json
+    /// Read keys from where a bot or a password manager keeps them instead of an export: a
+    /// freqtrade config, a `.env` file, ccxt's keys.local.json, `keepassxc-cli export`'s XML,
+    /// Bitwarden's JSON export, or `pass show`'s text
     #[arg(long, value_name = "FORMAT", value_parser = choice::<Format>(),
           conflicts_with_all = ["identities", "backup_passphrase_file", "init"])]
     pub from: Option<Format>,

@@ -316,5 +316,10 @@ fn input_hint(error: &InputError) -> &'static str {
             "check that --from names the file's format (`keycellar import --help`), and that \
              the file holds a key and its secret; nothing was imported"
         }
+        InputError::EncryptedSource { .. } => {
+            "export it unencrypted straight into keycellar, with no file between: `bw export \
+             --format json --raw | keycellar import --from bitwarden -`, or `keepassxc-cli \
+             export DATABASE | keycellar import --from keepassxc -`; nothing was imported"
+        }
     }
 }

@@ -204,6 +204,7 @@ fn input_exit_code(error: &InputError) -> i32 {
         | InputError::BadJson { .. }
         | InputError::BadLine { .. }
         | InputError::NoKeys { .. }
+        | InputError::EncryptedSource { .. }
         | InputError::WeakPassphrase { .. } => exit::FAILURE,
     }
 }
@@ -219,6 +220,7 @@ fn input_kind(error: &InputError) -> &'static str {
         | InputError::EmptyPassphrase { .. }
         | InputError::BadJson { .. }
         | InputError::BadLine { .. }
-        | InputError::NoKeys { .. } => "bad_input",
+        | InputError::NoKeys { .. }
+        | InputError::EncryptedSource { .. } => "bad_input",
     }
 }

@@ -62,6 +62,13 @@ pub enum InputError {
         skipped: Vec<String>,
     },
 
+    #[error("{source_name} is {what}, which keycellar cannot read: expected {expected}")]
+    EncryptedSource {
+        source_name: String,
+        what: &'static str,
+        expected: &'static str,
+    },
+
     #[error(
         "this {what} is too easy to guess: {cost} (under {kdf}), below keycellar's floor of \
          {floor}{}", .advice.as_ref().map(|a| format!(" ({a})")).unwrap_or_default()
