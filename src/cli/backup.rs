@@ -81,7 +81,7 @@ pub fn record_backup(
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
     if let Some(format) = args.from {
-        return super::movein::import(ctx, format, &args.file, &args.merge);
+        return super::movein::import(ctx, format, args);
     }
     let mut imported = encryption::open_export(&args.file, &args.unlock)?;
     let incoming = std::mem::take(&mut imported.entries);

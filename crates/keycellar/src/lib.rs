@@ -41,7 +41,8 @@
 //!   `relaxed` JSON; `env` files; `ccxt`'s keys.local.json; password managers, each entry an
 //!   `item`: `keepass` XML read by the bounded `xml` reader, `bitwarden`'s JSON export,
 //!   `pass` entries) into new entries and a plan of what became what (`key`: one key found,
-//!   its exchange and its unique label).
+//!   its exchange and its unique label); `strip` takes the keys out of a freqtrade config
+//!   or env file once the vault holds them.
 //! - [`sign`]: the signing service for bots (docs/SIGNING.md): `keys` (what an entry signs
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the

@@ -8,7 +8,7 @@
 //! rules. Each parser (`freqtrade`, with `relaxed` JSON; `env`; `ccxt`; the password
 //! managers' `keepass`, read by the small `xml` reader, `bitwarden` and `pass`, whose
 //! entries are each an `item`) gives the keys it found as `key`'s raw keys, which become
-//! entries or skips here. Nothing here quotes a
+//! entries or skips here. `strip` takes moved-in keys out of the file they came from. Nothing here quotes a
 //! secret: the plan and the problems name fields, variables and exchange names, and an
 //! exchange name is quoted through [`quoted`].
 
@@ -30,6 +30,7 @@ mod keepass;
 mod key;
 mod pass;
 mod relaxed;
+pub mod strip;
 mod xml;
 
 pub use key::exchange_named;

@@ -63,8 +63,16 @@ pub struct ImportArgs {
     /// freqtrade config, a `.env` file, ccxt's keys.local.json, `keepassxc-cli export`'s XML,
     /// Bitwarden's JSON export, or `pass show`'s text
     #[arg(long, value_name = "FORMAT", value_parser = choice::<Format>(),
-          conflicts_with_all = ["identities", "backup_passphrase_file", "init"])]
+          conflicts_with_all = ["identities", "backup_passphrase_file"])]
     pub from: Option<Format>,
+    /// With --from freqtrade or env: once the keys are in the vault, take them out of FILE
+    /// (written back in place, its mode kept: a config's key, secret and password emptied,
+    /// an env file's key lines removed) and print the `keycellar exec` line that runs the bot
+    #[arg(long, requires = "from")]
+    pub strip: bool,
+    /// With --strip: keep the file as it was in FILE.bak (created 0600; never replaced)
+    #[arg(long, requires = "strip")]
+    pub backup: bool,
     #[command(flatten)]
     pub unlock: BackupUnlockArgs,
     #[command(flatten)]

@@ -300,6 +300,10 @@ fn input_hint(error: &InputError) -> &'static str {
             "Choose another output path (-o), or `-o -` for standard output; --force \
              replaces the file."
         }
+        InputError::ChangedMeanwhile { .. } => {
+            "The keys are in the vault already; run the same command again to take them out \
+             of the file as it is now."
+        }
         InputError::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
         }

@@ -198,6 +198,7 @@ fn input_exit_code(error: &InputError) -> i32 {
         InputError::StdinTwice { .. } | InputError::WordCount { .. } => exit::USAGE,
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::ChangedMeanwhile { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
@@ -215,6 +216,7 @@ fn input_kind(error: &InputError) -> &'static str {
         InputError::WeakPassphrase { .. } => "weak_passphrase",
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::ChangedMeanwhile { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }

@@ -12,6 +12,9 @@ pub enum InputError {
     #[error("{} is a {kind}, not a regular file; keycellar writes only files and pipes, and never replaces anything else", .path.display())]
     NotRegularFile { path: PathBuf, kind: &'static str },
 
+    #[error("{} changed while keycellar was reading it; it was left as it is now", .path.display())]
+    ChangedMeanwhile { path: PathBuf },
+
     #[error(
         "only one input can come from standard input (`-`), but the {first} and the {second} \
          both read it; put the others in files"
