@@ -30,7 +30,7 @@ use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
 use keycellar::vault::{SlotInfo, Vault};
 pub use lifecycle::{audit, history, profiles, rotated, status};
-pub use movein::{Origin, Stripped, stripped};
+pub use movein::{Origin, Stripped, handed_to_pass, stripped};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::fmt::Write as _;

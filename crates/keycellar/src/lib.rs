@@ -36,7 +36,8 @@
 //!   entries from a backup join the vault: import plans and comparisons) and the
 //!   [`vault::Vault`] type.
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
-//!   export document), `paper` (printed sheets).
+//!   export document), `paper` (printed sheets), `handoff` (keys for a password manager:
+//!   KeePass XML and `pass` entries).
 //! - [`movein`]: keys read from where bot users keep them (`freqtrade` configs, with
 //!   `relaxed` JSON; `env` files; `ccxt`'s keys.local.json; password managers, each entry an
 //!   `item`: `keepass` XML read by the bounded `xml` reader, `bitwarden`'s JSON export,

@@ -1,8 +1,11 @@
 //! Printing what `import --from FORMAT` read from a bot's files: each key the source holds,
-//! the fields it was taken from, or why it was left out. Names only, never a value.
+//! the fields it was taken from, or why it was left out. Names only, never a value. And a
+//! key handed to a password manager (`export --to pass`).
 
 use super::ImportedDocument;
 use crate::cli::report::Result;
+use keycellar::credential::entry::Entry;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::movein::{Format, Found};
 use keycellar::untrusted::escaped as safe;
 use serde_json::{Value, json};
@@ -119,5 +122,26 @@ pub fn source_plan(origin: &Origin) -> Result<()> {
     if let Some(strip) = origin.strip {
         strip_text(strip, true)?;
     }
+    Ok(())
+}
+
+/// A key handed to pass as `name`.
+pub fn handed_to_pass(
+    entry: &Entry,
+    name: &str,
+    vault_fingerprint: Fingerprint,
+    as_json: bool,
+) -> Result<()> {
+    if as_json {
+        return super::changed(vault_fingerprint, "handed over", true);
+    }
+    say!(
+        "Handed {} (fingerprint {}) to pass as {}: `pass show {}` shows it.",
+        safe(entry.label()),
+        entry.fingerprint(),
+        safe(name),
+        safe(name)
+    );
+    say!("Vault fingerprint: {vault_fingerprint}");
     Ok(())
 }

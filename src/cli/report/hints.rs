@@ -240,6 +240,17 @@ fn backup_hint(error: &BackupError) -> &'static str {
         | BackupError::NotAnIdentity { .. }
         | BackupError::BadIdentity { .. }
         | BackupError::AgeDecryption { .. } => CHECK_INPUT,
+        BackupError::NotOneLine { .. } => {
+            "Hand this key over as KeePass XML (export --format keepass-xml), which keeps any \
+             value, or fix the value with `keycellar edit`."
+        }
+        BackupError::PassEntryExists { .. } => {
+            "Choose another name, or replace the entry with --force."
+        }
+        BackupError::HandoffFailed { .. } => {
+            "Check that pass is installed and its store set up (`pass init GPG-ID`); its own \
+             message is above."
+        }
     }
 }
 
@@ -299,6 +310,10 @@ fn input_hint(error: &InputError) -> &'static str {
         InputError::OutputExists { .. } => {
             "Choose another output path (-o), or `-o -` for standard output; --force \
              replaces the file."
+        }
+        InputError::PlaintextDestination { .. } => {
+            "Pipe it into the password manager: `keepassxc-cli import -p <(keycellar export \
+             --format keepass-xml) keys.kdbx`; --force-plaintext writes the file anyway."
         }
         InputError::ChangedMeanwhile { .. } => {
             "The keys are in the vault already; run the same command again to take them out \

@@ -12,6 +12,15 @@ pub enum InputError {
     #[error("{} is a {kind}, not a regular file; keycellar writes only files and pipes, and never replaces anything else", .path.display())]
     NotRegularFile { path: PathBuf, kind: &'static str },
 
+    #[error(
+        "{what} holds the keys in plain text, and {destination}; keycellar writes it only \
+         into a pipe unless told to write a plaintext file"
+    )]
+    PlaintextDestination {
+        what: &'static str,
+        destination: String,
+    },
+
     #[error("{} changed while keycellar was reading it; it was left as it is now", .path.display())]
     ChangedMeanwhile { path: PathBuf },
 

@@ -295,3 +295,76 @@ fn a_pem_secret_in_pass_is_read_whole() {
     };
     assert!(problem.contains("-----END"), "{problem}");
 }
+
+/// Entries as `add` admits them.
+fn admitted(
+    entries: Vec<crate::credential::entry::NewEntry>,
+) -> Vec<crate::credential::entry::Entry> {
+    admit(entries, Date::today()).unwrap().0
+}
+
+#[test]
+fn handed_over_keys_read_back_with_their_fingerprints() {
+    use crate::backup::handoff::{keepass_xml, pass_entry};
+    use crate::credential::entry::NewEntry;
+    use crate::secret::Secret;
+    let pem = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIA\n-----END EC PRIVATE KEY-----\n";
+    let entries = admitted(vec![
+        NewEntry {
+            api_passphrase: Some(Secret::new(OKX_PASSPHRASE.into())),
+            account_ref: Some("42".into()),
+            ..NewEntry::credential(
+                "okx-tax".into(),
+                Exchange::Okx,
+                OKX_KEY.into(),
+                Secret::new(OKX_SECRET.into()),
+            )
+        },
+        NewEntry::credential(
+            "coinbase-cdp".into(),
+            Exchange::Coinbase,
+            "organizations/1/apiKeys/2".into(),
+            Secret::new(pem.into()),
+        ),
+    ]);
+    let xml = keepass_xml(&entries);
+    let back = admitted(
+        read(Format::Keepassxc, xml.expose().as_bytes())
+            .unwrap()
+            .entries,
+    );
+    let fingerprints = |e: &[crate::credential::entry::Entry]| -> Vec<String> {
+        e.iter()
+            .map(|e| format!("{} {}", e.label(), e.fingerprint()))
+            .collect()
+    };
+    assert_eq!(fingerprints(&back), fingerprints(&entries));
+    for entry in &entries {
+        let text = pass_entry(entry).unwrap();
+        assert_eq!(
+            text.expose().lines().count(),
+            5 + usize::from(entry.api_passphrase().is_some())
+                + usize::from(entry.account_ref().is_some())
+        );
+        let back = admitted(
+            read(Format::Pass, text.expose().as_bytes())
+                .unwrap()
+                .entries,
+        );
+        assert_eq!(
+            fingerprints(&back),
+            fingerprints(std::slice::from_ref(entry))
+        );
+    }
+    // A value pass's lines would change is refused, never handed over changed.
+    let padded = admitted(vec![NewEntry {
+        api_passphrase: Some(Secret::new(" padded ".into())),
+        ..NewEntry::credential(
+            "okx-2".into(),
+            Exchange::Okx,
+            OKX_KEY.into(),
+            Secret::new(OKX_SECRET.into()),
+        )
+    }]);
+    assert!(pass_entry(&padded[0]).is_err());
+}
