@@ -230,7 +230,11 @@ fn decode(raw: &str) -> Result<Zeroizing<String>, &'static str> {
             rest = after.strip_prefix('\n').unwrap_or(after);
             continue;
         }
-        let Some(end) = rest[..rest.len().min(12)].find(';') else {
+        // Bytes, not characters: the 12th byte may fall inside a character.
+        let Some(end) = rest.as_bytes()[..rest.len().min(12)]
+            .iter()
+            .position(|b| *b == b';')
+        else {
             return Err("an & that starts no entity");
         };
         out.push(entity(&rest[1..end]).ok_or("an unknown entity or a bad character reference")?);

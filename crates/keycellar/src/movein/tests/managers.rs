@@ -156,6 +156,11 @@ fn keepass_xml_that_cannot_be_read_says_so_and_quotes_nothing() {
         ("<!DOCTYPE x [<!ENTITY a 'b'>]><KeePassFile/>", "DOCTYPE"),
         ("<KeePassFile><Root></KeePassFile>", "does not match"),
         ("<KeePassFile>&bogus;</KeePassFile>", "unknown entity"),
+        (
+            "<KeePassFile>&aaaaaaaaa\u{20ac}\u{20ac};</KeePassFile>",
+            "starts no entity",
+        ),
+        ("<KeePassFile>&#xD800;</KeePassFile>", "unknown entity"),
         ("<KeePassFile/><KeePassFile/>", "second element"),
         ("<Database/>", "not KeePass XML"),
         (&format!("<KeePassFile>{}", "<a>".repeat(300)), "deeper"),
@@ -165,6 +170,24 @@ fn keepass_xml_that_cannot_be_read_says_so_and_quotes_nothing() {
             panic!("{bad} was read");
         };
         assert!(problem.contains(says), "{bad}: {problem}");
+    }
+}
+
+#[test]
+fn any_markup_character_anywhere_is_an_error_or_a_reading_never_a_panic() {
+    let text = keepass(&entry(
+        "Kraken API",
+        &[("UserName", "k\u{e9}y"), ("Password", "s")],
+    ));
+    for (at, _) in text.char_indices() {
+        for c in ['<', '>', '&', '"', '/', '!', '?', '=', ';', '\u{e9}'] {
+            let mut changed = text.clone();
+            changed.replace_range(
+                at..at + text[at..].chars().next().unwrap().len_utf8(),
+                &c.to_string(),
+            );
+            let _ = read(Format::Keepassxc, changed.as_bytes());
+        }
     }
 }
 
