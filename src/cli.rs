@@ -27,6 +27,7 @@ mod credentials;
 mod encryption;
 mod examples;
 mod exec;
+mod handoff;
 mod import_into;
 mod lifecycle;
 mod movein;

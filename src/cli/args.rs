@@ -21,7 +21,9 @@ mod slot;
 mod vault;
 
 pub use agent::{AgentCommand, AgentStartArgs};
-pub use backup::{BackupUnlockArgs, ExportArgs, ImportArgs, MergeArgs, PrintArgs, RestoreArgs};
+pub use backup::{
+    BackupUnlockArgs, ExportArgs, ExportFormat, ImportArgs, MergeArgs, PrintArgs, RestoreArgs,
+};
 pub use command::Command;
 pub use lifecycle::{ExecArgs, Restart, RotateArgs};
 pub use slot::SlotCommand;

@@ -1,6 +1,6 @@
 //! Runs `export`, `import`, `keygen` and `verify --backup`.
 
-use super::args::{BackupUnlockArgs, ExportArgs, ImportArgs};
+use super::args::{BackupUnlockArgs, ExportArgs, ExportFormat, ImportArgs};
 use super::context::{Context, unexpected};
 use super::encryption;
 use super::import_into;
@@ -21,8 +21,16 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
-    let to_stdout = output::is_stdout(&args.output);
-    output::check_destination(&args.output, args.force)?;
+    if args.to.is_some() {
+        return super::handoff::to_pass(ctx, args);
+    }
+    let output = match (args.format, &args.output) {
+        (Some(ExportFormat::KeepassXml), _) => return super::handoff::keepass_xml(ctx, args),
+        (_, Some(output)) => output.as_path(),
+        (_, None) => return Err(Failure::Usage("say where the export goes: -o FILE".into())),
+    };
+    let to_stdout = output::is_stdout(output);
+    output::check_destination(output, args.force)?;
     if !args.passphrase && args.recipients.is_empty() && args.recipients_files.is_empty() {
         return Err(Failure::Usage(
             "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),
@@ -46,11 +54,11 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         other => return Err(unexpected(other)),
     };
     let file = agefile::encrypt(&encryption, exported.document.expose().as_bytes(), armor)?;
-    output::write_document(&args.output, &file, args.force)?;
+    output::write_document(output, &file, args.force)?;
     record_backup(ctx, BackupKind::Export, exported.fingerprints, described)?;
     output::exported(
         exported.vault_fingerprint,
-        &args.output,
+        output,
         &exported.labels,
         ctx.json,
         to_stdout,
@@ -81,7 +89,7 @@ pub fn record_backup(
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
     if let Some(format) = args.from {
-        return super::movein::import(ctx, format, &args.file, &args.merge);
+        return super::movein::import(ctx, format, args);
     }
     let mut imported = encryption::open_export(&args.file, &args.unlock)?;
     let incoming = std::mem::take(&mut imported.entries);

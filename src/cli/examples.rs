@@ -114,6 +114,10 @@ pub const EXAMPLES: &[Example] = &[
         "keycellar import --from freqtrade config.json --dry-run",
     ),
     example("import", "keycellar import --from env - < .env"),
+    example(
+        "import",
+        "keycellar import --from freqtrade config.json --strip --backup",
+    ),
     example("print", "keycellar print -o backup.pdf"),
     example(
         "print",

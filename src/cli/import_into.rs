@@ -10,6 +10,7 @@ use keycellar::Error;
 use keycellar::backup::export::Imported;
 use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
+use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
 use keycellar::ops::{ChangeRequest, PlannedAction, VaultReply};
 use keycellar::vault::Vault;
@@ -34,6 +35,12 @@ pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
     Ok(())
 }
 
+/// What a merge that was not a dry run did.
+pub struct Merged {
+    pub fingerprint: Fingerprint,
+    pub written: bool,
+}
+
 /// Brings checked entries into the vault, or into a new one with `--init` (whose record
 /// of backups then starts with the one of `kind` it came from). `origin`, for keys moved
 /// in from a bot's files, is printed with the plan.
@@ -46,19 +53,50 @@ pub fn merge(
     kind: BackupKind,
     origin: Option<&Origin>,
 ) -> Result<()> {
+    let Some(merged) = merge_entries(ctx, incoming, merge, Some(kind), origin)? else {
+        return Ok(());
+    };
+    let document = output::imported(
+        &ctx.vault,
+        merged.fingerprint,
+        source,
+        merged.written,
+        mended,
+    );
+    output::print_imported(document, ctx.json)
+}
+
+/// Brings checked entries into the vault, or into a new one with `--init`, printing the
+/// plan; a new vault made from a backup (`kind`) records it as its first. `None` for a
+/// dry run.
+pub fn merge_entries(
+    ctx: &Context,
+    incoming: Vec<Entry>,
+    merge: &MergeArgs,
+    kind: Option<BackupKind>,
+    origin: Option<&Origin>,
+) -> Result<Option<Merged>> {
     if merge.init {
         let actions = merge::plan(&[], incoming, merge.on_conflict)?;
         let plan: Vec<PlannedAction> = actions.iter().map(PlannedAction::of).collect();
         output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
         if merge.dry_run {
-            return Ok(());
+            return Ok(None);
         }
         let mut entries = Vec::new();
         merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
-        let vault = Vault::create_from_backup(&ctx.vault, &passphrase, params, entries, kind)?;
+        let vault = match kind {
+            Some(kind) => {
+                Vault::create_from_backup(&ctx.vault, &passphrase, params, entries, kind)?
+            }
+            None => Vault::create(&ctx.vault, &passphrase, params, entries)?,
+        };
         let fingerprint = vault.fingerprint();
-        return output::imported(&ctx.vault, fingerprint, source, true, mended, ctx.json);
+        return Ok(Some(Merged {
+            fingerprint,
+            written: true,
+        }));
     }
     let change = ChangeRequest::Import {
         entries: incoming,
@@ -74,8 +112,8 @@ pub fn merge(
         other => return Err(unexpected(other)),
     };
     output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
-    if merge.dry_run {
-        return Ok(());
-    }
-    output::imported(&ctx.vault, fingerprint, source, written, mended, ctx.json)
+    Ok((!merge.dry_run).then_some(Merged {
+        fingerprint,
+        written,
+    }))
 }

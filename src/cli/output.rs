@@ -19,7 +19,8 @@ use super::report::Result;
 use super::ui;
 pub use agent::{agent_changed, agent_started, agent_status};
 pub use backup::{
-    backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
+    ImportedDocument, backup_comparison, exported, import_plan, imported, keygen, print_imported,
+    printed, recipients_of,
 };
 use keycellar::Error;
 use keycellar::credential::fingerprint::Fingerprint;
@@ -29,7 +30,7 @@ use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
 use keycellar::vault::{SlotInfo, Vault};
 pub use lifecycle::{audit, history, profiles, rotated, status};
-pub use movein::Origin;
+pub use movein::{Origin, Stripped, handed_to_pass, stripped};
 use serde_json::{Value, json};
 use std::borrow::Cow;
 use std::fmt::Write as _;

@@ -153,6 +153,7 @@ fn the_command_lines_shared_steps_never_use_its_commands() {
         "agent",
         "slots",
         "movein",
+        "handoff",
     ];
     let shared = [
         "agent_ops",

@@ -152,7 +152,16 @@ fn run_once(case: &Case, tv: &TestVault, elsewhere: &Path, json: bool) -> (i32, 
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let input = substitute(&case.stdin, dir);
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
+    // A command refused before it reads its input may be gone before the input is written.
+    let written = std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes());
+    if let Err(e) = written {
+        assert_eq!(
+            e.kind(),
+            std::io::ErrorKind::BrokenPipe,
+            "{}: {e}",
+            case.name
+        );
+    }
     let out = child.wait_with_output().unwrap();
     let mut printed = out.stderr.clone();
     printed.extend_from_slice(&out.stdout);

@@ -139,13 +139,17 @@ fn every_json_document_matches_its_schema() {
         "env",
         env.to_str().unwrap(),
         "--dry-run",
+        "--strip",
     ]);
     assert_eq!(moved_in["source"]["keys"].as_array().unwrap().len(), 3);
-    c.check("import_plan", &moved_in);
-    c.check(
-        "imported",
-        &run(&["import", "--from", "env", env.to_str().unwrap()]),
+    assert_eq!(
+        moved_in["source"]["strip"]["run"].as_array().unwrap().len(),
+        1
     );
+    c.check("import_plan", &moved_in);
+    let stripped = run(&["import", "--from", "env", env.to_str().unwrap(), "--strip"]);
+    assert_eq!(stripped["stripped"]["fields"].as_array().unwrap().len(), 2);
+    c.check("imported", &stripped);
     c.check(
         "printed",
         &run(&["print", "-o", &path("b.pdf"), "-r", recipient]),

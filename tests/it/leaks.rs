@@ -4,9 +4,11 @@
 //! No seeded secret, nor any 12-character piece of one, may appear on stdout or stderr, in
 //! a file keycellar writes (the vault and its generations included), or in keycellar's own
 //! argv and environment. Only what is meant to hold secrets may: `show --reveal`, exports,
-//! sheets, the identity file, and `exec`'s child.
+//! sheets, the identity file, and `exec`'s child. `moving`: keys moved in from bots' files
+//! and password managers leave no file holding them in the working directory or `$TMPDIR`.
 
 mod every_field;
+mod moving;
 
 use crate::common::*;
 use std::fs;
@@ -173,10 +175,19 @@ fn no_secret_in_any_output_file_argv_or_environment() {
         ),
     );
     let config = config.to_str().unwrap();
+    let pass_entry = s.tv.file(
+        "input-okx.pass",
+        &format!(
+            "{OKX_SECRET}\nlogin: 0f3c2b1a-1111-4222-8333-944455556666\nexchange: okx\n\
+             passphrase: {OKX_PASSPHRASE}\nlabel: okx-tax\n"
+        ),
+    );
+    let pass_entry = pass_entry.to_str().unwrap();
     let successes: Vec<(Vec<&str>, bool)> = vec![
         (vec!["import", "--from", "env", dot_env, "--dry-run"], false),
         (vec!["import", "--from", "env", dot_env], false),
         (vec!["import", "--from", "freqtrade", config], false),
+        (vec!["import", "--from", "pass", pass_entry], false),
         (vec!["list"], false),
         (vec!["show", "okx-tax"], false),
         (vec!["show", "okx-tax", "--reveal"], true),
@@ -287,6 +298,26 @@ fn over_sixty_failures_show_no_secret() {
         "input-shape.env",
         &format!("KRAKEN_API_KEY={OKX_SECRET}\nKRAKEN_API_SECRET={KRAKEN_SECRET}\n"),
     );
+    let keepass_entry = format!(
+        "<KeePassFile><Root><Group><Entry><String><Key>Title</Key><Value>Kraken API</Value>\
+         </String><String><Key>UserName</Key><Value>{OKX_SECRET}</Value></String><String>\
+         <Key>Password</Key><Value>{KRAKEN_SECRET}</Value></String></Entry></Group></Root>\
+         </KeePassFile>"
+    );
+    let keepass_shape = s.tv.file("input-shape.xml", &keepass_entry);
+    let keepass_cut =
+        s.tv.file("input-cut.xml", &keepass_entry[..keepass_entry.len() - 60]);
+    let bitwarden = format!(
+        r#"{{"encrypted": false, "items": [{{"type": 1, "name": "OKX API", "login":
+            {{"username": "k", "password": {{"{OKX_SECRET}": "{OKX_PASSPHRASE}"}}}}}}]}}"#
+    );
+    let bitwarden_typed = s.tv.file("input-typed-bw.json", &bitwarden);
+    let bitwarden_cut =
+        s.tv.file("input-cut-bw.json", &bitwarden[..bitwarden.len() - 20]);
+    let pem_cut = s.tv.file(
+        "input-pem.pass",
+        &format!("-----BEGIN EC PRIVATE KEY-----\n{OKX_SECRET}\nexchange: coinbase\n"),
+    );
     let moving_in = [
         ("freqtrade", &truncated),
         ("freqtrade", &typed),
@@ -294,6 +325,11 @@ fn over_sixty_failures_show_no_secret() {
         ("env", &no_key),
         ("env", &bad_shape),
         ("ccxt", &bad_shape),
+        ("keepassxc", &keepass_shape),
+        ("keepassxc", &keepass_cut),
+        ("bitwarden", &bitwarden_typed),
+        ("bitwarden", &bitwarden_cut),
+        ("pass", &pem_cut),
     ];
     let opens: [&[&str]; 14] = [
         &["list"],

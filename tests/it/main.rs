@@ -18,6 +18,7 @@ mod fixtures;
 mod format_doc;
 mod fuzz_regressions;
 mod guess_cost;
+mod handoff;
 mod health;
 mod hostile;
 mod hygiene;

@@ -1,6 +1,10 @@
 //! `import --from FORMAT`: keys moved in from a freqtrade config, a `.env` file and ccxt's
-//! keys.local.json, through the shape checks and merge rules of `add` and `import`, with
-//! a plan that names fields and never repeats a secret.
+//! keys.local.json (and from password managers, in `managers`; `--strip`, in `strip`), through the shape checks and
+//! merge rules of `add` and `import`, with a plan that names fields and never repeats a
+//! secret.
+
+mod managers;
+mod strip;
 
 use crate::common::*;
 use assert_cmd::Command;
@@ -316,15 +320,20 @@ fn stdin_feeds_one_input_and_must_be_text() {
         !ok && stderr.contains("ccxt keys file from standard input is not UTF-8"),
         "{stderr}"
     );
-    // A new vault comes from `init`: --init records a backup, which this is not.
-    let mut cmd = tv.cmd();
+    // A new vault may come from the source itself, recording no backup it never was.
+    let new = TestVault::empty();
+    let mut cmd = new.cmd();
     cmd.args(["import", "--from", "env", "--init", "-"])
+        .args(FAST_KDF)
         .write_stdin(dot_env());
     let (_, stderr, ok) = run(cmd);
-    assert!(
-        !ok && stderr.contains("'--from <FORMAT>' cannot be used with '--init'"),
-        "{stderr}"
-    );
+    assert!(ok, "{stderr}");
+    assert_eq!(labels(&new), ["kraken", "okx"]);
+    let unbacked = new.json(&["status"])["in_no_backup"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(unbacked, 2);
     assert_eq!(labels(&tv), Vec::<String>::new());
 }
 

@@ -36,10 +36,14 @@
 //!   entries from a backup join the vault: import plans and comparisons) and the
 //!   [`vault::Vault`] type.
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the
-//!   export document), `paper` (printed sheets).
+//!   export document), `paper` (printed sheets), `handoff` (keys for a password manager:
+//!   KeePass XML and `pass` entries).
 //! - [`movein`]: keys read from where bot users keep them (`freqtrade` configs, with
-//!   `relaxed` JSON; `env` files; `ccxt`'s keys.local.json) into new entries and a plan of
-//!   what became what (`key`: one key found, its exchange and its unique label).
+//!   `relaxed` JSON; `env` files; `ccxt`'s keys.local.json; password managers, each entry an
+//!   `item`: `keepass` XML read by the bounded `xml` reader, `bitwarden`'s JSON export,
+//!   `pass` entries) into new entries and a plan of what became what (`key`: one key found,
+//!   its exchange and its unique label); `strip` takes the keys out of a freqtrade config
+//!   or env file once the vault holds them.
 //! - [`sign`]: the signing service for bots (docs/SIGNING.md): `keys` (what an entry signs
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the

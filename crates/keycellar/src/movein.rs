@@ -1,11 +1,14 @@
 //! Moving in: the keys a bot user already keeps somewhere (a freqtrade config, a `.env`
-//! file, ccxt's `keys.local.json`), read from bytes into new entries, with a plan that says
-//! which of the source's fields became what and which keys were left out and why.
+//! file, ccxt's `keys.local.json`, a password manager's export), read from bytes into new
+//! entries, with a plan that says which of the source's fields became what and which keys
+//! were left out and why.
 //!
 //! The parsers only read: every entry they give then passes the same admission as `add`
 //! ([`admit`], which is [`validate::admit_new`]) and joins the vault by the import's merge
-//! rules. Each parser (`freqtrade`, with `relaxed` JSON; `env`; `ccxt`) gives the keys it
-//! found as `key`'s raw keys, which become entries or skips here. Nothing here quotes a
+//! rules. Each parser (`freqtrade`, with `relaxed` JSON; `env`; `ccxt`; the password
+//! managers' `keepass`, read by the small `xml` reader, `bitwarden` and `pass`, whose
+//! entries are each an `item`) gives the keys it found as `key`'s raw keys, which become
+//! entries or skips here. `strip` takes moved-in keys out of the file they came from. Nothing here quotes a
 //! secret: the plan and the problems name fields, variables and exchange names, and an
 //! exchange name is quoted through [`quoted`].
 
@@ -18,11 +21,17 @@ use crate::untrusted::quoted;
 use serde::Serialize;
 use std::fmt;
 
+mod bitwarden;
 mod ccxt;
 mod env;
 mod freqtrade;
+mod item;
+mod keepass;
 mod key;
+mod pass;
 mod relaxed;
+pub mod strip;
+mod xml;
 
 pub use key::exchange_named;
 use key::{Labels, RawKey};
@@ -38,10 +47,23 @@ pub enum Format {
     Env,
     /// ccxt's `keys.local.json`: exchange id -> `apiKey`, `secret`, `password`, `uid`.
     Ccxt,
+    /// The KeePass XML `keepassxc-cli export` writes.
+    Keepassxc,
+    /// Bitwarden's (unencrypted) JSON export.
+    Bitwarden,
+    /// The text of `pass show NAME`.
+    Pass,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Freqtrade, Format::Env, Format::Ccxt];
+    pub const ALL: [Format; 6] = [
+        Format::Freqtrade,
+        Format::Env,
+        Format::Ccxt,
+        Format::Keepassxc,
+        Format::Bitwarden,
+        Format::Pass,
+    ];
 
     /// The name `--from` takes.
     pub fn name(self) -> &'static str {
@@ -49,6 +71,9 @@ impl Format {
             Format::Freqtrade => "freqtrade",
             Format::Env => "env",
             Format::Ccxt => "ccxt",
+            Format::Keepassxc => "keepassxc",
+            Format::Bitwarden => "bitwarden",
+            Format::Pass => "pass",
         }
     }
 
@@ -58,6 +83,9 @@ impl Format {
             Format::Freqtrade => "freqtrade config",
             Format::Env => "env file",
             Format::Ccxt => "ccxt keys file",
+            Format::Keepassxc => "KeePass XML export",
+            Format::Bitwarden => "Bitwarden export",
+            Format::Pass => "pass entry",
         }
     }
 
@@ -75,6 +103,21 @@ impl Format {
             }
             Format::Ccxt => {
                 "a JSON object of ccxt exchange ids, each holding \"apiKey\" and \"secret\""
+            }
+            Format::Keepassxc => {
+                "the KeePass XML `keepassxc-cli export` writes, with entries that have an \
+                 \"exchange\" field, or whose title names an exchange and says API (\"Kraken \
+                 API\"), the public key as the user name and the secret as the password"
+            }
+            Format::Bitwarden => {
+                "Bitwarden's unencrypted JSON export, with login items that have an \
+                 \"exchange\" field, or whose name names an exchange and says API (\"Kraken \
+                 API\"), the public key as the user name and the secret as the password (or in \
+                 fields named \"API key\" and \"secret\")"
+            }
+            Format::Pass => {
+                "the text of `pass show NAME`: the secret on the first line, then \
+                 \"login: PUBLIC KEY\" and \"exchange: NAME\" lines"
             }
         }
     }
@@ -150,6 +193,8 @@ pub enum Problem {
     Line { line: usize, problem: &'static str },
     /// Not one key could be taken from the source; what each found key lacked.
     NoKeys { skipped: Vec<String> },
+    /// A source whose keys are encrypted, which keycellar cannot read: `what` it is.
+    Encrypted { what: &'static str },
 }
 
 impl Problem {
@@ -176,6 +221,11 @@ impl Problem {
                 expected: format.expected(),
                 skipped,
             },
+            Problem::Encrypted { what } => InputError::EncryptedSource {
+                source_name,
+                what,
+                expected: format.expected(),
+            },
         })
     }
 }
@@ -184,11 +234,18 @@ impl Problem {
 /// can be taken is a [`Problem::NoKeys`] that says what each key it holds lacked; one of
 /// more than [`MAX_NEW_ENTRIES`] keys is refused, as `add --from-json` refuses it.
 pub fn read(format: Format, bytes: &[u8]) -> std::result::Result<MovedIn, Problem> {
+    if format == Format::Keepassxc && keepass::is_database(bytes) {
+        let what = keepass::DATABASE;
+        return Err(Problem::Encrypted { what });
+    }
     let text = std::str::from_utf8(bytes).map_err(|_| Problem::NotText)?;
     let raw = match format {
         Format::Freqtrade => freqtrade::read(text)?,
         Format::Env => env::read(text)?,
         Format::Ccxt => ccxt::read(text)?,
+        Format::Keepassxc => keepass::read(text)?,
+        Format::Bitwarden => bitwarden::read(text)?,
+        Format::Pass => pass::read(text)?,
     };
     let mut taken = Labels::default();
     let mut entries = Vec::new();

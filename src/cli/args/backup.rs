@@ -1,6 +1,6 @@
 //! Arguments of the backup commands: export, import, print and restore.
 
-use super::{InitArgs, NewPassphraseArgs, choice};
+use super::{Choice, InitArgs, NewPassphraseArgs, choice};
 use clap::Args;
 use keycellar::backup::agefile::{DEFAULT_MAX_WORK_FACTOR, HIGHEST_WORK_FACTOR};
 use keycellar::backup::paper::pdf::Paper;
@@ -28,8 +28,21 @@ pub struct BackupUnlockArgs {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// Output file (`-` for stdout); created 0600
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+    #[arg(short, long, value_name = "FILE", required_unless_present_any = ["format", "to"])]
+    pub output: Option<PathBuf>,
+    /// What to write: `age` (the default), or `keepass-xml`, the KeePass XML that
+    /// `keepassxc-cli import` reads, in plain text: to standard output or a pipe only
+    #[arg(long, value_name = "FORMAT", value_parser = choice::<ExportFormat>(),
+          conflicts_with_all = ["recipients", "recipients_files", "passphrase", "armor", "to"])]
+    pub format: Option<ExportFormat>,
+    /// With --format keepass-xml: write to a regular file (0600) or a terminal too
+    #[arg(long, requires = "format")]
+    pub force_plaintext: bool,
+    /// Hand one entry to a password manager instead: `export --to pass NAME LABEL` runs
+    /// `pass insert -m NAME` with the entry on its standard input (--force replaces NAME)
+    #[arg(long, value_name = "TOOL", value_parser = choice::<HandoffTool>(),
+          conflicts_with_all = ["output", "recipients", "recipients_files", "passphrase", "armor"])]
+    pub to: Option<HandoffTool>,
     /// An age recipient: age1..., age1tag1..., age1tagpq1..., a plugin's age1NAME1...,
     /// or an ssh-ed25519 / ssh-rsa public key (repeat)
     #[arg(short, long = "recipient", value_name = "RECIPIENT")]
@@ -51,19 +64,62 @@ pub struct ExportArgs {
     /// Replace an existing output file
     #[arg(long)]
     pub force: bool,
-    /// Only these entries
+    /// Only these entries (with --to pass: NAME LABEL)
     pub labels: Vec<String>,
+}
+
+/// What `export --format` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    Age,
+    KeepassXml,
+}
+
+impl Choice for ExportFormat {
+    fn all() -> &'static [Self] {
+        &[ExportFormat::Age, ExportFormat::KeepassXml]
+    }
+    fn name(&self) -> &'static str {
+        match self {
+            ExportFormat::Age => "age",
+            ExportFormat::KeepassXml => "keepass-xml",
+        }
+    }
+}
+
+/// The password managers `export --to` hands an entry to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandoffTool {
+    Pass,
+}
+
+impl Choice for HandoffTool {
+    fn all() -> &'static [Self] {
+        &[HandoffTool::Pass]
+    }
+    fn name(&self) -> &'static str {
+        "pass"
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// The export to read (armored or binary age); with --from, the source (`-` for stdin)
     pub file: PathBuf,
-    /// Read keys from where a bot keeps them instead of an export: a freqtrade config, a
-    /// `.env` file, or ccxt's keys.local.json
+    /// Read keys from where a bot or a password manager keeps them instead of an export: a
+    /// freqtrade config, a `.env` file, ccxt's keys.local.json, `keepassxc-cli export`'s XML,
+    /// Bitwarden's JSON export, or `pass show`'s text
     #[arg(long, value_name = "FORMAT", value_parser = choice::<Format>(),
-          conflicts_with_all = ["identities", "backup_passphrase_file", "init"])]
+          conflicts_with_all = ["identities", "backup_passphrase_file"])]
     pub from: Option<Format>,
+    /// With --from freqtrade or env: once the keys are in the vault, take them out of FILE
+    /// (written back in place, its mode kept: a config's key, secret and password emptied,
+    /// an env file's key lines removed) and print the `keycellar exec` line that runs the bot
+    #[arg(long, requires = "from")]
+    pub strip: bool,
+    /// With --strip: keep the file as it was in FILE.bak (created 0600; never replaced)
+    #[arg(long, requires = "strip")]
+    pub backup: bool,
     #[command(flatten)]
     pub unlock: BackupUnlockArgs,
     #[command(flatten)]

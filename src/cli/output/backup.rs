@@ -11,7 +11,7 @@ use keycellar::ops::PlannedAction;
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::merge::Comparison;
 use keycellar::wording::count;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::Path;
 
 pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
@@ -122,27 +122,46 @@ pub fn import_plan(
     Ok(())
 }
 
-pub fn imported(
-    vault: &Path,
+/// What an import did: the vault, its fingerprint now, where the entries came from.
+pub struct ImportedDocument<'a> {
+    pub json: Value,
+    vault: &'a Path,
     fingerprint: Fingerprint,
-    imported: &Imported,
+    imported: &'a Imported,
+    written: bool,
+}
+
+pub fn imported<'a>(
+    vault: &'a Path,
+    fingerprint: Fingerprint,
+    imported: &'a Imported,
     written: bool,
     mended: &[Fix],
-    as_json: bool,
-) -> Result<()> {
-    if as_json {
-        print_json(json!({
-            "schema": JSON_SCHEMA,
-            "written": written,
-            "mended": mended,
-            "vault": vault,
-            "vault_fingerprint": fingerprint,
-            "backup_vault_fingerprint": imported.vault_fingerprint,
-            "backup_created_at": imported.created_at,
-        }))?;
-        return Ok(());
+) -> ImportedDocument<'a> {
+    let json = json!({
+        "schema": JSON_SCHEMA,
+        "written": written,
+        "mended": mended,
+        "vault": vault,
+        "vault_fingerprint": fingerprint,
+        "backup_vault_fingerprint": imported.vault_fingerprint,
+        "backup_created_at": imported.created_at,
+    });
+    ImportedDocument {
+        json,
+        vault,
+        fingerprint,
+        imported,
+        written,
     }
-    if written {
+}
+
+pub fn print_imported(document: ImportedDocument, as_json: bool) -> Result<()> {
+    if as_json {
+        return Ok(print_json(document.json)?);
+    }
+    let (vault, imported) = (document.vault, document.imported);
+    if document.written {
         say!("Imported into {}", vault.display());
     } else {
         say!(
@@ -157,7 +176,7 @@ pub fn imported(
     if let Some(original) = &imported.vault_fingerprint {
         say!("Vault fingerprint at backup time: {original}");
     }
-    say!("Vault fingerprint now: {fingerprint}");
+    say!("Vault fingerprint now: {}", document.fingerprint);
     Ok(())
 }
 

@@ -240,6 +240,17 @@ fn backup_hint(error: &BackupError) -> &'static str {
         | BackupError::NotAnIdentity { .. }
         | BackupError::BadIdentity { .. }
         | BackupError::AgeDecryption { .. } => CHECK_INPUT,
+        BackupError::NotOneLine { .. } => {
+            "Hand this key over as KeePass XML (export --format keepass-xml), which keeps any \
+             value, or fix the value with `keycellar edit`."
+        }
+        BackupError::PassEntryExists { .. } => {
+            "Choose another name, or replace the entry with --force."
+        }
+        BackupError::HandoffFailed { .. } => {
+            "Check that pass is installed and its store set up (`pass init GPG-ID`); its own \
+             message is above."
+        }
     }
 }
 
@@ -300,6 +311,14 @@ fn input_hint(error: &InputError) -> &'static str {
             "Choose another output path (-o), or `-o -` for standard output; --force \
              replaces the file."
         }
+        InputError::PlaintextDestination { .. } => {
+            "Pipe it into the password manager: `keepassxc-cli import -p <(keycellar export \
+             --format keepass-xml) keys.kdbx`; --force-plaintext writes the file anyway."
+        }
+        InputError::ChangedMeanwhile { .. } => {
+            "The keys are in the vault already; run the same command again to take them out \
+             of the file as it is now."
+        }
         InputError::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
         }
@@ -315,6 +334,11 @@ fn input_hint(error: &InputError) -> &'static str {
         InputError::NoKeys { .. } => {
             "check that --from names the file's format (`keycellar import --help`), and that \
              the file holds a key and its secret; nothing was imported"
+        }
+        InputError::EncryptedSource { .. } => {
+            "export it unencrypted straight into keycellar, with no file between: `bw export \
+             --format json --raw | keycellar import --from bitwarden -`, or `keepassxc-cli \
+             export DATABASE | keycellar import --from keepassxc -`; nothing was imported"
         }
     }
 }

@@ -149,7 +149,10 @@ fn backup_exit_code(error: &BackupError) -> i32 {
         | BackupError::AgeEncryption(_)
         | BackupError::NotAnIdentity { .. }
         | BackupError::BadIdentity { .. }
-        | BackupError::AgeDecryption { .. } => exit::FAILURE,
+        | BackupError::AgeDecryption { .. }
+        | BackupError::NotOneLine { .. }
+        | BackupError::PassEntryExists { .. }
+        | BackupError::HandoffFailed { .. } => exit::FAILURE,
     }
 }
 
@@ -176,7 +179,10 @@ fn backup_kind(error: &BackupError) -> &'static str {
         | BackupError::AgeEncryption(_)
         | BackupError::NotAnIdentity { .. }
         | BackupError::BadIdentity { .. }
-        | BackupError::AgeDecryption { .. } => "bad_input",
+        | BackupError::AgeDecryption { .. }
+        | BackupError::NotOneLine { .. }
+        | BackupError::PassEntryExists { .. } => "bad_input",
+        BackupError::HandoffFailed { .. } => "handoff_failed",
     }
 }
 
@@ -195,30 +201,38 @@ fn paper_kind(error: &PaperError) -> &'static str {
 
 fn input_exit_code(error: &InputError) -> i32 {
     match error {
-        InputError::StdinTwice { .. } | InputError::WordCount { .. } => exit::USAGE,
+        InputError::StdinTwice { .. }
+        | InputError::WordCount { .. }
+        | InputError::PlaintextDestination { .. } => exit::USAGE,
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::ChangedMeanwhile { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
         | InputError::BadJson { .. }
         | InputError::BadLine { .. }
         | InputError::NoKeys { .. }
+        | InputError::EncryptedSource { .. }
         | InputError::WeakPassphrase { .. } => exit::FAILURE,
     }
 }
 
 fn input_kind(error: &InputError) -> &'static str {
     match error {
-        InputError::StdinTwice { .. } | InputError::WordCount { .. } => "usage",
+        InputError::StdinTwice { .. }
+        | InputError::WordCount { .. }
+        | InputError::PlaintextDestination { .. } => "usage",
         InputError::WeakPassphrase { .. } => "weak_passphrase",
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::ChangedMeanwhile { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
         | InputError::BadJson { .. }
         | InputError::BadLine { .. }
-        | InputError::NoKeys { .. } => "bad_input",
+        | InputError::NoKeys { .. }
+        | InputError::EncryptedSource { .. } => "bad_input",
     }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod paper;
 pub mod sweep;
+pub mod workplace;
 
 /// A peer tool (age, zbarimg, ...), failing loudly when it is missing rather than skipping.
 pub fn tool(name: &str) -> std::process::Command {

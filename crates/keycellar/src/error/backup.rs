@@ -89,6 +89,23 @@ pub enum BackupError {
 
     #[error("cannot decrypt {name}: {why}")]
     AgeDecryption { name: String, why: String },
+
+    #[error(
+        "{}: its {field} does not fit on one line of a pass entry (it holds a line end, or \
+         spaces at an end, which pass's lines would lose)",
+        crate::untrusted::quoted(.label)
+    )]
+    NotOneLine { label: String, field: &'static str },
+
+    #[error(
+        "the password store has an entry {} already ({}); keycellar does not replace it \
+         unless told to",
+        crate::untrusted::quoted(.name), .file.display()
+    )]
+    PassEntryExists { name: String, file: PathBuf },
+
+    #[error("{tool} did not take the keys: {what}; nothing was handed over")]
+    HandoffFailed { tool: &'static str, what: String },
 }
 
 /// A printed sheet, its scans and typed text, and Kraken key QR codes.

@@ -13,6 +13,18 @@ pub enum InputError {
     NotRegularFile { path: PathBuf, kind: &'static str },
 
     #[error(
+        "{what} holds the keys in plain text, and {destination}; keycellar writes it only \
+         into a pipe unless told to write a plaintext file"
+    )]
+    PlaintextDestination {
+        what: &'static str,
+        destination: String,
+    },
+
+    #[error("{} changed while keycellar was reading it; it was left as it is now", .path.display())]
+    ChangedMeanwhile { path: PathBuf },
+
+    #[error(
         "only one input can come from standard input (`-`), but the {first} and the {second} \
          both read it; put the others in files"
     )]
@@ -60,6 +72,13 @@ pub enum InputError {
         expected: &'static str,
         /// What each key found lacked, never a value.
         skipped: Vec<String>,
+    },
+
+    #[error("{source_name} is {what}, which keycellar cannot read: expected {expected}")]
+    EncryptedSource {
+        source_name: String,
+        what: &'static str,
+        expected: &'static str,
     },
 
     #[error(

@@ -89,6 +89,36 @@ pub(super) fn read(text: &str) -> Result<Vec<RawKey>, Problem> {
         .collect())
 }
 
+/// `text` without the lines that assign a variable of `names` (with the following lines a
+/// quoted value goes on over), every other byte as it was.
+pub(super) fn without(text: &str, names: &[&str]) -> Result<Zeroizing<String>, Problem> {
+    let raw: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut keep = vec![true; raw.len()];
+    let mut lines = raw.iter().map(|l| without_end(l)).enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
+        let Some((name, start)) = assignment(line) else {
+            continue;
+        };
+        // Read to the value's end even when it stays, so its lines are not taken for others.
+        drop(value(&line[start..], index + 1, &mut lines)?);
+        if names.contains(&name) {
+            let next = lines.peek().map_or(raw.len(), |(next, _)| *next);
+            keep[index..next].iter_mut().for_each(|k| *k = false);
+        }
+    }
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    for (line, _) in raw.iter().zip(&keep).filter(|(_, keep)| **keep) {
+        out.push_str(line);
+    }
+    Ok(out)
+}
+
+/// A line without its `\n` or `\r\n`, as `str::lines` gives it.
+fn without_end(line: &str) -> &str {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
 /// The variable a line assigns and where its value starts, for `NAME=...` and
 /// `export NAME=...`; `None` for any other line.
 fn assignment(line: &str) -> Option<(&str, usize)> {

@@ -34,6 +34,19 @@ impl RawKey {
         }
     }
 
+    /// Whether the key still has a public key, secret or API passphrase, not empty, from a
+    /// field of `names`.
+    pub(super) fn holds_any(&self, names: &[&str]) -> bool {
+        let public = self.api_key.iter().map(|(from, k)| (from, k.is_empty()));
+        let secret = [&self.secret, &self.passphrase]
+            .into_iter()
+            .flatten()
+            .map(|(from, s)| (from, s.is_empty()));
+        public
+            .chain(secret)
+            .any(|(from, empty)| !empty && names.contains(&from.as_str()))
+    }
+
     /// The entry this key becomes (labelled uniquely among `taken`), or why it is left out.
     pub(super) fn resolve(self, taken: &mut Labels) -> (Found, Option<NewEntry>) {
         let skip = |reason| Found {

@@ -1,5 +1,11 @@
+//! The parsers of bot files here; the password managers' (`managers`) and `--strip`'s
+//! (`strip`) beside.
+
 use super::key::unique_label;
 use super::*;
+
+mod managers;
+mod strip;
 
 const KRAKEN_KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 const KRAKEN_SECRET: &str =

@@ -39,6 +39,8 @@ pub enum Visibility {
     Private,
     /// 0644 less the umask: man pages.
     Public,
+    /// Exactly this mode, whatever the umask: a file written back in place keeps its own.
+    Mode(u32),
 }
 
 /// New contents, written and synced, not yet under their name. Dropping it leaves nothing.
@@ -153,6 +155,7 @@ impl NewFile {
         let mode = match visibility {
             Visibility::Private => 0o600,
             Visibility::Public => 0o644,
+            Visibility::Mode(mode) => mode & 0o7777,
         };
         fault(role.name(), "create-temp")?;
         let prefix = temp_prefix(path);
@@ -167,8 +170,8 @@ impl NewFile {
                 (file, Some(path))
             }
         };
-        if visibility == Visibility::Private {
-            file.set_permissions(fs::Permissions::from_mode(0o600))?;
+        if visibility != Visibility::Public {
+            file.set_permissions(fs::Permissions::from_mode(mode))?;
         }
         if role == Role::Output {
             file.try_lock().map_err(std::io::Error::from)?;

@@ -27,6 +27,23 @@ pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
     write_files(&[(path, bytes)], overwrite, Visibility::Private)
 }
 
+/// Replaces the regular file at `path` (a link followed: its target is replaced) that holds
+/// `old` with `bytes` atomically, keeping the file's mode, as an editor saving it would. A
+/// file that no longer holds `old` (something wrote it meanwhile) is left as it is.
+pub fn rewrite_file(path: &Path, old: &[u8], bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let metadata = fs::metadata(path).map_err(cannot)?;
+    let now = zeroize::Zeroizing::new(fs::read(path).map_err(cannot)?);
+    if !metadata.is_file() || now.as_slice() != old {
+        return Err(Error::Input(InputError::ChangedMeanwhile {
+            path: path.to_path_buf(),
+        }));
+    }
+    let mode = metadata.permissions().mode();
+    write_files(&[(path, bytes)], true, Visibility::Mode(mode))
+}
+
 /// Writes a set of files as [`write_file`] writes one, in the order given: every file is
 /// written and synced before the first is named, and when naming one fails, those named
 /// before are put back as they were (removed, or the file they replaced restored).

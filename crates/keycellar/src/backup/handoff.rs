@@ -1,0 +1,135 @@
+//! Keys handed to a password manager, never through a file: the KeePass XML that
+//! `keepassxc-cli import` reads (from a pipe), and the text of one `pass` entry (for `pass
+//! insert -m`, on its standard input). Both are what `import --from keepassxc` and `import
+//! --from pass` read back, so a key goes out and comes back with the same fingerprint.
+//!
+//! A KeePass entry: `Title` the label, `UserName` the public key, `Password` the secret,
+//! and the strings `exchange`, `API passphrase` and `account` (protected in memory, as
+//! KeePassXC marks passwords, for the two secrets); `Notes` the key's fingerprint and
+//! notes. A pass entry: the secret on the first line (a PEM block on one line, `\n` written
+//! for its line ends), then `login:`, `exchange:`, `passphrase:`, `uid:`, `label:` and
+//! `fingerprint:` lines. Texts that hold secrets are wiped when dropped.
+
+use crate::credential::entry::Entry;
+use crate::error::{BackupError, Error, Result};
+use crate::secret::Secret;
+
+/// The KeePass XML document of `entries`, in one group named `keycellar`.
+pub fn keepass_xml(entries: &[Entry]) -> Secret {
+    // Room for every value escaped at its longest (`&quot;`, `&#127;`: six bytes for one),
+    // so that the text is never moved, leaving a copy behind, as it grows.
+    let values: usize = entries.iter().map(|e| value_bytes(e) * 6 + 1024).sum();
+    let mut out = String::with_capacity(512 + values);
+    out.push_str(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<KeePassFile>\n\
+         \t<Meta>\n\t\t<Generator>keycellar</Generator>\n\t</Meta>\n\t<Root>\n\t\t<Group>\n\
+         \t\t\t<Name>keycellar</Name>\n",
+    );
+    for entry in entries {
+        out.push_str("\t\t\t<Entry>\n");
+        string(&mut out, "Title", entry.label(), false);
+        string(&mut out, "UserName", entry.api_key(), false);
+        string(&mut out, "Password", entry.secret().expose(), true);
+        string(&mut out, "exchange", entry.exchange().id(), false);
+        if let Some(passphrase) = entry.api_passphrase() {
+            string(&mut out, "API passphrase", passphrase.expose(), true);
+        }
+        if let Some(account) = entry.account_ref() {
+            string(&mut out, "account", account, false);
+        }
+        let mut notes = format!("keycellar fingerprint {}", entry.fingerprint());
+        if let Some(more) = entry.notes() {
+            notes.push_str("\n\n");
+            notes.push_str(more);
+        }
+        string(&mut out, "Notes", &notes, false);
+        out.push_str("\t\t\t</Entry>\n");
+    }
+    out.push_str("\t\t</Group>\n\t</Root>\n</KeePassFile>\n");
+    Secret::new(out)
+}
+
+/// The bytes of an entry's values, before escaping.
+fn value_bytes(entry: &Entry) -> usize {
+    let passphrase = entry.api_passphrase().map_or(0, Secret::len);
+    let account = entry.account_ref().map_or(0, str::len);
+    let notes = entry.notes().map_or(0, str::len);
+    entry.label().len()
+        + entry.api_key().len()
+        + entry.secret().len()
+        + passphrase
+        + account
+        + notes
+}
+
+fn string(out: &mut String, key: &str, value: &str, protect: bool) {
+    let protect = if protect {
+        " ProtectInMemory=\"True\""
+    } else {
+        ""
+    };
+    out.push_str("\t\t\t\t<String>\n\t\t\t\t\t<Key>");
+    escape(out, key);
+    out.push_str(&format!("</Key>\n\t\t\t\t\t<Value{protect}>"));
+    escape(out, value);
+    out.push_str("</Value>\n\t\t\t\t</String>\n");
+}
+
+/// XML text: the five special characters as entities, a carriage return and other control
+/// characters as character references (a reader would otherwise change or drop them).
+fn escape(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => out.push_str(&format!("&#{};", c as u32)),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The text of `entry` as one `pass` entry; refused when a value would not stay on its line.
+pub fn pass_entry(entry: &Entry) -> Result<Secret> {
+    let secret = entry.secret().expose();
+    let first = match secret.contains("-----BEGIN") {
+        true => secret.replace('\n', "\\n"),
+        false => secret.to_string(),
+    };
+    let mut lines = vec![
+        ("", Secret::new(first)),
+        ("login", Secret::new(entry.api_key().to_string())),
+        ("exchange", Secret::new(entry.exchange().id().to_string())),
+    ];
+    if let Some(passphrase) = entry.api_passphrase() {
+        lines.push(("passphrase", passphrase.clone()));
+    }
+    if let Some(account) = entry.account_ref() {
+        lines.push(("uid", Secret::new(account.to_string())));
+    }
+    lines.push(("label", Secret::new(entry.label().to_string())));
+    lines.push(("fingerprint", Secret::new(entry.fingerprint().to_string())));
+    // Never moved as it grows: the room it needs, from the start.
+    let room: usize = lines.iter().map(|(n, v)| n.len() + v.len() + 3).sum();
+    let mut out = String::with_capacity(room);
+    for (name, value) in &lines {
+        let value = value.expose();
+        if value.contains(['\n', '\r']) || value.trim() != value {
+            let field = if name.is_empty() { "secret" } else { name };
+            return Err(Error::Backup(BackupError::NotOneLine {
+                label: entry.label().to_string(),
+                field,
+            }));
+        }
+        if !name.is_empty() {
+            out.push_str(name);
+            out.push_str(": ");
+        }
+        out.push_str(value);
+        out.push('\n');
+    }
+    Ok(Secret::new(out))
+}

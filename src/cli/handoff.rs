@@ -1,0 +1,160 @@
+//! Runs `export --format keepass-xml` and `export --to pass NAME LABEL`: keys handed to a
+//! password manager without a plaintext file. The XML goes only to a pipe (standard output
+//! or `-o` a named pipe) unless `--force-plaintext`; a `pass` entry goes on the standard
+//! input of `pass insert -m NAME`, after keycellar checked that NAME is new (pass replaces
+//! an entry without asking when its input is no terminal) unless `--force`.
+//!
+//! Neither is recorded in the vault as a backup: the vault cannot know what the password
+//! manager keeps (status, audit and rotate count age exports and printed sheets only).
+
+use super::args::ExportArgs;
+use super::context::{Context, unexpected};
+use super::output;
+use super::report::{Failure, Result};
+use super::ui;
+use keycellar::Error;
+use keycellar::backup::handoff;
+use keycellar::credential::entry::Entry;
+use keycellar::error::{BackupError, InputError};
+use keycellar::ops::{VaultReply, VaultRequest};
+use std::io::{IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileTypeExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const KEEPASS_XML: &str = "KeePass XML";
+
+pub fn keepass_xml(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    let path = args.output.as_deref().filter(|p| !output::is_stdout(p));
+    if !args.force_plaintext {
+        refuse_plaintext(path)?;
+    }
+    if let Some(path) = path {
+        output::check_destination(path, args.force)?;
+    }
+    let entries = entries(ctx, args.labels.clone())?;
+    let xml = handoff::keepass_xml(&entries);
+    output::write_document(
+        path.unwrap_or(Path::new("-")),
+        xml.expose().as_bytes(),
+        args.force,
+    )?;
+    ui::note(&format!(
+        "Wrote {} as {KEEPASS_XML} (for `keepassxc-cli import`).",
+        keycellar::wording::count(entries.len(), "entry", "entries")
+    ));
+    Ok(())
+}
+
+/// Refuses a destination where the plain text would stay: a file (or a terminal, where it
+/// would be on screen).
+fn refuse_plaintext(path: Option<&Path>) -> Result<()> {
+    let destination = match path {
+        Some(path) => match std::fs::metadata(path) {
+            Ok(m) if m.file_type().is_fifo() => return Ok(()),
+            _ => format!("{} is not a pipe", path.display()),
+        },
+        None if std::io::stdout().is_terminal() => "standard output is a terminal".into(),
+        None => {
+            let stdout = std::io::stdout().as_fd().try_clone_to_owned();
+            let regular = stdout.and_then(|fd| std::fs::File::from(fd).metadata());
+            match regular {
+                Ok(m) if m.is_file() => "standard output is a file, not a pipe".into(),
+                _ => return Ok(()),
+            }
+        }
+    };
+    Err(Error::Input(InputError::PlaintextDestination {
+        what: KEEPASS_XML,
+        destination,
+    })
+    .into())
+}
+
+/// The entries `labels` names (every entry when none), secrets included.
+fn entries(ctx: &Context, labels: Vec<String>) -> Result<Vec<Entry>> {
+    match ctx.run(VaultRequest::PrintEntries { labels })? {
+        VaultReply::PrintEntries { entries, .. } => Ok(entries),
+        other => Err(unexpected(other)),
+    }
+}
+
+pub fn to_pass(ctx: &Context, args: &ExportArgs) -> Result<()> {
+    let [name, label] = args.labels.as_slice() else {
+        return Err(Failure::Usage(
+            "--to pass takes the pass entry's name and one label: export --to pass NAME LABEL"
+                .into(),
+        ));
+    };
+    let file = pass_file(name)?;
+    if file.exists() && !args.force {
+        let name = name.clone();
+        return Err(Error::Backup(BackupError::PassEntryExists { name, file }).into());
+    }
+    let entries = entries(ctx, vec![label.clone()])?;
+    let [entry] = entries.as_slice() else {
+        return Err(keycellar::Error::Internal("one label gave several entries".into()).into());
+    };
+    let text = handoff::pass_entry(entry)?;
+    let mut command = Command::new("pass");
+    command.args(["insert", "--multiline"]);
+    if args.force {
+        command.arg("--force");
+    }
+    command
+        .arg("--")
+        .arg(name)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null());
+    run_pass(command, text.expose().as_bytes())?;
+    let vault_fingerprint = fingerprint_of_vault(ctx)?;
+    output::handed_to_pass(entry, name, vault_fingerprint, ctx.json)
+}
+
+fn fingerprint_of_vault(ctx: &Context) -> Result<keycellar::credential::fingerprint::Fingerprint> {
+    match ctx.run(VaultRequest::Fingerprint { label: None })? {
+        VaultReply::Fingerprint { fingerprint, .. } => Ok(fingerprint),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// The file pass keeps `name` in: `$PASSWORD_STORE_DIR/NAME.gpg`, by default under
+/// `~/.password-store`. A name that would leave the store is refused, as pass refuses it.
+fn pass_file(name: &str) -> Result<PathBuf> {
+    let leaves = name.is_empty()
+        || name.starts_with('/')
+        || name.split('/').any(|part| part == ".." || part == ".");
+    if leaves {
+        return Err(Failure::Usage(format!(
+            "{} is no name in the password store",
+            keycellar::untrusted::quoted(name)
+        )));
+    }
+    let store = match std::env::var_os("PASSWORD_STORE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::home_dir()
+            .ok_or_else(|| Failure::Usage("there is no home directory".into()))?
+            .join(".password-store"),
+    };
+    Ok(store.join(format!("{}.gpg", name.trim_end_matches('/'))))
+}
+
+/// Runs pass with `input` on its standard input; its messages go to the terminal.
+fn run_pass(mut command: Command, input: &[u8]) -> Result<()> {
+    let failed = |what: String| Error::Backup(BackupError::HandoffFailed { tool: "pass", what });
+    let mut child = command
+        .spawn()
+        .map_err(|e| failed(format!("cannot run pass: {e}")))?;
+    let written = child.stdin.take().map(|mut stdin| stdin.write_all(input));
+    let status = child
+        .wait()
+        .map_err(|e| failed(format!("cannot wait for pass: {e}")))?;
+    if !status.success() {
+        return Err(failed(format!("pass ended with {status}")).into());
+    }
+    if let Some(Err(e)) = written {
+        return Err(failed(format!("cannot write to pass: {e}")).into());
+    }
+    Ok(())
+}
