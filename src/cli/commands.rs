@@ -13,7 +13,9 @@ use keycellar::clock::Date;
 use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::credential::paste;
 use keycellar::credential::validate;
+use keycellar::error::paste::Given;
 use keycellar::error::{InputError, VaultError};
 use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
@@ -85,6 +87,17 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
         (None, c) if c.qr.is_some() || c.kraken_uri_file.is_some() => Exchange::Kraken,
         (None, _) => return Err(Failure::Usage("--exchange is required".into())),
     };
+    credentials::check_details(
+        &[
+            ("label", Some(&label)),
+            ("note", args.note.as_ref()),
+            ("account reference", args.account.as_ref()),
+        ],
+        &[
+            ("app name", &args.used_by),
+            ("permission", &args.permissions_other),
+        ],
+    )?;
     let mut permissions = args.permissions;
     credentials::check_permission_names(exchange, &permissions)?;
     permissions.extend(args.permissions_other);
@@ -111,6 +124,17 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         Some("none") => Some(None),
         other => credentials::parse_date(other)?.map(Some),
     };
+    credentials::check_details(
+        &[
+            ("label", args.rename.as_ref()),
+            ("note", args.note.as_ref()),
+            ("account reference", args.account.as_ref()),
+        ],
+        &[
+            ("app name", &args.add_used_by),
+            ("permission", &args.add_permission_other),
+        ],
+    )?;
     let change = EntryChange {
         rename: args.rename,
         add_permissions: args.add_permission,
@@ -219,6 +243,10 @@ pub fn verify(
     let written_down = written_down
         .map(|fp| fp.parse::<Fingerprint>().map_err(Failure::Usage))
         .transpose()?;
+    // The exchange is known only once the vault is open: the rules of every exchange.
+    if let Some(key) = &public_key {
+        paste::check_public_key(key, None, Given::CommandLine)?;
+    }
     let request = VaultRequest::Verify {
         label,
         fingerprint: written_down,

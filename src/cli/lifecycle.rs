@@ -12,6 +12,17 @@ use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
+    credentials::check_arguments(&args.credentials, None)?;
+    credentials::check_details(
+        &[
+            ("note", args.note.as_ref()),
+            ("reason", args.reason.as_ref()),
+        ],
+        &[
+            ("app name", &args.used_by),
+            ("permission", &args.permissions_other),
+        ],
+    )?;
     // The rules that need no new key are checked before it is asked for; the rotation
     // checks them again under the vault's lock.
     let check = VaultRequest::Rotatable {

@@ -5,14 +5,16 @@
 //! [`JsonProblem`], [`NotExport`]), which the caller that knows the file
 //! turns into an [`Error`] naming it. What a person should do next, and the process exit
 //! code, are the command line's business (`src/cli/report.rs`), not the library's. The
-//! errors of backups are in `backup`, those of a command's inputs in `input`, the parsers'
-//! problems in `problems`.
+//! errors of backups are in `backup`, those of a command's inputs in `input` (with `paste`:
+//! a value given as one part of a key that is another thing), the parsers' problems in
+//! `problems`.
 
 use crate::untrusted::quoted;
 use std::path::PathBuf;
 
 mod backup;
 mod input;
+pub mod paste;
 mod problems;
 pub use backup::{BackupError, PaperError};
 pub use input::InputError;

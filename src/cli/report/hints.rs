@@ -312,6 +312,8 @@ fn input_hint(error: &InputError) -> &'static str {
         | InputError::EmptyPassphrase { .. }
         | InputError::BadJson { .. }
         | InputError::BadLine { .. } => CHECK_INPUT,
+        InputError::Misplaced(misplaced) => super::paste::hint(misplaced),
+        InputError::Swapped { key_given } => super::paste::swapped_hint(*key_given),
         InputError::NoKeys { .. } => {
             "check that --from names the file's format (`keycellar import --help`), and that \
              the file holds a key and its secret; nothing was imported"

@@ -5,6 +5,7 @@
 
 use super::exit;
 use keycellar::Error;
+use keycellar::error::paste::Given;
 use keycellar::error::{BackupError, EntryError, InputError, PaperError, VaultError};
 
 /// The exit code of a library error.
@@ -195,7 +196,10 @@ fn paper_kind(error: &PaperError) -> &'static str {
 
 fn input_exit_code(error: &InputError) -> i32 {
     match error {
-        InputError::StdinTwice { .. } | InputError::WordCount { .. } => exit::USAGE,
+        InputError::StdinTwice { .. }
+        | InputError::WordCount { .. }
+        | InputError::Misplaced(_)
+        | InputError::Swapped { .. } => exit::USAGE,
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
         | InputError::InputTooLarge { .. }
@@ -210,6 +214,11 @@ fn input_exit_code(error: &InputError) -> i32 {
 
 fn input_kind(error: &InputError) -> &'static str {
     match error {
+        InputError::Misplaced(misplaced) if misplaced.exposed() => "secret_in_history",
+        InputError::Swapped {
+            key_given: Given::CommandLine,
+        } => "secret_in_history",
+        InputError::Misplaced(_) | InputError::Swapped { .. } => "misplaced_value",
         InputError::StdinTwice { .. } | InputError::WordCount { .. } => "usage",
         InputError::WeakPassphrase { .. } => "weak_passphrase",
         InputError::OutputExists { .. }

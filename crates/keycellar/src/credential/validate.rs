@@ -9,6 +9,7 @@ use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::exchange::{Exchange, SecretEncoding};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::error::EntryError;
+use crate::error::paste::Looks;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::{is_invisible, quoted};
@@ -96,6 +97,13 @@ fn new_key_problems(exchange: Exchange, key: &str) -> Vec<String> {
     let (name, shape, fits) = (shape.name, shape.description, (shape.fits)(key));
     if fits || key.is_empty() {
         return Vec::new();
+    }
+    if crate::credential::paste::looks(key, Some(exchange)) == Looks::Secret {
+        return vec![
+            "the public key looks like the API secret: the two may be given the wrong way \
+             round"
+                .into(),
+        ];
     }
     vec![format!(
         "a {name} public key is {shape}; this one has {}: copy it again from the exchange's \
