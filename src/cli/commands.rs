@@ -1,4 +1,4 @@
-//! Runs the vault commands: init, add, edit, remove, passwd and verify.
+//! Runs the vault commands: init, add, edit, remove, passwd, verify and otp.
 
 use super::args::{AddArgs, EditArgs, InitArgs};
 use super::context::{self, Context, unexpected};
@@ -9,7 +9,7 @@ use super::prompt::{self, Asked};
 use super::report::{Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
-use keycellar::clock::Date;
+use keycellar::clock::{Date, Timestamp};
 use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
@@ -101,13 +101,14 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
     let mut permissions = args.permissions;
     credentials::check_permission_names(exchange, &permissions)?;
     permissions.extend(args.permissions_other);
-    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
+    let credential = credentials::read(&args.credentials, exchange)?;
     Ok(NewEntry {
         label,
         exchange,
-        api_key,
-        secret,
-        api_passphrase,
+        api_key: credential.api_key,
+        secret: credential.secret,
+        api_passphrase: credential.api_passphrase,
+        otp_seed: credential.otp_seed,
         key_version: args.key_version,
         account_ref: args.account,
         permissions,
@@ -274,4 +275,13 @@ fn entries_from_json(source: &InputSource) -> Result<Vec<NewEntry>> {
         })
         .into()
     })
+}
+
+/// The request for `label`'s authenticator code now, by keycellar's clock (the signing
+/// service's, which tests fix).
+pub fn otp_request(label: String) -> Result<VaultRequest> {
+    let seconds = keycellar::run::sign_clock().now_ms() / 1000;
+    let at = Timestamp::from_unix_seconds(seconds)
+        .ok_or_else(|| Error::Internal("the clock is past the year 9999".into()))?;
+    Ok(VaultRequest::Otp { label, at })
 }

@@ -9,6 +9,7 @@ use keycellar::backup::paper;
 use keycellar::clock::Date;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::kraken_uri;
+use keycellar::credential::otp;
 use keycellar::credential::paste;
 use keycellar::credential::validate;
 use keycellar::error::PaperError;
@@ -17,8 +18,14 @@ use keycellar::secret::Secret;
 use keycellar::source::{InputSource, MAX_SECRET_LEN};
 use std::path::Path;
 
-/// The public key, the secret and the API passphrase of a key.
-pub type Credential = (String, Secret, Option<Secret>);
+/// The parts of a key: its public key, secret, API passphrase (or Kraken's 2FA password)
+/// and authenticator seed.
+pub struct Credential {
+    pub api_key: String,
+    pub secret: Secret,
+    pub api_passphrase: Option<Secret>,
+    pub otp_seed: Option<Secret>,
+}
 
 /// The public key, secret and API passphrase from flags, files, Kraken's URI or QR code,
 /// asking on the terminal for what is missing (secrets hidden). Each is checked for being
@@ -42,7 +49,45 @@ pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<Credential> {
         )?),
         None => None,
     };
-    Ok((key, secret, api_passphrase))
+    Ok(Credential {
+        api_key: key,
+        secret,
+        api_passphrase,
+        otp_seed: otp_seed(from)?,
+    })
+}
+
+/// The authenticator seed of a Kraken key with authenticator 2FA, from its setup key or URI
+/// in a file, or its QR code in a screenshot.
+fn otp_seed(from: &CredentialArgs) -> Result<Option<Secret>> {
+    let text = if let Some(source) = &from.otp_file {
+        let text = source.secret("authenticator seed")?;
+        paste::check_authenticator(text.expose(), Given::File)?;
+        text
+    } else if let Some(image) = &from.otp_qr {
+        authenticator_qr(image)?
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(otp::parse_seed(text.expose())?))
+}
+
+/// The `otpauth://` text of the authenticator QR code in a screenshot.
+fn authenticator_qr(image: &Path) -> Result<Secret> {
+    let mut found = paper::qr::read(&paper::qr::load(image)?);
+    let uri = found
+        .iter()
+        .find(|text| text.to_ascii_lowercase().starts_with("otpauth://"));
+    let read = match uri {
+        Some(uri) => Ok(Secret::new(uri.clone())),
+        None => (found.iter())
+            .try_for_each(|text| paste::check_authenticator(text, Given::QrCode))
+            .and(Err(Error::Paper(PaperError::NoAuthenticatorQr {
+                path: image.to_path_buf(),
+            }))),
+    };
+    zeroize::Zeroize::zeroize(&mut found);
+    Ok(read?)
 }
 
 /// The public key and the secret given one by one, the pair checked for being swapped.
@@ -82,13 +127,14 @@ pub fn check_arguments(from: &CredentialArgs, exchange: Option<Exchange>) -> Res
         &from.secret_file,
         &from.api_passphrase_file,
         &from.kraken_uri_file,
+        &from.otp_file,
     ];
     for source in files.into_iter().flatten() {
         if let InputSource::File(path) = source {
             paste::check_path(&path.to_string_lossy())?;
         }
     }
-    if let Some(image) = &from.qr {
+    for image in [&from.qr, &from.otp_qr].into_iter().flatten() {
         paste::check_path(&image.to_string_lossy())?;
     }
     Ok(())

@@ -37,8 +37,17 @@ pub const EXAMPLES: &[Example] = &[
          --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y \
          --permission query-funds --permission modify-trades",
     ),
+    example(
+        "add",
+        "keycellar add kraken-2fa-bot --qr kraken-key.png --otp-qr kraken-2fa.png",
+    ),
     example("list", "keycellar list --json | jq -r '.entries[].label'"),
     example("show", "keycellar show kraken-grid-bot"),
+    noted(
+        "otp",
+        "keycellar otp kraken-2fa-bot",
+        "a key recorded with --otp-qr or --otp-file",
+    ),
     example(
         "edit",
         "keycellar edit kraken-grid-bot --add-ip 203.0.113.8 --note 'second VPS'",

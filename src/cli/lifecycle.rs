@@ -34,11 +34,12 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         VaultReply::Rotatable { exchange } => exchange,
         other => return Err(unexpected(other)),
     };
-    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
+    let credential = credentials::read(&args.credentials, exchange)?;
     let replacement = Replacement {
-        api_key,
-        secret,
-        api_passphrase,
+        api_key: credential.api_key,
+        secret: credential.secret,
+        api_passphrase: credential.api_passphrase,
+        otp_seed: credential.otp_seed,
         permissions: args.permissions.clone(),
         ip_allowlist: args.ips.clone(),
         expires,

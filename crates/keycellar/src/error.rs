@@ -218,6 +218,20 @@ pub enum EntryError {
     )]
     KeyInUse { label: String, pid: Option<u32> },
 
+    #[error(
+        "{} has no authenticator seed{}",
+        quoted(.label),
+        match .two_factor {
+            Some(kind) => format!(" (its key needs a 2FA {kind})"),
+            None => " (its key needs no 2FA code)".into(),
+        }
+    )]
+    NoAuthenticator {
+        label: String,
+        /// The 2FA the key needs instead (`password`), if any.
+        two_factor: Option<&'static str>,
+    },
+
     #[error("the {exchange} secret is not valid base64")]
     SecretEncoding { exchange: &'static str },
 

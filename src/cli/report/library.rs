@@ -107,6 +107,7 @@ fn entry_exit_code(error: &EntryError) -> i32 {
         | EntryError::RotationReuses { .. }
         | EntryError::NotBackedUp { .. }
         | EntryError::NotActive { .. }
+        | EntryError::NoAuthenticator { .. }
         | EntryError::SecretEncoding { .. } => exit::FAILURE,
     }
 }
@@ -124,6 +125,7 @@ fn entry_kind(error: &EntryError) -> &'static str {
         | EntryError::RotationReuses { .. }
         | EntryError::NotBackedUp { .. }
         | EntryError::NotActive { .. }
+        | EntryError::NoAuthenticator { .. }
         | EntryError::SecretEncoding { .. } => "bad_input",
     }
 }
@@ -189,6 +191,7 @@ fn paper_kind(error: &PaperError) -> &'static str {
         | PaperError::BadImage { .. }
         | PaperError::ImageTooLarge { .. }
         | PaperError::NoKrakenQr { .. }
+        | PaperError::NoAuthenticatorQr { .. }
         | PaperError::BadKrakenUri(_) => "bad_input",
         PaperError::PaperNeedsPages { .. } => "paper_needs_pages",
     }
@@ -202,6 +205,7 @@ fn input_exit_code(error: &InputError) -> i32 {
         | InputError::Swapped { .. } => exit::USAGE,
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
@@ -223,6 +227,7 @@ fn input_kind(error: &InputError) -> &'static str {
         InputError::WeakPassphrase { .. } => "weak_passphrase",
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }

@@ -32,6 +32,15 @@ pub fn hint(misplaced: &Misplaced) -> &'static str {
             "That is an authenticator's QR code, the key's 2FA: give it with --otp-qr IMAGE. \
              --qr reads the code Kraken shows with a new key (kraken://apikey?...)."
         }
+        (Part::Authenticator, Looks::KrakenUri, _) => {
+            "That is Kraken's API-key code, the key itself: give it with --qr IMAGE (or \
+             --kraken-uri-file). --otp-qr and --otp-file read the authenticator's code Kraken \
+             shows when the key's 2FA is set to an authenticator app."
+        }
+        (Part::Authenticator, Looks::Secret | Looks::PublicKey, _) => {
+            "That is part of the API key: the public key goes with --key, the secret with \
+             --secret-file; --otp-file takes the authenticator's setup key or otpauth:// URI."
+        }
         (Part::Detail(_), _, _) => {
             "Labels, notes and the other details are kept and shown in the clear: give a \
              secret only with --secret-file or at the hidden prompt."

@@ -75,6 +75,9 @@ pub enum InputError {
         advice: Option<String>,
     },
 
+    #[error("the authenticator seed given is not usable: {problem}")]
+    BadAuthenticator { problem: &'static str },
+
     /// A value given as one part of a key that is another thing (`credential/paste`).
     #[error("{0}")]
     Misplaced(Misplaced),
