@@ -118,6 +118,25 @@ fn the_seed_is_kept_as_a_secret_and_otp_prints_the_rfc_6238_codes() {
         entry["fingerprint"]
     );
 
+    // On paper: the sheet's typed copy gives the key back with its seed (the fingerprint,
+    // which covers the seed, is recomputed from the entry's item alone).
+    let sheet = dir.join("sheet.pdf");
+    tv.cmd()
+        .arg("print")
+        .arg("-o")
+        .arg(&sheet)
+        .args(["-r", recipient.trim()])
+        .assert()
+        .success();
+    let typed = tv.file("typed.txt", &crate::common::paper::pdf_text(&sheet, &[]));
+    tv.cmd()
+        .args(["verify", "--paper", "--text"])
+        .arg(&typed)
+        .arg("-i")
+        .arg(&identity)
+        .assert()
+        .success();
+
     // `audit`: a bot uses the key and keycellar never ran one with the signing service.
     let audit = tv.cmd().args(["--json", "audit"]).output().unwrap();
     let findings: serde_json::Value = serde_json::from_slice(&audit.stdout).unwrap();
