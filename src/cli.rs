@@ -10,7 +10,7 @@
 //!   `credentials` (a key's parts for add and rotate), `encryption` (who can open a
 //!   backup), `import_into` (how restored entries join a vault), `new_passphrase`
 //!   (choosing a new passphrase: its guessing cost, the floor, generated ones).
-//! - Commands: `commands` (init, add, edit, remove, passwd, verify), `backup` (export,
+//! - Commands: `commands` (init, add, edit, remove, passwd, verify, otp), `backup` (export,
 //!   import, keygen, verify --backup), `paper` (print, restore, verify --paper),
 //!   `lifecycle` (rotate, history, status, audit), `exec` (running a bot with its keys).
 //!
@@ -74,6 +74,7 @@ pub fn run(cli: Cli) -> Result<i32> {
             read(&ctx, VaultRequest::List { filter })
         }
         Command::Show { label, reveal } => read(&ctx, VaultRequest::Show { label, reveal }),
+        Command::Otp { label } => read(&ctx, commands::otp_request(label)?),
         Command::Agent(command) => return agent::run(&ctx, command),
         Command::Lock => agent::stop_or_lock(&ctx, false),
         Command::Edit(args) => commands::edit(&ctx, *args),
@@ -141,6 +142,11 @@ fn read(ctx: &Context, request: VaultRequest) -> Result<()> {
         VaultReply::Fingerprint { of, fingerprint } => {
             output::fingerprint(&of, fingerprint, ctx.json)
         }
+        VaultReply::Otp {
+            label,
+            code,
+            valid_for,
+        } => output::otp(&label, &code, valid_for, ctx.json),
         other => Err(context::unexpected(other)),
     }
 }

@@ -1,4 +1,4 @@
-//! Runs the vault commands: init, add, edit, remove, passwd and verify.
+//! Runs the vault commands: init, add, edit, remove, passwd, verify and otp.
 
 use super::args::{AddArgs, EditArgs, InitArgs};
 use super::context::{self, Context, unexpected};
@@ -9,11 +9,13 @@ use super::prompt::{self, Asked};
 use super::report::{Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
-use keycellar::clock::Date;
+use keycellar::clock::{Date, Timestamp};
 use keycellar::credential::entry::NewEntry;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::credential::paste;
 use keycellar::credential::validate;
+use keycellar::error::paste::Given;
 use keycellar::error::{InputError, VaultError};
 use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
@@ -85,16 +87,28 @@ fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
         (None, c) if c.qr.is_some() || c.kraken_uri_file.is_some() => Exchange::Kraken,
         (None, _) => return Err(Failure::Usage("--exchange is required".into())),
     };
+    credentials::check_details(
+        &[
+            ("label", Some(&label)),
+            ("note", args.note.as_ref()),
+            ("account reference", args.account.as_ref()),
+        ],
+        &[
+            ("app name", &args.used_by),
+            ("permission", &args.permissions_other),
+        ],
+    )?;
     let mut permissions = args.permissions;
     credentials::check_permission_names(exchange, &permissions)?;
     permissions.extend(args.permissions_other);
-    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
+    let credential = credentials::read(&args.credentials, exchange)?;
     Ok(NewEntry {
         label,
         exchange,
-        api_key,
-        secret,
-        api_passphrase,
+        api_key: credential.api_key,
+        secret: credential.secret,
+        api_passphrase: credential.api_passphrase,
+        otp_seed: credential.otp_seed,
         key_version: args.key_version,
         account_ref: args.account,
         permissions,
@@ -111,6 +125,17 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
         Some("none") => Some(None),
         other => credentials::parse_date(other)?.map(Some),
     };
+    credentials::check_details(
+        &[
+            ("label", args.rename.as_ref()),
+            ("note", args.note.as_ref()),
+            ("account reference", args.account.as_ref()),
+        ],
+        &[
+            ("app name", &args.add_used_by),
+            ("permission", &args.add_permission_other),
+        ],
+    )?;
     let change = EntryChange {
         rename: args.rename,
         add_permissions: args.add_permission,
@@ -219,6 +244,10 @@ pub fn verify(
     let written_down = written_down
         .map(|fp| fp.parse::<Fingerprint>().map_err(Failure::Usage))
         .transpose()?;
+    // The exchange is known only once the vault is open: the rules of every exchange.
+    if let Some(key) = &public_key {
+        paste::check_public_key(key, None, Given::CommandLine)?;
+    }
     let request = VaultRequest::Verify {
         label,
         fingerprint: written_down,
@@ -246,4 +275,13 @@ fn entries_from_json(source: &InputSource) -> Result<Vec<NewEntry>> {
         })
         .into()
     })
+}
+
+/// The request for `label`'s authenticator code now, by keycellar's clock (the signing
+/// service's, which tests fix).
+pub fn otp_request(label: String) -> Result<VaultRequest> {
+    let seconds = keycellar::run::sign_clock().now_ms() / 1000;
+    let at = Timestamp::from_unix_seconds(seconds)
+        .ok_or_else(|| Error::Internal("the clock is past the year 9999".into()))?;
+    Ok(VaultRequest::Otp { label, at })
 }

@@ -234,6 +234,7 @@ pub fn unexpected(reply: VaultReply) -> Failure {
         VaultReply::List { .. } => "list",
         VaultReply::Show { .. } => "show",
         VaultReply::History { .. } => "history",
+        VaultReply::Otp { .. } => "otp",
         VaultReply::Verify { .. } => "verify",
         VaultReply::Fingerprint { .. } => "fingerprint",
         VaultReply::Status { .. } => "status",

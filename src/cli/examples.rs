@@ -4,7 +4,8 @@
 //! `std`: the tests read it as it is (`#[path]`).
 
 /// One example: the command whose help shows it, the line as typed, and a note for what the
-/// line does not say.
+/// line does not say. A public key in an example is whole and of its exchange's shape, so
+/// that pasting the line meets no check (tests/it/examples.rs).
 pub struct Example {
     pub command: &'static str,
     pub line: &'static str,
@@ -32,11 +33,21 @@ pub const EXAMPLES: &[Example] = &[
     noted("init", "keycellar init", "asks for the passphrase twice"),
     example(
         "add",
-        "keycellar add kraken-grid-bot --exchange kraken --key CJbfPw...I3y \
+        "keycellar add kraken-grid-bot --exchange kraken \
+         --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y \
          --permission query-funds --permission modify-trades",
+    ),
+    example(
+        "add",
+        "keycellar add kraken-2fa-bot --qr kraken-key.png --otp-qr kraken-2fa.png",
     ),
     example("list", "keycellar list --json | jq -r '.entries[].label'"),
     example("show", "keycellar show kraken-grid-bot"),
+    noted(
+        "otp",
+        "keycellar otp kraken-2fa-bot",
+        "a key recorded with --otp-qr or --otp-file",
+    ),
     example(
         "edit",
         "keycellar edit kraken-grid-bot --add-ip 203.0.113.8 --note 'second VPS'",
@@ -82,7 +93,8 @@ pub const EXAMPLES: &[Example] = &[
     ),
     example(
         "verify",
-        "keycellar verify kraken-grid-bot --key CJbfPw4tnbf...I3y",
+        "keycellar verify kraken-grid-bot \
+         --key CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y",
     ),
     example(
         "verify",
@@ -133,8 +145,9 @@ pub const EXAMPLES: &[Example] = &[
     ),
     example(
         "rotate",
-        "keycellar rotate kraken-grid-bot --key NEWPUBLICKEY --secret-file new-secret.txt \
-         --reason scheduled",
+        "keycellar rotate kraken-grid-bot \
+         --key sXaG91wSdCX6UN6q+2TAr7/SscZGDVYKFABYvWDr4QeZpPx7UqOFjluF \
+         --secret-file new-secret.txt --reason scheduled",
     ),
     example("history", "keycellar history kraken-grid-bot"),
     example("history", "keycellar history kraken-grid-bot --signatures"),

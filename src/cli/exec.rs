@@ -82,10 +82,10 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         restarts: (args.restart == Restart::OnFailure).then_some(args.max_restarts),
         signing: server.as_ref(),
     };
-    record_run(&vault_id, &ids, None);
+    record_run(&vault_id, &ids, Ended::Started(args.profile));
     let code = child::run(command, run);
     if let Ok(code) = &code {
-        record_run(&vault_id, &ids, Some(*code));
+        record_run(&vault_id, &ids, Ended::With(*code));
     }
     if let Some(server) = server {
         server.stop();
@@ -212,9 +212,15 @@ fn state_dir() -> Result<PathBuf> {
     Ok(runtime_dir()?.path().to_path_buf())
 }
 
-/// Records, outside the vault, that a bot started (`None`) or ended (with its code) with
-/// the entries `ids`. A failure is a warning: the record is informative, the run goes on.
-fn record_run(vault_id: &str, ids: &[&str], ended: Option<i32>) {
+/// A run's start (with the profile it hands the keys over by) or its end (with its code).
+enum Ended {
+    Started(Profile),
+    With(i32),
+}
+
+/// Records, outside the vault, that a bot started or ended with the entries `ids`. A
+/// failure is a warning: the record is informative, the run goes on.
+fn record_run(vault_id: &str, ids: &[&str], ended: Ended) {
     let now = keycellar::clock::Timestamp::now();
     let recorded = runtime_dir().and_then(|dir| {
         Ok(run::update_records(
@@ -222,8 +228,11 @@ fn record_run(vault_id: &str, ids: &[&str], ended: Option<i32>) {
             vault_id,
             ids,
             |record| match ended {
-                None => record.last_started = Some(now),
-                Some(code) => {
+                Ended::Started(profile) => {
+                    record.last_started = Some(now);
+                    record.last_profile = Some(profile.name().to_string());
+                }
+                Ended::With(code) => {
                     record.last_ended = Some(now);
                     record.last_exit_code = Some(code);
                 }

@@ -12,6 +12,17 @@ use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
+    credentials::check_arguments(&args.credentials, None)?;
+    credentials::check_details(
+        &[
+            ("note", args.note.as_ref()),
+            ("reason", args.reason.as_ref()),
+        ],
+        &[
+            ("app name", &args.used_by),
+            ("permission", &args.permissions_other),
+        ],
+    )?;
     // The rules that need no new key are checked before it is asked for; the rotation
     // checks them again under the vault's lock.
     let check = VaultRequest::Rotatable {
@@ -23,11 +34,12 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         VaultReply::Rotatable { exchange } => exchange,
         other => return Err(unexpected(other)),
     };
-    let (api_key, secret, api_passphrase) = credentials::read(&args.credentials, exchange)?;
+    let credential = credentials::read(&args.credentials, exchange)?;
     let replacement = Replacement {
-        api_key,
-        secret,
-        api_passphrase,
+        api_key: credential.api_key,
+        secret: credential.secret,
+        api_passphrase: credential.api_passphrase,
+        otp_seed: credential.otp_seed,
         permissions: args.permissions.clone(),
         ip_allowlist: args.ips.clone(),
         expires,

@@ -24,6 +24,7 @@ pub use backup::{
 };
 use keycellar::Error;
 use keycellar::credential::fingerprint::Fingerprint;
+use keycellar::credential::otp::TwoFactor;
 use keycellar::kdf::KdfParams;
 use keycellar::ops::{EntryView, Revealed, Verified};
 use keycellar::untrusted::escaped as safe;
@@ -261,12 +262,28 @@ fn list_row(e: &EntryView) -> [Cow<'_, str>; 8] {
     ]
 }
 
+/// What `show` says of a Kraken key's 2FA: the password is the API passphrase line; an
+/// authenticator's seed is shown only when revealed.
+fn two_factor(entry: &EntryView, revealed: Option<&Revealed>) -> String {
+    match (entry.two_factor, revealed.and_then(|r| r.otp_seed.as_ref())) {
+        (None, _) => "-".into(),
+        (Some(TwoFactor::Password), _) => "password (the API passphrase)".into(),
+        (Some(TwoFactor::Authenticator), Some(seed)) => {
+            format!("authenticator, seed {}", seed.expose())
+        }
+        (Some(TwoFactor::Authenticator), None) => {
+            "authenticator (`keycellar otp LABEL` prints its code; the seed with --reveal)".into()
+        }
+    }
+}
+
 pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Result<()> {
     if as_json {
         let mut value = entry_json(entry);
         if let Some(revealed) = revealed {
             value["secret"] = json!(revealed.secret.expose());
             value["api_passphrase"] = json!(revealed.api_passphrase.as_ref().map(|p| p.expose()));
+            value["otp_seed"] = json!(revealed.otp_seed.as_ref().map(|s| s.expose()));
         }
         value["schema"] = json!(JSON_SCHEMA);
         print_json(value)?;
@@ -295,6 +312,7 @@ pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Re
                 (true, None) => hidden.into(),
             },
         ),
+        ("2FA", two_factor(entry, revealed)),
         ("Key version", optional(&entry.key_version)),
         ("Account", optional(&entry.account_ref)),
         ("Permissions", list(&entry.permissions)),
@@ -319,6 +337,26 @@ pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Re
     }
     if entry.permission_summary.contains("WITHDRAW") {
         say!("\nThis key can WITHDRAW funds: keep every copy of it offline.");
+    }
+    Ok(())
+}
+
+/// The code `label`'s authenticator shows now: alone on standard output (for a script or a
+/// paste), how long it stays valid on standard error.
+pub fn otp(label: &str, code: &str, valid_for: u64, as_json: bool) -> Result<()> {
+    if as_json {
+        print_json(json!({
+            "schema": JSON_SCHEMA,
+            "label": label,
+            "code": code,
+            "valid_for_seconds": valid_for,
+        }))?;
+    } else {
+        say!("{code}");
+        ui::note(&format!(
+            "the code of {}'s authenticator, valid for {valid_for} s more",
+            safe(label)
+        ));
     }
     Ok(())
 }

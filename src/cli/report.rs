@@ -9,6 +9,7 @@ mod agent;
 mod hints;
 mod identity;
 mod library;
+mod paste;
 mod unanswered;
 
 use super::ui;

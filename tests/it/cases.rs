@@ -10,6 +10,7 @@
 //! case: what the case shows (required, first)
 //! entries: k1 k2            Kraken entries the vault holds (default: none)
 //! file: NAME = CONTENT      a file beside the vault (`\n` is a newline; repeatable)
+//! qr: NAME = TEXT           a PNG beside the vault holding TEXT as a QR code (qrencode)
 //! before: ARGS              a command that must succeed first (repeatable)
 //! vault: NAME               the vault path given, in the workplace (default: the vault)
 //! passphrase: none          run without --passphrase-file (default: the right one)
@@ -35,6 +36,7 @@ struct Case {
     name: String,
     entries: Vec<String>,
     files: Vec<(String, String)>,
+    qr_codes: Vec<(String, String)>,
     before: Vec<String>,
     vault: Option<String>,
     passphrase: bool,
@@ -72,6 +74,10 @@ fn parse(text: &str, file: &str) -> Vec<Case> {
                 "file" => {
                     let (name, content) = value.split_once(" = ").expect("file: NAME = CONTENT");
                     case.files.push((name.into(), unescape(content)));
+                }
+                "qr" => {
+                    let (name, text) = value.split_once(" = ").expect("qr: NAME = TEXT");
+                    case.qr_codes.push((name.into(), text.into()));
                 }
                 "before" => case.before.push(value),
                 "vault" => case.vault = Some(value),
@@ -180,6 +186,12 @@ fn check(case: &Case) {
     }
     for (name, content) in &case.files {
         tv.file(name, &substitute(content, tv.dir.path()));
+    }
+    for (name, text) in &case.qr_codes {
+        run(tool("qrencode")
+            .args(["-s", "6", "-o"])
+            .arg(tv.dir.path().join(name))
+            .arg(substitute(text, tv.dir.path())));
     }
     for args in &case.before {
         let words = shlex::split(&substitute(args, tv.dir.path())).expect("before: shell words");

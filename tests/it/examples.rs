@@ -199,3 +199,75 @@ fn no_two_examples_write_the_same_file() {
     }
     assert!(collisions.is_empty(), "{}", collisions.join("\n"));
 }
+
+/// The `$ keycellar ...` lines of the README's ```console blocks (the tour), joined where a
+/// line ends in a backslash.
+fn readme_console_lines() -> Vec<String> {
+    let readme = include_str!("../../README.md");
+    let mut lines = Vec::new();
+    let (mut in_console, mut pending) = (false, None::<String>);
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_console = line == "```console";
+            continue;
+        }
+        let continued = pending.take().or_else(|| {
+            let command = line.strip_prefix("$ ").filter(|_| in_console)?;
+            command.starts_with("keycellar ").then(String::new)
+        });
+        let Some(mut command) = continued else {
+            continue;
+        };
+        command.push_str(line.trim_start_matches("$ ").trim().trim_end_matches('\\'));
+        command.push(' ');
+        match line.ends_with('\\') {
+            true => pending = Some(command),
+            false => lines.push(command.trim().to_string()),
+        }
+    }
+    lines
+}
+
+/// Every public key an example gives (`--key VALUE` in help, the man pages and the README)
+/// passes the checks a key pasted there meets: the paste check (not a secret, not shortened)
+/// and its exchange's documented shape. A shell variable (`"$NEW_KEY"`) is the reader's.
+#[test]
+fn every_sample_key_passes_the_shape_check_when_pasted() {
+    use keycellar::credential::exchange::Exchange;
+    use keycellar::credential::paste;
+    use keycellar::error::paste::Given;
+    let console = readme_console_lines();
+    assert!(
+        console.len() >= 4,
+        "the README's tour was not read: {console:?}"
+    );
+    let lines = (help_examples().into_iter().flat_map(|(_, lines)| lines))
+        .chain(readme_lines())
+        .chain(console);
+    let mut checked = Vec::new();
+    for line in lines {
+        let words = shlex::split(&line).unwrap();
+        let exchange = (words.windows(2).find(|w| w[0] == "--exchange"))
+            .map_or(Exchange::Kraken, |w| w[1].parse().unwrap());
+        for key in words.windows(2).filter(|w| w[0] == "--key").map(|w| &w[1]) {
+            if key.starts_with('$') {
+                continue;
+            }
+            let pasted = paste::check_public_key(key, Some(exchange), Given::CommandLine);
+            assert!(pasted.is_ok(), "{line}: {}", pasted.unwrap_err());
+            let shape = exchange
+                .info()
+                .public_key
+                .as_ref()
+                .expect("a documented shape");
+            assert!((shape.fits)(key), "{line}: not {}", shape.description);
+            checked.push(key.clone());
+        }
+    }
+    // The help's add, verify and rotate, and the tour's verify.
+    assert!(checked.len() >= 4, "only {checked:?}");
+    // The check sees what it exists to refuse: the shortened key examples once showed.
+    let shortened =
+        paste::check_public_key("CJbfPw...I3y", Some(Exchange::Kraken), Given::CommandLine);
+    assert!(shortened.is_err());
+}

@@ -105,11 +105,12 @@ fn the_fingerprint_vectors_hold() {
             continue;
         };
         let exchange: Exchange = field("exchange").unwrap().parse().unwrap();
-        let got = fingerprint::compute(
+        let got = fingerprint::compute_with_seed(
             exchange,
             &field("api_key").unwrap(),
             &field("secret").unwrap(),
             field("api_passphrase").as_deref(),
+            field("otp_seed").as_deref(),
         )
         .unwrap();
         assert_eq!(got.to_string(), expected, "{vector}");

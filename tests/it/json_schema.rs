@@ -160,6 +160,7 @@ fn every_json_document_matches_its_schema() {
     let new_key = format!("{}z", &KRAKEN_KEY[..KRAKEN_KEY.len() - 1]);
     let new_secret = tv.file("s2", &KRAKEN_SECRET.replace('F', "G"));
     let new_secret = new_secret.to_str().unwrap();
+    let seed = tv.file("seed", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n");
     c.check(
         "rotated",
         &run(&[
@@ -169,8 +170,16 @@ fn every_json_document_matches_its_schema() {
             &new_key,
             "--secret-file",
             new_secret,
+            "--otp-file",
+            seed.to_str().unwrap(),
         ]),
     );
+    // The new key has authenticator 2FA: its code, and its seed only when revealed.
+    c.check("otp", &run(&["otp", "k1"]));
+    let shown = run(&["show", "k1"]);
+    assert_eq!(shown["two_factor"], "authenticator");
+    c.check("show", &shown);
+    c.check("show_reveal", &run(&["show", "k1", "--reveal"]));
     // The new key is in no backup yet: status names it.
     let status = run(&["status"]);
     assert_eq!(status["in_no_backup"][0]["label"], "k1");

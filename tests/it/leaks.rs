@@ -18,6 +18,8 @@ const OKX_SECRET: &str = "9F3A6C1D8E2B4F7A0C5D9E1B3A6F8C2D";
 const OKX_PASSPHRASE: &str = "okx-api-pass-Wq7Zr4Nd";
 const VAULT_PASSPHRASE: &str = "vault-pass-Zq8Xw2Lp9Rm4";
 const BACKUP_PASSPHRASE: &str = "backup-pass-Tn5Vb7Kc3Hj1";
+/// A Kraken key's authenticator seed (base32).
+const OTP_SEED: &str = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
 
 /// A vault holding the seeded secrets, and the files the commands read.
 struct Seeded {
@@ -51,6 +53,17 @@ impl Seeded {
             .arg(pass)
             .assert()
             .success();
+        let seed = tv.file("otp-seed", OTP_SEED);
+        let secret = tv.file("kraken-2fa-secret", &KRAKEN_SECRET.replace('F', "H"));
+        let key = KRAKEN_KEY.replace('C', "H");
+        tv.cmd()
+            .args(["add", "kraken-2fa", "--exchange", "kraken", "--key", &key])
+            .arg("--secret-file")
+            .arg(secret)
+            .arg("--otp-file")
+            .arg(seed)
+            .assert()
+            .success();
         tv.file("backup-pass", &format!("{BACKUP_PASSPHRASE}\n"));
         let identity = tv.dir.path().join("identity.txt");
         let out = tv
@@ -78,6 +91,7 @@ impl Seeded {
                 VAULT_PASSPHRASE,
                 BACKUP_PASSPHRASE,
                 &age_secret,
+                OTP_SEED,
             ]
             .iter()
             .map(|s| s.to_string())
@@ -98,6 +112,8 @@ impl Seeded {
             "okx-pass",
             "backup-pass",
             "kraken-secret",
+            "kraken-2fa-secret",
+            "otp-seed",
             "new-pass",
         ]
         .contains(&name.as_ref())
@@ -191,6 +207,9 @@ fn no_secret_in_any_output_file_argv_or_environment() {
         (vec!["list"], false),
         (vec!["show", "okx-tax"], false),
         (vec!["show", "okx-tax", "--reveal"], true),
+        (vec!["show", "kraken-2fa"], false),
+        (vec!["show", "kraken-2fa", "--reveal"], true),
+        (vec!["otp", "kraken-2fa"], false),
         (vec!["fingerprint"], false),
         (vec!["fingerprint", "okx-tax"], false),
         (vec!["verify"], false),

@@ -43,4 +43,5 @@ mod readme;
 mod shell;
 mod sign_attacks;
 mod signing;
+mod two_factor;
 mod vectors;

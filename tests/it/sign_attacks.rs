@@ -244,6 +244,7 @@ fn a_binance_key_that_may_withdraw_is_not_served() {
             api_key: BINANCE_KEY.into(),
             secret: Secret::new(BINANCE_SECRET.into()),
             api_passphrase: None,
+            otp_seed: None,
             key_version: None,
             account_ref: None,
             permissions: vec!["enableReading".into(), permission.into()],

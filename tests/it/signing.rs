@@ -39,6 +39,7 @@ pub(crate) fn key_with_passphrase(
         api_key: api_key.into(),
         secret: Secret::new(secret.into()),
         api_passphrase: passphrase.map(|p| Secret::new(p.into())),
+        otp_seed: None,
         key_version: None,
         account_ref: None,
         permissions: vec![],

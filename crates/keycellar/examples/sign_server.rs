@@ -18,6 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .into(),
         ),
         api_passphrase: None,
+        otp_seed: None,
         key_version: None,
         account_ref: None,
         permissions: vec![],

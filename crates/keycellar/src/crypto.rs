@@ -1,4 +1,5 @@
-//! XChaCha20-Poly1305 sealing and opening, SHA-256, and the system random source.
+//! XChaCha20-Poly1305 sealing and opening, SHA-256, and the system random source; `sha1`:
+//! HMAC-SHA-1, for authenticator codes only.
 //!
 //! Thin wrappers so that the format code speaks in bytes and never touches cipher traits.
 
@@ -8,6 +9,9 @@ use chacha20poly1305::aead::{Aead, AeadInOut, KeyInit, Payload};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
+
+mod sha1;
+pub use sha1::hmac_sha1;
 
 /// Length of an XChaCha20-Poly1305 nonce.
 pub const NONCE_LEN: usize = 24;

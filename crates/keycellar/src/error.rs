@@ -5,14 +5,16 @@
 //! [`JsonProblem`], [`NotExport`]), which the caller that knows the file
 //! turns into an [`Error`] naming it. What a person should do next, and the process exit
 //! code, are the command line's business (`src/cli/report.rs`), not the library's. The
-//! errors of backups are in `backup`, those of a command's inputs in `input`, the parsers'
-//! problems in `problems`.
+//! errors of backups are in `backup`, those of a command's inputs in `input` (with `paste`:
+//! a value given as one part of a key that is another thing), the parsers' problems in
+//! `problems`.
 
 use crate::untrusted::quoted;
 use std::path::PathBuf;
 
 mod backup;
 mod input;
+pub mod paste;
 mod problems;
 pub use backup::{BackupError, PaperError};
 pub use input::InputError;
@@ -215,6 +217,20 @@ pub enum EntryError {
         .pid.map(|p| format!(" (process {p})")).unwrap_or_default()
     )]
     KeyInUse { label: String, pid: Option<u32> },
+
+    #[error(
+        "{} has no authenticator seed{}",
+        quoted(.label),
+        match .two_factor {
+            Some(kind) => format!(" (its key needs a 2FA {kind})"),
+            None => " (its key needs no 2FA code)".into(),
+        }
+    )]
+    NoAuthenticator {
+        label: String,
+        /// The 2FA the key needs instead (`password`), if any.
+        two_factor: Option<&'static str>,
+    },
 
     #[error("the {exchange} secret is not valid base64")]
     SecretEncoding { exchange: &'static str },

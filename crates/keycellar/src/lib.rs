@@ -8,8 +8,10 @@
 //! - [`untrusted`]: how text from outside may be quoted in a message or shown on a terminal;
 //!   [`wording`]: nouns that agree with their number; [`clock`]: dates and timestamps as
 //!   stored; [`error`]: the library's typed errors, one enum per kind of operation
-//!   (`backup`, `input`, and `problems`: the parsers' path-free problems); [`secret`]: zeroizing holders for
-//!   secrets; `crypto`: XChaCha20-Poly1305, SHA-256 and randomness behind a byte-level API;
+//!   (`backup`, `input` with `paste`: a value given as one part of a key that is another
+//!   thing, and `problems`: the parsers' path-free problems); [`secret`]: zeroizing holders for
+//!   secrets; `crypto`: XChaCha20-Poly1305, SHA-256 and randomness behind a byte-level API
+//!   (`sha1`: HMAC-SHA-1, for authenticator codes only);
 //!   `parallel`: independent work spread over the cores; [`hygiene`]: process hardening
 //!   (no core dumps).
 //! - [`source`]: reading passphrases, secrets and documents from a file, a descriptor or
@@ -21,7 +23,10 @@
 //!   `lifecycle` (what a rotated key inherits), `exec` (what a child process is given:
 //!   profiles for bots, masking of its output), `kraken_uri` (Kraken's key QR code),
 //!   `details` (what a key has beyond its credential, which paper keeps apart), `expiry`
-//!   (the exchanges' own rules for turning keys off, dated and sourced).
+//!   (the exchanges' own rules for turning keys off, dated and sourced), `otp` (Kraken's
+//!   API-key 2FA: a password or an authenticator's seed, and its RFC 6238 codes), `paste` (what a
+//!   pasted value looks like: a secret given as the public key, a URI given as a secret or a
+//!   file, a shortened key, an authenticator's QR code).
 //! - [`vault`]: the vault file and everything beside it: `format` (the byte layout of
 //!   docs/FORMAT.md), `payload` (the sealed document), `backup_log` (the vault's record of
 //!   its backups), `store` (lock, atomic save, generations), `unlock` (the

@@ -22,7 +22,8 @@ pub fn nonce_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("nonces")
 }
 
-/// The clock the signing service signs with: the system's, or with the `internals` feature
+/// The clock the signing service signs with, and `otp` makes authenticator codes by: the
+/// system's, or with the `internals` feature
 /// and `KEYCELLAR_TEST_CLOCK_MS=N`, one fixed at N (a test hook, so that a documented vector
 /// with its nonce can be checked end to end; never in a release).
 pub fn sign_clock() -> Arc<dyn Clock> {
@@ -99,6 +100,11 @@ pub struct RunRecord {
     pub last_ended: Option<crate::clock::Timestamp>,
     /// The exit code the bot ended with (128 + n for a signal n).
     pub last_exit_code: Option<i32>,
+    /// The profile the bot last started with (`sign`, `env`, ...): `audit` warns about a key
+    /// with authenticator 2FA that a bot uses without the signing service, which alone sends
+    /// its codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_profile: Option<String>,
 }
 
 /// The records of a vault, by entry id.

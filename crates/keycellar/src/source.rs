@@ -204,7 +204,7 @@ pub fn parse_json<T: DeserializeOwned>(text: &str) -> Result<T, JsonProblem> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = shown_path(e.path());
         let inner = e.inner();
-        let secret_field = ["secret", "api_passphrase"]
+        let secret_field = ["secret", "api_passphrase", "otp_seed"]
             .iter()
             .any(|f| path.ends_with(f));
         JsonProblem::BadValue {

@@ -21,6 +21,10 @@ pub enum Command {
         #[arg(long)]
         reveal: bool,
     },
+    /// Print the code a Kraken key's authenticator shows now (keys with authenticator 2FA,
+    /// whose seed was recorded with --otp-file or --otp-qr)
+    #[command(after_help = examples::help("otp", ""))]
+    Otp { label: String },
     /// Change an entry's metadata (never its key material)
     #[command(after_help = examples::help("edit", ""))]
     Edit(Box<EditArgs>),

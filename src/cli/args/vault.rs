@@ -81,7 +81,8 @@ pub struct AddArgs {
     pub credentials: CredentialArgs,
     /// Add one entry, or a JSON list of entries, from this file (`-` for stdin)
     #[arg(long, value_name = "PATH", conflicts_with_all = [
-        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file", "qr"
+        "label", "exchange", "key", "secret_file", "api_passphrase_file", "kraken_uri_file", "qr",
+        "otp_file", "otp_qr"
     ])]
     pub from_json: Option<InputSource>,
     /// KuCoin API key version
@@ -130,6 +131,14 @@ pub struct CredentialArgs {
     /// Read Kraken's key QR code from a screenshot (PNG or JPEG)
     #[arg(long, value_name = "IMAGE", conflicts_with_all = ["key", "secret_file", "kraken_uri_file"])]
     pub qr: Option<PathBuf>,
+    /// Kraken key with authenticator 2FA: read the authenticator's seed (its setup key, or
+    /// its otpauth://totp/ URI) from this file (`-` for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub otp_file: Option<InputSource>,
+    /// Kraken key with authenticator 2FA: read the authenticator's QR code (otpauth://) from
+    /// a screenshot (PNG or JPEG)
+    #[arg(long, value_name = "IMAGE", conflicts_with = "otp_file")]
+    pub otp_qr: Option<PathBuf>,
 }
 
 impl CredentialArgs {
@@ -139,6 +148,7 @@ impl CredentialArgs {
             (&self.secret_file, "API secret"),
             (&self.api_passphrase_file, "API passphrase"),
             (&self.kraken_uri_file, "Kraken key URI"),
+            (&self.otp_file, "authenticator seed"),
         ];
         parts
             .into_iter()

@@ -181,6 +181,10 @@ fn entry_hint(error: &EntryError) -> &'static str {
             "The value you compared against is not the one stored. Check for typos; if the \
              stored entry is wrong, restore it from a backup."
         }
+        EntryError::NoAuthenticator { .. } => {
+            "`keycellar show LABEL` says which 2FA the key needs. A seed is recorded with the \
+             key it belongs to: --otp-file or --otp-qr of `add` or `rotate`."
+        }
         EntryError::NothingToRotate { .. } | EntryError::SecretEncoding { .. } => CHECK_INPUT,
         EntryError::NotHandedOver { .. } => {
             "See `keycellar exec --help` and `keycellar exec --list-profiles`."
@@ -295,6 +299,10 @@ fn paper_hint(error: &PaperError) -> &'static str {
             "Print the entries on more than one sheet (naming their labels), or print \
              without parity pages (--parity-pages 0)."
         }
+        PaperError::NoAuthenticatorQr { .. } => {
+            "Give the screenshot of the QR code Kraken shows when the key's 2FA is set to an \
+             authenticator, or its setup key with --otp-file."
+        }
         PaperError::BadImage { .. }
         | PaperError::NoKrakenQr { .. }
         | PaperError::BadKrakenUri(_) => CHECK_INPUT,
@@ -331,6 +339,13 @@ fn input_hint(error: &InputError) -> &'static str {
         | InputError::EmptyPassphrase { .. }
         | InputError::BadJson { .. }
         | InputError::BadLine { .. } => CHECK_INPUT,
+        InputError::BadAuthenticator { .. } => {
+            "Give the seed as the authenticator app's setup key shows it (base32), or the \
+             otpauth://totp/ URI of Kraken's 2FA QR code (--otp-file), or that QR code \
+             itself (--otp-qr)."
+        }
+        InputError::Misplaced(misplaced) => super::paste::hint(misplaced),
+        InputError::Swapped { key_given } => super::paste::swapped_hint(*key_given),
         InputError::NoKeys { .. } => {
             "check that --from names the file's format (`keycellar import --help`), and that \
              the file holds a key and its secret; nothing was imported"

@@ -5,6 +5,7 @@
 
 use super::exit;
 use keycellar::Error;
+use keycellar::error::paste::Given;
 use keycellar::error::{BackupError, EntryError, InputError, PaperError, VaultError};
 
 /// The exit code of a library error.
@@ -106,6 +107,7 @@ fn entry_exit_code(error: &EntryError) -> i32 {
         | EntryError::RotationReuses { .. }
         | EntryError::NotBackedUp { .. }
         | EntryError::NotActive { .. }
+        | EntryError::NoAuthenticator { .. }
         | EntryError::SecretEncoding { .. } => exit::FAILURE,
     }
 }
@@ -123,6 +125,7 @@ fn entry_kind(error: &EntryError) -> &'static str {
         | EntryError::RotationReuses { .. }
         | EntryError::NotBackedUp { .. }
         | EntryError::NotActive { .. }
+        | EntryError::NoAuthenticator { .. }
         | EntryError::SecretEncoding { .. } => "bad_input",
     }
 }
@@ -194,6 +197,7 @@ fn paper_kind(error: &PaperError) -> &'static str {
         | PaperError::BadImage { .. }
         | PaperError::ImageTooLarge { .. }
         | PaperError::NoKrakenQr { .. }
+        | PaperError::NoAuthenticatorQr { .. }
         | PaperError::BadKrakenUri(_) => "bad_input",
         PaperError::PaperNeedsPages { .. } => "paper_needs_pages",
     }
@@ -203,10 +207,13 @@ fn input_exit_code(error: &InputError) -> i32 {
     match error {
         InputError::StdinTwice { .. }
         | InputError::WordCount { .. }
-        | InputError::PlaintextDestination { .. } => exit::USAGE,
+        | InputError::PlaintextDestination { .. }
+        | InputError::Misplaced(_)
+        | InputError::Swapped { .. } => exit::USAGE,
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
         | InputError::ChangedMeanwhile { .. }
+        | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }
@@ -220,6 +227,11 @@ fn input_exit_code(error: &InputError) -> i32 {
 
 fn input_kind(error: &InputError) -> &'static str {
     match error {
+        InputError::Misplaced(misplaced) if misplaced.exposed() => "secret_in_history",
+        InputError::Swapped {
+            key_given: Given::CommandLine,
+        } => "secret_in_history",
+        InputError::Misplaced(_) | InputError::Swapped { .. } => "misplaced_value",
         InputError::StdinTwice { .. }
         | InputError::WordCount { .. }
         | InputError::PlaintextDestination { .. } => "usage",
@@ -227,6 +239,7 @@ fn input_kind(error: &InputError) -> &'static str {
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
         | InputError::ChangedMeanwhile { .. }
+        | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }
         | InputError::NotText { .. }
         | InputError::EmptyPassphrase { .. }

@@ -16,7 +16,7 @@ const ROTATED_KEY: &str = "Dkcg7Xxq1cT8QmKkzXq4p3mS2fJ0rN9wYbE6hLuVaZo5tGiR/+WdP
 /// The commands, in order (each side's state moves in step). `{in}` is a directory of
 /// inputs both sides share, `{out}` a directory of each side's own outputs, `{r}` the
 /// recipient of the identity `{in}/id.txt`.
-const TABLE: [&[&str]; 12] = [
+const TABLE: [&[&str]; 13] = [
     &[
         "add",
         "k2",
@@ -26,7 +26,10 @@ const TABLE: [&[&str]; 12] = [
         SECOND_KEY,
         "--secret-file",
         "{in}/s2",
+        "--otp-file",
+        "{in}/seed",
     ],
+    &["otp", "k2"],
     &[
         "edit",
         "k2",
@@ -96,6 +99,7 @@ impl Sides {
         std::fs::copy(&av.tv.vault, &local).unwrap();
         std::fs::write(inputs.join("s2"), KRAKEN_SECRET.replace('F', "H")).unwrap();
         std::fs::write(inputs.join("s3"), KRAKEN_SECRET.replace('F', "G")).unwrap();
+        std::fs::write(inputs.join("seed"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
         run(tool("age-keygen").arg("-o").arg(inputs.join("id.txt")));
         let identity = std::fs::read_to_string(inputs.join("id.txt")).unwrap();
         let recipient = identity

@@ -3,6 +3,7 @@
 use crate::clock::{Date, Timestamp};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
+use crate::credential::otp::TwoFactor;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -59,6 +60,10 @@ pub struct Entry<F = Fingerprint> {
     /// API passphrase (OKX, KuCoin, Coinbase Exchange) or Kraken's static 2FA password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) api_passphrase: Option<Secret>,
+    /// Kraken: the seed of the authenticator whose codes the key needs instead of a 2FA
+    /// password (base32, `credential::otp`; payload schema 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) otp_seed: Option<Secret>,
     /// KuCoin API key version ("2" for keys made since 2021).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) key_version: Option<String>,
@@ -146,6 +151,20 @@ impl<F> Entry<F> {
     pub fn api_passphrase(&self) -> Option<&Secret> {
         self.api_passphrase.as_ref()
     }
+    /// The authenticator seed of a Kraken key that needs its codes; print it only when the
+    /// user asked to see it.
+    pub fn otp_seed(&self) -> Option<&Secret> {
+        self.otp_seed.as_ref()
+    }
+    /// The 2FA a Kraken key needs with each request: a code of its authenticator, or its
+    /// password (kept as the API passphrase); `None` for none, and on other exchanges.
+    pub fn two_factor(&self) -> Option<TwoFactor> {
+        match (&self.otp_seed, &self.api_passphrase, self.exchange) {
+            (Some(_), _, _) => Some(TwoFactor::Authenticator),
+            (None, Some(_), Exchange::Kraken) => Some(TwoFactor::Password),
+            (None, _, _) => None,
+        }
+    }
     pub fn key_version(&self) -> Option<&str> {
         self.key_version.as_deref()
     }
@@ -226,6 +245,7 @@ impl<F> Entry<F> {
             api_key: self.api_key,
             secret: self.secret,
             api_passphrase: self.api_passphrase,
+            otp_seed: self.otp_seed,
             key_version: self.key_version,
             account_ref: self.account_ref,
             permissions: self.permissions,
@@ -347,6 +367,10 @@ pub struct NewEntry {
     pub secret: Secret,
     #[serde(default)]
     pub api_passphrase: Option<Secret>,
+    /// Kraken: the authenticator seed the key needs codes of (base32, or an `otpauth://` URI
+    /// in `add --from-json`: it is read as the entry is admitted).
+    #[serde(default)]
+    pub otp_seed: Option<Secret>,
     #[serde(default)]
     pub key_version: Option<String>,
     #[serde(default)]
@@ -374,6 +398,7 @@ impl NewEntry {
             api_key,
             secret,
             api_passphrase: None,
+            otp_seed: None,
             key_version: None,
             account_ref: None,
             permissions: Vec::new(),
@@ -412,6 +437,7 @@ impl NewEntry {
             api_key: self.api_key,
             secret: self.secret,
             api_passphrase: self.api_passphrase,
+            otp_seed: self.otp_seed,
             key_version: self.key_version,
             account_ref: self.account_ref,
             permissions: self.permissions,

@@ -1,6 +1,7 @@
 //! The exchanges keycellar knows, one table: per exchange its id (used by the format and
 //! fingerprints), ccxt id, whether it needs an API passphrase, its permission names, how
-//! its signer takes the secret, its documented public-key shape and its shape rules.
+//! its signer takes the secret, its documented public-key shape, what its secrets look like
+//! and its shape rules.
 
 use super::validate::{self, exchanges as rules};
 use serde::{Deserialize, Serialize};
@@ -73,6 +74,10 @@ pub struct ExchangeInfo {
     pub permissions: Option<&'static [&'static str]>,
     pub secret: SecretEncoding,
     pub public_key: Option<KeyShape>,
+    /// What its secrets look like, where no public key of it looks the same: a value of this
+    /// shape given as the public key is the secret, pasted in the wrong place
+    /// (`credential/paste`). A PEM private key is a secret on every exchange.
+    pub secret_looks: Option<fn(&str) -> bool>,
     /// The shape rules of its keys and secrets (errors refuse an entry, warnings are shown).
     pub(crate) rules: fn(&validate::Shape, &mut validate::Report),
 }
@@ -83,6 +88,26 @@ fn kraken_key_fits(key: &str) -> bool {
 
 fn binance_key_fits(key: &str) -> bool {
     key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Base64 of 64 bytes: Kraken's secrets, Coinbase Exchange's, and Coinbase's Ed25519 keys.
+pub(crate) fn base64_64_bytes(secret: &str) -> bool {
+    secret.len() == 88 && rules::decoded_len(secret) == Some(64)
+}
+
+fn upper_hex_32(secret: &str) -> bool {
+    secret.len() == 32
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
+}
+
+fn uuid_text(secret: &str) -> bool {
+    secret.len() == 36 && uuid::Uuid::try_parse(secret).is_ok()
+}
+
+fn alnum_36(secret: &str) -> bool {
+    secret.len() == 36 && secret.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 const KRAKEN_KEY: KeyShape = KeyShape {
@@ -111,6 +136,7 @@ const fn row(
         permissions: None,
         secret: SecretEncoding::Text,
         public_key: None,
+        secret_looks: None,
         rules,
     }
 }
@@ -119,11 +145,13 @@ static KRAKEN: ExchangeInfo = ExchangeInfo {
     permissions: Some(KRAKEN_PERMISSIONS),
     secret: SecretEncoding::Base64,
     public_key: Some(KRAKEN_KEY),
+    secret_looks: Some(base64_64_bytes),
     ..row("kraken", "kraken", rules::kraken)
 };
 static KRAKEN_FUTURES: ExchangeInfo = ExchangeInfo {
     secret: SecretEncoding::Base64,
     public_key: Some(KRAKEN_KEY),
+    secret_looks: Some(base64_64_bytes),
     ..row("kraken-futures", "krakenfutures", rules::kraken)
 };
 static BINANCE: ExchangeInfo = ExchangeInfo {
@@ -134,10 +162,14 @@ static BINANCE_US: ExchangeInfo = ExchangeInfo {
     public_key: Some(BINANCE_KEY),
     ..row("binance-us", "binanceus", rules::binance)
 };
-static COINBASE: ExchangeInfo = row("coinbase", "coinbase", rules::coinbase);
+static COINBASE: ExchangeInfo = ExchangeInfo {
+    secret_looks: Some(base64_64_bytes),
+    ..row("coinbase", "coinbase", rules::coinbase)
+};
 static COINBASE_EXCHANGE: ExchangeInfo = ExchangeInfo {
     requires_api_passphrase: true,
     secret: SecretEncoding::Base64,
+    secret_looks: Some(base64_64_bytes),
     ..row(
         "coinbase-exchange",
         "coinbaseexchange",
@@ -146,13 +178,18 @@ static COINBASE_EXCHANGE: ExchangeInfo = ExchangeInfo {
 };
 static OKX: ExchangeInfo = ExchangeInfo {
     requires_api_passphrase: true,
+    secret_looks: Some(upper_hex_32),
     ..row("okx", "okx", rules::okx)
 };
 static KUCOIN: ExchangeInfo = ExchangeInfo {
     requires_api_passphrase: true,
+    secret_looks: Some(uuid_text),
     ..row("kucoin", "kucoin", rules::kucoin)
 };
-static BYBIT: ExchangeInfo = row("bybit", "bybit", rules::bybit);
+static BYBIT: ExchangeInfo = ExchangeInfo {
+    secret_looks: Some(alnum_36),
+    ..row("bybit", "bybit", rules::bybit)
+};
 static BITSTAMP: ExchangeInfo = row("bitstamp", "bitstamp", rules::bitstamp);
 static GEMINI: ExchangeInfo = row("gemini", "gemini", rules::gemini);
 static OTHER: ExchangeInfo = ExchangeInfo {

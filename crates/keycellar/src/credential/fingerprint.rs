@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::fmt;
 use std::str::FromStr;
+use zeroize::Zeroizing;
 
 const ENTRY_LABEL: &[u8] = b"keycellar/entry-fingerprint/v1\0";
 const VAULT_LABEL: &[u8] = b"keycellar/vault-fingerprint/v1\0";
@@ -96,9 +97,15 @@ fn length_prefixed(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
-/// The message the entry HMAC is computed over.
-fn entry_message(exchange: Exchange, api_key: &str, api_passphrase: Option<&str>) -> Vec<u8> {
-    let mut msg = ENTRY_LABEL.to_vec();
+/// The message the entry HMAC is computed over. An authenticator seed adds a part at the
+/// end, so that every key without one keeps the fingerprint it always had.
+fn entry_message(
+    exchange: Exchange,
+    api_key: &str,
+    api_passphrase: Option<&str>,
+    otp_seed: Option<&[u8]>,
+) -> Zeroizing<Vec<u8>> {
+    let mut msg = Zeroizing::new(ENTRY_LABEL.to_vec());
     length_prefixed(&mut msg, exchange.id().as_bytes());
     length_prefixed(
         &mut msg,
@@ -111,6 +118,10 @@ fn entry_message(exchange: Exchange, api_key: &str, api_passphrase: Option<&str>
             length_prefixed(&mut msg, p.as_bytes());
         }
     }
+    if let Some(seed) = otp_seed {
+        msg.push(1);
+        length_prefixed(&mut msg, seed);
+    }
     msg
 }
 
@@ -121,20 +132,44 @@ pub fn compute(
     secret: &str,
     api_passphrase: Option<&str>,
 ) -> Result<Fingerprint> {
+    compute_with_seed(exchange, api_key, secret, api_passphrase, None)
+}
+
+/// [`compute`] for a key that needs an authenticator's codes too: its seed as stored
+/// (base32), hashed as the bytes it decodes to.
+pub fn compute_with_seed(
+    exchange: Exchange,
+    api_key: &str,
+    secret: &str,
+    api_passphrase: Option<&str>,
+    otp_seed: Option<&str>,
+) -> Result<Fingerprint> {
     let key = validate::canonical_secret(exchange, secret)?;
+    let seed = match otp_seed {
+        Some(seed) => Some(crate::credential::otp::decode(seed).ok_or_else(|| {
+            Error::Internal("an authenticator seed that is not base32 was admitted".into())
+        })?),
+        None => None,
+    };
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key)
         .map_err(|_| Error::Internal("HMAC refused a key".into()))?;
-    mac.update(&entry_message(exchange, api_key, api_passphrase));
+    mac.update(&entry_message(
+        exchange,
+        api_key,
+        api_passphrase,
+        seed.as_ref().map(|s| s.as_slice()),
+    ));
     Ok(Fingerprint::from_digest(&mac.finalize().into_bytes()))
 }
 
 /// Recomputes an entry's fingerprint from its stored secret parts.
 pub fn of_entry<F>(entry: &Entry<F>) -> Result<Fingerprint> {
-    compute(
+    compute_with_seed(
         entry.exchange,
         &entry.api_key,
         entry.secret.expose(),
         entry.api_passphrase.as_ref().map(|p| p.expose()),
+        entry.otp_seed.as_ref().map(|s| s.expose()),
     )
 }
 

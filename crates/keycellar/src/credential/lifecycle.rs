@@ -21,6 +21,9 @@ pub struct Replacement {
     pub api_key: String,
     pub secret: Secret,
     pub api_passphrase: Option<Secret>,
+    /// The new key's authenticator seed (Kraken); never inherited, as a new key has its own.
+    #[serde(default)]
+    pub otp_seed: Option<Secret>,
     pub permissions: Vec<String>,
     pub ip_allowlist: Vec<String>,
     /// The new key's expiry; never inherited, as a new key has its own.
@@ -45,6 +48,7 @@ pub fn successor(old: &Entry, new: Replacement) -> NewEntry {
         api_key: new.api_key,
         secret: new.secret,
         api_passphrase: new.api_passphrase,
+        otp_seed: new.otp_seed,
         key_version: old.key_version.clone(),
         account_ref: old.account_ref.clone(),
         permissions: or_old(new.permissions, &old.permissions),

@@ -8,7 +8,9 @@ use crate::clock::Date;
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::exchange::{Exchange, SecretEncoding};
 use crate::credential::fingerprint::{self, Fingerprint};
+use crate::credential::otp;
 use crate::error::EntryError;
+use crate::error::paste::Looks;
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::{is_invisible, quoted};
@@ -97,6 +99,13 @@ fn new_key_problems(exchange: Exchange, key: &str) -> Vec<String> {
     if fits || key.is_empty() {
         return Vec::new();
     }
+    if crate::credential::paste::looks(key, Some(exchange)) == Looks::Secret {
+        return vec![
+            "the public key looks like the API secret: the two may be given the wrong way \
+             round"
+                .into(),
+        ];
+    }
     vec![format!(
         "a {name} public key is {shape}; this one has {}: copy it again from the exchange's \
          API page",
@@ -131,6 +140,15 @@ fn normalize<F>(entry: &mut Entry<F>) {
     }
     entry.api_key = entry.api_key.trim().to_string();
     entry.label = entry.label.trim().to_string();
+    // An authenticator seed is stored in one form (a URI from a backup or `--from-json`
+    // too); one that does not read is left for `check` to name.
+    let seed = entry
+        .otp_seed
+        .as_ref()
+        .map(|seed| otp::parse_seed(seed.expose()));
+    if let Some(Ok(seed)) = seed {
+        entry.otp_seed = Some(seed);
+    }
     let secret = entry.secret.expose();
     if secret.contains("-----BEGIN") {
         if secret.contains("\\n") {
@@ -169,6 +187,7 @@ pub fn check<F>(entry: &Entry<F>) -> Report {
         ));
     }
     exchange_rules(entry, key, secret, is_pem, &mut r);
+    check_two_factor(entry, &mut r);
     for ip in &entry.ip_allowlist {
         if !is_ip_or_cidr(ip) {
             r.errors
@@ -176,6 +195,27 @@ pub fn check<F>(entry: &Entry<F>) -> Report {
         }
     }
     r
+}
+
+/// An authenticator seed is Kraken's API-key 2FA, instead of its password, and must read.
+fn check_two_factor<F>(entry: &Entry<F>, r: &mut Report) {
+    let Some(seed) = &entry.otp_seed else {
+        return;
+    };
+    if entry.exchange != Exchange::Kraken {
+        r.errors.push(format!(
+            "{} keys take no authenticator seed (that is Kraken's API-key 2FA)",
+            entry.exchange
+        ));
+    }
+    if entry.api_passphrase.is_some() {
+        r.errors.push(
+            "a Kraken key needs one 2FA, a password or an authenticator's code, not both".into(),
+        );
+    }
+    if let Err(error) = otp::parse_seed(seed.expose()) {
+        r.errors.push(error.to_string());
+    }
 }
 
 fn check_label(label: &str, r: &mut Report) {

@@ -154,4 +154,7 @@ pub enum PaperError {
 
     #[error("not a Kraken key URI: {0}")]
     BadKrakenUri(&'static str),
+
+    #[error("no authenticator QR code (otpauth://) found in {}", .path.display())]
+    NoAuthenticatorQr { path: PathBuf },
 }

@@ -1,5 +1,6 @@
 //! The errors of what a command was given to read or write.
 
+use super::paste::{Given, Misplaced};
 use super::{JsonProblem, skipped_list};
 use std::path::PathBuf;
 
@@ -91,6 +92,20 @@ pub enum InputError {
         kdf: String,
         floor: String,
         advice: Option<String>,
+    },
+
+    #[error("the authenticator seed given is not usable: {problem}")]
+    BadAuthenticator { problem: &'static str },
+
+    /// A value given as one part of a key that is another thing (`credential/paste`).
+    #[error("{0}")]
+    Misplaced(Misplaced),
+
+    /// A public key and a secret given the wrong way round.
+    #[error("{}", super::paste::swapped(*.key_given))]
+    Swapped {
+        /// Where the public key (in fact the secret) was given.
+        key_given: Given,
     },
 
     #[error("a generated passphrase has {min} to {max} words, not {words}")]

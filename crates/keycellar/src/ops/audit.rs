@@ -5,8 +5,9 @@
 //! marked as used, stored fingerprints that no longer match their keys, one public key in
 //! two entries, a vault never backed up or an entry in no backup, and weak KDF parameters
 //! (below the recommended memory, or cheap enough to put a typical four-word passphrase
-//! below the guessing floor), a vault that only hardware tokens open, and keys an exchange
-//! is about to turn off or delete by its own rules (`credential::expiry`).
+//! below the guessing floor), a vault that only hardware tokens open, keys an exchange
+//! is about to turn off or delete by its own rules (`credential::expiry`), and Kraken keys
+//! with authenticator 2FA that a bot uses without the signing service (`two_factor`).
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, Status};
@@ -18,6 +19,8 @@ use crate::untrusted::quoted;
 use crate::vault::Vault;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+
+mod two_factor;
 
 /// How urgent a finding is. `High` makes `audit` exit non-zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -47,6 +50,7 @@ pub enum Rule {
     ExchangeExpiry,
     ExchangeExpirySoon,
     Dormant,
+    AuthenticatorNotSent,
 }
 
 impl Rule {
@@ -69,6 +73,7 @@ impl Rule {
             Rule::ExchangeExpiry => "exchange-expiry",
             Rule::ExchangeExpirySoon => "exchange-expiry-soon",
             Rule::Dormant => "dormant",
+            Rule::AuthenticatorNotSent => "authenticator-not-sent",
         }
     }
 
@@ -90,7 +95,8 @@ impl Rule {
             | Rule::StaleBackup
             | Rule::KdfBelowFloor
             | Rule::ExchangeExpirySoon
-            | Rule::Dormant => Severity::Medium,
+            | Rule::Dormant
+            | Rule::AuthenticatorNotSent => Severity::Medium,
         }
     }
 }
@@ -117,6 +123,16 @@ pub const EXCHANGE_EXPIRY_WARNING_DAYS: i64 = 30;
 /// The day each entry (by id) was last used by a bot, as `exec` recorded it.
 pub type LastUses = HashMap<String, Date>;
 
+/// The profile each entry (by id) was last handed to a bot with, as `exec` recorded it.
+pub type LastProfiles = HashMap<String, String>;
+
+/// What the run records say, by entry id.
+#[derive(Debug, Default)]
+pub struct Runs {
+    pub last_uses: LastUses,
+    pub last_profiles: LastProfiles,
+}
+
 /// Collects findings in the order the rules run.
 struct Findings(Vec<Finding>);
 
@@ -131,9 +147,9 @@ impl Findings {
     }
 }
 
-/// Runs every rule. `today` is a parameter so tests can move the clock; `last_uses` are the
-/// run records' days of use.
-pub fn audit(vault: &Vault, max_age_days: i64, today: Date, last_uses: &LastUses) -> Vec<Finding> {
+/// Runs every rule. `today` is a parameter so tests can move the clock; `runs` are the run
+/// records' days of use and profiles.
+pub fn audit(vault: &Vault, max_age_days: i64, today: Date, runs: &Runs) -> Vec<Finding> {
     let mut found = Findings(Vec::new());
     let active: Vec<&Entry> = vault
         .entries()
@@ -144,7 +160,9 @@ pub fn audit(vault: &Vault, max_age_days: i64, today: Date, last_uses: &LastUses
         key_age(&mut found, e, max_age_days, today);
         permissions(&mut found, e);
         expiry(&mut found, e, today);
-        exchange_expiry(&mut found, e, today, last_uses.get(e.id()).copied());
+        exchange_expiry(&mut found, e, today, runs.last_uses.get(e.id()).copied());
+        let profile = runs.last_profiles.get(e.id()).map(String::as_str);
+        two_factor::authenticator_not_sent(&mut found, e, profile);
     }
     for e in vault.entries() {
         retired_in_use(&mut found, e);

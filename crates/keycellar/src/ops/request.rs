@@ -12,6 +12,7 @@ use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
+use crate::credential::otp::{self, TwoFactor};
 use crate::credential::validate;
 use crate::error::{EntryError, Error, Result};
 use crate::secret::Secret;
@@ -40,6 +41,9 @@ pub enum VaultRequest {
     },
     /// The keys a label held, newest first.
     History { label: String },
+    /// The code `label`'s authenticator shows at `at` (the caller's clock), for a Kraken
+    /// key that needs one.
+    Otp { label: String, at: Timestamp },
     /// The fingerprint of one entry, or of the vault.
     Fingerprint { label: Option<String> },
     /// What the vault holds, how well it is backed up, and the bots running with it (looked
@@ -101,6 +105,12 @@ pub enum VaultReply {
     },
     History {
         chain: Vec<EntryView>,
+    },
+    Otp {
+        label: String,
+        code: String,
+        /// Seconds the code stays valid.
+        valid_for: u64,
     },
     Verify {
         results: Vec<Verified>,
@@ -169,6 +179,8 @@ pub struct EntryView {
     pub api_key: String,
     pub masked_key: String,
     pub has_api_passphrase: bool,
+    /// Kraken: the 2FA the key needs with each request, if any.
+    pub two_factor: Option<TwoFactor>,
     pub key_version: Option<String>,
     pub account_ref: Option<String>,
     pub permissions: Vec<String>,
@@ -213,6 +225,8 @@ pub fn verify_outcome(results: &[Verified]) -> Result<()> {
 pub struct Revealed {
     pub secret: Secret,
     pub api_passphrase: Option<Secret>,
+    #[serde(default)]
+    pub otp_seed: Option<Secret>,
 }
 
 /// Where a key sits in its rotation chain; every field present, `None` when not known.
@@ -235,6 +249,7 @@ impl EntryView {
             api_key: entry.api_key().to_string(),
             masked_key: entry.masked_key(),
             has_api_passphrase: entry.api_passphrase().is_some(),
+            two_factor: entry.two_factor(),
             key_version: entry.key_version().map(str::to_string),
             account_ref: entry.account_ref().map(str::to_string),
             permissions: entry.permissions().to_vec(),
@@ -275,6 +290,24 @@ fn verify(
             problems: v.problems,
         })
         .collect())
+}
+
+/// The code `label`'s authenticator shows at `at`; an entry without a seed is refused,
+/// saying which 2FA its key needs instead.
+fn otp_code(vault: &Vault, label: &str, at: Timestamp) -> Result<VaultReply> {
+    let entry = vault.find(label)?;
+    let seed = entry
+        .otp_seed()
+        .ok_or_else(|| EntryError::NoAuthenticator {
+            label: label.to_string(),
+            two_factor: entry.two_factor().map(TwoFactor::as_str),
+        })?;
+    let (code, valid_for) = otp::code_at(seed, at)?;
+    Ok(VaultReply::Otp {
+        label: label.to_string(),
+        code,
+        valid_for,
+    })
 }
 
 /// Rotate's rules that need no new key: the label's key is in a backup as it is now (unless
@@ -321,6 +354,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
                 revealed: reveal.then(|| Revealed {
                     secret: entry.secret().clone(),
                     api_passphrase: entry.api_passphrase().cloned(),
+                    otp_seed: entry.otp_seed().cloned(),
                 }),
             }
         }
@@ -331,6 +365,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
                 .map(|e| EntryView::of(e, today))
                 .collect(),
         },
+        VaultRequest::Otp { label, at } => otp_code(vault, label, *at)?,
         VaultRequest::Verify {
             label,
             fingerprint,
@@ -351,7 +386,7 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
             report: Box::new(status::status(vault, today)?),
         },
         VaultRequest::Audit { max_age_days } => VaultReply::Audit {
-            findings: audit::audit(vault, *max_age_days, today, &status::last_uses(vault)),
+            findings: audit::audit(vault, *max_age_days, today, &status::run_facts(vault)),
         },
         VaultRequest::Rotatable {
             label,

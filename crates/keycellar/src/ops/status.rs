@@ -136,16 +136,25 @@ pub fn status(vault: &Vault, today: Date) -> Result<StatusReport> {
 /// The day each entry was last used by a bot, by entry id, from the run records in this
 /// user's runtime directory (the later of its last start and end).
 pub fn last_uses(vault: &Vault) -> super::audit::LastUses {
+    run_facts(vault).last_uses
+}
+
+/// What the run records in this user's runtime directory say of each entry: the day a bot
+/// last used it (the later of its last start and end), and the profile of its last run.
+pub fn run_facts(vault: &Vault) -> super::audit::Runs {
     let Ok(dir) = RuntimeDir::open(user_base().as_deref()) else {
         return Default::default();
     };
-    run::read_records(dir.path(), &vault.id_hex())
-        .into_iter()
-        .filter_map(|(id, record)| {
-            let last = record.last_started.max(record.last_ended)?;
-            Some((id, last.date()))
-        })
-        .collect()
+    let mut runs = super::audit::Runs::default();
+    for (id, record) in run::read_records(dir.path(), &vault.id_hex()) {
+        if let Some(last) = record.last_started.max(record.last_ended) {
+            runs.last_uses.insert(id.clone(), last.date());
+        }
+        if let Some(profile) = record.last_profile {
+            runs.last_profiles.insert(id, profile);
+        }
+    }
+    runs
 }
 
 /// The exchange rules that apply to the vault's active keys.

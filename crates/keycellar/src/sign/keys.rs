@@ -24,8 +24,12 @@ pub struct SigningKey {
 
 /// The decoded secret, per signature construction.
 pub(super) enum Material {
-    /// Kraken: the 64 bytes the base64 secret decodes to.
-    Kraken(SecretBytes),
+    /// Kraken: the 64 bytes the base64 secret decodes to, and the seed of the authenticator
+    /// whose code a key with authenticator 2FA sends in every request's `otp` field.
+    Kraken {
+        key: SecretBytes,
+        otp_seed: Option<Secret>,
+    },
     /// Binance HMAC keys: the secret string itself is the HMAC key.
     BinanceHmac(Secret),
     /// Binance Ed25519 keys: the private key the user generated.
@@ -48,9 +52,12 @@ impl SigningKey {
         };
         let secret = entry.secret().expose();
         let material = match entry.exchange() {
-            Exchange::Kraken => Material::Kraken(decode_kraken(secret).ok_or_else(|| {
-                refuse("its Kraken secret is not base64 of 64 bytes, so it cannot sign".into())
-            })?),
+            Exchange::Kraken => Material::Kraken {
+                key: decode_kraken(secret).ok_or_else(|| {
+                    refuse("its Kraken secret is not base64 of 64 bytes, so it cannot sign".into())
+                })?,
+                otp_seed: entry.otp_seed().cloned(),
+            },
             Exchange::Binance | Exchange::BinanceUs => binance_material(secret).map_err(refuse)?,
             Exchange::Okx => Material::Okx {
                 secret: entry.secret().clone(),
@@ -109,7 +116,7 @@ impl SigningKey {
 
     /// True for keys whose requests carry a keycellar-issued nonce.
     pub fn needs_nonces(&self) -> bool {
-        matches!(self.material, Material::Kraken(_))
+        matches!(self.material, Material::Kraken { .. })
     }
 }
 
@@ -167,17 +174,21 @@ impl SigningKey {
         let covered = format!("{}?{}", request.query, request.body);
         let mut covered_sha256 = super::hex(&crate::crypto::sha256(&[covered.as_bytes()]));
         match &self.material {
-            Material::Kraken(key) => {
+            Material::Kraken { key, otp_seed } => {
                 let nonces = context
                     .nonces
                     .ok_or_else(|| Failure::new(ErrorKind::Internal, "no nonce issuer"))?;
-                let body = kraken_body(request)?;
+                let body = kraken_body(request, otp_seed.is_some())?;
+                let code = otp_seed
+                    .as_ref()
+                    .map(|seed| authenticator_code(seed, context.now_ms))
+                    .transpose()?;
                 // The message names the store's files and what stopped the nonce, never a
                 // value of the secret.
                 let nonce = nonces
                     .next()
                     .map_err(|e| Failure::new(ErrorKind::NonceStore, e.to_string()))?;
-                let body = super::kraken::body_with_nonce(nonce, body);
+                let body = super::kraken::body_with_nonce(nonce, code.as_deref(), body);
                 let sign = super::kraken::api_sign(key, &request.path, nonce, &body);
                 covered_sha256 = super::hex(&crate::crypto::sha256(&[body.as_bytes()]));
                 answer.headers.insert("API-Key", self.api_key.clone());
@@ -255,9 +266,23 @@ impl SigningKey {
     }
 }
 
+/// The code the key's authenticator shows at `now_ms` (keycellar's clock).
+fn authenticator_code(seed: &Secret, now_ms: u64) -> Result<String, Failure> {
+    let at = crate::clock::Timestamp::from_unix_seconds(now_ms / 1000);
+    at.and_then(|at| crate::credential::otp::code_at(seed, at).ok())
+        .map(|(code, _)| code)
+        .ok_or_else(|| Failure::new(ErrorKind::Internal, "no authenticator code at this time"))
+}
+
 /// The body of a Kraken request, once checked: a `/0/private/` path, no query, a form or a
-/// JSON object without a nonce of its own.
-fn kraken_body(request: &SignRequest) -> Result<&str, Failure> {
+/// JSON object without a nonce of its own (nor a 2FA code, for a key whose authenticator
+/// codes keycellar makes: `with_otp`).
+fn kraken_body(request: &SignRequest, with_otp: bool) -> Result<&str, Failure> {
+    if with_otp && super::kraken::has_field(&request.body, "otp") == Some(true) {
+        return Err(Failure::bad(
+            "the body carries its own otp; keycellar adds this key's authenticator code",
+        ));
+    }
     if !request.path.starts_with("/0/private/") {
         return Err(Failure::bad(
             "keycellar signs Kraken requests to /0/private/ paths only",

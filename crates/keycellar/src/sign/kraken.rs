@@ -14,36 +14,48 @@ pub(super) fn is_json(body: &str) -> bool {
     body.trim_start().starts_with(['{', '['])
 }
 
-/// The body Kraken receives: the nonce first, then the caller's fields, in the caller's
+/// The body Kraken receives: the nonce first, then the authenticator's code of a key with
+/// authenticator 2FA (Kraken's `otp` field), then the caller's fields, in the caller's
 /// encoding.
-pub(super) fn body_with_nonce(nonce: u64, body: &str) -> String {
+pub(super) fn body_with_nonce(nonce: u64, otp: Option<&str>, body: &str) -> String {
     if let Some(rest) = body.trim_start().strip_prefix('{') {
         let separator = if rest.trim_start().starts_with('}') {
             ""
         } else {
             ","
         };
-        format!("{{\"nonce\":\"{nonce}\"{separator}{rest}")
-    } else if body.is_empty() {
-        format!("nonce={nonce}")
+        let otp = otp
+            .map(|code| format!(",\"otp\":\"{code}\""))
+            .unwrap_or_default();
+        format!("{{\"nonce\":\"{nonce}\"{otp}{separator}{rest}")
     } else {
-        format!("nonce={nonce}&{body}")
+        let otp = otp.map(|code| format!("&otp={code}")).unwrap_or_default();
+        let separator = if body.is_empty() { "" } else { "&" };
+        format!("nonce={nonce}{otp}{separator}{body}")
     }
 }
 
 /// Whether a body already carries a `nonce` field (keycellar's to set). `None` for a body
 /// that starts like JSON but is not a JSON object.
 pub(super) fn has_nonce_field(body: &str) -> Option<bool> {
+    has_field(body, "nonce")
+}
+
+/// Whether a body already carries `field` (`nonce`, or `otp` for a key whose authenticator
+/// codes keycellar makes). `None` for a body that starts like JSON but is not an object.
+pub(super) fn has_field(body: &str, field: &str) -> Option<bool> {
     if is_json(body) {
         let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body).ok()?;
-        return Some(object.contains_key("nonce"));
+        return Some(object.contains_key(field));
     }
     // Names as a server may decode them: `%6Eonce`, `nonce+` (a trailing space, which some
     // form parsers trim or turn into `_`), `Nonce` and `nonce[0]` may all be read as the
-    // nonce, and no Kraken parameter starts with "nonce", so any such name is refused.
+    // field, and no Kraken parameter starts with "nonce" or "otp" but those, so any such
+    // name is refused.
+    let bracketed = format!("{field}]");
     Some(super::policy::form_names(body).any(|name| {
         let name = name.trim_start().to_ascii_lowercase();
-        name.starts_with("nonce") || name.rsplit('[').next() == Some("nonce]")
+        name.starts_with(field) || name.rsplit('[').next() == Some(bracketed.as_str())
     }))
 }
 
@@ -72,6 +84,7 @@ mod tests {
             .unwrap();
         let body = body_with_nonce(
             1616492376594,
+            None,
             "ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25",
         );
         assert_eq!(
@@ -82,6 +95,31 @@ mod tests {
             api_sign(&key, "/0/private/AddOrder", 1616492376594, &body),
             "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
         );
+    }
+
+    /// A key with authenticator 2FA: the code goes right after the nonce, in the body the
+    /// signature covers, in either encoding; a caller's own `otp` is found as `nonce` is.
+    #[test]
+    fn the_authenticator_code_follows_the_nonce() {
+        let code = Some("287082");
+        assert_eq!(body_with_nonce(5, code, ""), "nonce=5&otp=287082");
+        assert_eq!(
+            body_with_nonce(5, code, "pair=XBTUSD"),
+            "nonce=5&otp=287082&pair=XBTUSD"
+        );
+        assert_eq!(
+            body_with_nonce(5, code, "{}"),
+            r#"{"nonce":"5","otp":"287082"}"#
+        );
+        assert_eq!(
+            body_with_nonce(5, code, r#"{"orders":[]}"#),
+            r#"{"nonce":"5","otp":"287082","orders":[]}"#
+        );
+        for spelled in ["otp=1", "a=1&OTP=1", "%6Ftp=1", "x[otp]=1"] {
+            assert_eq!(has_field(spelled, "otp"), Some(true), "{spelled}");
+        }
+        assert_eq!(has_field("pair=XBTUSD&userref=1", "otp"), Some(false));
+        assert_eq!(has_field(r#"{"otp":"1"}"#, "otp"), Some(true));
     }
 
     #[test]
@@ -105,10 +143,10 @@ mod tests {
         assert_eq!(has_nonce_field(r#"{"pair":"nonce"}"#), Some(false));
         assert_eq!(has_nonce_field("{nonce"), None);
         assert_eq!(has_nonce_field(r#"[{"pair":"XBTUSD"}]"#), None);
-        assert_eq!(body_with_nonce(5, ""), "nonce=5");
-        assert_eq!(body_with_nonce(5, "{}"), r#"{"nonce":"5"}"#);
+        assert_eq!(body_with_nonce(5, None, ""), "nonce=5");
+        assert_eq!(body_with_nonce(5, None, "{}"), r#"{"nonce":"5"}"#);
         assert_eq!(
-            body_with_nonce(5, r#"{"orders":[]}"#),
+            body_with_nonce(5, None, r#"{"orders":[]}"#),
             r#"{"nonce":"5","orders":[]}"#
         );
     }

@@ -8,7 +8,7 @@
 use super::backup_log::BackupKind;
 use super::format::keyslot::{Keyslot, PassphraseSlot};
 use super::format::{self, Header};
-use super::payload::{Contents, PAYLOAD_SCHEMA, decode_contents};
+use super::payload::{BASE_PAYLOAD_SCHEMA, Contents, decode_contents};
 use super::unlock::{self, Unlock};
 use super::{LockedVault, Vault, decrypt_payload, store};
 use crate::clock::Timestamp;
@@ -72,7 +72,7 @@ impl Vault {
             },
             key,
             contents: Contents {
-                schema: PAYLOAD_SCHEMA,
+                schema: BASE_PAYLOAD_SCHEMA,
                 created_at: Timestamp::now(),
                 entries,
                 backups: Vec::new(),
@@ -156,8 +156,9 @@ impl Vault {
         };
         let (mut vault, plaintext) = Self::with_key(path, parsed, key.key)?;
         vault.file = file;
-        // Whatever this command changes is written in the current payload schema.
-        vault.contents.schema = PAYLOAD_SCHEMA;
+        // Whatever this command changes is written in the current payload schema (3 only
+        // when an entry needs it: `payload::Written`).
+        vault.contents.schema = BASE_PAYLOAD_SCHEMA;
         Ok(LockedVault {
             vault,
             lock,

@@ -87,7 +87,8 @@ impl Vault {
     /// The payload document of the contents as they are.
     pub(super) fn document(&self) -> Result<SecretBytes> {
         let size_hint = self.payload_len + self.payload_len / 8 + 4096;
-        crate::secret::to_json(&self.contents, false, size_hint)
+        let written = super::payload::Written::of(&self.contents);
+        crate::secret::to_json(&written, false, size_hint)
             .map_err(|e| Error::Internal(format!("serialising the vault: {e}")))
     }
 

@@ -52,6 +52,7 @@ fn entry_fields(with_import_fields: bool) -> Vec<(&'static str, String)> {
         ("api_key", format!("{KRAKEN_KEY:?}")),
         ("secret", format!("{KRAKEN_SECRET:?}")),
         ("api_passphrase", r#""pass""#.into()),
+        ("otp_seed", r#""JBSWY3DPEHPK3PXP""#.into()),
         ("key_version", r#""2""#.into()),
         ("account_ref", r#""AA00 N84G""#.into()),
         ("permissions", r#"["query-funds"]"#.into()),

@@ -9,6 +9,7 @@
 //!   CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y
 //!   FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==
 //!   passphrase: ...        (only for keys that have one)
+//!   authenticator: ...     (only for keys that have one: the seed, base32)
 //!   key version: 2         (only for keys that have one)
 //!   ```
 //!
@@ -29,6 +30,7 @@ pub const DETAILS_VERSION: u32 = 2;
 const MAX_DETAILS_LEN: u64 = 64 * 1024 * 1024;
 
 const PASSPHRASE: &str = "passphrase: ";
+const AUTHENTICATOR: &str = "authenticator: ";
 const KEY_VERSION: &str = "key version: ";
 
 /// A PEM secret's line ends, written as `\n` so that the secret stays on one line; the
@@ -50,6 +52,11 @@ pub fn entry_text(entry: &Entry) -> SecretBytes {
     if let Some(passphrase) = entry.api_passphrase() {
         text.push_str(PASSPHRASE);
         text.push_str(&one_line(passphrase.expose()));
+        text.push('\n');
+    }
+    if let Some(seed) = entry.otp_seed() {
+        text.push_str(AUTHENTICATOR);
+        text.push_str(seed.expose());
         text.push('\n');
     }
     if let Some(version) = entry.key_version() {
@@ -76,6 +83,8 @@ pub fn read_entry(plain: &[u8]) -> Result<NewEntry, String> {
     for line in rest {
         if let Some(passphrase) = line.strip_prefix(PASSPHRASE) {
             entry.api_passphrase = Some(Secret::new(passphrase.to_string()));
+        } else if let Some(seed) = line.strip_prefix(AUTHENTICATOR) {
+            entry.otp_seed = Some(Secret::new(seed.to_string()));
         } else if let Some(version) = line.strip_prefix(KEY_VERSION) {
             entry.key_version = Some(version.to_string());
         } else {
@@ -128,4 +137,35 @@ pub fn read_details(block: &[u8]) -> Result<BTreeMap<String, Details>, String> {
         ));
     }
     Ok(document.entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::entry::sample;
+    use crate::credential::exchange::Exchange;
+
+    /// A key with authenticator 2FA keeps its seed on its own item, after the secret, so
+    /// that it restores without the details block.
+    #[test]
+    fn an_authenticator_seed_is_one_line_of_the_entry_item() {
+        let mut entry = sample("grid", Exchange::Kraken, "KEY", "SECRET");
+        entry.otp_seed = Some(Secret::new("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into()));
+        let text = entry_text(&entry);
+        assert_eq!(
+            std::str::from_utf8(&text).unwrap(),
+            "grid\nkraken\nKEY\nSECRET\nauthenticator: GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\n"
+        );
+        let read = read_entry(&text).unwrap();
+        assert_eq!(
+            read.otp_seed.unwrap().expose(),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        );
+        assert!(
+            read_entry(b"grid\nkraken\nKEY\nSECRET\n")
+                .unwrap()
+                .otp_seed
+                .is_none()
+        );
+    }
 }
