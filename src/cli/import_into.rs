@@ -8,7 +8,6 @@ use super::output::{self, Origin};
 use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::export::Imported;
-use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
 use keycellar::error::VaultError;
 use keycellar::ops::{ChangeRequest, PlannedAction, VaultReply};
@@ -42,7 +41,7 @@ pub fn merge(
     incoming: Vec<Entry>,
     merge: &MergeArgs,
     source: &Imported,
-    mended: &[Fix],
+    repaired: &output::Repaired,
     kind: BackupKind,
     origin: Option<&Origin>,
 ) -> Result<()> {
@@ -58,7 +57,7 @@ pub fn merge(
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
         let vault = Vault::create_from_backup(&ctx.vault, &passphrase, params, entries, kind)?;
         let fingerprint = vault.fingerprint();
-        return output::imported(&ctx.vault, fingerprint, source, true, mended, ctx.json);
+        return output::imported(&ctx.vault, fingerprint, source, true, repaired, ctx.json);
     }
     let change = ChangeRequest::Import {
         entries: incoming,
@@ -77,5 +76,5 @@ pub fn merge(
     if merge.dry_run {
         return Ok(());
     }
-    output::imported(&ctx.vault, fingerprint, source, written, mended, ctx.json)
+    output::imported(&ctx.vault, fingerprint, source, written, repaired, ctx.json)
 }

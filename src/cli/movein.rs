@@ -4,7 +4,7 @@
 use super::args::MergeArgs;
 use super::context::Context;
 use super::import_into;
-use super::output::Origin;
+use super::output::{self, Origin};
 use super::report::Result;
 use super::ui;
 use keycellar::backup::export::Imported;
@@ -51,7 +51,7 @@ pub fn import(ctx: &Context, format: Format, file: &Path, merge: &MergeArgs) -> 
         entries,
         merge,
         &nothing,
-        &[],
+        &output::Repaired::default(),
         BackupKind::Export,
         Some(&origin),
     )

@@ -19,7 +19,7 @@ use super::report::Result;
 use super::ui;
 pub use agent::{agent_changed, agent_started, agent_status};
 pub use backup::{
-    backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
+    Repaired, backup_comparison, exported, import_plan, imported, keygen, printed, recipients_of,
 };
 use keycellar::Error;
 use keycellar::credential::fingerprint::Fingerprint;

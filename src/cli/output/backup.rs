@@ -11,7 +11,7 @@ use keycellar::ops::PlannedAction;
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::merge::Comparison;
 use keycellar::wording::count;
-use serde_json::json;
+use serde_json::{Value, json};
 use std::path::Path;
 
 pub fn keygen(file: &Path, public: &str, as_json: bool) -> Result<()> {
@@ -122,19 +122,37 @@ pub fn import_plan(
     Ok(())
 }
 
+/// What reading a paper sheet repaired, for the documents of `restore` and `verify
+/// --paper`: the typed lines mended, and the printed pages whose codes and the typed lines
+/// the parity pages rebuilt (docs/FORMAT.md 8.8). Empty for any other backup.
+#[derive(Debug, Default)]
+pub struct Repaired {
+    pub mended: Vec<Fix>,
+    pub pages: Vec<u16>,
+    /// Runs of typed lines, as `E004 03 to E009 01`.
+    pub lines: Vec<String>,
+}
+
+impl Repaired {
+    fn rebuilt(&self) -> Value {
+        json!({ "pages": self.pages, "lines": self.lines })
+    }
+}
+
 pub fn imported(
     vault: &Path,
     fingerprint: Fingerprint,
     imported: &Imported,
     written: bool,
-    mended: &[Fix],
+    repaired: &Repaired,
     as_json: bool,
 ) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
             "written": written,
-            "mended": mended,
+            "mended": repaired.mended,
+            "rebuilt": repaired.rebuilt(),
             "vault": vault,
             "vault_fingerprint": fingerprint,
             "backup_vault_fingerprint": imported.vault_fingerprint,
@@ -165,11 +183,13 @@ pub fn backup_comparison(
     vault_fingerprint: Fingerprint,
     imported: &Imported,
     c: &Comparison,
+    repaired: &Repaired,
     as_json: bool,
 ) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
+            "rebuilt": repaired.rebuilt(),
             "matches": c.matches(),
             "same": c.same,
             "missing": c.missing,
