@@ -223,3 +223,46 @@ fn a_slot_whose_parity_codes_are_all_lost_still_asks_for_more() {
     );
     assert!(rebuilt.partly_read, "parity page 1 was read in part");
 }
+
+/// The default, one parity page (the XOR of the data pages' frames): every page lost alone
+/// comes back, and every two data pages lost ask for one more page, naming both (the
+/// parity page was read), and never give a wrong code.
+#[test]
+fn with_one_parity_page_any_lost_page_comes_back_and_two_ask_for_one_more() {
+    let codes = sheet_codes();
+    let data_pages = codes.len().div_ceil(12);
+    let parity = encode(&codes, 12, 3, 1);
+    for a in 0..=data_pages {
+        let mut read = collected(&codes, &[a], &parity);
+        let rebuilt = rebuild(&mut read);
+        assert!(holds_all(&read, &codes), "lost {a}");
+        assert!(
+            rebuilt.need_more.is_none() && rebuilt.problems.is_empty(),
+            "lost {a}"
+        );
+    }
+    for a in 0..data_pages {
+        for b in a + 1..data_pages {
+            let mut read = collected(&codes, &[a, b], &parity);
+            let need = rebuild(&mut read).need_more.expect("one more page");
+            let named = |p: usize| format!("page {}", 3 + p);
+            assert_eq!(need.more, 1, "lost {a}, {b}");
+            assert_eq!(need.missing, [named(a), named(b)]);
+            let printed = |c: &Code| codes.iter().any(|p| p.render() == c.render());
+            for item in read.items() {
+                for part in 1..=read.part(item, 1).map_or(0, |(count, _)| count) {
+                    if let Some((count, data)) = read.part(item, part) {
+                        let code = Code {
+                            data: data.into(),
+                            count,
+                            part,
+                            item,
+                            ..codes[0].clone()
+                        };
+                        assert!(printed(&code), "lost {a}, {b}: {item:?} {part}");
+                    }
+                }
+            }
+        }
+    }
+}
