@@ -98,7 +98,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
         incoming,
         &args.merge,
         &imported,
-        &[],
+        &output::Repaired::default(),
         BackupKind::Export,
         None,
     )
@@ -108,7 +108,14 @@ pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> R
     let mut imported = encryption::open_export(file, unlock)?;
     let entries = std::mem::take(&mut imported.entries);
     let (comparison, vault_fingerprint) = compare(ctx, entries, merge::Read::Everything)?;
-    output::backup_comparison(vault_fingerprint, &imported, &comparison, ctx.json)?;
+    let repaired = output::Repaired::default();
+    output::backup_comparison(
+        vault_fingerprint,
+        &imported,
+        &comparison,
+        &repaired,
+        ctx.json,
+    )?;
     if comparison.matches() {
         Ok(())
     } else {

@@ -8,7 +8,6 @@ use super::output::{self, Origin};
 use super::report::{Failure, Result};
 use keycellar::Error;
 use keycellar::backup::export::Imported;
-use keycellar::backup::paper::text::Fix;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
@@ -49,7 +48,7 @@ pub fn merge(
     incoming: Vec<Entry>,
     merge: &MergeArgs,
     source: &Imported,
-    mended: &[Fix],
+    repaired: &output::Repaired,
     kind: BackupKind,
     origin: Option<&Origin>,
 ) -> Result<()> {
@@ -61,7 +60,7 @@ pub fn merge(
         merged.fingerprint,
         source,
         merged.written,
-        mended,
+        repaired,
     );
     output::print_imported(document, ctx.json)
 }

@@ -71,7 +71,7 @@ pub fn import(ctx: &Context, format: Format, args: &ImportArgs) -> Result<()> {
         merged.fingerprint,
         &nothing,
         merged.written,
-        &[],
+        &output::Repaired::default(),
     );
     let (Some(target), Some(entries)) = (target, kept) else {
         return output::print_imported(document, ctx.json);

@@ -19,8 +19,8 @@ use super::report::Result;
 use super::ui;
 pub use agent::{agent_changed, agent_started, agent_status};
 pub use backup::{
-    ImportedDocument, backup_comparison, exported, import_plan, imported, keygen, print_imported,
-    printed, recipients_of,
+    ImportedDocument, Repaired, backup_comparison, exported, import_plan, imported, keygen,
+    print_imported, printed, recipients_of,
 };
 use keycellar::Error;
 use keycellar::credential::fingerprint::Fingerprint;

@@ -198,24 +198,35 @@ fn read_sheet(images: &[PathBuf], typed: &[PathBuf]) -> Result<(ReadSheet, Strin
     Ok((sheet, name))
 }
 
+/// What a sheet gave back: its entries, the name messages give it, what reading it
+/// repaired, and how many more pages parity needs, when it does.
+struct SheetRead {
+    restored: Restored,
+    name: String,
+    repaired: output::Repaired,
+    need_more: Option<NeedMore>,
+}
+
 /// The entries a sheet gives back, with every correction of a typed line and every page
-/// rebuilt from parity said; and how many more pages parity needs, when it does.
+/// rebuilt from parity said (in the document under `--json`, on stderr else).
 fn restore_sheet(
     images: &[PathBuf],
     typed: &[PathBuf],
     unlock: &BackupUnlockArgs,
     labels: &[String],
-) -> Result<(Restored, String, Option<NeedMore>)> {
+    json: bool,
+) -> Result<SheetRead> {
     let (read, name) = read_sheet(images, typed)?;
-    if !read.parity.pages.is_empty() {
-        let pages: Vec<String> = read.parity.pages.iter().map(u16::to_string).collect();
+    let pages: Vec<u16> = read.parity.pages.iter().copied().collect();
+    if !pages.is_empty() && !json {
+        let numbers: Vec<String> = pages.iter().map(u16::to_string).collect();
         ui::info(&format!(
             "Rebuilt the codes of {} {} from the parity pages",
             noun(pages.len(), "page", "pages"),
-            pages.join(", ")
+            numbers.join(", ")
         ));
     }
-    if !read.parity.lines.is_empty() {
+    if !read.parity.lines.is_empty() && !json {
         ui::info(&format!(
             "Rebuilt typed lines {} from the parity lines",
             read.parity.lines.join(", ")
@@ -243,7 +254,17 @@ fn restore_sheet(
              permissions, allow-lists, notes, dates and history"
         ));
     }
-    Ok((restored, name, read.parity.need_more))
+    let repaired = output::Repaired {
+        mended: restored.fixes.clone(),
+        pages,
+        lines: read.parity.lines,
+    };
+    Ok(SheetRead {
+        restored,
+        name,
+        repaired,
+        need_more: read.parity.need_more,
+    })
 }
 
 /// A sheet that cannot be read because pages are missing that parity could make up for
@@ -306,22 +327,27 @@ fn no_source() -> Imported {
 /// are named, and the exit code says that something is missing.
 pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
-    let (restored, name, need_more) =
-        restore_sheet(&args.image, &args.text, &args.unlock, &args.labels)?;
+    let read = restore_sheet(
+        &args.image,
+        &args.text,
+        &args.unlock,
+        &args.labels,
+        ctx.json,
+    )?;
+    let (restored, need_more) = (&read.restored, read.need_more.as_ref());
     if restored.entries.is_empty() {
-        incomplete(&restored, &name, need_more.as_ref())?;
+        incomplete(restored, &read.name, need_more)?;
     }
-    let entries = restored.entries.clone();
     import_into::merge(
         ctx,
-        entries,
+        restored.entries.clone(),
         &args.merge,
         &no_source(),
-        &restored.fixes,
+        &read.repaired,
         BackupKind::Print,
         None,
     )?;
-    incomplete(&restored, &name, need_more.as_ref())
+    incomplete(restored, &read.name, need_more)
 }
 
 pub fn verify_paper(
@@ -335,16 +361,23 @@ pub fn verify_paper(
             "verify --paper needs the scans of the sheet, or --text and a typed copy".into(),
         ));
     }
-    let (restored, name, need_more) = restore_sheet(scans, typed, unlock, &[])?;
-    incomplete(&restored, &name, need_more.as_ref())?;
+    let read = restore_sheet(scans, typed, unlock, &[], ctx.json)?;
+    incomplete(&read.restored, &read.name, read.need_more.as_ref())?;
     // Without the details block, entries came back with their credentials only: the
     // rest is not on what was read, so it is not compared (and the output says so).
-    let read = match restored.details_missing {
+    let compared = match read.restored.details_missing {
         None => merge::Read::Everything,
         Some(_) => merge::Read::Credentials,
     };
-    let (comparison, vault_fingerprint) = compare(ctx, restored.entries, read)?;
-    output::backup_comparison(vault_fingerprint, &no_source(), &comparison, ctx.json)?;
+    let (comparison, vault_fingerprint) = compare(ctx, read.restored.entries, compared)?;
+    let source = no_source();
+    output::backup_comparison(
+        vault_fingerprint,
+        &source,
+        &comparison,
+        &read.repaired,
+        ctx.json,
+    )?;
     if comparison.matches() {
         Ok(())
     } else {

@@ -122,6 +122,23 @@ pub fn import_plan(
     Ok(())
 }
 
+/// What reading a paper sheet repaired, for the documents of `restore` and `verify
+/// --paper`: the typed lines mended, and the printed pages whose codes and the typed lines
+/// the parity pages rebuilt (docs/FORMAT.md 8.8). Empty for any other backup.
+#[derive(Debug, Default)]
+pub struct Repaired {
+    pub mended: Vec<Fix>,
+    pub pages: Vec<u16>,
+    /// Runs of typed lines, as `E004 03 to E009 01`.
+    pub lines: Vec<String>,
+}
+
+impl Repaired {
+    fn rebuilt(&self) -> Value {
+        json!({ "pages": self.pages, "lines": self.lines })
+    }
+}
+
 /// What an import did: the vault, its fingerprint now, where the entries came from.
 pub struct ImportedDocument<'a> {
     pub json: Value,
@@ -136,12 +153,13 @@ pub fn imported<'a>(
     fingerprint: Fingerprint,
     imported: &'a Imported,
     written: bool,
-    mended: &[Fix],
+    repaired: &Repaired,
 ) -> ImportedDocument<'a> {
     let json = json!({
         "schema": JSON_SCHEMA,
         "written": written,
-        "mended": mended,
+        "mended": repaired.mended,
+        "rebuilt": repaired.rebuilt(),
         "vault": vault,
         "vault_fingerprint": fingerprint,
         "backup_vault_fingerprint": imported.vault_fingerprint,
@@ -184,11 +202,13 @@ pub fn backup_comparison(
     vault_fingerprint: Fingerprint,
     imported: &Imported,
     c: &Comparison,
+    repaired: &Repaired,
     as_json: bool,
 ) -> Result<()> {
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
+            "rebuilt": repaired.rebuilt(),
             "matches": c.matches(),
             "same": c.same,
             "missing": c.missing,

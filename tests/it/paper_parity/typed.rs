@@ -177,12 +177,14 @@ pub(super) fn script(r: &Rendered, p: &Pages) {
     }
 }
 
-/// `restore --text` itself: the page with the sheet key's lines lost comes back and is
-/// named; with three lost it says how many more pages it needs and which lines are missing.
+/// `restore --text` and `verify --paper --text` themselves: the page with the sheet key's
+/// lines lost comes back and is named, on stderr or, with `--json`, in the document alone;
+/// with three lost it says how many more pages it needs and which lines are missing.
 pub(super) fn commands(r: &Rendered, p: &Pages) {
-    let restore = |lost: &[usize]| {
+    let restore = |lost: &[usize], json: &[&str]| {
         let target = TestVault::empty();
         let assert = (target.cmd())
+            .args(json)
             .args(["restore", "--init"])
             .args(FAST_KDF)
             .arg("-i")
@@ -192,11 +194,32 @@ pub(super) fn commands(r: &Rendered, p: &Pages) {
             .assert();
         (assert, target)
     };
-    let (assert, target) = restore(&[p.data[0]]);
-    let said = String::from_utf8_lossy(&assert.success().get_output().stderr).into_owned();
-    assert!(said.contains("Rebuilt typed lines K 01"), "{said}");
+    let (assert, target) = restore(&[p.data[0]], &["--json"]);
+    let out = assert.success().get_output().clone();
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rebuilt = &document["rebuilt"];
+    assert_eq!(rebuilt["pages"], serde_json::json!([]), "{document}");
+    assert!(
+        rebuilt["lines"][0].as_str().unwrap().starts_with("K 01"),
+        "{document}"
+    );
+    // Under --json stderr holds a JSON document only (here the test KDF's warning).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Rebuilt"), "{stderr}");
+    if !out.stderr.is_empty() {
+        serde_json::from_slice::<serde_json::Value>(&out.stderr).unwrap();
+    }
     assert_eq!(contents(&target).1, contents(&r.tv).1);
-    let (assert, _) = restore(&[p.data[0], p.data[1], p.data[2]]);
+    let verify = (r.tv.cmd())
+        .args(["verify", "--paper", "-i"])
+        .arg(&r.identity)
+        .arg("--text")
+        .arg(kept_file(r, p, &[p.data[0]]))
+        .assert()
+        .success();
+    let said = String::from_utf8_lossy(&verify.get_output().stderr).into_owned();
+    assert!(said.contains("Rebuilt typed lines K 01"), "{said}");
+    let (assert, _) = restore(&[p.data[0], p.data[1], p.data[2]], &[]);
     let said = String::from_utf8_lossy(&assert.code(12).get_output().stderr).into_owned();
     assert!(
         said.contains("1 more page is needed, any of lines K 01"),

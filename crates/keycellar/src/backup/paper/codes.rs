@@ -174,8 +174,14 @@ impl Code {
         if sheet.len() != 8 || !sheet.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("its sheet number is malformed".into());
         }
-        if data.is_empty() || !data.bytes().all(is_base32) {
-            return Err("its data is not base32".into());
+        // A parity code's data is decimal (FORMAT.md 8.8), any other's base32.
+        match item {
+            Item::Parity(_) if data.bytes().all(|b| b.is_ascii_digit()) && !data.is_empty() => {}
+            Item::Parity(_) => return Err("its data is not decimal".into()),
+            _ if data.is_empty() || !data.bytes().all(is_base32) => {
+                return Err("its data is not base32".into());
+            }
+            _ => {}
         }
         Ok(Code {
             format,

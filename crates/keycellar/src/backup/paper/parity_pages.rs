@@ -1,26 +1,28 @@
 //! The parity pages of a sheet's codes (docs/FORMAT.md section 8.8): the codes `P1` ...
-//! `P8`, two per slot of a page, each slot's record holding the sheet's map (how many codes
-//! each item has, so where every code is printed) and the slot's parity; and rebuilding the
-//! codes of lost pages from them.
+//! `P8`, one per slot of a page (more only when a slot's record does not fit one code),
+//! each slot's record (`record`) holding the sheet's map (how many codes each item has, so
+//! where every code is printed) and the slot's parity; and rebuilding the codes of lost
+//! pages from them.
 //!
-//! A code's `DATA` goes into parity packed, five bits a character, so that a slot's parity
-//! takes hardly more characters than the codes it covers; with the map it takes a little
-//! more than one code can hold at the version cap, so each slot's record (`record`) is cut
-//! into two codes.
+//! A code's `DATA` goes into parity packed, five bits a character, and the record is
+//! written in decimal, a QR numeric segment (3.3 bits a digit, against 5.5 bits a base32
+//! character's 5): so a slot's record, map and all, fits one code as large as the largest
+//! data code it covers, and a parity page takes as many printed pages as a page of codes.
 
 mod record;
 
 use super::codes::{CURRENT, Code, Collected, Item};
 use super::parity::{self, Unrebuilt, unpack};
-use record::{Record, parse_record, slot_text};
+use record::{Record, from_decimal, parse_record, slot_text, to_decimal};
 use std::collections::BTreeSet;
 
-/// Codes each slot's record is cut into.
-const CODES_PER_SLOT: usize = 2;
+/// The header of a parity code's text, `KC2 7F3A9C2E P1 01/12 `: its length.
+const HEADER_LEN: usize = 22;
 
 /// The parity codes of a sheet whose data codes, in print order, are `codes`, printed
-/// `per_page` to a page from page `first_page` on: `parity_pages` lists of codes, two per
-/// slot of the first page.
+/// `per_page` to a page from page `first_page` on: `parity_pages` lists of codes, as many
+/// for each slot of the first page as its record takes (the same for every slot: one,
+/// unless a record is longer than a code holds).
 pub fn encode(
     codes: &[Code],
     per_page: usize,
@@ -33,31 +35,43 @@ pub fn encode(
     };
     let slots = first.len();
     let head = record::head(codes, parity_pages, pages.len(), first_page);
-    let mut out = vec![Vec::with_capacity(CODES_PER_SLOT * slots); parity_pages];
-    for j in 0..slots {
-        let texts: Vec<Vec<u8>> = pages
-            .iter()
-            .map(|page| page.get(j).map(|c| slot_text(&c.data)).unwrap_or_default())
-            .collect();
-        let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
-        for (i, block) in parity::encode(&texts, parity_pages).into_iter().enumerate() {
-            let record = [head.as_slice(), &block].concat();
-            let data = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, &record);
-            let piece = data.len().div_ceil(CODES_PER_SLOT);
-            for (half, text) in data.as_bytes().chunks(piece).enumerate() {
+    // Each slot's records, one per parity page, in decimal.
+    let records: Vec<Vec<String>> = (0..slots)
+        .map(|j| {
+            let texts: Vec<Vec<u8>> = (pages.iter())
+                .map(|page| page.get(j).map(|c| slot_text(&c.data)).unwrap_or_default())
+                .collect();
+            let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
+            (parity::encode(&texts, parity_pages).into_iter())
+                .map(|block| to_decimal(&[head.as_slice(), &block].concat()))
+                .collect()
+        })
+        .collect();
+    // Each code's data starts with the digit that says how many codes a slot takes.
+    let room = super::qr::max_digits(HEADER_LEN).saturating_sub(1).max(1);
+    let longest = records.iter().flatten().map(String::len).max().unwrap_or(0);
+    let per_slot = longest.div_ceil(room).clamp(1, MAX_CODES_PER_SLOT);
+    let mut out = vec![Vec::with_capacity(per_slot * slots); parity_pages];
+    for (j, slot) in records.iter().enumerate() {
+        for (i, record) in slot.iter().enumerate() {
+            let piece = record.len().div_ceil(per_slot).max(1);
+            for (n, text) in record.as_bytes().chunks(piece).enumerate() {
                 out[i].push(Code {
                     format: CURRENT,
                     sheet: first[0].sheet.clone(),
                     item: Item::Parity(i as u8 + 1),
-                    part: (CODES_PER_SLOT * j + half + 1) as u8,
-                    count: (CODES_PER_SLOT * slots) as u8,
-                    data: String::from_utf8_lossy(text).into_owned(),
+                    part: (per_slot * j + n + 1) as u8,
+                    count: (per_slot * slots) as u8,
+                    data: format!("{per_slot}{}", String::from_utf8_lossy(text)),
                 });
             }
         }
     }
     out
 }
+
+/// Most codes a slot's record is cut into: the digit each parity code starts with.
+const MAX_CODES_PER_SLOT: usize = 9;
 
 /// What rebuilding from parity pages did.
 #[derive(Debug, Default)]
@@ -89,9 +103,12 @@ pub struct NeedMore {
 fn records(collected: &Collected) -> Vec<(u8, usize, Record)> {
     let counts = collected.counts();
     let mut out = Vec::new();
-    for slot in 1..=u8::MAX / CODES_PER_SLOT as u8 {
-        for i in 1..=parity::MAX_PARITY_PAGES as u8 {
-            match record_of(collected, i, slot) {
+    for i in 1..=parity::MAX_PARITY_PAGES as u8 {
+        let Some((per_slot, slots)) = shape(collected, i) else {
+            continue;
+        };
+        for slot in 1..=slots {
+            match record_of(collected, i, slot, per_slot) {
                 Some(record) if fits_codes(&record, &counts) => {
                     out.push((slot, usize::from(i) - 1, record));
                 }
@@ -176,17 +193,27 @@ impl Needed {
     }
 }
 
-/// The record of `slot` (from 1) on parity page `i` (from 1), if both its codes were read
-/// and it is one.
-fn record_of(collected: &Collected, i: u8, slot: u8) -> Option<Record> {
-    let first = CODES_PER_SLOT * (usize::from(slot) - 1) + 1;
+/// How parity page `i` (from 1) is cut, from the first of its codes read: codes a slot
+/// (its data's first digit) and slots (its count over that).
+fn shape(collected: &Collected, i: u8) -> Option<(u8, u8)> {
+    let (count, data) = (1..=u8::MAX).find_map(|part| collected.part(Item::Parity(i), part))?;
+    let per_slot = data.bytes().next().filter(u8::is_ascii_digit)? - b'0';
+    let fits = per_slot >= 1 && count.is_multiple_of(per_slot);
+    fits.then(|| (per_slot, count / per_slot))
+}
+
+/// The record of `slot` (from 1) on parity page `i` (from 1), if all its codes were read,
+/// each says it is one of `per_slot`, and it is one.
+fn record_of(collected: &Collected, i: u8, slot: u8, per_slot: u8) -> Option<Record> {
+    let first = usize::from(per_slot) * (usize::from(slot) - 1) + 1;
     let mut text = String::new();
     let mut count = 0;
-    for part in first..first + CODES_PER_SLOT {
+    for part in first..first + usize::from(per_slot) {
         let (c, piece) = collected.part(Item::Parity(i), u8::try_from(part).ok()?)?;
+        let piece = piece.strip_prefix(char::from(b'0' + per_slot))?;
         (count, text) = (c, text + piece);
     }
-    parse_record(&text, count / CODES_PER_SLOT as u8)
+    parse_record(&from_decimal(&text)?, count / per_slot)
 }
 
 /// Whether a record's map gives every item read the count it was read with.

@@ -41,9 +41,16 @@ fn is_alphanumeric(text: &str) -> bool {
 
 /// `text` as a code of `version`: in one alphanumeric segment when it fits that set (the
 /// crate's mixed-mode optimiser can cost a few characters of capacity), else as it chooses.
+/// A last word of digits alone (a parity code's data, FORMAT.md 8.8) is a numeric segment
+/// of its own: 10 bits for three digits, against 16.5 as alphanumeric.
 fn code_of_version(text: &str, version: i16) -> Option<QrCode> {
     let mut bits = Bits::new(Version::Normal(version));
-    let pushed = if is_alphanumeric(text) {
+    let (head, digits) = text.rsplit_once(' ').map_or(("", text), |(h, d)| (h, d));
+    let numeric = digits.len() >= MIN_NUMERIC && digits.bytes().all(|b| b.is_ascii_digit());
+    let pushed = if numeric && is_alphanumeric(head) {
+        bits.push_alphanumeric_data(format!("{head} ").as_bytes())
+            .and_then(|()| bits.push_numeric_data(digits.as_bytes()))
+    } else if is_alphanumeric(text) {
         bits.push_alphanumeric_data(text.as_bytes())
     } else {
         bits.push_optimal_data(text.as_bytes())
@@ -52,6 +59,10 @@ fn code_of_version(text: &str, version: i16) -> Option<QrCode> {
     bits.push_terminator(EC_LEVEL).ok()?;
     QrCode::with_bits(bits, EC_LEVEL).ok()
 }
+
+/// Digits at the end of a code's text from which they are a numeric segment of their own:
+/// below that, the segment's own header costs more than it saves.
+const MIN_NUMERIC: usize = 8;
 
 /// Encodes `text` in the smallest version that holds it, refusing anything above
 /// [`MAX_VERSION`].
@@ -89,6 +100,20 @@ pub fn max_data_chars(header_len: usize) -> usize {
         low
     });
     total.saturating_sub(header_len)
+}
+
+/// Most digits that fit in one code after a `header_len` header (a parity code's, its
+/// digits a numeric segment: FORMAT.md 8.8).
+pub fn max_digits(header_len: usize) -> usize {
+    let header = "A".repeat(header_len.saturating_sub(1)) + " ";
+    let fits =
+        |n: usize| code_of_version(&(header.clone() + &"0".repeat(n)), MAX_VERSION).is_some();
+    let (mut low, mut high) = (0usize, 16384usize);
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if fits(mid) { low = mid } else { high = mid - 1 }
+    }
+    low
 }
 
 /// Renders a symbol as a grey image: `scale` pixels per module, with the quiet zone.

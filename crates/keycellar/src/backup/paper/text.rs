@@ -20,12 +20,12 @@
 mod mend;
 mod read;
 
-pub use mend::{Fix, FixPart, mend_line};
+pub use mend::{Fix, FixPart, corrected_lines, mend_line, not_mended};
 pub use read::{Reading, TypedLine, read};
 
 use super::codes::{CURRENT, Item};
 use crate::crypto;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The largest typed-text file keycellar reads: a sheet of 1,000 entries is about 2 MiB.
 pub const MAX_TYPED_FILE_LEN: u64 = 16 * 1024 * 1024;
@@ -36,7 +36,7 @@ pub const LINE_CHARS: usize = 70;
 /// The characters base32 data uses (RFC 4648).
 pub const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740);
+static CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_IBM_3740);
 
 /// The check value of a data line, as printed: 4 hex digits.
 pub fn line_check(item: Item, number: usize, data: &str) -> String {
@@ -136,22 +136,44 @@ struct Checked {
     found: Result<Vec<(String, Vec<Fix>)>, String>,
 }
 
+/// Whether a line matches its check value as typed.
+fn as_typed(line: &TypedLine) -> bool {
+    line.check.as_ref().is_some_and(|check| {
+        line.data.bytes().all(|b| ALPHABET.contains(&b))
+            && line_check(line.item, line.number, &line.data) == *check
+    })
+}
+
+/// A line that no correction mends, moved to the one open name its check fits, if any.
+fn rename(line: &TypedLine, items: &[Item], names: &mend::OpenNames) -> Option<Checked> {
+    let check = line.check.as_ref()?;
+    let open = |item, number| names.open(item, number, line.data.len());
+    let typed = Some((line.item, line.number));
+    let (item, number) = mend::place(&line.data, check, items, typed, &open)?;
+    let typed_name = format!("{} {:02}", line.item.tag(), line.number);
+    Some(Checked {
+        line: TypedLine {
+            item,
+            number,
+            ..line.clone()
+        },
+        found: Ok(vec![(
+            line.data.clone(),
+            vec![mend::renamed(&typed_name, item, number)],
+        )]),
+    })
+}
+
 fn check_lines(reading: &Reading) -> Vec<Checked> {
-    let items: Vec<Item> = reading
-        .lines
-        .iter()
-        .map(|l| l.item)
-        .collect::<std::collections::BTreeSet<_>>()
+    let items: Vec<Item> = (reading.lines.iter().map(|l| l.item))
+        .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    let names = mend::OpenNames::new(reading);
     let (mut mend_budget, mut rename_budget) = (MAX_MENDED_LINES, MAX_RENAMED_LINES);
     let mut checked = Vec::with_capacity(reading.lines.len());
     for line in &reading.lines {
-        let as_typed = line.check.as_ref().is_some_and(|check| {
-            line.data.bytes().all(|b| ALPHABET.contains(&b))
-                && line_check(line.item, line.number, &line.data) == *check
-        });
-        let found = if as_typed {
+        let found = if as_typed(line) {
             Ok(vec![(line.data.clone(), Vec::new())])
         } else if mend_budget == 0 {
             Err(mend::unmendable(line))
@@ -160,37 +182,21 @@ fn check_lines(reading: &Reading) -> Vec<Checked> {
             mend_line(line)
         };
         let renamed = match &found {
-            Err(_) if rename_budget > 0 => line.check.as_ref().and_then(|check| {
+            Err(_) if rename_budget > 0 && line.check.is_some() => {
                 rename_budget -= 1;
-                let typed = Some((line.item, line.number));
-                mend::place(&line.data, check, &items, typed)
-            }),
+                rename(line, &items, &names)
+            }
             _ => None,
         };
-        checked.push(match renamed {
-            Some((item, number)) => Checked {
-                line: TypedLine {
-                    item,
-                    number,
-                    ..line.clone()
-                },
-                found: Ok(vec![(
-                    line.data.clone(),
-                    vec![mend::renamed(
-                        &format!("{} {:02}", line.item.tag(), line.number),
-                        item,
-                        number,
-                    )],
-                )]),
-            },
-            None => Checked {
-                line: line.clone(),
-                found,
-            },
-        });
+        checked.push(renamed.unwrap_or_else(|| Checked {
+            line: line.clone(),
+            found,
+        }));
     }
     for unplaced in reading.unplaced.iter().take(rename_budget) {
-        if let Some((item, number)) = mend::place(&unplaced.data, &unplaced.check, &items, None) {
+        let open = |item, number| names.open(item, number, unplaced.data.len());
+        let placed = mend::place(&unplaced.data, &unplaced.check, &items, None, &open);
+        if let Some((item, number)) = placed {
             checked.push(Checked {
                 line: TypedLine {
                     item,
@@ -249,6 +255,8 @@ fn assemble_item(
         let same = by_number.get(&number).map_or(&[][..], Vec::as_slice);
         let name = format!("line {} {number:02}", item.tag());
         let chosen = match same {
+            // Past the count, only the lines typed there are named (below).
+            [] if number > count => continue,
             [] => {
                 problems.push(format!("{name} is missing; type it from the paper"));
                 None
@@ -288,11 +296,7 @@ fn assemble_item(
     if let Some((_, check)) = end {
         candidates.retain(|(text, _)| item_check(text) == *check);
         if candidates.is_empty() {
-            return Err(vec![format!(
-                "{} does not add up to its END line's check: a line is repeated or left out, \
-                 or the END line is mistyped",
-                item.tag()
-            )]);
+            return Err(end_mismatch(item, &options));
         }
     }
     Ok(Candidates(
@@ -301,6 +305,24 @@ fn assemble_item(
             .map(|(text, fixes)| (padded(&text), fixes))
             .collect(),
     ))
+}
+
+/// Why no reading of an item adds up to its `END` line's check: each line read only with a
+/// correction (a wrong one fits a 16-bit check about once in 65,536 tries, so a line with
+/// two mistakes may find one), or, when none was corrected, a line repeated or left out, or
+/// the `END` line mistyped.
+fn end_mismatch(item: Item, options: &[Vec<(String, Vec<Fix>)>]) -> Vec<String> {
+    let corrected = mend::corrected_lines(options.iter().flatten().map(|(_, fixes)| fixes));
+    if corrected.is_empty() {
+        return vec![format!(
+            "{} does not add up to its END line's check: a line is repeated or left out, or \
+             the END line is mistyped",
+            item.tag()
+        )];
+    }
+    (corrected.iter())
+        .map(|line| mend::not_mended(line, "its END line's check"))
+        .collect()
 }
 
 /// The problem of an item whose `ambiguous` lines make too many ways to read it.

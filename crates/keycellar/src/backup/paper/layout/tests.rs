@@ -78,22 +78,24 @@ fn fifty_kraken_keys() -> Sheet {
 }
 
 /// Issue 34's cost of the default parity page (N = 1) for 50 Kraken keys, on one sheet
-/// rendered both ways (docs/FORMAT.md 8.4 and 8.8, docs/PERFORMANCE.md). The issue asks for
-/// at most 15% more pages; this costs 3 more A4 pages than 18 (17%): the parity codes take
-/// two pages (a full code's parity does not fit the version cap, so each slot takes two
-/// codes, and 24 such codes do not fit one page) and the parity lines one.
+/// rendered both ways (docs/FORMAT.md 8.4 and 8.8, docs/PERFORMANCE.md): at most 15% more
+/// pages. It takes 2 more A4 pages than 18 (11%) and 2 more Letter pages than 20 (10%): one
+/// page of parity codes (each slot's record, in decimal, fits one code) and one of parity
+/// lines.
 #[test]
-fn one_parity_page_costs_fifty_keys_three_a4_pages() {
+fn one_parity_page_costs_fifty_keys_at_most_fifteen_percent() {
     let sheet = fifty_kraken_keys();
-    let without = render_with_parity(&sheet, Paper::A4, Some(0)).unwrap();
-    let with = render(&sheet, Paper::A4).unwrap();
-    assert_eq!((without.parity_pages, with.parity_pages), (0, 1));
-    // Two pages of parity codes and one of parity lines; one more when keeping the typed
-    // copy's pages within what a page of parity lines covers moves its last lines on.
-    let more = with.pages - without.pages;
-    assert!(
-        (3..=4).contains(&more),
-        "{more} pages more than {}",
-        without.pages
-    );
+    for paper in Paper::ALL {
+        let without = render_with_parity(&sheet, paper, Some(0)).unwrap();
+        let with = render(&sheet, paper).unwrap();
+        assert_eq!((without.parity_pages, with.parity_pages), (0, 1));
+        // The typed copy of 50 keys leaves about 50 lines free on its last page, so cutting
+        // it where a page of parity lines needs does not take one more page.
+        let more = with.pages - without.pages;
+        assert!(
+            100 * more <= 15 * without.pages,
+            "{paper:?}: {more} pages more than {}",
+            without.pages
+        );
+    }
 }

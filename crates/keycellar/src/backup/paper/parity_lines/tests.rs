@@ -141,3 +141,33 @@ fn the_map_gives_every_line_back_and_a_damaged_parity_line_changes_nothing() {
         assert_eq!(whole.get(item), Some(text), "never a wrong item");
     }
 }
+
+/// The default, one page of parity lines: every page of lines lost alone comes back, and
+/// every two pages of data lines lost ask for one more, never giving a wrong item.
+#[test]
+fn with_one_parity_page_any_lost_page_of_lines_comes_back_and_two_ask_for_one_more() {
+    let items = items();
+    let whole: BTreeMap<Item, String> = (items.iter())
+        .map(|(item, t)| (*item, text::padded(t)))
+        .collect();
+    let pages = pages(&items, 1, 30);
+    let data_pages = pages.len() - 1;
+    for a in 0..pages.len() {
+        let (read, rebuilt) = read_without(&pages, &[a]);
+        assert_eq!(read, whole, "lost {a}");
+        assert!(rebuilt.need_more.is_none() && rebuilt.problems.is_empty());
+    }
+    for a in 0..data_pages {
+        for b in a + 1..data_pages {
+            let (read, rebuilt) = read_without(&pages, &[a, b]);
+            assert_eq!(rebuilt.need_more.map(|n| n.more), Some(1), "lost {a}, {b}");
+            for (item, text) in &read {
+                assert_eq!(
+                    whole.get(item),
+                    Some(text),
+                    "lost {a}, {b}: never a wrong item"
+                );
+            }
+        }
+    }
+}

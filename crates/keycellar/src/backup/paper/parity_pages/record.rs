@@ -6,8 +6,11 @@
 use super::super::codes::{Code, Item};
 use super::super::parity::{self, pack};
 
-/// The record's version byte.
-pub const RECORD_VERSION: u8 = 1;
+/// The record's version byte: 2 since records are written in decimal, as many codes a slot
+/// as it takes (version 1, base32 in two codes a slot, was never released).
+pub const RECORD_VERSION: u8 = 2;
+/// Digits of a group of 0 to 7 bytes in a record's decimal text: ceil(8r log10 2).
+pub const GROUP_DIGITS: [usize; 8] = [0, 3, 5, 8, 10, 13, 15, 17];
 /// Bytes of a record before its map: version, parity pages, data pages, first page (2).
 pub const BEFORE_MAP: usize = 5;
 /// Bytes of the map before its exceptions: key item, its count, entries (2), the details'
@@ -128,9 +131,37 @@ pub fn parse_map(bytes: &[u8]) -> Option<(Map, usize)> {
     valid.then_some((map, len))
 }
 
-/// A parity code's record, if it is one (`slots` being its code's count).
-pub fn parse_record(data: &str, slots: u8) -> Option<Record> {
-    let bytes = base32::decode(base32::Alphabet::Rfc4648 { padding: false }, data)?;
+/// A record's decimal text: its bytes in groups of seven (the last may be shorter), each a
+/// big-endian number written in [`GROUP_DIGITS`] digits, leading zeros kept.
+pub fn to_decimal(bytes: &[u8]) -> String {
+    (bytes.chunks(7))
+        .map(|group| {
+            let value = group.iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+            format!("{value:0width$}", width = GROUP_DIGITS[group.len()])
+        })
+        .collect()
+}
+
+/// The bytes of a record's decimal text, or `None` when it is not one: a group of a length
+/// no group has, or a number too large for its bytes.
+pub fn from_decimal(text: &str) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(text.len() * 7 / 17 + 7);
+    for group in text.as_bytes().chunks(GROUP_DIGITS[7]) {
+        let r = GROUP_DIGITS.iter().position(|&d| d == group.len())?;
+        if r == 0 || !group.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let value: u64 = std::str::from_utf8(group).ok()?.parse().ok()?;
+        if value >> (8 * r) != 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&value.to_be_bytes()[8 - r..]);
+    }
+    Some(bytes)
+}
+
+/// A parity code's record, if it is one (`slots` being the slots of a page).
+pub fn parse_record(bytes: &[u8], slots: u8) -> Option<Record> {
     let (&[version, parity_pages, data_pages, hi, lo], rest) = bytes.split_first_chunk()?;
     let (map, map_len) = parse_map(rest)?;
     let places = map.places();

@@ -102,26 +102,33 @@ fn a_damaged_parity_code_changes_nothing_and_a_misfit_is_named() {
     let parity = encode(&codes, 12, 3, 1);
     let mut read = collected(&codes, &[], &[]);
     let mut damaged = parity[0][4].clone();
-    damaged.data.replace_range(60..61, "Q");
+    let digit = if &damaged.data[60..61] == "7" {
+        "3"
+    } else {
+        "7"
+    };
+    damaged.data.replace_range(60..61, digit);
     read.add(&damaged.render());
     let rebuilt = rebuild(&mut read);
     assert!(rebuilt.pages.is_empty() && rebuilt.problems.is_empty());
     assert!(holds_all(&read, &codes));
 
-    // A page lost, and the frame length in the parity codes of its slot 1 altered (every bit of the
-    // character that holds the length's first bits flipped): nothing wrong is added.
+    // A page lost, and the frame length in the parity codes of its slot 1 altered (every bit
+    // of its first byte flipped): nothing wrong is added.
     let mut read = collected(&codes, &[1], &[]);
-    let mut altered = parity[0][0].clone();
+    let (first, second) = (&parity[0][0], &parity[0][1]);
+    assert!(first.data.starts_with('2') && second.data.starts_with('2'));
+    let text = format!("{}{}", &first.data[1..], &second.data[1..]);
+    let mut record = record::from_decimal(&text).unwrap();
     let head = BEFORE_MAP + MAP_HEAD + EXCEPTION * Map::of(&codes).exceptions.len();
-    let at = 8 * (head + 1) / 5;
-    let old = BASE32
-        .iter()
-        .position(|&b| b == altered.data.as_bytes()[at])
-        .unwrap();
-    let flipped = char::from(BASE32[old ^ 31]).to_string();
-    altered.data.replace_range(at..at + 1, &flipped);
-    read.add(&altered.render());
-    read.add(&parity[0][1].render());
+    record[head] ^= 0xFF;
+    let text = record::to_decimal(&record);
+    let (one, two) = text.split_at(first.data.len() - 1);
+    for (code, piece) in [(first, one), (second, two)] {
+        let mut altered = code.clone();
+        altered.data = format!("2{piece}");
+        read.add(&altered.render());
+    }
     let rebuilt = rebuild(&mut read);
     assert!(rebuilt.pages.is_empty());
     assert!(
@@ -153,6 +160,46 @@ fn the_map_gives_every_code_its_place_and_every_parity_code_fits_the_version_cap
             crate::backup::paper::qr::encode(&code.render()).unwrap();
         }
     }
+    // Entries of one code each, every code as long as a code can be: one parity code a
+    // slot, each within the cap.
+    let limit = crate::backup::paper::qr::max_data_chars(23);
+    let mut full = codes::split("7F3A9C2E", Item::Key, &"A".repeat(limit), limit);
+    for e in 1..=40 {
+        full.extend(codes::split(
+            "7F3A9C2E",
+            Item::Entry(e),
+            &"7".repeat(limit),
+            limit,
+        ));
+    }
+    full.extend(codes::split(
+        "7F3A9C2E",
+        Item::Details,
+        &"Q".repeat(limit * 6),
+        limit,
+    ));
+    let parity = encode(&full, 12, 3, 2);
+    assert!(parity.iter().all(|page| page.len() == 12));
+    for code in parity.iter().flatten() {
+        assert!(code.data.starts_with('1'));
+        crate::backup::paper::qr::encode(&code.render()).unwrap();
+    }
+}
+
+#[test]
+fn a_record_reads_back_from_its_decimal_text() {
+    for len in 0..30 {
+        let bytes: Vec<u8> = (0..len).map(|i| (i * 97 + 255) as u8).collect();
+        let text = record::to_decimal(&bytes);
+        assert_eq!(text.len(), len / 7 * 17 + record::GROUP_DIGITS[len % 7]);
+        assert_eq!(record::from_decimal(&text), Some(bytes));
+    }
+    let max = record::to_decimal(&[0xFF; 7]);
+    assert_eq!(max, "72057594037927935");
+    assert_eq!(record::from_decimal("72057594037927936"), None, "too large");
+    assert_eq!(record::from_decimal("256"), None, "too large for one byte");
+    assert_eq!(record::from_decimal("1234"), None, "no group has 4 digits");
+    assert_eq!(record::from_decimal("12a"), None);
 }
 
 #[test]
@@ -175,4 +222,47 @@ fn a_slot_whose_parity_codes_are_all_lost_still_asks_for_more() {
         (1, vec!["page 3".into(), "parity page 1".into()])
     );
     assert!(rebuilt.partly_read, "parity page 1 was read in part");
+}
+
+/// The default, one parity page (the XOR of the data pages' frames): every page lost alone
+/// comes back, and every two data pages lost ask for one more page, naming both (the
+/// parity page was read), and never give a wrong code.
+#[test]
+fn with_one_parity_page_any_lost_page_comes_back_and_two_ask_for_one_more() {
+    let codes = sheet_codes();
+    let data_pages = codes.len().div_ceil(12);
+    let parity = encode(&codes, 12, 3, 1);
+    for a in 0..=data_pages {
+        let mut read = collected(&codes, &[a], &parity);
+        let rebuilt = rebuild(&mut read);
+        assert!(holds_all(&read, &codes), "lost {a}");
+        assert!(
+            rebuilt.need_more.is_none() && rebuilt.problems.is_empty(),
+            "lost {a}"
+        );
+    }
+    for a in 0..data_pages {
+        for b in a + 1..data_pages {
+            let mut read = collected(&codes, &[a, b], &parity);
+            let need = rebuild(&mut read).need_more.expect("one more page");
+            let named = |p: usize| format!("page {}", 3 + p);
+            assert_eq!(need.more, 1, "lost {a}, {b}");
+            assert_eq!(need.missing, [named(a), named(b)]);
+            let printed = |c: &Code| codes.iter().any(|p| p.render() == c.render());
+            for item in read.items() {
+                for part in 1..=read.part(item, 1).map_or(0, |(count, _)| count) {
+                    if let Some((count, data)) = read.part(item, part) {
+                        let code = Code {
+                            data: data.into(),
+                            count,
+                            part,
+                            item,
+                            ..codes[0].clone()
+                        };
+                        assert!(printed(&code), "lost {a}, {b}: {item:?} {part}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -12,7 +12,7 @@ use crate::backup::export;
 use crate::backup::paper::ReadSheet;
 use crate::backup::paper::blocks;
 use crate::backup::paper::codes::{Format, Item};
-use crate::backup::paper::text::{Candidates, Fix};
+use crate::backup::paper::text::{self, Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
 use crate::credential::validate;
@@ -206,6 +206,14 @@ fn decrypt_item(
             Err(e) if why.is_empty() => why = e.to_string(),
             Err(_) => {}
         }
+    }
+    let corrected = text::corrected_lines(options.0.iter().map(|(_, fixes)| fixes));
+    if !corrected.is_empty() {
+        let whole = format!("age's authentication of {} ({why})", item.tag());
+        let named: Vec<String> = (corrected.iter())
+            .map(|line| text::not_mended(line, &whole))
+            .collect();
+        return Err(named.join("; "));
     }
     Err(format!(
         "it does not open with this sheet's key ({why}): a line is missing at its end or was \

@@ -209,3 +209,49 @@ fn ambiguous_lines_are_capped_across_lines_not_only_within_one() {
         Err(TooMany::Text)
     );
 }
+
+/// A line whose check fits no correction is moved only to a name the copy still lacks: not
+/// past its item's count (from the `END` line, or past the lines read without it), not onto
+/// a line typed with a matching check, and a short line only to its item's last line.
+#[test]
+fn a_line_is_moved_only_to_a_name_the_copy_lacks() {
+    let lines = printed(Item::Entry(4));
+    let bad = format!("ZZ{}", &DATA[2..70]);
+    let short = &DATA[..65];
+    // (typed as, its data fits the check of line, line 02 left out, moved back)
+    for (typed_as, fits, without_02, moved) in [
+        (1, 50, false, false),
+        (1, 2, false, false),
+        (7, 1, false, true),
+        (1, 2, true, false),
+    ] {
+        let data = match (without_02, moved) {
+            (true, _) => short,
+            (_, true) => &DATA[..70],
+            _ => &bad[..],
+        };
+        let check = line_check(Item::Entry(4), fits, data);
+        let mut text = lines.clone();
+        text[1] = format!("E004 {typed_as:02}  {data}  {check}");
+        if without_02 {
+            text.remove(2);
+        }
+        let end = text.len() - 1;
+        for text in [&text[..], &text[..end]] {
+            let case = format!("{typed_as} fitting {fits}, END line {}", text.len() > end);
+            match one_item(&text.join("\n"), Item::Entry(4)) {
+                Err(problems) => {
+                    assert!(!moved, "{case}: {problems:?}");
+                    let not_02 = problems.iter().filter(|p| !p.contains("line E004 02 is"));
+                    let expected = format!("line E004 {typed_as:02}: a typing mistake");
+                    assert!(not_02.clone().count() == 1, "{case}: {problems:?}");
+                    assert!(not_02.clone().all(|p| p.starts_with(&expected)), "{case}");
+                }
+                Ok(candidates) => {
+                    assert!(moved, "{case}: {candidates:?}");
+                    assert_eq!(candidates.0[0].1[0].part, FixPart::LineName);
+                }
+            }
+        }
+    }
+}
