@@ -47,6 +47,8 @@ pub struct NonceIssuer {
 struct State {
     /// The last nonce this issuer issued: whatever the files say, it never goes below.
     last: u64,
+    /// The reservation as last read: the one on disk is never below it.
+    reserved: u64,
     /// The key's lock file, reopened when its name no longer leads to it.
     lock: File,
 }
@@ -62,10 +64,11 @@ impl NonceIssuer {
         store::check_private_dir(dir)?;
         let lock_path = dir.join(format!("nonce-{key_id}.lock"));
         let path = dir.join(format!("nonce-{key_id}"));
-        store::read_reservation(&path)?;
+        let reserved = store::read_reservation(&path)?;
         Ok(NonceIssuer {
             state: Mutex::new(State {
                 last: 0,
+                reserved,
                 lock: store::open_lock(&lock_path)?,
             }),
             lock_path,
@@ -88,14 +91,23 @@ impl NonceIssuer {
     }
 
     fn issue(&self, state: &mut State) -> Result<u64> {
-        let reserved = store::read_reservation(&self.path)?;
+        // The reservation only grows, so a record within the one last read is within the
+        // one on disk; the file is read again only when that is not enough.
+        let mut recorded = store::read_last(&state.lock, &self.boot)?;
+        if recorded.is_none_or(|last| last > state.reserved) {
+            state.reserved = store::read_reservation(&self.path)?;
+        }
+        let reserved = state.reserved;
         // A record is trusted only within what the reservation allows: every nonce issued is
         // at most the reservation and at least the nonce that raised it.
-        let recorded = store::read_last(&state.lock, &self.boot)?
-            .filter(|last| (reserved.saturating_sub(BLOCK)..=reserved).contains(last))
-            .unwrap_or(reserved);
+        recorded =
+            recorded.filter(|last| (reserved.saturating_sub(BLOCK)..=reserved).contains(last));
         let now = self.clock.now_ms();
-        let nonce = recorded.max(state.last).saturating_add(1).max(now);
+        let nonce = recorded
+            .unwrap_or(reserved)
+            .max(state.last)
+            .saturating_add(1)
+            .max(now);
         if nonce > now.saturating_add(MAX_AHEAD) {
             return Err(Error::io(
                 format!("the nonce store {}", self.path.display()),
@@ -107,7 +119,12 @@ impl NonceIssuer {
             ));
         }
         if nonce > reserved {
-            store::save_reservation(&self.path, nonce.saturating_add(BLOCK))?;
+            state.reserved = store::read_reservation(&self.path)?;
+        }
+        if nonce > state.reserved {
+            let raised = nonce.saturating_add(BLOCK);
+            store::save_reservation(&self.path, raised)?;
+            state.reserved = raised;
         }
         store::write_last(&state.lock, &self.boot, nonce)?;
         state.last = nonce;
@@ -210,10 +227,12 @@ mod tests {
             reserved + 1,
             "a record at the maximum"
         );
-        // A reservation at the maximum: refused, nothing recorded, until the files go.
+        // A reservation at the maximum (read by a service that starts, or when a record
+        // sends one to the file): refused, nothing recorded, until the files go.
         std::fs::write(dir.path().join("nonce-k"), format!("{}\n", u64::MAX)).unwrap();
         let before = std::fs::read(dir.path().join("nonce-k.lock")).unwrap();
-        let refused = issuer.next().unwrap_err().to_string();
+        let started = NonceIssuer::open(dir.path(), "k", clock.clone()).unwrap();
+        let refused = started.next().unwrap_err().to_string();
         assert!(refused.contains("ahead of the clock"), "{refused}");
         assert_eq!(
             std::fs::read(dir.path().join("nonce-k.lock")).unwrap(),
