@@ -108,11 +108,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Keygen {
             output,
             recipient_of,
-        } => match (output, recipient_of) {
-            (_, Some(identity)) => backup::recipient_of(&identity, ctx.json),
-            (Some(output), None) => backup::keygen(&output, ctx.json),
-            (None, None) => Err(report::Failure::Usage("give -o FILE or -y IDENTITY".into())),
-        },
+        } => backup::keygen_or_recipient(output, recipient_of, ctx.json),
         Command::Print(args) => paper::print(&ctx, &args),
         Command::Restore(args) => paper::restore(&ctx, &args),
         Command::Rotate(args) => lifecycle::rotate(&ctx, &args),

@@ -18,7 +18,7 @@ use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
 use keycellar::vault::store;
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     if args.to.is_some() {
@@ -139,6 +139,19 @@ pub fn compare(
             vault_fingerprint,
         } => Ok((*comparison, vault_fingerprint)),
         other => Err(unexpected(other)),
+    }
+}
+
+/// `keygen`: writes a new identity to `output`, or prints the recipient of `identity`.
+pub fn keygen_or_recipient(
+    output: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    as_json: bool,
+) -> Result<()> {
+    match (output, identity) {
+        (_, Some(identity)) => recipient_of(&identity, as_json),
+        (Some(output), None) => keygen(&output, as_json),
+        (None, None) => Err(Failure::Usage("give -o FILE or -y IDENTITY".into())),
     }
 }
 

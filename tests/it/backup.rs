@@ -5,7 +5,6 @@ use crate::common::*;
 use predicates::prelude::*;
 use rexpect::session::spawn_command;
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// A vault with a Kraken and an OKX entry.
@@ -24,18 +23,6 @@ fn two_entry_vault() -> TestVault {
         .assert()
         .success();
     tv
-}
-
-fn age_keygen(dir: &Path) -> (PathBuf, String) {
-    let key = dir.join("age-key.txt");
-    run(tool("age-keygen").arg("-o").arg(&key));
-    let text = fs::read_to_string(&key).unwrap();
-    let public = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .unwrap()
-        .to_string();
-    (key, public)
 }
 
 fn secrets_in(json: &[u8]) -> Vec<(String, String)> {
@@ -57,7 +44,7 @@ fn secrets_in(json: &[u8]) -> Vec<(String, String)> {
 #[test]
 fn an_x25519_export_opens_with_the_age_cli_and_holds_exactly_the_chosen_secrets() {
     let tv = two_entry_vault();
-    let (key, public) = age_keygen(tv.dir.path());
+    let (key, public) = age_identity(tv.dir.path(), "age-key.txt");
     let out = tv.dir.path().join("kraken.age");
     tv.cmd()
         .args(["export", "-o"])
@@ -153,7 +140,7 @@ fn a_passphrase_export_opens_with_the_age_cli_at_its_prompt() {
 #[test]
 fn a_hand_written_document_encrypted_by_age_imports() {
     let tv = TestVault::new();
-    let (key, public) = age_keygen(tv.dir.path());
+    let (key, public) = age_identity(tv.dir.path(), "age-key.txt");
     let doc = tv.file(
         "hand.json",
         &format!(
@@ -199,7 +186,7 @@ fn a_hand_written_document_encrypted_by_age_imports() {
 #[test]
 fn restore_on_a_new_machine_gives_the_same_vault_fingerprint() {
     let old = two_entry_vault();
-    let (key, public) = age_keygen(old.dir.path());
+    let (key, public) = age_identity(old.dir.path(), "age-key.txt");
     let export = old.dir.path().join("keys.age");
     old.cmd()
         .arg("export")
@@ -239,9 +226,9 @@ fn restore_on_a_new_machine_gives_the_same_vault_fingerprint() {
 #[test]
 fn failures_are_classified_and_change_nothing() {
     let tv = two_entry_vault();
-    let (key, public) = age_keygen(tv.dir.path());
+    let (key, public) = age_identity(tv.dir.path(), "age-key.txt");
     let other = tempfile::tempdir().unwrap();
-    let (wrong_key, _) = age_keygen(other.path());
+    let (wrong_key, _) = age_identity(other.path(), "age-key.txt");
     let export = tv.dir.path().join("keys.age");
     tv.cmd()
         .arg("export")
@@ -354,7 +341,7 @@ fn failures_are_classified_and_change_nothing() {
 #[test]
 fn a_file_that_is_not_age_is_named_for_what_it_is() {
     let tv = two_entry_vault();
-    let (key, public) = age_keygen(tv.dir.path());
+    let (key, public) = age_identity(tv.dir.path(), "age-key.txt");
     let export = tv.dir.path().join("keys.age");
     tv.cmd()
         .args(["export", "-r", &public, "-o"])

@@ -217,7 +217,7 @@ fn every_json_document_matches_its_schema() {
 
 /// `slot list`, `slot add`, `slot remove` and `rekey` (docs/FORMAT.md section 1.2.1).
 fn check_keyslot_documents(c: &mut Checker, tv: &TestVault) {
-    let (_, recipient) = crate::keyslots::age_identity(tv, "schema-escrow.txt");
+    let (_, recipient) = age_identity(tv.dir.path(), "schema-escrow.txt");
     let run = |args: &[&str]| {
         let mut cmd = tv.cmd();
         cmd.arg("--json").args(args);

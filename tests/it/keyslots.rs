@@ -6,20 +6,9 @@
 mod identities;
 mod plugin;
 
-use crate::common::{PASSPHRASE, TestVault, run, tool};
+use crate::common::{PASSPHRASE, TestVault, age_identity, run, tool};
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
-
-/// An age identity made by stock `age-keygen`, and its recipient.
-pub fn age_identity(tv: &TestVault, name: &str) -> (PathBuf, String) {
-    let path = tv.dir.path().join(name);
-    run(tool("age-keygen").arg("-o").arg(&path));
-    let recipient = run(tool("age-keygen").arg("-y").arg(&path));
-    (
-        path,
-        String::from_utf8(recipient).unwrap().trim().to_string(),
-    )
-}
 
 /// An unencrypted ed25519 SSH key made by `ssh-keygen`, and its public key line.
 fn ssh_identity(tv: &TestVault) -> (PathBuf, String) {
@@ -83,7 +72,7 @@ pub fn vault_key(tv: &TestVault) -> [u8; 32] {
 fn an_x25519_slot_opens_the_vault_and_stock_age_recovers_its_key() {
     let tv = TestVault::new();
     tv.add_kraken("bot").success();
-    let (identity, recipient) = age_identity(&tv, "escrow.txt");
+    let (identity, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     tv.cmd()
         .args(["slot", "add", "-r", &recipient, "--name", "escrow"])
         .assert()
@@ -123,7 +112,7 @@ fn an_ssh_slot_is_recovered_by_stock_age() {
 #[test]
 fn passwd_and_rekey_keep_every_slot_opening_with_a_new_key() {
     let tv = TestVault::new();
-    let (identity, recipient) = age_identity(&tv, "escrow.txt");
+    let (identity, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     tv.cmd()
         .args(["slot", "add", "-r", &recipient, "--name", "escrow"])
         .assert()
@@ -164,7 +153,7 @@ fn passwd_and_rekey_keep_every_slot_opening_with_a_new_key() {
 #[test]
 fn the_last_slot_without_hardware_is_never_removed() {
     let tv = TestVault::new();
-    let (_, recipient) = age_identity(&tv, "escrow.txt");
+    let (_, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     let (kind, code) = failure(
         tv.cmd()
             .args(["--json", "slot", "remove", "passphrase"])
@@ -192,12 +181,12 @@ fn the_last_slot_without_hardware_is_never_removed() {
 #[test]
 fn failures_are_their_own_kinds_and_change_nothing() {
     let tv = TestVault::new();
-    let (_, recipient) = age_identity(&tv, "escrow.txt");
+    let (_, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     tv.cmd()
         .args(["slot", "add", "-r", &recipient, "--name", "escrow"])
         .assert()
         .success();
-    let (stranger, _) = age_identity(&tv, "stranger.txt");
+    let (stranger, _) = age_identity(tv.dir.path(), "stranger.txt");
     let before = tv.bytes();
     let cases: Vec<(Vec<&str>, &str, i32)> = vec![
         (
@@ -250,7 +239,7 @@ fn failures_are_their_own_kinds_and_change_nothing() {
 #[test]
 fn a_slot_added_by_an_older_reader_is_kept_and_the_passphrase_still_opens() {
     let tv = TestVault::new();
-    let (_, recipient) = age_identity(&tv, "escrow.txt");
+    let (_, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     tv.cmd()
         .args(["slot", "add", "-r", &recipient])
         .assert()

@@ -168,15 +168,13 @@ fn messages_speak_of_the_file_not_of_the_library() {
         .code(1)
         .stderr(predicate::str::contains("it is not a whole SSH public key"))
         .stderr(predicate::str::contains("Invalid(").not());
-    let identity = tv.dir.path().join("id.txt");
-    run(tool("age-keygen").arg("-o").arg(&identity));
-    let recipient = String::from_utf8(run(tool("age-keygen").arg("-y").arg(&identity))).unwrap();
+    let (identity, recipient) = age_identity(tv.dir.path(), "id.txt");
     tv.add_kraken("kbot").success();
     let export = tv.dir.path().join("keys.age");
     tv.cmd()
         .args(["export", "-o"])
         .arg(&export)
-        .args(["-r", recipient.trim()])
+        .args(["-r", &recipient])
         .assert()
         .success();
     let whole = std::fs::read(&export).unwrap();

@@ -17,16 +17,11 @@ const RFC_SEED: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 /// `keycellar otp LABEL` at a fixed clock: the code and the document.
 fn otp_at(tv: &TestVault, label: &str, unix_seconds: u64) -> serde_json::Value {
-    let out = tv
-        .cmd()
-        .env("KEYCELLAR_TEST_CLOCK_MS", (unix_seconds * 1000).to_string())
-        .args(["--json", "otp", label])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    json_of(
+        tv.cmd()
+            .env("KEYCELLAR_TEST_CLOCK_MS", (unix_seconds * 1000).to_string())
+            .args(["--json", "otp", label]),
+    )
 }
 
 #[test]
@@ -88,15 +83,13 @@ fn the_seed_is_kept_as_a_secret_and_otp_prints_the_rfc_6238_codes() {
 
     // In an export: it holds the seed, and the key comes back with it.
     let dir = tv.dir.path();
-    let identity = dir.join("id.txt");
-    run(tool("age-keygen").arg("-o").arg(&identity));
-    let recipient = String::from_utf8(run(tool("age-keygen").arg("-y").arg(&identity))).unwrap();
+    let (identity, recipient) = age_identity(dir, "id.txt");
     let export = dir.join("keys.age");
     tv.cmd()
         .arg("export")
         .arg("-o")
         .arg(&export)
-        .args(["-r", recipient.trim()])
+        .args(["-r", &recipient])
         .assert()
         .success();
     let plain = run(tool("age").arg("-d").arg("-i").arg(&identity).arg(&export));
@@ -125,7 +118,7 @@ fn the_seed_is_kept_as_a_secret_and_otp_prints_the_rfc_6238_codes() {
         .arg("print")
         .arg("-o")
         .arg(&sheet)
-        .args(["-r", recipient.trim()])
+        .args(["-r", &recipient])
         .assert()
         .success();
     let typed = tv.file("typed.txt", &crate::common::paper::pdf_text(&sheet, &[]));

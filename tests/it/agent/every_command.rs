@@ -100,13 +100,7 @@ impl Sides {
         std::fs::write(inputs.join("s2"), KRAKEN_SECRET.replace('F', "H")).unwrap();
         std::fs::write(inputs.join("s3"), KRAKEN_SECRET.replace('F', "G")).unwrap();
         std::fs::write(inputs.join("seed"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
-        run(tool("age-keygen").arg("-o").arg(inputs.join("id.txt")));
-        let identity = std::fs::read_to_string(inputs.join("id.txt")).unwrap();
-        let recipient = identity
-            .lines()
-            .find_map(|l| l.strip_prefix("# public key: "))
-            .unwrap()
-            .to_string();
+        let (_, recipient) = age_identity(&inputs, "id.txt");
         // Another vault's export, to import.
         let other = TestVault::new();
         other.add_kraken("imported-bot").success();

@@ -6,6 +6,7 @@
 
 use super::memory::{fixture, found, is_root, names, needles};
 use super::{AgentVault, eventually};
+use crate::common::age_identity;
 use crate::common::paper::FIXTURE_PASSPHRASE;
 use std::process::{Child, Command, Stdio};
 
@@ -103,7 +104,7 @@ fn agent_start_through_an_identity_keeps_no_key_and_no_identity() {
         return; // reading another process's memory needs root (CI runs as root)
     }
     let av = fixture();
-    let (identity, recipient) = crate::keyslots::age_identity(&av.tv, "escrow.txt");
+    let (identity, recipient) = age_identity(av.tv.dir.path(), "escrow.txt");
     let add = [
         "--no-agent",
         "slot",

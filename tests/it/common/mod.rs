@@ -3,7 +3,7 @@
 
 use assert_cmd::Command;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub mod paper;
 pub mod sweep;
@@ -139,17 +139,25 @@ impl TestVault {
     }
 
     pub fn json(&self, args: &[&str]) -> serde_json::Value {
-        let out = self
-            .cmd()
-            .arg("--json")
-            .args(args)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
+        json_of(self.cmd().arg("--json").args(args))
     }
+}
+
+/// The JSON document a command that succeeds prints.
+pub fn json_of(cmd: &mut Command) -> serde_json::Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// An age identity made by stock `age-keygen` as `name` in `dir`, and its recipient.
+pub fn age_identity(dir: &Path, name: &str) -> (PathBuf, String) {
+    let path = dir.join(name);
+    run(tool("age-keygen").arg("-o").arg(&path));
+    let recipient = run(tool("age-keygen").arg("-y").arg(&path));
+    (
+        path,
+        String::from_utf8(recipient).unwrap().trim().to_string(),
+    )
 }
 
 /// The steps of a save (the `vault-` steps of `store::FAULT_STEPS`), each with whether the

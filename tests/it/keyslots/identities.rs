@@ -4,7 +4,8 @@
 //! and only for a slot of its own), and identity files that are empty, lower case or a
 //! FIFO.
 
-use super::{age_identity, failure, vault_key, with_identity};
+use super::{failure, vault_key, with_identity};
+use crate::common::age_identity;
 use crate::common::{TestVault, run, tool};
 use keycellar::backup::agefile::{Identities, Prompts, SlotIdentities};
 use keycellar::error::VaultError;
@@ -42,7 +43,7 @@ pub fn age_slot(slots: &[Keyslot], name: &str) -> AgeSlot {
 fn an_upper_case_recipient_is_one_key_and_never_locks_the_vault_out() {
     let tv = TestVault::new();
     tv.add_kraken("bot").success();
-    let (identity, recipient) = age_identity(&tv, "escrow.txt");
+    let (identity, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     let upper = recipient.to_ascii_uppercase();
     let add = ["slot", "add", "-r", &upper, "--name", "escrow"];
     tv.cmd().args(add).assert().success();
@@ -58,7 +59,7 @@ fn an_upper_case_recipient_is_one_key_and_never_locks_the_vault_out() {
     // A slot recorded in upper case (by an older keycellar) opens too; a recipient that does
     // not parse opens nothing, so it never counts as a way in without hardware.
     let tv = TestVault::new();
-    let (identity, recipient) = age_identity(&tv, "escrow.txt");
+    let (identity, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     let add = ["slot", "add", "-r", &recipient, "--name", "escrow"];
     tv.cmd().args(add).assert().success();
     rewrite_slots(&tv, |slots| {
@@ -89,7 +90,7 @@ fn an_upper_case_recipient_is_one_key_and_never_locks_the_vault_out() {
 #[test]
 fn passwd_through_an_identity_proves_the_old_passphrase() {
     let tv = TestVault::new();
-    let (identity, recipient) = age_identity(&tv, "token.txt");
+    let (identity, recipient) = age_identity(tv.dir.path(), "token.txt");
     let add = ["slot", "add", "-r", &recipient, "--name", "token"];
     tv.cmd().args(add).assert().success();
     let before = tv.bytes();
@@ -117,7 +118,7 @@ fn passwd_through_an_identity_proves_the_old_passphrase() {
 #[test]
 fn slot_names_follow_the_label_rule() {
     let tv = TestVault::new();
-    let (_, recipient) = age_identity(&tv, "escrow.txt");
+    let (_, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     for name in [
         "mine\u{200d}",
         "passphrase\u{200b}",
@@ -133,7 +134,7 @@ fn slot_names_follow_the_label_rule() {
 #[test]
 fn identity_files_that_hold_nothing_or_block_get_their_own_errors() {
     let tv = TestVault::new();
-    let (identity, recipient) = age_identity(&tv, "escrow.txt");
+    let (identity, recipient) = age_identity(tv.dir.path(), "escrow.txt");
     let add = ["slot", "add", "-r", &recipient, "--name", "escrow"];
     tv.cmd().args(add).assert().success();
     let empty = tv.file("empty.txt", "# only a comment\n\n");

@@ -92,7 +92,7 @@ pub(super) struct Rendered {
 
 pub(super) fn rendered() -> Rendered {
     let tv = fifty_keys();
-    let (identity, recipient) = crate::keyslots::age_identity(&tv, "sheet-identity");
+    let (identity, recipient) = age_identity(tv.dir.path(), "sheet-identity");
     let (pdf, report) = print_to(&tv, &recipient, &["--parity-pages", "2"]);
     let scans = render(&pdf, 150, &tv.dir.path().join("r150"));
     assert_eq!(scans.len() as u64, report["pages"].as_u64().unwrap());
