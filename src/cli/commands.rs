@@ -6,7 +6,7 @@ use super::credentials;
 use super::new_passphrase::{self, Purpose, Request};
 use super::output;
 use super::prompt::{self, Asked};
-use super::report::{Failure, Result, Unanswered};
+use super::report::{self, Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
 use keycellar::clock::{Date, Timestamp};
@@ -71,7 +71,7 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
             warnings,
             vault_fingerprint,
         } => {
-            warnings.iter().for_each(|w| ui::warn(w));
+            report::warn_entries(&warnings);
             output::added(&added, vault_fingerprint, ctx.json)
         }
         other => Err(unexpected(other)),
@@ -169,7 +169,7 @@ fn changed(ctx: &Context, request: ChangeRequest, what: &str) -> Result<()> {
             warnings,
             vault_fingerprint,
         } => {
-            warnings.iter().for_each(|w| ui::warn(w));
+            report::warn_all(&warnings);
             let what = if written { what } else { output::UNCHANGED };
             output::changed(vault_fingerprint, what, ctx.json)
         }

@@ -4,8 +4,7 @@ use super::args::RotateArgs;
 use super::context::{Context, unexpected};
 use super::credentials;
 use super::output;
-use super::report::{Failure, Result};
-use super::ui;
+use super::report::{self, Failure, Result};
 use keycellar::ops::audit::Severity;
 use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest};
 use keycellar::vault::Replacement;
@@ -60,7 +59,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
             warnings,
             vault_fingerprint,
         } => {
-            warnings.iter().for_each(|w| ui::warn(w));
+            report::warn_all(&warnings);
             output::rotated(&old, &new, vault_fingerprint, ctx.json)
         }
         other => Err(unexpected(other)),

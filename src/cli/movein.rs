@@ -8,7 +8,7 @@ use super::args::ImportArgs;
 use super::context::Context;
 use super::import_into;
 use super::output::{self, Origin};
-use super::report::Result;
+use super::report::{self, Result};
 use super::ui;
 use keycellar::backup::export::Imported;
 use keycellar::clock::Date;
@@ -43,7 +43,7 @@ pub fn import(ctx: &Context, format: Format, args: &ImportArgs) -> Result<()> {
     let moved = moved.map_err(|problem| problem.at(format, &name))?;
     // Every check `add` makes runs before the passphrase is asked and the KDF runs.
     let (entries, warnings) = movein::admit(moved.entries, Date::today())?;
-    warnings.iter().for_each(|w| ui::warn(w));
+    report::warn_entries(&warnings);
     let preview = target
         .as_ref()
         .filter(|_| args.merge.dry_run)

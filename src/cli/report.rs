@@ -6,11 +6,13 @@
 //! a new library variant maps onto an existing kind unless the docs change with it.
 
 mod agent;
+mod checks;
 mod hints;
 mod identity;
 mod library;
 mod paste;
 mod unanswered;
+pub use checks::{warn_all, warn_entries};
 
 use super::ui;
 pub use identity::IdentityFailure;

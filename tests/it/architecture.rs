@@ -76,15 +76,9 @@ fn the_library_knows_nothing_of_the_terminal_or_the_command_line() {
     );
 }
 
-/// Library messages state facts; the command line's hints name the flags. Files still
-/// carrying a flag in a problem text (`Vec<String>` problems, to become typed) are listed.
+/// Library messages state facts; the command line's hints name the flags.
 #[test]
 fn library_messages_name_no_flag() {
-    const NOT_YET_TYPED: [&str; 3] = [
-        "crates/keycellar/src/credential/validate.rs",
-        "crates/keycellar/src/credential/validate/exchanges.rs",
-        "crates/keycellar/src/ops/audit.rs",
-    ];
     let flag = |line: &str| {
         line.split('"').skip(1).step_by(2).any(|literal| {
             literal.contains("-i FILE")
@@ -98,7 +92,7 @@ fn library_messages_name_no_flag() {
     };
     let mut found = Vec::new();
     for (path, text) in sources().iter().filter(|(p, _)| !is_front_end(p)) {
-        if NOT_YET_TYPED.contains(&path.as_str()) || path.ends_with("tests.rs") {
+        if path.ends_with("tests.rs") {
             continue;
         }
         let code = text.split("\n#[cfg(test)]").next().unwrap();

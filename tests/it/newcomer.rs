@@ -257,3 +257,42 @@ fn a_vault_restored_from_a_backup_is_not_reported_as_never_backed_up() {
         .assert()
         .success();
 }
+
+/// The library's warnings state facts; the command line adds the flag for the one a flag
+/// answers, in text and in the `--json` warnings document alike.
+#[test]
+fn a_warning_that_a_flag_answers_names_the_flag() {
+    let tv = TestVault::new();
+    let secret = tv.file("secret", "8a1b2c3d-1111-2222-3333-444455556666");
+    let passphrase = tv.file("api-passphrase", "kucoin-api-passphrase\n");
+    let said = "ku: no KuCoin key version given; most keys are 2 (--key-version)";
+    for (label, json) in [("ku", false), ("ku-json", true)] {
+        let mut add = tv.cmd();
+        if json {
+            add.arg("--json");
+        }
+        let out = add
+            .args(["add", label, "--exchange", "kucoin"])
+            .args(["--key", "0123456789abcdef01234567", "--secret-file"])
+            .arg(&secret)
+            .arg("--api-passphrase-file")
+            .arg(&passphrase)
+            .assert()
+            .success();
+        let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        let expected = said.replacen("ku:", &format!("{label}:"), 1);
+        match json {
+            false => assert!(stderr.contains(&format!("warning: {expected}")), "{stderr}"),
+            true => {
+                let document: Value = serde_json::from_str(&stderr).unwrap();
+                assert!(
+                    document["warnings"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|w| w == &expected)
+                );
+            }
+        }
+    }
+}

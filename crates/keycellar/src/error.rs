@@ -5,18 +5,20 @@
 //! [`JsonProblem`], [`NotExport`]), which the caller that knows the file
 //! turns into an [`Error`] naming it. What a person should do next, and the process exit
 //! code, are the command line's business (`src/cli/report.rs`), not the library's. The
-//! errors of backups are in `backup`, those of a command's inputs in `input` (with `paste`:
-//! a value given as one part of a key that is another thing), the parsers' problems in
-//! `problems`.
+//! errors of backups are in `backup`, what refuses an entry in `entry`, those of a
+//! command's inputs in `input` (with `paste`: a value given as one part of a key that is
+//! another thing), the parsers' problems in `problems`.
 
 use crate::untrusted::quoted;
 use std::path::PathBuf;
 
 mod backup;
+mod entry;
 mod input;
 pub mod paste;
 mod problems;
 pub use backup::{BackupError, PaperError};
+pub use entry::{EntryProblem, Link};
 pub use input::InputError;
 pub use problems::{JsonProblem, NotAge, NotExport};
 
@@ -181,10 +183,10 @@ pub enum EntryError {
     #[error("an entry labelled {} already exists", quoted(.label))]
     LabelExists { label: String },
 
-    #[error("entry {} was refused: {}", quoted(.label), .problems.join("; "))]
+    #[error("entry {} was refused: {}", quoted(.label), joined(.problems))]
     Invalid {
         label: String,
-        problems: Vec<String>,
+        problems: Vec<EntryProblem>,
     },
 
     #[error("{} has no current key to rotate", quoted(.label))]
@@ -322,6 +324,12 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// `; did you mean "a" or "b"?` for labels close to a mistyped one, or nothing.
+/// Every problem of a refused entry, in the order found.
+fn joined(problems: &[EntryProblem]) -> String {
+    let texts: Vec<String> = problems.iter().map(EntryProblem::to_string).collect();
+    texts.join("; ")
+}
+
 fn did_you_mean(similar: &[String]) -> String {
     let quoted: Vec<String> = similar.iter().map(|l| quoted(l)).collect();
     match quoted.as_slice() {

@@ -15,7 +15,7 @@
 use crate::clock::Date;
 use crate::credential::entry::{Entry, MAX_NEW_ENTRIES, NewEntry};
 use crate::credential::exchange::Exchange;
-use crate::credential::validate;
+use crate::credential::validate::{self, EntryWarning};
 use crate::error::{Error, InputError, JsonProblem, Result};
 use crate::untrusted::quoted;
 use serde::Serialize;
@@ -280,17 +280,16 @@ pub fn read(format: Format, bytes: &[u8]) -> std::result::Result<MovedIn, Proble
 
 /// Admits every entry as `add` does (shape checks, fingerprints) on `today`; the first that
 /// is refused refuses them all. The warnings of the checks come back with the entries.
-pub fn admit(entries: Vec<NewEntry>, today: Date) -> Result<(Vec<Entry>, Vec<String>)> {
+pub fn admit(entries: Vec<NewEntry>, today: Date) -> Result<(Vec<Entry>, Vec<EntryWarning>)> {
     let mut admitted = Vec::with_capacity(entries.len());
     let mut warnings = Vec::new();
     for entry in entries {
         let checked = validate::admit_new(entry.into_entry(), today)?;
-        warnings.extend(
-            checked
-                .warnings
-                .into_iter()
-                .map(|w| format!("{}: {w}", checked.entry.label())),
-        );
+        let label = checked.entry.label();
+        warnings.extend(checked.warnings.into_iter().map(|warning| EntryWarning {
+            label: label.to_string(),
+            warning,
+        }));
         admitted.push(checked.entry);
     }
     Ok((admitted, warnings))

@@ -7,7 +7,7 @@ use keycellar::credential::entry::Status;
 use keycellar::credential::exec::profiles::Profile;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::ops::EntryView;
-use keycellar::ops::audit::{Finding, Severity};
+use keycellar::ops::audit::{Finding, Rule, Severity};
 use keycellar::ops::status::{EntryState, StatusReport};
 use keycellar::untrusted::escaped as safe;
 use keycellar::wording::count;
@@ -205,6 +205,7 @@ fn named(e: &EntryState) -> String {
 }
 
 pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
+    let findings: Vec<Finding> = findings.iter().map(with_command).collect();
     if as_json {
         print_json(json!({ "schema": JSON_SCHEMA, "findings": findings }))?;
         return Ok(());
@@ -212,7 +213,7 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
     if findings.is_empty() {
         say!("No findings.");
     }
-    for f in findings {
+    for f in &findings {
         let severity = match f.severity {
             Severity::High => ui::paint(ui::BAD, "HIGH  "),
             Severity::Medium => ui::paint(ui::WARNING, "medium"),
@@ -230,6 +231,36 @@ pub fn audit(findings: &[Finding], as_json: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A finding with the command that acts on it, where a command with flags does (the
+/// library's messages name no flags).
+fn with_command(finding: &Finding) -> Finding {
+    let command = match finding.rule {
+        Rule::WeakKdf | Rule::KdfBelowFloor => {
+            Some("keycellar passwd --kdf-memory 256 --kdf-time 3")
+        }
+        Rule::KeyAge
+        | Rule::WithdrawPermission
+        | Rule::NoIpAllowlist
+        | Rule::Expired
+        | Rule::Expiring
+        | Rule::RetiredKeyInUse
+        | Rule::FingerprintMismatch
+        | Rule::DuplicateKey
+        | Rule::NoBackup
+        | Rule::StaleBackup
+        | Rule::OnlyHardwareSlots
+        | Rule::ExchangeExpiry
+        | Rule::ExchangeExpirySoon
+        | Rule::Dormant
+        | Rule::AuthenticatorNotSent => None,
+    };
+    let mut finding = finding.clone();
+    if let Some(command) = command {
+        finding.message = format!("{} with `{command}`", finding.message);
+    }
+    finding
 }
 
 /// `exec --list-profiles`: each profile and what the command gets.

@@ -174,9 +174,10 @@ fn entry_hint(error: &EntryError) -> &'static str {
             "Run `keycellar export` or `keycellar print` first; to rotate without a backup, \
              pass --no-backup-check."
         }
-        EntryError::Invalid { .. } => {
-            "Fix what is listed above and run the command again; nothing was saved."
-        }
+        EntryError::Invalid { problems, .. } => problems
+            .iter()
+            .find_map(super::checks::problem_hint)
+            .unwrap_or("Fix what is listed above and run the command again; nothing was saved."),
         EntryError::VerifyFailed { .. } => {
             "The value you compared against is not the one stored. Check for typos; if the \
              stored entry is wrong, restore it from a backup."

@@ -2,15 +2,16 @@
 //!
 //! Errors refuse the entry; warnings are printed and the entry is saved. Messages describe
 //! lengths and character classes, never the characters of a secret. The rules of each
-//! exchange are in `exchanges`, one function each.
+//! exchange are in `exchanges`, one function each; what refuses an entry is an `EntryProblem`, what
+//! is only said a `Warning` (`warning`).
 
 use crate::clock::Date;
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::exchange::{Exchange, SecretEncoding};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::otp;
-use crate::error::EntryError;
 use crate::error::paste::Looks;
+use crate::error::{EntryError, EntryProblem, Link};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use crate::untrusted::{is_invisible, quoted};
@@ -22,15 +23,15 @@ use zeroize::Zeroizing;
 /// What the checks found.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
+    pub errors: Vec<EntryProblem>,
+    pub warnings: Vec<Warning>,
 }
 
 /// An entry that passed [`admit`].
 #[derive(Debug)]
 pub struct Admitted {
     pub entry: Entry,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     /// The fingerprint the entry came with, when it differs from the one its key gives.
     pub recorded_differs: Option<Fingerprint>,
 }
@@ -66,18 +67,14 @@ pub fn admit_new(mut entry: ImportedEntry, today: Date) -> Result<Admitted> {
     let mut report = check(&entry);
     report
         .errors
-        .extend(new_key_problems(entry.exchange, &entry.api_key));
+        .extend(new_key_problem(entry.exchange, &entry.api_key));
     if let Some(expires) = entry.expires.filter(|e| *e < today) {
-        report.errors.push(format!(
-            "the expiry date {expires} is already past; give the key's real expiry, or leave \
-             --expires out"
-        ));
+        report.errors.push(EntryProblem::ExpiryPast { expires });
     }
     if let Some(created) = entry.created.filter(|c| *c > today) {
-        report.errors.push(format!(
-            "the creation date {created} is in the future; give the day the exchange made the \
-             key"
-        ));
+        report
+            .errors
+            .push(EntryProblem::CreatedInFuture { created });
     }
     if !report.errors.is_empty() {
         return Err(Error::Entry(EntryError::Invalid {
@@ -90,27 +87,20 @@ pub fn admit_new(mut entry: ImportedEntry, today: Date) -> Result<Admitted> {
 
 /// A public key that cannot be one of its exchange's, where the exchange documents the
 /// shape: Kraken's are 56 base64 characters (42 bytes), Binance's 64 letters and digits.
-fn new_key_problems(exchange: Exchange, key: &str) -> Vec<String> {
+fn new_key_problem(exchange: Exchange, key: &str) -> Option<EntryProblem> {
     let key = key.trim();
-    let Some(shape) = &exchange.info().public_key else {
-        return Vec::new();
-    };
-    let (name, shape, fits) = (shape.name, shape.description, (shape.fits)(key));
-    if fits || key.is_empty() {
-        return Vec::new();
+    let shape = exchange.info().public_key.as_ref()?;
+    if (shape.fits)(key) || key.is_empty() {
+        return None;
     }
     if crate::credential::paste::looks(key, Some(exchange)) == Looks::Secret {
-        return vec![
-            "the public key looks like the API secret: the two may be given the wrong way \
-             round"
-                .into(),
-        ];
+        return Some(EntryProblem::KeyLooksLikeSecret);
     }
-    vec![format!(
-        "a {name} public key is {shape}; this one has {}: copy it again from the exchange's \
-         API page",
-        exchanges::characters(key)
-    )]
+    Some(EntryProblem::KeyShape {
+        name: shape.name,
+        shape: shape.description,
+        characters: key.chars().count(),
+    })
 }
 
 /// An entry id as stored: a UUID in its hyphenated lower-case form, from any form of one
@@ -168,30 +158,27 @@ pub fn check<F>(entry: &Entry<F>) -> Report {
     let secret = entry.secret.expose();
     let is_pem = secret.contains("-----BEGIN");
     if key.is_empty() {
-        r.errors.push("the public API key is empty".into());
+        r.errors.push(EntryProblem::EmptyKey);
     } else if key.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
-        r.errors
-            .push("the public API key contains spaces, control or invisible characters".into());
+        r.errors.push(EntryProblem::KeyInvisible);
     }
     if secret.is_empty() {
-        r.errors.push("the secret is empty".into());
+        r.errors.push(EntryProblem::EmptySecret);
     } else if !is_pem && secret.chars().any(|c| c.is_whitespace() || is_invisible(c)) {
-        r.errors
-            .push("the secret contains spaces, control or invisible characters".into());
+        r.errors.push(EntryProblem::SecretInvisible);
     }
     let passphrase_missing = entry.api_passphrase.as_ref().is_none_or(|p| p.is_empty());
     if entry.exchange.requires_api_passphrase() && passphrase_missing {
-        r.errors.push(format!(
-            "{} keys need their API passphrase (--api-passphrase-file)",
-            entry.exchange
-        ));
+        r.errors.push(EntryProblem::ApiPassphraseMissing {
+            exchange: entry.exchange.id(),
+        });
     }
     exchange_rules(entry, key, secret, is_pem, &mut r);
     check_two_factor(entry, &mut r);
     for ip in &entry.ip_allowlist {
         if !is_ip_or_cidr(ip) {
             r.errors
-                .push(format!("{} is not an IP address or CIDR block", quoted(ip)));
+                .push(EntryProblem::NotAnAddress { quoted: quoted(ip) });
         }
     }
     r
@@ -203,36 +190,32 @@ fn check_two_factor<F>(entry: &Entry<F>, r: &mut Report) {
         return;
     };
     if entry.exchange != Exchange::Kraken {
-        r.errors.push(format!(
-            "{} keys take no authenticator seed (that is Kraken's API-key 2FA)",
-            entry.exchange
-        ));
+        r.errors.push(EntryProblem::SeedForAnotherExchange {
+            exchange: entry.exchange.id(),
+        });
     }
     if entry.api_passphrase.is_some() {
-        r.errors.push(
-            "a Kraken key needs one 2FA, a password or an authenticator's code, not both".into(),
-        );
+        r.errors.push(EntryProblem::PasswordAndAuthenticator);
     }
     if let Err(error) = otp::parse_seed(seed.expose()) {
-        r.errors.push(error.to_string());
+        r.errors.push(EntryProblem::SeedUnreadable {
+            why: error.to_string(),
+        });
     }
 }
 
 fn check_label(label: &str, r: &mut Report) {
-    let len = label.chars().count();
-    if !(1..=64).contains(&len) {
-        r.errors
-            .push(format!("the label must be 1 to 64 characters, not {len}"));
+    let characters = label.chars().count();
+    if !(1..=64).contains(&characters) {
+        r.errors.push(EntryProblem::LabelLength { characters });
     }
     // Two labels that look the same must not be two labels: no control characters, and
     // no invisible formatting ones (zero-width spaces, bidirectional overrides, ...).
     if let Some((position, c)) = label.chars().enumerate().find(|(_, c)| is_invisible(*c)) {
-        r.errors.push(format!(
-            "the label has an invisible or control character (U+{:04X}) at position {}; \
-             labels may hold only visible characters and spaces",
-            c as u32,
-            position + 1
-        ));
+        r.errors.push(EntryProblem::LabelInvisible {
+            code_point: c as u32,
+            position: position + 1,
+        });
     }
 }
 
@@ -241,24 +224,17 @@ fn check_label(label: &str, r: &mut Report) {
 fn check_ids<F>(entry: &Entry<F>, r: &mut Report) {
     let is_uuid = |id: &String| canonical_id(id).as_ref() == Some(id);
     if !is_uuid(&entry.id) {
-        r.errors.push(
-            "its id is not a UUID (keycellar makes ids; a hand-written backup may leave `id` \
-             out)"
-                .into(),
-        );
+        r.errors.push(EntryProblem::IdNotUuid);
     }
     let links = [
-        ("supersedes", &entry.lineage.supersedes),
-        ("replaced_by", &entry.lineage.replaced_by),
+        (Link::Supersedes, &entry.lineage.supersedes),
+        (Link::ReplacedBy, &entry.lineage.replaced_by),
     ];
-    for (name, link) in links {
-        if link.as_ref().is_some_and(|id| !is_uuid(id)) {
-            r.errors.push(format!(
-                "its rotation link `{name}` is not the UUID of an entry"
-            ));
-        } else if link.as_ref() == Some(&entry.id) {
-            r.errors
-                .push(format!("its rotation link `{name}` names the entry itself"));
+    for (link, id) in links {
+        if id.as_ref().is_some_and(|id| !is_uuid(id)) {
+            r.errors.push(EntryProblem::LinkNotUuid { link });
+        } else if id.as_ref() == Some(&entry.id) {
+            r.errors.push(EntryProblem::LinkToItself { link });
         }
     }
 }
@@ -335,6 +311,8 @@ pub fn canonical_secret(exchange: Exchange, secret: &str) -> Result<SecretBytes>
 
 pub(crate) mod exchanges;
 pub(crate) use exchanges::Shape;
+pub mod warning;
+pub use warning::{EntryWarning, Warning};
 
 #[cfg(test)]
 mod tests;

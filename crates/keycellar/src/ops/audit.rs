@@ -365,8 +365,7 @@ fn weak_kdf(found: &mut Findings, vault: &Vault) {
     for params in vault.kdf_params() {
         if params.below_recommended() {
             let message = format!(
-                "{} is below the recommended 64 MiB; raise it with `keycellar passwd \
-                 --kdf-memory 256 --kdf-time 3`",
+                "{} is below the recommended 64 MiB; raise the vault's key derivation settings",
                 params.describe()
             );
             found.add(Rule::WeakKdf, None, message);
@@ -376,8 +375,8 @@ fn weak_kdf(found: &mut Findings, vault: &Vault) {
         if cost.below_floor() {
             let message = format!(
                 "under {}, a passphrase of four common words costs {}, below keycellar's \
-                 floor of {}; use a longer passphrase, or raise the settings with `keycellar \
-                 passwd --kdf-memory 256 --kdf-time 3`",
+                 floor of {}; use a longer passphrase, or raise the vault's key derivation \
+                 settings",
                 Kdf::from(&params),
                 cost,
                 cost::FLOOR_TEXT

@@ -11,7 +11,7 @@ use super::request::{EntryView, VaultReply, rotatable};
 use crate::clock::Date;
 use crate::credential::entry::{Entry, NewEntry};
 use crate::credential::fingerprint::Fingerprint;
-use crate::credential::validate;
+use crate::credential::validate::{self, EntryWarning, Warning};
 use crate::error::{Error, Result};
 use crate::vault::backup_log::BackupKind;
 use crate::vault::merge::{Action, OnConflict};
@@ -208,7 +208,7 @@ fn plan_view(actions: &[Action]) -> Vec<PlannedAction> {
 }
 
 /// Saves `vault` and says whether a file was written.
-fn changed(vault: &mut LockedVault, warnings: Vec<String>) -> Result<VaultReply> {
+fn changed(vault: &mut LockedVault, warnings: Vec<Warning>) -> Result<VaultReply> {
     let written = vault.save()? == Saved::Written;
     Ok(VaultReply::Changed {
         written,
@@ -221,7 +221,10 @@ fn add(vault: &mut LockedVault, entries: Vec<NewEntry>, today: Date) -> Result<V
     let mut ids = Vec::new();
     let mut warnings = Vec::new();
     for (label, id, said) in vault.add_all(entries)? {
-        warnings.extend(said.into_iter().map(|w| format!("{label}: {w}")));
+        warnings.extend(said.into_iter().map(|warning| EntryWarning {
+            label: label.clone(),
+            warning,
+        }));
         ids.push(id);
     }
     // On this thread: the agent runs changes, and it wipes only the stack of the thread

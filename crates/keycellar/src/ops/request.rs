@@ -13,7 +13,7 @@ use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
 use crate::credential::otp::{self, TwoFactor};
-use crate::credential::validate;
+use crate::credential::validate::{self, EntryWarning, Warning};
 use crate::error::{EntryError, Error, Result};
 use crate::secret::Secret;
 use crate::vault::Vault;
@@ -144,22 +144,22 @@ pub enum VaultReply {
         comparison: Box<Comparison>,
         vault_fingerprint: Fingerprint,
     },
-    /// New entries joined the vault (`warnings` each start with the entry's label).
+    /// New entries joined the vault, each warning with the label of its entry.
     Added {
         added: Vec<EntryView>,
-        warnings: Vec<String>,
+        warnings: Vec<EntryWarning>,
         vault_fingerprint: Fingerprint,
     },
     /// An edit, a removal or a backup record; `written` is false when nothing changed.
     Changed {
         written: bool,
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
         vault_fingerprint: Fingerprint,
     },
     Rotated {
         old: Box<EntryView>,
         new: Box<EntryView>,
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
         vault_fingerprint: Fingerprint,
     },
     Imported {

@@ -6,7 +6,7 @@ use super::nonce::NonceIssuer;
 use super::protocol::{ErrorKind, Failure, SignRequest, Signed};
 use crate::credential::entry::Entry;
 use crate::credential::exchange::Exchange;
-use crate::error::EntryError;
+use crate::error::{EntryError, EntryProblem};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, SecretBytes};
 use base64::Engine;
@@ -44,10 +44,10 @@ impl SigningKey {
     /// The entry's key, decoded for signing. Fails for an exchange keycellar cannot sign
     /// for and for a secret that is not of the shape the exchange's signature needs.
     pub fn from_entry<F>(entry: &Entry<F>) -> Result<SigningKey> {
-        let refuse = |problem: String| {
+        let refuse = |why: String| {
             Error::Entry(EntryError::Invalid {
                 label: entry.label().to_string(),
-                problems: vec![problem],
+                problems: vec![EntryProblem::CannotSign { why }],
             })
         };
         let secret = entry.secret().expose();

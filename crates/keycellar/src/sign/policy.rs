@@ -14,7 +14,7 @@ pub(super) use params::form_names;
 use super::keys::SigningKey;
 use super::protocol::{Failure, SignRequest};
 use crate::credential::exchange::Exchange;
-use crate::error::{EntryError, InputError, VaultError};
+use crate::error::{EntryError, EntryProblem, InputError, VaultError};
 use crate::error::{Error, Result};
 use crate::untrusted::quoted;
 use serde::Deserialize;
@@ -109,10 +109,12 @@ impl Policy {
             {
                 return Err(Error::Entry(EntryError::Invalid {
                     label: label.clone(),
-                    problems: vec![format!(
-                        "max_volume {} in the signing policy is not a decimal like \"0.5\"",
-                        quoted(max)
-                    )],
+                    problems: vec![EntryProblem::SigningPolicy {
+                        why: format!(
+                            "max_volume {} in the signing policy is not a decimal like \"0.5\"",
+                            quoted(max)
+                        ),
+                    }],
                 }));
             }
         }
@@ -136,13 +138,13 @@ impl Policy {
             {
                 return Err(Error::Entry(EntryError::Invalid {
                     label: key.label().to_string(),
-                    problems: vec![
-                        "its signing policy sets pairs or max_volume, which keycellar cannot \
-                         hold for Coinbase: a CDP JWT binds the method, host and path but not \
-                         the body or query, so the bot could send another order with it; limit \
-                         Coinbase entries by endpoints only"
+                    problems: vec![EntryProblem::SigningPolicy {
+                        why: "its signing policy sets pairs or max_volume, which keycellar \
+                              cannot hold for Coinbase: a CDP JWT binds the method, host and \
+                              path but not the body or query, so the bot could send another \
+                              order with it; limit Coinbase entries by endpoints only"
                             .into(),
-                    ],
+                    }],
                 }));
             }
             if matches!(key.exchange(), Exchange::Binance | Exchange::BinanceUs)
@@ -151,12 +153,15 @@ impl Policy {
             {
                 return Err(Error::Entry(EntryError::Invalid {
                     label: key.label().to_string(),
-                    problems: vec![format!(
-                        "its recorded permissions include {}, and a Binance signature is good \
-                         on any endpoint, so keycellar signs for it only when withdrawals are \
-                         allowed; disable withdrawals and transfers for the key at Binance",
-                        quoted(permission)
-                    )],
+                    problems: vec![EntryProblem::SigningPolicy {
+                        why: format!(
+                            "its recorded permissions include {}, and a Binance signature is \
+                             good on any endpoint, so keycellar signs for it only when \
+                             withdrawals are allowed; disable withdrawals and transfers for \
+                             the key at Binance",
+                            quoted(permission)
+                        ),
+                    }],
                 }));
             }
         }

@@ -7,7 +7,7 @@ use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, NewEntry, Status};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::lifecycle;
-use crate::credential::validate::{self, Admitted};
+use crate::credential::validate::{self, Admitted, Warning};
 use crate::error::EntryError;
 use crate::error::{Error, Result};
 use crate::untrusted::quoted;
@@ -141,7 +141,7 @@ pub struct Rotated {
     /// The old entry as it was before the rotation.
     pub old: Entry,
     pub new_id: String,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// One entry's fingerprint recomputed, and what did not match.
@@ -220,7 +220,7 @@ impl Vault {
 
     /// Checks and adds a new entry, recording its fingerprint. Returns the stored entry
     /// and the checks' warnings.
-    pub fn add(&mut self, new: NewEntry) -> Result<(&Entry, Vec<String>)> {
+    pub fn add(&mut self, new: NewEntry) -> Result<(&Entry, Vec<Warning>)> {
         let Admitted {
             entry,
             mut warnings,
@@ -235,10 +235,9 @@ impl Vault {
             .iter()
             .find(|e| e.fingerprint == entry.fingerprint)
         {
-            warnings.push(format!(
-                "the same key is already stored as {}",
-                quoted(&twin.label)
-            ));
+            warnings.push(Warning::SameKeyAs {
+                quoted: quoted(&twin.label),
+            });
         }
         self.contents.entries.push(entry);
         let added = &self.contents.entries[self.contents.entries.len() - 1];
@@ -249,7 +248,7 @@ impl Vault {
     /// pass: labels and keys are looked up in sets, not searched for each entry, so that a
     /// document of a hundred thousand entries costs time in proportion to its size.
     /// Completes or changes nothing. Returns each added entry's label, id and warnings.
-    pub fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<(String, String, Vec<String>)>> {
+    pub fn add_all(&mut self, news: Vec<NewEntry>) -> Result<Vec<(String, String, Vec<Warning>)>> {
         let entries = &self.contents.entries;
         let mut labels: HashSet<String> = entries
             .iter()
@@ -271,10 +270,9 @@ impl Vault {
                 return Err(Error::Entry(EntryError::LabelExists { label: entry.label }));
             }
             match keys.get(&entry.fingerprint) {
-                Some(twin) => warnings.push(format!(
-                    "the same key is already stored as {}",
-                    quoted(twin)
-                )),
+                Some(twin) => warnings.push(Warning::SameKeyAs {
+                    quoted: quoted(twin),
+                }),
                 None => {
                     keys.insert(entry.fingerprint, entry.label.clone());
                 }
@@ -293,7 +291,7 @@ impl Vault {
 
     /// Applies `change` to the entry's metadata and checks the result. Returns the checks'
     /// warnings.
-    pub fn edit(&mut self, label: &str, change: &EntryChange) -> Result<Vec<String>> {
+    pub fn edit(&mut self, label: &str, change: &EntryChange) -> Result<Vec<Warning>> {
         let index = self.index_of(label)?;
         let mut changed = self.contents.entries[index].clone();
         change.apply(&mut changed)?;
