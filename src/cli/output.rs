@@ -29,7 +29,7 @@ use keycellar::kdf::KdfParams;
 use keycellar::ops::{EntryView, Revealed, Verified};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
-use keycellar::vault::{SlotInfo, Vault};
+use keycellar::vault::{Mismatch, SlotInfo, Vault};
 pub use lifecycle::{audit, history, profiles, rotated, status};
 pub use movein::{Origin, Stripped, handed_to_pass, stripped};
 use serde_json::{Value, json};
@@ -380,8 +380,8 @@ pub fn verified(results: &[Verified], vault_fingerprint: Fingerprint, as_json: b
                     "label": v.label,
                     "recorded": v.recorded,
                     "recomputed": v.recomputed,
-                    "ok": v.problems.is_empty(),
-                    "problems": v.problems,
+                    "ok": v.mismatches.is_empty(),
+                    "problems": v.mismatches.iter().map(Mismatch::to_string).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -396,12 +396,12 @@ pub fn verified(results: &[Verified], vault_fingerprint: Fingerprint, as_json: b
     let (good, bad) = (ui::paint(ui::GOOD, "ok"), ui::paint(ui::BAD, "MISMATCH"));
     let mut report = String::with_capacity(results.len() * 48);
     for v in results {
-        if v.problems.is_empty() {
+        if v.mismatches.is_empty() {
             let _ = writeln!(report, "{good}        {}  {}", safe(&v.label), v.recomputed);
         } else {
             let _ = writeln!(report, "{bad}  {}", safe(&v.label));
-            for problem in &v.problems {
-                let _ = writeln!(report, "          {problem}");
+            for mismatch in &v.mismatches {
+                let _ = writeln!(report, "          {mismatch}");
             }
         }
     }

@@ -17,7 +17,7 @@ use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
-use keycellar::error::{BackupError, PaperError};
+use keycellar::error::BackupError;
 use keycellar::ops::{VaultReply, VaultRequest};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
@@ -104,10 +104,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
-    let mut shares = Vec::with_capacity(share_paths.len());
-    for index in 0..share_paths.len() {
-        shares.push(paper::layout::render_share(&sheet, index, args.paper)?);
-    }
+    let shares = paper::layout::render_shares(&sheet, args.paper)?;
     // The shares first and the sheet last, all written before any is named: a failure
     // leaves every file as it was, and no sheet is ever there without its shares.
     let mut files: Vec<(&Path, &[u8])> = share_paths
@@ -267,50 +264,12 @@ fn restore_sheet(
     })
 }
 
-/// A sheet that cannot be read because pages are missing that parity could make up for
-/// with more of them (its key's, say) fails as needing those pages.
+/// The library's [`sheet::needing_pages`] for a failure that is the library's.
 fn needs_pages(failure: Failure, name: &str, need_more: Option<&NeedMore>) -> Failure {
-    match (failure, need_more) {
-        (Failure::Library(Error::Paper(PaperError::PaperUnreadable { problem })), Some(need)) => {
-            Error::Paper(PaperError::PaperNeedsPages {
-                name: name.to_string(),
-                more: need.more,
-                missing: need.missing.clone(),
-                problems: vec![problem],
-            })
-            .into()
-        }
-        (failure, _) => failure,
+    match failure {
+        Failure::Library(error) => sheet::needing_pages(error, name, need_more).into(),
+        failure => failure,
     }
-}
-
-/// The failure for entries that did not come back, if any did not: when parity pages
-/// could rebuild them from more pages, how many and which.
-fn incomplete(restored: &Restored, name: &str, need_more: Option<&NeedMore>) -> Result<()> {
-    let mut problems = restored.problems.clone();
-    if let Some(why) = restored
-        .details_missing
-        .as_ref()
-        .filter(|_| need_more.is_some())
-    {
-        problems.push(format!("the details block M: {why}"));
-    }
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let error = match need_more {
-        Some(need) => PaperError::PaperNeedsPages {
-            name: name.to_string(),
-            more: need.more,
-            missing: need.missing.clone(),
-            problems,
-        },
-        None => PaperError::PaperIncomplete {
-            name: name.to_string(),
-            problems,
-        },
-    };
-    Err(Error::Paper(error).into())
 }
 
 fn no_source() -> Imported {
@@ -336,7 +295,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     )?;
     let (restored, need_more) = (&read.restored, read.need_more.as_ref());
     if restored.entries.is_empty() {
-        incomplete(restored, &read.name, need_more)?;
+        restored.complete(&read.name, need_more)?;
     }
     import_into::merge(
         ctx,
@@ -347,7 +306,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         BackupKind::Print,
         None,
     )?;
-    incomplete(restored, &read.name, need_more)
+    Ok(restored.complete(&read.name, need_more)?)
 }
 
 pub fn verify_paper(
@@ -362,7 +321,7 @@ pub fn verify_paper(
         ));
     }
     let read = restore_sheet(scans, typed, unlock, &[], ctx.json)?;
-    incomplete(&read.restored, &read.name, read.need_more.as_ref())?;
+    (read.restored).complete(&read.name, read.need_more.as_ref())?;
     // Without the details block, entries came back with their credentials only: the
     // rest is not on what was read, so it is not compared (and the output says so).
     let compared = match read.restored.details_missing {

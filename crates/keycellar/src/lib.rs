@@ -35,9 +35,10 @@
 //!   [`vault::LockedVault`], holding the lock: the only type that saves), `save` (sealing,
 //!   the read-back check, no write when nothing changed), `rekey` (a passphrase change
 //!   or `rekey` gives a new vault key), `slots` (listing, adding and removing keyslots;
-//!   an age slot is wrapped from its public recipient), `run_lock` (one running bot per key, for `exec`), `runtime_dir` (the private directory
-//!   the run locks live in), `entries`
-//!   (the vault's operations, each of which completes or changes nothing), `merge` (how
+//!   an age slot is wrapped from its public recipient), `run_lock` (one running bot per
+//!   key, for `exec`), `runtime_dir` (the private directory the run locks live in),
+//!   `entries` (the vault's operations, each of which completes or changes nothing),
+//!   `verify` (fingerprints recomputed and compared, each mismatch typed), `merge` (how
 //!   entries from a backup join the vault: import plans and comparisons) and the
 //!   [`vault::Vault`] type.
 //! - [`backup`]: copies that leave the vault: `agefile` (age encryption), `export` (the

@@ -33,13 +33,15 @@ mod save;
 mod slots;
 pub mod store;
 mod unlock;
+mod verify;
 
-pub use entries::{EntryChange, Replacement, Rotated, Verification};
+pub use entries::{EntryChange, Replacement, Rotated};
 pub use locked::LockedVault;
 pub use save::Saved;
 pub use slots::{SlotInfo, SlotKind, recipient_kind};
 pub(crate) use slots::{plugin_messages, recipient};
 pub use unlock::{Passphrase, Unlock, VaultHeader, VaultKey};
+pub use verify::{Mismatch, Verification};
 
 /// Domain separation of the state code.
 const STATE_LABEL: &[u8] = b"keycellar/state-code/v1\0";

@@ -16,8 +16,8 @@ use crate::credential::otp::{self, TwoFactor};
 use crate::credential::validate::{self, EntryWarning, Warning};
 use crate::error::{EntryError, Error, Result};
 use crate::secret::Secret;
-use crate::vault::Vault;
 use crate::vault::merge::{Comparison, Read};
+use crate::vault::{Mismatch, Vault};
 use serde::{Deserialize, Serialize};
 
 /// A step that needs the vault key: one that reads the vault, or a [`ChangeRequest`].
@@ -197,13 +197,13 @@ pub struct EntryView {
     pub lineage: LineageView,
 }
 
-/// One entry's fingerprint recomputed: `problems` says what did not match.
+/// One entry's fingerprint recomputed: `mismatches` says what did not match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Verified {
     pub label: String,
     pub recorded: Fingerprint,
     pub recomputed: Fingerprint,
-    pub problems: Vec<String>,
+    pub mismatches: Vec<Mismatch>,
 }
 
 /// The outcome of a verification: [`EntryError::VerifyFailed`] naming every entry that did
@@ -211,7 +211,7 @@ pub struct Verified {
 pub fn verify_outcome(results: &[Verified]) -> Result<()> {
     let failed: Vec<String> = results
         .iter()
-        .filter(|v| !v.problems.is_empty())
+        .filter(|v| !v.mismatches.is_empty())
         .map(|v| v.label.clone())
         .collect();
     match failed.is_empty() {
@@ -287,7 +287,7 @@ fn verify(
             label: v.entry.label().to_string(),
             recorded: v.entry.fingerprint(),
             recomputed: v.recomputed,
-            problems: v.problems,
+            mismatches: v.mismatches,
         })
         .collect())
 }

@@ -5,7 +5,7 @@
 use super::Vault;
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, NewEntry, Status};
-use crate::credential::fingerprint::{self, Fingerprint};
+use crate::credential::fingerprint::Fingerprint;
 use crate::credential::lifecycle;
 use crate::credential::validate::{self, Admitted, Warning};
 use crate::error::EntryError;
@@ -142,13 +142,6 @@ pub struct Rotated {
     pub old: Entry,
     pub new_id: String,
     pub warnings: Vec<Warning>,
-}
-
-/// One entry's fingerprint recomputed, and what did not match.
-pub struct Verification<'a> {
-    pub entry: &'a Entry,
-    pub recomputed: Fingerprint,
-    pub problems: Vec<String>,
 }
 
 impl Vault {
@@ -409,49 +402,6 @@ impl Vault {
             chain.push(previous);
         }
         Ok(chain)
-    }
-
-    /// Recomputes the fingerprints of one entry (or all) and compares them with what was
-    /// recorded, and with a fingerprint written down or a public key shown by the exchange.
-    pub fn verify(
-        &self,
-        label: Option<&str>,
-        written_down: Option<Fingerprint>,
-        public_key: Option<&str>,
-    ) -> Result<Vec<Verification<'_>>> {
-        let entries: Vec<&Entry> = match label {
-            Some(label) => vec![self.find(label)?],
-            None => self.contents.entries.iter().collect(),
-        };
-        let recomputed_all = fingerprint::of_entries(&entries)?;
-        let mut results = Vec::with_capacity(entries.len());
-        for (entry, recomputed) in entries.into_iter().zip(recomputed_all) {
-            let mut problems = Vec::new();
-            if recomputed != entry.fingerprint {
-                problems.push(format!(
-                    "recorded fingerprint {} but the stored key now gives {recomputed}",
-                    entry.fingerprint
-                ));
-            }
-            if let Some(fp) = written_down.filter(|fp| *fp != recomputed) {
-                problems.push(format!(
-                    "you gave fingerprint {fp} but the stored key gives {recomputed}"
-                ));
-            }
-            if let Some(key) = public_key.map(str::trim).filter(|k| *k != entry.api_key) {
-                problems.push(format!(
-                    "you gave public key {} but the stored one is {}",
-                    crate::credential::entry::mask(key),
-                    entry.masked_key()
-                ));
-            }
-            results.push(Verification {
-                entry,
-                recomputed,
-                problems,
-            });
-        }
-        Ok(results)
     }
 }
 

@@ -4,7 +4,7 @@
 use super::codes::{Code, Item};
 use super::pdf::{self, Paper, Placed, Style};
 use super::qr::{self, Symbol};
-use super::sheet::Sheet;
+use super::sheet::{Sheet, Split};
 use super::text;
 use super::{parity, parity_lines, parity_pages};
 use crate::error::{PaperError, Result};
@@ -234,18 +234,28 @@ fn cut_typed((mut lines, mut data): Flagged, paper: Paper, most: usize) -> Vec<F
     }
 }
 
-/// The page of share `index` (0-based) of a split sheet: what it is, its one QR code, and
-/// its typed lines with their checks. Its code is encoded and decoded back like the sheet's.
-pub fn render_share(sheet: &Sheet, index: usize, paper: Paper) -> Result<Printed> {
-    let split = sheet
-        .split
-        .as_ref()
-        .ok_or_else(|| crate::Error::Internal("the sheet is not split".into()))?;
-    let (share, base32) = split
-        .shares
-        .get(index)
-        .ok_or_else(|| crate::Error::Internal("no such share".into()))?;
-    let (k, n, x) = (split.threshold.k, split.threshold.n, share.x);
+/// The page of each share of a split sheet's key, in the order of the shares; none for a
+/// sheet that is not split.
+pub fn render_shares(sheet: &Sheet, paper: Paper) -> Result<Vec<Printed>> {
+    let Some(split) = &sheet.split else {
+        return Ok(Vec::new());
+    };
+    (split.shares.iter())
+        .map(|(share, base32)| render_share(sheet, split, share.x, base32, paper))
+        .collect()
+}
+
+/// The page of share `x` (its text `base32`) of `split`, the split of `sheet`'s key: what
+/// it is, its one QR code, and its typed lines with their checks. Its code is encoded and
+/// decoded back like the sheet's.
+fn render_share(
+    sheet: &Sheet,
+    split: &Split,
+    x: u8,
+    base32: &str,
+    paper: Paper,
+) -> Result<Printed> {
+    let (k, n) = (split.threshold.k, split.threshold.n);
     let item = Item::Share(x);
     let width = paper.line_chars();
     let mut intro = vec![(Style::Title, format!("keycellar key share {x} of {n}"))];

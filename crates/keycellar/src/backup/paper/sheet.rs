@@ -9,7 +9,7 @@
 
 mod restore;
 
-pub use restore::{Restored, restore};
+pub use restore::{Restored, needing_pages, restore};
 
 use super::blocks;
 use super::codes::{self, Code, Item};

@@ -2,7 +2,9 @@
 //! with identities or the passphrase, then each entry item on its own with the sheet key,
 //! so that a damaged or missing entry costs only itself. Where typed lines had corrections
 //! that fit their checks, the candidate that authenticates is taken, and its corrections
-//! are reported. A split sheet's key comes from its shares instead (`split`).
+//! are reported. A split sheet's key comes from its shares instead (`split`). Whether what
+//! came back is all of it, or more pages would rebuild the rest, is decided here too
+//! ([`Restored::complete`], [`needing_pages`]), for every front end alike.
 
 mod split;
 
@@ -12,6 +14,7 @@ use crate::backup::export;
 use crate::backup::paper::ReadSheet;
 use crate::backup::paper::blocks;
 use crate::backup::paper::codes::{Format, Item};
+use crate::backup::paper::parity_pages::NeedMore;
 use crate::backup::paper::text::{self, Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
@@ -37,6 +40,51 @@ pub struct Restored {
     pub details_missing: Option<String>,
     /// Shares of a split sheet key that were read but not used, each with why.
     pub set_aside: Vec<String>,
+}
+
+impl Restored {
+    /// Fails when entries did not come back, or the details block did not where more pages
+    /// could rebuild it: as needing those pages when parity pages could make up for them
+    /// (`need_more`), else as incomplete. `name` names the sheet.
+    pub fn complete(&self, name: &str, need_more: Option<&NeedMore>) -> Result<()> {
+        let mut problems = self.problems.clone();
+        if let Some(why) = self
+            .details_missing
+            .as_ref()
+            .filter(|_| need_more.is_some())
+        {
+            problems.push(format!("the details block M: {why}"));
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let name = name.to_string();
+        Err(Error::Paper(match need_more {
+            Some(need) => PaperError::PaperNeedsPages {
+                name,
+                more: need.more,
+                missing: need.missing.clone(),
+                problems,
+            },
+            None => PaperError::PaperIncomplete { name, problems },
+        }))
+    }
+}
+
+/// A sheet whose key cannot be read because pages are missing that parity could make up
+/// for with more of them (`need_more`) fails as needing those pages; other errors stay.
+pub fn needing_pages(error: Error, name: &str, need_more: Option<&NeedMore>) -> Error {
+    match (error, need_more) {
+        (Error::Paper(PaperError::PaperUnreadable { problem }), Some(need)) => {
+            Error::Paper(PaperError::PaperNeedsPages {
+                name: name.to_string(),
+                more: need.more,
+                missing: need.missing.clone(),
+                problems: vec![problem],
+            })
+        }
+        (error, _) => error,
+    }
 }
 
 /// Decrypts what was read of a sheet. Fails only when the sheet key cannot be opened; every
