@@ -84,14 +84,17 @@ fn the_seed_is_kept_as_a_secret_and_otp_prints_the_rfc_6238_codes() {
     // In an export: it holds the seed, and the key comes back with it.
     let dir = tv.dir.path();
     let (identity, recipient) = age_identity(dir, "id.txt");
+    // `export` and `print` to the same recipient, into `out`.
+    let to_recipient = |command: &str, out: &std::path::Path| {
+        tv.cmd()
+            .args([command, "-o"])
+            .arg(out)
+            .args(["-r", &recipient])
+            .assert()
+            .success();
+    };
     let export = dir.join("keys.age");
-    tv.cmd()
-        .arg("export")
-        .arg("-o")
-        .arg(&export)
-        .args(["-r", &recipient])
-        .assert()
-        .success();
+    to_recipient("export", &export);
     let plain = run(tool("age").arg("-d").arg("-i").arg(&identity).arg(&export));
     assert!(String::from_utf8_lossy(&plain).contains(&format!("\"otp_seed\": \"{RFC_SEED}\"")));
     tv.cmd()
@@ -114,13 +117,7 @@ fn the_seed_is_kept_as_a_secret_and_otp_prints_the_rfc_6238_codes() {
     // On paper: the sheet's typed copy gives the key back with its seed (the fingerprint,
     // which covers the seed, is recomputed from the entry's item alone).
     let sheet = dir.join("sheet.pdf");
-    tv.cmd()
-        .arg("print")
-        .arg("-o")
-        .arg(&sheet)
-        .args(["-r", &recipient])
-        .assert()
-        .success();
+    to_recipient("print", &sheet);
     let typed = tv.file("typed.txt", &crate::common::paper::pdf_text(&sheet, &[]));
     tv.cmd()
         .args(["verify", "--paper", "--text"])
