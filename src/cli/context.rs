@@ -83,7 +83,7 @@ impl Context {
             .into());
         }
         if let Some(identity) = &self.identity {
-            let mut identities = Identities::with_prompts(Arc::new(TerminalPrompts));
+            let mut identities = Identities::with_prompts(Arc::new(TerminalPrompts::default()));
             identities.add_file(identity)?;
             // A plugin's question that got no answer is reported as the plugin being
             // cancelled, its own kind, whether or not there was a terminal to ask on.

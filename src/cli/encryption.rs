@@ -3,12 +3,11 @@
 
 use super::args::BackupUnlockArgs;
 use super::new_passphrase;
-use super::prompt::{self, Asked, TerminalPrompts};
+use super::prompt::{self, TerminalPrompts};
 use super::report::{Failure, Result};
 use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
 use keycellar::backup::export::{self, Imported, MAX_EXPORT_FILE_LEN};
 use keycellar::passphrase::cost::Kdf;
-use keycellar::secret::Secret;
 use keycellar::source::read_file_bounded;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,25 +15,18 @@ use std::sync::Arc;
 /// How `recipients` in the vault's record describe a passphrase-encrypted export.
 const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
 
-/// The identities given with `-i`.
+/// The identities given with `-i`, and the backup passphrase (asked only when a file
+/// encrypted to one is met).
 pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
-    let mut identities = Identities::with_prompts(Arc::new(TerminalPrompts));
+    let prompts = TerminalPrompts {
+        backup_passphrase_file: unlock.backup_passphrase_file.clone(),
+    };
+    let mut identities = Identities::with_prompts(Arc::new(prompts));
     identities.set_max_work_factor(unlock.max_work_factor);
     for path in &unlock.identities {
         identities.add_file(path)?;
     }
     Ok(identities)
-}
-
-/// The passphrase of a passphrase-encrypted backup (asked only when one is met).
-pub fn backup_passphrase(unlock: &BackupUnlockArgs) -> Result<Secret> {
-    match &unlock.backup_passphrase_file {
-        Some(source) => prompt::passphrase_from(source, "backup passphrase"),
-        None => prompt::hidden(
-            "Backup passphrase: ",
-            Asked::by("the backup passphrase", "--backup-passphrase-file"),
-        ),
-    }
 }
 
 /// Who can open a new backup: recipients, or a passphrase (asked twice, or from a file).
@@ -64,7 +56,7 @@ pub fn choose(
             vec![PASSPHRASE_RECIPIENT.to_string()],
         ));
     }
-    let mut parsed = Recipients::with_prompts(Arc::new(TerminalPrompts));
+    let mut parsed = Recipients::with_prompts(Arc::new(TerminalPrompts::default()));
     for r in recipients {
         parsed.add(r)?;
     }
@@ -81,7 +73,7 @@ pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
     let bytes = read_file_bounded(file, "export", MAX_EXPORT_FILE_LEN)?;
     agefile::check_is_age(&bytes, &name)?;
     let identities = identities(unlock)?;
-    let plaintext = agefile::decrypt(&bytes, &identities, || backup_passphrase(unlock), &name)
-        .map_err(prompt::unless_unanswered)?;
+    let plaintext = agefile::decrypt(&bytes, &identities, &name)
+        .map_err(|e| prompt::unless_unanswered(e.into()))?;
     Ok(export::parse(&plaintext).map_err(|e| e.at(&name))?)
 }

@@ -3,7 +3,7 @@
 use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
 use super::backup::{compare, record_backup};
 use super::context::{Context, unexpected};
-use super::encryption::{self, backup_passphrase, identities};
+use super::encryption::{self, identities};
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
 use super::output;
@@ -230,15 +230,9 @@ fn restore_sheet(
         ));
     }
     let identities = identities(unlock)?;
-    let restored = sheet::restore(
-        &read,
-        &identities,
-        || backup_passphrase(unlock),
-        labels,
-        &name,
-    )
-    .map_err(|e| needs_pages(e, &name, read.parity.need_more.as_ref()))
-    .map_err(prompt::unless_unanswered)?;
+    let restored = sheet::restore(&read, &identities, labels, &name)
+        .map_err(|e| needs_pages(e.into(), &name, read.parity.need_more.as_ref()))
+        .map_err(prompt::unless_unanswered)?;
     for fix in &restored.fixes {
         ui::warn(&format!("mended {}", fix.describe()));
     }

@@ -12,7 +12,7 @@ use keycellar::secret::Secret;
 use keycellar::source::InputSource;
 use std::fs::OpenOptions;
 use std::io::Write;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use terminal::{NoLine, Prompt};
 use zeroize::Zeroizing;
 
@@ -72,13 +72,24 @@ static ENDED: OnceLock<Asked> = OnceLock::new();
 /// The first question age asked (through [`TerminalPrompts`]) that got no answer, and why.
 static UNANSWERED_FOR_AGE: OnceLock<(Asked, NoLine)> = OnceLock::new();
 
-/// The failure to report instead of `failure`, age's error for a step that asked through
-/// its callbacks, when a question there got no answer: that is what went wrong.
+/// Why the backup passphrase was not had (no terminal, an unreadable file), when it was not.
+static BACKUP_PASSPHRASE_FAILURE: Mutex<Option<Failure>> = Mutex::new(None);
+
+fn backup_passphrase_failure() -> std::sync::MutexGuard<'static, Option<Failure>> {
+    // A panic while the lock was held cannot leave the value half-written: it is replaced whole.
+    BACKUP_PASSPHRASE_FAILURE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The failure to report instead of `failure`, the library's error for a step that asked
+/// through [`TerminalPrompts`], when a question there got no answer: that is what went
+/// wrong.
 pub fn unless_unanswered(failure: Failure) -> Failure {
     match (ENDED.get(), UNANSWERED_FOR_AGE.get()) {
         (Some(asked), _) => asked.failure(NoLine::Ended),
         (None, Some((asked, reason))) => asked.failure(*reason),
-        (None, None) => failure,
+        (None, None) => backup_passphrase_failure().take().unwrap_or(failure),
     }
 }
 
@@ -144,8 +155,12 @@ pub fn visible(prompt: &str, asked: Asked) -> Result<String> {
     Ok(line.trim().to_string())
 }
 
-/// Answers age plugins and encrypted SSH keys on the terminal.
-pub struct TerminalPrompts;
+/// Answers age plugins, encrypted SSH keys and passphrase-encrypted backups on the
+/// terminal; the backup passphrase comes from `backup_passphrase_file` when one is given.
+#[derive(Default)]
+pub struct TerminalPrompts {
+    pub backup_passphrase_file: Option<InputSource>,
+}
 
 impl Prompts for TerminalPrompts {
     fn message(&self, text: &str) {
@@ -175,6 +190,21 @@ impl Prompts for TerminalPrompts {
             Asked::only("the passphrase of an identity (an SSH key or a plugin's PIN)"),
         )?;
         Some(Secret::new(std::mem::take(&mut *answer)))
+    }
+
+    fn backup_passphrase(&self, _backup: &str) -> Option<Secret> {
+        let answer = match &self.backup_passphrase_file {
+            Some(source) => passphrase_from(source, "backup passphrase"),
+            None => hidden(
+                "Backup passphrase: ",
+                Asked::by("the backup passphrase", "--backup-passphrase-file"),
+            ),
+        };
+        answer
+            .map_err(|failure| {
+                backup_passphrase_failure().get_or_insert(failure);
+            })
+            .ok()
     }
 }
 

@@ -17,10 +17,10 @@ mod entry;
 mod input;
 pub mod paste;
 mod problems;
-pub use backup::{BackupError, PaperError};
+pub use backup::{BackupError, NotRestored, PaperError};
 pub use entry::{EntryProblem, Link};
 pub use input::InputError;
-pub use problems::{JsonProblem, NotAge, NotExport};
+pub use problems::{Altered, JsonProblem, NotAge, NotExport};
 
 /// Everything that can go wrong in the library: one enum per kind of operation, so that a
 /// front end decides, for every variant, what it tells the user (see `src/cli/report.rs`).

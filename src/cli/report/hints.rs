@@ -236,6 +236,9 @@ fn backup_hint(error: &BackupError) -> &'static str {
         BackupError::NeedIdentity { .. } => {
             "Give the identity the backup was encrypted to with -i FILE; see `keycellar help`."
         }
+        BackupError::NoBackupPassphrase { .. } => {
+            "Give the backup passphrase (or --backup-passphrase-file)."
+        }
         BackupError::NotAnExport { .. }
         | BackupError::BadRecipient { .. }
         | BackupError::RecipientsFileLine { .. }

@@ -141,7 +141,7 @@ fn backup_exit_code(error: &BackupError) -> i32 {
         | BackupError::DamagedBackup { .. }
         | BackupError::AgeHeaderRefused { .. }
         | BackupError::NotAnAgeFile { .. } => exit::DAMAGED,
-        BackupError::NeedIdentity { .. } => exit::USAGE,
+        BackupError::NeedIdentity { .. } | BackupError::NoBackupPassphrase { .. } => exit::USAGE,
         BackupError::ScryptOutOfMemory { .. }
         | BackupError::NotAnExport { .. }
         | BackupError::Conflict { .. }
@@ -172,7 +172,7 @@ fn backup_kind(error: &BackupError) -> &'static str {
         | BackupError::NotAnAgeFile { .. } => "damaged_backup",
         BackupError::Conflict { .. } => "conflict",
         BackupError::BackupAltered { .. } | BackupError::BackupDiffers { .. } => "mismatch",
-        BackupError::NeedIdentity { .. } => "usage",
+        BackupError::NeedIdentity { .. } | BackupError::NoBackupPassphrase { .. } => "usage",
         BackupError::ScryptOutOfMemory { .. } => "kdf_out_of_memory",
         BackupError::NotAnExport { .. }
         | BackupError::BadRecipient { .. }

@@ -175,6 +175,9 @@ impl Prompts for Answering {
         self.asked.fetch_add(1, Ordering::SeqCst);
         Some(keycellar::secret::Secret::new(self.answer.into()))
     }
+    fn backup_passphrase(&self, _backup: &str) -> Option<keycellar::secret::Secret> {
+        None
+    }
 }
 
 /// Opens the vault through the library with `identity`: the outcome, and the questions.

@@ -146,13 +146,8 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
 }
 
 /// Decrypts an age file (armored or binary). A passphrase-encrypted file takes its
-/// passphrase from `passphrase`, which is only called for such files.
-pub fn decrypt<E: From<Error>>(
-    file: &[u8],
-    identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret, E>,
-    name: &str,
-) -> Result<SecretBytes, E> {
+/// passphrase from the identities' prompts, which are only asked for such files.
+pub fn decrypt(file: &[u8], identities: &Identities, name: &str) -> Result<SecretBytes> {
     let damaged = |what: String| {
         Error::Backup(BackupError::DamagedBackup {
             name: name.to_string(),
@@ -182,7 +177,7 @@ pub fn decrypt<E: From<Error>>(
         if let Some(work_factor) = work_factor.filter(|w| *w <= identities.max_work_factor) {
             check_scrypt_memory(work_factor)?;
         }
-        secret = passphrase()?;
+        secret = identities.backup_passphrase(name)?;
         scrypt_identity = scrypt::OncePerStanza {
             passphrase: &secret,
             spent: &identities.scrypt,
@@ -193,8 +188,7 @@ pub fn decrypt<E: From<Error>>(
         if identities.is_empty() {
             return Err(Error::Backup(BackupError::NeedIdentity {
                 name: name.to_string(),
-            })
-            .into());
+            }));
         }
         identities.loaded.iter().map(|b| b.as_ref()).collect()
     };

@@ -6,7 +6,7 @@ use crate::clock::Timestamp;
 use crate::credential::entry::{Entry, ImportedEntry};
 use crate::credential::fingerprint::{self, Fingerprint};
 use crate::credential::validate;
-use crate::error::{BackupError, InputError, VaultError};
+use crate::error::{Altered, BackupError, InputError, VaultError};
 use crate::error::{Error, NotExport, Result};
 use crate::secret::SecretBytes;
 use crate::vault::Vault;
@@ -131,7 +131,7 @@ pub enum ExportProblem {
     /// The document does not fit the schema.
     Json(crate::source::JsonProblem),
     /// Recorded fingerprints differ from what the keys give.
-    Altered(Vec<String>),
+    Altered(Vec<Altered>),
     /// An entry was refused by the admission checks.
     Entry(Error),
 }
@@ -172,20 +172,21 @@ pub fn parse(plaintext: &[u8]) -> Result<Imported, ExportProblem> {
     for item in document.entries {
         let admitted = validate::admit(item).map_err(ExportProblem::Entry)?;
         if let Some(recorded) = admitted.recorded_differs {
-            mismatches.push(format!(
-                "{}: the backup records {recorded} but its key gives {}",
-                admitted.entry.label, admitted.entry.fingerprint
-            ));
+            mismatches.push(Altered::Entry {
+                label: admitted.entry.label.to_string(),
+                recorded: recorded.to_string(),
+                actual: admitted.entry.fingerprint.to_string(),
+            });
         }
         entries.push(admitted.entry);
     }
     if let Some(recorded) = &document.entries_fingerprint {
         let actual = fingerprint::of_vault(entries.iter().map(Entry::fingerprint));
         if recorded.parse::<Fingerprint>() != Ok(actual) {
-            mismatches.push(format!(
-                "the backup records entries fingerprint {} but its entries give {actual}",
-                crate::untrusted::quoted(recorded)
-            ));
+            mismatches.push(Altered::Entries {
+                recorded: recorded.clone(),
+                actual: actual.to_string(),
+            });
         }
     }
     if !mismatches.is_empty() {

@@ -1,6 +1,7 @@
 //! The errors of backups: age exports, and paper sheets.
 
-use super::{Error, NotAge, NotExport, quoted_few};
+use super::{Altered, Error, NotAge, NotExport, quoted_few};
+use crate::untrusted::quoted;
 use std::path::PathBuf;
 
 /// An age backup (an export): reading, decrypting, writing, merging into a vault.
@@ -46,11 +47,19 @@ pub enum BackupError {
     #[error("{name} is encrypted to age recipients; it needs an identity to decrypt")]
     NeedIdentity { name: String },
 
+    /// The [`crate::backup::agefile::Prompts`] had no backup passphrase to give (nobody
+    /// answered); the front end that asked knows why, and says so instead.
+    #[error("{name} is encrypted to a passphrase, and none was given")]
+    NoBackupPassphrase { name: String },
+
     #[error("{name}: {problem}")]
     NotAnExport { name: String, problem: NotExport },
 
-    #[error("{name} does not hold what it says; nothing was imported: {}", .problems.join("; "))]
-    BackupAltered { name: String, problems: Vec<String> },
+    #[error("{name} does not hold what it says; nothing was imported: {}", joined(.problems))]
+    BackupAltered {
+        name: String,
+        problems: Vec<Altered>,
+    },
 
     #[error("import refused: {} already held by another key in the vault", quoted_few(.labels))]
     Conflict { labels: Vec<String> },
@@ -114,8 +123,11 @@ pub enum PaperError {
     #[error("{problem}")]
     PaperUnreadable { problem: String },
 
-    #[error("{name}: not everything could be restored:\n  {}", .problems.join("\n  "))]
-    PaperIncomplete { name: String, problems: Vec<String> },
+    #[error("{name}: not everything could be restored:\n  {}", lines(.problems))]
+    PaperIncomplete {
+        name: String,
+        problems: Vec<NotRestored>,
+    },
 
     #[error(
         "{name}: pages are missing that the parity pages cannot make up for: {} more {} \
@@ -123,13 +135,13 @@ pub enum PaperError {
         .more,
         if *.more == 1 { "page is" } else { "pages are" },
         .missing.join(", "),
-        .problems.join("\n  ")
+        lines(.problems)
     )]
     PaperNeedsPages {
         name: String,
         more: usize,
         missing: Vec<String>,
-        problems: Vec<String>,
+        problems: Vec<NotRestored>,
     },
 
     #[error("parity pages cover at most {max} pages of codes, and this sheet has {pages}")]
@@ -157,4 +169,52 @@ pub enum PaperError {
 
     #[error("no authenticator QR code (otpauth://) found in {}", .path.display())]
     NoAuthenticatorQr { path: PathBuf },
+}
+
+/// Each of `problems`, in order, separated by semicolons.
+fn joined(problems: &[Altered]) -> String {
+    let texts: Vec<String> = problems.iter().map(Altered::to_string).collect();
+    texts.join("; ")
+}
+
+/// What of a sheet did not come back, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotRestored {
+    /// An entry item (`tag`, as `E001`), with the label the sheet's cover gives it when that
+    /// was read.
+    #[error("{tag}{}: {why}", label_after(.label))]
+    Entry {
+        tag: String,
+        label: Option<String>,
+        why: String,
+    },
+    /// Labels asked for that no entry restored has.
+    #[error("not restored: {}", all_quoted(.0))]
+    Labels(Vec<String>),
+    /// The details block (permissions, notes, dates), when more pages could rebuild it.
+    #[error("the details block M: {why}")]
+    Details { why: String },
+    /// The sheet key, so nothing at all.
+    #[error("{problem}")]
+    Key { problem: String },
+}
+
+/// " ('label')" after an item's tag, when the label is known.
+fn label_after(label: &Option<String>) -> String {
+    label
+        .as_deref()
+        .map(|l| format!(" ({})", quoted(l)))
+        .unwrap_or_default()
+}
+
+/// Every label, quoted, separated by commas.
+fn all_quoted(labels: &[String]) -> String {
+    let quoted: Vec<String> = labels.iter().map(|l| quoted(l)).collect();
+    quoted.join(", ")
+}
+
+/// Each of `problems` on its own indented line.
+fn lines(problems: &[NotRestored]) -> String {
+    let texts: Vec<String> = problems.iter().map(NotRestored::to_string).collect();
+    texts.join("\n  ")
 }

@@ -3,6 +3,7 @@
 //! wraps them once, in an [`crate::Error`] that names it. They live here, with the errors
 //! that carry them, so that the errors depend on no layer above.
 
+use crate::untrusted::quoted;
 use std::fmt;
 
 /// Why a JSON document was refused; never quotes a secret field's value.
@@ -74,4 +75,22 @@ pub enum NotExport {
     NotJson,
     #[error("not a keycellar export (no \"keycellar_export\" field; see docs/FORMAT.md)")]
     NoVersionField,
+}
+
+/// A fingerprint a backup records that its keys do not give: the backup was altered, or
+/// damaged in a way its authentication did not catch. Fingerprints are as printed
+/// (`XXXX-XXXX-XXXX-XXXX`); a recorded one that does not parse is quoted as found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Altered {
+    #[error("{}: the backup records {recorded} but its key gives {actual}", quoted(.label))]
+    Entry {
+        label: String,
+        recorded: String,
+        actual: String,
+    },
+    #[error(
+        "the backup records entries fingerprint {} but its entries give {actual}",
+        quoted(.recorded)
+    )]
+    Entries { recorded: String, actual: String },
 }

@@ -7,7 +7,7 @@ use crate::backup::export;
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
 use crate::credential::validate;
-use crate::error::{BackupError, Error, Result};
+use crate::error::{Altered, BackupError, Error, Result};
 use crate::secret::Secret;
 use crate::vault::Vault;
 use crate::vault::merge::{self, Comparison, Read};
@@ -73,11 +73,11 @@ pub fn readmit(entries: Vec<Entry>) -> Result<Vec<Entry>> {
         let recorded = entry.fingerprint();
         let checked = validate::admit(entry.with_fingerprint(Some(recorded)))?;
         if let Some(recorded) = checked.recorded_differs {
-            mismatches.push(format!(
-                "{}: it records {recorded} but its key gives {}",
-                crate::untrusted::quoted(checked.entry.label()),
-                checked.entry.fingerprint()
-            ));
+            mismatches.push(Altered::Entry {
+                label: checked.entry.label().to_string(),
+                recorded: recorded.to_string(),
+                actual: checked.entry.fingerprint().to_string(),
+            });
         }
         admitted.push(checked.entry);
     }

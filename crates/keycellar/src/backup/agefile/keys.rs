@@ -7,6 +7,7 @@ use super::scrypt::Spent;
 use super::slot_keys::{SlotKey, age_file_keys};
 use crate::error::{BackupError, VaultError};
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 use crate::source::read_file_bounded;
 use crate::untrusted::quoted;
 use std::cell::RefCell;
@@ -177,6 +178,9 @@ pub struct Identities {
     pub(super) max_work_factor: u8,
     /// The scrypt runs made through these identities, shared and bounded (`scrypt`).
     pub(super) scrypt: RefCell<Spent>,
+    /// The backup passphrase once it was asked for: the answer, or `None` when there was
+    /// none. Kept so that it is asked at most once (`backup_passphrase`).
+    backup_passphrase: RefCell<Option<Option<Secret>>>,
 }
 
 impl Default for Identities {
@@ -194,7 +198,21 @@ impl Identities {
             prompts: Callbacks::new(prompts),
             max_work_factor: DEFAULT_MAX_WORK_FACTOR,
             scrypt: RefCell::default(),
+            backup_passphrase: RefCell::default(),
         }
+    }
+
+    /// The passphrase of the passphrase-encrypted backup `name`, asked through the prompts
+    /// the first time one is needed; later files (a sheet key tried from several texts, the
+    /// shares of a split) get the same answer, or the same lack of one, without asking.
+    pub(crate) fn backup_passphrase(&self, name: &str) -> Result<Secret> {
+        let mut asked = self.backup_passphrase.borrow_mut();
+        let answer = asked.get_or_insert_with(|| self.prompts.0.backup_passphrase(name));
+        answer.clone().ok_or_else(|| {
+            Error::Backup(BackupError::NoBackupPassphrase {
+                name: name.to_string(),
+            })
+        })
     }
 
     /// Loads an age identity file (as `age-keygen` writes, plugin identities included) or an

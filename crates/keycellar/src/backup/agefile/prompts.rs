@@ -1,4 +1,5 @@
-//! What age plugins and encrypted SSH keys may ask a person, answered by the front end.
+//! What age plugins, encrypted SSH keys and passphrase-encrypted backups may ask a person,
+//! answered by the front end.
 
 use crate::secret::Secret;
 use crate::untrusted::escaped;
@@ -6,8 +7,9 @@ use age::secrecy::SecretString;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// What age plugins and encrypted SSH keys may ask of a person. The command line answers on
-/// the terminal; another front end answers its own way, and [`NoPrompts`] declines.
+/// What age plugins, encrypted SSH keys and passphrase-encrypted backups may ask of a
+/// person. The command line answers on the terminal (or from a passphrase file); another
+/// front end answers its own way, and [`NoPrompts`] declines.
 pub trait Prompts: Send + Sync {
     /// Shows a message (e.g. "touch your hardware key").
     fn message(&self, text: &str);
@@ -17,6 +19,11 @@ pub trait Prompts: Send + Sync {
     fn public_value(&self, description: &str) -> Option<String>;
     /// Asks for a secret (a key's passphrase or PIN).
     fn secret_value(&self, description: &str) -> Option<Secret>;
+    /// The passphrase of the passphrase-encrypted backup `backup` (an export, a sheet key,
+    /// a share), asked only when such a file is met and at most once per [`Identities`].
+    ///
+    /// [`Identities`]: super::Identities
+    fn backup_passphrase(&self, backup: &str) -> Option<Secret>;
 }
 
 /// Declines every question: for identities that never ask (a paper sheet's own key).
@@ -31,6 +38,9 @@ impl Prompts for NoPrompts {
         None
     }
     fn secret_value(&self, _description: &str) -> Option<Secret> {
+        None
+    }
+    fn backup_passphrase(&self, _backup: &str) -> Option<Secret> {
         None
     }
 }

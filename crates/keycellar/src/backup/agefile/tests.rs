@@ -9,8 +9,30 @@ fn identity_file(dir: &Path) -> (std::path::PathBuf, String) {
     (path, public)
 }
 
-fn no_passphrase() -> Result<Secret> {
-    panic!("a recipient file must not ask for a passphrase")
+/// Gives its passphrase as the backup passphrase, and counts the times it was asked.
+struct Answering(&'static str, std::sync::atomic::AtomicUsize);
+
+impl Prompts for Answering {
+    fn message(&self, _text: &str) {}
+    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
+        None
+    }
+    fn public_value(&self, _description: &str) -> Option<String> {
+        None
+    }
+    fn secret_value(&self, _description: &str) -> Option<Secret> {
+        None
+    }
+    fn backup_passphrase(&self, _backup: &str) -> Option<Secret> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Some(Secret::new(self.0.into()))
+    }
+}
+
+/// No identities; a passphrase-encrypted file is opened with `passphrase`.
+fn answering(passphrase: &'static str) -> (Identities, std::sync::Arc<Answering>) {
+    let prompts = std::sync::Arc::new(Answering(passphrase, Default::default()));
+    (Identities::with_prompts(prompts.clone()), prompts)
 }
 
 #[test]
@@ -23,16 +45,13 @@ fn recipients_round_trip_and_other_identities_do_not_match() {
     assert!(file.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----"));
     let mut ids = Identities::default();
     ids.add_file(&key).unwrap();
-    assert_eq!(
-        &decrypt(&file, &ids, no_passphrase, "t").unwrap()[..],
-        b"hello"
-    );
+    assert_eq!(&decrypt(&file, &ids, "t").unwrap()[..], b"hello");
 
     let other = tempfile::tempdir().unwrap();
     let (other_key, _) = identity_file(other.path());
     let mut wrong = Identities::default();
     wrong.add_file(&other_key).unwrap();
-    let err = decrypt(&file, &wrong, no_passphrase, "t").unwrap_err();
+    let err = decrypt(&file, &wrong, "t").unwrap_err();
     assert!(
         matches!(err, Error::Backup(BackupError::NoMatchingIdentity { .. })),
         "{err}"
@@ -41,11 +60,11 @@ fn recipients_round_trip_and_other_identities_do_not_match() {
 
 #[test]
 fn passphrase_files_tell_a_wrong_passphrase_from_damage() {
-    let pass = || Ok(Secret::new("backup pass".into()));
-    let file = encrypt(&Encryption::Passphrase(pass().unwrap()), b"hi", false).unwrap();
-    let none = Identities::default();
-    assert_eq!(&decrypt(&file, &none, pass, "t").unwrap()[..], b"hi");
-    let wrong = decrypt(&file, &none, || Ok(Secret::new("nope".into())), "t").unwrap_err();
+    let passphrase = Secret::new("backup pass".into());
+    let file = encrypt(&Encryption::Passphrase(passphrase), b"hi", false).unwrap();
+    let (given, asked) = answering("backup pass");
+    assert_eq!(&decrypt(&file, &given, "t").unwrap()[..], b"hi");
+    let wrong = decrypt(&file, &answering("nope").0, "t").unwrap_err();
     assert!(
         matches!(
             wrong,
@@ -56,14 +75,22 @@ fn passphrase_files_tell_a_wrong_passphrase_from_damage() {
     let mut damaged = file.clone();
     let last = damaged.len() - 1;
     damaged[last] ^= 1;
-    let err = decrypt(&damaged, &none, pass, "t").unwrap_err();
+    let err = decrypt(&damaged, &given, "t").unwrap_err();
     assert!(
         matches!(err, Error::Backup(BackupError::DamagedBackup { .. })),
         "{err}"
     );
-    let err = decrypt(b"not age at all", &none, pass, "t").unwrap_err();
+    let err = decrypt(b"not age at all", &given, "t").unwrap_err();
     assert!(
         matches!(err, Error::Backup(BackupError::DamagedBackup { .. })),
+        "{err}"
+    );
+    // Asked once for the three files these identities opened.
+    assert_eq!(asked.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Prompts that have no answer: the file is not opened, and nothing else is tried.
+    let err = decrypt(&file, &Identities::default(), "t").unwrap_err();
+    assert!(
+        matches!(err, Error::Backup(BackupError::NoBackupPassphrase { .. })),
         "{err}"
     );
 }

@@ -44,7 +44,8 @@ fn a_recorded_fingerprint_that_does_not_match_is_a_mismatch() {
         "d",
     );
     assert!(
-        matches!(bad, Err(Error::Backup(BackupError::BackupAltered { problems, .. })) if problems.join(" ").contains("0000-0000-0000-0000"))
+        matches!(bad, Err(Error::Backup(BackupError::BackupAltered { problems, .. }))
+            if matches!(&problems[..], [Altered::Entry { recorded, .. }] if recorded == "0000-0000-0000-0000"))
     );
 }
 

@@ -19,11 +19,9 @@ use crate::backup::paper::text::{self, Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
 use crate::credential::validate;
-use crate::error::{BackupError, PaperError};
+use crate::error::{BackupError, NotRestored, PaperError};
 use crate::error::{Error, Result};
-use crate::secret::{Secret, SecretBytes};
-use crate::untrusted::quoted;
-use std::cell::RefCell;
+use crate::secret::SecretBytes;
 use std::collections::BTreeMap;
 
 /// What a restore got back.
@@ -32,7 +30,7 @@ pub struct Restored {
     pub entries: Vec<Entry>,
     /// Entries that could not be restored, each with why; only those that matter when
     /// labels were asked for.
-    pub problems: Vec<String>,
+    pub problems: Vec<NotRestored>,
     /// Corrections applied to typed lines.
     pub fixes: Vec<Fix>,
     /// Why the details item was not read, when it was not: entries then came back with their
@@ -53,7 +51,7 @@ impl Restored {
             .as_ref()
             .filter(|_| need_more.is_some())
         {
-            problems.push(format!("the details block M: {why}"));
+            problems.push(NotRestored::Details { why: why.clone() });
         }
         if problems.is_empty() {
             return Ok(());
@@ -80,7 +78,7 @@ pub fn needing_pages(error: Error, name: &str, need_more: Option<&NeedMore>) -> 
                 name: name.to_string(),
                 more: need.more,
                 missing: need.missing.clone(),
-                problems: vec![problem],
+                problems: vec![NotRestored::Key { problem }],
             })
         }
         (error, _) => error,
@@ -88,16 +86,16 @@ pub fn needing_pages(error: Error, name: &str, need_more: Option<&NeedMore>) -> 
 }
 
 /// Decrypts what was read of a sheet. Fails only when the sheet key cannot be opened; every
-/// other problem is per entry, in [`Restored::problems`].
-pub fn restore<E: From<Error>>(
+/// other problem is per entry, in [`Restored::problems`]. A sheet printed with a passphrase
+/// asks `identities`' prompts for it once.
+pub fn restore(
     sheet: &ReadSheet,
     identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret, E>,
     labels: &[String],
     name: &str,
-) -> Result<Restored, E> {
+) -> Result<Restored> {
     let mut restored = Restored::default();
-    let (sheet_key, declared) = open_key(sheet, identities, passphrase, name, &mut restored)?;
+    let (sheet_key, declared) = open_key(sheet, identities, name, &mut restored)?;
     let details = match sheet.format {
         Format::V1 => BTreeMap::new(),
         Format::V2 => read_details(sheet, &sheet_key, &mut restored),
@@ -105,16 +103,16 @@ pub fn restore<E: From<Error>>(
     let mut problems = Vec::new();
     for n in 1..=declared {
         let item = Item::Entry(n);
-        let named = match sheet.labels.get(&item) {
-            Some(label) => format!("{} ({})", item.tag(), quoted(label)),
-            None => item.tag(),
-        };
         match restore_entry(sheet, item, &sheet_key, details.get(&item.tag()), name) {
             Ok((entries, fixes)) => {
                 restored.fixes.extend(fixes);
                 restored.entries.extend(entries);
             }
-            Err(why) => problems.push(format!("{named}: {why}")),
+            Err(why) => problems.push(NotRestored::Entry {
+                tag: item.tag(),
+                label: sheet.labels.get(&item).cloned(),
+                why,
+            }),
         }
     }
     if !labels.is_empty() {
@@ -124,12 +122,12 @@ pub fn restore<E: From<Error>>(
         let missing: Vec<String> = labels
             .iter()
             .filter(|l| !restored.entries.iter().any(|e| e.label() == l.as_str()))
-            .map(|l| quoted(l))
+            .cloned()
             .collect();
         if missing.is_empty() {
             problems.clear();
         } else {
-            problems.insert(0, format!("not restored: {}", missing.join(", ")));
+            problems.insert(0, NotRestored::Labels(missing));
         }
     }
     restored.problems = problems;
@@ -154,44 +152,34 @@ pub(super) fn decode(text: &str) -> std::result::Result<Vec<u8>, String> {
 }
 
 /// Opens the key item: the sheet's identity, and how many entries the sheet has. The
-/// passphrase is asked at most once, however many candidate texts are tried.
-fn open_key<E: From<Error>>(
+/// passphrase is asked at most once, however many candidate texts are tried (`identities`
+/// keep the answer).
+fn open_key(
     sheet: &ReadSheet,
     identities: &Identities,
-    passphrase: impl FnOnce() -> Result<Secret, E>,
     name: &str,
     restored: &mut Restored,
-) -> Result<(Identities, u16), E> {
+) -> Result<(Identities, u16)> {
     let unreadable = |problem: String| {
         Error::Paper(PaperError::PaperUnreadable {
             problem: format!("the sheet key cannot be read: {problem}"),
         })
-    };
-    let unasked = RefCell::new(Some(passphrase));
-    let answer: RefCell<Option<Secret>> = RefCell::new(None);
-    let ask = || -> Result<Secret, E> {
-        if let Some(secret) = answer.borrow().as_ref() {
-            return Ok(secret.clone());
-        }
-        let ask = unasked.borrow_mut().take();
-        let ask = ask.ok_or_else(|| Error::Internal("the passphrase was asked twice".into()))?;
-        let secret = ask()?;
-        *answer.borrow_mut() = Some(secret.clone());
-        Ok(secret)
     };
     let split = sheet
         .items
         .keys()
         .any(|item| matches!(item, Item::Threshold | Item::Share(_)));
     if split && !sheet.items.contains_key(&Item::Key) {
-        let key = split::key(sheet, restored, &ask)?;
-        return Ok(key_identity(&key, name)?);
+        let key = split::key(sheet, identities, restored, name)?;
+        return key_identity(&key, name);
     }
     let options = candidates(sheet, Item::Key).map_err(unreadable)?;
     let mut first_error = None;
     for (text, fixes) in &options.0 {
         let file = decode(text).map_err(unreadable)?;
-        match decrypt_key(&file, identities, &ask, name) {
+        let opened =
+            agefile::decrypt(&file, identities, name).and_then(|key| key_identity(&key, name));
+        match opened {
             Ok(opened) => {
                 restored.fixes.extend(fixes.iter().cloned());
                 return Ok(opened);
@@ -199,25 +187,14 @@ fn open_key<E: From<Error>>(
             Err(_) if identities.scrypt_work_spent() => {
                 return Err(Error::Backup(BackupError::ScryptWorkExhausted {
                     name: name.to_string(),
-                })
-                .into());
+                }));
             }
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| unreadable("no text".into()).into()))
-}
-
-fn decrypt_key<E: From<Error>>(
-    file: &[u8],
-    identities: &Identities,
-    ask: &dyn Fn() -> Result<Secret, E>,
-    name: &str,
-) -> Result<(Identities, u16), E> {
-    let key = agefile::decrypt(file, identities, ask, name)?;
-    Ok(key_identity(&key, name)?)
+    Err(first_error.unwrap_or_else(|| unreadable("no text".into())))
 }
 
 /// The sheet's identity and entry count from the key item's plaintext.
@@ -248,8 +225,8 @@ fn decrypt_item(
     let mut why = String::new();
     for (text, fixes) in &options.0 {
         let file = decode(text)?;
-        let no_passphrase = || Err(Error::Internal("an item asked for a passphrase".into()));
-        match agefile::decrypt(&file, sheet_key, no_passphrase, &item.tag()) {
+        // The sheet key's identities have no prompts: an item never asks for a passphrase.
+        match agefile::decrypt(&file, sheet_key, &item.tag()) {
             Ok(plain) => return Ok((plain, fixes.clone())),
             Err(e) if why.is_empty() => why = e.to_string(),
             Err(_) => {}

@@ -10,7 +10,6 @@ use crate::backup::paper::shares::{self, Combined, Share, Threshold};
 use crate::backup::paper::text::Fix;
 use crate::error::{BackupError, PaperError};
 use crate::error::{Error, Result};
-use crate::secret::Secret;
 use zeroize::Zeroizing;
 
 /// An item's bytes as one candidate text decoded, with the corrections that text carries.
@@ -18,11 +17,12 @@ type Decoded = (Vec<u8>, Vec<Fix>);
 
 /// The sheet key of a split sheet, combined from the shares read (in any order, mixed with
 /// the data sheet) and checked against the split record when it was read.
-pub(super) fn key<E: From<Error>>(
+pub(super) fn key(
     sheet: &ReadSheet,
+    identities: &Identities,
     restored: &mut Restored,
-    ask: &dyn Fn() -> Result<Secret, E>,
-) -> Result<Zeroizing<Vec<u8>>, E> {
+    name: &str,
+) -> Result<Zeroizing<Vec<u8>>> {
     let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, String> {
         let options = candidates(sheet, item)?;
         Ok(options
@@ -37,17 +37,15 @@ pub(super) fn key<E: From<Error>>(
             .find_map(|(bytes, fixes)| Threshold::parse(&bytes).ok().map(|t| (t, fixes)))
     });
     let expected = threshold.as_ref().map(|(t, _)| *t);
-    // Shares printed with --share-passphrase are age files: the passphrase is asked once.
+    // Shares printed with a passphrase are age files: the passphrase is asked once, before
+    // any is opened, and `identities` keep it (and bound all shares' scrypt work together).
     let shares_read = sheet.items.keys().filter(|i| matches!(i, Item::Share(_)));
     let encrypted = shares_read
         .flat_map(|item| parsed(*item).unwrap_or_default())
         .any(|(bytes, _)| is_encrypted(&bytes));
-    let passphrase = match encrypted {
-        true => Some(ask()?),
-        false => None,
-    };
-    // One set of identities for all shares, so that their scrypt work is bounded together.
-    let identities = Identities::default();
+    if encrypted {
+        identities.backup_passphrase(name)?;
+    }
     let mut shares = Vec::new();
     let mut unread = Vec::new();
     for item in sheet.items.keys().filter(|i| matches!(i, Item::Share(_))) {
@@ -57,7 +55,7 @@ pub(super) fn key<E: From<Error>>(
             first_problem = Some(why);
             Vec::new()
         }) {
-            let Some(record) = opened(&bytes, passphrase.as_ref(), &identities, *item)? else {
+            let Some(record) = opened(&bytes, identities, *item)? else {
                 first_problem.get_or_insert("it does not decrypt with the share passphrase".into());
                 continue;
             };
@@ -126,19 +124,13 @@ fn set_aside(combined: &Combined, restored: &mut Restored) {
 }
 
 /// A share's record: as read, or decrypted with the share passphrase when the share was
-/// printed with `--share-passphrase` (an age file). A wrong passphrase ends the restore;
-/// any other failure is a problem with this candidate text only.
-fn opened(
-    bytes: &[u8],
-    passphrase: Option<&Secret>,
-    identities: &Identities,
-    item: Item,
-) -> Result<Option<Zeroizing<Vec<u8>>>> {
-    let Some(passphrase) = passphrase.filter(|_| is_encrypted(bytes)) else {
+/// printed with one (an age file). A wrong passphrase ends the restore; any other failure
+/// is a problem with this candidate text only.
+fn opened(bytes: &[u8], identities: &Identities, item: Item) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    if !is_encrypted(bytes) {
         return Ok(Some(Zeroizing::new(bytes.to_vec())));
-    };
-    let given = || Ok::<_, Error>(passphrase.clone());
-    match agefile::decrypt(bytes, identities, given, &item.tag()) {
+    }
+    match agefile::decrypt(bytes, identities, &item.tag()) {
         Ok(plain) => Ok(Some(Zeroizing::new(plain.to_vec()))),
         Err(
             e @ (Error::Backup(BackupError::WrongBackupPassphrase { .. })
