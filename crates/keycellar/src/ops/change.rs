@@ -12,7 +12,7 @@ use crate::clock::Date;
 use crate::credential::entry::{Entry, NewEntry};
 use crate::credential::fingerprint::Fingerprint;
 use crate::credential::validate::{self, EntryWarning, Warning};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::vault::backup_log::BackupKind;
 use crate::vault::merge::{Action, OnConflict};
 use crate::vault::{EntryChange, LockedVault, Replacement, Saved};
@@ -257,12 +257,9 @@ fn rotate(
     replacement.permissions.extend(permissions_other);
     let rotated = vault.rotate(label, replacement, reason)?;
     vault.save()?;
-    let new = vault
-        .find_id(&rotated.new_id)
-        .ok_or_else(|| Error::Internal("the new key is missing".into()))?;
     Ok(VaultReply::Rotated {
         old: Box::new(EntryView::of(&rotated.old, today)),
-        new: Box::new(EntryView::of(new, today)),
+        new: Box::new(EntryView::of(&rotated.new, today)),
         warnings: rotated.warnings,
         vault_fingerprint: vault.fingerprint(),
     })

@@ -24,7 +24,8 @@ pub use crate::credential::lifecycle::Replacement;
 pub struct Rotated {
     /// The old entry as it was before the rotation.
     pub old: Entry,
-    pub new_id: String,
+    /// The new entry as it now stands under the label.
+    pub new: Entry,
     pub warnings: Vec<Warning>,
 }
 
@@ -220,19 +221,14 @@ impl Vault {
         )?;
         self.check_new_to_label(label, &new)?;
         new.lineage.supersedes = Some(old.id.clone());
-        let new_id = new.id.clone();
         let retired = &mut self.contents.entries[old_index];
         retired.status = Status::Rotated;
-        retired.lineage.replaced_by = Some(new_id.clone());
+        retired.lineage.replaced_by = Some(new.id.clone());
         retired.lineage.rotated_at = Some(Timestamp::now());
         retired.lineage.reason = reason;
         retired.used_by.clear();
-        self.contents.entries.push(new);
-        Ok(Rotated {
-            old,
-            new_id,
-            warnings,
-        })
+        self.contents.entries.push(new.clone());
+        Ok(Rotated { old, new, warnings })
     }
 
     /// Refuses a rotation's new key when its public key or its secret is that of the key

@@ -104,20 +104,15 @@ pub struct Split {
     pub encrypted: bool,
 }
 
-/// Splits the key item's plaintext `key_text` of sheet `id` into `n` shares, any `k` of
-/// which give it back; each share is encrypted to `shares_to` when given.
+/// Splits the key item's plaintext `key_text` of the sheet whose id is `id` into `n` shares,
+/// any `k` of which give it back; each share is encrypted to `shares_to` when given.
 fn split_key(
-    id: &str,
+    id: [u8; 4],
     key_text: &str,
     (k, n): (u8, u8),
     shares_to: Option<&Encryption>,
 ) -> Result<Split> {
-    let mut raw = [0u8; 4];
-    for (i, byte) in raw.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&id[2 * i..2 * i + 2], 16)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-    }
-    let (threshold, shares) = shares::split(key_text.as_bytes(), raw, k, n)?;
+    let (threshold, shares) = shares::split(key_text.as_bytes(), id, k, n)?;
     let shares = shares
         .into_iter()
         .map(|share| {
@@ -166,10 +161,8 @@ impl Sheet {
         entries: Vec<&Entry>,
         key: SheetKey,
     ) -> Result<Sheet> {
-        let id: String = crate::crypto::random_array::<4>()?
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect();
+        let raw_id = crate::crypto::random_array::<4>()?;
+        let id: String = raw_id.iter().map(|b| format!("{b:02X}")).collect();
         let created_at = Timestamp::now();
         let (secret_key, public) = agefile::new_identity();
         // The entry count travels inside the encrypted key item, so a restore can tell an
@@ -186,7 +179,7 @@ impl Sheet {
                 None,
             ),
             SheetKey::Split { k, n, shares_to } => {
-                let split = split_key(&id, &key_text, (k, n), shares_to)?;
+                let split = split_key(raw_id, &key_text, (k, n), shares_to)?;
                 (String::new(), Some(split))
             }
         };

@@ -1,7 +1,7 @@
 use super::*;
 use crate::credential::exchange::Exchange;
 use crate::credential::exec::profiles::Profile;
-use crate::error::EntryError;
+use crate::error::{EntryError, Error};
 use crate::kdf::KdfParams;
 use crate::ops::{ExecOptions, VaultRequest, run_at};
 use crate::secret::Secret;
