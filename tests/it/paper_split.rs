@@ -3,10 +3,14 @@
 //! with the data sheet restore the golden fixture exactly, from scans and from typed text,
 //! in any order; every 2 say one more is needed; the data sheet alone says 3 are needed;
 //! a share of another split is refused by name; a mistyped character in a share's line is
-//! caught by its check and mended.
+//! caught by its check and mended. Shares printed with a passphrase open with it alone: a
+//! forged share another passphrase opens is set aside, and one encrypted to the user's own
+//! identity is never opened with it.
 
 use crate::common::paper::*;
 use crate::common::*;
+use keycellar::backup::agefile::{self, Encryption};
+use keycellar::secret::Secret;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -257,6 +261,28 @@ fn shares_with_a_passphrase_need_it_to_combine() {
     );
     let wrong = tv.file("wrong", "not-the-share-passphrase\n");
     assert_eq!(with(&wrong).status.code(), Some(3));
+    // A page whose share another passphrase opens, beside the two the right one opens, is
+    // set aside: a hostile page cannot end the restore with "wrong passphrase".
+    let genuine = fs::read_to_string(typed("share-2-of-3")).unwrap();
+    let (tag, _) = typed_share(&genuine);
+    let other = Encryption::Passphrase(Secret::new("a forger's passphrase".into()));
+    let forged = agefile::encrypt(&other, b"not a share", false).unwrap();
+    let forged_page = dir.join("forged-share-2.txt");
+    fs::write(&forged_page, with_typed_share(&genuine, &tag, &forged)).unwrap();
+    let out = tv
+        .cmd()
+        .args(["verify", "--paper", "--text"])
+        .args(&files)
+        .arg(&forged_page)
+        .arg("--backup-passphrase-file")
+        .arg(&pass)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let combined = std::process::Command::new("python3")
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -269,4 +295,44 @@ fn shares_with_a_passphrase_need_it_to_combine() {
         !combined.status.success(),
         "encrypted shares are not share records"
     );
+}
+
+/// Shares are opened with the share passphrase alone: a share encrypted to the user's own
+/// age identity (a forger needs only its public recipient) is not opened with `-i`, so a
+/// hostile page cannot make an SSH key or a plugin ask its question, nor stand in for a
+/// share; it is a share not read.
+#[test]
+fn a_share_encrypted_to_the_users_identity_is_not_opened_with_it() {
+    let tv = fixture();
+    let dir = tv.dir.path().join("i");
+    fs::create_dir_all(&dir).unwrap();
+    let sheet = dir.join("sheet.pdf");
+    let args = ["print", "-o", sheet.to_str().unwrap(), "--split", "2-of-3"];
+    tv.cmd().args(args).assert().success();
+    let typed = |name: &str| pdf_text(&dir.join(format!("{name}.pdf")), &["-layout"]);
+    let (identity, recipient) = age_identity(&dir, "user-key.txt");
+    let genuine = typed("share-2-of-3");
+    let (tag, record) = typed_share(&genuine);
+    let record_file = dir.join("record");
+    fs::write(&record_file, &record).unwrap();
+    let to_user = run(tool("age").args(["-r", &recipient]).arg(&record_file));
+    let files = [
+        tv.file("sheet.txt", &typed("sheet")),
+        tv.file("share-1.txt", &typed("share-1-of-3")),
+        tv.file("forged.txt", &with_typed_share(&genuine, &tag, &to_user)),
+    ];
+    let pass = tv.file("share-pass", "any passphrase\n");
+    let out = tv
+        .cmd()
+        .args(["--json", "verify", "--paper", "--text"])
+        .args(&files)
+        .arg("-i")
+        .arg(&identity)
+        .arg("--backup-passphrase-file")
+        .arg(&pass)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("S02 was not read"), "{stderr}");
 }

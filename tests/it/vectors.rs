@@ -4,6 +4,7 @@
 //! class, and no error message may contain a secret of the fixture.
 //! The generators beside the manifests say how each file was made.
 
+use crate::common::paper::{typed_share, with_typed_share};
 use crate::common::{FAST_KDF, FIXTURE_SECRETS, TestVault};
 use assert_cmd::Command;
 use serde_json::Value;
@@ -256,37 +257,11 @@ fn an_independent_combiner_and_keycellar_agree_on_the_fixture_shares() {
 /// changed and the record's check and every line's check computed again, so that only
 /// combining can tell.
 fn altered_share(text: &str) -> String {
-    use keycellar::backup::paper::{codes::Item, shares::Share, text};
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with('S') && l.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
-        .collect();
-    let tag = lines[0].split_whitespace().next().unwrap();
-    let data: String = lines
-        .iter()
-        .flat_map(|l| {
-            let words: Vec<&str> = l.split_whitespace().collect();
-            words[2..words.len() - 1].to_vec()
-        })
-        .collect::<String>()
-        .replace('=', "");
-    let bytes = base32::decode(
-        base32::Alphabet::Rfc4648 { padding: true },
-        &text::padded(&data),
-    )
-    .unwrap();
+    use keycellar::backup::paper::shares::Share;
+    let (tag, bytes) = typed_share(text);
     let mut share = Share::parse(&bytes).unwrap();
     share.y[0] ^= 0x5a;
-    let altered = base32::encode(
-        base32::Alphabet::Rfc4648 { padding: false },
-        &share.to_bytes(),
-    );
-    let rendered = text::render(Item::parse(tag).unwrap(), &altered, "altered");
-    let start = text.find(&format!("== {tag} ")).unwrap();
-    let end_line = format!("== END {tag} ");
-    let end = start + text[start..].find(&end_line).unwrap();
-    let end = end + text[end..].find('\n').unwrap();
-    format!("{}{}{}", &text[..start], rendered.join("\n"), &text[end..])
+    with_typed_share(text, &tag, &share.to_bytes())
 }
 
 /// More shares than K with one altered (its checks recomputed): for each number read and

@@ -109,3 +109,37 @@ pub fn contents(tv: &TestVault) -> (Vec<String>, String) {
         .collect();
     (labels, list["vault_fingerprint"].as_str().unwrap().into())
 }
+
+/// The share item of a typed share page: its tag (`S02`) and its bytes as printed (a share
+/// record, or an age file when the share was printed with a passphrase).
+pub fn typed_share(text: &str) -> (String, Vec<u8>) {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with('S') && l.as_bytes().get(1).is_some_and(u8::is_ascii_digit))
+        .collect();
+    let tag = lines[0].split_whitespace().next().unwrap().to_string();
+    let data: String = lines
+        .iter()
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words[2..words.len() - 1].to_vec()
+        })
+        .collect::<String>()
+        .replace('=', "");
+    let padded = keycellar::backup::paper::text::padded(&data);
+    let bytes = base32::decode(base32::Alphabet::Rfc4648 { padding: true }, &padded).unwrap();
+    (tag, bytes)
+}
+
+/// `text` (a typed share page) with share `tag` holding `bytes` instead, every line's check
+/// computed again as a forger would, so that only what the bytes say can tell.
+pub fn with_typed_share(text: &str, tag: &str, bytes: &[u8]) -> String {
+    use keycellar::backup::paper::{codes::Item, text};
+    let data = base32::encode(base32::Alphabet::Rfc4648 { padding: false }, bytes);
+    let rendered = text::render(Item::parse(tag).unwrap(), &data, "altered");
+    let start = text.find(&format!("== {tag} ")).unwrap();
+    let end_line = format!("== END {tag} ");
+    let end = start + text[start..].find(&end_line).unwrap();
+    let end = end + text[end..].find('\n').unwrap();
+    format!("{}{}{}", &text[..start], rendered.join("\n"), &text[end..])
+}

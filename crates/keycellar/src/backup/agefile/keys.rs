@@ -202,9 +202,19 @@ impl Identities {
         }
     }
 
+    /// Identities that open passphrase-encrypted files with `passphrase` and nothing else,
+    /// asking nobody, at the default work limit: for parts of a backup (a split's shares)
+    /// that must not reach the identities or the limit given for the backup itself.
+    pub(crate) fn answering(passphrase: Secret) -> Self {
+        let identities = Identities::default();
+        *identities.backup_passphrase.borrow_mut() = Some(Some(passphrase));
+        identities
+    }
+
     /// The passphrase of the passphrase-encrypted backup `name`, asked through the prompts
     /// the first time one is needed; later files (a sheet key tried from several texts, the
-    /// shares of a split) get the same answer, or the same lack of one, without asking.
+    /// shares of a split) get the same answer, or the same lack of one, without asking. A
+    /// front end that wants to ask again (after a wrong answer) makes new identities.
     pub(crate) fn backup_passphrase(&self, name: &str) -> Result<Secret> {
         let mut asked = self.backup_passphrase.borrow_mut();
         let answer = asked.get_or_insert_with(|| self.prompts.0.backup_passphrase(name));

@@ -38,49 +38,36 @@ pub(super) fn key(
     });
     let expected = threshold.as_ref().map(|(t, _)| *t);
     // Shares printed with a passphrase are age files: the passphrase is asked once, before
-    // any is opened, and `identities` keep it (and bound all shares' scrypt work together).
+    // any is opened. They are opened with it alone, at the default work limit: never with
+    // the identities given for a sheet key (a hostile share must not make an SSH key or a
+    // plugin ask its question), nor at a limit raised for one.
     let shares_read = sheet.items.keys().filter(|i| matches!(i, Item::Share(_)));
     let encrypted = shares_read
         .flat_map(|item| parsed(*item).unwrap_or_default())
         .any(|(bytes, _)| is_encrypted(&bytes));
-    if encrypted {
-        identities.backup_passphrase(name)?;
-    }
+    let mut opener = Opener {
+        identities: match encrypted {
+            true => Identities::answering(identities.backup_passphrase(name)?),
+            false => Identities::default(),
+        },
+        wrong_passphrase: None,
+        opened_any: false,
+    };
     let mut shares = Vec::new();
     let mut unread = Vec::new();
     for item in sheet.items.keys().filter(|i| matches!(i, Item::Share(_))) {
-        let mut first_problem = None;
-        let mut found: Option<(Share, Vec<Fix>)> = None;
-        for (bytes, fixes) in parsed(*item).unwrap_or_else(|why| {
-            first_problem = Some(why);
-            Vec::new()
-        }) {
-            let Some(record) = opened(&bytes, identities, *item)? else {
-                first_problem.get_or_insert("it does not decrypt with the share passphrase".into());
-                continue;
-            };
-            match Share::parse(&record) {
-                // A share of this sheet wins over one of another split read with its number.
-                Ok(share) if Some(share.threshold) == expected || found.is_none() => {
-                    found = Some((share, fixes));
-                }
-                Ok(_) => {}
-                Err(why) => {
-                    first_problem.get_or_insert(why);
-                }
-            }
-        }
-        match found {
-            Some((share, fixes)) => {
+        match read_share(parsed(*item), *item, expected.as_ref(), &mut opener)? {
+            Ok((share, fixes)) => {
                 restored.fixes.extend(fixes);
                 shares.push(share);
             }
-            None => unread.push(format!(
-                "{} was not read ({})",
-                item.tag(),
-                first_problem.unwrap_or_default()
-            )),
+            Err(why) => unread.push(format!("{} was not read ({why})", item.tag())),
         }
+    }
+    // A wrong passphrase is the answer when it opened no share; a share it does not open
+    // beside one it does is a share set aside (a hostile page cannot end the restore).
+    if let Some(wrong) = opener.wrong_passphrase.filter(|_| !opener.opened_any) {
+        return Err(wrong);
     }
     if let Some((_, fixes)) = threshold {
         restored.fixes.extend(fixes);
@@ -123,20 +110,66 @@ fn set_aside(combined: &Combined, restored: &mut Restored) {
     }
 }
 
-/// A share's record: as read, or decrypted with the share passphrase when the share was
-/// printed with one (an age file). A wrong passphrase ends the restore; any other failure
-/// is a problem with this candidate text only.
-fn opened(bytes: &[u8], identities: &Identities, item: Item) -> Result<Option<Zeroizing<Vec<u8>>>> {
-    if !is_encrypted(bytes) {
-        return Ok(Some(Zeroizing::new(bytes.to_vec())));
+/// Opens shares printed with a passphrase, and remembers what came of it.
+struct Opener {
+    identities: Identities,
+    /// The first share the passphrase did not open, as the error that says so.
+    wrong_passphrase: Option<Error>,
+    /// Whether the passphrase opened a share.
+    opened_any: bool,
+}
+
+/// The share `item` from its candidate texts, with the corrections of the text taken, or
+/// why none was read. Only spent scrypt work ends the restore.
+fn read_share(
+    options: std::result::Result<Vec<Decoded>, String>,
+    item: Item,
+    expected: Option<&Threshold>,
+    opener: &mut Opener,
+) -> Result<std::result::Result<(Share, Vec<Fix>), String>> {
+    let mut first_problem = None;
+    let mut found: Option<(Share, Vec<Fix>)> = None;
+    for (bytes, fixes) in options.unwrap_or_else(|why| {
+        first_problem = Some(why);
+        Vec::new()
+    }) {
+        let Some(record) = opener.open(&bytes, item)? else {
+            first_problem.get_or_insert("it does not decrypt with the share passphrase".into());
+            continue;
+        };
+        match Share::parse(&record) {
+            // A share of this sheet wins over one of another split read with its number.
+            Ok(share) if Some(&share.threshold) == expected || found.is_none() => {
+                found = Some((share, fixes));
+            }
+            Ok(_) => {}
+            Err(why) => {
+                first_problem.get_or_insert(why);
+            }
+        }
     }
-    match agefile::decrypt(bytes, identities, &item.tag()) {
-        Ok(plain) => Ok(Some(Zeroizing::new(plain.to_vec()))),
-        Err(
-            e @ (Error::Backup(BackupError::WrongBackupPassphrase { .. })
-            | Error::Backup(BackupError::ScryptWorkExhausted { .. })),
-        ) => Err(e),
-        Err(_) => Ok(None),
+    Ok(found.ok_or_else(|| first_problem.unwrap_or_default()))
+}
+
+impl Opener {
+    /// A share's record: as read, or decrypted with the share passphrase when the share
+    /// was printed with one (an age file); `None` when it does not open.
+    fn open(&mut self, bytes: &[u8], item: Item) -> Result<Option<Zeroizing<Vec<u8>>>> {
+        if !is_encrypted(bytes) {
+            return Ok(Some(Zeroizing::new(bytes.to_vec())));
+        }
+        match agefile::decrypt(bytes, &self.identities, &item.tag()) {
+            Ok(plain) => {
+                self.opened_any = true;
+                Ok(Some(Zeroizing::new(plain.to_vec())))
+            }
+            Err(e @ Error::Backup(BackupError::ScryptWorkExhausted { .. })) => Err(e),
+            Err(e @ Error::Backup(BackupError::WrongBackupPassphrase { .. })) => {
+                self.wrong_passphrase.get_or_insert(e);
+                Ok(None)
+            }
+            Err(_) => Ok(None),
+        }
     }
 }
 
