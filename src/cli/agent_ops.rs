@@ -113,6 +113,7 @@ mod tests {
     use super::*;
     use keycellar::agent::Served;
     use keycellar::kdf::KdfParams;
+    use keycellar::passphrase::{NewPassphrase, Purpose};
     use keycellar::secret::Secret;
     use keycellar::vault::Vault;
 
@@ -125,7 +126,8 @@ mod tests {
     /// A vault at `path`; its key and the keyslot bytes it came from.
     fn vault(path: &Path, passphrase: &str) -> ([u8; 32], Vec<u8>) {
         let passphrase = Secret::new(passphrase.into());
-        Vault::create(path, &passphrase, CHEAP, Vec::new()).unwrap();
+        let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault);
+        Vault::create(path, &new.accepting_weak(true), CHEAP, Vec::new()).unwrap();
         let key = VaultHeader::read(path)
             .unwrap()
             .unlock_with_passphrase(path, &passphrase)

@@ -224,7 +224,7 @@ pub fn passwd(ctx: &Context, new_source: Option<InputSource>, settings: &InitArg
     };
     let new = new_passphrase::choose(request, Kdf::from(&params))?;
     ui::with_spinner("Deriving the new key (Argon2id)", || {
-        vault.change_passphrase(old.as_ref(), &new, Some(params))
+        vault.change_passphrase(old.as_ref(), &new, params)
     })?;
     vault.save()?;
     ui::note(

@@ -14,6 +14,7 @@ use keycellar::backup::agefile::{Identities, SlotIdentities};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
 use keycellar::ops::{ChangeRequest, LocalSession, Session, VaultReply, VaultRequest};
+use keycellar::passphrase::NewPassphrase;
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
@@ -209,7 +210,7 @@ impl Context {
 
     /// The passphrase (asked twice, or read from its source) and the KDF parameters
     /// (calibrated, or as given) for a new vault.
-    pub fn new_vault_settings(&self, args: &InitArgs) -> Result<(Secret, KdfParams)> {
+    pub fn new_vault_settings(&self, args: &InitArgs) -> Result<(NewPassphrase, KdfParams)> {
         // The settings come first: what a guess costs depends on them.
         let params = resolve_kdf(&args.kdf_request())?;
         let request = Request {

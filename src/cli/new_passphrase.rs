@@ -1,62 +1,39 @@
 //! Choosing a new passphrase for a vault, an export or a paper sheet: generated and shown
 //! once on the terminal, typed twice on the terminal, or read from a file; in each case
-//! its guessing cost is shown and keycellar's floor enforced (unless
-//! --allow-weak-passphrase).
+//! its guessing cost is shown, and one below the library's floor is offered back (unless
+//! --allow-weak-passphrase). The vault or backup that takes it checks the floor again.
 
 use super::args::NewPassphraseArgs;
 use super::prompt::{self, Asked};
 use super::report::{Failure, Result, Unanswered};
 use super::ui;
 use keycellar::Error;
-use keycellar::error::InputError;
-use keycellar::passphrase::Estimate;
+pub use keycellar::passphrase::Purpose;
 use keycellar::passphrase::cost::{self, Kdf};
-use keycellar::passphrase::generate::{self, Generated};
-use keycellar::secret::Secret;
+use keycellar::passphrase::generate;
+use keycellar::passphrase::{Estimate, NewPassphrase};
 use keycellar::source::InputSource;
 use std::fs::OpenOptions;
 use std::io::Write;
 
-/// What the new passphrase will protect.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    Vault,
-    Export,
-    Sheet,
-    Shares,
-}
-
-impl Purpose {
-    /// "vault passphrase", as messages name it.
-    pub fn what(self) -> &'static str {
-        match self {
-            Purpose::Vault => "vault passphrase",
-            Purpose::Export => "backup passphrase",
-            Purpose::Sheet => "paper sheet passphrase",
-            Purpose::Shares => "share passphrase",
-        }
-    }
-
-    /// "the new vault passphrase", as a prompt that got no answer names it.
-    fn the_new(self) -> &'static str {
-        match self {
-            Purpose::Vault => "the new vault passphrase",
-            Purpose::Export => "the new backup passphrase",
-            Purpose::Sheet => "the new paper sheet passphrase",
-            Purpose::Shares => "the new share passphrase",
-        }
-    }
-
-    fn prompt(self) -> &'static str {
-        match self {
-            Purpose::Vault => "New vault passphrase: ",
-            Purpose::Export => "Passphrase for this export, not your vault passphrase: ",
-            Purpose::Sheet => "Passphrase for this paper sheet, not your vault passphrase: ",
-            Purpose::Shares => "Passphrase for the shares (keep it from their holders): ",
-        }
+/// "the new vault passphrase", as a prompt that got no answer names it.
+fn the_new(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Vault => "the new vault passphrase",
+        Purpose::Export => "the new backup passphrase",
+        Purpose::Sheet => "the new paper sheet passphrase",
+        Purpose::Shares => "the new share passphrase",
     }
 }
 
+fn prompt_for(purpose: Purpose) -> &'static str {
+    match purpose {
+        Purpose::Vault => "New vault passphrase: ",
+        Purpose::Export => "Passphrase for this export, not your vault passphrase: ",
+        Purpose::Sheet => "Passphrase for this paper sheet, not your vault passphrase: ",
+        Purpose::Shares => "Passphrase for the shares (keep it from their holders): ",
+    }
+}
 /// Where a new passphrase comes from and what it is for.
 pub struct Request<'a> {
     /// A file, descriptor or stdin; `None` asks on the terminal (or generates).
@@ -72,7 +49,7 @@ const TRIES: usize = 3;
 
 /// The new passphrase, to be protected by `kdf`: generated, from the request's source, or
 /// asked on the terminal.
-pub fn choose(request: Request, kdf: Kdf) -> Result<Secret> {
+pub fn choose(request: Request, kdf: Kdf) -> Result<NewPassphrase> {
     let Request {
         source,
         args,
@@ -91,8 +68,9 @@ pub fn choose(request: Request, kdf: Kdf) -> Result<Secret> {
         return typed(args, purpose, kdf, flag);
     };
     let passphrase = prompt::passphrase_from(source, purpose.what())?;
-    let estimate = Estimate::typed(&passphrase, kdf);
-    check_floor(&estimate, args, purpose)?;
+    let passphrase =
+        NewPassphrase::typed(passphrase, purpose).accepting_weak(args.allow_weak_passphrase);
+    let estimate = checked(&passphrase, kdf)?;
     show_cost(&estimate, purpose);
     Ok(passphrase)
 }
@@ -104,26 +82,29 @@ fn typed(
     purpose: Purpose,
     kdf: Kdf,
     flag: &'static str,
-) -> Result<Secret> {
-    let asked = Asked::by(purpose.the_new(), flag);
+) -> Result<NewPassphrase> {
+    let asked = Asked::by(the_new(purpose), flag);
     let mut failure = Failure::PassphrasesDiffer;
     for _ in 0..TRIES {
-        let first = prompt::hidden(purpose.prompt(), asked)?;
+        let first = prompt::hidden(prompt_for(purpose), asked)?;
         if first.is_empty() {
             failure = Failure::EmptyNewPassphrase;
             prompt::tell("The passphrase must not be empty; try again.");
             continue;
         }
-        let estimate = Estimate::typed(&first, kdf);
-        if let Err(weak) = check_floor(&estimate, args, purpose) {
-            prompt::tell(&format!(
-                "{weak}; choose another (or press Ctrl-C and use --generate-passphrase)."
-            ));
-            failure = weak;
-            continue;
-        }
+        let first = NewPassphrase::typed(first, purpose).accepting_weak(args.allow_weak_passphrase);
+        let estimate = match checked(&first, kdf) {
+            Ok(estimate) => estimate,
+            Err(weak) => {
+                prompt::tell(&format!(
+                    "{weak}; choose another (or press Ctrl-C and use --generate-passphrase)."
+                ));
+                failure = weak;
+                continue;
+            }
+        };
         show_cost(&estimate, purpose);
-        if first == prompt::hidden("Repeat the passphrase: ", asked)? {
+        if *first.secret() == prompt::hidden("Repeat the passphrase: ", asked)? {
             return Ok(first);
         }
         failure = Failure::PassphrasesDiffer;
@@ -139,16 +120,19 @@ fn generated(
     purpose: Purpose,
     kdf: Kdf,
     flag: &'static str,
-) -> Result<Secret> {
+) -> Result<NewPassphrase> {
     let generated = generate::generate(args.words.unwrap_or(generate::DEFAULT_WORDS))?;
-    let estimate = Estimate::generated(&generated, kdf);
-    check_floor(&estimate, args, purpose)?;
+    let words = generated.words;
+    let bits = generated.bits;
+    let passphrase =
+        NewPassphrase::generated(generated, purpose).accepting_weak(args.allow_weak_passphrase);
+    let estimate = checked(&passphrase, kdf)?;
     let no_terminal = |_| Unanswered::GeneratedNeedsTerminal { flag };
     let mut tty = OpenOptions::new()
         .write(true)
         .open("/dev/tty")
         .map_err(no_terminal)?;
-    tty.write_all(shown(&generated, &estimate, purpose).as_bytes())
+    tty.write_all(shown(&passphrase, (words, bits), &estimate).as_bytes())
         .and_then(|()| tty.flush())
         .map_err(no_terminal)?;
     for _ in 0..TRIES {
@@ -156,24 +140,23 @@ fn generated(
             "Type it back to show it is written down: ",
             Asked::only("the generated passphrase"),
         )?;
-        if typed == generated.passphrase {
-            return Ok(generated.passphrase);
+        if typed == *passphrase.secret() {
+            return Ok(passphrase);
         }
         prompt::tell("That is not the passphrase shown above; compare what you wrote down.");
     }
     Err(Failure::PassphrasesDiffer)
 }
 
-/// The text shown on the terminal around a generated passphrase.
-fn shown(generated: &Generated, estimate: &Estimate, purpose: Purpose) -> String {
+/// The text shown on the terminal around a generated passphrase of `words` words and
+/// `bits` bits.
+fn shown(generated: &NewPassphrase, (words, bits): (usize, f64), estimate: &Estimate) -> String {
     format!(
         "\nYour new {what} (shown once: write it down now; keycellar keeps no copy):\n\n    \
          {passphrase}\n\n{words} words from the EFF large wordlist, {bits:.0} bits: {cost} \
          ({kdf}).\n\n",
-        what = purpose.what(),
-        passphrase = generated.passphrase.expose(),
-        words = generated.words,
-        bits = generated.bits,
+        what = generated.purpose().what(),
+        passphrase = generated.secret().expose(),
         cost = estimate.cost,
         kdf = estimate.kdf,
     )
@@ -190,23 +173,15 @@ fn show_cost(estimate: &Estimate, purpose: Purpose) {
     ));
 }
 
-/// Refuses an estimate below the floor, unless the person said they accept it.
-fn check_floor(estimate: &Estimate, args: &NewPassphraseArgs, purpose: Purpose) -> Result<()> {
-    if !estimate.below_floor() {
-        return Ok(());
-    }
-    let weak = Error::Input(InputError::WeakPassphrase {
-        what: purpose.what(),
-        cost: estimate.cost.to_string(),
-        kdf: estimate.kdf.to_string(),
-        floor: cost::FLOOR_TEXT.into(),
-        advice: estimate.advice.clone(),
-    });
-    if args.allow_weak_passphrase {
+/// The library's check of the floor, with a warning when the person accepted a passphrase
+/// below it.
+fn checked(passphrase: &NewPassphrase, kdf: Kdf) -> Result<Estimate> {
+    let estimate = passphrase.check(kdf)?;
+    if estimate.below_floor() {
         ui::warn(&format!(
-            "{weak}; accepted because of --allow-weak-passphrase"
+            "{}; accepted because of --allow-weak-passphrase",
+            Error::Input(passphrase.weakness(&estimate))
         ));
-        return Ok(());
     }
-    Err(weak.into())
+    Ok(estimate)
 }

@@ -10,6 +10,7 @@
 use crate::common::paper::*;
 use crate::common::*;
 use keycellar::backup::agefile::{self, Encryption};
+use keycellar::passphrase::{NewPassphrase, Purpose};
 use keycellar::secret::Secret;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -265,7 +266,8 @@ fn shares_with_a_passphrase_need_it_to_combine() {
     // set aside: a hostile page cannot end the restore with "wrong passphrase".
     let genuine = fs::read_to_string(typed("share-2-of-3")).unwrap();
     let (tag, _) = typed_share(&genuine);
-    let other = Encryption::Passphrase(Secret::new("a forger's passphrase".into()));
+    let other = NewPassphrase::typed(Secret::new("a forger's passphrase".into()), Purpose::Shares);
+    let other = Encryption::Passphrase(other.accepting_weak(true));
     let forged = agefile::encrypt(&other, b"not a share", false).unwrap();
     let forged_page = dir.join("forged-share-2.txt");
     fs::write(&forged_page, with_typed_share(&genuine, &tag, &forged)).unwrap();

@@ -7,6 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use keycellar::backup::export;
 use keycellar::credential::entry::NewEntry;
 use keycellar::kdf::KdfParams;
+use keycellar::passphrase::{NewPassphrase, Purpose};
 use keycellar::secret::Secret;
 use keycellar::vault::{Passphrase, Vault};
 use std::hint::black_box;
@@ -34,7 +35,8 @@ fn vault_of(n: usize, dir: &std::path::Path) -> std::path::PathBuf {
     std::fs::write(&json, format!("[{}]", entries.join(","))).unwrap();
     let path = dir.join(format!("v{n}.kc"));
     let passphrase = Secret::new("bench".into());
-    Vault::create(&path, &passphrase, TINY, Vec::new()).unwrap();
+    let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault);
+    Vault::create(&path, &new.accepting_weak(true), TINY, Vec::new()).unwrap();
     let mut vault =
         Vault::open_for_change(&path, &mut Passphrase(&passphrase), Duration::ZERO).unwrap();
     for entry in NewEntry::list_from_json(&std::fs::read_to_string(&json).unwrap()).unwrap() {

@@ -11,7 +11,9 @@
 
 use crate::error::BackupError;
 use crate::error::{Error, Result};
-use crate::secret::{Secret, SecretBytes};
+use crate::passphrase::NewPassphrase;
+use crate::passphrase::cost::Kdf;
+use crate::secret::SecretBytes;
 use age::armor::{ArmoredReader, ArmoredWriter, Format};
 use age::secrecy::ExposeSecret;
 use std::collections::BTreeMap;
@@ -77,8 +79,9 @@ pub fn check_is_age(file: &[u8], name: &str) -> Result<()> {
 pub enum Encryption {
     /// To these recipients (one age file any of them can open).
     Recipients(Recipients),
-    /// To a passphrase, with age's scrypt recipient.
-    Passphrase(Secret),
+    /// To a passphrase, with age's scrypt recipient; it must clear the floor at
+    /// [`SCRYPT_WORK_FACTOR`] (`NewPassphrase::check`).
+    Passphrase(NewPassphrase),
 }
 
 /// Encrypts `plaintext` into an age file, armored (PEM-style text) when `armor` is set.
@@ -88,8 +91,11 @@ pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result
     let mut plugin_recipients: Vec<Box<dyn age::Recipient + Send>> = Vec::new();
     let encryptor = match encryption {
         Encryption::Passphrase(passphrase) => {
+            passphrase.check(Kdf::Scrypt {
+                log_n: SCRYPT_WORK_FACTOR,
+            })?;
             let recipient = scrypt::PassphraseRecipient {
-                passphrase,
+                passphrase: passphrase.secret(),
                 work_factor: SCRYPT_WORK_FACTOR,
             };
             age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))

@@ -3,6 +3,7 @@ use crate::credential::entry::sample;
 use crate::credential::exchange::Exchange;
 use crate::error::{EntryError, Error};
 use crate::kdf::KdfParams;
+use crate::passphrase::{NewPassphrase, Purpose};
 use crate::secret::Secret;
 use crate::vault::{Passphrase, Vault};
 
@@ -22,7 +23,8 @@ fn answered(request: VaultRequest) -> (String, VaultReply) {
         parallelism: 1,
     };
     let entries = vec![sample("bot", Exchange::Kraken, KEY, SECRET)];
-    Vault::create(&path, &passphrase, params, entries).unwrap();
+    let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault).accepting_weak(true);
+    Vault::create(&path, &new, params, entries).unwrap();
     let request: VaultRequest =
         serde_json::from_str(&serde_json::to_string(&request).unwrap()).unwrap();
     let mut unlock = Passphrase(&passphrase);
@@ -138,7 +140,8 @@ fn imported_entries_are_admitted_again_whoever_sends_them() {
         validate::admit(e.with_fingerprint(None)).unwrap().entry
     };
     let held = admitted(sample("bot", Exchange::Kraken, KEY, SECRET));
-    Vault::create(&path, &passphrase, cheap, vec![held.clone()]).unwrap();
+    let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault).accepting_weak(true);
+    Vault::create(&path, &new, cheap, vec![held.clone()]).unwrap();
     let other_key = "AAbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
     let evil = admitted(sample(
         "evil",

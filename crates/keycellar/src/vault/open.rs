@@ -17,7 +17,9 @@ use crate::crypto::{self, NONCE_LEN};
 use crate::error::VaultError;
 use crate::error::{Error, Result};
 use crate::kdf::KdfParams;
-use crate::secret::{Key32, Secret, SecretBytes};
+use crate::passphrase::NewPassphrase;
+use crate::passphrase::cost::Kdf;
+use crate::secret::{Key32, SecretBytes};
 use std::path::Path;
 use std::time::Duration;
 use zeroize::Zeroizing;
@@ -28,10 +30,11 @@ pub const RESTORED_FROM: &str = "(the backup this vault was restored from)";
 
 impl Vault {
     /// Creates a new vault file at `path` (never overwriting) with one passphrase keyslot,
-    /// holding `entries` (already admitted, e.g. restored from a backup).
+    /// holding `entries` (already admitted, e.g. restored from a backup). The passphrase
+    /// must clear the floor at `params` (`NewPassphrase::check`).
     pub fn create(
         path: &Path,
-        passphrase: &Secret,
+        passphrase: &NewPassphrase,
         params: KdfParams,
         entries: Vec<Entry>,
     ) -> Result<Vault> {
@@ -43,7 +46,7 @@ impl Vault {
     /// entry, so the new vault is not reported as never backed up.
     pub fn create_from_backup(
         path: &Path,
-        passphrase: &Secret,
+        passphrase: &NewPassphrase,
         params: KdfParams,
         entries: Vec<Entry>,
         kind: BackupKind,
@@ -53,11 +56,13 @@ impl Vault {
 
     fn create_with(
         path: &Path,
-        passphrase: &Secret,
+        passphrase: &NewPassphrase,
         params: KdfParams,
         entries: Vec<Entry>,
         restored_from: Option<BackupKind>,
     ) -> Result<Vault> {
+        passphrase.check(Kdf::from(&params))?;
+        let passphrase = passphrase.secret();
         let vault_id = crypto::random_array::<16>()?;
         let key: Key32 = Zeroizing::new(crypto::random_array::<32>()?);
         let slot = PassphraseSlot::create(&vault_id, &key, passphrase.expose().as_bytes(), params)?;

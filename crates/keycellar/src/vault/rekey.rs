@@ -12,6 +12,8 @@ use super::{LockedVault, decrypt_payload};
 use crate::crypto::{self, NONCE_LEN};
 use crate::error::{Error, Result};
 use crate::kdf::KdfParams;
+use crate::passphrase::NewPassphrase;
+use crate::passphrase::cost::Kdf;
 use crate::secret::{Key32, Secret};
 use zeroize::Zeroizing;
 
@@ -19,20 +21,18 @@ impl LockedVault {
     /// Replaces the passphrase keyslots with one for `new_passphrase` around a new vault
     /// key, and wraps that key to each age slot's recipient (same name and date). `old` must
     /// open the current passphrase slot, whatever opened the vault: a token's holder may
-    /// not take over the passphrase without knowing it. `params` defaults to the parameters
-    /// of the current first passphrase slot. Keyslots of kinds this version does not know
-    /// cannot be re-wrapped, and are dropped.
+    /// not take over the passphrase without knowing it. The new passphrase must clear the
+    /// floor at `params` (`NewPassphrase::check`). Keyslots of kinds this version does not
+    /// know cannot be re-wrapped, and are dropped.
     pub fn change_passphrase(
         &mut self,
         old: Option<&Secret>,
-        new_passphrase: &Secret,
-        params: Option<KdfParams>,
+        new_passphrase: &NewPassphrase,
+        params: KdfParams,
     ) -> Result<()> {
-        let params = params
-            .or_else(|| self.kdf_params().first().copied())
-            .ok_or_else(|| Error::Internal("no passphrase keyslot".into()))?;
+        new_passphrase.check(Kdf::from(&params))?;
         self.prove_passphrase(old)?;
-        self.replace_key(Some((new_passphrase, params)))
+        self.replace_key(Some((new_passphrase.secret(), params)))
     }
 
     /// A new vault key, wrapped to every keyslot again: the passphrase slot from

@@ -1,5 +1,7 @@
 use super::*;
-use crate::error::BackupError;
+use crate::error::{BackupError, InputError};
+use crate::passphrase::{NewPassphrase, Purpose};
+use crate::secret::Secret;
 use std::path::Path;
 
 fn identity_file(dir: &Path) -> (std::path::PathBuf, String) {
@@ -60,8 +62,15 @@ fn recipients_round_trip_and_other_identities_do_not_match() {
 
 #[test]
 fn passphrase_files_tell_a_wrong_passphrase_from_damage() {
-    let passphrase = Secret::new("backup pass".into());
-    let file = encrypt(&Encryption::Passphrase(passphrase), b"hi", false).unwrap();
+    let passphrase = || NewPassphrase::typed(Secret::new("backup pass".into()), Purpose::Export);
+    // Below the floor, nothing is encrypted unless the person accepted it so.
+    let weak = encrypt(&Encryption::Passphrase(passphrase()), b"hi", false).unwrap_err();
+    assert!(
+        matches!(weak, Error::Input(InputError::WeakPassphrase { .. })),
+        "{weak}"
+    );
+    let accepted = Encryption::Passphrase(passphrase().accepting_weak(true));
+    let file = encrypt(&accepted, b"hi", false).unwrap();
     let (given, asked) = answering("backup pass");
     assert_eq!(&decrypt(&file, &given, "t").unwrap()[..], b"hi");
     let wrong = decrypt(&file, &answering("nope").0, "t").unwrap_err();

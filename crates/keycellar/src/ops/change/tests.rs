@@ -4,6 +4,7 @@ use crate::credential::exec::profiles::Profile;
 use crate::error::{EntryError, Error};
 use crate::kdf::KdfParams;
 use crate::ops::{ExecOptions, VaultRequest, run_at};
+use crate::passphrase::{NewPassphrase, Purpose};
 use crate::secret::Secret;
 use crate::vault::{Passphrase, Vault};
 use std::path::Path;
@@ -23,7 +24,8 @@ fn vault(dir: &Path, labels: &[&str]) -> std::path::PathBuf {
         time: 1,
         parallelism: 1,
     };
-    Vault::create(&path, &Secret::new(PASSPHRASE.into()), params, Vec::new()).unwrap();
+    let new = NewPassphrase::typed(Secret::new(PASSPHRASE.into()), Purpose::Vault);
+    Vault::create(&path, &new.accepting_weak(true), params, Vec::new()).unwrap();
     let entries = labels
         .iter()
         .map(|label| NewEntry {

@@ -1,5 +1,6 @@
 use super::*;
-use crate::error::VaultError;
+use crate::error::{InputError, VaultError};
+use crate::passphrase::{NewPassphrase, Purpose};
 use crate::vault::backup_log::BackupKind;
 use crate::vault::{LockedVault, Vault};
 use std::time::Duration;
@@ -14,11 +15,35 @@ fn secret(text: &str) -> Secret {
     Secret::new(text.into())
 }
 
+/// `text` as a new vault passphrase, taken whatever it costs to guess (the KDF is cheap).
+fn new_passphrase(text: &str) -> NewPassphrase {
+    NewPassphrase::typed(secret(text), Purpose::Vault).accepting_weak(true)
+}
+
 fn new_vault(passphrase: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v.kc");
-    Vault::create(&path, &secret(passphrase), CHEAP, Vec::new()).unwrap();
+    Vault::create(&path, &new_passphrase(passphrase), CHEAP, Vec::new()).unwrap();
     (dir, path)
+}
+
+/// The floor is the library's: a vault is not made with a passphrase below it, whichever
+/// front end asks, unless the person accepted it so.
+#[test]
+fn a_vault_is_not_created_with_a_passphrase_below_the_floor() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.kc");
+    let weak = NewPassphrase::typed(secret("password1"), Purpose::Vault);
+    let refused = Vault::create(&path, &weak, CHEAP, Vec::new()).unwrap_err();
+    assert!(
+        matches!(refused, Error::Input(InputError::WeakPassphrase { .. })),
+        "{refused}"
+    );
+    assert!(!path.exists());
+    let (_dir, path) = new_vault("first passphrase");
+    let mut vault = open_for_change(&path, &mut Passphrase(&secret("first passphrase"))).unwrap();
+    let refused = vault.change_passphrase(Some(&secret("first passphrase")), &weak, CHEAP);
+    assert!(refused.is_err());
 }
 
 fn open_for_change(path: &Path, unlock: &mut dyn Unlock) -> Result<LockedVault> {
@@ -28,7 +53,7 @@ fn open_for_change(path: &Path, unlock: &mut dyn Unlock) -> Result<LockedVault> 
 fn change_passphrase(path: &Path, old: &str, new: &str) {
     let mut vault = open_for_change(path, &mut Passphrase(&secret(old))).unwrap();
     vault
-        .change_passphrase(Some(&secret(old)), &secret(new), None)
+        .change_passphrase(Some(&secret(old)), &new_passphrase(new), CHEAP)
         .unwrap();
     vault.save().unwrap();
 }
