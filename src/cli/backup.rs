@@ -42,8 +42,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         purpose: Purpose::Export,
         flag: "--backup-passphrase-file",
     };
-    let (encryption, described) =
-        encryption::choose(&args.recipients, &args.recipients_files, request)?;
+    let encryption = encryption::choose(&args.recipients, &args.recipients_files, request)?;
     let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
 
     // The vault (or the agent) gives the document; it is encrypted and written here, and
@@ -55,6 +54,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     };
     let file = agefile::encrypt(&encryption, exported.document.expose().as_bytes(), armor)?;
     output::write_document(output, &file, args.force)?;
+    let described = encryption.described();
     record_backup(ctx, BackupKind::Export, exported.fingerprints, described)?;
     output::exported(
         exported.vault_fingerprint,

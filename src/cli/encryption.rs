@@ -12,9 +12,6 @@ use keycellar::source::read_file_bounded;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// How `recipients` in the vault's record describe a passphrase-encrypted export.
-const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
-
 /// The identities given with `-i`, and the backup passphrase (asked only when a file
 /// encrypted to one is met).
 pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
@@ -30,12 +27,11 @@ pub fn identities(unlock: &BackupUnlockArgs) -> Result<Identities> {
 }
 
 /// Who can open a new backup: recipients, or a passphrase (asked twice, or from a file).
-/// Returns the encryption and how the vault's record describes it.
 pub fn choose(
     recipients: &[String],
     recipients_files: &[PathBuf],
     passphrase: new_passphrase::Request,
-) -> Result<(Encryption, Vec<String>)> {
+) -> Result<Encryption> {
     let by_recipients = !recipients.is_empty() || !recipients_files.is_empty();
     if by_recipients && passphrase.args.given() {
         return Err(Failure::Usage(
@@ -51,10 +47,7 @@ pub fn choose(
         // Before the passphrase is asked for: encrypting checks again.
         agefile::check_scrypt_memory(agefile::SCRYPT_WORK_FACTOR)?;
         let passphrase = new_passphrase::choose(passphrase, kdf)?;
-        return Ok((
-            Encryption::Passphrase(passphrase),
-            vec![PASSPHRASE_RECIPIENT.to_string()],
-        ));
+        return Ok(Encryption::Passphrase(passphrase));
     }
     let mut parsed = Recipients::with_prompts(Arc::new(TerminalPrompts::default()));
     for r in recipients {
@@ -63,8 +56,7 @@ pub fn choose(
     for file in recipients_files {
         parsed.add_file(file)?;
     }
-    let described = parsed.described.clone();
-    Ok((Encryption::Recipients(parsed), described))
+    Ok(Encryption::Recipients(parsed))
 }
 
 /// Reads, decrypts and checks an export.

@@ -36,13 +36,14 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
         purpose: Purpose::Sheet,
         flag: "--backup-passphrase-file",
     };
-    let (encryption, described) =
-        encryption::choose(&args.recipients, &args.recipients_files, request)?;
+    let encryption = encryption::choose(&args.recipients, &args.recipients_files, request)?;
     let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
     let entries: Vec<&Entry> = entries.iter().collect();
     let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
+    let key = SheetKey::To(&encryption);
+    let described = key.described();
     let sheet = ui::with_spinner("Encrypting the sheet, one item per entry", || {
-        sheet::Sheet::build(vault_fingerprint, entries, SheetKey::To(&encryption))
+        sheet::Sheet::build(vault_fingerprint, entries, key)
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
@@ -77,7 +78,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
             "a split sheet has no passphrase unless --share-passphrase asks for one".into(),
         ));
     }
-    let share_paths = share_destinations(args, n)?;
+    let share_paths = sheet::share_paths(&args.output, args.share_dir.as_deref(), n, args.force)?;
     let shares_to = match args.share_passphrase {
         true => {
             let request = Request {
@@ -86,7 +87,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
                 purpose: Purpose::Shares,
                 flag: "--backup-passphrase-file",
             };
-            Some(encryption::choose(&[], &[], request)?.0)
+            Some(encryption::choose(&[], &[], request)?)
         }
         false => None,
     };
@@ -98,6 +99,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         n,
         shares_to: shares_to.as_ref(),
     };
+    let described = key.described();
     let sheet = ui::with_spinner("Encrypting the sheet and splitting its key", || {
         sheet::Sheet::build(vault_fingerprint, entries, key)
     })?;
@@ -114,8 +116,7 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         .collect();
     files.push((&args.output, &printed.pdf));
     output::write_documents(&files, args.force)?;
-    let recipients = vec![format!("split {k}-of-{n}")];
-    let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, recipients)?;
+    let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, described)?;
     output::printed(
         fingerprint,
         &args.output,
@@ -124,45 +125,6 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         &share_paths,
         ctx.json,
     )
-}
-
-/// Where the shares go (`share-X-of-N.pdf` in --share-dir, or beside the sheet), each
-/// checked before any work: its directory exists, nothing is in the way (unless --force),
-/// and none is the sheet itself.
-fn share_destinations(args: &PrintArgs, n: u8) -> Result<Vec<PathBuf>> {
-    let directory = match &args.share_dir {
-        Some(dir) => dir.clone(),
-        None => args
-            .output
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    };
-    let share_paths: Vec<PathBuf> = (1..=n)
-        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
-        .collect();
-    for (x, path) in (1..).zip(&share_paths) {
-        output::check_destination(path, args.force)?;
-        if same_file(path, &args.output) {
-            return Err(Failure::Usage(format!(
-                "share {x} of the split goes to {}, the sheet's own path; give the sheet \
-                 another name (-o) or the shares another directory (--share-dir)",
-                path.display()
-            )));
-        }
-    }
-    Ok(share_paths)
-}
-
-/// Whether two output paths name one file (the same path, or one directory reached two
-/// ways).
-fn same_file(a: &Path, b: &Path) -> bool {
-    let canonical = |p: &Path| {
-        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
-        let dir = dir.unwrap_or(Path::new(".")).canonicalize().ok();
-        (dir, p.file_name().map(|n| n.to_owned()))
-    };
-    a == b || canonical(a) == canonical(b)
 }
 
 /// A sheet read from scans or typed text, and the name messages give it.

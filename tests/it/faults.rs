@@ -536,6 +536,10 @@ fn a_split_that_cannot_be_written_whole_leaves_every_file_as_it_was() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("the sheet's own path"), "{stderr}");
+    assert!(
+        stderr.contains("--share-dir"),
+        "the hint names the way out: {stderr}"
+    );
     assert!(sweep::strays(tv.dir.path()).is_empty());
     assert!(!tv.dir.path().join("share-1-of-3.pdf").exists());
 

@@ -299,6 +299,9 @@ fn paper_hint(error: &PaperError) -> &'static str {
             "Scan as many more of the missing pages as it says (any of those named) and run \
              the command again with every scan; what came back is restored."
         }
+        PaperError::ShareOnSheet { .. } => {
+            "Give the sheet another name (-o) or the shares another directory (--share-dir)."
+        }
         PaperError::ParityTooManyPages { .. } => {
             "Print the entries on more than one sheet (naming their labels), or print \
              without parity pages (--parity-pages 0)."

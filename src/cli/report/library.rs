@@ -14,8 +14,7 @@ pub fn exit_code(error: &Error) -> i32 {
         Error::Vault(error) => vault_exit_code(error),
         Error::Entry(error) => entry_exit_code(error),
         Error::Backup(error) => backup_exit_code(error),
-        Error::Paper(PaperError::PaperNeedsPages { .. }) => exit::PAPER_NEEDS_PAGES,
-        Error::Paper(_) => exit::FAILURE,
+        Error::Paper(error) => paper_exit_code(error),
         Error::Input(error) => input_exit_code(error),
         Error::Io { .. } | Error::Internal(_) | Error::NoRandomness(_) => exit::FAILURE,
     }
@@ -189,6 +188,21 @@ fn backup_kind(error: &BackupError) -> &'static str {
     }
 }
 
+fn paper_exit_code(error: &PaperError) -> i32 {
+    match error {
+        PaperError::PaperNeedsPages { .. } => exit::PAPER_NEEDS_PAGES,
+        PaperError::ShareOnSheet { .. } => exit::USAGE,
+        PaperError::PaperUnreadable { .. }
+        | PaperError::PaperIncomplete { .. }
+        | PaperError::ParityTooManyPages { .. }
+        | PaperError::BadImage { .. }
+        | PaperError::ImageTooLarge { .. }
+        | PaperError::NoKrakenQr { .. }
+        | PaperError::NoAuthenticatorQr { .. }
+        | PaperError::BadKrakenUri(_) => exit::FAILURE,
+    }
+}
+
 fn paper_kind(error: &PaperError) -> &'static str {
     match error {
         PaperError::PaperUnreadable { .. }
@@ -200,6 +214,7 @@ fn paper_kind(error: &PaperError) -> &'static str {
         | PaperError::NoAuthenticatorQr { .. }
         | PaperError::BadKrakenUri(_) => "bad_input",
         PaperError::PaperNeedsPages { .. } => "paper_needs_pages",
+        PaperError::ShareOnSheet { .. } => "usage",
     }
 }
 

@@ -84,6 +84,20 @@ pub enum Encryption {
     Passphrase(NewPassphrase),
 }
 
+/// How the vault's record of backups names who can open a passphrase-encrypted backup.
+pub const PASSPHRASE_RECIPIENT: &str = "passphrase (age scrypt)";
+
+impl Encryption {
+    /// Who can open a backup encrypted so, as the vault's record of backups lists them:
+    /// the recipients as given, or the passphrase.
+    pub fn described(&self) -> Vec<String> {
+        match self {
+            Encryption::Recipients(recipients) => recipients.described.clone(),
+            Encryption::Passphrase(_) => vec![PASSPHRASE_RECIPIENT.to_string()],
+        }
+    }
+}
+
 /// Encrypts `plaintext` into an age file, armored (PEM-style text) when `armor` is set.
 pub fn encrypt(encryption: &Encryption, plaintext: &[u8], armor: bool) -> Result<Vec<u8>> {
     let failed =

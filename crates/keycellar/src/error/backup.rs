@@ -144,6 +144,9 @@ pub enum PaperError {
         problems: Vec<NotRestored>,
     },
 
+    #[error("share {share} of the split goes to {}, the sheet's own path", .path.display())]
+    ShareOnSheet { share: u8, path: PathBuf },
+
     #[error("parity pages cover at most {max} pages of codes, and this sheet has {pages}")]
     ParityTooManyPages { pages: usize, max: usize },
 

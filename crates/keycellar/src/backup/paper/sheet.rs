@@ -5,7 +5,9 @@
 //! (item `M`). So any one entry can be restored without the others, and the passphrase's
 //! slow KDF runs once per sheet, not per entry. A split sheet (`print --split K-of-N`) has
 //! no `K`: its key is split into N shares printed apart (`shares`), and the sheet carries
-//! the split record as item `T`. `restore` gets entries back.
+//! the split record as item `T`. `restore` gets entries back. What the vault's record of
+//! backups says of a sheet ([`SheetKey::described`]) and where a split's shares are written
+//! ([`share_paths`]) are decided here, for every front end.
 
 mod restore;
 
@@ -18,7 +20,9 @@ use crate::backup::agefile::{self, Encryption, Recipients};
 use crate::clock::Timestamp;
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
-use crate::error::{Error, Result};
+use crate::error::{Error, PaperError, Result};
+use crate::vault::store;
+use std::path::{Path, PathBuf};
 
 /// How the key item's first comment names the number of entries on the sheet.
 const ENTRIES_PREFIX: &str = "entries: ";
@@ -92,6 +96,17 @@ pub enum SheetKey<'a> {
         n: u8,
         shares_to: Option<&'a Encryption>,
     },
+}
+
+impl SheetKey<'_> {
+    /// Who can open a sheet printed so, as the vault's record of backups lists them: the
+    /// recipients or the passphrase of the sheet key, or its split.
+    pub fn described(&self) -> Vec<String> {
+        match self {
+            SheetKey::To(encryption) => encryption.described(),
+            SheetKey::Split { k, n, .. } => vec![format!("split {k}-of-{n}")],
+        }
+    }
 }
 
 /// A split sheet key: the record on the data sheet and the shares printed apart.
@@ -250,4 +265,47 @@ impl Sheet {
             super::qr::max_data_chars(HEADER_LEN),
         )
     }
+}
+
+/// Where the `n` shares of a split sheet written to `sheet` go: `share-X-of-N.pdf` in
+/// `share_dir`, or beside the sheet. Each is checked as any output is before work starts
+/// (its directory exists, nothing is in the way unless `overwrite`), and none may be the
+/// sheet's own file.
+pub fn share_paths(
+    sheet: &Path,
+    share_dir: Option<&Path>,
+    n: u8,
+    overwrite: bool,
+) -> Result<Vec<PathBuf>> {
+    let directory = match share_dir {
+        Some(dir) => dir.to_path_buf(),
+        None => sheet
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    let paths: Vec<PathBuf> = (1..=n)
+        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
+        .collect();
+    for (share, path) in (1..).zip(&paths) {
+        store::check_output(path, overwrite)?;
+        if same_file(path, sheet) {
+            return Err(Error::Paper(PaperError::ShareOnSheet {
+                share,
+                path: path.clone(),
+            }));
+        }
+    }
+    Ok(paths)
+}
+
+/// Whether two output paths name one file (the same path, or one directory reached two
+/// ways).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+        let dir = dir.unwrap_or(Path::new(".")).canonicalize().ok();
+        (dir, p.file_name().map(|n| n.to_owned()))
+    };
+    a == b || canonical(a) == canonical(b)
 }
