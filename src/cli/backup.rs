@@ -13,7 +13,7 @@ use keycellar::clock::Timestamp;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::{BackupError, InputError};
-use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest};
+use keycellar::ops::{Outgoing, VaultReply, VaultRequest};
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
 use keycellar::vault::store;
@@ -52,10 +52,8 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         VaultReply::Export { export } => *export,
         other => return Err(unexpected(other)),
     };
-    let file = agefile::encrypt(&encryption, exported.document.expose().as_bytes(), armor)?;
-    output::write_document(output, &file, args.force)?;
-    let described = encryption.described();
-    record_backup(ctx, BackupKind::Export, exported.fingerprints, described)?;
+    let outgoing = Outgoing::export(&exported, &encryption, armor, output)?;
+    write_and_record(ctx, outgoing, args.force)?;
     output::exported(
         exported.vault_fingerprint,
         output,
@@ -65,20 +63,15 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     )
 }
 
-/// Records in the vault that a backup of `kind` holds the entries `fingerprints`, readable
-/// by `recipients`; the vault's fingerprint after it.
-pub fn record_backup(
-    ctx: &Context,
-    kind: BackupKind,
-    fingerprints: Vec<Fingerprint>,
-    recipients: Vec<String>,
-) -> Result<Fingerprint> {
-    let change = ChangeRequest::RecordBackup {
-        kind,
-        entries: fingerprints,
-        recipients,
+/// Writes a backup (to standard output when its one path is `-`, else to its files) and
+/// only then records it in the vault; the vault's fingerprint after it.
+pub fn write_and_record(ctx: &Context, outgoing: Outgoing, force: bool) -> Result<Fingerprint> {
+    let to_stdout = outgoing.paths().any(output::is_stdout);
+    let record = match to_stdout {
+        true => outgoing.send(output::STDOUT, output::to_stdout)?,
+        false => outgoing.write(force)?,
     };
-    match ctx.change(change)? {
+    match ctx.change(record)? {
         VaultReply::Changed {
             vault_fingerprint, ..
         } => Ok(vault_fingerprint),

@@ -63,18 +63,13 @@ pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Resu
     if !is_stdout(path) {
         return store::write_file(path, bytes, force);
     }
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| Error::io(STDOUT, e))
+    to_stdout(bytes).map_err(|e| Error::io(STDOUT, e))
 }
 
-/// Writes a set of documents to files (never standard output) as [`write_document`] writes
-/// one: all are written before the first is named, and a failure leaves every path as it
-/// was.
-pub fn write_documents(files: &[(&Path, &[u8])], force: bool) -> keycellar::Result<()> {
-    store::write_files(files, force, store::Visibility::Private)
+/// Writes a document's bytes to standard output.
+pub fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(bytes).and_then(|()| stdout.flush())
 }
 
 /// Writes text to standard output (colour escapes dropped where stdout shows none). A

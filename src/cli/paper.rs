@@ -1,7 +1,7 @@
 //! Runs `print`, `restore` and `verify --paper`.
 
 use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
-use super::backup::{compare, record_backup};
+use super::backup::{compare, write_and_record};
 use super::context::{Context, unexpected};
 use super::encryption::{self, identities};
 use super::import_into;
@@ -18,12 +18,12 @@ use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::BackupError;
-use keycellar::ops::{VaultReply, VaultRequest};
+use keycellar::ops::{Outgoing, VaultReply, VaultRequest};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
 use keycellar::wording::noun;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     output::check_destination(&args.output, args.force)?;
@@ -39,17 +39,14 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     let encryption = encryption::choose(&args.recipients, &args.recipients_files, request)?;
     let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
     let entries: Vec<&Entry> = entries.iter().collect();
-    let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
-    let key = SheetKey::To(&encryption);
-    let described = key.described();
     let sheet = ui::with_spinner("Encrypting the sheet, one item per entry", || {
-        sheet::Sheet::build(vault_fingerprint, entries, key)
+        sheet::Sheet::build(vault_fingerprint, entries, SheetKey::To(&encryption))
     })?;
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
-    output::write_document(&args.output, &printed.pdf, args.force)?;
-    let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, described)?;
+    let outgoing = Outgoing::sheet(&sheet, &printed, &[], &args.output, None);
+    let fingerprint = write_and_record(ctx, outgoing, args.force)?;
     output::printed(fingerprint, &args.output, &sheet, &printed, &[], ctx.json)
 }
 
@@ -93,13 +90,11 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     };
     let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
     let entries: Vec<&Entry> = entries.iter().collect();
-    let fingerprints: Vec<Fingerprint> = entries.iter().map(|e| e.fingerprint()).collect();
     let key = SheetKey::Split {
         k,
         n,
         shares_to: shares_to.as_ref(),
     };
-    let described = key.described();
     let sheet = ui::with_spinner("Encrypting the sheet and splitting its key", || {
         sheet::Sheet::build(vault_fingerprint, entries, key)
     })?;
@@ -107,16 +102,9 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
     let shares = paper::layout::render_shares(&sheet, args.paper)?;
-    // The shares first and the sheet last, all written before any is named: a failure
-    // leaves every file as it was, and no sheet is ever there without its shares.
-    let mut files: Vec<(&Path, &[u8])> = share_paths
-        .iter()
-        .zip(&shares)
-        .map(|(path, share)| (path.as_path(), &share.pdf[..]))
-        .collect();
-    files.push((&args.output, &printed.pdf));
-    output::write_documents(&files, args.force)?;
-    let fingerprint = record_backup(ctx, BackupKind::Print, fingerprints, described)?;
+    let share_dir = args.share_dir.as_deref();
+    let outgoing = Outgoing::sheet(&sheet, &printed, &shares, &args.output, share_dir);
+    let fingerprint = write_and_record(ctx, outgoing, args.force)?;
     output::printed(
         fingerprint,
         &args.output,

@@ -3,6 +3,7 @@
 //! [`VaultRequest`]s, run by [`execute`], answered by [`VaultReply`]s that cross a socket),
 //! `change` (the requests that change the vault, [`ChangeRequest`], run by
 //! [`execute_change`] under the vault's lock), `backup` (what an export or a print takes from the vault, and a backup compared with it),
+//! `outgoing` (an export or a sheet written, and only then its record: [`Outgoing`]),
 //! `exec` (what `exec` takes from the vault:
 //! [`exec_prepare`]), `session` (where requests run: [`Session`],
 //! [`LocalSession`], [`run_at`]), `status` (what the vault
@@ -14,6 +15,7 @@ mod backup;
 mod change;
 mod exec;
 mod list;
+mod outgoing;
 mod request;
 mod session;
 pub mod status;
@@ -22,6 +24,7 @@ pub use backup::{ExportDocument, compare, export_document, print_entries};
 pub use change::{ChangeRequest, PlannedAction, execute_change};
 pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
 pub use list::ListFilter;
+pub use outgoing::Outgoing;
 pub use request::{
     EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
     verify_outcome,

@@ -155,6 +155,9 @@ pub struct Sheet {
     pub vault_fingerprint: Fingerprint,
     /// `None` for a passphrase sheet, else the recipients the sheet key is encrypted to.
     pub recipients: Option<Vec<String>>,
+    /// Who can open it, as the vault's record of backups lists them
+    /// ([`SheetKey::described`]).
+    pub readers: Vec<String>,
     /// Item `K` (empty on a split sheet).
     pub key_base32: String,
     /// The shares of a split sheet.
@@ -188,6 +191,7 @@ impl Sheet {
             entries.len(),
             secret_key.as_str()
         ));
+        let readers = key.described();
         let (key_base32, split) = match key {
             SheetKey::To(encryption) => (
                 base32(&agefile::encrypt(encryption, key_text.as_bytes(), false)?),
@@ -226,6 +230,7 @@ impl Sheet {
             .map_err(|e| Error::Internal(format!("packing the details: {e}")))?;
         let details_file = smallest_encryption(&to_sheet()?, &details)?;
         Ok(Sheet {
+            readers,
             id,
             created_at,
             vault_fingerprint,
@@ -277,16 +282,7 @@ pub fn share_paths(
     n: u8,
     overwrite: bool,
 ) -> Result<Vec<PathBuf>> {
-    let directory = match share_dir {
-        Some(dir) => dir.to_path_buf(),
-        None => sheet
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
-    };
-    let paths: Vec<PathBuf> = (1..=n)
-        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
-        .collect();
+    let paths = share_files(sheet, share_dir, n);
     for (share, path) in (1..).zip(&paths) {
         store::check_output(path, overwrite)?;
         if same_file(path, sheet) {
@@ -297,6 +293,21 @@ pub fn share_paths(
         }
     }
     Ok(paths)
+}
+
+/// The names of the `n` shares of the sheet written to `sheet`: `share-X-of-N.pdf` in
+/// `share_dir`, or beside the sheet.
+pub(crate) fn share_files(sheet: &Path, share_dir: Option<&Path>, n: u8) -> Vec<PathBuf> {
+    let directory = match share_dir {
+        Some(dir) => dir.to_path_buf(),
+        None => sheet
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+    };
+    (1..=n)
+        .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
+        .collect()
 }
 
 /// Whether two output paths name one file (the same path, or one directory reached two

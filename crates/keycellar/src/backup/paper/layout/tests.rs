@@ -5,6 +5,7 @@ fn sheet(recipients: Option<Vec<String>>) -> Sheet {
     let fingerprint: crate::credential::fingerprint::Fingerprint =
         "YP2B-D3HQ-448X-E7RS".parse().unwrap();
     Sheet {
+        readers: Vec::new(),
         id: "7F3A9C2E".into(),
         created_at: crate::clock::Timestamp::now(),
         vault_fingerprint: fingerprint,
