@@ -12,7 +12,6 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::Imported;
-use keycellar::backup::paper::parity_pages::NeedMore;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
 use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::entry::Entry;
@@ -21,7 +20,6 @@ use keycellar::error::BackupError;
 use keycellar::ops::{Outgoing, VaultReply, VaultRequest};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
-use keycellar::vault::merge;
 use keycellar::wording::noun;
 use std::path::PathBuf;
 
@@ -145,13 +143,11 @@ fn read_sheet(images: &[PathBuf], typed: &[PathBuf]) -> Result<(ReadSheet, Strin
     Ok((sheet, name))
 }
 
-/// What a sheet gave back: its entries, the name messages give it, what reading it
-/// repaired, and how many more pages parity needs, when it does.
+/// What a sheet gave back (its entries, its name, how many more pages parity needs), and
+/// what reading it repaired.
 struct SheetRead {
     restored: Restored,
-    name: String,
     repaired: output::Repaired,
-    need_more: Option<NeedMore>,
 }
 
 /// The entries a sheet gives back, with every correction of a typed line and every page
@@ -181,8 +177,7 @@ fn restore_sheet(
     }
     let identities = identities(unlock)?;
     let restored = sheet::restore(&read, &identities, labels, &name)
-        .map_err(|e| needs_pages(e.into(), &name, read.parity.need_more.as_ref()))
-        .map_err(prompt::unless_unanswered)?;
+        .map_err(|e| prompt::unless_unanswered(e.into()))?;
     for fix in &restored.fixes {
         ui::warn(&format!("mended {}", fix.describe()));
     }
@@ -200,20 +195,7 @@ fn restore_sheet(
         pages,
         lines: read.parity.lines,
     };
-    Ok(SheetRead {
-        restored,
-        name,
-        repaired,
-        need_more: read.parity.need_more,
-    })
-}
-
-/// The library's [`sheet::needing_pages`] for a failure that is the library's.
-fn needs_pages(failure: Failure, name: &str, need_more: Option<&NeedMore>) -> Failure {
-    match failure {
-        Failure::Library(error) => sheet::needing_pages(error, name, need_more).into(),
-        failure => failure,
-    }
+    Ok(SheetRead { restored, repaired })
 }
 
 fn no_source() -> Imported {
@@ -237,9 +219,9 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         &args.labels,
         ctx.json,
     )?;
-    let (restored, need_more) = (&read.restored, read.need_more.as_ref());
+    let restored = &read.restored;
     if restored.entries.is_empty() {
-        restored.complete(&read.name, need_more)?;
+        restored.complete()?;
     }
     import_into::merge(
         ctx,
@@ -250,7 +232,7 @@ pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
         BackupKind::Print,
         None,
     )?;
-    Ok(restored.complete(&read.name, need_more)?)
+    Ok(restored.complete()?)
 }
 
 pub fn verify_paper(
@@ -265,13 +247,10 @@ pub fn verify_paper(
         ));
     }
     let read = restore_sheet(scans, typed, unlock, &[], ctx.json)?;
-    (read.restored).complete(&read.name, read.need_more.as_ref())?;
+    read.restored.complete()?;
     // Without the details block, entries came back with their credentials only: the
     // rest is not on what was read, so it is not compared (and the output says so).
-    let compared = match read.restored.details_missing {
-        None => merge::Read::Everything,
-        Some(_) => merge::Read::Credentials,
-    };
+    let compared = read.restored.compared();
     let (comparison, vault_fingerprint) = compare(ctx, read.restored.entries, compared)?;
     let source = no_source();
     output::backup_comparison(

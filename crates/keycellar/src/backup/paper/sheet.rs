@@ -11,7 +11,7 @@
 
 mod restore;
 
-pub use restore::{Restored, needing_pages, restore};
+pub use restore::{Restored, restore};
 
 use super::blocks;
 use super::codes::{self, Code, Item};

@@ -4,7 +4,8 @@
 //! that fit their checks, the candidate that authenticates is taken, and its corrections
 //! are reported. A split sheet's key comes from its shares instead (`split`). Whether what
 //! came back is all of it, or more pages would rebuild the rest, is decided here too
-//! ([`Restored::complete`], [`needing_pages`]), for every front end alike.
+//! ([`Restored::complete`]), and what a comparison with the vault may look at
+//! ([`Restored::compared`]), for every front end alike.
 
 mod split;
 
@@ -22,6 +23,7 @@ use crate::credential::validate;
 use crate::error::{BackupError, NotRestored, PaperError};
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
+use crate::vault::merge::Read;
 use std::collections::BTreeMap;
 
 /// What a restore got back.
@@ -38,13 +40,18 @@ pub struct Restored {
     pub details_missing: Option<String>,
     /// Shares of a split sheet key that were read but not used, each with why.
     pub set_aside: Vec<String>,
+    /// The sheet's name, as messages give it.
+    pub name: String,
+    /// How many more pages parity needs to rebuild what is missing, when it does.
+    pub need_more: Option<NeedMore>,
 }
 
 impl Restored {
     /// Fails when entries did not come back, or the details block did not where more pages
     /// could rebuild it: as needing those pages when parity pages could make up for them
-    /// (`need_more`), else as incomplete. `name` names the sheet.
-    pub fn complete(&self, name: &str, need_more: Option<&NeedMore>) -> Result<()> {
+    /// ([`Restored::need_more`]), else as incomplete.
+    pub fn complete(&self) -> Result<()> {
+        let need_more = self.need_more.as_ref();
         let mut problems = self.problems.clone();
         if let Some(why) = self
             .details_missing
@@ -56,7 +63,7 @@ impl Restored {
         if problems.is_empty() {
             return Ok(());
         }
-        let name = name.to_string();
+        let name = self.name.clone();
         Err(Error::Paper(match need_more {
             Some(need) => PaperError::PaperNeedsPages {
                 name,
@@ -67,11 +74,20 @@ impl Restored {
             None => PaperError::PaperIncomplete { name, problems },
         }))
     }
+
+    /// What a comparison of these entries with the vault may look at: everything, or only
+    /// the credentials when the details block was not read (the rest is not on the paper).
+    pub fn compared(&self) -> Read {
+        match self.details_missing {
+            None => Read::Everything,
+            Some(_) => Read::Credentials,
+        }
+    }
 }
 
 /// A sheet whose key cannot be read because pages are missing that parity could make up
 /// for with more of them (`need_more`) fails as needing those pages; other errors stay.
-pub fn needing_pages(error: Error, name: &str, need_more: Option<&NeedMore>) -> Error {
+fn needing_pages(error: Error, name: &str, need_more: Option<&NeedMore>) -> Error {
     match (error, need_more) {
         (Error::Paper(PaperError::PaperUnreadable { problem }), Some(need)) => {
             Error::Paper(PaperError::PaperNeedsPages {
@@ -94,8 +110,14 @@ pub fn restore(
     labels: &[String],
     name: &str,
 ) -> Result<Restored> {
-    let mut restored = Restored::default();
-    let (sheet_key, declared) = open_key(sheet, identities, name, &mut restored)?;
+    let need_more = sheet.parity.need_more.clone();
+    let mut restored = Restored {
+        name: name.to_string(),
+        need_more: need_more.clone(),
+        ..Restored::default()
+    };
+    let (sheet_key, declared) = open_key(sheet, identities, name, &mut restored)
+        .map_err(|e| needing_pages(e, name, need_more.as_ref()))?;
     let details = match sheet.format {
         Format::V1 => BTreeMap::new(),
         Format::V2 => read_details(sheet, &sheet_key, &mut restored),
