@@ -25,7 +25,6 @@ use keycellar::vault::run_lock::{self, RunLock};
 use keycellar::vault::runtime_dir::RuntimeDir;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use zeroize::Zeroizing;
 
 /// Runs the command and returns its exit code (128 + n when a signal n ended it).
 pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
@@ -67,7 +66,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     // From here on keycellar keeps only what it needs while the command runs: the secrets
     // it handed over, to mask them (and the signing service's keys); the vault was never
     // here (an agent answered) or was closed when the entries came back.
-    let masked = (!args.no_masking).then(|| masked_forms(&entries));
+    let masked = (!args.no_masking).then(|| mask::of_entries(&entries));
     let labels: Vec<String> = entries.iter().map(|e| e.label().to_string()).collect();
     let ids: Vec<String> = entries.iter().map(|e| e.id().to_string()).collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -188,19 +187,6 @@ fn command(program: &str, rest: &[String], prepared: &ExecPrepared) -> Command {
         command.env(&variable.name, variable.field.value(entry));
     }
     command
-}
-
-/// What masking replaces: the secret and API passphrase of every entry handed over, in every
-/// form `mask::forms` lists, and the HTTP Basic token of key and secret.
-fn masked_forms(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
-    let mut all = Vec::new();
-    for entry in entries {
-        let secret = Field::Secret.value(entry);
-        all.extend(mask::forms(secret));
-        all.extend(mask::forms(Field::ApiPassphrase.value(entry)));
-        all.push(mask::basic_auth(entry.api_key(), secret));
-    }
-    all
 }
 
 /// Where the signing journal and nonce stores are: the runtime directory, found from the

@@ -14,6 +14,8 @@
 //! authentication sends ([`basic_auth`]). A secret the bot transforms otherwise (a signature
 //! made with it, a slice of it, another encoding) is not caught.
 
+use super::Field;
+use crate::credential::entry::Entry;
 use zeroize::Zeroizing;
 
 /// What stands for a secret in masked output.
@@ -90,9 +92,23 @@ impl Masker {
     }
 }
 
+/// What masking replaces for the entries a command is handed: the secret and the API
+/// passphrase of each, in every form [`forms`] lists, and the HTTP Basic token of its key
+/// and secret.
+pub fn of_entries(entries: &[&Entry]) -> Vec<Zeroizing<String>> {
+    let mut all = Vec::new();
+    for entry in entries {
+        let secret = Field::Secret.value(entry);
+        all.extend(forms(secret));
+        all.extend(forms(Field::ApiPassphrase.value(entry)));
+        all.push(basic_auth(entry.api_key(), secret));
+    }
+    all
+}
+
 /// `secret` and the forms it takes through the usual encoders (see the module's
 /// documentation), each once.
-pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
+fn forms(secret: &str) -> Vec<Zeroizing<String>> {
     let mut bases = vec![secret];
     if secret.contains('\n') {
         bases.extend(
@@ -133,7 +149,7 @@ pub fn forms(secret: &str) -> Vec<Zeroizing<String>> {
 }
 
 /// The base64 of `key:secret`, as HTTP Basic authentication sends it.
-pub fn basic_auth(key: &str, secret: &str) -> Zeroizing<String> {
+fn basic_auth(key: &str, secret: &str) -> Zeroizing<String> {
     use base64::Engine;
     let pair = Zeroizing::new(format!("{key}:{secret}"));
     Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(pair.as_bytes()))
