@@ -11,10 +11,8 @@ use keycellar::backup::export::Imported;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
-use keycellar::ops::{ChangeRequest, PlannedAction, VaultReply};
-use keycellar::vault::Vault;
+use keycellar::ops::{ChangeRequest, NewVault, VaultReply};
 use keycellar::vault::backup_log::BackupKind;
-use keycellar::vault::merge;
 
 /// Refuses contradictory merge options before anything is read or asked.
 pub fn check_args(ctx: &Context, merge: &MergeArgs) -> Result<()> {
@@ -76,21 +74,13 @@ pub fn merge_entries(
     origin: Option<&Origin>,
 ) -> Result<Option<Merged>> {
     if merge.init {
-        let actions = merge::plan(&[], incoming, merge.on_conflict)?;
-        let plan: Vec<PlannedAction> = actions.iter().map(PlannedAction::of).collect();
-        output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
+        let new_vault = NewVault::plan(incoming, merge.on_conflict)?;
+        output::import_plan(&new_vault.planned(), merge.dry_run, ctx.json, origin)?;
         if merge.dry_run {
             return Ok(None);
         }
-        let mut entries = Vec::new();
-        merge::apply(&mut entries, &actions);
         let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
-        let vault = match kind {
-            Some(kind) => {
-                Vault::create_from_backup(&ctx.vault, &passphrase, params, entries, kind)?
-            }
-            None => Vault::create(&ctx.vault, &passphrase, params, entries)?,
-        };
+        let vault = new_vault.create(&ctx.vault, &passphrase, params, kind)?;
         let fingerprint = vault.fingerprint();
         return Ok(Some(Merged {
             fingerprint,

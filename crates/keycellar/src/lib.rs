@@ -58,7 +58,7 @@
 //!   socket, and `execute`), `change` (the requests that change the vault, run under its
 //!   lock), `exec` (the entries `exec` hands over), `backup` (what a backup takes from the
 //!   vault, and a backup compared with it), `outgoing` (a backup written, and only then
-//!   its record), `session` (where requests run: locally, or in
+//!   its record), `new_vault` (a vault made from a backup's entries), `session` (where requests run: locally, or in
 //!   an agent), `status`, `audit` (what needs attention) and `list` (which entries a
 //!   listing shows).
 //! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the

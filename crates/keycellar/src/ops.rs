@@ -4,6 +4,7 @@
 //! `change` (the requests that change the vault, [`ChangeRequest`], run by
 //! [`execute_change`] under the vault's lock), `backup` (what an export or a print takes from the vault, and a backup compared with it),
 //! `outgoing` (an export or a sheet written, and only then its record: [`Outgoing`]),
+//! `new_vault` (a vault made from a backup's entries: [`NewVault`]),
 //! `exec` (what `exec` takes from the vault:
 //! [`exec_prepare`]), `session` (where requests run: [`Session`],
 //! [`LocalSession`], [`run_at`]), `status` (what the vault
@@ -15,6 +16,7 @@ mod backup;
 mod change;
 mod exec;
 mod list;
+mod new_vault;
 mod outgoing;
 mod request;
 mod session;
@@ -24,6 +26,7 @@ pub use backup::{ExportDocument, compare, export_document, print_entries};
 pub use change::{ChangeRequest, PlannedAction, execute_change};
 pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
 pub use list::ListFilter;
+pub use new_vault::NewVault;
 pub use outgoing::Outgoing;
 pub use request::{
     EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
