@@ -68,8 +68,24 @@ pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Resu
 
 /// Writes a document's bytes to standard output.
 pub fn to_stdout(bytes: &[u8]) -> std::io::Result<()> {
-    let mut stdout = std::io::stdout().lock();
+    let stdout = std::io::stdout();
+    // A closed standard output is /dev/null by the time main runs (Rust's start-up opens
+    // it there): a backup sent to it would be lost, and yet recorded in the vault.
+    if is_null_device(&rustix::fs::fstat(&stdout)?) {
+        return Err(std::io::Error::other(
+            "it is /dev/null (or was closed), where the document would be lost",
+        ));
+    }
+    let mut stdout = stdout.lock();
     stdout.write_all(bytes).and_then(|()| stdout.flush())
+}
+
+/// Whether `stat` is of the null device (character device 1:3 on Linux).
+fn is_null_device(stat: &rustix::fs::Stat) -> bool {
+    let file_type = rustix::fs::FileType::from_raw_mode(stat.st_mode);
+    file_type == rustix::fs::FileType::CharacterDevice
+        && rustix::fs::major(stat.st_rdev) == 1
+        && rustix::fs::minor(stat.st_rdev) == 3
 }
 
 /// Writes text to standard output (colour escapes dropped where stdout shows none). A

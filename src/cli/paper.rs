@@ -43,7 +43,7 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
-    let outgoing = Outgoing::sheet(&sheet, &printed, &[], &args.output, None);
+    let outgoing = Outgoing::sheet(&sheet, &printed, args.paper, &args.output, None)?;
     let fingerprint = write_and_record(ctx, outgoing, args.force)?;
     output::printed(fingerprint, &args.output, &sheet, &printed, &[], ctx.json)
 }
@@ -99,9 +99,8 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     let printed = ui::with_spinner("Drawing and checking every QR code", || {
         paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
     })?;
-    let shares = paper::layout::render_shares(&sheet, args.paper)?;
     let share_dir = args.share_dir.as_deref();
-    let outgoing = Outgoing::sheet(&sheet, &printed, &shares, &args.output, share_dir);
+    let outgoing = Outgoing::sheet(&sheet, &printed, args.paper, &args.output, share_dir)?;
     let fingerprint = write_and_record(ctx, outgoing, args.force)?;
     output::printed(
         fingerprint,

@@ -37,6 +37,7 @@ mod paper_parity;
 mod paper_recipe;
 mod paper_split;
 mod paper_typed;
+mod planted;
 mod prompts;
 mod pty;
 mod readme;

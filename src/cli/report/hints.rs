@@ -299,6 +299,7 @@ fn paper_hint(error: &PaperError) -> &'static str {
             "Scan as many more of the missing pages as it says (any of those named) and run \
              the command again with every scan; what came back is restored."
         }
+        PaperError::SplitToOneStream { .. } => SEE_HELP,
         PaperError::ShareOnSheet { .. } => {
             "Give the sheet another name (-o) or the shares another directory (--share-dir)."
         }
@@ -336,6 +337,10 @@ fn input_hint(error: &InputError) -> &'static str {
         }
         InputError::NotRegularFile { .. } => {
             "Choose another output path (-o), or `-o -` for standard output."
+        }
+        InputError::NotAPlainFile { .. } => {
+            "Something not made by keycellar is at a share's name: remove it, or write the \
+             shares into a directory only you can write (--share-dir)."
         }
         InputError::WeakPassphrase { .. } => {
             "Choose a longer one (five or more uncommon words), or let keycellar make one with \

@@ -191,7 +191,7 @@ fn backup_kind(error: &BackupError) -> &'static str {
 fn paper_exit_code(error: &PaperError) -> i32 {
     match error {
         PaperError::PaperNeedsPages { .. } => exit::PAPER_NEEDS_PAGES,
-        PaperError::ShareOnSheet { .. } => exit::USAGE,
+        PaperError::ShareOnSheet { .. } | PaperError::SplitToOneStream { .. } => exit::USAGE,
         PaperError::PaperUnreadable { .. }
         | PaperError::PaperIncomplete { .. }
         | PaperError::ParityTooManyPages { .. }
@@ -214,7 +214,7 @@ fn paper_kind(error: &PaperError) -> &'static str {
         | PaperError::NoAuthenticatorQr { .. }
         | PaperError::BadKrakenUri(_) => "bad_input",
         PaperError::PaperNeedsPages { .. } => "paper_needs_pages",
-        PaperError::ShareOnSheet { .. } => "usage",
+        PaperError::ShareOnSheet { .. } | PaperError::SplitToOneStream { .. } => "usage",
     }
 }
 
@@ -227,6 +227,7 @@ fn input_exit_code(error: &InputError) -> i32 {
         | InputError::Swapped { .. } => exit::USAGE,
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::NotAPlainFile { .. }
         | InputError::ChangedMeanwhile { .. }
         | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }
@@ -253,6 +254,7 @@ fn input_kind(error: &InputError) -> &'static str {
         InputError::WeakPassphrase { .. } => "weak_passphrase",
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
+        | InputError::NotAPlainFile { .. }
         | InputError::ChangedMeanwhile { .. }
         | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }

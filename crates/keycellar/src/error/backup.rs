@@ -147,6 +147,9 @@ pub enum PaperError {
     #[error("share {share} of the split goes to {}, the sheet's own path", .path.display())]
     ShareOnSheet { share: u8, path: PathBuf },
 
+    #[error("a split sheet and its shares are files of their own; they cannot go to {destination}")]
+    SplitToOneStream { destination: String },
+
     #[error("parity pages cover at most {max} pages of codes, and this sheet has {pages}")]
     ParityTooManyPages { pages: usize, max: usize },
 

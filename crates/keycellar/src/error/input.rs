@@ -13,6 +13,9 @@ pub enum InputError {
     #[error("{} is a {kind}, not a regular file; keycellar writes only files and pipes, and never replaces anything else", .path.display())]
     NotRegularFile { path: PathBuf, kind: &'static str },
 
+    #[error("{} is a {kind}; keycellar writes a file it names itself only where nothing is, or over a regular file, never through a link or into a pipe", .path.display())]
+    NotAPlainFile { path: PathBuf, kind: &'static str },
+
     #[error(
         "{what} holds the keys in plain text, and {destination}; keycellar writes it only \
          into a pipe unless told to write a plaintext file"

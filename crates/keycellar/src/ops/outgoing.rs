@@ -7,9 +7,10 @@
 
 use super::{ChangeRequest, ExportDocument};
 use crate::backup::agefile::{self, Encryption};
-use crate::backup::paper::layout::Printed;
+use crate::backup::paper::layout::{self, Printed};
+use crate::backup::paper::pdf::Paper;
 use crate::backup::paper::sheet::{Sheet, share_files};
-use crate::error::{Error, Result};
+use crate::error::{Error, PaperError, Result};
 use crate::vault::backup_log::BackupKind;
 use crate::vault::store;
 use std::path::{Path, PathBuf};
@@ -43,30 +44,31 @@ impl Outgoing {
         })
     }
 
-    /// `sheet` as `printed`, to go to `output`, with the PDFs of its shares
-    /// (`layout::render_shares`) named as `sheet::share_paths` names them for `share_dir`.
+    /// `sheet` as `printed`, to go to `output`, with the pages of its shares on `paper`
+    /// (every one of them), named as `sheet::share_paths` names them for `share_dir`.
     pub fn sheet(
         sheet: &Sheet,
         printed: &Printed,
-        shares: &[Printed],
+        paper: Paper,
         output: &Path,
         share_dir: Option<&Path>,
-    ) -> Outgoing {
+    ) -> Result<Outgoing> {
+        let shares = layout::render_shares(sheet, paper)?;
         let n = sheet.split.as_ref().map_or(0, |split| split.threshold.n);
         let mut documents: Vec<(PathBuf, Vec<u8>)> = share_files(output, share_dir, n)
             .into_iter()
             .zip(shares)
-            .map(|(path, share)| (path, share.pdf.clone()))
+            .map(|(path, share)| (path, share.pdf))
             .collect();
         documents.push((output.to_path_buf(), printed.pdf.clone()));
-        Outgoing {
+        Ok(Outgoing {
             documents,
             record: ChangeRequest::RecordBackup {
                 kind: BackupKind::Print,
                 entries: sheet.entries.iter().map(|e| e.fingerprint).collect(),
                 recipients: sheet.readers.clone(),
             },
-        }
+        })
     }
 
     /// Where each document goes, in the order they are written.
@@ -85,17 +87,21 @@ impl Outgoing {
         Ok(self.record)
     }
 
-    /// Gives each document in turn to `send`, for a front end that sends them elsewhere
-    /// (standard output, named `destination` in an error), and then the change that
-    /// records the backup.
+    /// Gives the one document to `send`, for a front end that sends it elsewhere (standard
+    /// output, named `destination` in an error), and then the change that records the
+    /// backup. A split's shares are files of their own: a backup of several documents is
+    /// refused, and nothing is sent.
     pub fn send(
         self,
         destination: &str,
-        mut send: impl FnMut(&[u8]) -> std::io::Result<()>,
+        send: impl FnOnce(&[u8]) -> std::io::Result<()>,
     ) -> Result<ChangeRequest> {
-        for (_, bytes) in &self.documents {
-            send(bytes).map_err(|e| Error::io(destination, e))?;
-        }
+        let [(_, bytes)] = &self.documents[..] else {
+            return Err(Error::Paper(PaperError::SplitToOneStream {
+                destination: destination.to_string(),
+            }));
+        };
+        send(bytes).map_err(|e| Error::io(destination, e))?;
         Ok(self.record)
     }
 }

@@ -268,9 +268,29 @@ pub fn check_output(path: &Path, overwrite: bool) -> Result<()> {
     }
 }
 
+/// Checks, before any work, that a file keycellar names itself (a split's share) may be
+/// written at `path`: as [`check_output`], but only where nothing is or (with `overwrite`)
+/// a regular file is. A link or a pipe planted at a name the user never typed would send
+/// the document elsewhere, or over another file (the sheet, the vault).
+pub fn check_named_output(path: &Path, overwrite: bool) -> Result<()> {
+    if let Ok(found) = fs::symlink_metadata(path)
+        && !found.is_file()
+    {
+        return Err(Error::Input(InputError::NotAPlainFile {
+            path: path.to_path_buf(),
+            kind: file_kind(&found.file_type()),
+        }));
+    }
+    check_output(path, overwrite)
+}
+
 /// What a file that is not a regular file is, for a message.
 fn file_kind(kind: &fs::FileType) -> &'static str {
-    if kind.is_dir() {
+    if kind.is_symlink() {
+        "symbolic link"
+    } else if kind.is_fifo() {
+        "named pipe"
+    } else if kind.is_dir() {
         "directory"
     } else if kind.is_char_device() {
         "character device"
