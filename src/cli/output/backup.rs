@@ -270,8 +270,7 @@ pub fn printed(
 ) -> Result<()> {
     let to_stdout = super::is_stdout(path);
     let split = sheet
-        .split
-        .as_ref()
+        .split()
         .map(|s| format!("{}-of-{}", s.threshold.k, s.threshold.n));
     if as_json && !to_stdout {
         print_json(json!({

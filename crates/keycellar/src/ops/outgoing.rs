@@ -54,7 +54,7 @@ impl Outgoing {
         share_dir: Option<&Path>,
     ) -> Result<Outgoing> {
         let shares = layout::render_shares(sheet, paper)?;
-        let n = sheet.split.as_ref().map_or(0, |split| split.threshold.n);
+        let n = sheet.split().map_or(0, |split| split.threshold.n);
         let mut documents: Vec<(PathBuf, Vec<u8>)> = share_files(output, share_dir, n)
             .into_iter()
             .zip(shares)

@@ -237,7 +237,7 @@ fn cut_typed((mut lines, mut data): Flagged, paper: Paper, most: usize) -> Vec<F
 /// The page of each share of a split sheet's key, in the order of the shares; none for a
 /// sheet that is not split.
 pub fn render_shares(sheet: &Sheet, paper: Paper) -> Result<Vec<Printed>> {
-    let Some(split) = &sheet.split else {
+    let Some(split) = sheet.split() else {
         return Ok(Vec::new());
     };
     (split.shares.iter())

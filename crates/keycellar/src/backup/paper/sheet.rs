@@ -158,13 +158,19 @@ pub struct Sheet {
     /// Who can open it, as the vault's record of backups lists them
     /// ([`SheetKey::described`]).
     pub readers: Vec<String>,
-    /// Item `K` (empty on a split sheet).
-    pub key_base32: String,
-    /// The shares of a split sheet.
-    pub split: Option<Split>,
+    /// How the sheet key is kept: item `K`, or split into shares.
+    pub key: KeyItem,
     pub entries: Vec<SheetEntry>,
     /// Item `M`: the details of every entry.
     pub details_base32: String,
+}
+
+/// How a sheet's key is kept: encrypted on the sheet, or split into shares printed apart
+/// (the sheet then carries the split record, item `T`, and no `K`).
+pub enum KeyItem {
+    /// Item `K`'s base32 text.
+    Encrypted(String),
+    Split(Split),
 }
 
 fn base32(bytes: &[u8]) -> String {
@@ -192,14 +198,14 @@ impl Sheet {
             secret_key.as_str()
         ));
         let readers = key.described();
-        let (key_base32, split) = match key {
-            SheetKey::To(encryption) => (
-                base32(&agefile::encrypt(encryption, key_text.as_bytes(), false)?),
-                None,
-            ),
+        let key_item = match key {
+            SheetKey::To(encryption) => KeyItem::Encrypted(base32(&agefile::encrypt(
+                encryption,
+                key_text.as_bytes(),
+                false,
+            )?)),
             SheetKey::Split { k, n, shares_to } => {
-                let split = split_key(raw_id, &key_text, (k, n), shares_to)?;
-                (String::new(), Some(split))
+                KeyItem::Split(split_key(raw_id, &key_text, (k, n), shares_to)?)
             }
         };
         // Each thread parses its own recipient: the age crate's recipients are not `Sync`.
@@ -238,19 +244,26 @@ impl Sheet {
                 SheetKey::To(Encryption::Recipients(r)) => Some(r.described.clone()),
                 _ => None,
             },
-            key_base32,
-            split,
+            key: key_item,
             entries: printed,
             details_base32: base32(&details_file),
         })
     }
 
+    /// The split of a split sheet's key.
+    pub fn split(&self) -> Option<&Split> {
+        match &self.key {
+            KeyItem::Split(split) => Some(split),
+            KeyItem::Encrypted(_) => None,
+        }
+    }
+
     /// Every item of the data sheet with its base32 text: the key (or, split, the split
     /// record) first, the details last. Shares are not among them.
     pub fn items(&self) -> Vec<(Item, &str)> {
-        let key = match &self.split {
-            Some(split) => (Item::Threshold, split.threshold_base32.as_str()),
-            None => (Item::Key, self.key_base32.as_str()),
+        let key = match &self.key {
+            KeyItem::Split(split) => (Item::Threshold, split.threshold_base32.as_str()),
+            KeyItem::Encrypted(base32) => (Item::Key, base32.as_str()),
         };
         std::iter::once(key)
             .chain(self.entries.iter().map(|e| (e.item, e.base32.as_str())))

@@ -71,7 +71,7 @@ pub(super) fn cover(sheet: &Sheet, width: usize, parity_pages: usize) -> Vec<(St
 /// command of the stock recipe.
 fn unlock_block(sheet: &Sheet, width: usize) -> (Vec<(Style, String)>, &'static str) {
     let mut out = Vec::new();
-    if let Some(split) = &sheet.split {
+    if let Some(split) = sheet.split() {
         let text = format!(
             "The sheet key is not on this sheet: it is split into {n} shares, printed on their \
              own pages (share 1 of {n}, ...), and any {k} of them give it back; fewer give \

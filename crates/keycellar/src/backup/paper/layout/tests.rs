@@ -1,5 +1,5 @@
 use super::*;
-use crate::backup::paper::sheet::{SheetEntry, SheetKey};
+use crate::backup::paper::sheet::{KeyItem, SheetEntry, SheetKey};
 
 fn sheet(recipients: Option<Vec<String>>) -> Sheet {
     let fingerprint: crate::credential::fingerprint::Fingerprint =
@@ -10,8 +10,7 @@ fn sheet(recipients: Option<Vec<String>>) -> Sheet {
         created_at: crate::clock::Timestamp::now(),
         vault_fingerprint: fingerprint,
         recipients,
-        key_base32: "MFRGG".repeat(130),
-        split: None,
+        key: KeyItem::Encrypted("MFRGG".repeat(130)),
         entries: (1..=3)
             .map(|n| SheetEntry {
                 item: Item::Entry(n),
