@@ -245,15 +245,18 @@ fn shares_with_a_passphrase_need_it_to_combine() {
     let share_text = fs::read_to_string(typed("share-1-of-3")).unwrap();
     assert!(share_text.contains("also encrypted"), "{share_text}");
     let files = [typed("sheet"), typed("share-1-of-3"), typed("share-3-of-3")];
-    let with = |pass: &Path| {
+    // `verify --paper` of the files, and any `more`, with the share passphrase in `pass`.
+    let with_more = |pass: &Path, more: &[&Path]| {
         tv.cmd()
             .args(["verify", "--paper", "--text"])
             .args(&files)
+            .args(more)
             .arg("--backup-passphrase-file")
             .arg(pass)
             .output()
             .unwrap()
     };
+    let with = |pass: &Path| with_more(pass, &[]);
     let out = with(&pass);
     assert!(
         out.status.success(),
@@ -271,15 +274,7 @@ fn shares_with_a_passphrase_need_it_to_combine() {
     let forged = agefile::encrypt(&other, b"not a share", false).unwrap();
     let forged_page = dir.join("forged-share-2.txt");
     fs::write(&forged_page, with_typed_share(&genuine, &tag, &forged)).unwrap();
-    let out = tv
-        .cmd()
-        .args(["verify", "--paper", "--text"])
-        .args(&files)
-        .arg(&forged_page)
-        .arg("--backup-passphrase-file")
-        .arg(&pass)
-        .output()
-        .unwrap();
+    let out = with_more(&pass, &[&forged_page]);
     assert!(
         out.status.success(),
         "{}",
