@@ -164,19 +164,9 @@ struct Answering {
 }
 
 impl Prompts for Answering {
-    fn message(&self, _text: &str) {}
-    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
-        None
-    }
-    fn public_value(&self, _description: &str) -> Option<String> {
-        None
-    }
     fn secret_value(&self, _description: &str) -> Option<keycellar::secret::Secret> {
         self.asked.fetch_add(1, Ordering::SeqCst);
         Some(keycellar::secret::Secret::new(self.answer.into()))
-    }
-    fn backup_passphrase(&self, _backup: &str) -> Option<keycellar::secret::Secret> {
-        None
     }
 }
 

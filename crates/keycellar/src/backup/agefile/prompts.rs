@@ -9,41 +9,37 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What age plugins, encrypted SSH keys and passphrase-encrypted backups may ask of a
 /// person. The command line answers on the terminal (or from a passphrase file); another
-/// front end answers its own way, and [`NoPrompts`] declines.
+/// front end answers its own way. Every question is declined unless answered (`None`: the
+/// step that asked fails, and the front end says why), so a front end implements only
+/// what it can ask, and [`NoPrompts`] nothing.
 pub trait Prompts: Send + Sync {
     /// Shows a message (e.g. "touch your hardware key").
-    fn message(&self, text: &str);
+    fn message(&self, _text: &str) {}
     /// Asks a yes/no question; `None` when it cannot be asked.
-    fn confirm(&self, question: &str, yes: &str, no: Option<&str>) -> Option<bool>;
+    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
+        None
+    }
     /// Asks for a value that is not secret.
-    fn public_value(&self, description: &str) -> Option<String>;
+    fn public_value(&self, _description: &str) -> Option<String> {
+        None
+    }
     /// Asks for a secret (a key's passphrase or PIN).
-    fn secret_value(&self, description: &str) -> Option<Secret>;
+    fn secret_value(&self, _description: &str) -> Option<Secret> {
+        None
+    }
     /// The passphrase of the passphrase-encrypted backup `backup` (an export, a sheet key,
     /// a share), asked only when such a file is met and at most once per [`Identities`].
     ///
     /// [`Identities`]: super::Identities
-    fn backup_passphrase(&self, backup: &str) -> Option<Secret>;
+    fn backup_passphrase(&self, _backup: &str) -> Option<Secret> {
+        None
+    }
 }
 
 /// Declines every question: for identities that never ask (a paper sheet's own key).
 pub struct NoPrompts;
 
-impl Prompts for NoPrompts {
-    fn message(&self, _text: &str) {}
-    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
-        None
-    }
-    fn public_value(&self, _description: &str) -> Option<String> {
-        None
-    }
-    fn secret_value(&self, _description: &str) -> Option<Secret> {
-        None
-    }
-    fn backup_passphrase(&self, _backup: &str) -> Option<Secret> {
-        None
-    }
-}
+impl Prompts for NoPrompts {}
 
 /// age wants its callbacks by value and cloneable; this carries shared [`Prompts`], and
 /// notes when a question got no answer (a plugin then fails because it was cancelled).

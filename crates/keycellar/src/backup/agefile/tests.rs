@@ -15,16 +15,6 @@ fn identity_file(dir: &Path) -> (std::path::PathBuf, String) {
 struct Answering(&'static str, std::sync::atomic::AtomicUsize);
 
 impl Prompts for Answering {
-    fn message(&self, _text: &str) {}
-    fn confirm(&self, _question: &str, _yes: &str, _no: Option<&str>) -> Option<bool> {
-        None
-    }
-    fn public_value(&self, _description: &str) -> Option<String> {
-        None
-    }
-    fn secret_value(&self, _description: &str) -> Option<Secret> {
-        None
-    }
     fn backup_passphrase(&self, _backup: &str) -> Option<Secret> {
         self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Some(Secret::new(self.0.into()))
