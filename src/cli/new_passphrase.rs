@@ -26,6 +26,7 @@ fn the_new(purpose: Purpose) -> &'static str {
     }
 }
 
+/// What the terminal asks for a new passphrase for `purpose`.
 fn prompt_for(purpose: Purpose) -> &'static str {
     match purpose {
         Purpose::Vault => "New vault passphrase: ",
@@ -34,6 +35,7 @@ fn prompt_for(purpose: Purpose) -> &'static str {
         Purpose::Shares => "Passphrase for the shares (keep it from their holders): ",
     }
 }
+
 /// Where a new passphrase comes from and what it is for.
 pub struct Request<'a> {
     /// A file, descriptor or stdin; `None` asks on the terminal (or generates).
