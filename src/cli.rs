@@ -44,7 +44,7 @@ pub mod zero_on_free;
 
 use args::{Cli, Command};
 use context::{Context, default_vault_path};
-use keycellar::ops::{VaultReply, VaultRequest};
+use keycellar::ops::VaultRequest;
 use report::{Result, exit};
 use std::time::Duration;
 
@@ -71,10 +71,12 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Add(args) => commands::add(&ctx, *args),
         Command::List(args) => {
             let filter = args.filter(ctx.json);
-            read(&ctx, VaultRequest::List { filter })
+            output::list(&ctx.run(VaultRequest::List { filter })?, ctx.json)
         }
-        Command::Show { label, reveal } => read(&ctx, VaultRequest::Show { label, reveal }),
-        Command::Otp { label } => read(&ctx, commands::otp_request(label)?),
+        Command::Show { label, reveal } => {
+            output::show(&ctx.run(VaultRequest::Show { label, reveal })?, ctx.json)
+        }
+        Command::Otp { label } => output::otp(&ctx.run(commands::otp_request(label)?)?, ctx.json),
         Command::Agent(command) => return agent::run(&ctx, command),
         Command::Lock => agent::stop_or_lock(&ctx, false),
         Command::Edit(args) => commands::edit(&ctx, *args),
@@ -85,7 +87,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         } => commands::passwd(&ctx, new_passphrase_file, &settings),
         Command::Slot(command) => slots::run(&ctx, command),
         Command::Rekey => slots::rekey(&ctx),
-        Command::Fingerprint { label } => read(&ctx, VaultRequest::Fingerprint { label }),
+        Command::Fingerprint { label } => {
+            output::fingerprint(&ctx.run(VaultRequest::Fingerprint { label })?, ctx.json)
+        }
         Command::Verify {
             backup: Some(file),
             unlock,
@@ -123,26 +127,4 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::HygieneCheck => output::hygiene(),
     };
     done.map(|()| exit::OK)
-}
-
-/// A command that only reads: its request runs in the agent or here (`Context::run`), and
-/// the reply is printed.
-fn read(ctx: &Context, request: VaultRequest) -> Result<()> {
-    match ctx.run(request)? {
-        VaultReply::List {
-            entries,
-            vault_fingerprint,
-            hidden,
-        } => output::list(&entries, hidden, vault_fingerprint, ctx.json),
-        VaultReply::Show { entry, revealed } => output::show(&entry, revealed.as_ref(), ctx.json),
-        VaultReply::Fingerprint { of, fingerprint } => {
-            output::fingerprint(&of, fingerprint, ctx.json)
-        }
-        VaultReply::Otp {
-            label,
-            code,
-            valid_for,
-        } => output::otp(&label, &code, valid_for, ctx.json),
-        other => Err(context::unexpected(other)),
-    }
 }

@@ -1,7 +1,7 @@
 //! Runs `export`, `import`, `keygen` and `verify --backup`.
 
 use super::args::{BackupUnlockArgs, ExportArgs, ExportFormat, ImportArgs};
-use super::context::{Context, unexpected};
+use super::context::Context;
 use super::encryption;
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
@@ -13,7 +13,7 @@ use keycellar::clock::Timestamp;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::{BackupError, InputError};
-use keycellar::ops::{Outgoing, VaultReply, VaultRequest};
+use keycellar::ops::{Outgoing, VaultRequest, reply};
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
 use keycellar::vault::store;
@@ -48,10 +48,8 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     // The vault (or the agent) gives the document; it is encrypted and written here, and
     // only then recorded in the vault.
     let labels = args.labels.clone();
-    let exported = match ctx.run(VaultRequest::Export { labels })? {
-        VaultReply::Export { export } => *export,
-        other => return Err(unexpected(other)),
-    };
+    let reply::Export { export } = ctx.run(VaultRequest::Export { labels })?;
+    let exported = *export;
     let outgoing = Outgoing::export(&exported, &encryption, armor, output)?;
     write_and_record(ctx, outgoing, args.force)?;
     output::exported(
@@ -71,12 +69,10 @@ pub fn write_and_record(ctx: &Context, outgoing: Outgoing, force: bool) -> Resul
         true => outgoing.send(output::STDOUT, output::to_stdout)?,
         false => outgoing.write(force)?,
     };
-    match ctx.change(record)? {
-        VaultReply::Changed {
-            vault_fingerprint, ..
-        } => Ok(vault_fingerprint),
-        other => Err(unexpected(other)),
-    }
+    let reply::Changed {
+        vault_fingerprint, ..
+    } = ctx.change(record)?;
+    Ok(vault_fingerprint)
 }
 
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
@@ -126,13 +122,11 @@ pub fn compare(
     entries: Vec<Entry>,
     read: merge::Read,
 ) -> Result<(merge::Comparison, Fingerprint)> {
-    match ctx.run(VaultRequest::Compare { entries, read })? {
-        VaultReply::Compare {
-            comparison,
-            vault_fingerprint,
-        } => Ok((*comparison, vault_fingerprint)),
-        other => Err(unexpected(other)),
-    }
+    let reply::Compare {
+        comparison,
+        vault_fingerprint,
+    } = ctx.run(VaultRequest::Compare { entries, read })?;
+    Ok((*comparison, vault_fingerprint))
 }
 
 /// `keygen`: writes a new identity to `output`, or prints the recipient of `identity`.

@@ -1,7 +1,7 @@
 //! Runs the vault commands: init, add, edit, remove, passwd, verify and otp.
 
 use super::args::{AddArgs, EditArgs, InitArgs};
-use super::context::{self, Context, unexpected};
+use super::context::{self, Context};
 use super::credentials;
 use super::new_passphrase::{self, Purpose, Request};
 use super::output;
@@ -17,7 +17,7 @@ use keycellar::credential::paste;
 use keycellar::credential::validate;
 use keycellar::error::paste::Given;
 use keycellar::error::{InputError, VaultError};
-use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest, verify_outcome};
+use keycellar::ops::{ChangeRequest, VaultRequest, reply, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
 use keycellar::vault::{EntryChange, Vault};
@@ -65,17 +65,13 @@ pub fn add(ctx: &Context, args: AddArgs) -> Result<()> {
     let change = ChangeRequest::Add {
         entries: new_entries,
     };
-    match ctx.change(change)? {
-        VaultReply::Added {
-            added,
-            warnings,
-            vault_fingerprint,
-        } => {
-            report::warn_entries(&warnings);
-            output::added(&added, vault_fingerprint, ctx.json)
-        }
-        other => Err(unexpected(other)),
-    }
+    let reply::Added {
+        added,
+        warnings,
+        vault_fingerprint,
+    } = ctx.change(change)?;
+    report::warn_entries(&warnings);
+    output::added(&added, vault_fingerprint, ctx.json)
 }
 
 fn entry_from_args(args: AddArgs) -> Result<NewEntry> {
@@ -163,18 +159,14 @@ pub fn edit(ctx: &Context, args: EditArgs) -> Result<()> {
 
 /// Runs a change whose reply says whether it wrote, and prints `what` it did.
 fn changed(ctx: &Context, request: ChangeRequest, what: &str) -> Result<()> {
-    match ctx.change(request)? {
-        VaultReply::Changed {
-            written,
-            warnings,
-            vault_fingerprint,
-        } => {
-            report::warn_all(&warnings);
-            let what = if written { what } else { output::UNCHANGED };
-            output::changed(vault_fingerprint, what, ctx.json)
-        }
-        other => Err(unexpected(other)),
-    }
+    let reply::Changed {
+        written,
+        warnings,
+        vault_fingerprint,
+    } = ctx.change(request)?;
+    report::warn_all(&warnings);
+    let what = if written { what } else { output::UNCHANGED };
+    output::changed(vault_fingerprint, what, ctx.json)
 }
 
 pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
@@ -191,7 +183,7 @@ pub fn remove(ctx: &Context, label: &str, yes: bool) -> Result<()> {
         let check = VaultRequest::Fingerprint {
             label: Some(label.to_string()),
         };
-        ctx.run(check)?;
+        ctx.run::<reply::Fingerprint>(check)?;
         let typed = prompt::visible(
             &format!(
                 "To remove {label:?}, type its label (not the passphrase; it is shown as you \
@@ -253,16 +245,12 @@ pub fn verify(
         fingerprint: written_down,
         public_key,
     };
-    match ctx.run(request)? {
-        VaultReply::Verify {
-            results,
-            vault_fingerprint,
-        } => {
-            output::verified(&results, vault_fingerprint, ctx.json)?;
-            Ok(verify_outcome(&results)?)
-        }
-        other => Err(unexpected(other)),
-    }
+    let reply::Verify {
+        results,
+        vault_fingerprint,
+    } = ctx.run(request)?;
+    output::verified(&results, vault_fingerprint, ctx.json)?;
+    Ok(verify_outcome(&results)?)
 }
 
 /// Entries for `add --from-json`: one JSON object, or a list of them.

@@ -13,13 +13,12 @@ use keycellar::agent::{self, Fallback};
 use keycellar::backup::agefile::{Identities, SlotIdentities};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
-use keycellar::ops::{ChangeRequest, LocalSession, Session, VaultReply, VaultRequest};
+use keycellar::ops::{ChangeRequest, LocalSession, Reply, Session, VaultRequest, wrong_reply};
 use keycellar::passphrase::NewPassphrase;
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
 use keycellar::vault::{LockedVault, Unlock, Vault, VaultHeader, VaultKey};
-use serde_json::Value;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -125,12 +124,12 @@ impl Context {
         }
     }
 
-    /// THE AGENT SEAM: runs `operation` in the agent serving this vault when one is
+    /// THE AGENT SEAM: runs `request` in the agent serving this vault when one is
     /// unlocked for it (same vault id and file) and `--no-agent` is not given. `None`: no
     /// such agent, and the command opens the vault itself (with `--verbose`, a note says
     /// why). A failure the agent answered is this command's failure, with its kind and
-    /// exit code.
-    pub fn through_agent(&self, request: &VaultRequest) -> Result<Option<VaultReply>> {
+    /// exit code; a reply of another kind than asked is the agent's protocol error.
+    fn through_agent<R: Reply>(&self, request: &VaultRequest) -> Result<Option<R>> {
         if self.no_agent {
             return Ok(None);
         }
@@ -139,12 +138,10 @@ impl Context {
             &self.vault,
             runtime_dir().as_deref(),
             explicit.as_deref(),
-            to_json(request)?,
+            request,
         )?;
         match asked {
-            Ok(reply) => serde_json::from_value(reply).map(Some).map_err(|e| {
-                Error::Internal(format!("the agent's reply is not understood: {e}")).into()
-            }),
+            Ok(reply) => Ok(Some(reply)),
             Err(Fallback::NoAgent) => Ok(None),
             Err(Fallback::Declined(refusal)) => {
                 if ui::is_verbose() {
@@ -183,17 +180,22 @@ impl Context {
     }
 
     /// Runs a vault request: in the agent unlocked for this vault when there is one (the
-    /// agent runs the same `ops::run_at`), else in a session that opens the vault here.
-    pub fn run(&self, request: VaultRequest) -> Result<VaultReply> {
+    /// agent runs the same `ops::run_at`), else in a session that opens the vault here; the
+    /// reply is the kind `R` the request gives.
+    pub fn run<R: Reply>(&self, request: VaultRequest) -> Result<R> {
         if let Some(reply) = self.through_agent(&request)? {
             return Ok(reply);
         }
-        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))
+        let kind = request.kind();
+        let reply = self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))?;
+        R::take(reply).map_err(|other| {
+            Error::Internal(format!("the vault session: {}", wrong_reply(kind, &other))).into()
+        })
     }
 
     /// Runs a change (see [`Context::run`]), waiting for the vault's lock as long as
     /// `--lock-timeout` says.
-    pub fn change(&self, change: ChangeRequest) -> Result<VaultReply> {
+    pub fn change<R: Reply>(&self, change: ChangeRequest) -> Result<R> {
         self.run(VaultRequest::change(change, self.lock_timeout))
     }
 
@@ -222,35 +224,6 @@ impl Context {
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
     }
-}
-
-fn to_json(request: &VaultRequest) -> Result<Value> {
-    serde_json::to_value(request)
-        .map_err(|e| Error::Internal(format!("a request did not serialise: {e}")).into())
-}
-
-/// A session answered a request with the reply of another: a bug on its side.
-pub fn unexpected(reply: VaultReply) -> Failure {
-    let name = match reply {
-        VaultReply::List { .. } => "list",
-        VaultReply::Show { .. } => "show",
-        VaultReply::History { .. } => "history",
-        VaultReply::Otp { .. } => "otp",
-        VaultReply::Verify { .. } => "verify",
-        VaultReply::Fingerprint { .. } => "fingerprint",
-        VaultReply::Status { .. } => "status",
-        VaultReply::Audit { .. } => "audit",
-        VaultReply::Rotatable { .. } => "rotatable",
-        VaultReply::ExecPrepared { .. } => "exec",
-        VaultReply::Export { .. } => "export",
-        VaultReply::PrintEntries { .. } => "print",
-        VaultReply::Compare { .. } => "compare",
-        VaultReply::Added { .. } => "added",
-        VaultReply::Changed { .. } => "changed",
-        VaultReply::Rotated { .. } => "rotated",
-        VaultReply::Imported { .. } => "imported",
-    };
-    keycellar::Error::Internal(format!("the session answered with a {name} reply")).into()
 }
 
 /// The command line's way to unlock a vault: the passphrase from its source or the

@@ -10,7 +10,7 @@ mod sign;
 pub use sign::history as history_of_signatures;
 
 use super::args::{ExecArgs, Restart};
-use super::context::{Context, unexpected};
+use super::context::Context;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
@@ -18,7 +18,7 @@ use keycellar::agent::AgentError;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
-use keycellar::ops::{ExecOptions, ExecPrepared, VaultReply, VaultRequest};
+use keycellar::ops::{ExecOptions, ExecPrepared, VaultRequest, reply};
 use keycellar::run;
 use keycellar::untrusted::quoted;
 use keycellar::vault::run_lock::{self, RunLock};
@@ -125,10 +125,8 @@ fn signing_service(
 /// may run for days: the vault key this process unlocked with is wiped where the context
 /// kept it, and so are the frames that unlocking and opening left below this one.
 fn prepare(ctx: &Context, options: ExecOptions) -> Result<ExecPrepared> {
-    let prepared = match ctx.run(VaultRequest::ExecPrepare { options })? {
-        VaultReply::ExecPrepared { prepared } => *prepared,
-        other => return Err(unexpected(other)),
-    };
+    let reply::ExecPrepared { prepared } = ctx.run(VaultRequest::ExecPrepare { options })?;
+    let prepared = *prepared;
     ctx.forget_key();
     super::agent_ops::scrub_stack();
     Ok(prepared)

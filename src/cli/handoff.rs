@@ -8,7 +8,7 @@
 //! manager keeps (status, audit and rotate count age exports and printed sheets only).
 
 use super::args::ExportArgs;
-use super::context::{Context, unexpected};
+use super::context::Context;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
@@ -16,7 +16,7 @@ use keycellar::Error;
 use keycellar::backup::handoff;
 use keycellar::credential::entry::Entry;
 use keycellar::error::{BackupError, InputError};
-use keycellar::ops::{VaultReply, VaultRequest};
+use keycellar::ops::{VaultRequest, reply};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileTypeExt;
@@ -74,10 +74,8 @@ fn refuse_plaintext(path: Option<&Path>) -> Result<()> {
 
 /// The entries `labels` names (every entry when none), secrets included.
 fn entries(ctx: &Context, labels: Vec<String>) -> Result<Vec<Entry>> {
-    match ctx.run(VaultRequest::PrintEntries { labels })? {
-        VaultReply::PrintEntries { entries, .. } => Ok(entries),
-        other => Err(unexpected(other)),
-    }
+    let reply::PrintEntries { entries, .. } = ctx.run(VaultRequest::PrintEntries { labels })?;
+    Ok(entries)
 }
 
 pub fn to_pass(ctx: &Context, args: &ExportArgs) -> Result<()> {
@@ -113,10 +111,9 @@ pub fn to_pass(ctx: &Context, args: &ExportArgs) -> Result<()> {
 }
 
 fn fingerprint_of_vault(ctx: &Context) -> Result<keycellar::credential::fingerprint::Fingerprint> {
-    match ctx.run(VaultRequest::Fingerprint { label: None })? {
-        VaultReply::Fingerprint { fingerprint, .. } => Ok(fingerprint),
-        other => Err(unexpected(other)),
-    }
+    let reply::Fingerprint { fingerprint, .. } =
+        ctx.run(VaultRequest::Fingerprint { label: None })?;
+    Ok(fingerprint)
 }
 
 /// The file pass keeps `name` in: `$PASSWORD_STORE_DIR/NAME.gpg`, by default under

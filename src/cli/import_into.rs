@@ -3,7 +3,7 @@
 //! plan.
 
 use super::args::MergeArgs;
-use super::context::{Context, unexpected};
+use super::context::Context;
 use super::output::{self, Origin};
 use super::report::{Failure, Result};
 use keycellar::Error;
@@ -11,7 +11,7 @@ use keycellar::backup::export::Imported;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
-use keycellar::ops::{ChangeRequest, NewVault, VaultReply};
+use keycellar::ops::{ChangeRequest, NewVault, reply};
 use keycellar::vault::backup_log::BackupKind;
 
 /// Refuses contradictory merge options before anything is read or asked.
@@ -92,14 +92,11 @@ pub fn merge_entries(
         on_conflict: merge.on_conflict,
         dry_run: merge.dry_run,
     };
-    let (plan, written, fingerprint) = match ctx.change(change)? {
-        VaultReply::Imported {
-            plan,
-            written,
-            vault_fingerprint,
-        } => (plan, written, vault_fingerprint),
-        other => return Err(unexpected(other)),
-    };
+    let reply::Imported {
+        plan,
+        written,
+        vault_fingerprint: fingerprint,
+    } = ctx.change(change)?;
     output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
     Ok((!merge.dry_run).then_some(Merged {
         fingerprint,

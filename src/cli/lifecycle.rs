@@ -1,12 +1,12 @@
 //! Runs `rotate`, `history`, `status` and `audit`.
 
 use super::args::RotateArgs;
-use super::context::{Context, unexpected};
+use super::context::Context;
 use super::credentials;
 use super::output;
 use super::report::{self, Failure, Result};
 use keycellar::ops::audit::Severity;
-use keycellar::ops::{ChangeRequest, VaultReply, VaultRequest};
+use keycellar::ops::{ChangeRequest, VaultRequest, reply};
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
@@ -29,10 +29,7 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         permissions: args.permissions.clone(),
         unbacked: args.no_backup_check,
     };
-    let exchange = match ctx.run(check)? {
-        VaultReply::Rotatable { exchange } => exchange,
-        other => return Err(unexpected(other)),
-    };
+    let reply::Rotatable { exchange } = ctx.run(check)?;
     let credential = credentials::read(&args.credentials, exchange)?;
     let replacement = Replacement {
         api_key: credential.api_key,
@@ -52,40 +49,29 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         reason: args.reason.clone(),
         unbacked: args.no_backup_check,
     };
-    match ctx.change(change)? {
-        VaultReply::Rotated {
-            old,
-            new,
-            warnings,
-            vault_fingerprint,
-        } => {
-            report::warn_all(&warnings);
-            output::rotated(&old, &new, vault_fingerprint, ctx.json)
-        }
-        other => Err(unexpected(other)),
-    }
+    let reply::Rotated {
+        old,
+        new,
+        warnings,
+        vault_fingerprint,
+    } = ctx.change(change)?;
+    report::warn_all(&warnings);
+    output::rotated(&old, &new, vault_fingerprint, ctx.json)
 }
 
 pub fn history(ctx: &Context, label: &str) -> Result<()> {
     let label = label.to_string();
-    match ctx.run(VaultRequest::History { label })? {
-        VaultReply::History { chain } => output::history(&chain, ctx.json),
-        other => Err(unexpected(other)),
-    }
+    let reply::History { chain } = ctx.run(VaultRequest::History { label })?;
+    output::history(&chain, ctx.json)
 }
 
 pub fn status(ctx: &Context) -> Result<()> {
-    match ctx.run(VaultRequest::Status {})? {
-        VaultReply::Status { report } => output::status(&report, ctx.json),
-        other => Err(unexpected(other)),
-    }
+    let reply::Status { report } = ctx.run(VaultRequest::Status {})?;
+    output::status(&report, ctx.json)
 }
 
 pub fn audit(ctx: &Context, max_age_days: i64) -> Result<()> {
-    let findings = match ctx.run(VaultRequest::Audit { max_age_days })? {
-        VaultReply::Audit { findings } => findings,
-        other => return Err(unexpected(other)),
-    };
+    let reply::Audit { findings } = ctx.run(VaultRequest::Audit { max_age_days })?;
     output::audit(&findings, ctx.json)?;
     match findings
         .iter()

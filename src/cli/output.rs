@@ -26,7 +26,7 @@ use keycellar::Error;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::credential::otp::TwoFactor;
 use keycellar::kdf::KdfParams;
-use keycellar::ops::{EntryView, Revealed, Verified};
+use keycellar::ops::{EntryView, Verified, reply};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::store;
 use keycellar::vault::{Mismatch, SlotInfo, Vault};
@@ -202,12 +202,13 @@ pub fn print_slots(slots: &[SlotInfo], as_json: bool) -> Result<()> {
 /// What `changed` says of a command that changed nothing.
 pub const UNCHANGED: &str = "nothing to change";
 
-pub fn list(
-    entries: &[EntryView],
-    hidden: usize,
-    vault_fingerprint: Fingerprint,
-    as_json: bool,
-) -> Result<()> {
+pub fn list(listed: &reply::List, as_json: bool) -> Result<()> {
+    let reply::List {
+        entries,
+        hidden,
+        vault_fingerprint,
+    } = listed;
+    let hidden = *hidden;
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -275,7 +276,7 @@ fn list_row(e: &EntryView) -> [Cow<'_, str>; 8] {
 
 /// What `show` says of a Kraken key's 2FA: the password is the API passphrase line; an
 /// authenticator's seed is shown only when revealed.
-fn two_factor(entry: &EntryView, revealed: Option<&Revealed>) -> String {
+fn two_factor(entry: &EntryView, revealed: Option<&keycellar::ops::Revealed>) -> String {
     match (entry.two_factor, revealed.and_then(|r| r.otp_seed.as_ref())) {
         (None, _) => "-".into(),
         (Some(TwoFactor::Password), _) => "password (the API passphrase)".into(),
@@ -288,7 +289,8 @@ fn two_factor(entry: &EntryView, revealed: Option<&Revealed>) -> String {
     }
 }
 
-pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Result<()> {
+pub fn show(shown: &reply::Show, as_json: bool) -> Result<()> {
+    let (entry, revealed) = (&*shown.entry, shown.revealed.as_ref());
     if as_json {
         let mut value = entry_json(entry);
         if let Some(revealed) = revealed {
@@ -354,7 +356,12 @@ pub fn show(entry: &EntryView, revealed: Option<&Revealed>, as_json: bool) -> Re
 
 /// The code `label`'s authenticator shows now: alone on standard output (for a script or a
 /// paste), how long it stays valid on standard error.
-pub fn otp(label: &str, code: &str, valid_for: u64, as_json: bool) -> Result<()> {
+pub fn otp(otp: &reply::Otp, as_json: bool) -> Result<()> {
+    let reply::Otp {
+        label,
+        code,
+        valid_for,
+    } = otp;
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
@@ -373,11 +380,12 @@ pub fn otp(label: &str, code: &str, valid_for: u64, as_json: bool) -> Result<()>
 }
 
 /// The fingerprint of `of` (a label, or `vault`).
-pub fn fingerprint(of: &str, value: Fingerprint, as_json: bool) -> Result<()> {
+pub fn fingerprint(reply: &reply::Fingerprint, as_json: bool) -> Result<()> {
+    let reply::Fingerprint { of, fingerprint } = reply;
     if as_json {
-        print_json(json!({ "schema": JSON_SCHEMA, "of": of, "fingerprint": value }))?;
+        print_json(json!({ "schema": JSON_SCHEMA, "of": of, "fingerprint": fingerprint }))?;
     } else {
-        say!("{value}");
+        say!("{fingerprint}");
     }
     Ok(())
 }

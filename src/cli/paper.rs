@@ -2,7 +2,7 @@
 
 use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
 use super::backup::{compare, write_and_record};
-use super::context::{Context, unexpected};
+use super::context::Context;
 use super::encryption::{self, identities};
 use super::import_into;
 use super::new_passphrase::{Purpose, Request};
@@ -17,7 +17,7 @@ use keycellar::backup::paper::{self, ReadSheet, text};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::BackupError;
-use keycellar::ops::{Outgoing, VaultReply, VaultRequest};
+use keycellar::ops::{Outgoing, VaultRequest, reply};
 use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::wording::noun;
@@ -52,13 +52,11 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
 /// the vault's fingerprint.
 fn print_entries(ctx: &Context, labels: &[String]) -> Result<(Vec<Entry>, Fingerprint)> {
     let labels = labels.to_vec();
-    match ctx.run(VaultRequest::PrintEntries { labels })? {
-        VaultReply::PrintEntries {
-            entries,
-            vault_fingerprint,
-        } => Ok((entries, vault_fingerprint)),
-        other => Err(unexpected(other)),
-    }
+    let reply::PrintEntries {
+        entries,
+        vault_fingerprint,
+    } = ctx.run(VaultRequest::PrintEntries { labels })?;
+    Ok((entries, vault_fingerprint))
 }
 
 /// `print --split K-of-N`: the data sheet without its key, and N share PDFs beside it (or in

@@ -2,7 +2,8 @@
 //! (the command line, an agent) gets the same rules: `request` (vault operations as
 //! [`VaultRequest`]s, run by [`execute`], answered by [`VaultReply`]s that cross a socket),
 //! `change` (the requests that change the vault, [`ChangeRequest`], run by
-//! [`execute_change`] under the vault's lock), `backup` (what an export or a print takes from the vault, and a backup compared with it),
+//! [`execute_change`] under the vault's lock), `reply` (what a request gives back, one struct
+//! per kind, taken with [`Reply::take`]), `backup` (what an export or a print takes from the vault, and a backup compared with it),
 //! `outgoing` (an export or a sheet written, and only then its record: [`Outgoing`]),
 //! `new_vault` (a vault made from a backup's entries: [`NewVault`]),
 //! `exec` (what `exec` takes from the vault:
@@ -18,6 +19,7 @@ mod exec;
 mod list;
 mod new_vault;
 mod outgoing;
+pub mod reply;
 mod request;
 mod session;
 pub mod status;
@@ -28,9 +30,9 @@ pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
 pub use list::ListFilter;
 pub use new_vault::NewVault;
 pub use outgoing::Outgoing;
+pub use reply::{Reply, VaultReply, wrong_reply};
 pub use request::{
-    EntryView, LineageView, Revealed, VaultReply, VaultRequest, Verified, execute, rotatable,
-    verify_outcome,
+    EntryView, LineageView, Revealed, VaultRequest, Verified, execute, rotatable, verify_outcome,
 };
 pub use session::{LocalSession, Session, run_at};
 

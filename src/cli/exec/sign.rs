@@ -7,7 +7,7 @@ use super::super::output::{JSON_SCHEMA, emit, print_json};
 use super::super::report::Result;
 use super::state_dir;
 use keycellar::credential::entry::Entry;
-use keycellar::ops::VaultRequest;
+use keycellar::ops::{VaultRequest, reply};
 use keycellar::sign::{Policy, SignServer, SignServerConfig, SigningKey, journal};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::VaultHeader;
@@ -54,7 +54,7 @@ pub fn history(ctx: &Context, label: &str) -> Result<()> {
     // The label must name an entry of this vault, current or rotated (asked of the agent
     // when one serves the vault); the vault's id is in its header, which needs no key.
     let label_given = label.to_string();
-    ctx.run(VaultRequest::History { label: label_given })?;
+    ctx.run::<reply::History>(VaultRequest::History { label: label_given })?;
     let vault_id = VaultHeader::read(&ctx.vault)?.id_hex();
     let path = keycellar::run::journal_path(&state_dir()?, &vault_id);
     let (records, skipped) = match path.exists() {

@@ -3,14 +3,14 @@
 //! `--backup`), and the `keycellar exec` line that now runs the bot is printed. A key the
 //! vault does not hold after the import (left out on a label conflict) stays in the file.
 
-use crate::cli::context::{Context, default_vault_path, unexpected};
+use crate::cli::context::{Context, default_vault_path};
 use crate::cli::output::Stripped;
 use crate::cli::report::{Failure, Result};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::Profile;
 use keycellar::movein::strip::{self, Handover};
 use keycellar::movein::{Format, Found};
-use keycellar::ops::{ListFilter, VaultReply, VaultRequest};
+use keycellar::ops::{ListFilter, VaultRequest, reply};
 use keycellar::source::InputSource;
 use keycellar::vault::store;
 use std::path::{Path, PathBuf};
@@ -147,13 +147,11 @@ fn vault_labels(ctx: &Context) -> Result<Vec<(String, String)>> {
         all: true,
         ..ListFilter::default()
     };
-    match ctx.run(VaultRequest::List { filter })? {
-        VaultReply::List { entries, .. } => Ok(entries
-            .into_iter()
-            .map(|e| (e.label, e.fingerprint.to_string()))
-            .collect()),
-        other => Err(unexpected(other)),
-    }
+    let reply::List { entries, .. } = ctx.run(VaultRequest::List { filter })?;
+    Ok(entries
+        .into_iter()
+        .map(|e| (e.label, e.fingerprint.to_string()))
+        .collect())
 }
 
 /// The `keycellar exec` lines: one for every key when they share a profile, else one a key.

@@ -7,6 +7,7 @@ use super::error::AgentError;
 use super::header::{self, VaultIdentity};
 use super::protocol::{self, Refusal, Request, kind};
 use super::socket_dir;
+use crate::ops::{Reply, VaultReply, VaultRequest, wrong_reply};
 use serde_json::Value;
 use std::io::BufReader;
 use std::os::unix::net::UnixStream;
@@ -114,16 +115,18 @@ pub enum Fallback {
     Unreachable(AgentError),
 }
 
-/// Runs `operation` through the agent serving the vault at `vault`, if one is unlocked for
-/// it. `Ok(Ok(report))` when it answered; `Ok(Err(fallback))` when the caller must open the
-/// vault itself; `Err` when the operation failed in the agent (the refusal carries the kind
-/// and exit code of that failure) or the vault's header cannot be read.
-pub fn run(
+/// Runs `request` through the agent serving the vault at `vault`, if one is unlocked for
+/// it. `Ok(Ok(reply))` when it answered with the kind of reply asked for; `Ok(Err(fallback))`
+/// when the caller must open the vault itself; `Err` when the request failed in the agent
+/// (the refusal carries the kind and exit code of that failure), the agent answered out of
+/// protocol (a reply that does not parse, or one of another kind), or the vault's header
+/// cannot be read.
+pub fn run<R: Reply>(
     vault: &Path,
     runtime_dir: Option<&Path>,
     explicit: Option<&Path>,
-    operation: Value,
-) -> Result<Result<Value, Fallback>, AgentError> {
+    request: &VaultRequest,
+) -> Result<Result<R, Fallback>, AgentError> {
     if explicit.is_none() && !any_socket(&socket_dir::socket_dir(runtime_dir)) {
         return Ok(Err(Fallback::NoAgent));
     }
@@ -138,17 +141,24 @@ pub fn run(
         Ok(None) => return Ok(Err(Fallback::NoAgent)),
         Err(e) => return Ok(Err(Fallback::Unreachable(e))),
     };
-    let request = Request::Run {
+    let operation = serde_json::to_value(request)
+        .map_err(|e| client.protocol(&format!("the request did not serialise: {e}")))?;
+    let request_line = Request::Run {
         vault: identity.file,
         vault_id: identity.vault_id,
         operation,
     };
-    match client.ask(&request) {
-        Ok(Ok(mut answer)) => Ok(Ok(answer["report"].take())),
-        Ok(Err(refusal)) if is_fallback(&refusal) => Ok(Err(Fallback::Declined(refusal))),
-        Ok(Err(refusal)) => Err(AgentError::Answered(refusal)),
-        Err(e) => Ok(Err(Fallback::Unreachable(e))),
-    }
+    let mut answer = match client.ask(&request_line) {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(refusal)) if is_fallback(&refusal) => return Ok(Err(Fallback::Declined(refusal))),
+        Ok(Err(refusal)) => return Err(AgentError::Answered(refusal)),
+        Err(e) => return Ok(Err(Fallback::Unreachable(e))),
+    };
+    let reply: VaultReply = serde_json::from_value(answer["report"].take())
+        .map_err(|e| client.protocol(&format!("its reply is not understood: {e}")))?;
+    R::take(reply)
+        .map(Ok)
+        .map_err(|other| client.protocol(&wrong_reply(request.kind(), &other)))
 }
 
 /// The sockets of this user's agents that hold a vault key now (asked with `status`, which

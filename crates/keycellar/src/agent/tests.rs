@@ -4,6 +4,7 @@ use super::*;
 use crate::ops::VaultRequest;
 use crate::sign::FixedClock;
 use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -144,7 +145,7 @@ impl Operations for Echo {
 }
 
 /// A socket path in a private directory made in `root`.
-fn private_socket(root: &tempfile::TempDir) -> std::path::PathBuf {
+fn private_socket(root: &tempfile::TempDir) -> PathBuf {
     use std::os::unix::fs::DirBuilderExt;
     let runtime = root.path().join("run");
     std::fs::DirBuilder::new()
@@ -309,4 +310,93 @@ fn junk_runs_move_no_timer(
         status["idle_deadline"], deadline,
         "a request that uses the key moves it"
     );
+}
+
+/// Answers every `run` with the same JSON, whatever was asked.
+struct Answers(Value);
+
+impl Operations for Answers {
+    fn run(&self, _: CachedKey<'_>, _: VaultRequest) -> Result<Value, Refusal> {
+        Ok(self.0.clone())
+    }
+}
+
+/// A vault in `root`, and an agent serving it in-process that answers every request with
+/// `answer`; gives the vault's path and the agent's socket.
+fn agent_answering(root: &tempfile::TempDir, answer: Value) -> (PathBuf, PathBuf) {
+    use crate::kdf::KdfParams;
+    use crate::passphrase::{NewPassphrase, Purpose};
+    use crate::secret::Secret;
+    let vault = root.path().join("v.kc");
+    let passphrase = Secret::new("a passphrase".into());
+    let new = NewPassphrase::typed(passphrase, Purpose::Vault).accepting_weak(true);
+    let params = KdfParams {
+        memory_kib: 8,
+        time: 1,
+        parallelism: 1,
+    };
+    crate::vault::Vault::create(&vault, &new, params, vec![]).unwrap();
+    let identity = identify(&vault).unwrap();
+    let socket = private_socket(root);
+    let server = AgentServer::bind(&socket, &vault).unwrap();
+    let served = Served {
+        vault: vault.clone(),
+        file: identity.file,
+        vault_id: identity.vault_id,
+        keyslot: vec![],
+    };
+    let key = LockedKey::from_bytes(&KEY).unwrap();
+    let clock = Arc::new(FixedClock::new(0));
+    let state = AgentState::unlocked(served, key, Limits::default(), clock, false);
+    std::thread::spawn(move || {
+        let _ = server.serve(state, None, Box::new(Answers(answer)), Box::new(there));
+    });
+    (vault, socket)
+}
+
+#[test]
+fn a_reply_of_another_kind_or_out_of_shape_is_the_agents_protocol_error() {
+    use crate::ops::reply;
+    let history = json!({"reply": "history", "chain": []});
+    let cases = [
+        (
+            history.clone(),
+            "answered a list request with a history reply",
+        ),
+        (json!({"reply": "list"}), "its reply is not understood"),
+        (json!({"reply": "minted"}), "its reply is not understood"),
+    ];
+    for (answer, said) in cases {
+        let root = tempfile::tempdir().unwrap();
+        let (vault, socket) = agent_answering(&root, answer);
+        let list = VaultRequest::List {
+            filter: Default::default(),
+        };
+        let asked = run::<reply::List>(&vault, None, Some(&socket), &list);
+        match asked {
+            Err(AgentError::Protocol { socket: at, what }) => {
+                assert_eq!(at, socket);
+                assert!(what.contains(said), "{what}");
+            }
+            other => panic!("{said}: {other:?}"),
+        }
+        stop(&socket);
+    }
+    let root = tempfile::tempdir().unwrap();
+    let (vault, socket) = agent_answering(&root, history);
+    let label = "bot".to_string();
+    let asked = run::<reply::History>(
+        &vault,
+        None,
+        Some(&socket),
+        &VaultRequest::History { label },
+    );
+    assert!(matches!(asked, Ok(Ok(reply::History { chain })) if chain.is_empty()));
+    stop(&socket);
+}
+
+fn stop(socket: &Path) {
+    let mut client = Client::connect(socket).unwrap().unwrap();
+    client.ask(&Request::Stop {}).unwrap().unwrap();
+    client.wait_closed();
 }

@@ -7,7 +7,8 @@
 //! record holds, and the admission of imported entries (`super::backup::readmit`).
 
 use super::backup::readmit;
-use super::request::{EntryView, VaultReply, rotatable};
+use super::reply::{self, VaultReply};
+use super::request::{EntryView, rotatable};
 use crate::clock::Date;
 use crate::credential::entry::{Entry, NewEntry};
 use crate::credential::fingerprint::Fingerprint;
@@ -174,11 +175,11 @@ pub fn execute_change(
             entries,
             on_conflict,
             dry_run: true,
-        } => Ok(VaultReply::Imported {
+        } => Ok(VaultReply::Imported(reply::Imported {
             plan: plan_view(&vault.plan_import(readmit(entries)?, on_conflict)?),
             written: false,
             vault_fingerprint: vault.fingerprint(),
-        }),
+        })),
         ChangeRequest::Import {
             entries,
             on_conflict,
@@ -186,11 +187,11 @@ pub fn execute_change(
         } => {
             let plan = plan_view(&vault.import(readmit(entries)?, on_conflict)?);
             let written = vault.save()? == Saved::Written;
-            Ok(VaultReply::Imported {
+            Ok(VaultReply::Imported(reply::Imported {
                 plan,
                 written,
                 vault_fingerprint: vault.fingerprint(),
-            })
+            }))
         }
         ChangeRequest::RecordBackup {
             kind,
@@ -210,11 +211,11 @@ fn plan_view(actions: &[Action]) -> Vec<PlannedAction> {
 /// Saves `vault` and says whether a file was written.
 fn changed(vault: &mut LockedVault, warnings: Vec<Warning>) -> Result<VaultReply> {
     let written = vault.save()? == Saved::Written;
-    Ok(VaultReply::Changed {
+    Ok(VaultReply::Changed(reply::Changed {
         written,
         warnings,
         vault_fingerprint: vault.fingerprint(),
-    })
+    }))
 }
 
 fn add(vault: &mut LockedVault, entries: Vec<NewEntry>, today: Date) -> Result<VaultReply> {
@@ -237,11 +238,11 @@ fn add(vault: &mut LockedVault, entries: Vec<NewEntry>, today: Date) -> Result<V
         .filter_map(|id| vault.find_id(id))
         .map(|e| EntryView::of(e, today))
         .collect();
-    Ok(VaultReply::Added {
+    Ok(VaultReply::Added(reply::Added {
         added,
         warnings,
         vault_fingerprint,
-    })
+    }))
 }
 
 fn rotate(
@@ -257,12 +258,12 @@ fn rotate(
     replacement.permissions.extend(permissions_other);
     let rotated = vault.rotate(label, replacement, reason)?;
     vault.save()?;
-    Ok(VaultReply::Rotated {
+    Ok(VaultReply::Rotated(reply::Rotated {
         old: Box::new(EntryView::of(&rotated.old, today)),
         new: Box::new(EntryView::of(&rotated.new, today)),
         warnings: rotated.warnings,
         vault_fingerprint: vault.fingerprint(),
-    })
+    }))
 }
 
 #[cfg(test)]

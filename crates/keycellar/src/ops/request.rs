@@ -3,20 +3,21 @@
 //! command needs (only `show` with `reveal` carries a secret). Both cross a socket as JSON, so an
 //! agent that holds the key can serve them (a [`super::Session`] runs them).
 
-use super::audit::{self, Finding};
-use super::backup::{self, ExportDocument};
-use super::change::{ChangeRequest, PlannedAction};
-use super::exec::{ExecOptions, ExecPrepared, exec_prepare};
-use super::status::{self, StatusReport};
+use super::audit;
+use super::backup;
+use super::change::ChangeRequest;
+use super::exec::{ExecOptions, exec_prepare};
+use super::reply::{self, VaultReply};
+use super::status;
 use crate::clock::{Date, Timestamp};
 use crate::credential::entry::{Entry, Status};
 use crate::credential::exchange::Exchange;
 use crate::credential::fingerprint::Fingerprint;
 use crate::credential::otp::{self, TwoFactor};
-use crate::credential::validate::{self, EntryWarning, Warning};
+use crate::credential::validate;
 use crate::error::{EntryError, Error, Result};
 use crate::secret::Secret;
-use crate::vault::merge::{Comparison, Read};
+use crate::vault::merge::Read;
 use crate::vault::{Mismatch, Vault};
 use serde::{Deserialize, Serialize};
 
@@ -85,88 +86,26 @@ impl VaultRequest {
             lock_timeout_ms: u64::try_from(lock_timeout.as_millis()).unwrap_or(u64::MAX),
         }
     }
-}
 
-/// What a [`VaultRequest`] gives back.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case", deny_unknown_fields)]
-pub enum VaultReply {
-    List {
-        entries: Vec<EntryView>,
-        vault_fingerprint: Fingerprint,
-        /// Entries the filter left out.
-        #[serde(default)]
-        hidden: usize,
-    },
-    Show {
-        entry: Box<EntryView>,
-        /// Only when the request asked to reveal them.
-        revealed: Option<Revealed>,
-    },
-    History {
-        chain: Vec<EntryView>,
-    },
-    Otp {
-        label: String,
-        code: String,
-        /// Seconds the code stays valid.
-        valid_for: u64,
-    },
-    Verify {
-        results: Vec<Verified>,
-        vault_fingerprint: Fingerprint,
-    },
-    Fingerprint {
-        /// The entry's label, or `vault`.
-        of: String,
-        fingerprint: Fingerprint,
-    },
-    Status {
-        report: Box<StatusReport>,
-    },
-    Audit {
-        findings: Vec<Finding>,
-    },
-    Rotatable {
-        exchange: Exchange,
-    },
-    ExecPrepared {
-        prepared: Box<ExecPrepared>,
-    },
-    Export {
-        export: Box<ExportDocument>,
-    },
-    PrintEntries {
-        entries: Vec<Entry>,
-        vault_fingerprint: Fingerprint,
-    },
-    Compare {
-        comparison: Box<Comparison>,
-        vault_fingerprint: Fingerprint,
-    },
-    /// New entries joined the vault, each warning with the label of its entry.
-    Added {
-        added: Vec<EntryView>,
-        warnings: Vec<EntryWarning>,
-        vault_fingerprint: Fingerprint,
-    },
-    /// An edit, a removal or a backup record; `written` is false when nothing changed.
-    Changed {
-        written: bool,
-        warnings: Vec<Warning>,
-        vault_fingerprint: Fingerprint,
-    },
-    Rotated {
-        old: Box<EntryView>,
-        new: Box<EntryView>,
-        warnings: Vec<Warning>,
-        vault_fingerprint: Fingerprint,
-    },
-    Imported {
-        plan: Vec<PlannedAction>,
-        written: bool,
-        vault_fingerprint: Fingerprint,
-    },
+    /// The request's tag on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            VaultRequest::List { .. } => "list",
+            VaultRequest::Show { .. } => "show",
+            VaultRequest::Verify { .. } => "verify",
+            VaultRequest::History { .. } => "history",
+            VaultRequest::Otp { .. } => "otp",
+            VaultRequest::Fingerprint { .. } => "fingerprint",
+            VaultRequest::Status {} => "status",
+            VaultRequest::Audit { .. } => "audit",
+            VaultRequest::Rotatable { .. } => "rotatable",
+            VaultRequest::ExecPrepare { .. } => "exec_prepare",
+            VaultRequest::Export { .. } => "export",
+            VaultRequest::PrintEntries { .. } => "print_entries",
+            VaultRequest::Compare { .. } => "compare",
+            VaultRequest::Change { .. } => "change",
+        }
+    }
 }
 
 /// An entry as a listing shows it: every field but the secret and the API passphrase,
@@ -303,11 +242,11 @@ fn otp_code(vault: &Vault, label: &str, at: Timestamp) -> Result<VaultReply> {
             two_factor: entry.two_factor().map(TwoFactor::as_str),
         })?;
     let (code, valid_for) = otp::code_at(seed, at)?;
-    Ok(VaultReply::Otp {
+    Ok(VaultReply::Otp(reply::Otp {
         label: label.to_string(),
         code,
         valid_for,
-    })
+    }))
 }
 
 /// Rotate's rules that need no new key: the label's key is in a backup as it is now (unless
@@ -335,11 +274,11 @@ pub fn rotatable(
 fn list(vault: &Vault, filter: &super::ListFilter, today: Date) -> VaultReply {
     let (shown, hidden): (Vec<&Entry>, Vec<&Entry>) =
         vault.entries().iter().partition(|e| filter.shows(e, today));
-    VaultReply::List {
+    VaultReply::List(reply::List {
         entries: shown.into_iter().map(|e| EntryView::of(e, today)).collect(),
         hidden: hidden.len(),
         vault_fingerprint: vault.fingerprint(),
-    }
+    })
 }
 
 /// Runs a reading `request` on `vault` as it stands on `today` (a change is run by
@@ -349,66 +288,68 @@ pub fn execute(vault: &Vault, request: &VaultRequest, today: Date) -> Result<Vau
         VaultRequest::List { filter } => list(vault, filter, today),
         VaultRequest::Show { label, reveal } => {
             let entry = vault.find(label)?;
-            VaultReply::Show {
+            VaultReply::Show(reply::Show {
                 entry: Box::new(EntryView::of(entry, today)),
                 revealed: reveal.then(|| Revealed {
                     secret: entry.secret().clone(),
                     api_passphrase: entry.api_passphrase().cloned(),
                     otp_seed: entry.otp_seed().cloned(),
                 }),
-            }
+            })
         }
-        VaultRequest::History { label } => VaultReply::History {
+        VaultRequest::History { label } => VaultReply::History(reply::History {
             chain: vault
                 .history(label)?
                 .into_iter()
                 .map(|e| EntryView::of(e, today))
                 .collect(),
-        },
+        }),
         VaultRequest::Otp { label, at } => otp_code(vault, label, *at)?,
         VaultRequest::Verify {
             label,
             fingerprint,
             public_key,
-        } => VaultReply::Verify {
+        } => VaultReply::Verify(reply::Verify {
             results: verify(vault, label.as_deref(), *fingerprint, public_key.as_deref())?,
             vault_fingerprint: vault.fingerprint(),
-        },
-        VaultRequest::Fingerprint { label: Some(label) } => VaultReply::Fingerprint {
-            of: label.clone(),
-            fingerprint: vault.find(label)?.fingerprint(),
-        },
-        VaultRequest::Fingerprint { label: None } => VaultReply::Fingerprint {
+        }),
+        VaultRequest::Fingerprint { label: Some(label) } => {
+            VaultReply::Fingerprint(reply::Fingerprint {
+                of: label.clone(),
+                fingerprint: vault.find(label)?.fingerprint(),
+            })
+        }
+        VaultRequest::Fingerprint { label: None } => VaultReply::Fingerprint(reply::Fingerprint {
             of: "vault".into(),
             fingerprint: vault.fingerprint(),
-        },
-        VaultRequest::Status {} => VaultReply::Status {
+        }),
+        VaultRequest::Status {} => VaultReply::Status(reply::Status {
             report: Box::new(status::status(vault, today)?),
-        },
-        VaultRequest::Audit { max_age_days } => VaultReply::Audit {
+        }),
+        VaultRequest::Audit { max_age_days } => VaultReply::Audit(reply::Audit {
             findings: audit::audit(vault, *max_age_days, today, &status::run_facts(vault)),
-        },
+        }),
         VaultRequest::Rotatable {
             label,
             permissions,
             unbacked,
-        } => VaultReply::Rotatable {
+        } => VaultReply::Rotatable(reply::Rotatable {
             exchange: rotatable(vault, label, permissions, *unbacked)?,
-        },
-        VaultRequest::ExecPrepare { options } => VaultReply::ExecPrepared {
+        }),
+        VaultRequest::ExecPrepare { options } => VaultReply::ExecPrepared(reply::ExecPrepared {
             prepared: Box::new(exec_prepare(vault, options, today)?),
-        },
-        VaultRequest::Export { labels } => VaultReply::Export {
+        }),
+        VaultRequest::Export { labels } => VaultReply::Export(reply::Export {
             export: Box::new(backup::export_document(vault, labels)?),
-        },
-        VaultRequest::PrintEntries { labels } => VaultReply::PrintEntries {
+        }),
+        VaultRequest::PrintEntries { labels } => VaultReply::PrintEntries(reply::PrintEntries {
             entries: backup::print_entries(vault, labels)?,
             vault_fingerprint: vault.fingerprint(),
-        },
-        VaultRequest::Compare { entries, read } => VaultReply::Compare {
+        }),
+        VaultRequest::Compare { entries, read } => VaultReply::Compare(reply::Compare {
             comparison: Box::new(backup::compare(vault, entries.clone(), *read)?),
             vault_fingerprint: vault.fingerprint(),
-        },
+        }),
         VaultRequest::Change { .. } => {
             return Err(Error::Internal(
                 "a change was asked of a vault opened to read".into(),

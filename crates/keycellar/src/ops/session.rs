@@ -4,7 +4,8 @@
 //! socket, and a session that talks to it is another implementation of this trait.
 
 use super::change::execute_change;
-use super::request::{VaultReply, VaultRequest, execute};
+use super::reply::VaultReply;
+use super::request::{VaultRequest, execute};
 use crate::clock::Date;
 use crate::error::Result;
 use crate::vault::{Unlock, Vault};

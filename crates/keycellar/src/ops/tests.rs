@@ -64,26 +64,37 @@ fn requests_and_replies_cross_as_json_and_carry_no_secret() {
     for request in requests {
         let (sent, reply) = answered(request.clone());
         assert!(!sent.contains(&SECRET[..16]), "{request:?}: {sent}");
+        // The wire format: the tag first, the reply's fields beside it (not nested).
+        let tag = format!("{{\"reply\":\"{}\",\"", request.kind());
+        assert!(sent.starts_with(&tag), "{sent}");
+        assert_eq!(reply.kind(), request.kind());
         let matches = match (&request, &reply) {
-            (VaultRequest::List { .. }, VaultReply::List { entries, .. }) => {
+            (VaultRequest::List { .. }, VaultReply::List(reply::List { entries, .. })) => {
                 entries.len() == 1 && entries[0].label == "bot" && entries[0].api_key == KEY
             }
-            (VaultRequest::Fingerprint { label }, VaultReply::Fingerprint { of, .. }) => {
-                of == label.as_deref().unwrap_or("vault")
-            }
-            (VaultRequest::Show { .. }, VaultReply::Show { entry, revealed }) => {
+            (
+                VaultRequest::Fingerprint { label },
+                VaultReply::Fingerprint(reply::Fingerprint { of, .. }),
+            ) => of == label.as_deref().unwrap_or("vault"),
+            (VaultRequest::Show { .. }, VaultReply::Show(reply::Show { entry, revealed })) => {
                 entry.label == "bot" && revealed.is_none()
             }
-            (VaultRequest::History { .. }, VaultReply::History { chain }) => chain.len() == 1,
+            (VaultRequest::History { .. }, VaultReply::History(reply::History { chain })) => {
+                chain.len() == 1
+            }
             // The sample entry was never admitted: its recorded fingerprint is zeros.
-            (VaultRequest::Verify { .. }, VaultReply::Verify { results, .. }) => matches!(
-                verify_outcome(results),
-                Err(Error::Entry(EntryError::VerifyFailed { labels })) if labels == ["bot"]
-            ),
-            (VaultRequest::Status { .. }, VaultReply::Status { report }) => {
+            (VaultRequest::Verify { .. }, VaultReply::Verify(reply::Verify { results, .. })) => {
+                matches!(
+                    verify_outcome(results),
+                    Err(Error::Entry(EntryError::VerifyFailed { labels })) if labels == ["bot"]
+                )
+            }
+            (VaultRequest::Status { .. }, VaultReply::Status(reply::Status { report })) => {
                 report.entries.get("active") == Some(&1) && report.in_no_backup.len() == 1
             }
-            (VaultRequest::Audit { .. }, VaultReply::Audit { findings }) => !findings.is_empty(),
+            (VaultRequest::Audit { .. }, VaultReply::Audit(reply::Audit { findings })) => {
+                !findings.is_empty()
+            }
             _ => false,
         };
         assert!(matches, "{request:?} was answered with {sent}");
@@ -97,10 +108,10 @@ fn show_carries_the_secret_only_when_asked_to_reveal_it() {
         reveal: true,
     });
     assert!(sent.contains(SECRET));
-    let VaultReply::Show {
+    let VaultReply::Show(reply::Show {
         revealed: Some(revealed),
         ..
-    } = reply
+    }) = reply
     else {
         panic!("{sent}");
     };
@@ -186,7 +197,7 @@ fn imported_entries_are_admitted_again_whoever_sends_them() {
         assert_eq!(std::fs::read(&path).unwrap(), before, "{case}");
     }
     let same_id = with(&|e| e.id = held.id.clone());
-    let Ok(VaultReply::Imported { written: true, .. }) = import(same_id) else {
+    let Ok(VaultReply::Imported(reply::Imported { written: true, .. })) = import(same_id) else {
         panic!("an entry with a taken id is imported under a fresh one");
     };
     let mut unlock = Passphrase(&passphrase);
@@ -196,7 +207,7 @@ fn imported_entries_are_admitted_again_whoever_sends_them() {
             ..Default::default()
         },
     });
-    let Ok(VaultReply::List { entries, .. }) = listed else {
+    let Ok(VaultReply::List(reply::List { entries, .. })) = listed else {
         panic!("list");
     };
     assert_eq!(entries.len(), 2);

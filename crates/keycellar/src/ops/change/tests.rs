@@ -99,7 +99,7 @@ fn rotate_refuses_a_key_in_no_backup_in_the_library_and_not_after_a_record() {
         Error::Entry(EntryError::NotBackedUp { .. })
     ));
     let label = Some("bot".to_string());
-    let Ok(VaultReply::Fingerprint { fingerprint, .. }) =
+    let Ok(VaultReply::Fingerprint(reply::Fingerprint { fingerprint, .. })) =
         run(&path, VaultRequest::Fingerprint { label })
     else {
         panic!("no fingerprint");
@@ -112,10 +112,10 @@ fn rotate_refuses_a_key_in_no_backup_in_the_library_and_not_after_a_record() {
     };
     assert!(matches!(
         change(&path, recorded).unwrap(),
-        VaultReply::Changed { written: true, .. }
+        VaultReply::Changed(reply::Changed { written: true, .. })
     ));
     let rotated = change(&path, rotation(false, vec!["query-funds".into()])).unwrap();
-    let VaultReply::Rotated { new, .. } = rotated else {
+    let VaultReply::Rotated(reply::Rotated { new, .. }) = rotated else {
         panic!("not a rotation: {rotated:?}");
     };
     assert_eq!(new.api_key, NEW_KEY);
@@ -146,7 +146,7 @@ fn unknown_permissions_are_refused_unless_given_as_other_ones() {
     ));
     assert!(matches!(
         change(&path, edit("query-funds")).unwrap(),
-        VaultReply::Changed { written: true, .. }
+        VaultReply::Changed(reply::Changed { written: true, .. })
     ));
 }
 
@@ -166,7 +166,7 @@ fn exec_prepare_gives_back_only_the_chosen_entries_and_refuses_a_clash() {
             options: options(&["two"], Profile::Env),
         },
     );
-    let Ok(VaultReply::ExecPrepared { prepared }) = prepared else {
+    let Ok(VaultReply::ExecPrepared(reply::ExecPrepared { prepared })) = prepared else {
         panic!("not prepared: {prepared:?}");
     };
     let labels: Vec<&str> = prepared.entries.iter().map(|e| e.label()).collect();
@@ -190,7 +190,7 @@ fn exec_prepare_gives_back_only_the_chosen_entries_and_refuses_a_clash() {
             options: options(&["one", "two"], Profile::JsonFd),
         },
     );
-    let Ok(VaultReply::ExecPrepared { prepared }) = both else {
+    let Ok(VaultReply::ExecPrepared(reply::ExecPrepared { prepared })) = both else {
         panic!("not prepared: {both:?}");
     };
     assert_eq!((prepared.entries.len(), prepared.locks.len()), (2, 1));
