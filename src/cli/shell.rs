@@ -59,9 +59,10 @@ pub fn man_pages(dir: &Path) -> Result<()> {
     }
     // Every page is written before any is named: a failure or a kill leaves the pages of
     // one version, old or new, never half of each.
-    let files: Vec<(&Path, &[u8])> = pages
+    // The pages' names are made up here: a link found at one is replaced, not followed.
+    let files: Vec<(&Path, &[u8], store::Named)> = pages
         .iter()
-        .map(|(path, page)| (path.as_path(), &page[..]))
+        .map(|(path, page)| (path.as_path(), &page[..], store::Named::ByKeycellar))
         .collect();
     store::write_files(&files, true, store::Visibility::Public)?;
     super::ui::note(&format!("Wrote the man pages to {}", dir.display()));

@@ -12,7 +12,7 @@ use crate::backup::paper::pdf::Paper;
 use crate::backup::paper::sheet::{Sheet, share_files};
 use crate::error::{Error, PaperError, Result};
 use crate::vault::backup_log::BackupKind;
-use crate::vault::store;
+use crate::vault::store::{self, Named};
 use std::path::{Path, PathBuf};
 
 /// A backup made and not yet written: its documents in the order they are written (a
@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 /// change that records it in the vault.
 #[must_use = "a backup is recorded in the vault only once it is written"]
 pub struct Outgoing {
-    documents: Vec<(PathBuf, Vec<u8>)>,
+    documents: Vec<(PathBuf, Vec<u8>, Named)>,
     record: ChangeRequest,
 }
 
@@ -35,7 +35,7 @@ impl Outgoing {
         let plaintext = exported.document.expose().as_bytes();
         let file = agefile::encrypt(encryption, plaintext, armor)?;
         Ok(Outgoing {
-            documents: vec![(output.to_path_buf(), file)],
+            documents: vec![(output.to_path_buf(), file, Named::ByUser)],
             record: ChangeRequest::RecordBackup {
                 kind: BackupKind::Export,
                 entries: exported.fingerprints.clone(),
@@ -55,12 +55,13 @@ impl Outgoing {
     ) -> Result<Outgoing> {
         let shares = layout::render_shares(sheet, paper)?;
         let n = sheet.split().map_or(0, |split| split.threshold.n);
-        let mut documents: Vec<(PathBuf, Vec<u8>)> = share_files(output, share_dir, n)
+        // The shares' names are made up here: a link found at one is replaced, not followed.
+        let mut documents: Vec<_> = share_files(output, share_dir, n)
             .into_iter()
             .zip(shares)
-            .map(|(path, share)| (path, share.pdf))
+            .map(|(path, share)| (path, share.pdf, Named::ByKeycellar))
             .collect();
-        documents.push((output.to_path_buf(), printed.pdf.clone()));
+        documents.push((output.to_path_buf(), printed.pdf.clone(), Named::ByUser));
         Ok(Outgoing {
             documents,
             record: ChangeRequest::RecordBackup {
@@ -73,15 +74,15 @@ impl Outgoing {
 
     /// Where each document goes, in the order they are written.
     pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.documents.iter().map(|(path, _)| path.as_path())
+        self.documents.iter().map(|(path, _, _)| path.as_path())
     }
 
     /// Writes every document to its file (private, atomically, all before the first is
     /// named; a file already there is replaced only when `overwrite`), and gives back the
     /// change that records the backup.
     pub fn write(self, overwrite: bool) -> Result<ChangeRequest> {
-        let files: Vec<(&Path, &[u8])> = (self.documents.iter())
-            .map(|(path, bytes)| (path.as_path(), &bytes[..]))
+        let files: Vec<(&Path, &[u8], Named)> = (self.documents.iter())
+            .map(|(path, bytes, named)| (path.as_path(), &bytes[..], *named))
             .collect();
         store::write_files(&files, overwrite, store::Visibility::Private)?;
         Ok(self.record)
@@ -96,7 +97,7 @@ impl Outgoing {
         destination: &str,
         send: impl FnOnce(&[u8]) -> std::io::Result<()>,
     ) -> Result<ChangeRequest> {
-        let [(_, bytes)] = &self.documents[..] else {
+        let [(_, bytes, _)] = &self.documents[..] else {
             return Err(Error::Paper(PaperError::SplitToOneStream {
                 destination: destination.to_string(),
             }));

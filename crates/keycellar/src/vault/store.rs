@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 pub use fault::{Before, FAULT_STEPS, FaultStep};
 pub use new_file::Visibility;
 pub use output::{
-    check_named_output, check_output, create_secret_file, rewrite_file, write_file, write_files,
+    Named, check_named_output, check_output, create_secret_file, rewrite_file, write_file,
+    write_files,
 };
 
 /// How many previous versions are kept beside the vault.

@@ -24,7 +24,24 @@ const ROLE: Role = Role::Output;
 /// pipe is written into, as it is a stream; any other kind of file (a device, a socket, a
 /// directory) is refused, never replaced.
 pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
-    write_files(&[(path, bytes)], overwrite, Visibility::Private)
+    write_files(
+        &[(path, bytes, Named::ByUser)],
+        overwrite,
+        Visibility::Private,
+    )
+}
+
+/// Who named a file, which says what is done with a link or a pipe found at its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Named {
+    /// The user typed the name: a link there is followed and its target replaced, a named
+    /// pipe is written into (`-o /dev/stdout`, `-o link-to-my-backups/keys.age`).
+    ByUser,
+    /// keycellar made the name up (a split's share, a man page): what is at the name is
+    /// replaced itself, never followed or written into, so a link planted there after the
+    /// checks cannot send the document over another file; a link or a pipe found there
+    /// first is refused ([`check_named_output`] refuses it before any work).
+    ByKeycellar,
 }
 
 /// Replaces the regular file at `path` (a link followed: its target is replaced) that holds
@@ -41,20 +58,24 @@ pub fn rewrite_file(path: &Path, old: &[u8], bytes: &[u8]) -> Result<()> {
         }));
     }
     let mode = metadata.permissions().mode();
-    write_files(&[(path, bytes)], true, Visibility::Mode(mode))
+    write_files(
+        &[(path, bytes, Named::ByUser)],
+        true,
+        Visibility::Mode(mode),
+    )
 }
 
 /// Writes a set of files as [`write_file`] writes one, in the order given: every file is
 /// written and synced before the first is named, and when naming one fails, those named
 /// before are put back as they were (removed, or the file they replaced restored).
 pub fn write_files(
-    files: &[(&Path, &[u8])],
+    files: &[(&Path, &[u8], Named)],
     overwrite: bool,
     visibility: Visibility,
 ) -> Result<()> {
     let mut prepared = Vec::with_capacity(files.len());
-    for &(path, bytes) in files {
-        prepared.push(match destination(path)? {
+    for &(path, bytes, named) in files {
+        prepared.push(match destination(path, named)? {
             Destination::Pipe => Prepared::Pipe(path, bytes),
             Destination::File(path) => {
                 remove_stale_temps(&path);
@@ -81,13 +102,18 @@ pub fn write_files(
     finish(placed)
 }
 
-/// Where a document goes: a pipe is written into; a file (a link followed) is replaced.
+/// Where a document goes: a pipe is written into; a file (a link followed, when the user
+/// named it) is replaced.
 enum Destination {
     Pipe,
     File(PathBuf),
 }
 
-fn destination(path: &Path) -> Result<Destination> {
+fn destination(path: &Path, named: Named) -> Result<Destination> {
+    if named == Named::ByKeycellar {
+        check_plain(path)?;
+        return Ok(Destination::File(path.to_path_buf()));
+    }
     match fs::metadata(path) {
         Ok(m) if m.file_type().is_fifo() => Ok(Destination::Pipe),
         Ok(m) if !m.is_file() => Err(Error::Input(InputError::NotRegularFile {
@@ -128,7 +154,10 @@ struct Kept {
 /// Names `new` as `path`; in a set, with `overwrite`, the file it replaces is kept first.
 fn place(path: &Path, mut new: NewFile, overwrite: bool, in_set: bool) -> Result<Placed> {
     let cannot = |e| Error::io(format!("cannot write {}", path.display()), e);
-    let kept = match overwrite && in_set && path.is_file() {
+    // Only a regular file is kept: a link planted at a made-up name since it was checked
+    // is replaced, not followed.
+    let is_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    let kept = match overwrite && in_set && is_file {
         true => Some(keep(path).map_err(cannot)?),
         false => None,
     };
@@ -273,15 +302,19 @@ pub fn check_output(path: &Path, overwrite: bool) -> Result<()> {
 /// a regular file is. A link or a pipe planted at a name the user never typed would send
 /// the document elsewhere, or over another file (the sheet, the vault).
 pub fn check_named_output(path: &Path, overwrite: bool) -> Result<()> {
-    if let Ok(found) = fs::symlink_metadata(path)
-        && !found.is_file()
-    {
-        return Err(Error::Input(InputError::NotAPlainFile {
+    check_plain(path)?;
+    check_output(path, overwrite)
+}
+
+/// Refuses anything but a regular file (or nothing) at `path`, a link not followed.
+fn check_plain(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(found) if !found.is_file() => Err(Error::Input(InputError::NotAPlainFile {
             path: path.to_path_buf(),
             kind: file_kind(&found.file_type()),
-        }));
+        })),
+        _ => Ok(()),
     }
-    check_output(path, overwrite)
 }
 
 /// What a file that is not a regular file is, for a message.

@@ -146,7 +146,12 @@ fn a_set_of_files_that_fails_part_way_puts_back_what_was_there() {
     );
     // `c` exists and may not be replaced: naming it fails after `a` and `b` were named.
     fs::write(&c, b"old c").unwrap();
-    let files: [(&Path, &[u8]); 3] = [(&a, b"new a"), (&b, b"new b"), (&c, b"new c")];
+    let named = Named::ByUser;
+    let files: [(&Path, &[u8], Named); 3] = [
+        (&a, b"new a", named),
+        (&b, b"new b", named),
+        (&c, b"new c", named),
+    ];
     assert!(matches!(
         write_files(&files, false, Visibility::Private),
         Err(Error::Input(InputError::OutputExists { .. }))
@@ -156,7 +161,7 @@ fn a_set_of_files_that_fails_part_way_puts_back_what_was_there() {
     assert_eq!(file_count(dir.path()), 1, "c only");
 
     write_files(&files, true, Visibility::Private).unwrap();
-    for (path, bytes) in files {
+    for (path, bytes, _) in files {
         assert_eq!(fs::read(path).unwrap(), bytes);
     }
     assert_eq!(file_count(dir.path()), 3, "a, b and c, no kept file");
@@ -221,4 +226,31 @@ fn without_unnamed_files_saves_and_outputs_go_through_named_temp_files() {
         .filter(|n| n.contains(".tmp.") || n.ends_with(".pending"))
         .collect();
     assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
+fn a_link_planted_at_a_made_up_name_after_its_check_is_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("vault.kc");
+    fs::write(&vault, b"the vault").unwrap();
+    let share = dir.path().join("sheet.share-1.pdf");
+    for overwrite in [false, true] {
+        check_named_output(&share, overwrite).unwrap();
+        // Planted between the early check and the write.
+        std::os::unix::fs::symlink(&vault, &share).unwrap();
+        let files = [(share.as_path(), &b"a share"[..], Named::ByKeycellar)];
+        assert!(matches!(
+            write_files(&files, overwrite, Visibility::Private),
+            Err(Error::Input(InputError::NotAPlainFile { .. }))
+        ));
+        assert_eq!(fs::read(&vault).unwrap(), b"the vault");
+        assert!(fs::symlink_metadata(&share).unwrap().is_symlink());
+        fs::remove_file(&share).unwrap();
+    }
+    // A name the user typed is theirs: the link is followed, as `-o` documents.
+    let typed = dir.path().join("typed.pdf");
+    std::os::unix::fs::symlink(&vault, &typed).unwrap();
+    let files = [(typed.as_path(), &b"a sheet"[..], Named::ByUser)];
+    write_files(&files, true, Visibility::Private).unwrap();
+    assert_eq!(fs::read(&vault).unwrap(), b"a sheet");
 }
