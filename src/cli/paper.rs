@@ -179,7 +179,7 @@ fn restore_sheet(
         ui::warn(&format!("mended {}", fix.describe()));
     }
     for why in &restored.set_aside {
-        ui::warn(why);
+        ui::warn(&why.to_string());
     }
     if let Some(why) = &restored.details_missing {
         ui::warn(&format!(

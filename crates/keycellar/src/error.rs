@@ -17,7 +17,7 @@ mod entry;
 mod input;
 pub mod paste;
 mod problems;
-pub use backup::{BackupError, NotRestored, PaperError};
+pub use backup::{BackupError, NotRestored, PaperError, SetAside, Unread, not_mended};
 pub use entry::{EntryProblem, Link};
 pub use input::InputError;
 pub use problems::{Altered, JsonProblem, NotAge, NotExport};

@@ -20,7 +20,7 @@
 mod mend;
 mod read;
 
-pub use mend::{Fix, FixPart, corrected_lines, mend_line, not_mended};
+pub use mend::{Fix, FixPart, corrected_lines, mend_line};
 pub use read::{Reading, TypedLine, read};
 
 use super::codes::{CURRENT, Item};
@@ -321,7 +321,7 @@ fn end_mismatch(item: Item, options: &[Vec<(String, Vec<Fix>)>]) -> Vec<String> 
         )];
     }
     (corrected.iter())
-        .map(|line| mend::not_mended(line, "its END line's check"))
+        .map(|line| crate::error::not_mended(line, "its END line's check"))
         .collect()
 }
 

@@ -20,7 +20,7 @@ use crate::backup::paper::text::{self, Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
 use crate::credential::validate;
-use crate::error::{BackupError, NotRestored, PaperError};
+use crate::error::{BackupError, NotRestored, PaperError, SetAside, Unread};
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 use crate::vault::merge::Read;
@@ -37,9 +37,9 @@ pub struct Restored {
     pub fixes: Vec<Fix>,
     /// Why the details item was not read, when it was not: entries then came back with their
     /// credentials only.
-    pub details_missing: Option<String>,
+    pub details_missing: Option<Unread>,
     /// Shares of a split sheet key that were read but not used, each with why.
-    pub set_aside: Vec<String>,
+    pub set_aside: Vec<SetAside>,
     /// The sheet's name, as messages give it.
     pub name: String,
     /// How many more pages parity needs to rebuild what is missing, when it does.
@@ -160,17 +160,16 @@ pub fn restore(
 pub(super) fn candidates(
     sheet: &ReadSheet,
     item: Item,
-) -> std::result::Result<&Candidates, String> {
+) -> std::result::Result<&Candidates, Unread> {
     match sheet.items.get(&item) {
-        None => Err(format!("no code or line of {} was read", item.tag())),
-        Some(Err(problems)) => Err(problems.join("; ")),
+        None => Err(Unread::NotRead { tag: item.tag() }),
+        Some(Err(problems)) => Err(Unread::NotAssembled(problems.clone())),
         Some(Ok(candidates)) => Ok(candidates),
     }
 }
 
-pub(super) fn decode(text: &str) -> std::result::Result<Vec<u8>, String> {
-    base32::decode(base32::Alphabet::Rfc4648 { padding: true }, text)
-        .ok_or_else(|| "its text is not valid base32".to_string())
+pub(super) fn decode(text: &str) -> std::result::Result<Vec<u8>, Unread> {
+    base32::decode(base32::Alphabet::Rfc4648 { padding: true }, text).ok_or(Unread::NotBase32)
 }
 
 /// Opens the key item: the sheet's identity, and how many entries the sheet has. The
@@ -182,7 +181,7 @@ fn open_key(
     name: &str,
     restored: &mut Restored,
 ) -> Result<(Identities, u16)> {
-    let unreadable = |problem: String| {
+    let unreadable = |problem: Unread| {
         Error::Paper(PaperError::PaperUnreadable {
             problem: format!("the sheet key cannot be read: {problem}"),
         })
@@ -216,7 +215,11 @@ fn open_key(
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| unreadable("no text".into())))
+    Err(first_error.unwrap_or_else(|| {
+        unreadable(Unread::NotRead {
+            tag: Item::Key.tag(),
+        })
+    }))
 }
 
 /// The sheet's identity and entry count from the key item's plaintext.
@@ -242,7 +245,7 @@ fn decrypt_item(
     sheet: &ReadSheet,
     item: Item,
     sheet_key: &Identities,
-) -> std::result::Result<(SecretBytes, Vec<Fix>), String> {
+) -> std::result::Result<(SecretBytes, Vec<Fix>), Unread> {
     let options = candidates(sheet, item)?;
     let mut why = String::new();
     for (text, fixes) in &options.0 {
@@ -254,18 +257,15 @@ fn decrypt_item(
             Err(_) => {}
         }
     }
-    let corrected = text::corrected_lines(options.0.iter().map(|(_, fixes)| fixes));
-    if !corrected.is_empty() {
-        let whole = format!("age's authentication of {} ({why})", item.tag());
-        let named: Vec<String> = (corrected.iter())
-            .map(|line| text::not_mended(line, &whole))
-            .collect();
-        return Err(named.join("; "));
+    let lines = text::corrected_lines(options.0.iter().map(|(_, fixes)| fixes));
+    match lines.is_empty() {
+        true => Err(Unread::WrongKey { why }),
+        false => Err(Unread::NotMended {
+            lines,
+            tag: item.tag(),
+            why,
+        }),
     }
-    Err(format!(
-        "it does not open with this sheet's key ({why}): a line is missing at its end or was \
-         typed wrongly although its check matched, or it is from another sheet"
-    ))
 }
 
 /// The details of every entry, by item tag; an empty map, and the reason noted, when the
@@ -276,7 +276,7 @@ fn read_details(
     restored: &mut Restored,
 ) -> BTreeMap<String, Details> {
     let read = decrypt_item(sheet, Item::Details, sheet_key).and_then(|(plain, fixes)| {
-        let details = blocks::read_details(&plain)?;
+        let details = blocks::read_details(&plain).map_err(Unread::Damaged)?;
         restored.fixes.extend(fixes);
         Ok(details)
     });
@@ -293,30 +293,33 @@ fn restore_entry(
     sheet_key: &Identities,
     details: Option<&Details>,
     name: &str,
-) -> std::result::Result<(Vec<Entry>, Vec<Fix>), String> {
+) -> std::result::Result<(Vec<Entry>, Vec<Fix>), Unread> {
     let (plain, fixes) = decrypt_item(sheet, item, sheet_key)?;
     let entries = match sheet.format {
         Format::V1 => {
             let named = format!("{name} {}", item.tag());
             export::parse(&plain)
-                .map_err(|e| e.at(&named).to_string())?
+                .map_err(|e| Unread::Damaged(e.at(&named).to_string()))?
                 .entries
         }
         Format::V2 => {
-            let credential = blocks::read_entry(&plain)?;
+            let credential = blocks::read_entry(&plain).map_err(Unread::Damaged)?;
             let mut entry = credential.into_entry();
             if let Some(details) = details {
                 entry = entry.with_details(details.clone());
             }
-            let admitted = validate::admit(entry).map_err(|e| e.to_string())?;
+            let admitted = validate::admit(entry).map_err(|e| Unread::Damaged(e.to_string()))?;
             if let Some(recorded) = admitted.recorded_differs {
-                return Err(format!(
-                    "its key gives fingerprint {} but the sheet recorded {recorded}",
-                    admitted.entry.fingerprint()
-                ));
+                return Err(Unread::FingerprintDiffers {
+                    computed: admitted.entry.fingerprint().to_string(),
+                    recorded: recorded.to_string(),
+                });
             }
             vec![admitted.entry]
         }
     };
     Ok((entries, fixes))
 }
+
+#[cfg(test)]
+mod tests;

@@ -85,16 +85,6 @@ pub fn unmendable(line: &TypedLine) -> String {
     )
 }
 
-/// The problem reported for a line whose every correction that fits its check leaves its
-/// item failing `whole` (the `END` line's check, or age's authentication): the line has
-/// more than one mistake, and a wrong correction fit its check by chance.
-pub fn not_mended(line: &str, whole: &str) -> String {
-    format!(
-        "line {line}: a typing mistake (its check value does not match, and no correction \
-         that fits it passes {whole}); compare it with the paper character by character"
-    )
-}
-
 /// The lines, as typed, that `fixes` correct, in order and each once.
 pub fn corrected_lines<'a>(fixes: impl IntoIterator<Item = &'a Vec<Fix>>) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();

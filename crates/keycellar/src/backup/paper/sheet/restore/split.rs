@@ -8,7 +8,7 @@ use crate::backup::paper::ReadSheet;
 use crate::backup::paper::codes::Item;
 use crate::backup::paper::shares::{self, Combined, Share, Threshold};
 use crate::backup::paper::text::Fix;
-use crate::error::{BackupError, PaperError};
+use crate::error::{BackupError, PaperError, SetAside};
 use crate::error::{Error, Result};
 use zeroize::Zeroizing;
 
@@ -24,7 +24,7 @@ pub(super) fn key(
     name: &str,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, String> {
-        let options = candidates(sheet, item)?;
+        let options = candidates(sheet, item).map_err(|why| why.to_string())?;
         Ok(options
             .0
             .iter()
@@ -86,27 +86,18 @@ pub(super) fn key(
 
 /// Names the shares read that do not fit the ones the key came from.
 fn set_aside(combined: &Combined, restored: &mut Restored) {
-    let list = |numbers: &[u8]| numbers.iter().map(u8::to_string).collect::<Vec<_>>();
-    let used = list(&combined.used).join(", ");
+    let used = combined.used.clone();
     if combined.certain {
-        for x in &combined.odd {
-            let which = match combined.used.contains(x) {
-                true => format!("a second share numbered {x}"),
-                false => format!("share {x}"),
-            };
-            restored.set_aside.push(format!(
-                "{which} was set aside: it does not combine with the other shares to the key \
-                 they were made from, so it was altered (the key came from shares {used}); \
-                 ask its holder for the printed share, or print a new split"
-            ));
+        for &share in &combined.odd {
+            restored.set_aside.push(SetAside::Altered {
+                share,
+                duplicate: combined.used.contains(&share),
+                used: used.clone(),
+            });
         }
     } else if !combined.odd.is_empty() {
-        restored.set_aside.push(format!(
-            "shares {} do not lie on one polynomial with shares {used}, from which the key \
-             came (it matches the split's digest): several shares were altered, and \
-             keycellar cannot tell which; print a new split",
-            list(&combined.odd).join(", ")
-        ));
+        let odd = combined.odd.clone();
+        restored.set_aside.push(SetAside::Unfitting { odd, used });
     }
 }
 

@@ -1,0 +1,112 @@
+//! What did not come back is said as facts a front end can tell apart.
+
+use super::*;
+use crate::backup::agefile::{Encryption, Recipients};
+use crate::backup::paper::sheet::{Sheet, SheetKey};
+use crate::backup::paper::{read_typed, text};
+use crate::credential::entry::sample;
+use crate::credential::exchange::Exchange;
+
+const KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
+const SECRET: &str =
+    "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
+
+/// A sheet of two entries (`admitted`, so with their fingerprints recorded, or not)
+/// encrypted to a new identity, typed out without the items `left_out`; gives the typed
+/// text and the identity.
+fn typed(left_out: &[Item], admitted: bool) -> (String, Identities) {
+    let (secret, public) = agefile::new_identity();
+    let mut recipients = Recipients::default();
+    recipients.add(&public).unwrap();
+    let encryption = Encryption::Recipients(recipients);
+    let entries = ["one", "two"].map(|label| {
+        let entry = sample(label, Exchange::Kraken, KEY, SECRET);
+        match admitted {
+            true => validate::admit(entry.with_fingerprint(None)).unwrap().entry,
+            false => entry,
+        }
+    });
+    let fingerprint = "FZF7-EKDN-004C-Y7KP".parse().unwrap();
+    let sheet = Sheet::build(
+        fingerprint,
+        entries.iter().collect(),
+        SheetKey::To(&encryption),
+    )
+    .unwrap();
+    let mut lines = vec![text::sheet_line(&sheet.id)];
+    for (item, base32) in sheet.items() {
+        if !left_out.contains(&item) {
+            lines.extend(text::render(item, base32, "item"));
+        }
+    }
+    let mut identities = Identities::default();
+    identities
+        .add_bytes(secret.as_bytes(), "the identity")
+        .unwrap();
+    (lines.join("\n"), identities)
+}
+
+#[test]
+fn an_entry_and_the_details_left_unread_are_named_with_why() {
+    let (typed, identities) = typed(&[Item::Entry(2), Item::Details], true);
+    let read = read_typed(&typed, "typed").unwrap();
+    let restored = restore(&read, &identities, &[], "typed").unwrap();
+    assert_eq!(restored.entries.len(), 1);
+    assert_eq!(
+        restored.problems,
+        [NotRestored::Entry {
+            tag: "E002".into(),
+            label: None,
+            why: Unread::NotRead { tag: "E002".into() },
+        }]
+    );
+    let missing = Unread::NotRead { tag: "M".into() };
+    assert_eq!(restored.details_missing, Some(missing));
+    assert_eq!(restored.compared(), Read::Credentials);
+    assert!(matches!(
+        restored.complete(),
+        Err(Error::Paper(PaperError::PaperIncomplete { .. }))
+    ));
+}
+
+#[test]
+fn an_item_of_another_sheet_does_not_open_with_this_sheets_key() {
+    let (typed, identities) = self::typed(&[], true);
+    let (other, _) = self::typed(&[], true);
+    // The second entry's lines taken from another sheet, under this sheet's name.
+    let other_entry: Vec<&str> = (other.lines())
+        .skip_while(|line| !line.starts_with("== E002"))
+        .take_while(|line| !line.starts_with("== M"))
+        .collect();
+    let ours: Vec<&str> = typed.lines().collect();
+    let start = ours.iter().position(|l| l.starts_with("== E002")).unwrap();
+    let end = ours.iter().position(|l| l.starts_with("== M")).unwrap();
+    let mixed = [&ours[..start], &other_entry[..], &ours[end..]].concat();
+    let read = read_typed(&mixed.join("\n"), "typed").unwrap();
+    let restored = restore(&read, &identities, &[], "typed").unwrap();
+    let [NotRestored::Entry { tag, why, .. }] = &restored.problems[..] else {
+        panic!("{:?}", restored.problems);
+    };
+    assert_eq!(tag, "E002");
+    assert!(matches!(why, Unread::WrongKey { .. }), "{why}");
+    assert!(
+        why.to_string()
+            .starts_with("it does not open with this sheet's key (")
+    );
+}
+
+#[test]
+fn an_entry_whose_key_does_not_give_its_recorded_fingerprint_is_refused() {
+    // Never admitted: the sheet records a fingerprint of zeros.
+    let (typed, identities) = typed(&[], false);
+    let read = read_typed(&typed, "typed").unwrap();
+    let restored = restore(&read, &identities, &[], "typed").unwrap();
+    assert_eq!(restored.problems.len(), 2);
+    for problem in &restored.problems {
+        let NotRestored::Entry { why, .. } = problem else {
+            panic!("{problem}");
+        };
+        assert!(matches!(why, Unread::FingerprintDiffers { recorded, .. }
+            if recorded == "0000-0000-0000-0000"));
+    }
+}
