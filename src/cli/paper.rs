@@ -131,7 +131,7 @@ fn read_sheet(images: &[PathBuf], typed: &[PathBuf]) -> Result<(ReadSheet, Strin
         paper::read_scans(images, progress)
     })?;
     for message in refused {
-        ui::warn(&message);
+        ui::warn(&message.to_string());
     }
     let name = match images {
         [one] => one.display().to_string(),

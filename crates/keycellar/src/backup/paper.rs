@@ -4,7 +4,8 @@
 //! - [`sheet`]: what is encrypted, and how (a random age key per sheet; one item per entry,
 //!   one for the details of all), and getting entries back; [`blocks`]: the items'
 //!   plaintexts.
-//! - `codes`: the line each QR code holds, and reassembly from codes in any order.
+//! - `codes`: the line each QR code holds, and reassembly from codes in any order;
+//!   [`ignored`]: the codes (and parity slots) reading set aside, as warnings.
 //! - [`text`]: the typed copy with per-line checks, its tolerant reader and the mending of
 //!   typing mistakes; [`text_v1`]: typed copies of format 1.
 //! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
@@ -18,6 +19,7 @@
 pub mod blocks;
 internal_mod!(codes);
 pub mod detect;
+pub mod ignored;
 pub mod layout;
 pub mod parity;
 pub mod parity_lines;
@@ -34,6 +36,7 @@ pub use layout::{Printed, render};
 use crate::error::PaperError;
 use crate::error::{Error, Result};
 use codes::{Format, Item};
+use ignored::Ignored;
 use std::collections::BTreeMap;
 use text::Candidates;
 
@@ -94,7 +97,7 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
 pub fn read_scans(
     scans: &[std::path::PathBuf],
     progress: &dyn Fn(String),
-) -> Result<(ReadSheet, Vec<String>)> {
+) -> Result<(ReadSheet, Vec<Ignored>)> {
     let mut collected = codes::Collected::default();
     for (n, scan) in scans.iter().enumerate() {
         progress(format!(
@@ -136,7 +139,7 @@ pub fn read_scans(
 
 /// A sheet from the texts of codes already read (each page's, say), with what its parity
 /// pages rebuild; and the codes refused, and why. [`read_scans`] without the scans.
-pub fn read_codes<'a>(texts: impl IntoIterator<Item = &'a str>) -> (ReadSheet, Vec<String>) {
+pub fn read_codes<'a>(texts: impl IntoIterator<Item = &'a str>) -> (ReadSheet, Vec<Ignored>) {
     let mut collected = codes::Collected::default();
     for text in texts {
         collected.add(text);
@@ -150,7 +153,7 @@ pub fn read_codes<'a>(texts: impl IntoIterator<Item = &'a str>) -> (ReadSheet, V
 fn finish(
     mut collected: codes::Collected,
     parity: parity_pages::Rebuilt,
-) -> (ReadSheet, Vec<String>) {
+) -> (ReadSheet, Vec<Ignored>) {
     collected.refused.extend(parity.problems.iter().cloned());
     let items = collected
         .items()
@@ -161,8 +164,9 @@ fn finish(
         })
         .collect();
     let format = collected.format().unwrap_or(codes::CURRENT);
+    // In the order of their words, each once, as they are told.
     let mut refused = collected.refused;
-    refused.sort();
+    refused.sort_by_cached_key(Ignored::to_string);
     refused.dedup();
     let sheet = ReadSheet {
         format,

@@ -9,6 +9,7 @@
 //! by character in GF(2^5), so that a parity line is again 70 base32 characters.
 
 use super::codes::Item;
+use super::ignored::Ignored;
 use super::parity::{self, GF32, Unrebuilt};
 use super::parity_pages::{NeedMore, Rebuilt};
 use super::text::{self, ALPHABET, LINE_CHARS, Reading, TypedLine};
@@ -251,12 +252,9 @@ pub fn rebuild(reading: &mut Reading) -> Rebuilt {
         match rebuild_column(&map, &lines, j, &checked) {
             Ok(texts) => added.extend(texts),
             Err(Unrebuilt::NeedMore { more: m, .. }) => more = more.max(m),
-            Err(Unrebuilt::Inconsistent) => rebuilt.problems.push(format!(
-                "the typed lines read in column {} do not fit their parity lines (a line of \
-                 another sheet, or a mistyped one that still fits its check); nothing was \
-                 rebuilt there",
-                j + 1
-            )),
+            Err(Unrebuilt::Inconsistent) => {
+                (rebuilt.problems).push(Ignored::ParityColumn { column: j + 1 })
+            }
         }
     }
     added.retain(|(q, _)| !present.contains(&(lines[*q].0, lines[*q].1)));

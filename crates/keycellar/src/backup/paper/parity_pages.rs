@@ -12,6 +12,7 @@
 mod record;
 
 use super::codes::{CURRENT, Code, Collected, Item};
+use super::ignored::Ignored;
 use super::parity::{self, Unrebuilt, unpack};
 use record::{Record, from_decimal, parse_record, slot_text, to_decimal};
 use std::collections::BTreeSet;
@@ -84,7 +85,7 @@ pub struct Rebuilt {
     /// needed (any of `missing`).
     pub need_more: Option<NeedMore>,
     /// Slots where the pages read did not fit together.
-    pub problems: Vec<String>,
+    pub problems: Vec<Ignored>,
     /// Whether a page that `need_more` names had some of its codes read: reading the
     /// scans again may then find the rest, where for pages not scanned at all it cannot.
     pub partly_read: bool,
@@ -151,10 +152,7 @@ pub fn rebuild(collected: &mut Collected) -> Rebuilt {
         match rebuild_slot(collected, reference, slot, &texts, &blocks) {
             Ok(pages) => rebuilt.pages.extend(pages),
             Err(Unrebuilt::NeedMore { more, missing }) => need.add(reference, more, missing),
-            Err(Unrebuilt::Inconsistent) => rebuilt.problems.push(format!(
-                "the codes read in slot {slot} of the pages do not fit their parity codes \
-                 (a page of another sheet, or a misread code); nothing was rebuilt there"
-            )),
+            Err(Unrebuilt::Inconsistent) => rebuilt.problems.push(Ignored::ParitySlot { slot }),
         }
     }
     rebuilt.partly_read = need.short.intersection(&need.read).next().is_some();
