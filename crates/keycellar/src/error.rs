@@ -25,8 +25,12 @@ pub use problems::{Altered, JsonProblem, NotAge, NotExport};
 /// Everything that can go wrong in the library: one enum per kind of operation, so that a
 /// front end decides, for every variant, what it tells the user (see `src/cli/report.rs`).
 ///
-/// Not `#[non_exhaustive]`, on purpose: a front end in another crate would then have to
-/// match with a `_` arm, and a new variant would compile without a decision there.
+/// `#[non_exhaustive]` (as every error enum of the library), so that a new variant is not
+/// a breaking change for front ends that match with a `_` arm; a front end that decides for
+/// every variant (the command line: `src/cli/report.rs`) turns on the `exhaustive` feature,
+/// which leaves the attribute out, so that a new variant does not compile there until it is
+/// decided.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Opening, unlocking, locking and saving a vault; key derivation.
@@ -64,6 +68,7 @@ pub enum Error {
 }
 
 /// A vault file: opening, unlocking, its lock, saving it, deriving its key.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
     #[error("wrong passphrase for vault {}", .path.display())]
@@ -171,6 +176,7 @@ pub enum VaultError {
 }
 
 /// An operation on the entries of a vault.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum EntryError {
     #[error("no entry labelled {}{}", quoted(.label), did_you_mean(.similar))]

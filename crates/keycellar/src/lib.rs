@@ -54,13 +54,14 @@
 //!   with), the exchanges' constructions (`kraken`, `binance`, `okx`, `coinbase`), the
 //!   `protocol`'s lines, the `policy` every request passes, per-key `nonce` issuers, the
 //!   `journal`, one request's `service`, and the socket `server`; [`ops`]: use cases over
-//!   an open vault: `request` (vault operations as requests and replies that cross a
-//!   socket, and `execute`), `change` (the requests that change the vault, run under its
-//!   lock), `exec` (the entries `exec` hands over), `backup` (what a backup takes from the
-//!   vault, and a backup compared with it), `outgoing` (a backup written, and only then
-//!   its record), `new_vault` (a vault made from a backup's entries), `session` (where requests run: locally, or in
-//!   an agent), `status`, `audit` (what needs attention) and `list` (which entries a
-//!   listing shows).
+//!   an open vault: `request` (vault operations as requests that cross a socket, and
+//!   `execute`), `reply` (what each request gives back, one struct per kind), `change`
+//!   (the requests that change the vault, run under its lock), `exec` (the entries `exec`
+//!   hands over), `backup` (what a backup takes from the vault, and a backup compared with
+//!   it), `outgoing` (a backup written, and only then its record), `new_vault` (a vault
+//!   made from a backup's entries), `session` (where requests run: locally, or in an
+//!   agent), `status`, `audit` (what needs attention) and `list` (which entries a listing
+//!   shows).
 //! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the
 //!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
 //!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 /// A failure of the agent or of reaching it. Facts only; the command line adds the hints.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum AgentError {
     /// The socket directory (or the runtime directory above it) could let another user in.

@@ -5,6 +5,7 @@ use crate::untrusted::quoted;
 use std::path::PathBuf;
 
 /// An age backup (an export): reading, decrypting, writing, merging into a vault.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
     #[error("no identity given can open {name}")]
@@ -118,6 +119,7 @@ pub enum BackupError {
 }
 
 /// A printed sheet, its scans and typed text, and Kraken key QR codes.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum PaperError {
     #[error("{problem}")]

@@ -5,6 +5,7 @@ use super::{JsonProblem, skipped_list};
 use std::path::PathBuf;
 
 /// What a command was given to read or write, and a new passphrase.
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("{} exists; keycellar does not overwrite it unless told to", .path.display())]

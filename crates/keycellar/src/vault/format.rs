@@ -145,6 +145,7 @@ pub fn seal_file(header: &Header, vault_key: &[u8; 32], plaintext: &[u8]) -> Vec
 
 /// Why a vault file was refused before any key was tried; path-free, so the caller that
 /// knows the file names it ([`FormatError::at`]).
+#[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug)]
 pub enum FormatError {
     NotAVault,
