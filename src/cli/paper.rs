@@ -12,15 +12,14 @@ use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
 use keycellar::backup::export::Imported;
+use keycellar::backup::paper::notes::Note;
 use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
-use keycellar::backup::paper::{self, ReadSheet, text};
+use keycellar::backup::paper::{self, SheetSource};
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::BackupError;
 use keycellar::ops::{Outgoing, VaultRequest, reply};
-use keycellar::source::read_file_bounded;
 use keycellar::vault::backup_log::BackupKind;
-use keycellar::wording::noun;
 use std::path::PathBuf;
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
@@ -110,89 +109,53 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     )
 }
 
-/// A sheet read from scans or typed text, and the name messages give it.
-fn read_sheet(images: &[PathBuf], typed: &[PathBuf]) -> Result<(ReadSheet, String)> {
-    if !typed.is_empty() {
-        // Several files (a data sheet's and its shares') are read as one typed copy.
-        let mut content = String::new();
-        for path in typed {
-            let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
-            content.push_str(&String::from_utf8_lossy(&bytes));
-            content.push('\n');
-        }
-        let name = match typed {
-            [one] => one.display().to_string(),
-            _ => format!("{} typed files", typed.len()),
-        };
-        let sheet = paper::read_typed(&content, &name)?;
-        return Ok((sheet, name));
-    }
-    let (sheet, refused) = ui::with_progress("Reading the codes", |progress| {
-        paper::read_scans(images, progress)
-    })?;
-    for message in refused {
-        ui::warn(&message.to_string());
-    }
-    let name = match images {
-        [one] => one.display().to_string(),
-        _ => format!("{} scans", images.len()),
-    };
-    Ok((sheet, name))
-}
-
 /// What a sheet gave back (its entries, its name, how many more pages parity needs), and
 /// what reading it repaired.
-struct SheetRead {
+struct SheetRestored {
     restored: Restored,
     repaired: output::Repaired,
 }
 
-/// The entries a sheet gives back, with every correction of a typed line and every page
-/// rebuilt from parity said (in the document under `--json`, on stderr else).
+/// Says each of `notes`: warnings always, what parity rebuilt only without `--json` (the
+/// document carries it).
+fn tell(notes: &[Note], json: bool) {
+    for note in notes {
+        match note.is_warning() {
+            true => ui::warn(&note.to_string()),
+            false if !json => ui::info(&note.to_string()),
+            false => {}
+        }
+    }
+}
+
+/// The entries a sheet gives back, read from scans or (when given) typed text, with every
+/// correction of a typed line and every page rebuilt from parity said (in the document
+/// under `--json`, on stderr else).
 fn restore_sheet(
     images: &[PathBuf],
     typed: &[PathBuf],
     unlock: &BackupUnlockArgs,
     labels: &[String],
     json: bool,
-) -> Result<SheetRead> {
-    let (read, name) = read_sheet(images, typed)?;
-    let pages: Vec<u16> = read.parity.pages.iter().copied().collect();
-    if !pages.is_empty() && !json {
-        let numbers: Vec<String> = pages.iter().map(u16::to_string).collect();
-        ui::info(&format!(
-            "Rebuilt the codes of {} {} from the parity pages",
-            noun(pages.len(), "page", "pages"),
-            numbers.join(", ")
-        ));
-    }
-    if !read.parity.lines.is_empty() && !json {
-        ui::info(&format!(
-            "Rebuilt typed lines {} from the parity lines",
-            read.parity.lines.join(", ")
-        ));
-    }
+) -> Result<SheetRestored> {
+    let source = match typed.is_empty() {
+        true => SheetSource::Scans(images),
+        false => SheetSource::Typed(typed),
+    };
+    let read = ui::with_progress("Reading the codes", |progress| {
+        paper::read_sheet(source, progress)
+    })?;
+    tell(&read.notes(), json);
     let identities = identities(unlock)?;
-    let restored = sheet::restore(&read, &identities, labels, &name)
+    let restored = sheet::restore(&read.sheet, &identities, labels, &read.name)
         .map_err(|e| prompt::unless_unanswered(e.into()))?;
-    for fix in &restored.fixes {
-        ui::warn(&format!("mended {}", fix.describe()));
-    }
-    for why in &restored.set_aside {
-        ui::warn(&why.to_string());
-    }
-    if let Some(why) = &restored.details_missing {
-        ui::warn(&format!(
-            "the details block M was not read ({why}); entries come back without their \
-             permissions, allow-lists, notes, dates and history"
-        ));
-    }
+    tell(&restored.notes(), json);
     let repaired = output::Repaired {
         mended: restored.fixes.clone(),
-        pages,
-        lines: read.parity.lines,
+        pages: read.sheet.parity.pages.iter().copied().collect(),
+        lines: read.sheet.parity.lines,
     };
-    Ok(SheetRead { restored, repaired })
+    Ok(SheetRestored { restored, repaired })
 }
 
 fn no_source() -> Imported {

@@ -5,7 +5,8 @@
 //!   one for the details of all), and getting entries back; [`blocks`]: the items'
 //!   plaintexts.
 //! - `codes`: the line each QR code holds, and reassembly from codes in any order;
-//!   [`ignored`]: the codes (and parity slots) reading set aside, as warnings.
+//!   [`notes`]: what reading and restoring tell besides entries (codes set aside, pages
+//!   rebuilt, lines mended), for a front end to say.
 //! - [`text`]: the typed copy with per-line checks, its tolerant reader and the mending of
 //!   typing mistakes; [`text_v1`]: typed copies of format 1.
 //! - [`shares`]: k-of-n shares of a sheet key, and combining them with every check.
@@ -19,8 +20,8 @@
 pub mod blocks;
 internal_mod!(codes);
 pub mod detect;
-pub mod ignored;
 pub mod layout;
+pub mod notes;
 pub mod parity;
 pub mod parity_lines;
 pub mod parity_pages;
@@ -35,9 +36,11 @@ pub use layout::{Printed, render};
 
 use crate::error::PaperError;
 use crate::error::{Error, Result};
+use crate::source::read_file_bounded;
 use codes::{Format, Item};
-use ignored::Ignored;
+use notes::{Ignored, Note};
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use text::Candidates;
 
 /// A sheet as read from scans or typed text.
@@ -50,6 +53,75 @@ pub struct ReadSheet {
     pub labels: BTreeMap<Item, String>,
     /// What the parity pages rebuilt, or how many more pages they need (FORMAT.md 8.8).
     pub parity: parity_pages::Rebuilt,
+}
+
+/// Where a sheet is read from.
+#[derive(Clone, Copy, Debug)]
+pub enum SheetSource<'a> {
+    /// Scans of its pages (and of its shares' pages), in any order.
+    Scans(&'a [PathBuf]),
+    /// Typed copies (a data sheet's and its shares'), read as one.
+    Typed(&'a [PathBuf]),
+}
+
+/// A sheet as read, the name messages give it, and what reading went on without.
+#[derive(Debug)]
+pub struct SheetRead {
+    pub sheet: ReadSheet,
+    pub name: String,
+    pub ignored: Vec<Ignored>,
+}
+
+impl SheetRead {
+    /// What a front end says once the sheet is read, before it is restored (so also when
+    /// the restore then fails): what was set aside, and what parity rebuilt.
+    pub fn notes(&self) -> Vec<Note> {
+        let mut notes: Vec<Note> = self.ignored.iter().cloned().map(Note::Ignored).collect();
+        let parity = &self.sheet.parity;
+        if !parity.pages.is_empty() {
+            notes.push(Note::PagesRebuilt(parity.pages.iter().copied().collect()));
+        }
+        if !parity.lines.is_empty() {
+            notes.push(Note::LinesRebuilt(parity.lines.clone()));
+        }
+        notes
+    }
+}
+
+/// Reads a sheet from `source`: scans ([`read_scans`], `progress` told which is being
+/// read) or typed copies, each at most [`text::MAX_TYPED_FILE_LEN`] bytes ([`read_typed`]).
+pub fn read_sheet(source: SheetSource, progress: &dyn Fn(String)) -> Result<SheetRead> {
+    let name = |paths: &[PathBuf], many: &str| match paths {
+        [one] => one.display().to_string(),
+        _ => format!("{} {many}", paths.len()),
+    };
+    match source {
+        SheetSource::Typed(files) => {
+            let mut content = String::new();
+            for path in files {
+                let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
+                content.push_str(&String::from_utf8_lossy(&bytes));
+                content.push('\n');
+            }
+            let name = name(files, "typed files");
+            let sheet = read_typed(&content, &name)?;
+            // Parity columns whose lines did not fit are told, as a scan's slots are.
+            let ignored = sheet.parity.problems.clone();
+            Ok(SheetRead {
+                sheet,
+                name,
+                ignored,
+            })
+        }
+        SheetSource::Scans(scans) => {
+            let (sheet, ignored) = read_scans(scans, progress)?;
+            Ok(SheetRead {
+                sheet,
+                name: name(scans, "scans"),
+                ignored,
+            })
+        }
+    }
 }
 
 /// One text, exactly as read from codes.
@@ -95,7 +167,7 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
 /// other views (smoothed, resized, sharpened) before giving up. Also returns the codes
 /// that were refused, and why. `progress` is told which scan is being read.
 pub fn read_scans(
-    scans: &[std::path::PathBuf],
+    scans: &[PathBuf],
     progress: &dyn Fn(String),
 ) -> Result<(ReadSheet, Vec<Ignored>)> {
     let mut collected = codes::Collected::default();

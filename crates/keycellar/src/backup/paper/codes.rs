@@ -19,7 +19,7 @@
 use crate::error::PaperError;
 use crate::crypto;
 use crate::error::{Error, Result};
-use super::ignored::Ignored;
+use super::notes::Ignored;
 use super::text::{self, Candidates, Fix};
 use std::collections::BTreeMap;
 

@@ -9,7 +9,7 @@
 //! by character in GF(2^5), so that a parity line is again 70 base32 characters.
 
 use super::codes::Item;
-use super::ignored::Ignored;
+use super::notes::Ignored;
 use super::parity::{self, GF32, Unrebuilt};
 use super::parity_pages::{NeedMore, Rebuilt};
 use super::text::{self, ALPHABET, LINE_CHARS, Reading, TypedLine};

@@ -12,7 +12,7 @@
 mod record;
 
 use super::codes::{CURRENT, Code, Collected, Item};
-use super::ignored::Ignored;
+use super::notes::Ignored;
 use super::parity::{self, Unrebuilt, unpack};
 use record::{Record, from_decimal, parse_record, slot_text, to_decimal};
 use std::collections::BTreeSet;

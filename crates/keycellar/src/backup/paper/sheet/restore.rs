@@ -15,6 +15,7 @@ use crate::backup::export;
 use crate::backup::paper::ReadSheet;
 use crate::backup::paper::blocks;
 use crate::backup::paper::codes::{Format, Item};
+use crate::backup::paper::notes::Note;
 use crate::backup::paper::parity_pages::NeedMore;
 use crate::backup::paper::text::{self, Candidates, Fix};
 use crate::credential::details::Details;
@@ -73,6 +74,19 @@ impl Restored {
             },
             None => PaperError::PaperIncomplete { name, problems },
         }))
+    }
+
+    /// What a front end says once the sheet is restored: the typed lines mended, the
+    /// shares set aside, the details block not read.
+    pub fn notes(&self) -> Vec<Note> {
+        let mended = self.fixes.iter().cloned().map(Note::Mended);
+        let set_aside = self.set_aside.iter().cloned().map(Note::SetAside);
+        let details = self
+            .details_missing
+            .iter()
+            .cloned()
+            .map(Note::DetailsMissing);
+        mended.chain(set_aside).chain(details).collect()
     }
 
     /// What a comparison of these entries with the vault may look at: everything, or only

@@ -110,3 +110,42 @@ fn an_entry_whose_key_does_not_give_its_recorded_fingerprint_is_refused() {
             if recorded == "0000-0000-0000-0000"));
     }
 }
+
+#[test]
+fn typed_copies_in_several_files_are_read_as_one_and_their_notes_told() {
+    use crate::backup::paper::notes::{Ignored, Note};
+    use crate::backup::paper::{SheetSource, read_sheet};
+    let (typed, identities) = typed(&[], true);
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<&str> = typed.lines().collect();
+    let middle = lines.iter().position(|l| l.starts_with("== E002")).unwrap();
+    let files = [dir.path().join("a.txt"), dir.path().join("b.txt")];
+    std::fs::write(&files[0], lines[..middle].join("\n")).unwrap();
+    std::fs::write(&files[1], lines[middle..].join("\n")).unwrap();
+    let mut read = read_sheet(SheetSource::Typed(&files), &|_| {}).unwrap();
+    assert_eq!(read.name, "2 typed files");
+    assert!(read.notes().is_empty());
+    let restored = restore(&read.sheet, &identities, &[], &read.name).unwrap();
+    assert_eq!((restored.entries.len(), restored.notes()), (2, vec![]));
+
+    read.ignored.push(Ignored::ParityColumn { column: 2 });
+    read.sheet.parity.pages.insert(3);
+    let notes = read.notes();
+    let told: Vec<(bool, String)> = (notes.iter())
+        .map(|n| (n.is_warning(), n.to_string()))
+        .collect();
+    assert_eq!(
+        told[1],
+        (
+            false,
+            "Rebuilt the codes of page 3 from the parity pages".into()
+        )
+    );
+    assert!(
+        told[0].0
+            && told[0]
+                .1
+                .starts_with("the typed lines read in column 2 do not fit")
+    );
+    assert!(matches!(notes[0], Note::Ignored(_)));
+}
