@@ -7,7 +7,8 @@
 //! code, are the command line's business (`src/cli/report.rs`), not the library's. The
 //! errors of backups are in `backup`, what refuses an entry in `entry`, those of a
 //! command's inputs in `input` (with `paste`: a value given as one part of a key that is
-//! another thing), the parsers' problems in `problems`.
+//! another thing), the parsers' problems in `problems`, what of a sheet did not come back
+//! and why in `unread`.
 
 use crate::untrusted::quoted;
 use std::path::PathBuf;
@@ -17,10 +18,12 @@ mod entry;
 mod input;
 pub mod paste;
 mod problems;
-pub use backup::{BackupError, NotRestored, PaperError, SetAside, Unread, not_mended};
+mod unread;
+pub use backup::{BackupError, NotRestored, PaperError};
 pub use entry::{EntryProblem, Link};
 pub use input::InputError;
 pub use problems::{Altered, JsonProblem, NotAge, NotExport};
+pub use unread::{ItemProblem, SetAside, TooMuch, Unread, not_mended};
 
 /// Everything that can go wrong in the library: one enum per kind of operation, so that a
 /// front end decides, for every variant, what it tells the user (see `src/cli/report.rs`).

@@ -29,7 +29,8 @@ fn read_items(text: &str) -> ItemsRead {
         .into_iter()
         .map(|(item, read)| {
             let read = read.map(|c| c.0.into_iter().map(|(t, fixes)| (t, fixes.len())).collect());
-            (item, read)
+            let words = |problems: Vec<_>| problems.iter().map(ToString::to_string).collect();
+            (item, read.map_err(words))
         })
         .collect()
 }

@@ -34,8 +34,8 @@ pub mod text_v1;
 
 pub use layout::{Printed, render};
 
-use crate::error::PaperError;
 use crate::error::{Error, Result};
+use crate::error::{ItemProblem, PaperError};
 use crate::source::read_file_bounded;
 use codes::{Format, Item};
 use notes::{Ignored, Note};
@@ -48,7 +48,7 @@ use text::Candidates;
 pub struct ReadSheet {
     pub format: Format,
     /// Each item's candidate texts, or every problem that kept it from being read.
-    pub items: BTreeMap<Item, std::result::Result<Candidates, Vec<String>>>,
+    pub items: BTreeMap<Item, std::result::Result<Candidates, Vec<ItemProblem>>>,
     /// The labels a typed copy's headings give its items, for messages.
     pub labels: BTreeMap<Item, String>,
     /// What the parity pages rebuilt, or how many more pages they need (FORMAT.md 8.8).
@@ -232,7 +232,7 @@ fn finish(
         .into_iter()
         .map(|item| {
             let read = collected.assemble(item);
-            (item, read.map_err(|e| vec![e.to_string()]))
+            (item, read.map_err(|problem| vec![problem]))
         })
         .collect();
     let format = collected.format().unwrap_or(codes::CURRENT);

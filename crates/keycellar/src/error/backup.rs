@@ -1,5 +1,6 @@
 //! The errors of backups: age exports, and paper sheets.
 
+use super::Unread;
 use super::{Altered, Error, NotAge, NotExport, quoted_few};
 use crate::untrusted::quoted;
 use std::path::PathBuf;
@@ -205,94 +206,6 @@ pub enum NotRestored {
     /// The sheet key, so nothing at all.
     #[error("{problem}")]
     Key { problem: String },
-}
-
-/// Why one item of a sheet (an entry, the details block, a share) did not come back.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Unread {
-    /// No code or typed line of the item (`tag`, as `E001`) was read.
-    #[error("no code or line of {tag} was read")]
-    NotRead { tag: String },
-    /// Its codes or lines were read but do not make one text: each problem as the reader
-    /// of codes or typed lines words it.
-    #[error("{}", .0.join("; "))]
-    NotAssembled(Vec<String>),
-    #[error("its text is not valid base32")]
-    NotBase32,
-    /// Typed `lines` had corrections that fit their checks, and no correction lets the item
-    /// (`tag`) pass age's authentication (`why`, age's words): a line has more than one
-    /// mistake.
-    #[error("{}", not_mended_all(.lines, &format!("age's authentication of {tag} ({why})")))]
-    NotMended {
-        lines: Vec<String>,
-        tag: String,
-        why: String,
-    },
-    /// It does not open with the sheet's key (`why`, age's words).
-    #[error(
-        "it does not open with this sheet's key ({why}): a line is missing at its end or was \
-         typed wrongly although its check matched, or it is from another sheet"
-    )]
-    WrongKey { why: String },
-    /// It opened, but what it holds is not a valid entry or details block (the reader's
-    /// words).
-    #[error("{0}")]
-    Damaged(String),
-    /// The entry's key does not give the fingerprint the sheet recorded for it.
-    #[error("its key gives fingerprint {computed} but the sheet recorded {recorded}")]
-    FingerprintDiffers { computed: String, recorded: String },
-}
-
-/// A share of a split sheet that was read and set aside: it does not fit the shares the key
-/// came from.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SetAside {
-    /// Share `share` (a second share with its number when `duplicate`) does not combine
-    /// with the shares `used` to the key they were made from: it was altered.
-    #[error(
-        "{} was set aside: it does not combine with the other shares to the key they were \
-         made from, so it was altered (the key came from shares {}); ask its holder for the \
-         printed share, or print a new split",
-        if *.duplicate { format!("a second share numbered {share}") } else { format!("share {share}") },
-        numbers(.used)
-    )]
-    Altered {
-        share: u8,
-        duplicate: bool,
-        used: Vec<u8>,
-    },
-    /// Shares `odd` do not lie on one polynomial with shares `used` (which gave the key that
-    /// matches the split's digest): several were altered, and which cannot be told.
-    #[error(
-        "shares {} do not lie on one polynomial with shares {}, from which the key came (it \
-         matches the split's digest): several shares were altered, and keycellar cannot tell \
-         which; print a new split",
-        numbers(.odd),
-        numbers(.used)
-    )]
-    Unfitting { odd: Vec<u8>, used: Vec<u8> },
-}
-
-/// Share numbers, separated by commas.
-fn numbers(shares: &[u8]) -> String {
-    let numbers: Vec<String> = shares.iter().map(u8::to_string).collect();
-    numbers.join(", ")
-}
-
-/// The problem reported for a typed line whose every correction that fits its check leaves
-/// its item failing `whole` (the `END` line's check, or age's authentication): the line has
-/// more than one mistake, and a wrong correction fit its check by chance.
-pub fn not_mended(line: &str, whole: &str) -> String {
-    format!(
-        "line {line}: a typing mistake (its check value does not match, and no correction \
-         that fits it passes {whole}); compare it with the paper character by character"
-    )
-}
-
-/// [`not_mended`] for each of `lines`, separated by semicolons.
-fn not_mended_all(lines: &[String], whole: &str) -> String {
-    let named: Vec<String> = lines.iter().map(|line| not_mended(line, whole)).collect();
-    named.join("; ")
 }
 
 /// " ('label')" after an item's tag, when the label is known.

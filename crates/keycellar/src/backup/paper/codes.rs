@@ -16,10 +16,10 @@
 //! 4 bytes of SHA-256 over everything before it plus the data, in hex) and kept the
 //! padding; format 2 leaves the check to the QR code's own error correction and to age.
 
-use crate::error::PaperError;
 use crate::crypto;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use super::notes::Ignored;
+use crate::error::ItemProblem;
 use super::text::{self, Candidates, Fix};
 use std::collections::BTreeMap;
 
@@ -329,27 +329,17 @@ impl Collected {
 
     /// The base32 texts an item may be, if every part of it was read: one, unless a part
     /// was read with different texts.
-    pub fn assemble(&self, item: Item) -> Result<Candidates> {
+    pub fn assemble(&self, item: Item) -> std::result::Result<Candidates, ItemProblem> {
         let Some((count, parts)) = self.parts.get(&item) else {
-            return Err(Error::Paper(PaperError::PaperUnreadable {
-                problem: format!("no code of {} was read", item.tag()),
-            }));
+            return Err(ItemProblem::NoCode { tag: item.tag() });
         };
         let missing: Vec<String> = (1..=*count)
             .filter(|p| !parts.contains_key(p))
             .map(|p| format!("{p}/{count}"))
             .collect();
         if !missing.is_empty() {
-            return Err(Error::Paper(PaperError::PaperUnreadable {
-                problem: format!(
-                    "{} is incomplete: {} {} {} not read; scan {} again",
-                    item.tag(),
-                    crate::wording::noun(missing.len(), "part", "parts"),
-                    missing.join(", "),
-                    crate::wording::noun(missing.len(), "was", "were"),
-                    crate::wording::noun(missing.len(), "that code", "those codes")
-                ),
-            }));
+            let tag = item.tag();
+            return Err(ItemProblem::PartsMissing { tag, missing });
         }
         let options: Vec<Vec<(String, Vec<Fix>)>> = parts
             .values()
@@ -364,15 +354,11 @@ impl Collected {
                 .filter(|(_, variants)| variants.len() > 1)
                 .map(|(part, _)| format!("{part}/{count}"))
                 .collect();
-            return Err(Error::Paper(PaperError::PaperUnreadable {
-                problem: format!(
-                    "{}: parts {} were each read with different texts, together more ways \
-                     than keycellar tries ({}); scan only the pages of one sheet",
-                    item.tag(),
-                    crate::wording::first_few(&differing, 8),
-                    text::MAX_COMBINATIONS
-                ),
-            }));
+            return Err(ItemProblem::PartsDiffer {
+                tag: item.tag(),
+                parts: differing,
+                combinations: text::MAX_COMBINATIONS,
+            });
         };
         Ok(Candidates(
             joined

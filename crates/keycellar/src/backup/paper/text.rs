@@ -25,6 +25,7 @@ pub use read::{Reading, TypedLine, read};
 
 use super::codes::{CURRENT, Item};
 use crate::crypto;
+use crate::error::{ItemProblem, TooMuch};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The largest typed-text file keycellar reads: a sheet of 1,000 entries is about 2 MiB.
@@ -133,7 +134,7 @@ const MAX_RENAMED_LINES: usize = 16;
 /// one correction fits), or the problem.
 struct Checked {
     line: TypedLine,
-    found: Result<Vec<(String, Vec<Fix>)>, String>,
+    found: Result<Vec<(String, Vec<Fix>)>, ItemProblem>,
 }
 
 /// Whether a line matches its check value as typed.
@@ -216,7 +217,7 @@ fn check_lines(reading: &Reading) -> Vec<Checked> {
 
 /// What the typed lines make of each item: its candidate texts, or every problem that keeps
 /// it from being whole, each named by its printed line.
-pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<String>>> {
+pub fn assemble(reading: &Reading) -> BTreeMap<Item, Result<Candidates, Vec<ItemProblem>>> {
     let mut by_item: BTreeMap<Item, Vec<Checked>> = BTreeMap::new();
     for checked in check_lines(reading) {
         by_item.entry(checked.line.item).or_default().push(checked);
@@ -240,7 +241,7 @@ fn assemble_item(
     lines: Vec<Checked>,
     (count, end): (Option<usize>, Option<&(usize, String)>),
     budget: &mut usize,
-) -> Result<Candidates, Vec<String>> {
+) -> Result<Candidates, Vec<ItemProblem>> {
     let mut by_number: BTreeMap<usize, Vec<Checked>> = BTreeMap::new();
     for line in lines {
         by_number.entry(line.line.number).or_default().push(line);
@@ -253,22 +254,21 @@ fn assemble_item(
     let mut ambiguous = Vec::new();
     for number in 1..=count.max(highest) {
         let same = by_number.get(&number).map_or(&[][..], Vec::as_slice);
-        let name = format!("line {} {number:02}", item.tag());
+        let line = format!("{} {number:02}", item.tag());
         let chosen = match same {
             // Past the count, only the lines typed there are named (below).
             [] if number > count => continue,
             [] => {
-                problems.push(format!("{name} is missing; type it from the paper"));
+                let line = line.clone();
+                problems.push(ItemProblem::LineMissing { line });
                 None
             }
             [first, rest @ ..] if rest.iter().all(|l| l.line.data == first.line.data) => {
                 Some(&first.found)
             }
             _ => {
-                problems.push(format!(
-                    "{name} is typed {} times with different text; keep the one on the paper",
-                    same.len()
-                ));
+                let (line, times) = (line.clone(), same.len());
+                problems.push(ItemProblem::TypedDifferently { line, times });
                 None
             }
         };
@@ -283,9 +283,7 @@ fn assemble_item(
             None => {}
         }
         if number > count {
-            problems.push(format!(
-                "{name} is beyond the {count} lines its END line counts"
-            ));
+            problems.push(ItemProblem::BeyondCount { line, count });
         }
     }
     if !problems.is_empty() {
@@ -311,31 +309,24 @@ fn assemble_item(
 /// correction (a wrong one fits a 16-bit check about once in 65,536 tries, so a line with
 /// two mistakes may find one), or, when none was corrected, a line repeated or left out, or
 /// the `END` line mistyped.
-fn end_mismatch(item: Item, options: &[Vec<(String, Vec<Fix>)>]) -> Vec<String> {
+fn end_mismatch(item: Item, options: &[Vec<(String, Vec<Fix>)>]) -> Vec<ItemProblem> {
     let corrected = mend::corrected_lines(options.iter().flatten().map(|(_, fixes)| fixes));
     if corrected.is_empty() {
-        return vec![format!(
-            "{} does not add up to its END line's check: a line is repeated or left out, or \
-             the END line is mistyped",
-            item.tag()
-        )];
+        return vec![ItemProblem::EndMismatch { tag: item.tag() }];
     }
-    (corrected.iter())
-        .map(|line| crate::error::not_mended(line, "its END line's check"))
+    (corrected.into_iter())
+        .map(|line| ItemProblem::NotMendedByEnd { line })
         .collect()
 }
 
 /// The problem of an item whose `ambiguous` lines make too many ways to read it.
-fn too_many_ways(ambiguous: &[String], too_many: TooMany) -> String {
-    let more = match too_many {
-        TooMany::Ways => format!("more ways than keycellar tries ({MAX_COMBINATIONS})"),
-        TooMany::Text => "more text to try than keycellar reads in one copy".to_string(),
+fn too_many_ways(ambiguous: &[String], too_many: TooMany) -> ItemProblem {
+    let too_much = match too_many {
+        TooMany::Ways => TooMuch::Ways(MAX_COMBINATIONS),
+        TooMany::Text => TooMuch::Text,
     };
-    format!(
-        "lines {} each fit their check with more than one correction, together {more}; \
-         compare them with the paper",
-        crate::wording::first_few(ambiguous, 8)
-    )
+    let lines = ambiguous.to_vec();
+    ItemProblem::TooManyWays { lines, too_much }
 }
 
 /// Every way to join the lines' candidates, fewest corrections first, when there are at

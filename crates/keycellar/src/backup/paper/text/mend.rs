@@ -8,6 +8,7 @@
 
 use super::{ALPHABET, LINE_CHARS, Reading, TypedLine, line_check};
 use crate::backup::paper::codes::Item;
+use crate::error::ItemProblem;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -77,12 +78,10 @@ impl Fix {
 }
 
 /// The problem reported for a line no single correction mends.
-pub fn unmendable(line: &TypedLine) -> String {
-    format!(
-        "line {}: a typing mistake (its check value does not match); compare it with the \
-         paper character by character",
-        line_name(line.item, line.number)
-    )
+pub fn unmendable(line: &TypedLine) -> ItemProblem {
+    ItemProblem::Unmendable {
+        line: line_name(line.item, line.number),
+    }
 }
 
 /// The lines, as typed, that `fixes` correct, in order and each once.
@@ -191,13 +190,10 @@ fn check_fits(item: Item, number: usize, check: &str) -> impl Fn(&[u8]) -> bool 
 
 /// The data a typed line most likely holds: the line itself when it matches its check, or
 /// every single correction that makes it match. An error says what is wrong and where.
-pub fn mend_line(line: &TypedLine) -> Result<Vec<(String, Vec<Fix>)>, String> {
-    let name = format!("line {}", line_name(line.item, line.number));
+pub fn mend_line(line: &TypedLine) -> Result<Vec<(String, Vec<Fix>)>, ItemProblem> {
     let Some(check) = &line.check else {
-        return Err(format!(
-            "{name} has no check value; type the four characters at the end of the printed \
-             line"
-        ));
+        let line = line_name(line.item, line.number);
+        return Err(ItemProblem::NoCheck { line });
     };
     let fits = check_fits(line.item, line.number, check);
     if line.data.bytes().all(|b| ALPHABET.contains(&b)) && fits(line.data.as_bytes()) {

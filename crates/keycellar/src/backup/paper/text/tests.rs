@@ -7,10 +7,11 @@ fn printed(item: Item) -> Vec<String> {
     render(item, &padded(DATA), "test item")
 }
 
+/// The item's candidates, or its problems in words.
 fn one_item(text: &str, item: Item) -> Result<Candidates, Vec<String>> {
-    assemble(&read(text))
-        .remove(&item)
-        .expect("the item was read")
+    let assembled = assemble(&read(text)).remove(&item);
+    let problems = |problems: Vec<ItemProblem>| problems.iter().map(|p| p.to_string()).collect();
+    assembled.expect("the item was read").map_err(problems)
 }
 
 #[test]

@@ -149,3 +149,25 @@ fn typed_copies_in_several_files_are_read_as_one_and_their_notes_told() {
     );
     assert!(matches!(notes[0], Note::Ignored(_)));
 }
+
+#[test]
+fn a_line_left_out_is_named_as_missing() {
+    use crate::error::ItemProblem;
+    let (typed, identities) = typed(&[], true);
+    let without: Vec<&str> = (typed.lines())
+        .filter(|line| !line.starts_with("E002 01 "))
+        .collect();
+    assert_eq!(without.len() + 1, typed.lines().count());
+    let read = read_typed(&without.join("\n"), "typed").unwrap();
+    let restored = restore(&read, &identities, &[], "typed").unwrap();
+    let [NotRestored::Entry { tag, why, .. }] = &restored.problems[..] else {
+        panic!("{:?}", restored.problems);
+    };
+    let missing = ItemProblem::LineMissing {
+        line: "E002 01".into(),
+    };
+    assert_eq!(
+        (tag.as_str(), why),
+        ("E002", &Unread::NotAssembled(vec![missing]))
+    );
+}
