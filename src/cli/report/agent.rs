@@ -13,6 +13,7 @@ pub fn exit_code(error: &AgentError) -> i32 {
         | AgentError::AlreadyServed { .. }
         | AgentError::ForeignAgent { .. }
         | AgentError::Protocol { .. }
+        | AgentError::ChangeUnanswered { .. }
         | AgentError::NotStarted(_)
         | AgentError::SignBesideAgent { .. }
         | AgentError::Io { .. } => exit::FAILURE,
@@ -26,7 +27,9 @@ pub fn kind(error: &AgentError) -> Cow<'static, str> {
         AgentError::NoAgent { .. } => "no_agent",
         AgentError::AlreadyServed { .. } => "agent_running",
         AgentError::SignBesideAgent { .. } => "agent_unlocked",
-        AgentError::Protocol { .. } | AgentError::NotStarted(_) => "agent_failed",
+        AgentError::Protocol { .. }
+        | AgentError::ChangeUnanswered { .. }
+        | AgentError::NotStarted(_) => "agent_failed",
         AgentError::Io { .. } => "io",
     })
 }
@@ -49,6 +52,10 @@ pub fn hint(error: &AgentError) -> Cow<'static, str> {
         AgentError::Protocol { .. } | AgentError::NotStarted(_) => {
             "Stop it with `keycellar agent stop` and start it again; commands ask the \
              passphrase meanwhile."
+        }
+        AgentError::ChangeUnanswered { .. } => {
+            "Look whether the change was made (`keycellar list`, `keycellar history LABEL`) \
+             before running the command again; `keycellar agent stop` ends that agent."
         }
         AgentError::SignBesideAgent { .. } => {
             "Lock it first (`keycellar lock`, or `keycellar agent stop`) and run exec again:              it asks for the passphrase (or opens with --identity). --beside-agent starts the              bot anyway, accepting that it could read the secrets."

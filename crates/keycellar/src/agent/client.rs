@@ -77,17 +77,26 @@ impl Client {
 
     /// Sends `request` and reads the answer: its fields, or the agent's refusal.
     pub fn ask(&mut self, request: &Request) -> Result<Result<Value, Refusal>, AgentError> {
-        let io = |e| {
-            AgentError::io(
-                format!("cannot talk to the agent at {}", self.socket.display()),
-                e,
-            )
-        };
-        protocol::write_line(&mut self.stream, &protocol::request_line(request)).map_err(io)?;
+        self.send(request)?;
+        self.answer()
+    }
+
+    fn send(&mut self, request: &Request) -> Result<(), AgentError> {
+        let line = protocol::request_line(request);
+        protocol::write_line(&mut self.stream, &line).map_err(|e| self.io(e))
+    }
+
+    /// The answer to the request sent: its fields, or the agent's refusal.
+    fn answer(&mut self) -> Result<Result<Value, Refusal>, AgentError> {
         let line = protocol::read_line(&mut self.reader, protocol::MAX_LINE)
-            .map_err(io)?
+            .map_err(|e| self.io(e))?
             .ok_or_else(|| self.protocol("it closed the connection"))?;
         protocol::parse_answer(&line).map_err(|what| self.protocol(&what))
+    }
+
+    fn io(&self, e: std::io::Error) -> AgentError {
+        let context = format!("cannot talk to the agent at {}", self.socket.display());
+        AgentError::io(context, e)
     }
 
     /// Waits until the agent closes the connection: after `stop`, that is once it has
@@ -148,10 +157,21 @@ pub fn run<R: Reply>(
         vault_id: identity.vault_id,
         operation,
     };
-    let mut answer = match client.ask(&request_line) {
+    if let Err(e) = client.send(&request_line) {
+        return Ok(Err(Fallback::Unreachable(e)));
+    }
+    let mut answer = match client.answer() {
         Ok(Ok(answer)) => answer,
         Ok(Err(refusal)) if is_fallback(&refusal) => return Ok(Err(Fallback::Declined(refusal))),
         Ok(Err(refusal)) => return Err(AgentError::Answered(refusal)),
+        // The agent took the change and may have made it: running it here too could make
+        // it twice.
+        Err(e) if matches!(request, VaultRequest::Change { .. }) => {
+            return Err(AgentError::ChangeUnanswered {
+                socket,
+                what: e.to_string(),
+            });
+        }
         Err(e) => return Ok(Err(Fallback::Unreachable(e))),
     };
     let reply: VaultReply = serde_json::from_value(answer["report"].take())

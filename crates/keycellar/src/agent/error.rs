@@ -27,6 +27,11 @@ pub enum AgentError {
     #[error("the agent at {} answered out of protocol: {what}", .socket.display())]
     Protocol { socket: PathBuf, what: String },
 
+    /// The agent was sent a change and gave no answer it could be read from (`what`): the
+    /// change may have been made, so it is not run again without the agent.
+    #[error("the agent at {} was sent a change and gave no answer ({what}): the change may have been made", .socket.display())]
+    ChangeUnanswered { socket: PathBuf, what: String },
+
     /// The agent refused or failed a request; its answer carries the kind and exit code the
     /// same failure has on the command line.
     #[error("{}", .0.message)]

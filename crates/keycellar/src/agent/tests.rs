@@ -312,18 +312,8 @@ fn junk_runs_move_no_timer(
     );
 }
 
-/// Answers every `run` with the same JSON, whatever was asked.
-struct Answers(Value);
-
-impl Operations for Answers {
-    fn run(&self, _: CachedKey<'_>, _: VaultRequest) -> Result<Value, Refusal> {
-        Ok(self.0.clone())
-    }
-}
-
-/// A vault in `root`, and an agent serving it in-process that answers every request with
-/// `answer`; gives the vault's path and the agent's socket.
-fn agent_answering(root: &tempfile::TempDir, answer: Value) -> (PathBuf, PathBuf) {
+/// A new empty vault in `root`.
+fn vault_in(root: &tempfile::TempDir) -> PathBuf {
     use crate::kdf::KdfParams;
     use crate::passphrase::{NewPassphrase, Purpose};
     use crate::secret::Secret;
@@ -336,6 +326,22 @@ fn agent_answering(root: &tempfile::TempDir, answer: Value) -> (PathBuf, PathBuf
         parallelism: 1,
     };
     crate::vault::Vault::create(&vault, &new, params, vec![]).unwrap();
+    vault
+}
+
+/// Answers every `run` with the same JSON, whatever was asked.
+struct Answers(Value);
+
+impl Operations for Answers {
+    fn run(&self, _: CachedKey<'_>, _: VaultRequest) -> Result<Value, Refusal> {
+        Ok(self.0.clone())
+    }
+}
+
+/// A vault in `root`, and an agent serving it in-process that answers every request with
+/// `answer`; gives the vault's path and the agent's socket.
+fn agent_answering(root: &tempfile::TempDir, answer: Value) -> (PathBuf, PathBuf) {
+    let vault = vault_in(root);
     let identity = identify(&vault).unwrap();
     let socket = private_socket(root);
     let server = AgentServer::bind(&socket, &vault).unwrap();
@@ -399,4 +405,51 @@ fn stop(socket: &Path) {
     let mut client = Client::connect(socket).unwrap().unwrap();
     client.ask(&Request::Stop {}).unwrap().unwrap();
     client.wait_closed();
+}
+
+/// An agent that takes a request and closes the connection without answering (it was
+/// stopped, or died, after the request reached it): a change may have been made, so it is
+/// an error, never run again without the agent; a reading request falls back.
+#[test]
+fn a_change_the_agent_took_and_never_answered_is_not_run_again() {
+    use crate::ops::{ChangeRequest, reply};
+    use std::io::BufRead;
+    use std::os::unix::net::UnixListener;
+    let root = tempfile::tempdir().unwrap();
+    let vault = vault_in(&root);
+    let socket = private_socket(&root);
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(socket.parent().unwrap())
+        .unwrap();
+    let listener = UnixListener::bind(&socket).unwrap();
+    let taking = std::thread::spawn(move || {
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut line = String::new();
+            std::io::BufReader::new(&stream)
+                .read_line(&mut line)
+                .unwrap();
+            assert!(line.contains("\"op\":\"run\""), "{line}");
+        }
+    });
+    let change = VaultRequest::change(
+        ChangeRequest::Remove {
+            label: "bot".into(),
+        },
+        std::time::Duration::from_secs(1),
+    );
+    let changed = run::<reply::Changed>(&vault, None, Some(&socket), &change);
+    assert!(
+        matches!(&changed, Err(AgentError::ChangeUnanswered { socket: at, .. }) if *at == socket),
+        "{changed:?}"
+    );
+    let list = VaultRequest::List {
+        filter: Default::default(),
+    };
+    let listed = run::<reply::List>(&vault, None, Some(&socket), &list);
+    assert!(
+        matches!(listed, Ok(Err(Fallback::Unreachable(_)))),
+        "{listed:?}"
+    );
+    taking.join().unwrap();
 }
