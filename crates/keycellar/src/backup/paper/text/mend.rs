@@ -150,6 +150,9 @@ pub fn place(
     typed: Option<(Item, usize)>,
     open: &dyn Fn(Item, usize) -> bool,
 ) -> Option<(Item, usize)> {
+    if !could_be_a_line(data) {
+        return None;
+    }
     let mut fitting = items.iter().flat_map(|&item| {
         (1..=99)
             .filter(move |&n| Some((item, n)) != typed && open(item, n))
@@ -199,6 +202,9 @@ pub fn mend_line(line: &TypedLine) -> Result<Vec<(String, Vec<Fix>)>, ItemProble
     if line.data.bytes().all(|b| ALPHABET.contains(&b)) && fits(line.data.as_bytes()) {
         return Ok(vec![(line.data.clone(), Vec::new())]);
     }
+    if !could_be_a_line(&line.data) {
+        return Err(unmendable(line));
+    }
     let mut found = corrections(line, &fits);
     // A mistyped check value is tried beside the data corrections (one of which may fit
     // the wrong check by chance); the item's END check or authentication chooses.
@@ -213,6 +219,13 @@ pub fn mend_line(line: &TypedLine) -> Result<Vec<(String, Vec<Fix>)>, ItemProble
         return Err(unmendable(line));
     }
     Ok(found)
+}
+
+/// Whether one correction could make `data` a printed line's: at most one character longer
+/// than a full line. Only such data is searched for corrections or a name, which bounds the
+/// work a hostile line can ask for (each try checks the whole line).
+fn could_be_a_line(data: &str) -> bool {
+    data.len() <= LINE_CHARS + 1
 }
 
 /// Every data that one correction away from `line` fits its check. The candidates are made

@@ -256,3 +256,22 @@ fn a_line_is_moved_only_to_a_name_the_copy_lacks() {
         }
     }
 }
+
+/// A line far longer than any printed one is not searched for corrections or a name
+/// (each try checks the whole line, so the search grew with the square of its length: a
+/// 100,000-character line took minutes): it is named as a typing mistake at once.
+#[test]
+fn a_line_longer_than_any_printed_one_is_not_searched() {
+    let lines = printed(Item::Entry(3));
+    let check = lines[2].rsplit(' ').next().unwrap();
+    let long = format!("E003 02  {}  {check}", "A".repeat(1_000_000));
+    let text = [&lines[..2], &[long], &lines[3..]].concat().join("\n");
+    let problems = one_item(&text, Item::Entry(3)).unwrap_err();
+    assert_eq!(
+        problems,
+        [
+            "line E003 02: a typing mistake (its check value does not match); compare it with \
+          the paper character by character"
+        ]
+    );
+}
