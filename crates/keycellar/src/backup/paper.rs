@@ -35,7 +35,7 @@ pub mod text_v1;
 pub use layout::{Printed, render};
 
 use crate::error::{Error, Result};
-use crate::error::{ItemProblem, PaperError};
+use crate::error::{InputError, ItemProblem, PaperError};
 use crate::source::read_file_bounded;
 use codes::{Format, Item};
 use notes::{Ignored, Note};
@@ -97,13 +97,26 @@ pub fn read_sheet(source: SheetSource, progress: &dyn Fn(String)) -> Result<Shee
     };
     match source {
         SheetSource::Typed(files) => {
+            let name = name(files, "typed files");
+            // The bound is on all the files together: one file given many times is no
+            // larger a copy to read.
             let mut content = String::new();
             for path in files {
-                let bytes = read_file_bounded(path, "typed text", text::MAX_TYPED_FILE_LEN)?;
+                let left = text::MAX_TYPED_FILE_LEN.saturating_sub(content.len() as u64);
+                let bytes = read_file_bounded(path, "typed text", left).map_err(|e| match e {
+                    Error::Input(InputError::InputTooLarge { what, .. }) => {
+                        let (source_name, limit) = (name.clone(), text::MAX_TYPED_FILE_LEN);
+                        Error::Input(InputError::InputTooLarge {
+                            what,
+                            source_name,
+                            limit,
+                        })
+                    }
+                    other => other,
+                })?;
                 content.push_str(&String::from_utf8_lossy(&bytes));
                 content.push('\n');
             }
-            let name = name(files, "typed files");
             let sheet = read_typed(&content, &name)?;
             // Parity columns whose lines did not fit are told, as a scan's slots are.
             let ignored = sheet.parity.problems.clone();

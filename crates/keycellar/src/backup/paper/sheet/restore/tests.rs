@@ -171,3 +171,19 @@ fn a_line_left_out_is_named_as_missing() {
         ("E002", &Unread::NotAssembled(vec![missing]))
     );
 }
+
+#[test]
+fn typed_files_are_bounded_together_not_each() {
+    use crate::backup::paper::{SheetSource, read_sheet, text::MAX_TYPED_FILE_LEN};
+    use crate::error::InputError;
+    let dir = tempfile::tempdir().unwrap();
+    let half = dir.path().join("half.txt");
+    std::fs::write(&half, vec![b'A'; (MAX_TYPED_FILE_LEN / 2) as usize]).unwrap();
+    let files = vec![half.clone(); 3];
+    let refused = read_sheet(SheetSource::Typed(&files), &|_| {}).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Input(InputError::InputTooLarge { source_name, limit, .. })
+            if source_name == "3 typed files" && *limit == MAX_TYPED_FILE_LEN),
+        "{refused}"
+    );
+}
