@@ -145,7 +145,7 @@ impl Context {
             Err(Fallback::NoAgent) => Ok(None),
             Err(Fallback::Declined(refusal)) => {
                 if ui::is_verbose() {
-                    ui::note(&format!("not using the agent: {}", refusal.message));
+                    ui::note(&format!("not using the agent: {}", refusal.message_shown()));
                 }
                 Ok(None)
             }

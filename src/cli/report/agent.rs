@@ -36,7 +36,7 @@ pub fn kind(error: &AgentError) -> Cow<'static, str> {
 
 pub fn hint(error: &AgentError) -> Cow<'static, str> {
     Cow::Borrowed(match error {
-        AgentError::Answered(refusal) => return Cow::Owned(refusal.hint.clone()),
+        AgentError::Answered(refusal) => return Cow::Owned(refusal.hint_shown()),
         AgentError::UnsafeDirectory { .. } => {
             "The socket directory must be yours, mode 0700 and not a link: remove it (or fix \
              its owner and mode) and start the agent again."

@@ -34,7 +34,7 @@ pub enum AgentError {
 
     /// The agent refused or failed a request; its answer carries the kind and exit code the
     /// same failure has on the command line.
-    #[error("{}", .0.message)]
+    #[error("{}", .0.message_shown())]
     Answered(super::protocol::Refusal),
 
     /// `exec --profile sign` would start a bot beside an unlocked agent, which any process

@@ -51,6 +51,25 @@ pub struct Refusal {
     pub hint: String,
 }
 
+impl Refusal {
+    /// The message, fit for a terminal: what an agent (any process of the user could be
+    /// listening there) says is printed with its invisible characters escaped, line by line.
+    pub fn message_shown(&self) -> String {
+        terminal_safe(&self.message)
+    }
+
+    /// The hint, escaped as [`Refusal::message_shown`].
+    pub fn hint_shown(&self) -> String {
+        terminal_safe(&self.hint)
+    }
+}
+
+/// `text` with every invisible character but the line breaks escaped.
+fn terminal_safe(text: &str) -> String {
+    let lines: Vec<_> = text.split('\n').map(crate::untrusted::escaped).collect();
+    lines.join("\n")
+}
+
 /// The agent-only kinds.
 pub mod kind {
     /// The agent is locked: the client asks the passphrase itself.

@@ -453,3 +453,19 @@ fn a_change_the_agent_took_and_never_answered_is_not_run_again() {
     );
     taking.join().unwrap();
 }
+
+/// Any process of the user can listen where an agent should: what it says reaches the
+/// terminal with its invisible characters escaped (a line break kept).
+#[test]
+fn an_agents_refusal_is_shown_escaped() {
+    let refusal = Refusal {
+        kind: "entry_not_found".into(),
+        exit_code: 6,
+        message: "no entry\u{1b}]0;owned\u{7}\nsecond line".into(),
+        hint: "\u{1b}[2Jlist".into(),
+    };
+    let shown = "no entry\\u{1b}]0;owned\\u{7}\nsecond line";
+    assert_eq!(refusal.message_shown(), shown);
+    assert_eq!(AgentError::Answered(refusal.clone()).to_string(), shown);
+    assert_eq!(refusal.hint_shown(), "\\u{1b}[2Jlist");
+}

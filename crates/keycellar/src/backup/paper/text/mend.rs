@@ -9,6 +9,7 @@
 use super::{ALPHABET, LINE_CHARS, Reading, TypedLine, line_check};
 use crate::backup::paper::codes::Item;
 use crate::error::ItemProblem;
+use crate::untrusted::escaped;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -63,16 +64,12 @@ impl Fix {
             FixPart::Check => format!("line {}, check value", self.line),
             FixPart::LineName => format!("line {}, its name", self.line),
         };
-        match (self.typed.is_empty(), self.paper.is_empty()) {
-            (true, _) => format!(
-                "{place}: the paper probably has {} here, left out",
-                self.paper
-            ),
-            (_, true) => format!("{place}: {} was probably typed once too often", self.typed),
-            _ => format!(
-                "{place}: the paper probably says {}, you typed {}",
-                self.paper, self.typed
-            ),
+        // What was typed can be any character: it is shown escaped.
+        let (typed, paper) = (escaped(&self.typed), escaped(&self.paper));
+        match (typed.is_empty(), paper.is_empty()) {
+            (true, _) => format!("{place}: the paper probably has {paper} here, left out"),
+            (_, true) => format!("{place}: {typed} was probably typed once too often"),
+            _ => format!("{place}: the paper probably says {paper}, you typed {typed}"),
         }
     }
 }

@@ -275,3 +275,19 @@ fn a_line_longer_than_any_printed_one_is_not_searched() {
         ]
     );
 }
+
+#[test]
+fn a_mended_character_is_shown_escaped() {
+    let fix = Fix {
+        line: "E003 02".into(),
+        part: FixPart::Data,
+        column: 7,
+        typed: "\u{1b}".into(),
+        paper: "Q".into(),
+    };
+    assert_eq!(
+        fix.describe(),
+        "line E003 02, column 7 (group 2, character 2): the paper probably says Q, you typed \
+         \\u{1b}"
+    );
+}
