@@ -30,7 +30,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         (_, None) => return Err(Failure::Usage("say where the export goes: -o FILE".into())),
     };
     let to_stdout = output::is_stdout(output);
-    output::check_destination(output, args.force)?;
+    output::check_backup_destination(output, args.force, &ctx.vault)?;
     if !args.passphrase && args.recipients.is_empty() && args.recipients_files.is_empty() {
         return Err(Failure::Usage(
             "say who can open the export: -r RECIPIENT, -R FILE, or --passphrase".into(),

@@ -31,7 +31,7 @@ pub fn keepass_xml(ctx: &Context, args: &ExportArgs) -> Result<()> {
         refuse_plaintext(path)?;
     }
     if let Some(path) = path {
-        output::check_destination(path, args.force)?;
+        output::check_backup_destination(path, args.force, &ctx.vault)?;
     }
     let entries = entries(ctx, args.labels.clone())?;
     let xml = handoff::keepass_xml(&entries);

@@ -57,6 +57,15 @@ pub fn check_destination(path: &Path, force: bool) -> Result<()> {
     Ok(store::check_output(path, force)?)
 }
 
+/// [`check_destination`] for a backup of the vault at `vault`, which is never written over
+/// the vault or the files kept beside it.
+pub fn check_backup_destination(path: &Path, force: bool, vault: &Path) -> Result<()> {
+    if !is_stdout(path) {
+        store::check_not_vault(path, vault)?;
+    }
+    check_destination(path, force)
+}
+
 /// Writes a document the user asked for: to standard output for `-`, else to a private
 /// file written atomically (a pipe is written into; nothing else is ever replaced).
 pub fn write_document(path: &Path, bytes: &[u8], force: bool) -> keycellar::Result<()> {

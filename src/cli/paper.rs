@@ -20,10 +20,11 @@ use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::BackupError;
 use keycellar::ops::{Outgoing, VaultRequest, reply};
 use keycellar::vault::backup_log::BackupKind;
+use keycellar::vault::store;
 use std::path::PathBuf;
 
 pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
-    output::check_destination(&args.output, args.force)?;
+    output::check_backup_destination(&args.output, args.force, &ctx.vault)?;
     if let Some((k, n)) = args.split {
         return print_split(ctx, args, k, n);
     }
@@ -71,6 +72,9 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         ));
     }
     let share_paths = sheet::share_paths(&args.output, args.share_dir.as_deref(), n, args.force)?;
+    for path in &share_paths {
+        store::check_not_vault(path, &ctx.vault)?;
+    }
     let shares_to = match args.share_passphrase {
         true => {
             let request = Request {

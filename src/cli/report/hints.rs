@@ -339,8 +339,12 @@ fn input_hint(error: &InputError) -> &'static str {
             "Choose another output path (-o), or `-o -` for standard output."
         }
         InputError::NotAPlainFile { .. } => {
-            "Something not made by keycellar is at a share's name: remove it, or write the \
-             shares into a directory only you can write (--share-dir)."
+            "Something not made by keycellar is at a name it writes (a share, a man page): \
+             remove it, or write into a directory only you can write (--share-dir, man -o)."
+        }
+        InputError::OutputIsVault { .. } => {
+            "Write the backup somewhere else (-o): a backup lives apart from the vault it \
+             keeps."
         }
         InputError::WeakPassphrase { .. } => {
             "Choose a longer one (five or more uncommon words), or let keycellar make one with \

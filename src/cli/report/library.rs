@@ -228,6 +228,7 @@ fn input_exit_code(error: &InputError) -> i32 {
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
         | InputError::NotAPlainFile { .. }
+        | InputError::OutputIsVault { .. }
         | InputError::ChangedMeanwhile { .. }
         | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }
@@ -255,6 +256,7 @@ fn input_kind(error: &InputError) -> &'static str {
         InputError::OutputExists { .. }
         | InputError::NotRegularFile { .. }
         | InputError::NotAPlainFile { .. }
+        | InputError::OutputIsVault { .. }
         | InputError::ChangedMeanwhile { .. }
         | InputError::BadAuthenticator { .. }
         | InputError::InputTooLarge { .. }

@@ -17,6 +17,10 @@ pub enum InputError {
     #[error("{} is a {kind}; keycellar writes a file it names itself only where nothing is, or over a regular file, never through a link or into a pipe", .path.display())]
     NotAPlainFile { path: PathBuf, kind: &'static str },
 
+    /// An output (with a link followed) that is the vault or a file kept beside it.
+    #[error("{} is the vault {} or a file kept beside it; a backup is never written over them", .path.display(), .vault.display())]
+    OutputIsVault { path: PathBuf, vault: PathBuf },
+
     #[error(
         "{what} holds the keys in plain text, and {destination}; keycellar writes it only \
          into a pipe unless told to write a plaintext file"

@@ -30,6 +30,37 @@ pub use output::{
     write_files,
 };
 
+/// Whether two paths name one file (the same path, one directory reached two ways, or a
+/// link at one to the other); for a file not made yet, its directory decides.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| {
+        p.canonicalize().ok().or_else(|| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
+            let dir = dir.unwrap_or(Path::new(".")).canonicalize().ok()?;
+            Some(dir.join(p.file_name()?))
+        })
+    };
+    a == b || canonical(a).is_some_and(|a| Some(a) == canonical(b))
+}
+
+/// Refuses `output` when it is the vault at `vault` or a file kept beside it (its lock, a
+/// generation, a pending generation), links followed: a backup written over one of them
+/// (with `--force`, or a link planted at the output) would replace what it keeps.
+pub fn check_not_vault(output: &Path, vault: &Path) -> Result<()> {
+    let beside =
+        (1..=GENERATIONS).flat_map(|n| [generation_path(vault, n), pending_path(vault, n)]);
+    let mut kept = [vault.to_path_buf(), lock_path(vault)]
+        .into_iter()
+        .chain(beside);
+    match kept.any(|file| same_file(output, &file)) {
+        true => Err(Error::Input(InputError::OutputIsVault {
+            path: output.to_path_buf(),
+            vault: vault.to_path_buf(),
+        })),
+        false => Ok(()),
+    }
+}
+
 /// How many previous versions are kept beside the vault.
 pub const GENERATIONS: u32 = 2;
 

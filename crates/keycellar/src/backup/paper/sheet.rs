@@ -298,7 +298,7 @@ pub fn share_paths(
     let paths = share_files(sheet, share_dir, n);
     for (share, path) in (1..).zip(&paths) {
         store::check_named_output(path, overwrite)?;
-        if same_file(path, sheet) {
+        if store::same_file(path, sheet) {
             return Err(Error::Paper(PaperError::ShareOnSheet {
                 share,
                 path: path.clone(),
@@ -321,17 +321,4 @@ pub(crate) fn share_files(sheet: &Path, share_dir: Option<&Path>, n: u8) -> Vec<
     (1..=n)
         .map(|x| directory.join(format!("share-{x}-of-{n}.pdf")))
         .collect()
-}
-
-/// Whether two output paths name one file (the same path, one directory reached two ways,
-/// or a link at one to the other).
-fn same_file(a: &Path, b: &Path) -> bool {
-    let canonical = |p: &Path| {
-        p.canonicalize().ok().or_else(|| {
-            let dir = p.parent().filter(|d| !d.as_os_str().is_empty());
-            let dir = dir.unwrap_or(Path::new(".")).canonicalize().ok()?;
-            Some(dir.join(p.file_name()?))
-        })
-    };
-    a == b || canonical(a).is_some_and(|a| Some(a) == canonical(b))
 }
