@@ -174,8 +174,14 @@ pub fn run<R: Reply>(
         }
         Err(e) => return Ok(Err(Fallback::Unreachable(e))),
     };
-    let reply: VaultReply = serde_json::from_value(answer["report"].take())
-        .map_err(|e| client.protocol(&format!("its reply is not understood: {e}")))?;
+    // The parser's words are left out: they quote the value they stumbled on, which in a
+    // reply that carries secrets (show, exec, export, print) could be a piece of one.
+    let report = answer["report"].take();
+    let tag = crate::untrusted::quoted(report["reply"].as_str().unwrap_or(""));
+    let reply: VaultReply = serde_json::from_value(report).map_err(|_| {
+        let what = format!("its reply (tagged {tag}) is not understood by this keycellar");
+        client.protocol(&what)
+    })?;
     R::take(reply)
         .map(Ok)
         .map_err(|other| client.protocol(&wrong_reply(request.kind(), &other)))

@@ -329,6 +329,9 @@ fn vault_in(root: &tempfile::TempDir) -> PathBuf {
     vault
 }
 
+/// A value shaped like an exchange secret.
+const SECRET_LIKE: &str = "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7Le";
+
 /// Answers every `run` with the same JSON, whatever was asked.
 struct Answers(Value);
 
@@ -369,8 +372,19 @@ fn a_reply_of_another_kind_or_out_of_shape_is_the_agents_protocol_error() {
             history.clone(),
             "answered a list request with a history reply",
         ),
-        (json!({"reply": "list"}), "its reply is not understood"),
-        (json!({"reply": "minted"}), "its reply is not understood"),
+        (
+            json!({"reply": "list"}),
+            "its reply (tagged \"list\") is not understood",
+        ),
+        (
+            json!({"reply": "minted"}),
+            "its reply (tagged \"minted\") is not understood",
+        ),
+        // A field the parser stumbles on is not quoted: it could hold a secret.
+        (
+            json!({"reply": "show", "entry": SECRET_LIKE}),
+            "(tagged \"show\") is not",
+        ),
     ];
     for (answer, said) in cases {
         let root = tempfile::tempdir().unwrap();
@@ -383,6 +397,7 @@ fn a_reply_of_another_kind_or_out_of_shape_is_the_agents_protocol_error() {
             Err(AgentError::Protocol { socket: at, what }) => {
                 assert_eq!(at, socket);
                 assert!(what.contains(said), "{what}");
+                assert!(!what.contains(&SECRET_LIKE[..12]), "{what}");
             }
             other => panic!("{said}: {other:?}"),
         }
