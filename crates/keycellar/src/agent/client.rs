@@ -9,18 +9,26 @@ use super::protocol::{self, Refusal, Request, kind};
 use super::socket_dir;
 use crate::ops::{Reply, VaultReply, VaultRequest, wrong_reply};
 use serde_json::Value;
-use std::io::BufReader;
+use std::io::{BufReader, ErrorKind};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// The variable naming an agent's socket explicitly (set by `agent start -- COMMAND`).
 pub const SOCKET_VARIABLE: &str = "KEYCELLAR_AGENT_SOCK";
+
+/// How long a client waits for an agent's answer, beyond what the request itself may wait
+/// (a change, up to its lock timeout for the vault's lock): an agent that was stopped
+/// (`SIGSTOP`) or is stuck costs a command this long, not forever.
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A connection to an agent.
 pub struct Client {
     stream: UnixStream,
     reader: BufReader<UnixStream>,
     socket: PathBuf,
+    /// How long an answer is waited for.
+    patience: Duration,
 }
 
 /// Where the agent for `vault` listens: `explicit` when given, else the socket for its id in
@@ -68,11 +76,14 @@ impl Client {
             .try_clone()
             .map(BufReader::new)
             .map_err(|e| AgentError::io("cannot read from the agent", e))?;
-        Ok(Some(Client {
+        let mut client = Client {
             stream,
             reader,
             socket: socket.to_path_buf(),
-        }))
+            patience: PATIENCE,
+        };
+        client.wait_at_most(PATIENCE)?;
+        Ok(Some(client))
     }
 
     /// Sends `request` and reads the answer: its fields, or the agent's refusal.
@@ -86,11 +97,26 @@ impl Client {
         protocol::write_line(&mut self.stream, &line).map_err(|e| self.io(e))
     }
 
+    /// Waits at most `patience` for each answer.
+    fn wait_at_most(&mut self, patience: Duration) -> Result<(), AgentError> {
+        // The reader is a clone of the stream: one socket, one timeout.
+        self.stream
+            .set_read_timeout(Some(patience))
+            .map_err(|e| self.io(e))?;
+        self.patience = patience;
+        Ok(())
+    }
+
     /// The answer to the request sent: its fields, or the agent's refusal.
     fn answer(&mut self) -> Result<Result<Value, Refusal>, AgentError> {
-        let line = protocol::read_line(&mut self.reader, protocol::MAX_LINE)
-            .map_err(|e| self.io(e))?
-            .ok_or_else(|| self.protocol("it closed the connection"))?;
+        let line = match protocol::read_line(&mut self.reader, protocol::MAX_LINE) {
+            Ok(line) => line.ok_or_else(|| self.protocol("it closed the connection"))?,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                let waited = self.patience.as_secs_f64();
+                return Err(self.protocol(&format!("it did not answer within {waited} s")));
+            }
+            Err(e) => return Err(self.io(e)),
+        };
         protocol::parse_answer(&line).map_err(|what| self.protocol(&what))
     }
 
@@ -136,6 +162,24 @@ pub fn run<R: Reply>(
     explicit: Option<&Path>,
     request: &VaultRequest,
 ) -> Result<Result<R, Fallback>, AgentError> {
+    let patience = match request {
+        VaultRequest::Change {
+            lock_timeout_ms, ..
+        } => PATIENCE + Duration::from_millis(*lock_timeout_ms),
+        _ => PATIENCE,
+    };
+    run_within(vault, runtime_dir, explicit, request, patience)
+}
+
+/// [`run`], waiting at most `patience` for the agent's answer (an agent that gives none is
+/// as one that closed the connection).
+pub(crate) fn run_within<R: Reply>(
+    vault: &Path,
+    runtime_dir: Option<&Path>,
+    explicit: Option<&Path>,
+    request: &VaultRequest,
+    patience: Duration,
+) -> Result<Result<R, Fallback>, AgentError> {
     if explicit.is_none() && !any_socket(&socket_dir::socket_dir(runtime_dir)) {
         return Ok(Err(Fallback::NoAgent));
     }
@@ -150,6 +194,9 @@ pub fn run<R: Reply>(
         Ok(None) => return Ok(Err(Fallback::NoAgent)),
         Err(e) => return Ok(Err(Fallback::Unreachable(e))),
     };
+    if let Err(e) = client.wait_at_most(patience) {
+        return Ok(Err(Fallback::Unreachable(e)));
+    }
     let operation = serde_json::to_value(request)
         .map_err(|e| client.protocol(&format!("the request did not serialise: {e}")))?;
     let request_line = Request::Run {

@@ -484,3 +484,53 @@ fn an_agents_refusal_is_shown_escaped() {
     assert_eq!(AgentError::Answered(refusal.clone()).to_string(), shown);
     assert_eq!(refusal.hint_shown(), "\\u{1b}[2Jlist");
 }
+
+/// An agent that takes requests and never answers (stopped with SIGSTOP, or stuck) costs a
+/// command its patience, not forever: a reading request falls back, a change is an error.
+#[test]
+fn an_agent_that_never_answers_is_given_up_on() {
+    use crate::ops::{ChangeRequest, reply};
+    use std::io::BufRead;
+    use std::os::unix::net::UnixListener;
+    let root = tempfile::tempdir().unwrap();
+    let vault = vault_in(&root);
+    let socket = private_socket(&root);
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(socket.parent().unwrap())
+        .unwrap();
+    let listener = UnixListener::bind(&socket).unwrap();
+    let (done, finished) = mpsc::channel::<()>();
+    let silent = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let (stream, _) = listener.accept().unwrap();
+            let mut line = String::new();
+            std::io::BufReader::new(&stream)
+                .read_line(&mut line)
+                .unwrap();
+            held.push(stream);
+        }
+        let _ = finished.recv();
+    });
+    let patience = std::time::Duration::from_millis(50);
+    let list = VaultRequest::List {
+        filter: Default::default(),
+    };
+    let listed = client::run_within::<reply::List>(&vault, None, Some(&socket), &list, patience);
+    let Ok(Err(Fallback::Unreachable(AgentError::Protocol { what, .. }))) = &listed else {
+        panic!("{listed:?}");
+    };
+    assert_eq!(what, "it did not answer within 0.05 s");
+    let remove = ChangeRequest::Remove {
+        label: "bot".into(),
+    };
+    let change = VaultRequest::change(remove, std::time::Duration::ZERO);
+    let changed =
+        client::run_within::<reply::Changed>(&vault, None, Some(&socket), &change, patience);
+    let Err(AgentError::ChangeUnanswered { what, .. }) = &changed else {
+        panic!("{changed:?}");
+    };
+    assert!(what.ends_with("it did not answer within 0.05 s"), "{what}");
+    done.send(()).unwrap();
+    silent.join().unwrap();
+}
