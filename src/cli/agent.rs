@@ -135,16 +135,47 @@ pub fn status(ctx: &Context) -> Result<()> {
     output::agent_status(&ask(&mut client, Request::Status {})?, ctx.json)
 }
 
-/// `agent stop` (`stop`) or `lock`: nothing to do is not a failure.
+/// `agent stop` (`stop`) or `lock`: nothing to do is not a failure. Both the agent that
+/// `KEYCELLAR_AGENT_SOCK` names and the one in the socket directory are asked: a variable
+/// left pointing at a dead socket must not leave the vault's own agent unlocked.
 pub fn stop_or_lock(ctx: &Context, stop: bool) -> Result<()> {
-    let done = match connect(ctx)? {
-        Some(mut client) if stop => {
-            ask(&mut client, Request::Stop {})?;
-            client.wait_closed();
-            "stopped"
-        }
-        Some(mut client) => ask(&mut client, Request::Lock {}).map(|_| "locked")?,
-        None => "none",
-    };
+    let (clients, unreachable) = connect_every(ctx)?;
+    let mut done = "none";
+    for mut client in clients {
+        done = match stop {
+            true => {
+                ask(&mut client, Request::Stop {})?;
+                client.wait_closed();
+                "stopped"
+            }
+            false => ask(&mut client, Request::Lock {}).map(|_| "locked")?,
+        };
+    }
+    // What could be reached is locked first; one that could not be is then the failure.
+    if let Some(error) = unreachable {
+        return Err(error.into());
+    }
     output::agent_changed(&ctx.vault, done, ctx.json)
+}
+
+/// The agents that may serve the vault: the one `KEYCELLAR_AGENT_SOCK` names, and the one
+/// in the socket directory, each once; and the first that could not be reached safely.
+fn connect_every(ctx: &Context) -> Result<(Vec<Client>, Option<AgentError>)> {
+    let identity = agent::identify(&ctx.vault)?;
+    let runtime = context::runtime_dir();
+    let explicit = context::explicit_socket();
+    let mut sockets = vec![agent::socket_for(&identity, runtime.as_deref(), None)];
+    if let Some(explicit) = explicit.filter(|s| *s != sockets[0]) {
+        sockets.insert(0, explicit);
+    }
+    let (mut clients, mut unreachable) = (Vec::new(), None);
+    for socket in &sockets {
+        match Client::connect(socket) {
+            Ok(client) => clients.extend(client),
+            Err(error) => {
+                unreachable.get_or_insert(error);
+            }
+        }
+    }
+    Ok((clients, unreachable))
 }

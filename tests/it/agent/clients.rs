@@ -2,7 +2,8 @@
 //! findings A2, A6, F6, H2 and the bind race): a request line with a key twice is refused;
 //! request lines are small; at most `MAX_CLIENTS` clients at once, more wait their turn,
 //! and silent ones are hung up on; a status request names no directory; out of descriptors it waits instead of spinning and serves again after; it keeps
-//! no descriptor `agent start` had; and two starts at once leave one agent.
+//! no descriptor `agent start` had; two starts at once leave one agent; and `lock` reaches
+//! the vault's agent past a socket variable left stale.
 
 use super::{AgentVault, Line, eventually};
 use serde_json::{Value, json};
@@ -273,4 +274,26 @@ fn an_agent_whose_socket_is_removed_stops_and_the_next_one_serves() {
     std::fs::remove_file(av.socket()).unwrap();
     eventually("the first agent ends", || !super::alive(pid));
     assert_eq!(av.start(&[])["state"], "unlocked");
+}
+
+/// `lock` and `agent stop` ask the vault's own agent too when `KEYCELLAR_AGENT_SOCK` names
+/// a socket where none listens (a variable left from an agent gone): they used to say
+/// "nothing to do" and leave the vault's agent unlocked.
+#[test]
+fn lock_reaches_the_vaults_agent_past_a_stale_socket_variable() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let stale = av.runtime.join("keycellar").join("agent-gone.sock");
+    av.bare()
+        .env("KEYCELLAR_AGENT_SOCK", &stale)
+        .arg("lock")
+        .assert()
+        .success();
+    assert_eq!(av.status()["state"], "locked");
+    av.bare()
+        .env("KEYCELLAR_AGENT_SOCK", &stale)
+        .args(["agent", "stop"])
+        .assert()
+        .success();
+    av.bare().args(["agent", "status"]).assert().code(1);
 }
