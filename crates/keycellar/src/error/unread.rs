@@ -167,6 +167,8 @@ fn numbers(shares: &[u8]) -> String {
 /// its item failing `whole` (the `END` line's check, or age's authentication): the line has
 /// more than one mistake, and a wrong correction fit its check by chance.
 pub fn not_mended(line: &str, whole: &str) -> String {
+    // A line's name may be as typed (a line renamed): shown escaped.
+    let line = crate::untrusted::escaped(line);
     format!(
         "line {line}: a typing mistake (its check value does not match, and no correction \
          that fits it passes {whole}); compare it with the paper character by character"

@@ -47,6 +47,10 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
 /// generation, a pending generation), links followed: a backup written over one of them
 /// (with `--force`, or a link planted at the output) would replace what it keeps.
 pub fn check_not_vault(output: &Path, vault: &Path) -> Result<()> {
+    // The files beside the vault are beside the file a link to it names, as a save makes
+    // them.
+    let given = vault;
+    let vault = &resolve(vault)?;
     let beside =
         (1..=GENERATIONS).flat_map(|n| [generation_path(vault, n), pending_path(vault, n)]);
     let mut kept = [vault.to_path_buf(), lock_path(vault)]
@@ -55,7 +59,7 @@ pub fn check_not_vault(output: &Path, vault: &Path) -> Result<()> {
     match kept.any(|file| same_file(output, &file)) {
         true => Err(Error::Input(InputError::OutputIsVault {
             path: output.to_path_buf(),
-            vault: vault.to_path_buf(),
+            vault: given.to_path_buf(),
         })),
         false => Ok(()),
     }

@@ -254,3 +254,22 @@ fn a_link_planted_at_a_made_up_name_after_its_check_is_never_followed() {
     write_files(&files, true, Visibility::Private).unwrap();
     assert_eq!(fs::read(&vault).unwrap(), b"a sheet");
 }
+
+#[test]
+fn a_backup_is_refused_over_the_files_beside_a_vault_given_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    fs::create_dir(&real).unwrap();
+    fs::write(real.join("v.kc"), b"vault").unwrap();
+    let link = dir.path().join("lnk.kc");
+    std::os::unix::fs::symlink(real.join("v.kc"), &link).unwrap();
+    for kept in ["v.kc", "v.kc.lock", "v.kc.1", "v.kc.2", ".v.kc.1.pending"] {
+        let refused = check_not_vault(&real.join(kept), &link);
+        assert!(
+            matches!(refused, Err(Error::Input(InputError::OutputIsVault { .. }))),
+            "{kept}"
+        );
+    }
+    check_not_vault(&real.join("keys.age"), &link).unwrap();
+    check_not_vault(&dir.path().join("lnk.kc.1"), &link).unwrap();
+}

@@ -53,16 +53,17 @@ impl Fix {
 
     /// How a person reads the correction.
     pub fn describe(&self) -> String {
+        // A line's name is as typed when it was renamed: any character, shown escaped.
+        let line = escaped(&self.line);
         let place = match self.part {
             FixPart::Data => format!(
-                "line {}, column {} (group {}, character {})",
-                self.line,
+                "line {line}, column {} (group {}, character {})",
                 self.column,
                 self.column.saturating_sub(1) / 5 + 1,
                 self.column.saturating_sub(1) % 5 + 1
             ),
-            FixPart::Check => format!("line {}, check value", self.line),
-            FixPart::LineName => format!("line {}, its name", self.line),
+            FixPart::Check => format!("line {line}, check value"),
+            FixPart::LineName => format!("line {line}, its name"),
         };
         // What was typed can be any character: it is shown escaped.
         let (typed, paper) = (escaped(&self.typed), escaped(&self.paper));

@@ -290,4 +290,13 @@ fn a_mended_character_is_shown_escaped() {
         "line E003 02, column 7 (group 2, character 2): the paper probably says Q, you typed \
          \\u{1b}"
     );
+    // A line renamed keeps its name as typed, which can be anything.
+    let renamed = mend::renamed("\u{1b}]0;X\u{7} 05", Item::Entry(1), 5);
+    assert!(
+        renamed
+            .describe()
+            .starts_with("line \\u{1b}]0;X\\u{7} 05, its name")
+    );
+    let problem = crate::error::not_mended(&renamed.line, "its END line's check");
+    assert!(problem.starts_with("line \\u{1b}]0;X\\u{7} 05: a typing mistake"));
 }
