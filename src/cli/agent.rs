@@ -14,8 +14,9 @@ use super::signals;
 use keycellar::Error;
 use keycellar::agent::{self, AgentError, Client, Limits, Request, VaultIdentity};
 use keycellar::untrusted::quoted;
+use keycellar::vault::store;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// `agent ...`: the exit code (`agent start -- COMMAND` passes COMMAND's on).
@@ -135,47 +136,54 @@ pub fn status(ctx: &Context) -> Result<()> {
     output::agent_status(&ask(&mut client, Request::Status {})?, ctx.json)
 }
 
-/// `agent stop` (`stop`) or `lock`: nothing to do is not a failure. Both the agent that
-/// `KEYCELLAR_AGENT_SOCK` names and the one in the socket directory are asked: a variable
-/// left pointing at a dead socket must not leave the vault's own agent unlocked.
+/// `agent stop` (`stop`) or `lock`: nothing to do is not a failure. The agent in the socket
+/// directory is asked first, then the one `KEYCELLAR_AGENT_SOCK` names (a variable left
+/// pointing at a dead socket, or at a hostile one, must not leave the vault's own agent
+/// unlocked), each only once it says it serves this vault (a lock carries no vault id).
 pub fn stop_or_lock(ctx: &Context, stop: bool) -> Result<()> {
-    let (clients, unreachable) = connect_every(ctx)?;
-    let mut done = "none";
-    for mut client in clients {
-        done = match stop {
-            true => {
-                ask(&mut client, Request::Stop {})?;
-                client.wait_closed();
-                "stopped"
-            }
-            false => ask(&mut client, Request::Lock {}).map(|_| "locked")?,
-        };
+    let identity = agent::identify(&ctx.vault)?;
+    let runtime = context::runtime_dir();
+    let mut sockets = vec![agent::socket_for(&identity, runtime.as_deref(), None)];
+    if let Some(explicit) = context::explicit_socket() {
+        if !store::same_file(&explicit, &sockets[0]) {
+            sockets.push(explicit);
+        }
     }
-    // What could be reached is locked first; one that could not be is then the failure.
-    if let Some(error) = unreachable {
+    let (mut done, mut failure) = ("none", None);
+    for socket in &sockets {
+        match stop_or_lock_at(socket, &identity.vault_id, stop) {
+            Ok(Some(what)) => done = what,
+            Ok(None) => {}
+            Err(error) => {
+                failure.get_or_insert(error);
+            }
+        }
+    }
+    // Every agent that could be reached was asked before one that failed is reported.
+    if let Some(error) = failure {
         return Err(error.into());
     }
     output::agent_changed(&ctx.vault, done, ctx.json)
 }
 
-/// The agents that may serve the vault: the one `KEYCELLAR_AGENT_SOCK` names, and the one
-/// in the socket directory, each once; and the first that could not be reached safely.
-fn connect_every(ctx: &Context) -> Result<(Vec<Client>, Option<AgentError>)> {
-    let identity = agent::identify(&ctx.vault)?;
-    let runtime = context::runtime_dir();
-    let explicit = context::explicit_socket();
-    let mut sockets = vec![agent::socket_for(&identity, runtime.as_deref(), None)];
-    if let Some(explicit) = explicit.filter(|s| *s != sockets[0]) {
-        sockets.insert(0, explicit);
+/// Stops or locks the agent at `socket` when it serves the vault `vault_id`: what was done,
+/// or `None` when no agent listens there or it serves another vault.
+fn stop_or_lock_at(
+    socket: &Path,
+    vault_id: &str,
+    stop: bool,
+) -> std::result::Result<Option<&'static str>, AgentError> {
+    let Some(mut client) = Client::connect(socket)? else {
+        return Ok(None);
+    };
+    let mut ask = |request| client.ask(&request)?.map_err(AgentError::Answered);
+    if ask(Request::Status {})?["vault_id"] != vault_id {
+        return Ok(None);
     }
-    let (mut clients, mut unreachable) = (Vec::new(), None);
-    for socket in &sockets {
-        match Client::connect(socket) {
-            Ok(client) => clients.extend(client),
-            Err(error) => {
-                unreachable.get_or_insert(error);
-            }
-        }
+    if !stop {
+        return ask(Request::Lock {}).map(|_| Some("locked"));
     }
-    Ok((clients, unreachable))
+    ask(Request::Stop {})?;
+    client.wait_closed();
+    Ok(Some("stopped"))
 }

@@ -50,6 +50,12 @@ pub mod exit {
     pub const PLUGIN_CANCELLED: i32 = 11;
     /// Paper pages are missing that its parity pages cannot make up for.
     pub const PAPER_NEEDS_PAGES: i32 = 12;
+
+    /// Whether `code` is a failure's code of this contract: an agent's answer (any process
+    /// of the user could have given it) is believed only then.
+    pub fn is_failure(code: i32) -> bool {
+        (FAILURE..=PAPER_NEEDS_PAGES).contains(&code)
+    }
 }
 
 /// Why a command failed.

@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 pub fn exit_code(error: &AgentError) -> i32 {
     match error {
-        AgentError::Answered(refusal) => refusal.exit_code,
+        // A failure never exits 0, whatever the answer said.
+        AgentError::Answered(refusal) if exit::is_failure(refusal.exit_code) => refusal.exit_code,
+        AgentError::Answered(_) => exit::FAILURE,
         AgentError::UnsafeDirectory { .. }
         | AgentError::NoAgent { .. }
         | AgentError::AlreadyServed { .. }

@@ -297,3 +297,56 @@ fn lock_reaches_the_vaults_agent_past_a_stale_socket_variable() {
         .success();
     av.bare().args(["agent", "status"]).assert().code(1);
 }
+
+/// A socket `KEYCELLAR_AGENT_SOCK` names, where a process of the user answers every line
+/// with a refusal that claims exit code 0; serves until the test ends.
+fn refusing_socket(av: &AgentVault) -> std::path::PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = av.tv.dir.path().join("hostile");
+    std::fs::DirBuilder::new().mode(0o700).create(&dir).unwrap();
+    let socket = dir.join("s.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        let refusal = "{\"v\":1,\"ok\":false,\"error\":{\"kind\":\"x\",\"exit_code\":0,\
+                       \"message\":\"m\",\"hint\":\"h\"}}\n";
+        for stream in listener.incoming().flatten() {
+            let mut lines = BufReader::new(&stream);
+            let mut line = String::new();
+            while lines.read_line(&mut line).is_ok_and(|n| n > 0) {
+                let _ = (&stream).write_all(refusal.as_bytes());
+                line.clear();
+            }
+        }
+    });
+    socket
+}
+
+/// A hostile socket named by the variable cannot keep `lock` from locking the vault's own
+/// agent, nor make it exit 0 by claiming that code (second attacker pass, F2).
+#[test]
+fn a_refusing_socket_in_the_variable_neither_stops_lock_nor_makes_it_succeed() {
+    let av = AgentVault::new();
+    av.start(&[]);
+    let hostile = refusing_socket(&av);
+    av.bare()
+        .env("KEYCELLAR_AGENT_SOCK", &hostile)
+        .arg("lock")
+        .assert()
+        .code(1);
+    assert_eq!(av.status()["state"], "locked");
+}
+
+/// `lock` for one vault leaves another vault's agent alone, even when the variable names
+/// that agent's socket (inside `agent start -- COMMAND` for the other vault; F3).
+#[test]
+fn lock_leaves_another_vaults_agent_alone() {
+    let (served, other) = (AgentVault::new(), AgentVault::new());
+    served.start(&[]);
+    other
+        .bare()
+        .env("KEYCELLAR_AGENT_SOCK", served.socket())
+        .arg("lock")
+        .assert()
+        .success();
+    assert_eq!(served.status()["state"], "unlocked");
+}
