@@ -144,10 +144,10 @@ pub fn stop_or_lock(ctx: &Context, stop: bool) -> Result<()> {
     let identity = agent::identify(&ctx.vault)?;
     let runtime = context::runtime_dir();
     let mut sockets = vec![agent::socket_for(&identity, runtime.as_deref(), None)];
-    if let Some(explicit) = context::explicit_socket() {
-        if !store::same_file(&explicit, &sockets[0]) {
-            sockets.push(explicit);
-        }
+    if let Some(explicit) = context::explicit_socket()
+        && !store::same_file(&explicit, &sockets[0])
+    {
+        sockets.push(explicit);
     }
     let (mut done, mut failure) = ("none", None);
     for socket in &sockets {
