@@ -12,7 +12,7 @@ use serde_json::Value;
 use std::io::{BufReader, ErrorKind};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The variable naming an agent's socket explicitly (set by `agent start -- COMMAND`).
 pub const SOCKET_VARIABLE: &str = "KEYCELLAR_AGENT_SOCK";
@@ -25,7 +25,7 @@ pub const PATIENCE: Duration = Duration::from_secs(60);
 /// A connection to an agent.
 pub struct Client {
     stream: UnixStream,
-    reader: BufReader<UnixStream>,
+    reader: BufReader<Deadline>,
     socket: PathBuf,
     /// How long an answer is waited for.
     patience: Duration,
@@ -74,16 +74,19 @@ impl Client {
         }
         let reader = stream
             .try_clone()
-            .map(BufReader::new)
+            .map(|stream| {
+                BufReader::new(Deadline {
+                    stream,
+                    until: None,
+                })
+            })
             .map_err(|e| AgentError::io("cannot read from the agent", e))?;
-        let mut client = Client {
+        Ok(Some(Client {
             stream,
             reader,
             socket: socket.to_path_buf(),
             patience: PATIENCE,
-        };
-        client.wait_at_most(PATIENCE)?;
-        Ok(Some(client))
+        }))
     }
 
     /// Sends `request` and reads the answer: its fields, or the agent's refusal.
@@ -98,17 +101,14 @@ impl Client {
     }
 
     /// Waits at most `patience` for each answer.
-    fn wait_at_most(&mut self, patience: Duration) -> Result<(), AgentError> {
-        // The reader is a clone of the stream: one socket, one timeout.
-        self.stream
-            .set_read_timeout(Some(patience))
-            .map_err(|e| self.io(e))?;
+    fn wait_at_most(&mut self, patience: Duration) {
         self.patience = patience;
-        Ok(())
     }
 
-    /// The answer to the request sent: its fields, or the agent's refusal.
+    /// The answer to the request sent: its fields, or the agent's refusal, within the
+    /// client's patience however the agent trickles it.
     fn answer(&mut self) -> Result<Result<Value, Refusal>, AgentError> {
+        self.reader.get_mut().until = Some(Instant::now() + self.patience);
         let line = match protocol::read_line(&mut self.reader, protocol::MAX_LINE) {
             Ok(line) => line.ok_or_else(|| self.protocol("it closed the connection"))?,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -128,6 +128,7 @@ impl Client {
     /// Waits until the agent closes the connection: after `stop`, that is once it has
     /// removed its socket and lock (or ended).
     pub fn wait_closed(mut self) {
+        self.reader.get_mut().until = Some(Instant::now() + self.patience);
         let _ = std::io::copy(&mut self.reader, &mut std::io::sink());
     }
 
@@ -136,6 +137,26 @@ impl Client {
             socket: self.socket.clone(),
             what: what.into(),
         }
+    }
+}
+
+/// The agent's side of a connection, read until a deadline: each read waits at most what
+/// is left of it, so an agent that trickles a byte now and then cannot stretch one answer.
+struct Deadline {
+    stream: UnixStream,
+    until: Option<Instant>,
+}
+
+impl std::io::Read for Deadline {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Some(until) = self.until {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(ErrorKind::TimedOut.into());
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
+        self.stream.read(buf)
     }
 }
 
@@ -194,9 +215,7 @@ pub(crate) fn run_within<R: Reply>(
         Ok(None) => return Ok(Err(Fallback::NoAgent)),
         Err(e) => return Ok(Err(Fallback::Unreachable(e))),
     };
-    if let Err(e) = client.wait_at_most(patience) {
-        return Ok(Err(Fallback::Unreachable(e)));
-    }
+    client.wait_at_most(patience);
     let operation = serde_json::to_value(request)
         .map_err(|e| client.protocol(&format!("the request did not serialise: {e}")))?;
     let request_line = Request::Run {

@@ -238,3 +238,37 @@ fn an_agent_that_never_answers_is_given_up_on() {
     done.send(()).unwrap();
     silent.join().unwrap();
 }
+
+/// The patience is for a whole answer, not each read: an agent that trickles a byte now and
+/// then cannot keep a command waiting (second attacker pass, F4).
+#[test]
+fn an_agent_that_trickles_its_answer_is_given_up_on_all_the_same() {
+    use crate::ops::reply;
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let (vault, socket, listener) = fake_agent(&root);
+    let trickling = std::thread::spawn(move || {
+        let mut stream = take_request(&listener);
+        // Until the client hangs up.
+        while stream.write_all(b" ").is_ok() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+    let patience = std::time::Duration::from_millis(100);
+    let list = VaultRequest::List {
+        filter: Default::default(),
+    };
+    let listed = crate::agent::client::run_within::<reply::List>(
+        &vault,
+        None,
+        Some(&socket),
+        &list,
+        patience,
+    );
+    let Ok(Err(Fallback::Unreachable(AgentError::Protocol { what, .. }))) = &listed else {
+        panic!("{listed:?}");
+    };
+    assert_eq!(what, "it did not answer within 0.1 s");
+    drop(listed);
+    trickling.join().unwrap();
+}
