@@ -17,6 +17,20 @@ fn fake_agent(root: &tempfile::TempDir) -> (PathBuf, PathBuf, UnixListener) {
     (vault, socket, listener)
 }
 
+/// Why a `list` asked of the agent at `socket` with `patience` fell back: the agent's
+/// protocol error, in words.
+fn list_given_up(vault: &Path, socket: &Path, patience: std::time::Duration) -> String {
+    use crate::ops::reply;
+    let list = VaultRequest::List {
+        filter: Default::default(),
+    };
+    let asked = crate::agent::client::run_within::<reply::List>;
+    match asked(vault, None, Some(socket), &list, patience) {
+        Ok(Err(Fallback::Unreachable(AgentError::Protocol { what, .. }))) => what,
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Accepts a client and reads its request (a `run`), answering nothing.
 fn take_request(listener: &UnixListener) -> UnixStream {
     use std::io::BufRead;
@@ -206,20 +220,10 @@ fn an_agent_that_never_answers_is_given_up_on() {
         let _ = finished.recv();
     });
     let patience = std::time::Duration::from_millis(50);
-    let list = VaultRequest::List {
-        filter: Default::default(),
-    };
-    let listed = crate::agent::client::run_within::<reply::List>(
-        &vault,
-        None,
-        Some(&socket),
-        &list,
-        patience,
+    assert_eq!(
+        list_given_up(&vault, &socket, patience),
+        "it did not answer within 0.05 s"
     );
-    let Ok(Err(Fallback::Unreachable(AgentError::Protocol { what, .. }))) = &listed else {
-        panic!("{listed:?}");
-    };
-    assert_eq!(what, "it did not answer within 0.05 s");
     let remove = ChangeRequest::Remove {
         label: "bot".into(),
     };
@@ -243,7 +247,6 @@ fn an_agent_that_never_answers_is_given_up_on() {
 /// then cannot keep a command waiting (second attacker pass, F4).
 #[test]
 fn an_agent_that_trickles_its_answer_is_given_up_on_all_the_same() {
-    use crate::ops::reply;
     use std::io::Write;
     let root = tempfile::tempdir().unwrap();
     let (vault, socket, listener) = fake_agent(&root);
@@ -255,20 +258,9 @@ fn an_agent_that_trickles_its_answer_is_given_up_on_all_the_same() {
         }
     });
     let patience = std::time::Duration::from_millis(100);
-    let list = VaultRequest::List {
-        filter: Default::default(),
-    };
-    let listed = crate::agent::client::run_within::<reply::List>(
-        &vault,
-        None,
-        Some(&socket),
-        &list,
-        patience,
+    assert_eq!(
+        list_given_up(&vault, &socket, patience),
+        "it did not answer within 0.1 s"
     );
-    let Ok(Err(Fallback::Unreachable(AgentError::Protocol { what, .. }))) = &listed else {
-        panic!("{listed:?}");
-    };
-    assert_eq!(what, "it did not answer within 0.1 s");
-    drop(listed);
     trickling.join().unwrap();
 }
