@@ -10,10 +10,8 @@ use super::report::{Failure, IdentityFailure, Result};
 use keycellar::Error;
 use keycellar::backup::agefile;
 use keycellar::clock::Timestamp;
-use keycellar::credential::entry::Entry;
-use keycellar::credential::fingerprint::Fingerprint;
-use keycellar::error::{BackupError, InputError};
-use keycellar::ops::{Outgoing, VaultRequest, reply};
+use keycellar::error::InputError;
+use keycellar::ops::{self, Destination, ExportPlan, Repaired};
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::merge;
 use keycellar::vault::store;
@@ -43,15 +41,17 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         flag: "--backup-passphrase-file",
     };
     let encryption = encryption::choose(&args.recipients, &args.recipients_files, request)?;
-    let armor = args.armor || (to_stdout && std::io::stdout().is_terminal());
-
-    // The vault (or the agent) gives the document; it is encrypted and written here, and
-    // only then recorded in the vault.
-    let labels = args.labels.clone();
-    let reply::Export { export } = ctx.run(VaultRequest::Export { labels })?;
-    let exported = *export;
-    let outgoing = Outgoing::export(&exported, &encryption, armor, output)?;
-    write_and_record(ctx, outgoing, args.force)?;
+    let plan = ExportPlan {
+        labels: args.labels.clone(),
+        encryption: &encryption,
+        armor: args.armor || (to_stdout && std::io::stdout().is_terminal()),
+        output,
+    };
+    let exported = ops::export(
+        ctx,
+        plan,
+        destination(output, args.force, &mut output::to_stdout),
+    )?;
     output::exported(
         exported.vault_fingerprint,
         output,
@@ -61,18 +61,20 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
     )
 }
 
-/// Writes a backup (to standard output when its one path is `-`, else to its files) and
-/// only then records it in the vault; the vault's fingerprint after it.
-pub fn write_and_record(ctx: &Context, outgoing: Outgoing, force: bool) -> Result<Fingerprint> {
-    let to_stdout = outgoing.paths().any(output::is_stdout);
-    let record = match to_stdout {
-        true => outgoing.send(output::STDOUT, output::to_stdout)?,
-        false => outgoing.write(force)?,
-    };
-    let reply::Changed {
-        vault_fingerprint, ..
-    } = ctx.change(record)?;
-    Ok(vault_fingerprint)
+/// Where a backup to `output` goes: standard output (through `send`) for `-`, else its
+/// files, replacing one already there only with `--force`.
+pub fn destination<'a>(
+    output: &Path,
+    force: bool,
+    send: &'a mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> Destination<'a> {
+    match output::is_stdout(output) {
+        true => Destination::Stream {
+            name: output::STDOUT,
+            send,
+        },
+        false => Destination::Files { overwrite: force },
+    }
 }
 
 pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
@@ -87,7 +89,7 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
         incoming,
         &args.merge,
         &imported,
-        &output::Repaired::default(),
+        &Repaired::default(),
         BackupKind::Export,
         None,
     )
@@ -96,37 +98,10 @@ pub fn import(ctx: &Context, args: &ImportArgs) -> Result<()> {
 pub fn verify_backup(ctx: &Context, file: &Path, unlock: &BackupUnlockArgs) -> Result<()> {
     let mut imported = encryption::open_export(file, unlock)?;
     let entries = std::mem::take(&mut imported.entries);
-    let (comparison, vault_fingerprint) = compare(ctx, entries, merge::Read::Everything)?;
-    let repaired = output::Repaired::default();
-    output::backup_comparison(
-        vault_fingerprint,
-        &imported,
-        &comparison,
-        &repaired,
-        ctx.json,
-    )?;
-    if comparison.matches() {
-        Ok(())
-    } else {
-        Err(Error::Backup(BackupError::BackupDiffers {
-            name: file.display().to_string(),
-            summary: comparison.summary(),
-        })
-        .into())
-    }
-}
-
-/// How `entries` from a backup differ from the vault's, and the vault's fingerprint.
-pub fn compare(
-    ctx: &Context,
-    entries: Vec<Entry>,
-    read: merge::Read,
-) -> Result<(merge::Comparison, Fingerprint)> {
-    let reply::Compare {
-        comparison,
-        vault_fingerprint,
-    } = ctx.run(VaultRequest::Compare { entries, read })?;
-    Ok((*comparison, vault_fingerprint))
+    let name = file.display().to_string();
+    let compared = ops::compare_backup(ctx, entries, merge::Read::Everything, &name)?;
+    output::backup_comparison(&compared, &imported, &Repaired::default(), ctx.json)?;
+    Ok(compared.outcome()?)
 }
 
 /// `keygen`: writes a new identity to `output`, or prints the recipient of `identity`.

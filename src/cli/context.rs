@@ -13,7 +13,7 @@ use keycellar::agent::{self, Fallback};
 use keycellar::backup::agefile::{Identities, SlotIdentities};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
-use keycellar::ops::{ChangeRequest, LocalSession, Reply, Session, VaultRequest, wrong_reply};
+use keycellar::ops::{ChangeRequest, LocalSession, Reply, Session, VaultRequest};
 use keycellar::passphrase::NewPassphrase;
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
@@ -186,11 +186,7 @@ impl Context {
         if let Some(reply) = self.through_agent(&request)? {
             return Ok(reply);
         }
-        let kind = request.kind();
-        let reply = self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))?;
-        R::take(reply).map_err(|other| {
-            Error::Internal(format!("the vault session: {}", wrong_reply(kind, &other))).into()
-        })
+        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))
     }
 
     /// Runs a change (see [`Context::run`]), waiting for the vault's lock as long as
@@ -223,6 +219,24 @@ impl Context {
         };
         let passphrase = new_passphrase::choose(request, Kdf::from(&params))?;
         Ok((passphrase, params))
+    }
+}
+
+/// The library's use cases run their requests as the command line does: in the agent when
+/// there is one, else here, with this context's way to unlock.
+impl Session for Context {
+    type Error = Failure;
+
+    fn run<R: Reply>(&self, request: VaultRequest) -> Result<R> {
+        Context::run(self, request)
+    }
+
+    fn vault(&self) -> &Path {
+        &self.vault
+    }
+
+    fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
     }
 }
 

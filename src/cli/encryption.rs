@@ -6,9 +6,9 @@ use super::new_passphrase;
 use super::prompt::{self, TerminalPrompts};
 use super::report::{Failure, Result};
 use keycellar::backup::agefile::{self, Encryption, Identities, Recipients};
-use keycellar::backup::export::{self, Imported, MAX_EXPORT_FILE_LEN};
+use keycellar::backup::export::Imported;
+use keycellar::ops::ExportFile;
 use keycellar::passphrase::cost::Kdf;
-use keycellar::source::read_file_bounded;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -61,11 +61,9 @@ pub fn choose(
 
 /// Reads, decrypts and checks an export.
 pub fn open_export(file: &Path, unlock: &BackupUnlockArgs) -> Result<Imported> {
-    let name = file.display().to_string();
-    let bytes = read_file_bounded(file, "export", MAX_EXPORT_FILE_LEN)?;
-    agefile::check_is_age(&bytes, &name)?;
+    let export = ExportFile::read(file)?;
     let identities = identities(unlock)?;
-    let plaintext = agefile::decrypt(&bytes, &identities, &name)
-        .map_err(|e| prompt::unless_unanswered(e.into()))?;
-    Ok(export::parse(&plaintext).map_err(|e| e.at(&name))?)
+    export
+        .open(&identities)
+        .map_err(|e| prompt::unless_unanswered(e.into()))
 }

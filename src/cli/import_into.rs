@@ -11,7 +11,7 @@ use keycellar::backup::export::Imported;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
-use keycellar::ops::{ChangeRequest, NewVault, reply};
+use keycellar::ops::{ChangeRequest, NewVault, Repaired, reply};
 use keycellar::vault::backup_log::BackupKind;
 
 /// Refuses contradictory merge options before anything is read or asked.
@@ -46,7 +46,7 @@ pub fn merge(
     incoming: Vec<Entry>,
     merge: &MergeArgs,
     source: &Imported,
-    repaired: &output::Repaired,
+    repaired: &Repaired,
     kind: BackupKind,
     origin: Option<&Origin>,
 ) -> Result<()> {

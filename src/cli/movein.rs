@@ -13,6 +13,7 @@ use super::ui;
 use keycellar::backup::export::Imported;
 use keycellar::clock::Date;
 use keycellar::movein::{self, Format, Problem};
+use keycellar::ops::Repaired;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN, read_file_bounded};
 use std::path::Path;
 use zeroize::Zeroizing;
@@ -71,7 +72,7 @@ pub fn import(ctx: &Context, format: Format, args: &ImportArgs) -> Result<()> {
         merged.fingerprint,
         &nothing,
         merged.written,
-        &output::Repaired::default(),
+        &Repaired::default(),
     );
     let (Some(target), Some(entries)) = (target, kept) else {
         return output::print_imported(document, ctx.json);

@@ -20,8 +20,8 @@ use super::report::Result;
 use super::ui;
 pub use agent::{agent_changed, agent_started, agent_status};
 pub use backup::{
-    ImportedDocument, Repaired, backup_comparison, exported, import_plan, imported, keygen,
-    print_imported, printed, recipients_of,
+    ImportedDocument, backup_comparison, exported, import_plan, imported, keygen, print_imported,
+    printed, recipients_of,
 };
 pub use destination::{
     check_backup_destination, check_destination, is_stdout, to_stdout, write_document,

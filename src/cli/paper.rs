@@ -1,7 +1,7 @@
 //! Runs `print`, `restore` and `verify --paper`.
 
 use super::args::{BackupUnlockArgs, PrintArgs, RestoreArgs};
-use super::backup::{compare, write_and_record};
+use super::backup::destination;
 use super::context::Context;
 use super::encryption::{self, identities};
 use super::import_into;
@@ -10,15 +10,10 @@ use super::output;
 use super::prompt;
 use super::report::{Failure, Result};
 use super::ui;
-use keycellar::Error;
 use keycellar::backup::export::Imported;
-use keycellar::backup::paper::notes::Note;
-use keycellar::backup::paper::sheet::{self, Restored, SheetKey};
-use keycellar::backup::paper::{self, SheetSource};
-use keycellar::credential::entry::Entry;
-use keycellar::credential::fingerprint::Fingerprint;
-use keycellar::error::BackupError;
-use keycellar::ops::{Outgoing, VaultRequest, reply};
+use keycellar::backup::paper::SheetSource;
+use keycellar::backup::paper::sheet::{self, SheetKey};
+use keycellar::ops::{self, PaperRead, PrintPlan};
 use keycellar::vault::backup_log::BackupKind;
 use keycellar::vault::store;
 use std::path::PathBuf;
@@ -35,32 +30,27 @@ pub fn print(ctx: &Context, args: &PrintArgs) -> Result<()> {
         flag: "--backup-passphrase-file",
     };
     let encryption = encryption::choose(&args.recipients, &args.recipients_files, request)?;
-    let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
-    let entries: Vec<&Entry> = entries.iter().collect();
-    let sheet = ui::with_spinner("Encrypting the sheet, one item per entry", || {
-        sheet::Sheet::build(vault_fingerprint, entries, SheetKey::To(&encryption))
-    })?;
-    let printed = ui::with_spinner("Drawing and checking every QR code", || {
-        paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
-    })?;
-    let outgoing = Outgoing::sheet(&sheet, &printed, args.paper, &args.output, None)?;
-    let fingerprint = write_and_record(ctx, outgoing, args.force)?;
-    output::printed(fingerprint, &args.output, &sheet, &printed, &[], ctx.json)
+    print_sheet(ctx, args, SheetKey::To(&encryption))
 }
 
-/// The entries a sheet holds (`labels`, or every entry), from the vault or its agent, and
-/// the vault's fingerprint.
-fn print_entries(ctx: &Context, labels: &[String]) -> Result<(Vec<Entry>, Fingerprint)> {
-    let labels = labels.to_vec();
-    let reply::PrintEntries {
-        entries,
-        vault_fingerprint,
-    } = ctx.run(VaultRequest::PrintEntries { labels })?;
-    Ok((entries, vault_fingerprint))
+/// Prints the sheet `args` ask for, opened by `key`, and says what was printed.
+fn print_sheet(ctx: &Context, args: &PrintArgs, key: SheetKey) -> Result<()> {
+    let plan = PrintPlan {
+        labels: args.labels.clone(),
+        key,
+        paper: args.paper,
+        parity_pages: args.parity_pages.map(usize::from),
+        output: &args.output,
+        share_dir: args.share_dir.as_deref(),
+    };
+    let send = &mut output::to_stdout;
+    let destination = destination(&args.output, args.force, send);
+    let printed = ops::print(ctx, plan, destination, &ui::Terminal)?;
+    output::printed(&printed, &args.output, ctx.json)
 }
 
 /// `print --split K-of-N`: the data sheet without its key, and N share PDFs beside it (or in
-/// --share-dir). Every destination is checked before anything is written.
+/// --share-dir). Every destination is checked before anything is asked or written.
 fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
     if output::is_stdout(&args.output) {
         return Err(Failure::Usage("--split writes files, not `-o -`".into()));
@@ -87,49 +77,8 @@ fn print_split(ctx: &Context, args: &PrintArgs, k: u8, n: u8) -> Result<()> {
         }
         false => None,
     };
-    let (entries, vault_fingerprint) = print_entries(ctx, &args.labels)?;
-    let entries: Vec<&Entry> = entries.iter().collect();
-    let key = SheetKey::Split {
-        k,
-        n,
-        shares_to: shares_to.as_ref(),
-    };
-    let sheet = ui::with_spinner("Encrypting the sheet and splitting its key", || {
-        sheet::Sheet::build(vault_fingerprint, entries, key)
-    })?;
-    let printed = ui::with_spinner("Drawing and checking every QR code", || {
-        paper::layout::render_with_parity(&sheet, args.paper, args.parity_pages.map(usize::from))
-    })?;
-    let share_dir = args.share_dir.as_deref();
-    let outgoing = Outgoing::sheet(&sheet, &printed, args.paper, &args.output, share_dir)?;
-    let fingerprint = write_and_record(ctx, outgoing, args.force)?;
-    output::printed(
-        fingerprint,
-        &args.output,
-        &sheet,
-        &printed,
-        &share_paths,
-        ctx.json,
-    )
-}
-
-/// What a sheet gave back (its entries, its name, how many more pages parity needs), and
-/// what reading it repaired.
-struct SheetRestored {
-    restored: Restored,
-    repaired: output::Repaired,
-}
-
-/// Says each of `notes`: warnings always, what parity rebuilt only without `--json` (the
-/// document carries it).
-fn tell(notes: &[Note], json: bool) {
-    for note in notes {
-        match note.is_warning() {
-            true => ui::warn(&note.to_string()),
-            false if !json => ui::info(&note.to_string()),
-            false => {}
-        }
-    }
+    let shares_to = shares_to.as_ref();
+    print_sheet(ctx, args, SheetKey::Split { k, n, shares_to })
 }
 
 /// The entries a sheet gives back, read from scans or (when given) typed text, with every
@@ -140,26 +89,15 @@ fn restore_sheet(
     typed: &[PathBuf],
     unlock: &BackupUnlockArgs,
     labels: &[String],
-    json: bool,
-) -> Result<SheetRestored> {
+) -> Result<PaperRead> {
     let source = match typed.is_empty() {
         true => SheetSource::Scans(images),
         false => SheetSource::Typed(typed),
     };
-    let read = ui::with_progress("Reading the codes", |progress| {
-        paper::read_sheet(source, progress)
-    })?;
-    tell(&read.notes(), json);
+    let read = ops::read_codes(source, &ui::Terminal)?;
     let identities = identities(unlock)?;
-    let restored = sheet::restore(&read.sheet, &identities, labels, &read.name)
-        .map_err(|e| prompt::unless_unanswered(e.into()))?;
-    tell(&restored.notes(), json);
-    let repaired = output::Repaired {
-        mended: restored.fixes.clone(),
-        pages: read.sheet.parity.pages.iter().copied().collect(),
-        lines: read.sheet.parity.lines,
-    };
-    Ok(SheetRestored { restored, repaired })
+    ops::restore_paper(read, &identities, labels, &ui::Terminal)
+        .map_err(|e| prompt::unless_unanswered(e.into()))
 }
 
 fn no_source() -> Imported {
@@ -176,13 +114,7 @@ fn no_source() -> Imported {
 /// are named, and the exit code says that something is missing.
 pub fn restore(ctx: &Context, args: &RestoreArgs) -> Result<()> {
     import_into::check_args(ctx, &args.merge)?;
-    let read = restore_sheet(
-        &args.image,
-        &args.text,
-        &args.unlock,
-        &args.labels,
-        ctx.json,
-    )?;
+    let read = restore_sheet(&args.image, &args.text, &args.unlock, &args.labels)?;
     let restored = &read.restored;
     if restored.entries.is_empty() {
         restored.complete()?;
@@ -210,27 +142,13 @@ pub fn verify_paper(
             "verify --paper needs the scans of the sheet, or --text and a typed copy".into(),
         ));
     }
-    let read = restore_sheet(scans, typed, unlock, &[], ctx.json)?;
+    let read = restore_sheet(scans, typed, unlock, &[])?;
     read.restored.complete()?;
     // Without the details block, entries came back with their credentials only: the
     // rest is not on what was read, so it is not compared (and the output says so).
     let compared = read.restored.compared();
-    let (comparison, vault_fingerprint) = compare(ctx, read.restored.entries, compared)?;
-    let source = no_source();
-    output::backup_comparison(
-        vault_fingerprint,
-        &source,
-        &comparison,
-        &read.repaired,
-        ctx.json,
-    )?;
-    if comparison.matches() {
-        Ok(())
-    } else {
-        Err(Error::Backup(BackupError::BackupDiffers {
-            name: "the paper".into(),
-            summary: comparison.summary(),
-        })
-        .into())
-    }
+    let entries = read.restored.entries;
+    let compared = ops::compare_backup(ctx, entries, compared, "the paper")?;
+    output::backup_comparison(&compared, &no_source(), &read.repaired, ctx.json)?;
+    Ok(compared.outcome()?)
 }

@@ -123,3 +123,22 @@ pub fn with_progress<T>(message: &str, step: impl FnOnce(&dyn Fn(String)) -> T) 
     super::signals::spinning(false);
     result
 }
+
+/// The library's use cases shown on the terminal: a spinner for each slow step, warnings
+/// always, what parity and mending repaired only without `--json` (the document carries
+/// it).
+pub struct Terminal;
+
+impl keycellar::ops::Ui for Terminal {
+    fn working(&self, working: keycellar::ops::Working, step: keycellar::ops::Step) {
+        with_progress(&working.to_string(), step)
+    }
+
+    fn tell(&self, note: &keycellar::backup::paper::notes::Note) {
+        match note.is_warning() {
+            true => warn(&note.to_string()),
+            false if !settings().json => info(&note.to_string()),
+            false => {}
+        }
+    }
+}

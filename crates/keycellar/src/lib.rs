@@ -59,10 +59,12 @@
 //!   `execute`), `reply` (what each request gives back, one struct per kind), `change`
 //!   (the requests that change the vault, run under its lock), `exec` (the entries `exec`
 //!   hands over), `backup` (what a backup takes from the vault, and a backup compared with
-//!   it), `outgoing` (a backup written, and only then its record), `new_vault` (a vault
-//!   made from a backup's entries), `session` (where requests run: locally, or in an
-//!   agent), `status`, `audit` (what needs attention) and `list` (which entries a listing
-//!   shows).
+//!   it), `outgoing` (a backup written, and only then its record), `make_backup` (export
+//!   and print, each one call through a session), `read_backup` (an export opened, a
+//!   sheet read back, a backup compared), `ui` (what a use case shows its front end),
+//!   `new_vault` (a vault made from a backup's entries), `session` (where requests run:
+//!   locally, or in an agent), `status`, `audit` (what needs attention) and `list` (which
+//!   entries a listing shows).
 //! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the
 //!   checks both sides make), `protocol` (the lines), `timers` (idle and absolute limits,
 //!   an injected clock), `locked_key` (the key in one locked page), `state` (unlocked or

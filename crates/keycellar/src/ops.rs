@@ -5,6 +5,9 @@
 //! [`execute_change`] under the vault's lock), `reply` (what a request gives back, one struct
 //! per kind, taken with [`Reply::take`]), `backup` (what an export or a print takes from the vault, and a backup compared with it),
 //! `outgoing` (an export or a sheet written, and only then its record: [`Outgoing`]),
+//! `make_backup` (the use cases [`export`] and [`print`], each one call through a
+//! [`Session`] that writes and records), `read_backup` ([`ExportFile`], [`read_codes`], [`restore_paper`],
+//! [`compare_backup`]), `ui` (what a use case shows its front end: [`Ui`], [`Working`]),
 //! `new_vault` (a vault made from a backup's entries: [`NewVault`]),
 //! `exec` (what `exec` takes from the vault:
 //! [`exec_prepare`]), `session` (where requests run: [`Session`],
@@ -17,24 +20,34 @@ mod backup;
 mod change;
 mod exec;
 mod list;
+mod make_backup;
 mod new_vault;
 mod outgoing;
+mod read_backup;
 pub mod reply;
 mod request;
 mod session;
 pub mod status;
+mod ui;
 
 pub use backup::{ExportDocument, compare, export_document, print_entries};
 pub use change::{ChangeRequest, PlannedAction, execute_change};
 pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
 pub use list::ListFilter;
+pub use make_backup::{
+    Destination, ExportPlan, ExportReport, PrintPlan, PrintReport, export, print,
+};
 pub use new_vault::NewVault;
 pub use outgoing::Outgoing;
+pub use read_backup::{
+    BackupCompared, ExportFile, PaperRead, Repaired, compare_backup, read_codes, restore_paper,
+};
 pub use reply::{Reply, VaultReply, wrong_reply};
 pub use request::{
     EntryView, LineageView, Revealed, VaultRequest, Verified, execute, rotatable, verify_outcome,
 };
 pub use session::{LocalSession, Session, run_at};
+pub use ui::{Silent, Step, Ui, Working};
 
 #[cfg(test)]
 mod tests;

@@ -3,13 +3,9 @@
 use super::{JSON_SCHEMA, Origin, print_json};
 use crate::cli::report::Result;
 use keycellar::backup::export::Imported;
-use keycellar::backup::paper::Printed;
-use keycellar::backup::paper::sheet::Sheet;
-use keycellar::backup::paper::text::Fix;
 use keycellar::credential::fingerprint::Fingerprint;
-use keycellar::ops::PlannedAction;
+use keycellar::ops::{BackupCompared, PlannedAction, PrintReport, Repaired};
 use keycellar::untrusted::escaped as safe;
-use keycellar::vault::merge::Comparison;
 use keycellar::wording::count;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -122,21 +118,9 @@ pub fn import_plan(
     Ok(())
 }
 
-/// What reading a paper sheet repaired, for the documents of `restore` and `verify
-/// --paper`: the typed lines mended, and the printed pages whose codes and the typed lines
-/// the parity pages rebuilt (docs/FORMAT.md 8.8). Empty for any other backup.
-#[derive(Debug, Default)]
-pub struct Repaired {
-    pub mended: Vec<Fix>,
-    pub pages: Vec<u16>,
-    /// Runs of typed lines, as `E004 03 to E009 01`.
-    pub lines: Vec<String>,
-}
-
-impl Repaired {
-    fn rebuilt(&self) -> Value {
-        json!({ "pages": self.pages, "lines": self.lines })
-    }
+/// What the parity pages rebuilt, for the documents of `restore` and `verify --paper`.
+fn rebuilt(repaired: &Repaired) -> Value {
+    json!({ "pages": repaired.pages, "lines": repaired.lines })
 }
 
 /// What an import did: the vault, its fingerprint now, where the entries came from.
@@ -159,7 +143,7 @@ pub fn imported<'a>(
         "schema": JSON_SCHEMA,
         "written": written,
         "mended": repaired.mended,
-        "rebuilt": repaired.rebuilt(),
+        "rebuilt": rebuilt(repaired),
         "vault": vault,
         "vault_fingerprint": fingerprint,
         "backup_vault_fingerprint": imported.vault_fingerprint,
@@ -199,16 +183,16 @@ pub fn print_imported(document: ImportedDocument, as_json: bool) -> Result<()> {
 }
 
 pub fn backup_comparison(
-    vault_fingerprint: Fingerprint,
+    compared: &BackupCompared,
     imported: &Imported,
-    c: &Comparison,
     repaired: &Repaired,
     as_json: bool,
 ) -> Result<()> {
+    let (c, vault_fingerprint) = (&compared.comparison, compared.vault_fingerprint);
     if as_json {
         print_json(json!({
             "schema": JSON_SCHEMA,
-            "rebuilt": repaired.rebuilt(),
+            "rebuilt": rebuilt(repaired),
             "matches": c.matches(),
             "same": c.same,
             "missing": c.missing,
@@ -260,14 +244,13 @@ pub fn backup_comparison(
     Ok(())
 }
 
-pub fn printed(
-    fingerprint: Fingerprint,
-    path: &Path,
-    sheet: &Sheet,
-    printed: &Printed,
-    shares: &[std::path::PathBuf],
-    as_json: bool,
-) -> Result<()> {
+pub fn printed(report: &PrintReport, path: &Path, as_json: bool) -> Result<()> {
+    let PrintReport {
+        sheet,
+        printed,
+        shares,
+        vault_fingerprint: fingerprint,
+    } = report;
     let to_stdout = super::is_stdout(path);
     let split = sheet
         .split()

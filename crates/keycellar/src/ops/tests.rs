@@ -1,3 +1,6 @@
+//! Requests and replies across a local session and as JSON; `backups`: the backup use
+//! cases called as a front end calls them.
+
 use super::*;
 use crate::credential::entry::sample;
 use crate::credential::exchange::Exchange;
@@ -6,6 +9,8 @@ use crate::kdf::KdfParams;
 use crate::passphrase::{NewPassphrase, Purpose};
 use crate::secret::Secret;
 use crate::vault::{Passphrase, Vault};
+
+mod backups;
 
 const KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 const SECRET: &str =
@@ -28,7 +33,9 @@ fn answered(request: VaultRequest) -> (String, VaultReply) {
     let request: VaultRequest =
         serde_json::from_str(&serde_json::to_string(&request).unwrap()).unwrap();
     let mut unlock = Passphrase(&passphrase);
-    let reply = LocalSession::new(&path, &mut unlock).run(request).unwrap();
+    let reply = LocalSession::new(&path, &mut unlock)
+        .run::<VaultReply>(request)
+        .unwrap();
     let sent = serde_json::to_string(&reply).unwrap();
     (sent.clone(), serde_json::from_str(&sent).unwrap())
 }
@@ -168,7 +175,7 @@ fn imported_entries_are_admitted_again_whoever_sends_them() {
         };
         let mut unlock = Passphrase(&passphrase);
         let request = VaultRequest::change(change, std::time::Duration::ZERO);
-        LocalSession::new(&path, &mut unlock).run(request)
+        LocalSession::new(&path, &mut unlock).run::<VaultReply>(request)
     };
     let with = |change: &dyn Fn(&mut crate::credential::entry::Entry)| {
         let mut entry = evil.clone();
@@ -201,7 +208,7 @@ fn imported_entries_are_admitted_again_whoever_sends_them() {
         panic!("an entry with a taken id is imported under a fresh one");
     };
     let mut unlock = Passphrase(&passphrase);
-    let listed = LocalSession::new(&path, &mut unlock).run(VaultRequest::List {
+    let listed = LocalSession::new(&path, &mut unlock).run::<VaultReply>(VaultRequest::List {
         filter: super::ListFilter {
             all: true,
             ..Default::default()

@@ -1,0 +1,127 @@
+//! The backup use cases called as a front end calls them, with no command line: what they
+//! write, what they record, what they refuse, and what they show.
+
+use super::super::*;
+use super::{KEY, SECRET};
+use crate::backup::agefile::{Encryption, Identities, NoPrompts, Recipients, new_identity};
+use crate::backup::paper::notes::Note;
+use crate::backup::paper::pdf::Paper;
+use crate::backup::paper::sheet::SheetKey;
+use crate::credential::entry::sample;
+use crate::credential::exchange::Exchange;
+use crate::credential::validate;
+use crate::error::{Error, InputError};
+use crate::kdf::KdfParams;
+use crate::passphrase::{NewPassphrase, Purpose};
+use crate::secret::Secret;
+use crate::vault::merge::Read;
+use crate::vault::{Passphrase, Vault};
+use std::cell::RefCell;
+use std::path::Path;
+use std::sync::Arc;
+
+/// Remembers the steps it was shown, and runs each.
+#[derive(Default)]
+struct Watching(RefCell<Vec<Working>>);
+
+impl Ui for Watching {
+    fn working(&self, working: Working, step: Step) {
+        self.0.borrow_mut().push(working);
+        step(&|_| {})
+    }
+
+    fn tell(&self, _note: &Note) {}
+}
+
+/// A vault at `path` holding one admitted Kraken key, and its passphrase.
+fn vault_at(path: &Path) -> Secret {
+    let passphrase = Secret::new("a passphrase".into());
+    let cheap = KdfParams {
+        memory_kib: 8,
+        time: 1,
+        parallelism: 1,
+    };
+    let entry = sample("bot", Exchange::Kraken, KEY, SECRET).with_fingerprint(None);
+    let entry = validate::admit(entry).unwrap().entry;
+    let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault).accepting_weak(true);
+    Vault::create(path, &new, cheap, vec![entry]).unwrap();
+    passphrase
+}
+
+/// An export made through a session is written, recorded in the vault, and reads back
+/// equal to the vault.
+#[test]
+fn an_export_is_written_recorded_and_reads_back_equal() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    let passphrase = vault_at(&vault);
+    let mut unlock = Passphrase(&passphrase);
+    let session = LocalSession::new(&vault, &mut unlock);
+    let (identity, public) = new_identity();
+    let mut recipients = Recipients::default();
+    recipients.add(&public).unwrap();
+    let encryption = Encryption::Recipients(recipients);
+    let output = dir.path().join("e.age");
+    let plan = ExportPlan {
+        labels: Vec::new(),
+        encryption: &encryption,
+        armor: false,
+        output: &output,
+    };
+    let report = export(&session, plan, Destination::Files { overwrite: false }).unwrap();
+    assert_eq!(report.labels, ["bot"]);
+    let reply::Status { report } = session.run(VaultRequest::Status {}).unwrap();
+    assert!(report.in_no_backup.is_empty(), "the export is recorded");
+    let mut identities = Identities::with_prompts(Arc::new(NoPrompts));
+    identities
+        .add_bytes(identity.as_bytes(), "identity")
+        .unwrap();
+    let imported = ExportFile::read(&output)
+        .unwrap()
+        .open(&identities)
+        .unwrap();
+    let compared = compare_backup(&session, imported.entries, Read::Everything, "e").unwrap();
+    assert!(compared.outcome().is_ok());
+}
+
+/// A sheet is never written over the vault, even when asked to replace what is there:
+/// nothing is recorded and the vault is as it was. Written elsewhere, it shows its two
+/// slow steps.
+#[test]
+fn a_sheet_is_never_written_over_the_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    let passphrase = vault_at(&vault);
+    let before = std::fs::read(&vault).unwrap();
+    let mut unlock = Passphrase(&passphrase);
+    let session = LocalSession::new(&vault, &mut unlock);
+    let (_, public) = new_identity();
+    let mut recipients = Recipients::default();
+    recipients.add(&public).unwrap();
+    let encryption = Encryption::Recipients(recipients);
+    let plan = |output| PrintPlan {
+        labels: Vec::new(),
+        key: SheetKey::To(&encryption),
+        paper: Paper::A4,
+        parity_pages: None,
+        output,
+        share_dir: None,
+    };
+    let overwrite = Destination::Files { overwrite: true };
+    let refused = print(&session, plan(&vault), overwrite, &Silent).err();
+    assert!(
+        matches!(
+            refused,
+            Some(Error::Input(InputError::OutputIsVault { .. }))
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(std::fs::read(&vault).unwrap(), before);
+    let watching = Watching::default();
+    let sheet = dir.path().join("s.pdf");
+    let overwrite = Destination::Files { overwrite: false };
+    let report = print(&session, plan(&sheet), overwrite, &watching).unwrap();
+    assert!(report.shares.is_empty() && sheet.exists());
+    let steps = watching.0.take();
+    assert_eq!(steps, [Working::EncryptingSheet, Working::DrawingCodes]);
+}
