@@ -49,13 +49,22 @@ impl Client {
     /// listening runs as this user (`SO_PEERCRED`). `Ok(None)` when no agent listens there
     /// (no socket, or one a killed agent left).
     pub fn connect(socket: &Path) -> Result<Option<Client>, AgentError> {
+        Client::connect_within(socket, PATIENCE)
+    }
+
+    /// [`Client::connect`], waiting at most `patience` for the agent to take the connection
+    /// (and then for each answer).
+    pub(crate) fn connect_within(
+        socket: &Path,
+        patience: Duration,
+    ) -> Result<Option<Client>, AgentError> {
         if std::fs::symlink_metadata(socket).is_err() {
             return Ok(None);
         }
         socket_dir::check(socket.parent().unwrap_or(Path::new("/")))?;
-        let stream = match UnixStream::connect(socket) {
-            Ok(stream) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => return Ok(None),
+        let stream = match connected(socket, patience) {
+            Ok(Some(stream)) => stream,
+            Ok(None) => return Ok(None),
             Err(e) => {
                 return Err(AgentError::io(
                     format!("cannot connect to {}", socket.display()),
@@ -85,7 +94,7 @@ impl Client {
             stream,
             reader,
             socket: socket.to_path_buf(),
-            patience: PATIENCE,
+            patience,
         }))
     }
 
@@ -98,11 +107,6 @@ impl Client {
     fn send(&mut self, request: &Request) -> Result<(), AgentError> {
         let line = protocol::request_line(request);
         protocol::write_line(&mut self.stream, &line).map_err(|e| self.io(e))
-    }
-
-    /// Waits at most `patience` for each answer.
-    fn wait_at_most(&mut self, patience: Duration) {
-        self.patience = patience;
     }
 
     /// The answer to the request sent: its fields, or the agent's refusal, within the
@@ -138,6 +142,39 @@ impl Client {
             what: what.into(),
         }
     }
+}
+
+/// A stream connected to `socket`, or `None` when nothing listens there. The connection is
+/// made without blocking and tried again until `patience` runs out: an agent that was
+/// stopped (`SIGSTOP`) long enough for its queue of connections to fill would keep a
+/// blocking connect waiting for ever.
+fn connected(socket: &Path, patience: Duration) -> std::io::Result<Option<UnixStream>> {
+    use rustix::io::Errno;
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
+    let fd = rustix::net::socket_with(AddressFamily::UNIX, SocketType::STREAM, flags, None)?;
+    let address = SocketAddrUnix::new(socket)?;
+    let until = Instant::now() + patience;
+    loop {
+        match rustix::net::connect(&fd, &address) {
+            Ok(()) => break,
+            Err(Errno::CONNREFUSED) => return Ok(None),
+            // A full queue: the connection is neither made nor refused (Linux's AF_UNIX).
+            Err(Errno::AGAIN) if Instant::now() < until => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            Err(Errno::AGAIN) => {
+                return Err(std::io::Error::new(
+                    ErrorKind::TimedOut,
+                    "the agent takes no connection (is it stopped?)",
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let stream = UnixStream::from(fd);
+    stream.set_nonblocking(false)?;
+    Ok(Some(stream))
 }
 
 /// The agent's side of a connection, read until a deadline: each read waits at most what
@@ -210,12 +247,11 @@ pub(crate) fn run_within<R: Reply>(
         Err(_) => return Ok(Err(Fallback::NoAgent)),
     };
     let socket = socket_for(&identity, runtime_dir, explicit);
-    let mut client = match Client::connect(&socket) {
+    let mut client = match Client::connect_within(&socket, patience) {
         Ok(Some(client)) => client,
         Ok(None) => return Ok(Err(Fallback::NoAgent)),
         Err(e) => return Ok(Err(Fallback::Unreachable(e))),
     };
-    client.wait_at_most(patience);
     let operation = serde_json::to_value(request)
         .map_err(|e| client.protocol(&format!("the request did not serialise: {e}")))?;
     let request_line = Request::Run {

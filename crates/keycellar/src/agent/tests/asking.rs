@@ -264,3 +264,47 @@ fn an_agent_that_trickles_its_answer_is_given_up_on_all_the_same() {
     );
     trickling.join().unwrap();
 }
+
+/// An agent that takes no connection (stopped long enough for its queue of connections to
+/// fill) costs a command its patience too: a reading request falls back (second attacker
+/// pass, F4 of the fourth session's).
+#[test]
+fn an_agent_whose_queue_of_connections_is_full_is_given_up_on() {
+    use crate::ops::reply;
+    use rustix::io::Errno;
+    use rustix::net::{AddressFamily, SocketAddrUnix, SocketFlags, SocketType};
+    let root = tempfile::tempdir().unwrap();
+    let vault = vault_in(&root);
+    let socket = private_socket(&root);
+    std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+        .create(socket.parent().unwrap())
+        .unwrap();
+    // A listener that never accepts, with the shortest queue, filled.
+    let unix_socket = |flags| {
+        rustix::net::socket_with(AddressFamily::UNIX, SocketType::STREAM, flags, None).unwrap()
+    };
+    let listener = unix_socket(SocketFlags::empty());
+    let address = SocketAddrUnix::new(&socket).unwrap();
+    rustix::net::bind(&listener, &address).unwrap();
+    rustix::net::listen(&listener, 0).unwrap();
+    let mut queued = Vec::new();
+    loop {
+        let waiting = unix_socket(SocketFlags::NONBLOCK);
+        match rustix::net::connect(&waiting, &address) {
+            Ok(()) => queued.push(waiting),
+            Err(Errno::AGAIN) => break,
+            Err(e) => panic!("{e}"),
+        }
+        assert!(queued.len() < 100, "the queue never filled");
+    }
+    let list = VaultRequest::List {
+        filter: Default::default(),
+    };
+    let patience = std::time::Duration::from_millis(100);
+    let asked = crate::agent::client::run_within::<reply::List>;
+    let asked = asked(&vault, None, Some(&socket), &list, patience);
+    let Ok(Err(Fallback::Unreachable(AgentError::Io { source, .. }))) = &asked else {
+        panic!("{asked:?}");
+    };
+    assert_eq!(source.kind(), std::io::ErrorKind::TimedOut);
+}
