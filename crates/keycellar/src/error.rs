@@ -8,7 +8,7 @@
 //! errors of backups are in `backup`, what refuses an entry in `entry`, those of a
 //! command's inputs in `input` (with `paste`: a value given as one part of a key that is
 //! another thing), the parsers' problems in `problems`, what of a sheet did not come back
-//! and why in `unread`.
+//! and why in `unread`, why a sheet could not be read at all in `unreadable`.
 
 use crate::untrusted::quoted;
 use std::path::PathBuf;
@@ -19,11 +19,13 @@ mod input;
 pub mod paste;
 mod problems;
 mod unread;
+mod unreadable;
 pub use backup::{BackupError, NotRestored, PaperError};
 pub use entry::{EntryProblem, Link};
 pub use input::InputError;
 pub use problems::{Altered, JsonProblem, NotAge, NotExport};
 pub use unread::{ItemProblem, SetAside, TooMuch, Unread, not_mended};
+pub use unreadable::{NoKey, NumberedShare, ShareProblem, ShareUnread, SplitOf, Unreadable};
 
 /// Everything that can go wrong in the library: one enum per kind of operation, so that a
 /// front end decides, for every variant, what it tells the user (see `src/cli/report.rs`).

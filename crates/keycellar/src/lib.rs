@@ -9,8 +9,9 @@
 //!   [`wording`]: nouns that agree with their number; [`clock`]: dates and timestamps as
 //!   stored; [`error`]: the library's typed errors, one enum per kind of operation
 //!   (`backup`, `input` with `paste`: a value given as one part of a key that is another
-//!   thing, `problems`: the parsers' path-free problems, and `unread`: what of a sheet did
-//!   not come back, and why); [`secret`]: zeroizing holders for
+//!   thing, `problems`: the parsers' path-free problems, `unread`: what of a sheet did
+//!   not come back, and why, and `unreadable`: why a sheet could not be read at all);
+//!   [`secret`]: zeroizing holders for
 //!   secrets; `crypto`: XChaCha20-Poly1305, SHA-256 and randomness behind a byte-level API
 //!   (`sha1`: HMAC-SHA-1, for authenticator codes only);
 //!   `parallel`: independent work spread over the cores; [`hygiene`]: process hardening

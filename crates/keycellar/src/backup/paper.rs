@@ -35,7 +35,7 @@ pub mod text_v1;
 pub use layout::{Printed, render};
 
 use crate::error::{Error, Result};
-use crate::error::{InputError, ItemProblem, PaperError};
+use crate::error::{InputError, ItemProblem, PaperError, Unreadable};
 use crate::source::read_file_bounded;
 use codes::{Format, Item};
 use notes::{Ignored, Note};
@@ -157,15 +157,15 @@ pub fn read_typed(content: &str, name: &str) -> Result<ReadSheet> {
             parity: parity_pages::Rebuilt::default(),
         });
     }
-    let mut reading = text::read(content);
+    let unreadable = |why| Error::Paper(PaperError::PaperUnreadable { why: Box::new(why) });
+    let name = name.to_string();
+    let Some(mut reading) = text::read(content) else {
+        let most = text::MAX_TYPED_LINES;
+        return Err(unreadable(Unreadable::TooManyLines { name, most }));
+    };
     let parity = parity_lines::rebuild(&mut reading);
     if reading.lines.is_empty() {
-        return Err(Error::Paper(PaperError::PaperUnreadable {
-            problem: format!(
-                "{name} holds no typed line of a sheet; lines look like \
-                 `E001 01  MFRGG ZDFMZ ...  7A1F`"
-            ),
-        }));
+        return Err(unreadable(Unreadable::NoTypedLine { name }));
     }
     Ok(ReadSheet {
         format: Format::V2,

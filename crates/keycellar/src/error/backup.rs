@@ -1,7 +1,7 @@
 //! The errors of backups: age exports, and paper sheets.
 
-use super::Unread;
 use super::{Altered, Error, NotAge, NotExport, quoted_few};
+use super::{Unread, Unreadable};
 use crate::untrusted::quoted;
 use std::path::PathBuf;
 
@@ -123,8 +123,8 @@ pub enum BackupError {
 #[cfg_attr(not(feature = "exhaustive"), non_exhaustive)]
 #[derive(Debug, thiserror::Error)]
 pub enum PaperError {
-    #[error("{problem}")]
-    PaperUnreadable { problem: String },
+    #[error("{why}")]
+    PaperUnreadable { why: Box<Unreadable> },
 
     #[error("{name}: not everything could be restored:\n  {}", lines(.problems))]
     PaperIncomplete {
@@ -204,8 +204,8 @@ pub enum NotRestored {
     #[error("the details block M: {why}")]
     Details { why: Unread },
     /// The sheet key, so nothing at all.
-    #[error("{problem}")]
-    Key { problem: String },
+    #[error("{why}")]
+    Key { why: Unreadable },
 }
 
 /// " ('label')" after an item's tag, when the label is known.

@@ -82,22 +82,28 @@ fn the_most_mending_a_typed_copy_may_ask_for_stays_within_its_memory() {
 }
 
 #[test]
-fn a_typed_file_of_the_largest_size_full_of_lines_ends_in_a_clear_error() {
+fn a_typed_file_of_the_most_lines_ends_in_a_clear_error_and_one_more_is_refused() {
+    // As many lines as a copy is read with, each of a different line of a different item:
+    // read, and no sheet key among them. One line more is refused by the count.
     let tv = TestVault::new();
     let mut typed = String::with_capacity(16 << 20);
-    'fill: for entry in 1..=999 {
-        for number in 1..=999 {
-            let line = format!("E{entry:03} {number:03}  MFRGG ZDFMZ TWQ2L  0000\n");
-            if typed.len() + line.len() > text::MAX_TYPED_FILE_LEN as usize {
-                break 'fill;
-            }
-            typed.push_str(&line);
-        }
+    let lines = (1..=999).flat_map(|entry| {
+        (1..=999).map(move |number| format!("E{entry:03} {number:03}  MFRGG ZDFMZ TWQ2L  0000\n"))
+    });
+    for line in lines.take(text::MAX_TYPED_LINES) {
+        typed.push_str(&line);
     }
+    assert!(typed.len() as u64 <= text::MAX_TYPED_FILE_LEN);
     let file = tv.file("full.txt", &typed);
     let (code, kind, message) = restore(&tv, &["--text", file.to_str().unwrap()]);
     assert_eq!((code, kind.as_str()), (1, "bad_input"), "{message}");
     assert!(message.contains("no code or line of K"), "{message}");
+    typed.push_str("E999 999  MFRGG ZDFMZ TWQ2L  0000\n");
+    let file = tv.file("over.txt", &typed);
+    let (code, kind, message) = restore(&tv, &["--text", file.to_str().unwrap()]);
+    assert_eq!((code, kind.as_str()), (1, "bad_input"), "{message}");
+    let most = format!("more than {} typed lines", text::MAX_TYPED_LINES);
+    assert!(message.contains(&most), "{message}");
 }
 
 #[test]

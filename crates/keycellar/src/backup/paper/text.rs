@@ -31,6 +31,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The largest typed-text file keycellar reads: a sheet of 1,000 entries is about 2 MiB.
 pub const MAX_TYPED_FILE_LEN: u64 = 16 * 1024 * 1024;
 
+/// The most lines a typed copy is read with: a sheet of 1,000 entries has about 30,000.
+/// Short lines could otherwise fill [`MAX_TYPED_FILE_LEN`] with millions, each kept with
+/// what its check makes of it (gigabytes of memory).
+pub const MAX_TYPED_LINES: usize = 250_000;
+
 /// Data characters per printed line: fourteen groups of five.
 pub const LINE_CHARS: usize = 70;
 

@@ -45,7 +45,7 @@ fn read_without(pages: &[String], lost: &[usize]) -> (BTreeMap<Item, String>, Re
         .filter(|n| !lost.contains(n))
         .map(|n| pages[n].as_str())
         .collect();
-    let mut reading = text::read(&kept);
+    let mut reading = text::read(&kept).unwrap();
     let rebuilt = rebuild(&mut reading);
     let items = text::assemble(&reading)
         .into_iter()

@@ -10,8 +10,8 @@
 //! many, the shares are named as disputed rather than as altered.
 
 use super::{Share, Threshold, digest};
-use crate::error::PaperError;
 use crate::error::{Error, Result};
+use crate::error::{NoKey, NumberedShare, PaperError, SplitOf, Unreadable};
 use std::collections::BTreeSet;
 use zeroize::Zeroizing;
 
@@ -49,7 +49,6 @@ struct Fit<'a> {
 /// The secret from shares read in any order (repeats allowed), checked against `expected`
 /// (the data sheet's record, when it was read) and against the digest.
 pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Combined> {
-    let refuse = |problem: String| Error::Paper(PaperError::PaperUnreadable { problem });
     let split = one_split(shares, expected)?;
     let mut read: Vec<&Share> = Vec::new();
     for share in shares {
@@ -58,16 +57,24 @@ pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Combine
         }
     }
     read.sort_by(|a, b| (a.x, &a.y[..]).cmp(&(b.x, &b.y[..])));
-    let numbers: BTreeSet<u8> = read.iter().map(|s| s.x).collect();
+    let numbers: Vec<u8> = read
+        .iter()
+        .map(|s| s.x)
+        .collect::<BTreeSet<u8>>()
+        .into_iter()
+        .collect();
     let twice = twice_numbered(&read);
-    if numbers.len() < usize::from(split.k) {
-        return Err(refuse(format!(
-            "{twice}{}",
-            too_few(&split, numbers.iter())
-        )));
+    let refuse = |why| no_key(why, twice.clone());
+    let (k, n) = (split.k, split.n);
+    if numbers.len() < usize::from(k) {
+        return Err(refuse(NoKey::TooFew {
+            k,
+            n,
+            read: numbers,
+        }));
     }
     let Some((fit, certain)) = best_fit(&read, &split)? else {
-        return Err(refuse(format!("{twice}{}", none_combine(&split, &numbers))));
+        return Err(refuse(NoKey::NoneCombine { k, read: numbers }));
     };
     let odd = (0..read.len())
         .filter(|i| !fit.agree.contains(i))
@@ -84,32 +91,25 @@ pub fn combine(shares: &[Share], expected: Option<&Threshold>) -> Result<Combine
 /// What every share agrees on; shares of another split, or of another sheet than the data
 /// sheet read, are refused by name.
 fn one_split(shares: &[Share], expected: Option<&Threshold>) -> Result<Threshold> {
-    let refuse = |problem: String| Error::Paper(PaperError::PaperUnreadable { problem });
+    let refuse = |why| no_key(why, Vec::new());
     let Some(first) = shares.first().map(|s| s.threshold).or(expected.copied()) else {
-        return Err(refuse("no share of the sheet key was read".into()));
+        return Err(refuse(NoKey::NoShare));
     };
     if let Some(other) = shares.iter().find(|s| s.threshold != first) {
-        return Err(refuse(format!(
-            "share {} belongs to another split (sheet {}, {}-of-{}) than share {} (sheet \
-             {}, {}-of-{}); use shares of one split only",
-            other.x,
-            other.threshold.sheet_id(),
-            other.threshold.k,
-            other.threshold.n,
-            shares[0].x,
-            first.sheet_id(),
-            first.k,
-            first.n
-        )));
+        let numbered = |number, threshold: &Threshold| NumberedShare {
+            number,
+            split: split_of(threshold),
+        };
+        return Err(refuse(NoKey::OtherSplit {
+            share: numbered(other.x, &other.threshold),
+            first: numbered(shares[0].x, &first),
+        }));
     }
     if let Some(expected) = expected.filter(|e| **e != first) {
-        return Err(refuse(format!(
-            "the shares are of sheet {} ({}-of-{}), not of this sheet {}",
-            first.sheet_id(),
-            first.k,
-            first.n,
-            expected.sheet_id()
-        )));
+        return Err(refuse(NoKey::NotThisSheet {
+            shares: split_of(&first),
+            sheet: expected.sheet_id(),
+        }));
     }
     Ok(first)
 }
@@ -166,13 +166,13 @@ fn best_fit<'a>(read: &[&'a Share], split: &Threshold) -> Result<Option<(Fit<'a>
     }
     match best {
         Some(fit) => Ok(Some((fit, false))),
-        None => Err(Error::Paper(PaperError::PaperUnreadable {
-            problem: format!(
-                "{} different share texts were read, and none of the {subsets} combinations \
-                 of them keycellar tried gives the key; give each share once",
-                read.len()
-            ),
-        })),
+        None => Err(no_key(
+            NoKey::TooManyTexts {
+                texts: read.len(),
+                tried: subsets,
+            },
+            Vec::new(),
+        )),
     }
 }
 
@@ -220,57 +220,28 @@ fn interpolate(shares: &[&Share]) -> Result<Option<Zeroizing<Vec<u8>>>> {
     Ok(Some(Zeroizing::new(secret)))
 }
 
-/// "two different shares are numbered 2; " for each number read with two texts or more.
-fn twice_numbered(read: &[&Share]) -> String {
+/// The numbers that two different shares read carry (`read` is sorted).
+fn twice_numbered(read: &[&Share]) -> Vec<u8> {
     let twice: BTreeSet<u8> = read
         .windows(2)
         .filter(|pair| pair[0].x == pair[1].x)
         .map(|pair| pair[0].x)
         .collect();
-    twice
-        .iter()
-        .map(|x| format!("two different shares are numbered {x}; "))
-        .collect()
+    twice.into_iter().collect()
 }
 
-/// Why no K of the shares read combine: one of exactly K was altered (and one more share
-/// would say which), or more than the shares to spare were.
-fn none_combine(split: &Threshold, numbers: &BTreeSet<u8>) -> String {
-    let listed: Vec<String> = numbers.iter().map(u8::to_string).collect();
-    let spare = numbers.len() - usize::from(split.k);
-    if spare == 0 {
-        format!(
-            "the shares do not combine to the key they were made from: one of them was \
-             altered (number {} were read; with one more share keycellar names the altered \
-             one)",
-            listed.join(", ")
-        )
-    } else {
-        format!(
-            "no {} of the {} shares read (number {}) combine to the key they were made from: \
-             more than {spare} of them were altered",
-            split.k,
-            numbers.len(),
-            listed.join(", ")
-        )
+/// The failure of shares that give no key.
+fn no_key(why: NoKey, twice: Vec<u8>) -> Error {
+    let unread = Vec::new();
+    let why = Box::new(Unreadable::Shares { why, twice, unread });
+    Error::Paper(PaperError::PaperUnreadable { why })
+}
+
+/// A threshold as a failure names its split.
+fn split_of(threshold: &Threshold) -> SplitOf {
+    SplitOf {
+        sheet: threshold.sheet_id(),
+        k: threshold.k,
+        n: threshold.n,
     }
-}
-
-/// "the sheet key is split 3-of-5: 2 shares were read (number 1, 4); 1 more is needed".
-fn too_few<'a>(split: &Threshold, read: impl ExactSizeIterator<Item = &'a u8>) -> String {
-    let count = read.len();
-    let numbers: Vec<String> = read.map(u8::to_string).collect();
-    let missing = usize::from(split.k) - count;
-    format!(
-        "the sheet key is split {}-of-{}: {} read ({}); {missing} more {} needed",
-        split.k,
-        split.n,
-        crate::wording::count(count, "share was", "shares were"),
-        if numbers.is_empty() {
-            "none".to_string()
-        } else {
-            format!("number {}", numbers.join(", "))
-        },
-        crate::wording::noun(missing, "is", "are")
-    )
 }

@@ -21,7 +21,7 @@ use crate::backup::paper::text::{self, Candidates, Fix};
 use crate::credential::details::Details;
 use crate::credential::entry::Entry;
 use crate::credential::validate;
-use crate::error::{BackupError, NotRestored, PaperError, SetAside, Unread};
+use crate::error::{BackupError, NotRestored, PaperError, SetAside, Unread, Unreadable};
 use crate::error::{Error, Result};
 use crate::secret::SecretBytes;
 use crate::vault::merge::Read;
@@ -103,12 +103,12 @@ impl Restored {
 /// for with more of them (`need_more`) fails as needing those pages; other errors stay.
 fn needing_pages(error: Error, name: &str, need_more: Option<&NeedMore>) -> Error {
     match (error, need_more) {
-        (Error::Paper(PaperError::PaperUnreadable { problem }), Some(need)) => {
+        (Error::Paper(PaperError::PaperUnreadable { why }), Some(need)) => {
             Error::Paper(PaperError::PaperNeedsPages {
                 name: name.to_string(),
                 more: need.more,
                 missing: need.missing.clone(),
-                problems: vec![NotRestored::Key { problem }],
+                problems: vec![NotRestored::Key { why: *why }],
             })
         }
         (error, _) => error,
@@ -196,9 +196,8 @@ fn open_key(
     restored: &mut Restored,
 ) -> Result<(Identities, u16)> {
     let unreadable = |problem: Unread| {
-        Error::Paper(PaperError::PaperUnreadable {
-            problem: format!("the sheet key cannot be read: {problem}"),
-        })
+        let why = Box::new(Unreadable::Key(problem));
+        Error::Paper(PaperError::PaperUnreadable { why })
     };
     let split = sheet
         .items

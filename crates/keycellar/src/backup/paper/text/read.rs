@@ -4,6 +4,7 @@
 //! `pdftotext` without `-layout` does: it writes a page's check values after its lines, in
 //! order).
 
+use super::MAX_TYPED_LINES;
 use crate::backup::paper::codes::Item;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -137,8 +138,9 @@ fn data_of(tokens: &[&str]) -> String {
         .collect()
 }
 
-/// Reads a typed copy of format 2.
-pub fn read(text: &str) -> Reading {
+/// Reads a typed copy of format 2; `None` when it holds more than [`MAX_TYPED_LINES`] lines
+/// of data (it is then read no further).
+pub fn read(text: &str) -> Option<Reading> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reading = Reading::default();
     // Lines still waiting for a check value that comes later on a line of its own.
@@ -167,6 +169,9 @@ pub fn read(text: &str) -> Reading {
                 }
             }
             [tag] if item_of(tag).is_some() => lone_tag = Some(tag.to_string()),
+            [_, _, ..] if reading.lines.len() + reading.unplaced.len() >= MAX_TYPED_LINES => {
+                return None;
+            }
             [tag, number, rest @ ..] => {
                 let (data, check) = match rest {
                     [data @ .., check] if is_check(check) && !data.is_empty() => {
@@ -197,7 +202,7 @@ pub fn read(text: &str) -> Reading {
             _ => {}
         }
     }
-    reading
+    Some(reading)
 }
 
 /// A `==` line: the sheet line, an item's heading, or its `END` line. `raw` is the line

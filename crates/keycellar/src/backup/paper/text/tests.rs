@@ -9,7 +9,7 @@ fn printed(item: Item) -> Vec<String> {
 
 /// The item's candidates, or its problems in words.
 fn one_item(text: &str, item: Item) -> Result<Candidates, Vec<String>> {
-    let assembled = assemble(&read(text)).remove(&item);
+    let assembled = assemble(&read(text).unwrap()).remove(&item);
     let problems = |problems: Vec<ItemProblem>| problems.iter().map(|p| p.to_string()).collect();
     assembled.expect("the item was read").map_err(problems)
 }
@@ -139,7 +139,7 @@ fn mending_is_bounded_on_a_file_of_nothing_but_mistakes() {
         .flat_map(|n| (1..=20).map(move |e| (n, e)))
         .map(|(n, e)| format!("E{e:03} {n:02} {} 0000\n", &line[9..80]))
         .collect();
-    let items = assemble(&read(&bad));
+    let items = assemble(&read(&bad).unwrap());
     assert_eq!(items.len(), 20);
     assert!(items.values().all(Result::is_err));
 }
@@ -170,6 +170,7 @@ fn ambiguous_lines_are_capped_across_lines_not_only_within_one() {
     // A few such lines: every way is tried.
     let few: Vec<String> = (1..=2).map(|n| ambiguous_line(Item::Entry(1), n)).collect();
     let ways: usize = read(&few.join("\n"))
+        .unwrap()
         .lines
         .iter()
         .map(|line| mend_line(line).unwrap().len())

@@ -8,8 +8,9 @@ use crate::backup::paper::ReadSheet;
 use crate::backup::paper::codes::Item;
 use crate::backup::paper::shares::{self, Combined, Share, Threshold};
 use crate::backup::paper::text::Fix;
-use crate::error::{BackupError, PaperError, SetAside};
+use crate::error::{BackupError, PaperError, SetAside, ShareProblem, ShareUnread};
 use crate::error::{Error, Result};
+use crate::error::{Unread, Unreadable};
 use zeroize::Zeroizing;
 
 /// An item's bytes as one candidate text decoded, with the corrections that text carries.
@@ -23,8 +24,8 @@ pub(super) fn key(
     restored: &mut Restored,
     name: &str,
 ) -> Result<Zeroizing<Vec<u8>>> {
-    let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, String> {
-        let options = candidates(sheet, item).map_err(|why| why.to_string())?;
+    let parsed = |item: Item| -> std::result::Result<Vec<Decoded>, ShareProblem> {
+        let options = candidates(sheet, item).map_err(ShareProblem::Unread)?;
         Ok(options
             .0
             .iter()
@@ -61,7 +62,10 @@ pub(super) fn key(
                 restored.fixes.extend(fixes);
                 shares.push(share);
             }
-            Err(why) => unread.push(format!("{} was not read ({why})", item.tag())),
+            Err(why) => unread.push(ShareUnread {
+                tag: item.tag(),
+                why,
+            }),
         }
     }
     // A wrong passphrase is the answer when it opened no share; a share it does not open
@@ -72,13 +76,14 @@ pub(super) fn key(
     if let Some((_, fixes)) = threshold {
         restored.fixes.extend(fixes);
     }
-    let combined = shares::combine(&shares, expected.as_ref()).map_err(|e| match e {
-        Error::Paper(PaperError::PaperUnreadable { problem }) if !unread.is_empty() => {
-            Error::Paper(PaperError::PaperUnreadable {
-                problem: format!("{problem}; {}", unread.join("; ")),
-            })
+    let combined = shares::combine(&shares, expected.as_ref()).map_err(|mut e| {
+        // The shares not read are part of why the others give no key.
+        if let Error::Paper(PaperError::PaperUnreadable { why }) = &mut e
+            && let Unreadable::Shares { unread: none, .. } = &mut **why
+        {
+            *none = unread;
         }
-        other => other,
+        e
     })?;
     set_aside(&combined, restored);
     Ok(combined.secret)
@@ -113,11 +118,11 @@ struct Opener {
 /// The share `item` from its candidate texts, with the corrections of the text taken, or
 /// why none was read. Only spent scrypt work ends the restore.
 fn read_share(
-    options: std::result::Result<Vec<Decoded>, String>,
+    options: std::result::Result<Vec<Decoded>, ShareProblem>,
     item: Item,
     expected: Option<&Threshold>,
     opener: &mut Opener,
-) -> Result<std::result::Result<(Share, Vec<Fix>), String>> {
+) -> Result<std::result::Result<(Share, Vec<Fix>), ShareProblem>> {
     let mut first_problem = None;
     let mut found: Option<(Share, Vec<Fix>)> = None;
     for (bytes, fixes) in options.unwrap_or_else(|why| {
@@ -125,7 +130,7 @@ fn read_share(
         Vec::new()
     }) {
         let Some(record) = opener.open(&bytes, item)? else {
-            first_problem.get_or_insert("it does not decrypt with the share passphrase".into());
+            first_problem.get_or_insert(ShareProblem::NotDecrypted);
             continue;
         };
         match Share::parse(&record) {
@@ -135,11 +140,13 @@ fn read_share(
             }
             Ok(_) => {}
             Err(why) => {
-                first_problem.get_or_insert(why);
+                first_problem.get_or_insert(ShareProblem::NotAShare(why));
             }
         }
     }
-    Ok(found.ok_or_else(|| first_problem.unwrap_or_default()))
+    // No problem and no share: no candidate text decoded.
+    let not_decoded = || ShareProblem::Unread(Unread::NotBase32);
+    Ok(found.ok_or_else(|| first_problem.unwrap_or_else(not_decoded)))
 }
 
 impl Opener {

@@ -187,3 +187,27 @@ fn typed_files_are_bounded_together_not_each() {
         "{refused}"
     );
 }
+
+/// A copy of short lines is bounded by its number of lines, not only its size (second
+/// attacker pass of the fourth session, F5: `K 1` four million times took 1.9 GB): a
+/// copy of as many lines as a copy may hold is read, one more is refused by its count.
+#[test]
+fn a_typed_copy_of_more_lines_than_any_sheet_has_is_refused_by_its_count() {
+    use crate::backup::paper::{SheetSource, read_sheet, text::MAX_TYPED_LINES};
+    use crate::error::{PaperError, Unreadable};
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("short.txt");
+    let read = |lines: usize| {
+        std::fs::write(&copy, "K 1\n".repeat(lines)).unwrap();
+        read_sheet(SheetSource::Typed(std::slice::from_ref(&copy)), &|_| {})
+    };
+    assert!(read(MAX_TYPED_LINES).is_ok());
+    let refused = read(MAX_TYPED_LINES + 1).err();
+    let Some(Error::Paper(PaperError::PaperUnreadable { why })) = &refused else {
+        panic!("{refused:?}");
+    };
+    assert!(
+        matches!(**why, Unreadable::TooManyLines { most, .. } if most == MAX_TYPED_LINES),
+        "{why}"
+    );
+}
