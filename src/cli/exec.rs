@@ -14,14 +14,12 @@ use super::context::Context;
 use super::output;
 use super::report::{Failure, Result};
 use super::ui;
-use keycellar::agent::AgentError;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
-use keycellar::ops::{ExecOptions, ExecPrepared, VaultRequest, reply};
+use keycellar::ops::{self, ExecOptions, ExecPrepared, VaultRequest, reply};
 use keycellar::run;
 use keycellar::untrusted::quoted;
-use keycellar::vault::run_lock::{self, RunLock};
 use keycellar::vault::runtime_dir::RuntimeDir;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -52,11 +50,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     };
     let prepared = prepare(ctx, options)?;
     let entries: Vec<&Entry> = prepared.entries.iter().collect();
-    // A signing service takes its keys' locks shared: several bots may sign with a key
-    // through services that issue its nonces, but no bot holding the secret itself may run
-    // beside them (two nonce sources on one key).
-    let shared = args.shared || args.profile == Profile::Sign;
-    let locks = take_locks(&runtime, &prepared, shared)?;
+    let locks = ops::take_run_locks(&runtime, &prepared, args.profile, args.shared)?;
     let mut command = command(program, rest, &prepared);
     let document = match (args.profile, args.env.is_empty()) {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),
@@ -149,23 +143,17 @@ fn check_options(args: &ExecArgs, custom: &[(String, Field)]) -> Result<()> {
     Ok(())
 }
 
-/// A bot run with `--profile sign` must not hold its secrets, and an unlocked agent would
-/// give them to any process of this user that asks (the bot among them; the attacker pass
-/// did it with `keycellar show --reveal`): so such a run starts only when no agent of this
-/// user is unlocked, or with `--beside-agent`.
+/// A run with `--profile sign` refuses to start beside an unlocked agent unless
+/// `--beside-agent` (the library's rule).
 fn refuse_sign_beside_agent(args: &ExecArgs) -> Result<()> {
-    if args.profile != Profile::Sign || args.beside_agent {
-        return Ok(());
-    }
     let explicit = super::context::explicit_socket();
     let user_dir = super::context::runtime_dir();
-    match keycellar::agent::unlocked_agents(user_dir.as_deref(), explicit.as_deref()).first() {
-        Some(socket) => Err(AgentError::SignBesideAgent {
-            socket: socket.clone(),
-        }
-        .into()),
-        None => Ok(()),
-    }
+    Ok(keycellar::agent::refuse_sign_beside_agent(
+        args.profile,
+        args.beside_agent,
+        user_dir.as_deref(),
+        explicit.as_deref(),
+    )?)
 }
 
 /// The command with its arguments and the variables it gets.
@@ -231,19 +219,6 @@ fn record_run(vault_id: &str, ids: &[&str], ended: Ended) {
 /// The private runtime directory, where the run locks and the signing socket live.
 fn runtime_dir() -> Result<RuntimeDir> {
     Ok(RuntimeDir::open(super::context::runtime_dir().as_deref())?)
-}
-
-/// The run lock of each key the entries hold, once per key (two labels holding one key
-/// share it).
-fn take_locks(runtime: &RuntimeDir, prepared: &ExecPrepared, shared: bool) -> Result<Vec<RunLock>> {
-    prepared
-        .locks
-        .iter()
-        .map(|lock| {
-            let label = prepared.entries[lock.entry].label();
-            Ok(run_lock::acquire(runtime, &lock.name, label, shared)?)
-        })
-        .collect()
 }
 
 /// `--env NAME=FIELD` items.

@@ -27,7 +27,10 @@ mod socket_dir;
 mod state;
 pub mod timers;
 
-pub use client::{Client, Fallback, PATIENCE, SOCKET_VARIABLE, run, socket_for, unlocked_agents};
+pub use client::{
+    Client, Fallback, PATIENCE, SOCKET_VARIABLE, refuse_sign_beside_agent, run, socket_for,
+    unlocked_agents,
+};
 pub use error::AgentError;
 pub use header::{VaultIdentity, identify, still_holds};
 pub use locked_key::LockedKey;

@@ -32,7 +32,7 @@ mod ui;
 
 pub use backup::{ExportDocument, compare, export_document, print_entries};
 pub use change::{ChangeRequest, PlannedAction, execute_change};
-pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare};
+pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare, take_run_locks};
 pub use list::ListFilter;
 pub use make_backup::{
     Destination, ExportPlan, ExportReport, PrintPlan, PrintReport, export, print,

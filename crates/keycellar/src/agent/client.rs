@@ -7,6 +7,7 @@ use super::error::AgentError;
 use super::header::{self, VaultIdentity};
 use super::protocol::{self, Refusal, Request, kind};
 use super::socket_dir;
+use crate::credential::exec::profiles::Profile;
 use crate::ops::{Reply, VaultReply, VaultRequest, wrong_reply};
 use serde_json::Value;
 use std::io::{BufReader, ErrorKind};
@@ -287,6 +288,25 @@ pub(crate) fn run_within<R: Reply>(
     R::take(reply)
         .map(Ok)
         .map_err(|other| client.protocol(&wrong_reply(request.kind(), &other)))
+}
+
+/// A run that hands its bot no secret (the `sign` profile) starts only when no agent of
+/// this user is unlocked, or when `beside_agent` says it may: an unlocked agent gives any
+/// process of the user the vault's secrets (an attacker pass had the bot take them with
+/// `keycellar show --reveal`). Every other run may start beside an agent.
+pub fn refuse_sign_beside_agent(
+    profile: Profile,
+    beside_agent: bool,
+    runtime_dir: Option<&Path>,
+    explicit: Option<&Path>,
+) -> Result<(), AgentError> {
+    if profile != Profile::Sign || beside_agent {
+        return Ok(());
+    }
+    match unlocked_agents(runtime_dir, explicit).into_iter().next() {
+        Some(socket) => Err(AgentError::SignBesideAgent { socket }),
+        None => Ok(()),
+    }
 }
 
 /// The sockets of this user's agents that hold a vault key now (asked with `status`, which

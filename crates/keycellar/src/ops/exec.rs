@@ -11,7 +11,8 @@ use crate::credential::exec::profiles::Profile;
 use crate::error::{EntryError, Result};
 use crate::untrusted::quoted;
 use crate::vault::Vault;
-use crate::vault::run_lock;
+use crate::vault::run_lock::{self, RunLock};
+use crate::vault::runtime_dir::RuntimeDir;
 use serde::{Deserialize, Serialize};
 
 /// What `exec` asks for.
@@ -120,4 +121,23 @@ fn variables(
         }
     }
     Ok(all)
+}
+
+/// The run lock of each key `prepared` holds, once per key (two labels holding one key share
+/// it): shared when `shared` asks and always for a signing service (several services may
+/// sign with a key, each issuing its nonces, but no bot that holds the secret itself may run
+/// beside them: two nonce sources on one key), exclusive otherwise.
+pub fn take_run_locks(
+    runtime: &RuntimeDir,
+    prepared: &ExecPrepared,
+    profile: Profile,
+    shared: bool,
+) -> Result<Vec<RunLock>> {
+    let shared = shared || profile == Profile::Sign;
+    (prepared.locks.iter())
+        .map(|lock| {
+            let label = prepared.entries[lock.entry].label();
+            run_lock::acquire(runtime, &lock.name, label, shared)
+        })
+        .collect()
 }
