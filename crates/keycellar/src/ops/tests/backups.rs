@@ -48,6 +48,14 @@ fn vault_at(path: &Path) -> Secret {
     passphrase
 }
 
+/// A new identity, and encryption to its recipient.
+fn to_a_new_recipient() -> (zeroize::Zeroizing<String>, Encryption) {
+    let (identity, public) = new_identity();
+    let mut recipients = Recipients::default();
+    recipients.add(&public).unwrap();
+    (identity, Encryption::Recipients(recipients))
+}
+
 /// An export made through a session is written, recorded in the vault, and reads back
 /// equal to the vault.
 #[test]
@@ -57,10 +65,7 @@ fn an_export_is_written_recorded_and_reads_back_equal() {
     let passphrase = vault_at(&vault);
     let mut unlock = Passphrase(&passphrase);
     let session = LocalSession::new(&vault, &mut unlock);
-    let (identity, public) = new_identity();
-    let mut recipients = Recipients::default();
-    recipients.add(&public).unwrap();
-    let encryption = Encryption::Recipients(recipients);
+    let (identity, encryption) = to_a_new_recipient();
     let output = dir.path().join("e.age");
     let plan = ExportPlan {
         labels: Vec::new(),
@@ -95,10 +100,7 @@ fn a_sheet_is_never_written_over_the_vault() {
     let before = std::fs::read(&vault).unwrap();
     let mut unlock = Passphrase(&passphrase);
     let session = LocalSession::new(&vault, &mut unlock);
-    let (_, public) = new_identity();
-    let mut recipients = Recipients::default();
-    recipients.add(&public).unwrap();
-    let encryption = Encryption::Recipients(recipients);
+    let (_, encryption) = to_a_new_recipient();
     let plan = |output| PrintPlan {
         labels: Vec::new(),
         key: SheetKey::To(&encryption),
