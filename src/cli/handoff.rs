@@ -85,11 +85,7 @@ pub fn to_pass(ctx: &Context, args: &ExportArgs) -> Result<()> {
                 .into(),
         ));
     };
-    let file = pass_file(name)?;
-    if file.exists() && !args.force {
-        let name = name.clone();
-        return Err(Error::Backup(BackupError::PassEntryExists { name, file }).into());
-    }
+    handoff::pass_entry_file(&password_store()?, name, args.force)?;
     let entries = entries(ctx, vec![label.clone()])?;
     let [entry] = entries.as_slice() else {
         return Err(keycellar::Error::Internal("one label gave several entries".into()).into());
@@ -116,25 +112,14 @@ fn fingerprint_of_vault(ctx: &Context) -> Result<keycellar::credential::fingerpr
     Ok(fingerprint)
 }
 
-/// The file pass keeps `name` in: `$PASSWORD_STORE_DIR/NAME.gpg`, by default under
-/// `~/.password-store`. A name that would leave the store is refused, as pass refuses it.
-fn pass_file(name: &str) -> Result<PathBuf> {
-    let leaves = name.is_empty()
-        || name.starts_with('/')
-        || name.split('/').any(|part| part == ".." || part == ".");
-    if leaves {
-        return Err(Failure::Usage(format!(
-            "{} is no name in the password store",
-            keycellar::untrusted::quoted(name)
-        )));
-    }
-    let store = match std::env::var_os("PASSWORD_STORE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => dirs::home_dir()
+/// The password store: `$PASSWORD_STORE_DIR`, by default `~/.password-store`.
+fn password_store() -> Result<PathBuf> {
+    match std::env::var_os("PASSWORD_STORE_DIR") {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => Ok(dirs::home_dir()
             .ok_or_else(|| Failure::Usage("there is no home directory".into()))?
-            .join(".password-store"),
-    };
-    Ok(store.join(format!("{}.gpg", name.trim_end_matches('/'))))
+            .join(".password-store")),
+    }
 }
 
 /// Runs pass with `input` on its standard input; its messages go to the terminal.

@@ -255,6 +255,9 @@ fn backup_hint(error: &BackupError) -> &'static str {
         BackupError::PassEntryExists { .. } => {
             "Choose another name, or replace the entry with --force."
         }
+        BackupError::PassNameOutsideStore { .. } => {
+            "Give a name inside the store, as `pass insert` takes it (exchange/NAME)."
+        }
         BackupError::HandoffFailed { .. } => {
             "Check that pass is installed and its store set up (`pass init GPG-ID`); its own \
              message is above."

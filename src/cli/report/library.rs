@@ -140,7 +140,9 @@ fn backup_exit_code(error: &BackupError) -> i32 {
         | BackupError::DamagedBackup { .. }
         | BackupError::AgeHeaderRefused { .. }
         | BackupError::NotAnAgeFile { .. } => exit::DAMAGED,
-        BackupError::NeedIdentity { .. } | BackupError::NoBackupPassphrase { .. } => exit::USAGE,
+        BackupError::NeedIdentity { .. }
+        | BackupError::NoBackupPassphrase { .. }
+        | BackupError::PassNameOutsideStore { .. } => exit::USAGE,
         BackupError::ScryptOutOfMemory { .. }
         | BackupError::NotAnExport { .. }
         | BackupError::Conflict { .. }
@@ -171,7 +173,9 @@ fn backup_kind(error: &BackupError) -> &'static str {
         | BackupError::NotAnAgeFile { .. } => "damaged_backup",
         BackupError::Conflict { .. } => "conflict",
         BackupError::BackupAltered { .. } | BackupError::BackupDiffers { .. } => "mismatch",
-        BackupError::NeedIdentity { .. } | BackupError::NoBackupPassphrase { .. } => "usage",
+        BackupError::NeedIdentity { .. }
+        | BackupError::NoBackupPassphrase { .. }
+        | BackupError::PassNameOutsideStore { .. } => "usage",
         BackupError::ScryptOutOfMemory { .. } => "kdf_out_of_memory",
         BackupError::NotAnExport { .. }
         | BackupError::BadRecipient { .. }

@@ -13,6 +13,7 @@
 use crate::credential::entry::Entry;
 use crate::error::{BackupError, Error, Result};
 use crate::secret::Secret;
+use std::path::{Path, PathBuf};
 
 /// The KeePass XML document of `entries`, in one group named `keycellar`.
 pub fn keepass_xml(entries: &[Entry]) -> Secret {
@@ -132,4 +133,23 @@ pub fn pass_entry(entry: &Entry) -> Result<Secret> {
         out.push('\n');
     }
     Ok(Secret::new(out))
+}
+
+/// The file the password store at `store` keeps the entry `name` in (`NAME.gpg`). A name
+/// that would leave the store is refused, as pass refuses it; so is an entry that is there
+/// already, unless `replace`: pass replaces one without asking when its input is no
+/// terminal.
+pub fn pass_entry_file(store: &Path, name: &str, replace: bool) -> Result<PathBuf> {
+    let leaves = name.is_empty()
+        || name.starts_with('/')
+        || name.split('/').any(|part| part == ".." || part == ".");
+    let name = name.to_string();
+    if leaves {
+        return Err(Error::Backup(BackupError::PassNameOutsideStore { name }));
+    }
+    let file = store.join(format!("{}.gpg", name.trim_end_matches('/')));
+    match file.exists() && !replace {
+        true => Err(Error::Backup(BackupError::PassEntryExists { name, file })),
+        false => Ok(file),
+    }
 }

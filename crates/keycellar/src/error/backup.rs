@@ -115,6 +115,9 @@ pub enum BackupError {
     )]
     PassEntryExists { name: String, file: PathBuf },
 
+    #[error("{} is no name in the password store", crate::untrusted::quoted(.name))]
+    PassNameOutsideStore { name: String },
+
     #[error("{tool} did not take the keys: {what}; nothing was handed over")]
     HandoffFailed { tool: &'static str, what: String },
 }
