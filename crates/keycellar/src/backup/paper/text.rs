@@ -36,6 +36,12 @@ pub const MAX_TYPED_FILE_LEN: u64 = 16 * 1024 * 1024;
 /// what its check makes of it (gigabytes of memory).
 pub const MAX_TYPED_LINES: usize = 250_000;
 
+/// The longest line read as a line of a sheet: a printed line is about 100 characters, and
+/// ten times that leaves room for any spacing a person or `pdftotext` adds. A longer line is
+/// none, and is passed over before it is copied or split into words (one line of 16 MiB
+/// of one-letter words cost 350 MB).
+pub const MAX_TYPED_LINE_LEN: usize = 1024;
+
 /// Data characters per printed line: fourteen groups of five.
 pub const LINE_CHARS: usize = 70;
 

@@ -4,7 +4,7 @@
 //! `pdftotext` without `-layout` does: it writes a page's check values after its lines, in
 //! order).
 
-use super::MAX_TYPED_LINES;
+use super::{MAX_TYPED_LINE_LEN, MAX_TYPED_LINES};
 use crate::backup::paper::codes::Item;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -148,7 +148,7 @@ pub fn read(text: &str) -> Option<Reading> {
     // A tag alone on its line (`pdftotext` splits `K    01 ...` at the wide gap) names the
     // item of the line after it.
     let mut lone_tag: Option<String> = None;
-    for raw in text.lines() {
+    for raw in text.lines().filter(|raw| raw.len() <= MAX_TYPED_LINE_LEN) {
         let mut upper = raw.replace('\t', " ").to_ascii_uppercase();
         if let Some(tag) = lone_tag.take() {
             let starts_with_number = upper

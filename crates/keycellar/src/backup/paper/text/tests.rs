@@ -23,6 +23,24 @@ fn printed_lines_read_back_exactly() {
     assert_eq!(candidates.0, vec![(padded(DATA), vec![])]);
 }
 
+/// A printed line spaced out to the longest a line may be still reads; one character more
+/// and it is no line of a sheet (passed over before it is split into words).
+#[test]
+fn a_line_longer_than_any_printed_one_is_passed_over() {
+    let lines = printed(Item::Entry(7));
+    let spaced = |width: usize| {
+        let words: Vec<&str> = lines[1].split_whitespace().collect();
+        let gap = (width - words.concat().len()) / (words.len() - 1);
+        let mut line = words.join(&" ".repeat(gap));
+        line.push_str(&" ".repeat(width - line.len()));
+        line
+    };
+    let widest = spaced(MAX_TYPED_LINE_LEN);
+    assert_eq!(read(&widest).unwrap().lines.len(), 1);
+    let wider = spaced(MAX_TYPED_LINE_LEN + 1);
+    assert_eq!(read(&wider).unwrap().lines.len(), 0);
+}
+
 #[test]
 fn case_spacing_bom_crlf_tabs_and_missing_markers_do_not_matter() {
     let lines = printed(Item::Key);
@@ -258,22 +276,29 @@ fn a_line_is_moved_only_to_a_name_the_copy_lacks() {
     }
 }
 
-/// A line far longer than any printed one is not searched for corrections or a name
-/// (each try checks the whole line, so the search grew with the square of its length: a
-/// 100,000-character line took minutes): it is named as a typing mistake at once.
+/// A line longer than any printed one is not searched for corrections or a name (each try
+/// checks the whole line, so the search grew with the square of its length: a
+/// 100,000-character line took minutes): it is named as a typing mistake at once. One
+/// longer than a line may be at all is passed over: the line is missing.
 #[test]
 fn a_line_longer_than_any_printed_one_is_not_searched() {
     let lines = printed(Item::Entry(3));
     let check = lines[2].rsplit(' ').next().unwrap();
-    let long = format!("E003 02  {}  {check}", "A".repeat(1_000_000));
-    let text = [&lines[..2], &[long], &lines[3..]].concat().join("\n");
-    let problems = one_item(&text, Item::Entry(3)).unwrap_err();
+    let problems = |data_len: usize| {
+        let long = format!("E003 02  {}  {check}", "A".repeat(data_len));
+        let text = [&lines[..2], &[long], &lines[3..]].concat().join("\n");
+        one_item(&text, Item::Entry(3)).unwrap_err()
+    };
     assert_eq!(
-        problems,
+        problems(LINE_CHARS * 10),
         [
             "line E003 02: a typing mistake (its check value does not match); compare it with \
           the paper character by character"
         ]
+    );
+    assert_eq!(
+        problems(1_000_000),
+        ["line E003 02 is missing; type it from the paper"]
     );
 }
 
