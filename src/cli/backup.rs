@@ -7,6 +7,7 @@ use super::import_into;
 use super::new_passphrase::{Purpose, Request};
 use super::output;
 use super::report::{Failure, IdentityFailure, Result};
+use super::ui;
 use keycellar::Error;
 use keycellar::backup::agefile;
 use keycellar::clock::Timestamp;
@@ -51,6 +52,7 @@ pub fn export(ctx: &Context, args: &ExportArgs) -> Result<()> {
         ctx,
         plan,
         destination(output, args.force, &mut output::to_stdout),
+        &ui::Terminal,
     )?;
     output::exported(
         exported.vault_fingerprint,

@@ -141,4 +141,19 @@ impl keycellar::ops::Ui for Terminal {
             false => {}
         }
     }
+
+    fn not_recorded(&self, written: &[std::path::PathBuf]) {
+        let named: Vec<String> = (written.iter())
+            .map(|path| match path.as_os_str() == "-" {
+                true => "to standard output".to_string(),
+                false => keycellar::untrusted::escaped(&path.display().to_string()).into(),
+            })
+            .collect();
+        warn(&format!(
+            "the backup was written ({}) but the vault did not record it: status, audit and \
+             rotate's backup check do not count it; once the vault opens, make it again \
+             (with --force over the files)",
+            named.join(", ")
+        ));
+    }
 }

@@ -54,6 +54,7 @@ pub fn export<S: Session>(
     session: &S,
     plan: ExportPlan,
     destination: Destination,
+    ui: &dyn Ui,
 ) -> Result<ExportReport, S::Error> {
     let labels = plan.labels;
     let reply::Export { export } = session.run(VaultRequest::Export { labels })?;
@@ -63,7 +64,7 @@ pub fn export<S: Session>(
         ..
     } = &*export;
     let outgoing = Outgoing::export(&export, plan.encryption, plan.armor, plan.output)?;
-    write_and_record(session, outgoing, destination)?;
+    write_and_record(session, outgoing, destination, ui)?;
     Ok(ExportReport {
         vault_fingerprint: *vault_fingerprint,
         labels: labels.clone(),
@@ -121,7 +122,7 @@ pub fn print<S: Session>(
     let outgoing = Outgoing::sheet(&sheet, &printed, plan.paper, plan.output, plan.share_dir)?;
     let mut shares: Vec<PathBuf> = outgoing.paths().map(Path::to_path_buf).collect();
     shares.pop();
-    let vault_fingerprint = write_and_record(session, outgoing, destination)?;
+    let vault_fingerprint = write_and_record(session, outgoing, destination, ui)?;
     Ok(PrintReport {
         sheet,
         printed,
@@ -132,11 +133,14 @@ pub fn print<S: Session>(
 
 /// Writes a backup's documents (none over the session's vault or the files beside it) or
 /// sends its one document, and only then records it; the vault's fingerprint after that.
+/// Documents written and not recorded are told through `ui`.
 fn write_and_record<S: Session>(
     session: &S,
     outgoing: Outgoing,
     destination: Destination,
+    ui: &dyn Ui,
 ) -> Result<Fingerprint, S::Error> {
+    let written: Vec<PathBuf> = outgoing.paths().map(Path::to_path_buf).collect();
     let record: ChangeRequest = match destination {
         Destination::Files { overwrite } => {
             for path in outgoing.paths() {
@@ -146,8 +150,13 @@ fn write_and_record<S: Session>(
         }
         Destination::Stream { name, send } => outgoing.send(name, send)?,
     };
-    let reply::Changed {
-        vault_fingerprint, ..
-    } = session.change(record)?;
-    Ok(vault_fingerprint)
+    match session.change(record) {
+        Ok(reply::Changed {
+            vault_fingerprint, ..
+        }) => Ok(vault_fingerprint),
+        Err(why) => {
+            ui.not_recorded(&written);
+            Err(why)
+        }
+    }
 }

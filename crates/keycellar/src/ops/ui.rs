@@ -1,9 +1,11 @@
-//! What a use case shows its front end while it works: its slow steps ([`Working`]), and
-//! what it noticed on the way ([`Note`]s, told as soon as they are known so that they come
-//! before any question a later step asks). A front end that shows nothing uses [`Silent`].
+//! What a use case shows its front end while it works: its slow steps ([`Working`]), what
+//! it noticed on the way ([`Note`]s, told as soon as they are known so that they come
+//! before any question a later step asks), and backups written that the vault did not
+//! record. A front end that shows nothing uses [`Silent`].
 
 use crate::backup::paper::notes::Note;
 use std::fmt;
+use std::path::PathBuf;
 
 /// A slow step of a use case, for a front end to show while it runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +44,11 @@ pub trait Ui {
 
     /// Something the use case noticed (a warning, or what it repaired).
     fn tell(&self, _note: &Note) {}
+
+    /// A backup's documents were written (to `written`, `-` for a stream) and the vault did
+    /// not record it: the use case fails with why, and the front end says that the files
+    /// are there, counted by no check of the vault's backups.
+    fn not_recorded(&self, _written: &[PathBuf]) {}
 }
 
 /// Shows nothing: for tests and front ends without a person watching.

@@ -17,12 +17,13 @@ use crate::secret::Secret;
 use crate::vault::merge::Read;
 use crate::vault::{Passphrase, Vault};
 use std::cell::RefCell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Remembers the steps it was shown, and runs each.
+/// Remembers the steps it was shown (and runs each), and the files it was told were written
+/// and not recorded.
 #[derive(Default)]
-struct Watching(RefCell<Vec<Working>>);
+struct Watching(RefCell<Vec<Working>>, RefCell<Vec<PathBuf>>);
 
 impl Ui for Watching {
     fn working(&self, working: Working, step: Step) {
@@ -31,6 +32,29 @@ impl Ui for Watching {
     }
 
     fn tell(&self, _note: &Note) {}
+
+    fn not_recorded(&self, written: &[PathBuf]) {
+        self.1.borrow_mut().extend_from_slice(written);
+    }
+}
+
+/// A session whose changes fail: an agent that locked between a backup's two requests, and
+/// no passphrase to fall back on.
+struct NoChange<'a>(LocalSession<'a>);
+
+impl Session for NoChange<'_> {
+    type Error = Error;
+
+    fn run<R: Reply>(&self, request: VaultRequest) -> Result<R, Error> {
+        match request {
+            VaultRequest::Change { .. } => Err(Error::Internal("no change here".into())),
+            reading => self.0.run(reading),
+        }
+    }
+
+    fn vault(&self) -> &Path {
+        self.0.vault()
+    }
 }
 
 /// A vault at `path` holding one admitted Kraken key, and its passphrase.
@@ -73,7 +97,8 @@ fn an_export_is_written_recorded_and_reads_back_equal() {
         armor: false,
         output: &output,
     };
-    let report = export(&session, plan, Destination::Files { overwrite: false }).unwrap();
+    let files = Destination::Files { overwrite: false };
+    let report = export(&session, plan, files, &Silent).unwrap();
     assert_eq!(report.labels, ["bot"]);
     let reply::Status { report } = session.run(VaultRequest::Status {}).unwrap();
     assert!(report.in_no_backup.is_empty(), "the export is recorded");
@@ -126,4 +151,30 @@ fn a_sheet_is_never_written_over_the_vault() {
     assert!(report.shares.is_empty() && sheet.exists());
     let steps = watching.0.take();
     assert_eq!(steps, [Working::EncryptingSheet, Working::DrawingCodes]);
+}
+
+/// A backup written that the vault then does not record fails with why, and its front end
+/// is told which files are there: nothing counts them.
+#[test]
+fn a_backup_written_and_not_recorded_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("v.kc");
+    let passphrase = vault_at(&vault);
+    let mut unlock = Passphrase(&passphrase);
+    let session = NoChange(LocalSession::new(&vault, &mut unlock));
+    let (_, encryption) = to_a_new_recipient();
+    let output = dir.path().join("e.age");
+    let plan = ExportPlan {
+        labels: Vec::new(),
+        encryption: &encryption,
+        armor: false,
+        output: &output,
+    };
+    let watching = Watching::default();
+    let files = Destination::Files { overwrite: false };
+    assert!(export(&session, plan, files, &watching).is_err());
+    assert!(output.exists());
+    assert_eq!(watching.1.take(), [output]);
+    let reply::Status { report } = session.run(VaultRequest::Status {}).unwrap();
+    assert_eq!(report.in_no_backup.len(), 1, "nothing was recorded");
 }
