@@ -22,6 +22,10 @@ use zeroize::Zeroizing;
 pub struct CachedKeyUnlock<'a>(pub CachedKey<'a>);
 
 impl Unlock for CachedKeyUnlock<'_> {
+    fn may_wait(&self) -> bool {
+        !self.0.stopping.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn unlock(&mut self, path: &Path, _header: &VaultHeader) -> keycellar::Result<VaultKey> {
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(self.0.key);
@@ -57,6 +61,13 @@ impl Operations for AgentOperations {
             Failure::Library(Error::Vault(VaultError::KeyNotInVault { .. })) => Refusal::agent(
                 keycellar::agent::protocol::kind::LOCKED,
                 "the vault's keyslots changed since the agent was unlocked",
+                "Unlock again with `keycellar agent start`.",
+            ),
+            // The agent stopped while the change waited for the vault's lock: nothing was
+            // made, so the client makes it itself.
+            Failure::Library(Error::Vault(VaultError::WaitEnded { .. })) => Refusal::agent(
+                keycellar::agent::protocol::kind::LOCKED,
+                "the agent stopped before the change took the vault's lock; nothing was changed",
                 "Unlock again with `keycellar agent start`.",
             ),
             failure => Refusal {
@@ -136,21 +147,58 @@ mod tests {
     }
 
     fn run(file: &Path, key: &[u8; 32], keyslot: Vec<u8>) -> std::result::Result<Value, Refusal> {
+        let list = VaultRequest::List {
+            filter: Default::default(),
+        };
+        run_as(file, key, keyslot, list, false)
+    }
+
+    /// `request` run by the agent's operations, the agent `stopping` or not.
+    fn run_as(
+        file: &Path,
+        key: &[u8; 32],
+        keyslot: Vec<u8>,
+        request: VaultRequest,
+        stopping: bool,
+    ) -> std::result::Result<Value, Refusal> {
         let served = Served {
             vault: file.into(),
             file: file.into(),
             vault_id: String::new(),
             keyslot,
         };
-        AgentOperations.run(
-            CachedKey {
-                served: &served,
-                key,
-            },
-            VaultRequest::List {
-                filter: Default::default(),
-            },
-        )
+        let stopping = std::sync::atomic::AtomicBool::new(stopping);
+        let key = CachedKey {
+            served: &served,
+            key,
+            stopping: &stopping,
+        };
+        AgentOperations.run(key, request)
+    }
+
+    /// A change waiting for the vault's lock when the agent stops gives up waiting and is
+    /// answered as not made, with a refusal its client falls back on (it then makes the
+    /// change itself); the agent running on waits as long as the change asks.
+    #[test]
+    fn a_change_waiting_for_the_lock_of_a_stopping_agent_is_not_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.kc");
+        let (key, keyslot) = vault(&path, "a passphrase of the test");
+        let held = keycellar::vault::store::lock(&path, std::time::Duration::ZERO).unwrap();
+        let waiting = |ms: u64, stopping| {
+            let note = keycellar::ops::ChangeRequest::Remove { label: "k".into() };
+            let change = VaultRequest::change(note, std::time::Duration::from_millis(ms));
+            run_as(&path, &key, keyslot.clone(), change, stopping).unwrap_err()
+        };
+        let busy = waiting(50, false);
+        assert_eq!(busy.kind, "busy");
+        let refused = waiting(u64::MAX, true);
+        assert_eq!(refused.kind, keycellar::agent::protocol::kind::LOCKED);
+        assert!(
+            refused.message.contains("nothing was changed"),
+            "{refused:?}"
+        );
+        drop(held);
     }
 
     #[test]

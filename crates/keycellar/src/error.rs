@@ -133,6 +133,14 @@ pub enum VaultError {
     #[error("vault {} is busy: another keycellar command holds its lock", .path.display())]
     Busy { path: PathBuf },
 
+    /// The wait for the lock ended before it was taken (the agent that ran the change is
+    /// stopping): nothing was changed.
+    #[error(
+        "the wait for the lock of vault {} ended before it was taken; nothing was changed",
+        .path.display()
+    )]
+    WaitEnded { path: PathBuf },
+
     #[error("invalid KDF setting: {0}")]
     KdfSetting(String),
 

@@ -69,7 +69,7 @@ fn vault_hint(error: &VaultError) -> &'static str {
         VaultError::VaultExists { .. } => {
             "keycellar never overwrites a file on init; choose another --vault path."
         }
-        VaultError::Busy { .. } => {
+        VaultError::Busy { .. } | VaultError::WaitEnded { .. } => {
             "Wait for the other keycellar command to finish, then run this one again."
         }
         VaultError::KdfSetting(_) => {
@@ -147,6 +147,7 @@ fn slot_hint(error: &VaultError) -> &'static str {
         | VaultError::VaultNotFound { .. }
         | VaultError::VaultExists { .. }
         | VaultError::Busy { .. }
+        | VaultError::WaitEnded { .. }
         | VaultError::KdfSetting(_)
         | VaultError::KdfOutOfMemory { .. } => vault_hint(error),
     }

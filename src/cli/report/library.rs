@@ -45,7 +45,7 @@ fn vault_exit_code(error: &VaultError) -> i32 {
         | VaultError::UnsupportedVersion { .. }
         | VaultError::KdfOutOfBounds { .. } => exit::DAMAGED,
         VaultError::VaultNotFound { .. } => exit::NOT_FOUND,
-        VaultError::Busy { .. } => exit::BUSY,
+        VaultError::Busy { .. } | VaultError::WaitEnded { .. } => exit::BUSY,
         VaultError::NotUnlocked { .. } | VaultError::KdfSetting(_) => exit::USAGE,
         VaultError::VaultExists { .. } | VaultError::KdfOutOfMemory { .. } => exit::FAILURE,
         VaultError::NoSlotForIdentity { .. } => exit::WRONG_PASSPHRASE,
@@ -74,7 +74,7 @@ fn vault_kind(error: &VaultError) -> &'static str {
         VaultError::KdfOutOfBounds { .. } => "kdf_out_of_bounds",
         VaultError::VaultNotFound { .. } => "vault_not_found",
         VaultError::VaultExists { .. } => "vault_exists",
-        VaultError::Busy { .. } => "busy",
+        VaultError::Busy { .. } | VaultError::WaitEnded { .. } => "busy",
         VaultError::NotUnlocked { .. } => "usage",
         VaultError::KdfSetting(_) => "kdf_setting",
         VaultError::KdfOutOfMemory { .. } => "kdf_out_of_memory",

@@ -46,6 +46,11 @@ const WAKE_FREED: u8 = b'f';
 /// How long the agent waits before accepting again when it is out of descriptors.
 const OUT_OF_FDS_PAUSE: Duration = Duration::from_millis(100);
 
+/// How long a stopping agent waits for the requests it is answering: a change waiting for
+/// the vault's lock gives up within one try (and is answered as not made), anything else
+/// ends in moments; one stuck longer is cut off by the exit.
+const STOP_GRACE: Duration = Duration::from_secs(5);
+
 /// How much of a client thread's stack is wiped after each request: more than a request's
 /// deepest calls use (the frames that held a copy of the key, or of a secret).
 const STACK_WIPE: usize = 512 << 10;
@@ -80,6 +85,8 @@ struct Shared {
     still_there: Box<KeyslotCheck>,
     wake: OwnedFd,
     clients: AtomicUsize,
+    /// Requests being answered, so that a stopping agent answers them before it exits.
+    answering: AtomicUsize,
     /// The connection that asked `stop`, kept open until the agent has removed its socket
     /// and lock: its end of file tells the client the agent is gone, so an `agent start`
     /// right after never finds the old agent still holding the lock.
@@ -142,11 +149,17 @@ impl AgentServer {
             still_there,
             wake,
             clients: AtomicUsize::new(0),
+            answering: AtomicUsize::new(0),
             stopped_by: Mutex::new(None),
         });
         self.main_loop(&shared, &woken, watch);
-        // An operation still running keeps its lease until it ends (or the process does).
-        lock_state(&shared).lock(LockReason::Lock);
+        // An operation still running keeps its lease until it ends; a change still waiting
+        // for the vault's lock stops waiting, and each is answered before the exit.
+        lock_state(&shared).stop();
+        let until = std::time::Instant::now() + STOP_GRACE;
+        while shared.answering.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         if std::fs::symlink_metadata(&self.socket).is_ok_and(|m| (m.dev(), m.ino()) == self.bound) {
             let _ = std::fs::remove_file(&self.socket);
         }
@@ -300,9 +313,11 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
                 return;
             }
         };
+        shared.answering.fetch_add(1, Ordering::SeqCst);
         let (answer, stop) = answer_line(shared, line);
         wipe_stack();
         let written = protocol::write_line(&mut &*stream, &answer);
+        shared.answering.fetch_sub(1, Ordering::SeqCst);
         if stop {
             if let Ok(kept) = stream.try_clone() {
                 *shared.stopped_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(kept);

@@ -12,6 +12,7 @@ use super::protocol::{Refusal, kind};
 use super::timers::{Clock, Expiry, Limits, Timers};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Why the agent is locked.
@@ -52,10 +53,13 @@ pub struct Served {
     pub keyslot: Vec<u8>,
 }
 
-/// What a request that uses the key is given: the vault and its key.
+/// What a request that uses the key is given: the vault and its key, and whether the agent
+/// is stopping (a change then stops waiting for the vault's lock, and is answered as not
+/// made).
 pub struct CachedKey<'a> {
     pub served: &'a Served,
     pub key: &'a [u8; 32],
+    pub stopping: &'a AtomicBool,
 }
 
 /// Reads the vault's header and says whether it still holds the served id and keyslot.
@@ -67,6 +71,7 @@ pub type KeyslotCheck = dyn Fn(&Served) -> bool + Send + Sync;
 pub struct KeyLease {
     served: Served,
     key: Arc<LockedKey>,
+    stopping: Arc<AtomicBool>,
 }
 
 impl KeyLease {
@@ -75,6 +80,7 @@ impl KeyLease {
         CachedKey {
             served: &self.served,
             key: self.key.expose(),
+            stopping: &self.stopping,
         }
     }
 
@@ -97,6 +103,8 @@ pub struct AgentState {
     clock: Arc<dyn Clock>,
     /// Added to the clock by the test-only `advance` request.
     skew: u64,
+    /// Set once the agent stops, shared with every lease.
+    stopping: Arc<AtomicBool>,
 }
 
 impl AgentState {
@@ -117,6 +125,7 @@ impl AgentState {
             process_locked,
             clock,
             skew: 0,
+            stopping: Arc::default(),
         }
     }
 
@@ -138,6 +147,13 @@ impl AgentState {
     /// True while the key is held.
     pub fn is_unlocked(&self) -> bool {
         self.key.is_some()
+    }
+
+    /// Locks for good: the agent stops. Operations still running are told (through
+    /// [`CachedKey::stopping`]).
+    pub fn stop(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.lock(LockReason::Lock);
     }
 
     /// Wipes the key. The first reason is kept.
@@ -194,6 +210,7 @@ impl AgentState {
         Ok(KeyLease {
             served: self.served.clone(),
             key,
+            stopping: Arc::clone(&self.stopping),
         })
     }
 

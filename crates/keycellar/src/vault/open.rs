@@ -148,7 +148,7 @@ impl Vault {
         let parsed = format::parse(&before).map_err(|e| e.at(path))?;
         let key = unlock::key_for(unlock, path, &parsed.header)?;
         let vault_id = parsed.header.vault_id;
-        let lock = store::lock(&file, lock_timeout)?;
+        let lock = store::lock_while(&file, lock_timeout, &|| unlock.may_wait())?;
         recover(&file, &lock)?;
         store::remove_stale_temps(&file, &lock)?;
         let now = store::read(&file)?;

@@ -124,6 +124,15 @@ pub(crate) fn open_lock_file(path: &Path) -> std::io::Result<File> {
 
 /// Takes the exclusive lock, retrying until `timeout` has passed.
 pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
+    lock_while(vault, timeout, &|| true)
+}
+
+/// [`lock`], giving up (`WaitEnded`) as soon as `may_wait` says so between tries.
+pub fn lock_while(
+    vault: &Path,
+    timeout: Duration,
+    may_wait: &dyn Fn() -> bool,
+) -> Result<VaultLock> {
     let path = lock_path(vault);
     let file = open_lock_file(&path)
         .map_err(|e| Error::io(format!("cannot open lock file {}", path.display()), e))?;
@@ -131,6 +140,10 @@ pub fn lock(vault: &Path, timeout: Duration) -> Result<VaultLock> {
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(VaultLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) if !may_wait() => {
+                let path = vault.to_path_buf();
+                return Err(Error::Vault(VaultError::WaitEnded { path }));
+            }
             Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
                 sleep(Duration::from_millis(25));
             }

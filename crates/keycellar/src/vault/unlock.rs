@@ -24,6 +24,13 @@ pub trait Unlock {
     /// between reading it and taking its lock; an implementation that asks a person may
     /// try the answer it got the first time before asking again.
     fn unlock(&mut self, path: &Path, header: &VaultHeader) -> Result<VaultKey>;
+
+    /// Whether a change may go on waiting for the vault's lock, asked between tries and
+    /// never once the lock is taken: an agent that is stopping says no, so that a change it
+    /// answers as not made is never made after.
+    fn may_wait(&self) -> bool {
+        true
+    }
 }
 
 /// Unlocks with one passphrase, tried on every passphrase keyslot.
