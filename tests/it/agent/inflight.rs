@@ -131,7 +131,10 @@ fn agent_start_with_a_command_ends_its_agent_while_a_request_is_in_flight() {
     // The agent stopped before the change took the vault's lock: it answered it as not
     // made, and the command makes it itself once the lock is free (docs/AGENT.md section
     // 5), with the passphrase it was given.
-    assert!(!dir.join("rc").exists(), "the change ended while the lock was held");
+    assert!(
+        !dir.join("rc").exists(),
+        "the change ended while the lock was held"
+    );
     drop(vault_lock);
     eventually("the change ends", || dir.join("rc").exists());
     assert_eq!(std::fs::read_to_string(dir.join("rc")).unwrap().trim(), "0");

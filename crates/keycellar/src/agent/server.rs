@@ -46,9 +46,10 @@ const WAKE_FREED: u8 = b'f';
 /// How long the agent waits before accepting again when it is out of descriptors.
 const OUT_OF_FDS_PAUSE: Duration = Duration::from_millis(100);
 
-/// How long a stopping agent waits for the requests it is answering: a change waiting for
-/// the vault's lock gives up within one try (and is answered as not made), anything else
-/// ends in moments; one stuck longer is cut off by the exit.
+/// How long a stopping agent waits for its clients: a change waiting for the vault's lock
+/// gives up within one try (and is answered as not made), anything else ends in moments, a
+/// client between requests goes within [`SILENT_CLIENT_TIMEOUT`]; one stuck longer is cut
+/// off by the exit.
 const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// How much of a client thread's stack is wiped after each request: more than a request's
@@ -85,8 +86,6 @@ struct Shared {
     still_there: Box<KeyslotCheck>,
     wake: OwnedFd,
     clients: AtomicUsize,
-    /// Requests being answered, so that a stopping agent answers them before it exits.
-    answering: AtomicUsize,
     /// The connection that asked `stop`, kept open until the agent has removed its socket
     /// and lock: its end of file tells the client the agent is gone, so an `agent start`
     /// right after never finds the old agent still holding the lock.
@@ -149,22 +148,10 @@ impl AgentServer {
             still_there,
             wake,
             clients: AtomicUsize::new(0),
-            answering: AtomicUsize::new(0),
             stopped_by: Mutex::new(None),
         });
         self.main_loop(&shared, &woken, watch);
-        // An operation still running keeps its lease until it ends; a change still waiting
-        // for the vault's lock stops waiting, and each is answered before the exit.
-        lock_state(&shared).stop();
-        let until = std::time::Instant::now() + STOP_GRACE;
-        while shared.answering.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        if std::fs::symlink_metadata(&self.socket).is_ok_and(|m| (m.dev(), m.ino()) == self.bound) {
-            let _ = std::fs::remove_file(&self.socket);
-        }
-        // Removed while still held: the next agent locks a file of its own (lock_beside).
-        let _ = std::fs::remove_file(socket_dir::lock_path(&self.socket));
+        self.finish(&shared);
         drop(self.lock);
         drop(
             shared
@@ -219,6 +206,29 @@ impl AgentServer {
             if ready[1] && room {
                 self.accept(shared);
             }
+        }
+    }
+
+    /// Stops: locks for good (a change still waiting for the vault's lock stops waiting),
+    /// takes the socket and its lock file away so that no new client finds this agent,
+    /// answers every connection already queued as locked (its client falls back), and waits
+    /// at most [`STOP_GRACE`] for its clients to be answered and gone.
+    fn finish(&self, shared: &Shared) {
+        lock_state(shared).stop();
+        if std::fs::symlink_metadata(&self.socket).is_ok_and(|m| (m.dev(), m.ino()) == self.bound) {
+            let _ = std::fs::remove_file(&self.socket);
+        }
+        // Removed while still held: the next agent locks a file of its own (lock_beside).
+        let _ = std::fs::remove_file(socket_dir::lock_path(&self.socket));
+        let locked = protocol::refusal_line(&lock_state(shared).locked_refusal());
+        let _ = self.listener.set_nonblocking(true);
+        while let Ok((queued, _)) = self.listener.accept() {
+            let _ = queued.set_write_timeout(Some(SILENT_CLIENT_TIMEOUT));
+            let _ = protocol::write_line(&mut &queued, &locked);
+        }
+        let until = std::time::Instant::now() + STOP_GRACE;
+        while shared.clients.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -313,11 +323,9 @@ fn serve_client(stream: &UnixStream, shared: &Shared) {
                 return;
             }
         };
-        shared.answering.fetch_add(1, Ordering::SeqCst);
         let (answer, stop) = answer_line(shared, line);
         wipe_stack();
         let written = protocol::write_line(&mut &*stream, &answer);
-        shared.answering.fetch_sub(1, Ordering::SeqCst);
         if stop {
             if let Ok(kept) = stream.try_clone() {
                 *shared.stopped_by.lock().unwrap_or_else(|p| p.into_inner()) = Some(kept);

@@ -314,3 +314,34 @@ fn junk_runs_move_no_timer(
 }
 
 mod asking;
+
+/// A connection still queued when the agent stops (nothing accepted it yet) is answered as
+/// locked, so that its client falls back and runs the request itself, instead of being cut
+/// off by the exit; the socket is gone by then (second attacker pass of 2026-12-06, F1).
+#[test]
+fn a_connection_queued_when_the_agent_stops_is_answered_as_locked() {
+    use std::io::{BufRead, Write};
+    let root = tempfile::tempdir().unwrap();
+    let socket = private_socket(&root);
+    let server = AgentServer::bind(&socket, "v.kc".as_ref()).unwrap();
+    let mut queued = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+    let run = Request::Run {
+        vault: "/x/v.kc".into(),
+        vault_id: "00".repeat(16),
+        operation: json!({"request": "list"}),
+    };
+    queued.write_all(&protocol::request_line(&run)).unwrap();
+    // The watch pipe is at its end already: the agent stops before it accepts anything.
+    let (watch, ended) = rustix::pipe::pipe().unwrap();
+    drop(ended);
+    let clock = Arc::new(FixedClock::new(0));
+    let state = unlocked(&clock);
+    (server.serve(state, Some(watch), Box::new(Echo), Box::new(there))).unwrap();
+    assert!(!socket.exists());
+    let mut answer = String::new();
+    std::io::BufReader::new(&queued)
+        .read_line(&mut answer)
+        .unwrap();
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["error"]["kind"], protocol::kind::LOCKED, "{answer}");
+}
