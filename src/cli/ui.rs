@@ -150,9 +150,9 @@ impl keycellar::ops::Ui for Terminal {
             })
             .collect();
         warn(&format!(
-            "the backup was written ({}) but the vault did not record it: status, audit and \
-             rotate's backup check do not count it; once the vault opens, make it again \
-             (with --force over the files)",
+            "the backup was written ({}) and recording it in the vault failed (below): \
+             unless `keycellar status` lists it, status, audit and rotate's backup check do \
+             not count it; make it again once the vault can be changed",
             named.join(", ")
         ));
     }

@@ -136,18 +136,17 @@ pub fn pass_entry(entry: &Entry) -> Result<Secret> {
 }
 
 /// The file the password store at `store` keeps the entry `name` in (`NAME.gpg`). A name
-/// that would leave the store is refused, as pass refuses it; so is an entry that is there
-/// already, unless `replace`: pass replaces one without asking when its input is no
-/// terminal.
+/// that would leave the store is refused, as pass refuses it, and so is one with an empty
+/// part (a leading, doubled or trailing `/`), which pass would turn into another file than
+/// `NAME.gpg` (`ex//` is `ex/.gpg` to it); so is an entry that is there already, unless
+/// `replace`: pass replaces one without asking when its input is no terminal.
 pub fn pass_entry_file(store: &Path, name: &str, replace: bool) -> Result<PathBuf> {
-    let leaves = name.is_empty()
-        || name.starts_with('/')
-        || name.split('/').any(|part| part == ".." || part == ".");
+    let odd = |part: &str| part.is_empty() || part == ".." || part == ".";
     let name = name.to_string();
-    if leaves {
+    if name.split('/').any(odd) {
         return Err(Error::Backup(BackupError::PassNameOutsideStore { name }));
     }
-    let file = store.join(format!("{}.gpg", name.trim_end_matches('/')));
+    let file = store.join(format!("{name}.gpg"));
     match file.exists() && !replace {
         true => Err(Error::Backup(BackupError::PassEntryExists { name, file })),
         false => Ok(file),

@@ -115,7 +115,11 @@ pub enum BackupError {
     )]
     PassEntryExists { name: String, file: PathBuf },
 
-    #[error("{} is no name in the password store", crate::untrusted::quoted(.name))]
+    #[error(
+        "{} is no name in the password store (its parts, between slashes, must not be empty, \
+         `.` or `..`)",
+        crate::untrusted::quoted(.name)
+    )]
     PassNameOutsideStore { name: String },
 
     #[error("{tool} did not take the keys: {what}; nothing was handed over")]
