@@ -80,6 +80,16 @@ fn to_a_new_recipient() -> (zeroize::Zeroizing<String>, Encryption) {
     (identity, Encryption::Recipients(recipients))
 }
 
+/// An export of every entry to `output`, in binary age.
+fn every_entry<'a>(encryption: &'a Encryption, output: &'a Path) -> ExportPlan<'a> {
+    ExportPlan {
+        labels: Vec::new(),
+        encryption,
+        armor: false,
+        output,
+    }
+}
+
 /// An export made through a session is written, recorded in the vault, and reads back
 /// equal to the vault.
 #[test]
@@ -91,12 +101,7 @@ fn an_export_is_written_recorded_and_reads_back_equal() {
     let session = LocalSession::new(&vault, &mut unlock);
     let (identity, encryption) = to_a_new_recipient();
     let output = dir.path().join("e.age");
-    let plan = ExportPlan {
-        labels: Vec::new(),
-        encryption: &encryption,
-        armor: false,
-        output: &output,
-    };
+    let plan = every_entry(&encryption, &output);
     let files = Destination::Files { overwrite: false };
     let report = export(&session, plan, files, &Silent).unwrap();
     assert_eq!(report.labels, ["bot"]);
@@ -164,12 +169,7 @@ fn a_backup_written_and_not_recorded_is_told() {
     let session = NoChange(LocalSession::new(&vault, &mut unlock));
     let (_, encryption) = to_a_new_recipient();
     let output = dir.path().join("e.age");
-    let plan = ExportPlan {
-        labels: Vec::new(),
-        encryption: &encryption,
-        armor: false,
-        output: &output,
-    };
+    let plan = every_entry(&encryption, &output);
     let watching = Watching::default();
     let files = Destination::Files { overwrite: false };
     assert!(export(&session, plan, files, &watching).is_err());
