@@ -114,7 +114,7 @@ pub fn read_sheet(source: SheetSource, progress: &dyn Fn(String)) -> Result<Shee
                     }
                     other => other,
                 })?;
-                content.push_str(&String::from_utf8_lossy(&bytes));
+                push_typed(&mut content, bytes);
                 content.push('\n');
             }
             let sheet = read_typed(&content, &name)?;
@@ -133,6 +133,25 @@ pub fn read_sheet(source: SheetSource, progress: &dyn Fn(String)) -> Result<Shee
                 name: name(scans, "scans"),
                 ignored,
             })
+        }
+    }
+}
+
+/// Adds a typed file's text to `content`: as it is when it is UTF-8; else each byte that is
+/// not ASCII read as `?`. A sheet's lines are ASCII, and a replacement character for each
+/// bad byte would triple a hostile file's size (16 MiB of them were 48 MiB of text).
+fn push_typed(content: &mut String, bytes: Vec<u8>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => content.push_str(&text),
+        Err(not_utf8) => {
+            let ascii = |byte: &u8| {
+                if byte.is_ascii() {
+                    char::from(*byte)
+                } else {
+                    '?'
+                }
+            };
+            content.extend(not_utf8.as_bytes().iter().map(ascii));
         }
     }
 }
