@@ -44,7 +44,7 @@ pub mod zero_on_free;
 
 use args::{Cli, Command};
 use context::{Context, default_vault_path};
-use keycellar::ops::VaultRequest;
+use keycellar::ops::{Session, VaultRequest};
 use report::{Result, exit};
 use std::time::Duration;
 

@@ -17,7 +17,7 @@ use keycellar::credential::paste;
 use keycellar::credential::validate;
 use keycellar::error::paste::Given;
 use keycellar::error::{InputError, VaultError};
-use keycellar::ops::{ChangeRequest, VaultRequest, reply, verify_outcome};
+use keycellar::ops::{ChangeRequest, Session, VaultRequest, reply, verify_outcome};
 use keycellar::passphrase::cost::Kdf;
 use keycellar::source::{InputSource, MAX_DOCUMENT_LEN};
 use keycellar::vault::{EntryChange, Vault};

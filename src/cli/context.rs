@@ -13,7 +13,7 @@ use keycellar::agent::{self, Fallback};
 use keycellar::backup::agefile::{Identities, SlotIdentities};
 use keycellar::error::VaultError;
 use keycellar::kdf::{KdfParams, KdfRequest};
-use keycellar::ops::{ChangeRequest, LocalSession, Reply, Session, VaultRequest};
+use keycellar::ops::{LocalSession, Reply, Session, VaultRequest};
 use keycellar::passphrase::NewPassphrase;
 use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
@@ -179,22 +179,6 @@ impl Context {
         kept.ok_or_else(|| Error::Internal("the vault opened without a key".into()).into())
     }
 
-    /// Runs a vault request: in the agent unlocked for this vault when there is one (the
-    /// agent runs the same `ops::run_at`), else in a session that opens the vault here; the
-    /// reply is the kind `R` the request gives.
-    pub fn run<R: Reply>(&self, request: VaultRequest) -> Result<R> {
-        if let Some(reply) = self.through_agent(&request)? {
-            return Ok(reply);
-        }
-        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))
-    }
-
-    /// Runs a change (see [`Context::run`]), waiting for the vault's lock as long as
-    /// `--lock-timeout` says.
-    pub fn change<R: Reply>(&self, change: ChangeRequest) -> Result<R> {
-        self.run(VaultRequest::change(change, self.lock_timeout))
-    }
-
     /// Opens the vault to read it here, never through an agent: for what an agent does not
     /// serve (the keyslots, which only a command that proves it can open the vault lists).
     pub fn open(&self) -> Result<Vault> {
@@ -222,13 +206,19 @@ impl Context {
     }
 }
 
-/// The library's use cases run their requests as the command line does: in the agent when
-/// there is one, else here, with this context's way to unlock.
+/// Where the command line runs vault requests (`ctx.run`, `ctx.change` with the
+/// `--lock-timeout` wait), and so the library's use cases too.
 impl Session for Context {
     type Error = Failure;
 
+    /// In the agent unlocked for this vault when there is one (the agent runs the same
+    /// `ops::run_at`), else in a session that opens the vault here; the reply is the kind
+    /// `R` the request gives.
     fn run<R: Reply>(&self, request: VaultRequest) -> Result<R> {
-        Context::run(self, request)
+        if let Some(reply) = self.through_agent(&request)? {
+            return Ok(reply);
+        }
+        self.open_with(|unlock| LocalSession::new(&self.vault, unlock).run(request))
     }
 
     fn vault(&self) -> &Path {

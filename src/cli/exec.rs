@@ -17,7 +17,7 @@ use super::ui;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::{self, Profile, SIGN_SOCKET_VARIABLE};
 use keycellar::credential::exec::{Field, mask};
-use keycellar::ops::{self, ExecOptions, ExecPrepared, VaultRequest, reply};
+use keycellar::ops::{self, ExecOptions, ExecPrepared, Session, VaultRequest, reply};
 use keycellar::run;
 use keycellar::untrusted::quoted;
 use keycellar::vault::runtime_dir::RuntimeDir;

@@ -16,7 +16,7 @@ use keycellar::Error;
 use keycellar::backup::handoff;
 use keycellar::credential::entry::Entry;
 use keycellar::error::{BackupError, InputError};
-use keycellar::ops::{VaultRequest, reply};
+use keycellar::ops::{Session, VaultRequest, reply};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileTypeExt;

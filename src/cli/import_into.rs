@@ -11,7 +11,7 @@ use keycellar::backup::export::Imported;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
-use keycellar::ops::{ChangeRequest, NewVault, Repaired, reply};
+use keycellar::ops::{ChangeRequest, NewVault, Repaired, Session, reply};
 use keycellar::vault::backup_log::BackupKind;
 
 /// Refuses contradictory merge options before anything is read or asked.

@@ -6,7 +6,7 @@ use super::credentials;
 use super::output;
 use super::report::{self, Failure, Result};
 use keycellar::ops::audit::Severity;
-use keycellar::ops::{ChangeRequest, VaultRequest, reply};
+use keycellar::ops::{ChangeRequest, Session, VaultRequest, reply};
 use keycellar::vault::Replacement;
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {

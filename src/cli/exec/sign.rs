@@ -7,7 +7,7 @@ use super::super::output::{JSON_SCHEMA, emit, print_json};
 use super::super::report::Result;
 use super::state_dir;
 use keycellar::credential::entry::Entry;
-use keycellar::ops::{VaultRequest, reply};
+use keycellar::ops::{Session, VaultRequest, reply};
 use keycellar::sign::{Policy, SignServer, SignServerConfig, SigningKey, journal};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::VaultHeader;

@@ -10,7 +10,7 @@ use keycellar::credential::entry::Entry;
 use keycellar::credential::exec::profiles::Profile;
 use keycellar::movein::strip::{self, Handover};
 use keycellar::movein::{Format, Found};
-use keycellar::ops::{ListFilter, VaultRequest, reply};
+use keycellar::ops::{ListFilter, Session, VaultRequest, reply};
 use keycellar::source::InputSource;
 use keycellar::vault::store;
 use std::path::{Path, PathBuf};
