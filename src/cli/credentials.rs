@@ -9,6 +9,7 @@ use keycellar::backup::paper;
 use keycellar::clock::Date;
 use keycellar::credential::exchange::Exchange;
 use keycellar::credential::kraken_uri;
+use keycellar::credential::lifecycle::NewKey;
 use keycellar::credential::otp;
 use keycellar::credential::paste;
 use keycellar::credential::validate;
@@ -18,19 +19,10 @@ use keycellar::secret::Secret;
 use keycellar::source::{InputSource, MAX_SECRET_LEN};
 use std::path::Path;
 
-/// The parts of a key: its public key, secret, API passphrase (or Kraken's 2FA password)
-/// and authenticator seed.
-pub struct Credential {
-    pub api_key: String,
-    pub secret: Secret,
-    pub api_passphrase: Option<Secret>,
-    pub otp_seed: Option<Secret>,
-}
-
 /// The public key, secret and API passphrase from flags, files, Kraken's URI or QR code,
 /// asking on the terminal for what is missing (secrets hidden). Each is checked for being
 /// what it was given as (`keycellar::credential::paste`) before the next is asked for.
-pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<Credential> {
+pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<NewKey> {
     check_arguments(from, Some(exchange))?;
     let (key, secret) = if let Some(image) = &from.qr {
         kraken_qr(image)?
@@ -49,7 +41,7 @@ pub fn read(from: &CredentialArgs, exchange: Exchange) -> Result<Credential> {
         )?),
         None => None,
     };
-    Ok(Credential {
+    Ok(NewKey {
         api_key: key,
         secret,
         api_passphrase,

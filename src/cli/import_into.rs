@@ -11,7 +11,9 @@ use keycellar::backup::export::Imported;
 use keycellar::credential::entry::Entry;
 use keycellar::credential::fingerprint::Fingerprint;
 use keycellar::error::VaultError;
-use keycellar::ops::{ChangeRequest, NewVault, Repaired, Session, reply};
+use keycellar::kdf::KdfParams;
+use keycellar::ops::{self, BringIn, BringInPrompts, PlannedAction, Repaired, Target};
+use keycellar::passphrase::NewPassphrase;
 use keycellar::vault::backup_log::BackupKind;
 
 /// Refuses contradictory merge options before anything is read or asked.
@@ -73,33 +75,39 @@ pub fn merge_entries(
     kind: Option<BackupKind>,
     origin: Option<&Origin>,
 ) -> Result<Option<Merged>> {
-    if merge.init {
-        let new_vault = NewVault::plan(incoming, merge.on_conflict)?;
-        output::import_plan(&new_vault.planned(), merge.dry_run, ctx.json, origin)?;
-        if merge.dry_run {
-            return Ok(None);
-        }
-        let (passphrase, params) = ctx.new_vault_settings(&merge.kdf)?;
-        let vault = new_vault.create(&ctx.vault, &passphrase, params, kind)?;
-        let fingerprint = vault.fingerprint();
-        return Ok(Some(Merged {
-            fingerprint,
-            written: true,
-        }));
-    }
-    let change = ChangeRequest::Import {
+    let target = match merge.init {
+        true => Target::NewVault { from: kind },
+        false => Target::Vault,
+    };
+    let plan = BringIn {
         entries: incoming,
         on_conflict: merge.on_conflict,
+        target,
         dry_run: merge.dry_run,
     };
-    let reply::Imported {
-        plan,
-        written,
-        vault_fingerprint: fingerprint,
-    } = ctx.change(change)?;
-    output::import_plan(&plan, merge.dry_run, ctx.json, origin)?;
-    Ok((!merge.dry_run).then_some(Merged {
-        fingerprint,
-        written,
+    let prompts = MergePrompts { ctx, merge, origin };
+    let brought = ops::bring_in(ctx, plan, &prompts)?;
+    Ok(brought.map(|b| Merged {
+        fingerprint: b.vault_fingerprint,
+        written: b.written,
     }))
+}
+
+/// Prints the plan, and asks for a new vault's passphrase with the command's options.
+struct MergePrompts<'a> {
+    ctx: &'a Context,
+    merge: &'a MergeArgs,
+    origin: Option<&'a Origin<'a>>,
+}
+
+impl BringInPrompts for MergePrompts<'_> {
+    type Error = Failure;
+
+    fn plan(&self, planned: &[PlannedAction], dry_run: bool) -> Result<()> {
+        output::import_plan(planned, dry_run, self.ctx.json, self.origin)
+    }
+
+    fn new_vault(&self) -> Result<(NewPassphrase, KdfParams)> {
+        self.ctx.new_vault_settings(&self.merge.kdf)
+    }
 }

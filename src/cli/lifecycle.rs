@@ -1,13 +1,14 @@
 //! Runs `rotate`, `history`, `status` and `audit`.
 
-use super::args::RotateArgs;
+use super::args::{CredentialArgs, RotateArgs};
 use super::context::Context;
 use super::credentials;
 use super::output;
 use super::report::{self, Failure, Result};
+use keycellar::credential::exchange::Exchange;
+use keycellar::credential::lifecycle::NewKey;
 use keycellar::ops::audit::Severity;
-use keycellar::ops::{ChangeRequest, Session, VaultRequest, reply};
-use keycellar::vault::Replacement;
+use keycellar::ops::{self, RotatePlan, RotatePrompts, Session, VaultRequest, reply};
 
 pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
     let expires = credentials::parse_date(args.expires.as_deref())?;
@@ -22,30 +23,14 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
             ("permission", &args.permissions_other),
         ],
     )?;
-    // The rules that need no new key are checked before it is asked for; the rotation
-    // checks them again under the vault's lock.
-    let check = VaultRequest::Rotatable {
+    let plan = RotatePlan {
         label: args.label.clone(),
         permissions: args.permissions.clone(),
-        unbacked: args.no_backup_check,
-    };
-    let reply::Rotatable { exchange } = ctx.run(check)?;
-    let credential = credentials::read(&args.credentials, exchange)?;
-    let replacement = Replacement {
-        api_key: credential.api_key,
-        secret: credential.secret,
-        api_passphrase: credential.api_passphrase,
-        otp_seed: credential.otp_seed,
-        permissions: args.permissions.clone(),
+        permissions_other: args.permissions_other.clone(),
         ip_allowlist: args.ips.clone(),
         expires,
         notes: args.note.clone(),
         used_by: args.used_by.clone(),
-    };
-    let change = ChangeRequest::Rotate {
-        label: args.label.clone(),
-        replacement,
-        permissions_other: args.permissions_other.clone(),
         reason: args.reason.clone(),
         unbacked: args.no_backup_check,
     };
@@ -54,9 +39,20 @@ pub fn rotate(ctx: &Context, args: &RotateArgs) -> Result<()> {
         new,
         warnings,
         vault_fingerprint,
-    } = ctx.change(change)?;
+    } = ops::rotate(ctx, plan, &NewKeyFrom(&args.credentials))?;
     report::warn_all(&warnings);
     output::rotated(&old, &new, vault_fingerprint, ctx.json)
+}
+
+/// Reads the new key from the command's options, asking for what they leave out.
+struct NewKeyFrom<'a>(&'a CredentialArgs);
+
+impl RotatePrompts for NewKeyFrom<'_> {
+    type Error = Failure;
+
+    fn new_key(&self, exchange: Exchange) -> Result<NewKey> {
+        credentials::read(self.0, exchange)
+    }
 }
 
 pub fn history(ctx: &Context, label: &str) -> Result<()> {

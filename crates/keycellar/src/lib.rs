@@ -63,7 +63,9 @@
 //!   it), `outgoing` (a backup written, and only then its record), `make_backup` (export
 //!   and print, each one call through a session), `read_backup` (an export opened, a
 //!   sheet read back, a backup compared), `ui` (what a use case shows its front end),
-//!   `new_vault` (a vault made from a backup's entries), `session` (where requests run:
+//!   `new_vault` (a vault made from a backup's entries), `bring_in` (entries merged into
+//!   a vault or made into a new one), `rotate` (a key rotated: checked, asked, made),
+//!   `session` (where requests run:
 //!   locally, or in an agent), `status`, `audit` (what needs attention) and `list` (which
 //!   entries a listing shows).
 //! - [`agent`]: unlock once (docs/AGENT.md): `socket_dir` (where sockets live, and the

@@ -8,7 +8,9 @@
 //! `make_backup` (the use cases [`export`] and [`print`], each one call through a
 //! [`Session`] that writes and records), `read_backup` ([`ExportFile`], [`read_codes`], [`restore_paper`],
 //! [`compare_backup`]), `ui` (what a use case shows its front end: [`Ui`], [`Working`]),
-//! `new_vault` (a vault made from a backup's entries: [`NewVault`]),
+//! `new_vault` (a vault made from a backup's entries, planned then made), `bring_in` (the use
+//! case that merges entries into the vault or makes a new one of them: [`bring_in`],
+//! [`BringInPrompts`]), `rotate` (the use case [`rotate`], [`RotatePrompts`]),
 //! `exec` (what `exec` takes from the vault:
 //! [`exec_prepare`]), `session` (where requests run: [`Session`],
 //! [`LocalSession`], [`run_at`]), `status` (what the vault
@@ -17,6 +19,7 @@
 
 pub mod audit;
 mod backup;
+mod bring_in;
 mod change;
 mod exec;
 mod list;
@@ -26,18 +29,19 @@ mod outgoing;
 mod read_backup;
 pub mod reply;
 mod request;
+mod rotate;
 mod session;
 pub mod status;
 mod ui;
 
 pub use backup::{ExportDocument, compare, export_document, print_entries};
+pub use bring_in::{BringIn, BringInPrompts, BroughtIn, Target, bring_in};
 pub use change::{ChangeRequest, PlannedAction, execute_change};
 pub use exec::{ExecOptions, ExecPrepared, RunLockName, Variable, exec_prepare, take_run_locks};
 pub use list::ListFilter;
 pub use make_backup::{
     Destination, ExportPlan, ExportReport, PrintPlan, PrintReport, export, print,
 };
-pub use new_vault::NewVault;
 pub use outgoing::Outgoing;
 pub use read_backup::{
     BackupCompared, ExportFile, PaperRead, Repaired, compare_backup, read_codes, restore_paper,
@@ -46,6 +50,7 @@ pub use reply::{Reply, VaultReply, wrong_reply};
 pub use request::{
     EntryView, LineageView, Revealed, VaultRequest, Verified, execute, rotatable, verify_outcome,
 };
+pub use rotate::{RotatePlan, RotatePrompts, rotate};
 pub use session::{LocalSession, Session, run_at};
 pub use ui::{Silent, Step, Ui, Working};
 

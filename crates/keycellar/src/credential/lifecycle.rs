@@ -13,6 +13,19 @@ use crate::credential::validate;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 
+/// A key as its exchange issued it: what a new entry or a rotation brings. Its `Debug`
+/// shows no secret ([`Secret`] is redacted).
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    pub api_key: String,
+    pub secret: Secret,
+    /// The passphrase chosen with the key (or Kraken's 2FA password), for exchanges that
+    /// ask for one.
+    pub api_passphrase: Option<Secret>,
+    /// The key's authenticator seed (Kraken), when it has one.
+    pub otp_seed: Option<Secret>,
+}
+
 /// The new key of a rotation and what changes with it; what is left `None` (or empty)
 /// is inherited from the old key. Its `Debug` shows no secret ([`Secret`] is redacted).
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,20 +1,39 @@
 //! Requests and replies across a local session and as JSON; `backups`: the backup use
-//! cases called as a front end calls them.
+//! cases called as a front end calls them; `keys_in`: rotating a key and bringing entries
+//! in, the same way.
 
 use super::*;
 use crate::credential::entry::sample;
 use crate::credential::exchange::Exchange;
+use crate::credential::validate;
 use crate::error::{EntryError, Error};
 use crate::kdf::KdfParams;
 use crate::passphrase::{NewPassphrase, Purpose};
 use crate::secret::Secret;
 use crate::vault::{Passphrase, Vault};
+use std::path::Path;
 
 mod backups;
+mod keys_in;
 
 const KEY: &str = "CJbfPw4tnbf/9en/ZmpewCTKEwmmzO18LXZcHQcu7HPLWre4l8+V9I3y";
 const SECRET: &str =
     "FRs+gtq09rR7OFtKj9BGhyOGS3u5vtY/EdiIBO9kD8NFtRX7w7LeJDSrX6cq1D8zmQmGkWFjksuhBvKOAWJohQ==";
+
+/// A vault at `path` holding one admitted Kraken key, and its passphrase.
+fn vault_at(path: &Path) -> Secret {
+    let passphrase = Secret::new("a passphrase".into());
+    let cheap = KdfParams {
+        memory_kib: 8,
+        time: 1,
+        parallelism: 1,
+    };
+    let entry = sample("bot", Exchange::Kraken, KEY, SECRET).with_fingerprint(None);
+    let entry = validate::admit(entry).unwrap().entry;
+    let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault).accepting_weak(true);
+    Vault::create(path, &new, cheap, vec![entry]).unwrap();
+    passphrase
+}
 
 /// Runs `request` on a new vault holding one Kraken key, through a local session, and
 /// sends the reply across as JSON; gives the JSON and the reply read back from it.

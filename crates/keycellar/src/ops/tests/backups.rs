@@ -2,20 +2,14 @@
 //! write, what they record, what they refuse, and what they show.
 
 use super::super::*;
-use super::{KEY, SECRET};
+use super::vault_at;
 use crate::backup::agefile::{Encryption, Identities, NoPrompts, Recipients, new_identity};
 use crate::backup::paper::notes::Note;
 use crate::backup::paper::pdf::Paper;
 use crate::backup::paper::sheet::SheetKey;
-use crate::credential::entry::sample;
-use crate::credential::exchange::Exchange;
-use crate::credential::validate;
 use crate::error::{Error, InputError};
-use crate::kdf::KdfParams;
-use crate::passphrase::{NewPassphrase, Purpose};
-use crate::secret::Secret;
+use crate::vault::Passphrase;
 use crate::vault::merge::Read;
-use crate::vault::{Passphrase, Vault};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -55,21 +49,6 @@ impl Session for NoChange<'_> {
     fn vault(&self) -> &Path {
         self.0.vault()
     }
-}
-
-/// A vault at `path` holding one admitted Kraken key, and its passphrase.
-fn vault_at(path: &Path) -> Secret {
-    let passphrase = Secret::new("a passphrase".into());
-    let cheap = KdfParams {
-        memory_kib: 8,
-        time: 1,
-        parallelism: 1,
-    };
-    let entry = sample("bot", Exchange::Kraken, KEY, SECRET).with_fingerprint(None);
-    let entry = validate::admit(entry).unwrap().entry;
-    let new = NewPassphrase::typed(passphrase.clone(), Purpose::Vault).accepting_weak(true);
-    Vault::create(path, &new, cheap, vec![entry]).unwrap();
-    passphrase
 }
 
 /// A new identity, and encryption to its recipient.
