@@ -13,17 +13,14 @@ use super::output;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
-use keycellar::backup::handoff;
+use keycellar::backup::handoff::{self, KEEPASS_XML, PlaintextSink, StreamIs};
 use keycellar::credential::entry::Entry;
-use keycellar::error::{BackupError, InputError};
+use keycellar::error::BackupError;
 use keycellar::ops::{Session, VaultRequest, reply};
 use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
-use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-
-const KEEPASS_XML: &str = "KeePass XML";
 
 pub fn keepass_xml(ctx: &Context, args: &ExportArgs) -> Result<()> {
     let path = args.output.as_deref().filter(|p| !output::is_stdout(p));
@@ -47,29 +44,22 @@ pub fn keepass_xml(ctx: &Context, args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a destination where the plain text would stay: a file (or a terminal, where it
-/// would be on screen).
+/// Refuses a destination where the plain text would stay or be seen (the library's rule),
+/// standard output judged here: the library does not look at terminals.
 fn refuse_plaintext(path: Option<&Path>) -> Result<()> {
-    let destination = match path {
-        Some(path) => match std::fs::metadata(path) {
-            Ok(m) if m.file_type().is_fifo() => return Ok(()),
-            _ => format!("{} is not a pipe", path.display()),
-        },
-        None if std::io::stdout().is_terminal() => "standard output is a terminal".into(),
+    let sink = match path {
+        Some(path) => PlaintextSink::Path(path),
+        None if std::io::stdout().is_terminal() => PlaintextSink::Stream(StreamIs::Terminal),
         None => {
             let stdout = std::io::stdout().as_fd().try_clone_to_owned();
             let regular = stdout.and_then(|fd| std::fs::File::from(fd).metadata());
-            match regular {
-                Ok(m) if m.is_file() => "standard output is a file, not a pipe".into(),
-                _ => return Ok(()),
-            }
+            PlaintextSink::Stream(match regular {
+                Ok(m) if m.is_file() => StreamIs::RegularFile,
+                _ => StreamIs::Passing,
+            })
         }
     };
-    Err(Error::Input(InputError::PlaintextDestination {
-        what: KEEPASS_XML,
-        destination,
-    })
-    .into())
+    Ok(handoff::check_plaintext_sink(sink).map_err(Error::Input)?)
 }
 
 /// The entries `labels` names (every entry when none), secrets included.

@@ -11,9 +11,53 @@
 //! `fingerprint:` lines. Texts that hold secrets are wiped when dropped.
 
 use crate::credential::entry::Entry;
-use crate::error::{BackupError, Error, Result};
+use crate::error::{BackupError, Error, InputError, Result};
 use crate::secret::Secret;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+
+/// What the KeePass XML is called in messages.
+pub const KEEPASS_XML: &str = "KeePass XML";
+
+/// Where a front end would send a document that holds keys in plain text.
+pub enum PlaintextSink<'a> {
+    /// A path given for it.
+    Path(&'a Path),
+    /// The front end's own output stream, as it found it.
+    Stream(StreamIs),
+}
+
+/// What a front end's output stream is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamIs {
+    /// A terminal: the text would be on screen.
+    Terminal,
+    /// A regular file: the text would stay there.
+    RegularFile,
+    /// Anything else (a pipe, a socket): the text passes through.
+    Passing,
+}
+
+/// Refuses to send the KeePass XML where its plain text would stay (a file) or be seen (a
+/// terminal); a pipe, named or not, takes it to the program that reads it. The front end
+/// lets a person override this, knowingly.
+pub fn check_plaintext_sink(sink: PlaintextSink) -> std::result::Result<(), InputError> {
+    let destination = match sink {
+        PlaintextSink::Path(path) => match std::fs::metadata(path) {
+            Ok(m) if m.file_type().is_fifo() => return Ok(()),
+            _ => format!("{} is not a pipe", path.display()),
+        },
+        PlaintextSink::Stream(StreamIs::Terminal) => "standard output is a terminal".into(),
+        PlaintextSink::Stream(StreamIs::RegularFile) => {
+            "standard output is a file, not a pipe".into()
+        }
+        PlaintextSink::Stream(StreamIs::Passing) => return Ok(()),
+    };
+    Err(InputError::PlaintextDestination {
+        what: KEEPASS_XML,
+        destination,
+    })
+}
 
 /// The KeePass XML document of `entries`, in one group named `keycellar`.
 pub fn keepass_xml(entries: &[Entry]) -> Secret {
@@ -150,5 +194,42 @@ pub fn pass_entry_file(store: &Path, name: &str, replace: bool) -> Result<PathBu
     match file.exists() && !replace {
         true => Err(Error::Backup(BackupError::PassEntryExists { name, file })),
         false => Ok(file),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the KeePass XML may go: a named pipe or a passing stream, and nowhere else.
+    #[test]
+    fn plaintext_goes_only_into_a_pipe() {
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("pipe");
+        let private = rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR;
+        rustix::fs::mkfifoat(rustix::fs::CWD, &pipe, private).unwrap();
+        let file = dir.path().join("keys.xml");
+        std::fs::write(&file, b"").unwrap();
+        let missing = dir.path().join("missing.xml");
+        let refused = |sink| match check_plaintext_sink(sink) {
+            Err(InputError::PlaintextDestination { destination, .. }) => Some(destination),
+            Ok(()) => None,
+            Err(other) => panic!("{other}"),
+        };
+        assert_eq!(refused(PlaintextSink::Path(&pipe)), None);
+        assert_eq!(refused(PlaintextSink::Stream(StreamIs::Passing)), None);
+        for (sink, said) in [
+            (PlaintextSink::Path(&file), "keys.xml is not a pipe"),
+            (PlaintextSink::Path(&missing), "missing.xml is not a pipe"),
+            (PlaintextSink::Path(dir.path()), "is not a pipe"),
+            (PlaintextSink::Stream(StreamIs::Terminal), "is a terminal"),
+            (
+                PlaintextSink::Stream(StreamIs::RegularFile),
+                "is a file, not a pipe",
+            ),
+        ] {
+            let destination = refused(sink).expect("refused");
+            assert!(destination.ends_with(said), "{destination}");
+        }
     }
 }
