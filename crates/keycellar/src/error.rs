@@ -232,12 +232,16 @@ pub enum EntryError {
     NotActive { label: String, status: &'static str },
 
     #[error(
-        "the key {} is in use by another `keycellar exec`{}; one key signing from two \
-         processes breaks the exchange's nonces",
+        "the key {} is in use by {held_by}{}; one key signing from two processes breaks the \
+         exchange's nonces",
         quoted(.label),
         .pid.map(|p| format!(" (process {p})")).unwrap_or_default()
     )]
-    KeyInUse { label: String, pid: Option<u32> },
+    KeyInUse {
+        label: String,
+        pid: Option<u32>,
+        held_by: HeldBy,
+    },
 
     #[error(
         "{} has no authenticator seed{}",
@@ -271,6 +275,29 @@ pub enum EntryError {
 
     #[error("verification failed: {}", verify_summary(.labels))]
     VerifyFailed { labels: Vec<String> },
+}
+
+/// What runs with a key that another run was refused beside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeldBy {
+    /// A run of the same kind: one that does not share the key, or that the other would not
+    /// share it with.
+    AnotherRun,
+    /// A signing service, which issues the key's nonces itself: no bot that holds the
+    /// secret runs beside it.
+    SigningService,
+    /// A bot that holds the secret itself: no signing service runs beside it.
+    SecretHolder,
+}
+
+impl std::fmt::Display for HeldBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(match self {
+            HeldBy::AnotherRun => "another `keycellar exec`",
+            HeldBy::SigningService => "a signing service of `keycellar exec`",
+            HeldBy::SecretHolder => "a `keycellar exec` whose bot holds the secret",
+        })
+    }
 }
 
 fn skipped_list(skipped: &[String]) -> String {

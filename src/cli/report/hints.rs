@@ -4,7 +4,7 @@
 
 use keycellar::Error;
 use keycellar::backup::agefile::NotAge;
-use keycellar::error::{BackupError, EntryError, InputError, PaperError, VaultError};
+use keycellar::error::{BackupError, EntryError, HeldBy, InputError, PaperError, VaultError};
 
 /// The hint of a library error.
 pub fn hint(error: &Error) -> &'static str {
@@ -156,9 +156,26 @@ fn slot_hint(error: &VaultError) -> &'static str {
 fn entry_hint(error: &EntryError) -> &'static str {
     match error {
         EntryError::EntryNotFound { .. } => "Run `keycellar list` to see the labels.",
-        EntryError::KeyInUse { .. } => {
+        EntryError::KeyInUse {
+            held_by: HeldBy::AnotherRun,
+            ..
+        } => {
             "Stop the other bot first, give this one its own key, or pass --shared if the \
              two truly may share it."
+        }
+        EntryError::KeyInUse {
+            held_by: HeldBy::SigningService,
+            ..
+        } => {
+            "Run this bot through the signing service too (--profile sign), or stop the \
+             service first; --shared does not share a key with a signing service."
+        }
+        EntryError::KeyInUse {
+            held_by: HeldBy::SecretHolder,
+            ..
+        } => {
+            "Stop the bot that holds the secret first, or run it through the signing \
+             service too (--profile sign)."
         }
         EntryError::NotActive { .. } => {
             "Check `keycellar status` and the exchange's key page; to hand out a retired key \

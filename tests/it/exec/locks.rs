@@ -97,29 +97,51 @@ fn two_labels_holding_one_key_share_its_lock() {
     assert_eq!(code_through(&tv, &tv.vault, "k2"), Some(0));
 }
 
+/// Every kind of run of a key started beside every other (through two labels holding it):
+/// bots that share it run together and so do signing services, but a signing service never
+/// runs beside a bot that holds the secret, shared or not, in either order.
 #[test]
-fn signing_services_share_a_key_and_a_bot_holding_the_secret_never_does() {
+fn each_kind_of_run_meets_each_other_kind_as_the_table_says() {
+    const EXCLUSIVE: &[&str] = &[];
+    const SHARED: &[&str] = &["--shared"];
+    const SIGN: &[&str] = &["--profile", "sign"];
+    const ANOTHER: &str = "in use by another `keycellar exec`";
+    const SIGNER: &str = "in use by a signing service of `keycellar exec`";
+    const HOLDER: &str = "in use by a `keycellar exec` whose bot holds the secret";
+    // The run first started, the run started beside it, and what that one says (None: it
+    // runs).
+    let table: [(&[&str], &[&str], Option<&str>); 9] = [
+        (EXCLUSIVE, EXCLUSIVE, Some(ANOTHER)),
+        (EXCLUSIVE, SHARED, Some(ANOTHER)),
+        (EXCLUSIVE, SIGN, Some(HOLDER)),
+        (SHARED, EXCLUSIVE, Some(ANOTHER)),
+        (SHARED, SHARED, None),
+        (SHARED, SIGN, Some(HOLDER)),
+        (SIGN, EXCLUSIVE, Some(SIGNER)),
+        (SIGN, SHARED, Some(SIGNER)),
+        (SIGN, SIGN, None),
+    ];
     let tv = TestVault::new();
     tv.add_kraken("k1").success();
     tv.add_kraken("k2").success();
-    let signer = running_bot_with(&tv, &tv.vault, &["k1", "--profile", "sign"]);
-    assert_eq!(
-        code_through(&tv, &tv.vault, "k2"),
-        Some(7),
-        "beside a signer"
-    );
-    // Any number of bots may sign with one key: their services take turns at its nonces.
-    let second_signer = exec_at(&tv, &tv.vault, &["k2", "--profile", "sign", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(second_signer.status.code(), Some(0), "{second_signer:?}");
-    drop(signer);
-    let bot = running_bot(&tv, &tv.vault, "k2");
-    let signing = exec_at(&tv, &tv.vault, &["k1", "--profile", "sign", "--", "true"])
-        .output()
-        .unwrap();
-    assert_eq!(signing.status.code(), Some(7), "a signer beside a bot");
-    drop(bot);
+    for (first, second, refused) in table {
+        let case = format!("{first:?} then {second:?}");
+        let bot = running_bot_with(&tv, &tv.vault, &[&["k1"], first].concat());
+        let status = tv.stdout(&["status"]);
+        assert!(status.contains("k1 under exec"), "{case}: {status}");
+        let beside = exec_at(&tv, &tv.vault, &[&["k2"], second, &["--", "true"]].concat())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&beside.stderr);
+        match refused {
+            Some(says) => {
+                assert_eq!(beside.status.code(), Some(7), "{case}: {stderr}");
+                assert!(stderr.contains(says), "{case}: {stderr}");
+            }
+            None => assert_eq!(beside.status.code(), Some(0), "{case}: {stderr}"),
+        }
+        drop(bot);
+    }
 }
 
 #[test]
@@ -173,24 +195,29 @@ fn a_run_lock_that_is_a_link_is_refused_and_its_target_left_alone() {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("run-"))
         .unwrap();
+    // Each lock file of the key: the run lock, the one its starts take turns at, and the
+    // signing services' (which a plain run only looks at).
+    let id = lock.file_name().unwrap().to_string_lossy()["run-".len()..].to_string();
     let victim = tv.file("victim", "precious\n");
     fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
-    for link in ["symbolic", "hard"] {
-        fs::remove_file(&lock).unwrap();
-        match link {
-            "symbolic" => std::os::unix::fs::symlink(&victim, &lock).unwrap(),
-            _ => fs::hard_link(&victim, &lock).unwrap(),
+    for name in ["run", "start", "sign"] {
+        let planted = dir.join(format!("{name}-{id}"));
+        for link in ["symbolic", "hard"] {
+            let _ = fs::remove_file(&planted);
+            match link {
+                "symbolic" => std::os::unix::fs::symlink(&victim, &planted).unwrap(),
+                _ => fs::hard_link(&victim, &planted).unwrap(),
+            }
+            let out = run("k");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{name} {link}: {stderr}");
+            assert!(stderr.contains("run lock"), "{name} {link}: {stderr}");
+            assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+            let mode = fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644, "{name} {link}");
         }
-        let out = run("k");
-        assert_eq!(out.status.code(), Some(1), "{link}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("run lock"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
-        let mode = fs::metadata(&victim).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o644, "{link}");
+        fs::remove_file(&planted).unwrap();
+        assert!(run("k").status.success(), "{name}");
     }
     // A runtime directory others may enter is refused.
     fs::remove_file(&lock).unwrap();

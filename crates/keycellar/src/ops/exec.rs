@@ -11,7 +11,7 @@ use crate::credential::exec::profiles::Profile;
 use crate::error::{EntryError, Result};
 use crate::untrusted::quoted;
 use crate::vault::Vault;
-use crate::vault::run_lock::{self, RunLock};
+use crate::vault::run_lock::{self, RunLock, Runner};
 use crate::vault::runtime_dir::RuntimeDir;
 use serde::{Deserialize, Serialize};
 
@@ -124,20 +124,20 @@ fn variables(
 }
 
 /// The run lock of each key `prepared` holds, once per key (two labels holding one key share
-/// it): shared when `shared` asks and always for a signing service (several services may
-/// sign with a key, each issuing its nonces, but no bot that holds the secret itself may run
-/// beside them: two nonce sources on one key), exclusive otherwise.
+/// it): a signing service's (`Profile::Sign`) whatever the front end asks (several services
+/// may sign with a key, each issuing its nonces, but never beside a bot that holds the
+/// secret itself: two nonce sources on one key), else a bot's, shared when `shared` asks.
 pub fn take_run_locks(
     runtime: &RuntimeDir,
     prepared: &ExecPrepared,
     profile: Profile,
     shared: bool,
 ) -> Result<Vec<RunLock>> {
-    let shared = shared || profile == Profile::Sign;
+    let runner = match profile {
+        Profile::Sign => Runner::Signs,
+        _ => Runner::HoldsSecret { shared },
+    };
     (prepared.locks.iter())
-        .map(|lock| {
-            let label = prepared.entries[lock.entry].label();
-            run_lock::acquire(runtime, &lock.name, label, shared)
-        })
+        .map(|lock| run_lock::acquire(runtime, &prepared.entries[lock.entry], runner))
         .collect()
 }

@@ -186,7 +186,7 @@ fn running(vault: &Vault, dir: &RuntimeDir) -> Vec<Running> {
         .entries()
         .iter()
         .filter_map(|e| {
-            let pid = run_lock::running(dir, &run_lock::name_for(e))?;
+            let pid = run_lock::running(dir, e)?;
             let label = e.label().to_string();
             Some(Running { label, pid })
         })

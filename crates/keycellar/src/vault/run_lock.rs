@@ -17,8 +17,9 @@
 //! locks); each is a few bytes and names no secret, only the process id of the run.
 
 use super::runtime_dir::RuntimeDir;
+use crate::credential::entry::Entry;
 use crate::credential::exchange::Exchange;
-use crate::error::EntryError;
+use crate::error::{EntryError, HeldBy};
 use crate::error::{Error, Result};
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -42,17 +43,14 @@ pub fn name(key_id: &str) -> String {
 }
 
 fn open(dir: &RuntimeDir, name: &str) -> Result<File> {
-    let cannot = |e| {
-        Error::io(
-            format!(
-                "cannot open the run lock {}",
-                dir.path().join(name).display()
-            ),
-            e,
-        )
-    };
-    super::store::fault_step("run-lock", "open").map_err(cannot)?;
-    dir.open_private_file(name).map_err(cannot)
+    super::store::fault_step("run-lock", "open").map_err(|e| cannot_open(dir, name, e))?;
+    dir.open_private_file(name)
+        .map_err(|e| cannot_open(dir, name, e))
+}
+
+fn cannot_open(dir: &RuntimeDir, name: &str, e: std::io::Error) -> Error {
+    let path = dir.path().join(name);
+    Error::io(format!("cannot open the run lock {}", path.display()), e)
 }
 
 /// The process id a run lock file records, if it records one.
@@ -63,26 +61,96 @@ fn recorded_pid(file: &mut File) -> Option<u32> {
     text.trim().parse().ok()
 }
 
-/// Takes the run lock named `name` (see [`name`]) for `label`: exclusive, or shared with
-/// `shared`. Fails at once, naming the running process, when another run holds it.
-pub fn acquire(dir: &RuntimeDir, name: &str, label: &str, shared: bool) -> Result<RunLock> {
-    let mut file = open(dir, name)?;
-    let taken = if shared {
-        file.try_lock_shared()
-    } else {
-        file.try_lock()
+/// What runs with a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runner {
+    /// A bot handed the secret: alone, or (`shared`) beside others that share it and
+    /// coordinate its nonces themselves.
+    HoldsSecret { shared: bool },
+    /// A signing service, which issues the key's nonces: beside other signing services of
+    /// the key, never beside a bot that holds the secret.
+    Signs,
+}
+
+/// `sign-KEYID`: held (shared) by the signing services of the key whose id is `key_id`.
+fn sign_name(key_id: &str) -> String {
+    format!("sign-{key_id}")
+}
+
+/// `start-KEYID`: held by a start of a run of the key, for as long as the start takes.
+fn start_name(key_id: &str) -> String {
+    format!("start-{key_id}")
+}
+
+/// Takes the run lock of `entry`'s key for `runner`, and fails at once, naming the running
+/// process, when a run it may not share the key with holds it. Bots that hold the secret
+/// hold `run-KEYID` (exclusive, or shared), signing services `sign-KEYID` (shared); each
+/// kind checks under `start-KEYID` that the other kind's lock is free, so that a check and
+/// the hold that follows it are one step that no other start of the key interleaves with.
+pub fn acquire(dir: &RuntimeDir, entry: &Entry, runner: Runner) -> Result<RunLock> {
+    let id = key_id(entry.exchange(), entry.api_key());
+    let label = entry.label();
+    let _turn = take_turn(dir, &start_name(&id))?;
+    let (own, other, held_by) = match runner {
+        Runner::HoldsSecret { .. } => (name(&id), sign_name(&id), HeldBy::SigningService),
+        Runner::Signs => (sign_name(&id), name(&id), HeldBy::SecretHolder),
+    };
+    let shared = runner != Runner::HoldsSecret { shared: false };
+    let mut file = open(dir, &own)?;
+    let taken = match shared {
+        true => file.try_lock_shared(),
+        false => file.try_lock(),
     };
     match taken {
-        Ok(()) => Ok(RunLock { file }),
-        Err(TryLockError::WouldBlock) => Err(Error::Entry(EntryError::KeyInUse {
-            label: label.to_string(),
-            pid: recorded_pid(&mut file),
-        })),
-        Err(TryLockError::Error(e)) => Err(Error::io(
-            format!("cannot lock {}", dir.path().join(name).display()),
-            e,
-        )),
+        Ok(()) => {}
+        Err(TryLockError::WouldBlock) => {
+            return Err(in_use(label, recorded_pid(&mut file), HeldBy::AnotherRun));
+        }
+        Err(TryLockError::Error(e)) => return Err(cannot_lock(dir, &own, e)),
     }
+    // The other kind's file is made only by a start of that kind, under the same turn.
+    let mut other_file = match dir.open_existing(&other) {
+        Ok(other_file) => other_file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RunLock { file }),
+        Err(e) => return Err(cannot_open(dir, &other, e)),
+    };
+    match held(&mut other_file) {
+        Ok(None) => Ok(RunLock { file }),
+        Ok(Some(pid)) => Err(in_use(label, pid, held_by)),
+        Err(e) => Err(cannot_lock(dir, &other, e)),
+    }
+}
+
+/// Waits for the lock `name`, held only while a run of its key starts (never by a bot).
+fn take_turn(dir: &RuntimeDir, name: &str) -> Result<File> {
+    let file = open(dir, name)?;
+    file.lock().map_err(|e| cannot_lock(dir, name, e))?;
+    Ok(file)
+}
+
+/// Whether a run holds the lock of `file`, with the process it recorded; the lock is tried
+/// and let go at once.
+fn held(file: &mut File) -> std::io::Result<Option<Option<u32>>> {
+    match file.try_lock() {
+        Ok(()) => file.unlock().map(|()| None),
+        Err(TryLockError::WouldBlock) => Ok(Some(recorded_pid(file))),
+        Err(TryLockError::Error(e)) => Err(e),
+    }
+}
+
+fn in_use(label: &str, pid: Option<u32>, held_by: HeldBy) -> Error {
+    Error::Entry(EntryError::KeyInUse {
+        label: label.to_string(),
+        pid,
+        held_by,
+    })
+}
+
+fn cannot_lock(dir: &RuntimeDir, name: &str, e: std::io::Error) -> Error {
+    Error::io(
+        format!("cannot lock {}", dir.path().join(name).display()),
+        e,
+    )
 }
 
 impl RunLock {
@@ -104,21 +172,18 @@ impl RunLock {
 }
 
 /// The name of the run lock of `entry`'s key (see [`name`]), whichever vault holds it.
-pub fn name_for(entry: &crate::credential::entry::Entry) -> String {
+pub fn name_for(entry: &Entry) -> String {
     name(&key_id(entry.exchange(), entry.api_key()))
 }
 
-/// Whether a run (exclusive or shared) holds the lock `name` now, and the process it
-/// recorded.
-pub fn running(dir: &RuntimeDir, name: &str) -> Option<Option<u32>> {
-    let mut file = dir.open_existing(name).ok()?;
-    match file.try_lock() {
-        Ok(()) => {
-            let _ = file.unlock();
-            None
-        }
-        Err(_) => Some(recorded_pid(&mut file)),
-    }
+/// Whether a run (a bot that holds the secret, or a signing service) holds `entry`'s key
+/// now, and the process it recorded.
+pub fn running(dir: &RuntimeDir, entry: &Entry) -> Option<Option<u32>> {
+    let id = key_id(entry.exchange(), entry.api_key());
+    [name(&id), sign_name(&id)].into_iter().find_map(|name| {
+        let mut file = dir.open_existing(&name).ok()?;
+        held(&mut file).ok().flatten()
+    })
 }
 
 #[cfg(test)]
