@@ -64,6 +64,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         no_agent: cli.no_agent,
         identity: cli.identity,
         unlocked: Default::default(),
+        agent_unreachable: Default::default(),
     };
     let done = match cli.command {
         Command::Exec(args) => return exec::exec(&ctx, &args),

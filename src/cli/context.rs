@@ -19,7 +19,7 @@ use keycellar::passphrase::cost::Kdf;
 use keycellar::secret::Secret;
 use keycellar::source::InputSource;
 use keycellar::vault::{LockedVault, Unlock, Vault, VaultHeader, VaultKey};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +40,10 @@ pub struct Context {
     /// The vault key and its keyslot once a passphrase opened the vault, so that a command
     /// that runs several requests (check, ask, change) asks and derives once.
     pub unlocked: RefCell<Option<KeptKey>>,
+    /// Set once the agent could not be reached or did not answer in time: the command's
+    /// later requests run here at once, so that one stopped agent costs a command its
+    /// patience once, not once per request.
+    pub agent_unreachable: Cell<bool>,
 }
 
 /// A vault key and the keyslot bytes it came from.
@@ -56,6 +60,7 @@ impl Context {
             no_agent: self.no_agent,
             identity: identity.or_else(|| self.identity.clone()),
             unlocked: Default::default(),
+            agent_unreachable: Cell::new(self.agent_unreachable.get()),
         }
     }
 
@@ -130,7 +135,7 @@ impl Context {
     /// why). A failure the agent answered is this command's failure, with its kind and
     /// exit code; a reply of another kind than asked is the agent's protocol error.
     fn through_agent<R: Reply>(&self, request: &VaultRequest) -> Result<Option<R>> {
-        if self.no_agent {
+        if self.no_agent || self.agent_unreachable.get() {
             return Ok(None);
         }
         let explicit = explicit_socket();
@@ -151,6 +156,7 @@ impl Context {
             }
             Err(Fallback::Unreachable(error)) => {
                 ui::warn(&format!("not using the agent: {error}"));
+                self.agent_unreachable.set(true);
                 Ok(None)
             }
         }

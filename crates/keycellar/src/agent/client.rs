@@ -23,6 +23,20 @@ pub const SOCKET_VARIABLE: &str = "KEYCELLAR_AGENT_SOCK";
 /// (`SIGSTOP`) or is stuck costs a command this long, not forever.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
+/// [`PATIENCE`], or with the `internals` feature and `KEYCELLAR_TEST_AGENT_PATIENCE_MS=N`,
+/// N ms (a test hook, so that a test of a stopped agent does not wait a minute; never in a
+/// release).
+fn patience() -> Duration {
+    #[cfg(feature = "internals")]
+    if let Some(ms) = std::env::var("KEYCELLAR_TEST_AGENT_PATIENCE_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        return Duration::from_millis(ms);
+    }
+    PATIENCE
+}
+
 /// A connection to an agent.
 pub struct Client {
     stream: UnixStream,
@@ -50,7 +64,7 @@ impl Client {
     /// listening runs as this user (`SO_PEERCRED`). `Ok(None)` when no agent listens there
     /// (no socket, or one a killed agent left).
     pub fn connect(socket: &Path) -> Result<Option<Client>, AgentError> {
-        Client::connect_within(socket, PATIENCE)
+        Client::connect_within(socket, patience())
     }
 
     /// [`Client::connect`], waiting at most `patience` for the agent to take the connection
@@ -224,8 +238,8 @@ pub fn run<R: Reply>(
     let patience = match request {
         VaultRequest::Change {
             lock_timeout_ms, ..
-        } => PATIENCE + Duration::from_millis(*lock_timeout_ms),
-        _ => PATIENCE,
+        } => patience() + Duration::from_millis(*lock_timeout_ms),
+        _ => patience(),
     };
     run_within(vault, runtime_dir, explicit, request, patience)
 }
