@@ -137,7 +137,8 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_agent: bool,
 
-    /// Seconds to wait for another keycellar command to release the vault
+    /// Seconds to wait for another keycellar command to release the vault (or a key it
+    /// is starting a bot with)
     #[arg(long, global = true, default_value_t = 5, value_name = "SECONDS")]
     pub lock_timeout: u64,
 

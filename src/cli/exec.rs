@@ -50,7 +50,13 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
     };
     let prepared = prepare(ctx, options)?;
     let entries: Vec<&Entry> = prepared.entries.iter().collect();
-    let locks = ops::take_run_locks(&runtime, &prepared, args.profile, args.shared)?;
+    let locks = ops::take_run_locks(
+        &runtime,
+        &prepared,
+        args.profile,
+        args.shared,
+        ctx.lock_timeout,
+    )?;
     let mut command = command(program, rest, &prepared);
     let document = match (args.profile, args.env.is_empty()) {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),

@@ -13,11 +13,11 @@ use super::output;
 use super::report::{Failure, Result};
 use super::ui;
 use keycellar::Error;
-use keycellar::backup::handoff::{self, KEEPASS_XML, PlaintextSink, StreamIs};
+use keycellar::backup::handoff::{self, KEEPASS_XML, PlaintextSink};
 use keycellar::credential::entry::Entry;
 use keycellar::error::BackupError;
 use keycellar::ops::{Session, VaultRequest, reply};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -32,11 +32,17 @@ pub fn keepass_xml(ctx: &Context, args: &ExportArgs) -> Result<()> {
     }
     let entries = entries(ctx, args.labels.clone())?;
     let xml = handoff::keepass_xml(&entries);
-    output::write_document(
-        path.unwrap_or(Path::new("-")),
-        xml.expose().as_bytes(),
-        args.force,
-    )?;
+    match path {
+        // The pipe checked above, opened as one or not at all.
+        Some(path) if !args.force_plaintext => handoff::open_pipe(path)?
+            .write_all(xml.expose().as_bytes())
+            .map_err(|e| Error::io(path.display().to_string(), e))?,
+        _ => output::write_document(
+            path.unwrap_or(Path::new("-")),
+            xml.expose().as_bytes(),
+            args.force,
+        )?,
+    }
     ui::note(&format!(
         "Wrote {} as {KEEPASS_XML} (for `keepassxc-cli import`).",
         keycellar::wording::count(entries.len(), "entry", "entries")
@@ -44,20 +50,12 @@ pub fn keepass_xml(ctx: &Context, args: &ExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// Refuses a destination where the plain text would stay or be seen (the library's rule),
-/// standard output judged here: the library does not look at terminals.
+/// Refuses a destination where the plain text would stay or be seen (the library's rule).
 fn refuse_plaintext(path: Option<&Path>) -> Result<()> {
+    let stdout = std::io::stdout();
     let sink = match path {
         Some(path) => PlaintextSink::Path(path),
-        None if std::io::stdout().is_terminal() => PlaintextSink::Stream(StreamIs::Terminal),
-        None => {
-            let stdout = std::io::stdout().as_fd().try_clone_to_owned();
-            let regular = stdout.and_then(|fd| std::fs::File::from(fd).metadata());
-            PlaintextSink::Stream(match regular {
-                Ok(m) if m.is_file() => StreamIs::RegularFile,
-                _ => StreamIs::Passing,
-            })
-        }
+        None => PlaintextSink::Stream(stdout.as_fd()),
     };
     Ok(handoff::check_plaintext_sink(sink).map_err(Error::Input)?)
 }

@@ -288,6 +288,9 @@ pub enum HeldBy {
     SigningService,
     /// A bot that holds the secret itself: no signing service runs beside it.
     SecretHolder,
+    /// Another start of a run of the key, which did not end in the time given (stopped or
+    /// stuck).
+    AnotherStart,
 }
 
 impl std::fmt::Display for HeldBy {
@@ -296,6 +299,7 @@ impl std::fmt::Display for HeldBy {
             HeldBy::AnotherRun => "another `keycellar exec`",
             HeldBy::SigningService => "a signing service of `keycellar exec`",
             HeldBy::SecretHolder => "a `keycellar exec` whose bot holds the secret",
+            HeldBy::AnotherStart => "another `keycellar exec` that has not finished starting",
         })
     }
 }

@@ -1,7 +1,8 @@
 //! The running side of `exec`: starts the child so that it cannot outlive keycellar
-//! unnoticed (it gets SIGTERM when keycellar dies, and inherits the run locks, so a key's lock
-//! is held for exactly as long as its bot lives), passes signals on, copies its output
-//! masked, and waits for it.
+//! unnoticed (it gets SIGTERM when keycellar dies, and a bot holding the secret inherits its
+//! run locks, so a key's lock is held for exactly as long as its bot lives; a signing
+//! service's lock stays in keycellar, where the service runs), passes signals on, copies
+//! its output masked, and waits for it.
 
 use super::super::report::{Failure, Result};
 use super::super::signals;
@@ -45,7 +46,14 @@ pub fn run(mut command: Command, mut run: Run) -> Result<i32> {
     if run.masked.is_some() {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
-    set_up_child(&mut command, &run.locks);
+    // A signing service's bot inherits no lock: a flock belongs to the open file
+    // description, so a bot holding its descriptor could let go of the lock for keycellar
+    // too, and the service it guards lives in keycellar, not in the bot.
+    let inherited = match run.signing {
+        Some(_) => &[][..],
+        None => &run.locks[..],
+    };
+    set_up_child(&mut command, inherited);
     let mut restarted = 0;
     loop {
         let code = run_once(&mut command, &mut run)?;

@@ -177,6 +177,14 @@ fn entry_hint(error: &EntryError) -> &'static str {
             "Stop the bot that holds the secret first, or run it through the signing \
              service too (--profile sign)."
         }
+        EntryError::KeyInUse {
+            held_by: HeldBy::AnotherStart,
+            ..
+        } => {
+            "Another `keycellar exec` of this key is stopped or stuck while it starts: find it \
+             with `ps` and let it go on (kill -CONT) or end it, or wait longer with \
+             --lock-timeout."
+        }
         EntryError::NotActive { .. } => {
             "Check `keycellar status` and the exchange's key page; to hand out a retired key \
              on purpose, pass --allow-inactive."

@@ -84,6 +84,72 @@ pub(super) fn code_through(tv: &TestVault, vault: &Path, label: &str) -> Option<
     out.status.code()
 }
 
+/// A start that holds the key's turn (stopped or stuck while it starts) keeps another start
+/// waiting no longer than `--lock-timeout`, and then it is refused, saying why.
+#[test]
+fn a_start_stuck_in_its_turn_is_waited_for_only_as_long_as_asked() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    assert_eq!(code_through(&tv, &tv.vault, "k"), Some(0));
+    let run_lock = fs::read_dir(tv.runtime())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("run-") && !name.starts_with("runs-"))
+        .unwrap();
+    let turn = tv.runtime().join(run_lock.replacen("run-", "start-", 1));
+    let held = fs::File::open(&turn).unwrap();
+    held.lock().unwrap();
+    let out = exec_at(&tv, &tv.vault, &["--lock-timeout", "0", "k", "--", "true"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(7), "{stderr}");
+    assert!(stderr.contains("has not finished starting"), "{stderr}");
+    drop(held);
+    assert_eq!(code_through(&tv, &tv.vault, "k"), Some(0));
+}
+
+/// A signing service's bot, which is not trusted with the secret, is handed no lock: it
+/// cannot let go of the service's lock (a flock belongs to the open file description, so
+/// `flock -u` on an inherited descriptor would release it for keycellar too) and so let a
+/// bot holding the secret start beside the running service.
+#[test]
+fn a_signing_services_bot_cannot_let_go_of_its_lock() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let started = tv.dir.path().join("started");
+    let stop = tv.dir.path().join("stop");
+    let fds = tv.dir.path().join("fds");
+    let script = format!(
+        "for fd in /proc/$$/fd/*; do readlink \"$fd\" >> '{fds}'; flock -u \"${{fd##*/}}\" \
+         2>/dev/null; done; touch '{started}'; while [ ! -e '{stop}' ]; do sleep 0.05; done",
+        fds = fds.display(),
+        started = started.display(),
+        stop = stop.display()
+    );
+    let mut signer = exec_at(
+        &tv,
+        &tv.vault,
+        &["k", "--profile", "sign", "--", "sh", "-c", &script],
+    )
+    .spawn()
+    .unwrap();
+    wait_for(&started, &mut signer);
+    let beside = code_through(&tv, &tv.vault, "k");
+    fs::write(&stop, "").unwrap();
+    assert!(signer.wait().unwrap().success());
+    let held = fs::read_to_string(&fds).unwrap();
+    assert!(
+        !held.contains("/sign-") && !held.contains("/run-"),
+        "{held}"
+    );
+    assert_eq!(
+        beside,
+        Some(7),
+        "a bot holding the secret beside the service"
+    );
+}
+
 #[test]
 fn two_labels_holding_one_key_share_its_lock() {
     let tv = TestVault::new();
@@ -196,18 +262,21 @@ fn a_run_lock_that_is_a_link_is_refused_and_its_target_left_alone() {
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("run-"))
         .unwrap();
     // Each lock file of the key: the run lock, the one its starts take turns at, and the
-    // signing services' (which a plain run only looks at).
+    // signing services' (which a plain run only looks at); a FIFO at one is never waited on.
     let id = lock.file_name().unwrap().to_string_lossy()["run-".len()..].to_string();
     let victim = tv.file("victim", "precious\n");
     fs::set_permissions(&victim, fs::Permissions::from_mode(0o644)).unwrap();
     for name in ["run", "start", "sign"] {
         let planted = dir.join(format!("{name}-{id}"));
-        for link in ["symbolic", "hard"] {
+        for link in ["symbolic", "hard", "fifo"] {
             let _ = fs::remove_file(&planted);
             match link {
                 "symbolic" => std::os::unix::fs::symlink(&victim, &planted).unwrap(),
-                _ => fs::hard_link(&victim, &planted).unwrap(),
+                "hard" => fs::hard_link(&victim, &planted).unwrap(),
+                _ => assert!(tool("mkfifo").arg(&planted).status().unwrap().success()),
             }
+            // Looking at the locks never waits on what was planted.
+            tv.cmd().arg("status").assert().success();
             let out = run("k");
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{name} {link}: {stderr}");

@@ -13,6 +13,9 @@
 use crate::credential::entry::Entry;
 use crate::error::{BackupError, Error, InputError, Result};
 use crate::secret::Secret;
+use rustix::fs::{FileType, Mode, OFlags};
+use std::fs::File;
+use std::os::fd::BorrowedFd;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
@@ -23,23 +26,13 @@ pub const KEEPASS_XML: &str = "KeePass XML";
 pub enum PlaintextSink<'a> {
     /// A path given for it.
     Path(&'a Path),
-    /// The front end's own output stream, as it found it.
-    Stream(StreamIs),
+    /// The front end's own output stream (standard output).
+    Stream(BorrowedFd<'a>),
 }
 
-/// What a front end's output stream is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StreamIs {
-    /// A terminal: the text would be on screen.
-    Terminal,
-    /// A regular file: the text would stay there.
-    RegularFile,
-    /// Anything else (a pipe, a socket): the text passes through.
-    Passing,
-}
-
-/// Refuses to send the KeePass XML where its plain text would stay (a file) or be seen (a
-/// terminal); a pipe, named or not, takes it to the program that reads it. The front end
+/// Refuses to send the KeePass XML where its plain text would stay (a file, a device) or be
+/// seen (a terminal): only a pipe (named, or a socket for a stream) takes it to the program
+/// that reads it. A path is looked at again as it is opened ([`open_pipe`]). The front end
 /// lets a person override this, knowingly.
 pub fn check_plaintext_sink(sink: PlaintextSink) -> std::result::Result<(), InputError> {
     let destination = match sink {
@@ -47,16 +40,49 @@ pub fn check_plaintext_sink(sink: PlaintextSink) -> std::result::Result<(), Inpu
             Ok(m) if m.file_type().is_fifo() => return Ok(()),
             _ => format!("{} is not a pipe", path.display()),
         },
-        PlaintextSink::Stream(StreamIs::Terminal) => "standard output is a terminal".into(),
-        PlaintextSink::Stream(StreamIs::RegularFile) => {
-            "standard output is a file, not a pipe".into()
+        PlaintextSink::Stream(fd) => {
+            let kind = rustix::fs::fstat(fd).map(|stat| FileType::from_raw_mode(stat.st_mode));
+            match kind {
+                Ok(FileType::Fifo | FileType::Socket) => return Ok(()),
+                Ok(FileType::RegularFile) => "standard output is a file, not a pipe",
+                Ok(FileType::CharacterDevice) => {
+                    "standard output is a terminal or a device, not a pipe"
+                }
+                Ok(_) => "standard output is not a pipe",
+                Err(_) => "standard output could not be looked at",
+            }
+            .into()
         }
-        PlaintextSink::Stream(StreamIs::Passing) => return Ok(()),
     };
     Err(InputError::PlaintextDestination {
         what: KEEPASS_XML,
         destination,
     })
+}
+
+/// Opens the named pipe at `path` to write the plain text into: nothing is created and no
+/// link followed, and what was opened is checked again, so that a pipe removed or replaced
+/// since [`check_plaintext_sink`] looked never becomes a file holding the keys. Waits for a
+/// reader, as any writer of a pipe does.
+pub fn open_pipe(path: &Path) -> Result<File> {
+    let not_a_pipe = || {
+        Error::Input(InputError::PlaintextDestination {
+            what: KEEPASS_XML,
+            destination: format!("{} is not a pipe", path.display()),
+        })
+    };
+    let flags = OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT | rustix::io::Errno::LOOP) => return Err(not_a_pipe()),
+        Err(e) => return Err(Error::io(path.display().to_string(), e.into())),
+    };
+    let stat =
+        rustix::fs::fstat(&fd).map_err(|e| Error::io(path.display().to_string(), e.into()))?;
+    match FileType::from_raw_mode(stat.st_mode) {
+        FileType::Fifo => Ok(File::from(fd)),
+        _ => Err(not_a_pipe()),
+    }
 }
 
 /// The KeePass XML document of `entries`, in one group named `keycellar`.
@@ -200,6 +226,7 @@ pub fn pass_entry_file(store: &Path, name: &str, replace: bool) -> Result<PathBu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
 
     /// Where the KeePass XML may go: a named pipe or a passing stream, and nowhere else.
     #[test]
@@ -211,25 +238,54 @@ mod tests {
         let file = dir.path().join("keys.xml");
         std::fs::write(&file, b"").unwrap();
         let missing = dir.path().join("missing.xml");
+        let (read_end, write_end) = rustix::pipe::pipe().unwrap();
+        let (socket, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let opened = std::fs::File::open(&file).unwrap();
+        let null = std::fs::File::open("/dev/null").unwrap();
         let refused = |sink| match check_plaintext_sink(sink) {
             Err(InputError::PlaintextDestination { destination, .. }) => Some(destination),
             Ok(()) => None,
             Err(other) => panic!("{other}"),
         };
         assert_eq!(refused(PlaintextSink::Path(&pipe)), None);
-        assert_eq!(refused(PlaintextSink::Stream(StreamIs::Passing)), None);
+        assert_eq!(refused(PlaintextSink::Stream(write_end.as_fd())), None);
+        assert_eq!(refused(PlaintextSink::Stream(socket.as_fd())), None);
+        drop(read_end);
         for (sink, said) in [
             (PlaintextSink::Path(&file), "keys.xml is not a pipe"),
             (PlaintextSink::Path(&missing), "missing.xml is not a pipe"),
             (PlaintextSink::Path(dir.path()), "is not a pipe"),
-            (PlaintextSink::Stream(StreamIs::Terminal), "is a terminal"),
             (
-                PlaintextSink::Stream(StreamIs::RegularFile),
+                PlaintextSink::Stream(opened.as_fd()),
                 "is a file, not a pipe",
+            ),
+            (
+                PlaintextSink::Stream(null.as_fd()),
+                "a terminal or a device, not a pipe",
             ),
         ] {
             let destination = refused(sink).expect("refused");
             assert!(destination.ends_with(said), "{destination}");
         }
+    }
+
+    /// A path checked as a pipe is opened as one, or not at all: a file or a link put there
+    /// since is refused and left as it was, and nothing is created where nothing is.
+    #[test]
+    fn a_pipe_replaced_since_the_check_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.xml");
+        let refused = |path: &Path| match open_pipe(path) {
+            Err(Error::Input(InputError::PlaintextDestination { .. })) => {}
+            other => panic!("{:?}", other.map(|_| ())),
+        };
+        refused(&path);
+        assert!(!path.exists(), "nothing is created");
+        std::fs::write(&path, b"kept").unwrap();
+        refused(&path);
+        assert_eq!(std::fs::read(&path).unwrap(), b"kept");
+        let link = dir.path().join("link.xml");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        refused(&link);
     }
 }

@@ -127,17 +127,19 @@ fn variables(
 /// it): a signing service's (`Profile::Sign`) whatever the front end asks (several services
 /// may sign with a key, each issuing its nonces, but never beside a bot that holds the
 /// secret itself: two nonce sources on one key), else a bot's, shared when `shared` asks.
+/// Another start of the key is waited for at most `patience`.
 pub fn take_run_locks(
     runtime: &RuntimeDir,
     prepared: &ExecPrepared,
     profile: Profile,
     shared: bool,
+    patience: std::time::Duration,
 ) -> Result<Vec<RunLock>> {
     let runner = match profile {
         Profile::Sign => Runner::Signs,
         _ => Runner::HoldsSecret { shared },
     };
     (prepared.locks.iter())
-        .map(|lock| run_lock::acquire(runtime, &prepared.entries[lock.entry], runner))
+        .map(|lock| run_lock::acquire(runtime, &prepared.entries[lock.entry], runner, patience))
         .collect()
 }

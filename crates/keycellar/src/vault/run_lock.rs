@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::os::fd::{AsRawFd, RawFd};
+use std::time::{Duration, Instant};
 
 /// A held run lock; dropping it releases the lock (unless a child inherited it).
 pub struct RunLock {
@@ -87,10 +88,19 @@ fn start_name(key_id: &str) -> String {
 /// hold `run-KEYID` (exclusive, or shared), signing services `sign-KEYID` (shared); each
 /// kind checks under `start-KEYID` that the other kind's lock is free, so that a check and
 /// the hold that follows it are one step that no other start of the key interleaves with.
-pub fn acquire(dir: &RuntimeDir, entry: &Entry, runner: Runner) -> Result<RunLock> {
+///
+/// Another start holds `start-KEYID` for a moment only; one that held it for `patience` is
+/// stuck or stopped, and this start is refused rather than left waiting without a word.
+pub fn acquire(
+    dir: &RuntimeDir,
+    entry: &Entry,
+    runner: Runner,
+    patience: Duration,
+) -> Result<RunLock> {
     let id = key_id(entry.exchange(), entry.api_key());
     let label = entry.label();
-    let _turn = take_turn(dir, &start_name(&id))?;
+    let _turn = take_turn(dir, &start_name(&id), patience)
+        .map_err(|e| e.unwrap_or_else(|| in_use(label, None, HeldBy::AnotherStart)))?;
     let (own, other, held_by) = match runner {
         Runner::HoldsSecret { .. } => (name(&id), sign_name(&id), HeldBy::SigningService),
         Runner::Signs => (sign_name(&id), name(&id), HeldBy::SecretHolder),
@@ -121,11 +131,25 @@ pub fn acquire(dir: &RuntimeDir, entry: &Entry, runner: Runner) -> Result<RunLoc
     }
 }
 
-/// Waits for the lock `name`, held only while a run of its key starts (never by a bot).
-fn take_turn(dir: &RuntimeDir, name: &str) -> Result<File> {
+/// Takes the lock `name`, held only while a run of its key starts (never by a bot), waiting
+/// at most `patience` for it; `Err(None)` when it was held all that time.
+fn take_turn(
+    dir: &RuntimeDir,
+    name: &str,
+    patience: Duration,
+) -> std::result::Result<File, Option<Error>> {
     let file = open(dir, name)?;
-    file.lock().map_err(|e| cannot_lock(dir, name, e))?;
-    Ok(file)
+    let start = Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(TryLockError::WouldBlock) if start.elapsed() < patience => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(TryLockError::WouldBlock) => return Err(None),
+            Err(TryLockError::Error(e)) => return Err(Some(cannot_lock(dir, name, e))),
+        }
+    }
 }
 
 /// Whether a run holds the lock of `file`, with the process it recorded; the lock is tried

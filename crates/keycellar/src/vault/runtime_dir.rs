@@ -132,7 +132,9 @@ impl RuntimeDir {
 
     /// Opens the file `name` for reading if it exists, with the same checks.
     pub fn open_existing(&self, name: &str) -> std::io::Result<std::fs::File> {
-        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        // Non-blocking, so that a FIFO planted at the name is refused below instead of
+        // waiting for a writer (a regular file reads the same either way).
+        let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NONBLOCK;
         let fd = rustix::fs::openat(&self.fd, name, flags, Mode::empty())?;
         check_private_file(&fd)?;
         Ok(std::fs::File::from(fd))
