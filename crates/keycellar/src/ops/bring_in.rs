@@ -3,7 +3,7 @@
 //! merge rules or made into a new vault at its path. Every entry is admitted again as any
 //! entry joining a vault is. The plan is shown before a new vault's passphrase is asked,
 //! and for a merge once it is made (it is planned under the vault's lock); a dry run stops
-//! at the plan and writes nothing.
+//! at the plan and writes nothing. A new vault is never made where a file (or a link) is.
 
 use super::change::{ChangeRequest, PlannedAction};
 use super::new_vault::NewVault;
@@ -11,7 +11,7 @@ use super::reply;
 use super::session::Session;
 use crate::credential::entry::Entry;
 use crate::credential::fingerprint::Fingerprint;
-use crate::error::Error;
+use crate::error::{Error, VaultError};
 use crate::kdf::KdfParams;
 use crate::passphrase::NewPassphrase;
 use crate::vault::backup_log::BackupKind;
@@ -69,6 +69,11 @@ pub fn bring_in<S: Session>(
         dry_run,
     } = plan;
     if let Target::NewVault { from } = target {
+        // Refused before anything is shown or asked; the vault's creation refuses it again.
+        if std::fs::symlink_metadata(session.vault()).is_ok() {
+            let path = session.vault().to_path_buf();
+            return Err(Error::Vault(VaultError::VaultExists { path }).into());
+        }
         let new_vault = NewVault::plan(entries, on_conflict)?;
         prompts.plan(&new_vault.planned(), dry_run)?;
         if dry_run {

@@ -107,16 +107,7 @@ impl Vault {
         if self.label_taken(&entry.label, None) {
             return Err(Error::Entry(EntryError::LabelExists { label: entry.label }));
         }
-        if let Some(twin) = self
-            .contents
-            .entries
-            .iter()
-            .find(|e| e.fingerprint == entry.fingerprint)
-        {
-            warnings.push(Warning::SameKeyAs {
-                quoted: quoted(&twin.label),
-            });
-        }
+        warnings.extend(self.same_key_as(&entry));
         self.contents.entries.push(entry);
         let added = &self.contents.entries[self.contents.entries.len() - 1];
         Ok((added, warnings))
@@ -213,13 +204,14 @@ impl Vault {
         }
         let Admitted {
             entry: mut new,
-            warnings,
+            mut warnings,
             ..
         } = validate::admit_new(
             lifecycle::successor(&old, replacement).into_entry(),
             Date::today(),
         )?;
         self.check_new_to_label(label, &new)?;
+        warnings.extend(self.same_key_as(&new));
         new.lineage.supersedes = Some(old.id.clone());
         let retired = &mut self.contents.entries[old_index];
         retired.status = Status::Rotated;
@@ -229,6 +221,18 @@ impl Vault {
         retired.used_by.clear();
         self.contents.entries.push(new.clone());
         Ok(Rotated { old, new, warnings })
+    }
+
+    /// The warning that another entry holds the key `entry` holds (the same fingerprint).
+    fn same_key_as(&self, entry: &Entry) -> Option<Warning> {
+        let twin = self
+            .contents
+            .entries
+            .iter()
+            .find(|e| e.fingerprint == entry.fingerprint)?;
+        Some(Warning::SameKeyAs {
+            quoted: quoted(&twin.label),
+        })
     }
 
     /// Refuses a rotation's new key when its public key or its secret is that of the key
