@@ -20,6 +20,7 @@ use keycellar::credential::exec::{Field, mask};
 use keycellar::ops::{self, ExecOptions, ExecPrepared, Session, VaultRequest, reply};
 use keycellar::run;
 use keycellar::untrusted::quoted;
+use keycellar::vault::run_lock::RunLock;
 use keycellar::vault::runtime_dir::RuntimeDir;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -62,7 +63,7 @@ pub fn exec(ctx: &Context, args: &ExecArgs) -> Result<i32> {
         (Profile::JsonFd, true) => Some(profiles::document(&entries)),
         _ => None,
     };
-    let server = signing_service(args, &prepared, &entries, &runtime, &mut command)?;
+    let server = signing_service(args, &prepared, &entries, &runtime, &locks, &mut command)?;
     // From here on keycellar keeps only what it needs while the command runs: the secrets
     // it handed over, to mask them (and the signing service's keys); the vault was never
     // here (an agent answered) or was closed when the entries came back.
@@ -108,12 +109,17 @@ fn signing_service(
     prepared: &ExecPrepared,
     entries: &[&Entry],
     runtime: &RuntimeDir,
+    locks: &[RunLock],
     command: &mut Command,
 ) -> Result<Option<keycellar::sign::SignServer>> {
     if args.profile != Profile::Sign {
         return Ok(None);
     }
-    let server = sign::start(&prepared.vault_id, entries, runtime, args)?;
+    let witnesses = locks
+        .iter()
+        .map(|lock| lock.witness(runtime))
+        .collect::<keycellar::Result<Vec<_>>>()?;
+    let server = sign::start(&prepared.vault_id, entries, runtime, witnesses, args)?;
     command.env(SIGN_SOCKET_VARIABLE, server.socket_path());
     // The bot is not told where an agent is (it could still look: see
     // refuse_sign_beside_agent).

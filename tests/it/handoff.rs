@@ -122,6 +122,11 @@ fn keepass_xml_goes_only_into_a_pipe() {
     refused(redirected, "standard output is a file, not a pipe");
     assert_eq!(fs::read(&xml).unwrap(), b"", "the refused export wrote");
     fs::remove_file(&xml).unwrap();
+    // A path that is a link to a pipe (`-o /dev/stdout`, `-o >(...)`) reaches the pipe.
+    let mut through_link = wp.keycellar();
+    through_link.args(["export", "--format", "keepass-xml", "-o", "/dev/stdout"]);
+    let sent = String::from_utf8(output_of(&mut through_link, b"")).unwrap();
+    assert!(sent.contains("<KeePassFile>") && sent.contains(KRAKEN_SECRET));
     wp.sweep(&SECRETS, &[], "refused exports");
     // Asked for, the file is written, 0600.
     let mut forced = wp.keycellar();

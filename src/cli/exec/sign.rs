@@ -11,6 +11,7 @@ use keycellar::ops::{Session, VaultRequest, reply};
 use keycellar::sign::{Policy, SignServer, SignServerConfig, SigningKey, journal};
 use keycellar::untrusted::escaped as safe;
 use keycellar::vault::VaultHeader;
+use keycellar::vault::run_lock::LockWitness;
 use keycellar::vault::runtime_dir::RuntimeDir;
 use serde_json::json;
 
@@ -21,6 +22,7 @@ pub fn start(
     vault_id: &str,
     entries: &[&Entry],
     runtime: &RuntimeDir,
+    locks: Vec<LockWitness>,
     args: &ExecArgs,
 ) -> Result<SignServer> {
     let keys = entries
@@ -45,6 +47,7 @@ pub fn start(
     );
     config.policy = policy;
     config.clock = keycellar::run::sign_clock();
+    config.locks = locks;
     Ok(SignServer::start(config)?)
 }
 

@@ -181,9 +181,9 @@ fn entry_hint(error: &EntryError) -> &'static str {
             held_by: HeldBy::AnotherStart,
             ..
         } => {
-            "Another `keycellar exec` of this key is stopped or stuck while it starts: find it \
-             with `ps` and let it go on (kill -CONT) or end it, or wait longer with \
-             --lock-timeout."
+            "Try again, or wait longer with --lock-timeout; if it persists, a process holds \
+             the key's start-* lock in ~/.local/state/keycellar (`fuser` names it: a stopped \
+             `keycellar exec`, or anything of yours that took it): let it go on or end it."
         }
         EntryError::NotActive { .. } => {
             "Check `keycellar status` and the exchange's key page; to hand out a retired key \

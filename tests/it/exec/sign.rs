@@ -285,3 +285,49 @@ fn runs_in_other_environments_share_nonces_and_a_planted_fifo_is_refused() {
     };
     assert_eq!(status.code(), Some(1), "refused as an I/O failure");
 }
+
+/// A bot that removes the lock file its signing service holds the key with (any process of
+/// the user can: the runtime directory is the user's), after one signature.
+const LOCK_REMOVING_BOT: &str = r#"
+import glob, json, os, socket, sys
+path = os.environ["KEYCELLAR_SIGN_SOCK"]
+request = b'{"v":1,"op":"sign","method":"POST","path":"/0/private/AddOrder","body":"pair=XBTUSD&type=buy&ordertype=market&volume=1"}\n'
+def ask():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.sendall(request)
+    return json.loads(s.makefile("rb").readline())
+before = ask()
+for lock in glob.glob(os.path.join(sys.argv[1], "sign-*")):
+    os.remove(lock)
+after = ask()
+with open(sys.argv[2], "w") as out:
+    json.dump({"before": before, "after": after}, out)
+"#;
+
+/// A signing service whose run lock was taken away (its file removed, so that the next
+/// start of the key finds it free and a bot holding the secret may start beside it) signs
+/// no more: one nonce source on the key, whatever the bot does to the runtime directory.
+#[test]
+fn a_signing_service_whose_lock_was_removed_signs_no_more() {
+    let tv = TestVault::new();
+    tv.add_kraken("k").success();
+    let dirs = dirs(&tv);
+    let bot = tv.file("remover.py", LOCK_REMOVING_BOT);
+    let seen = tv.dir.path().join("seen.json");
+    let out = keycellar(&tv, &dirs)
+        .args(["exec", "k", "--profile", "sign", "--", "python3"])
+        .arg(&bot)
+        .arg(&dirs.runtime)
+        .arg(&seen)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_str(&fs::read_to_string(&seen).unwrap()).unwrap();
+    assert_eq!(seen["before"]["ok"], true, "{seen}");
+    assert_eq!(seen["after"]["error"]["kind"], "shutting-down", "{seen}");
+}

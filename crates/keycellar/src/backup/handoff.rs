@@ -15,8 +15,7 @@ use crate::error::{BackupError, Error, InputError, Result};
 use crate::secret::Secret;
 use rustix::fs::{FileType, Mode, OFlags};
 use std::fs::File;
-use std::os::fd::BorrowedFd;
-use std::os::unix::fs::FileTypeExt;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::path::{Path, PathBuf};
 
 /// What the KeePass XML is called in messages.
@@ -30,29 +29,30 @@ pub enum PlaintextSink<'a> {
     Stream(BorrowedFd<'a>),
 }
 
-/// Refuses to send the KeePass XML where its plain text would stay (a file, a device) or be
-/// seen (a terminal): only a pipe (named, or a socket for a stream) takes it to the program
-/// that reads it. A path is looked at again as it is opened ([`open_pipe`]). The front end
-/// lets a person override this, knowingly.
+/// Refuses to send the KeePass XML where its plain text would stay (a file, a device, a
+/// socket such as the system journal's) or be seen (a terminal): only a pipe of the user's
+/// takes it to the program that reads it. A path is looked at again as it is opened
+/// ([`open_pipe`]). The front end lets a person override this, knowingly.
 pub fn check_plaintext_sink(sink: PlaintextSink) -> std::result::Result<(), InputError> {
     let destination = match sink {
-        PlaintextSink::Path(path) => match std::fs::metadata(path) {
-            Ok(m) if m.file_type().is_fifo() => return Ok(()),
+        PlaintextSink::Path(path) => match rustix::fs::stat(path) {
+            Ok(stat) if is_own_pipe(&stat) => return Ok(()),
+            Ok(stat) if is_pipe(&stat) => format!("{} is a pipe of another user", path.display()),
             _ => format!("{} is not a pipe", path.display()),
         },
-        PlaintextSink::Stream(fd) => {
-            let kind = rustix::fs::fstat(fd).map(|stat| FileType::from_raw_mode(stat.st_mode));
-            match kind {
-                Ok(FileType::Fifo | FileType::Socket) => return Ok(()),
-                Ok(FileType::RegularFile) => "standard output is a file, not a pipe",
-                Ok(FileType::CharacterDevice) => {
+        PlaintextSink::Stream(fd) => match rustix::fs::fstat(fd) {
+            Ok(stat) if is_pipe(&stat) => return Ok(()),
+            Ok(stat) => match FileType::from_raw_mode(stat.st_mode) {
+                FileType::RegularFile => "standard output is a file, not a pipe",
+                FileType::CharacterDevice => {
                     "standard output is a terminal or a device, not a pipe"
                 }
-                Ok(_) => "standard output is not a pipe",
-                Err(_) => "standard output could not be looked at",
-            }
-            .into()
+                FileType::Socket => "standard output is a socket (a log, a connection), not a pipe",
+                _ => "standard output is not a pipe",
+            },
+            Err(_) => "standard output could not be looked at",
         }
+        .into(),
     };
     Err(InputError::PlaintextDestination {
         what: KEEPASS_XML,
@@ -60,29 +60,46 @@ pub fn check_plaintext_sink(sink: PlaintextSink) -> std::result::Result<(), Inpu
     })
 }
 
-/// Opens the named pipe at `path` to write the plain text into: nothing is created and no
-/// link followed, and what was opened is checked again, so that a pipe removed or replaced
-/// since [`check_plaintext_sink`] looked never becomes a file holding the keys. Waits for a
-/// reader, as any writer of a pipe does.
+fn is_pipe(stat: &rustix::fs::Stat) -> bool {
+    FileType::from_raw_mode(stat.st_mode) == FileType::Fifo
+}
+
+/// A pipe of this user's: not one another user made where the user was told to write.
+fn is_own_pipe(stat: &rustix::fs::Stat) -> bool {
+    is_pipe(stat) && stat.st_uid == rustix::process::geteuid().as_raw()
+}
+
+/// Opens the named pipe at `path` (links followed: `/dev/stdout`, `>(...)`) to write the
+/// plain text into. What the path names is pinned first (`O_PATH`, which opens nothing),
+/// checked to be a pipe of the user's, and only that is opened for writing, through its
+/// descriptor: a pipe removed or replaced since [`check_plaintext_sink`] looked never
+/// becomes a file holding the keys, and nothing else is ever opened for writing. Nothing is
+/// created. Waits for a reader, as any writer of a pipe does.
 pub fn open_pipe(path: &Path) -> Result<File> {
-    let not_a_pipe = || {
-        Error::Input(InputError::PlaintextDestination {
-            what: KEEPASS_XML,
-            destination: format!("{} is not a pipe", path.display()),
-        })
-    };
-    let flags = OFlags::WRONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+    let io = |e: rustix::io::Errno| Error::io(path.display().to_string(), e.into());
+    let pinned = match rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty()) {
         Ok(fd) => fd,
-        Err(rustix::io::Errno::NOENT | rustix::io::Errno::LOOP) => return Err(not_a_pipe()),
-        Err(e) => return Err(Error::io(path.display().to_string(), e.into())),
+        Err(rustix::io::Errno::NOENT) => return Err(not_a_pipe(path)),
+        Err(e) => return Err(io(e)),
     };
-    let stat =
-        rustix::fs::fstat(&fd).map_err(|e| Error::io(path.display().to_string(), e.into()))?;
-    match FileType::from_raw_mode(stat.st_mode) {
-        FileType::Fifo => Ok(File::from(fd)),
-        _ => Err(not_a_pipe()),
+    if !is_own_pipe(&rustix::fs::fstat(&pinned).map_err(io)?) {
+        return Err(not_a_pipe(path));
     }
+    let reopen = format!("/proc/self/fd/{}", pinned.as_raw_fd());
+    let fd = rustix::fs::open(
+        reopen.as_str(),
+        OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(io)?;
+    Ok(File::from(fd))
+}
+
+fn not_a_pipe(path: &Path) -> Error {
+    Error::Input(InputError::PlaintextDestination {
+        what: KEEPASS_XML,
+        destination: format!("{} is not a pipe of this user's", path.display()),
+    })
 }
 
 /// The KeePass XML document of `entries`, in one group named `keycellar`.
@@ -228,7 +245,8 @@ mod tests {
     use super::*;
     use std::os::fd::AsFd;
 
-    /// Where the KeePass XML may go: a named pipe or a passing stream, and nowhere else.
+    /// Where the KeePass XML may go: a named pipe of the user's or a pipe as standard
+    /// output, and nowhere else.
     #[test]
     fn plaintext_goes_only_into_a_pipe() {
         let dir = tempfile::tempdir().unwrap();
@@ -249,7 +267,6 @@ mod tests {
         };
         assert_eq!(refused(PlaintextSink::Path(&pipe)), None);
         assert_eq!(refused(PlaintextSink::Stream(write_end.as_fd())), None);
-        assert_eq!(refused(PlaintextSink::Stream(socket.as_fd())), None);
         drop(read_end);
         for (sink, said) in [
             (PlaintextSink::Path(&file), "keys.xml is not a pipe"),
@@ -263,10 +280,42 @@ mod tests {
                 PlaintextSink::Stream(null.as_fd()),
                 "a terminal or a device, not a pipe",
             ),
+            (
+                PlaintextSink::Stream(socket.as_fd()),
+                "a socket (a log, a connection), not a pipe",
+            ),
         ] {
             let destination = refused(sink).expect("refused");
             assert!(destination.ends_with(said), "{destination}");
         }
+    }
+
+    /// A pipe another user made where the user was to write is refused, looked at and as
+    /// opened (needs root, which CI runs as, to make it another user's).
+    #[test]
+    fn a_pipe_of_another_user_is_refused() {
+        if !rustix::process::geteuid().is_root() {
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("keys.xml");
+        let anyone = rustix::fs::Mode::from_raw_mode(0o666);
+        rustix::fs::mkfifoat(rustix::fs::CWD, &pipe, anyone).unwrap();
+        let nobody = rustix::process::Uid::from_raw(65534);
+        rustix::fs::chown(&pipe, Some(nobody), None).unwrap();
+        match check_plaintext_sink(PlaintextSink::Path(&pipe)) {
+            Err(InputError::PlaintextDestination { destination, .. }) => {
+                assert!(
+                    destination.ends_with("is a pipe of another user"),
+                    "{destination}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            open_pipe(&pipe),
+            Err(Error::Input(InputError::PlaintextDestination { .. }))
+        ));
     }
 
     /// A path checked as a pipe is opened as one, or not at all: a file or a link put there
@@ -287,5 +336,16 @@ mod tests {
         let link = dir.path().join("link.xml");
         std::os::unix::fs::symlink(&path, &link).unwrap();
         refused(&link);
+        // A link to a pipe (`/dev/stdout`, `>(...)`) is followed to it; a reader is there
+        // first, so the open does not wait.
+        let pipe = dir.path().join("pipe");
+        let private = rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR;
+        rustix::fs::mkfifoat(rustix::fs::CWD, &pipe, private).unwrap();
+        let reading = OFlags::RDONLY | OFlags::NONBLOCK;
+        let _reader = rustix::fs::open(&pipe, reading, Mode::empty()).unwrap();
+        let to_pipe = dir.path().join("to-pipe");
+        std::os::unix::fs::symlink(&pipe, &to_pipe).unwrap();
+        let mut opened = open_pipe(&to_pipe).unwrap();
+        std::io::Write::write_all(&mut opened, b"<xml/>").unwrap();
     }
 }

@@ -12,6 +12,7 @@ use super::protocol::{self, ErrorKind, Failure, MAX_LINE};
 use super::service::Service;
 use super::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::vault::run_lock::LockWitness;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::OwnedFd;
@@ -55,6 +56,8 @@ pub struct SignServerConfig {
     pub line_timeout: Duration,
     /// The most connections one client process (by `SO_PEERCRED` pid) may hold at once.
     pub max_clients_per_process: usize,
+    /// The run locks the keys are held with: the service signs only while they all hold.
+    pub locks: Vec<LockWitness>,
 }
 
 impl SignServerConfig {
@@ -75,6 +78,7 @@ impl SignServerConfig {
             idle_timeout: IDLE_TIMEOUT,
             line_timeout: LINE_TIMEOUT,
             max_clients_per_process: MAX_CLIENTS_PER_PROCESS,
+            locks: Vec::new(),
         }
     }
 }
@@ -127,7 +131,8 @@ impl SignServer {
             &config.journal,
             &config.nonce_dir,
             config.clock,
-        )?;
+        )?
+        .guarded_by(config.locks);
         let dir = private_dir(&config.runtime_dir)?;
         let socket = dir.join("sign.sock");
         let cleanup = |e: std::io::Error, what: &str| {

@@ -10,6 +10,7 @@ use super::protocol::{self, ErrorKind, Failure, PublicKey, Request, SignRequest,
 use super::{Clock, hex, rfc3339_millis};
 use crate::error::EntryError;
 use crate::error::{Error, Result};
+use crate::vault::run_lock::LockWitness;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct Service {
     policy: Policy,
     journal: Journal,
     clock: Arc<dyn Clock>,
+    /// The run locks the service holds its keys with; it signs only while they all hold.
+    locks: Vec<LockWitness>,
 }
 
 impl Service {
@@ -56,7 +59,13 @@ impl Service {
             policy,
             journal: Journal::open(journal)?,
             clock,
+            locks: Vec::new(),
         })
+    }
+
+    /// The same service, signing only while each of `locks` still guards its key.
+    pub fn guarded_by(self, locks: Vec<LockWitness>) -> Service {
+        Service { locks, ..self }
     }
 
     pub fn keys(&self) -> &[SigningKey] {
@@ -103,7 +112,10 @@ impl Service {
     }
 
     fn sign(&self, request: &SignRequest, peer_pid: Option<i32>) -> Result<Signed, Failure> {
-        let key = match self.key_for(request.label.as_deref()) {
+        let key = match self
+            .lock_lost()
+            .map_or_else(|| self.key_for(request.label.as_deref()), Err)
+        {
             Ok(key) => key,
             Err(failure) => {
                 let record = self.record(Some(request), None, peer_pid, &Err(&failure));
@@ -134,6 +146,18 @@ impl Service {
             )
         })?;
         Ok(signature.answer)
+    }
+
+    /// Why no signature may be made: a run lock of the service was taken away (its file
+    /// removed or replaced by a process of the user), so another run may hold the key now.
+    fn lock_lost(&self) -> Option<Failure> {
+        (!self.locks.iter().all(LockWitness::holds)).then(|| {
+            Failure::new(
+                ErrorKind::ShuttingDown,
+                "the key's run lock was taken away (its file removed or replaced), so another \
+                 run may hold the key: this service signs no more",
+            )
+        })
     }
 
     /// The key a request names, or the only key of the run.

@@ -21,14 +21,17 @@ use crate::credential::entry::Entry;
 use crate::credential::exchange::Exchange;
 use crate::error::{EntryError, HeldBy};
 use crate::error::{Error, Result};
+use rustix::fs::AtFlags;
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 /// A held run lock; dropping it releases the lock (unless a child inherited it).
 pub struct RunLock {
     file: File,
+    /// The file's name in the runtime directory.
+    name: String,
 }
 
 /// Identifies a key across labels: 16 hex digits of SHA-256 over the exchange id and the
@@ -121,11 +124,13 @@ pub fn acquire(
     // The other kind's file is made only by a start of that kind, under the same turn.
     let mut other_file = match dir.open_existing(&other) {
         Ok(other_file) => other_file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RunLock { file }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(RunLock { file, name: own });
+        }
         Err(e) => return Err(cannot_open(dir, &other, e)),
     };
     match held(&mut other_file) {
-        Ok(None) => Ok(RunLock { file }),
+        Ok(None) => Ok(RunLock { file, name: own }),
         Ok(Some(pid)) => Err(in_use(label, pid, held_by)),
         Err(e) => Err(cannot_lock(dir, &other, e)),
     }
@@ -192,6 +197,39 @@ impl RunLock {
     /// The descriptor carrying the lock, for the child to inherit.
     pub fn raw_fd(&self) -> RawFd {
         self.file.as_raw_fd()
+    }
+
+    /// A check, for another thread, that this lock still guards its key (see
+    /// [`LockWitness`]).
+    pub fn witness(&self, dir: &RuntimeDir) -> Result<LockWitness> {
+        let copy = |e| Error::io("cannot keep a copy of the run lock".to_string(), e);
+        Ok(LockWitness {
+            file: self.file.try_clone().map_err(copy)?,
+            dir: dir.dir_fd().map_err(copy)?,
+            name: self.name.clone(),
+        })
+    }
+}
+
+/// Whether a held run lock still guards its key: the file it is held on still has its name.
+/// The runtime directory is the user's, so any process of the user (a bot's plugin) can
+/// remove or rename a lock file, and the next start would then find the name free; a
+/// signing service asks this before each signature, and signs no more once it is not so.
+pub struct LockWitness {
+    file: File,
+    dir: OwnedFd,
+    name: String,
+}
+
+impl LockWitness {
+    /// Whether the lock's file is still the one its name gives.
+    pub fn holds(&self) -> bool {
+        let held = rustix::fs::fstat(&self.file);
+        let named = rustix::fs::statat(&self.dir, self.name.as_str(), AtFlags::SYMLINK_NOFOLLOW);
+        match (held, named) {
+            (Ok(held), Ok(named)) => held.st_dev == named.st_dev && held.st_ino == named.st_ino,
+            _ => false,
+        }
     }
 }
 

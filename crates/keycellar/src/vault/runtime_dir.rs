@@ -130,6 +130,11 @@ impl RuntimeDir {
         Ok(std::fs::File::from(fd))
     }
 
+    /// A copy of the directory's descriptor, to look names up in it later.
+    pub fn dir_fd(&self) -> std::io::Result<OwnedFd> {
+        self.fd.try_clone()
+    }
+
     /// Opens the file `name` for reading if it exists, with the same checks.
     pub fn open_existing(&self, name: &str) -> std::io::Result<std::fs::File> {
         // Non-blocking, so that a FIFO planted at the name is refused below instead of
