@@ -286,10 +286,13 @@ fn runs_in_other_environments_share_nonces_and_a_planted_fifo_is_refused() {
     assert_eq!(status.code(), Some(1), "refused as an I/O failure");
 }
 
-/// A bot that removes the lock file its signing service holds the key with (any process of
-/// the user can: the runtime directory is the user's), after one signature.
-const LOCK_REMOVING_BOT: &str = r#"
+/// A bot that takes away the lock file its signing service holds the key with (any process
+/// of the user can: the runtime directory is the user's), after one signature, in the way
+/// `argv[3]` names: removes it, hides it and puts it back, or moves the whole directory
+/// away and makes a new one where starts look.
+const LOCK_TAKING_BOT: &str = r#"
 import glob, json, os, socket, sys
+runtime, seen, how = sys.argv[1], sys.argv[2], sys.argv[3]
 path = os.environ["KEYCELLAR_SIGN_SOCK"]
 request = b'{"v":1,"op":"sign","method":"POST","path":"/0/private/AddOrder","body":"pair=XBTUSD&type=buy&ordertype=market&volume=1"}\n'
 def ask():
@@ -298,36 +301,48 @@ def ask():
     s.sendall(request)
     return json.loads(s.makefile("rb").readline())
 before = ask()
-for lock in glob.glob(os.path.join(sys.argv[1], "sign-*")):
+[lock] = glob.glob(os.path.join(runtime, "sign-*"))
+if how == "remove":
     os.remove(lock)
+elif how == "hide":
+    os.rename(lock, lock + ".hidden")
+    os.rename(lock + ".hidden", lock)
+else:
+    os.rename(runtime, runtime + ".old")
+    os.mkdir(runtime, 0o700)
+    path = path.replace(runtime, runtime + ".old", 1)
 after = ask()
-with open(sys.argv[2], "w") as out:
+with open(seen, "w") as out:
     json.dump({"before": before, "after": after}, out)
 "#;
 
-/// A signing service whose run lock was taken away (its file removed, so that the next
-/// start of the key finds it free and a bot holding the secret may start beside it) signs
-/// no more: one nonce source on the key, whatever the bot does to the runtime directory.
+/// A signing service whose run lock was taken away (so that the next start of the key
+/// finds it free, and a bot holding the secret may start beside it) signs no more, however
+/// it was taken and even when it was put back: one nonce source on the key, whatever the
+/// bot does to the runtime directory.
 #[test]
-fn a_signing_service_whose_lock_was_removed_signs_no_more() {
-    let tv = TestVault::new();
-    tv.add_kraken("k").success();
-    let dirs = dirs(&tv);
-    let bot = tv.file("remover.py", LOCK_REMOVING_BOT);
-    let seen = tv.dir.path().join("seen.json");
-    let out = keycellar(&tv, &dirs)
-        .args(["exec", "k", "--profile", "sign", "--", "python3"])
-        .arg(&bot)
-        .arg(&dirs.runtime)
-        .arg(&seen)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: Value = serde_json::from_str(&fs::read_to_string(&seen).unwrap()).unwrap();
-    assert_eq!(seen["before"]["ok"], true, "{seen}");
-    assert_eq!(seen["after"]["error"]["kind"], "shutting-down", "{seen}");
+fn a_signing_service_whose_lock_was_taken_away_signs_no_more() {
+    for how in ["remove", "hide", "move-directory"] {
+        let tv = TestVault::new();
+        tv.add_kraken("k").success();
+        let dirs = dirs(&tv);
+        let bot = tv.file("taker.py", LOCK_TAKING_BOT);
+        let seen = tv.dir.path().join("seen.json");
+        let out = keycellar(&tv, &dirs)
+            .args(["exec", "k", "--profile", "sign", "--", "python3"])
+            .arg(&bot)
+            .arg(&dirs.runtime)
+            .arg(&seen)
+            .arg(how)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{how}: {stderr}");
+        let seen: Value = serde_json::from_str(&fs::read_to_string(&seen).unwrap()).unwrap();
+        assert_eq!(seen["before"]["ok"], true, "{how}: {seen}");
+        assert_eq!(
+            seen["after"]["error"]["kind"], "shutting-down",
+            "{how}: {seen}"
+        );
+    }
 }

@@ -37,11 +37,12 @@ pub fn check_plaintext_sink(sink: PlaintextSink) -> std::result::Result<(), Inpu
     let destination = match sink {
         PlaintextSink::Path(path) => match rustix::fs::stat(path) {
             Ok(stat) if is_own_pipe(&stat) => return Ok(()),
-            Ok(stat) if is_pipe(&stat) => format!("{} is a pipe of another user", path.display()),
+            Ok(stat) if is_pipe(&stat) => format!("{} is a pipe others can open", path.display()),
             _ => format!("{} is not a pipe", path.display()),
         },
         PlaintextSink::Stream(fd) => match rustix::fs::fstat(fd) {
-            Ok(stat) if is_pipe(&stat) => return Ok(()),
+            Ok(stat) if is_own_pipe(&stat) => return Ok(()),
+            Ok(stat) if is_pipe(&stat) => "standard output is a pipe others can open",
             Ok(stat) => match FileType::from_raw_mode(stat.st_mode) {
                 FileType::RegularFile => "standard output is a file, not a pipe",
                 FileType::CharacterDevice => {
@@ -64,9 +65,12 @@ fn is_pipe(stat: &rustix::fs::Stat) -> bool {
     FileType::from_raw_mode(stat.st_mode) == FileType::Fifo
 }
 
-/// A pipe of this user's: not one another user made where the user was told to write.
+/// A pipe of this user's that only the user may open: not one another user made where the
+/// user was told to write, nor one made with the usual umask in a shared directory, where
+/// anyone may open it to read first. (An unnamed pipe is the user's, 0600.)
 fn is_own_pipe(stat: &rustix::fs::Stat) -> bool {
-    is_pipe(stat) && stat.st_uid == rustix::process::geteuid().as_raw()
+    let mine = stat.st_uid == rustix::process::geteuid().as_raw();
+    is_pipe(stat) && mine && stat.st_mode & 0o077 == 0
 }
 
 /// Opens the named pipe at `path` (links followed: `/dev/stdout`, `>(...)`) to write the
@@ -91,7 +95,10 @@ pub fn open_pipe(path: &Path) -> Result<File> {
         OFlags::WRONLY | OFlags::CLOEXEC,
         Mode::empty(),
     )
-    .map_err(io)?;
+    .map_err(|e| {
+        let context = format!("{} (reopened as {reopen}: is /proc there?)", path.display());
+        Error::io(context, e.into())
+    })?;
     Ok(File::from(fd))
 }
 
@@ -290,32 +297,46 @@ mod tests {
         }
     }
 
-    /// A pipe another user made where the user was to write is refused, looked at and as
-    /// opened (needs root, which CI runs as, to make it another user's).
+    /// A pipe others may open (the usual umask's 0644, or another user's) is refused,
+    /// whether named by a path, opened, or standard output (root, which CI runs as, makes
+    /// one another user's).
     #[test]
-    fn a_pipe_of_another_user_is_refused() {
-        if !rustix::process::geteuid().is_root() {
-            return;
-        }
+    fn a_pipe_others_can_open_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let pipe = dir.path().join("keys.xml");
-        let anyone = rustix::fs::Mode::from_raw_mode(0o666);
-        rustix::fs::mkfifoat(rustix::fs::CWD, &pipe, anyone).unwrap();
-        let nobody = rustix::process::Uid::from_raw(65534);
-        rustix::fs::chown(&pipe, Some(nobody), None).unwrap();
-        match check_plaintext_sink(PlaintextSink::Path(&pipe)) {
-            Err(InputError::PlaintextDestination { destination, .. }) => {
-                assert!(
-                    destination.ends_with("is a pipe of another user"),
-                    "{destination}"
-                )
-            }
-            other => panic!("{other:?}"),
+        let mut pipes = vec![(dir.path().join("readable.xml"), 0o644, None)];
+        if rustix::process::geteuid().is_root() {
+            let nobody = rustix::process::Uid::from_raw(65534);
+            pipes.push((dir.path().join("theirs.xml"), 0o600, Some(nobody)));
         }
-        assert!(matches!(
-            open_pipe(&pipe),
-            Err(Error::Input(InputError::PlaintextDestination { .. }))
-        ));
+        for (pipe, mode, owner) in pipes {
+            rustix::fs::mkfifoat(rustix::fs::CWD, &pipe, Mode::from_raw_mode(mode)).unwrap();
+            rustix::fs::chmod(&pipe, Mode::from_raw_mode(mode)).unwrap();
+            if let Some(owner) = owner {
+                rustix::fs::chown(&pipe, Some(owner), None).unwrap();
+            }
+            // Read and write, so that opening it waits for no one.
+            let stream = rustix::fs::open(&pipe, OFlags::RDWR, Mode::empty()).unwrap();
+            for sink in [
+                PlaintextSink::Path(&pipe),
+                PlaintextSink::Stream(stream.as_fd()),
+            ] {
+                match check_plaintext_sink(sink) {
+                    Err(InputError::PlaintextDestination { destination, .. }) => {
+                        assert!(
+                            destination.ends_with("a pipe others can open"),
+                            "{destination}"
+                        )
+                    }
+                    other => panic!("{pipe:?}: {other:?}"),
+                }
+            }
+            let opened = open_pipe(&pipe);
+            let refused = matches!(
+                opened,
+                Err(Error::Input(InputError::PlaintextDestination { .. }))
+            );
+            assert!(refused, "{pipe:?}");
+        }
     }
 
     /// A path checked as a pipe is opened as one, or not at all: a file or a link put there

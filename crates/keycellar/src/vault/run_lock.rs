@@ -15,17 +15,20 @@
 //! is held for as long as the bot lives even if keycellar is killed. The files stay
 //! (removing one while another process opens it would let two runs hold two different
 //! locks); each is a few bytes and names no secret, only the process id of the run.
+//! `witness`: whether a held lock still guards its key ([`LockWitness`]).
+
+mod witness;
 
 use super::runtime_dir::RuntimeDir;
 use crate::credential::entry::Entry;
 use crate::credential::exchange::Exchange;
 use crate::error::{EntryError, HeldBy};
 use crate::error::{Error, Result};
-use rustix::fs::AtFlags;
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
+pub use witness::LockWitness;
 
 /// A held run lock; dropping it releases the lock (unless a child inherited it).
 pub struct RunLock {
@@ -202,34 +205,9 @@ impl RunLock {
     /// A check, for another thread, that this lock still guards its key (see
     /// [`LockWitness`]).
     pub fn witness(&self, dir: &RuntimeDir) -> Result<LockWitness> {
-        let copy = |e| Error::io("cannot keep a copy of the run lock".to_string(), e);
-        Ok(LockWitness {
-            file: self.file.try_clone().map_err(copy)?,
-            dir: dir.dir_fd().map_err(copy)?,
-            name: self.name.clone(),
-        })
-    }
-}
-
-/// Whether a held run lock still guards its key: the file it is held on still has its name.
-/// The runtime directory is the user's, so any process of the user (a bot's plugin) can
-/// remove or rename a lock file, and the next start would then find the name free; a
-/// signing service asks this before each signature, and signs no more once it is not so.
-pub struct LockWitness {
-    file: File,
-    dir: OwnedFd,
-    name: String,
-}
-
-impl LockWitness {
-    /// Whether the lock's file is still the one its name gives.
-    pub fn holds(&self) -> bool {
-        let held = rustix::fs::fstat(&self.file);
-        let named = rustix::fs::statat(&self.dir, self.name.as_str(), AtFlags::SYMLINK_NOFOLLOW);
-        match (held, named) {
-            (Ok(held), Ok(named)) => held.st_dev == named.st_dev && held.st_ino == named.st_ino,
-            _ => false,
-        }
+        let file = self.file.try_clone();
+        let file = file.map_err(|e| Error::io("cannot keep a copy of the run lock", e))?;
+        LockWitness::new(file, dir, &self.name)
     }
 }
 
