@@ -6,10 +6,12 @@
 //!
 //! A look at the name at that moment is not enough: a name hidden while a bot holding the
 //! secret starts and put back before the next signature looks untouched. So the witness
-//! also watches (inotify) the lock's name in the runtime directory and every directory from
-//! there up to the root for being renamed or removed; the kernel queues each such event
-//! until it is read, so one that was undone meanwhile is still seen, and a queue that
-//! overflowed counts as one.
+//! also watches (inotify) the lock's name in the runtime directory, the directory itself
+//! (through its descriptor) and every directory from there up to the root, as written and
+//! as links resolve, for being renamed, removed or changed in permissions or owner (a home
+//! others may write is not used, so a chmod sends starts elsewhere); the kernel queues each
+//! such event until it is read, so one that was undone meanwhile is still seen, and any
+//! event without a name (an overflowed queue, a watch that ended) counts as one.
 
 use crate::error::{Error, Result};
 use crate::vault::runtime_dir::RuntimeDir;
@@ -17,8 +19,14 @@ use rustix::fs::AtFlags;
 use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
 use std::fs::File;
 use std::mem::MaybeUninit;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
+
+/// What a watched directory must not undergo: a move, its removal (or its watch's end), a
+/// change of its permissions or owner.
+const SELF_CHANGED: WatchFlags = WatchFlags::MOVE_SELF
+    .union(WatchFlags::DELETE_SELF)
+    .union(WatchFlags::ATTRIB);
 
 /// A check that a held run lock still guards its key (see the module).
 pub struct LockWitness {
@@ -35,26 +43,47 @@ pub struct LockWitness {
 
 impl LockWitness {
     /// A witness for the lock held on `file`, named `name` in `dir`; the watches start now,
-    /// before anything the run starts could move them.
+    /// before the bot starts. Fails when a directory cannot be watched for want of
+    /// resources (a witness watching less than it says is no witness), or when the
+    /// runtime directory's path no longer leads to the directory the lock is in.
     pub(super) fn new(file: File, dir: &RuntimeDir, name: &str) -> Result<LockWitness> {
         let cannot =
             |e: rustix::io::Errno| Error::io("cannot watch the run lock's directory", e.into());
         let watch = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK).map_err(cannot)?;
-        let moved = WatchFlags::MOVE_SELF | WatchFlags::DELETE_SELF | WatchFlags::DONT_FOLLOW;
+        let dir_fd = dir
+            .dir_fd()
+            .map_err(|e| Error::io("cannot keep the runtime directory", e))?;
+        // The directory the lock is in, through its descriptor (not a path someone may
+        // have taken meanwhile); its own moves and changes, and the lock's name in it.
+        let itself = format!("/proc/self/fd/{}", dir_fd.as_raw_fd());
         let renamed =
             WatchFlags::MOVED_FROM | WatchFlags::MOVED_TO | WatchFlags::DELETE | WatchFlags::CREATE;
-        inotify::add_watch(&watch, dir.path(), moved | renamed).map_err(cannot)?;
-        // Every directory above: renaming one moves the runtime directory away from where
-        // starts look for it. One that cannot be watched (not readable) is one the user
-        // cannot rename either, unless it is theirs.
-        for above in dir.path().ancestors().skip(1) {
-            let _ = inotify::add_watch(&watch, above, moved);
+        inotify::add_watch(&watch, itself.as_str(), SELF_CHANGED | renamed).map_err(cannot)?;
+        // Every directory above it, as written (a link itself) and as resolved: moving one
+        // or changing its permissions (a home others may write is not used) sends starts
+        // elsewhere. One the user may not read is one they cannot watch; any other failure
+        // (no watches left) refuses the run.
+        let resolved = std::fs::canonicalize(dir.path()).unwrap_or_default();
+        let above = dir.path().ancestors().chain(resolved.ancestors()).skip(1);
+        for above in above.filter(|p| !p.as_os_str().is_empty() && *p != resolved) {
+            match inotify::add_watch(&watch, above, SELF_CHANGED | WatchFlags::DONT_FOLLOW) {
+                Ok(_) | Err(rustix::io::Errno::ACCESS) => {}
+                Err(e) => return Err(cannot(e)),
+            }
+        }
+        // Only now, every watch in place, is the path compared with the directory: a move
+        // before the watches is seen here, one after by them.
+        let held = rustix::fs::fstat(&dir_fd).map_err(cannot)?;
+        match rustix::fs::stat(dir.path()) {
+            Ok(now) if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino) => {}
+            _ => {
+                let moved = std::io::Error::other("it was moved while the run started");
+                return Err(Error::io(format!("{}", dir.path().display()), moved));
+            }
         }
         Ok(LockWitness {
             file,
-            dir: dir
-                .dir_fd()
-                .map_err(|e| Error::io("cannot keep the runtime directory", e))?,
+            dir: dir_fd,
             name: name.to_string(),
             watch,
             lost: AtomicBool::new(false),
@@ -74,8 +103,8 @@ impl LockWitness {
         holds
     }
 
-    /// Reads every queued event: none may concern the lock's name or move a directory.
-    /// Other names in the runtime directory are other runs' files.
+    /// Reads every queued event: none may move or change a watched directory, or concern
+    /// the lock's name. Other names in the runtime directory are other runs' files.
     fn nothing_moved(&self) -> bool {
         let mut buffer = [MaybeUninit::uninit(); 4096];
         let mut events = inotify::Reader::new(&self.watch, &mut buffer);
@@ -83,16 +112,19 @@ impl LockWitness {
             match events.next() {
                 Err(rustix::io::Errno::AGAIN) => return true,
                 Err(_) => return false,
-                Ok(event) => {
-                    let moved = ReadFlags::MOVE_SELF
-                        | ReadFlags::DELETE_SELF
-                        | ReadFlags::IGNORED
-                        | ReadFlags::QUEUE_OVERFLOW;
-                    let named = event.file_name().map(|n| n.to_bytes());
-                    if event.events().intersects(moved) || named == Some(self.name.as_bytes()) {
-                        return false;
+                Ok(event) => match event.file_name() {
+                    Some(named) if named.to_bytes() != self.name.as_bytes() => {}
+                    Some(_) => {
+                        let renamed = ReadFlags::MOVED_FROM
+                            | ReadFlags::MOVED_TO
+                            | ReadFlags::DELETE
+                            | ReadFlags::CREATE;
+                        if event.events().intersects(renamed) {
+                            return false;
+                        }
                     }
-                }
+                    None => return false,
+                },
             }
         }
     }
@@ -104,6 +136,86 @@ impl LockWitness {
         match (held, named) {
             (Ok(held), Ok(named)) => held.st_dev == named.st_dev && held.st_ino == named.st_ino,
             _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
+
+    const NAME: &str = "sign-0123456789abcdef";
+
+    /// A home with the runtime directory in it, a lock file held there, and its witness.
+    fn witnessed(home: &Path) -> (RuntimeDir, LockWitness) {
+        fs::create_dir_all(home).unwrap();
+        fs::set_permissions(home, fs::Permissions::from_mode(0o700)).unwrap();
+        let dir = RuntimeDir::open(Some(&home.join(".local/state"))).unwrap();
+        let file = dir.open_private_file(NAME).unwrap();
+        file.lock_shared().unwrap();
+        let witness = LockWitness::new(file, &dir, NAME).unwrap();
+        (dir, witness)
+    }
+
+    /// What the user and other runs do beside a running service leaves it signing.
+    #[test]
+    fn a_neighbours_doings_leave_the_lock_holding() {
+        let scratch = tempfile::tempdir().unwrap();
+        let home = scratch.path().join("home");
+        let (dir, witness) = witnessed(&home);
+        let runtime = dir.path().to_path_buf();
+        fs::write(runtime.join("run-0123456789abcdef"), b"").unwrap();
+        fs::write(runtime.join("runs-abc.json.tmp"), b"{}").unwrap();
+        fs::rename(
+            runtime.join("runs-abc.json.tmp"),
+            runtime.join("runs-abc.json"),
+        )
+        .unwrap();
+        fs::create_dir(home.join("projects")).unwrap();
+        fs::write(home.join("projects/notes.txt"), b"x").unwrap();
+        fs::remove_dir_all(home.join("projects")).unwrap();
+        drop(dir.open_private_file(NAME).unwrap());
+        assert!(witness.holds());
+        assert!(witness.holds(), "asked again");
+    }
+
+    /// Each way of taking the lock away is seen, also when it was undone before the
+    /// service looked, and for good.
+    #[test]
+    fn each_way_of_taking_the_lock_away_is_seen_even_undone() {
+        let rename_and_back = |from: &Path, to: &Path| {
+            fs::rename(from, to).unwrap();
+            fs::rename(to, from).unwrap();
+        };
+        let chmod = |path: &Path, mode| {
+            fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap()
+        };
+        for how in [
+            "removed",
+            "hidden",
+            "home chmodded",
+            "directory moved",
+            "ancestor moved",
+        ] {
+            let scratch = tempfile::tempdir().unwrap();
+            let home = scratch.path().join("home");
+            let (dir, witness) = witnessed(&home);
+            let runtime = dir.path();
+            match how {
+                "removed" => fs::remove_file(runtime.join(NAME)).unwrap(),
+                "hidden" => rename_and_back(&runtime.join(NAME), &runtime.join(".h")),
+                "home chmodded" => {
+                    chmod(&home, 0o770);
+                    chmod(&home, 0o700);
+                }
+                "directory moved" => rename_and_back(runtime, &home.join("elsewhere")),
+                _ => rename_and_back(&home.join(".local"), &home.join(".local.old")),
+            }
+            assert!(!witness.holds(), "{how}");
+            assert!(!witness.holds(), "{how}: for good");
         }
     }
 }
