@@ -341,38 +341,6 @@ pub fn agents_of(dir: &Path) -> bool {
     })
 }
 
-/// A stopped agent (SIGSTOP) costs a command its patience once: the export's first request
-/// falls back to the passphrase once it is spent, and the record of the export that
-/// follows is made here at once, not sent to the agent again (where it would wait as long,
-/// and then be unknown: made or not).
-#[test]
-fn a_stopped_agent_costs_a_command_its_patience_once() {
-    let av = AgentVault::new();
-    let key = av.tv.dir.path().join("backup-key.txt");
-    let made = av.cmd().args(["keygen", "-o"]).arg(&key).assert().success();
-    let recipient = String::from_utf8(made.get_output().stdout.clone()).unwrap();
-    let pid = av.start(&[])["pid"].as_u64().unwrap();
-    let agent = rustix::process::Pid::from_raw(pid as i32).unwrap();
-    rustix::process::kill_process(agent, rustix::process::Signal::STOP).unwrap();
-    let export = av.tv.dir.path().join("export.age");
-    let out = av
-        .cmd()
-        .env("KEYCELLAR_TEST_AGENT_PATIENCE_MS", "300")
-        .args(["export", "-r", recipient.trim(), "-o"])
-        .arg(&export)
-        .output()
-        .unwrap();
-    rustix::process::kill_process(agent, rustix::process::Signal::CONT).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert_eq!(stderr.matches("not using the agent").count(), 1, "{stderr}");
-    let status = av.tv.json(&["--no-agent", "status"]);
-    assert!(
-        status["last_export"]["at"].is_string(),
-        "recorded: {status}"
-    );
-}
-
 #[test]
 fn a_killed_agent_leaves_a_socket_that_clients_pass_over_and_the_next_start_replaces() {
     let av = AgentVault::new();

@@ -2,9 +2,9 @@
 //! change waits for the vault's lock, `lock` answers at once and the agent says it is
 //! locked; the key is wiped once the change has ended; and `agent start -- COMMAND` ends its
 //! agent when COMMAND ends, a request in flight or not (a change still waiting for the
-//! vault's lock is answered as not made, and its command makes it itself, once). The tests
-//! hold the vault's lock themselves and wait on states (the agent has the lock file open),
-//! never on time.
+//! vault's lock is answered as not made, and its command makes it itself, once); a stopped
+//! agent costs a command its patience once. The tests hold the vault's lock themselves and
+//! wait on states (the agent has the lock file open), never on time.
 
 use super::memory::{fixture, found, is_root, names, needles, vault_key};
 use super::{AgentVault, alive, eventually};
@@ -175,5 +175,37 @@ fn agent_start_keeps_no_copy_of_the_key_while_its_command_runs() {
     assert!(
         held.is_empty(),
         "`agent start` holds {held:?} while COMMAND runs"
+    );
+}
+
+/// A stopped agent (SIGSTOP) costs a command its patience once: the export's first request
+/// falls back to the passphrase once it is spent, and the record of the export that
+/// follows is made here at once, not sent to the agent again (where it would wait as long,
+/// and then be unknown: made or not).
+#[test]
+fn a_stopped_agent_costs_a_command_its_patience_once() {
+    let av = AgentVault::new();
+    let key = av.tv.dir.path().join("backup-key.txt");
+    let made = av.cmd().args(["keygen", "-o"]).arg(&key).assert().success();
+    let recipient = String::from_utf8(made.get_output().stdout.clone()).unwrap();
+    let pid = av.start(&[])["pid"].as_u64().unwrap();
+    let agent = rustix::process::Pid::from_raw(pid as i32).unwrap();
+    rustix::process::kill_process(agent, rustix::process::Signal::STOP).unwrap();
+    let export = av.tv.dir.path().join("export.age");
+    let out = av
+        .cmd()
+        .env("KEYCELLAR_TEST_AGENT_PATIENCE_MS", "300")
+        .args(["export", "-r", recipient.trim(), "-o"])
+        .arg(&export)
+        .output()
+        .unwrap();
+    rustix::process::kill_process(agent, rustix::process::Signal::CONT).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("not using the agent").count(), 1, "{stderr}");
+    let status = av.tv.json(&["--no-agent", "status"]);
+    assert!(
+        status["last_export"]["at"].is_string(),
+        "recorded: {status}"
     );
 }

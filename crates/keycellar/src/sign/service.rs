@@ -154,8 +154,9 @@ impl Service {
         (!self.locks.iter().all(LockWitness::holds)).then(|| {
             Failure::new(
                 ErrorKind::ShuttingDown,
-                "the key's run lock was taken away (its file removed or replaced), so another \
-                 run may hold the key: this service signs no more",
+                "the key's run lock was taken away (its file removed or replaced, or its \
+                 directory or one above it moved or changed: chmod, touch, a restore), so \
+                 another run may hold the key: this service signs no more; start it again",
             )
         })
     }

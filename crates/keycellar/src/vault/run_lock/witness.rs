@@ -20,6 +20,7 @@ use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
 use std::fs::File;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What a watched directory must not undergo: a move, its removal (or its watch's end), a
@@ -27,6 +28,43 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const SELF_CHANGED: WatchFlags = WatchFlags::MOVE_SELF
     .union(WatchFlags::DELETE_SELF)
     .union(WatchFlags::ATTRIB);
+
+/// Watches every directory above the runtime directory `path`, as written (a link itself)
+/// and as resolved: moving one or changing its permissions (a home others may write is not
+/// used) sends starts elsewhere. A directory the user may not read cannot be watched: that
+/// refuses the run when the user could move or change it (theirs, or in a directory of
+/// theirs), as does any other failure (no watches left); one of root's in root's is
+/// skipped, as the user can do nothing to it.
+fn watch_above(watch: &OwnedFd, path: &Path) -> Result<()> {
+    let resolved = std::fs::canonicalize(path).unwrap_or_default();
+    let above = path.ancestors().chain(resolved.ancestors()).skip(1);
+    for above in above.filter(|p| !p.as_os_str().is_empty() && *p != resolved) {
+        match inotify::add_watch(watch, above, SELF_CHANGED | WatchFlags::DONT_FOLLOW) {
+            Ok(_) => {}
+            Err(rustix::io::Errno::ACCESS) if !users(above) => {}
+            Err(e) => return Err(cannot_watch(above, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Whether the user could move or change `dir`: it, or the directory it is in, is theirs.
+fn users(dir: &Path) -> bool {
+    let me = rustix::process::geteuid().as_raw();
+    let owner = |p: &Path| rustix::fs::lstat(p).map(|s| s.st_uid);
+    let parent = dir.parent().unwrap_or(dir);
+    owner(dir).is_ok_and(|uid| uid == me) || owner(parent).is_ok_and(|uid| uid == me)
+}
+
+fn cannot_watch(dir: &Path, e: rustix::io::Errno) -> Error {
+    let why = match e {
+        rustix::io::Errno::NOSPC => " (no inotify watch left: fs.inotify.max_user_watches)",
+        rustix::io::Errno::ACCESS => " (it is yours and you may not read it: chmod u+r)",
+        _ => "",
+    };
+    let context = format!("cannot watch {} for the run lock{why}", dir.display());
+    Error::io(context, e.into())
+}
 
 /// A check that a held run lock still guards its key (see the module).
 pub struct LockWitness {
@@ -47,8 +85,7 @@ impl LockWitness {
     /// resources (a witness watching less than it says is no witness), or when the
     /// runtime directory's path no longer leads to the directory the lock is in.
     pub(super) fn new(file: File, dir: &RuntimeDir, name: &str) -> Result<LockWitness> {
-        let cannot =
-            |e: rustix::io::Errno| Error::io("cannot watch the run lock's directory", e.into());
+        let cannot = |e| cannot_watch(dir.path(), e);
         let watch = inotify::init(CreateFlags::CLOEXEC | CreateFlags::NONBLOCK).map_err(cannot)?;
         let dir_fd = dir
             .dir_fd()
@@ -59,18 +96,7 @@ impl LockWitness {
         let renamed =
             WatchFlags::MOVED_FROM | WatchFlags::MOVED_TO | WatchFlags::DELETE | WatchFlags::CREATE;
         inotify::add_watch(&watch, itself.as_str(), SELF_CHANGED | renamed).map_err(cannot)?;
-        // Every directory above it, as written (a link itself) and as resolved: moving one
-        // or changing its permissions (a home others may write is not used) sends starts
-        // elsewhere. One the user may not read is one they cannot watch; any other failure
-        // (no watches left) refuses the run.
-        let resolved = std::fs::canonicalize(dir.path()).unwrap_or_default();
-        let above = dir.path().ancestors().chain(resolved.ancestors()).skip(1);
-        for above in above.filter(|p| !p.as_os_str().is_empty() && *p != resolved) {
-            match inotify::add_watch(&watch, above, SELF_CHANGED | WatchFlags::DONT_FOLLOW) {
-                Ok(_) | Err(rustix::io::Errno::ACCESS) => {}
-                Err(e) => return Err(cannot(e)),
-            }
-        }
+        watch_above(&watch, dir.path())?;
         // Only now, every watch in place, is the path compared with the directory: a move
         // before the watches is seen here, one after by them.
         let held = rustix::fs::fstat(&dir_fd).map_err(cannot)?;
@@ -145,7 +171,6 @@ mod tests {
     use super::*;
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
-    use std::path::Path;
 
     const NAME: &str = "sign-0123456789abcdef";
 
