@@ -20,6 +20,7 @@
 mod witness;
 
 use super::runtime_dir::RuntimeDir;
+use super::store::Waited;
 use crate::credential::entry::Entry;
 use crate::credential::exchange::Exchange;
 use crate::error::{EntryError, HeldBy};
@@ -27,7 +28,7 @@ use crate::error::{Error, Result};
 use std::fs::{File, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::os::fd::{AsRawFd, RawFd};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 pub use witness::LockWitness;
 
 /// A held run lock; dropping it releases the lock (unless a child inherited it).
@@ -147,16 +148,10 @@ fn take_turn(
     patience: Duration,
 ) -> std::result::Result<File, Option<Error>> {
     let file = open(dir, name)?;
-    let start = Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(TryLockError::WouldBlock) if start.elapsed() < patience => {
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(TryLockError::WouldBlock) => return Err(None),
-            Err(TryLockError::Error(e)) => return Err(Some(cannot_lock(dir, name, e))),
-        }
+    match super::store::lock_within(&file, patience, &|| true) {
+        Ok(Waited::Locked) => Ok(file),
+        Ok(Waited::Stopped | Waited::TimedOut) => Err(None),
+        Err(e) => Err(Some(cannot_lock(dir, name, e))),
     }
 }
 

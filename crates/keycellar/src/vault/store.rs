@@ -136,25 +136,44 @@ pub fn lock_while(
     let path = lock_path(vault);
     let file = open_lock_file(&path)
         .map_err(|e| Error::io(format!("cannot open lock file {}", path.display()), e))?;
+    match lock_within(&file, timeout, may_wait) {
+        Ok(Waited::Locked) => Ok(VaultLock { _file: file }),
+        Ok(Waited::Stopped) => Err(Error::Vault(VaultError::WaitEnded {
+            path: vault.to_path_buf(),
+        })),
+        Ok(Waited::TimedOut) => Err(Error::Vault(VaultError::Busy {
+            path: vault.to_path_buf(),
+        })),
+        Err(e) => Err(Error::io(format!("cannot lock {}", path.display()), e)),
+    }
+}
+
+/// How a wait for an exclusive lock ended.
+pub enum Waited {
+    Locked,
+    /// `may_wait` said to stop waiting.
+    Stopped,
+    /// The lock was held by another for the whole time given.
+    TimedOut,
+}
+
+/// Takes `file`'s exclusive lock, trying again until `timeout` has passed, and giving up as
+/// soon as `may_wait` says so between tries.
+pub fn lock_within(
+    file: &File,
+    timeout: Duration,
+    may_wait: &dyn Fn() -> bool,
+) -> std::io::Result<Waited> {
     let start = Instant::now();
     loop {
         match file.try_lock() {
-            Ok(()) => return Ok(VaultLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) if !may_wait() => {
-                let path = vault.to_path_buf();
-                return Err(Error::Vault(VaultError::WaitEnded { path }));
-            }
+            Ok(()) => return Ok(Waited::Locked),
+            Err(fs::TryLockError::WouldBlock) if !may_wait() => return Ok(Waited::Stopped),
             Err(fs::TryLockError::WouldBlock) if start.elapsed() < timeout => {
                 sleep(Duration::from_millis(25));
             }
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::Vault(VaultError::Busy {
-                    path: vault.to_path_buf(),
-                }));
-            }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(Error::io(format!("cannot lock {}", path.display()), e));
-            }
+            Err(fs::TryLockError::WouldBlock) => return Ok(Waited::TimedOut),
+            Err(fs::TryLockError::Error(e)) => return Err(e),
         }
     }
 }
